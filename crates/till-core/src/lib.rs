@@ -1,0 +1,52 @@
+//! The domain of Till, a desktop point of sale: everything a sale *means*, with no I/O.
+//!
+//! Money is an integer count of minor units tagged with its ISO 4217 [`Currency`], and every
+//! operation on it is checked, so an overflow is an error and never a wrong total. A [`Cart`]
+//! holds lines of [`Product`]s and computes its totals with the tax rule in [`tax`]. Checking
+//! out turns a cart into a [`NewOrder`] whose lines each carry their own [`LineCode`]: a short,
+//! unguessable code with a check character that a refund can later scan or type.
+//!
+//! ```
+//! use till_core::{Cart, Currency, Money, Product, ProductId, Sku, TaxRate};
+//! let cny = Currency::parse("CNY").unwrap();
+//! let tea = Product {
+//!     id: ProductId(1),
+//!     sku: Sku::parse("TEA-01").unwrap(),
+//!     barcode: None,
+//!     name: "Green tea".into(),
+//!     name_zh: None,
+//!     price: Money::new(1200, cny),
+//!     tax_rate: TaxRate::from_basis_points(1300).unwrap(),
+//!     tax_inclusive: true,
+//!     serialised: false,
+//! };
+//! let mut cart = Cart::new(cny);
+//! cart.add(&tea, 2).unwrap();
+//! assert_eq!(cart.totals().unwrap().total, Money::new(2400, cny));
+//! ```
+//!
+//! Time and randomness never come from here: callers pass a clock reading or an RNG in.
+
+pub mod barcode;
+pub mod card;
+pub mod cart;
+pub mod error;
+pub mod line_code;
+pub mod money;
+pub mod order;
+pub mod payment;
+pub mod product;
+pub mod role;
+pub mod tax;
+
+pub use barcode::Barcode;
+pub use card::{CardBrand, MaskedPan};
+pub use cart::{Cart, CartLine, CartTotals, MAX_LINE_QUANTITY};
+pub use error::CoreError;
+pub use line_code::LineCode;
+pub use money::{Currency, Money};
+pub use order::{NewOrder, NewOrderLine};
+pub use payment::{CardPayment, CashPayment, Payment, Tender};
+pub use product::{Product, ProductId, Sku};
+pub use role::Role;
+pub use tax::TaxRate;
