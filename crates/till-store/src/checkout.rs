@@ -1,0 +1,251 @@
+//! Recording a sale: the order, its lines, its payment, an audit entry and the outbox event,
+//! all in one IMMEDIATE transaction and so one commit (one WAL fsync).
+
+use crate::{audit, outbox, Result, Store, StoreError};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde_json::json;
+use till_core::{NewOrder, Payment};
+
+/// What the commit of a sale returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedSale {
+    /// Database id of the order.
+    pub order_id: i64,
+    /// Printed order number.
+    pub order_no: String,
+}
+
+/// The steps of a checkout, in order; a test can make the store fail right after any of them.
+pub const STEPS: &[&str] = &["order", "lines", "payment", "audit", "outbox"];
+
+/// The `sale.recorded` event body: everything the server needs, nothing it must not have
+/// (no PAN, not even its hash).
+fn sale_event(order: &NewOrder, order_id: i64, order_no: &str) -> serde_json::Value {
+    let payment = match &order.payment {
+        Payment::Cash(c) => json!({ "tender": "cash", "amount": order.total.minor(), "tendered": c.tendered.minor(), "change": c.change.minor() }),
+        Payment::Card(c) => json!({ "tender": "card", "amount": order.total.minor(), "card_masked": c.masked_pan.as_str(), "brand": c.brand.name(), "auth_code": c.auth_code }),
+    };
+    json!({
+        "order_id": order_id,
+        "order_no": order_no,
+        "checkout_key": order.checkout_key,
+        "created_at_ms": order.created_at_ms,
+        "cashier_id": order.cashier_id,
+        "currency": order.currency.code(),
+        "subtotal": order.subtotal.minor(),
+        "tax": order.tax.minor(),
+        "total": order.total.minor(),
+        "lines": order.lines.iter().map(|l| json!({
+            "line_code": l.line_code.as_str(),
+            "sku": l.sku,
+            "quantity": l.quantity,
+            "unit_price": l.unit_price.minor(),
+            "tax_rate_bp": l.tax_rate_bp,
+            "net": l.net.minor(),
+            "tax": l.tax.minor(),
+            "gross": l.gross.minor(),
+        })).collect::<Vec<_>>(),
+        "payment": payment,
+    })
+}
+
+fn write_sale(
+    tx: &Transaction<'_>,
+    order: &NewOrder,
+    event_id: &str,
+    fail_after: &dyn Fn(&'static str) -> Result<()>,
+) -> Result<RecordedSale> {
+    let existing: Option<i64> = tx
+        .query_row("SELECT id FROM orders WHERE checkout_key = ?1", [&order.checkout_key], |r| r.get(0))
+        .optional()?;
+    if let Some(order_id) = existing {
+        return Err(StoreError::AlreadyCheckedOut { order_id });
+    }
+    let cur = order.currency.code();
+    let (order_id, order_no): (i64, String) = tx
+        .prepare_cached(
+            "INSERT INTO orders (checkout_key, cashier_id, created_at_ms, currency, subtotal_minor, tax_minor, total_minor, line_count)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id, order_no",
+        )?
+        .query_row(
+            params![
+                order.checkout_key,
+                order.cashier_id,
+                order.created_at_ms,
+                cur,
+                order.subtotal.minor(),
+                order.tax.minor(),
+                order.total.minor(),
+                order.lines.len() as i64
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+    fail_after("order")?;
+
+    let mut line = tx.prepare_cached(
+        "INSERT INTO order_lines (order_id, line_no, line_code, product_id, sku, name, name_zh, quantity, unit_price_minor,
+                                  tax_rate_bp, tax_inclusive, net_minor, tax_minor, gross_minor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    for (i, l) in order.lines.iter().enumerate() {
+        line.execute(params![
+            order_id,
+            i as i64 + 1,
+            l.line_code.as_str(),
+            l.product_id.0,
+            l.sku,
+            l.name,
+            l.name_zh,
+            l.quantity,
+            l.unit_price.minor(),
+            l.tax_rate_bp,
+            l.tax_inclusive,
+            l.net.minor(),
+            l.tax.minor(),
+            l.gross.minor()
+        ])?;
+    }
+    fail_after("lines")?;
+
+    let mut pay = tx.prepare_cached(
+        "INSERT INTO payments (order_id, tender, amount_minor, currency, tendered_minor, change_minor, card_masked, card_pan_hash, card_brand, auth_code, reader)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    match &order.payment {
+        Payment::Cash(c) => pay.execute(params![
+            order_id,
+            "cash",
+            order.total.minor(),
+            cur,
+            c.tendered.minor(),
+            c.change.minor(),
+            None::<String>,
+            None::<String>,
+            None::<String>,
+            None::<String>,
+            None::<String>
+        ])?,
+        Payment::Card(c) => pay.execute(params![
+            order_id,
+            "card",
+            order.total.minor(),
+            cur,
+            None::<i64>,
+            None::<i64>,
+            c.masked_pan.as_str(),
+            c.pan_hash,
+            c.brand.name(),
+            c.auth_code,
+            c.reader
+        ])?,
+    };
+    fail_after("payment")?;
+
+    audit::append(
+        tx,
+        order.created_at_ms,
+        Some(order.cashier_id),
+        "sale.recorded",
+        &json!({ "order_id": order_id, "order_no": order_no, "total": order.total.minor(), "currency": cur, "tender": order.payment.tender().as_str() }),
+    )?;
+    fail_after("audit")?;
+
+    outbox::enqueue(tx, event_id, "sale.recorded", &sale_event(order, order_id, &order_no), order.created_at_ms)?;
+    fail_after("outbox")?;
+
+    Ok(RecordedSale { order_id, order_no })
+}
+
+impl Store {
+    /// Records a paid order in one transaction. `event_id` becomes the outbox event's id and
+    /// Idempotency-Key. A second call with the same `checkout_key` writes nothing and returns
+    /// [`StoreError::AlreadyCheckedOut`].
+    pub fn record_sale(&self, order: &NewOrder, event_id: &str) -> Result<RecordedSale> {
+        self.write(|tx| write_sale(tx, order, event_id, &|_| Ok(())))
+    }
+
+    /// Like [`Store::record_sale`] but fails right after `step` (one of [`STEPS`]), to prove
+    /// that a failure mid-checkout leaves nothing behind. For tests and the crash drill.
+    pub fn record_sale_failing_after(&self, order: &NewOrder, event_id: &str, step: &str) -> Result<RecordedSale> {
+        self.write(|tx| {
+            write_sale(tx, order, event_id, &|s| if s == step { Err(StoreError::Injected(s)) } else { Ok(()) })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::tests::product;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+    use till_core::{Cart, CashPayment, Currency, Money, Role};
+
+    fn setup() -> (tempfile::TempDir, Store, NewOrder) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        s.add_products(&[product("A", None, "Apple", None, 350), product("B", None, "Bread", None, 1200)]).unwrap();
+        let uid = s.write(|tx| crate::users::insert(tx, "Ann", Role::Cashier, "h", 0)).unwrap();
+        let mut cart = Cart::new(Currency::parse("CNY").unwrap());
+        for p in s.search_products("a", 10).unwrap().iter().chain(s.search_products("b", 10).unwrap().iter()) {
+            cart.add(p, 2).unwrap();
+        }
+        let total = cart.totals().unwrap().total;
+        let pay = Payment::Cash(CashPayment::take(total, Money::new(10_000, total.currency())).unwrap());
+        let order = NewOrder::from_cart(&cart, pay, "cart-1".into(), uid, 1_000, &mut StdRng::seed_from_u64(3)).unwrap();
+        (dir, s, order)
+    }
+
+    fn counts(s: &Store) -> [i64; 5] {
+        s.read(|c| {
+            let n = |t: &str| c.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get::<_, i64>(0));
+            Ok([n("orders")?, n("order_lines")?, n("payments")?, n("audit_log")?, n("outbox")?])
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn writes_everything_in_one_go() {
+        let (_d, s, order) = setup();
+        let rec = s.record_sale(&order, "evt-1").unwrap();
+        assert_eq!(counts(&s), [1, 2, 1, 1, 1]);
+        assert_eq!(rec.order_no, format!("{:08}", rec.order_id));
+        let ev = s.outbox_events("sale.recorded").unwrap();
+        assert_eq!(ev[0].id, "evt-1");
+        assert!(ev[0].payload.contains(order.lines[0].line_code.as_str()));
+        assert!(s.verify_audit().unwrap().ok);
+    }
+
+    #[test]
+    fn a_second_checkout_of_the_same_cart_writes_nothing() {
+        let (_d, s, order) = setup();
+        let rec = s.record_sale(&order, "evt-1").unwrap();
+        let again = s.record_sale(&order, "evt-2");
+        assert!(matches!(again, Err(StoreError::AlreadyCheckedOut { order_id }) if order_id == rec.order_id));
+        assert_eq!(counts(&s), [1, 2, 1, 1, 1]);
+    }
+
+    #[test]
+    fn a_failure_between_any_two_statements_leaves_nothing() {
+        let (_d, s, order) = setup();
+        for step in STEPS {
+            let r = s.record_sale_failing_after(&order, "evt-1", step);
+            assert!(matches!(r, Err(StoreError::Injected(x)) if x == *step));
+            assert_eq!(counts(&s), [0, 0, 0, 0, 0], "after failing at {step}");
+        }
+        // and the same order then goes through whole
+        s.record_sale(&order, "evt-1").unwrap();
+        assert_eq!(counts(&s), [1, 2, 1, 1, 1]);
+    }
+
+    #[test]
+    fn a_reused_line_code_fails_the_whole_sale() {
+        let (_d, s, order) = setup();
+        s.record_sale(&order, "evt-1").unwrap();
+        let mut second = order.clone();
+        second.checkout_key = "cart-2".into();
+        let r = s.record_sale(&second, "evt-2");
+        assert!(r.unwrap_err().is_unique_violation());
+        assert_eq!(counts(&s), [1, 2, 1, 1, 1]);
+    }
+}

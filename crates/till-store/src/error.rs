@@ -1,0 +1,47 @@
+//! Errors of the store.
+
+/// Everything the store can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite said no (I/O, constraint, busy...).
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer Till; opening it could misread or damage it.
+    #[error("the database is at schema version {found}, newer than this Till understands ({supported}); install the newer Till or restore a backup")]
+    DatabaseTooNew {
+        /// Version in the file.
+        found: u32,
+        /// Newest version this build knows.
+        supported: u32,
+    },
+    /// This cart was already checked out; the order it became is `order_id`.
+    #[error("this cart was already checked out as order {order_id}")]
+    AlreadyCheckedOut {
+        /// The order the first checkout wrote.
+        order_id: i64,
+    },
+    /// No such row.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A uniqueness rule was broken (a name or code already in use).
+    #[error("{0}")]
+    Conflict(String),
+    /// Stored data that does not make sense (failed integrity check, bad stored value).
+    #[error("database is damaged: {0}")]
+    Corrupt(String),
+    /// A domain rule refused stored or given data.
+    #[error(transparent)]
+    Domain(#[from] till_core::CoreError),
+    /// A test asked the store to fail at this step.
+    #[error("injected failure at {0}")]
+    Injected(&'static str),
+}
+
+impl StoreError {
+    /// True when SQLite refused a write because of a UNIQUE constraint.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+    }
+}

@@ -1,0 +1,100 @@
+//! Till's local database: one SQLite file that never loses an acknowledged sale.
+//!
+//! [`Store::open`] sets the connection up for durability (WAL, `synchronous=FULL`, foreign
+//! keys, a busy timeout) and applies the migrations embedded from `migrations/*.sql`; a
+//! database written by a newer Till is refused rather than misread. Every write runs in an
+//! `IMMEDIATE` transaction. [`Store::record_sale`] writes an order, its lines, its payment, an
+//! audit entry and the `sale.recorded` outbox event in one commit, so after a crash either all
+//! of them are there or none is.
+//!
+//! ```no_run
+//! let store = till_store::Store::open(std::path::Path::new("till.db")).unwrap();
+//! let hits = store.search_products("tea", 20).unwrap();
+//! # let _ = hits;
+//! ```
+
+pub mod audit;
+pub mod catalogue;
+pub mod checkout;
+mod connection;
+pub mod error;
+pub mod migrations;
+pub mod orders;
+pub mod outbox;
+pub mod settings;
+pub mod users;
+
+pub use audit::AuditReport;
+pub use catalogue::NewProduct;
+pub use checkout::RecordedSale;
+pub use error::StoreError;
+pub use orders::{OrderLineRecord, OrderRecord, PaymentRecord};
+pub use users::UserRecord;
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// Result of a store operation.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The till's database: a writer connection and a reader connection on one file.
+///
+/// WAL lets the reader (catalogue search, receipts) run while the writer commits.
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it to this build's schema.
+    pub fn open(path: &Path) -> Result<Store> {
+        let mut writer = connection::open(path)?;
+        migrations::migrate(&mut writer)?;
+        let reader = connection::open(path)?;
+        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(writer), reader: Mutex::new(reader) })
+    }
+
+    /// Where the database file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-done transaction behind: SQLite
+        // rolls back an unfinished transaction when it is dropped. So the poison can be ignored.
+        m.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` inside one IMMEDIATE transaction: committed if `f` returns Ok, rolled back
+    /// otherwise.
+    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = Self::lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` with the reader connection.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = Self::lock(&self.reader);
+        f(&conn)
+    }
+
+    /// `PRAGMA integrity_check`: `Ok(())` when SQLite finds nothing wrong.
+    pub fn integrity_check(&self) -> Result<()> {
+        self.read(|c| {
+            let rows: Vec<String> = c
+                .prepare("PRAGMA integrity_check")?
+                .query_map([], |r| r.get(0))?
+                .collect::<std::result::Result<_, _>>()?;
+            if rows == ["ok"] {
+                Ok(())
+            } else {
+                Err(StoreError::Corrupt(rows.join("; ")))
+            }
+        })
+    }
+}
