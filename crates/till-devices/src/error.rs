@@ -1,0 +1,26 @@
+//! Errors of devices and their drivers.
+
+/// What can go wrong talking to a device.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceError {
+    /// The address is not a URI we understand.
+    #[error("invalid device address {0:?}")]
+    InvalidAddress(String),
+    /// No driver for that kind of address yet.
+    #[error("no driver for device address {0:?}")]
+    Unsupported(String),
+    /// Nothing was swiped before the timeout.
+    #[error("no card was swiped in time")]
+    Timeout,
+    /// The swipe could not be read; the customer should swipe again.
+    #[error("could not read {track}: {reason}; please swipe again")]
+    BadRead {
+        /// Which track failed.
+        track: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The device is not connected.
+    #[error("card reader {0} is not connected")]
+    Disconnected(String),
+}
