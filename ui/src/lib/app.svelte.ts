@@ -1,0 +1,72 @@
+// Application-wide state: who is signed in, which screen is shown, open dialogs.
+import type { AppInfo, Receipt, Session } from "./types";
+import type { MessageKey } from "./i18n/index.svelte";
+import * as ipc from "./ipc";
+
+export type Screen = "login" | "cashier" | "receipt" | "users" | "installer";
+
+interface AppState {
+  screen: Screen;
+  session: Session | null;
+  info: AppInfo | null;
+  receipt: Receipt | null;
+  loginNotice: MessageKey | null;
+  /** Number of open modal dialogs; screens ignore their own shortcuts while > 0. */
+  modals: number;
+}
+
+export const app: AppState = $state({
+  screen: "login",
+  session: null,
+  info: null,
+  receipt: null,
+  loginNotice: null,
+  modals: 0,
+});
+
+export function currency(): string {
+  return app.info?.currency ?? "CNY";
+}
+
+export function token(): string {
+  return app.session?.token ?? "";
+}
+
+export function startSession(session: Session): void {
+  app.session = session;
+  app.loginNotice = null;
+  app.receipt = null;
+  app.screen = session.user.role === "installer" ? "installer" : "cashier";
+}
+
+export function endSession(notice: MessageKey | null): void {
+  app.session = null;
+  app.receipt = null;
+  app.loginNotice = notice;
+  app.screen = "login";
+}
+
+export async function logOut(): Promise<void> {
+  const current = app.session;
+  endSession(null);
+  if (current) {
+    try {
+      await ipc.logout(current.token);
+    } catch {
+      // Already signed out on the backend side (expired or unknown token): nothing to do.
+    }
+  }
+}
+
+export function showReceipt(receipt: Receipt): void {
+  app.receipt = receipt;
+  app.screen = "receipt";
+}
+
+export function goTo(screen: Screen): void {
+  app.screen = screen;
+}
+
+export function isManager(): boolean {
+  return app.session?.user.role === "manager";
+}

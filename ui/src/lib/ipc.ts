@@ -1,0 +1,125 @@
+// Typed wrappers around the backend's Tauri commands.
+// Every command rejects with an IpcError {code, message}; anything else that
+// rejects (e.g. the bridge is missing) is normalised to code "internal".
+import { invoke } from "@tauri-apps/api/core";
+import { t, type MessageKey } from "./i18n/index.svelte";
+import type {
+  AppInfo,
+  AuditReport,
+  CartView,
+  ErrorCode,
+  IpcError,
+  LoginUser,
+  ProductView,
+  Receipt,
+  Role,
+  Session,
+  UserView,
+} from "./types";
+
+const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
+  unauthenticated: "error.unauthenticated",
+  session_expired: "error.session_expired",
+  forbidden: "error.forbidden",
+  wrong_pin: "error.wrong_pin",
+  user_locked: "error.user_locked",
+  user_inactive: "error.user_inactive",
+  unknown_barcode: "error.unknown_barcode",
+  invalid_barcode: "error.invalid_barcode",
+  unknown_product: "error.unknown_product",
+  invalid_quantity: "error.invalid_quantity",
+  invalid_input: "error.invalid_input",
+  cart_empty: "error.cart_empty",
+  insufficient_tender: "error.insufficient_tender",
+  amount_overflow: "error.amount_overflow",
+  already_checked_out: "error.already_checked_out",
+  card_read_failed: "error.card_read_failed",
+  not_found: "error.not_found",
+  conflict: "error.conflict",
+  storage: "error.storage",
+  internal: "error.internal",
+};
+
+export function isIpcError(value: unknown): value is IpcError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === "string" &&
+    typeof (value as { message?: unknown }).message === "string"
+  );
+}
+
+export function toIpcError(value: unknown): IpcError {
+  if (isIpcError(value)) return value;
+  if (value instanceof Error) return { code: "internal", message: value.message };
+  return { code: "internal", message: typeof value === "string" ? value : String(value) };
+}
+
+/** A translated message for an error; falls back to the backend's message for unknown codes. */
+export function errorMessage(err: unknown): string {
+  const e = toIpcError(err);
+  const key = ERROR_KEYS[e.code as ErrorCode] as MessageKey | undefined;
+  if (key) return t(key);
+  return e.message || t("error.internal");
+}
+
+/** The backend's own text, when it adds something to the translated message. */
+export function errorDetail(err: unknown): string | null {
+  const e = toIpcError(err);
+  if (!e.message) return null;
+  return e.message.trim() === errorMessage(e).trim() ? null : e.message;
+}
+
+export function isAuthError(err: unknown): boolean {
+  const e = toIpcError(err);
+  return e.code === "session_expired" || e.code === "unauthenticated";
+}
+
+type AuthLostHandler = (err: IpcError) => void;
+let authLostHandler: AuthLostHandler | null = null;
+
+/** Called once by the app shell: invoked when a command answers session_expired / unauthenticated. */
+export function onAuthLost(handler: AuthLostHandler): void {
+  authLostHandler = handler;
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (raw) {
+    const err = toIpcError(raw);
+    if (isAuthError(err) && authLostHandler) authLostHandler(err);
+    throw err;
+  }
+}
+
+export const appInfo = () => call<AppInfo>("app_info");
+export const loginUsers = () => call<LoginUser[]>("login_users");
+export const login = (userId: number, pin: string) => call<Session>("login", { userId, pin });
+export const logout = (token: string) => call<null>("logout", { token });
+
+export const catalogueSearch = (token: string, query: string, limit = 20) =>
+  call<ProductView[]>("catalogue_search", { token, query, limit });
+
+export const cartGet = (token: string) => call<CartView>("cart_get", { token });
+export const cartScan = (token: string, code: string) => call<CartView>("cart_scan", { token, code });
+export const cartAdd = (token: string, productId: number, quantity: number) =>
+  call<CartView>("cart_add", { token, productId, quantity });
+export const cartSetQuantity = (token: string, lineNo: number, quantity: number) =>
+  call<CartView>("cart_set_quantity", { token, lineNo, quantity });
+export const cartRemove = (token: string, lineNo: number) => call<CartView>("cart_remove", { token, lineNo });
+export const cartClear = (token: string) => call<CartView>("cart_clear", { token });
+
+export const checkoutCash = (token: string, cartId: string, tenderedMinor: number) =>
+  call<Receipt>("checkout_cash", { token, cartId, tenderedMinor });
+export const checkoutCard = (token: string, cartId: string) => call<Receipt>("checkout_card", { token, cartId });
+export const receiptGet = (token: string, orderId: number) => call<Receipt>("receipt_get", { token, orderId });
+
+export const usersList = (token: string) => call<UserView[]>("users_list", { token });
+export const userCreate = (token: string, name: string, role: Role, pin: string) =>
+  call<UserView>("user_create", { token, name, role, pin });
+export const userSetActive = (token: string, userId: number, active: boolean) =>
+  call<UserView>("user_set_active", { token, userId, active });
+export const userSetPin = (token: string, userId: number, pin: string) =>
+  call<UserView>("user_set_pin", { token, userId, pin });
+export const auditVerify = (token: string) => call<AuditReport>("audit_verify", { token });
