@@ -22,6 +22,9 @@ const CURRENCIES: &[(&str, u8, &str)] = &[
 pub struct Currency(u8);
 
 impl Currency {
+    /// Chinese yuan renminbi, the demo till's currency.
+    pub const CNY: Currency = Currency(0);
+
     /// Parses a three-letter code such as `CNY`.
     pub fn parse(code: &str) -> Result<Self, CoreError> {
         CURRENCIES
@@ -188,6 +191,11 @@ mod tests {
 
     fn cny() -> Currency {
         Currency::parse("CNY").unwrap()
+    }
+
+    #[test]
+    fn cny_constant_is_cny() {
+        assert_eq!(Currency::CNY.code(), "CNY");
     }
 
     #[test]

@@ -1,0 +1,38 @@
+//! TypeScript types for everything that crosses IPC, generated from the Rust types with ts-rs.
+//! The UI imports them from `ui/src/lib/bindings/`; a test fails when the checked-in files
+//! differ from what the Rust types generate.
+
+use crate::error::{ErrorCode, IpcError};
+use crate::views::*;
+use std::path::Path;
+use ts_rs::TS;
+
+/// Writes one `<Type>.ts` file per type (and the types they use) into `dir`.
+pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
+    AppInfo::export_all_to(dir)?;
+    LoginUser::export_all_to(dir)?;
+    Session::export_all_to(dir)?;
+    ProductView::export_all_to(dir)?;
+    CartView::export_all_to(dir)?;
+    Receipt::export_all_to(dir)?;
+    AuditReport::export_all_to(dir)?;
+    IpcError::export_all_to(dir)?;
+    ErrorCode::export_all_to(dir)?;
+    write_index(dir)
+}
+
+/// Writes `index.ts`, re-exporting every generated type, so the UI imports from one place.
+fn write_index(dir: &Path) -> Result<(), ts_rs::ExportError> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)?
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".ts")).map(str::to_string))
+        .filter(|n| n != "index")
+        .collect();
+    names.sort();
+    let mut out = String::from("// Generated from the Rust types by `make bindings`. Do not edit.\n");
+    for n in names {
+        out.push_str(&format!("export type {{ {n} }} from \"./{n}\";\n"));
+    }
+    std::fs::write(dir.join("index.ts"), out)?;
+    Ok(())
+}

@@ -1,0 +1,181 @@
+//! Errors of the application layer, and their `{code, message}` form for the IPC edge.
+
+use serde::Serialize;
+use till_core::{CoreError, Role};
+use till_devices::DeviceError;
+use till_store::StoreError;
+
+/// A stable, machine-readable error code: the UI chooses its message by this, never by text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// No session, or an unknown token.
+    Unauthenticated,
+    /// The session was idle too long.
+    SessionExpired,
+    /// The user's role may not do this.
+    Forbidden,
+    /// Wrong PIN.
+    WrongPin,
+    /// Too many wrong PINs; locked for a while.
+    UserLocked,
+    /// The user was deactivated.
+    UserInactive,
+    /// No product with that barcode or SKU.
+    UnknownBarcode,
+    /// A barcode with a bad check digit or length.
+    InvalidBarcode,
+    /// No product with that id.
+    UnknownProduct,
+    /// Quantity out of range.
+    InvalidQuantity,
+    /// Any other malformed input.
+    InvalidInput,
+    /// Checkout of an empty cart.
+    CartEmpty,
+    /// Cash tendered below the total.
+    InsufficientTender,
+    /// An amount too large to compute.
+    AmountOverflow,
+    /// This cart was already paid.
+    AlreadyCheckedOut,
+    /// The card could not be read.
+    CardReadFailed,
+    /// No such thing.
+    NotFound,
+    /// Something changed underneath (name taken, cart changed).
+    Conflict,
+    /// The database failed.
+    Storage,
+    /// A bug.
+    Internal,
+}
+
+/// An error as it crosses IPC: a code for the program, a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct IpcError {
+    /// What went wrong, stable.
+    pub code: ErrorCode,
+    /// Human-readable detail, English.
+    pub message: String,
+}
+
+/// Everything the application layer can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum PosError {
+    /// No session for the token.
+    #[error("please log in")]
+    Unauthenticated,
+    /// Session idle too long.
+    #[error("your session has expired; please log in again")]
+    SessionExpired,
+    /// Role not allowed.
+    #[error("a {role:?} may not {action}")]
+    Forbidden {
+        /// The caller's role.
+        role: Role,
+        /// What was attempted.
+        action: &'static str,
+    },
+    /// Wrong PIN.
+    #[error("wrong PIN ({remaining} tries left before a 5-minute lock)")]
+    WrongPin {
+        /// Tries left before lockout.
+        remaining: i64,
+    },
+    /// Locked out.
+    #[error("too many wrong PINs: locked for {minutes} more minute(s)")]
+    UserLocked {
+        /// Minutes left, rounded up.
+        minutes: i64,
+    },
+    /// Deactivated.
+    #[error("this user is deactivated")]
+    UserInactive,
+    /// Unknown barcode or SKU.
+    #[error("no product with barcode or SKU {0:?}")]
+    UnknownBarcode(String),
+    /// Unknown product id.
+    #[error("no product with id {0}")]
+    UnknownProduct(i64),
+    /// Malformed input.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The card could not be read or used.
+    #[error("{0}")]
+    CardReadFailed(String),
+    /// Cart changed during a card payment, or a stale cart id.
+    #[error("{0}")]
+    Conflict(String),
+    /// Domain rule.
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// Database.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Bug.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<DeviceError> for PosError {
+    fn from(e: DeviceError) -> Self {
+        PosError::CardReadFailed(e.to_string())
+    }
+}
+
+impl PosError {
+    /// The stable code for this error.
+    pub fn code(&self) -> ErrorCode {
+        use ErrorCode as C;
+        match self {
+            PosError::Unauthenticated => C::Unauthenticated,
+            PosError::SessionExpired => C::SessionExpired,
+            PosError::Forbidden { .. } => C::Forbidden,
+            PosError::WrongPin { .. } => C::WrongPin,
+            PosError::UserLocked { .. } => C::UserLocked,
+            PosError::UserInactive => C::UserInactive,
+            PosError::UnknownBarcode(_) => C::UnknownBarcode,
+            PosError::UnknownProduct(_) => C::UnknownProduct,
+            PosError::InvalidInput(_) => C::InvalidInput,
+            PosError::CardReadFailed(_) => C::CardReadFailed,
+            PosError::Conflict(_) => C::Conflict,
+            PosError::Internal(_) => C::Internal,
+            PosError::Core(e) => match e {
+                CoreError::Overflow => C::AmountOverflow,
+                CoreError::BarcodeFormat(_) | CoreError::BarcodeCheckDigit { .. } => C::InvalidBarcode,
+                CoreError::InvalidQuantity(_) => C::InvalidQuantity,
+                CoreError::EmptyCart => C::CartEmpty,
+                CoreError::InsufficientTender { .. } => C::InsufficientTender,
+                CoreError::NoSuchLine(_) => C::NotFound,
+                _ => C::InvalidInput,
+            },
+            PosError::Store(e) => match e {
+                StoreError::AlreadyCheckedOut { .. } => C::AlreadyCheckedOut,
+                StoreError::NotFound(_) => C::NotFound,
+                StoreError::Conflict(_) => C::Conflict,
+                StoreError::Domain(_) => C::InvalidInput,
+                _ => C::Storage,
+            },
+        }
+    }
+}
+
+impl From<PosError> for IpcError {
+    fn from(e: PosError) -> Self {
+        IpcError { code: e.code(), message: e.to_string() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialise_in_snake_case() {
+        let e = IpcError::from(PosError::Core(CoreError::EmptyCart));
+        assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"code":"cart_empty","message":"the cart is empty"}"#);
+        let e = IpcError::from(PosError::Store(StoreError::AlreadyCheckedOut { order_id: 7 }));
+        assert_eq!(e.code, ErrorCode::AlreadyCheckedOut);
+    }
+}

@@ -1,0 +1,200 @@
+//! Till's application layer: what each IPC command does, without Tauri.
+//!
+//! [`Pos`] owns the store, the card reader, the open carts and the sessions, and takes its
+//! clock and random numbers from outside so tests are deterministic. Every public method that
+//! acts for a user takes the session token first and checks the user's role before anything
+//! else; errors are [`PosError`]s with a stable [`ErrorCode`] that crosses IPC as
+//! `{code, message}`. The desktop shell's commands are one-line adapters over these methods.
+//!
+//! ```no_run
+//! use till_pos::{Pos, PosConfig};
+//! let pos = Pos::open(PosConfig::demo("till.db".into())).unwrap();
+//! let session = pos.login(1, "1111").unwrap();
+//! let cart = pos.cart_scan(&session.token, "6901234567892").unwrap();
+//! let receipt = pos.checkout_cash(&session.token, &cart.cart_id, cart.total.minor()).unwrap();
+//! # let _ = receipt;
+//! ```
+
+pub mod auth;
+pub mod bindings;
+pub mod card_payment;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod sales;
+pub mod users;
+pub mod views;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{ErrorCode, IpcError, PosError};
+
+use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use till_core::Currency;
+use till_devices::CardReader;
+use till_store::Store;
+
+/// Result of an application-layer operation.
+pub type Result<T> = std::result::Result<T, PosError>;
+
+/// How the till is set up.
+pub struct PosConfig {
+    /// The database file.
+    pub db_path: PathBuf,
+    /// The till's currency.
+    pub currency: Currency,
+    /// Seed the demo catalogue and users on first start, and show demo PINs.
+    pub demo: bool,
+    /// A session lapses after this long without a command.
+    pub session_idle: Duration,
+    /// Address of the card reader.
+    pub card_reader: String,
+    /// How long to wait for a swipe.
+    pub card_timeout: Duration,
+    /// Time source.
+    pub clock: Arc<dyn Clock>,
+    /// Random source (session tokens, cart ids, line codes, event ids, keys).
+    pub rng: Box<dyn RngCore + Send>,
+}
+
+impl PosConfig {
+    /// The embedded defaults: CNY, demo data, simulated card reader, system clock, OS entropy.
+    pub fn demo(db_path: PathBuf) -> Self {
+        PosConfig {
+            db_path,
+            currency: Currency::CNY,
+            demo: true,
+            session_idle: Duration::from_secs(15 * 60),
+            card_reader: "sim://card-reader".into(),
+            card_timeout: Duration::from_secs(30),
+            clock: Arc::new(SystemClock),
+            rng: Box::new(StdRng::from_entropy()),
+        }
+    }
+}
+
+/// The till: store, devices, carts and sessions.
+pub struct Pos {
+    store: Store,
+    currency: Currency,
+    demo: bool,
+    session_idle_ms: i64,
+    card_timeout: Duration,
+    clock: Arc<dyn Clock>,
+    rng: Mutex<Box<dyn RngCore + Send>>,
+    sessions: Mutex<HashMap<String, auth::SessionState>>,
+    carts: Mutex<HashMap<i64, sales::OpenCart>>,
+    card_reader: Mutex<Box<dyn CardReader>>,
+    card_hash_key: [u8; 32],
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The data under these locks stays consistent at every await-free step, so a panic in
+    // another thread does not make it unusable.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Pos {
+    /// Opens the database (migrating it), seeds demo data on first start when configured, and
+    /// opens the card reader.
+    pub fn open(config: PosConfig) -> Result<Pos> {
+        let store = Store::open(&config.db_path)?;
+        let card_reader = till_devices::card_reader::open(&config.card_reader)?;
+        let mut pos = Pos {
+            store,
+            currency: config.currency,
+            demo: config.demo,
+            session_idle_ms: config.session_idle.as_millis() as i64,
+            card_timeout: config.card_timeout,
+            clock: config.clock,
+            rng: Mutex::new(config.rng),
+            sessions: Mutex::new(HashMap::new()),
+            carts: Mutex::new(HashMap::new()),
+            card_reader: Mutex::new(card_reader),
+            card_hash_key: [0; 32],
+        };
+        pos.card_hash_key = card_payment::load_or_create_key(&pos)?;
+        if pos.demo {
+            demo::seed_if_empty(&pos)?;
+        }
+        Ok(pos)
+    }
+
+    /// The store, for tools and tests that look underneath.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The till's currency.
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// `n` random bytes as lower-case hex.
+    fn random_hex(&self, n: usize) -> String {
+        let mut bytes = vec![0u8; n];
+        lock(&self.rng).fill_bytes(&mut bytes);
+        hex::encode(bytes)
+    }
+
+    /// What the login screen shows.
+    pub fn app_info(&self) -> Result<views::AppInfo> {
+        Ok(views::AppInfo {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            demo_mode: self.demo,
+            currency: self.currency.code().to_string(),
+            demo_users: if self.demo { demo::demo_users(self)? } else { Vec::new() },
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) const CASHIER: i64 = 1;
+    pub(crate) const MANAGER: i64 = 2;
+    pub(crate) const INSTALLER: i64 = 3;
+
+    fn config(dir: &tempfile::TempDir, reader: &str, clock: Arc<ManualClock>) -> PosConfig {
+        PosConfig {
+            card_reader: reader.into(),
+            clock,
+            rng: Box::new(StdRng::seed_from_u64(99)),
+            ..PosConfig::demo(dir.path().join("till.db"))
+        }
+    }
+
+    pub(crate) fn pos_with_reader(reader: &str) -> (tempfile::TempDir, Arc<ManualClock>, Pos) {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(1_790_000_000_000));
+        let pos = Pos::open(config(&dir, reader, clock.clone())).unwrap();
+        (dir, clock, pos)
+    }
+
+    pub(crate) fn pos() -> (tempfile::TempDir, Arc<ManualClock>, Pos) {
+        pos_with_reader("sim://card-reader?delay_ms=1")
+    }
+
+    pub(crate) fn reopen(dir: &tempfile::TempDir) -> Pos {
+        Pos::open(config(dir, "sim://card-reader?delay_ms=1", Arc::new(ManualClock::new(1_790_000_000_000)))).unwrap()
+    }
+
+    #[test]
+    fn app_info_shows_demo_pins_in_demo_mode_only() {
+        let (_d, _c, p) = pos();
+        let info = p.app_info().unwrap();
+        assert!(info.demo_mode);
+        assert_eq!(info.demo_users.len(), 3);
+        assert_eq!(info.currency, "CNY");
+        assert_eq!(p.login_users().unwrap().len(), 3);
+    }
+}

@@ -1,0 +1,338 @@
+//! Ringing up and checking out: the open cart of each user, and turning it into a recorded
+//! order only when the store's commit has returned.
+
+use crate::auth::SELLERS;
+use crate::views::{CartLine, CartView, ProductView, Receipt};
+use crate::{lock, Pos, PosError, Result};
+use till_core::{Barcode, Cart, CashPayment, Money, NewOrder, Payment, ProductId, Sku};
+use till_store::StoreError;
+
+/// Results a search returns at most.
+pub const MAX_SEARCH_RESULTS: u32 = 50;
+
+/// A cart being rung up, with the id its checkout will be keyed by.
+#[derive(Debug, Clone)]
+pub struct OpenCart {
+    /// Random id; the order's checkout key.
+    pub id: String,
+    /// The lines.
+    pub cart: Cart,
+}
+
+impl OpenCart {
+    /// The UI's view of it.
+    pub fn view(&self) -> Result<CartView> {
+        let t = self.cart.totals()?;
+        Ok(CartView {
+            cart_id: self.id.clone(),
+            lines: self
+                .cart
+                .lines()
+                .iter()
+                .zip(&t.lines)
+                .map(|(l, s)| CartLine {
+                    line_no: l.line_no,
+                    product_id: l.product.id.0,
+                    sku: l.product.sku.as_str().to_string(),
+                    name: l.product.name.clone(),
+                    name_zh: l.product.name_zh.clone(),
+                    quantity: l.quantity,
+                    unit_price: l.product.price,
+                    line_total: s.gross,
+                    tax: s.tax,
+                    tax_rate_bp: l.product.tax_rate.basis_points(),
+                })
+                .collect(),
+            subtotal: t.subtotal,
+            tax: t.tax,
+            total: t.total,
+            item_count: self.cart.item_count(),
+        })
+    }
+}
+
+impl Pos {
+    fn new_cart(&self) -> OpenCart {
+        OpenCart { id: self.random_hex(16), cart: Cart::new(self.currency) }
+    }
+
+    /// Applies `change` to the user's cart; on error the cart is left as it was.
+    fn with_cart(&self, user_id: i64, change: impl FnOnce(&mut Cart) -> Result<()>) -> Result<CartView> {
+        let mut carts = lock(&self.carts);
+        let open = carts.entry(user_id).or_insert_with(|| self.new_cart());
+        let mut draft = open.cart.clone();
+        change(&mut draft)?;
+        let candidate = OpenCart { id: open.id.clone(), cart: draft };
+        let view = candidate.view()?;
+        *open = candidate;
+        Ok(view)
+    }
+
+    /// Search-as-you-type over the catalogue.
+    pub fn catalogue_search(&self, token: &str, query: &str, limit: u32) -> Result<Vec<ProductView>> {
+        self.authorize(token, SELLERS, "search the catalogue")?;
+        let hits = self.store.search_products(query, limit.clamp(1, MAX_SEARCH_RESULTS))?;
+        Ok(hits.iter().map(ProductView::from).collect())
+    }
+
+    /// The user's open cart.
+    pub fn cart_get(&self, token: &str) -> Result<CartView> {
+        let s = self.authorize(token, SELLERS, "sell")?;
+        self.with_cart(s.user_id, |_| Ok(()))
+    }
+
+    /// Adds one unit of the product with this barcode or SKU, as a scanner or the keyboard
+    /// typed it.
+    pub fn cart_scan(&self, token: &str, code: &str) -> Result<CartView> {
+        let s = self.authorize(token, SELLERS, "sell")?;
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(PosError::InvalidInput("nothing was scanned".into()));
+        }
+        let product = if Barcode::looks_like_barcode(code) {
+            self.store.product_by_barcode(&Barcode::parse(code)?)?
+        } else {
+            match Sku::parse(code) {
+                Ok(sku) => self.store.product_by_sku(&sku)?,
+                Err(_) => None,
+            }
+        };
+        let product = product.ok_or_else(|| PosError::UnknownBarcode(code.to_string()))?;
+        self.with_cart(s.user_id, |c| Ok(c.add(&product, 1).map(|_| ())?))
+    }
+
+    /// Adds `quantity` of a product chosen from search results.
+    pub fn cart_add(&self, token: &str, product_id: i64, quantity: i64) -> Result<CartView> {
+        let s = self.authorize(token, SELLERS, "sell")?;
+        let product = self.store.product_by_id(ProductId(product_id))?.ok_or(PosError::UnknownProduct(product_id))?;
+        self.with_cart(s.user_id, |c| Ok(c.add(&product, quantity).map(|_| ())?))
+    }
+
+    /// Sets a line's quantity.
+    pub fn cart_set_quantity(&self, token: &str, line_no: u32, quantity: i64) -> Result<CartView> {
+        let s = self.authorize(token, SELLERS, "sell")?;
+        self.with_cart(s.user_id, |c| Ok(c.set_quantity(line_no, quantity)?))
+    }
+
+    /// Removes a line.
+    pub fn cart_remove(&self, token: &str, line_no: u32) -> Result<CartView> {
+        let s = self.authorize(token, SELLERS, "sell")?;
+        self.with_cart(s.user_id, |c| Ok(c.remove(line_no)?))
+    }
+
+    /// Empties the cart (it keeps its id: nothing was sold).
+    pub fn cart_clear(&self, token: &str) -> Result<CartView> {
+        let s = self.authorize(token, SELLERS, "sell")?;
+        let currency = self.currency;
+        self.with_cart(s.user_id, |c| {
+            *c = Cart::new(currency);
+            Ok(())
+        })
+    }
+
+    /// Explains why `cart_id` is not the user's open cart: it was paid already, or it never was.
+    fn stale_cart(&self, cart_id: &str) -> PosError {
+        match self.store.order_by_checkout_key(cart_id) {
+            Ok(Some(o)) => PosError::Store(StoreError::AlreadyCheckedOut { order_id: o.id }),
+            Ok(None) => PosError::Conflict("this cart is no longer open; the screen will refresh".into()),
+            Err(e) => e.into(),
+        }
+    }
+
+    /// Records the sale of the user's open cart, which must still be `expected` (same id and
+    /// lines), paid by `payment(total)`. The carts lock is held until the commit returns, so a
+    /// double click cannot record the cart twice; the cart is replaced by a fresh one only
+    /// after the commit.
+    pub(crate) fn record_checkout(
+        &self,
+        user_id: i64,
+        expected: &OpenCart,
+        payment: impl FnOnce(Money) -> Result<Payment>,
+    ) -> Result<Receipt> {
+        let mut carts = lock(&self.carts);
+        let open = match carts.get(&user_id) {
+            Some(open) if open.id == expected.id => open,
+            _ => return Err(self.stale_cart(&expected.id)),
+        };
+        if open.cart != expected.cart {
+            return Err(PosError::Conflict("the cart changed during payment; please take payment again".into()));
+        }
+        if open.cart.is_empty() {
+            return Err(till_core::CoreError::EmptyCart.into());
+        }
+        let total = open.cart.totals()?.total;
+        let payment = payment(total)?;
+        let now = self.now_ms();
+        let mut attempt = 0;
+        let recorded = loop {
+            let order = {
+                let mut rng = lock(&self.rng);
+                NewOrder::from_cart(&open.cart, payment.clone(), open.id.clone(), user_id, now, &mut **rng)?
+            };
+            let event_id = self.random_hex(16);
+            match self.store.record_sale(&order, &event_id) {
+                // A line code collision (1 in 2^60 per pair) just draws new codes.
+                Err(e) if e.is_unique_violation() && attempt < 3 => attempt += 1,
+                other => break other?,
+            }
+        };
+        carts.insert(user_id, self.new_cart());
+        drop(carts);
+        tracing::info!(order_id = recorded.order_id, total = %total, "sale recorded");
+        Receipt::from_order(&self.store.order(recorded.order_id)?)
+    }
+
+    /// The user's open cart as it is now, checked against the id the UI holds.
+    pub(crate) fn snapshot_cart(&self, user_id: i64, cart_id: &str) -> Result<OpenCart> {
+        let carts = lock(&self.carts);
+        match carts.get(&user_id) {
+            Some(open) if open.id == cart_id => Ok(open.clone()),
+            _ => Err(self.stale_cart(cart_id)),
+        }
+    }
+
+    /// Takes cash for the open cart `cart_id` and records the sale.
+    pub fn checkout_cash(&self, token: &str, cart_id: &str, tendered_minor: i64) -> Result<Receipt> {
+        let s = self.authorize(token, SELLERS, "take payment")?;
+        let expected = self.snapshot_cart(s.user_id, cart_id)?;
+        let currency = self.currency;
+        self.record_checkout(s.user_id, &expected, |total| {
+            Ok(Payment::Cash(CashPayment::take(total, Money::new(tendered_minor, currency))?))
+        })
+    }
+
+    /// The receipt of a recorded order.
+    pub fn receipt(&self, token: &str, order_id: i64) -> Result<Receipt> {
+        self.authorize(token, SELLERS, "view receipts")?;
+        Receipt::from_order(&self.store.order(order_id)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tests::{pos, CASHIER, MANAGER};
+    use crate::ErrorCode;
+
+    const TEA: &str = "6901234567892";
+
+    fn count(p: &crate::Pos, table: &str) -> i64 {
+        p.store().read(|c| Ok(c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)).unwrap()
+    }
+
+    #[test]
+    fn scan_pay_cash_and_the_receipt_comes_from_disk() {
+        let (_d, _c, p) = pos();
+        let t = p.login(CASHIER, "1111").unwrap().token;
+        p.cart_scan(&t, TEA).unwrap();
+        p.cart_scan(&t, TEA).unwrap();
+        let cart = p.cart_scan(&t, "snk-001").unwrap();
+        assert_eq!((cart.lines.len(), cart.item_count), (2, 3));
+        let due = cart.total.minor();
+        let r = p.checkout_cash(&t, &cart.cart_id, due + 1000).unwrap();
+        assert_eq!(r.total.minor(), due);
+        assert_eq!(r.payment.change.unwrap().minor(), 1000);
+        assert_eq!(r.lines.len(), 2);
+        assert!(r.lines.iter().all(|l| till_core::LineCode::parse(&l.line_code).is_ok()));
+        assert_eq!(p.receipt(&t, r.order_id).unwrap().order_no, r.order_no);
+        // a fresh, empty cart with a new id
+        let next = p.cart_get(&t).unwrap();
+        assert!(next.lines.is_empty());
+        assert_ne!(next.cart_id, cart.cart_id);
+        assert_eq!(p.store().outbox_events("sale.recorded").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bad_input_changes_nothing() {
+        let (_d, _c, p) = pos();
+        let t = p.login(CASHIER, "1111").unwrap().token;
+        let before = p.cart_scan(&t, TEA).unwrap();
+        let code = |r: crate::Result<_>| r.map(|_: crate::views::CartView| ()).unwrap_err().code();
+        assert_eq!(code(p.cart_scan(&t, "6901234567893")), ErrorCode::InvalidBarcode);
+        assert_eq!(code(p.cart_scan(&t, "4006381333931")), ErrorCode::UnknownBarcode);
+        assert_eq!(code(p.cart_scan(&t, "NO-SUCH-SKU")), ErrorCode::UnknownBarcode);
+        assert_eq!(code(p.cart_scan(&t, "  ")), ErrorCode::InvalidInput);
+        assert_eq!(code(p.cart_scan(&t, "%B4111^x")), ErrorCode::UnknownBarcode);
+        let line = before.lines[0].line_no;
+        for q in [0, -1, 10_000, i64::MAX] {
+            assert_eq!(code(p.cart_set_quantity(&t, line, q)), ErrorCode::InvalidQuantity);
+            assert_eq!(code(p.cart_add(&t, before.lines[0].product_id, q)), ErrorCode::InvalidQuantity);
+        }
+        assert_eq!(code(p.cart_add(&t, 999_999, 1)), ErrorCode::UnknownProduct);
+        assert_eq!(code(p.cart_remove(&t, 99)), ErrorCode::NotFound);
+        let after = p.cart_get(&t).unwrap();
+        assert_eq!(serde_json::to_value(&after).unwrap(), serde_json::to_value(&before).unwrap());
+    }
+
+    #[test]
+    fn short_or_absurd_tender_writes_nothing() {
+        let (_d, _c, p) = pos();
+        let t = p.login(CASHIER, "1111").unwrap().token;
+        let cart = p.cart_scan(&t, TEA).unwrap();
+        let due = cart.total.minor();
+        let err = |r: crate::Result<crate::views::Receipt>| r.unwrap_err().code();
+        assert_eq!(err(p.checkout_cash(&t, &cart.cart_id, due - 1)), ErrorCode::InsufficientTender);
+        assert_eq!(err(p.checkout_cash(&t, &cart.cart_id, -5)), ErrorCode::InvalidInput);
+        assert_eq!(err(p.checkout_cash(&t, &cart.cart_id, i64::MIN)), ErrorCode::InvalidInput);
+        assert_eq!(count(&p, "orders"), 0);
+        assert_eq!(p.cart_get(&t).unwrap().cart_id, cart.cart_id);
+    }
+
+    #[test]
+    fn an_empty_cart_cannot_be_paid() {
+        let (_d, _c, p) = pos();
+        let t = p.login(CASHIER, "1111").unwrap().token;
+        let cart = p.cart_get(&t).unwrap();
+        assert_eq!(p.checkout_cash(&t, &cart.cart_id, 100).unwrap_err().code(), ErrorCode::CartEmpty);
+    }
+
+    #[test]
+    fn amounts_that_overflow_are_refused_and_change_nothing() {
+        let (_d, _c, p) = pos();
+        let huge = till_store::NewProduct {
+            sku: till_core::Sku::parse("HUGE").unwrap(),
+            barcode: None,
+            name: "Overpriced".into(),
+            name_zh: None,
+            price: till_core::Money::new(i64::MAX / 2, p.currency()),
+            tax_rate: till_core::TaxRate::from_basis_points(0).unwrap(),
+            tax_inclusive: true,
+            serialised: false,
+        };
+        let id = p.store().add_products(&[huge]).unwrap()[0].0;
+        let t = p.login(CASHIER, "1111").unwrap().token;
+        assert_eq!(p.cart_add(&t, id, 3).unwrap_err().code(), ErrorCode::AmountOverflow);
+        let one = p.cart_add(&t, id, 2).unwrap();
+        // a second line pushes the cart total past i64
+        assert_eq!(p.cart_scan(&t, TEA).unwrap_err().code(), ErrorCode::AmountOverflow);
+        assert_eq!(p.cart_get(&t).unwrap().lines.len(), one.lines.len());
+        assert_eq!(p.checkout_cash(&t, &one.cart_id, i64::MAX).map(|r| r.total.minor()).unwrap(), i64::MAX - 1);
+    }
+
+    #[test]
+    fn a_double_click_records_one_sale() {
+        let (_d, _c, p) = pos();
+        let p = std::sync::Arc::new(p);
+        let t = p.login(CASHIER, "1111").unwrap().token;
+        let cart = p.cart_scan(&t, TEA).unwrap();
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let (p, t, id) = (p.clone(), t.clone(), cart.cart_id.clone());
+                std::thread::spawn(move || p.checkout_cash(&t, &id, 100_000).map_err(|e| e.code()))
+            })
+            .collect();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+        assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|c| *c == ErrorCode::AlreadyCheckedOut));
+        assert_eq!(count(&p, "orders"), 1);
+    }
+
+    #[test]
+    fn carts_are_per_user() {
+        let (_d, _c, p) = pos();
+        let a = p.login(CASHIER, "1111").unwrap().token;
+        let b = p.login(MANAGER, "2222").unwrap().token;
+        p.cart_scan(&a, TEA).unwrap();
+        assert!(p.cart_get(&b).unwrap().lines.is_empty());
+        assert_eq!(p.checkout_cash(&b, &p.cart_get(&a).unwrap().cart_id, 100_000).unwrap_err().code(), ErrorCode::Conflict);
+    }
+}

@@ -1,0 +1,19 @@
+// Generated from the Rust types by `make bindings`. Do not edit.
+export type { AppInfo } from "./AppInfo";
+export type { AuditReport } from "./AuditReport";
+export type { CartLine } from "./CartLine";
+export type { CartView } from "./CartView";
+export type { DemoUser } from "./DemoUser";
+export type { ErrorCode } from "./ErrorCode";
+export type { IpcError } from "./IpcError";
+export type { LoginUser } from "./LoginUser";
+export type { Money } from "./Money";
+export type { PaymentView } from "./PaymentView";
+export type { ProductView } from "./ProductView";
+export type { Receipt } from "./Receipt";
+export type { ReceiptLine } from "./ReceiptLine";
+export type { Role } from "./Role";
+export type { Session } from "./Session";
+export type { TaxLine } from "./TaxLine";
+export type { Tender } from "./Tender";
+export type { UserView } from "./UserView";
