@@ -66,6 +66,7 @@ const en = {
   "cashier.tax": "Tax",
   "cashier.total": "Total",
   "cashier.items": "{count} items",
+  "cashier.itemsOne": "1 item",
   "cashier.payCash": "Cash",
   "cashier.payCard": "Card",
   "cashier.clearCart": "Clear cart",

@@ -67,6 +67,7 @@ const zh: Record<MessageKey, string> = {
   "cashier.tax": "税额",
   "cashier.total": "合计",
   "cashier.items": "{count} 件商品",
+  "cashier.itemsOne": "1 件商品",
   "cashier.payCash": "现金",
   "cashier.payCard": "银行卡",
   "cashier.clearCart": "清空购物车",
