@@ -63,11 +63,23 @@ export function errorMessage(err: unknown): string {
   return e.message || t("error.internal");
 }
 
-/** The backend's own text, when it adds something to the translated message. */
+// Codes whose backend message carries useful specifics (tries left, minutes, the rule broken).
+const DETAILED: ReadonlySet<string> = new Set([
+  "wrong_pin",
+  "user_locked",
+  "invalid_input",
+  "card_read_failed",
+  "conflict",
+  "storage",
+  "internal",
+]);
+
+/** The backend's own text, when it adds specifics to the translated message; else null. */
 export function errorDetail(err: unknown): string | null {
   const e = toIpcError(err);
-  if (!e.message) return null;
-  return e.message.trim() === errorMessage(e).trim() ? null : e.message;
+  const text = e.message?.trim();
+  if (!text || !DETAILED.has(e.code)) return null;
+  return text.toLowerCase() === errorMessage(e).trim().toLowerCase() ? null : text;
 }
 
 export function isAuthError(err: unknown): boolean {
