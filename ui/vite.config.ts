@@ -1,11 +1,18 @@
+/// <reference types="vitest/config" />
+import { fileURLToPath, URL } from "node:url";
 import { defineConfig } from "vite";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 
-// Tauri expects a fixed port in dev and static files in ui/dist for release builds.
+// Tauri loads ui/dist in release builds and the dev server (fixed port) in development.
 export default defineConfig({
   plugins: [svelte()],
   clearScreen: false,
   base: "./",
+  resolve: {
+    alias: {
+      $lib: fileURLToPath(new URL("./src/lib", import.meta.url)),
+    },
+  },
   server: {
     port: 1420,
     strictPort: true,
@@ -14,7 +21,9 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     target: "es2021",
-    // No source maps in the shipped bundle.
     sourcemap: false,
+  },
+  test: {
+    include: ["src/**/*.test.ts"],
   },
 });
