@@ -28,8 +28,9 @@ impl Pos {
     }
 
     /// Creates a user.
-    pub fn user_create(&self, token: &str, name: &str, role: Role, pin: &str) -> Result<UserView> {
+    pub fn user_create(&self, token: &str, name: &str, role: &str, pin: &str) -> Result<UserView> {
         let s = self.authorize(token, MANAGERS, "manage users")?;
+        let role = Role::parse(role)?;
         let name = check_name(name)?;
         let hash = self.new_pin_hash(pin)?;
         let now = self.now_ms();
@@ -85,19 +86,17 @@ impl Pos {
 mod tests {
     use crate::tests::{pos, CASHIER, MANAGER};
     use crate::ErrorCode;
-    use till_core::Role;
-
     #[test]
     fn managers_manage_users_and_every_change_is_audited() {
         let (_d, _c, p) = pos();
         let m = p.login(MANAGER, "2222").unwrap().token;
         let before = p.audit_verify(&m).unwrap().entries;
-        let u = p.user_create(&m, "Zhao Min", Role::Cashier, "4321").unwrap();
+        let u = p.user_create(&m, "Zhao Min", "cashier", "4321").unwrap();
         assert!(p.login(u.id, "4321").is_ok());
-        assert_eq!(p.user_create(&m, "Zhao Min", Role::Cashier, "4321").unwrap_err().code(), ErrorCode::Conflict);
-        assert_eq!(p.user_create(&m, "", Role::Cashier, "4321").unwrap_err().code(), ErrorCode::InvalidInput);
-        assert_eq!(p.user_create(&m, "X", Role::Cashier, "12").unwrap_err().code(), ErrorCode::InvalidInput);
-        assert_eq!(p.user_create(&m, "X", Role::Cashier, "12ab").unwrap_err().code(), ErrorCode::InvalidInput);
+        assert_eq!(p.user_create(&m, "Zhao Min", "cashier", "4321").unwrap_err().code(), ErrorCode::Conflict);
+        assert_eq!(p.user_create(&m, "", "cashier", "4321").unwrap_err().code(), ErrorCode::InvalidInput);
+        assert_eq!(p.user_create(&m, "X", "cashier", "12").unwrap_err().code(), ErrorCode::InvalidInput);
+        assert_eq!(p.user_create(&m, "X", "cashier", "12ab").unwrap_err().code(), ErrorCode::InvalidInput);
         p.user_set_pin(&m, u.id, "9999").unwrap();
         assert_eq!(p.login(u.id, "4321").unwrap_err().code(), ErrorCode::WrongPin);
         let c = p.login(u.id, "9999").unwrap().token;
@@ -114,7 +113,7 @@ mod tests {
     fn cashiers_cannot_manage_users() {
         let (_d, _c, p) = pos();
         let t = p.login(CASHIER, "1111").unwrap().token;
-        assert_eq!(p.user_create(&t, "Evil", Role::Manager, "1234").unwrap_err().code(), ErrorCode::Forbidden);
+        assert_eq!(p.user_create(&t, "Evil", "manager", "1234").unwrap_err().code(), ErrorCode::Forbidden);
         assert_eq!(p.audit_verify(&t).unwrap_err().code(), ErrorCode::Forbidden);
         assert_eq!(p.user_set_pin(&t, CASHIER, "1234").unwrap_err().code(), ErrorCode::Forbidden);
     }

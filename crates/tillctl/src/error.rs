@@ -1,0 +1,21 @@
+//! Errors of the command line.
+
+/// What can stop a tillctl command.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Wrong arguments.
+    #[error("{0}")]
+    Usage(&'static str),
+    /// The till refused.
+    #[error(transparent)]
+    Pos(#[from] till_pos::PosError),
+    /// The database refused.
+    #[error(transparent)]
+    Store(#[from] till_store::StoreError),
+    /// A file could not be written or read.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// `db check` found a problem.
+    #[error("check failed: {0}")]
+    CheckFailed(String),
+}

@@ -1,0 +1,56 @@
+//! `tillctl`: Till from the command line, for installers, managers and developers.
+//!
+//! ```text
+//! tillctl db check  --data-dir DIR      integrity check, audit chain, no partial orders
+//! tillctl drill checkout --data-dir DIR  ring up and pay sales in a loop, printing
+//!                                       "ACK <cart id> <order id>" after each commit
+//!                                       (the crash test kills it at random moments)
+//! tillctl bench [--dir DIR] [--products N] [--checkouts N]
+//!                                       measure fsync, checkout commit and catalogue search
+//! ```
+
+mod bench;
+mod drill;
+mod error;
+
+use error::CliError;
+use std::path::PathBuf;
+
+fn arg_value(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+}
+
+fn data_dir(args: &[String]) -> Result<PathBuf, CliError> {
+    arg_value(args, "--data-dir").map(PathBuf::from).ok_or(CliError::Usage("--data-dir DIR is required"))
+}
+
+fn number(args: &[String], name: &str, default: usize) -> Result<usize, CliError> {
+    match arg_value(args, name) {
+        None => Ok(default),
+        Some(v) => v.parse().map_err(|_| CliError::Usage("numbers must be positive integers")),
+    }
+}
+
+fn run(args: &[String]) -> Result<(), CliError> {
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["db", "check", ..] => drill::check(&data_dir(args)?),
+        ["drill", "checkout", ..] => drill::checkout_loop(&data_dir(args)?),
+        ["bench", ..] => bench::run(
+            arg_value(args, "--dir").map(PathBuf::from),
+            number(args, "--products", 300_000)?,
+            number(args, "--checkouts", 2_000)?,
+        ),
+        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | drill checkout --data-dir DIR | bench [--dir DIR] [--products N] [--checkouts N]")),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(e) = run(&args) {
+        eprintln!("tillctl: {e}");
+        std::process::exit(match e {
+            CliError::Usage(_) => 2,
+            _ => 1,
+        });
+    }
+}

@@ -1,0 +1,33 @@
+//! Declares Till's commands to Tauri so each needs an explicit `allow-<command>` permission in
+//! `capabilities/`, and embeds the config, icons and capabilities.
+
+/// Every IPC command; keep in step with `commands::handler()`.
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "login_users",
+    "login",
+    "logout",
+    "catalogue_search",
+    "cart_get",
+    "cart_scan",
+    "cart_add",
+    "cart_set_quantity",
+    "cart_remove",
+    "cart_clear",
+    "checkout_cash",
+    "checkout_card",
+    "receipt_get",
+    "users_list",
+    "user_create",
+    "user_set_active",
+    "user_set_pin",
+    "audit_verify",
+];
+
+fn main() {
+    let attrs = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(e) = tauri_build::try_build(attrs) {
+        eprintln!("tauri build step failed: {e:#}");
+        std::process::exit(1);
+    }
+}

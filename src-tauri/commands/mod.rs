@@ -1,0 +1,55 @@
+//! IPC commands: each is a few lines that call one `till_pos::Pos` method. Work runs on a
+//! blocking thread so the window never waits on the database or a card reader, and errors
+//! (including a panic) cross as `{code, message}`.
+
+pub mod cart;
+pub mod checkout;
+pub mod session;
+pub mod users;
+
+use std::sync::Arc;
+use till_pos::{ErrorCode, IpcError, Pos, PosError};
+
+/// What every command returns.
+pub type CmdResult<T> = Result<T, IpcError>;
+
+/// Runs `f` against the till on a blocking thread.
+pub async fn run<T, F>(pos: &tauri::State<'_, Arc<Pos>>, f: F) -> CmdResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&Pos) -> Result<T, PosError> + Send + 'static,
+{
+    let pos = Arc::clone(pos.inner());
+    match tauri::async_runtime::spawn_blocking(move || f(&pos)).await {
+        Ok(result) => result.map_err(IpcError::from),
+        Err(e) => {
+            tracing::error!("command failed: {e}");
+            Err(IpcError { code: ErrorCode::Internal, message: "internal error; see the log".into() })
+        }
+    }
+}
+
+/// The handler for every command.
+pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        session::app_info,
+        session::login_users,
+        session::login,
+        session::logout,
+        cart::catalogue_search,
+        cart::cart_get,
+        cart::cart_scan,
+        cart::cart_add,
+        cart::cart_set_quantity,
+        cart::cart_remove,
+        cart::cart_clear,
+        checkout::checkout_cash,
+        checkout::checkout_card,
+        checkout::receipt_get,
+        users::users_list,
+        users::user_create,
+        users::user_set_active,
+        users::user_set_pin,
+        users::audit_verify,
+    ]
+}

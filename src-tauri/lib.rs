@@ -1,0 +1,63 @@
+//! The Till desktop shell: opens the till ([`till_pos::Pos`]) with its embedded defaults,
+//! registers the IPC commands (thin adapters in [`commands`]) and starts the window.
+//! No business logic lives here.
+//!
+//! Settings from the environment:
+//! - `TILL_DATA_DIR`: where the database and log live (default: the platform data directory,
+//!   e.g. `~/.local/share/till`).
+//! - `TILL_CARD_READER`: the card reader's address (default `sim://card-reader`).
+
+pub mod commands;
+pub mod logging;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use till_pos::{Pos, PosConfig};
+
+/// Errors that stop the app from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// No data directory could be found or made.
+    #[error("data directory {0}: {1}")]
+    DataDir(PathBuf, std::io::Error),
+    /// The till could not open (database, card reader).
+    #[error(transparent)]
+    Pos(#[from] till_pos::PosError),
+    /// Tauri could not start the window.
+    #[error("window: {0}")]
+    Tauri(#[from] tauri::Error),
+}
+
+/// Where the till keeps its files.
+pub fn data_dir() -> PathBuf {
+    std::env::var_os("TILL_DATA_DIR")
+        .map(PathBuf::from)
+        .or_else(|| dirs::data_dir().map(|d| d.join("till")))
+        .unwrap_or_else(|| PathBuf::from("till-data"))
+}
+
+/// Opens the till with the embedded defaults and any overrides from the environment.
+pub fn open_pos(dir: &std::path::Path) -> Result<Pos, StartError> {
+    std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.to_path_buf(), e))?;
+    let mut config = PosConfig::demo(dir.join("till.db"));
+    if let Ok(reader) = std::env::var("TILL_CARD_READER") {
+        config.card_reader = reader;
+    }
+    Ok(Pos::open(config)?)
+}
+
+/// Registers the till and its commands on a Tauri builder (the real one or the test mock).
+pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, pos: Arc<Pos>) -> tauri::Builder<R> {
+    builder.manage(pos).invoke_handler(commands::handler())
+}
+
+/// Starts the app.
+pub fn run() -> Result<(), StartError> {
+    let dir = data_dir();
+    logging::init(&dir);
+    let started = std::time::Instant::now();
+    let pos = Arc::new(open_pos(&dir)?);
+    tracing::info!(data_dir = %dir.display(), ms = started.elapsed().as_millis() as u64, "till opened");
+    setup(tauri::Builder::default(), pos).run(tauri::generate_context!())?;
+    Ok(())
+}

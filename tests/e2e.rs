@@ -1,0 +1,128 @@
+//! End to end, through the real window: tauri-driver + WebKitWebDriver drive the Till app
+//! (needs an X display: `make test` runs the suite under Xvfb). A cashier logs in with the PIN
+//! pad, scans three barcodes into the always-focused scan input, pays cash, sees the receipt
+//! with a line code per line; the database file then holds exactly that order.
+
+mod support;
+
+use rusqlite::Connection;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::webdriver::{Session, ENTER};
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn tauri_driver() -> String {
+    if let Ok(p) = std::env::var("TAURI_DRIVER") {
+        return p;
+    }
+    let home = std::env::var("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"));
+    let candidate = home.join("bin/tauri-driver");
+    if candidate.exists() {
+        candidate.display().to_string()
+    } else {
+        "tauri-driver".into()
+    }
+}
+
+fn start_driver(data_dir: &std::path::Path) -> (Driver, String) {
+    assert!(std::env::var_os("DISPLAY").is_some(), "no X display: run the end-to-end tests under Xvfb (make test does)");
+    let (port, native) = (free_port(), free_port());
+    let child = Command::new(tauri_driver())
+        .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        .env("TILL_DATA_DIR", data_dir)
+        .env("TILL_CARD_READER", "sim://card-reader?delay_ms=200")
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start tauri-driver ({e}); `make test` installs it with cargo install tauri-driver"));
+    let base = format!("http://127.0.0.1:{port}");
+    let start = Instant::now();
+    while ureq::get(&format!("{base}/status")).call().is_err() {
+        assert!(start.elapsed() < Duration::from_secs(20), "tauri-driver did not come up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (Driver(child), base)
+}
+
+#[test]
+fn a_cashier_sells_three_items_for_cash_by_keyboard_and_scanner() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_driver, base) = start_driver(dir.path());
+    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
+
+    // Login: pick the cashier, type the PIN on the pad.
+    let cashier = s.wait_for(".login-user[data-user-id='1']");
+    s.click(&cashier);
+    s.wait_for("#pin-pad");
+    for digit in ["1", "1", "1", "1"] {
+        let key = s.find_all(&format!("#pin-pad button[data-digit='{digit}']"));
+        assert!(!key.is_empty(), "no PIN pad key {digit}");
+        s.click(&key[0]);
+    }
+    s.click(&s.wait_for("#pin-ok"));
+
+    // Scan three different barcodes as a scanner does: the code, then Enter.
+    let input = s.wait_for("#scan-input");
+    let codes = [
+        "6901234567892".to_string(),
+        till_core::Barcode::with_check_digit("692088880003").unwrap().to_string(),
+        till_core::Barcode::with_check_digit("692088880010").unwrap().to_string(),
+    ];
+    for (i, code) in codes.iter().enumerate() {
+        s.type_into(&input, &format!("{code}{ENTER}"));
+        s.wait_for_n(".cart-line", i + 1, Duration::from_secs(10));
+    }
+    let total_text = s.text(&s.wait_for("#total"));
+
+    // Pay cash: 100 tendered.
+    s.click(&s.wait_for("#pay-cash"));
+    let tendered = s.wait_for("#tendered");
+    s.type_into(&tendered, "100");
+    s.click(&s.wait_for("#confirm-payment"));
+
+    // The receipt, with one line code per line.
+    s.wait_for("#receipt");
+    let codes_shown = s.wait_for_n(".line-code", 3, Duration::from_secs(10));
+    let shown: Vec<String> = codes_shown.iter().map(|e| s.text(e).trim().to_string()).collect();
+    s.click(&s.wait_for("#new-sale"));
+    s.wait_for("#scan-input");
+    s.end();
+
+    // The database file holds that order, whole.
+    let db = Connection::open(dir.path().join("till.db")).unwrap();
+    let (orders, total, tender, tendered_minor): (i64, i64, String, i64) = db
+        .query_row(
+            "SELECT (SELECT count(*) FROM orders), o.total_minor, p.tender, p.tendered_minor
+             FROM orders o JOIN payments p ON p.order_id = o.id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!((orders, tender.as_str(), tendered_minor), (1, "cash", 10_000));
+    let mut stmt = db.prepare("SELECT line_code FROM order_lines ORDER BY line_no").unwrap();
+    let stored: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
+    assert_eq!(stored.len(), 3);
+    for code in &stored {
+        let grouped = till_core::LineCode::parse(code).unwrap().grouped();
+        assert!(shown.iter().any(|t| t.contains(&grouped)), "line code {grouped} not on the receipt {shown:?}");
+    }
+    let expected: i64 = db.query_row("SELECT sum(gross_minor) FROM order_lines", [], |r| r.get(0)).unwrap();
+    assert_eq!(total, expected);
+    assert!(total_text.contains(&format!("{}.{:02}", total / 100, total % 100)), "screen showed {total_text}, stored {total}");
+}

@@ -1,0 +1,162 @@
+//! The IPC surface, through Tauri's mock runtime with the app's real config and capabilities:
+//! every call goes through the command adapters, argument decoding, the ACL and the
+//! `{code, message}` error shape, exactly as the window's `invoke` does.
+
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindow;
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    _app: tauri::App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+}
+
+fn harness() -> Harness {
+    harness_with_reader("sim://card-reader?delay_ms=1")
+}
+
+fn harness_with_reader(reader: &str) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = till_pos::PosConfig::demo(dir.path().join("till.db"));
+    config.card_reader = reader.into();
+    let pos = Arc::new(till_pos::Pos::open(config).unwrap());
+    let app = till_app::setup(mock_builder(), pos).build(tauri::generate_context!()).unwrap();
+    let window = match tauri::Manager::get_webview_window(&app, "main") {
+        Some(w) => w,
+        None => tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap(),
+    };
+    Harness { _dir: dir, _app: app, window }
+}
+
+impl Harness {
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: tauri::ipc::InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn err_code(&self, cmd: &str, args: Value) -> String {
+        let e = self.call(cmd, args).expect_err(cmd);
+        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+        e["code"].as_str().unwrap_or_else(|| panic!("no code in {e}")).to_string()
+    }
+
+    fn login(&self, name: &str) -> String {
+        let info = self.ok("app_info", json!({}));
+        let user = info["demoUsers"].as_array().unwrap().iter().find(|u| u["name"] == name).unwrap().clone();
+        let s = self.ok("login", json!({ "userId": user["userId"], "pin": user["pin"] }));
+        s["token"].as_str().unwrap().to_string()
+    }
+}
+
+#[test]
+fn login_and_its_errors() {
+    let h = harness();
+    let users = h.ok("login_users", json!({}));
+    assert_eq!(users.as_array().unwrap().len(), 3);
+    let cashier = users.as_array().unwrap().iter().find(|u| u["role"] == "cashier").unwrap()["id"].clone();
+    assert_eq!(h.err_code("login", json!({ "userId": cashier, "pin": "0000" })), "wrong_pin");
+    assert_eq!(h.err_code("login", json!({ "userId": 999, "pin": "1111" })), "not_found");
+    let s = h.ok("login", json!({ "userId": cashier, "pin": "1111" }));
+    assert_eq!(s["user"]["role"], "cashier");
+    assert!(s["token"].as_str().unwrap().len() >= 32);
+    h.ok("logout", json!({ "token": s["token"] }));
+    assert_eq!(h.err_code("cart_get", json!({ "token": s["token"] })), "unauthenticated");
+}
+
+#[test]
+fn roles_are_checked_on_every_command() {
+    let h = harness();
+    let installer = h.login("Wang Fang");
+    let cashier = h.login("Chen Jing");
+    for (cmd, args) in [
+        ("cart_get", json!({ "token": installer })),
+        ("cart_scan", json!({ "token": installer, "code": "6901234567892" })),
+        ("catalogue_search", json!({ "token": installer, "query": "tea", "limit": 5 })),
+        ("checkout_cash", json!({ "token": installer, "cartId": "x", "tenderedMinor": 1 })),
+        ("users_list", json!({ "token": installer })),
+        ("users_list", json!({ "token": cashier })),
+        ("user_create", json!({ "token": cashier, "name": "X", "role": "manager", "pin": "1234" })),
+        ("audit_verify", json!({ "token": cashier })),
+    ] {
+        assert_eq!(h.err_code(cmd, args), "forbidden", "{cmd}");
+    }
+}
+
+#[test]
+fn cart_and_cash_checkout() {
+    let h = harness();
+    let t = h.login("Chen Jing");
+    let hits = h.ok("catalogue_search", json!({ "token": t, "query": "绿茶", "limit": 10 }));
+    assert_eq!(hits[0]["sku"], "TEA-01");
+    h.ok("cart_scan", json!({ "token": t, "code": "6901234567892" }));
+    let cart = h.ok("cart_add", json!({ "token": t, "productId": hits[0]["id"], "quantity": 2 }));
+    assert_eq!(cart["lines"][0]["quantity"], 3);
+    assert_eq!(cart["total"]["minor"], 3 * 3800);
+    assert_eq!(cart["total"]["currency"], "CNY");
+    assert_eq!(h.err_code("cart_scan", json!({ "token": t, "code": "6901234567893" })), "invalid_barcode");
+    assert_eq!(h.err_code("cart_scan", json!({ "token": t, "code": "0000000000000" })), "unknown_barcode");
+    assert_eq!(h.err_code("cart_set_quantity", json!({ "token": t, "lineNo": 1, "quantity": 0 })), "invalid_quantity");
+    assert_eq!(h.err_code("cart_set_quantity", json!({ "token": t, "lineNo": 1, "quantity": -3 })), "invalid_quantity");
+    assert_eq!(h.err_code("cart_set_quantity", json!({ "token": t, "lineNo": 1, "quantity": 1_000_000 })), "invalid_quantity");
+    // a malformed argument is a typed error too, not a panic
+    assert!(h.call("cart_set_quantity", json!({ "token": t, "lineNo": "one", "quantity": 1 })).is_err());
+    let id = cart["cartId"].clone();
+    assert_eq!(h.err_code("checkout_cash", json!({ "token": t, "cartId": id, "tenderedMinor": 100 })), "insufficient_tender");
+    let r = h.ok("checkout_cash", json!({ "token": t, "cartId": id, "tenderedMinor": 20_000 }));
+    assert_eq!(r["payment"]["change"]["minor"], 20_000 - 3 * 3800);
+    assert_eq!(r["lines"][0]["lineCode"].as_str().unwrap().len(), 16);
+    // the same cart again (a double click) is refused and writes nothing
+    assert_eq!(h.err_code("checkout_cash", json!({ "token": t, "cartId": id, "tenderedMinor": 20_000 })), "already_checked_out");
+    let again = h.ok("receipt_get", json!({ "token": t, "orderId": r["orderId"] }));
+    assert_eq!(again["orderNo"], r["orderNo"]);
+    assert_eq!(h.ok("cart_get", json!({ "token": t }))["lines"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn card_checkout_through_the_simulated_reader() {
+    let h = harness();
+    let t = h.login("Chen Jing");
+    let cart = h.ok("cart_scan", json!({ "token": t, "code": "SVC-002" }));
+    let r = h.ok("checkout_card", json!({ "token": t, "cartId": cart["cartId"] }));
+    assert_eq!(r["payment"]["tender"], "card");
+    assert_eq!(r["payment"]["cardMasked"], "411111******1111");
+}
+
+#[test]
+fn a_failed_swipe_is_a_typed_error() {
+    let h = harness_with_reader("sim://card-reader?delay_ms=1&fail=bad-read");
+    let t = h.login("Chen Jing");
+    let cart = h.ok("cart_scan", json!({ "token": t, "code": "SVC-002" }));
+    assert_eq!(h.err_code("checkout_card", json!({ "token": t, "cartId": cart["cartId"] })), "card_read_failed");
+}
+
+#[test]
+fn managers_manage_users() {
+    let h = harness();
+    let m = h.login("Li Wei");
+    let u = h.ok("user_create", json!({ "token": m, "name": "Zhao Min", "role": "cashier", "pin": "4321" }));
+    assert_eq!(u["active"], true);
+    assert_eq!(h.err_code("user_create", json!({ "token": m, "name": "Y", "role": "admin", "pin": "4321" })), "invalid_input");
+    let u = h.ok("user_set_active", json!({ "token": m, "userId": u["id"], "active": false }));
+    assert_eq!(u["active"], false);
+    assert_eq!(h.ok("users_list", json!({ "token": m })).as_array().unwrap().len(), 4);
+    assert_eq!(h.ok("audit_verify", json!({ "token": m }))["ok"], true);
+}

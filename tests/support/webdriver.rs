@@ -1,0 +1,100 @@
+//! A minimal W3C WebDriver client over HTTP, enough to drive the real Till window through
+//! tauri-driver: find, click, type, read text, wait.
+
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecc";
+/// The WebDriver code for the Enter key.
+pub const ENTER: &str = "\u{E007}";
+
+/// One WebDriver session.
+pub struct Session {
+    base: String,
+    id: String,
+}
+
+fn call(method: &str, url: &str, body: Option<Value>) -> Result<Value, String> {
+    let req = ureq::request(method, url).timeout(Duration::from_secs(60));
+    let resp = match body {
+        Some(b) => req.send_json(b),
+        None => req.call(),
+    };
+    match resp {
+        Ok(r) => r.into_json::<Value>().map_err(|e| e.to_string()),
+        Err(ureq::Error::Status(code, r)) => Err(format!("HTTP {code}: {}", r.into_string().unwrap_or_default())),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+impl Session {
+    /// Starts a session that launches `application` through the driver at `base`.
+    pub fn start(base: &str, application: &str) -> Result<Session, String> {
+        let caps = json!({ "capabilities": { "alwaysMatch": { "tauri:options": { "application": application } } } });
+        let v = call("POST", &format!("{base}/session"), Some(caps))?;
+        let id = v["value"]["sessionId"].as_str().ok_or(format!("no session id in {v}"))?.to_string();
+        Ok(Session { base: base.to_string(), id })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/session/{}{}", self.base, self.id, path)
+    }
+
+    /// Finds all elements matching a CSS selector.
+    pub fn find_all(&self, css: &str) -> Vec<String> {
+        call("POST", &self.url("/elements"), Some(json!({ "using": "css selector", "value": css })))
+            .ok()
+            .and_then(|v| v["value"].as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|e| e[ELEMENT_KEY].as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// Waits up to `timeout` for at least `n` elements matching `css`.
+    pub fn wait_for_n(&self, css: &str, n: usize, timeout: Duration) -> Vec<String> {
+        let start = Instant::now();
+        loop {
+            let found = self.find_all(css);
+            if found.len() >= n {
+                return found;
+            }
+            if start.elapsed() > timeout {
+                panic!("waited {timeout:?} for {n} x {css:?}, found {}; page text:\n{}", found.len(), self.page_text());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits for one element matching `css`.
+    pub fn wait_for(&self, css: &str) -> String {
+        self.wait_for_n(css, 1, Duration::from_secs(20)).remove(0)
+    }
+
+    /// Clicks an element.
+    pub fn click(&self, element: &str) {
+        call("POST", &self.url(&format!("/element/{element}/click")), Some(json!({}))).expect("click");
+    }
+
+    /// Types into an element.
+    pub fn type_into(&self, element: &str, text: &str) {
+        call("POST", &self.url(&format!("/element/{element}/value")), Some(json!({ "text": text }))).expect("type");
+    }
+
+    /// The visible text of an element.
+    pub fn text(&self, element: &str) -> String {
+        call("GET", &self.url(&format!("/element/{element}/text")), None)
+            .map(|v| v["value"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The whole page's visible text, for failure messages.
+    pub fn page_text(&self) -> String {
+        self.find_all("body").first().map(|b| self.text(b)).unwrap_or_default()
+    }
+
+    /// Ends the session (closes the app).
+    pub fn end(self) {
+        let _ = call("DELETE", &self.url(""), None);
+    }
+}
