@@ -8,10 +8,13 @@ export interface CurrencyInfo {
   digits: number;
 }
 
+// Same symbols and minor digits as the backend's currency table.
 const CURRENCIES: Record<string, CurrencyInfo> = {
   CNY: { symbol: "¥", digits: 2 },
+  HKD: { symbol: "HK$", digits: 2 },
   USD: { symbol: "$", digits: 2 },
   EUR: { symbol: "€", digits: 2 },
+  GBP: { symbol: "£", digits: 2 },
   JPY: { symbol: "¥", digits: 0 },
 };
 
@@ -19,16 +22,10 @@ export function currencyInfo(code: string): CurrencyInfo {
   return CURRENCIES[code.toUpperCase()] ?? { symbol: `${code} `, digits: 2 };
 }
 
-function groupThousands(digits: string): string {
-  let out = "";
-  for (let i = 0; i < digits.length; i++) {
-    if (i > 0 && (digits.length - i) % 3 === 0) out += ",";
-    out += digits[i];
-  }
-  return out;
-}
-
-/** Formats integer minor units, e.g. (123450, "CNY") -> "¥1,234.50". */
+/**
+ * Formats integer minor units, e.g. (123450, "CNY") -> "¥1234.50". No thousands separators:
+ * amounts read the same as on the receipt printer and in the backend's logs.
+ */
 export function formatMinor(minor: number | bigint, currency: string): string {
   const { symbol, digits } = currencyInfo(currency);
   let value: bigint;
@@ -43,7 +40,7 @@ export function formatMinor(minor: number | bigint, currency: string): string {
   const abs = (negative ? -value : value).toString().padStart(digits + 1, "0");
   const intPart = abs.slice(0, abs.length - digits);
   const fracPart = digits > 0 ? abs.slice(abs.length - digits) : "";
-  return `${negative ? "-" : ""}${symbol}${groupThousands(intPart)}${digits > 0 ? "." + fracPart : ""}`;
+  return `${negative ? "-" : ""}${symbol}${intPart}${digits > 0 ? "." + fracPart : ""}`;
 }
 
 export function formatMoney(money: Money): string {

@@ -6,14 +6,16 @@ describe("formatMinor", () => {
     expect(formatMinor(1250, "CNY")).toBe("¥12.50");
     expect(formatMinor(5, "CNY")).toBe("¥0.05");
     expect(formatMinor(0, "USD")).toBe("$0.00");
-    expect(formatMinor(123456789, "EUR")).toBe("€1,234,567.89");
+    expect(formatMinor(123456789, "EUR")).toBe("€1234567.89");
+    expect(formatMinor(250, "HKD")).toBe("HK$2.50");
+    expect(formatMinor(99, "GBP")).toBe("£0.99");
     expect(formatMinor(-4290, "CNY")).toBe("-¥42.90");
   });
   it("formats zero-digit currencies", () => {
-    expect(formatMinor(1500, "JPY")).toBe("¥1,500");
+    expect(formatMinor(1500, "JPY")).toBe("¥1500");
   });
   it("handles amounts beyond float precision via bigint", () => {
-    expect(formatMinor(9007199254740993n, "CNY")).toBe("¥90,071,992,547,409.93");
+    expect(formatMinor(9007199254740993n, "CNY")).toBe("¥90071992547409.93");
   });
   it("rejects non-integers", () => {
     expect(formatMinor(1.5, "CNY")).toBe("—");
