@@ -98,6 +98,7 @@ CREATE INDEX order_lines_by_order ON order_lines (order_id);
 CREATE TABLE outbox (
     id                 TEXT PRIMARY KEY,    -- also the Idempotency-Key sent to the server
     kind               TEXT NOT NULL,
+    subject            TEXT NOT NULL,       -- what it is about, e.g. 'order/42'
     payload            TEXT NOT NULL,
     created_at_ms      INTEGER NOT NULL,
     attempts           INTEGER NOT NULL DEFAULT 0,
@@ -106,6 +107,7 @@ CREATE TABLE outbox (
     state              TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'dead'))
 ) STRICT;
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at_ms);
+CREATE INDEX outbox_by_subject ON outbox (subject);
 
 CREATE TABLE audit_log (
     id        INTEGER PRIMARY KEY,

@@ -150,7 +150,7 @@ fn write_sale(
     )?;
     fail_after("audit")?;
 
-    outbox::enqueue(tx, event_id, "sale.recorded", &sale_event(order, order_id, &order_no), order.created_at_ms)?;
+    outbox::enqueue(tx, event_id, "sale.recorded", &format!("order/{order_id}"), &sale_event(order, order_id, &order_no), order.created_at_ms)?;
     fail_after("outbox")?;
 
     Ok(RecordedSale { order_id, order_no })
@@ -214,6 +214,17 @@ mod tests {
         assert_eq!(ev[0].id, "evt-1");
         assert!(ev[0].payload.contains(order.lines[0].line_code.as_str()));
         assert!(s.verify_audit().unwrap().ok);
+    }
+
+    #[test]
+    fn a_torn_order_is_reported_as_partial() {
+        let (_d, s, order) = setup();
+        let rec = s.record_sale(&order, "evt-1").unwrap();
+        assert!(s.partial_orders().unwrap().is_empty());
+        s.write(|tx| Ok(tx.execute("DELETE FROM outbox", [])?)).unwrap();
+        assert_eq!(s.partial_orders().unwrap(), vec![rec.order_id]);
+        s.write(|tx| Ok(tx.execute("DELETE FROM order_lines WHERE line_no = 2", [])?)).unwrap();
+        assert_eq!(s.partial_orders().unwrap(), vec![rec.order_id]);
     }
 
     #[test]

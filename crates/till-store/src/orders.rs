@@ -170,7 +170,7 @@ impl Store {
                 "SELECT o.id FROM orders o
                  WHERE o.line_count != (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id)
                     OR NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id)
-                    OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.kind = 'sale.recorded' AND json_extract(e.payload, '$.order_id') = o.id)",
+                    OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.subject = 'order/' || o.id AND e.kind = 'sale.recorded')",
             )?;
             let ids = s.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
             Ok(ids)

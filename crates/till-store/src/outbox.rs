@@ -6,11 +6,12 @@ use crate::{Result, Store};
 use rusqlite::{params, Transaction};
 
 /// Queues an event inside an open transaction.
-pub fn enqueue(tx: &Transaction<'_>, id: &str, kind: &str, payload: &serde_json::Value, now_ms: i64) -> Result<()> {
+/// `subject` names what the event is about (`order/42`), so a check can find it again.
+pub fn enqueue(tx: &Transaction<'_>, id: &str, kind: &str, subject: &str, payload: &serde_json::Value, now_ms: i64) -> Result<()> {
     tx.prepare_cached(
-        "INSERT INTO outbox (id, kind, payload, created_at_ms, next_attempt_at_ms) VALUES (?1, ?2, ?3, ?4, ?4)",
+        "INSERT INTO outbox (id, kind, subject, payload, created_at_ms, next_attempt_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
     )?
-    .execute(params![id, kind, payload.to_string(), now_ms])?;
+    .execute(params![id, kind, subject, payload.to_string(), now_ms])?;
     Ok(())
 }
 
