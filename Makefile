@@ -1,0 +1,50 @@
+# Till: two commands on a fresh Debian 12 machine.
+#   make run    install what is missing, build the UI, start the app with demo data
+#   make test   install what is missing, then run every test (UI, Rust, IPC, crash, end to end)
+
+CARGO ?= cargo
+NPM ?= npm
+
+.PHONY: run test deps test-deps ui ui-test rust-test lint bindings bench db-check clean
+
+run: deps ui
+	$(CARGO) run --bin till
+
+test: test-deps ui ui-test rust-test
+
+deps:
+	@scripts/install-deps.sh
+
+test-deps:
+	@scripts/install-deps.sh --with-test-tools
+
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && $(NPM) ci --no-audit --no-fund
+
+ui: ui/node_modules/.package-lock.json
+	cd ui && $(NPM) run build
+
+ui-test: ui/node_modules/.package-lock.json
+	cd ui && $(NPM) run check && $(NPM) test
+
+# The end-to-end test drives the real window, so the whole suite runs under a virtual display.
+rust-test:
+	xvfb-run -a -s "-screen 0 1280x1024x24" $(CARGO) test --workspace
+
+lint: ui
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# Regenerate ui/src/lib/bindings from the Rust types after changing one.
+bindings:
+	UPDATE_BINDINGS=1 $(CARGO) test -p till-pos --test bindings
+
+bench:
+	$(CARGO) run --release -p tillctl -- bench
+
+db-check:
+	$(CARGO) run -p tillctl -- db check --data-dir "$${TILL_DATA_DIR:-$$HOME/.local/share/till}"
+
+clean:
+	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules
