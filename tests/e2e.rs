@@ -7,15 +7,18 @@ mod support;
 
 use rusqlite::Connection;
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::webdriver::{Session, ENTER};
 
+/// tauri-driver and everything it started (WebKitWebDriver, the app), in one process group
+/// that is killed as a whole when the test ends, pass or fail.
 struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", self.0.id())]).status();
         let _ = self.0.wait();
     }
 }
@@ -48,7 +51,8 @@ fn start_driver(data_dir: &std::path::Path) -> (Driver, String) {
         .env("TILL_CARD_READER", "sim://card-reader?delay_ms=200")
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stderr(std::fs::File::create(data_dir.join("driver.log")).unwrap())
+        .process_group(0)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start tauri-driver ({e}); `make test` installs it with cargo install tauri-driver"));
     let base = format!("http://127.0.0.1:{port}");

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecc";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// The WebDriver code for the Enter key.
 pub const ENTER: &str = "\u{E007}";
 
