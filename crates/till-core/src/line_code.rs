@@ -1,18 +1,24 @@
 //! Line codes: the code printed on a receipt for each order line, which a refund scans or types.
 //!
-//! A line code is 12 random Crockford base-32 symbols (60 bits: unguessable, and unique across
-//! billions of lines) followed by one check symbol, the value modulo 37 (Crockford's check
-//! alphabet). Because 37 is prime and larger than the alphabet, every single-symbol typo and
-//! every swap of two adjacent different symbols is caught. Printed as `XXXX-XXXX-XXXX-C`;
-//! parsing ignores case, spaces and hyphens and reads `O` as `0` and `I`/`L` as `1`.
+//! A line code is 12 random symbols from a 31-symbol alphabet (Crockford's base 32 without
+//! `Z`; about 59 bits, so unguessable and unique across billions of lines) followed by one check
+//! symbol from the same alphabet: `Σ (i+1)·vᵢ mod 31`. Because 31 is prime and larger than any
+//! difference between two symbols, and every weight is non-zero and differs from its neighbour,
+//! every single-symbol typo and every swap of two adjacent different data symbols is caught.
+//! Printed as `XXXX-XXXX-XXXX-C`; parsing ignores case, spaces and hyphens and reads `O` as `0`
+//! and `I`/`L` as `1`, the letters people confuse.
 
 use crate::CoreError;
-use rand::RngCore;
+use rand::{Rng, RngCore};
 use std::fmt;
 
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const CHECK_ALPHABET: &[u8; 37] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U";
+const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKMNPQRSTVWXY";
 const DATA_LEN: usize = 12;
+
+fn check_symbol(values: &[u8]) -> u8 {
+    let sum: u32 = values.iter().enumerate().map(|(i, &v)| (i as u32 + 1) * u32::from(v)).sum();
+    ALPHABET[(sum % 31) as usize]
+}
 
 /// A validated line code in its compact form (13 symbols, no separators).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -21,16 +27,13 @@ pub struct LineCode(String);
 impl LineCode {
     /// Draws a fresh code from `rng`.
     pub fn generate(rng: &mut dyn RngCore) -> Self {
-        let value = rng.next_u64() >> 4; // 60 bits
-        LineCode::from_value(value)
+        let values: Vec<u8> = (0..DATA_LEN).map(|_| rng.gen_range(0..31u8)).collect();
+        LineCode::from_values(&values)
     }
 
-    fn from_value(value: u64) -> Self {
-        let mut s = String::with_capacity(DATA_LEN + 1);
-        for i in (0..DATA_LEN).rev() {
-            s.push(ALPHABET[((value >> (5 * i)) & 31) as usize] as char);
-        }
-        s.push(CHECK_ALPHABET[(value % 37) as usize] as char);
+    fn from_values(values: &[u8]) -> Self {
+        let mut s: String = values.iter().map(|&v| ALPHABET[v as usize] as char).collect();
+        s.push(check_symbol(values) as char);
         LineCode(s)
     }
 
@@ -49,16 +52,14 @@ impl LineCode {
         if cleaned.len() != DATA_LEN + 1 {
             return Err(invalid());
         }
-        let mut value: u64 = 0;
-        for &b in &cleaned[..DATA_LEN] {
-            let digit = ALPHABET.iter().position(|&a| a == b).ok_or_else(invalid)?;
-            value = (value << 5) | digit as u64;
-        }
-        let check = cleaned[DATA_LEN];
-        if CHECK_ALPHABET[(value % 37) as usize] != check {
+        let values = cleaned[..DATA_LEN]
+            .iter()
+            .map(|b| ALPHABET.iter().position(|a| a == b).map(|p| p as u8).ok_or_else(invalid))
+            .collect::<Result<Vec<u8>, _>>()?;
+        if check_symbol(&values) != cleaned[DATA_LEN] {
             return Err(invalid());
         }
-        Ok(LineCode::from_value(value))
+        Ok(LineCode::from_values(&values))
     }
 
     /// The compact form, as stored and encoded in QR codes.
@@ -110,7 +111,7 @@ mod tests {
     #[test]
     fn every_single_symbol_typo_is_caught() {
         let mut rng = StdRng::seed_from_u64(42);
-        let symbols: Vec<u8> = ALPHABET.iter().chain(CHECK_ALPHABET.iter()).copied().collect();
+        let symbols: Vec<u8> = ALPHABET.iter().chain(b"ZU*~".iter()).copied().collect();
         for _ in 0..300 {
             let code = LineCode::generate(&mut rng);
             for pos in 0..=DATA_LEN {
@@ -140,6 +141,15 @@ mod tests {
                 b.swap(pos, pos + 1);
                 assert!(LineCode::parse(&String::from_utf8(b).unwrap()).is_err());
             }
+        }
+    }
+
+    #[test]
+    fn codes_use_only_printable_alphanumerics() {
+        let mut rng = StdRng::seed_from_u64(44);
+        for _ in 0..1000 {
+            let code = LineCode::generate(&mut rng);
+            assert!(code.as_str().bytes().all(|b| ALPHABET.contains(&b)), "{code}");
         }
     }
 
