@@ -3,6 +3,8 @@
 //! pad, scans three barcodes into the always-focused scan input, pays cash, sees the receipt
 //! with a line code per line; the database file then holds exactly that order.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
+
 mod support;
 
 use rusqlite::Connection;
@@ -43,7 +45,10 @@ fn tauri_driver() -> String {
 }
 
 fn start_driver(data_dir: &std::path::Path) -> (Driver, String) {
-    assert!(std::env::var_os("DISPLAY").is_some(), "no X display: run the end-to-end tests under Xvfb (make test does)");
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "no X display: run the end-to-end tests under Xvfb (make test does)"
+    );
     let (port, native) = (free_port(), free_port());
     let child = Command::new(tauri_driver())
         .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
@@ -54,7 +59,9 @@ fn start_driver(data_dir: &std::path::Path) -> (Driver, String) {
         .stderr(std::fs::File::create(data_dir.join("driver.log")).unwrap())
         .process_group(0)
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start tauri-driver ({e}); `make test` installs it with cargo install tauri-driver"));
+        .unwrap_or_else(|e| {
+            panic!("cannot start tauri-driver ({e}); `make test` installs it with cargo install tauri-driver")
+        });
     let base = format!("http://127.0.0.1:{port}");
     let start = Instant::now();
     while ureq::get(&format!("{base}/status")).call().is_err() {
@@ -128,5 +135,8 @@ fn a_cashier_sells_three_items_for_cash_by_keyboard_and_scanner() {
     }
     let expected: i64 = db.query_row("SELECT sum(gross_minor) FROM order_lines", [], |r| r.get(0)).unwrap();
     assert_eq!(total, expected);
-    assert!(total_text.contains(&format!("{}.{:02}", total / 100, total % 100)), "screen showed {total_text}, stored {total}");
+    assert!(
+        total_text.contains(&format!("{}.{:02}", total / 100, total % 100)),
+        "screen showed {total_text}, stored {total}"
+    );
 }

@@ -2,6 +2,8 @@
 //! every call goes through the command adapters, argument decoding, the ACL and the
 //! `{code, message}` error shape, exactly as the window's `invoke` does.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
+
 use serde_json::{json, Value};
 use std::sync::Arc;
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
@@ -115,16 +117,25 @@ fn cart_and_cash_checkout() {
     assert_eq!(h.err_code("cart_scan", json!({ "token": t, "code": "0000000000000" })), "unknown_barcode");
     assert_eq!(h.err_code("cart_set_quantity", json!({ "token": t, "lineNo": 1, "quantity": 0 })), "invalid_quantity");
     assert_eq!(h.err_code("cart_set_quantity", json!({ "token": t, "lineNo": 1, "quantity": -3 })), "invalid_quantity");
-    assert_eq!(h.err_code("cart_set_quantity", json!({ "token": t, "lineNo": 1, "quantity": 1_000_000 })), "invalid_quantity");
+    assert_eq!(
+        h.err_code("cart_set_quantity", json!({ "token": t, "lineNo": 1, "quantity": 1_000_000 })),
+        "invalid_quantity"
+    );
     // a malformed argument is a typed error too, not a panic
     assert!(h.call("cart_set_quantity", json!({ "token": t, "lineNo": "one", "quantity": 1 })).is_err());
     let id = cart["cartId"].clone();
-    assert_eq!(h.err_code("checkout_cash", json!({ "token": t, "cartId": id, "tenderedMinor": 100 })), "insufficient_tender");
+    assert_eq!(
+        h.err_code("checkout_cash", json!({ "token": t, "cartId": id, "tenderedMinor": 100 })),
+        "insufficient_tender"
+    );
     let r = h.ok("checkout_cash", json!({ "token": t, "cartId": id, "tenderedMinor": 20_000 }));
     assert_eq!(r["payment"]["change"]["minor"], 20_000 - 3 * 3800);
     assert_eq!(r["lines"][0]["lineCode"].as_str().unwrap().len(), 16);
     // the same cart again (a double click) is refused and writes nothing
-    assert_eq!(h.err_code("checkout_cash", json!({ "token": t, "cartId": id, "tenderedMinor": 20_000 })), "already_checked_out");
+    assert_eq!(
+        h.err_code("checkout_cash", json!({ "token": t, "cartId": id, "tenderedMinor": 20_000 })),
+        "already_checked_out"
+    );
     let again = h.ok("receipt_get", json!({ "token": t, "orderId": r["orderId"] }));
     assert_eq!(again["orderNo"], r["orderNo"]);
     assert_eq!(h.ok("cart_get", json!({ "token": t }))["lines"].as_array().unwrap().len(), 0);
@@ -154,7 +165,10 @@ fn managers_manage_users() {
     let m = h.login("Li Wei");
     let u = h.ok("user_create", json!({ "token": m, "name": "Zhao Min", "role": "cashier", "pin": "4321" }));
     assert_eq!(u["active"], true);
-    assert_eq!(h.err_code("user_create", json!({ "token": m, "name": "Y", "role": "admin", "pin": "4321" })), "invalid_input");
+    assert_eq!(
+        h.err_code("user_create", json!({ "token": m, "name": "Y", "role": "admin", "pin": "4321" })),
+        "invalid_input"
+    );
     let u = h.ok("user_set_active", json!({ "token": m, "userId": u["id"], "active": false }));
     assert_eq!(u["active"], false);
     assert_eq!(h.ok("users_list", json!({ "token": m })).as_array().unwrap().len(), 4);

@@ -8,7 +8,12 @@ use till_pos::Pos;
 
 /// Search-as-you-type.
 #[tauri::command]
-pub async fn catalogue_search(pos: State<'_, Arc<Pos>>, token: String, query: String, limit: u32) -> CmdResult<Vec<ProductView>> {
+pub async fn catalogue_search(
+    pos: State<'_, Arc<Pos>>,
+    token: String,
+    query: String,
+    limit: u32,
+) -> CmdResult<Vec<ProductView>> {
     run(&pos, move |p| p.catalogue_search(&token, &query, limit)).await
 }
 
@@ -32,7 +37,12 @@ pub async fn cart_add(pos: State<'_, Arc<Pos>>, token: String, product_id: i64, 
 
 /// Sets a line's quantity.
 #[tauri::command]
-pub async fn cart_set_quantity(pos: State<'_, Arc<Pos>>, token: String, line_no: u32, quantity: i64) -> CmdResult<CartView> {
+pub async fn cart_set_quantity(
+    pos: State<'_, Arc<Pos>>,
+    token: String,
+    line_no: u32,
+    quantity: i64,
+) -> CmdResult<CartView> {
     run(&pos, move |p| p.cart_set_quantity(&token, line_no, quantity)).await
 }
 

@@ -8,7 +8,12 @@ use till_pos::Pos;
 
 /// Pays the open cart `cart_id` in cash.
 #[tauri::command]
-pub async fn checkout_cash(pos: State<'_, Arc<Pos>>, token: String, cart_id: String, tendered_minor: i64) -> CmdResult<Receipt> {
+pub async fn checkout_cash(
+    pos: State<'_, Arc<Pos>>,
+    token: String,
+    cart_id: String,
+    tendered_minor: i64,
+) -> CmdResult<Receipt> {
     run(&pos, move |p| p.checkout_cash(&token, &cart_id, tendered_minor)).await
 }
 

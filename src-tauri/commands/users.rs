@@ -14,13 +14,24 @@ pub async fn users_list(pos: State<'_, Arc<Pos>>, token: String) -> CmdResult<Ve
 
 /// Creates a user.
 #[tauri::command]
-pub async fn user_create(pos: State<'_, Arc<Pos>>, token: String, name: String, role: String, pin: String) -> CmdResult<UserView> {
+pub async fn user_create(
+    pos: State<'_, Arc<Pos>>,
+    token: String,
+    name: String,
+    role: String,
+    pin: String,
+) -> CmdResult<UserView> {
     run(&pos, move |p| p.user_create(&token, &name, &role, &pin)).await
 }
 
 /// Activates or deactivates a user.
 #[tauri::command]
-pub async fn user_set_active(pos: State<'_, Arc<Pos>>, token: String, user_id: i64, active: bool) -> CmdResult<UserView> {
+pub async fn user_set_active(
+    pos: State<'_, Arc<Pos>>,
+    token: String,
+    user_id: i64,
+    active: bool,
+) -> CmdResult<UserView> {
     run(&pos, move |p| p.user_set_active(&token, user_id, active)).await
 }
 

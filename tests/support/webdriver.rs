@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test support: failing loudly is the point
 //! A minimal W3C WebDriver client over HTTP, enough to drive the real Till window through
 //! tauri-driver: find, click, type, read text, wait.
 

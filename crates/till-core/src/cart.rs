@@ -106,11 +106,7 @@ impl Cart {
     /// Sets a line's quantity.
     pub fn set_quantity(&mut self, line_no: u32, quantity: i64) -> Result<(), CoreError> {
         check_quantity(quantity)?;
-        let line = self
-            .lines
-            .iter_mut()
-            .find(|l| l.line_no == line_no)
-            .ok_or(CoreError::NoSuchLine(line_no))?;
+        let line = self.lines.iter_mut().find(|l| l.line_no == line_no).ok_or(CoreError::NoSuchLine(line_no))?;
         if line.product.serialised && quantity != 1 {
             return Err(CoreError::InvalidQuantity(quantity));
         }
@@ -146,9 +142,8 @@ impl Cart {
         for l in &self.lines {
             let amount = l.product.price.checked_mul(l.quantity)?;
             let s = tax::split(amount, l.product.tax_rate, l.product.tax_inclusive)?;
-            let entry = by_rate
-                .entry(l.product.tax_rate)
-                .or_insert((Money::zero(self.currency), Money::zero(self.currency)));
+            let entry =
+                by_rate.entry(l.product.tax_rate).or_insert((Money::zero(self.currency), Money::zero(self.currency)));
             entry.0 = entry.0.checked_add(s.net)?;
             entry.1 = entry.1.checked_add(s.tax)?;
             lines.push(s);
@@ -250,7 +245,7 @@ pub(crate) mod tests {
     proptest! {
         #[test]
         fn totals_equal_the_sum_of_lines(
-            items in proptest::collection::vec((1i64..100_000_00, 0i64..=2500, any::<bool>(), 1i64..50), 0..30)
+            items in proptest::collection::vec((1i64..10_000_000, 0i64..=2500, any::<bool>(), 1i64..50), 0..30)
         ) {
             let mut cart = Cart::new(cny());
             for (i, (price, bp, incl, q)) in items.iter().enumerate() {

@@ -8,14 +8,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The currencies Till knows, with the number of minor-unit digits ISO 4217 gives them.
-const CURRENCIES: &[(&str, u8, &str)] = &[
-    ("CNY", 2, "¥"),
-    ("HKD", 2, "HK$"),
-    ("USD", 2, "$"),
-    ("EUR", 2, "€"),
-    ("GBP", 2, "£"),
-    ("JPY", 0, "¥"),
-];
+const CURRENCIES: &[(&str, u8, &str)] =
+    &[("CNY", 2, "¥"), ("HKD", 2, "HK$"), ("USD", 2, "$"), ("EUR", 2, "€"), ("GBP", 2, "£"), ("JPY", 0, "¥")];
 
 /// An ISO 4217 currency from the table Till supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,10 +97,7 @@ impl Money {
         if self.currency == other.currency {
             Ok(())
         } else {
-            Err(CoreError::CurrencyMismatch(
-                self.currency.code().into(),
-                other.currency.code().into(),
-            ))
+            Err(CoreError::CurrencyMismatch(self.currency.code().into(), other.currency.code().into()))
         }
     }
 
@@ -132,9 +123,7 @@ impl Money {
 
     /// Sums amounts of one currency; the empty sum is zero in `currency`.
     pub fn sum<I: IntoIterator<Item = Money>>(currency: Currency, items: I) -> Result<Money, CoreError> {
-        items
-            .into_iter()
-            .try_fold(Money::zero(currency), |acc, m| acc.checked_add(m))
+        items.into_iter().try_fold(Money::zero(currency), |acc, m| acc.checked_add(m))
     }
 
     /// Parses a decimal amount in major units ("12.5", "12.50", "12") without floats.
@@ -155,10 +144,7 @@ impl Money {
         for _ in frac.len()..digits as usize {
             frac_value *= 10;
         }
-        let minor = whole
-            .checked_mul(scale)
-            .and_then(|w| w.checked_add(frac_value))
-            .ok_or(CoreError::Overflow)?;
+        let minor = whole.checked_mul(scale).and_then(|w| w.checked_add(frac_value)).ok_or(CoreError::Overflow)?;
         Ok(Money::new(minor, currency))
     }
 }
@@ -173,14 +159,7 @@ impl fmt::Display for Money {
             return write!(f, "{} {sign}{abs}", self.currency);
         }
         let scale = 10u64.pow(digits);
-        write!(
-            f,
-            "{} {sign}{}.{:0width$}",
-            self.currency,
-            abs / scale,
-            abs % scale,
-            width = digits as usize
-        )
+        write!(f, "{} {sign}{}.{:0width$}", self.currency, abs / scale, abs % scale, width = digits as usize)
     }
 }
 
@@ -201,7 +180,7 @@ mod tests {
     #[test]
     fn unknown_currency_is_refused() {
         assert_eq!(Currency::parse("XXX"), Err(CoreError::UnknownCurrency("XXX".into())));
-        assert_eq!(Currency::parse("cny").is_err(), true);
+        assert!(Currency::parse("cny").is_err());
     }
 
     #[test]
@@ -226,10 +205,7 @@ mod tests {
     #[test]
     fn mixing_currencies_is_an_error() {
         let usd = Currency::parse("USD").unwrap();
-        assert!(matches!(
-            Money::new(1, cny()).checked_add(Money::new(1, usd)),
-            Err(CoreError::CurrencyMismatch(_, _))
-        ));
+        assert!(matches!(Money::new(1, cny()).checked_add(Money::new(1, usd)), Err(CoreError::CurrencyMismatch(_, _))));
     }
 
     proptest! {

@@ -59,7 +59,8 @@ impl Pos {
         };
         if read.pin_required {
             return Err(PosError::CardReadFailed(
-                "this card asks for a PIN, and PIN entry is not available on this till yet; please pay another way".into(),
+                "this card asks for a PIN, and PIN entry is not available on this till yet; please pay another way"
+                    .into(),
             ));
         }
         if !reader.starts_with("sim://") {

@@ -9,11 +9,8 @@ use till_core::{Barcode, Money, Role, Sku, TaxRate};
 use till_store::{audit, catalogue, users, NewProduct};
 
 /// The demo users: name, role, PIN.
-pub const USERS: &[(&str, Role, &str)] = &[
-    ("Chen Jing", Role::Cashier, "1111"),
-    ("Li Wei", Role::Manager, "2222"),
-    ("Wang Fang", Role::Installer, "3333"),
-];
+pub const USERS: &[(&str, Role, &str)] =
+    &[("Chen Jing", Role::Cashier, "1111"), ("Li Wei", Role::Manager, "2222"), ("Wang Fang", Role::Installer, "3333")];
 
 /// (SKU, English name, Chinese name, price in fen, tax basis points, tax-inclusive, serialised)
 type Item = (&'static str, &'static str, &'static str, i64, i64, bool, bool);

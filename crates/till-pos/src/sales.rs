@@ -333,6 +333,9 @@ mod tests {
         let b = p.login(MANAGER, "2222").unwrap().token;
         p.cart_scan(&a, TEA).unwrap();
         assert!(p.cart_get(&b).unwrap().lines.is_empty());
-        assert_eq!(p.checkout_cash(&b, &p.cart_get(&a).unwrap().cart_id, 100_000).unwrap_err().code(), ErrorCode::Conflict);
+        assert_eq!(
+            p.checkout_cash(&b, &p.cart_get(&a).unwrap().cart_id, 100_000).unwrap_err().code(),
+            ErrorCode::Conflict
+        );
     }
 }

@@ -36,7 +36,13 @@ impl Pos {
         let now = self.now_ms();
         let id = self.store.write(|tx| {
             let id = users::insert(tx, name, role, &hash, now)?;
-            audit::append(tx, now, Some(s.user_id), "user.created", &json!({ "user_id": id, "name": name, "role": role.as_str() }))?;
+            audit::append(
+                tx,
+                now,
+                Some(s.user_id),
+                "user.created",
+                &json!({ "user_id": id, "name": name, "role": role.as_str() }),
+            )?;
             Ok(id)
         })?;
         Ok(UserView::new(&self.store.user(id)?, now))
@@ -51,7 +57,13 @@ impl Pos {
         let now = self.now_ms();
         self.store.write(|tx| {
             users::set_active(tx, user_id, active)?;
-            audit::append(tx, now, Some(s.user_id), "user.active_changed", &json!({ "user_id": user_id, "active": active }))
+            audit::append(
+                tx,
+                now,
+                Some(s.user_id),
+                "user.active_changed",
+                &json!({ "user_id": user_id, "active": active }),
+            )
         })?;
         if !active {
             self.end_sessions_of(user_id);

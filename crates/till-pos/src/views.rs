@@ -277,10 +277,13 @@ pub struct Receipt {
 impl Receipt {
     /// The receipt of a stored order.
     pub fn from_order(o: &OrderRecord) -> Result<Self, crate::PosError> {
-        let p = o.payments.first().ok_or_else(|| crate::PosError::Internal(format!("order {} has no payment", o.id)))?;
+        let p =
+            o.payments.first().ok_or_else(|| crate::PosError::Internal(format!("order {} has no payment", o.id)))?;
         let mut rates: std::collections::BTreeMap<i64, (Money, Money)> = Default::default();
         for l in &o.lines {
-            let e = rates.entry(l.tax_rate_bp).or_insert((Money::zero(o.total.currency()), Money::zero(o.total.currency())));
+            let e = rates
+                .entry(l.tax_rate_bp)
+                .or_insert((Money::zero(o.total.currency()), Money::zero(o.total.currency())));
             e.0 = e.0.checked_add(l.net)?;
             e.1 = e.1.checked_add(l.tax)?;
         }

@@ -1,6 +1,8 @@
 //! The UI's TypeScript types must be what the Rust types generate. Run with
 //! `UPDATE_BINDINGS=1` (or `make bindings`) to rewrite them after changing a type.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -22,7 +22,9 @@ pub struct AuditReport {
 fn entry_hash(prev: &str, id: i64, at_ms: i64, actor: Option<i64>, action: &str, detail: &str) -> String {
     let mut h = Sha256::new();
     // Length-prefix each field so no two different entries serialise the same.
-    for field in [prev.to_string(), id.to_string(), at_ms.to_string(), format!("{actor:?}"), action.into(), detail.into()] {
+    for field in
+        [prev.to_string(), id.to_string(), at_ms.to_string(), format!("{actor:?}"), action.into(), detail.into()]
+    {
         h.update((field.len() as u64).to_be_bytes());
         h.update(field.as_bytes());
     }
@@ -31,7 +33,13 @@ fn entry_hash(prev: &str, id: i64, at_ms: i64, actor: Option<i64>, action: &str,
 
 /// Appends an entry inside an open (IMMEDIATE) transaction, which holds the write lock, so
 /// no other writer can slip an entry in between reading the last hash and inserting.
-pub fn append(tx: &Transaction<'_>, at_ms: i64, actor: Option<i64>, action: &str, detail: &serde_json::Value) -> Result<i64> {
+pub fn append(
+    tx: &Transaction<'_>,
+    at_ms: i64,
+    actor: Option<i64>,
+    action: &str,
+    detail: &serde_json::Value,
+) -> Result<i64> {
     let (last_id, prev): (i64, String) = tx
         .query_row("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
@@ -62,8 +70,15 @@ impl Store {
             let mut entries = 0;
             while let Some(r) = rows.next()? {
                 entries += 1;
-                let (id, at, actor, action, detail, stored_prev, hash): (i64, i64, Option<i64>, String, String, String, String) =
-                    (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?);
+                let (id, at, actor, action, detail, stored_prev, hash): (
+                    i64,
+                    i64,
+                    Option<i64>,
+                    String,
+                    String,
+                    String,
+                    String,
+                ) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?);
                 if stored_prev != prev || entry_hash(&prev, id, at, actor, &action, &detail) != hash {
                     return Ok(AuditReport { ok: false, entries, first_bad_id: Some(id) });
                 }

@@ -198,11 +198,7 @@ impl Store {
 
     /// Looks a product up without the `active` filter, for receipts of old sales.
     pub fn product_exists(&self, id: ProductId) -> Result<bool> {
-        self.read(|c| {
-            Ok(c.query_row("SELECT 1 FROM products WHERE id = ?1", [id.0], |_| Ok(()))
-                .optional()?
-                .is_some())
-        })
+        self.read(|c| Ok(c.query_row("SELECT 1 FROM products WHERE id = ?1", [id.0], |_| Ok(())).optional()?.is_some()))
     }
 }
 

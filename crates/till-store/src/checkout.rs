@@ -22,8 +22,12 @@ pub const STEPS: &[&str] = &["order", "lines", "payment", "audit", "outbox"];
 /// (no PAN, not even its hash).
 fn sale_event(order: &NewOrder, order_id: i64, order_no: &str) -> serde_json::Value {
     let payment = match &order.payment {
-        Payment::Cash(c) => json!({ "tender": "cash", "amount": order.total.minor(), "tendered": c.tendered.minor(), "change": c.change.minor() }),
-        Payment::Card(c) => json!({ "tender": "card", "amount": order.total.minor(), "card_masked": c.masked_pan.as_str(), "brand": c.brand.name(), "auth_code": c.auth_code }),
+        Payment::Cash(c) => {
+            json!({ "tender": "cash", "amount": order.total.minor(), "tendered": c.tendered.minor(), "change": c.change.minor() })
+        }
+        Payment::Card(c) => {
+            json!({ "tender": "card", "amount": order.total.minor(), "card_masked": c.masked_pan.as_str(), "brand": c.brand.name(), "auth_code": c.auth_code })
+        }
     };
     json!({
         "order_id": order_id,
@@ -150,7 +154,14 @@ fn write_sale(
     )?;
     fail_after("audit")?;
 
-    outbox::enqueue(tx, event_id, "sale.recorded", &format!("order/{order_id}"), &sale_event(order, order_id, &order_no), order.created_at_ms)?;
+    outbox::enqueue(
+        tx,
+        event_id,
+        "sale.recorded",
+        &format!("order/{order_id}"),
+        &sale_event(order, order_id, &order_no),
+        order.created_at_ms,
+    )?;
     fail_after("outbox")?;
 
     Ok(RecordedSale { order_id, order_no })
@@ -192,7 +203,8 @@ mod tests {
         }
         let total = cart.totals().unwrap().total;
         let pay = Payment::Cash(CashPayment::take(total, Money::new(10_000, total.currency())).unwrap());
-        let order = NewOrder::from_cart(&cart, pay, "cart-1".into(), uid, 1_000, &mut StdRng::seed_from_u64(3)).unwrap();
+        let order =
+            NewOrder::from_cart(&cart, pay, "cart-1".into(), uid, 1_000, &mut StdRng::seed_from_u64(3)).unwrap();
         (dir, s, order)
     }
 

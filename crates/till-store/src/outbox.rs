@@ -7,7 +7,14 @@ use rusqlite::{params, Transaction};
 
 /// Queues an event inside an open transaction.
 /// `subject` names what the event is about (`order/42`), so a check can find it again.
-pub fn enqueue(tx: &Transaction<'_>, id: &str, kind: &str, subject: &str, payload: &serde_json::Value, now_ms: i64) -> Result<()> {
+pub fn enqueue(
+    tx: &Transaction<'_>,
+    id: &str,
+    kind: &str,
+    subject: &str,
+    payload: &serde_json::Value,
+    now_ms: i64,
+) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO outbox (id, kind, subject, payload, created_at_ms, next_attempt_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
     )?
@@ -37,7 +44,8 @@ impl Store {
     /// Events of a kind, oldest first.
     pub fn outbox_events(&self, kind: &str) -> Result<Vec<OutboxEvent>> {
         self.read(|c| {
-            let mut s = c.prepare("SELECT id, kind, payload, state FROM outbox WHERE kind = ?1 ORDER BY created_at_ms, rowid")?;
+            let mut s =
+                c.prepare("SELECT id, kind, payload, state FROM outbox WHERE kind = ?1 ORDER BY created_at_ms, rowid")?;
             let rows = s.query_map([kind], |r| {
                 Ok(OutboxEvent { id: r.get(0)?, kind: r.get(1)?, payload: r.get(2)?, state: r.get(3)? })
             })?;

@@ -73,7 +73,12 @@ pub fn insert(tx: &Transaction<'_>, name: &str, role: Role, pin_hash: &str, now_
 }
 
 /// Records the outcome of a login attempt inside an open transaction.
-pub fn set_login_state(tx: &Transaction<'_>, id: i64, failed_attempts: i64, locked_until_ms: Option<i64>) -> Result<()> {
+pub fn set_login_state(
+    tx: &Transaction<'_>,
+    id: i64,
+    failed_attempts: i64,
+    locked_until_ms: Option<i64>,
+) -> Result<()> {
     tx.execute(
         "UPDATE users SET failed_attempts = ?2, locked_until_ms = ?3 WHERE id = ?1",
         params![id, failed_attempts, locked_until_ms],

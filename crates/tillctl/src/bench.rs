@@ -68,13 +68,33 @@ fn checkout_samples(dir: &Path, n: usize) -> Result<Vec<Duration>, CliError> {
 }
 
 const ADJECTIVES: &[(&str, &str)] = &[
-    ("Organic", "有机"), ("Green", "绿色"), ("Fresh", "新鲜"), ("Classic", "经典"), ("Spicy", "麻辣"),
-    ("Sweet", "香甜"), ("Premium", "优质"), ("Mini", "迷你"), ("Family", "家庭装"), ("Golden", "金色"),
+    ("Organic", "有机"),
+    ("Green", "绿色"),
+    ("Fresh", "新鲜"),
+    ("Classic", "经典"),
+    ("Spicy", "麻辣"),
+    ("Sweet", "香甜"),
+    ("Premium", "优质"),
+    ("Mini", "迷你"),
+    ("Family", "家庭装"),
+    ("Golden", "金色"),
 ];
 const NOUNS: &[(&str, &str)] = &[
-    ("tea", "茶"), ("rice", "大米"), ("noodles", "面条"), ("juice", "果汁"), ("cookies", "饼干"),
-    ("soap", "香皂"), ("towel", "毛巾"), ("pen", "钢笔"), ("cable", "数据线"), ("sauce", "酱"),
-    ("milk", "牛奶"), ("coffee", "咖啡"), ("chips", "薯片"), ("candy", "糖果"), ("water", "水"),
+    ("tea", "茶"),
+    ("rice", "大米"),
+    ("noodles", "面条"),
+    ("juice", "果汁"),
+    ("cookies", "饼干"),
+    ("soap", "香皂"),
+    ("towel", "毛巾"),
+    ("pen", "钢笔"),
+    ("cable", "数据线"),
+    ("sauce", "酱"),
+    ("milk", "牛奶"),
+    ("coffee", "咖啡"),
+    ("chips", "薯片"),
+    ("candy", "糖果"),
+    ("water", "水"),
 ];
 
 /// A synthetic catalogue of `n` products with valid barcodes and bilingual names.

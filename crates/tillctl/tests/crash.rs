@@ -2,6 +2,8 @@
 //! on the same database. Afterwards SQLite's integrity check passes, every checkout the process
 //! acknowledged is there, and no order is partial (lines, payment and outbox event all there).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
+
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::io::{BufRead, BufReader};
@@ -50,6 +52,10 @@ fn sigkill_at_random_moments_never_loses_or_tears_a_sale() {
         let o = store.order_by_checkout_key(cart).unwrap().unwrap_or_else(|| panic!("acknowledged cart {cart} lost"));
         assert_eq!(o.id, *order_id);
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_tillctl")).args(["db", "check", "--data-dir"]).arg(dir.path()).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tillctl"))
+        .args(["db", "check", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
