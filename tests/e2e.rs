@@ -1,7 +1,8 @@
 //! End to end, through the real window: tauri-driver + WebKitWebDriver drive the Till app
 //! (needs an X display: `make test` runs the suite under Xvfb). A cashier logs in with the PIN
 //! pad, scans three barcodes into the always-focused scan input, pays cash, sees the receipt
-//! with a line code per line; the database file then holds exactly that order.
+//! with a line code per line; the database file then holds exactly that order. A second sale by
+//! card shows the masked number, and the test card number is then found in no file at all.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
@@ -112,6 +113,16 @@ fn a_cashier_sells_three_items_for_cash_by_keyboard_and_scanner() {
     let codes_shown = s.wait_for_n(".line-code", 3, Duration::from_secs(10));
     let shown: Vec<String> = codes_shown.iter().map(|e| s.text(e).trim().to_string()).collect();
     s.click(&s.wait_for("#new-sale"));
+
+    // A second sale, by card through the simulated reader: the receipt shows the masked number.
+    let input = s.wait_for("#scan-input");
+    s.type_into(&input, &format!("SVC-002{ENTER}"));
+    s.wait_for_n(".cart-line", 1, Duration::from_secs(10));
+    s.click(&s.wait_for("#pay-card"));
+    let receipt = s.wait_for("#receipt");
+    let card_receipt = s.text(&receipt);
+    assert!(card_receipt.contains("411111******1111"), "card receipt: {card_receipt}");
+    s.click(&s.wait_for("#new-sale"));
     s.wait_for("#scan-input");
     s.end();
 
@@ -120,23 +131,48 @@ fn a_cashier_sells_three_items_for_cash_by_keyboard_and_scanner() {
     let (orders, total, tender, tendered_minor): (i64, i64, String, i64) = db
         .query_row(
             "SELECT (SELECT count(*) FROM orders), o.total_minor, p.tender, p.tendered_minor
-             FROM orders o JOIN payments p ON p.order_id = o.id",
+             FROM orders o JOIN payments p ON p.order_id = o.id WHERE p.tender = 'cash'",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .unwrap();
-    assert_eq!((orders, tender.as_str(), tendered_minor), (1, "cash", 10_000));
-    let mut stmt = db.prepare("SELECT line_code FROM order_lines ORDER BY line_no").unwrap();
+    assert_eq!((orders, tender.as_str(), tendered_minor), (2, "cash", 10_000));
+    let mut stmt = db
+        .prepare("SELECT line_code FROM order_lines l JOIN payments p USING (order_id) WHERE p.tender = 'cash' ORDER BY line_no")
+        .unwrap();
     let stored: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
     assert_eq!(stored.len(), 3);
     for code in &stored {
         let grouped = till_core::LineCode::parse(code).unwrap().grouped();
         assert!(shown.iter().any(|t| t.contains(&grouped)), "line code {grouped} not on the receipt {shown:?}");
     }
-    let expected: i64 = db.query_row("SELECT sum(gross_minor) FROM order_lines", [], |r| r.get(0)).unwrap();
+    let expected: i64 = db
+        .query_row(
+            "SELECT sum(gross_minor) FROM order_lines l JOIN payments p USING (order_id) WHERE p.tender = 'cash'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(total, expected);
     assert!(
         total_text.contains(&format!("{}.{:02}", total / 100, total % 100)),
         "screen showed {total_text}, stored {total}"
     );
+
+    drop(stmt);
+    drop(db);
+
+    // The card number is nowhere on disk: not in the database, its WAL, the app's log or the
+    // driver's log (which holds the app's stderr).
+    let pan = b"4111111111111111";
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(!bytes.windows(pan.len()).any(|w| w == pan), "test PAN found in {}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(dir.path().join("till.log").exists() && checked >= 3, "expected db and logs to check");
 }
