@@ -167,6 +167,22 @@ fn catalogue_figures(dir: &Path, n: usize) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Opens a demo till in `dir` (demo users and catalogue) and adds `n` synthetic products.
+pub fn seed(dir: &Path, n: usize) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir)?;
+    let pos = Pos::open(PosConfig::demo(dir.join("till.db")))?;
+    let t = Instant::now();
+    for chunk in synthetic_catalogue(n)?.chunks(10_000) {
+        pos.store().add_products(chunk)?;
+    }
+    println!(
+        "added {n} products in {:.1} s; catalogue now {}",
+        t.elapsed().as_secs_f64(),
+        pos.store().product_count()?
+    );
+    Ok(())
+}
+
 /// Runs every measurement and prints markdown tables.
 pub fn run(dir: Option<PathBuf>, products: usize, checkouts: usize) -> Result<(), CliError> {
     let base = dir.unwrap_or_else(|| std::env::temp_dir().join(format!("tillctl-bench-{}", std::process::id())));

@@ -5,6 +5,9 @@
 //! tillctl drill checkout --data-dir DIR  ring up and pay sales in a loop, printing
 //!                                       "ACK <cart id> <order id>" after each commit
 //!                                       (the crash test kills it at random moments)
+//! tillctl seed --data-dir DIR --products N
+//!                                       open a demo till there and add N synthetic products
+//!                                       (to try the app with a big catalogue)
 //! tillctl bench [--dir DIR] [--products N] [--checkouts N]
 //!                                       measure fsync, checkout commit and catalogue search
 //! ```
@@ -35,12 +38,13 @@ fn run(args: &[String]) -> Result<(), CliError> {
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["db", "check", ..] => drill::check(&data_dir(args)?),
         ["drill", "checkout", ..] => drill::checkout_loop(&data_dir(args)?),
+        ["seed", ..] => bench::seed(&data_dir(args)?, number(args, "--products", 300_000)?),
         ["bench", ..] => bench::run(
             arg_value(args, "--dir").map(PathBuf::from),
             number(args, "--products", 300_000)?,
             number(args, "--checkouts", 2_000)?,
         ),
-        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | drill checkout --data-dir DIR | bench [--dir DIR] [--products N] [--checkouts N]")),
+        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N]")),
     }
 }
 
