@@ -4,8 +4,9 @@
 use crate::auth::SELLERS;
 use crate::views::{CartLine, CartView, ProductView, Receipt};
 use crate::{lock, Pos, PosError, Result};
+use std::collections::HashMap;
 use till_core::{Barcode, Cart, CashPayment, Money, NewOrder, Payment, ProductId, Sku};
-use till_store::StoreError;
+use till_store::{SavedCart, StoreError};
 
 /// Results a search returns at most.
 pub const MAX_SEARCH_RESULTS: u32 = 50;
@@ -56,14 +57,43 @@ impl Pos {
         OpenCart { id: self.random_hex(16), cart: Cart::new(self.currency) }
     }
 
-    /// Applies `change` to the user's cart; on error the cart is left as it was.
+    /// The user's open cart: in memory, else as saved on disk (after a restart or a crash),
+    /// else a new empty one. Products no longer sold are left out of a reloaded cart.
+    fn open_cart<'a>(&self, carts: &'a mut HashMap<i64, OpenCart>, user_id: i64) -> Result<&'a mut OpenCart> {
+        if !carts.contains_key(&user_id) {
+            let open = match self.store.open_cart(user_id)? {
+                None => self.new_cart(),
+                Some(saved) => {
+                    let mut cart = Cart::new(self.currency);
+                    for (product_id, quantity) in saved.lines {
+                        if let Some(p) = self.store.product_by_id(ProductId(product_id))? {
+                            if cart.add(&p, quantity).is_err() {
+                                tracing::warn!(product_id, "a saved cart line no longer fits; left out");
+                            }
+                        }
+                    }
+                    OpenCart { id: saved.cart_id, cart }
+                }
+            };
+            carts.insert(user_id, open);
+        }
+        carts.get_mut(&user_id).ok_or_else(|| PosError::Internal("open cart vanished".into()))
+    }
+
+    /// Applies `change` to the user's cart and saves it; on any error the cart is left as it was,
+    /// in memory and on disk.
     fn with_cart(&self, user_id: i64, change: impl FnOnce(&mut Cart) -> Result<()>) -> Result<CartView> {
         let mut carts = lock(&self.carts);
-        let open = carts.entry(user_id).or_insert_with(|| self.new_cart());
+        let open = self.open_cart(&mut carts, user_id)?;
         let mut draft = open.cart.clone();
         change(&mut draft)?;
         let candidate = OpenCart { id: open.id.clone(), cart: draft };
         let view = candidate.view()?;
+        if candidate.cart != open.cart {
+            let lines = candidate.cart.lines().iter().map(|l| (l.product.id.0, l.quantity)).collect();
+            let saved = SavedCart { cart_id: candidate.id.clone(), lines };
+            self.store.save_open_cart(user_id, &saved, self.now_ms())?;
+        }
         *open = candidate;
         Ok(view)
     }
@@ -150,10 +180,10 @@ impl Pos {
         payment: impl FnOnce(Money) -> Result<Payment>,
     ) -> Result<Receipt> {
         let mut carts = lock(&self.carts);
-        let open = match carts.get(&user_id) {
-            Some(open) if open.id == expected.id => open,
-            _ => return Err(self.stale_cart(&expected.id)),
-        };
+        let open = self.open_cart(&mut carts, user_id)?;
+        if open.id != expected.id {
+            return Err(self.stale_cart(&expected.id));
+        }
         if open.cart != expected.cart {
             return Err(PosError::Conflict("the cart changed during payment; please take payment again".into()));
         }
@@ -184,10 +214,12 @@ impl Pos {
 
     /// The user's open cart as it is now, checked against the id the UI holds.
     pub(crate) fn snapshot_cart(&self, user_id: i64, cart_id: &str) -> Result<OpenCart> {
-        let carts = lock(&self.carts);
-        match carts.get(&user_id) {
-            Some(open) if open.id == cart_id => Ok(open.clone()),
-            _ => Err(self.stale_cart(cart_id)),
+        let mut carts = lock(&self.carts);
+        let open = self.open_cart(&mut carts, user_id)?;
+        if open.id == cart_id {
+            Ok(open.clone())
+        } else {
+            Err(self.stale_cart(cart_id))
         }
     }
 
@@ -324,6 +356,31 @@ mod tests {
         assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
         assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|c| *c == ErrorCode::AlreadyCheckedOut));
         assert_eq!(count(&p, "orders"), 1);
+    }
+
+    #[test]
+    fn the_open_cart_survives_a_restart_and_goes_with_the_sale() {
+        let (dir, _c, p) = pos();
+        let t = p.login(CASHIER, "1111").unwrap().token;
+        p.cart_scan(&t, TEA).unwrap();
+        p.cart_scan(&t, TEA).unwrap();
+        let with_chips = p.cart_scan(&t, "SNK-001").unwrap();
+        let before = p.cart_remove(&t, with_chips.lines[1].line_no).unwrap();
+        assert_eq!((before.lines.len(), before.item_count), (1, 2));
+        drop(p); // as if the till lost power
+
+        let p = crate::tests::reopen(&dir);
+        let t = p.login(CASHIER, "1111").unwrap().token;
+        let after = p.cart_get(&t).unwrap();
+        assert_eq!(serde_json::to_value(&after).unwrap(), serde_json::to_value(&before).unwrap());
+        p.checkout_cash(&t, &after.cart_id, 100_000).unwrap();
+        drop(p);
+
+        let p = crate::tests::reopen(&dir);
+        let t = p.login(CASHIER, "1111").unwrap().token;
+        let next = p.cart_get(&t).unwrap();
+        assert!(next.lines.is_empty());
+        assert_ne!(next.cart_id, after.cart_id);
     }
 
     #[test]

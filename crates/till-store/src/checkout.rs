@@ -154,6 +154,9 @@ fn write_sale(
     )?;
     fail_after("audit")?;
 
+    // The cart is paid: it is no longer open, in the same commit.
+    tx.prepare_cached("DELETE FROM open_carts WHERE cart_id = ?1")?.execute([&order.checkout_key])?;
+
     outbox::enqueue(
         tx,
         event_id,
@@ -251,14 +254,18 @@ mod tests {
     #[test]
     fn a_failure_between_any_two_statements_leaves_nothing() {
         let (_d, s, order) = setup();
+        let open = crate::SavedCart { cart_id: order.checkout_key.clone(), lines: vec![(1, 2), (2, 2)] };
+        s.save_open_cart(order.cashier_id, &open, 0).unwrap();
         for step in STEPS {
             let r = s.record_sale_failing_after(&order, "evt-1", step);
             assert!(matches!(r, Err(StoreError::Injected(x)) if x == *step));
             assert_eq!(counts(&s), [0, 0, 0, 0, 0], "after failing at {step}");
+            assert_eq!(s.open_cart(order.cashier_id).unwrap().as_ref(), Some(&open), "cart kept after {step}");
         }
-        // and the same order then goes through whole
+        // and the same order then goes through whole, closing the open cart in the same commit
         s.record_sale(&order, "evt-1").unwrap();
         assert_eq!(counts(&s), [1, 2, 1, 1, 1]);
+        assert_eq!(s.open_cart(order.cashier_id).unwrap(), None);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod checkout;
 mod connection;
 pub mod error;
 pub mod migrations;
+pub mod open_carts;
 pub mod orders;
 pub mod outbox;
 pub mod settings;
@@ -28,6 +29,7 @@ pub use audit::AuditReport;
 pub use catalogue::NewProduct;
 pub use checkout::RecordedSale;
 pub use error::StoreError;
+pub use open_carts::SavedCart;
 pub use orders::{OrderLineRecord, OrderRecord, PaymentRecord};
 pub use users::UserRecord;
 

@@ -8,7 +8,8 @@ use crate::{Result, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order; entry `i` brings the schema to version `i + 1`.
-pub const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/0001_init.sql")];
+pub const MIGRATIONS: &[&str] =
+    &[include_str!("../../../migrations/0001_init.sql"), include_str!("../../../migrations/0002_open_carts.sql")];
 
 /// The schema version this build writes.
 pub fn latest_version() -> u32 {
@@ -62,13 +63,29 @@ mod tests {
         let store = Store::open(&path).unwrap();
         let before = store.read(|c| Ok((tables(c), current_version(c)?))).unwrap();
         assert_eq!(before.1, latest_version());
-        for t in ["orders", "order_lines", "payments", "outbox", "audit_log", "users", "products"] {
+        for t in ["orders", "order_lines", "payments", "outbox", "audit_log", "users", "products", "open_carts"] {
             assert!(before.0.iter().any(|x| x == t), "{t} missing");
         }
         drop(store);
         let store = Store::open(&path).unwrap();
         let after = store.read(|c| Ok((tables(c), current_version(c)?))).unwrap();
         assert_eq!(before, after);
+    }
+
+    #[test]
+    fn a_version_1_database_is_brought_up_to_date_keeping_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("till.db");
+        let mut c = Connection::open(&path).unwrap();
+        c.execute_batch(MIGRATIONS[0]).unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        c.execute("INSERT INTO settings (key, value) VALUES ('k', 'v')", []).unwrap();
+        migrate(&mut c).unwrap();
+        drop(c);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.setting("k").unwrap().as_deref(), Some("v"));
+        assert_eq!(store.read(current_version).unwrap(), latest_version());
+        assert!(store.read(|c| Ok(tables(c))).unwrap().iter().any(|t| t == "open_carts"));
     }
 
     #[test]
