@@ -4,6 +4,7 @@
 use crate::auth::SELLERS;
 use crate::views::{CartLine, CartView, ProductView, Receipt};
 use crate::{lock, Pos, PosError, Result};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use till_core::{Barcode, Cart, CashPayment, Money, NewOrder, Payment, ProductId, Sku};
 use till_store::{SavedCart, StoreError};
@@ -58,26 +59,26 @@ impl Pos {
     }
 
     /// The user's open cart: in memory, else as saved on disk (after a restart or a crash),
-    /// else a new empty one. Products no longer sold are left out of a reloaded cart.
+    /// else a new empty one.
     fn open_cart<'a>(&self, carts: &'a mut HashMap<i64, OpenCart>, user_id: i64) -> Result<&'a mut OpenCart> {
-        if !carts.contains_key(&user_id) {
-            let open = match self.store.open_cart(user_id)? {
-                None => self.new_cart(),
-                Some(saved) => {
-                    let mut cart = Cart::new(self.currency);
-                    for (product_id, quantity) in saved.lines {
-                        if let Some(p) = self.store.product_by_id(ProductId(product_id))? {
-                            if cart.add(&p, quantity).is_err() {
-                                tracing::warn!(product_id, "a saved cart line no longer fits; left out");
-                            }
-                        }
-                    }
-                    OpenCart { id: saved.cart_id, cart }
-                }
-            };
-            carts.insert(user_id, open);
+        match carts.entry(user_id) {
+            Entry::Occupied(o) => Ok(o.into_mut()),
+            Entry::Vacant(v) => Ok(v.insert(self.load_open_cart(user_id)?)),
         }
-        carts.get_mut(&user_id).ok_or_else(|| PosError::Internal("open cart vanished".into()))
+    }
+
+    /// Rebuilds a saved cart from today's catalogue; products no longer sold are left out.
+    fn load_open_cart(&self, user_id: i64) -> Result<OpenCart> {
+        let Some(saved) = self.store.open_cart(user_id)? else { return Ok(self.new_cart()) };
+        let mut cart = Cart::new(self.currency);
+        for (product_id, quantity) in saved.lines {
+            if let Some(p) = self.store.product_by_id(ProductId(product_id))? {
+                if cart.add(&p, quantity).is_err() {
+                    tracing::warn!(product_id, "a saved cart line no longer fits; left out");
+                }
+            }
+        }
+        Ok(OpenCart { id: saved.cart_id, cart })
     }
 
     /// Applies `change` to the user's cart and saves it; on any error the cart is left as it was,
