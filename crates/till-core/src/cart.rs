@@ -1,7 +1,7 @@
 //! The cart: what the customer is buying, before it is paid.
 
 use crate::tax::{self, TaxSplit};
-use crate::{CoreError, Currency, Money, Product, ProductId, TaxRate};
+use crate::{CoreError, Currency, Money, Product, TaxRate};
 use std::collections::BTreeMap;
 
 /// The most units one line may hold; anything larger is a mis-scan or a typo.
@@ -130,11 +130,6 @@ impl Cart {
         self.lines.iter().map(|l| l.quantity).sum()
     }
 
-    /// Whether the cart holds this product.
-    pub fn contains(&self, id: ProductId) -> bool {
-        self.lines.iter().any(|l| l.product.id == id)
-    }
-
     /// Computes every line's split and the sums, by the rule in [`crate::tax`].
     pub fn totals(&self) -> Result<CartTotals, CoreError> {
         let mut lines = Vec::with_capacity(self.lines.len());
@@ -161,7 +156,7 @@ impl Cart {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::{Sku, TaxRate};
+    use crate::{ProductId, Sku, TaxRate};
     use proptest::prelude::*;
 
     pub(crate) fn cny() -> Currency {

@@ -1,7 +1,7 @@
 //! The product catalogue and its search-as-you-type index.
 
 use crate::{Result, Store, StoreError};
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, Row, Transaction};
 use till_core::{Barcode, Currency, Money, Product, ProductId, Sku, TaxRate};
 
 /// A product to add to the catalogue.
@@ -194,11 +194,6 @@ impl Store {
     /// Whether the catalogue has any product at all (first start seeds the demo catalogue).
     pub fn catalogue_is_empty(&self) -> Result<bool> {
         self.read(|c| Ok(c.query_row("SELECT NOT EXISTS (SELECT 1 FROM products)", [], |r| r.get(0))?))
-    }
-
-    /// Looks a product up without the `active` filter, for receipts of old sales.
-    pub fn product_exists(&self, id: ProductId) -> Result<bool> {
-        self.read(|c| Ok(c.query_row("SELECT 1 FROM products WHERE id = ?1", [id.0], |_| Ok(())).optional()?.is_some()))
     }
 }
 
