@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 /// The WebDriver code for the Enter key.
 pub const ENTER: &str = "\u{E007}";
+/// The WebDriver code for F2.
+pub const F2: &str = "\u{E032}";
 
 /// One WebDriver session.
 pub struct Session {
@@ -80,6 +82,24 @@ impl Session {
     /// Types into an element.
     pub fn type_into(&self, element: &str, text: &str) {
         call("POST", &self.url(&format!("/element/{element}/value")), Some(json!({ "text": text }))).expect("type");
+    }
+
+    /// The element that has the keyboard focus.
+    pub fn active(&self) -> String {
+        let v = call("GET", &self.url("/element/active"), None).expect("active element");
+        v["value"][ELEMENT_KEY].as_str().expect("an element has focus").to_string()
+    }
+
+    /// Types on the keyboard, into whatever has the focus, as a person (or a scanner) does.
+    pub fn keys(&self, text: &str) {
+        self.type_into(&self.active(), text);
+    }
+
+    /// An element's attribute.
+    pub fn attribute(&self, element: &str, name: &str) -> String {
+        call("GET", &self.url(&format!("/element/{element}/attribute/{name}")), None)
+            .map(|v| v["value"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
     }
 
     /// The visible text of an element.
