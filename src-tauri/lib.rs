@@ -12,7 +12,7 @@ pub mod logging;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use till_pos::{Pos, PosConfig};
+use till_pos::{ErrorCode, IpcError, Pos, PosConfig};
 
 /// Errors that stop the app from starting.
 #[derive(Debug, thiserror::Error)]
@@ -46,9 +46,21 @@ pub fn open_pos(dir: &std::path::Path) -> Result<Pos, StartError> {
     Ok(Pos::open(config)?)
 }
 
+/// The till as the commands see it: open, or the reason it could not open. When it could not
+/// (a database from a newer Till, an unwritable data directory...), the window still opens and
+/// every command answers with that reason, so the person at the counter reads what is wrong
+/// instead of seeing nothing start.
+pub struct TillState(pub Result<Arc<Pos>, IpcError>);
+
+impl From<Result<Pos, StartError>> for TillState {
+    fn from(opened: Result<Pos, StartError>) -> Self {
+        TillState(opened.map(Arc::new).map_err(|e| IpcError { code: ErrorCode::StartupFailed, message: e.to_string() }))
+    }
+}
+
 /// Registers the till and its commands on a Tauri builder (the real one or the test mock).
-pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, pos: Arc<Pos>) -> tauri::Builder<R> {
-    builder.manage(pos).invoke_handler(commands::handler())
+pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, till: TillState) -> tauri::Builder<R> {
+    builder.manage(till).invoke_handler(commands::handler())
 }
 
 /// Starts the app.
@@ -56,8 +68,11 @@ pub fn run() -> Result<(), StartError> {
     let dir = data_dir();
     logging::init(&dir);
     let started = std::time::Instant::now();
-    let pos = Arc::new(open_pos(&dir)?);
-    tracing::info!(data_dir = %dir.display(), ms = started.elapsed().as_millis() as u64, "till opened");
-    setup(tauri::Builder::default(), pos).run(tauri::generate_context!())?;
+    let opened = open_pos(&dir);
+    match &opened {
+        Ok(_) => tracing::info!(data_dir = %dir.display(), ms = started.elapsed().as_millis() as u64, "till opened"),
+        Err(e) => tracing::error!(data_dir = %dir.display(), "till could not open: {e}"),
+    }
+    setup(tauri::Builder::default(), opened.into()).run(tauri::generate_context!())?;
     Ok(())
 }

@@ -25,7 +25,11 @@ fn harness_with_reader(reader: &str) -> Harness {
     let mut config = till_pos::PosConfig::demo(dir.path().join("till.db"));
     config.card_reader = reader.into();
     let pos = Arc::new(till_pos::Pos::open(config).unwrap());
-    let app = till_app::setup(mock_builder(), pos).build(tauri::generate_context!()).unwrap();
+    build(dir, till_app::TillState(Ok(pos)))
+}
+
+fn build(dir: tempfile::TempDir, till: till_app::TillState) -> Harness {
+    let app = till_app::setup(mock_builder(), till).build(tauri::generate_context!()).unwrap();
     let window = match tauri::Manager::get_webview_window(&app, "main") {
         Some(w) => w,
         None => tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap(),
@@ -173,4 +177,20 @@ fn managers_manage_users() {
     assert_eq!(u["active"], false);
     assert_eq!(h.ok("users_list", json!({ "token": m })).as_array().unwrap().len(), 4);
     assert_eq!(h.ok("audit_verify", json!({ "token": m }))["ok"], true);
+}
+
+#[test]
+fn a_database_from_a_newer_till_is_refused_with_a_clear_error_on_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(till_store::Store::open(&dir.path().join("till.db")).unwrap());
+    let c = rusqlite::Connection::open(dir.path().join("till.db")).unwrap();
+    c.pragma_update(None, "user_version", 99).unwrap();
+    drop(c);
+    let opened = till_app::open_pos(dir.path());
+    let h = build(dir, opened.into());
+    for cmd in ["app_info", "login_users"] {
+        let e = h.call(cmd, json!({})).unwrap_err();
+        assert_eq!(e["code"], "startup_failed", "{e}");
+        assert!(e["message"].as_str().unwrap().contains("newer"), "{e}");
+    }
 }

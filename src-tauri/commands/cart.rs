@@ -1,59 +1,63 @@
 //! Ringing up: catalogue search and the cart.
 
 use super::{run, CmdResult};
-use std::sync::Arc;
+use crate::TillState;
 use tauri::State;
 use till_pos::views::{CartView, ProductView};
-use till_pos::Pos;
 
 /// Search-as-you-type.
 #[tauri::command]
 pub async fn catalogue_search(
-    pos: State<'_, Arc<Pos>>,
+    till: State<'_, TillState>,
     token: String,
     query: String,
     limit: u32,
 ) -> CmdResult<Vec<ProductView>> {
-    run(&pos, move |p| p.catalogue_search(&token, &query, limit)).await
+    run(&till, move |p| p.catalogue_search(&token, &query, limit)).await
 }
 
 /// The open cart.
 #[tauri::command]
-pub async fn cart_get(pos: State<'_, Arc<Pos>>, token: String) -> CmdResult<CartView> {
-    run(&pos, move |p| p.cart_get(&token)).await
+pub async fn cart_get(till: State<'_, TillState>, token: String) -> CmdResult<CartView> {
+    run(&till, move |p| p.cart_get(&token)).await
 }
 
 /// Adds the product with this barcode or SKU.
 #[tauri::command]
-pub async fn cart_scan(pos: State<'_, Arc<Pos>>, token: String, code: String) -> CmdResult<CartView> {
-    run(&pos, move |p| p.cart_scan(&token, &code)).await
+pub async fn cart_scan(till: State<'_, TillState>, token: String, code: String) -> CmdResult<CartView> {
+    run(&till, move |p| p.cart_scan(&token, &code)).await
 }
 
 /// Adds a product by id.
 #[tauri::command]
-pub async fn cart_add(pos: State<'_, Arc<Pos>>, token: String, product_id: i64, quantity: i64) -> CmdResult<CartView> {
-    run(&pos, move |p| p.cart_add(&token, product_id, quantity)).await
+pub async fn cart_add(
+    till: State<'_, TillState>,
+    token: String,
+    product_id: i64,
+    quantity: i64,
+) -> CmdResult<CartView> {
+    run(&till, move |p| p.cart_add(&token, product_id, quantity)).await
 }
 
 /// Sets a line's quantity.
 #[tauri::command]
 pub async fn cart_set_quantity(
-    pos: State<'_, Arc<Pos>>,
+    till: State<'_, TillState>,
     token: String,
     line_no: u32,
     quantity: i64,
 ) -> CmdResult<CartView> {
-    run(&pos, move |p| p.cart_set_quantity(&token, line_no, quantity)).await
+    run(&till, move |p| p.cart_set_quantity(&token, line_no, quantity)).await
 }
 
 /// Removes a line.
 #[tauri::command]
-pub async fn cart_remove(pos: State<'_, Arc<Pos>>, token: String, line_no: u32) -> CmdResult<CartView> {
-    run(&pos, move |p| p.cart_remove(&token, line_no)).await
+pub async fn cart_remove(till: State<'_, TillState>, token: String, line_no: u32) -> CmdResult<CartView> {
+    run(&till, move |p| p.cart_remove(&token, line_no)).await
 }
 
 /// Empties the cart.
 #[tauri::command]
-pub async fn cart_clear(pos: State<'_, Arc<Pos>>, token: String) -> CmdResult<CartView> {
-    run(&pos, move |p| p.cart_clear(&token)).await
+pub async fn cart_clear(till: State<'_, TillState>, token: String) -> CmdResult<CartView> {
+    run(&till, move |p| p.cart_clear(&token)).await
 }

@@ -7,19 +7,23 @@ pub mod checkout;
 pub mod session;
 pub mod users;
 
+use crate::TillState;
 use std::sync::Arc;
 use till_pos::{ErrorCode, IpcError, Pos, PosError};
 
 /// What every command returns.
 pub type CmdResult<T> = Result<T, IpcError>;
 
-/// Runs `f` against the till on a blocking thread.
-pub async fn run<T, F>(pos: &tauri::State<'_, Arc<Pos>>, f: F) -> CmdResult<T>
+/// Runs `f` against the till on a blocking thread; if the till could not open, says why.
+pub async fn run<T, F>(till: &tauri::State<'_, TillState>, f: F) -> CmdResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&Pos) -> Result<T, PosError> + Send + 'static,
 {
-    let pos = Arc::clone(pos.inner());
+    let pos = match &till.0 {
+        Ok(pos) => Arc::clone(pos),
+        Err(why) => return Err(why.clone()),
+    };
     match tauri::async_runtime::spawn_blocking(move || f(&pos)).await {
         Ok(result) => result.map_err(IpcError::from),
         Err(e) => {

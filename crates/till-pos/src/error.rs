@@ -47,6 +47,8 @@ pub enum ErrorCode {
     Conflict,
     /// The database failed.
     Storage,
+    /// The till could not open (database from a newer Till, data directory not writable...).
+    StartupFailed,
     /// A bug.
     Internal,
 }

@@ -13,6 +13,8 @@ interface AppState {
   loginNotice: MessageKey | null;
   /** Number of open modal dialogs; screens ignore their own shortcuts while > 0. */
   modals: number;
+  /** Why the till could not open, when it could not; nothing else can be done then. */
+  startupError: string | null;
 }
 
 export const app: AppState = $state({
@@ -22,6 +24,7 @@ export const app: AppState = $state({
   receipt: null,
   loginNotice: null,
   modals: 0,
+  startupError: null,
 });
 
 export function currency(): string {

@@ -38,6 +38,7 @@ const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   conflict: "error.conflict",
   storage: "error.storage",
   internal: "error.internal",
+  startup_failed: "error.startup_failed",
 };
 
 export function isIpcError(value: unknown): value is IpcError {

@@ -195,6 +195,9 @@ const en = {
   "error.conflict": "Conflict: the data was changed, please retry",
   "error.storage": "Storage error",
   "error.internal": "Internal error",
+  "error.startup_failed": "Till could not start",
+  "startup.title": "Till could not start",
+  "startup.help": "Nothing was changed. Please tell your installer or manager what this says:",
 };
 
 export type MessageKey = keyof typeof en;

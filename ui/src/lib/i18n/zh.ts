@@ -196,6 +196,9 @@ const zh: Record<MessageKey, string> = {
   "error.conflict": "数据冲突，请重试",
   "error.storage": "存储错误",
   "error.internal": "内部错误",
+  "error.startup_failed": "收银系统无法启动",
+  "startup.title": "收银系统无法启动",
+  "startup.help": "没有任何数据被更改。请将以下信息告知安装人员或经理：",
 };
 
 export default zh;
