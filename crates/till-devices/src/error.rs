@@ -20,6 +20,15 @@ pub enum DeviceError {
         /// Why.
         reason: String,
     },
+    /// A reader's report or frame is malformed: too short, a length that does not fit, a bad
+    /// LRC or checksum. It never quotes card data.
+    #[error("bad {field} in the card reader's report: {reason}; please swipe again")]
+    BadReport {
+        /// Which field of the report.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
     /// The device is not connected.
     #[error("card reader {0} is not connected")]
     Disconnected(String),

@@ -1,17 +1,28 @@
 //! The devices on Till's counter, behind small traits so a simulator can stand in for each.
 //!
 //! A card reader produces a [`CardRead`]: what the till may show and keep of a card (masked
-//! number, brand, expiry, whether it asks for a PIN) plus the clear number for as long as the
-//! payment needs it; [`SecretPan`] never prints or serialises it. Devices are named by
-//! address URIs such as `sim://card-reader`; [`card_reader::open`] picks the driver.
+//! number, brand, expiry, name, whether it asks for a PIN) plus either the reader's
+//! [`EncryptedBlock`] for the payment platform or, from a reader that cannot encrypt, the clear
+//! number in a [`SecretPan`] that never prints or serialises it. Devices are named by address
+//! URIs such as `sim://card-reader`; [`card_reader::open`] picks the driver.
 //!
-//! This crate holds the simulated reader and the ISO 7813 track parsing every reader shares;
-//! real USB (HID) and serial transports arrive with the Devices work.
+//! Modules:
+//! - [`card_reader`]: the reader trait and the card read, and one parser per reader output
+//!   format: [`card_reader::iso7813`] (the tracks themselves, and keyboard-wedge text typed into
+//!   the cashier's input), [`card_reader::magtek_hid`] (MagTek's clear 337-byte HID report),
+//!   [`card_reader::magnesafe`] (MagTek's encrypting report), and
+//!   [`card_reader::simulated`] (the reader `make run` uses).
+//! - [`address`]: device address URIs.
+//! - [`error`]: what a device or a parser can report; never card data.
+//!
+//! The parsers take bytes as the transport delivers them and return a typed error naming the
+//! track or field at fault for any input, never a panic. Real USB (HID) and serial transports
+//! arrive with the Devices work.
 
 pub mod address;
 pub mod card_reader;
 pub mod error;
 
 pub use address::DeviceAddress;
-pub use card_reader::{CardRead, CardReader, SecretPan};
+pub use card_reader::{CardData, CardRead, CardReader, EncryptedBlock, SecretPan};
 pub use error::DeviceError;

@@ -3,7 +3,7 @@
 //! `track2=` (the track to deliver, URL-style `%3B`/`%3D`/`%3F` or the raw characters),
 //! `fail=bad-read` or `fail=timeout` to rehearse errors.
 
-use super::{track, CardRead, CardReader};
+use super::{iso7813, CardRead, CardReader};
 use crate::{DeviceAddress, DeviceError};
 use std::time::Duration;
 use till_core::Money;
@@ -55,7 +55,7 @@ impl CardReader for SimulatedCardReader {
         if self.fail.as_deref() == Some("bad-read") {
             return Err(DeviceError::BadRead { track: "track 2", reason: "parity error".into() });
         }
-        track::parse(None, &self.track2)
+        iso7813::parse_tracks(None, Some(&self.track2))
     }
 }
 
