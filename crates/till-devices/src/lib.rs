@@ -10,7 +10,8 @@
 //! - [`card_reader`]: the reader trait and the card read, and one parser per reader output
 //!   format: [`card_reader::iso7813`] (the tracks themselves, and keyboard-wedge text typed into
 //!   the cashier's input), [`card_reader::magtek_hid`] (MagTek's clear 337-byte HID report),
-//!   [`card_reader::magnesafe`] (MagTek's encrypting report), and
+//!   [`card_reader::magnesafe`] (MagTek's encrypting report),
+//!   [`card_reader::idtech_enhanced`] (ID TECH's framed encrypting output, serial or HID), and
 //!   [`card_reader::simulated`] (the reader `make run` uses).
 //! - [`address`]: device address URIs.
 //! - [`error`]: what a device or a parser can report; never card data.

@@ -1,6 +1,7 @@
 //! Card readers: the trait every driver implements, the card read they all produce, and one
 //! parser module per reader output format.
 
+pub mod idtech_enhanced;
 pub mod iso7813;
 pub mod magnesafe;
 pub mod magtek_hid;
