@@ -12,6 +12,9 @@ pub enum CliError {
     /// The database refused.
     #[error(transparent)]
     Store(#[from] till_store::StoreError),
+    /// A card reader report could not be parsed.
+    #[error(transparent)]
+    Device(#[from] till_devices::DeviceError),
     /// A file could not be written or read.
     #[error(transparent)]
     Io(#[from] std::io::Error),

@@ -10,9 +10,13 @@
 //!                                       (to try the app with a big catalogue)
 //! tillctl bench [--dir DIR] [--products N] [--checkouts N]
 //!                                       measure fsync, checkout commit and catalogue search
+//! tillctl card decode --format magtek-hid|magtek-magnesafe|idtech-enhanced|iso7813-text DATA
+//!                                       parse one card reader report (hex, or the typed text
+//!                                       for iso7813-text) and print it as JSON, masked
 //! ```
 
 mod bench;
+mod card;
 mod drill;
 mod error;
 
@@ -39,12 +43,30 @@ fn run(args: &[String]) -> Result<(), CliError> {
         ["db", "check", ..] => drill::check(&data_dir(args)?),
         ["drill", "checkout", ..] => drill::checkout_loop(&data_dir(args)?),
         ["seed", ..] => bench::seed(&data_dir(args)?, number(args, "--products", 300_000)?),
+        ["card", "decode", ..] => {
+            let format = arg_value(args, "--format").ok_or(CliError::Usage("--format is required"))?;
+            // DATA is the one argument after `card decode` that is not --format or its value.
+            let mut rest = args[2..].iter();
+            let mut data = None;
+            while let Some(a) = rest.next() {
+                match a.as_str() {
+                    "--format" => {
+                        rest.next();
+                    }
+                    _ if data.is_none() => data = Some(a),
+                    _ => return Err(CliError::Usage("card decode takes one DATA argument")),
+                }
+            }
+            let data = data.ok_or(CliError::Usage("DATA is required"))?;
+            println!("{}", card::decode(&format, data)?);
+            Ok(())
+        }
         ["bench", ..] => bench::run(
             arg_value(args, "--dir").map(PathBuf::from),
             number(args, "--products", 300_000)?,
             number(args, "--checkouts", 2_000)?,
         ),
-        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N]")),
+        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA")),
     }
 }
 
