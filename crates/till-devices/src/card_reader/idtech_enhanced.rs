@@ -337,7 +337,37 @@ mod tests {
         assert!(matches!(e, DeviceError::BadRead { track: "track 1", .. }), "{e:?}");
     }
 
+    #[test]
+    fn a_reader_that_masks_the_bin_is_told_to_leave_it_clear() {
+        // ID TECH's default leaves only the first 4 digits clear; the till needs the BIN (6).
+        let (t1, t2) = ("%*5452**********7189^TEST/CARD^3112***************?*", ";5452**********7189=3112**********?*");
+        let mut d = vec![0x80, 0b011, t1.len() as u8, t2.len() as u8, 0, 0b0000_0011, 0b1000_0011];
+        d.extend_from_slice(t1.as_bytes());
+        d.extend_from_slice(t2.as_bytes());
+        d.extend(std::iter::repeat_n(0xC3, t1.len().div_ceil(8) * 8 + t2.len().div_ceil(8) * 8));
+        d.extend_from_slice(&KSN);
+        let e = parse(&frame(&d)).unwrap_err();
+        match e {
+            DeviceError::BadRead { track: "track 1", reason } => {
+                assert!(reason.contains("first six digits"), "{reason}")
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
     proptest! {
+        #[test]
+        fn any_card_data_behind_a_good_header_parses_or_errs(
+            status: u8,
+            lens in proptest::array::uniform3(0u8..80),
+            mask: u8,
+            enc: u8,
+            body in proptest::collection::vec(any::<u8>(), 0..500),
+        ) {
+            let d = [&[0x80, status, lens[0], lens[1], lens[2], mask, enc], body.as_slice()].concat();
+            let _ = parse(&frame(&d));
+        }
+
         #[test]
         fn any_bytes_parse_or_err_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
             let _ = parse(&bytes);

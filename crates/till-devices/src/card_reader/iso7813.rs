@@ -89,10 +89,9 @@ fn check_pan(pan: &str, track: &'static str, form: PanForm) -> Result<(MaskedPan
 /// Expiry (`YYMM`) and service code. A masking reader may mask the service code (ID TECH
 /// does); it then comes back as `***`, which asks for no PIN: the issuer still has the last
 /// word once the platform has decrypted the track.
-fn expiry_and_service_code(rest: &str, track: &'static str) -> Result<(String, String), DeviceError> {
-    let head = rest
-        .get(..7)
-        .filter(|h| h.bytes().enumerate().all(|(i, b)| b.is_ascii_digit() || (i >= 4 && b == b'*' && h.is_ascii())));
+fn expiry_and_service_code(rest: &str, track: &'static str, form: PanForm) -> Result<(String, String), DeviceError> {
+    let masked_ok = |i: usize, b: u8| form == PanForm::Masked && i >= 4 && b == b'*';
+    let head = rest.get(..7).filter(|h| h.bytes().enumerate().all(|(i, b)| b.is_ascii_digit() || masked_ok(i, b)));
     let head = head.ok_or_else(|| bad(track, "expiry or service code missing"))?;
     if !matches!(&head[2..4], "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12") {
         return Err(bad(track, "expiry month is not 01-12"));
@@ -137,7 +136,7 @@ fn parse_track1(t: &str, form: PanForm) -> Result<Fields, DeviceError> {
         return Err(bad(T1, "name is not 2-26 track 1 characters"));
     }
     let name = Some(name.trim().to_string()).filter(|n| !n.is_empty());
-    let (expiry, service_code) = expiry_and_service_code(rest, T1)?;
+    let (expiry, service_code) = expiry_and_service_code(rest, T1, form)?;
     Ok(Fields { masked, clear, name, expiry, service_code })
 }
 
@@ -155,7 +154,7 @@ fn parse_track2(t: &str, form: PanForm) -> Result<Fields, DeviceError> {
         .ok_or_else(|| bad(T2, "missing start or end sentinel"))?;
     let (pan, rest) = body.split_once('=').ok_or_else(|| bad(T2, "missing field separator"))?;
     let (masked, clear) = check_pan(pan, T2, form)?;
-    let (expiry, service_code) = expiry_and_service_code(rest, T2)?;
+    let (expiry, service_code) = expiry_and_service_code(rest, T2, form)?;
     Ok(Fields { masked, clear, name: None, expiry, service_code })
 }
 
@@ -319,11 +318,12 @@ pub(crate) mod tests {
 
     #[test]
     fn says_which_track_failed_without_quoting_it() {
-        let cases: [(Option<&str>, Option<&str>, &str); 9] = [
+        let cases: [(Option<&str>, Option<&str>, &str); 10] = [
             (None, Some("5452300551227189=3112101?"), T2),
             (None, Some(";54523=3112101?"), T2),
             (None, Some(";5452300551227189=31?"), T2),
             (None, Some(";5452300551227189=3113101?"), T2),
+            (None, Some(";5452300551227189=3112***?"), T2),
             (None, Some(";5452300551227189=31121010000000000000000000?"), T2),
             (Some("garbage"), Some(TRACK2), T1),
             (Some("%A5452300551227189^TEST/CARD^3112101?"), Some(TRACK2), T1),

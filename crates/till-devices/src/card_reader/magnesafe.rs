@@ -89,9 +89,14 @@ pub fn parse(report: &[u8]) -> Result<CardRead, DeviceError> {
     if ksn.iter().all(|&b| b == 0) || ksn.iter().all(|&b| b == 0xFF) {
         return Err(DeviceError::BadReport { field: "KSN", reason: "the reader sent no key serial number".into() });
     }
+    let masked_lengths = [
+        slot_len(masked_lengths[0], MASKED_NAMES[0])?,
+        slot_len(masked_lengths[1], MASKED_NAMES[1])?,
+        slot_len(masked_lengths[2], MASKED_NAMES[2])?,
+    ];
     let mut tracks = [Track::Absent; 2];
     for (i, slot) in tracks.iter_mut().enumerate() {
-        let len = slot_len(masked_lengths[i], MASKED_NAMES[i])?;
+        let len = masked_lengths[i];
         if status[i] & 1 != 0 {
             *slot = Track::Failed;
         } else if len > 0 {
@@ -199,6 +204,14 @@ pub(crate) mod tests {
                     r
                 },
                 "track 2 masked length",
+            ),
+            (
+                {
+                    let mut r = good();
+                    r[507] = 255;
+                    r
+                },
+                "track 3 masked length",
             ),
             (
                 {

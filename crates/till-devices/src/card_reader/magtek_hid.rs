@@ -56,16 +56,21 @@ pub fn parse(report: &[u8]) -> Result<CardRead, DeviceError> {
     let lengths = field(report, 3, 3, "track lengths")?;
     let encode_type = field(report, 6, 1, "card encode type")?;
     check_encode_type(encode_type[0])?;
+    // A length that does not fit its slot means a corrupt report, even on track 3, which
+    // payment cards do not use.
+    for (i, &len) in lengths.iter().enumerate() {
+        if usize::from(len) > TRACK_SLOT {
+            return Err(DeviceError::BadReport {
+                field: LENGTH_FIELDS[i],
+                reason: format!("{len} is more than the {TRACK_SLOT} bytes the report holds"),
+            });
+        }
+    }
     let mut tracks = [Track::Absent; 2];
     for (i, slot) in tracks.iter_mut().enumerate() {
         let len = usize::from(lengths[i]);
         if status[i] & 1 != 0 {
             *slot = Track::Failed;
-        } else if len > TRACK_SLOT {
-            return Err(DeviceError::BadReport {
-                field: LENGTH_FIELDS[i],
-                reason: format!("{len} is more than the {TRACK_SLOT} bytes the report holds"),
-            });
         } else if len > 0 {
             *slot = Track::Data(track_text(field(report, TRACK_AT[i], len, TRACK_NAMES[i])?, TRACK_NAMES[i])?);
         }
@@ -134,6 +139,9 @@ mod tests {
         let mut licence = good.clone();
         licence[6] = 1;
         errors.push(parse(&licence).unwrap_err());
+        let mut track3 = good.clone();
+        track3[5] = 200;
+        assert!(matches!(parse(&track3), Err(DeviceError::BadReport { field: "track 3 length", .. })));
         let mut unknown = good.clone();
         unknown[6] = 9;
         errors.push(parse(&unknown).unwrap_err());
@@ -142,6 +150,7 @@ mod tests {
         errors.push(parse(&binary).unwrap_err());
         assert!(matches!(errors[0], DeviceError::BadReport { field: "report length", .. }));
         assert!(matches!(errors[1], DeviceError::BadReport { field: "report length", .. }));
+        assert!(matches!(errors[2], DeviceError::BadReport { field: "report length", .. }));
         assert!(matches!(errors[3], DeviceError::BadReport { field: "track 2 length", .. }));
         assert!(matches!(errors[4], DeviceError::BadRead { track: "track 2", .. }));
         assert!(matches!(errors[5], DeviceError::BadRead { track: "card", .. }));
