@@ -133,7 +133,7 @@ fn parse_track1(t: &str, form: PanForm) -> Result<Fields, DeviceError> {
     };
     let (masked, clear) = check_pan(pan, T1, form)?;
     if name.len() > NAME_MAX || !name.bytes().all(|b| (0x20..=0x5F).contains(&b)) {
-        return Err(bad(T1, "name is not 2-26 track 1 characters"));
+        return Err(bad(T1, "name is longer than 26 characters or holds characters track 1 cannot"));
     }
     let name = Some(name.trim().to_string()).filter(|n| !n.is_empty());
     let (expiry, service_code) = expiry_and_service_code(rest, T1, form)?;
@@ -318,7 +318,7 @@ pub(crate) mod tests {
 
     #[test]
     fn says_which_track_failed_without_quoting_it() {
-        let cases: [(Option<&str>, Option<&str>, &str); 10] = [
+        let cases: [(Option<&str>, Option<&str>, &str); 11] = [
             (None, Some("5452300551227189=3112101?"), T2),
             (None, Some(";54523=3112101?"), T2),
             (None, Some(";5452300551227189=31?"), T2),
@@ -328,6 +328,7 @@ pub(crate) mod tests {
             (Some("garbage"), Some(TRACK2), T1),
             (Some("%A5452300551227189^TEST/CARD^3112101?"), Some(TRACK2), T1),
             (Some("%B5452300551227189^TEST/CARD3112101?"), Some(TRACK2), T1),
+            (Some("%B5452300551227189^test/card^3112101?"), Some(TRACK2), T1),
             (
                 Some("%B5452300551227189^TEST/CARD^3112101?"),
                 Some(";5452300551227180=31121010000000000?"),
