@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Till needs on Debian 12: system libraries for the
-# webview (GTK/WebKitGTK 4.1), the WebDriver for the real window (WebKitWebDriver), Xvfb for
-# headless end-to-end tests, Node.js for the UI, and tauri-driver. Safe to re-run: it only
-# installs what is missing. Without root it prints the exact command to run instead.
+# webview (GTK/WebKitGTK 4.1), libudev for serial and HID device discovery, the WebDriver for the
+# real window (WebKitWebDriver), Xvfb for headless end-to-end tests, Node.js for the UI, and
+# tauri-driver. Safe to re-run: it only installs what is missing. Without root it prints the
+# exact command to run instead.
 set -euo pipefail
 
 packages=(
   build-essential pkg-config curl file
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev
+  libudev-dev
   webkit2gtk-driver xvfb xauth
 )
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

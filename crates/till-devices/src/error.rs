@@ -29,7 +29,10 @@ pub enum DeviceError {
         /// Why.
         reason: String,
     },
-    /// The device is not connected.
-    #[error("card reader {0} is not connected")]
+    /// The device is not connected (or was unplugged).
+    #[error("device {0} is not connected")]
     Disconnected(String),
+    /// The wait was cancelled (the cashier pressed Cancel).
+    #[error("cancelled")]
+    Cancelled,
 }

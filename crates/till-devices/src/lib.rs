@@ -14,6 +14,8 @@
 //!   [`card_reader::idtech_enhanced`] (ID TECH's framed encrypting output, serial or HID), and
 //!   [`card_reader::simulated`] (the reader `make run` uses).
 //! - [`address`]: device address URIs.
+//! - [`transport`]: the byte-stream and HID link traits drivers run on.
+//! - [`cancel`]: a flag that stops a wait on a device.
 //! - [`error`]: what a device or a parser can report; never card data.
 //!
 //! The parsers take bytes as the transport delivers them and return a typed error naming the
@@ -21,9 +23,12 @@
 //! arrive with the Devices work.
 
 pub mod address;
+pub mod cancel;
 pub mod card_reader;
 pub mod error;
+pub mod transport;
 
 pub use address::DeviceAddress;
+pub use cancel::Cancel;
 pub use card_reader::{CardData, CardRead, CardReader, EncryptedBlock, SecretPan};
 pub use error::DeviceError;

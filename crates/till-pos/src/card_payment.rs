@@ -55,7 +55,7 @@ impl Pos {
         let total = expected.cart.totals()?.total;
         let (read, reader) = {
             let mut reader = lock(&self.card_reader);
-            (reader.read_card(total, self.card_timeout)?, reader.address())
+            (reader.read_card(total, self.card_timeout, &till_devices::Cancel::new())?, reader.address())
         };
         if read.pin_required {
             return Err(PosError::CardReadFailed(

@@ -7,7 +7,7 @@ pub mod magnesafe;
 pub mod magtek_hid;
 pub mod simulated;
 
-use crate::{DeviceAddress, DeviceError};
+use crate::{Cancel, DeviceAddress, DeviceError};
 use std::fmt;
 use std::time::Duration;
 use till_core::{CardBrand, MaskedPan, Money};
@@ -125,8 +125,8 @@ pub trait CardReader: Send {
     fn address(&self) -> String;
 
     /// Sends the payment indication (the amount) to the reader, then waits up to `timeout`
-    /// for a swipe.
-    fn read_card(&mut self, amount: Money, timeout: Duration) -> Result<CardRead, DeviceError>;
+    /// for a swipe, checking `cancel` at least every 100 ms ([`DeviceError::Cancelled`]).
+    fn read_card(&mut self, amount: Money, timeout: Duration, cancel: &Cancel) -> Result<CardRead, DeviceError>;
 }
 
 /// Opens the reader at `address`.

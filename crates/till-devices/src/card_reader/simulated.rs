@@ -4,8 +4,8 @@
 //! `fail=bad-read` or `fail=timeout` to rehearse errors.
 
 use super::{iso7813, CardRead, CardReader};
-use crate::{DeviceAddress, DeviceError};
-use std::time::Duration;
+use crate::{Cancel, DeviceAddress, DeviceError};
+use std::time::{Duration, Instant};
 use till_core::Money;
 
 /// The Visa test card the simulator swipes unless told otherwise.
@@ -45,13 +45,20 @@ impl CardReader for SimulatedCardReader {
         self.address.clone()
     }
 
-    fn read_card(&mut self, amount: Money, timeout: Duration) -> Result<CardRead, DeviceError> {
+    fn read_card(&mut self, amount: Money, timeout: Duration, cancel: &Cancel) -> Result<CardRead, DeviceError> {
         self.indications.push(amount);
-        if self.fail.as_deref() == Some("timeout") || self.delay > timeout {
-            std::thread::sleep(timeout.min(self.delay));
+        let swipes = self.fail.as_deref() != Some("timeout") && self.delay <= timeout;
+        let wait = if swipes { self.delay } else { timeout };
+        let start = Instant::now();
+        while start.elapsed() < wait {
+            if cancel.is_cancelled() {
+                return Err(DeviceError::Cancelled);
+            }
+            std::thread::sleep((wait - start.elapsed()).min(Duration::from_millis(20)));
+        }
+        if !swipes {
             return Err(DeviceError::Timeout);
         }
-        std::thread::sleep(self.delay);
         if self.fail.as_deref() == Some("bad-read") {
             return Err(DeviceError::BadRead { track: "track 2", reason: "parity error".into() });
         }
@@ -72,7 +79,7 @@ mod tests {
     #[test]
     fn swipes_the_test_card_after_the_indication() {
         let mut r = open("sim://card-reader?delay_ms=1").unwrap();
-        let read = r.read_card(amount(), Duration::from_secs(1)).unwrap();
+        let read = r.read_card(amount(), Duration::from_secs(1), &Cancel::new()).unwrap();
         assert_eq!(read.masked_pan.as_str(), "411111******1111");
         assert_eq!(r.address(), "sim://card-reader");
     }
@@ -80,9 +87,16 @@ mod tests {
     #[test]
     fn rehearses_errors() {
         let mut r = open("sim://card-reader?delay_ms=1&fail=bad-read").unwrap();
-        assert!(matches!(r.read_card(amount(), Duration::from_secs(1)), Err(DeviceError::BadRead { .. })));
+        assert!(matches!(
+            r.read_card(amount(), Duration::from_secs(1), &Cancel::new()),
+            Err(DeviceError::BadRead { .. })
+        ));
         let mut r = open("sim://card-reader?delay_ms=50").unwrap();
-        assert_eq!(r.read_card(amount(), Duration::from_millis(5)).err(), Some(DeviceError::Timeout));
+        assert_eq!(r.read_card(amount(), Duration::from_millis(5), &Cancel::new()).err(), Some(DeviceError::Timeout));
+        let cancel = Cancel::new();
+        cancel.cancel();
+        let mut r = open("sim://card-reader?delay_ms=5000").unwrap();
+        assert_eq!(r.read_card(amount(), Duration::from_secs(10), &cancel).err(), Some(DeviceError::Cancelled));
         assert!(matches!(open("hid://0801:0002"), Err(DeviceError::Unsupported(_))));
         assert!(matches!(open("sim://card-reader?delay_ms=x"), Err(DeviceError::InvalidAddress(_))));
     }
