@@ -32,6 +32,16 @@ pub enum DeviceError {
     /// The device is not connected (or was unplugged).
     #[error("device {0} is not connected")]
     Disconnected(String),
+    /// The operating system refused to open the port (the user is not in the `dialout` group,
+    /// or a udev rule is missing).
+    #[error("permission denied on {0}; add the till's user to the dialout (serial) or plugdev (HID) group")]
+    PermissionDenied(String),
+    /// No device at that path or id.
+    #[error("no device at {0}")]
+    NotFound(String),
+    /// Any other I/O failure, with the operating system's words.
+    #[error("device I/O failed: {0}")]
+    Io(String),
     /// The wait was cancelled (the cashier pressed Cancel).
     #[error("cancelled")]
     Cancelled,

@@ -2,6 +2,10 @@
 //! pseudo-terminals, in-process simulators) or a [`HidLink`] (USB HID devices, simulated HID
 //! devices), so a driver does not care which one it runs on and a simulator can stand in.
 
+pub mod serial;
+
+pub use serial::SerialLink;
+
 use crate::DeviceError;
 use std::time::Duration;
 

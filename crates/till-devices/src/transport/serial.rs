@@ -1,0 +1,106 @@
+//! Serial ports (USB-CDC and RS-232) through `serialport`, and pseudo-terminal pairs that stand
+//! in for them in tests and simulators.
+
+use super::ByteLink;
+use crate::DeviceError;
+use serialport::{SerialPort, TTYPort};
+use std::io::{ErrorKind, Read, Write};
+use std::time::Duration;
+
+/// An open serial port.
+pub struct SerialLink {
+    port: TTYPort,
+    name: String,
+}
+
+impl SerialLink {
+    /// Opens `path` at `baud`, 8 data bits, no parity, one stop bit.
+    pub fn open(path: &str, baud: u32) -> Result<Self, DeviceError> {
+        let port = serialport::new(path, baud)
+            .data_bits(serialport::DataBits::Eight)
+            .parity(serialport::Parity::None)
+            .stop_bits(serialport::StopBits::One)
+            .timeout(Duration::from_millis(100))
+            .open_native()
+            .map_err(|e| open_error(path, e))?;
+        Ok(SerialLink { port, name: path.to_string() })
+    }
+
+    /// A connected pseudo-terminal pair: `(device_side, pos_side)`. The POS side has a path
+    /// (`/dev/pts/N`) that another process may also open as a serial port.
+    pub fn pty_pair() -> Result<(SerialLink, SerialLink), DeviceError> {
+        let (master, slave) =
+            TTYPort::pair().map_err(|e| DeviceError::Io(format!("cannot create a pseudo-terminal: {e}")))?;
+        let name = slave.name().unwrap_or_else(|| "pty".to_string());
+        Ok((SerialLink { port: master, name: format!("{name} (device side)") }, SerialLink { port: slave, name }))
+    }
+
+    /// The port's path.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+fn open_error(path: &str, e: serialport::Error) -> DeviceError {
+    match e.kind {
+        serialport::ErrorKind::Io(ErrorKind::PermissionDenied) => DeviceError::PermissionDenied(path.to_string()),
+        serialport::ErrorKind::Io(ErrorKind::NotFound) | serialport::ErrorKind::NoDevice => {
+            DeviceError::NotFound(path.to_string())
+        }
+        _ => DeviceError::Io(format!("{path}: {}", e.description)),
+    }
+}
+
+impl ByteLink for SerialLink {
+    fn write_all(&mut self, bytes: &[u8]) -> Result<(), DeviceError> {
+        self.port.write_all(bytes).and_then(|()| self.port.flush()).map_err(|e| io_error(&self.name, e))
+    }
+
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, DeviceError> {
+        // serialport rejects a zero timeout on some platforms; a millisecond is as good as a poll.
+        self.port
+            .set_timeout(timeout.max(Duration::from_millis(1)))
+            .map_err(|e| DeviceError::Io(format!("{}: {}", self.name, e.description)))?;
+        match self.port.read(buf) {
+            Ok(n) => Ok(n),
+            Err(e) if e.kind() == ErrorKind::TimedOut || e.kind() == ErrorKind::WouldBlock => Ok(0),
+            Err(e) => Err(io_error(&self.name, e)),
+        }
+    }
+}
+
+fn io_error(name: &str, e: std::io::Error) -> DeviceError {
+    // EIO / broken pipe is what an unplugged USB serial adapter (or a closed pseudo-terminal)
+    // gives.
+    match e.kind() {
+        ErrorKind::BrokenPipe | ErrorKind::NotConnected | ErrorKind::UnexpectedEof => {
+            DeviceError::Disconnected(name.into())
+        }
+        _ if e.raw_os_error() == Some(5) => DeviceError::Disconnected(name.into()),
+        _ => DeviceError::Io(format!("{name}: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_cross_a_pseudo_terminal_both_ways() {
+        let (mut device, mut pos) = SerialLink::pty_pair().unwrap();
+        pos.write_all(&[0x02, 0x00, 0x03]).unwrap();
+        let mut buf = [0u8; 8];
+        let n = device.read(&mut buf, Duration::from_secs(2)).unwrap();
+        assert_eq!(&buf[..n], &[0x02, 0x00, 0x03]);
+        device.write_all(&[0x06]).unwrap();
+        let n = pos.read(&mut buf, Duration::from_secs(2)).unwrap();
+        assert_eq!(&buf[..n], &[0x06]);
+        assert_eq!(pos.read(&mut buf, Duration::from_millis(20)).unwrap(), 0, "nothing more was sent");
+    }
+
+    #[test]
+    fn a_missing_port_says_so() {
+        let err = SerialLink::open("/dev/ttyUSB-no-such-port", 9600).err();
+        assert_eq!(err, Some(DeviceError::NotFound("/dev/ttyUSB-no-such-port".into())));
+    }
+}
