@@ -1,12 +1,34 @@
-//! Card readers: the trait every driver implements, the card read they all produce, and one
-//! parser module per reader output format.
+//! Card readers: the trait every driver implements, the card read they all produce, one parser
+//! module per reader output format, the drivers that run those parsers on a transport, and the
+//! simulators that stand in for the readers.
+//!
+//! [`open`] picks the driver from the address: `sim://card-reader` (the in-process simulator),
+//! `hid://VVVV:PPPP[?serial=S][&driver=D]` (a USB HID reader; the driver is guessed from the USB
+//! ids when not given) and `serial://PATH[?baud=9600][&driver=idtech-enhanced]` (a reader in
+//! USB-CDC mode). Drivers are named by their [`ReaderProtocol`].
 
+pub mod framer;
+pub mod hid_reader;
 pub mod idtech_enhanced;
 pub mod iso7813;
 pub mod magnesafe;
 pub mod magtek_hid;
+pub mod protocol;
+pub mod serial_reader;
+pub mod sim_control;
+pub mod sim_hid;
+pub mod sim_reports;
+pub mod sim_serial;
 pub mod simulated;
+pub mod test_cards;
 
+pub use hid_reader::HidCardReader;
+pub use protocol::ReaderProtocol;
+pub use serial_reader::SerialCardReader;
+pub use sim_control::{Fault, SimCommand, SimControl};
+pub use sim_hid::SimulatedHidReader;
+
+use crate::transport::{HidDeviceLink, SerialLink};
 use crate::{Cancel, DeviceAddress, DeviceError};
 use std::fmt;
 use std::time::Duration;
@@ -129,11 +151,63 @@ pub trait CardReader: Send {
     fn read_card(&mut self, amount: Money, timeout: Duration, cancel: &Cancel) -> Result<CardRead, DeviceError>;
 }
 
-/// Opens the reader at `address`.
+/// Opens the reader at `address`, with the driver its `driver=` parameter names or, failing
+/// that, the one its USB ids suggest.
 pub fn open(address: &str) -> Result<Box<dyn CardReader>, DeviceError> {
+    open_with_driver(address, None)
+}
+
+/// Baud rate of ID TECH readers in USB-CDC mode unless the address says otherwise.
+pub const DEFAULT_BAUD: u32 = 9600;
+
+/// The driver for a HID reader the USB ids identify (see the USB ids in the device formats
+/// reference): MagTek's swipe readers and ID TECH's ValueMag.
+pub fn driver_for_usb_ids(vendor_id: u16, product_id: u16) -> Option<ReaderProtocol> {
+    match (vendor_id, product_id) {
+        (0x0801, 0x0002 | 0x0011) => Some(ReaderProtocol::MagtekHid),
+        (0x0ACD, 0x2030 | 0x0630) => Some(ReaderProtocol::IdtechEnhanced),
+        _ => None,
+    }
+}
+
+/// Parses `VVVV:PPPP` (hex USB vendor and product ids).
+pub fn parse_usb_ids(text: &str) -> Option<(u16, u16)> {
+    let (v, p) = text.split_once(':')?;
+    let hex = |s: &str| if s.len() == 4 { u16::from_str_radix(s, 16).ok() } else { None };
+    Some((hex(v)?, hex(p)?))
+}
+
+/// Opens the reader at `address` with `driver` (a [`ReaderProtocol`] name), which overrides the
+/// address's `driver=` parameter. Simulators ignore the driver.
+pub fn open_with_driver(address: &str, driver: Option<&str>) -> Result<Box<dyn CardReader>, DeviceError> {
     let a = DeviceAddress::parse(address)?;
+    let driver = driver.or(a.param("driver")).map(ReaderProtocol::parse).transpose()?;
     match (a.scheme.as_str(), a.path.as_str()) {
         ("sim", "card-reader") => Ok(Box::new(simulated::SimulatedCardReader::from_address(&a)?)),
+        ("serial", path) => {
+            if let Some(p) = driver.filter(|p| *p != ReaderProtocol::IdtechEnhanced) {
+                return Err(DeviceError::Unsupported(format!(
+                    "{address}: {} readers are HID devices, not serial",
+                    p.name()
+                )));
+            }
+            let baud = match a.param("baud") {
+                None => DEFAULT_BAUD,
+                Some(b) => b.parse().map_err(|_| DeviceError::InvalidAddress(address.to_string()))?,
+            };
+            let link = SerialLink::open(path, baud)?;
+            Ok(Box::new(SerialCardReader::new(Box::new(link), address.to_string())))
+        }
+        ("hid", ids) => {
+            let (vid, pid) = parse_usb_ids(ids).ok_or_else(|| DeviceError::InvalidAddress(address.to_string()))?;
+            let protocol = driver.or_else(|| driver_for_usb_ids(vid, pid)).ok_or_else(|| {
+                DeviceError::Unsupported(format!(
+                    "{address}: unknown reader; add driver=magtek-hid, magtek-magnesafe or idtech-enhanced"
+                ))
+            })?;
+            let link = HidDeviceLink::open(vid, pid, a.param("serial"))?;
+            Ok(Box::new(HidCardReader::new(Box::new(link), protocol, address.to_string())))
+        }
         _ => Err(DeviceError::Unsupported(address.to_string())),
     }
 }

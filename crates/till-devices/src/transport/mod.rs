@@ -2,8 +2,12 @@
 //! pseudo-terminals, in-process simulators) or a [`HidLink`] (USB HID devices, simulated HID
 //! devices), so a driver does not care which one it runs on and a simulator can stand in.
 
+pub mod discovery;
+pub mod hid;
 pub mod serial;
 
+pub use discovery::{DeviceChange, DeviceMonitor, DiscoveredDevice, Enumerator};
+pub use hid::HidDeviceLink;
 pub use serial::SerialLink;
 
 use crate::DeviceError;
