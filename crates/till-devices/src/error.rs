@@ -45,4 +45,64 @@ pub enum DeviceError {
     /// The wait was cancelled (the cashier pressed Cancel).
     #[error("cancelled")]
     Cancelled,
+    /// The points terminal acknowledged none of `tries` sends of a frame.
+    #[error("points terminal did not answer after {tries} tries ({detail})")]
+    PointsNotResponding {
+        /// How many times the frame was sent.
+        tries: u8,
+        /// What happened to the last try: no acknowledgement, or a NAK.
+        detail: String,
+    },
+    /// The points terminal's frames kept arriving with a CRC that does not match.
+    #[error("bad CRC from the points terminal; check the cable and the baud rate")]
+    PointsBadCrc,
+    /// The points terminal's frames are broken in another way (too long, no ETX, cut short).
+    #[error("bad frame from the points terminal: {0}; check the cable and the baud rate")]
+    PointsBadFrame(String),
+    /// A frame arrived intact but its message does not follow till-points-v1.
+    #[error("malformed {field} from the points terminal: {reason}")]
+    PointsBadMessage {
+        /// Which message or field.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// An encrypted message did not decrypt with the session key: tampering, or a terminal
+    /// that holds another pairing key.
+    #[error("the points terminal failed authentication; pair it again if this persists")]
+    PointsAuthFailed,
+    /// A message carried a sequence number the session does not allow (replayed or out of order).
+    #[error("security error: the points terminal sent sequence number {got} where {expected} was due (replayed or out of order)")]
+    PointsBadSequence {
+        /// The sequence number the message carried.
+        got: u16,
+        /// The one the till was waiting for.
+        expected: u16,
+    },
+    /// Another terminal than the paired one answers on the port.
+    #[error("a different points terminal (id {terminal_id}) is on this port; pair it again")]
+    PointsRepairNeeded {
+        /// The id the terminal on the port reported.
+        terminal_id: String,
+    },
+    /// The till holds no pairing for the points terminal, or the terminal has forgotten it.
+    #[error("the points terminal is not paired; pair it from the installer screen")]
+    PointsNotPaired,
+    /// The terminal refused PAIR: its pairing button was not held.
+    #[error("the points terminal refused pairing; hold its pairing button while pairing")]
+    PointsPairingRefused,
+    /// The terminal answered with an ERROR message.
+    #[error("the points terminal reported error {code:#04x}: {message}")]
+    PointsTerminalError {
+        /// The till-points-v1 error code.
+        code: u8,
+        /// The terminal's own words.
+        message: String,
+    },
+    /// The terminal acknowledged a request but sent no answer in time.
+    #[error("the points terminal took the request but sent no answer within {0} ms")]
+    PointsNoAnswer(u64),
+    /// No phone was presented before the timeout.
+    #[error("no phone was presented to the points terminal in time")]
+    PointsTimeout,
 }

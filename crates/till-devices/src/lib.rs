@@ -13,6 +13,8 @@
 //!   [`card_reader::magnesafe`] (MagTek's encrypting report),
 //!   [`card_reader::idtech_enhanced`] (ID TECH's framed encrypting output, serial or HID), and
 //!   [`card_reader::simulated`] (the reader `make run` uses).
+//! - [`points`]: the loyalty points terminal: the till-points-v1 protocol, its driver
+//!   [`points::PointsTerminal`] and its simulator.
 //! - [`address`]: device address URIs.
 //! - [`transport`]: the byte-stream and HID link traits drivers run on.
 //! - [`cancel`]: a flag that stops a wait on a device.
@@ -26,6 +28,7 @@ pub mod address;
 pub mod cancel;
 pub mod card_reader;
 pub mod error;
+pub mod points;
 pub mod transport;
 
 pub use address::DeviceAddress;
