@@ -293,13 +293,15 @@ fn watch(
         match enumerator.enumerate() {
             Ok(found) => {
                 failing = false;
+                // The list is updated before the changes go out, so whoever reacts to a change
+                // sees it in `devices()` too.
+                if let Ok(mut c) = current.lock() {
+                    c.clone_from(&found);
+                }
                 for change in diff(&known, &found) {
                     if tx.send(change).is_err() {
                         return;
                     }
-                }
-                if let Ok(mut c) = current.lock() {
-                    c.clone_from(&found);
                 }
                 known = found;
             }
