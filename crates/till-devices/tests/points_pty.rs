@@ -1,0 +1,315 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The points terminal driver against the simulator over a real pseudo-terminal: every request,
+//! and every fault the till must survive.
+
+use hmac::{Hmac, Mac};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use sha2::Sha256;
+use std::thread;
+use std::time::{Duration, Instant};
+use till_core::{Currency, Money};
+use till_devices::points::{
+    simulator, Fault, Pairing, PairingKey, PointsTerminal, SimConfig, SimulatorHandle, TerminalId, TerminalState,
+};
+use till_devices::transport::SerialLink;
+use till_devices::{Cancel, DeviceError};
+
+const NOW: u64 = 1_800_000_000;
+const KEY: [u8; 32] = [0x4B; 32];
+
+fn config(key: Option<[u8; 32]>) -> SimConfig {
+    SimConfig {
+        pairing_key: key.map(PairingKey::from_bytes),
+        clock: Box::new(|| NOW),
+        rng: Box::new(StdRng::seed_from_u64(2)),
+        ..SimConfig::default()
+    }
+}
+
+fn on_pty(config: SimConfig, pairing: Option<Pairing>) -> (PointsTerminal, SimulatorHandle) {
+    let (device, pos) = SerialLink::pty_pair().unwrap();
+    let sim = simulator::spawn(Box::new(device), config);
+    let name = pos.name().to_string();
+    (PointsTerminal::new(Box::new(pos), name, pairing, Box::new(StdRng::seed_from_u64(1))), sim)
+}
+
+fn sim_id() -> TerminalId {
+    TerminalId::new("TILL-SIM-0001").unwrap()
+}
+
+/// A terminal already paired with KEY, and the till holding that pairing.
+fn paired() -> (PointsTerminal, SimulatorHandle) {
+    on_pty(config(Some(KEY)), Some(Pairing { terminal_id: sim_id(), key: PairingKey::from_bytes(KEY) }))
+}
+
+fn cny(minor: i64) -> Money {
+    Money::new(minor, Currency::parse("CNY").unwrap())
+}
+
+/// Lets the simulator read what the till sent last (its final ACK or NAK) before stats are read.
+fn settle() {
+    thread::sleep(Duration::from_millis(150));
+}
+
+fn mac_of(k_c: &[u8; 32], signed: &[u8]) -> [u8; 16] {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(k_c).unwrap();
+    m.update(signed);
+    m.finalize().into_bytes()[..16].try_into().unwrap()
+}
+
+#[test]
+fn hello_says_who_the_terminal_is() {
+    let (mut t, _sim) = on_pty(config(None), None);
+    let info = t.hello().unwrap();
+    assert_eq!(info.terminal_id.as_str(), "TILL-SIM-0001");
+    assert_eq!(info.firmware, "sim-1.0");
+    assert!(!info.paired);
+    assert_eq!(t.status(), Err(DeviceError::PointsNotPaired), "no data requests without a pairing");
+}
+
+#[test]
+fn pairing_is_refused_without_the_button_and_taken_with_it() {
+    let (mut t, sim) = on_pty(config(None), None);
+    let key = PairingKey::from_bytes([0x11; 32]);
+    assert_eq!(t.pair(key.clone()), Err(DeviceError::PointsPairingRefused));
+    assert_eq!(sim.pairing_key(), None);
+    assert!(t.pairing().is_none());
+
+    sim.press_pair_button();
+    let pairing = t.pair(key.clone()).unwrap();
+    assert_eq!(pairing.terminal_id, sim_id());
+    assert_eq!(sim.pairing_key(), Some(key));
+    assert_eq!(t.status().unwrap(), TerminalState::Idle, "pairing used up the button press");
+    assert!(t.hello().unwrap().paired);
+}
+
+#[test]
+fn read_customer_returns_a_token_whose_mac_verifies_with_k_c() {
+    let (mut t, sim) = paired();
+    sim.present_phone(1).unwrap();
+    let token = t.read_customer(cny(1250), Duration::from_secs(5), &Cancel::new()).unwrap();
+    let phone = sim.phone(1).unwrap();
+    assert_eq!(token.account_id, phone.account_id);
+    assert_eq!((token.counter, token.issued_at), (1, NOW));
+    assert_eq!(token.mac, mac_of(&phone.k_c, &token.signed_bytes()));
+    assert_ne!(token.mac, mac_of(&sim.phone(0).unwrap().k_c, &token.signed_bytes()), "another account's key fails");
+
+    // A phone presented while the terminal waits answers the waiting read.
+    let presenter = {
+        let sim_phone = 1;
+        let handle = &sim;
+        thread::scope(|s| {
+            s.spawn(move || {
+                thread::sleep(Duration::from_millis(300));
+                handle.present_phone(sim_phone).unwrap();
+            });
+            t.read_customer(cny(99), Duration::from_secs(5), &Cancel::new()).unwrap()
+        })
+    };
+    assert_eq!(presenter.counter, 2);
+    assert_eq!(sim.stats().reads, 2);
+}
+
+#[test]
+fn read_customer_times_out_when_no_phone_comes() {
+    let (mut t, _sim) = paired();
+    let started = Instant::now();
+    assert_eq!(t.read_customer(cny(1), Duration::from_secs(1), &Cancel::new()), Err(DeviceError::PointsTimeout));
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(t.status().unwrap(), TerminalState::Idle);
+}
+
+#[test]
+fn display_shows_the_lines() {
+    let (mut t, sim) = paired();
+    t.display(&["Total 12.50", "积分 +12"]).unwrap();
+    assert_eq!(sim.display_lines(), vec!["Total 12.50".to_string(), "积分 +12".to_string()]);
+    assert!(matches!(t.display(&["a", "b", "c", "d", "e"]), Err(DeviceError::PointsBadMessage { .. })));
+}
+
+#[test]
+fn cancel_stops_a_waiting_read_and_the_terminal_is_idle_again() {
+    let (mut t, sim) = paired();
+    let cancel = Cancel::new();
+    let started = Instant::now();
+    let result = thread::scope(|s| {
+        let c = cancel.clone();
+        s.spawn(move || {
+            thread::sleep(Duration::from_millis(300));
+            c.cancel();
+        });
+        t.read_customer(cny(500), Duration::from_secs(30), &cancel)
+    });
+    assert_eq!(result, Err(DeviceError::Cancelled));
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert_eq!(t.status().unwrap(), TerminalState::Idle);
+    assert_eq!(sim.state(), TerminalState::Idle);
+    t.cancel().unwrap();
+}
+
+#[test]
+fn status_reports_the_pairing_button() {
+    let (mut t, sim) = paired();
+    assert_eq!(t.status().unwrap(), TerminalState::Idle);
+    sim.press_pair_button();
+    assert_eq!(t.status().unwrap(), TerminalState::Pairing);
+}
+
+#[test]
+fn garbage_between_frames_is_skipped() {
+    let (mut t, sim) = paired();
+    sim.present_phone(0).unwrap();
+    sim.inject(Fault::Garbage);
+    let token = t.read_customer(cny(10), Duration::from_secs(5), &Cancel::new()).unwrap();
+    assert_eq!(token.mac, mac_of(&sim.phone(0).unwrap().k_c, &token.signed_bytes()));
+    settle();
+    // The garbage's stray STX made one broken frame, which the till refused.
+    assert_eq!(sim.stats().naks_received, 1);
+    assert_eq!(t.status().unwrap(), TerminalState::Idle, "the resent duplicate does not confuse the next request");
+}
+
+#[test]
+fn a_truncated_frame_is_refused_and_the_resent_one_taken() {
+    let (mut t, sim) = paired();
+    t.hello().unwrap();
+    sim.inject(Fault::Truncate);
+    let before = sim.stats();
+    assert_eq!(t.status().unwrap(), TerminalState::Idle);
+    settle();
+    let after = sim.stats();
+    assert_eq!(after.naks_received - before.naks_received, 1);
+    assert_eq!(after.frames_sent - before.frames_sent, 2, "half a frame, then the whole one");
+}
+
+#[test]
+fn a_bad_crc_is_refused_and_the_resent_frame_taken() {
+    let (mut t, sim) = paired();
+    t.hello().unwrap();
+    sim.inject(Fault::BadCrc);
+    assert_eq!(t.status().unwrap(), TerminalState::Idle);
+    settle();
+    assert_eq!(sim.stats().naks_received, 1);
+}
+
+#[test]
+fn a_crc_that_is_always_bad_is_reported_as_such() {
+    let (mut t, sim) = paired();
+    t.hello().unwrap();
+    sim.inject_always(Fault::BadCrc);
+    assert_eq!(t.status(), Err(DeviceError::PointsBadCrc));
+    settle();
+    assert_eq!(sim.stats().naks_received, 3, "the terminal tried three times");
+}
+
+#[test]
+fn nak_three_times_is_not_responding_after_three_tries() {
+    let (mut t, sim) = paired();
+    t.hello().unwrap();
+    sim.inject_always(Fault::NakAll);
+    let before = sim.stats().frames_received;
+    let err = t.status().unwrap_err();
+    assert!(matches!(&err, DeviceError::PointsNotResponding { tries: 3, detail } if detail.contains("NAK")), "{err}");
+    assert_eq!(err.to_string(), "points terminal did not answer after 3 tries (it refused every try with NAK)");
+    settle();
+    assert_eq!(sim.stats().frames_received - before, 3);
+    sim.clear_faults();
+    assert_eq!(t.status().unwrap(), TerminalState::Idle);
+}
+
+#[test]
+fn one_nak_is_followed_by_a_resend() {
+    let (mut t, sim) = paired();
+    t.hello().unwrap();
+    sim.inject(Fault::NakAll);
+    assert_eq!(t.status().unwrap(), TerminalState::Idle);
+    assert_eq!(sim.stats().naks_sent, 1);
+}
+
+#[test]
+fn silence_is_resent_twice_after_500_ms_then_not_responding() {
+    let (mut t, sim) = paired();
+    t.hello().unwrap();
+    sim.inject_always(Fault::Silence);
+    let before = sim.stats().frames_received;
+    let started = Instant::now();
+    let err = t.status().unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        matches!(&err, DeviceError::PointsNotResponding { tries: 3, detail } if detail.contains("500 ms")),
+        "{err}"
+    );
+    assert!(took >= Duration::from_millis(1500) && took < Duration::from_millis(2500), "{took:?}");
+    assert_eq!(sim.stats().frames_received - before, 3);
+
+    sim.clear_faults();
+    sim.inject(Fault::Silence);
+    let started = Instant::now();
+    assert_eq!(t.status().unwrap(), TerminalState::Idle, "one lost frame is resent");
+    assert!(started.elapsed() >= Duration::from_millis(500));
+}
+
+#[test]
+fn a_wrong_sequence_number_is_a_security_error_and_the_next_call_starts_afresh() {
+    let (mut t, sim) = paired();
+    t.hello().unwrap();
+    sim.inject(Fault::WrongSeq);
+    assert_eq!(t.status(), Err(DeviceError::PointsBadSequence { got: 2, expected: 1 }));
+    assert_eq!(t.status().unwrap(), TerminalState::Idle);
+}
+
+#[test]
+fn a_replayed_answer_is_a_security_error() {
+    let (mut t, sim) = paired();
+    t.status().unwrap();
+    t.status().unwrap();
+    sim.inject(Fault::Replay);
+    assert_eq!(t.status(), Err(DeviceError::PointsBadSequence { got: 1, expected: 3 }));
+    assert_eq!(t.status().unwrap(), TerminalState::Idle);
+}
+
+#[test]
+fn an_answer_failing_authentication_is_refused() {
+    let (mut t, sim) = paired();
+    sim.present_phone(0).unwrap();
+    sim.inject(Fault::BadAuth);
+    assert_eq!(t.read_customer(cny(10), Duration::from_secs(5), &Cancel::new()), Err(DeviceError::PointsAuthFailed));
+    assert_eq!(t.status().unwrap(), TerminalState::Idle);
+}
+
+#[test]
+fn a_terminal_holding_another_key_fails_authentication() {
+    let pairing = Pairing { terminal_id: sim_id(), key: PairingKey::from_bytes(KEY) };
+    let (mut t, sim) = on_pty(config(Some([0x99; 32])), Some(pairing));
+    assert_eq!(t.status(), Err(DeviceError::PointsAuthFailed));
+    settle();
+    assert_eq!(sim.stats().security_errors, 1, "the terminal refused our request too");
+}
+
+#[test]
+fn unplugging_mid_request_is_disconnected() {
+    let (mut t, sim) = paired();
+    t.hello().unwrap();
+    sim.inject(Fault::Unplug);
+    let err = t.read_customer(cny(10), Duration::from_secs(5), &Cancel::new()).unwrap_err();
+    assert!(matches!(err, DeviceError::Disconnected(_)), "{err:?}");
+    assert!(!sim.is_running());
+}
+
+#[test]
+fn a_different_terminal_on_the_port_needs_pairing_again() {
+    let (mut t, sim) = paired();
+    assert_eq!(t.status().unwrap(), TerminalState::Idle);
+    sim.swap_terminal(TerminalId::new("PT-OTHER-0002").unwrap());
+    let err = t.status().unwrap_err();
+    assert_eq!(err, DeviceError::PointsRepairNeeded { terminal_id: "PT-OTHER-0002".into() });
+    assert_eq!(err.to_string(), "a different points terminal (id PT-OTHER-0002) is on this port; pair it again");
+    assert_eq!(t.last_hello().unwrap().terminal_id.as_str(), "PT-OTHER-0002");
+}
+
+#[test]
+fn a_terminal_that_lost_its_pairing_says_so() {
+    let pairing = Pairing { terminal_id: sim_id(), key: PairingKey::from_bytes(KEY) };
+    let (mut t, _sim) = on_pty(config(None), Some(pairing));
+    assert_eq!(t.status(), Err(DeviceError::PointsNotPaired));
+}
