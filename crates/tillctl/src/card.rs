@@ -26,7 +26,7 @@ pub fn decode(format: &str, data: &str) -> Result<Value, CliError> {
 }
 
 /// What may be shown of a card read: BIN and last 4, never the full number (PCI DSS 3.4.1).
-fn to_json(format: &str, read: &CardRead) -> Value {
+pub(crate) fn to_json(format: &str, read: &CardRead) -> Value {
     let encrypted = read.encrypted().map(|b| {
         let track = |i: usize| b.tracks[i].as_ref().map(hex::encode);
         json!({
