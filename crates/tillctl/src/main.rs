@@ -13,12 +13,32 @@
 //! tillctl card decode --format magtek-hid|magtek-magnesafe|idtech-enhanced|iso7813-text DATA
 //!                                       parse one card reader report (hex, or the typed text
 //!                                       for iso7813-text) and print it as JSON, masked
+//! tillctl sim points-terminal [--serial] [--baud N] [--hold-pair] [--auto-present MS]
+//! tillctl devices pair URI --key-file FILE [--json]
+//! tillctl devices test URI --role points-terminal [--key-file FILE] [--json]
+//! tillctl bench points [--rounds N]
+//!                                       the loyalty points terminal: simulator, pairing, test,
+//!                                       round-trip figures (see points.rs)
+//! tillctl devices list [--json]        serial ports, HID devices and simulators, guessed roles
+//! tillctl devices test URI --role card-reader [--driver D] [--timeout S] [--json]
+//!                                       wait for a swipe and print the read, masked, or what
+//!                                       is wrong (permission, no device, no swipe, bad LRC)
+//! tillctl sim card-reader [--serial] [--card NAME] [--driver D]
+//!                                       a simulated reader; --serial prints `pty: <path>` and
+//!                                       takes `swipe [CARD]` / `fault KIND` / `cards` on stdin
+//! tillctl bench devices [--reports N] [--swipes N]
+//!                                       card report parse times, swipe-to-read latency
 //! ```
+//!
+//! Test cards: visa, mastercard, unionpay, expired, pin, unreadable. Faults: garbage,
+//! truncated, bad-lrc, silence, unplug. See `devices.rs` for the details.
 
 mod bench;
 mod card;
+mod devices;
 mod drill;
 mod error;
+mod points;
 
 use error::CliError;
 use std::path::PathBuf;
@@ -61,12 +81,22 @@ fn run(args: &[String]) -> Result<(), CliError> {
             println!("{}", card::decode(&format, data)?);
             Ok(())
         }
+        ["devices", "list", ..] => devices::list(args),
+        ["devices", "test", ..] if arg_value(args, "--role").as_deref() == Some("card-reader") => {
+            devices::test_card_reader(args)
+        }
+        ["sim", "card-reader", ..] => devices::sim_card_reader(args),
+        ["bench", "devices", ..] => devices::bench(args),
+        ["sim", "points-terminal", ..] => points::sim(args),
+        ["devices", "pair", ..] => points::pair(args),
+        ["devices", "test", ..] if arg_value(args, "--role").as_deref() == Some("points-terminal") => points::test(args),
+        ["bench", "points", ..] => points::bench(number(args, "--rounds", 200)?),
         ["bench", ..] => bench::run(
             arg_value(args, "--dir").map(PathBuf::from),
             number(args, "--products", 300_000)?,
             number(args, "--checkouts", 2_000)?,
         ),
-        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA")),
+        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA | devices list [--json] | devices test URI --role card-reader [--driver D] [--timeout S] [--json] | sim card-reader [--serial] [--card NAME] [--driver D] | bench devices | sim points-terminal [--serial] | devices pair URI --key-file FILE | devices test URI --role points-terminal [--key-file FILE] [--json] | bench points [--rounds N]")),
     }
 }
 

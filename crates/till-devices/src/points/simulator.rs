@@ -510,7 +510,8 @@ impl Terminal {
             lock(&self.shared).stats.frames_sent += 1;
             let deadline = Instant::now() + Duration::from_millis(500);
             'wait: while Instant::now() < deadline {
-                for event in self.fill(Duration::from_millis(20))? {
+                // The first control byte decides: ACK ends the send, NAK resends at once.
+                if let Some(event) = self.fill(Duration::from_millis(20))?.first() {
                     match event {
                         RxEvent::Ack => return Ok(()),
                         _ => break 'wait,
