@@ -145,22 +145,104 @@ fn cart_and_cash_checkout() {
     assert_eq!(h.ok("cart_get", json!({ "token": t }))["lines"].as_array().unwrap().len(), 0);
 }
 
+/// Follows a card payment until the reader has answered.
+fn wait_read(h: &Harness, t: &str, payment_id: &Value) -> Value {
+    let start = std::time::Instant::now();
+    loop {
+        let v = h.ok("payment_status", json!({ "token": t, "paymentId": payment_id }));
+        if v["status"] != "waiting" {
+            return v;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(10), "reader never answered");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+const SIGNATURE: &str =
+    r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 200"><path d="M 10 10 L 50 60 L 90 20"/></svg>"#;
+
 #[test]
-fn card_checkout_through_the_simulated_reader() {
-    let h = harness();
+fn card_payment_step_by_step_through_the_simulated_reader() {
+    let h = harness_with_reader("sim://card-reader?delay_ms=1&track2=%3B4111111111111111%3D28122200000000000%3F");
     let t = h.login("Chen Jing");
     let cart = h.ok("cart_scan", json!({ "token": t, "code": "SVC-002" }));
-    let r = h.ok("checkout_card", json!({ "token": t, "cartId": cart["cartId"] }));
+    let v = h.ok("payment_start", json!({ "token": t, "cartId": cart["cartId"] }));
+    assert_eq!(v["amount"], cart["total"]);
+    assert!(v["secondsLeft"].as_u64().unwrap() > 0 && v["deadlineMs"].as_i64().is_some(), "{v}");
+    let id = v["paymentId"].clone();
+    let v = wait_read(&h, &t, &id);
+    assert_eq!(v["status"], "card_read", "{v}");
+    assert_eq!(v["card"]["maskedPan"], "411111******1111");
+    assert_eq!(v["card"]["pinRequired"], true);
+    assert!(!v.to_string().contains("4111111111111111"));
+    assert_eq!(h.err_code("payment_pin", json!({ "token": t, "paymentId": id, "pin": "12" })), "invalid_input");
+    let v = h.ok("payment_pin", json!({ "token": t, "paymentId": id, "pin": "1234" }));
+    assert_eq!(v["card"]["pinEntered"], true);
+    assert!(!v.to_string().contains("1234\""));
+    assert_eq!(
+        h.err_code("payment_sign", json!({ "token": t, "paymentId": id, "svg": "<svg><script/></svg>" })),
+        "invalid_signature"
+    );
+    h.ok("payment_sign", json!({ "token": t, "paymentId": id, "svg": SIGNATURE }));
+    let r = h.ok("payment_authorize", json!({ "token": t, "paymentId": id }));
     assert_eq!(r["payment"]["tender"], "card");
     assert_eq!(r["payment"]["cardMasked"], "411111******1111");
+    assert!(r["payment"]["authCode"].as_str().unwrap().starts_with("SIM"));
+    assert_eq!(h.err_code("payment_authorize", json!({ "token": t, "paymentId": id })), "not_found");
 }
 
 #[test]
-fn a_failed_swipe_is_a_typed_error() {
+fn card_failures_are_typed_and_keep_the_cart() {
     let h = harness_with_reader("sim://card-reader?delay_ms=1&fail=bad-read");
     let t = h.login("Chen Jing");
     let cart = h.ok("cart_scan", json!({ "token": t, "code": "SVC-002" }));
-    assert_eq!(h.err_code("checkout_card", json!({ "token": t, "cartId": cart["cartId"] })), "card_read_failed");
+    let v = h.ok("payment_start", json!({ "token": t, "cartId": cart["cartId"] }));
+    let v = wait_read(&h, &t, &v["paymentId"]);
+    assert_eq!(v["status"], "failed");
+    assert_eq!(v["error"]["code"], "card_bad_read");
+    assert_eq!(h.ok("cart_get", json!({ "token": t }))["cartId"], cart["cartId"]);
+
+    let h = harness_with_reader("sim://card-reader?delay_ms=5000");
+    let t = h.login("Chen Jing");
+    let cart = h.ok("cart_scan", json!({ "token": t, "code": "SVC-002" }));
+    let v = h.ok("payment_start", json!({ "token": t, "cartId": cart["cartId"] }));
+    let c = h.ok("payment_cancel", json!({ "token": t, "paymentId": v["paymentId"] }));
+    assert_eq!(c["error"]["code"], "payment_cancelled");
+    // a keyboard-wedge swipe that is not one is a typed error, and its text is not echoed
+    let e = h
+        .call("payment_swipe_text", json!({ "token": t, "cartId": cart["cartId"], "text": ";4111111111111111=2899?" }))
+        .unwrap_err();
+    assert_eq!(e["code"], "card_bad_read");
+    assert!(!e.to_string().contains("4111111111111111"));
+    let v = h.ok(
+        "payment_swipe_text",
+        json!({ "token": t, "cartId": cart["cartId"], "text": ";4111111111111111=28121010000000000?" }),
+    );
+    assert_eq!(v["status"], "card_read");
+    let r = h.ok("payment_authorize", json!({ "token": t, "paymentId": v["paymentId"] }));
+    assert_eq!(r["payment"]["cardMasked"], "411111******1111");
+    let installer = h.login("Wang Fang");
+    for (cmd, args) in [
+        ("payment_start", json!({ "token": installer, "cartId": "x" })),
+        ("payment_status", json!({ "token": installer, "paymentId": "x" })),
+        ("payment_authorize", json!({ "token": installer, "paymentId": "x" })),
+        ("platform_key_set", json!({ "token": t, "keyHex": "00".repeat(32) })),
+    ] {
+        assert_eq!(h.err_code(cmd, args), "forbidden", "{cmd}");
+    }
+}
+
+#[test]
+fn the_installer_sets_the_platform_key_and_sees_only_its_fingerprint() {
+    let h = harness();
+    let i = h.login("Wang Fang");
+    let key = "8f".repeat(32);
+    assert_eq!(h.ok("platform_key_status", json!({ "token": i }))["set"], true, "demo key");
+    let s = h.ok("platform_key_set", json!({ "token": i, "keyHex": key }));
+    assert_eq!(s["set"], true);
+    assert!(!s.to_string().to_lowercase().contains("8f8f"), "{s}");
+    assert_eq!(h.ok("platform_key_status", json!({ "token": i }))["fingerprint"], s["fingerprint"]);
+    assert_eq!(h.err_code("platform_key_set", json!({ "token": i, "keyHex": "xyz" })), "invalid_input");
 }
 
 #[test]

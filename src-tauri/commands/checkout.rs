@@ -1,4 +1,5 @@
-//! Taking payment and receipts. A command returns only after the sale's commit has.
+//! Taking cash and receipts. A command returns only after the sale's commit has. Card
+//! payments are in `payment.rs`.
 
 use super::{run, CmdResult};
 use crate::TillState;
@@ -14,12 +15,6 @@ pub async fn checkout_cash(
     tendered_minor: i64,
 ) -> CmdResult<Receipt> {
     run(&till, move |p| p.checkout_cash(&token, &cart_id, tendered_minor)).await
-}
-
-/// Pays the open cart `cart_id` by card through the configured reader.
-#[tauri::command]
-pub async fn checkout_card(till: State<'_, TillState>, token: String, cart_id: String) -> CmdResult<Receipt> {
-    run(&till, move |p| p.checkout_card(&token, &cart_id)).await
 }
 
 /// The receipt of a recorded order.

@@ -4,6 +4,7 @@
 
 pub mod cart;
 pub mod checkout;
+pub mod payment;
 pub mod session;
 pub mod users;
 
@@ -48,7 +49,15 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         cart::cart_remove,
         cart::cart_clear,
         checkout::checkout_cash,
-        checkout::checkout_card,
+        payment::payment_start,
+        payment::payment_status,
+        payment::payment_cancel,
+        payment::payment_swipe_text,
+        payment::payment_pin,
+        payment::payment_sign,
+        payment::payment_authorize,
+        payment::platform_key_set,
+        payment::platform_key_status,
         checkout::receipt_get,
         users::users_list,
         users::user_create,

@@ -57,6 +57,13 @@ pub struct CardPayment {
     pub auth_code: String,
     /// The reader's device address, e.g. `sim://card-reader`.
     pub reader: String,
+    /// How the card was entered: `magstripe` (a reader the till drives) or `magstripe-wedge`
+    /// (a keyboard-wedge reader typing into the cashier's input).
+    pub entry_mode: String,
+    /// How the cardholder was verified: `pin`, `signature`, `pin-and-signature` or `none`.
+    pub cvm: String,
+    /// The signature drawn on screen, as validated SVG of path elements.
+    pub signature_svg: Option<String>,
 }
 
 /// One payment of an order.

@@ -1,19 +1,52 @@
-//! Card payments through the configured card reader.
+//! Card payments (CN102750632A), step by step, each step its own command:
 //!
-//! The flow (CN102750632A): arm the reader with the amount (the payment indication), wait for
-//! the swipe, keep only the masked number and a keyed hash of the full number (HMAC-SHA256
-//! under this till's own random key), drop the clear number, and record the sale. There is no
-//! payment platform yet (it arrives with the Sync work), so only the simulated reader is
-//! approved, locally, with an approval code that says so (`SIM…`).
+//! 1. [`Pos::payment_start`] snapshots the cart's total, arms the reader with it (the payment
+//!    indication) on a background thread with a [`Cancel`], and answers at once with the
+//!    payment id and the deadline. [`Pos::payment_status`] tells the UI how it is going;
+//!    [`Pos::payment_cancel`] stops it. A keyboard-wedge reader's swipe, typed into the
+//!    cashier's input, starts a payment with the card already read:
+//!    [`Pos::payment_swipe_text`].
+//! 2. The moment a clear-text reader's card is read, its number and expiry are encrypted under
+//!    the payment platform key (see [`crate::platform_key`]) and the `SecretPan` is dropped;
+//!    what stays is the ciphertext, the masked number, the brand and the keyed hash
+//!    ([`pan_hash`]). An encrypting reader's block is kept untouched. Nothing else of the
+//!    tracks (name, service code, discretionary data) is kept.
+//! 3. [`Pos::payment_pin`] turns the PIN into an ISO 9564 format 4 PIN block at once
+//!    ([`crate::pin_block`]) and drops the PIN.
+//! 4. [`Pos::payment_sign`] keeps the signature drawn on screen ([`crate::signature`]).
+//! 5. [`Pos::payment_authorize`] sends the request to the [`PaymentAuthorizer`] and, when
+//!    approved, records the sale exactly as cash does (one transaction: order, lines, payment
+//!    with its signature, audit entry, outbox event). The card data and PIN block are dropped
+//!    whatever the answer.
+//!
+//! A failure or a cancel keeps the cart as it was, so the cashier can try again or take cash.
+//! Payments under way live in memory only: nothing of a card reaches the disk before it is
+//! approved, and then only the masked number, brand, keyed hash, approval code, entry mode,
+//! verification method and signature.
 
 use crate::auth::SELLERS;
+use crate::authorizer::{AuthorizationRequest, AuthorizationResponse, EntryMode, PaymentAuthorizer, PlatformCardData};
+use crate::error::{ErrorCode, IpcError};
+use crate::pin_block::{self, PinBlock};
+use crate::platform_key::PlatformKeySlot;
+use crate::sales::OpenCart;
+use crate::secrets::wipe_string;
 use crate::views::Receipt;
 use crate::{lock, Pos, PosError, Result};
 use hmac::{Hmac, Mac};
+use rand::rngs::StdRng;
+use serde::Serialize;
+use serde_json::json;
 use sha2::Sha256;
-use till_core::{CardPayment, Payment};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use till_core::{CardBrand, CardPayment, MaskedPan, Money, Payment};
+use till_devices::{Cancel, CardData, CardRead, DeviceError};
+use ts_rs::TS;
 
 const KEY_SETTING: &str = "card_hash_key";
+/// The reader address recorded for a keyboard-wedge swipe.
+pub const WEDGE_READER: &str = "keyboard-wedge";
 
 /// The till's key for hashing card numbers, created at random on first start.
 pub(crate) fn load_or_create_key(pos: &Pos) -> Result<[u8; 32]> {
@@ -43,94 +76,826 @@ pub fn pan_hash(key: &[u8; 32], pan: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-impl Pos {
-    /// Takes a card for the open cart `cart_id`: arms the reader with the total, waits for the
-    /// swipe and records the sale. The cart may not change meanwhile.
-    pub fn checkout_card(&self, token: &str, cart_id: &str) -> Result<Receipt> {
-        let s = self.authorize(token, SELLERS, "take payment")?;
-        let expected = self.snapshot_cart(s.user_id, cart_id)?;
-        if expected.cart.is_empty() {
-            return Err(till_core::CoreError::EmptyCart.into());
+/// Why a card payment did not go through. Messages never quote card data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentError {
+    /// The swipe could not be read; the customer should swipe again.
+    #[error("{0}")]
+    BadRead(String),
+    /// Nothing was swiped in time.
+    #[error("no card was swiped in time")]
+    Timeout,
+    /// The reader is not there (unplugged, no permission, gone).
+    #[error("{0}")]
+    ReaderDisconnected(String),
+    /// The cashier cancelled.
+    #[error("the card payment was cancelled")]
+    Cancelled,
+    /// Any other reader trouble.
+    #[error("{0}")]
+    Reader(String),
+    /// The authoriser declined.
+    #[error("declined ({reason_code}): {message}")]
+    Declined {
+        /// Reason code.
+        reason_code: String,
+        /// Words for the cashier.
+        message: String,
+    },
+    /// A clear-text reader was used but no payment platform key is set.
+    #[error("no payment platform key is set; the installer must set it before cards can be taken")]
+    PlatformKeyMissing,
+    /// The signature is not one the signature pad writes.
+    #[error("the signature was refused: {0}")]
+    InvalidSignature(String),
+    /// No payment with that id for this user.
+    #[error("no such card payment")]
+    NotFound,
+    /// The payment is not at the step the command is for.
+    #[error("{0}")]
+    WrongStep(String),
+    /// A bug or a failure underneath, already logged.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl PaymentError {
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            PaymentError::BadRead(_) => ErrorCode::CardBadRead,
+            PaymentError::Timeout => ErrorCode::CardTimeout,
+            PaymentError::ReaderDisconnected(_) => ErrorCode::CardReaderDisconnected,
+            PaymentError::Cancelled => ErrorCode::PaymentCancelled,
+            PaymentError::Reader(_) => ErrorCode::CardReadFailed,
+            PaymentError::Declined { .. } => ErrorCode::CardDeclined,
+            PaymentError::PlatformKeyMissing => ErrorCode::PlatformKeyMissing,
+            PaymentError::InvalidSignature(_) => ErrorCode::InvalidSignature,
+            PaymentError::NotFound => ErrorCode::NotFound,
+            PaymentError::WrongStep(_) => ErrorCode::Conflict,
+            PaymentError::Internal(_) => ErrorCode::Internal,
         }
-        let total = expected.cart.totals()?.total;
-        let (read, reader) = {
-            let mut reader = lock(&self.card_reader);
-            (reader.read_card(total, self.card_timeout, &till_devices::Cancel::new())?, reader.address())
-        };
-        if read.pin_required {
-            return Err(PosError::CardReadFailed(
-                "this card asks for a PIN, and PIN entry is not available on this till yet; please pay another way"
-                    .into(),
-            ));
-        }
-        if !reader.starts_with("sim://") {
-            return Err(PosError::CardReadFailed("no payment platform is configured to authorise cards".into()));
-        }
-        // An encrypting reader's number is only for the payment platform, which is not here yet.
-        let pan = read.clear_pan().ok_or_else(|| {
-            PosError::CardReadFailed("this reader encrypts; only the payment platform can take its cards".into())
-        })?;
-        let pan_hash = pan_hash(&self.card_hash_key, pan.expose());
-        let auth_code = format!("SIM{}", &self.random_hex(3).to_uppercase());
-        let payment = Payment::Card(CardPayment {
-            masked_pan: read.masked_pan.clone(),
-            pan_hash,
-            brand: read.brand,
-            auth_code,
-            reader,
-        });
-        drop(read);
-        tracing::info!(card = %payment_masked(&payment), "card approved by the simulated reader");
-        self.record_checkout(s.user_id, &expected, |_| Ok(payment))
     }
 }
 
-fn payment_masked(p: &Payment) -> String {
-    match p {
-        Payment::Card(c) => c.masked_pan.to_string(),
-        Payment::Cash(_) => String::new(),
+impl From<DeviceError> for PaymentError {
+    fn from(e: DeviceError) -> Self {
+        match e {
+            DeviceError::Timeout => PaymentError::Timeout,
+            DeviceError::Cancelled => PaymentError::Cancelled,
+            DeviceError::BadRead { .. } | DeviceError::BadReport { .. } => PaymentError::BadRead(e.to_string()),
+            DeviceError::Disconnected(_)
+            | DeviceError::NotFound(_)
+            | DeviceError::PermissionDenied(_)
+            | DeviceError::Io(_) => PaymentError::ReaderDisconnected(e.to_string()),
+            other => PaymentError::Reader(other.to_string()),
+        }
+    }
+}
+
+impl From<PosError> for PaymentError {
+    fn from(e: PosError) -> Self {
+        match e {
+            PosError::Payment(p) => p,
+            other => PaymentError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Where a card payment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CardPaymentStatus {
+    /// The reader is armed and waits for a swipe.
+    Waiting,
+    /// The card was read: PIN (when needed), signature, then authorise.
+    CardRead,
+    /// The authoriser is being asked.
+    Authorising,
+    /// It failed or was cancelled; `error` says why. The cart is unchanged.
+    Failed,
+    /// Approved and recorded; `orderId` is the sale.
+    Approved,
+}
+
+/// What the screen may show of the card: never more than the masked number.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CardSummary {
+    /// First six and last four digits.
+    pub masked_pan: String,
+    /// Brand name.
+    pub brand: String,
+    /// The card asks for a PIN.
+    pub pin_required: bool,
+    /// A PIN was entered (and is now a PIN block).
+    pub pin_entered: bool,
+    /// A signature was given.
+    pub signed: bool,
+}
+
+/// A card payment as the UI follows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CardPaymentView {
+    /// The payment id: the commands' handle and the authorisation's idempotency key.
+    pub payment_id: String,
+    /// The cart it pays.
+    pub cart_id: String,
+    /// The amount the reader was armed with.
+    pub amount: Money,
+    /// Where it stands.
+    pub status: CardPaymentStatus,
+    /// Until when the reader waits, ms since the epoch.
+    #[ts(type = "number")]
+    pub deadline_ms: i64,
+    /// Whole seconds left for the swipe (0 once not waiting).
+    pub seconds_left: u32,
+    /// The card, once read.
+    pub card: Option<CardSummary>,
+    /// Why it failed.
+    pub error: Option<IpcError>,
+    /// The recorded order, once approved.
+    #[ts(type = "number | null")]
+    pub order_id: Option<i64>,
+}
+
+/// The card after the read: only protected data.
+struct ProtectedCard {
+    masked_pan: MaskedPan,
+    brand: CardBrand,
+    pin_required: bool,
+    pan_hash: String,
+    data: PlatformCardData,
+    pin_block: Option<PinBlock>,
+    signature_svg: Option<String>,
+}
+
+enum Phase {
+    Waiting,
+    CardRead(Box<ProtectedCard>),
+    Authorising,
+    Failed(PaymentError),
+    Approved(i64),
+}
+
+/// One card payment under way.
+struct PaymentEntry {
+    id: String,
+    user_id: i64,
+    cart: OpenCart,
+    amount: Money,
+    deadline_ms: i64,
+    cancel: Cancel,
+    reader: String,
+    entry_mode: EntryMode,
+    phase: Mutex<Phase>,
+    // What the UI shows of the card, kept after the card data itself is gone.
+    summary: Mutex<Option<CardSummary>>,
+}
+
+/// The till's card payments under way, and what they need.
+pub struct CardPayments {
+    active: Mutex<HashMap<String, Arc<PaymentEntry>>>,
+    /// The payment platform key, shared with the authoriser.
+    pub(crate) keys: Arc<PlatformKeySlot>,
+    authorizer: Arc<dyn PaymentAuthorizer>,
+    // Nonces and PIN fill for the background reader thread, seeded from the injected RNG.
+    rng: Arc<Mutex<StdRng>>,
+}
+
+impl CardPayments {
+    /// Payments through `authorizer`, with the key in `keys`; `rng` seeds nonces and PIN fill.
+    pub fn new(keys: Arc<PlatformKeySlot>, authorizer: Arc<dyn PaymentAuthorizer>, rng: StdRng) -> Self {
+        CardPayments { active: Mutex::new(HashMap::new()), keys, authorizer, rng: Arc::new(Mutex::new(rng)) }
+    }
+}
+
+/// Encrypts a fresh card read at once; the clear number is dropped before this returns.
+fn protect(
+    read: CardRead,
+    payment_id: &str,
+    keys: &PlatformKeySlot,
+    rng: &Mutex<StdRng>,
+    hash_key: &[u8; 32],
+) -> std::result::Result<ProtectedCard, PaymentError> {
+    let CardRead { masked_pan, brand, expiry, cardholder, pin_required, card_data } = read;
+    // The name is not needed for a payment; do not keep it.
+    drop(cardholder);
+    let (data, hash) = match card_data {
+        CardData::Clear(pan) => {
+            let key = keys.get().ok_or(PaymentError::PlatformKeyMissing)?;
+            let hash = pan_hash(hash_key, pan.expose());
+            let encrypted = key.encrypt_card(payment_id, &pan, &expiry, &mut *lock(rng))?;
+            drop(pan);
+            (PlatformCardData::Encrypted(encrypted), hash)
+        }
+        // The till cannot see the number; the platform can hash it if it wants to.
+        CardData::Encrypted(block) => (PlatformCardData::ReaderBlock(block), String::new()),
+    };
+    Ok(ProtectedCard { masked_pan, brand, pin_required, pan_hash: hash, data, pin_block: None, signature_svg: None })
+}
+
+impl PaymentEntry {
+    fn summary_of(card: &ProtectedCard) -> CardSummary {
+        CardSummary {
+            masked_pan: card.masked_pan.to_string(),
+            brand: card.brand.name().to_string(),
+            pin_required: card.pin_required,
+            pin_entered: card.pin_block.is_some(),
+            signed: card.signature_svg.is_some(),
+        }
+    }
+
+    /// Moves the payment to `next` and remembers what may be shown of the card.
+    fn set(&self, phase: &mut Phase, next: Phase) {
+        if let Phase::CardRead(card) = &next {
+            *lock(&self.summary) = Some(Self::summary_of(card));
+        }
+        *phase = next;
+    }
+
+    fn view(&self, now_ms: i64) -> CardPaymentView {
+        let phase = lock(&self.phase);
+        let (status, error, order_id) = match &*phase {
+            Phase::Waiting => (CardPaymentStatus::Waiting, None, None),
+            Phase::CardRead(_) => (CardPaymentStatus::CardRead, None, None),
+            Phase::Authorising => (CardPaymentStatus::Authorising, None, None),
+            Phase::Failed(e) => {
+                (CardPaymentStatus::Failed, Some(IpcError { code: e.code(), message: e.to_string() }), None)
+            }
+            Phase::Approved(id) => (CardPaymentStatus::Approved, None, Some(*id)),
+        };
+        let left_ms = if status == CardPaymentStatus::Waiting { (self.deadline_ms - now_ms).max(0) } else { 0 };
+        CardPaymentView {
+            payment_id: self.id.clone(),
+            cart_id: self.cart.id.clone(),
+            amount: self.amount,
+            status,
+            deadline_ms: self.deadline_ms,
+            seconds_left: u32::try_from((left_ms + 999) / 1000).unwrap_or(u32::MAX),
+            card: lock(&self.summary).clone(),
+            error,
+            order_id,
+        }
+    }
+
+    /// Ends the payment as cancelled unless it is past the point of no return; drops the card.
+    fn cancel(&self) -> std::result::Result<(), PaymentError> {
+        self.cancel.cancel();
+        let mut phase = lock(&self.phase);
+        match &*phase {
+            Phase::Waiting | Phase::CardRead(_) => {
+                *phase = Phase::Failed(PaymentError::Cancelled);
+                Ok(())
+            }
+            Phase::Authorising => {
+                Err(PaymentError::WrongStep("the card is being authorised; wait for the answer".into()))
+            }
+            Phase::Failed(_) | Phase::Approved(_) => Ok(()),
+        }
+    }
+}
+
+impl Pos {
+    fn payment_entry(&self, user_id: i64, payment_id: &str) -> Result<Arc<PaymentEntry>> {
+        lock(&self.card_payments.active)
+            .get(payment_id)
+            .filter(|e| e.user_id == user_id)
+            .cloned()
+            .ok_or_else(|| PaymentError::NotFound.into())
+    }
+
+    /// A new payment of the user's open cart `cart_id`; the user's earlier payments end.
+    fn new_payment(&self, user_id: i64, cart_id: &str, reader: String, mode: EntryMode) -> Result<Arc<PaymentEntry>> {
+        let cart = self.snapshot_cart(user_id, cart_id)?;
+        if cart.cart.is_empty() {
+            return Err(till_core::CoreError::EmptyCart.into());
+        }
+        let amount = cart.cart.totals()?.total;
+        let mut active = lock(&self.card_payments.active);
+        active.retain(|_, e| {
+            if e.user_id != user_id {
+                return true;
+            }
+            // One payment per cashier at a time: a new one replaces one still waiting.
+            let _ = e.cancel();
+            matches!(*lock(&e.phase), Phase::Authorising)
+        });
+        let entry = Arc::new(PaymentEntry {
+            id: self.random_hex(16),
+            user_id,
+            cart,
+            amount,
+            deadline_ms: self.now_ms() + self.card_timeout.as_millis() as i64,
+            cancel: Cancel::new(),
+            reader,
+            entry_mode: mode,
+            phase: Mutex::new(Phase::Waiting),
+            summary: Mutex::new(None),
+        });
+        active.insert(entry.id.clone(), entry.clone());
+        Ok(entry)
+    }
+
+    /// Starts a card payment of the open cart `cart_id`: arms the reader with the total and
+    /// waits for the swipe in the background. Answers at once; follow it with
+    /// [`Pos::payment_status`].
+    pub fn payment_start(&self, token: &str, cart_id: &str) -> Result<CardPaymentView> {
+        let s = self.authorize(token, SELLERS, "take payment")?;
+        let reader_address = lock(&self.card_reader).address();
+        let entry = self.new_payment(s.user_id, cart_id, reader_address, EntryMode::Magstripe)?;
+        let (reader, keys, rng) =
+            (Arc::clone(&self.card_reader), self.card_payments.keys.clone(), self.card_payments.rng.clone());
+        let (hash_key, timeout, worker) = (self.card_hash_key, self.card_timeout, entry.clone());
+        tracing::info!(payment_id = %entry.id, amount = %entry.amount, "card payment started; reader armed");
+        let spawned = std::thread::Builder::new().name("card-reader".into()).spawn(move || {
+            let read = lock(&reader).read_card(worker.amount, timeout, &worker.cancel);
+            let next = match read {
+                Ok(read) => match protect(read, &worker.id, &keys, &rng, &hash_key) {
+                    Ok(card) => Phase::CardRead(Box::new(card)),
+                    Err(e) => Phase::Failed(e),
+                },
+                Err(e) => Phase::Failed(e.into()),
+            };
+            let mut phase = lock(&worker.phase);
+            // A cancel that came first wins; the card (if any) is dropped here.
+            if matches!(*phase, Phase::Waiting) {
+                match &next {
+                    Phase::Failed(e) => {
+                        tracing::info!(payment_id = %worker.id, code = ?e.code(), "card read failed: {e}")
+                    }
+                    _ => tracing::info!(payment_id = %worker.id, "card read"),
+                }
+                worker.set(&mut phase, next);
+            }
+        });
+        if let Err(e) = spawned {
+            *lock(&entry.phase) = Phase::Failed(PaymentError::Internal(format!("could not start the reader: {e}")));
+        }
+        Ok(entry.view(self.now_ms()))
+    }
+
+    /// A keyboard-wedge swipe typed into the cashier's input: parses it, encrypts it at once
+    /// and starts a payment of the open cart `cart_id` with the card already read. The text is
+    /// overwritten once parsed; a text that is not a swipe is [`PaymentError::BadRead`].
+    pub fn payment_swipe_text(&self, token: &str, cart_id: &str, text: String) -> Result<CardPaymentView> {
+        let parsed = till_devices::card_reader::iso7813::parse_text(&text);
+        wipe_string(text);
+        let s = self.authorize(token, SELLERS, "take payment")?;
+        let read = parsed.map_err(PaymentError::from)?;
+        let entry = self.new_payment(s.user_id, cart_id, WEDGE_READER.into(), EntryMode::MagstripeWedge)?;
+        let card = protect(read, &entry.id, &self.card_payments.keys, &self.card_payments.rng, &self.card_hash_key);
+        let mut phase = lock(&entry.phase);
+        match card {
+            Ok(card) => entry.set(&mut phase, Phase::CardRead(Box::new(card))),
+            Err(e) => {
+                drop(phase);
+                lock(&self.card_payments.active).remove(&entry.id);
+                return Err(e.into());
+            }
+        }
+        drop(phase);
+        tracing::info!(payment_id = %entry.id, "card read from a keyboard-wedge swipe");
+        Ok(entry.view(self.now_ms()))
+    }
+
+    /// Where the payment stands.
+    pub fn payment_status(&self, token: &str, payment_id: &str) -> Result<CardPaymentView> {
+        let s = self.authorize(token, SELLERS, "take payment")?;
+        Ok(self.payment_entry(s.user_id, payment_id)?.view(self.now_ms()))
+    }
+
+    /// Cancels the payment: the reader stops waiting, any card data is dropped, the cart stays.
+    pub fn payment_cancel(&self, token: &str, payment_id: &str) -> Result<CardPaymentView> {
+        let s = self.authorize(token, SELLERS, "take payment")?;
+        let entry = self.payment_entry(s.user_id, payment_id)?;
+        entry.cancel()?;
+        tracing::info!(payment_id, "card payment cancelled");
+        Ok(entry.view(self.now_ms()))
+    }
+
+    /// The customer's PIN: enciphered at once into an ISO 9564 format 4 PIN block, then
+    /// overwritten. Only for a card that asks for a PIN.
+    pub fn payment_pin(&self, token: &str, payment_id: &str, pin: String) -> Result<CardPaymentView> {
+        let outcome = self.take_pin(token, payment_id, &pin);
+        wipe_string(pin);
+        outcome
+    }
+
+    fn take_pin(&self, token: &str, payment_id: &str, pin: &str) -> Result<CardPaymentView> {
+        let s = self.authorize(token, SELLERS, "take payment")?;
+        let entry = self.payment_entry(s.user_id, payment_id)?;
+        pin_block::check_card_pin(pin)?;
+        let mut phase = lock(&entry.phase);
+        let Phase::CardRead(card) = &mut *phase else {
+            return Err(PaymentError::WrongStep("a PIN is taken only after the card is read".into()).into());
+        };
+        if !card.pin_required {
+            return Err(PaymentError::WrongStep("this card does not ask for a PIN".into()).into());
+        }
+        let PlatformCardData::Encrypted(data) = &card.data else {
+            return Err(PaymentError::Reader(
+                "this reader encrypts the card, so its PIN must be entered on the reader's own PIN pad".into(),
+            )
+            .into());
+        };
+        let key = self.card_payments.keys.require()?;
+        let (pan, _expiry) = key.decrypt_card(&entry.id, data)?;
+        let block = pin_block::encipher(&key.pin_key()?, pin, pan.expose(), &mut *lock(&self.card_payments.rng))?;
+        drop(pan);
+        card.pin_block = Some(block);
+        *lock(&entry.summary) = Some(PaymentEntry::summary_of(card));
+        drop(phase);
+        tracing::info!(payment_id, "PIN taken as a format 4 PIN block");
+        Ok(entry.view(self.now_ms()))
+    }
+
+    /// The customer's signature, as the signature pad's SVG; validated, kept with the payment.
+    pub fn payment_sign(&self, token: &str, payment_id: &str, svg: String) -> Result<CardPaymentView> {
+        let s = self.authorize(token, SELLERS, "take payment")?;
+        let entry = self.payment_entry(s.user_id, payment_id)?;
+        crate::signature::validate(&svg)?;
+        let mut phase = lock(&entry.phase);
+        let Phase::CardRead(card) = &mut *phase else {
+            return Err(PaymentError::WrongStep("a signature is taken only after the card is read".into()).into());
+        };
+        card.signature_svg = Some(svg);
+        *lock(&entry.summary) = Some(PaymentEntry::summary_of(card));
+        drop(phase);
+        Ok(entry.view(self.now_ms()))
+    }
+
+    /// Asks the authoriser and, when approved, records the sale; returns its receipt. The card
+    /// data and PIN block are dropped whatever the answer. A decline ends the payment with
+    /// [`PaymentError::Declined`] and keeps the cart.
+    pub fn payment_authorize(&self, token: &str, payment_id: &str) -> Result<Receipt> {
+        let s = self.authorize(token, SELLERS, "take payment")?;
+        let entry = self.payment_entry(s.user_id, payment_id)?;
+        let card = {
+            let mut phase = lock(&entry.phase);
+            match std::mem::replace(&mut *phase, Phase::Authorising) {
+                Phase::CardRead(card) => card,
+                other => {
+                    *phase = other;
+                    return Err(PaymentError::WrongStep("there is no card read to authorise".into()).into());
+                }
+            }
+        };
+        let fail = |e: PosError| -> PosError {
+            let why = match &e {
+                PosError::Payment(p) => p.clone(),
+                PosError::Conflict(m) => PaymentError::WrongStep(m.clone()),
+                other => PaymentError::Internal(other.to_string()),
+            };
+            *lock(&entry.phase) = Phase::Failed(why);
+            e
+        };
+        // Do not authorise a cart that can no longer be recorded as it was.
+        match self.snapshot_cart(s.user_id, &entry.cart.id) {
+            Ok(now) if now.cart == entry.cart.cart => {}
+            Ok(_) => {
+                return Err(fail(PosError::Conflict(
+                    "the cart changed during payment; please take payment again".into(),
+                )))
+            }
+            Err(e) => return Err(fail(e)),
+        }
+        let ProtectedCard { masked_pan, brand, pin_required, pan_hash, data, pin_block, signature_svg } = *card;
+        let cvm = match (pin_block.is_some(), signature_svg.is_some()) {
+            (true, true) => "pin-and-signature",
+            (true, false) => "pin",
+            (false, true) => "signature",
+            (false, false) => "none",
+        };
+        let request = AuthorizationRequest {
+            payment_id: entry.id.clone(),
+            amount: entry.amount,
+            masked_pan: masked_pan.clone(),
+            brand,
+            card_data: data,
+            pin_required,
+            pin_block,
+            entry_mode: entry.entry_mode,
+        };
+        let answer = self.card_payments.authorizer.authorize(&request);
+        drop(request); // the card data and PIN block go here, approved or not
+        let auth_code = match answer {
+            Ok(AuthorizationResponse::Approved { auth_code }) => auth_code,
+            Ok(AuthorizationResponse::Declined { reason_code, message }) => {
+                tracing::info!(payment_id, card = %masked_pan, reason_code, "card declined");
+                let audit = json!({ "payment_id": entry.id, "card_masked": masked_pan.as_str(), "reason_code": reason_code, "amount": entry.amount.minor() });
+                self.store.audit(self.now_ms(), Some(s.user_id), "card.declined", &audit)?;
+                let declined = PaymentError::Declined { reason_code, message };
+                *lock(&entry.phase) = Phase::Failed(declined.clone());
+                return Err(declined.into());
+            }
+            Err(e) => {
+                let err = PaymentError::from(e);
+                *lock(&entry.phase) = Phase::Failed(err.clone());
+                return Err(err.into());
+            }
+        };
+        tracing::info!(payment_id, card = %masked_pan, authorizer = self.card_payments.authorizer.name(), "card approved");
+        let payment = Payment::Card(CardPayment {
+            masked_pan,
+            pan_hash,
+            brand,
+            auth_code,
+            reader: entry.reader.clone(),
+            entry_mode: entry.entry_mode.as_str().into(),
+            cvm: cvm.into(),
+            signature_svg,
+        });
+        let amount = entry.amount;
+        let recorded = self.record_checkout(s.user_id, &entry.cart, |total| {
+            if total == amount {
+                Ok(payment)
+            } else {
+                Err(PosError::Conflict("the total changed during payment; please take payment again".into()))
+            }
+        });
+        match recorded {
+            Ok(receipt) => {
+                *lock(&entry.phase) = Phase::Approved(receipt.order_id);
+                lock(&self.card_payments.active).remove(&entry.id);
+                Ok(receipt)
+            }
+            Err(e) => {
+                // Approved but not recorded: the platform client will have to reverse it.
+                tracing::error!(payment_id, "approved card payment could not be recorded: {e}");
+                Err(fail(e))
+            }
+        }
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use crate::tests::{pos_with_reader, CASHIER};
+    use crate::tests::{pos_with_reader, CASHIER, MANAGER};
     use crate::ErrorCode;
+    use std::time::{Duration, Instant};
 
-    #[test]
-    fn a_card_sale_stores_only_the_masked_number_and_hash() {
-        let (dir, _c, p) = pos_with_reader("sim://card-reader?delay_ms=1");
+    const TEA: &str = "6901234567892";
+    /// A Visa test card whose service code (220) asks for a PIN.
+    pub(crate) const PIN_TRACK2: &str = "%3B4111111111111111%3D28122200000000000%3F";
+
+    pub(crate) fn wait(p: &Pos, t: &str, id: &str) -> CardPaymentView {
+        let start = Instant::now();
+        loop {
+            let v = p.payment_status(t, id).unwrap();
+            if v.status != CardPaymentStatus::Waiting {
+                return v;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "reader never answered");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn start(reader: &str) -> (tempfile::TempDir, Pos, String, crate::views::CartView) {
+        let (dir, _c, p) = pos_with_reader(reader);
         let t = p.login(CASHIER, "1111").unwrap().token;
-        let cart = p.cart_scan(&t, "6901234567892").unwrap();
-        let r = p.checkout_card(&t, &cart.cart_id).unwrap();
-        assert_eq!(r.payment.card_masked.as_deref(), Some("411111******1111"));
-        assert_eq!(r.payment.card_brand.as_deref(), Some("Visa"));
-        assert!(r.payment.auth_code.unwrap().starts_with("SIM"));
-        drop(p);
+        let cart = p.cart_scan(&t, TEA).unwrap();
+        (dir, p, t, cart)
+    }
+
+    fn count(p: &Pos, table: &str) -> i64 {
+        p.store().read(|c| Ok(c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)).unwrap()
+    }
+
+    fn assert_no_pan_on_disk(dir: &tempfile::TempDir) {
         for entry in std::fs::read_dir(dir.path()).unwrap() {
             let bytes = std::fs::read(entry.unwrap().path()).unwrap();
             assert!(!bytes.windows(16).any(|w| w == b"4111111111111111"), "PAN found on disk");
         }
     }
 
+    const SIGNATURE: &str =
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 200"><path d="M 10 10 L 50 60 L 90 20"/></svg>"#;
+
     #[test]
-    fn a_bad_read_records_nothing_and_keeps_the_cart() {
-        let (_d, _c, p) = pos_with_reader("sim://card-reader?delay_ms=1&fail=bad-read");
-        let t = p.login(CASHIER, "1111").unwrap().token;
-        let cart = p.cart_scan(&t, "6901234567892").unwrap();
-        assert_eq!(p.checkout_card(&t, &cart.cart_id).unwrap_err().code(), ErrorCode::CardReadFailed);
-        assert_eq!(p.store().order_count().unwrap(), 0);
-        assert_eq!(p.cart_get(&t).unwrap().cart_id, cart.cart_id);
+    fn a_card_sale_with_signature_stores_only_what_may_be_stored() {
+        let (dir, p, t, cart) = start("sim://card-reader?delay_ms=1");
+        let v = p.payment_start(&t, &cart.cart_id).unwrap();
+        assert_eq!(v.amount, cart.total);
+        assert!(v.seconds_left > 0);
+        let v = wait(&p, &t, &v.payment_id);
+        assert_eq!(v.status, CardPaymentStatus::CardRead, "{v:?}");
+        let card = v.card.clone().unwrap();
+        assert_eq!(
+            (card.masked_pan.as_str(), card.brand.as_str(), card.pin_required),
+            ("411111******1111", "Visa", false)
+        );
+        let json = serde_json::to_string(&v).unwrap();
+        assert!(!json.contains("4111111111111111"), "{json}");
+        // the PIN step is refused for a card that does not ask for one
+        assert_eq!(p.payment_pin(&t, &v.payment_id, "1234".into()).unwrap_err().code(), ErrorCode::Conflict);
+        assert!(p.payment_sign(&t, &v.payment_id, SIGNATURE.into()).unwrap().card.unwrap().signed);
+        let r = p.payment_authorize(&t, &v.payment_id).unwrap();
+        assert_eq!(r.payment.card_masked.as_deref(), Some("411111******1111"));
+        assert_eq!(r.payment.card_brand.as_deref(), Some("Visa"));
+        assert!(r.payment.auth_code.as_deref().unwrap().starts_with("SIM"));
+        let (mode, cvm, svg, hash): (String, String, String, String) = p
+            .store()
+            .read(|c| {
+                Ok(c.query_row("SELECT entry_mode, cvm, signature_svg, card_pan_hash FROM payments", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?)
+            })
+            .unwrap();
+        assert_eq!((mode.as_str(), cvm.as_str(), svg.as_str()), ("magstripe", "signature", SIGNATURE));
+        assert_eq!(hash.len(), 64);
+        assert_ne!(p.cart_get(&t).unwrap().cart_id, cart.cart_id, "a fresh cart after the sale");
+        // the payment is over: its id is gone
+        assert_eq!(p.payment_status(&t, &v.payment_id).unwrap_err().code(), ErrorCode::NotFound);
+        drop(p);
+        assert_no_pan_on_disk(&dir);
     }
 
     #[test]
-    fn a_pin_card_is_declined_until_pin_entry_exists() {
-        let (_d, _c, p) = pos_with_reader("sim://card-reader?delay_ms=1&track2=%3B6214830000000000%3D30122200000%3F");
+    fn a_pin_card_takes_a_pin_block_and_without_one_is_declined() {
+        let (dir, p, t, cart) = start(&format!("sim://card-reader?delay_ms=1&track2={PIN_TRACK2}"));
+        let v = p.payment_start(&t, &cart.cart_id).unwrap();
+        let v = wait(&p, &t, &v.payment_id);
+        assert!(v.card.as_ref().unwrap().pin_required);
+        // no PIN: the stand-in declines, nothing is recorded, the cart stays
+        let e = p.payment_authorize(&t, &v.payment_id).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::CardDeclined);
+        assert!(e.to_string().contains("55"), "{e}");
+        let after = p.payment_status(&t, &v.payment_id).unwrap();
+        assert_eq!((after.status, after.error.unwrap().code), (CardPaymentStatus::Failed, ErrorCode::CardDeclined));
+        assert_eq!(count(&p, "orders"), 0);
+        assert_eq!(p.cart_get(&t).unwrap().cart_id, cart.cart_id);
+
+        // again, with a PIN
+        let v = p.payment_start(&t, &cart.cart_id).unwrap();
+        let v = wait(&p, &t, &v.payment_id);
+        for bad in ["12", "12345678901234", "12a4"] {
+            assert_eq!(p.payment_pin(&t, &v.payment_id, bad.into()).unwrap_err().code(), ErrorCode::InvalidInput);
+        }
+        let v = p.payment_pin(&t, &v.payment_id, "4321".into()).unwrap();
+        assert!(v.card.as_ref().unwrap().pin_entered);
+        let r = p.payment_authorize(&t, &v.payment_id).unwrap();
+        assert!(r.payment.auth_code.unwrap().starts_with("SIM"));
+        let cvm: String = p.store().read(|c| Ok(c.query_row("SELECT cvm FROM payments", [], |r| r.get(0))?)).unwrap();
+        assert_eq!(cvm, "pin");
+        drop(p);
+        assert_no_pan_on_disk(&dir);
+    }
+
+    #[test]
+    fn a_wrong_pin_is_declined() {
+        let (_d, p, t, cart) = start(&format!("sim://card-reader?delay_ms=1&track2={PIN_TRACK2}"));
+        let v = p.payment_start(&t, &cart.cart_id).unwrap();
+        let v = wait(&p, &t, &v.payment_id);
+        p.payment_pin(&t, &v.payment_id, "0000".into()).unwrap();
+        assert_eq!(p.payment_authorize(&t, &v.payment_id).unwrap_err().code(), ErrorCode::CardDeclined);
+        assert_eq!(count(&p, "orders"), 0);
+    }
+
+    #[test]
+    fn cancel_keeps_the_cart_and_cash_still_works() {
+        let (_d, p, t, cart) = start("sim://card-reader?delay_ms=5000");
+        let v = p.payment_start(&t, &cart.cart_id).unwrap();
+        assert_eq!(v.status, CardPaymentStatus::Waiting);
+        let c = p.payment_cancel(&t, &v.payment_id).unwrap();
+        assert_eq!((c.status, c.error.unwrap().code), (CardPaymentStatus::Failed, ErrorCode::PaymentCancelled));
+        assert_eq!(p.payment_authorize(&t, &v.payment_id).unwrap_err().code(), ErrorCode::Conflict);
+        assert_eq!(p.cart_get(&t).unwrap().cart_id, cart.cart_id);
+        // the reader was let go: a new payment can arm it again, and cash is taken as usual
+        let again = p.payment_start(&t, &cart.cart_id).unwrap();
+        p.payment_cancel(&t, &again.payment_id).unwrap();
+        p.checkout_cash(&t, &cart.cart_id, 100_000).unwrap();
+        assert_eq!(count(&p, "orders"), 1);
+    }
+
+    #[test]
+    fn a_bad_read_asks_to_swipe_again_and_a_retry_goes_through() {
+        let (_d, p, t, cart) = start("sim://card-reader?delay_ms=1&fail=bad-read");
+        let v = p.payment_start(&t, &cart.cart_id).unwrap();
+        let v = wait(&p, &t, &v.payment_id);
+        let e = v.error.unwrap();
+        assert_eq!(e.code, ErrorCode::CardBadRead);
+        assert!(e.message.contains("swipe again"), "{}", e.message);
+        assert_eq!(count(&p, "orders"), 0);
+        assert_eq!(p.cart_get(&t).unwrap().cart_id, cart.cart_id);
+        // Retry arms the reader again with a new payment; the cart is still the same
+        let again = p.payment_start(&t, &cart.cart_id).unwrap();
+        assert_ne!(again.payment_id, v.payment_id);
+        assert_eq!(wait(&p, &t, &again.payment_id).error.unwrap().code, ErrorCode::CardBadRead);
+        p.checkout_cash(&t, &cart.cart_id, 100_000).unwrap();
+    }
+
+    #[test]
+    fn a_timeout_is_its_own_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Pos::open(crate::PosConfig {
+            card_reader: "sim://card-reader?delay_ms=1&fail=timeout".into(),
+            card_timeout: Duration::from_millis(50),
+            clock: Arc::new(crate::ManualClock::new(1_790_000_000_000)),
+            rng: Box::new(<StdRng as rand::SeedableRng>::seed_from_u64(4)),
+            ..crate::PosConfig::demo(dir.path().join("till.db"))
+        })
+        .unwrap();
         let t = p.login(CASHIER, "1111").unwrap().token;
-        let cart = p.cart_scan(&t, "6901234567892").unwrap();
-        assert_eq!(p.checkout_card(&t, &cart.cart_id).unwrap_err().code(), ErrorCode::CardReadFailed);
-        assert_eq!(p.store().order_count().unwrap(), 0);
+        let cart = p.cart_scan(&t, TEA).unwrap();
+        let v = p.payment_start(&t, &cart.cart_id).unwrap();
+        assert_eq!(v.seconds_left, 1);
+        let v = wait(&p, &t, &v.payment_id);
+        assert_eq!(v.error.unwrap().code, ErrorCode::CardTimeout);
+        assert_eq!(v.seconds_left, 0);
+        assert_eq!(count(&p, "orders"), 0);
+    }
+
+    #[test]
+    fn the_declining_test_card_and_a_changed_cart_record_nothing() {
+        let (_d, p, t, cart) = start("sim://card-reader?delay_ms=1&track2=%3B4000000000000002%3D28121010000000000%3F");
+        let v = p.payment_start(&t, &cart.cart_id).unwrap();
+        wait(&p, &t, &v.payment_id);
+        let e = p.payment_authorize(&t, &v.payment_id).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::CardDeclined);
+        assert!(e.to_string().contains("do not honour"));
+        assert!(p.store().verify_audit().unwrap().ok);
+
+        let (_d, p, t, cart) = start("sim://card-reader?delay_ms=1");
+        let v = p.payment_start(&t, &cart.cart_id).unwrap();
+        wait(&p, &t, &v.payment_id);
+        p.cart_scan(&t, TEA).unwrap();
+        assert_eq!(p.payment_authorize(&t, &v.payment_id).unwrap_err().code(), ErrorCode::Conflict);
+        assert_eq!(count(&p, "orders"), 0);
+    }
+
+    #[test]
+    fn without_a_platform_key_a_clear_reader_fails_with_a_clear_error() {
+        let (_d, p, t, cart) = start("sim://card-reader?delay_ms=1");
+        p.card_payments.keys.put(None);
+        let v = p.payment_start(&t, &cart.cart_id).unwrap();
+        let e = wait(&p, &t, &v.payment_id).error.unwrap();
+        assert_eq!(e.code, ErrorCode::PlatformKeyMissing);
+        assert!(e.message.contains("installer"), "{}", e.message);
+    }
+
+    #[test]
+    fn payments_belong_to_their_cashier_and_empty_carts_cannot_start() {
+        let (_d, p, t, cart) = start("sim://card-reader?delay_ms=5000");
+        let v = p.payment_start(&t, &cart.cart_id).unwrap();
+        let m = p.login(MANAGER, "2222").unwrap().token;
+        assert_eq!(p.payment_status(&m, &v.payment_id).unwrap_err().code(), ErrorCode::NotFound);
+        assert_eq!(p.payment_cancel(&m, &v.payment_id).unwrap_err().code(), ErrorCode::NotFound);
+        let empty = p.cart_get(&m).unwrap();
+        assert_eq!(p.payment_start(&m, &empty.cart_id).unwrap_err().code(), ErrorCode::CartEmpty);
+        assert_eq!(p.payment_start(&t, "not-my-cart").unwrap_err().code(), ErrorCode::Conflict);
+        // a second start replaces the first, which ends cancelled
+        let second = p.payment_start(&t, &cart.cart_id).unwrap();
+        assert_eq!(p.payment_status(&t, &v.payment_id).unwrap_err().code(), ErrorCode::NotFound);
+        p.payment_cancel(&t, &second.payment_id).unwrap();
+    }
+
+    #[test]
+    fn a_wedge_swipe_goes_through_and_a_bad_one_is_a_typed_error() {
+        let (dir, p, t, cart) = start("sim://card-reader?delay_ms=5000");
+        let text = "%B4111111111111111^DOE/JOHN^28122200000000000000?;4111111111111111=28122200000000000?\n";
+        let v = p.payment_swipe_text(&t, &cart.cart_id, text.into()).unwrap();
+        assert_eq!(v.status, CardPaymentStatus::CardRead);
+        assert!(v.card.as_ref().unwrap().pin_required);
+        p.payment_pin(&t, &v.payment_id, "1234".into()).unwrap();
+        p.payment_sign(&t, &v.payment_id, SIGNATURE.into()).unwrap();
+        let r = p.payment_authorize(&t, &v.payment_id).unwrap();
+        assert!(r.payment.auth_code.unwrap().starts_with("SIM"));
+        let (mode, cvm, reader): (String, String, String) = p
+            .store()
+            .read(|c| {
+                Ok(c.query_row("SELECT entry_mode, cvm, reader FROM payments", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?)
+            })
+            .unwrap();
+        assert_eq!(
+            (mode.as_str(), cvm.as_str(), reader.as_str()),
+            ("magstripe-wedge", "pin-and-signature", WEDGE_READER)
+        );
+
+        let cart = p.cart_scan(&t, TEA).unwrap();
+        let e = p.payment_swipe_text(&t, &cart.cart_id, ";4111111111111111=2813?".into()).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::CardBadRead);
+        assert!(!e.to_string().contains("4111111111111111"), "{e}");
+        assert_eq!(
+            p.payment_swipe_text(&t, &cart.cart_id, "6901234567892".into()).unwrap_err().code(),
+            ErrorCode::CardBadRead
+        );
+        drop(p);
+        assert_no_pan_on_disk(&dir);
+    }
+
+    #[test]
+    fn a_bad_signature_is_refused_and_changes_nothing() {
+        let (_d, p, t, cart) = start("sim://card-reader?delay_ms=1");
+        let v = p.payment_start(&t, &cart.cart_id).unwrap();
+        wait(&p, &t, &v.payment_id);
+        let bad = SIGNATURE.replace("</svg>", "<script>alert(1)</script></svg>");
+        assert_eq!(p.payment_sign(&t, &v.payment_id, bad).unwrap_err().code(), ErrorCode::InvalidSignature);
+        assert!(!p.payment_status(&t, &v.payment_id).unwrap().card.unwrap().signed);
     }
 
     #[test]

@@ -41,6 +41,22 @@ pub enum ErrorCode {
     AlreadyCheckedOut,
     /// The card could not be read.
     CardReadFailed,
+    /// The swipe could not be read; the customer should swipe again.
+    CardBadRead,
+    /// No card was swiped in time.
+    CardTimeout,
+    /// The card reader is not connected.
+    CardReaderDisconnected,
+    /// The card payment was cancelled.
+    PaymentCancelled,
+    /// The card was declined.
+    CardDeclined,
+    /// No payment platform key is set; the installer must set one.
+    PlatformKeyMissing,
+    /// A signature that is not what the signature pad writes.
+    InvalidSignature,
+    /// A secret sealed at rest does not open (key file replaced, or the data altered).
+    SecretUnreadable,
     /// No such thing.
     NotFound,
     /// Something changed underneath (name taken, cart changed).
@@ -109,6 +125,12 @@ pub enum PosError {
     /// Cart changed during a card payment, or a stale cart id.
     #[error("{0}")]
     Conflict(String),
+    /// A card payment did not go through.
+    #[error(transparent)]
+    Payment(#[from] crate::card_payment::PaymentError),
+    /// A sealed secret does not open.
+    #[error("the sealed {0} does not open with this till's key file; it was replaced or the data altered")]
+    SecretUnreadable(String),
     /// Domain rule.
     #[error(transparent)]
     Core(#[from] CoreError),
@@ -142,6 +164,8 @@ impl PosError {
             PosError::InvalidInput(_) => C::InvalidInput,
             PosError::CardReadFailed(_) => C::CardReadFailed,
             PosError::Conflict(_) => C::Conflict,
+            PosError::Payment(e) => e.code(),
+            PosError::SecretUnreadable(_) => C::SecretUnreadable,
             PosError::Internal(_) => C::Internal,
             PosError::Core(e) => match e {
                 CoreError::Overflow => C::AmountOverflow,

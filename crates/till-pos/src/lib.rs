@@ -16,12 +16,17 @@
 //! ```
 
 pub mod auth;
+pub mod authorizer;
 pub mod bindings;
 pub mod card_payment;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod pin_block;
+pub mod platform_key;
 pub mod sales;
+pub mod secrets;
+pub mod signature;
 pub mod users;
 pub mod views;
 
@@ -59,6 +64,9 @@ pub struct PosConfig {
     pub clock: Arc<dyn Clock>,
     /// Random source (session tokens, cart ids, line codes, event ids, keys).
     pub rng: Box<dyn RngCore + Send>,
+    /// Who authorises card payments; `None`: the local stand-in
+    /// ([`authorizer::StandInAuthorizer`]) until the payment platform client exists.
+    pub authorizer: Option<Arc<dyn authorizer::PaymentAuthorizer>>,
 }
 
 impl PosConfig {
@@ -73,6 +81,7 @@ impl PosConfig {
             card_timeout: Duration::from_secs(30),
             clock: Arc::new(SystemClock),
             rng: Box::new(StdRng::from_entropy()),
+            authorizer: None,
         }
     }
 }
@@ -88,8 +97,10 @@ pub struct Pos {
     rng: Mutex<Box<dyn RngCore + Send>>,
     sessions: Mutex<HashMap<String, auth::SessionState>>,
     carts: Mutex<HashMap<i64, sales::OpenCart>>,
-    card_reader: Mutex<Box<dyn CardReader>>,
+    card_reader: Arc<Mutex<Box<dyn CardReader>>>,
     card_hash_key: [u8; 32],
+    secrets: Arc<secrets::SecretBox>,
+    card_payments: card_payment::CardPayments,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -104,6 +115,14 @@ impl Pos {
     pub fn open(config: PosConfig) -> Result<Pos> {
         let store = Store::open(&config.db_path)?;
         let card_reader = till_devices::card_reader::open(&config.card_reader)?;
+        let mut rng = config.rng;
+        let secrets = Arc::new(secrets::SecretBox::load(&secrets::SecretBox::path_beside(&config.db_path), &mut *rng)?);
+        let keys = Arc::new(platform_key::PlatformKeySlot::default());
+        let authorizer = config
+            .authorizer
+            .unwrap_or_else(|| Arc::new(authorizer::StandInAuthorizer::new(keys.clone(), config.clock.clone())));
+        let seed = StdRng::from_rng(&mut rng).map_err(|e| PosError::Internal(e.to_string()))?;
+        let card_payments = card_payment::CardPayments::new(keys, authorizer, seed);
         let mut pos = Pos {
             store,
             currency: config.currency,
@@ -111,13 +130,16 @@ impl Pos {
             session_idle_ms: config.session_idle.as_millis() as i64,
             card_timeout: config.card_timeout,
             clock: config.clock,
-            rng: Mutex::new(config.rng),
+            rng: Mutex::new(rng),
             sessions: Mutex::new(HashMap::new()),
             carts: Mutex::new(HashMap::new()),
-            card_reader: Mutex::new(card_reader),
+            card_reader: Arc::new(Mutex::new(card_reader)),
             card_hash_key: [0; 32],
+            secrets,
+            card_payments,
         };
         pos.card_hash_key = card_payment::load_or_create_key(&pos)?;
+        platform_key::load(&pos, &pos.secrets, &pos.card_payments.keys)?;
         if pos.demo {
             demo::seed_if_empty(&pos)?;
         }
@@ -127,6 +149,11 @@ impl Pos {
     /// The store, for tools and tests that look underneath.
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The till's secret box (the key file beside the database), for sealing secrets at rest.
+    pub fn secrets(&self) -> &Arc<secrets::SecretBox> {
+        &self.secrets
     }
 
     /// The till's currency.

@@ -26,7 +26,7 @@ fn sale_event(order: &NewOrder, order_id: i64, order_no: &str) -> serde_json::Va
             json!({ "tender": "cash", "amount": order.total.minor(), "tendered": c.tendered.minor(), "change": c.change.minor() })
         }
         Payment::Card(c) => {
-            json!({ "tender": "card", "amount": order.total.minor(), "card_masked": c.masked_pan.as_str(), "brand": c.brand.name(), "auth_code": c.auth_code })
+            json!({ "tender": "card", "amount": order.total.minor(), "card_masked": c.masked_pan.as_str(), "brand": c.brand.name(), "auth_code": c.auth_code, "entry_mode": c.entry_mode, "cvm": c.cvm })
         }
     };
     json!({
@@ -112,8 +112,9 @@ fn write_sale(
     fail_after("lines")?;
 
     let mut pay = tx.prepare_cached(
-        "INSERT INTO payments (order_id, tender, amount_minor, currency, tendered_minor, change_minor, card_masked, card_pan_hash, card_brand, auth_code, reader)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO payments (order_id, tender, amount_minor, currency, tendered_minor, change_minor, card_masked, card_pan_hash, card_brand, auth_code, reader,
+                               entry_mode, cvm, signature_svg)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
     match &order.payment {
         Payment::Cash(c) => pay.execute(params![
@@ -123,6 +124,9 @@ fn write_sale(
             cur,
             c.tendered.minor(),
             c.change.minor(),
+            None::<String>,
+            None::<String>,
+            None::<String>,
             None::<String>,
             None::<String>,
             None::<String>,
@@ -140,7 +144,10 @@ fn write_sale(
             c.pan_hash,
             c.brand.name(),
             c.auth_code,
-            c.reader
+            c.reader,
+            c.entry_mode,
+            c.cvm,
+            c.signature_svg
         ])?,
     };
     fail_after("payment")?;

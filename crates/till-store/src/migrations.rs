@@ -8,8 +8,11 @@ use crate::{Result, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Every migration, in order; entry `i` brings the schema to version `i + 1`.
-pub const MIGRATIONS: &[&str] =
-    &[include_str!("../../../migrations/0001_init.sql"), include_str!("../../../migrations/0002_open_carts.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/0001_init.sql"),
+    include_str!("../../../migrations/0002_open_carts.sql"),
+    include_str!("../../../migrations/0003_card_payments.sql"),
+];
 
 /// The schema version this build writes.
 pub fn latest_version() -> u32 {

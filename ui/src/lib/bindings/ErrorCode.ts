@@ -3,4 +3,4 @@
 /**
  * A stable, machine-readable error code: the UI chooses its message by this, never by text.
  */
-export type ErrorCode = "unauthenticated" | "session_expired" | "forbidden" | "wrong_pin" | "user_locked" | "user_inactive" | "unknown_barcode" | "invalid_barcode" | "unknown_product" | "invalid_quantity" | "invalid_input" | "cart_empty" | "insufficient_tender" | "amount_overflow" | "already_checked_out" | "card_read_failed" | "not_found" | "conflict" | "storage" | "startup_failed" | "internal";
+export type ErrorCode = "unauthenticated" | "session_expired" | "forbidden" | "wrong_pin" | "user_locked" | "user_inactive" | "unknown_barcode" | "invalid_barcode" | "unknown_product" | "invalid_quantity" | "invalid_input" | "cart_empty" | "insufficient_tender" | "amount_overflow" | "already_checked_out" | "card_read_failed" | "card_bad_read" | "card_timeout" | "card_reader_disconnected" | "payment_cancelled" | "card_declined" | "platform_key_missing" | "invalid_signature" | "secret_unreadable" | "not_found" | "conflict" | "storage" | "startup_failed" | "internal";

@@ -1,6 +1,9 @@
 // Generated from the Rust types by `make bindings`. Do not edit.
 export type { AppInfo } from "./AppInfo";
 export type { AuditReport } from "./AuditReport";
+export type { CardPaymentStatus } from "./CardPaymentStatus";
+export type { CardPaymentView } from "./CardPaymentView";
+export type { CardSummary } from "./CardSummary";
 export type { CartLine } from "./CartLine";
 export type { CartView } from "./CartView";
 export type { DemoUser } from "./DemoUser";
@@ -9,6 +12,7 @@ export type { IpcError } from "./IpcError";
 export type { LoginUser } from "./LoginUser";
 export type { Money } from "./Money";
 export type { PaymentView } from "./PaymentView";
+export type { PlatformKeyStatus } from "./PlatformKeyStatus";
 export type { ProductView } from "./ProductView";
 export type { Receipt } from "./Receipt";
 export type { ReceiptLine } from "./ReceiptLine";

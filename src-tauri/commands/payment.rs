@@ -1,0 +1,90 @@
+//! Card payments, one step per command, and the payment platform key. Each command returns at
+//! once; the reader waits on a thread of its own and `payment_status` reports on it.
+
+use super::{run, CmdResult};
+use crate::TillState;
+use tauri::State;
+use till_pos::card_payment::CardPaymentView;
+use till_pos::platform_key::PlatformKeyStatus;
+use till_pos::views::Receipt;
+
+/// Arms the reader with the open cart's total and starts waiting for a swipe.
+#[tauri::command]
+pub async fn payment_start(till: State<'_, TillState>, token: String, cart_id: String) -> CmdResult<CardPaymentView> {
+    run(&till, move |p| p.payment_start(&token, &cart_id)).await
+}
+
+/// Where a card payment stands (waiting with seconds left, card read, failed, approved).
+#[tauri::command]
+pub async fn payment_status(
+    till: State<'_, TillState>,
+    token: String,
+    payment_id: String,
+) -> CmdResult<CardPaymentView> {
+    run(&till, move |p| p.payment_status(&token, &payment_id)).await
+}
+
+/// Cancels a card payment; the cart stays.
+#[tauri::command]
+pub async fn payment_cancel(
+    till: State<'_, TillState>,
+    token: String,
+    payment_id: String,
+) -> CmdResult<CardPaymentView> {
+    run(&till, move |p| p.payment_cancel(&token, &payment_id)).await
+}
+
+/// A keyboard-wedge swipe typed into the scan input: starts a payment with the card read.
+#[tauri::command]
+pub async fn payment_swipe_text(
+    till: State<'_, TillState>,
+    token: String,
+    cart_id: String,
+    text: String,
+) -> CmdResult<CardPaymentView> {
+    run(&till, move |p| p.payment_swipe_text(&token, &cart_id, text)).await
+}
+
+/// The customer's PIN, turned into a PIN block at once.
+#[tauri::command]
+pub async fn payment_pin(
+    till: State<'_, TillState>,
+    token: String,
+    payment_id: String,
+    pin: String,
+) -> CmdResult<CardPaymentView> {
+    run(&till, move |p| p.payment_pin(&token, &payment_id, pin)).await
+}
+
+/// The customer's signature as SVG.
+#[tauri::command]
+pub async fn payment_sign(
+    till: State<'_, TillState>,
+    token: String,
+    payment_id: String,
+    svg: String,
+) -> CmdResult<CardPaymentView> {
+    run(&till, move |p| p.payment_sign(&token, &payment_id, svg)).await
+}
+
+/// Authorises the card and, when approved, records the sale.
+#[tauri::command]
+pub async fn payment_authorize(till: State<'_, TillState>, token: String, payment_id: String) -> CmdResult<Receipt> {
+    run(&till, move |p| p.payment_authorize(&token, &payment_id)).await
+}
+
+/// Sets the payment platform key (installers).
+#[tauri::command]
+pub async fn platform_key_set(
+    till: State<'_, TillState>,
+    token: String,
+    key_hex: String,
+) -> CmdResult<PlatformKeyStatus> {
+    run(&till, move |p| p.platform_key_set(&token, &key_hex)).await
+}
+
+/// Whether the payment platform key is set, and its fingerprint.
+#[tauri::command]
+pub async fn platform_key_status(till: State<'_, TillState>, token: String) -> CmdResult<PlatformKeyStatus> {
+    run(&till, move |p| p.platform_key_status(&token)).await
+}
