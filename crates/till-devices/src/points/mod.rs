@@ -130,3 +130,69 @@ mod tests {
         assert!(matches!(open("serial:///dev/no-such-tty", None), Err(DeviceError::NotFound(_))));
     }
 }
+
+/// The worked example of `docs/protocols/points-terminal.md`, byte for byte. The figures were
+/// also checked with an independent AES-GCM/HKDF implementation.
+#[cfg(test)]
+mod worked_example {
+    use super::frame::{FrameReceiver, RxEvent};
+    use super::message::{Body, Message};
+    use super::session::{open_body, seal_body, SessionKey};
+    use super::*;
+    use rand::rngs::mock::StepRng;
+    use std::time::Instant;
+
+    fn unhex(text: &str) -> Vec<u8> {
+        text.split_whitespace().map(|b| u8::from_str_radix(b, 16).unwrap()).collect()
+    }
+
+    const HELLO: &str = "02 00 14 01 00 00 01 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F 02 AE 03";
+    const SESSION_KEY: &str =
+        "04 42 EF 6E 7D A2 9E 70 0B 81 D8 4C B9 B0 A8 AD 25 B3 76 90 A8 D1 B2 11 CF 8C 44 2B 00 B4 98 7B";
+    const STATUS: &str = "02 00 20 01 00 01 13 A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 AA AB \
+                          EB 39 24 7B 66 C6 85 68 FD 6B 9B 77 86 6B 38 AB 48 31 03";
+    const STATUS_R: &str = "02 00 21 01 00 01 93 A0 A1 A2 A3 A4 A5 A6 A7 A8 A9 AA AB \
+                            78 FA 80 49 AE 14 21 21 21 65 FE F0 1F FE 1E 6F 0B 85 93 03";
+    const PROOF: &str =
+        "29 01 E7 CB FD F9 41 D6 47 70 CC 27 E1 07 7A 53 80 95 5C 38 AC C6 F7 BA 9E B9 51 60 68 B0 36 4D";
+
+    fn nonces() -> ([u8; 16], [u8; 16], PairingKey) {
+        (
+            std::array::from_fn(|i| i as u8),
+            std::array::from_fn(|i| 0x10 + i as u8),
+            PairingKey::from_bytes(std::array::from_fn(|i| 0x20 + i as u8)),
+        )
+    }
+
+    #[test]
+    fn hello_frame() {
+        let (pos_nonce, _, _) = nonces();
+        let body = seal_body(&Message::Hello { pos_nonce }, 0, None, &mut StepRng::new(0, 0)).unwrap();
+        assert_eq!(frame::encode(&body).unwrap(), unhex(HELLO));
+    }
+
+    #[test]
+    fn session_key_status_and_its_answer() {
+        let (pos_nonce, term_nonce, k) = nonces();
+        let key = SessionKey::derive(&k, &pos_nonce, &term_nonce);
+        assert_eq!(key.expose().to_vec(), unhex(SESSION_KEY));
+        let nonce: [u8; 12] = std::array::from_fn(|i| 0xA0 + i as u8);
+        let body =
+            Body { seq: 1, kind: message::kind::STATUS, payload: key.seal(nonce, &[1, 0, 1, 0x13], &[]).unwrap() };
+        assert_eq!(frame::encode(&body.encode()).unwrap(), unhex(STATUS));
+
+        let mut rx = FrameReceiver::default();
+        let mut out = Vec::new();
+        rx.push(&unhex(STATUS_R), Instant::now(), &mut out);
+        let [RxEvent::Frame(bytes)] = out.as_slice() else { panic!("{out:?}") };
+        let answer = open_body(&Body::parse(bytes).unwrap(), Some(&key)).unwrap();
+        assert_eq!(answer, Message::StatusR { state: TerminalState::Waiting });
+    }
+
+    #[test]
+    fn pairing_proof() {
+        let (_, _, k) = nonces();
+        let proof = pairing::pair_proof(&k, &TerminalId::new("PT-0001").unwrap());
+        assert_eq!(proof.to_vec(), unhex(PROOF));
+    }
+}
