@@ -507,3 +507,49 @@ impl LoyaltyTerminal for PointsTerminal {
         PointsTerminal::status(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::points::pipe::PipeLink;
+    use proptest::prelude::*;
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+
+    fn quick() -> Timing {
+        Timing {
+            ack_timeout: Duration::from_millis(30),
+            response_timeout: Duration::from_millis(30),
+            ..Timing::default()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn any_answer_in_an_intact_frame_is_an_error_or_an_answer_never_a_panic(
+            body in proptest::collection::vec(any::<u8>(), 0..120),
+            noise in proptest::collection::vec(any::<u8>(), 0..20),
+        ) {
+            let (mut terminal_end, pos_end) = PipeLink::pair("test");
+            let pairing = Pairing { terminal_id: TerminalId::new("T").unwrap(), key: PairingKey::from_bytes([1; 32]) };
+            let mut t = PointsTerminal::new(Box::new(pos_end), "test", Some(pairing), Box::new(StdRng::seed_from_u64(1)))
+                .with_timing(quick());
+            let mut script = vec![ACK];
+            script.extend_from_slice(&noise);
+            script.extend_from_slice(&frame::encode(&body).unwrap());
+            terminal_end.write_all(&script).unwrap();
+            let _ = t.hello();
+            let _ = t.status();
+        }
+    }
+
+    #[test]
+    fn a_till_without_a_pairing_sends_nothing_sealed() {
+        let (mut terminal_end, pos_end) = PipeLink::pair("test");
+        let mut t = PointsTerminal::new(Box::new(pos_end), "test", None, Box::new(StdRng::seed_from_u64(1)));
+        assert_eq!(t.status(), Err(DeviceError::PointsNotPaired));
+        let mut buf = [0u8; 8];
+        assert_eq!(terminal_end.read(&mut buf, Duration::from_millis(20)).unwrap(), 0);
+    }
+}
