@@ -6,10 +6,12 @@ import { t, type MessageKey } from "./i18n/index.svelte";
 import type {
   AppInfo,
   AuditReport,
+  CardPaymentView,
   CartView,
   ErrorCode,
   IpcError,
   LoginUser,
+  PlatformKeyStatus,
   ProductView,
   Receipt,
   Role,
@@ -34,6 +36,14 @@ const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   amount_overflow: "error.amount_overflow",
   already_checked_out: "error.already_checked_out",
   card_read_failed: "error.card_read_failed",
+  card_bad_read: "error.card_bad_read",
+  card_timeout: "error.card_timeout",
+  card_reader_disconnected: "error.card_reader_disconnected",
+  payment_cancelled: "error.payment_cancelled",
+  card_declined: "error.card_declined",
+  platform_key_missing: "error.platform_key_missing",
+  invalid_signature: "error.invalid_signature",
+  secret_unreadable: "error.secret_unreadable",
   not_found: "error.not_found",
   conflict: "error.conflict",
   storage: "error.storage",
@@ -70,6 +80,10 @@ const DETAILED: ReadonlySet<string> = new Set([
   "user_locked",
   "invalid_input",
   "card_read_failed",
+  "card_bad_read",
+  "card_reader_disconnected",
+  "card_declined",
+  "invalid_signature",
   "conflict",
   "storage",
   "internal",
@@ -125,7 +139,25 @@ export const cartClear = (token: string) => call<CartView>("cart_clear", { token
 
 export const checkoutCash = (token: string, cartId: string, tenderedMinor: number) =>
   call<Receipt>("checkout_cash", { token, cartId, tenderedMinor });
-export const checkoutCard = (token: string, cartId: string) => call<Receipt>("checkout_card", { token, cartId });
+
+// Card payments, one step per command (see docs/payments.md).
+export const paymentStart = (token: string, cartId: string) =>
+  call<CardPaymentView>("payment_start", { token, cartId });
+export const paymentStatus = (token: string, paymentId: string) =>
+  call<CardPaymentView>("payment_status", { token, paymentId });
+export const paymentCancel = (token: string, paymentId: string) =>
+  call<CardPaymentView>("payment_cancel", { token, paymentId });
+export const paymentSwipeText = (token: string, cartId: string, text: string) =>
+  call<CardPaymentView>("payment_swipe_text", { token, cartId, text });
+export const paymentPin = (token: string, paymentId: string, pin: string) =>
+  call<CardPaymentView>("payment_pin", { token, paymentId, pin });
+export const paymentSign = (token: string, paymentId: string, svg: string) =>
+  call<CardPaymentView>("payment_sign", { token, paymentId, svg });
+export const paymentAuthorize = (token: string, paymentId: string) =>
+  call<Receipt>("payment_authorize", { token, paymentId });
+export const platformKeySet = (token: string, keyHex: string) =>
+  call<PlatformKeyStatus>("platform_key_set", { token, keyHex });
+export const platformKeyStatus = (token: string) => call<PlatformKeyStatus>("platform_key_status", { token });
 export const receiptGet = (token: string, orderId: number) => call<Receipt>("receipt_get", { token, orderId });
 
 export const usersList = (token: string) => call<UserView[]>("users_list", { token });

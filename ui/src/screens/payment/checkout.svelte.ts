@@ -1,13 +1,20 @@
 // What the cash and card dialogs share: their props and the state of one checkout attempt.
 import { tick } from "svelte";
 import * as ipc from "../../lib/ipc";
-import type { CartView, IpcError, Receipt } from "../../lib/types";
+import type { CardPaymentView, CartView, IpcError, Receipt } from "../../lib/types";
 
 export interface PaymentDialogProps {
   token: string;
   cart: CartView;
   onpaid: (receipt: Receipt) => void;
   oncancel: () => void;
+}
+
+/** The card dialog also offers cash after a failure, and may open on a card already read. */
+export interface CardDialogProps extends PaymentDialogProps {
+  oncash: () => void;
+  /** A payment a keyboard-wedge swipe started (card already read). */
+  started?: CardPaymentView | null;
 }
 
 /** Pending while the backend takes the payment, paid once it returned a receipt, else the error. */
