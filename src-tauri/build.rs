@@ -30,6 +30,16 @@ const COMMANDS: &[&str] = &[
     "user_set_active",
     "user_set_pin",
     "audit_verify",
+    "devices_list",
+    "device_assign",
+    "device_remove",
+    "device_test",
+    "device_pair",
+    "device_cancel",
+    "device_status",
+    "customer_identify",
+    "customer_get",
+    "customer_clear",
 ];
 
 fn main() {

@@ -73,6 +73,14 @@ pub fn run() -> Result<(), StartError> {
         Ok(_) => tracing::info!(data_dir = %dir.display(), ms = started.elapsed().as_millis() as u64, "till opened"),
         Err(e) => tracing::error!(data_dir = %dir.display(), "till could not open: {e}"),
     }
-    setup(tauri::Builder::default(), opened.into()).run(tauri::generate_context!())?;
+    let till: TillState = opened.into();
+    if let Ok(pos) = &till.0 {
+        // Hot-plug: keeps the status lights current and reconnects a reader that comes back.
+        let enumerator = Box::new(till_devices::transport::discovery::SystemEnumerator::default());
+        if let Err(e) = Pos::start_device_monitor(pos, enumerator, std::time::Duration::from_secs(2)) {
+            tracing::warn!("device monitor did not start: {e}");
+        }
+    }
+    setup(tauri::Builder::default(), till).run(tauri::generate_context!())?;
     Ok(())
 }

@@ -276,3 +276,84 @@ fn a_database_from_a_newer_till_is_refused_with_a_clear_error_on_every_command()
         assert!(e["message"].as_str().unwrap().contains("newer"), "{e}");
     }
 }
+
+fn harness_with_terminal(terminal: &str) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = till_pos::PosConfig::demo(dir.path().join("till.db"));
+    config.card_reader = "sim://card-reader?delay_ms=1".into();
+    config.points_terminal = Some(terminal.into());
+    let pos = Arc::new(till_pos::Pos::open(config).unwrap());
+    build(dir, till_app::TillState(Ok(pos)))
+}
+
+#[test]
+fn installers_set_up_and_test_devices_and_nobody_else_may() {
+    let h = harness_with_terminal("sim://points-terminal?auto_present_ms=10");
+    let cashier = h.login("Chen Jing");
+    let manager = h.login("Li Wei");
+    for t in [&cashier, &manager] {
+        for (cmd, args) in [
+            ("devices_list", json!({ "token": t })),
+            ("device_test", json!({ "token": t, "role": "card-reader" })),
+            ("device_pair", json!({ "token": t })),
+            ("device_remove", json!({ "token": t, "role": "card-reader" })),
+            (
+                "device_assign",
+                json!({ "token": t, "assignment": { "uri": "sim://card-reader", "role": "card-reader", "driver": "sim" } }),
+            ),
+        ] {
+            assert_eq!(h.err_code(cmd, args), "forbidden", "{cmd}");
+        }
+    }
+    let status = h.ok("device_status", json!({ "token": cashier }));
+    assert_eq!(status["cardReader"]["state"], "connected");
+    assert_eq!(status["pointsTerminal"]["state"], "connected");
+
+    let i = h.login("Wang Fang");
+    let list = h.ok("devices_list", json!({ "token": i }));
+    let uris: Vec<&str> = list["discovered"].as_array().unwrap().iter().map(|d| d["uri"].as_str().unwrap()).collect();
+    assert!(uris.contains(&"sim://card-reader") && uris.contains(&"sim://points-terminal"), "{uris:?}");
+    let r = h.ok("device_test", json!({ "token": i, "role": "card-reader" }));
+    assert_eq!((r["ok"].as_bool(), r["maskedPan"].as_str()), (Some(true), Some("411111******1111")), "{r}");
+    assert!(h.call("device_test", json!({ "token": i, "role": "printer" })).is_err());
+    let o = h.ok(
+        "device_assign",
+        json!({ "token": i, "assignment": { "uri": "sim://card-reader", "role": "card-reader", "driver": "sim", "swipeTimeoutS": 20 } }),
+    );
+    assert_eq!(o["configured"][0]["swipeTimeoutS"], 20);
+    assert_eq!(
+        h.err_code(
+            "device_assign",
+            json!({ "token": i, "assignment": { "uri": "sim://card-reader", "role": "card-reader", "driver": "zvt" } })
+        ),
+        "invalid_input"
+    );
+    let paired = h.ok("device_pair", json!({ "token": i }));
+    assert_eq!(paired["terminalId"], "TILL-SIM-0001");
+    let list = h.ok("devices_list", json!({ "token": i }));
+    let terminal = list["configured"].as_array().unwrap().iter().find(|c| c["role"] == "points-terminal").unwrap();
+    assert_eq!(terminal["paired"], true);
+    assert!(terminal.get("pairingKeySealed").is_none(), "{terminal}");
+}
+
+#[test]
+fn a_cashier_identifies_a_customer_and_faults_keep_the_cart() {
+    let h = harness_with_terminal("sim://points-terminal?auto_present_ms=10");
+    let t = h.login("Chen Jing");
+    let cart = h.ok("cart_scan", json!({ "token": t, "code": "6901234567892" }));
+    assert_eq!(h.ok("customer_get", json!({ "token": t })), Value::Null);
+    let c = h.ok("customer_identify", json!({ "token": t }));
+    assert_eq!(c["cartId"], cart["cartId"]);
+    assert_eq!(c["accountShort"].as_str().unwrap().len(), 8);
+    assert_eq!(h.ok("customer_get", json!({ "token": t }))["accountShort"], c["accountShort"]);
+    h.ok("customer_clear", json!({ "token": t }));
+    assert_eq!(h.ok("customer_get", json!({ "token": t })), Value::Null);
+
+    let h = harness_with_terminal("serial:///dev/no-such-points-terminal");
+    let t = h.login("Chen Jing");
+    h.ok("cart_scan", json!({ "token": t, "code": "6901234567892" }));
+    assert_eq!(h.err_code("customer_identify", json!({ "token": t })), "points_not_responding");
+    assert_eq!(h.ok("cart_get", json!({ "token": t }))["lines"].as_array().unwrap().len(), 1);
+    let i = h.login("Wang Fang");
+    assert_eq!(h.err_code("customer_identify", json!({ "token": i })), "forbidden");
+}

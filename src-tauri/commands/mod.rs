@@ -4,6 +4,7 @@
 
 pub mod cart;
 pub mod checkout;
+pub mod devices;
 pub mod payment;
 pub mod session;
 pub mod users;
@@ -64,5 +65,15 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         users::user_set_active,
         users::user_set_pin,
         users::audit_verify,
+        devices::devices_list,
+        devices::device_assign,
+        devices::device_remove,
+        devices::device_test,
+        devices::device_pair,
+        devices::device_cancel,
+        devices::device_status,
+        devices::customer_identify,
+        devices::customer_get,
+        devices::customer_clear,
     ]
 }

@@ -18,6 +18,11 @@ pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     AuditReport::export_all_to(dir)?;
     IpcError::export_all_to(dir)?;
     ErrorCode::export_all_to(dir)?;
+    crate::devices::DevicesOverview::export_all_to(dir)?;
+    crate::devices::DeviceAssignment::export_all_to(dir)?;
+    crate::devices::DeviceTestResult::export_all_to(dir)?;
+    crate::device_status::DeviceStatus::export_all_to(dir)?;
+    crate::customer::CustomerView::export_all_to(dir)?;
     crate::card_payment::CardPaymentView::export_all_to(dir)?;
     crate::platform_key::PlatformKeyStatus::export_all_to(dir)?;
     write_index(dir)

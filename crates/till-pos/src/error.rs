@@ -57,6 +57,24 @@ pub enum ErrorCode {
     InvalidSignature,
     /// A secret sealed at rest does not open (key file replaced, or the data altered).
     SecretUnreadable,
+    /// No device is set up for that role.
+    DeviceNotConfigured,
+    /// The points terminal does not answer (unplugged, wrong port or baud rate).
+    PointsNotResponding,
+    /// The points terminal's frames arrive broken (bad CRC or framing: cable, baud rate).
+    PointsBadCrc,
+    /// The points terminal failed authentication (tampering, or another pairing key).
+    PointsAuthFailed,
+    /// The points terminal must be paired (again) from the installer screen.
+    PointsRepairNeeded,
+    /// The points terminal refused pairing: its pairing button was not held.
+    PointsPairingRefused,
+    /// No phone was presented in time.
+    PointsNoCustomer,
+    /// Any other device failure (permission denied, unsupported address...).
+    DeviceFailed,
+    /// The wait on a device was cancelled.
+    Cancelled,
     /// No such thing.
     NotFound,
     /// Something changed underneath (name taken, cart changed).
@@ -128,6 +146,18 @@ pub enum PosError {
     /// A card payment did not go through.
     #[error(transparent)]
     Payment(#[from] crate::card_payment::PaymentError),
+    /// No device is configured for the role named.
+    #[error("no {} is set up; the installer assigns one on the installer screen", .0.replace('-', " "))]
+    DeviceNotConfigured(&'static str),
+    /// The points terminal failed.
+    #[error("{0}")]
+    Points(DeviceError),
+    /// Another device failed (testing, opening).
+    #[error("{0}")]
+    Device(DeviceError),
+    /// The caller cancelled the wait.
+    #[error("cancelled")]
+    Cancelled,
     /// A sealed secret does not open.
     #[error("the sealed {0} does not open with this till's key file; it was replaced or the data altered")]
     SecretUnreadable(String),
@@ -166,6 +196,25 @@ impl PosError {
             PosError::Conflict(_) => C::Conflict,
             PosError::Payment(e) => e.code(),
             PosError::SecretUnreadable(_) => C::SecretUnreadable,
+            PosError::DeviceNotConfigured(_) => C::DeviceNotConfigured,
+            PosError::Cancelled => C::Cancelled,
+            PosError::Device(_) => C::DeviceFailed,
+            PosError::Points(e) => match e {
+                DeviceError::PointsNotResponding { .. }
+                | DeviceError::Disconnected(_)
+                | DeviceError::NotFound(_)
+                | DeviceError::Io(_)
+                | DeviceError::Timeout => C::PointsNotResponding,
+                DeviceError::PointsBadCrc | DeviceError::PointsBadFrame(_) | DeviceError::PointsBadMessage { .. } => {
+                    C::PointsBadCrc
+                }
+                DeviceError::PointsAuthFailed | DeviceError::PointsBadSequence { .. } => C::PointsAuthFailed,
+                DeviceError::PointsRepairNeeded { .. } | DeviceError::PointsNotPaired => C::PointsRepairNeeded,
+                DeviceError::PointsPairingRefused => C::PointsPairingRefused,
+                DeviceError::PointsTimeout => C::PointsNoCustomer,
+                DeviceError::Cancelled => C::Cancelled,
+                _ => C::DeviceFailed,
+            },
             PosError::Internal(_) => C::Internal,
             PosError::Core(e) => match e {
                 CoreError::Overflow => C::AmountOverflow,

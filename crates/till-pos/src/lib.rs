@@ -20,10 +20,14 @@ pub mod authorizer;
 pub mod bindings;
 pub mod card_payment;
 pub mod clock;
+pub mod customer;
 pub mod demo;
+pub mod device_status;
+pub mod devices;
 pub mod error;
 pub mod pin_block;
 pub mod platform_key;
+pub mod points_link;
 pub mod sales;
 pub mod secrets;
 pub mod signature;
@@ -67,6 +71,13 @@ pub struct PosConfig {
     /// Who authorises card payments; `None`: the local stand-in
     /// ([`authorizer::StandInAuthorizer`]) until the payment platform client exists.
     pub authorizer: Option<Arc<dyn authorizer::PaymentAuthorizer>>,
+    /// Lists the serial and HID devices on the machine (the installer's table, the status
+    /// lights).
+    pub device_enumerator: Box<dyn till_devices::transport::discovery::Enumerator>,
+    /// The points terminal used while none is configured (`sim://points-terminal` in demo mode).
+    pub points_terminal: Option<String>,
+    /// Opens points terminals (the till-points-v1 driver; a scripted terminal in tests).
+    pub terminal_opener: Arc<dyn points_link::TerminalOpener>,
 }
 
 impl PosConfig {
@@ -82,6 +93,9 @@ impl PosConfig {
             clock: Arc::new(SystemClock),
             rng: Box::new(StdRng::from_entropy()),
             authorizer: None,
+            device_enumerator: Box::new(till_devices::transport::discovery::SystemEnumerator::default()),
+            points_terminal: Some("sim://points-terminal".into()),
+            terminal_opener: Arc::new(points_link::DriverOpener),
         }
     }
 }
@@ -101,6 +115,7 @@ pub struct Pos {
     card_hash_key: [u8; 32],
     secrets: Arc<secrets::SecretBox>,
     card_payments: card_payment::CardPayments,
+    devices: devices::Devices,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -114,7 +129,17 @@ impl Pos {
     /// opens the card reader.
     pub fn open(config: PosConfig) -> Result<Pos> {
         let store = Store::open(&config.db_path)?;
-        let card_reader = till_devices::card_reader::open(&config.card_reader)?;
+        // The configured reader if there is one, else the default (`TILL_CARD_READER`).
+        let card_reader = devices::initial_reader(&store, &config.card_reader)?;
+        let reader_opened = card_reader.open_result();
+        let card_reader: Box<dyn CardReader> = Box::new(card_reader);
+        let devices = devices::Devices::new(devices::DevicesConfig {
+            enumerator: config.device_enumerator,
+            default_reader: config.card_reader.clone(),
+            default_terminal: config.points_terminal.clone(),
+            card_timeout: config.card_timeout,
+            opener: config.terminal_opener,
+        });
         let mut rng = config.rng;
         let secrets = Arc::new(secrets::SecretBox::load(&secrets::SecretBox::path_beside(&config.db_path), &mut *rng)?);
         let keys = Arc::new(platform_key::PlatformKeySlot::default());
@@ -137,12 +162,14 @@ impl Pos {
             card_hash_key: [0; 32],
             secrets,
             card_payments,
+            devices,
         };
         pos.card_hash_key = card_payment::load_or_create_key(&pos)?;
         platform_key::load(&pos, &pos.secrets, &pos.card_payments.keys)?;
         if pos.demo {
             demo::seed_if_empty(&pos)?;
         }
+        pos.init_reader_status(reader_opened)?;
         Ok(pos)
     }
 

@@ -1,0 +1,85 @@
+//! The cashier's "Customer" button: the points terminal asks the customer's phone for a loyalty
+//! token (READ_CUSTOMER with the cart total), and the till keeps who was identified with the
+//! open cart, in memory. Points themselves (earning, redeeming, the points server) come later;
+//! the token is kept only as long as the cart is open, for that later step.
+
+use crate::auth::SELLERS;
+use crate::{lock, Pos, Result};
+use serde::Serialize;
+use std::time::Duration;
+use ts_rs::TS;
+
+/// How long the terminal waits for a phone.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A customer identified for an open cart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomerView {
+    /// The cart the customer belongs to.
+    pub cart_id: String,
+    /// The points account, shortened for the screen (first 8 hex digits).
+    pub account_short: String,
+    /// When the phone was presented, ms since the epoch.
+    #[ts(type = "number")]
+    pub identified_at_ms: i64,
+}
+
+/// What the till keeps for an identified customer.
+#[derive(Clone)]
+pub(crate) struct Identified {
+    pub view: CustomerView,
+    /// The token, for the points server later; never shown or logged.
+    #[allow(dead_code)] // read by the points work that follows
+    pub token: [u8; 44],
+}
+
+/// The account id shortened for the screen: its first four bytes as hex, upper case.
+pub fn short_account(account_id: &[u8; 16]) -> String {
+    hex::encode_upper(&account_id[..4])
+}
+
+impl Pos {
+    /// Asks the points terminal for the customer: it shows the cart total and waits for a phone
+    /// (up to a minute, or until [`Pos::device_cancel`]). The cart stays as it is whatever
+    /// happens.
+    pub fn customer_identify(&self, token: &str) -> Result<CustomerView> {
+        let s = self.authorize(token, SELLERS, "identify customers")?;
+        let cart = self.cart_get(token)?;
+        let cancel = self.begin_wait(s.user_id);
+        let read = self.with_terminal(|t| t.read_customer(cart.total, READ_TIMEOUT, &cancel));
+        self.end_wait(s.user_id);
+        let loyalty = read?;
+        let view = CustomerView {
+            cart_id: cart.cart_id.clone(),
+            account_short: short_account(&loyalty.account_id),
+            identified_at_ms: self.now_ms(),
+        };
+        tracing::info!(user_id = s.user_id, account = %view.account_short, "customer identified");
+        lock(&self.devices.customers).insert(s.user_id, Identified { view: view.clone(), token: loyalty.to_bytes() });
+        Ok(view)
+    }
+
+    /// The customer identified for the caller's open cart, if any. A customer belongs to one
+    /// cart: after checkout or a cleared cart there is none.
+    pub fn customer_get(&self, token: &str) -> Result<Option<CustomerView>> {
+        let s = self.authorize(token, SELLERS, "see the customer")?;
+        let cart_id = self.cart_get(token).map(|c| c.cart_id).ok();
+        let mut customers = lock(&self.devices.customers);
+        match customers.get(&s.user_id) {
+            Some(c) if Some(&c.view.cart_id) == cart_id.as_ref() => Ok(Some(c.view.clone())),
+            Some(_) => {
+                customers.remove(&s.user_id);
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Forgets the customer of the caller's cart.
+    pub fn customer_clear(&self, token: &str) -> Result<()> {
+        let s = self.authorize(token, SELLERS, "identify customers")?;
+        lock(&self.devices.customers).remove(&s.user_id);
+        Ok(())
+    }
+}

@@ -1,0 +1,313 @@
+//! The installer's device setup, the status lights and the pairing, against fake discovery and
+//! the in-process points terminal simulator.
+
+use super::*;
+use crate::device_status::LinkState;
+use crate::tests::{CASHIER, INSTALLER, MANAGER};
+use crate::{ErrorCode, ManualClock, PosConfig};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use till_devices::transport::discovery::DeviceKind;
+
+/// Devices "plugged in" by the test.
+#[derive(Clone, Default)]
+struct FakeBus(Arc<Mutex<Vec<DiscoveredDevice>>>);
+
+impl FakeBus {
+    fn plug(&self, uri: &str) {
+        lock(&self.0).push(DiscoveredDevice {
+            uri: uri.into(),
+            kind: if uri.starts_with("hid") { DeviceKind::Hid } else { DeviceKind::Serial },
+            vendor_id: Some(0x0801),
+            product_id: Some(0x0002),
+            serial: None,
+            product: Some("Test device".into()),
+            usage_page: None,
+            guessed_role: Some(discovery::DeviceRole::PointsTerminal),
+            guessed_driver: Some(POINTS_DRIVER.into()),
+        });
+    }
+
+    fn unplug(&self, uri: &str) {
+        lock(&self.0).retain(|d| d.uri != uri);
+    }
+
+    fn now(&self) -> Vec<DiscoveredDevice> {
+        lock(&self.0).clone()
+    }
+}
+
+impl Enumerator for FakeBus {
+    fn enumerate(&mut self) -> std::result::Result<Vec<DiscoveredDevice>, DeviceError> {
+        Ok(self.now())
+    }
+}
+
+fn open_pos(dir: &tempfile::TempDir, bus: &FakeBus, reader: &str, terminal: Option<&str>) -> Pos {
+    Pos::open(PosConfig {
+        card_reader: reader.into(),
+        clock: Arc::new(ManualClock::new(1_790_000_000_000)),
+        rng: Box::new(StdRng::seed_from_u64(7)),
+        device_enumerator: Box::new(bus.clone()),
+        points_terminal: terminal.map(str::to_string),
+        ..PosConfig::demo(dir.path().join("till.db"))
+    })
+    .unwrap()
+}
+
+fn setup(terminal: Option<&str>) -> (tempfile::TempDir, FakeBus, Pos) {
+    let dir = tempfile::tempdir().unwrap();
+    let bus = FakeBus::default();
+    let pos = open_pos(&dir, &bus, "sim://card-reader?delay_ms=1", terminal);
+    (dir, bus, pos)
+}
+
+fn assignment(uri: &str, role: DeviceRole, driver: &str) -> DeviceAssignment {
+    DeviceAssignment { uri: uri.into(), role, driver: driver.into(), baud: None, parity: None, swipe_timeout_s: None }
+}
+
+#[test]
+fn only_installers_set_up_devices() {
+    let (_d, _b, p) = setup(None);
+    for user in [(CASHIER, "1111"), (MANAGER, "2222")] {
+        let t = p.login(user.0, user.1).unwrap().token;
+        let a = assignment("sim://card-reader", DeviceRole::CardReader, "sim");
+        assert_eq!(p.devices_list(&t).unwrap_err().code(), ErrorCode::Forbidden);
+        assert_eq!(p.device_assign(&t, &a).unwrap_err().code(), ErrorCode::Forbidden);
+        assert_eq!(p.device_remove(&t, DeviceRole::CardReader).unwrap_err().code(), ErrorCode::Forbidden);
+        assert_eq!(p.device_test(&t, DeviceRole::CardReader).unwrap_err().code(), ErrorCode::Forbidden);
+        assert_eq!(p.device_pair(&t).unwrap_err().code(), ErrorCode::Forbidden);
+        // ... but everyone sees the lights.
+        assert!(p.device_status(&t).is_ok());
+    }
+    assert!(p.store().devices().unwrap().is_empty());
+    let i = p.login(INSTALLER, "3333").unwrap().token;
+    assert_eq!(p.customer_identify(&i).unwrap_err().code(), ErrorCode::Forbidden);
+}
+
+#[test]
+fn discovered_devices_include_the_simulators_and_assignments_round_trip() {
+    let (_d, bus, p) = setup(None);
+    bus.plug("serial:///dev/ttyACM0");
+    let t = p.login(INSTALLER, "3333").unwrap().token;
+    let o = p.devices_list(&t).unwrap();
+    let uris: Vec<&str> = o.discovered.iter().map(|d| d.uri.as_str()).collect();
+    assert!(uris.contains(&"sim://card-reader") && uris.contains(&"sim://points-terminal"), "{uris:?}");
+    assert!(uris.contains(&"serial:///dev/ttyACM0"));
+    assert!(o.configured.is_empty());
+
+    let a = DeviceAssignment {
+        uri: "serial:///dev/ttyACM0".into(),
+        role: DeviceRole::PointsTerminal,
+        driver: POINTS_DRIVER.into(),
+        baud: Some(57_600),
+        parity: Some(Parity::Even),
+        swipe_timeout_s: None,
+    };
+    let o = p.device_assign(&t, &a).unwrap();
+    let c = &o.configured[0];
+    assert_eq!(
+        (c.role, c.uri.as_str(), c.baud, c.parity, c.paired),
+        (DeviceRole::PointsTerminal, "serial:///dev/ttyACM0", Some(57_600), Some(Parity::Even), false)
+    );
+    let row = o.discovered.iter().find(|d| d.uri == "serial:///dev/ttyACM0").unwrap();
+    assert_eq!(row.assigned_role, Some(DeviceRole::PointsTerminal));
+
+    let mut reader = assignment("sim://card-reader", DeviceRole::CardReader, "sim");
+    reader.swipe_timeout_s = Some(15);
+    let o = p.device_assign(&t, &reader).unwrap();
+    assert_eq!(o.configured.len(), 2);
+    assert_eq!(o.configured.iter().find(|c| c.role == DeviceRole::CardReader).unwrap().swipe_timeout_s, Some(15));
+
+    // A restart reads the same configuration.
+    drop(p);
+    let p = open_pos(&_d, &bus, "sim://card-reader?delay_ms=1", None);
+    let t = p.login(INSTALLER, "3333").unwrap().token;
+    assert_eq!(p.devices_list(&t).unwrap().configured.len(), 2);
+    let o = p.device_remove(&t, DeviceRole::PointsTerminal).unwrap();
+    assert_eq!(o.configured.len(), 1);
+    assert_eq!(p.device_remove(&t, DeviceRole::PointsTerminal).unwrap_err().code(), ErrorCode::DeviceNotConfigured);
+    let audit = p.store().verify_audit().unwrap();
+    assert!(audit.ok);
+}
+
+#[test]
+fn bad_assignments_are_refused_and_change_nothing() {
+    let (_d, _b, p) = setup(None);
+    let t = p.login(INSTALLER, "3333").unwrap().token;
+    let serial = |driver: &str| assignment("serial:///dev/ttyACM0", DeviceRole::CardReader, driver);
+    let mut cases = vec![
+        assignment("ftp://x", DeviceRole::CardReader, "sim"),
+        assignment("sim://card-reader", DeviceRole::PointsTerminal, "sim"),
+        assignment("sim://card-reader", DeviceRole::CardReader, "magtek-hid"),
+        serial("magtek-hid"),
+        serial("zvt"),
+        assignment("hid://0801:0002", DeviceRole::PointsTerminal, POINTS_DRIVER),
+    ];
+    let mut b = serial("idtech-enhanced");
+    b.baud = Some(5);
+    cases.push(b);
+    let mut b = assignment("hid://0801:0002", DeviceRole::CardReader, "magtek-hid");
+    b.baud = Some(9600);
+    cases.push(b);
+    let mut b = assignment("sim://card-reader", DeviceRole::CardReader, "sim");
+    b.swipe_timeout_s = Some(1);
+    cases.push(b);
+    for a in &cases {
+        assert_eq!(p.device_assign(&t, a).unwrap_err().code(), ErrorCode::InvalidInput, "{a:?}");
+    }
+    assert!(p.store().devices().unwrap().is_empty());
+}
+
+#[test]
+fn testing_the_simulated_reader_reports_the_masked_read_or_what_is_wrong() {
+    let (_d, _b, p) = setup(None);
+    let t = p.login(INSTALLER, "3333").unwrap().token;
+    let r = p.device_test(&t, DeviceRole::CardReader).unwrap();
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.masked_pan.as_deref(), Some("411111******1111"));
+    assert!(r.message.contains("411111******1111"), "{}", r.message);
+
+    p.device_assign(&t, &assignment("sim://card-reader?delay_ms=1&fail=bad-read", DeviceRole::CardReader, "sim"))
+        .unwrap();
+    let r = p.device_test(&t, DeviceRole::CardReader).unwrap();
+    assert!(!r.ok);
+    assert_eq!(r.code, Some(ErrorCode::CardReadFailed));
+    assert!(r.message.contains("swipe again"), "{}", r.message);
+    assert!(r.masked_pan.is_none());
+}
+
+#[test]
+fn pairing_stores_the_key_sealed_and_never_in_clear() {
+    let (dir, _b, p) = setup(Some("sim://points-terminal?auto_present_ms=10"));
+    let t = p.login(INSTALLER, "3333").unwrap().token;
+    let before = p.device_test(&t, DeviceRole::PointsTerminal).unwrap();
+    assert!(before.ok, "{before:?}");
+    assert_eq!(before.paired, Some(false));
+    let r = p.device_pair(&t).unwrap();
+    assert_eq!(r.terminal_id.as_deref(), Some("TILL-SIM-0001"));
+    let stored = p.store().device("points-terminal").unwrap().unwrap();
+    assert_eq!(stored.terminal_id.as_deref(), Some("TILL-SIM-0001"));
+    let sealed = stored.pairing_key_sealed.unwrap();
+    let key = p.secrets().open(PAIRING_KEY_PURPOSE, &sealed).unwrap();
+    assert_eq!(key.len(), 32);
+    // After pairing the terminal works with the stored key, also after a restart.
+    let after = p.device_test(&t, DeviceRole::PointsTerminal).unwrap();
+    assert_eq!(after.paired, Some(true), "{after:?}");
+    let key: Vec<u8> = key.to_vec();
+    drop(p);
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == crate::secrets::KEY_FILE) {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(!bytes.windows(32).any(|w| w == key.as_slice()), "pairing key in clear in {}", path.display());
+    }
+    let view = format!("{:?}", configured_view(&stored_again(&dir)));
+    assert!(view.contains("paired: true"), "{view}");
+}
+
+fn stored_again(dir: &tempfile::TempDir) -> DeviceRecord {
+    till_store::Store::open(&dir.path().join("till.db")).unwrap().device("points-terminal").unwrap().unwrap()
+}
+
+#[test]
+fn a_configured_device_that_vanishes_is_disconnected_and_comes_back_by_itself() {
+    let (_d, bus, p) = setup(None);
+    let t = p.login(INSTALLER, "3333").unwrap().token;
+    let c = p.login(CASHIER, "1111").unwrap().token;
+    let port = "serial:///dev/ttyACM3";
+    bus.plug(port);
+    p.device_assign(&t, &assignment(port, DeviceRole::PointsTerminal, POINTS_DRIVER)).unwrap();
+    let state = |p: &Pos| p.device_status(&c).unwrap().points_terminal.state;
+    assert_eq!(state(&p), LinkState::Connected);
+    bus.unplug(port);
+    p.refresh_device_status(&bus.now());
+    assert_eq!(state(&p), LinkState::Disconnected);
+    assert!(p.device_status(&c).unwrap().points_terminal.detail.is_some());
+    p.refresh_device_status(&bus.now());
+    assert_eq!(state(&p), LinkState::Disconnected);
+    bus.plug(port);
+    p.refresh_device_status(&bus.now());
+    assert_eq!(state(&p), LinkState::Connected);
+    p.device_remove(&t, DeviceRole::PointsTerminal).unwrap();
+    p.refresh_device_status(&bus.now());
+    assert_eq!(state(&p), LinkState::NotConfigured);
+    // The simulated reader is always there.
+    assert_eq!(p.device_status(&c).unwrap().card_reader.state, LinkState::Connected);
+}
+
+#[test]
+fn a_configured_reader_that_is_absent_does_not_stop_the_till() {
+    let dir = tempfile::tempdir().unwrap();
+    let bus = FakeBus::default();
+    let p = open_pos(&dir, &bus, "sim://card-reader?delay_ms=1", None);
+    let t = p.login(INSTALLER, "3333").unwrap().token;
+    p.device_assign(&t, &assignment("hid://0801:0002", DeviceRole::CardReader, "magtek-hid")).unwrap();
+    drop(p);
+    let p = open_pos(&dir, &bus, "sim://card-reader?delay_ms=1", None);
+    let t = p.login(INSTALLER, "3333").unwrap().token;
+    let light = p.device_status(&t).unwrap().card_reader;
+    assert_eq!((light.state, light.uri.as_deref()), (LinkState::Disconnected, Some("hid://0801:0002")));
+    let r = p.device_test(&t, DeviceRole::CardReader).unwrap();
+    assert!(!r.ok && !r.message.is_empty(), "{r:?}");
+    // Removing it puts the default reader back.
+    p.device_remove(&t, DeviceRole::CardReader).unwrap();
+    assert_eq!(p.device_status(&t).unwrap().card_reader.state, LinkState::Connected);
+    assert!(p.device_test(&t, DeviceRole::CardReader).unwrap().ok);
+}
+
+#[test]
+fn the_cashier_identifies_a_customer_with_the_simulated_terminal() {
+    let (_d, _b, p) = setup(Some("sim://points-terminal?auto_present_ms=10"));
+    let t = p.login(CASHIER, "1111").unwrap().token;
+    let cart = p.cart_scan(&t, "6901234567892").unwrap();
+    assert_eq!(p.customer_get(&t).unwrap(), None);
+    let c = p.customer_identify(&t).unwrap();
+    assert_eq!(c.cart_id, cart.cart_id);
+    assert_eq!(c.account_short, short_account_of(b"DEMO-ACCOUNT-001"));
+    assert_eq!(p.customer_get(&t).unwrap(), Some(c.clone()));
+    // A second time reuses the session.
+    assert_eq!(p.customer_identify(&t).unwrap().account_short, c.account_short);
+    // The customer goes with the cart.
+    p.checkout_cash(&t, &cart.cart_id, 100_000).unwrap();
+    assert_eq!(p.customer_get(&t).unwrap(), None);
+}
+
+fn short_account_of(id: &[u8; 16]) -> String {
+    crate::customer::short_account(id)
+}
+
+#[test]
+fn a_terminal_fault_is_a_clear_error_and_keeps_the_cart() {
+    let (_d, _b, p) = setup(Some("serial:///dev/no-such-points-terminal"));
+    let t = p.login(CASHIER, "1111").unwrap().token;
+    let cart = p.cart_scan(&t, "6901234567892").unwrap();
+    let e = p.customer_identify(&t).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::PointsNotResponding, "{e}");
+    assert_eq!(p.cart_get(&t).unwrap().cart_id, cart.cart_id);
+    assert_eq!(p.cart_get(&t).unwrap().lines.len(), 1);
+
+    let (_d, _b, p) = setup(None);
+    let t = p.login(CASHIER, "1111").unwrap().token;
+    p.cart_scan(&t, "6901234567892").unwrap();
+    assert_eq!(p.customer_identify(&t).unwrap_err().code(), ErrorCode::DeviceNotConfigured);
+}
+
+#[test]
+fn the_cashier_can_cancel_the_wait_for_a_phone() {
+    let (_d, _b, p) = setup(Some("sim://points-terminal?auto_present_ms=0"));
+    let p = Arc::new(p);
+    let t = p.login(CASHIER, "1111").unwrap().token;
+    p.cart_scan(&t, "6901234567892").unwrap();
+    let waiter = {
+        let (p, t) = (Arc::clone(&p), t.clone());
+        std::thread::spawn(move || p.customer_identify(&t))
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    p.device_cancel(&t).unwrap();
+    let e = waiter.join().unwrap().unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Cancelled, "{e}");
+    assert_eq!(p.cart_get(&t).unwrap().lines.len(), 1);
+}

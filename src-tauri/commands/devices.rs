@@ -1,0 +1,72 @@
+//! Device setup for installers, the status lights, and the cashier's Customer button.
+
+use super::{run, CmdResult};
+use crate::TillState;
+use tauri::State;
+use till_pos::customer::CustomerView;
+use till_pos::device_status::DeviceStatus;
+use till_pos::devices::{DeviceAssignment, DeviceRole, DeviceTestResult, DevicesOverview};
+
+/// Devices on the machine, configured devices and the status lights (installers).
+#[tauri::command]
+pub async fn devices_list(till: State<'_, TillState>, token: String) -> CmdResult<DevicesOverview> {
+    run(&till, move |p| p.devices_list(&token)).await
+}
+
+/// Assigns a role, driver and serial settings to a device address (installers).
+#[tauri::command]
+pub async fn device_assign(
+    till: State<'_, TillState>,
+    token: String,
+    assignment: DeviceAssignment,
+) -> CmdResult<DevicesOverview> {
+    run(&till, move |p| p.device_assign(&token, &assignment)).await
+}
+
+/// Removes the device of a role (installers).
+#[tauri::command]
+pub async fn device_remove(till: State<'_, TillState>, token: String, role: DeviceRole) -> CmdResult<DevicesOverview> {
+    run(&till, move |p| p.device_remove(&token, role)).await
+}
+
+/// Tests the device of a role: a swipe, or the terminal's HELLO (installers).
+#[tauri::command]
+pub async fn device_test(till: State<'_, TillState>, token: String, role: DeviceRole) -> CmdResult<DeviceTestResult> {
+    run(&till, move |p| p.device_test(&token, role)).await
+}
+
+/// Pairs the points terminal (installers).
+#[tauri::command]
+pub async fn device_pair(till: State<'_, TillState>, token: String) -> CmdResult<DeviceTestResult> {
+    run(&till, move |p| p.device_pair(&token)).await
+}
+
+/// Cancels the caller's wait on a device.
+#[tauri::command]
+pub async fn device_cancel(till: State<'_, TillState>, token: String) -> CmdResult<()> {
+    run(&till, move |p| p.device_cancel(&token)).await
+}
+
+/// The status lights (anyone logged in).
+#[tauri::command]
+pub async fn device_status(till: State<'_, TillState>, token: String) -> CmdResult<DeviceStatus> {
+    run(&till, move |p| p.device_status(&token)).await
+}
+
+/// Asks the points terminal for the customer's phone (cashiers, managers).
+#[tauri::command]
+pub async fn customer_identify(till: State<'_, TillState>, token: String) -> CmdResult<CustomerView> {
+    run(&till, move |p| p.customer_identify(&token)).await
+}
+
+/// The customer identified for the open cart, if any.
+#[tauri::command]
+pub async fn customer_get(till: State<'_, TillState>, token: String) -> CmdResult<Option<CustomerView>> {
+    run(&till, move |p| p.customer_get(&token)).await
+}
+
+/// Forgets the customer of the open cart.
+#[tauri::command]
+pub async fn customer_clear(till: State<'_, TillState>, token: String) -> CmdResult<()> {
+    run(&till, move |p| p.customer_clear(&token)).await
+}
