@@ -92,13 +92,14 @@ fn silence_times_out_and_cancel_stops_the_wait() {
         reader.read_card(amount(), Duration::from_millis(300), &Cancel::new()).unwrap_err(),
         DeviceError::Timeout
     );
-    assert!(start.elapsed() < Duration::from_millis(700));
+    // Generous bounds: the point is that the wait ends near its timeout, not at some later poll.
+    assert!(start.elapsed() < Duration::from_millis(1500), "{:?}", start.elapsed());
     let cancel = Cancel::new();
     let c = cancel.clone();
     later(move || c.cancel());
     let start = Instant::now();
     assert_eq!(reader.read_card(amount(), Duration::from_secs(10), &cancel).unwrap_err(), DeviceError::Cancelled);
-    assert!(start.elapsed() < Duration::from_millis(100 + 250));
+    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
 }
 
 #[test]

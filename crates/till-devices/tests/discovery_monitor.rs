@@ -108,7 +108,7 @@ fn dropping_the_monitor_stops_its_worker() {
     let start = Instant::now();
     drop(monitor);
     // The worker sleeps in 50 ms steps, so it stops long before its 2 s interval is up.
-    assert!(start.elapsed() < Duration::from_millis(500), "{:?}", start.elapsed());
+    assert!(start.elapsed() < Duration::from_secs(1), "{:?}", start.elapsed());
     let calls = machine.calls.load(Ordering::SeqCst);
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(machine.calls.load(Ordering::SeqCst), calls);
