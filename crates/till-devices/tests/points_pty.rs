@@ -10,7 +10,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 use till_core::{Currency, Money};
 use till_devices::points::{
-    simulator, Fault, Pairing, PairingKey, PointsTerminal, SimConfig, SimulatorHandle, TerminalId, TerminalState,
+    simulator, simulator::SimStats, Fault, Pairing, PairingKey, PointsTerminal, SimConfig, SimulatorHandle, TerminalId,
+    TerminalState,
 };
 use till_devices::transport::SerialLink;
 use till_devices::{Cancel, DeviceError};
@@ -47,9 +48,17 @@ fn cny(minor: i64) -> Money {
     Money::new(minor, Currency::parse("CNY").unwrap())
 }
 
-/// Lets the simulator read what the till sent last (its final ACK or NAK) before stats are read.
-fn settle() {
-    thread::sleep(Duration::from_millis(150));
+/// Waits (up to 5 s, for a loaded machine) until the simulator's counters satisfy `done`: the
+/// simulator reads the till's last ACK or NAK after the till's call has returned.
+fn wait_for(sim: &SimulatorHandle, done: impl Fn(&SimStats) -> bool) -> SimStats {
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        let stats = sim.stats();
+        if done(&stats) || Instant::now() > until {
+            return stats;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
 }
 
 fn mac_of(k_c: &[u8; 32], signed: &[u8]) -> [u8; 16] {
@@ -142,7 +151,7 @@ fn cancel_stops_a_waiting_read_and_the_terminal_is_idle_again() {
         t.read_customer(cny(500), Duration::from_secs(30), &cancel)
     });
     assert_eq!(result, Err(DeviceError::Cancelled));
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
     assert_eq!(t.status().unwrap(), TerminalState::Idle);
     assert_eq!(sim.state(), TerminalState::Idle);
     t.cancel().unwrap();
@@ -163,9 +172,8 @@ fn garbage_between_frames_is_skipped() {
     sim.inject(Fault::Garbage);
     let token = t.read_customer(cny(10), Duration::from_secs(5), &Cancel::new()).unwrap();
     assert_eq!(token.mac, mac_of(&sim.phone(0).unwrap().k_c, &token.signed_bytes()));
-    settle();
     // The garbage's stray STX made one broken frame, which the till refused.
-    assert_eq!(sim.stats().naks_received, 1);
+    assert_eq!(wait_for(&sim, |s| s.naks_received >= 1).naks_received, 1);
     assert_eq!(t.status().unwrap(), TerminalState::Idle, "the resent duplicate does not confuse the next request");
 }
 
@@ -176,10 +184,11 @@ fn a_truncated_frame_is_refused_and_the_resent_one_taken() {
     sim.inject(Fault::Truncate);
     let before = sim.stats();
     assert_eq!(t.status().unwrap(), TerminalState::Idle);
-    settle();
-    let after = sim.stats();
+    let after = wait_for(&sim, |s| s.naks_received > before.naks_received && s.frames_sent >= before.frames_sent + 2);
     assert_eq!(after.naks_received - before.naks_received, 1);
-    assert_eq!(after.frames_sent - before.frames_sent, 2, "half a frame, then the whole one");
+    // Half a frame, then the whole one (a third send only if the NAK came after 500 ms on a
+    // loaded machine).
+    assert!(after.frames_sent - before.frames_sent >= 2);
 }
 
 #[test]
@@ -188,8 +197,7 @@ fn a_bad_crc_is_refused_and_the_resent_frame_taken() {
     t.hello().unwrap();
     sim.inject(Fault::BadCrc);
     assert_eq!(t.status().unwrap(), TerminalState::Idle);
-    settle();
-    assert_eq!(sim.stats().naks_received, 1);
+    assert_eq!(wait_for(&sim, |s| s.naks_received >= 1).naks_received, 1);
 }
 
 #[test]
@@ -198,8 +206,7 @@ fn a_crc_that_is_always_bad_is_reported_as_such() {
     t.hello().unwrap();
     sim.inject_always(Fault::BadCrc);
     assert_eq!(t.status(), Err(DeviceError::PointsBadCrc));
-    settle();
-    assert_eq!(sim.stats().naks_received, 3, "the terminal tried three times");
+    assert_eq!(wait_for(&sim, |s| s.naks_received >= 3).naks_received, 3, "the terminal tried three times");
 }
 
 #[test]
@@ -211,8 +218,7 @@ fn nak_three_times_is_not_responding_after_three_tries() {
     let err = t.status().unwrap_err();
     assert!(matches!(&err, DeviceError::PointsNotResponding { tries: 3, detail } if detail.contains("NAK")), "{err}");
     assert_eq!(err.to_string(), "points terminal did not answer after 3 tries (it refused every try with NAK)");
-    settle();
-    assert_eq!(sim.stats().frames_received - before, 3);
+    assert_eq!(wait_for(&sim, |s| s.frames_received >= before + 3).frames_received - before, 3);
     sim.clear_faults();
     assert_eq!(t.status().unwrap(), TerminalState::Idle);
 }
@@ -239,7 +245,7 @@ fn silence_is_resent_twice_after_500_ms_then_not_responding() {
         matches!(&err, DeviceError::PointsNotResponding { tries: 3, detail } if detail.contains("500 ms")),
         "{err}"
     );
-    assert!(took >= Duration::from_millis(1500) && took < Duration::from_millis(2500), "{took:?}");
+    assert!(took >= Duration::from_millis(1500) && took < Duration::from_millis(4000), "{took:?}");
     assert_eq!(sim.stats().frames_received - before, 3);
 
     sim.clear_faults();
@@ -282,8 +288,7 @@ fn a_terminal_holding_another_key_fails_authentication() {
     let pairing = Pairing { terminal_id: sim_id(), key: PairingKey::from_bytes(KEY) };
     let (mut t, sim) = on_pty(config(Some([0x99; 32])), Some(pairing));
     assert_eq!(t.status(), Err(DeviceError::PointsAuthFailed));
-    settle();
-    assert_eq!(sim.stats().security_errors, 1, "the terminal refused our request too");
+    assert_eq!(wait_for(&sim, |s| s.security_errors >= 1).security_errors, 1, "the terminal refused our request too");
 }
 
 #[test]

@@ -369,7 +369,7 @@ impl PointsTerminal {
         let n = self.link.read(&mut buf, wait)?;
         let now = Instant::now();
         let mut events = Vec::new();
-        self.rx.push(&buf[..n], now, &mut events);
+        self.rx.push(&buf[..n.min(buf.len())], now, &mut events);
         self.rx.poll(now, &mut events);
         let mut control = Vec::new();
         for event in events {
