@@ -1,0 +1,79 @@
+//! What the `till-server` admin subcommands do, as functions (the binary only parses arguments).
+
+use crate::clock::{Clock, Entropy};
+use crate::error::ApiError;
+use crate::repo::{RefundRecord, Repository, TerminalRecord};
+use serde::Serialize;
+
+/// A terminal's credentials, printed once by `terminals add`.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewTerminal {
+    /// The id to put in `X-Till-Terminal`.
+    pub terminal_id: String,
+    /// The 32-byte signing secret, hex. Shown once; the server cannot show it again.
+    pub secret: String,
+    /// The name given.
+    pub name: String,
+}
+
+/// Registers a terminal with a fresh id and secret.
+pub fn add_terminal(
+    repo: &dyn Repository,
+    name: &str,
+    clock: &dyn Clock,
+    entropy: &dyn Entropy,
+) -> Result<NewTerminal, ApiError> {
+    crate::wire::check_text("name", name, 64)?;
+    let mut id = [0u8; 8];
+    let mut secret = [0u8; 32];
+    entropy.fill(&mut id);
+    entropy.fill(&mut secret);
+    let record = TerminalRecord {
+        id: format!("t_{}", hex::encode(id)),
+        name: name.to_string(),
+        secret_hex: hex::encode(secret),
+        created_at: clock.now_unix(),
+        disabled: false,
+    };
+    let mut tx = repo.begin()?;
+    tx.insert_terminal(&record)?;
+    tx.commit()?;
+    Ok(NewTerminal { terminal_id: record.id, secret: record.secret_hex, name: record.name })
+}
+
+/// A terminal as listed (no secret).
+#[derive(Debug, Clone, Serialize)]
+pub struct TerminalInfo {
+    /// Id.
+    pub terminal_id: String,
+    /// Name.
+    pub name: String,
+    /// Registration time.
+    pub created_at: i64,
+    /// Whether disabled.
+    pub disabled: bool,
+}
+
+/// Every terminal, without secrets.
+pub fn list_terminals(repo: &dyn Repository) -> Result<Vec<TerminalInfo>, ApiError> {
+    Ok(repo
+        .begin()?
+        .terminals()?
+        .into_iter()
+        .map(|t| TerminalInfo { terminal_id: t.id, name: t.name, created_at: t.created_at, disabled: t.disabled })
+        .collect())
+}
+
+/// Refunds, optionally only those with `status`.
+pub fn list_refunds(repo: &dyn Repository, status: Option<&str>) -> Result<Vec<RefundRecord>, ApiError> {
+    Ok(repo.begin()?.refunds(status)?)
+}
+
+/// Sets a customer's reputation score (used by the refund policy).
+pub fn set_reputation(repo: &dyn Repository, customer_id: &str, score: i64) -> Result<(), ApiError> {
+    crate::wire::check_text("customer_id", customer_id, 64)?;
+    let mut tx = repo.begin()?;
+    tx.set_customer_reputation(customer_id, score)?;
+    tx.commit()?;
+    Ok(())
+}

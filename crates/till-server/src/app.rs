@@ -1,0 +1,131 @@
+//! The router: shared state, the signing check in front of every endpoint, and the routes.
+
+use crate::clock::{Clock, Entropy};
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::repo::Repository;
+use crate::routes::{self, batch, blocking, lookups, Ctx};
+use crate::signing::{self, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP, TIMESTAMP_WINDOW_SECS};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::Arc;
+
+/// Largest request body accepted (a batch of 1,000 sales fits).
+pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Storage.
+    pub repo: Arc<dyn Repository>,
+    /// The clock (injected so tests can move it).
+    pub clock: Arc<dyn Clock>,
+    /// Randomness (injected so tests can fix it).
+    pub entropy: Arc<dyn Entropy>,
+    /// Policies and sandbox keys.
+    pub config: Arc<Config>,
+    /// Nonces seen within the timestamp window.
+    pub nonces: Arc<signing::NonceCache>,
+}
+
+impl AppState {
+    /// State over `repo` with the given clock, entropy and configuration.
+    pub fn new(repo: Arc<dyn Repository>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>, config: Config) -> Self {
+        AppState { repo, clock, entropy, config: Arc::new(config), nonces: Arc::new(signing::NonceCache::default()) }
+    }
+
+    /// The context of one request from `terminal`, with the clock read once.
+    pub fn ctx(&self, terminal: &AuthedTerminal) -> Ctx {
+        Ctx {
+            terminal_id: terminal.id.clone(),
+            now: self.clock.now_unix(),
+            config: self.config.clone(),
+            entropy: self.entropy.clone(),
+        }
+    }
+}
+
+/// The terminal a request's signature proved, put into the request by the signing check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthedTerminal {
+    /// Terminal id.
+    pub id: String,
+}
+
+/// The whole API. Every `/v1` route requires a valid signature; unknown paths answer
+/// `route_not_found`.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/ping", get(lookups::ping))
+        .route("/v1/payments/authorize", post(routes::authorize))
+        .route("/v1/sales", post(routes::post_sale))
+        .route("/v1/line-codes/{code}", get(lookups::line_code))
+        .route("/v1/sold-devices/{identifier}", get(lookups::sold_device))
+        .route("/v1/refunds", post(routes::post_refund))
+        .route("/v1/refunds/{refund_id}", get(lookups::refund))
+        .route("/v1/points/enrol", post(routes::post_enrol))
+        .route("/v1/points/updates", post(routes::post_points_update))
+        .route("/v1/points/accounts/{account_id}", get(lookups::points_account))
+        .route("/v1/sync/batch", post(batch::batch))
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .fallback(|| async { ApiError::RouteNotFound.into_response() })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
+        .with_state(state)
+}
+
+/// The signing check: headers, clock window, terminal, HMAC, then the nonce.
+async fn authenticate(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    match check_signature(&app, req).await {
+        Ok(req) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn check_signature(app: &AppState, req: Request) -> Result<Request, ApiError> {
+    let (mut parts, body) = req.into_parts();
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .ok_or_else(|| ApiError::BadAuthHeaders(format!("{name} is missing")))
+    };
+    let terminal_id = header(HEADER_TERMINAL)?;
+    let timestamp: i64 = header(HEADER_TIMESTAMP)?
+        .parse()
+        .map_err(|_| ApiError::BadAuthHeaders(format!("{HEADER_TIMESTAMP} is not unix seconds")))?;
+    let nonce = header(HEADER_NONCE)?;
+    let signature = header(HEADER_SIGNATURE)?;
+    if !signing::nonce_is_well_formed(&nonce) {
+        return Err(ApiError::BadAuthHeaders(format!("{HEADER_NONCE} is not 32 hex digits")));
+    }
+    let now = app.clock.now_unix();
+    let skew = now.saturating_sub(timestamp);
+    if skew.saturating_abs() > TIMESTAMP_WINDOW_SECS {
+        return Err(ApiError::StaleTimestamp(skew));
+    }
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| ApiError::PayloadTooLarge(BODY_LIMIT))?;
+    let repo = app.repo.clone();
+    let lookup_id = terminal_id.clone();
+    let terminal = blocking(move || Ok(repo.begin()?.terminal(&lookup_id)?)).await?.ok_or(ApiError::UnknownTerminal)?;
+    if terminal.disabled {
+        return Err(ApiError::TerminalDisabled);
+    }
+    let secret =
+        hex::decode(&terminal.secret_hex).map_err(|_| ApiError::Internal("stored secret is not hex".into()))?;
+    let path = parts.uri.path_and_query().map_or_else(|| parts.uri.path(), |p| p.as_str());
+    if !signing::verify(&secret, parts.method.as_str(), path, timestamp, &nonce, &bytes, &signature) {
+        return Err(ApiError::BadSignature);
+    }
+    // Only after the signature: a forger must not be able to fill the cache or burn nonces.
+    if !app.nonces.check_and_insert(&terminal.id, &nonce, timestamp, now) {
+        return Err(ApiError::ReplayedNonce);
+    }
+    parts.extensions.insert(AuthedTerminal { id: terminal.id });
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}

@@ -1,0 +1,107 @@
+//! Time and randomness, passed in so that tests can fix them.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A source of the current time.
+pub trait Clock: Send + Sync {
+    /// Seconds since the Unix epoch.
+    fn now_unix(&self) -> i64;
+}
+
+/// The machine's clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_unix(&self) -> i64 {
+        // A clock before 1970 is a broken machine; 0 makes every timestamp check fail loudly.
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    }
+}
+
+/// A clock that stays where a test puts it.
+#[derive(Debug, Default)]
+pub struct FixedClock(AtomicI64);
+
+impl FixedClock {
+    /// A clock reading `now`.
+    pub fn new(now: i64) -> Self {
+        FixedClock(AtomicI64::new(now))
+    }
+
+    /// Moves the clock to `now`.
+    pub fn set(&self, now: i64) {
+        self.0.store(now, Ordering::SeqCst);
+    }
+}
+
+impl Clock for FixedClock {
+    fn now_unix(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A source of random bytes (secrets, keys, auth codes).
+pub trait Entropy: Send + Sync {
+    /// Fills `buf` with random bytes.
+    fn fill(&self, buf: &mut [u8]);
+}
+
+/// The operating system's CSPRNG.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OsEntropy;
+
+impl Entropy for OsEntropy {
+    fn fill(&self, buf: &mut [u8]) {
+        use rand::RngCore;
+        rand::rngs::OsRng.fill_bytes(buf);
+    }
+}
+
+/// Deterministic bytes for tests: a seeded ChaCha stream.
+#[derive(Debug)]
+pub struct SeededEntropy(std::sync::Mutex<rand::rngs::StdRng>);
+
+impl SeededEntropy {
+    /// A stream seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        use rand::SeedableRng;
+        SeededEntropy(std::sync::Mutex::new(rand::rngs::StdRng::seed_from_u64(seed)))
+    }
+}
+
+impl Entropy for SeededEntropy {
+    fn fill(&self, buf: &mut [u8]) {
+        use rand::RngCore;
+        // A poisoned lock only means another test thread panicked; the RNG state is still usable.
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).fill_bytes(buf);
+    }
+}
+
+/// The calendar year and month (1..=12) of a Unix time, in UTC.
+pub fn year_month(unix: i64) -> (i64, u32) {
+    // Howard Hinnant's civil_from_days, so no date crate is needed for one comparison.
+    let z = unix.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
+    (year, month)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn year_month_of_known_dates() {
+        assert_eq!(year_month(0), (1970, 1));
+        assert_eq!(year_month(1_795_000_000), (2026, 11)); // 2026-11-18
+        assert_eq!(year_month(951_782_400), (2000, 2)); // 2000-02-29
+        assert_eq!(year_month(1_709_251_199), (2024, 2)); // 2024-02-29 23:59:59
+    }
+}

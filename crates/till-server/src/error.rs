@@ -1,0 +1,255 @@
+//! Errors of the server, and how each becomes an HTTP answer `{code, message}`.
+//!
+//! Every error has a stable `code` that clients decide on (retry, park, show); messages are for
+//! people and may change. The table of codes is in docs/api.md.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// The body of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code, e.g. `bad_signature`.
+    pub code: String,
+    /// Human-readable explanation; wording may change.
+    pub message: String,
+}
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// One of the four signing headers is absent or not in its format.
+    #[error("missing or malformed signing header: {0}")]
+    BadAuthHeaders(String),
+    /// The terminal id is not registered on this server.
+    #[error("unknown terminal")]
+    UnknownTerminal,
+    /// The terminal was disabled by an administrator.
+    #[error("this terminal is disabled")]
+    TerminalDisabled,
+    /// The HMAC did not match the method, path, timestamp, nonce and body.
+    #[error("the request signature does not match")]
+    BadSignature,
+    /// The timestamp is more than the allowed window away from the server's clock.
+    #[error("timestamp is {0} s away from the server clock (window 300 s)")]
+    StaleTimestamp(i64),
+    /// The nonce was already used by this terminal within the window.
+    #[error("this nonce was already used")]
+    ReplayedNonce,
+    /// The body is not JSON.
+    #[error("the body is not valid JSON: {0}")]
+    MalformedJson(String),
+    /// The JSON does not have the shape the endpoint expects, or a field is invalid.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// The body is larger than the server accepts.
+    #[error("the body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    /// A state-changing request came without `Idempotency-Key`, or with a malformed one.
+    #[error("missing or malformed Idempotency-Key header")]
+    MissingIdempotencyKey,
+    /// The idempotency key was used before with a different request.
+    #[error("this idempotency key was already used with a different request")]
+    IdempotencyConflict,
+    /// An amount is negative (or zero where that makes no sense).
+    #[error("invalid amount: {0}")]
+    InvalidAmount(String),
+    /// An amount, or a sum of amounts, does not fit in 64-bit minor units.
+    #[error("amount out of range")]
+    AmountOverflow,
+    /// The currency code is not one Till knows.
+    #[error("unknown currency {0}")]
+    UnknownCurrency(String),
+    /// Two amounts that must share a currency do not.
+    #[error("currency mismatch: {0}")]
+    CurrencyMismatch(String),
+    /// A card number that is not masked was sent where only a masked one may go.
+    #[error("card numbers must be masked (first 6 and last 4 digits at most)")]
+    PanNotMasked,
+    /// A line code is not well-formed or its check symbol is wrong.
+    #[error("invalid line code {0}")]
+    InvalidLineCode(String),
+    /// The order id was already recorded for this terminal under another idempotency key.
+    #[error("order {0} was already recorded")]
+    OrderExists(String),
+    /// A line code in the sale is already used by another line.
+    #[error("line code {0} is already used")]
+    LineCodeExists(String),
+    /// A device identifier in the sale is already sold and not refunded.
+    #[error("device {0} is already recorded as sold")]
+    DeviceAlreadySold(String),
+    /// No such resource.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The refund asks for more than is left to refund of what was paid.
+    #[error("refund of {asked} exceeds the {left} left to refund")]
+    RefundExceedsPaid {
+        /// Minor units asked for.
+        asked: i64,
+        /// Minor units still refundable.
+        left: i64,
+    },
+    /// The payment id was already authorised under another idempotency key.
+    #[error("payment {0} was already authorised")]
+    PaymentExists(String),
+    /// The refund id was already used for another refund.
+    #[error("refund {0} already exists")]
+    RefundExists(String),
+    /// The refund is not in a state that allows this decision.
+    #[error("refund {0} is not waiting for seller confirmation")]
+    RefundNotPending(String),
+    /// The loyalty token is malformed, unknown, or its MAC does not verify.
+    #[error("the loyalty token is not valid")]
+    InvalidToken,
+    /// The loyalty token's counter is not above the last accepted one.
+    #[error("the loyalty token was already used (counter {counter} <= {last})")]
+    TokenReplayed {
+        /// The token's counter.
+        counter: u32,
+        /// The last counter accepted for the account.
+        last: u32,
+    },
+    /// The loyalty token was issued too long ago, or in the future.
+    #[error("the loyalty token was issued {0} s away from the server clock (limit 600 s)")]
+    TokenExpired(i64),
+    /// A redemption asks for more points than the account holds.
+    #[error("not enough points: balance {balance}, asked {asked}")]
+    InsufficientPoints {
+        /// Current balance.
+        balance: i64,
+        /// Points asked for.
+        asked: i64,
+    },
+    /// The card block cannot be used (unknown key, bad length or encoding).
+    #[error("card block: {0}")]
+    InvalidCardBlock(String),
+    /// No route matches the path.
+    #[error("no such endpoint")]
+    RouteNotFound,
+    /// The route exists but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The storage failed; the request may be retried.
+    #[error("storage error: {0}")]
+    Storage(#[from] RepoError),
+    /// A bug or an unexpected state on the server; the request may be retried.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// SQLite said no.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Stored data that does not make sense.
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+}
+
+impl ApiError {
+    /// The stable code clients decide on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadAuthHeaders(_) => "bad_auth_headers",
+            ApiError::UnknownTerminal => "unknown_terminal",
+            ApiError::TerminalDisabled => "terminal_disabled",
+            ApiError::BadSignature => "bad_signature",
+            ApiError::StaleTimestamp(_) => "stale_timestamp",
+            ApiError::ReplayedNonce => "replayed_nonce",
+            ApiError::MalformedJson(_) => "malformed_json",
+            ApiError::InvalidRequest(_) => "invalid_request",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::MissingIdempotencyKey => "missing_idempotency_key",
+            ApiError::IdempotencyConflict => "idempotency_conflict",
+            ApiError::InvalidAmount(_) => "invalid_amount",
+            ApiError::AmountOverflow => "amount_overflow",
+            ApiError::UnknownCurrency(_) => "unknown_currency",
+            ApiError::CurrencyMismatch(_) => "currency_mismatch",
+            ApiError::PanNotMasked => "pan_not_masked",
+            ApiError::InvalidLineCode(_) => "invalid_line_code",
+            ApiError::OrderExists(_) => "order_exists",
+            ApiError::LineCodeExists(_) => "line_code_exists",
+            ApiError::DeviceAlreadySold(_) => "device_already_sold",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::RefundExceedsPaid { .. } => "refund_exceeds_paid",
+            ApiError::RefundExists(_) => "refund_exists",
+            ApiError::PaymentExists(_) => "payment_exists",
+            ApiError::RefundNotPending(_) => "refund_not_pending",
+            ApiError::InvalidToken => "invalid_token",
+            ApiError::TokenReplayed { .. } => "token_replayed",
+            ApiError::TokenExpired(_) => "token_expired",
+            ApiError::InsufficientPoints { .. } => "insufficient_points",
+            ApiError::InvalidCardBlock(_) => "invalid_card_block",
+            ApiError::RouteNotFound => "route_not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Storage(_) => "storage_unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// The HTTP status the error is answered with.
+    pub fn status(&self) -> StatusCode {
+        use ApiError::*;
+        match self {
+            BadAuthHeaders(_) | UnknownTerminal | TerminalDisabled | BadSignature | StaleTimestamp(_)
+            | ReplayedNonce => StatusCode::UNAUTHORIZED,
+            MalformedJson(_)
+            | InvalidRequest(_)
+            | MissingIdempotencyKey
+            | InvalidAmount(_)
+            | AmountOverflow
+            | UnknownCurrency(_)
+            | CurrencyMismatch(_)
+            | PanNotMasked
+            | InvalidLineCode(_) => StatusCode::BAD_REQUEST,
+            PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            IdempotencyConflict | OrderExists(_) | LineCodeExists(_) | DeviceAlreadySold(_) | RefundExists(_)
+            | PaymentExists(_) | RefundNotPending(_) => StatusCode::CONFLICT,
+            NotFound(_) | RouteNotFound => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            RefundExceedsPaid { .. }
+            | InvalidToken
+            | TokenReplayed { .. }
+            | TokenExpired(_)
+            | InsufficientPoints { .. }
+            | InvalidCardBlock(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The `{code, message}` body. Storage and internal details stay in the server's log.
+    pub fn body(&self) -> ErrorBody {
+        let message = match self {
+            ApiError::Storage(_) => "the server's storage is unavailable; retry later".to_string(),
+            ApiError::Internal(_) => "internal error; retry later".to_string(),
+            other => other.to_string(),
+        };
+        ErrorBody { code: self.code().to_string(), message }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status().is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        (self.status(), axum::Json(self.body())).into_response()
+    }
+}
+
+impl From<till_core::CoreError> for ApiError {
+    fn from(e: till_core::CoreError) -> Self {
+        use till_core::CoreError;
+        match e {
+            CoreError::Overflow => ApiError::AmountOverflow,
+            CoreError::UnknownCurrency(c) => ApiError::UnknownCurrency(c),
+            CoreError::CurrencyMismatch(a, b) => ApiError::CurrencyMismatch(format!("{a} and {b}")),
+            CoreError::InvalidLineCode(c) => ApiError::InvalidLineCode(c),
+            other => ApiError::InvalidRequest(other.to_string()),
+        }
+    }
+}

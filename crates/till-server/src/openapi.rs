@@ -1,0 +1,48 @@
+//! The OpenAPI document, generated from the handlers and request types (utoipa). docs/openapi.json
+//! is this document; a test keeps the file in step with the code.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Till server API", version = "1", description = "Signed, idempotent endpoints of Till's reference remote server. The prose contract is docs/api.md."),
+    paths(
+        crate::routes::lookups::ping,
+        crate::routes::authorize,
+        crate::routes::post_sale,
+        crate::routes::lookups::line_code,
+        crate::routes::lookups::sold_device,
+        crate::routes::post_refund,
+        crate::routes::lookups::refund,
+        crate::routes::post_enrol,
+        crate::routes::post_points_update,
+        crate::routes::lookups::points_account,
+        crate::routes::batch::batch,
+    ),
+    modifiers(&Signature)
+)]
+pub struct ApiDoc;
+
+struct Signature;
+
+impl Modify for Signature {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "till_signature",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Till-Signature",
+                "base64(HMAC-SHA256(secret, METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nhex(SHA-256(body)))), with X-Till-Terminal, X-Till-Timestamp and X-Till-Nonce",
+            ))),
+        );
+    }
+}
+
+/// The document as pretty JSON, ending in a newline.
+pub fn json() -> String {
+    let mut s = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}

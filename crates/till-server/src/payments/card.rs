@@ -1,0 +1,379 @@
+//! Turning a card block from a till into a card number and expiry, in memory only.
+//!
+//! Three kinds of block reach the platform (docs/api.md, "Card blocks"):
+//!
+//! - `platform_gcm`: the till's own stand-in for an encrypting reader: AES-256-GCM under the
+//!   platform key of the JSON `{"pan", "expiry", "pin"?}`; `data` = hex(nonce 12 || ciphertext
+//!   and tag), associated data [`GCM_AAD`].
+//! - `tdes_dukpt`: a TDES DUKPT reader's encrypted track (MagneSafe, ID TECH), TDES-CBC IV 0
+//!   under the PIN (default) or data variant of the transaction key of `ksn` (10 bytes).
+//! - `aes_dukpt`: an AES DUKPT reader's encrypted track, AES-128-CBC IV 0 under the data
+//!   encryption key of `ksn` (12 bytes).
+//!
+//! The clear PAN never leaves this module's callers: it is masked for the answer and dropped.
+
+use super::dukpt;
+use crate::config::SandboxConfig;
+use crate::error::ApiError;
+use aes_gcm::aead::{Aead, Payload};
+use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
+use serde::{Deserialize, Serialize};
+
+/// Associated data of `platform_gcm` blocks: binds the block to its purpose and version.
+pub const GCM_AAD: &[u8] = b"till-card-v1";
+
+/// How a card block is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CardScheme {
+    /// AES-256-GCM under the platform key.
+    PlatformGcm,
+    /// TDES DUKPT reader block.
+    TdesDukpt,
+    /// AES DUKPT reader block.
+    AesDukpt,
+}
+
+/// Which TDES DUKPT key variant a reader encrypted with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyVariant {
+    /// PIN variant (MagTek MagneSafe, ID TECH in PIN-key mode).
+    #[default]
+    Pin,
+    /// Data variant (ID TECH in data-key mode).
+    Data,
+}
+
+/// The card part of an authorisation request.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CardBlock {
+    /// How `data` is protected.
+    pub scheme: CardScheme,
+    /// The encrypted block, hex.
+    pub data: String,
+    /// Key serial number, hex: 10 bytes (TDES) or 12 bytes (AES). Absent for `platform_gcm`.
+    #[serde(default)]
+    pub ksn: Option<String>,
+    /// TDES key variant; `pin` when absent.
+    #[serde(default)]
+    pub key_variant: Option<KeyVariant>,
+    /// The masked PAN the till shows; informative only.
+    #[serde(default)]
+    pub masked_pan: Option<String>,
+}
+
+/// The clear card, for the length of one authorisation.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClearCard {
+    /// Full PAN.
+    pub pan: String,
+    /// `YYMM`.
+    pub expiry: String,
+    /// PIN, when the block carried one (platform_gcm only).
+    pub pin: Option<String>,
+    /// The PIN key of a TDES DUKPT block, for a PIN block under the same KSN.
+    pub pin_key: Option<[u8; 16]>,
+}
+
+impl std::fmt::Debug for ClearCard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the PAN, PIN or key, even in a debug log (PCI DSS 3.3.1).
+        f.write_str("ClearCard(..)")
+    }
+}
+
+#[derive(Deserialize)]
+struct GcmPlain {
+    pan: String,
+    expiry: String,
+    #[serde(default)]
+    pin: Option<String>,
+}
+
+fn bad(msg: impl Into<String>) -> ApiError {
+    ApiError::InvalidCardBlock(msg.into())
+}
+
+fn key16(hex_key: &str) -> Result<[u8; 16], ApiError> {
+    hex::decode(hex_key)
+        .ok()
+        .and_then(|k| k.try_into().ok())
+        .ok_or_else(|| ApiError::Internal("bad key in config".into()))
+}
+
+/// Decrypts a card block with the sandbox's keys.
+pub fn decrypt(block: &CardBlock, cfg: &SandboxConfig) -> Result<ClearCard, ApiError> {
+    let data = hex::decode(&block.data).map_err(|_| bad("data is not hex"))?;
+    let ksn = block.ksn.as_deref().map(|k| hex::decode(k).map_err(|_| bad("ksn is not hex"))).transpose()?;
+    match block.scheme {
+        CardScheme::PlatformGcm => {
+            let key: [u8; 32] = hex::decode(&cfg.platform_key)
+                .ok()
+                .and_then(|k| k.try_into().ok())
+                .ok_or_else(|| ApiError::Internal("bad platform key in config".into()))?;
+            if data.len() < 12 + 16 {
+                return Err(bad("a platform_gcm block is at least 28 bytes"));
+            }
+            let (nonce, ct) = data.split_at(12);
+            let clear = Aes256Gcm::new(&key.into())
+                .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad: GCM_AAD })
+                .map_err(|_| bad("the block does not authenticate under the platform key"))?;
+            let plain: GcmPlain =
+                serde_json::from_slice(&clear).map_err(|_| bad("the decrypted block is not the card JSON"))?;
+            Ok(ClearCard { pan: plain.pan, expiry: plain.expiry, pin: plain.pin, pin_key: None })
+        }
+        CardScheme::TdesDukpt => {
+            let ksn: [u8; 10] = ksn.and_then(|k| k.try_into().ok()).ok_or_else(|| bad("a TDES KSN is 10 bytes"))?;
+            let ksn_hex = hex::encode_upper(ksn);
+            let bdk = cfg
+                .tdes_bdks
+                .iter()
+                .find(|b| ksn_hex.starts_with(&b.ksn_prefix.to_ascii_uppercase()))
+                .ok_or_else(|| bad("no BDK for this KSN"))?;
+            let bdk = key16(&bdk.bdk)?;
+            let pin_key = dukpt::tdes_pin_key(&bdk, &ksn);
+            let key = match block.key_variant.unwrap_or_default() {
+                KeyVariant::Pin => pin_key,
+                KeyVariant::Data => dukpt::tdes_data_key(&bdk, &ksn),
+            };
+            let clear = dukpt::tdes_cbc_decrypt(&key, &data).map_err(|e| bad(e.to_string()))?;
+            let (pan, expiry) = parse_track(&clear)?;
+            Ok(ClearCard { pan, expiry, pin: None, pin_key: Some(pin_key) })
+        }
+        CardScheme::AesDukpt => {
+            let ksn: [u8; 12] = ksn.and_then(|k| k.try_into().ok()).ok_or_else(|| bad("an AES KSN is 12 bytes"))?;
+            let bdk_id = hex::encode_upper(&ksn[..4]);
+            let bdk = cfg
+                .aes_bdks
+                .iter()
+                .find(|b| b.bdk_id.eq_ignore_ascii_case(&bdk_id))
+                .ok_or_else(|| bad("no BDK for this KSN"))?;
+            let key = dukpt::aes_working_key(&key16(&bdk.bdk)?, &ksn, dukpt::usage::DATA_ENCRYPT);
+            let clear = dukpt::aes_cbc_decrypt(&key, &data).map_err(|e| bad(e.to_string()))?;
+            let (pan, expiry) = parse_track(&clear)?;
+            Ok(ClearCard { pan, expiry, pin: None, pin_key: None })
+        }
+    }
+}
+
+/// PAN and `YYMM` expiry from a decrypted ISO 7813 track 1 (`%B...^...^YYMM`) or track 2
+/// (`;PAN=YYMM`), zero padding allowed after the end sentinel.
+pub fn parse_track(clear: &[u8]) -> Result<(String, String), ApiError> {
+    let end = clear.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+    let text = std::str::from_utf8(&clear[..end]).map_err(|_| bad("the decrypted track is not text"))?;
+    let unreadable = || bad("the decrypted block is not a card track (wrong key?)");
+    let (pan, rest) = if let Some(t1) = text.strip_prefix("%B") {
+        let mut parts = t1.splitn(3, '^');
+        let pan = parts.next().ok_or_else(unreadable)?;
+        let _name = parts.next().ok_or_else(unreadable)?;
+        (pan, parts.next().ok_or_else(unreadable)?)
+    } else {
+        let t2 = text.strip_prefix(';').unwrap_or(text);
+        t2.split_once('=').ok_or_else(unreadable)?
+    };
+    let expiry = rest.get(..4).ok_or_else(unreadable)?;
+    if !(12..=19).contains(&pan.len())
+        || !pan.bytes().all(|b| b.is_ascii_digit())
+        || !expiry.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(unreadable());
+    }
+    Ok((pan.to_string(), expiry.to_string()))
+}
+
+/// The Luhn check of a card number.
+pub fn luhn_ok(pan: &str) -> bool {
+    if pan.len() < 2 || !pan.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let sum: u32 = pan
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                let d2 = d * 2;
+                if d2 > 9 {
+                    d2 - 9
+                } else {
+                    d2
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+/// Whether a `YYMM` expiry has passed at (`year`, `month`): a card is valid through the end of its
+/// expiry month. An unreadable expiry counts as expired.
+pub fn expired(expiry: &str, year: i64, month: u32) -> bool {
+    let (Some(yy), Some(mm)) =
+        (expiry.get(..2).and_then(|s| s.parse::<i64>().ok()), expiry.get(2..4).and_then(|s| s.parse::<u32>().ok()))
+    else {
+        return true;
+    };
+    if expiry.len() != 4 || !(1..=12).contains(&mm) {
+        return true;
+    }
+    (2000 + yy, mm) < (year, month)
+}
+
+/// The PIN inside an ISO 9564 format 0 PIN block (already decrypted), given the PAN.
+pub fn iso0_pin(block: [u8; 8], pan: &str) -> Option<String> {
+    // PAN field: 0000 || the 12 rightmost digits excluding the check digit.
+    let digits = pan.get(..pan.len().checked_sub(1)?)?;
+    let twelve = digits.get(digits.len().checked_sub(12)?..)?;
+    let mut pan_field = [0u8; 8];
+    for (i, pair) in twelve.as_bytes().chunks(2).enumerate() {
+        pan_field[2 + i] = ((pair[0] - b'0') << 4) | (pair[1] - b'0');
+    }
+    let pin_field: Vec<u8> = block.iter().zip(pan_field).map(|(a, b)| a ^ b).collect();
+    let nibbles: Vec<u8> = pin_field.iter().flat_map(|b| [b >> 4, b & 0x0F]).collect();
+    let len = usize::from(nibbles[1]);
+    if nibbles[0] != 0 || !(4..=12).contains(&len) {
+        return None;
+    }
+    let pin = &nibbles[2..2 + len];
+    if pin.iter().any(|&d| d > 9) || nibbles[2 + len..].iter().any(|&f| f != 0x0F) {
+        return None;
+    }
+    Some(pin.iter().map(|d| char::from(b'0' + d)).collect())
+}
+
+/// An ISO 9564 format 0 PIN block (clear), for tests and load generators.
+pub fn iso0_block(pin: &str, pan: &str) -> Option<[u8; 8]> {
+    let mut pin_nibbles = vec![0u8, u8::try_from(pin.len()).ok()?];
+    pin_nibbles.extend(pin.bytes().map(|b| b - b'0'));
+    pin_nibbles.resize(16, 0x0F);
+    let pin_field: Vec<u8> = pin_nibbles.chunks(2).map(|p| (p[0] << 4) | p[1]).collect();
+    let digits = pan.get(..pan.len().checked_sub(1)?)?;
+    let twelve = digits.get(digits.len().checked_sub(12)?..)?;
+    let mut block = [0u8; 8];
+    for i in 0..8 {
+        let pan_byte = if i < 2 {
+            0
+        } else {
+            let p = &twelve.as_bytes()[(i - 2) * 2..(i - 2) * 2 + 2];
+            ((p[0] - b'0') << 4) | (p[1] - b'0')
+        };
+        block[i] = pin_field[i] ^ pan_byte;
+    }
+    Some(block)
+}
+
+/// Builds a `platform_gcm` block (hex) the way a till does: for tests and load generators.
+pub fn seal_platform_gcm(platform_key: &[u8; 32], nonce: [u8; 12], card_json: &str) -> String {
+    let ct = Aes256Gcm::new(platform_key.into())
+        .encrypt(Nonce::from_slice(&nonce), Payload { msg: card_json.as_bytes(), aad: GCM_AAD })
+        .unwrap_or_default();
+    let mut out = nonce.to_vec();
+    out.extend(ct);
+    hex::encode(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn luhn_and_expiry() {
+        assert!(luhn_ok("4111111111111111"));
+        assert!(luhn_ok("5555555555554444"));
+        assert!(!luhn_ok("4111111111111112"));
+        assert!(!luhn_ok("5452300551227189")); // MagTek's manual sample, which fails Luhn
+        assert!(!expired("2611", 2026, 11));
+        assert!(expired("2610", 2026, 11));
+        assert!(!expired("2701", 2026, 11));
+        assert!(expired("2613", 2026, 11));
+        assert!(expired("ab12", 2026, 11));
+    }
+
+    #[test]
+    fn tracks_parse() {
+        assert_eq!(
+            parse_track(b";4111111111111111=28121010000000000000?\0\0\0").unwrap(),
+            ("4111111111111111".into(), "2812".into())
+        );
+        assert_eq!(
+            parse_track(b"%B4111111111111111^DOE/JANE^2812101000000?").unwrap(),
+            ("4111111111111111".into(), "2812".into())
+        );
+        assert!(parse_track(&[0x93, 0x11, 0x02]).is_err());
+        assert!(parse_track(b"").is_err());
+    }
+
+    #[test]
+    fn iso0_pin_blocks_round_trip() {
+        let b = iso0_block("1234", "4111111111111111").unwrap();
+        assert_eq!(iso0_pin(b, "4111111111111111").as_deref(), Some("1234"));
+        assert_eq!(iso0_pin(b, "5555555555554444"), None);
+        // PIN field 04 1234 FFFFFFFFFF XOR PAN field 0000 000123456200 (12 digits before the check digit).
+        let b = iso0_block("1234", "4000001234562000").unwrap();
+        assert_eq!(hex::encode_upper(b), "041234FEDCBA9DFF");
+    }
+
+    #[test]
+    fn platform_gcm_blocks_open_and_tampering_is_refused() {
+        let cfg = SandboxConfig::default();
+        let key: [u8; 32] = hex::decode(&cfg.platform_key).unwrap().try_into().unwrap();
+        let data = seal_platform_gcm(&key, [9; 12], r#"{"pan":"4111111111111111","expiry":"2812"}"#);
+        let block = CardBlock {
+            scheme: CardScheme::PlatformGcm,
+            data: data.clone(),
+            ksn: None,
+            key_variant: None,
+            masked_pan: None,
+        };
+        let card = decrypt(&block, &cfg).unwrap();
+        assert_eq!((card.pan.as_str(), card.expiry.as_str()), ("4111111111111111", "2812"));
+        assert_eq!(format!("{card:?}"), "ClearCard(..)");
+        let mut bytes = hex::decode(&data).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        let tampered = CardBlock { data: hex::encode(bytes), ..block };
+        assert_eq!(decrypt(&tampered, &cfg).unwrap_err().code(), "invalid_card_block");
+    }
+
+    #[test]
+    fn tdes_dukpt_blocks_decrypt_with_the_x9_24_1_bdk() {
+        let cfg = SandboxConfig::default();
+        let ksn: [u8; 10] = hex::decode("FFFF9876543210E00001").unwrap().try_into().unwrap();
+        let bdk: [u8; 16] = hex::decode("0123456789ABCDEFFEDCBA9876543210").unwrap().try_into().unwrap();
+        let ct = dukpt::encrypt::tdes_cbc_zero_padded(&dukpt::tdes_pin_key(&bdk, &ksn), b";4111111111111111=2812101?");
+        let block = CardBlock {
+            scheme: CardScheme::TdesDukpt,
+            data: hex::encode(&ct),
+            ksn: Some(hex::encode(ksn)),
+            key_variant: None,
+            masked_pan: None,
+        };
+        let card = decrypt(&block, &cfg).unwrap();
+        assert_eq!(card.pan, "4111111111111111");
+        // The data variant is a different key: the same block does not read.
+        let wrong = CardBlock { key_variant: Some(KeyVariant::Data), ..block.clone() };
+        assert!(decrypt(&wrong, &cfg).is_err());
+        let unknown = CardBlock { ksn: Some("AAAA9876543210E00001".into()), ..block };
+        assert_eq!(decrypt(&unknown, &cfg).unwrap_err().code(), "invalid_card_block");
+    }
+
+    #[test]
+    fn aes_dukpt_blocks_decrypt_with_the_x9_24_3_bdk() {
+        let cfg = SandboxConfig::default();
+        let ksn: [u8; 12] = hex::decode("123456789012345600000001").unwrap().try_into().unwrap();
+        let key: [u8; 16] = hex::decode("A35C412EFD41FDB98B69797C02DCD08F").unwrap().try_into().unwrap();
+        let ct = dukpt::encrypt::aes_cbc_zero_padded(&key, b"%B5555555555554444^TEST/CARD^3001101?");
+        let block = CardBlock {
+            scheme: CardScheme::AesDukpt,
+            data: hex::encode(ct),
+            ksn: Some(hex::encode(ksn)),
+            key_variant: None,
+            masked_pan: None,
+        };
+        let card = decrypt(&block, &cfg).unwrap();
+        assert_eq!((card.pan.as_str(), card.expiry.as_str()), ("5555555555554444", "3001"));
+    }
+}

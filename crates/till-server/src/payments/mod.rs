@@ -1,0 +1,180 @@
+//! The sandbox payment platform: `POST /v1/payments/authorize`.
+//!
+//! A SANDBOX, not a bank: it decrypts the card block with keys from its configuration, checks
+//! Luhn, expiry, an amount limit, a table of test cards and their PIN rules, and approves with a
+//! random six-digit auth code or declines with a reason code. No money moves. Only the masked
+//! card number and the outcome are stored.
+
+pub mod card;
+pub mod dukpt;
+
+use crate::error::ApiError;
+use crate::idempotency::Reply;
+use crate::repo::{AuthorizationRecord, Tx};
+use crate::routes::Ctx;
+use crate::wire::{check_text, Amount, AmountIn};
+use card::{CardBlock, CardScheme, ClearCard};
+use serde::{Deserialize, Serialize};
+use till_core::{CardBrand, MaskedPan};
+
+/// A request to authorise a card payment.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AuthorizeRequest {
+    /// The till's payment id (also a good idempotency key).
+    pub payment_id: String,
+    /// The order being paid.
+    pub order_id: String,
+    /// Amount to authorise, above zero.
+    pub amount: AmountIn,
+    /// The encrypted card.
+    pub card: CardBlock,
+    /// ISO 9564 format 0 PIN block, TDES-encrypted under the PIN key of the card block's KSN
+    /// (16 hex digits). Only with `tdes_dukpt` blocks; `platform_gcm` blocks carry the PIN inside.
+    #[serde(default)]
+    pub pin_block: Option<String>,
+}
+
+/// Approved or declined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorizationStatus {
+    /// The platform approved; `auth_code` is set.
+    Approved,
+    /// The platform declined; `reason_code` says why.
+    Declined,
+}
+
+/// The platform's answer.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AuthorizeResponse {
+    /// Echo of the till's payment id.
+    pub payment_id: String,
+    /// Approved or declined.
+    pub status: AuthorizationStatus,
+    /// Six digits when approved.
+    pub auth_code: Option<String>,
+    /// Why it was declined: `invalid_card_number`, `expired_card`, `amount_limit`,
+    /// `pin_required`, `incorrect_pin`, `do_not_honour`, `insufficient_funds`, or a test card's
+    /// scripted code.
+    pub reason_code: Option<String>,
+    /// The card, masked.
+    pub masked_pan: String,
+    /// Card brand from the BIN.
+    pub brand: String,
+    /// Amount authorised (or declined).
+    pub amount: Amount,
+    /// Always true: this platform is a sandbox.
+    pub sandbox: bool,
+}
+
+/// Checks the request's fields (before the idempotency key is claimed).
+pub fn validate(req: &AuthorizeRequest) -> Result<(), ApiError> {
+    check_text("payment_id", &req.payment_id, 64)?;
+    check_text("order_id", &req.order_id, 64)?;
+    req.amount.to_positive_money()?;
+    if let Some(m) = &req.card.masked_pan {
+        if !crate::wire::is_masked_pan(m) {
+            return Err(ApiError::PanNotMasked);
+        }
+    }
+    if req.pin_block.is_some() && req.card.scheme != CardScheme::TdesDukpt {
+        return Err(ApiError::InvalidCardBlock("a separate PIN block goes only with tdes_dukpt blocks".into()));
+    }
+    Ok(())
+}
+
+/// What the sandbox decides for a card it could read.
+fn decide(card: &ClearCard, pin: Option<&str>, amount_minor: i64, ctx: &Ctx) -> Result<(), &'static str> {
+    let cfg = &ctx.config.sandbox;
+    if !card::luhn_ok(&card.pan) {
+        return Err("invalid_card_number");
+    }
+    let (year, month) = crate::clock::year_month(ctx.now);
+    if card::expired(&card.expiry, year, month) {
+        return Err("expired_card");
+    }
+    if amount_minor > cfg.amount_limit_minor {
+        return Err("amount_limit");
+    }
+    match cfg.test_cards.iter().find(|t| t.pan == card.pan) {
+        Some(test) => {
+            if let Some(want) = &test.pin {
+                match pin {
+                    None => return Err("pin_required"),
+                    Some(p) if p != want => return Err("incorrect_pin"),
+                    Some(_) => {}
+                }
+            }
+            match test.outcome.as_str() {
+                "approve" => Ok(()),
+                // Scripted codes come from the operator's config; map unknown ones to a fixed code
+                // so the answer only ever carries the documented vocabulary plus config values.
+                "insufficient_funds" => Err("insufficient_funds"),
+                "processing_error" => Err("processing_error"),
+                "do_not_honour" => Err("do_not_honour"),
+                "lost_or_stolen" => Err("lost_or_stolen"),
+                _ => Err("do_not_honour"),
+            }
+        }
+        None if cfg.approve_unknown_cards => Ok(()),
+        None => Err("do_not_honour"),
+    }
+}
+
+/// Authorises inside `tx`: decrypt, decide, store the masked outcome.
+pub fn authorize(tx: &mut dyn Tx, ctx: &Ctx, req: &AuthorizeRequest) -> Result<Reply, ApiError> {
+    let amount = req.amount.to_positive_money()?;
+    if tx.authorization_exists(&ctx.terminal_id, &req.payment_id)? {
+        return Err(ApiError::PaymentExists(req.payment_id.clone()));
+    }
+    let card = card::decrypt(&req.card, &ctx.config.sandbox)?;
+    let pin = match (&req.pin_block, card.pin_key) {
+        (Some(block_hex), Some(pin_key)) => {
+            let block: [u8; 8] = hex::decode(block_hex)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| ApiError::InvalidCardBlock("pin_block is 8 bytes of hex".into()))?;
+            // An undecodable PIN block is a wrong PIN, as a real host answers.
+            Some(card::iso0_pin(dukpt::tdes_decrypt_block(&pin_key, block), &card.pan).unwrap_or_default())
+        }
+        _ => card.pin.clone(),
+    };
+    let masked = MaskedPan::from_pan(&card.pan)
+        .map_err(|_| ApiError::InvalidCardBlock("the card number is not 12 to 19 digits".into()))?;
+    let brand = CardBrand::from_bin(&card.pan);
+    let decision = decide(&card, pin.as_deref(), amount.minor(), ctx);
+    drop(card);
+    let auth_code = match decision {
+        Ok(()) => {
+            let mut b = [0u8; 4];
+            ctx.entropy.fill(&mut b);
+            Some(format!("{:06}", u32::from_be_bytes(b) % 1_000_000))
+        }
+        Err(_) => None,
+    };
+    tx.insert_authorization(&AuthorizationRecord {
+        terminal_id: ctx.terminal_id.clone(),
+        payment_id: req.payment_id.clone(),
+        order_id: req.order_id.clone(),
+        amount_minor: amount.minor(),
+        currency: amount.currency().code().to_string(),
+        masked_pan: masked.as_str().to_string(),
+        approved: decision.is_ok(),
+        auth_code: auth_code.clone(),
+        reason_code: decision.err().map(str::to_string),
+        created_at: ctx.now,
+    })?;
+    Reply::json(
+        200,
+        &AuthorizeResponse {
+            payment_id: req.payment_id.clone(),
+            status: if decision.is_ok() { AuthorizationStatus::Approved } else { AuthorizationStatus::Declined },
+            auth_code,
+            reason_code: decision.err().map(str::to_string),
+            masked_pan: masked.as_str().to_string(),
+            brand: format!("{brand:?}").to_lowercase(),
+            amount: amount.into(),
+            sandbox: true,
+        },
+    )
+}

@@ -1,0 +1,334 @@
+//! The storage layer: what the server keeps, behind traits so another database can take SQLite's
+//! place.
+//!
+//! Business rules live in the route modules and run inside one [`Tx`]; an implementation only
+//! stores and fetches rows. [`sqlite::SqliteRepository`] is the default. Its SQL is kept to what
+//! PostgreSQL also accepts (TEXT and BIGINT columns, `ON CONFLICT ... DO NOTHING`, savepoints,
+//! no rowid or AUTOINCREMENT), so a PostgreSQL implementation can reuse the schema.
+
+pub mod sqlite;
+
+use crate::error::RepoError;
+
+/// Result of a storage operation.
+pub type RepoResult<T> = Result<T, RepoError>;
+
+/// A database holding the server's state.
+pub trait Repository: Send + Sync {
+    /// Starts a write transaction. It takes the write lock at once (SQLite `BEGIN IMMEDIATE`),
+    /// so the read-check-write sequences of the routes cannot interleave.
+    fn begin(&self) -> RepoResult<Box<dyn Tx + '_>>;
+}
+
+/// One open transaction. Dropping it without [`Tx::commit`] rolls it back.
+pub trait Tx {
+    /// Makes every change of the transaction durable.
+    fn commit(self: Box<Self>) -> RepoResult<()>;
+    /// Marks a point to roll back to (`SAVEPOINT name`).
+    fn savepoint(&mut self, name: &str) -> RepoResult<()>;
+    /// Undoes everything since the savepoint, keeping the transaction open.
+    fn rollback_to(&mut self, name: &str) -> RepoResult<()>;
+    /// Forgets the savepoint, keeping its changes.
+    fn release(&mut self, name: &str) -> RepoResult<()>;
+
+    /// Registers a terminal.
+    fn insert_terminal(&mut self, t: &TerminalRecord) -> RepoResult<()>;
+    /// A terminal by id.
+    fn terminal(&mut self, id: &str) -> RepoResult<Option<TerminalRecord>>;
+    /// Every terminal, oldest first.
+    fn terminals(&mut self) -> RepoResult<Vec<TerminalRecord>>;
+
+    /// Claims `(terminal, key)` for a request with `request_hash`: `None` when this call
+    /// claimed it, otherwise what an earlier request stored under the key.
+    fn claim_idempotency(
+        &mut self,
+        terminal: &str,
+        key: &str,
+        request_hash: &str,
+        now: i64,
+    ) -> RepoResult<Option<StoredReply>>;
+    /// Stores the response of a claimed key.
+    fn complete_idempotency(&mut self, terminal: &str, key: &str, status: u16, body: &str) -> RepoResult<()>;
+    /// Deletes keys created before `before`; returns how many.
+    fn purge_idempotency(&mut self, before: i64) -> RepoResult<usize>;
+
+    /// Whether the terminal already recorded this order.
+    fn order_exists(&mut self, terminal: &str, order_id: &str) -> RepoResult<bool>;
+    /// Stores an order header.
+    fn insert_order(&mut self, o: &OrderRecord) -> RepoResult<()>;
+    /// Stores an order line.
+    fn insert_line(&mut self, l: &LineRecord) -> RepoResult<()>;
+    /// Stores a payment of an order.
+    fn insert_payment(&mut self, p: &PaymentRecord) -> RepoResult<()>;
+    /// The payments of an order, in order.
+    fn order_payments(&mut self, terminal: &str, order_id: &str) -> RepoResult<Vec<PaymentRecord>>;
+    /// An order line by its line code.
+    fn line(&mut self, line_code: &str) -> RepoResult<Option<LineRecord>>;
+    /// The order a line belongs to.
+    fn order(&mut self, terminal: &str, order_id: &str) -> RepoResult<Option<OrderRecord>>;
+    /// Adds `delta` minor units to what is refunded (or reserved for a pending refund) of a line.
+    fn add_line_refunded(&mut self, line_code: &str, delta: i64) -> RepoResult<()>;
+
+    /// Stores a sold device, replacing an earlier sale of the same device that was refunded.
+    fn insert_sold_device(&mut self, d: &SoldDeviceRecord) -> RepoResult<()>;
+    /// The sale of a device by identifier.
+    fn sold_device(&mut self, identifier: &str) -> RepoResult<Option<SoldDeviceRecord>>;
+    /// Marks a device refunded or not.
+    fn set_device_refunded(&mut self, identifier: &str, refunded: bool) -> RepoResult<()>;
+
+    /// A customer's reputation score, if the server knows the customer.
+    fn customer_reputation(&mut self, customer_id: &str) -> RepoResult<Option<i64>>;
+    /// Sets a customer's reputation score.
+    fn set_customer_reputation(&mut self, customer_id: &str, reputation: i64) -> RepoResult<()>;
+
+    /// Stores a refund.
+    fn insert_refund(&mut self, r: &RefundRecord) -> RepoResult<()>;
+    /// A refund by id.
+    fn refund(&mut self, refund_id: &str) -> RepoResult<Option<RefundRecord>>;
+    /// Records a seller's decision on a refund.
+    fn set_refund_status(&mut self, refund_id: &str, status: &str, at: i64, by: &str) -> RepoResult<()>;
+    /// Refunds, optionally only those with `status`, oldest first.
+    fn refunds(&mut self, status: Option<&str>) -> RepoResult<Vec<RefundRecord>>;
+
+    /// Creates a points account.
+    fn insert_points_account(&mut self, a: &PointsAccount) -> RepoResult<()>;
+    /// A points account by id.
+    fn points_account(&mut self, account_id: &str) -> RepoResult<Option<PointsAccount>>;
+    /// Sets an account's last accepted counter and balance.
+    fn update_points_account(&mut self, account_id: &str, last_counter: i64, balance: i64) -> RepoResult<()>;
+    /// Appends to an account's history.
+    fn insert_points_entry(&mut self, e: &PointsEntry) -> RepoResult<()>;
+    /// The latest `limit` history entries of an account, newest first.
+    fn points_history(&mut self, account_id: &str, limit: i64) -> RepoResult<Vec<PointsEntry>>;
+
+    /// Stores the outcome of an authorisation (masked card only).
+    fn insert_authorization(&mut self, a: &AuthorizationRecord) -> RepoResult<()>;
+    /// Whether the terminal already asked to authorise this payment id.
+    fn authorization_exists(&mut self, terminal: &str, payment_id: &str) -> RepoResult<bool>;
+}
+
+/// A registered till.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminalRecord {
+    /// Terminal id (`t_` + 16 hex digits).
+    pub id: String,
+    /// Name given by the installer.
+    pub name: String,
+    /// The 32-byte signing secret, hex. The server needs it in clear to check HMACs.
+    pub secret_hex: String,
+    /// Registration time, unix seconds.
+    pub created_at: i64,
+    /// Disabled terminals are refused with `terminal_disabled`.
+    pub disabled: bool,
+}
+
+/// What an earlier request stored under an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReply {
+    /// SHA-256 (hex) of the earlier request.
+    pub request_hash: String,
+    /// Its HTTP status, once completed.
+    pub status: Option<u16>,
+    /// Its response body, once completed.
+    pub body: Option<String>,
+}
+
+/// An order header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderRecord {
+    /// The terminal that sold it.
+    pub terminal_id: String,
+    /// The till's order id.
+    pub order_id: String,
+    /// Store name or code.
+    pub store: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Order total, minor units.
+    pub total_minor: i64,
+    /// Customer, when known.
+    pub customer_id: Option<String>,
+    /// When the till completed the sale.
+    pub created_at: i64,
+    /// When the server recorded it.
+    pub recorded_at: i64,
+}
+
+/// An order line, with its line code (CN102982479A).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineRecord {
+    /// The line's unique code (compact form).
+    pub line_code: String,
+    /// Terminal of the order.
+    pub terminal_id: String,
+    /// Order id.
+    pub order_id: String,
+    /// Position in the order, from 1.
+    pub line_no: i64,
+    /// Product SKU.
+    pub sku: String,
+    /// Product name.
+    pub name: String,
+    /// Quantity.
+    pub quantity: i64,
+    /// Unit price, minor units.
+    pub unit_price_minor: i64,
+    /// Line total paid, minor units.
+    pub total_minor: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// The seller who confirms refunds of this line.
+    pub seller: Option<String>,
+    /// Minor units refunded or reserved by refunds waiting for the seller.
+    pub refunded_minor: i64,
+}
+
+/// A payment of an order (masked card data only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRecord {
+    /// Terminal of the order.
+    pub terminal_id: String,
+    /// Order id.
+    pub order_id: String,
+    /// Position among the order's payments, from 1.
+    pub seq: i64,
+    /// `cash`, `card` or `points`.
+    pub tender: String,
+    /// Amount, minor units.
+    pub amount_minor: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Masked PAN for card payments.
+    pub masked_pan: Option<String>,
+    /// Authorisation code for card payments.
+    pub auth_code: Option<String>,
+}
+
+/// An entry of the sold-data list (CN103310370A).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SoldDeviceRecord {
+    /// Normalised identifier (IMEI, MEID, ESN, serial number).
+    pub identifier: String,
+    /// `imei`, `meid`, `esn` or `sn`.
+    pub kind: String,
+    /// The line the device was sold on.
+    pub line_code: String,
+    /// Terminal of the sale.
+    pub terminal_id: String,
+    /// Order id.
+    pub order_id: String,
+    /// Store of the sale.
+    pub store: String,
+    /// The device's price, minor units.
+    pub price_minor: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// The account that paid: a masked PAN, or the tender name.
+    pub paying_account: String,
+    /// The device's software package, when the till knows it.
+    pub software: Option<String>,
+    /// When it was sold.
+    pub sold_at: i64,
+    /// Whether it was refunded (or a refund of it waits for the seller).
+    pub refunded: bool,
+}
+
+/// A refund request and its decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRecord {
+    /// The till's refund id.
+    pub refund_id: String,
+    /// Terminal that asked.
+    pub terminal_id: String,
+    /// Line refunded.
+    pub line_code: String,
+    /// Device refunded, if the refund was by device identifier.
+    pub device_identifier: Option<String>,
+    /// Amount, minor units.
+    pub amount_minor: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Tender the refund goes back to.
+    pub tender: String,
+    /// Why.
+    pub reason: String,
+    /// SHA-256 (hex) of the evidence photo.
+    pub evidence_sha256: Option<String>,
+    /// Customer asking.
+    pub customer_id: Option<String>,
+    /// The customer's reputation when the refund was decided.
+    pub reputation: Option<i64>,
+    /// `refunded`, `pending_seller_confirmation` or `rejected`.
+    pub status: String,
+    /// Where the money goes: masked PAN of the paying card, or the tender.
+    pub refund_to: String,
+    /// When asked.
+    pub created_at: i64,
+    /// When the seller decided.
+    pub decided_at: Option<i64>,
+    /// Who decided (`policy` when the reputation threshold decided).
+    pub decided_by: Option<String>,
+}
+
+/// A points account (CN101986339A).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PointsAccount {
+    /// 16 bytes, hex.
+    pub account_id: String,
+    /// The key information `k_c`, 32 bytes hex; the phone holds the same.
+    pub key_hex: String,
+    /// Last token counter accepted.
+    pub last_counter: i64,
+    /// Points balance.
+    pub balance: i64,
+    /// Merchant's reference for the customer.
+    pub customer_ref: Option<String>,
+    /// Enrolment time.
+    pub created_at: i64,
+}
+
+/// One change of a points balance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PointsEntry {
+    /// Account changed.
+    pub account_id: String,
+    /// Counter of the token that authorised it.
+    pub counter: i64,
+    /// Terminal that sent it.
+    pub terminal_id: String,
+    /// Order it belongs to.
+    pub order_id: String,
+    /// `earn` or `redeem`.
+    pub kind: String,
+    /// Signed change.
+    pub delta: i64,
+    /// Balance after the change.
+    pub balance_after: i64,
+    /// When applied.
+    pub at: i64,
+}
+
+/// The outcome of an authorisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationRecord {
+    /// Terminal that asked.
+    pub terminal_id: String,
+    /// The till's payment id.
+    pub payment_id: String,
+    /// Order paid.
+    pub order_id: String,
+    /// Amount, minor units.
+    pub amount_minor: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Masked PAN.
+    pub masked_pan: String,
+    /// Approved or declined.
+    pub approved: bool,
+    /// Auth code when approved.
+    pub auth_code: Option<String>,
+    /// Reason code when declined.
+    pub reason_code: Option<String>,
+    /// When.
+    pub created_at: i64,
+}

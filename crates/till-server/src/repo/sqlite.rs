@@ -1,0 +1,712 @@
+//! The SQLite repository: one file, zero set-up, for a single shop.
+//!
+//! One connection behind a mutex: SQLite has one writer at a time anyway, and taking the lock in
+//! the process instead of in the file avoids busy-waiting. The connection is opened like the
+//! till's own database (WAL, `synchronous=FULL`, foreign keys), so a response is sent only after
+//! its effect is on disk.
+
+use super::*;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The schema. Portable on purpose: TEXT and BIGINT only, explicit primary keys, no rowid
+/// aliases, no SQLite-only clauses, so PostgreSQL accepts the same statements.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS terminals (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hex TEXT NOT NULL,
+    created_at BIGINT NOT NULL, disabled BIGINT NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS idempotency (
+    terminal_id TEXT NOT NULL, idem_key TEXT NOT NULL, request_hash TEXT NOT NULL,
+    status BIGINT, response TEXT, created_at BIGINT NOT NULL,
+    PRIMARY KEY (terminal_id, idem_key));
+CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at);
+CREATE TABLE IF NOT EXISTS orders (
+    terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, store TEXT NOT NULL, currency TEXT NOT NULL,
+    total_minor BIGINT NOT NULL, customer_id TEXT, created_at BIGINT NOT NULL, recorded_at BIGINT NOT NULL,
+    PRIMARY KEY (terminal_id, order_id));
+CREATE TABLE IF NOT EXISTS order_lines (
+    line_code TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, line_no BIGINT NOT NULL,
+    sku TEXT NOT NULL, name TEXT NOT NULL, quantity BIGINT NOT NULL, unit_price_minor BIGINT NOT NULL,
+    total_minor BIGINT NOT NULL, currency TEXT NOT NULL, seller TEXT, refunded_minor BIGINT NOT NULL,
+    FOREIGN KEY (terminal_id, order_id) REFERENCES orders (terminal_id, order_id));
+CREATE INDEX IF NOT EXISTS order_lines_order ON order_lines (terminal_id, order_id);
+CREATE TABLE IF NOT EXISTS payments (
+    terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, seq BIGINT NOT NULL, tender TEXT NOT NULL,
+    amount_minor BIGINT NOT NULL, currency TEXT NOT NULL, masked_pan TEXT, auth_code TEXT,
+    PRIMARY KEY (terminal_id, order_id, seq),
+    FOREIGN KEY (terminal_id, order_id) REFERENCES orders (terminal_id, order_id));
+CREATE TABLE IF NOT EXISTS sold_devices (
+    identifier TEXT PRIMARY KEY, kind TEXT NOT NULL, line_code TEXT NOT NULL REFERENCES order_lines (line_code),
+    terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, store TEXT NOT NULL, price_minor BIGINT NOT NULL,
+    currency TEXT NOT NULL, paying_account TEXT NOT NULL, software TEXT, sold_at BIGINT NOT NULL,
+    refunded BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS customers (customer_id TEXT PRIMARY KEY, reputation BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS refunds (
+    refund_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, line_code TEXT NOT NULL REFERENCES order_lines (line_code),
+    device_identifier TEXT, amount_minor BIGINT NOT NULL, currency TEXT NOT NULL, tender TEXT NOT NULL,
+    reason TEXT NOT NULL, evidence_sha256 TEXT, customer_id TEXT, reputation BIGINT, status TEXT NOT NULL,
+    refund_to TEXT NOT NULL, created_at BIGINT NOT NULL, decided_at BIGINT, decided_by TEXT);
+CREATE INDEX IF NOT EXISTS refunds_status ON refunds (status, created_at);
+CREATE TABLE IF NOT EXISTS points_accounts (
+    account_id TEXT PRIMARY KEY, key_hex TEXT NOT NULL, last_counter BIGINT NOT NULL, balance BIGINT NOT NULL,
+    customer_ref TEXT, created_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS points_entries (
+    account_id TEXT NOT NULL REFERENCES points_accounts (account_id), counter BIGINT NOT NULL,
+    terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, kind TEXT NOT NULL, delta BIGINT NOT NULL,
+    balance_after BIGINT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (account_id, counter));
+CREATE TABLE IF NOT EXISTS authorizations (
+    terminal_id TEXT NOT NULL, payment_id TEXT NOT NULL, order_id TEXT NOT NULL, amount_minor BIGINT NOT NULL,
+    currency TEXT NOT NULL, masked_pan TEXT NOT NULL, approved BIGINT NOT NULL, auth_code TEXT,
+    reason_code TEXT, created_at BIGINT NOT NULL, PRIMARY KEY (terminal_id, payment_id));
+";
+
+/// The schema version this build writes.
+const SCHEMA_VERSION: i64 = 1;
+
+/// A [`Repository`] on one SQLite file.
+#[derive(Debug)]
+pub struct SqliteRepository {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteRepository {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> RepoResult<Self> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let applied = conn.execute_batch(SCHEMA).and_then(|()| {
+            let version: Option<i64> =
+                conn.query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0)).optional()?.flatten();
+            match version {
+                None => conn.execute("INSERT INTO schema_version (version) VALUES (?1)", [SCHEMA_VERSION]).map(|_| ()),
+                Some(_) => Ok(()),
+            }
+        });
+        match applied {
+            Ok(()) => conn.execute_batch("COMMIT")?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e.into());
+            }
+        }
+        let version: i64 = conn.query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(RepoError::Corrupt(format!(
+                "database schema {version} is newer than this server understands ({SCHEMA_VERSION})"
+            )));
+        }
+        Ok(SqliteRepository { conn: Mutex::new(conn) })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves at most an open transaction, which SqliteTx's Drop
+        // rolled back during unwinding; the connection itself is still sound.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Repository for SqliteRepository {
+    fn begin(&self) -> RepoResult<Box<dyn Tx + '_>> {
+        let conn = self.lock();
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(Box::new(SqliteTx { conn, open: true }))
+    }
+}
+
+/// A transaction on the locked connection.
+struct SqliteTx<'a> {
+    conn: MutexGuard<'a, Connection>,
+    open: bool,
+}
+
+impl Drop for SqliteTx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Nothing to report to: the caller already has the error that made it give up.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// Savepoint names come from code, but check anyway: they are spliced into SQL.
+fn savepoint_name(name: &str) -> RepoResult<&str> {
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        Ok(name)
+    } else {
+        Err(RepoError::Corrupt(format!("bad savepoint name {name:?}")))
+    }
+}
+
+fn terminal_row(r: &Row<'_>) -> rusqlite::Result<TerminalRecord> {
+    Ok(TerminalRecord {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        secret_hex: r.get(2)?,
+        created_at: r.get(3)?,
+        disabled: r.get::<_, i64>(4)? != 0,
+    })
+}
+
+fn line_row(r: &Row<'_>) -> rusqlite::Result<LineRecord> {
+    Ok(LineRecord {
+        line_code: r.get(0)?,
+        terminal_id: r.get(1)?,
+        order_id: r.get(2)?,
+        line_no: r.get(3)?,
+        sku: r.get(4)?,
+        name: r.get(5)?,
+        quantity: r.get(6)?,
+        unit_price_minor: r.get(7)?,
+        total_minor: r.get(8)?,
+        currency: r.get(9)?,
+        seller: r.get(10)?,
+        refunded_minor: r.get(11)?,
+    })
+}
+
+fn device_row(r: &Row<'_>) -> rusqlite::Result<SoldDeviceRecord> {
+    Ok(SoldDeviceRecord {
+        identifier: r.get(0)?,
+        kind: r.get(1)?,
+        line_code: r.get(2)?,
+        terminal_id: r.get(3)?,
+        order_id: r.get(4)?,
+        store: r.get(5)?,
+        price_minor: r.get(6)?,
+        currency: r.get(7)?,
+        paying_account: r.get(8)?,
+        software: r.get(9)?,
+        sold_at: r.get(10)?,
+        refunded: r.get::<_, i64>(11)? != 0,
+    })
+}
+
+fn refund_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
+    Ok(RefundRecord {
+        refund_id: r.get(0)?,
+        terminal_id: r.get(1)?,
+        line_code: r.get(2)?,
+        device_identifier: r.get(3)?,
+        amount_minor: r.get(4)?,
+        currency: r.get(5)?,
+        tender: r.get(6)?,
+        reason: r.get(7)?,
+        evidence_sha256: r.get(8)?,
+        customer_id: r.get(9)?,
+        reputation: r.get(10)?,
+        status: r.get(11)?,
+        refund_to: r.get(12)?,
+        created_at: r.get(13)?,
+        decided_at: r.get(14)?,
+        decided_by: r.get(15)?,
+    })
+}
+
+fn payment_row(r: &Row<'_>) -> rusqlite::Result<PaymentRecord> {
+    Ok(PaymentRecord {
+        terminal_id: r.get(0)?,
+        order_id: r.get(1)?,
+        seq: r.get(2)?,
+        tender: r.get(3)?,
+        amount_minor: r.get(4)?,
+        currency: r.get(5)?,
+        masked_pan: r.get(6)?,
+        auth_code: r.get(7)?,
+    })
+}
+
+fn entry_row(r: &Row<'_>) -> rusqlite::Result<PointsEntry> {
+    Ok(PointsEntry {
+        account_id: r.get(0)?,
+        counter: r.get(1)?,
+        terminal_id: r.get(2)?,
+        order_id: r.get(3)?,
+        kind: r.get(4)?,
+        delta: r.get(5)?,
+        balance_after: r.get(6)?,
+        at: r.get(7)?,
+    })
+}
+
+const LINE_COLUMNS: &str = "line_code, terminal_id, order_id, line_no, sku, name, quantity, unit_price_minor, \
+     total_minor, currency, seller, refunded_minor";
+const DEVICE_COLUMNS: &str = "identifier, kind, line_code, terminal_id, order_id, store, price_minor, currency, \
+     paying_account, software, sold_at, refunded";
+const REFUND_COLUMNS: &str = "refund_id, terminal_id, line_code, device_identifier, amount_minor, currency, tender, \
+     reason, evidence_sha256, customer_id, reputation, status, refund_to, created_at, decided_at, decided_by";
+
+impl Tx for SqliteTx<'_> {
+    fn commit(mut self: Box<Self>) -> RepoResult<()> {
+        self.conn.execute_batch("COMMIT")?;
+        self.open = false;
+        Ok(())
+    }
+
+    fn savepoint(&mut self, name: &str) -> RepoResult<()> {
+        Ok(self.conn.execute_batch(&format!("SAVEPOINT {}", savepoint_name(name)?))?)
+    }
+
+    fn rollback_to(&mut self, name: &str) -> RepoResult<()> {
+        Ok(self.conn.execute_batch(&format!("ROLLBACK TO SAVEPOINT {}", savepoint_name(name)?))?)
+    }
+
+    fn release(&mut self, name: &str) -> RepoResult<()> {
+        Ok(self.conn.execute_batch(&format!("RELEASE SAVEPOINT {}", savepoint_name(name)?))?)
+    }
+
+    fn insert_terminal(&mut self, t: &TerminalRecord) -> RepoResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO terminals (id, name, secret_hex, created_at, disabled) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![t.id, t.name, t.secret_hex, t.created_at, i64::from(t.disabled)])?;
+        Ok(())
+    }
+
+    fn terminal(&mut self, id: &str) -> RepoResult<Option<TerminalRecord>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id, name, secret_hex, created_at, disabled FROM terminals WHERE id = ?1")?
+            .query_row([id], terminal_row)
+            .optional()?)
+    }
+
+    fn terminals(&mut self) -> RepoResult<Vec<TerminalRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, secret_hex, created_at, disabled FROM terminals ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([], terminal_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn claim_idempotency(
+        &mut self,
+        terminal: &str,
+        key: &str,
+        request_hash: &str,
+        now: i64,
+    ) -> RepoResult<Option<StoredReply>> {
+        // Insert first: the primary key decides who owns the key, in SQLite and in PostgreSQL alike
+        // (where a concurrent insert of the same key waits for the first transaction to finish).
+        let inserted = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO idempotency (terminal_id, idem_key, request_hash, status, response, created_at) \
+                 VALUES (?1, ?2, ?3, NULL, NULL, ?4) ON CONFLICT (terminal_id, idem_key) DO NOTHING",
+            )?
+            .execute(params![terminal, key, request_hash, now])?;
+        if inserted == 1 {
+            return Ok(None);
+        }
+        let stored = self
+            .conn
+            .prepare_cached(
+                "SELECT request_hash, status, response FROM idempotency WHERE terminal_id = ?1 AND idem_key = ?2",
+            )?
+            .query_row(params![terminal, key], |r| {
+                Ok(StoredReply {
+                    request_hash: r.get(0)?,
+                    status: r.get::<_, Option<i64>>(1)?.and_then(|s| u16::try_from(s).ok()),
+                    body: r.get(2)?,
+                })
+            })?;
+        Ok(Some(stored))
+    }
+
+    fn complete_idempotency(&mut self, terminal: &str, key: &str, status: u16, body: &str) -> RepoResult<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE idempotency SET status = ?3, response = ?4 WHERE terminal_id = ?1 AND idem_key = ?2",
+            )?
+            .execute(params![terminal, key, i64::from(status), body])?;
+        Ok(())
+    }
+
+    fn purge_idempotency(&mut self, before: i64) -> RepoResult<usize> {
+        Ok(self.conn.prepare_cached("DELETE FROM idempotency WHERE created_at < ?1")?.execute([before])?)
+    }
+
+    fn order_exists(&mut self, terminal: &str, order_id: &str) -> RepoResult<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM orders WHERE terminal_id = ?1 AND order_id = ?2")?
+            .query_row(params![terminal, order_id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    fn insert_order(&mut self, o: &OrderRecord) -> RepoResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO orders (terminal_id, order_id, store, currency, total_minor, customer_id, created_at, \
+                 recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                o.terminal_id,
+                o.order_id,
+                o.store,
+                o.currency,
+                o.total_minor,
+                o.customer_id,
+                o.created_at,
+                o.recorded_at
+            ])?;
+        Ok(())
+    }
+
+    fn insert_line(&mut self, l: &LineRecord) -> RepoResult<()> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO order_lines ({LINE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+            ))?
+            .execute(params![
+                l.line_code,
+                l.terminal_id,
+                l.order_id,
+                l.line_no,
+                l.sku,
+                l.name,
+                l.quantity,
+                l.unit_price_minor,
+                l.total_minor,
+                l.currency,
+                l.seller,
+                l.refunded_minor
+            ])?;
+        Ok(())
+    }
+
+    fn insert_payment(&mut self, p: &PaymentRecord) -> RepoResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO payments (terminal_id, order_id, seq, tender, amount_minor, currency, masked_pan, \
+                 auth_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                p.terminal_id,
+                p.order_id,
+                p.seq,
+                p.tender,
+                p.amount_minor,
+                p.currency,
+                p.masked_pan,
+                p.auth_code
+            ])?;
+        Ok(())
+    }
+
+    fn order_payments(&mut self, terminal: &str, order_id: &str) -> RepoResult<Vec<PaymentRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT terminal_id, order_id, seq, tender, amount_minor, currency, masked_pan, auth_code FROM payments \
+             WHERE terminal_id = ?1 AND order_id = ?2 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map(params![terminal, order_id], payment_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn line(&mut self, line_code: &str) -> RepoResult<Option<LineRecord>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT {LINE_COLUMNS} FROM order_lines WHERE line_code = ?1"))?
+            .query_row([line_code], line_row)
+            .optional()?)
+    }
+
+    fn order(&mut self, terminal: &str, order_id: &str) -> RepoResult<Option<OrderRecord>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT terminal_id, order_id, store, currency, total_minor, customer_id, created_at, recorded_at \
+                 FROM orders WHERE terminal_id = ?1 AND order_id = ?2",
+            )?
+            .query_row(params![terminal, order_id], |r| {
+                Ok(OrderRecord {
+                    terminal_id: r.get(0)?,
+                    order_id: r.get(1)?,
+                    store: r.get(2)?,
+                    currency: r.get(3)?,
+                    total_minor: r.get(4)?,
+                    customer_id: r.get(5)?,
+                    created_at: r.get(6)?,
+                    recorded_at: r.get(7)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn add_line_refunded(&mut self, line_code: &str, delta: i64) -> RepoResult<()> {
+        self.conn
+            .prepare_cached("UPDATE order_lines SET refunded_minor = refunded_minor + ?2 WHERE line_code = ?1")?
+            .execute(params![line_code, delta])?;
+        Ok(())
+    }
+
+    fn insert_sold_device(&mut self, d: &SoldDeviceRecord) -> RepoResult<()> {
+        self.conn
+            .prepare_cached("DELETE FROM sold_devices WHERE identifier = ?1 AND refunded = 1")?
+            .execute([&d.identifier])?;
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO sold_devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+            ))?
+            .execute(params![
+                d.identifier,
+                d.kind,
+                d.line_code,
+                d.terminal_id,
+                d.order_id,
+                d.store,
+                d.price_minor,
+                d.currency,
+                d.paying_account,
+                d.software,
+                d.sold_at,
+                i64::from(d.refunded)
+            ])?;
+        Ok(())
+    }
+
+    fn sold_device(&mut self, identifier: &str) -> RepoResult<Option<SoldDeviceRecord>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM sold_devices WHERE identifier = ?1"))?
+            .query_row([identifier], device_row)
+            .optional()?)
+    }
+
+    fn set_device_refunded(&mut self, identifier: &str, refunded: bool) -> RepoResult<()> {
+        self.conn
+            .prepare_cached("UPDATE sold_devices SET refunded = ?2 WHERE identifier = ?1")?
+            .execute(params![identifier, i64::from(refunded)])?;
+        Ok(())
+    }
+
+    fn customer_reputation(&mut self, customer_id: &str) -> RepoResult<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT reputation FROM customers WHERE customer_id = ?1")?
+            .query_row([customer_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_customer_reputation(&mut self, customer_id: &str, reputation: i64) -> RepoResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO customers (customer_id, reputation) VALUES (?1, ?2) \
+                 ON CONFLICT (customer_id) DO UPDATE SET reputation = excluded.reputation",
+            )?
+            .execute(params![customer_id, reputation])?;
+        Ok(())
+    }
+
+    fn insert_refund(&mut self, r: &RefundRecord) -> RepoResult<()> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO refunds ({REFUND_COLUMNS}) VALUES \
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+            ))?
+            .execute(params![
+                r.refund_id,
+                r.terminal_id,
+                r.line_code,
+                r.device_identifier,
+                r.amount_minor,
+                r.currency,
+                r.tender,
+                r.reason,
+                r.evidence_sha256,
+                r.customer_id,
+                r.reputation,
+                r.status,
+                r.refund_to,
+                r.created_at,
+                r.decided_at,
+                r.decided_by
+            ])?;
+        Ok(())
+    }
+
+    fn refund(&mut self, refund_id: &str) -> RepoResult<Option<RefundRecord>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE refund_id = ?1"))?
+            .query_row([refund_id], refund_row)
+            .optional()?)
+    }
+
+    fn set_refund_status(&mut self, refund_id: &str, status: &str, at: i64, by: &str) -> RepoResult<()> {
+        self.conn
+            .prepare_cached("UPDATE refunds SET status = ?2, decided_at = ?3, decided_by = ?4 WHERE refund_id = ?1")?
+            .execute(params![refund_id, status, at, by])?;
+        Ok(())
+    }
+
+    fn refunds(&mut self, status: Option<&str>) -> RepoResult<Vec<RefundRecord>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {REFUND_COLUMNS} FROM refunds WHERE (?1 IS NULL OR status = ?1) ORDER BY created_at, refund_id"
+        ))?;
+        let rows = stmt.query_map([status], refund_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn insert_points_account(&mut self, a: &PointsAccount) -> RepoResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO points_accounts (account_id, key_hex, last_counter, balance, customer_ref, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![a.account_id, a.key_hex, a.last_counter, a.balance, a.customer_ref, a.created_at])?;
+        Ok(())
+    }
+
+    fn points_account(&mut self, account_id: &str) -> RepoResult<Option<PointsAccount>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT account_id, key_hex, last_counter, balance, customer_ref, created_at FROM points_accounts \
+                 WHERE account_id = ?1",
+            )?
+            .query_row([account_id], |r| {
+                Ok(PointsAccount {
+                    account_id: r.get(0)?,
+                    key_hex: r.get(1)?,
+                    last_counter: r.get(2)?,
+                    balance: r.get(3)?,
+                    customer_ref: r.get(4)?,
+                    created_at: r.get(5)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn update_points_account(&mut self, account_id: &str, last_counter: i64, balance: i64) -> RepoResult<()> {
+        self.conn
+            .prepare_cached("UPDATE points_accounts SET last_counter = ?2, balance = ?3 WHERE account_id = ?1")?
+            .execute(params![account_id, last_counter, balance])?;
+        Ok(())
+    }
+
+    fn insert_points_entry(&mut self, e: &PointsEntry) -> RepoResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO points_entries (account_id, counter, terminal_id, order_id, kind, delta, balance_after, \
+                 at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                e.account_id,
+                e.counter,
+                e.terminal_id,
+                e.order_id,
+                e.kind,
+                e.delta,
+                e.balance_after,
+                e.at
+            ])?;
+        Ok(())
+    }
+
+    fn points_history(&mut self, account_id: &str, limit: i64) -> RepoResult<Vec<PointsEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT account_id, counter, terminal_id, order_id, kind, delta, balance_after, at FROM points_entries \
+             WHERE account_id = ?1 ORDER BY counter DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![account_id, limit], entry_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    fn insert_authorization(&mut self, a: &AuthorizationRecord) -> RepoResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO authorizations (terminal_id, payment_id, order_id, amount_minor, currency, masked_pan, \
+                 approved, auth_code, reason_code, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                a.terminal_id,
+                a.payment_id,
+                a.order_id,
+                a.amount_minor,
+                a.currency,
+                a.masked_pan,
+                i64::from(a.approved),
+                a.auth_code,
+                a.reason_code,
+                a.created_at
+            ])?;
+        Ok(())
+    }
+
+    fn authorization_exists(&mut self, terminal: &str, payment_id: &str) -> RepoResult<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM authorizations WHERE terminal_id = ?1 AND payment_id = ?2")?
+            .query_row(params![terminal, payment_id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo() -> (tempfile::TempDir, SqliteRepository) {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = SqliteRepository::open(&dir.path().join("s.db")).unwrap();
+        (dir, repo)
+    }
+
+    #[test]
+    fn durability_pragmas_and_reopen() {
+        let (dir, repo) = repo();
+        {
+            let c = repo.lock();
+            let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+            let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+            assert_eq!((mode.as_str(), sync), ("wal", 2));
+        }
+        drop(repo);
+        SqliteRepository::open(&dir.path().join("s.db")).unwrap();
+    }
+
+    #[test]
+    fn claim_is_first_come_and_rollback_releases_it() {
+        let (_dir, repo) = repo();
+        let mut tx = repo.begin().unwrap();
+        assert_eq!(tx.claim_idempotency("t", "k", "h1", 1).unwrap(), None);
+        drop(tx); // rolled back
+        let mut tx = repo.begin().unwrap();
+        assert_eq!(tx.claim_idempotency("t", "k", "h1", 1).unwrap(), None);
+        tx.complete_idempotency("t", "k", 201, "{}").unwrap();
+        tx.commit().unwrap();
+        let mut tx = repo.begin().unwrap();
+        let stored = tx.claim_idempotency("t", "k", "h2", 2).unwrap().unwrap();
+        assert_eq!(
+            (stored.request_hash.as_str(), stored.status, stored.body.as_deref()),
+            ("h1", Some(201), Some("{}"))
+        );
+        assert_eq!(tx.claim_idempotency("t2", "k", "h2", 2).unwrap(), None);
+    }
+
+    #[test]
+    fn savepoints_undo_part_of_a_transaction() {
+        let (_dir, repo) = repo();
+        let mut tx = repo.begin().unwrap();
+        tx.set_customer_reputation("a", 1).unwrap();
+        tx.savepoint("ev_1").unwrap();
+        tx.set_customer_reputation("b", 2).unwrap();
+        tx.rollback_to("ev_1").unwrap();
+        tx.release("ev_1").unwrap();
+        tx.commit().unwrap();
+        let mut tx = repo.begin().unwrap();
+        assert_eq!(tx.customer_reputation("a").unwrap(), Some(1));
+        assert_eq!(tx.customer_reputation("b").unwrap(), None);
+        assert!(tx.savepoint("bad name; DROP").is_err());
+    }
+}

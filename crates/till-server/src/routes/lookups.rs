@@ -1,0 +1,215 @@
+//! The read-only endpoints: line codes, sold devices, refunds, points accounts, and a signed ping.
+
+use super::{blocking, points, refunds::RefundResponse};
+use crate::app::{AppState, AuthedTerminal};
+use crate::error::{ApiError, ErrorBody};
+use crate::wire::Amount;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+use till_core::LineCode;
+
+/// The order line behind a line code.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LineInfo {
+    /// The code, grouped as printed (`XXXX-XXXX-XXXX-C`).
+    pub line_code: String,
+    /// Terminal that sold it.
+    pub terminal_id: String,
+    /// Order.
+    pub order_id: String,
+    /// Store.
+    pub store: String,
+    /// When sold.
+    pub sold_at: i64,
+    /// Position in the order.
+    pub line_no: i64,
+    /// SKU.
+    pub sku: String,
+    /// Name.
+    pub name: String,
+    /// Quantity.
+    pub quantity: i64,
+    /// Unit price.
+    pub unit_price: Amount,
+    /// Paid for the line.
+    pub total: Amount,
+    /// Refunded or reserved by pending refunds.
+    pub refunded: Amount,
+    /// Still refundable.
+    pub refundable: Amount,
+    /// Seller who confirms refunds.
+    pub seller: Option<String>,
+}
+
+/// A sold device (CN103310370A sold-data list entry).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SoldDeviceInfo {
+    /// Normalised identifier.
+    pub identifier: String,
+    /// `imei`, `meid`, `esn` or `sn`.
+    pub kind: String,
+    /// Price.
+    pub price: Amount,
+    /// The paying account: masked PAN or tender.
+    pub paying_account: String,
+    /// Order.
+    pub order_id: String,
+    /// Store.
+    pub store: String,
+    /// Terminal.
+    pub terminal_id: String,
+    /// Line the device was sold on.
+    pub line_code: String,
+    /// Software package.
+    pub software: Option<String>,
+    /// When sold.
+    pub sold_at: i64,
+    /// Whether refunded (or waiting for the seller to confirm a refund).
+    pub refunded: bool,
+}
+
+/// Answer of the ping.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Pong {
+    /// The terminal the signature proved.
+    pub terminal_id: String,
+    /// The server's id.
+    pub server_id: String,
+    /// The server's clock, unix seconds (for the installer's clock check).
+    pub server_time: i64,
+}
+
+fn json<T: Serialize>(r: Result<T, ApiError>) -> Response {
+    match r {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Checks credentials and clock: a signed no-op for the installer's test button.
+#[utoipa::path(get, path = "/v1/ping", tag = "terminals",
+    responses((status = 200, body = Pong), (status = 401, body = ErrorBody)), security(("till_signature" = [])))]
+pub async fn ping(State(app): State<AppState>, Extension(t): Extension<AuthedTerminal>) -> Response {
+    json(Ok(Pong { terminal_id: t.id, server_id: app.config.server_id.clone(), server_time: app.clock.now_unix() }))
+}
+
+/// The order line behind a line code.
+#[utoipa::path(get, path = "/v1/line-codes/{code}", tag = "sales",
+    params(("code" = String, Path, description = "Line code, compact or grouped")),
+    responses((status = 200, body = LineInfo), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("till_signature" = [])))]
+pub async fn line_code(State(app): State<AppState>, Path(code): Path<String>) -> Response {
+    json(
+        async {
+            let code = LineCode::parse(&code)?;
+            let repo = app.repo.clone();
+            blocking(move || {
+                let mut tx = repo.begin()?;
+                let l = tx.line(code.as_str())?.ok_or(ApiError::NotFound("line code"))?;
+                let o = tx.order(&l.terminal_id, &l.order_id)?.ok_or(ApiError::NotFound("order"))?;
+                Ok(LineInfo {
+                    line_code: code.grouped(),
+                    terminal_id: l.terminal_id,
+                    order_id: l.order_id,
+                    store: o.store,
+                    sold_at: o.created_at,
+                    line_no: l.line_no,
+                    sku: l.sku,
+                    name: l.name,
+                    quantity: l.quantity,
+                    unit_price: Amount::new(l.unit_price_minor, &l.currency),
+                    total: Amount::new(l.total_minor, &l.currency),
+                    refunded: Amount::new(l.refunded_minor, &l.currency),
+                    refundable: Amount::new(l.total_minor.saturating_sub(l.refunded_minor), &l.currency),
+                    seller: l.seller,
+                })
+            })
+            .await
+        }
+        .await,
+    )
+}
+
+/// The sale of a device by IMEI, MEID, ESN or serial number.
+#[utoipa::path(get, path = "/v1/sold-devices/{identifier}", tag = "sales",
+    params(("identifier" = String, Path, description = "Device identifier")),
+    responses((status = 200, body = SoldDeviceInfo), (status = 404, body = ErrorBody)),
+    security(("till_signature" = [])))]
+pub async fn sold_device(State(app): State<AppState>, Path(identifier): Path<String>) -> Response {
+    let id: String = identifier.chars().filter(|c| !matches!(c, ' ' | '-')).collect::<String>().to_ascii_uppercase();
+    let repo = app.repo.clone();
+    json(
+        blocking(move || {
+            let mut tx = repo.begin()?;
+            let d = tx.sold_device(&id)?.ok_or(ApiError::NotFound("device"))?;
+            Ok(SoldDeviceInfo {
+                price: Amount::new(d.price_minor, &d.currency),
+                identifier: d.identifier,
+                kind: d.kind,
+                paying_account: d.paying_account,
+                order_id: d.order_id,
+                store: d.store,
+                terminal_id: d.terminal_id,
+                line_code: d.line_code,
+                software: d.software,
+                sold_at: d.sold_at,
+                refunded: d.refunded,
+            })
+        })
+        .await,
+    )
+}
+
+/// A refund's current status (a till polls it while the seller decides).
+#[utoipa::path(get, path = "/v1/refunds/{refund_id}", tag = "refunds",
+    params(("refund_id" = String, Path, description = "The till's refund id")),
+    responses((status = 200, body = RefundResponse), (status = 404, body = ErrorBody)),
+    security(("till_signature" = [])))]
+pub async fn refund(State(app): State<AppState>, Path(refund_id): Path<String>) -> Response {
+    let repo = app.repo.clone();
+    json(
+        blocking(move || {
+            let mut tx = repo.begin()?;
+            let r = tx.refund(&refund_id)?.ok_or(ApiError::NotFound("refund"))?;
+            Ok(RefundResponse::from(&r))
+        })
+        .await,
+    )
+}
+
+/// A points account: balance, level, promotions and history.
+#[utoipa::path(get, path = "/v1/points/accounts/{account_id}", tag = "points",
+    params(("account_id" = String, Path, description = "32 hex digits")),
+    responses((status = 200, body = points::AccountDetail), (status = 404, body = ErrorBody)),
+    security(("till_signature" = [])))]
+pub async fn points_account(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    Path(account_id): Path<String>,
+) -> Response {
+    let repo = app.repo.clone();
+    let ctx = app.ctx(&t);
+    json(
+        blocking(move || {
+            let mut tx = repo.begin()?;
+            let a = tx.points_account(&account_id.to_ascii_lowercase())?.ok_or(ApiError::NotFound("points account"))?;
+            let history = tx
+                .points_history(&a.account_id, 50)?
+                .into_iter()
+                .map(|e| points::HistoryEntry {
+                    counter: e.counter,
+                    order_id: e.order_id,
+                    terminal_id: e.terminal_id,
+                    kind: e.kind,
+                    delta: e.delta,
+                    balance_after: e.balance_after,
+                    at: e.at,
+                })
+                .collect();
+            Ok(points::AccountDetail { summary: points::summary(&ctx, &a), history })
+        })
+        .await,
+    )
+}

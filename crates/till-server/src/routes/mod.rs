@@ -1,0 +1,268 @@
+//! The HTTP endpoints. Each module parses and checks its request, then applies it inside one
+//! transaction; this module holds what they share: the request context, the state-changing
+//! events (which the batch endpoint also takes) and how an event is submitted exactly once.
+
+pub mod batch;
+pub mod lookups;
+pub mod points;
+pub mod refunds;
+pub mod sales;
+
+use crate::app::{AppState, AuthedTerminal};
+use crate::clock::Entropy;
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::idempotency::{self, Outcome, Reply};
+use crate::payments::{self, AuthorizeRequest};
+use crate::repo::Tx;
+use crate::signing::HEADER_IDEMPOTENCY_KEY;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// What a request's business logic may use: who asked, when, the configuration, randomness.
+#[derive(Clone)]
+pub struct Ctx {
+    /// The authenticated terminal.
+    pub terminal_id: String,
+    /// The server's clock at the start of the request.
+    pub now: i64,
+    /// Policies and keys.
+    pub config: Arc<Config>,
+    /// Randomness (keys, account ids, auth codes).
+    pub entropy: Arc<dyn Entropy>,
+}
+
+/// The kinds of state-changing event, as named in a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// `POST /v1/sales`.
+    Sale,
+    /// `POST /v1/refunds`.
+    Refund,
+    /// `POST /v1/points/enrol`.
+    PointsEnrol,
+    /// `POST /v1/points/updates`.
+    PointsUpdate,
+    /// `POST /v1/payments/authorize` (not accepted in batches: it must be answered online).
+    PaymentAuthorize,
+}
+
+impl EventKind {
+    /// The endpoint the event belongs to; part of the request hash.
+    pub fn path(self) -> &'static str {
+        match self {
+            EventKind::Sale => "/v1/sales",
+            EventKind::Refund => "/v1/refunds",
+            EventKind::PointsEnrol => "/v1/points/enrol",
+            EventKind::PointsUpdate => "/v1/points/updates",
+            EventKind::PaymentAuthorize => "/v1/payments/authorize",
+        }
+    }
+}
+
+/// A parsed and checked state-changing request.
+pub(crate) enum Event {
+    Sale(sales::SaleRequest),
+    Refund(refunds::RefundRequest),
+    PointsEnrol(points::EnrolRequest),
+    PointsUpdate(points::PointsUpdateRequest),
+    Authorize(AuthorizeRequest),
+}
+
+impl Event {
+    /// Reads and checks an event of `kind` from its JSON body; nothing is claimed or changed yet.
+    pub(crate) fn parse(kind: EventKind, value: serde_json::Value) -> Result<Event, ApiError> {
+        use crate::wire::from_value;
+        Ok(match kind {
+            EventKind::Sale => {
+                let r: sales::SaleRequest = from_value(value)?;
+                sales::validate(&r)?;
+                Event::Sale(r)
+            }
+            EventKind::Refund => {
+                let r: refunds::RefundRequest = from_value(value)?;
+                refunds::validate(&r)?;
+                Event::Refund(r)
+            }
+            EventKind::PointsEnrol => {
+                let r: points::EnrolRequest = from_value(value)?;
+                points::validate_enrol(&r)?;
+                Event::PointsEnrol(r)
+            }
+            EventKind::PointsUpdate => {
+                let r: points::PointsUpdateRequest = from_value(value)?;
+                points::validate_update(&r)?;
+                Event::PointsUpdate(r)
+            }
+            EventKind::PaymentAuthorize => {
+                let r: AuthorizeRequest = from_value(value)?;
+                payments::validate(&r)?;
+                Event::Authorize(r)
+            }
+        })
+    }
+
+    /// Applies the event inside `tx`.
+    pub(crate) fn apply(&self, tx: &mut dyn Tx, ctx: &Ctx) -> Result<Reply, ApiError> {
+        match self {
+            Event::Sale(r) => sales::record(tx, ctx, r),
+            Event::Refund(r) => refunds::request(tx, ctx, r),
+            Event::PointsEnrol(r) => points::enrol(tx, ctx, r),
+            Event::PointsUpdate(r) => points::update(tx, ctx, r),
+            Event::Authorize(r) => payments::authorize(tx, ctx, r),
+        }
+    }
+}
+
+/// Runs blocking storage work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(format!("worker failed: {e}")))?
+}
+
+/// The reply as an HTTP response; replays carry `Idempotent-Replayed: true`.
+pub(crate) fn outcome_response(outcome: Outcome) -> Response {
+    let replayed = matches!(outcome, Outcome::Replayed(_));
+    let reply = match outcome {
+        Outcome::Fresh(r) | Outcome::Replayed(r) => r,
+    };
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+    let mut resp = (status, [(axum::http::header::CONTENT_TYPE, "application/json")], reply.body).into_response();
+    if replayed {
+        resp.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    resp
+}
+
+/// Submits one state-changing request: key, parse, check, then claim + effect + stored response
+/// in one transaction.
+pub(crate) async fn submit(
+    app: &AppState,
+    terminal: &AuthedTerminal,
+    headers: &HeaderMap,
+    body: &[u8],
+    kind: EventKind,
+) -> Result<Response, ApiError> {
+    let key = headers
+        .get(HEADER_IDEMPOTENCY_KEY)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(ApiError::MissingIdempotencyKey)?
+        .to_string();
+    idempotency::validate_key(&key)?;
+    let value = crate::wire::parse_json(body)?;
+    let hash = idempotency::request_hash("POST", kind.path(), &value);
+    let event = Event::parse(kind, value)?;
+    let ctx = app.ctx(terminal);
+    let repo = app.repo.clone();
+    let outcome = blocking(move || {
+        let mut tx = repo.begin()?;
+        let outcome = idempotency::run(&mut *tx, &ctx.terminal_id, &key, &hash, ctx.now, |tx| event.apply(tx, &ctx))?;
+        tx.commit()?;
+        Ok(outcome)
+    })
+    .await?;
+    Ok(outcome_response(outcome))
+}
+
+/// Shared body of the POST handlers.
+async fn post(
+    app: AppState,
+    terminal: AuthedTerminal,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+    kind: EventKind,
+) -> Response {
+    submit(&app, &terminal, &headers, &body, kind).await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// Authorise a card payment at the sandbox platform.
+#[utoipa::path(post, path = "/v1/payments/authorize", tag = "payments",
+    request_body = AuthorizeRequest,
+    params(("Idempotency-Key" = String, Header, description = "The payment id or outbox event id")),
+    responses(
+        (status = 200, description = "Approved or declined", body = payments::AuthorizeResponse),
+        (status = 400, description = "Malformed request", body = crate::error::ErrorBody),
+        (status = 401, description = "Signature refused", body = crate::error::ErrorBody),
+        (status = 409, description = "idempotency_conflict or payment_exists", body = crate::error::ErrorBody),
+        (status = 422, description = "invalid_card_block", body = crate::error::ErrorBody)),
+    security(("till_signature" = [])))]
+pub async fn authorize(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    post(app, t, headers, body, EventKind::PaymentAuthorize).await
+}
+
+/// Record a completed sale.
+#[utoipa::path(post, path = "/v1/sales", tag = "sales", request_body = sales::SaleRequest,
+    params(("Idempotency-Key" = String, Header, description = "The outbox event id")),
+    responses(
+        (status = 201, description = "Recorded", body = sales::SaleRecorded),
+        (status = 400, description = "Invalid sale", body = crate::error::ErrorBody),
+        (status = 401, description = "Signature refused", body = crate::error::ErrorBody),
+        (status = 409, description = "idempotency_conflict, order_exists, line_code_exists, device_already_sold", body = crate::error::ErrorBody)),
+    security(("till_signature" = [])))]
+pub async fn post_sale(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    post(app, t, headers, body, EventKind::Sale).await
+}
+
+/// Ask for a refund by line code or device identifier.
+#[utoipa::path(post, path = "/v1/refunds", tag = "refunds", request_body = refunds::RefundRequest,
+    params(("Idempotency-Key" = String, Header, description = "The outbox event id")),
+    responses(
+        (status = 201, description = "Refunded, or waiting for the seller", body = refunds::RefundResponse),
+        (status = 404, description = "Unknown line code or device", body = crate::error::ErrorBody),
+        (status = 409, description = "idempotency_conflict or refund_exists", body = crate::error::ErrorBody),
+        (status = 422, description = "refund_exceeds_paid", body = crate::error::ErrorBody)),
+    security(("till_signature" = [])))]
+pub async fn post_refund(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    post(app, t, headers, body, EventKind::Refund).await
+}
+
+/// Enrol a customer in the points programme.
+#[utoipa::path(post, path = "/v1/points/enrol", tag = "points", request_body = points::EnrolRequest,
+    params(("Idempotency-Key" = String, Header, description = "The outbox event id")),
+    responses((status = 201, description = "Account created", body = points::EnrolResponse)),
+    security(("till_signature" = [])))]
+pub async fn post_enrol(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    post(app, t, headers, body, EventKind::PointsEnrol).await
+}
+
+/// Earn or redeem points with a loyalty token.
+#[utoipa::path(post, path = "/v1/points/updates", tag = "points", request_body = points::PointsUpdateRequest,
+    params(("Idempotency-Key" = String, Header, description = "The outbox event id")),
+    responses(
+        (status = 200, description = "Applied", body = points::AccountSummary),
+        (status = 422, description = "invalid_token, token_replayed, token_expired, insufficient_points", body = crate::error::ErrorBody)),
+    security(("till_signature" = [])))]
+pub async fn post_points_update(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    post(app, t, headers, body, EventKind::PointsUpdate).await
+}

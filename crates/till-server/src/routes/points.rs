@@ -1,0 +1,194 @@
+//! Points (CN101986339A): enrolment, updates with a loyalty token, and account lookups.
+
+use super::Ctx;
+use crate::config::Promotion;
+use crate::error::ApiError;
+use crate::idempotency::Reply;
+use crate::points::{enrolment_message, LoyaltyToken};
+use crate::repo::{PointsAccount, PointsEntry, Tx};
+use crate::wire::check_text;
+use serde::{Deserialize, Serialize};
+
+/// Largest single change, so no sum of a few changes can overflow.
+pub const MAX_POINTS_PER_UPDATE: i64 = 1_000_000_000;
+
+/// A new points account.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EnrolRequest {
+    /// The merchant's reference for the customer (a customer id, never a phone number in clear).
+    #[serde(default)]
+    pub customer_ref: Option<String>,
+}
+
+/// The new account and the message for the phone.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EnrolResponse {
+    /// 32 hex digits.
+    pub account_id: String,
+    /// `TILL-ENROL 1 <account-id> <base32 k_c> <server-id>`: send it to the phone, do not keep it.
+    pub enrolment_message: String,
+    /// The account as it starts.
+    pub account: AccountSummary,
+}
+
+/// Earn or redeem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PointsKind {
+    /// Add points.
+    Earn,
+    /// Spend points.
+    Redeem,
+}
+
+/// A points change authorised by a loyalty token.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PointsUpdateRequest {
+    /// The 44-byte loyalty token from the phone, hex (88 digits).
+    pub token: String,
+    /// Earn or redeem.
+    pub kind: PointsKind,
+    /// Points, 1 to 1,000,000,000.
+    pub points: i64,
+    /// The order the change belongs to.
+    pub order_id: String,
+}
+
+/// A balance with its level and the promotions of that level.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AccountSummary {
+    /// Account id.
+    pub account_id: String,
+    /// Points balance.
+    pub balance: i64,
+    /// Level name.
+    pub level: String,
+    /// Promotions offered at this level.
+    pub promotions: Vec<Promotion>,
+    /// Last token counter accepted.
+    pub last_counter: i64,
+}
+
+/// One history entry.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    /// Token counter.
+    pub counter: i64,
+    /// Order.
+    pub order_id: String,
+    /// Terminal.
+    pub terminal_id: String,
+    /// `earn` or `redeem`.
+    pub kind: String,
+    /// Signed change.
+    pub delta: i64,
+    /// Balance after.
+    pub balance_after: i64,
+    /// When.
+    pub at: i64,
+}
+
+/// An account with its latest history (`GET /v1/points/accounts/{id}`).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AccountDetail {
+    /// Balance, level, promotions.
+    #[serde(flatten)]
+    pub summary: AccountSummary,
+    /// Latest 50 changes, newest first.
+    pub history: Vec<HistoryEntry>,
+}
+
+/// The summary of an account under the configured levels.
+pub fn summary(ctx: &Ctx, a: &PointsAccount) -> AccountSummary {
+    let level = ctx.config.level_of(a.balance).to_string();
+    AccountSummary {
+        account_id: a.account_id.clone(),
+        balance: a.balance,
+        promotions: ctx.config.promotions_for(&level),
+        level,
+        last_counter: a.last_counter,
+    }
+}
+
+/// Checks an enrolment.
+pub fn validate_enrol(req: &EnrolRequest) -> Result<(), ApiError> {
+    match &req.customer_ref {
+        Some(c) => check_text("customer_ref", c, 64),
+        None => Ok(()),
+    }
+}
+
+/// Checks an update before storage is touched.
+pub fn validate_update(req: &PointsUpdateRequest) -> Result<(), ApiError> {
+    check_text("order_id", &req.order_id, 64)?;
+    if !(1..=MAX_POINTS_PER_UPDATE).contains(&req.points) {
+        return Err(ApiError::InvalidAmount(format!("points must be 1 to {MAX_POINTS_PER_UPDATE}")));
+    }
+    let bytes = hex::decode(&req.token).map_err(|_| ApiError::InvalidToken)?;
+    LoyaltyToken::parse(&bytes)?;
+    Ok(())
+}
+
+/// Creates an account with a fresh key.
+pub fn enrol(tx: &mut dyn Tx, ctx: &Ctx, req: &EnrolRequest) -> Result<Reply, ApiError> {
+    let mut id = [0u8; 16];
+    let mut key = [0u8; 32];
+    ctx.entropy.fill(&mut id);
+    ctx.entropy.fill(&mut key);
+    let account = PointsAccount {
+        account_id: hex::encode(id),
+        key_hex: hex::encode(key),
+        last_counter: 0,
+        balance: 0,
+        customer_ref: req.customer_ref.clone(),
+        created_at: ctx.now,
+    };
+    tx.insert_points_account(&account)?;
+    Reply::json(
+        201,
+        &EnrolResponse {
+            account_id: account.account_id.clone(),
+            enrolment_message: enrolment_message(&account.account_id, &key, &ctx.config.server_id),
+            account: summary(ctx, &account),
+        },
+    )
+}
+
+/// Verifies the token and applies the change.
+pub fn update(tx: &mut dyn Tx, ctx: &Ctx, req: &PointsUpdateRequest) -> Result<Reply, ApiError> {
+    let bytes = hex::decode(&req.token).map_err(|_| ApiError::InvalidToken)?;
+    let token = LoyaltyToken::parse(&bytes)?;
+    let account_id = hex::encode(token.account_id);
+    // An unknown account is reported like a bad MAC: the answer must not reveal which ids exist.
+    let account = tx.points_account(&account_id)?.ok_or(ApiError::InvalidToken)?;
+    let key = hex::decode(&account.key_hex).map_err(|_| ApiError::Internal("stored key is not hex".into()))?;
+    let last =
+        u32::try_from(account.last_counter).map_err(|_| ApiError::Internal("stored counter out of range".into()))?;
+    token.verify(&key, last, ctx.now)?;
+    let delta = match req.kind {
+        PointsKind::Earn => req.points,
+        PointsKind::Redeem => -req.points,
+    };
+    let balance = account.balance.checked_add(delta).ok_or(ApiError::AmountOverflow)?;
+    if balance < 0 {
+        return Err(ApiError::InsufficientPoints { balance: account.balance, asked: req.points });
+    }
+    let counter = i64::from(token.counter);
+    tx.update_points_account(&account_id, counter, balance)?;
+    tx.insert_points_entry(&PointsEntry {
+        account_id: account_id.clone(),
+        counter,
+        terminal_id: ctx.terminal_id.clone(),
+        order_id: req.order_id.clone(),
+        kind: match req.kind {
+            PointsKind::Earn => "earn",
+            PointsKind::Redeem => "redeem",
+        }
+        .to_string(),
+        delta,
+        balance_after: balance,
+        at: ctx.now,
+    })?;
+    let updated = PointsAccount { last_counter: counter, balance, ..account };
+    Reply::json(200, &summary(ctx, &updated))
+}

@@ -1,0 +1,381 @@
+//! `POST /v1/sales`: a completed order with its line codes (CN102982479A) and the identifiers of
+//! the devices sold on its lines, which become the sold-data list (CN103310370A).
+
+use super::Ctx;
+use crate::error::ApiError;
+use crate::idempotency::Reply;
+use crate::repo::{LineRecord, OrderRecord, PaymentRecord, SoldDeviceRecord, Tx};
+use crate::wire::{check_text, is_masked_pan, Amount, AmountIn};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use till_core::{Currency, LineCode, Money};
+
+/// Most lines one order may have.
+pub const MAX_LINES: usize = 1_000;
+
+/// A completed order.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SaleRequest {
+    /// The till's order id, unique per terminal.
+    pub order_id: String,
+    /// Store name or code.
+    pub store: String,
+    /// When the sale completed at the till, unix seconds.
+    pub created_at: i64,
+    /// Currency of every amount of the order.
+    pub currency: String,
+    /// Customer id, when the till knows the customer.
+    #[serde(default)]
+    pub customer_id: Option<String>,
+    /// The lines.
+    pub lines: Vec<SaleLine>,
+    /// The payments applied to the order (change excluded); they add up to the lines' total.
+    pub payments: Vec<SalePayment>,
+}
+
+/// One order line.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SaleLine {
+    /// The line's code (till-core `LineCode`, compact or grouped).
+    pub line_code: String,
+    /// Product SKU.
+    pub sku: String,
+    /// Product name as sold.
+    pub name: String,
+    /// Quantity, 1 or more.
+    pub quantity: i64,
+    /// Unit price.
+    pub unit_price: AmountIn,
+    /// What was paid for the line (after discounts), the most a refund of it can return.
+    pub total: AmountIn,
+    /// The seller who confirms refunds of this line (for marketplaces; the store otherwise).
+    #[serde(default)]
+    pub seller: Option<String>,
+    /// Identifiers of the devices sold on this line, at most `quantity`.
+    #[serde(default)]
+    pub devices: Vec<DeviceIn>,
+}
+
+/// Kind of device identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    /// 15-digit IMEI (14 to 16 digits accepted).
+    Imei,
+    /// 14 hex digit MEID.
+    Meid,
+    /// 8 hex digit (or 11 decimal digit) ESN.
+    Esn,
+    /// Manufacturer's serial number.
+    Sn,
+}
+
+impl DeviceKind {
+    fn name(self) -> &'static str {
+        match self {
+            DeviceKind::Imei => "imei",
+            DeviceKind::Meid => "meid",
+            DeviceKind::Esn => "esn",
+            DeviceKind::Sn => "sn",
+        }
+    }
+}
+
+/// A sold device.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeviceIn {
+    /// Kind of identifier.
+    pub kind: DeviceKind,
+    /// The identifier as read (spaces and hyphens are ignored).
+    pub identifier: String,
+    /// The device's software package, when known.
+    #[serde(default)]
+    pub software: Option<String>,
+}
+
+/// Tender of a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TenderKind {
+    /// Cash.
+    Cash,
+    /// Payment card (masked PAN required).
+    Card,
+    /// Loyalty points.
+    Points,
+    /// Anything else.
+    Other,
+}
+
+impl TenderKind {
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TenderKind::Cash => "cash",
+            TenderKind::Card => "card",
+            TenderKind::Points => "points",
+            TenderKind::Other => "other",
+        }
+    }
+}
+
+/// A payment of the order.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SalePayment {
+    /// Tender.
+    pub tender: TenderKind,
+    /// Amount applied to the order.
+    pub amount: AmountIn,
+    /// Masked PAN (first 6 and last 4 digits at most) for card payments.
+    #[serde(default)]
+    pub masked_pan: Option<String>,
+    /// Authorisation code for card payments.
+    #[serde(default)]
+    pub auth_code: Option<String>,
+}
+
+/// The answer to a recorded sale.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SaleRecorded {
+    /// Echo of the order id.
+    pub order_id: String,
+    /// Lines stored.
+    pub lines: usize,
+    /// Devices added to the sold-data list.
+    pub devices: usize,
+    /// Order total.
+    pub total: Amount,
+    /// When the server recorded it.
+    pub recorded_at: i64,
+}
+
+/// Normalises a device identifier: upper case, without spaces and hyphens; checks its form.
+pub fn normalise_identifier(kind: DeviceKind, raw: &str) -> Result<String, ApiError> {
+    let id: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect::<String>().to_ascii_uppercase();
+    let digits = |n: std::ops::RangeInclusive<usize>| n.contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit());
+    let hexes = |n: usize| id.len() == n && id.bytes().all(|b| b.is_ascii_hexdigit());
+    let ok = match kind {
+        DeviceKind::Imei => digits(14..=16),
+        DeviceKind::Meid => hexes(14),
+        DeviceKind::Esn => hexes(8) || digits(11..=11),
+        DeviceKind::Sn => {
+            (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'/')
+        }
+    };
+    if ok {
+        Ok(id)
+    } else {
+        Err(ApiError::InvalidRequest(format!("{raw:?} is not a valid {} identifier", kind.name())))
+    }
+}
+
+struct Checked {
+    currency: Currency,
+    total: Money,
+    lines: Vec<(LineCode, Money, Money)>,
+    devices: Vec<Vec<String>>,
+    payments: Vec<Money>,
+}
+
+fn check(req: &SaleRequest) -> Result<Checked, ApiError> {
+    check_text("order_id", &req.order_id, 64)?;
+    check_text("store", &req.store, 64)?;
+    if let Some(c) = &req.customer_id {
+        check_text("customer_id", c, 64)?;
+    }
+    let currency = Currency::parse(&req.currency)?;
+    if req.lines.is_empty() || req.lines.len() > MAX_LINES {
+        return Err(ApiError::InvalidRequest(format!("an order has 1 to {MAX_LINES} lines")));
+    }
+    let same = |m: Money| {
+        if m.currency() == currency {
+            Ok(m)
+        } else {
+            Err(ApiError::CurrencyMismatch(format!("{} in an order in {}", m.currency(), currency)))
+        }
+    };
+    let mut codes = HashSet::new();
+    let mut identifiers = HashSet::new();
+    let mut lines = Vec::with_capacity(req.lines.len());
+    let mut devices = Vec::with_capacity(req.lines.len());
+    for line in &req.lines {
+        let code = LineCode::parse(&line.line_code)?;
+        if !codes.insert(code.clone()) {
+            return Err(ApiError::InvalidRequest(format!("line code {code} appears twice")));
+        }
+        check_text("sku", &line.sku, 64)?;
+        check_text("name", &line.name, 200)?;
+        if let Some(s) = &line.seller {
+            check_text("seller", s, 64)?;
+        }
+        if !(1..=1_000_000).contains(&line.quantity) {
+            return Err(ApiError::InvalidRequest(format!("quantity {} is not 1 to 1000000", line.quantity)));
+        }
+        let unit = same(line.unit_price.to_money()?)?;
+        let total = same(line.total.to_money()?)?;
+        unit.checked_mul(line.quantity)?;
+        if line.devices.len() as i64 > line.quantity {
+            return Err(ApiError::InvalidRequest(format!("line {code} lists more devices than its quantity")));
+        }
+        let mut ids = Vec::with_capacity(line.devices.len());
+        for d in &line.devices {
+            let id = normalise_identifier(d.kind, &d.identifier)?;
+            if let Some(s) = &d.software {
+                check_text("software", s, 200)?;
+            }
+            if !identifiers.insert(id.clone()) {
+                return Err(ApiError::InvalidRequest(format!("device {id} appears twice")));
+            }
+            ids.push(id);
+        }
+        lines.push((code, unit, total));
+        devices.push(ids);
+    }
+    let mut payments = Vec::with_capacity(req.payments.len());
+    for p in &req.payments {
+        let amount = same(p.amount.to_money()?)?;
+        match (&p.masked_pan, p.tender) {
+            (Some(m), _) if !is_masked_pan(m) => return Err(ApiError::PanNotMasked),
+            (None, TenderKind::Card) => {
+                return Err(ApiError::InvalidRequest("a card payment needs its masked_pan".into()));
+            }
+            _ => {}
+        }
+        if let Some(a) = &p.auth_code {
+            check_text("auth_code", a, 32)?;
+        }
+        payments.push(amount);
+    }
+    let total = Money::sum(currency, lines.iter().map(|l| l.2))?;
+    let paid = Money::sum(currency, payments.iter().copied())?;
+    if paid != total {
+        return Err(ApiError::InvalidRequest(format!(
+            "payments add up to {} minor units but the lines to {}",
+            paid.minor(),
+            total.minor()
+        )));
+    }
+    Ok(Checked { currency, total, lines, devices, payments })
+}
+
+/// Checks a sale without touching storage.
+pub fn validate(req: &SaleRequest) -> Result<(), ApiError> {
+    check(req).map(|_| ())
+}
+
+/// Stores the sale: order, lines, payments and sold devices, all or nothing.
+pub fn record(tx: &mut dyn Tx, ctx: &Ctx, req: &SaleRequest) -> Result<Reply, ApiError> {
+    let c = check(req)?;
+    let terminal = ctx.terminal_id.as_str();
+    if tx.order_exists(terminal, &req.order_id)? {
+        return Err(ApiError::OrderExists(req.order_id.clone()));
+    }
+    for (code, _, _) in &c.lines {
+        if tx.line(code.as_str())?.is_some() {
+            return Err(ApiError::LineCodeExists(code.to_string()));
+        }
+    }
+    for id in c.devices.iter().flatten() {
+        if tx.sold_device(id)?.is_some_and(|d| !d.refunded) {
+            return Err(ApiError::DeviceAlreadySold(id.clone()));
+        }
+    }
+    // The paying account of a device: the card that paid (masked), else the main tender.
+    let paying_account = req
+        .payments
+        .iter()
+        .find_map(|p| p.masked_pan.clone())
+        .or_else(|| {
+            req.payments
+                .iter()
+                .zip(&c.payments)
+                .max_by_key(|(_, m)| m.minor())
+                .map(|(p, _)| p.tender.name().to_string())
+        })
+        .unwrap_or_else(|| "none".to_string());
+    let currency = c.currency.code().to_string();
+    tx.insert_order(&OrderRecord {
+        terminal_id: terminal.to_string(),
+        order_id: req.order_id.clone(),
+        store: req.store.clone(),
+        currency: currency.clone(),
+        total_minor: c.total.minor(),
+        customer_id: req.customer_id.clone(),
+        created_at: req.created_at,
+        recorded_at: ctx.now,
+    })?;
+    let mut device_count = 0;
+    for (i, ((line, (code, unit, total)), ids)) in req.lines.iter().zip(&c.lines).zip(&c.devices).enumerate() {
+        tx.insert_line(&LineRecord {
+            line_code: code.as_str().to_string(),
+            terminal_id: terminal.to_string(),
+            order_id: req.order_id.clone(),
+            line_no: i as i64 + 1,
+            sku: line.sku.clone(),
+            name: line.name.clone(),
+            quantity: line.quantity,
+            unit_price_minor: unit.minor(),
+            total_minor: total.minor(),
+            currency: currency.clone(),
+            seller: line.seller.clone(),
+            refunded_minor: 0,
+        })?;
+        // A device's price is its share of what the line paid: the unit price, but never more
+        // than the line total (a discounted line refunds at most what was paid).
+        let price = unit.minor().min(total.minor());
+        for (device, id) in line.devices.iter().zip(ids) {
+            tx.insert_sold_device(&SoldDeviceRecord {
+                identifier: id.clone(),
+                kind: device.kind.name().to_string(),
+                line_code: code.as_str().to_string(),
+                terminal_id: terminal.to_string(),
+                order_id: req.order_id.clone(),
+                store: req.store.clone(),
+                price_minor: price,
+                currency: currency.clone(),
+                paying_account: paying_account.clone(),
+                software: device.software.clone(),
+                sold_at: req.created_at,
+                refunded: false,
+            })?;
+            device_count += 1;
+        }
+    }
+    for (i, (p, amount)) in req.payments.iter().zip(&c.payments).enumerate() {
+        tx.insert_payment(&PaymentRecord {
+            terminal_id: terminal.to_string(),
+            order_id: req.order_id.clone(),
+            seq: i as i64 + 1,
+            tender: p.tender.name().to_string(),
+            amount_minor: amount.minor(),
+            currency: currency.clone(),
+            masked_pan: p.masked_pan.clone(),
+            auth_code: p.auth_code.clone(),
+        })?;
+    }
+    Reply::json(
+        201,
+        &SaleRecorded {
+            order_id: req.order_id.clone(),
+            lines: c.lines.len(),
+            devices: device_count,
+            total: c.total.into(),
+            recorded_at: ctx.now,
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_normalised_and_checked() {
+        assert_eq!(normalise_identifier(DeviceKind::Imei, "35-209900-176148-1").unwrap(), "352099001761481");
+        assert!(normalise_identifier(DeviceKind::Imei, "35209900").is_err());
+        assert_eq!(normalise_identifier(DeviceKind::Meid, "a0000000002329").unwrap(), "A0000000002329");
+        assert!(normalise_identifier(DeviceKind::Esn, "zz").is_err());
+        assert_eq!(normalise_identifier(DeviceKind::Sn, "c02xk1 abjg5h").unwrap(), "C02XK1ABJG5H");
+        assert!(normalise_identifier(DeviceKind::Sn, "").is_err());
+    }
+}

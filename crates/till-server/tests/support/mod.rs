@@ -1,0 +1,144 @@
+//! A real till-server on 127.0.0.1 with a real SQLite file, and a signing HTTP client.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code, missing_docs)]
+
+use serde_json::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use till_server::app::AppState;
+use till_server::clock::{FixedClock, SeededEntropy};
+use till_server::config::Config;
+use till_server::repo::sqlite::SqliteRepository;
+use till_server::server::Background;
+
+/// 2026-11-18 12:26:40 UTC.
+pub const NOW: i64 = 1_795_000_000;
+
+pub struct TestServer {
+    pub server: Background,
+    pub clock: Arc<FixedClock>,
+    pub repo: Arc<SqliteRepository>,
+    pub terminal_id: String,
+    pub secret: Vec<u8>,
+    pub dir: tempfile::TempDir,
+    nonce: AtomicU64,
+    agent: ureq::Agent,
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub text: String,
+    pub replayed: bool,
+}
+
+impl TestServer {
+    pub fn start() -> TestServer {
+        Self::start_with(Config::default())
+    }
+
+    pub fn start_with(config: Config) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Arc::new(SqliteRepository::open(&dir.path().join("server.db")).unwrap());
+        let clock = Arc::new(FixedClock::new(NOW));
+        let entropy = Arc::new(SeededEntropy::new(7));
+        let t = till_server::admin::add_terminal(&*repo, "counter 1", &*clock, &*entropy).unwrap();
+        let state = AppState::new(repo.clone(), clock.clone(), entropy, config);
+        let server = Background::start(state, None).unwrap();
+        TestServer {
+            server,
+            clock,
+            repo,
+            terminal_id: t.terminal_id,
+            secret: hex::decode(t.secret).unwrap(),
+            dir,
+            nonce: AtomicU64::new(1),
+            agent: ureq::AgentBuilder::new().build(),
+        }
+    }
+
+    pub fn next_nonce(&self) -> String {
+        format!("{:032x}", self.nonce.fetch_add(1, Ordering::SeqCst))
+    }
+
+    /// Sends a request with explicit signing inputs, so tests can break any of them.
+    pub fn raw(&self, method: &str, path: &str, body: &[u8], idem: Option<&str>, headers: &[(&str, String)]) -> Answer {
+        let url = format!("{}{}", self.server.url(), path);
+        let mut req = self.agent.request(method, &url).set("content-type", "application/json");
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        if let Some(k) = idem {
+            req = req.set("idempotency-key", k);
+        }
+        let resp = if method == "GET" { req.call() } else { req.send_bytes(body) };
+        let resp = match resp {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("transport error: {e}"),
+        };
+        let status = resp.status();
+        let replayed = resp.header("idempotent-replayed") == Some("true");
+        let text = resp.into_string().unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer { status, body, text, replayed }
+    }
+
+    pub fn sign_headers(
+        &self,
+        method: &str,
+        path: &str,
+        ts: i64,
+        nonce: &str,
+        body: &[u8],
+    ) -> Vec<(&'static str, String)> {
+        till_server::signing::signed_headers(&self.terminal_id, &self.secret, method, path, ts, nonce, body).to_vec()
+    }
+
+    pub fn send(&self, method: &str, path: &str, body: &[u8], idem: Option<&str>) -> Answer {
+        let h = self.sign_headers(
+            method,
+            path,
+            till_server::clock::Clock::now_unix(&*self.clock),
+            &self.next_nonce(),
+            body,
+        );
+        self.raw(method, path, body, idem, &h)
+    }
+
+    pub fn post(&self, path: &str, body: &Value, idem: &str) -> Answer {
+        self.send("POST", path, body.to_string().as_bytes(), Some(idem))
+    }
+
+    pub fn get(&self, path: &str) -> Answer {
+        self.send("GET", path, b"", None)
+    }
+}
+
+/// A valid line code derived from a number (check symbol computed by till-core).
+pub fn line_code(n: u64) -> String {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(n);
+    till_core::LineCode::generate(&mut rng).as_str().to_string()
+}
+
+pub fn sale(order: &str, code: &str, imei: Option<&str>) -> Value {
+    let devices = match imei {
+        Some(i) => serde_json::json!([{"kind": "imei", "identifier": i, "software": "v1.2"}]),
+        None => serde_json::json!([]),
+    };
+    serde_json::json!({
+        "order_id": order,
+        "store": "Shop 1",
+        "created_at": NOW - 60,
+        "currency": "CNY",
+        "customer_id": "cust-1",
+        "lines": [
+            {"line_code": code, "sku": "PH-1", "name": "Phone", "quantity": 1,
+             "unit_price": {"minor": 199900, "currency": "CNY"}, "total": {"minor": 199900, "currency": "CNY"},
+             "seller": "seller-a", "devices": devices}
+        ],
+        "payments": [
+            {"tender": "card", "amount": {"minor": 199900, "currency": "CNY"}, "masked_pan": "411111******1111", "auth_code": "123456"}
+        ]
+    })
+}
