@@ -95,3 +95,62 @@ impl CardReader for HidCardReader {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::VecDeque;
+    use till_core::Currency;
+
+    /// A device that hands out scripted reports, one per read, then nothing.
+    struct Scripted(VecDeque<Vec<u8>>);
+
+    impl HidLink for Scripted {
+        fn read_report(&mut self, buf: &mut [u8], _timeout: Duration) -> Result<usize, DeviceError> {
+            let report = self.0.pop_front().unwrap_or_default();
+            let n = report.len().min(buf.len());
+            buf[..n].copy_from_slice(&report[..n]);
+            Ok(n)
+        }
+
+        fn send_feature_report(&mut self, _report: &[u8]) -> Result<(), DeviceError> {
+            Ok(())
+        }
+
+        fn get_feature_report(&mut self, _buf: &mut [u8]) -> Result<usize, DeviceError> {
+            Ok(0)
+        }
+    }
+
+    fn read(protocol: ReaderProtocol, report: Vec<u8>) -> Result<CardRead, DeviceError> {
+        // The first read is the drain at arming, so it gets nothing.
+        let link = Scripted(VecDeque::from([vec![], report]));
+        let mut r = HidCardReader::new(Box::new(link), protocol, "hid://test".into());
+        r.read_card(Money::new(1, Currency::CNY), Duration::from_millis(50), &Cancel::new())
+    }
+
+    #[test]
+    fn an_idtech_frame_is_found_inside_a_padded_report() {
+        let card = &super::super::test_cards::CATALOGUE[1];
+        let mut rng = rand::rngs::mock::StepRng::new(1, 7);
+        let frame = super::super::sim_reports::idtech_frame(card, &mut rng, [0xFF; 10]);
+        // A report id in front, zero padding behind, as a HID report carries it.
+        let report = [&[0x01][..], &frame, &[0u8; 40]].concat();
+        assert_eq!(read(ReaderProtocol::IdtechEnhanced, report).unwrap().masked_pan.last4(), "4444");
+        let e = read(ReaderProtocol::IdtechEnhanced, frame[..frame.len() - 9].to_vec()).unwrap_err();
+        assert!(matches!(&e, DeviceError::BadReport { field: "frame", reason } if reason.contains("only")), "{e:?}");
+        let e = read(ReaderProtocol::IdtechEnhanced, vec![0x55; 30]).unwrap_err();
+        assert!(matches!(e, DeviceError::BadReport { field: "frame", .. }), "{e:?}");
+    }
+
+    proptest! {
+        #[test]
+        fn any_report_in_any_protocol_never_panics(
+            report in proptest::collection::vec(any::<u8>(), 1..1200),
+            which in 0usize..3,
+        ) {
+            let _ = read(ReaderProtocol::ALL[which], report);
+        }
+    }
+}

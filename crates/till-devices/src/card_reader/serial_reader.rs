@@ -133,15 +133,38 @@ mod tests {
         Money::new(100, Currency::parse("CNY").unwrap())
     }
 
+    fn reader(chunks: Vec<Vec<u8>>) -> SerialCardReader {
+        // The first read is the drain at arming, so it gets nothing.
+        let script: VecDeque<Vec<u8>> = std::iter::once(vec![]).chain(chunks).collect();
+        SerialCardReader::new(Box::new(Scripted(script)), "serial://test".into())
+    }
+
+    #[test]
+    fn a_frame_that_stops_half_way_is_reported_after_the_gap() {
+        let card = &crate::card_reader::test_cards::CATALOGUE[0];
+        let mut rng = rand::rngs::mock::StepRng::new(3, 5);
+        let frame = crate::card_reader::sim_reports::idtech_frame(card, &mut rng, [0xEE; 10]);
+        let mut r = reader(vec![frame[..40].to_vec()]);
+        let started = Instant::now();
+        let e = r.read_card(amount(), Duration::from_secs(5), &Cancel::new()).unwrap_err();
+        assert_eq!(e, truncated(40, frame.len()));
+        assert!(started.elapsed() < Duration::from_secs(2));
+        // Cut inside the header, and the wait ends: the error says so rather than "timeout".
+        let mut r = reader(vec![vec![0x02]]);
+        let e = r.read_card(amount(), Duration::from_millis(100), &Cancel::new()).unwrap_err();
+        assert_eq!(e, truncated(1, 0));
+        // Noise holding a frame start, then the frame in two pieces.
+        let mut r = reader(vec![vec![0x41, 0x02, 0xFF, 0x7F, 0x10], frame[..9].to_vec(), frame[9..].to_vec()]);
+        assert_eq!(r.read_card(amount(), Duration::from_secs(1), &Cancel::new()).unwrap().masked_pan.last4(), "1111");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
         fn any_bytes_from_the_line_never_panic(
             chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..200), 0..6)
         ) {
-            // The first read is the drain at arming, so it gets nothing.
-            let script: VecDeque<Vec<u8>> = std::iter::once(vec![]).chain(chunks).collect();
-            let mut r = SerialCardReader::new(Box::new(Scripted(script)), "serial://test".into());
+            let mut r = reader(chunks);
             let _ = r.read_card(amount(), Duration::from_millis(30), &Cancel::new());
         }
     }
