@@ -46,14 +46,18 @@ impl SimulatedHidReader {
 
     /// What the reader sends for `command`: a report, nothing, or (unplug) an error.
     fn answer(&mut self, command: SimCommand) -> Result<Option<Vec<u8>>, DeviceError> {
-        let ksn = self.ksn.next_ksn();
         match command {
-            SimCommand::Swipe(card) => Ok(Some(sim_reports::report(self.protocol, card, self.rng.as_mut(), ksn))),
+            SimCommand::Swipe(card) => {
+                let ksn = self.ksn.next_ksn();
+                Ok(Some(sim_reports::report(self.protocol, card, self.rng.as_mut(), ksn)))
+            }
             SimCommand::Fault(Fault::Unplug) => {
                 self.unplugged = true;
                 Err(self.gone())
             }
+            // A damaged swipe is still a swipe: the reader has used up a KSN for it.
             SimCommand::Fault(fault) => {
+                let ksn = self.ksn.next_ksn();
                 Ok(sim_reports::faulty(self.protocol, fault, &super::test_cards::CATALOGUE[0], self.rng.as_mut(), ksn))
             }
         }
