@@ -318,3 +318,67 @@ fn a_terminal_that_lost_its_pairing_says_so() {
     let (mut t, _sim) = on_pty(config(None), Some(pairing));
     assert_eq!(t.status(), Err(DeviceError::PointsNotPaired));
 }
+
+/// Reads from `link` until one intact frame arrives, acknowledging it as a till would.
+fn next_frame(link: &mut SerialLink) -> Vec<u8> {
+    use till_devices::points::frame::{FrameReceiver, RxEvent, ACK};
+    use till_devices::transport::ByteLink;
+    let mut rx = FrameReceiver::default();
+    let until = Instant::now() + Duration::from_secs(3);
+    let mut buf = [0u8; 256];
+    while Instant::now() < until {
+        let n = link.read(&mut buf, Duration::from_millis(50)).unwrap();
+        let mut out = Vec::new();
+        rx.push(&buf[..n], Instant::now(), &mut out);
+        if let Some(RxEvent::Frame(body)) = out.into_iter().find(|e| matches!(e, RxEvent::Frame(_))) {
+            link.write_all(&[ACK]).unwrap();
+            return body;
+        }
+    }
+    panic!("no frame from the terminal");
+}
+
+#[test]
+fn the_terminal_refuses_a_replayed_request_and_a_forged_one() {
+    use till_devices::points::frame;
+    use till_devices::points::message::{Body, ErrorCode, Message};
+    use till_devices::points::session::{open_body, seal_body, SessionKey};
+    use till_devices::transport::ByteLink;
+
+    let (device, mut pos) = SerialLink::pty_pair().unwrap();
+    let sim = simulator::spawn(Box::new(device), config(Some(KEY)));
+    let mut rng = StdRng::seed_from_u64(5);
+    let send = |link: &mut SerialLink, body: &[u8]| link.write_all(&frame::encode(body).unwrap()).unwrap();
+    let answer = |link: &mut SerialLink, key: Option<&SessionKey>| {
+        let body = Body::parse(&next_frame(link)).unwrap();
+        (body.seq, open_body(&body, key).unwrap())
+    };
+
+    let pos_nonce = [7u8; 16];
+    send(&mut pos, &seal_body(&Message::Hello { pos_nonce }, 0, None, &mut rng).unwrap());
+    let (_, Message::HelloR { term_nonce, .. }) = answer(&mut pos, None) else { panic!("no HELLO_R") };
+    let key = SessionKey::derive(&PairingKey::from_bytes(KEY), &pos_nonce, &term_nonce);
+
+    send(&mut pos, &seal_body(&Message::Status, 1, Some(&key), &mut rng).unwrap());
+    assert_eq!(answer(&mut pos, Some(&key)), (1, Message::StatusR { state: TerminalState::Idle }));
+
+    // Sequence number 1 again, freshly sealed (not a byte-identical resend): a replay.
+    send(&mut pos, &seal_body(&Message::Status, 1, Some(&key), &mut rng).unwrap());
+    let (seq, reply) = answer(&mut pos, Some(&key));
+    assert_eq!(seq, 1);
+    assert!(matches!(reply, Message::Error { code: ErrorCode::REPLAY, .. }), "{reply:?}");
+
+    // A sealed request with a changed tag.
+    let mut forged =
+        seal_body(&Message::Display { lines: vec!["FREE POINTS".into()] }, 2, Some(&key), &mut rng).unwrap();
+    *forged.last_mut().unwrap() ^= 1;
+    send(&mut pos, &forged);
+    let (_, reply) = answer(&mut pos, Some(&key));
+    assert!(matches!(reply, Message::Error { code: ErrorCode::AUTH_FAILED, .. }), "{reply:?}");
+    assert!(sim.display_lines().is_empty(), "the forged text was not shown");
+    assert_eq!(wait_for(&sim, |s| s.security_errors >= 2).security_errors, 2);
+
+    // The session goes on with the next number.
+    send(&mut pos, &seal_body(&Message::Display { lines: vec!["Hello".into()] }, 3, Some(&key), &mut rng).unwrap());
+    assert_eq!(answer(&mut pos, Some(&key)), (3, Message::DisplayR));
+}
