@@ -27,16 +27,22 @@
 //! ```
 //!
 //! Addresses:
-//! - `serial:///dev/ttyUSB0?baud=115200`: a real terminal (baud 9600..=115200, default 115200).
+//! - `serial:///dev/ttyUSB0?baud=115200`: a real terminal (default 115200 baud; installers use
+//!   9600..=115200).
 //! - `sim://points-terminal?pairing_button=held&auto_present_ms=1500&phone=0`: a simulator in
 //!   this process over an in-memory link; all parameters optional, these are the defaults
 //!   (see [`SimConfig::from_address`]). [`PointsTerminal::simulator`] returns its handle.
+//!
+//! Calls block (`read_customer` until a phone, its timeout or the [`Cancel`](crate::Cancel) flag),
+//! so run them on a worker thread; a `PointsTerminal` is `Send`, one caller at a time. Tests and
+//! fakes can program against the [`LoyaltyTerminal`] trait instead.
 //!
 //! Every call returns a [`DeviceError`] whose message says what to do. The ones the app should
 //! treat specially: `PointsRepairNeeded` and `PointsNotPaired` (send the installer to Pair),
 //! `PointsAuthFailed` and `PointsBadSequence` (security: warn the installer; the driver has
 //! already dropped the session and the next call starts a fresh one), `PointsTimeout` and
-//! `Cancelled` (no customer: carry on without points), `PointsNotResponding`, `Disconnected`,
+//! `Cancelled` (no customer: carry on without points), `PointsNotResponding`, `PointsNoAnswer`,
+//! `Disconnected`,
 //! `PointsBadCrc` and `PointsBadFrame` (cable, port or baud rate).
 //!
 //! Modules, one per concept: [`crc`], [`frame`] (framing and the byte receiver), [`message`]
