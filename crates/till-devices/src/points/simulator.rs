@@ -36,7 +36,7 @@ pub struct Phone {
 
 impl Phone {
     /// Demo phone `n`: account id `DEMO-ACCOUNT-nnn` (zero-padded to 3 digits, 16 bytes) and
-    /// `k_c` = HMAC-SHA256("till-demo-phone", [n]). Test keys only.
+    /// `k_c` = `HMAC-SHA256("till-demo-phone", [n])`. Test keys only.
     pub fn demo(n: u8) -> Phone {
         let mut account_id = [0u8; 16];
         account_id.copy_from_slice(format!("DEMO-ACCOUNT-{n:03}").as_bytes());
