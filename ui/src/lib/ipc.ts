@@ -8,6 +8,12 @@ import type {
   AuditReport,
   CardPaymentView,
   CartView,
+  CustomerView,
+  DeviceAssignment,
+  DeviceRole,
+  DeviceStatus,
+  DeviceTestResult,
+  DevicesOverview,
   ErrorCode,
   IpcError,
   LoginUser,
@@ -44,6 +50,15 @@ const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   platform_key_missing: "error.platform_key_missing",
   invalid_signature: "error.invalid_signature",
   secret_unreadable: "error.secret_unreadable",
+  device_not_configured: "error.device_not_configured",
+  points_not_responding: "error.points_not_responding",
+  points_bad_crc: "error.points_bad_crc",
+  points_auth_failed: "error.points_auth_failed",
+  points_repair_needed: "error.points_repair_needed",
+  points_pairing_refused: "error.points_pairing_refused",
+  points_no_customer: "error.points_no_customer",
+  device_failed: "error.device_failed",
+  cancelled: "error.cancelled",
   not_found: "error.not_found",
   conflict: "error.conflict",
   storage: "error.storage",
@@ -84,6 +99,8 @@ const DETAILED: ReadonlySet<string> = new Set([
   "card_reader_disconnected",
   "card_declined",
   "invalid_signature",
+  "device_failed",
+  "points_bad_crc",
   "conflict",
   "storage",
   "internal",
@@ -168,3 +185,16 @@ export const userSetActive = (token: string, userId: number, active: boolean) =>
 export const userSetPin = (token: string, userId: number, pin: string) =>
   call<UserView>("user_set_pin", { token, userId, pin });
 export const auditVerify = (token: string) => call<AuditReport>("audit_verify", { token });
+
+// Device setup (installers), status lights (anyone), and the cashier's Customer button.
+export const devicesList = (token: string) => call<DevicesOverview>("devices_list", { token });
+export const deviceAssign = (token: string, assignment: DeviceAssignment) =>
+  call<DevicesOverview>("device_assign", { token, assignment });
+export const deviceRemove = (token: string, role: DeviceRole) => call<DevicesOverview>("device_remove", { token, role });
+export const deviceTest = (token: string, role: DeviceRole) => call<DeviceTestResult>("device_test", { token, role });
+export const devicePair = (token: string) => call<DeviceTestResult>("device_pair", { token });
+export const deviceCancel = (token: string) => call<null>("device_cancel", { token });
+export const deviceStatus = (token: string) => call<DeviceStatus>("device_status", { token });
+export const customerIdentify = (token: string) => call<CustomerView>("customer_identify", { token });
+export const customerGet = (token: string) => call<CustomerView | null>("customer_get", { token });
+export const customerClear = (token: string) => call<null>("customer_clear", { token });
