@@ -2,7 +2,10 @@
 //! (needs an X display: `make test` runs the suite under Xvfb). A cashier logs in, scans three
 //! barcodes into the always-focused scan input and pays cash by keyboard alone, sees the receipt
 //! with a line code per line; the database file then holds exactly that order. A second sale by
-//! card shows the masked number, and the test card number is then found in no file at all.
+//! card, with the mouse, through the simulated reader: the card asks for a PIN, typed on the
+//! PIN pad, then the customer signs on the signature pad (WebDriver pointer actions). A third
+//! sale is paid with a keyboard-wedge swipe typed into the scan input. The receipts show only
+//! the masked number, and the test card number is then found in no file at all.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
@@ -23,6 +26,18 @@ impl Drop for Driver {
     fn drop(&mut self) {
         let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", self.0.id())]).status();
         let _ = self.0.wait();
+    }
+}
+
+/// The Visa test card with service code 220: it asks for a PIN.
+const PIN_CARD_TRACK2: &str = "%3B4111111111111111%3D28122200000000000%3F";
+/// What a keyboard-wedge reader types for the Visa test card (service code 101: no PIN).
+const WEDGE_SWIPE: &str = "%B4111111111111111^TEST/CARD^28121010000000000000?;4111111111111111=28121010000000000?";
+
+/// Saves a screenshot when `TILL_SCREENSHOTS` names a directory (how docs/screenshots are made).
+fn screenshot(s: &Session, name: &str) {
+    if let Some(dir) = std::env::var_os("TILL_SCREENSHOTS") {
+        std::fs::write(std::path::Path::new(&dir).join(name), s.screenshot()).unwrap();
     }
 }
 
@@ -54,7 +69,7 @@ fn start_driver(data_dir: &std::path::Path) -> (Driver, String) {
     let child = Command::new(tauri_driver())
         .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
         .env("TILL_DATA_DIR", data_dir)
-        .env("TILL_CARD_READER", "sim://card-reader?delay_ms=200")
+        .env("TILL_CARD_READER", format!("sim://card-reader?delay_ms=1500&track2={PIN_CARD_TRACK2}"))
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(data_dir.join("driver.log")).unwrap())
@@ -77,6 +92,11 @@ fn a_cashier_sells_by_keyboard_and_scanner_alone_then_by_card_with_the_mouse() {
     let dir = tempfile::tempdir().unwrap();
     let (_driver, base) = start_driver(dir.path());
     let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
+
+    // English, whatever language an earlier run left in the webview's storage.
+    s.wait_for(".login-user[data-user-id='1']");
+    s.execute("if (localStorage.getItem('till.locale') !== 'en') { localStorage.setItem('till.locale', 'en'); location.reload(); }");
+    std::thread::sleep(Duration::from_millis(300));
 
     // Keyboard and scanner only. Login: "1" picks the first user, Enter, the PIN, Enter.
     s.wait_for(".login-user[data-user-id='1']");
@@ -111,14 +131,53 @@ fn a_cashier_sells_by_keyboard_and_scanner_alone_then_by_card_with_the_mouse() {
     let shown: Vec<String> = codes_shown.iter().map(|e| s.text(e).trim().to_string()).collect();
     s.keys("n"); // new sale
 
-    // A second sale, this time with the mouse, by card through the simulated reader: the receipt shows the masked number.
+    // A second sale, this time with the mouse, by card through the simulated reader: the reader
+    // counts down, the card asks for a PIN (tapped on the pad), the customer signs, and the
+    // receipt shows the masked number and the approval code.
     let input = s.wait_for("#scan-input");
     s.type_into(&input, &format!("SVC-002{ENTER}"));
     s.wait_for_n(".cart-line", 1, Duration::from_secs(10));
     s.click(&s.wait_for("#pay-card"));
+    let countdown = s.wait_for("#card-countdown");
+    assert!(s.attribute(&countdown, "data-seconds").parse::<u32>().unwrap() > 0);
+    screenshot(&s, "card-swipe.png");
+    s.wait_for("#card-pin-pad");
+    assert!(s.text(&s.wait_for("#card-masked")).contains("411111******1111"));
+    for d in ["1", "2", "3", "4"] {
+        s.click(&s.wait_for(&format!("#card-pin-pad button[data-digit='{d}']")));
+    }
+    assert_eq!(s.attribute(&s.wait_for("#card-pin-dots"), "data-count"), "4");
+    screenshot(&s, "pin-pad.png");
+    s.click(&s.wait_for("#card-pin-ok"));
+    let pad = s.wait_for("#signature-pad");
+    s.draw(
+        &pad,
+        &[&[(-200, 20), (-160, -30), (-120, 30), (-80, -25), (-40, 25)], &[(0, 10), (60, -20), (120, 15), (200, -10)]],
+    );
+    assert_eq!(s.attribute(&pad, "data-strokes"), "2", "the signature pad took no strokes");
+    screenshot(&s, "signature.png");
+    s.click(&s.wait_for("#signature-accept"));
     let receipt = s.wait_for("#receipt");
     let card_receipt = s.text(&receipt);
     assert!(card_receipt.contains("411111******1111"), "card receipt: {card_receipt}");
+    assert!(card_receipt.contains("SIM"), "no approval code on the receipt: {card_receipt}");
+    s.click(&s.wait_for("#new-sale"));
+
+    // A third sale paid with a keyboard-wedge reader: the swipe is typed into the scan input,
+    // fast, then Enter. It is never shown or searched; the card goes straight to the signature
+    // (no PIN for this card), which the keyboard skips with Enter twice.
+    let input = s.wait_for("#scan-input");
+    s.type_into(&input, &format!("SVC-002{ENTER}"));
+    s.wait_for_n(".cart-line", 1, Duration::from_secs(10));
+    assert_eq!(s.attribute(&s.active(), "id"), "scan-input");
+    s.keys(&format!("{WEDGE_SWIPE}{ENTER}"));
+    s.wait_for("#signature-pad");
+    assert!(!s.page_text().contains("4111111111111111"), "the swipe was shown");
+    s.keys(ENTER);
+    s.wait_for("#signature-empty");
+    s.keys(ENTER);
+    let receipt = s.text(&s.wait_for("#receipt"));
+    assert!(receipt.contains("411111******1111"), "wedge receipt: {receipt}");
     s.click(&s.wait_for("#new-sale"));
     s.wait_for("#scan-input");
     s.end();
@@ -133,7 +192,20 @@ fn a_cashier_sells_by_keyboard_and_scanner_alone_then_by_card_with_the_mouse() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .unwrap();
-    assert_eq!((orders, tender.as_str(), tendered_minor), (2, "cash", 10_000));
+    assert_eq!((orders, tender.as_str(), tendered_minor), (3, "cash", 10_000));
+    let cards: Vec<(String, String, Option<String>)> = {
+        let mut q = db
+            .prepare("SELECT entry_mode, cvm, signature_svg FROM payments WHERE tender = 'card' ORDER BY id")
+            .unwrap();
+        let rows = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(|r| r.unwrap()).collect();
+        rows
+    };
+    assert_eq!(cards.len(), 2);
+    assert_eq!((cards[0].0.as_str(), cards[0].1.as_str()), ("magstripe", "pin-and-signature"));
+    assert!(
+        cards[0].2.as_deref().unwrap().starts_with("<svg") && cards[0].2.as_deref().unwrap().contains("<path d=\"M ")
+    );
+    assert_eq!((cards[1].0.as_str(), cards[1].1.as_str(), cards[1].2.as_deref()), ("magstripe-wedge", "none", None));
     let mut stmt = db
         .prepare("SELECT line_code FROM order_lines l JOIN payments p USING (order_id) WHERE p.tender = 'cash' ORDER BY line_no")
         .unwrap();

@@ -114,8 +114,71 @@ impl Session {
         self.find_all("body").first().map(|b| self.text(b)).unwrap_or_default()
     }
 
+    /// Draws strokes with the mouse on an element: each stroke is a list of offsets from the
+    /// element's centre, pressed from the first point to the last (pointer events, as a finger
+    /// or pen would).
+    pub fn draw(&self, element: &str, strokes: &[&[(i64, i64)]]) {
+        let origin = json!({ ELEMENT_KEY: element });
+        let mut actions = Vec::new();
+        for stroke in strokes {
+            let Some(((x0, y0), rest)) = stroke.split_first() else { continue };
+            actions.push(json!({ "type": "pointerMove", "duration": 0, "origin": origin, "x": x0, "y": y0 }));
+            actions.push(json!({ "type": "pointerDown", "button": 0 }));
+            for (x, y) in rest {
+                actions.push(json!({ "type": "pointerMove", "duration": 30, "origin": origin, "x": x, "y": y }));
+            }
+            actions.push(json!({ "type": "pointerUp", "button": 0 }));
+        }
+        let body = json!({ "actions": [{
+            "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" }, "actions": actions
+        }] });
+        call("POST", &self.url("/actions"), Some(body)).expect("pointer actions");
+        let _ = call("DELETE", &self.url("/actions"), None);
+    }
+
+    /// Runs a script in the page.
+    pub fn execute(&self, script: &str) {
+        call("POST", &self.url("/execute/sync"), Some(json!({ "script": script, "args": [] }))).expect("execute");
+    }
+
+    /// A PNG of the window.
+    pub fn screenshot(&self) -> Vec<u8> {
+        // WebKit takes the snapshot at the next paint; a page with nothing animating may not
+        // paint again, so nudge it (an invisible change of opacity) first.
+        self.execute(
+            "let n = 0; const id = setInterval(() => { document.body.style.opacity = n % 2 ? '' : '0.999'; \
+             if (++n > 40) { clearInterval(id); document.body.style.opacity = ''; } }, 50);",
+        );
+        let v = call("GET", &self.url("/screenshot"), None).expect("screenshot");
+        base64_decode(v["value"].as_str().expect("base64 PNG"))
+    }
+
     /// Ends the session (closes the app).
     pub fn end(self) {
         let _ = call("DELETE", &self.url(""), None);
     }
+}
+
+/// Standard base64 (what WebDriver sends screenshots in), decoded; test support only.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for v in text.bytes().filter_map(value) {
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
 }
