@@ -45,18 +45,24 @@ pub struct DeviceStatus {
     pub points_terminal: DeviceLight,
 }
 
-/// Whether the device at `uri` is among `present`: same scheme and path, and the same USB
-/// serial number when the address names one. Parameters like `baud=` or `driver=` do not count.
-pub fn is_present(uri: &str, present: &[DiscoveredDevice]) -> bool {
-    let Ok(want) = DeviceAddress::parse(uri) else { return false };
-    if want.scheme == "sim" {
-        return true;
+/// Whether the configured address `configured` names the discovered device at `found`: same
+/// scheme and path, and the same USB serial number when the configured address names one.
+/// Parameters like `baud=` or `driver=` do not count.
+pub fn same_device(configured: &str, found: &str) -> bool {
+    match (DeviceAddress::parse(configured), DeviceAddress::parse(found)) {
+        (Ok(want), Ok(have)) => {
+            have.scheme == want.scheme
+                && have.path == want.path
+                && want.param("serial").is_none_or(|s| have.param("serial") == Some(s))
+        }
+        _ => false,
     }
-    present.iter().filter_map(|d| DeviceAddress::parse(&d.uri).ok()).any(|have| {
-        have.scheme == want.scheme
-            && have.path == want.path
-            && want.param("serial").is_none_or(|s| have.param("serial") == Some(s))
-    })
+}
+
+/// Whether the device at `uri` is among `present`. Simulators run inside the till, so they are
+/// always present.
+pub fn is_present(uri: &str, present: &[DiscoveredDevice]) -> bool {
+    uri.starts_with("sim://") || present.iter().any(|d| same_device(uri, &d.uri))
 }
 
 /// What the caller must do after an update.

@@ -315,7 +315,8 @@ fn reader_address(c: &DeviceConfig) -> String {
 }
 
 fn open_configured_reader(c: &DeviceConfig) -> std::result::Result<Box<dyn CardReader>, DeviceError> {
-    let driver = (c.driver != SIM_DRIVER).then_some(c.driver.as_str());
+    // Simulators take no driver; the default reader (no driver named) is opened as its address says.
+    let driver = (c.driver != SIM_DRIVER && !c.driver.is_empty()).then_some(c.driver.as_str());
     till_devices::card_reader::open_with_driver(&reader_address(c), driver)
 }
 
@@ -459,8 +460,7 @@ impl Pos {
             .map(|d| DiscoveredView {
                 assigned_role: configured
                     .iter()
-                    .find(|c| crate::device_status::is_present(&c.uri, std::slice::from_ref(&d)))
-                    .filter(|c| !c.uri.starts_with("sim://") || d.uri == c.uri.split('?').next().unwrap_or(""))
+                    .find(|c| crate::device_status::same_device(&c.uri, &d.uri))
                     .map(|c| c.role),
                 usb_ids: d.vendor_id.zip(d.product_id).map(|(v, p)| format!("{v:04x}:{p:04x}")),
                 kind: match d.kind {
@@ -591,7 +591,7 @@ impl Pos {
             Some(d) => d.config,
             None => DeviceConfig {
                 role: DeviceRole::CardReader.as_str().into(),
-                driver: SIM_DRIVER.into(),
+                driver: String::new(),
                 uri: self.devices.default_reader.clone(),
                 baud: None,
                 parity: None,
@@ -631,30 +631,16 @@ impl Pos {
             (Action::Open, Some(c)) => {
                 // A swipe in progress holds the reader; try again at the next update instead of waiting.
                 if let Ok(mut slot) = self.card_reader.try_lock() {
-                    let fresh = if c.driver == SIM_DRIVER && c.uri == self.devices.default_reader {
-                        till_devices::card_reader::open(&c.uri).map(|r| ReaderSlot {
-                            inner: Some(r),
-                            uri: c.uri.clone(),
-                            timeout: None,
-                            fault: None,
-                        })
-                    } else {
-                        Ok(slot_for(&c))
-                    };
-                    let result = match fresh {
-                        Ok(s) => {
-                            let r = s.open_result();
-                            *slot = Box::new(s);
-                            r
-                        }
-                        Err(e) => Err(e.to_string()),
-                    };
+                    let fresh = slot_for(&c);
+                    let result = fresh.open_result();
+                    *slot = Box::new(fresh);
                     if result.is_ok() {
                         tracing::info!(uri = %c.uri, "card reader connected");
                     }
                     lock(&self.devices.reader_status).opened(result);
                 } else {
-                    lock(&self.devices.reader_status).opened(Err("busy".into()));
+                    lock(&self.devices.reader_status)
+                        .opened(Err("the card reader is busy; it reconnects after the current swipe".into()));
                 }
             }
             (Action::Vanished, Some(c)) => tracing::warn!(uri = %c.uri, "card reader disconnected"),
@@ -754,7 +740,18 @@ impl Pos {
         match reader.read_card(Money::zero(self.currency), timeout, cancel) {
             Ok(read) => Ok(DeviceTestResult {
                 ok: true,
-                message: format!("read {} {} expiring {}", read.brand.name(), read.masked_pan, read.expiry),
+                // The same words as `tillctl devices test`.
+                message: format!(
+                    "read {} {} expiring {} ({}){}",
+                    read.brand.name(),
+                    read.masked_pan,
+                    read.expiry,
+                    if read.pin_required { "asks for a PIN" } else { "no PIN" },
+                    match read.encrypted() {
+                        Some(b) => format!(", encrypted by the reader ({}, KSN {})", b.scheme, hex::encode(&b.ksn)),
+                        None => ", in clear (a non-encrypting reader)".to_string(),
+                    }
+                ),
                 masked_pan: Some(read.masked_pan.to_string()),
                 brand: Some(read.brand.name().to_string()),
                 expiry: Some(read.expiry.clone()),
