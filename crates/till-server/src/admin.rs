@@ -64,6 +64,16 @@ pub fn list_terminals(repo: &dyn Repository) -> Result<Vec<TerminalInfo>, ApiErr
         .collect())
 }
 
+/// Disables (or re-enables) a terminal: its requests are refused with `terminal_disabled`.
+pub fn set_terminal_disabled(repo: &dyn Repository, terminal_id: &str, disabled: bool) -> Result<(), ApiError> {
+    let mut tx = repo.begin()?;
+    if !tx.set_terminal_disabled(terminal_id, disabled)? {
+        return Err(ApiError::NotFound("terminal"));
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 /// Refunds, optionally only those with `status`.
 pub fn list_refunds(repo: &dyn Repository, status: Option<&str>) -> Result<Vec<RefundRecord>, ApiError> {
     Ok(repo.begin()?.refunds(status)?)

@@ -4,6 +4,7 @@
 //! till-server serve --db FILE --listen 127.0.0.1:PORT [--tls-cert F --tls-key F] [--config FILE]
 //! till-server terminals add --db FILE --name NAME      prints {"terminal_id", "secret", "name"} once
 //! till-server terminals list --db FILE
+//! till-server terminals disable|enable --db FILE --id TERMINAL_ID
 //! till-server refunds list --db FILE [--status pending_seller_confirmation|refunded|rejected]
 //! till-server refunds confirm --db FILE --id REFUND_ID [--by NAME]
 //! till-server refunds reject --db FILE --id REFUND_ID [--by NAME]
@@ -26,6 +27,7 @@ const USAGE: &str = "usage:
   till-server serve --db FILE --listen ADDR:PORT [--tls-cert FILE --tls-key FILE] [--config FILE]
   till-server terminals add --db FILE --name NAME
   till-server terminals list --db FILE
+  till-server terminals disable|enable --db FILE --id TERMINAL_ID
   till-server refunds list --db FILE [--status STATUS]
   till-server refunds confirm --db FILE --id REFUND_ID [--by NAME]
   till-server refunds reject --db FILE --id REFUND_ID [--by NAME]
@@ -67,6 +69,9 @@ fn run(args: &[String]) -> Result<(), String> {
             let t = admin::add_terminal(&*open(&f)?, need(&f, "name")?, &SystemClock, &OsEntropy)
                 .map_err(|e| e.to_string())?;
             print_json(&t)
+        }
+        ["terminals", verb @ ("disable" | "enable")] => {
+            admin::set_terminal_disabled(&*open(&f)?, need(&f, "id")?, *verb == "disable").map_err(|e| e.to_string())
         }
         ["terminals", "list"] => print_json(&admin::list_terminals(&*open(&f)?).map_err(|e| e.to_string())?),
         ["refunds", "list"] => {

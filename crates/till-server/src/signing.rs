@@ -142,6 +142,22 @@ mod tests {
     }
 
     #[test]
+    fn the_worked_example_of_docs_api_md() {
+        let secret: Vec<u8> = (0u8..32).collect();
+        let body = br#"{"order_id":"o-1"}"#;
+        let nonce = "00112233445566778899aabbccddeeff";
+        assert_eq!(
+            string_to_sign("POST", "/v1/sales", 1_795_000_000, nonce, body),
+            "POST\n/v1/sales\n1795000000\n00112233445566778899aabbccddeeff\n\
+             21fbcc9a1180d3749842735ce7bfc5af1928fae94c44031deefd1dcd721d48a5"
+        );
+        assert_eq!(
+            sign(&secret, "POST", "/v1/sales", 1_795_000_000, nonce, body),
+            "s6rO2EVvs2cfzECkoC0ZJL6ew460cLEIpN5Jg0a3+c0="
+        );
+    }
+
+    #[test]
     fn hmac_matches_rfc_4231_case_2() {
         // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
         let mut m = HmacSha256::new_from_slice(b"Jefe").unwrap();

@@ -97,3 +97,13 @@ fn unknown_routes_and_methods_answer_with_codes() {
     let a = s.get("/v1/sales");
     assert_eq!((a.status, a.body["code"].as_str()), (405, Some("method_not_allowed")));
 }
+
+#[test]
+fn a_disabled_terminal_is_refused() {
+    let s = TestServer::start();
+    till_server::admin::set_terminal_disabled(&*s.repo, &s.terminal_id, true).unwrap();
+    assert_401(&s.get("/v1/ping"), "terminal_disabled");
+    till_server::admin::set_terminal_disabled(&*s.repo, &s.terminal_id, false).unwrap();
+    assert_eq!(s.get("/v1/ping").status, 200);
+    assert_eq!(till_server::admin::set_terminal_disabled(&*s.repo, "t_nope", true).unwrap_err().code(), "not_found");
+}

@@ -37,6 +37,8 @@ pub trait Tx {
     fn terminal(&mut self, id: &str) -> RepoResult<Option<TerminalRecord>>;
     /// Every terminal, oldest first.
     fn terminals(&mut self) -> RepoResult<Vec<TerminalRecord>>;
+    /// Disables or re-enables a terminal; false if there is no such terminal.
+    fn set_terminal_disabled(&mut self, id: &str, disabled: bool) -> RepoResult<bool>;
 
     /// Claims `(terminal, key)` for a request with `request_hash`: `None` when this call
     /// claimed it, otherwise what an earlier request stored under the key.

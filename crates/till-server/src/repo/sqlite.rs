@@ -286,6 +286,14 @@ impl Tx for SqliteTx<'_> {
         Ok(rows)
     }
 
+    fn set_terminal_disabled(&mut self, id: &str, disabled: bool) -> RepoResult<bool> {
+        let n = self
+            .conn
+            .prepare_cached("UPDATE terminals SET disabled = ?2 WHERE id = ?1")?
+            .execute(params![id, i64::from(disabled)])?;
+        Ok(n == 1)
+    }
+
     fn claim_idempotency(
         &mut self,
         terminal: &str,
