@@ -247,7 +247,8 @@ struct PaymentEntry {
     amount: Money,
     deadline_ms: i64,
     cancel: Cancel,
-    reader: String,
+    // The reader's address, known once the reader thread holds the reader.
+    reader: Mutex<String>,
     entry_mode: EntryMode,
     phase: Mutex<Phase>,
     // What the UI shows of the card, kept after the card data itself is gone.
@@ -374,6 +375,11 @@ impl Pos {
         }
         let amount = cart.cart.totals()?.total;
         let mut active = lock(&self.card_payments.active);
+        // The reader serves one payment at a time; another cashier's wait must end first.
+        let reader_busy = active.values().any(|e| e.user_id != user_id && matches!(*lock(&e.phase), Phase::Waiting));
+        if mode == EntryMode::Magstripe && reader_busy {
+            return Err(PaymentError::WrongStep("the card reader is waiting for another cashier's card".into()).into());
+        }
         active.retain(|_, e| {
             if e.user_id != user_id {
                 return true;
@@ -389,7 +395,7 @@ impl Pos {
             amount,
             deadline_ms: self.now_ms() + self.card_timeout.as_millis() as i64,
             cancel: Cancel::new(),
-            reader,
+            reader: Mutex::new(reader),
             entry_mode: mode,
             phase: Mutex::new(Phase::Waiting),
             summary: Mutex::new(None),
@@ -403,14 +409,19 @@ impl Pos {
     /// [`Pos::payment_status`].
     pub fn payment_start(&self, token: &str, cart_id: &str) -> Result<CardPaymentView> {
         let s = self.authorize(token, SELLERS, "take payment")?;
-        let reader_address = lock(&self.card_reader).address();
-        let entry = self.new_payment(s.user_id, cart_id, reader_address, EntryMode::Magstripe)?;
+        // The reader's lock is not taken here: a cancelled payment's thread may still hold it
+        // for a moment, and a command must never wait on a device.
+        let entry = self.new_payment(s.user_id, cart_id, String::new(), EntryMode::Magstripe)?;
         let (reader, keys, rng) =
             (Arc::clone(&self.card_reader), self.card_payments.keys.clone(), self.card_payments.rng.clone());
         let (hash_key, timeout, worker) = (self.card_hash_key, self.card_timeout, entry.clone());
         tracing::info!(payment_id = %entry.id, amount = %entry.amount, "card payment started; reader armed");
         let spawned = std::thread::Builder::new().name("card-reader".into()).spawn(move || {
-            let read = lock(&reader).read_card(worker.amount, timeout, &worker.cancel);
+            let read = {
+                let mut reader = lock(&reader);
+                *lock(&worker.reader) = reader.address();
+                reader.read_card(worker.amount, timeout, &worker.cancel)
+            };
             let next = match read {
                 Ok(read) => match protect(read, &worker.id, &keys, &rng, &hash_key) {
                     Ok(card) => Phase::CardRead(Box::new(card)),
@@ -501,7 +512,11 @@ impl Pos {
             .into());
         };
         let key = self.card_payments.keys.require()?;
-        let (pan, _expiry) = key.decrypt_card(&entry.id, data)?;
+        let (pan, _expiry) = key.decrypt_card(&entry.id, data).map_err(|_| {
+            PaymentError::WrongStep(
+                "the payment platform key changed during this payment; please start it again".into(),
+            )
+        })?;
         let block = pin_block::encipher(&key.pin_key()?, pin, pan.expose(), &mut *lock(&self.card_payments.rng))?;
         drop(pan);
         card.pin_block = Some(block);
@@ -602,7 +617,7 @@ impl Pos {
             pan_hash,
             brand,
             auth_code,
-            reader: entry.reader.clone(),
+            reader: lock(&entry.reader).clone(),
             entry_mode: entry.entry_mode.as_str().into(),
             cvm: cvm.into(),
             signature_svg,
@@ -845,6 +860,9 @@ pub(crate) mod tests {
         assert_eq!(p.payment_cancel(&m, &v.payment_id).unwrap_err().code(), ErrorCode::NotFound);
         let empty = p.cart_get(&m).unwrap();
         assert_eq!(p.payment_start(&m, &empty.cart_id).unwrap_err().code(), ErrorCode::CartEmpty);
+        // the reader waits for the cashier's card: the manager's payment must wait its turn
+        let theirs = p.cart_scan(&m, TEA).unwrap();
+        assert_eq!(p.payment_start(&m, &theirs.cart_id).unwrap_err().code(), ErrorCode::Conflict);
         assert_eq!(p.payment_start(&t, "not-my-cart").unwrap_err().code(), ErrorCode::Conflict);
         // a second start replaces the first, which ends cancelled
         let second = p.payment_start(&t, &cart.cart_id).unwrap();

@@ -224,7 +224,7 @@ fn store(pos: &Pos, secrets: &SecretBox, key: &PlatformKey, actor: Option<i64>, 
 
 impl Pos {
     /// Sets the payment platform key (installers only): 64 hex digits. The old key is replaced;
-    /// payments under way keep the key they started with.
+    /// a payment whose card was read under the old key must be started again.
     pub fn platform_key_set(&self, token: &str, hex_key: &str) -> Result<PlatformKeyStatus> {
         let s = self.authorize(token, KEY_SETTERS, "set the payment platform key")?;
         let key = PlatformKey::from_hex(hex_key)?;
