@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0002_open_carts.sql"),
     include_str!("../../../migrations/0003_card_payments.sql"),
     include_str!("../../../migrations/0004_devices.sql"),
+    include_str!("../../../migrations/0005_outbox_delivery.sql"),
 ];
 
 /// The schema version this build writes.

@@ -31,14 +31,16 @@ pub struct OutboxEvent {
     pub kind: String,
     /// JSON body, byte-identical on every attempt.
     pub payload: String,
-    /// `pending`, `sent` or `dead`.
+    /// `pending`, `sending`, `done`, `parked` or `discarded` (see [`crate::delivery`]).
     pub state: String,
 }
 
 impl Store {
-    /// Number of events not yet delivered.
+    /// Number of events not yet delivered (waiting or being sent; parked ones not counted).
     pub fn outbox_pending(&self) -> Result<i64> {
-        self.read(|c| Ok(c.query_row("SELECT count(*) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?))
+        self.read(|c| {
+            Ok(c.query_row("SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')", [], |r| r.get(0))?)
+        })
     }
 
     /// Events of a kind, oldest first.

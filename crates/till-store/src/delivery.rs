@@ -1,0 +1,511 @@
+//! Delivery state of outbox events: what the sync worker claims, what it records when the
+//! server answers, and what a manager does with events the server refused for good.
+//!
+//! An event moves `pending` -> `sending` (claimed, with a lease) -> `done` (the server's answer
+//! stored in the same transaction), or back to `pending` with a later `next_attempt_at_ms`, or to
+//! `parked` with the reason. A parked event is retried (back to `pending`) or `discarded` by a
+//! manager; both are written to the audit log in the same transaction. A worker that dies while
+//! an event is `sending` leaves it claimed until its lease lapses; the next claim takes it again,
+//! and the server's idempotency key (the event id) makes the second send harmless.
+//!
+//! The body sent is fixed the first time the event is claimed ([`Prepared`]) and stored in
+//! `request_body`; every later attempt sends those exact bytes.
+
+use crate::{audit, Result, Store, StoreError};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde_json::json;
+
+/// An event due for delivery whose request body has not been fixed yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueEvent {
+    /// Event id (the Idempotency-Key).
+    pub id: String,
+    /// Local kind, e.g. `sale.recorded`.
+    pub kind: String,
+    /// What it is about, e.g. `order/42`.
+    pub subject: String,
+    /// The payload as queued.
+    pub payload: String,
+    /// When it was queued.
+    pub created_at_ms: i64,
+}
+
+/// The request an event becomes, fixed once and then sent unchanged on every attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    /// The server's name for the event kind (`sale`, `refund`, `points_enrol`, `points_update`).
+    pub wire_kind: String,
+    /// The exact JSON body.
+    pub body: String,
+}
+
+/// An event claimed for one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedEvent {
+    /// Event id (the Idempotency-Key).
+    pub id: String,
+    /// Local kind.
+    pub kind: String,
+    /// The server's name for the kind.
+    pub wire_kind: String,
+    /// The exact body, as on every earlier attempt.
+    pub body: String,
+    /// Attempts including this one.
+    pub attempts: i64,
+    /// When it was queued.
+    pub created_at_ms: i64,
+}
+
+/// What became of one claimed event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    /// The server answered with success; its answer is kept.
+    Done {
+        /// Event id.
+        id: String,
+        /// HTTP status of the event.
+        status: u16,
+        /// The server's answer for the event.
+        response: String,
+    },
+    /// Try again at `next_attempt_at_ms`.
+    Retry {
+        /// Event id.
+        id: String,
+        /// When to try again.
+        next_attempt_at_ms: i64,
+        /// What went wrong this time.
+        error: String,
+    },
+    /// The server refused it for good: wait for a manager.
+    Park {
+        /// Event id.
+        id: String,
+        /// Why, for the manager.
+        reason: String,
+    },
+}
+
+/// Counts for the sync status line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    /// Waiting or being sent.
+    pub pending: i64,
+    /// Of those, claimed by a worker right now.
+    pub sending: i64,
+    /// Refused by the server, waiting for a manager.
+    pub parked: i64,
+    /// Delivered.
+    pub done: i64,
+    /// Given up by a manager.
+    pub discarded: i64,
+    /// When the oldest pending event was queued.
+    pub oldest_pending_created_at_ms: Option<i64>,
+    /// The error of the most recent failed attempt of a pending event.
+    pub last_error: Option<String>,
+}
+
+/// A parked event as the manager screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParkedEvent {
+    /// Event id.
+    pub id: String,
+    /// Local kind.
+    pub kind: String,
+    /// What it is about.
+    pub subject: String,
+    /// When it was queued.
+    pub created_at_ms: i64,
+    /// Attempts made.
+    pub attempts: i64,
+    /// Why the server refused it.
+    pub reason: String,
+    /// When it was parked.
+    pub parked_at_ms: i64,
+}
+
+/// Fixes the body of an event inside the claim transaction, or parks it when it cannot become a
+/// request (unknown kind, unreadable payload).
+fn fix_body(
+    tx: &Transaction<'_>,
+    ev: &DueEvent,
+    now_ms: i64,
+    prepare: &mut dyn FnMut(&DueEvent) -> std::result::Result<Prepared, String>,
+) -> Result<Option<Prepared>> {
+    match prepare(ev) {
+        Ok(p) => {
+            tx.prepare_cached(
+                "UPDATE outbox SET wire_kind = ?2, request_body = ?3 WHERE id = ?1 AND request_body IS NULL",
+            )?
+            .execute(params![ev.id, p.wire_kind, p.body])?;
+            Ok(Some(p))
+        }
+        Err(reason) => {
+            tx.prepare_cached(
+                "UPDATE outbox SET state = 'parked', parked_reason = ?2, parked_at_ms = ?3, last_error = ?2 WHERE id = ?1",
+            )?
+            .execute(params![ev.id, reason, now_ms])?;
+            Ok(None)
+        }
+    }
+}
+
+impl Store {
+    /// Claims up to `limit` due events, oldest first, for one attempt each: in one IMMEDIATE
+    /// transaction, claims whose lease lapsed are released, the body of each event seen for the
+    /// first time is fixed with `prepare` (an `Err` parks the event with that reason), and the
+    /// claimed events become `sending` until `now_ms + lease_ms` with one more attempt counted.
+    pub fn claim_due(
+        &self,
+        now_ms: i64,
+        limit: usize,
+        lease_ms: i64,
+        prepare: &mut dyn FnMut(&DueEvent) -> std::result::Result<Prepared, String>,
+    ) -> Result<Vec<ClaimedEvent>> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "UPDATE outbox SET state = 'pending', lease_until_ms = NULL WHERE state = 'sending' AND lease_until_ms <= ?1",
+            )?
+            .execute([now_ms])?;
+            let due: Vec<(DueEvent, Option<String>, Option<String>, i64)> = {
+                let mut s = tx.prepare_cached(
+                    "SELECT id, kind, subject, payload, created_at_ms, wire_kind, request_body, attempts FROM outbox
+                     WHERE state = 'pending' AND next_attempt_at_ms <= ?1 ORDER BY created_at_ms, rowid LIMIT ?2",
+                )?;
+                let rows = s.query_map(params![now_ms, limit as i64], |r| {
+                    Ok((
+                        DueEvent {
+                            id: r.get(0)?,
+                            kind: r.get(1)?,
+                            subject: r.get(2)?,
+                            payload: r.get(3)?,
+                            created_at_ms: r.get(4)?,
+                        },
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ))
+                })?;
+                rows.collect::<std::result::Result<_, _>>()?
+            };
+            let mut claimed = Vec::with_capacity(due.len());
+            let mut mark = tx.prepare_cached(
+                "UPDATE outbox SET state = 'sending', lease_until_ms = ?2, attempts = attempts + 1 WHERE id = ?1",
+            )?;
+            for (ev, wire_kind, body, attempts) in due {
+                let fixed = match (wire_kind, body) {
+                    (Some(wire_kind), Some(body)) => Prepared { wire_kind, body },
+                    _ => match fix_body(tx, &ev, now_ms, prepare)? {
+                        Some(p) => p,
+                        None => continue,
+                    },
+                };
+                mark.execute(params![ev.id, now_ms.saturating_add(lease_ms)])?;
+                claimed.push(ClaimedEvent {
+                    id: ev.id,
+                    kind: ev.kind,
+                    wire_kind: fixed.wire_kind,
+                    body: fixed.body,
+                    attempts: attempts + 1,
+                    created_at_ms: ev.created_at_ms,
+                });
+            }
+            Ok(claimed)
+        })
+    }
+
+    /// Records what became of claimed events, all in one transaction: a `Done` event keeps the
+    /// server's answer in the same commit that marks it delivered. Events no longer `sending`
+    /// (a manager discarded them meanwhile, or another worker finished them) are left alone.
+    /// Returns how many rows changed.
+    pub fn settle(&self, now_ms: i64, settlements: &[Settlement]) -> Result<usize> {
+        self.write(|tx| {
+            let mut changed = 0;
+            for s in settlements {
+                changed += match s {
+                    Settlement::Done { id, status, response } => tx
+                        .prepare_cached(
+                            "UPDATE outbox SET state = 'done', lease_until_ms = NULL, response_status = ?2,
+                                    response_body = ?3, done_at_ms = ?4, last_error = NULL
+                             WHERE id = ?1 AND state = 'sending'",
+                        )?
+                        .execute(params![id, status, response, now_ms])?,
+                    Settlement::Retry { id, next_attempt_at_ms, error } => tx
+                        .prepare_cached(
+                            "UPDATE outbox SET state = 'pending', lease_until_ms = NULL, next_attempt_at_ms = ?2, last_error = ?3
+                             WHERE id = ?1 AND state = 'sending'",
+                        )?
+                        .execute(params![id, next_attempt_at_ms, error])?,
+                    Settlement::Park { id, reason } => tx
+                        .prepare_cached(
+                            "UPDATE outbox SET state = 'parked', lease_until_ms = NULL, parked_reason = ?2, parked_at_ms = ?3,
+                                    last_error = ?2
+                             WHERE id = ?1 AND state = 'sending'",
+                        )?
+                        .execute(params![id, reason, now_ms])?,
+                };
+            }
+            Ok(changed)
+        })
+    }
+
+    /// Releases every claim at once (`sending` -> `pending`, due now). For a worker starting up
+    /// when it is the only one on this database: what a crashed run left claimed is sent again
+    /// without waiting for the lease. Returns how many were released.
+    pub fn release_claims(&self) -> Result<usize> {
+        self.write(|tx| {
+            Ok(tx.execute("UPDATE outbox SET state = 'pending', lease_until_ms = NULL WHERE state = 'sending'", [])?)
+        })
+    }
+
+    /// When the next pending event falls due, if any is pending.
+    pub fn next_due_at(&self) -> Result<Option<i64>> {
+        self.read(|c| {
+            Ok(c.query_row("SELECT min(next_attempt_at_ms) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?)
+        })
+    }
+
+    /// Counts by state, the oldest pending event and the last error, for the status line.
+    pub fn outbox_counts(&self) -> Result<OutboxCounts> {
+        self.read(|c| {
+            let mut out = OutboxCounts::default();
+            let mut s = c.prepare_cached("SELECT state, count(*) FROM outbox GROUP BY state")?;
+            let mut rows = s.query([])?;
+            while let Some(r) = rows.next()? {
+                let n: i64 = r.get(1)?;
+                match r.get_ref(0)?.as_str().unwrap_or_default() {
+                    "pending" => out.pending += n,
+                    "sending" => {
+                        out.pending += n;
+                        out.sending = n;
+                    }
+                    "parked" => out.parked = n,
+                    "done" => out.done = n,
+                    "discarded" => out.discarded = n,
+                    _ => {}
+                }
+            }
+            out.oldest_pending_created_at_ms = c.query_row(
+                "SELECT min(created_at_ms) FROM (
+                    SELECT min(created_at_ms) AS created_at_ms FROM outbox WHERE state = 'pending'
+                    UNION ALL SELECT min(created_at_ms) FROM outbox WHERE state = 'sending')",
+                [],
+                |r| r.get(0),
+            )?;
+            out.last_error = c
+                .query_row(
+                    "SELECT last_error FROM outbox WHERE state = 'pending' AND last_error IS NOT NULL
+                     ORDER BY next_attempt_at_ms DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(out)
+        })
+    }
+
+    /// Parked events, oldest first, for the manager screen.
+    pub fn parked_events(&self) -> Result<Vec<ParkedEvent>> {
+        self.read(|c| {
+            let mut s = c.prepare_cached(
+                "SELECT id, kind, subject, created_at_ms, attempts, coalesce(parked_reason, ''), coalesce(parked_at_ms, 0)
+                 FROM outbox WHERE state = 'parked' ORDER BY created_at_ms, rowid",
+            )?;
+            let rows = s.query_map([], |r| {
+                Ok(ParkedEvent {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    subject: r.get(2)?,
+                    created_at_ms: r.get(3)?,
+                    attempts: r.get(4)?,
+                    reason: r.get(5)?,
+                    parked_at_ms: r.get(6)?,
+                })
+            })?;
+            Ok(rows.collect::<std::result::Result<_, _>>()?)
+        })
+    }
+
+    /// The server's stored answer to a delivered event: (status, body).
+    pub fn delivery_response(&self, id: &str) -> Result<Option<(u16, String)>> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT response_status, response_body FROM outbox WHERE id = ?1 AND state = 'done'",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+        })
+    }
+
+    /// A manager sends a parked event again: it becomes pending and due at once, with the same
+    /// body and key. Audited as `outbox.retry`.
+    pub fn retry_parked(&self, id: &str, actor_id: i64, now_ms: i64) -> Result<()> {
+        self.write(|tx| {
+            let (kind, subject, reason) = parked(tx, id)?;
+            tx.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?2, parked_reason = NULL, parked_at_ms = NULL
+                 WHERE id = ?1",
+                params![id, now_ms],
+            )?;
+            audit::append(
+                tx,
+                now_ms,
+                Some(actor_id),
+                "outbox.retry",
+                &json!({ "event_id": id, "kind": kind, "subject": subject, "parked_reason": reason }),
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A manager gives a parked event up: it is kept as `discarded` and never sent again.
+    /// Audited as `outbox.discard` with the manager's note.
+    pub fn discard_parked(&self, id: &str, actor_id: i64, note: &str, now_ms: i64) -> Result<()> {
+        self.write(|tx| {
+            let (kind, subject, reason) = parked(tx, id)?;
+            tx.execute("UPDATE outbox SET state = 'discarded' WHERE id = ?1", [id])?;
+            audit::append(
+                tx,
+                now_ms,
+                Some(actor_id),
+                "outbox.discard",
+                &json!({ "event_id": id, "kind": kind, "subject": subject, "parked_reason": reason, "note": note }),
+            )?;
+            Ok(())
+        })
+    }
+}
+
+/// The kind, subject and reason of a parked event, or `NotFound` if it is not parked.
+fn parked(tx: &Transaction<'_>, id: &str) -> Result<(String, String, Option<String>)> {
+    tx.query_row("SELECT kind, subject, parked_reason FROM outbox WHERE id = ?1 AND state = 'parked'", [id], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })
+    .optional()?
+    .ok_or(StoreError::NotFound("parked event"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox;
+
+    fn store_with(n: usize) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("t.db")).unwrap();
+        s.write(|tx| {
+            for i in 0..n {
+                outbox::enqueue(tx, &format!("e{i}"), "test.event", &format!("t/{i}"), &json!({ "n": i }), i as i64)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        (dir, s)
+    }
+
+    fn prep(ev: &DueEvent) -> std::result::Result<Prepared, String> {
+        Ok(Prepared { wire_kind: "sale".into(), body: format!("{{\"id\":\"{}\"}}", ev.id) })
+    }
+
+    #[test]
+    fn claim_settle_and_counts() {
+        let (_d, s) = store_with(5);
+        let c = s.claim_due(100, 3, 1_000, &mut prep).unwrap();
+        assert_eq!(c.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["e0", "e1", "e2"]);
+        assert_eq!(c[0].attempts, 1);
+        let counts = s.outbox_counts().unwrap();
+        assert_eq!((counts.pending, counts.sending, counts.oldest_pending_created_at_ms), (5, 3, Some(0)));
+        // claimed events are not claimed twice while the lease holds
+        let c2 = s.claim_due(100, 10, 1_000, &mut prep).unwrap();
+        assert_eq!(c2.len(), 2);
+        s.settle(
+            200,
+            &[
+                Settlement::Done { id: "e0".into(), status: 201, response: "{}".into() },
+                Settlement::Retry { id: "e1".into(), next_attempt_at_ms: 5_000, error: "timeout".into() },
+                Settlement::Park { id: "e2".into(), reason: "400 invalid_request".into() },
+            ],
+        )
+        .unwrap();
+        let counts = s.outbox_counts().unwrap();
+        assert_eq!((counts.pending, counts.done, counts.parked), (3, 1, 1));
+        assert_eq!(counts.last_error.as_deref(), Some("timeout"));
+        assert_eq!(s.delivery_response("e0").unwrap(), Some((201, "{}".into())));
+        assert_eq!(s.next_due_at().unwrap(), Some(5_000));
+        // a settled event cannot be settled again
+        assert_eq!(s.settle(300, &[Settlement::Park { id: "e0".into(), reason: "x".into() }]).unwrap(), 0);
+    }
+
+    #[test]
+    fn the_body_is_fixed_once_and_a_lapsed_lease_is_claimed_again() {
+        let (_d, s) = store_with(1);
+        let first = s.claim_due(0, 10, 50, &mut prep).unwrap();
+        // a different preparation later must not change the stored body
+        let mut other = |_: &DueEvent| Ok(Prepared { wire_kind: "refund".into(), body: "changed".into() });
+        assert!(s.claim_due(10, 10, 50, &mut other).unwrap().is_empty());
+        let again = s.claim_due(60, 10, 50, &mut other).unwrap();
+        assert_eq!((again[0].body.as_str(), again[0].wire_kind.as_str()), (first[0].body.as_str(), "sale"));
+        assert_eq!(again[0].attempts, 2);
+        s.release_claims().unwrap();
+        assert_eq!(s.outbox_counts().unwrap().sending, 0);
+    }
+
+    #[test]
+    fn an_event_that_cannot_be_prepared_is_parked() {
+        let (_d, s) = store_with(2);
+        let mut refuse = |ev: &DueEvent| if ev.id == "e0" { Err("unknown kind".to_string()) } else { prep(ev) };
+        let c = s.claim_due(10, 10, 50, &mut refuse).unwrap();
+        assert_eq!(c.len(), 1);
+        let parked = s.parked_events().unwrap();
+        assert_eq!((parked[0].id.as_str(), parked[0].reason.as_str()), ("e0", "unknown kind"));
+    }
+
+    #[test]
+    fn retry_and_discard_of_parked_events_are_audited() {
+        let (_d, s) = store_with(2);
+        s.claim_due(10, 10, 50, &mut prep).unwrap();
+        let park = |id: &str| Settlement::Park { id: id.into(), reason: "409 order_exists".into() };
+        assert_eq!(s.settle(11, &[park("e0"), park("e1")]).unwrap(), 2);
+        assert!(matches!(s.retry_parked("nope", 1, 2), Err(StoreError::NotFound(_))));
+        s.retry_parked("e0", 7, 2).unwrap();
+        s.discard_parked("e1", 7, "duplicate of order 12", 3).unwrap();
+        assert!(s.parked_events().unwrap().is_empty());
+        assert!(matches!(s.discard_parked("e1", 7, "again", 4), Err(StoreError::NotFound(_))));
+        let counts = s.outbox_counts().unwrap();
+        assert_eq!((counts.pending, counts.discarded), (1, 1));
+        let c = s.claim_due(20, 10, 50, &mut prep).unwrap();
+        assert_eq!((c[0].id.as_str(), c[0].attempts), ("e0", 2));
+        let audit = s.verify_audit().unwrap();
+        assert_eq!((audit.ok, audit.entries), (true, 2));
+        let actions: Vec<String> = s
+            .read(|c| {
+                let mut st = c.prepare("SELECT action FROM audit_log ORDER BY id")?;
+                let rows = st.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<std::result::Result<_, _>>()?)
+            })
+            .unwrap();
+        assert_eq!(actions, ["outbox.retry", "outbox.discard"]);
+    }
+
+    #[test]
+    fn version_4_states_are_carried_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mut c = rusqlite::Connection::open(&path).unwrap();
+        for sql in &crate::migrations::MIGRATIONS[..4] {
+            c.execute_batch(sql).unwrap();
+        }
+        c.pragma_update(None, "user_version", 4).unwrap();
+        c.execute_batch(
+            "INSERT INTO outbox (id, kind, subject, payload, created_at_ms, next_attempt_at_ms, state) VALUES
+               ('a', 'k', 's', '{}', 1, 1, 'pending'), ('b', 'k', 's', '{}', 2, 2, 'sent'), ('c', 'k', 's', '{}', 3, 3, 'dead')",
+        )
+        .unwrap();
+        crate::migrations::migrate(&mut c).unwrap();
+        drop(c);
+        let s = Store::open(&path).unwrap();
+        let counts = s.outbox_counts().unwrap();
+        assert_eq!((counts.pending, counts.done, counts.parked), (1, 1, 1));
+    }
+}
