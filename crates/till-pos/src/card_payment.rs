@@ -451,10 +451,14 @@ impl Pos {
     /// and starts a payment of the open cart `cart_id` with the card already read. The text is
     /// overwritten once parsed; a text that is not a swipe is [`PaymentError::BadRead`].
     pub fn payment_swipe_text(&self, token: &str, cart_id: &str, text: String) -> Result<CardPaymentView> {
-        let parsed = till_devices::card_reader::iso7813::parse_text(&text);
+        let outcome = self.take_swipe(token, cart_id, &text);
         wipe_string(text);
+        outcome
+    }
+
+    fn take_swipe(&self, token: &str, cart_id: &str, text: &str) -> Result<CardPaymentView> {
         let s = self.authorize(token, SELLERS, "take payment")?;
-        let read = parsed.map_err(PaymentError::from)?;
+        let read = till_devices::card_reader::iso7813::parse_text(text).map_err(PaymentError::from)?;
         let entry = self.new_payment(s.user_id, cart_id, WEDGE_READER.into(), EntryMode::MagstripeWedge)?;
         let card = protect(read, &entry.id, &self.card_payments.keys, &self.card_payments.rng, &self.card_hash_key);
         let mut phase = lock(&entry.phase);

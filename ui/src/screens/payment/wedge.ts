@@ -29,9 +29,15 @@ export function isSwipe(input: string): boolean {
   return findSwipe(input) !== null;
 }
 
+/** Where typed text starts to look like a swipe (a start sentinel), or -1. */
+export function swipeStart(input: string): number {
+  const i = [input.indexOf("%"), input.indexOf(";")].filter((n) => n >= 0);
+  return i.length > 0 ? Math.min(...i) : -1;
+}
+
 /** Whether typed text has started to look like a swipe (never search or show such text). */
 export function looksLikeSwipe(input: string): boolean {
-  return input.includes("%") || input.includes(";");
+  return swipeStart(input) >= 0;
 }
 
 export type WedgeResult =
@@ -77,6 +83,16 @@ export class WedgeCapture {
     }
     // Shift and other modifiers arrive between the characters of a swipe: swallow them too.
     return { kind: "swallow" };
+  }
+
+  /**
+   * Starts a capture with text that reached the input before the keys could be caught (the
+   * first keys arrived while another element had the focus); the next keys continue it.
+   */
+  begin(text: string): void {
+    this.active = true;
+    this.buffer = text.slice(0, MAX_SWIPE_CHARS);
+    this.lastKeyAt = this.now();
   }
 
   /** Whether a capture is under way but has gone quiet for too long. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findSwipe, isSwipe, looksLikeSwipe, WedgeCapture } from "../wedge";
+import { findSwipe, isSwipe, looksLikeSwipe, swipeStart, WedgeCapture } from "../wedge";
 
 const SWIPE = "%B4111111111111111^DOE/JOHN^28121010000000000000?;4111111111111111=28121010000000000?";
 
@@ -46,6 +46,13 @@ describe("WedgeCapture", () => {
     expect(c.stale()).toBe(true);
     expect(c.key("6")).toEqual({ kind: "pass" });
     expect(c.active).toBe(false);
+  });
+  it("continues a swipe whose first keys reached the input", () => {
+    const c = new WedgeCapture(() => 0);
+    expect(swipeStart("abc%B41")).toBe(3);
+    c.begin("%B41");
+    feed(c, SWIPE.slice(4));
+    expect(c.key("Enter")).toEqual({ kind: "swipe", text: SWIPE });
   });
   it("swallows modifier keys inside a swipe and refuses runaway text", () => {
     const c = new WedgeCapture(() => 0);
