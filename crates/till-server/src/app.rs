@@ -7,7 +7,7 @@ use crate::repo::Repository;
 use crate::routes::{self, batch, blocking, lookups, Ctx};
 use crate::signing::{self, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP, TIMESTAMP_WINDOW_SECS};
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -72,6 +72,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/points/accounts/{account_id}", get(lookups::points_account))
         .route("/v1/sync/batch", post(batch::batch))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        // The signing check reads the body under BODY_LIMIT already; axum's own, smaller default
+        // limit would otherwise refuse large batches with a plain-text answer.
+        .layer(DefaultBodyLimit::disable())
         .fallback(|| async { ApiError::RouteNotFound.into_response() })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
         .with_state(state)

@@ -136,11 +136,24 @@ fn serve_command(f: &HashMap<String, String>) -> Result<(), String> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     let scheme = if tls.is_some() { "https" } else { "http" };
     eprintln!("till-server: SANDBOX payment platform; listening on {scheme}://{addr}");
-    runtime
-        .block_on(serve(listener, state, tls, async {
-            let _ = tokio::signal::ctrl_c().await;
-        }))
-        .map_err(|e| e.to_string())
+    runtime.block_on(serve(listener, state, tls, shutdown_signal())).map_err(|e| e.to_string())
+}
+
+/// Ctrl-C or SIGTERM (what a service manager sends): stop accepting and finish open requests.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            // Without a SIGTERM handler, Ctrl-C still works.
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
 }
 
 fn main() -> ExitCode {

@@ -414,3 +414,26 @@ fn terminals_add_prints_credentials_once_as_json() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_till-server")).args(["bogus"]).output().unwrap();
     assert!(!out.status.success());
 }
+
+#[test]
+fn a_batch_larger_than_two_megabytes_is_accepted() {
+    let s = TestServer::start();
+    let events: Vec<Value> = (0..6u64)
+        .map(|o| {
+            let lines: Vec<Value> = (0..1000u64)
+                .map(|l| {
+                    json!({"line_code": line_code(o * 10_000 + l), "sku": format!("SKU-{l}"), "name": "n".repeat(200),
+                           "quantity": 1, "unit_price": {"minor": 100, "currency": "CNY"}, "total": {"minor": 100, "currency": "CNY"}})
+                })
+                .collect();
+            let body = json!({"order_id": format!("big-{o}"), "store": "Shop 1", "created_at": NOW, "currency": "CNY",
+                              "lines": lines, "payments": [{"tender": "cash", "amount": {"minor": 100_000, "currency": "CNY"}}]});
+            json!({"idempotency_key": format!("big-{o}"), "kind": "sale", "body": body})
+        })
+        .collect();
+    let body = json!({ "events": events }).to_string();
+    assert!(body.len() > 2 * 1024 * 1024);
+    let a = s.send("POST", "/v1/sync/batch", body.as_bytes(), None);
+    assert_eq!(a.status, 200, "{}", &a.text[..a.text.len().min(300)]);
+    assert!(a.body["results"].as_array().unwrap().iter().all(|r| r["status"] == 201));
+}

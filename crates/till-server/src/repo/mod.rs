@@ -4,7 +4,8 @@
 //! Business rules live in the route modules and run inside one [`Tx`]; an implementation only
 //! stores and fetches rows. [`sqlite::SqliteRepository`] is the default. Its SQL is kept to what
 //! PostgreSQL also accepts (TEXT and BIGINT columns, `ON CONFLICT ... DO NOTHING`, savepoints,
-//! no rowid or AUTOINCREMENT), so a PostgreSQL implementation can reuse the schema.
+//! no rowid or AUTOINCREMENT), so a PostgreSQL implementation can reuse the schema and the
+//! statements (with `$N` in place of SQLite's `?N` placeholders).
 
 pub mod sqlite;
 
