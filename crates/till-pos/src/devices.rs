@@ -652,8 +652,11 @@ impl Pos {
         match action {
             Action::Open => lock(&self.devices.terminal_status).opened(Ok(())),
             Action::Vanished => {
-                // A stale connection would only fail later; reconnect on next use.
-                *lock(&self.devices.terminal) = None;
+                // A stale connection would only fail later; reconnect on next use. A request in
+                // progress holds the connection and drops it itself when it fails.
+                if let Ok(mut t) = self.devices.terminal.try_lock() {
+                    *t = None;
+                }
             }
             Action::None => {}
         }
