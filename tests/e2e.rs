@@ -6,6 +6,10 @@
 //! PIN pad, then the customer signs on the signature pad (WebDriver pointer actions). A third
 //! sale is paid with a keyboard-wedge swipe typed into the scan input. The receipts show only
 //! the masked number, and the test card number is then found in no file at all.
+//!
+//! Devices: the installer assigns and tests the simulated card reader on the device setup
+//! screen and sees the masked read; a cashier then identifies a customer with the simulated
+//! points terminal (F7), and the pairing key it got is in the database only sealed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
@@ -33,6 +37,8 @@ impl Drop for Driver {
 const PIN_CARD_TRACK2: &str = "%3B4111111111111111%3D28122200000000000%3F";
 /// What a keyboard-wedge reader types for the Visa test card (service code 101: no PIN).
 const WEDGE_SWIPE: &str = "%B4111111111111111^TEST/CARD^28121010000000000000?;4111111111111111=28121010000000000?";
+/// The test card the stand-in authoriser declines, as a wedge types it.
+const DECLINED_SWIPE: &str = ";4000000000000002=28121010000000000?";
 
 /// Saves a screenshot when `TILL_SCREENSHOTS` names a directory (how docs/screenshots are made).
 fn screenshot(s: &Session, name: &str) {
@@ -163,7 +169,26 @@ fn a_cashier_sells_by_keyboard_and_scanner_alone_then_by_card_with_the_mouse() {
     assert!(card_receipt.contains("SIM"), "no approval code on the receipt: {card_receipt}");
     s.click(&s.wait_for("#new-sale"));
 
-    // A third sale paid with a keyboard-wedge reader: the swipe is typed into the scan input,
+    // A declined card: a wedge swipe of the stand-in's declining test card. The dialog says why
+    // and offers Retry or Cash; F2 takes cash for the same cart.
+    let input = s.wait_for("#scan-input");
+    s.type_into(&input, &format!("SVC-002{ENTER}"));
+    s.wait_for_n(".cart-line", 1, Duration::from_secs(10));
+    s.keys(&format!("{DECLINED_SWIPE}{ENTER}"));
+    s.wait_for("#signature-pad");
+    s.keys(ENTER);
+    s.wait_for("#signature-empty");
+    s.keys(ENTER);
+    s.wait_for("#payment-error[data-error-code='card_declined']");
+    s.wait_for("#card-pay-cash");
+    screenshot(&s, "card-declined.png");
+    s.keys(F2);
+    s.wait_for("#tendered");
+    s.keys(&format!("100{ENTER}"));
+    s.wait_for("#receipt");
+    s.click(&s.wait_for("#new-sale"));
+
+    // A fourth sale paid with a keyboard-wedge reader: the swipe is typed into the scan input,
     // fast, then Enter. It is never shown or searched; the card goes straight to the signature
     // (no PIN for this card), which the keyboard skips with Enter twice.
     let input = s.wait_for("#scan-input");
@@ -187,12 +212,12 @@ fn a_cashier_sells_by_keyboard_and_scanner_alone_then_by_card_with_the_mouse() {
     let (orders, total, tender, tendered_minor): (i64, i64, String, i64) = db
         .query_row(
             "SELECT (SELECT count(*) FROM orders), o.total_minor, p.tender, p.tendered_minor
-             FROM orders o JOIN payments p ON p.order_id = o.id WHERE p.tender = 'cash'",
+             FROM orders o JOIN payments p ON p.order_id = o.id WHERE o.id = 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .unwrap();
-    assert_eq!((orders, tender.as_str(), tendered_minor), (3, "cash", 10_000));
+    assert_eq!((orders, tender.as_str(), tendered_minor), (4, "cash", 10_000));
     let cards: Vec<(String, String, Option<String>)> = {
         let mut q = db
             .prepare("SELECT entry_mode, cvm, signature_svg FROM payments WHERE tender = 'card' ORDER BY id")
@@ -207,7 +232,9 @@ fn a_cashier_sells_by_keyboard_and_scanner_alone_then_by_card_with_the_mouse() {
     );
     assert_eq!((cards[1].0.as_str(), cards[1].1.as_str(), cards[1].2.as_deref()), ("magstripe-wedge", "none", None));
     let mut stmt = db
-        .prepare("SELECT line_code FROM order_lines l JOIN payments p USING (order_id) WHERE p.tender = 'cash' ORDER BY line_no")
+        .prepare(
+            "SELECT line_code FROM order_lines l JOIN payments p USING (order_id) WHERE order_id = 1 ORDER BY line_no",
+        )
         .unwrap();
     let stored: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
     assert_eq!(stored.len(), 3);
@@ -215,13 +242,8 @@ fn a_cashier_sells_by_keyboard_and_scanner_alone_then_by_card_with_the_mouse() {
         let grouped = till_core::LineCode::parse(code).unwrap().grouped();
         assert!(shown.iter().any(|t| t.contains(&grouped)), "line code {grouped} not on the receipt {shown:?}");
     }
-    let expected: i64 = db
-        .query_row(
-            "SELECT sum(gross_minor) FROM order_lines l JOIN payments p USING (order_id) WHERE p.tender = 'cash'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let expected: i64 =
+        db.query_row("SELECT sum(gross_minor) FROM order_lines WHERE order_id = 1", [], |r| r.get(0)).unwrap();
     assert_eq!(total, expected);
     assert!(
         total_text.contains(&format!("{}.{:02}", total / 100, total % 100)),
@@ -240,8 +262,81 @@ fn a_cashier_sells_by_keyboard_and_scanner_alone_then_by_card_with_the_mouse() {
         if path.is_file() {
             let bytes = std::fs::read(&path).unwrap();
             assert!(!bytes.windows(pan.len()).any(|w| w == pan), "test PAN found in {}", path.display());
+            assert!(!bytes.windows(16).any(|w| w == b"4000000000000002"), "declined PAN found in {}", path.display());
             checked += 1;
         }
     }
     assert!(dir.path().join("till.log").exists() && checked >= 3, "expected db and logs to check");
+}
+
+/// The WebDriver code for F7 (the cashier's Customer key).
+const F7: &str = "\u{E037}";
+/// The WebDriver code for F12 (log out).
+const F12: &str = "\u{E03C}";
+
+#[test]
+fn an_installer_tests_the_simulated_reader_and_a_cashier_identifies_a_customer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_driver, base) = start_driver(dir.path());
+    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
+
+    // The installer (user 3, PIN 3333) lands on the device setup screen, which lists the
+    // simulators among the devices found.
+    s.wait_for(".login-user[data-user-id='3']");
+    s.keys(&format!("3{ENTER}"));
+    s.wait_for("#pin-pad");
+    s.keys(&format!("3333{ENTER}"));
+    s.wait_for("#devices-table .device-row[data-uri='sim://card-reader']");
+    s.wait_for("#devices-table .device-row[data-uri='sim://points-terminal']");
+    assert!(s.text(&s.wait_for("#light-card-reader")).contains("connected"));
+
+    // Assign the simulated reader by keyboard: pick its row, Enter, a swipe timeout, Enter.
+    s.click(&s.wait_for("#devices-table .device-row[data-uri='sim://card-reader'] td"));
+    s.keys(ENTER);
+    s.wait_for("#assign-form");
+    assert_eq!(s.attribute(&s.active(), "id"), "assign-role");
+    let timeout = s.wait_for("#assign-timeout");
+    s.type_into(&timeout, &format!("20{ENTER}"));
+    let saved = s.text(&s.wait_for("#assign-result"));
+    assert!(saved.contains("sim://card-reader"), "{saved}");
+    s.wait_for("#device-card-reader #test-card-reader");
+
+    // Test the simulated card reader: it "swipes" the test card, and the masked read shows.
+    s.click(&s.wait_for("#test-card-reader"));
+    let ok = s.wait_for_n("#test-result-card-reader [data-ok='true']", 1, Duration::from_secs(15));
+    let shown = s.text(&ok[0]);
+    assert!(shown.contains("411111******1111"), "test result: {shown}");
+    screenshot(&s, "installer.png");
+
+    // The cashier identifies a customer: a cart, then F7; the simulated terminal's demo phone
+    // presents itself, and the customer shows as identified with the cart.
+    s.keys(F12);
+    s.wait_for(".login-user[data-user-id='1']");
+    s.keys(&format!("1{ENTER}"));
+    s.wait_for("#pin-pad");
+    s.keys(&format!("1111{ENTER}"));
+    s.wait_for("#scan-input");
+    s.keys(&format!("6901234567892{ENTER}"));
+    s.wait_for_n(".cart-line", 1, Duration::from_secs(10));
+    s.keys(F7);
+    let waiting = s.text(&s.wait_for("#customer-dialog"));
+    assert!(waiting.contains("present their phone") || waiting.contains("identified"), "dialog: {waiting}");
+    let identified = s.wait_for_n("#customer-identified", 1, Duration::from_secs(15));
+    assert!(s.text(&identified[0]).contains("identified"));
+    screenshot(&s, "customer.png");
+    let chip = s.wait_for_n("#customer", 1, Duration::from_secs(10));
+    assert!(s.text(&chip[0]).contains("identified"), "{}", s.text(&chip[0]));
+    assert_eq!(s.find_all(".cart-line").len(), 1, "the cart is kept");
+    s.end();
+
+    // The pairing key the demo terminal got is in the database only sealed.
+    let db = Connection::open(dir.path().join("till.db")).unwrap();
+    let (terminal_id, sealed_len): (String, i64) = db
+        .query_row(
+            "SELECT terminal_id, length(pairing_key_sealed) FROM devices WHERE role = 'points-terminal'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((terminal_id.as_str(), sealed_len), ("TILL-SIM-0001", 1 + 12 + 32 + 16));
 }
