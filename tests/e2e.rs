@@ -269,3 +269,74 @@ fn a_cashier_sells_by_keyboard_and_scanner_alone_then_by_card_with_the_mouse() {
     assert!(dir.path().join("till.log").exists() && checked >= 3, "expected db and logs to check");
 }
 
+/// The WebDriver code for F7 (the cashier's Customer key).
+const F7: &str = "\u{E037}";
+/// The WebDriver code for F12 (log out).
+const F12: &str = "\u{E03C}";
+
+#[test]
+fn an_installer_tests_the_simulated_reader_and_a_cashier_identifies_a_customer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_driver, base) = start_driver(dir.path());
+    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
+
+    // The installer (user 3, PIN 3333) lands on the device setup screen, which lists the
+    // simulators among the devices found.
+    s.wait_for(".login-user[data-user-id='3']");
+    s.keys(&format!("3{ENTER}"));
+    s.wait_for("#pin-pad");
+    s.keys(&format!("3333{ENTER}"));
+    s.wait_for("#devices-table .device-row[data-uri='sim://card-reader']");
+    s.wait_for("#devices-table .device-row[data-uri='sim://points-terminal']");
+    assert!(s.text(&s.wait_for("#light-card-reader")).contains("connected"));
+
+    // Assign the simulated reader by keyboard: pick its row, Enter, a swipe timeout, Enter.
+    s.click(&s.wait_for("#devices-table .device-row[data-uri='sim://card-reader'] td"));
+    s.keys(ENTER);
+    s.wait_for("#assign-form");
+    assert_eq!(s.attribute(&s.active(), "id"), "assign-role");
+    let timeout = s.wait_for("#assign-timeout");
+    s.type_into(&timeout, &format!("20{ENTER}"));
+    let saved = s.text(&s.wait_for("#assign-result"));
+    assert!(saved.contains("sim://card-reader"), "{saved}");
+    s.wait_for("#device-card-reader #test-card-reader");
+
+    // Test the simulated card reader: it "swipes" the test card, and the masked read shows.
+    s.click(&s.wait_for("#test-card-reader"));
+    let ok = s.wait_for_n("#test-result-card-reader [data-ok='true']", 1, Duration::from_secs(15));
+    let shown = s.text(&ok[0]);
+    assert!(shown.contains("411111******1111"), "test result: {shown}");
+    screenshot(&s, "installer.png");
+
+    // The cashier identifies a customer: a cart, then F7; the simulated terminal's demo phone
+    // presents itself, and the customer shows as identified with the cart.
+    s.keys(F12);
+    s.wait_for(".login-user[data-user-id='1']");
+    s.keys(&format!("1{ENTER}"));
+    s.wait_for("#pin-pad");
+    s.keys(&format!("1111{ENTER}"));
+    s.wait_for("#scan-input");
+    s.keys(&format!("6901234567892{ENTER}"));
+    s.wait_for_n(".cart-line", 1, Duration::from_secs(10));
+    s.keys(F7);
+    let waiting = s.text(&s.wait_for("#customer-dialog"));
+    assert!(waiting.contains("present their phone") || waiting.contains("identified"), "dialog: {waiting}");
+    let identified = s.wait_for_n("#customer-identified", 1, Duration::from_secs(15));
+    assert!(s.text(&identified[0]).contains("identified"));
+    screenshot(&s, "customer.png");
+    let chip = s.wait_for_n("#customer", 1, Duration::from_secs(10));
+    assert!(s.text(&chip[0]).contains("identified"), "{}", s.text(&chip[0]));
+    assert_eq!(s.find_all(".cart-line").len(), 1, "the cart is kept");
+    s.end();
+
+    // The pairing key the demo terminal got is in the database only sealed.
+    let db = Connection::open(dir.path().join("till.db")).unwrap();
+    let (terminal_id, sealed_len): (String, i64) = db
+        .query_row(
+            "SELECT terminal_id, length(pairing_key_sealed) FROM devices WHERE role = 'points-terminal'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((terminal_id.as_str(), sealed_len), ("TILL-SIM-0001", 1 + 12 + 32 + 16));
+}
