@@ -47,6 +47,9 @@ use ts_rs::TS;
 const KEY_SETTING: &str = "card_hash_key";
 /// The reader address recorded for a keyboard-wedge swipe.
 pub const WEDGE_READER: &str = "keyboard-wedge";
+/// A card read that is not authorised this long after the swipe deadline is dropped (with its
+/// card data and PIN block), and payments over that long ago are forgotten.
+pub const CARD_READ_TTL_MS: i64 = 5 * 60 * 1000;
 
 /// The till's key for hashing card numbers, created at random on first start.
 pub(crate) fn load_or_create_key(pos: &Pos) -> Result<[u8; 32]> {
@@ -359,12 +362,32 @@ impl PaymentEntry {
 }
 
 impl Pos {
+    /// Drops card data nobody came back for, and forgets payments long over: a till left alone
+    /// must not hold a card read or PIN block for hours.
+    fn sweep(&self, active: &mut HashMap<String, Arc<PaymentEntry>>) {
+        let now = self.now_ms();
+        active.retain(|_, e| {
+            if now <= e.deadline_ms + CARD_READ_TTL_MS {
+                return true;
+            }
+            let mut phase = lock(&e.phase);
+            match &*phase {
+                Phase::CardRead(_) => {
+                    *phase = Phase::Failed(PaymentError::WrongStep(
+                        "the card read expired before it was authorised; please start the payment again".into(),
+                    ));
+                    true
+                }
+                Phase::Waiting | Phase::Authorising => true,
+                Phase::Failed(_) | Phase::Approved(_) => now <= e.deadline_ms + 2 * CARD_READ_TTL_MS,
+            }
+        });
+    }
+
     fn payment_entry(&self, user_id: i64, payment_id: &str) -> Result<Arc<PaymentEntry>> {
-        lock(&self.card_payments.active)
-            .get(payment_id)
-            .filter(|e| e.user_id == user_id)
-            .cloned()
-            .ok_or_else(|| PaymentError::NotFound.into())
+        let mut active = lock(&self.card_payments.active);
+        self.sweep(&mut active);
+        active.get(payment_id).filter(|e| e.user_id == user_id).cloned().ok_or_else(|| PaymentError::NotFound.into())
     }
 
     /// A new payment of the user's open cart `cart_id`; the user's earlier payments end.
@@ -375,6 +398,7 @@ impl Pos {
         }
         let amount = cart.cart.totals()?.total;
         let mut active = lock(&self.card_payments.active);
+        self.sweep(&mut active);
         // The reader serves one payment at a time; another cashier's wait must end first.
         let reader_busy = active.values().any(|e| e.user_id != user_id && matches!(*lock(&e.phase), Phase::Waiting));
         if mode == EntryMode::Magstripe && reader_busy {
@@ -918,6 +942,22 @@ pub(crate) mod tests {
         let bad = SIGNATURE.replace("</svg>", "<script>alert(1)</script></svg>");
         assert_eq!(p.payment_sign(&t, &v.payment_id, bad).unwrap_err().code(), ErrorCode::InvalidSignature);
         assert!(!p.payment_status(&t, &v.payment_id).unwrap().card.unwrap().signed);
+    }
+
+    #[test]
+    fn a_card_read_left_alone_is_dropped() {
+        let (_d, clock, p) = pos_with_reader("sim://card-reader?delay_ms=1");
+        let t = p.login(CASHIER, "1111").unwrap().token;
+        let cart = p.cart_scan(&t, TEA).unwrap();
+        let v = p.payment_start(&t, &cart.cart_id).unwrap();
+        assert_eq!(wait(&p, &t, &v.payment_id).status, CardPaymentStatus::CardRead);
+        clock.advance(30_000 + CARD_READ_TTL_MS + 1);
+        let after = p.payment_status(&t, &v.payment_id).unwrap();
+        assert_eq!((after.status, after.error.unwrap().code), (CardPaymentStatus::Failed, ErrorCode::Conflict));
+        assert_eq!(p.payment_authorize(&t, &v.payment_id).unwrap_err().code(), ErrorCode::Conflict);
+        clock.advance(CARD_READ_TTL_MS);
+        assert_eq!(p.payment_status(&t, &v.payment_id).unwrap_err().code(), ErrorCode::NotFound);
+        assert_eq!(p.cart_get(&t).unwrap().cart_id, cart.cart_id);
     }
 
     #[test]
