@@ -1,0 +1,154 @@
+//! What each local outbox event becomes on the wire: the server's event kind and the exact
+//! JSON body. Run once per event, the first time it is claimed; the result is stored with the
+//! event and every attempt sends those bytes.
+//!
+//! | local kind | server kind | body |
+//! | --- | --- | --- |
+//! | `sale.recorded` | `sale` (`POST /v1/sales`) | built from the local payload (below) |
+//! | `refund.requested` | `refund` (`POST /v1/refunds`) | the payload as queued |
+//! | `points.enrolled` | `points_enrol` (`POST /v1/points/enrol`) | the payload as queued |
+//! | `points.updated` | `points_update` (`POST /v1/points/updates`) | the payload as queued |
+//!
+//! Any other kind is parked with the reason "no server endpoint for event kind ...".
+
+use serde_json::{json, Value};
+use till_store::{DueEvent, Prepared};
+
+/// The server's path for a server event kind.
+pub fn endpoint(wire_kind: &str) -> Option<&'static str> {
+    Some(match wire_kind {
+        "sale" => "/v1/sales",
+        "refund" => "/v1/refunds",
+        "points_enrol" => "/v1/points/enrol",
+        "points_update" => "/v1/points/updates",
+        _ => return None,
+    })
+}
+
+/// Line names the local payload does not carry, by line code; empty when unknown (the SKU then
+/// stands in for the name).
+pub type LineNames = std::collections::HashMap<String, String>;
+
+/// Turns a queued event into its request, or says why it cannot be sent (the event is then
+/// parked with that reason).
+pub fn prepare(ev: &DueEvent, store_name: &str, names: &LineNames) -> Result<Prepared, String> {
+    let payload: Value =
+        serde_json::from_str(&ev.payload).map_err(|e| format!("the queued payload is not JSON: {e}"))?;
+    let (wire_kind, body) = match ev.kind.as_str() {
+        "sale.recorded" => ("sale", sale_body(&payload, store_name, names)?),
+        "refund.requested" => ("refund", payload),
+        "points.enrolled" => ("points_enrol", payload),
+        "points.updated" => ("points_update", payload),
+        other => return Err(format!("no server endpoint for event kind {other:?}")),
+    };
+    let body = serde_json::to_string(&body).map_err(|e| e.to_string())?;
+    Ok(Prepared { wire_kind: wire_kind.to_string(), body })
+}
+
+fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, String> {
+    v.get(name).ok_or_else(|| format!("the sale payload has no {name:?}"))
+}
+
+fn int(v: &Value, name: &str) -> Result<i64, String> {
+    field(v, name)?.as_i64().ok_or_else(|| format!("{name:?} is not a whole number"))
+}
+
+fn text<'a>(v: &'a Value, name: &str) -> Result<&'a str, String> {
+    field(v, name)?.as_str().ok_or_else(|| format!("{name:?} is not text"))
+}
+
+/// The `sale.recorded` payload (till-store's checkout) as a `POST /v1/sales` body: the printed
+/// order number is the server's order id, amounts become `{minor, currency}`, each line is
+/// paid its gross amount, and the payment carries the masked card number, never more.
+pub fn sale_body(p: &Value, store_name: &str, names: &LineNames) -> Result<Value, String> {
+    let currency = text(p, "currency")?;
+    let amount = |minor: i64| json!({ "minor": minor, "currency": currency });
+    let order_id = match p.get("order_no").and_then(Value::as_str) {
+        Some(no) => no.to_string(),
+        None => int(p, "order_id")?.to_string(),
+    };
+    let lines = field(p, "lines")?
+        .as_array()
+        .ok_or("\"lines\" is not a list")?
+        .iter()
+        .map(|l| {
+            let code = text(l, "line_code")?;
+            let sku = text(l, "sku")?;
+            let name = names.get(code).map(String::as_str).unwrap_or(sku);
+            Ok(json!({
+                "line_code": code,
+                "sku": sku,
+                "name": name,
+                "quantity": int(l, "quantity")?,
+                "unit_price": amount(int(l, "unit_price")?),
+                "total": amount(int(l, "gross")?),
+            }))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let pay = field(p, "payment")?;
+    let mut payment = json!({
+        "tender": text(pay, "tender")?,
+        "amount": amount(int(pay, "amount")?),
+    });
+    if let Some(m) = pay.get("card_masked").and_then(Value::as_str) {
+        payment["masked_pan"] = json!(m);
+    }
+    if let Some(a) = pay.get("auth_code").and_then(Value::as_str) {
+        payment["auth_code"] = json!(a);
+    }
+    Ok(json!({
+        "order_id": order_id,
+        "store": store_name,
+        "created_at": int(p, "created_at_ms")?.div_euclid(1000),
+        "currency": currency,
+        "lines": lines,
+        "payments": [payment],
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn due(kind: &str, payload: &str) -> DueEvent {
+        DueEvent {
+            id: "e1".into(),
+            kind: kind.into(),
+            subject: "order/7".into(),
+            payload: payload.into(),
+            created_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_local_sale_becomes_a_server_sale() {
+        let p = json!({
+            "order_id": 7, "order_no": "00000007", "checkout_key": "c", "created_at_ms": 1_795_000_000_123i64,
+            "cashier_id": 1, "currency": "CNY", "subtotal": 700, "tax": 0, "total": 700,
+            "lines": [{"line_code": "L1", "sku": "A", "quantity": 2, "unit_price": 350, "tax_rate_bp": 0, "net": 700, "tax": 0, "gross": 700}],
+            "payment": {"tender": "card", "amount": 700, "card_masked": "411111******1111", "brand": "visa", "auth_code": "A1"}
+        });
+        let names = LineNames::from([("L1".to_string(), "Apple".to_string())]);
+        let out = prepare(&due("sale.recorded", &p.to_string()), "shop-1", &names).unwrap();
+        assert_eq!(out.wire_kind, "sale");
+        let b: Value = serde_json::from_str(&out.body).unwrap();
+        assert_eq!(b["order_id"], "00000007");
+        assert_eq!(b["store"], "shop-1");
+        assert_eq!(b["created_at"], 1_795_000_000);
+        assert_eq!(b["lines"][0]["name"], "Apple");
+        assert_eq!(b["lines"][0]["total"], json!({"minor": 700, "currency": "CNY"}));
+        assert_eq!(b["payments"][0]["masked_pan"], "411111******1111");
+        assert!(b["payments"][0].get("brand").is_none());
+        // deterministic: the same event gives the same bytes
+        assert_eq!(out, prepare(&due("sale.recorded", &p.to_string()), "shop-1", &names).unwrap());
+    }
+
+    #[test]
+    fn unknown_kinds_and_bad_payloads_are_refused_with_a_reason() {
+        assert!(prepare(&due("mystery", "{}"), "s", &LineNames::new()).unwrap_err().contains("mystery"));
+        assert!(prepare(&due("sale.recorded", "not json"), "s", &LineNames::new()).is_err());
+        assert!(prepare(&due("sale.recorded", "{}"), "s", &LineNames::new()).unwrap_err().contains("currency"));
+        let r = prepare(&due("refund.requested", r#"{"refund_id":"r1"}"#), "s", &LineNames::new()).unwrap();
+        assert_eq!((r.wire_kind.as_str(), r.body.as_str()), ("refund", r#"{"refund_id":"r1"}"#));
+    }
+}

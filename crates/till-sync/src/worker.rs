@@ -1,0 +1,428 @@
+//! The worker: claim due events, send them, record the answers; again and again.
+//!
+//! [`Syncer`] does one round at a time on the caller's thread ([`Syncer::round`],
+//! [`Syncer::drain`]); [`SyncWorker`] runs rounds on its own thread until it is dropped.
+//!
+//! One round: claim up to `batch_size` due events (one IMMEDIATE transaction, bodies fixed on
+//! first claim), send them (one `POST /v1/sync/batch`, or one request per event), then record
+//! every event's fate in one transaction: done with the server's answer, retry later with
+//! backoff, or parked with the reason.
+//!
+//! Retry or park is decided per event by the HTTP status it got:
+//!
+//! | answer | fate |
+//! | --- | --- |
+//! | 2xx | done, answer stored |
+//! | no answer (refused, reset, timeout), 408, 429, 5xx, 401 | retry with backoff, same body and key |
+//! | any other 4xx | parked with `status code: message` |
+
+use crate::client::{Client, HttpAnswer};
+use crate::clock::Clock;
+use crate::config::{Delivery, SyncConfig};
+use crate::error::{SendError, SyncError};
+use crate::status::{self, LiveStatus, SyncStatus, LIVE_SETTING};
+use crate::wire;
+use rand::RngCore;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use till_store::{ClaimedEvent, DueEvent, Settlement, Store};
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RoundReport {
+    /// Events claimed and sent.
+    pub claimed: usize,
+    /// Delivered.
+    pub done: usize,
+    /// To be tried again.
+    pub retried: usize,
+    /// Parked for a manager.
+    pub parked: usize,
+}
+
+/// What the server said about one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Applied (now or earlier): keep the answer.
+    Done,
+    /// Try again later.
+    Retry(String),
+    /// Refused for good: park with this reason.
+    Park(String),
+}
+
+/// `code: message` of an error body, or the body itself.
+fn describe(status: u16, body: &str) -> String {
+    #[derive(Deserialize)]
+    struct E {
+        code: String,
+        message: String,
+    }
+    match serde_json::from_str::<E>(body) {
+        Ok(e) => format!("{status} {}: {}", e.code, e.message),
+        Err(_) => format!("{status}: {}", body.chars().take(200).collect::<String>()),
+    }
+}
+
+/// Whether an HTTP status means "try again": 408, 429, 5xx, and 401 (the terminal's
+/// credentials or clock, not the event, are at fault; the installer fixes them and the events
+/// go through unchanged).
+pub fn is_retryable(status: u16) -> bool {
+    matches!(status, 401 | 408 | 429) || !(200..300).contains(&status) && !(400..500).contains(&status)
+}
+
+/// The verdict for one event's answer.
+pub fn classify(status: u16, body: &str) -> Verdict {
+    if (200..300).contains(&status) {
+        Verdict::Done
+    } else if is_retryable(status) {
+        Verdict::Retry(describe(status, body))
+    } else {
+        Verdict::Park(describe(status, body))
+    }
+}
+
+#[derive(Deserialize)]
+struct BatchResult {
+    idempotency_key: String,
+    status: u16,
+    body: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct BatchResponse {
+    results: Vec<BatchResult>,
+}
+
+/// Runs rounds on the caller's thread.
+pub struct Syncer {
+    store: Arc<Store>,
+    config: SyncConfig,
+    client: Client,
+    clock: Arc<dyn Clock>,
+    rng: Box<dyn RngCore + Send>,
+    live: LiveStatus,
+}
+
+impl std::fmt::Debug for Syncer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Syncer").field("client", &self.client).field("live", &self.live).finish()
+    }
+}
+
+impl Syncer {
+    /// A syncer for `store` with `config`; time from `clock`, nonces and jitter from `rng`.
+    pub fn new(
+        store: Arc<Store>,
+        config: SyncConfig,
+        clock: Arc<dyn Clock>,
+        rng: Box<dyn RngCore + Send>,
+    ) -> Result<Syncer, SyncError> {
+        let client = Client::new(&config)?;
+        let live = status::persisted_live(&store)?.unwrap_or_default();
+        Ok(Syncer { store, config, client, clock, rng, live })
+    }
+
+    /// Releases what a previous run of this till left claimed, so it is sent again at once
+    /// instead of after its lease. Only for the single worker of a database, at start-up.
+    pub fn recover(&self) -> Result<usize, SyncError> {
+        Ok(self.store.release_claims()?)
+    }
+
+    /// The worker's view of the server.
+    pub fn live(&self) -> &LiveStatus {
+        &self.live
+    }
+
+    /// The status line now.
+    pub fn status(&self) -> Result<SyncStatus, SyncError> {
+        status::read_status(&self.store, self.clock.now_ms(), Some(&self.live))
+    }
+
+    /// One round: claim, send, record. Returns what happened; `claimed == 0` when nothing was due.
+    pub fn round(&mut self) -> Result<RoundReport, SyncError> {
+        let now = self.clock.now_ms();
+        let store = self.store.clone();
+        let store_name = self.config.store_name.clone();
+        let mut prepare = |ev: &DueEvent| {
+            let names = if ev.kind == "sale.recorded" { line_names(&store, ev) } else { wire::LineNames::new() };
+            wire::prepare(ev, &store_name, &names)
+        };
+        let lease_ms = self.config.lease.as_millis() as i64;
+        let claimed = self.store.claim_due(now, self.config.batch_size, lease_ms, &mut prepare)?;
+        if claimed.is_empty() {
+            return Ok(RoundReport::default());
+        }
+        let verdicts = match self.config.delivery {
+            Delivery::Batched => self.send_batch(&claimed),
+            Delivery::OneByOne => self.send_each(&claimed),
+        };
+        let now = self.clock.now_ms();
+        let mut report = RoundReport { claimed: claimed.len(), ..Default::default() };
+        let mut last_error = None;
+        let settlements: Vec<Settlement> = claimed
+            .iter()
+            .zip(verdicts)
+            .map(|(ev, (verdict, response))| match verdict {
+                Verdict::Done => {
+                    report.done += 1;
+                    Settlement::Done { id: ev.id.clone(), status: response.status, response: response.body }
+                }
+                Verdict::Retry(error) => {
+                    report.retried += 1;
+                    let wait = self.config.backoff.delay(ev.attempts, &mut *self.rng);
+                    last_error = Some(error.clone());
+                    Settlement::Retry {
+                        id: ev.id.clone(),
+                        next_attempt_at_ms: now.saturating_add(wait.as_millis() as i64),
+                        error,
+                    }
+                }
+                Verdict::Park(reason) => {
+                    report.parked += 1;
+                    last_error = Some(format!("event {} parked: {reason}", ev.id));
+                    Settlement::Park { id: ev.id.clone(), reason }
+                }
+            })
+            .collect();
+        self.store.settle(now, &settlements)?;
+        if report.done > 0 {
+            self.live.last_success_at_ms = Some(now);
+        }
+        self.live.last_attempt_at_ms = Some(now);
+        self.set_error(last_error)?;
+        Ok(report)
+    }
+
+    /// Runs rounds until nothing is due now (events waiting for a later retry stay pending).
+    pub fn drain(&mut self) -> Result<RoundReport, SyncError> {
+        let mut total = RoundReport::default();
+        loop {
+            let r = self.round()?;
+            if r.claimed == 0 {
+                return Ok(total);
+            }
+            total.claimed += r.claimed;
+            total.done += r.done;
+            total.retried += r.retried;
+            total.parked += r.parked;
+        }
+    }
+
+    /// Records the outcome of a round in the live status, and mirrors it to the database when
+    /// online/offline or the error changed (a write per change, not per round).
+    fn set_error(&mut self, error: Option<String>) -> Result<(), SyncError> {
+        let before = self.store.setting(LIVE_SETTING)?.and_then(|v| serde_json::from_str::<LiveStatus>(&v).ok());
+        self.live.last_error = error;
+        let changed = before.is_none_or(|b| b.online != self.live.online || b.last_error != self.live.last_error);
+        if changed {
+            let text = serde_json::to_string(&self.live).map_err(|e| SyncError::Config(e.to_string()))?;
+            self.store.set_setting(LIVE_SETTING, &text)?;
+        }
+        Ok(())
+    }
+
+    fn exchange(&mut self, path: &str, body: &[u8], key: Option<&str>) -> Result<HttpAnswer, SendError> {
+        let now_s = self.clock.now_ms().div_euclid(1000);
+        let r = self.client.send("POST", path, body, key, now_s, &mut *self.rng);
+        self.live.online = Some(r.is_ok());
+        r
+    }
+
+    fn send_batch(&mut self, events: &[ClaimedEvent]) -> Vec<(Verdict, HttpAnswer)> {
+        let mut body = String::with_capacity(events.iter().map(|e| e.body.len() + 96).sum::<usize>() + 16);
+        body.push_str("{\"events\":[");
+        for (i, e) in events.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            // The stored body goes in verbatim; the server hashes each event as if sent alone.
+            body.push_str("{\"idempotency_key\":");
+            body.push_str(&serde_json::Value::String(e.id.clone()).to_string());
+            body.push_str(",\"kind\":");
+            body.push_str(&serde_json::Value::String(e.wire_kind.clone()).to_string());
+            body.push_str(",\"body\":");
+            body.push_str(&e.body);
+            body.push('}');
+        }
+        body.push_str("]}");
+        let all = |v: Verdict| events.iter().map(|_| (v.clone(), empty())).collect::<Vec<_>>();
+        let answer = match self.exchange("/v1/sync/batch", body.as_bytes(), None) {
+            Ok(a) => a,
+            Err(e) => return all(Verdict::Retry(e.to_string())),
+        };
+        if answer.status != 200 {
+            return if is_retryable(answer.status) {
+                all(Verdict::Retry(describe(answer.status, &answer.body)))
+            } else {
+                // The batch as a whole was refused (too large, malformed, no such endpoint):
+                // send each event alone, so each gets its own verdict.
+                tracing::warn!(status = answer.status, "batch refused; sending its events one by one");
+                self.send_each(events)
+            };
+        }
+        let parsed: BatchResponse = match serde_json::from_str(&answer.body) {
+            Ok(p) => p,
+            Err(e) => return all(Verdict::Retry(SendError::BadAnswer(e.to_string()).to_string())),
+        };
+        let mut by_key: HashMap<String, BatchResult> =
+            parsed.results.into_iter().map(|r| (r.idempotency_key.clone(), r)).collect();
+        events
+            .iter()
+            .map(|e| match by_key.remove(&e.id) {
+                Some(r) => {
+                    let text = r.body.to_string();
+                    (classify(r.status, &text), HttpAnswer { status: r.status, body: text })
+                }
+                None => (Verdict::Retry(SendError::BadAnswer("no result for the event".into()).to_string()), empty()),
+            })
+            .collect()
+    }
+
+    fn send_each(&mut self, events: &[ClaimedEvent]) -> Vec<(Verdict, HttpAnswer)> {
+        let mut out = Vec::with_capacity(events.len());
+        let mut unreachable: Option<String> = None;
+        for e in events {
+            if let Some(err) = &unreachable {
+                // The server did not answer the last request; do not wait out a timeout per event.
+                out.push((Verdict::Retry(format!("not sent: {err}")), empty()));
+                continue;
+            }
+            let Some(path) = wire::endpoint(&e.wire_kind) else {
+                out.push((Verdict::Park(format!("no server endpoint for {:?}", e.wire_kind)), empty()));
+                continue;
+            };
+            match self.exchange(path, e.body.as_bytes(), Some(&e.id)) {
+                Ok(a) => out.push((classify(a.status, &a.body), a)),
+                Err(err) => {
+                    unreachable = Some(err.to_string());
+                    out.push((Verdict::Retry(err.to_string()), empty()));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn empty() -> HttpAnswer {
+    HttpAnswer { status: 0, body: String::new() }
+}
+
+/// Names of a recorded order's lines by line code (the `sale.recorded` payload has none).
+fn line_names(store: &Store, ev: &DueEvent) -> wire::LineNames {
+    let Some(id) = ev.subject.strip_prefix("order/").and_then(|n| n.parse::<i64>().ok()) else {
+        return wire::LineNames::new();
+    };
+    match store.order(id) {
+        Ok(o) => o.lines.into_iter().map(|l| (l.line_code, l.name)).collect(),
+        Err(_) => wire::LineNames::new(),
+    }
+}
+
+struct Shared {
+    stop: Mutex<bool>,
+    wake: Condvar,
+    live: Mutex<LiveStatus>,
+}
+
+/// A [`Syncer`] on its own thread, draining the outbox until dropped (or [`SyncWorker::stop`]).
+///
+/// Dropping it asks the thread to stop and waits for it; a request in flight finishes or times
+/// out first (at most the request timeout).
+pub struct SyncWorker {
+    shared: Arc<Shared>,
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for SyncWorker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncWorker").finish_non_exhaustive()
+    }
+}
+
+impl SyncWorker {
+    /// Starts the worker thread. It first releases claims left by an earlier run (this must be
+    /// the only worker of `store`), then sends due events, sleeping between rounds until the
+    /// next event falls due, `config.idle_poll` passes, or [`SyncWorker::nudge`] is called.
+    pub fn start(
+        store: Arc<Store>,
+        config: SyncConfig,
+        clock: Arc<dyn Clock>,
+        rng: Box<dyn RngCore + Send>,
+    ) -> Result<SyncWorker, SyncError> {
+        let idle = config.idle_poll;
+        let mut syncer = Syncer::new(store.clone(), config, clock.clone(), rng)?;
+        syncer.recover()?;
+        let shared =
+            Arc::new(Shared { stop: Mutex::new(false), wake: Condvar::new(), live: Mutex::new(syncer.live().clone()) });
+        let s = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("till-sync".into())
+            .spawn(move || run(&mut syncer, &s, idle))
+            .map_err(|e| SyncError::Config(format!("cannot start the sync thread: {e}")))?;
+        Ok(SyncWorker { shared, store, clock, thread: Some(thread) })
+    }
+
+    /// Wakes the worker now (call after queuing an event).
+    pub fn nudge(&self) {
+        self.shared.wake.notify_all();
+    }
+
+    /// The status line.
+    pub fn status(&self) -> Result<SyncStatus, SyncError> {
+        let live = self.shared.live.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        status::read_status(&self.store, self.clock.now_ms(), Some(&live))
+    }
+
+    /// Stops the thread and waits for it.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        *self.shared.stop.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.shared.wake.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for SyncWorker {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn run(syncer: &mut Syncer, shared: &Shared, idle: Duration) {
+    loop {
+        if *shared.stop.lock().unwrap_or_else(|p| p.into_inner()) {
+            return;
+        }
+        let busy = match syncer.round() {
+            Ok(r) => r.claimed > 0,
+            Err(e) => {
+                tracing::warn!(error = %e, "sync round failed");
+                false
+            }
+        };
+        *shared.live.lock().unwrap_or_else(|p| p.into_inner()) = syncer.live().clone();
+        if busy {
+            continue;
+        }
+        let wait = match syncer.store.next_due_at() {
+            Ok(Some(due)) => Duration::from_millis(due.saturating_sub(syncer.clock.now_ms()).max(0) as u64).min(idle),
+            _ => idle,
+        };
+        let stop = shared.stop.lock().unwrap_or_else(|p| p.into_inner());
+        if *stop {
+            return;
+        }
+        let _ = shared.wake.wait_timeout(stop, wait.max(Duration::from_millis(1)));
+    }
+}
