@@ -317,6 +317,33 @@ mod tests {
     }
 
     #[test]
+    fn aes_256_gcm_matches_the_gcm_spec_test_case_16() {
+        // McGrew & Viega, "The Galois/Counter Mode of Operation", test case 16 (AES-256, 96-bit IV,
+        // with associated data): the same construction platform_gcm blocks use.
+        let key: [u8; 32] = hex::decode("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let iv = hex::decode("cafebabefacedbaddecaf888").unwrap();
+        let aad = hex::decode("feedfacedeadbeeffeedfacedeadbeefabaddad2").unwrap();
+        let ct_tag = hex::decode(concat!(
+            "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa",
+            "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662",
+            "76fc6ece0f4e1768cddf8853bb2d551b"
+        ))
+        .unwrap();
+        let clear =
+            Aes256Gcm::new(&key.into()).decrypt(Nonce::from_slice(&iv), Payload { msg: &ct_tag, aad: &aad }).unwrap();
+        assert_eq!(
+            hex::encode(clear),
+            concat!(
+                "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72",
+                "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39"
+            )
+        );
+    }
+
+    #[test]
     fn platform_gcm_blocks_open_and_tampering_is_refused() {
         let cfg = SandboxConfig::default();
         let key: [u8; 32] = hex::decode(&cfg.platform_key).unwrap().try_into().unwrap();
