@@ -352,6 +352,19 @@ fn the_sandbox_platform_approves_and_declines_aes_gcm_blocks() {
     assert_eq!((a.status, a.body["code"].as_str()), (422, Some("invalid_card_block")));
     let a = authorize(&s, "p10", 0, gcm("4111111111111111", "2812", None), None);
     assert_eq!(a.body["code"], "invalid_amount");
+    // The same payment id under another key is refused, not authorised twice.
+    let a = authorize(&s, "p1", 1999, gcm("4111111111111111", "2812", None), None);
+    assert!(a.replayed);
+    let body = json!({"payment_id": "p1", "order_id": "o-1", "amount": {"minor": 1999, "currency": "CNY"},
+                      "card": gcm("4111111111111111", "2812", None)});
+    assert_eq!(s.post("/v1/payments/authorize", &body, "another-key").body["code"], "payment_exists");
+    // No full card number reached the database or its WAL (PCI DSS 3.3.1, 3.5.1).
+    for entry in std::fs::read_dir(s.dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        for pan in ["4111111111111111", "5555555555554444", "4000000000009995"] {
+            assert!(!bytes.windows(pan.len()).any(|w| w == pan.as_bytes()), "{pan} stored");
+        }
+    }
 }
 
 #[test]
