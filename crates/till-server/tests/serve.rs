@@ -71,10 +71,12 @@ fn serve_answers_a_signed_ping_over_http() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
     let (terminal, secret) = add_terminal(&db);
-    let (_server, url) = serve(&db, &[]);
+    let config = dir.path().join("server.json");
+    std::fs::write(&config, r#"{"server_id": "shop-7", "refund_reputation_threshold": 80}"#).unwrap();
+    let (_server, url) = serve(&db, &["--config", config.to_str().unwrap()]);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let pong = ping(&ureq::agent(), &url, &terminal, &secret);
-    assert_eq!(pong["terminal_id"], terminal.as_str());
+    assert_eq!((pong["terminal_id"].as_str(), pong["server_id"].as_str()), (Some(terminal.as_str()), Some("shop-7")));
 }
 
 fn pem_der(path: &Path) -> Vec<u8> {
@@ -105,6 +107,20 @@ fn serve_answers_a_signed_ping_over_tls() {
     assert_eq!(pong["terminal_id"], terminal.as_str());
     // Plain HTTP to the TLS port gets no answer.
     assert!(ureq::get(&url.replace("https://", "http://")).call().is_err());
+}
+
+#[test]
+fn serve_refuses_a_bad_configuration_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("server.json");
+    std::fs::write(&config, r#"{"refund_threshold": 80}"#).unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--db", dir.path().join("s.db").to_str().unwrap(), "--listen", "127.0.0.1:0"])
+        .args(["--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field"), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]

@@ -703,6 +703,19 @@ mod tests {
     }
 
     #[test]
+    fn old_idempotency_keys_are_purged() {
+        let (_dir, repo) = repo();
+        let mut tx = repo.begin().unwrap();
+        tx.claim_idempotency("t", "old", "h", 100).unwrap();
+        tx.complete_idempotency("t", "old", 200, "{}").unwrap();
+        tx.claim_idempotency("t", "new", "h", 200).unwrap();
+        tx.complete_idempotency("t", "new", 200, "{}").unwrap();
+        assert_eq!(tx.purge_idempotency(150).unwrap(), 1);
+        assert_eq!(tx.claim_idempotency("t", "old", "h2", 300).unwrap(), None);
+        assert!(tx.claim_idempotency("t", "new", "h2", 300).unwrap().is_some());
+    }
+
+    #[test]
     fn savepoints_undo_part_of_a_transaction() {
         let (_dir, repo) = repo();
         let mut tx = repo.begin().unwrap();
