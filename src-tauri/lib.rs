@@ -5,7 +5,10 @@
 //! Settings from the environment:
 //! - `TILL_DATA_DIR`: where the database and log live (default: the platform data directory,
 //!   e.g. `~/.local/share/till`).
-//! - `TILL_CARD_READER`: the card reader's address (default `sim://card-reader`).
+//! - `TILL_CARD_READER`: the card reader's address (default `sim://card-reader`) while the
+//!   installer has configured none.
+//! - `TILL_POINTS_TERMINAL`: the points terminal's address (default `sim://points-terminal`)
+//!   while the installer has configured none.
 
 pub mod commands;
 pub mod logging;
@@ -42,6 +45,9 @@ pub fn open_pos(dir: &std::path::Path) -> Result<Pos, StartError> {
     let mut config = PosConfig::demo(dir.join("till.db"));
     if let Ok(reader) = std::env::var("TILL_CARD_READER") {
         config.card_reader = reader;
+    }
+    if let Ok(terminal) = std::env::var("TILL_POINTS_TERMINAL") {
+        config.points_terminal = Some(terminal);
     }
     Ok(Pos::open(config)?)
 }
