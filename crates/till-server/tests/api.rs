@@ -216,11 +216,13 @@ fn a_device_is_refunded_by_its_identifier_once() {
     assert_eq!(s.post("/v1/sales", &sale("o-1", &line_code(1), Some("352099001761481")), "sale").status, 201);
     till_server::admin::set_reputation(&*s.repo, "trusted", 90).unwrap();
     let body = json!({"refund_id": "r-1", "device_identifier": "35 209900 176148 1", "amount": {"minor": 199900, "currency": "CNY"},
-                      "tender": "original", "reason": "does not boot", "customer_id": "trusted"});
+                      "tender": "original", "reason": "does not boot", "customer_id": "trusted", "approved_by": "manager-2"});
     let a = s.post("/v1/refunds", &body, "r1");
     assert_eq!((a.status, a.body["status"].as_str()), (201, Some("refunded")), "{}", a.text);
     assert_eq!(a.body["refund_to"], "411111******1111");
     assert_eq!(s.get("/v1/sold-devices/352099001761481").body["refunded"], true);
+    let stored = till_server::admin::list_refunds(&*s.repo, Some("refunded")).unwrap();
+    assert_eq!((stored.len(), stored[0].approved_by.as_deref()), (1, Some("manager-2")));
     let again = with(body, "/refund_id", json!("r-2"));
     let a = s.post("/v1/refunds", &again, "r2");
     assert_eq!((a.status, a.body["code"].as_str()), (422, Some("refund_exceeds_paid")));

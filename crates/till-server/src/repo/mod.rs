@@ -259,6 +259,8 @@ pub struct RefundRecord {
     pub evidence_sha256: Option<String>,
     /// Customer asking.
     pub customer_id: Option<String>,
+    /// The manager who approved the refund at the till, if the till needed one.
+    pub approved_by: Option<String>,
     /// The customer's reputation when the refund was decided.
     pub reputation: Option<i64>,
     /// `refunded`, `pending_seller_confirmation` or `rejected`.

@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS customers (customer_id TEXT PRIMARY KEY, reputation B
 CREATE TABLE IF NOT EXISTS refunds (
     refund_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, line_code TEXT NOT NULL REFERENCES order_lines (line_code),
     device_identifier TEXT, amount_minor BIGINT NOT NULL, currency TEXT NOT NULL, tender TEXT NOT NULL,
-    reason TEXT NOT NULL, evidence_sha256 TEXT, customer_id TEXT, reputation BIGINT, status TEXT NOT NULL,
+    reason TEXT NOT NULL, evidence_sha256 TEXT, customer_id TEXT, approved_by TEXT, reputation BIGINT,
+    status TEXT NOT NULL,
     refund_to TEXT NOT NULL, created_at BIGINT NOT NULL, decided_at BIGINT, decided_by TEXT);
 CREATE INDEX IF NOT EXISTS refunds_status ON refunds (status, created_at);
 CREATE TABLE IF NOT EXISTS points_accounts (
@@ -200,12 +201,13 @@ fn refund_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
         reason: r.get(7)?,
         evidence_sha256: r.get(8)?,
         customer_id: r.get(9)?,
-        reputation: r.get(10)?,
-        status: r.get(11)?,
-        refund_to: r.get(12)?,
-        created_at: r.get(13)?,
-        decided_at: r.get(14)?,
-        decided_by: r.get(15)?,
+        approved_by: r.get(10)?,
+        reputation: r.get(11)?,
+        status: r.get(12)?,
+        refund_to: r.get(13)?,
+        created_at: r.get(14)?,
+        decided_at: r.get(15)?,
+        decided_by: r.get(16)?,
     })
 }
 
@@ -240,7 +242,8 @@ const LINE_COLUMNS: &str = "line_code, terminal_id, order_id, line_no, sku, name
 const DEVICE_COLUMNS: &str = "identifier, kind, line_code, terminal_id, order_id, store, price_minor, currency, \
      paying_account, software, sold_at, refunded";
 const REFUND_COLUMNS: &str = "refund_id, terminal_id, line_code, device_identifier, amount_minor, currency, tender, \
-     reason, evidence_sha256, customer_id, reputation, status, refund_to, created_at, decided_at, decided_by";
+     reason, evidence_sha256, customer_id, approved_by, reputation, status, refund_to, created_at, decided_at, \
+     decided_by";
 
 impl Tx for SqliteTx<'_> {
     fn commit(mut self: Box<Self>) -> RepoResult<()> {
@@ -518,7 +521,7 @@ impl Tx for SqliteTx<'_> {
         self.conn
             .prepare_cached(&format!(
                 "INSERT INTO refunds ({REFUND_COLUMNS}) VALUES \
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
             ))?
             .execute(params![
                 r.refund_id,
@@ -531,6 +534,7 @@ impl Tx for SqliteTx<'_> {
                 r.reason,
                 r.evidence_sha256,
                 r.customer_id,
+                r.approved_by,
                 r.reputation,
                 r.status,
                 r.refund_to,

@@ -44,6 +44,10 @@ pub struct RefundRequest {
     /// The customer asking; their reputation decides whether the seller must confirm.
     #[serde(default)]
     pub customer_id: Option<String>,
+    /// The manager who approved the refund at the till (recorded, not a substitute for the
+    /// seller's confirmation).
+    #[serde(default)]
+    pub approved_by: Option<String>,
 }
 
 /// The answer to a refund request (also `GET /v1/refunds/{id}`).
@@ -100,6 +104,9 @@ pub fn validate(req: &RefundRequest) -> Result<(), ApiError> {
     }
     if let Some(c) = &req.customer_id {
         check_text("customer_id", c, 64)?;
+    }
+    if let Some(m) = &req.approved_by {
+        check_text("approved_by", m, 64)?;
     }
     req.amount.to_positive_money()?;
     Ok(())
@@ -162,6 +169,7 @@ pub fn request(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Reply,
         reason: req.reason.clone(),
         evidence_sha256: req.evidence_sha256.clone(),
         customer_id: req.customer_id.clone(),
+        approved_by: req.approved_by.clone(),
         reputation,
         status: if direct { REFUNDED } else { PENDING }.to_string(),
         refund_to,
