@@ -96,6 +96,10 @@ fn unknown_routes_and_methods_answer_with_codes() {
     assert_eq!((a.status, a.body["code"].as_str()), (404, Some("route_not_found")));
     let a = s.get("/v1/sales");
     assert_eq!((a.status, a.body["code"].as_str()), (405, Some("method_not_allowed")));
+    for path in ["/v1/refunds/%FF%FE", "/v1/line-codes/%FF", "/v1/sold-devices/%FF", "/v1/points/accounts/%FF"] {
+        let a = s.get(path);
+        assert_eq!((a.status, a.body["code"].as_str()), (400, Some("invalid_request")), "{path}: {}", a.text);
+    }
 }
 
 #[test]

@@ -4,6 +4,7 @@ use super::{blocking, points, refunds::RefundResponse};
 use crate::app::{AppState, AuthedTerminal};
 use crate::error::{ApiError, ErrorBody};
 use crate::wire::Amount;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -81,6 +82,11 @@ pub struct Pong {
     pub server_time: i64,
 }
 
+/// A path parameter, or `invalid_request` (not axum's plain-text rejection) when it is not UTF-8.
+fn param(p: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    p.map(|Path(v)| v).map_err(|e| ApiError::InvalidRequest(e.body_text()))
+}
+
 fn json<T: Serialize>(r: Result<T, ApiError>) -> Response {
     match r {
         Ok(v) => Json(v).into_response(),
@@ -100,10 +106,10 @@ pub async fn ping(State(app): State<AppState>, Extension(t): Extension<AuthedTer
     params(("code" = String, Path, description = "Line code, compact or grouped")),
     responses((status = 200, body = LineInfo), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("till_signature" = [])))]
-pub async fn line_code(State(app): State<AppState>, Path(code): Path<String>) -> Response {
+pub async fn line_code(State(app): State<AppState>, code: Result<Path<String>, PathRejection>) -> Response {
     json(
         async {
-            let code = LineCode::parse(&code)?;
+            let code = LineCode::parse(&param(code)?)?;
             let repo = app.repo.clone();
             blocking(move || {
                 let mut tx = repo.begin()?;
@@ -137,7 +143,11 @@ pub async fn line_code(State(app): State<AppState>, Path(code): Path<String>) ->
     params(("identifier" = String, Path, description = "Device identifier")),
     responses((status = 200, body = SoldDeviceInfo), (status = 404, body = ErrorBody)),
     security(("till_signature" = [])))]
-pub async fn sold_device(State(app): State<AppState>, Path(identifier): Path<String>) -> Response {
+pub async fn sold_device(State(app): State<AppState>, identifier: Result<Path<String>, PathRejection>) -> Response {
+    let identifier = match param(identifier) {
+        Ok(i) => i,
+        Err(e) => return e.into_response(),
+    };
     let id: String = identifier.chars().filter(|c| !matches!(c, ' ' | '-')).collect::<String>().to_ascii_uppercase();
     let repo = app.repo.clone();
     json(
@@ -167,7 +177,11 @@ pub async fn sold_device(State(app): State<AppState>, Path(identifier): Path<Str
     params(("refund_id" = String, Path, description = "The till's refund id")),
     responses((status = 200, body = RefundResponse), (status = 404, body = ErrorBody)),
     security(("till_signature" = [])))]
-pub async fn refund(State(app): State<AppState>, Path(refund_id): Path<String>) -> Response {
+pub async fn refund(State(app): State<AppState>, refund_id: Result<Path<String>, PathRejection>) -> Response {
+    let refund_id = match param(refund_id) {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
     let repo = app.repo.clone();
     json(
         blocking(move || {
@@ -187,8 +201,12 @@ pub async fn refund(State(app): State<AppState>, Path(refund_id): Path<String>) 
 pub async fn points_account(
     State(app): State<AppState>,
     Extension(t): Extension<AuthedTerminal>,
-    Path(account_id): Path<String>,
+    account_id: Result<Path<String>, PathRejection>,
 ) -> Response {
+    let account_id = match param(account_id) {
+        Ok(a) => a,
+        Err(e) => return e.into_response(),
+    };
     let repo = app.repo.clone();
     let ctx = app.ctx(&t);
     json(
