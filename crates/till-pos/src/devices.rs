@@ -321,6 +321,16 @@ fn open_configured_reader(c: &DeviceConfig) -> std::result::Result<Box<dyn CardR
 }
 
 impl ReaderSlot {
+    /// A slot for `c` with no reader open: reads answer "not connected".
+    fn closed(c: &DeviceConfig) -> Self {
+        ReaderSlot {
+            inner: None,
+            uri: c.uri.clone(),
+            timeout: c.swipe_timeout_s.map(|s| Duration::from_secs(u64::from(s))),
+            fault: Some(DeviceError::Disconnected(c.uri.clone())),
+        }
+    }
+
     /// How opening went: `Err` with the reason when the reader is not open.
     pub(crate) fn open_result(&self) -> std::result::Result<(), String> {
         self.fault.as_ref().map_or(Ok(()), |e| Err(e.to_string()))
@@ -631,6 +641,8 @@ impl Pos {
             (Action::Open, Some(c)) => {
                 // A swipe in progress holds the reader; try again at the next update instead of waiting.
                 if let Ok(mut slot) = self.card_reader.try_lock() {
+                    // Close the old handle first: a serial port opens only once at a time.
+                    *slot = Box::new(ReaderSlot::closed(&c));
                     let fresh = slot_for(&c);
                     let result = fresh.open_result();
                     *slot = Box::new(fresh);
@@ -643,7 +655,14 @@ impl Pos {
                         .opened(Err("the card reader is busy; it reconnects after the current swipe".into()));
                 }
             }
-            (Action::Vanished, Some(c)) => tracing::warn!(uri = %c.uri, "card reader disconnected"),
+            (Action::Vanished, Some(c)) => {
+                tracing::warn!(uri = %c.uri, "card reader disconnected");
+                // Let go of the stale handle now; a swipe in progress fails by itself and the
+                // reader is reopened when it is back.
+                if let Ok(mut slot) = self.card_reader.try_lock() {
+                    *slot = Box::new(ReaderSlot::closed(&c));
+                }
+            }
             _ => {}
         }
         let terminal = self.effective_terminal().ok().flatten();

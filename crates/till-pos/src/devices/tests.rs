@@ -311,3 +311,50 @@ fn the_cashier_can_cancel_the_wait_for_a_phone() {
     assert_eq!(e.code(), ErrorCode::Cancelled, "{e}");
     assert_eq!(p.cart_get(&t).unwrap().lines.len(), 1);
 }
+
+#[test]
+fn a_serial_reader_on_a_pseudo_terminal_is_tested_unplugged_and_reconnected() {
+    use till_devices::card_reader::sim_serial;
+    use till_devices::transport::SerialLink;
+
+    let (device_side, pos_side) = SerialLink::pty_pair().unwrap();
+    let port = format!("serial://{}", pos_side.name());
+    let control = sim_serial::spawn(Box::new(device_side), Box::new(StdRng::seed_from_u64(5))).unwrap();
+    let (_d, bus, p) = setup(None);
+    let p = Arc::new(p);
+    let t = p.login(INSTALLER, "3333").unwrap().token;
+    let c = p.login(CASHIER, "1111").unwrap().token;
+    bus.plug(&port);
+    let mut a = assignment(&port, DeviceRole::CardReader, "idtech-enhanced");
+    a.baud = Some(9600);
+    p.device_assign(&t, &a).unwrap();
+    let light = |p: &Pos| p.device_status(&c).unwrap().card_reader;
+    assert_eq!(light(&p).state, LinkState::Connected, "{:?}", light(&p));
+
+    let swipe_soon = |control: till_devices::card_reader::SimControl| {
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            control.swipe("visa").unwrap();
+            control
+        })
+    };
+    let swiper = swipe_soon(control);
+    let r = p.device_test(&t, DeviceRole::CardReader).unwrap();
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.masked_pan.as_deref(), Some("411111******1111"));
+    assert!(r.message.contains("encrypted by the reader"), "{}", r.message);
+    let control = swiper.join().unwrap();
+
+    // Unplugged: red. Back: green again, and the reader works without a restart.
+    bus.unplug(&port);
+    p.refresh_device_status(&bus.now());
+    assert_eq!(light(&p).state, LinkState::Disconnected);
+    bus.plug(&port);
+    p.refresh_device_status(&bus.now());
+    assert_eq!(light(&p).state, LinkState::Connected);
+    let swiper = swipe_soon(control);
+    let r = p.device_test(&t, DeviceRole::CardReader).unwrap();
+    assert!(r.ok, "{r:?}");
+    drop(swiper.join().unwrap());
+    drop(pos_side);
+}
