@@ -358,3 +358,69 @@ fn a_serial_reader_on_a_pseudo_terminal_is_tested_unplugged_and_reconnected() {
     drop(swiper.join().unwrap());
     drop(pos_side);
 }
+
+/// Opens the in-process simulator and then makes it misbehave as the test says.
+#[derive(Clone, Default)]
+struct FaultyTerminals {
+    fault: Arc<Mutex<Option<till_devices::points::Fault>>>,
+    swapped: Arc<Mutex<bool>>,
+}
+
+impl crate::points_link::TerminalOpener for FaultyTerminals {
+    fn open(
+        &self,
+        _address: &str,
+        pairing: Option<Pairing>,
+    ) -> std::result::Result<Box<dyn LoyaltyTerminal>, DeviceError> {
+        let t = till_devices::points::open("sim://points-terminal?auto_present_ms=10", pairing)?;
+        if let Some(sim) = t.simulator() {
+            if let Some(f) = *lock(&self.fault) {
+                sim.inject_always(f);
+            }
+            if *lock(&self.swapped) {
+                sim.swap_terminal(TerminalId::new("OTHER-TERM-0002")?);
+            }
+        }
+        Ok(Box::new(t))
+    }
+}
+
+#[test]
+fn terminal_faults_at_the_counter_are_typed_and_keep_the_cart() {
+    use till_devices::points::Fault;
+    let dir = tempfile::tempdir().unwrap();
+    let terminals = FaultyTerminals::default();
+    let p = Pos::open(PosConfig {
+        card_reader: "sim://card-reader?delay_ms=1".into(),
+        clock: Arc::new(ManualClock::new(1_790_000_000_000)),
+        rng: Box::new(StdRng::seed_from_u64(7)),
+        device_enumerator: Box::new(FakeBus::default()),
+        points_terminal: Some("sim://points-terminal".into()),
+        terminal_opener: Arc::new(terminals.clone()),
+        ..PosConfig::demo(dir.path().join("till.db"))
+    })
+    .unwrap();
+    let t = p.login(CASHIER, "1111").unwrap().token;
+    let cart = p.cart_scan(&t, "6901234567892").unwrap();
+    // Working first: the demo terminal pairs itself and the customer is identified.
+    p.customer_identify(&t).unwrap();
+    for (fault, code) in [
+        (Fault::BadCrc, ErrorCode::PointsBadCrc),
+        (Fault::Silence, ErrorCode::PointsNotResponding),
+        (Fault::BadAuth, ErrorCode::PointsAuthFailed),
+    ] {
+        *lock(&terminals.fault) = Some(fault);
+        // A test reopens the terminal, so the fault applies from the first frame on.
+        let i = p.login(INSTALLER, "3333").unwrap().token;
+        p.device_test(&i, DeviceRole::PointsTerminal).unwrap();
+        let e = p.customer_identify(&t).unwrap_err();
+        assert_eq!(e.code(), code, "{fault:?}: {e}");
+        let now = p.cart_get(&t).unwrap();
+        assert_eq!((now.cart_id.as_str(), now.lines.len()), (cart.cart_id.as_str(), 1));
+    }
+    *lock(&terminals.fault) = None;
+    *lock(&terminals.swapped) = true;
+    let e = p.customer_identify(&t).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::PointsRepairNeeded, "{e}");
+    assert!(e.to_string().contains("pair it again"), "{e}");
+}
