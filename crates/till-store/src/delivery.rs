@@ -151,7 +151,8 @@ fn fix_body(
 }
 
 impl Store {
-    /// Claims up to `limit` due events, oldest first, for one attempt each: in one IMMEDIATE
+    /// Claims up to `limit` due events, oldest first and in queue order (the run of pending events
+    /// from the oldest up to the first one not yet due), for one attempt each: in one IMMEDIATE
     /// transaction, claims whose lease lapsed are released, the body of each event seen for the
     /// first time is fixed with `prepare` (an `Err` parks the event with that reason), and the
     /// claimed events become `sending` until `now_ms + lease_ms` with one more attempt counted.
@@ -169,10 +170,10 @@ impl Store {
             .execute([now_ms])?;
             let due: Vec<(DueEvent, Option<String>, Option<String>, i64)> = {
                 let mut s = tx.prepare_cached(
-                    "SELECT id, kind, subject, payload, created_at_ms, wire_kind, request_body, attempts FROM outbox
-                     WHERE state = 'pending' AND next_attempt_at_ms <= ?1 ORDER BY created_at_ms, rowid LIMIT ?2",
+                    "SELECT id, kind, subject, payload, created_at_ms, wire_kind, request_body, attempts, next_attempt_at_ms
+                     FROM outbox WHERE state = 'pending' ORDER BY created_at_ms, rowid LIMIT ?1",
                 )?;
-                let rows = s.query_map(params![now_ms, limit as i64], |r| {
+                let rows = s.query_map(params![limit as i64], |r| {
                     Ok((
                         DueEvent {
                             id: r.get(0)?,
@@ -184,9 +185,21 @@ impl Store {
                         r.get(5)?,
                         r.get(6)?,
                         r.get(7)?,
+                        r.get::<_, i64>(8)?,
                     ))
                 })?;
-                rows.collect::<std::result::Result<_, _>>()?
+                // First in, first out: stop at the first event that is not due yet, so a retried
+                // event is never overtaken (a refund never reaches the server before its sale,
+                // points changes arrive in the order of their token counters).
+                let mut due = Vec::new();
+                for row in rows {
+                    let (ev, wire_kind, body, attempts, next_at) = row?;
+                    if next_at > now_ms {
+                        break;
+                    }
+                    due.push((ev, wire_kind, body, attempts));
+                }
+                due
             };
             let mut claimed = Vec::with_capacity(due.len());
             let mut mark = tx.prepare_cached(
@@ -258,10 +271,15 @@ impl Store {
         })
     }
 
-    /// When the next pending event falls due, if any is pending.
+    /// When the oldest pending event (the head of the queue) falls due, if any is pending.
     pub fn next_due_at(&self) -> Result<Option<i64>> {
         self.read(|c| {
-            Ok(c.query_row("SELECT min(next_attempt_at_ms) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?)
+            Ok(c.query_row(
+                "SELECT next_attempt_at_ms FROM outbox WHERE state = 'pending' ORDER BY created_at_ms, rowid LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
         })
     }
 
@@ -433,8 +451,12 @@ mod tests {
         assert_eq!(counts.last_error.as_deref(), Some("timeout"));
         assert_eq!(s.delivery_response("e0").unwrap(), Some((201, "{}".into())));
         assert_eq!(s.next_due_at().unwrap(), Some(5_000));
+        // first in, first out: e3 and e4 are due but wait behind e1
+        assert!(s.claim_due(300, 10, 1_000, &mut prep).unwrap().is_empty());
+        let c3 = s.claim_due(5_000, 10, 1_000, &mut prep).unwrap();
+        assert_eq!(c3.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["e1", "e3", "e4"]);
         // a settled event cannot be settled again
-        assert_eq!(s.settle(300, &[Settlement::Park { id: "e0".into(), reason: "x".into() }]).unwrap(), 0);
+        assert_eq!(s.settle(6_000, &[Settlement::Park { id: "e0".into(), reason: "x".into() }]).unwrap(), 0);
     }
 
     #[test]

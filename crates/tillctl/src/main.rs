@@ -28,6 +28,9 @@
 //!                                       takes `swipe [CARD]` / `fault KIND` / `cards` on stdin
 //! tillctl bench devices [--reports N] [--swipes N]
 //!                                       card report parse times, swipe-to-read latency
+//! tillctl sync status --data-dir DIR [--json]
+//! tillctl sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]
+//!                                       the outbox's delivery to the server (see sync.rs)
 //! ```
 //!
 //! Test cards: visa, mastercard, unionpay, expired, pin, unreadable. Faults: garbage,
@@ -39,6 +42,7 @@ mod devices;
 mod drill;
 mod error;
 mod points;
+mod sync;
 
 use error::CliError;
 use std::path::PathBuf;
@@ -90,13 +94,15 @@ fn run(args: &[String]) -> Result<(), CliError> {
         ["sim", "points-terminal", ..] => points::sim(args),
         ["devices", "pair", ..] => points::pair(args),
         ["devices", "test", ..] if arg_value(args, "--role").as_deref() == Some("points-terminal") => points::test(args),
+        ["sync", "status", ..] => sync::status(args),
+        ["sync", "run", ..] => sync::run(args),
         ["bench", "points", ..] => points::bench(number(args, "--rounds", 200)?),
         ["bench", ..] => bench::run(
             arg_value(args, "--dir").map(PathBuf::from),
             number(args, "--products", 300_000)?,
             number(args, "--checkouts", 2_000)?,
         ),
-        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA | devices list [--json] | devices test URI --role card-reader [--driver D] [--timeout S] [--json] | sim card-reader [--serial] [--card NAME] [--driver D] | bench devices | sim points-terminal [--serial] | devices pair URI --key-file FILE | devices test URI --role points-terminal [--key-file FILE] [--json] | bench points [--rounds N]")),
+        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA | devices list [--json] | devices test URI --role card-reader [--driver D] [--timeout S] [--json] | sim card-reader [--serial] [--card NAME] [--driver D] | bench devices | sim points-terminal [--serial] | devices pair URI --key-file FILE | devices test URI --role points-terminal [--key-file FILE] [--json] | bench points [--rounds N] | sync status --data-dir DIR [--json] | sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]")),
     }
 }
 

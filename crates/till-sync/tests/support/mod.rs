@@ -1,0 +1,215 @@
+//! Real parts for the sync tests: a till-server on 127.0.0.1 with its own SQLite file, the
+//! app's SQLite file with queued events, a fault-injecting proxy between them, and ledgers of
+//! both sides to compare.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code, missing_docs)]
+
+pub mod proxy;
+
+use rand::SeedableRng;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use till_server::app::AppState;
+use till_server::clock::{OsEntropy, SystemClock};
+use till_server::config::Config;
+use till_server::repo::sqlite::SqliteRepository;
+use till_server::server::Background;
+use till_store::Store;
+use till_sync::{BackoffPolicy, Secret, SyncConfig};
+
+/// A real server on a loopback port, its database in `dir`.
+pub struct Server {
+    pub server: Background,
+    pub db: PathBuf,
+    pub terminal_id: String,
+    pub secret_hex: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server.db");
+        let repo = Arc::new(SqliteRepository::open(&db).unwrap());
+        let t = till_server::admin::add_terminal(&*repo, "till 1", &SystemClock, &OsEntropy).unwrap();
+        let state = AppState::new(repo, Arc::new(SystemClock), Arc::new(OsEntropy), Config::default());
+        let server = Background::start(state, None).unwrap();
+        Server { server, db, terminal_id: t.terminal_id, secret_hex: t.secret, _dir: dir }
+    }
+
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// A fast-retrying configuration for `url` (the server itself or a proxy in front of it).
+    pub fn config(&self, url: &str) -> SyncConfig {
+        let mut c = SyncConfig::new(url, &self.terminal_id, Secret::from_hex(&self.secret_hex).unwrap());
+        c.store_name = "Shop 1".into();
+        c.request_timeout = Duration::from_millis(800);
+        c.connect_timeout = Duration::from_millis(500);
+        c.lease = Duration::from_secs(5);
+        c.backoff = BackoffPolicy { base: Duration::from_millis(5), cap: Duration::from_millis(100) };
+        c.idle_poll = Duration::from_millis(20);
+        c
+    }
+
+    /// What the server holds, read straight from its SQLite file.
+    pub fn ledger(&self) -> Ledger {
+        let c = rusqlite::Connection::open(&self.db).unwrap();
+        let mut l = Ledger::default();
+        let mut s = c.prepare("SELECT order_id, total_minor FROM orders").unwrap();
+        for r in s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).unwrap() {
+            let (k, v) = r.unwrap();
+            l.sales.insert(k, v);
+        }
+        let mut s = c.prepare("SELECT refund_id, amount_minor FROM refunds").unwrap();
+        for r in s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).unwrap() {
+            let (k, v) = r.unwrap();
+            l.refunds.insert(k, v);
+        }
+        let mut s = c.prepare("SELECT line_code, refunded_minor FROM order_lines WHERE refunded_minor > 0").unwrap();
+        for r in s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).unwrap() {
+            let (k, v) = r.unwrap();
+            l.refunded_by_line.insert(k, v);
+        }
+        let mut s = c.prepare("SELECT customer_ref, count(*) FROM points_accounts GROUP BY customer_ref").unwrap();
+        for r in s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).unwrap() {
+            let (k, v) = r.unwrap();
+            l.enrolments.insert(k, v);
+        }
+        let mut s = c.prepare("SELECT idem_key FROM idempotency").unwrap();
+        for r in s.query_map([], |r| r.get::<_, String>(0)).unwrap() {
+            l.keys.insert(r.unwrap());
+        }
+        l
+    }
+}
+
+/// Effects, comparable between the app's queue and the server's tables.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Ledger {
+    /// order id -> total
+    pub sales: BTreeMap<String, i64>,
+    /// refund id -> amount
+    pub refunds: BTreeMap<String, i64>,
+    /// line code -> amount refunded
+    pub refunded_by_line: BTreeMap<String, i64>,
+    /// customer ref -> accounts enrolled
+    pub enrolments: BTreeMap<String, i64>,
+    /// idempotency keys applied
+    pub keys: BTreeSet<String>,
+}
+
+/// The app's database with helpers to queue events as the app does.
+pub struct App {
+    pub store: Arc<Store>,
+    pub dir: tempfile::TempDir,
+    pub expected: Ledger,
+    seq: u64,
+    lines: Vec<(String, i64, i64)>, // line code, total, refunded so far
+    rng: rand::rngs::StdRng,
+}
+
+pub fn line_code(rng: &mut rand::rngs::StdRng) -> String {
+    till_core::LineCode::generate(rng).as_str().to_string()
+}
+
+impl App {
+    pub fn new(seed: u64) -> App {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("till.db")).unwrap());
+        App::with_store(store, dir, seed)
+    }
+
+    pub fn with_store(store: Arc<Store>, dir: tempfile::TempDir, seed: u64) -> App {
+        App {
+            store,
+            dir,
+            expected: Ledger::default(),
+            seq: 0,
+            lines: Vec::new(),
+            rng: rand::rngs::StdRng::seed_from_u64(seed),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn next_id(&mut self) -> String {
+        self.seq += 1;
+        format!("evt-{:08}", self.seq)
+    }
+
+    /// A `sale.recorded` event shaped as till-store's checkout writes it.
+    pub fn sale_payload(&mut self, n: u64) -> (Value, String, i64) {
+        use rand::Rng;
+        let code = line_code(&mut self.rng);
+        let qty: i64 = self.rng.gen_range(1..4);
+        let unit: i64 = self.rng.gen_range(100..5000);
+        let gross = qty * unit;
+        let order_no = format!("{n:08}");
+        let p = json!({
+            "order_id": n, "order_no": order_no, "checkout_key": format!("cart-{n}"), "created_at_ms": 1_795_000_000_000i64,
+            "cashier_id": 1, "currency": "CNY", "subtotal": gross, "tax": 0, "total": gross,
+            "lines": [{"line_code": code, "sku": "SKU-1", "quantity": qty, "unit_price": unit, "tax_rate_bp": 0,
+                       "net": gross, "tax": 0, "gross": gross}],
+            "payment": {"tender": "cash", "amount": gross, "tendered": gross, "change": 0}
+        });
+        (p, code, gross)
+    }
+
+    /// Queues `count` events: mostly sales, refunds of earlier sales' lines, points enrolments.
+    pub fn queue_mixed(&mut self, count: usize, now_ms: i64) {
+        use rand::Rng;
+        let mut batch = Vec::with_capacity(count);
+        for _ in 0..count {
+            let id = self.next_id();
+            let roll: u32 = self.rng.gen_range(0..10);
+            if roll < 2 && !self.lines.is_empty() {
+                let i = self.rng.gen_range(0..self.lines.len());
+                let (code, total, refunded) = self.lines[i].clone();
+                let left = total - refunded;
+                if left > 0 {
+                    let amount = self.rng.gen_range(1..=left.min(500));
+                    self.lines[i].2 += amount;
+                    let refund_id = format!("r-{id}");
+                    let body = json!({"refund_id": refund_id, "line_code": code, "amount": {"minor": amount, "currency": "CNY"},
+                                      "tender": "original", "reason": "defect"});
+                    self.expected.refunds.insert(refund_id, amount);
+                    *self.expected.refunded_by_line.entry(code).or_default() += amount;
+                    self.expected.keys.insert(id.clone());
+                    batch.push((id, "refund.requested", "refund".to_string(), body));
+                    continue;
+                }
+            }
+            if roll == 9 {
+                let customer = format!("cust-{id}");
+                *self.expected.enrolments.entry(customer.clone()).or_default() += 1;
+                self.expected.keys.insert(id.clone());
+                batch.push((id, "points.enrolled", format!("customer/{customer}"), json!({"customer_ref": customer})));
+                continue;
+            }
+            let n = self.seq;
+            let (p, code, gross) = self.sale_payload(n);
+            self.lines.push((code, gross, 0));
+            self.expected.sales.insert(format!("{n:08}"), gross);
+            self.expected.keys.insert(id.clone());
+            batch.push((id, "sale.recorded", format!("order/{n}"), p));
+        }
+        self.store
+            .write(|tx| {
+                for (id, kind, subject, body) in &batch {
+                    till_store::outbox::enqueue(tx, id, kind, subject, body, now_ms)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}

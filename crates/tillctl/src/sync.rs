@@ -1,0 +1,107 @@
+//! `tillctl sync status` and `tillctl sync run`: the sync engine (till-sync) from the command
+//! line, for installers.
+//!
+//! ```text
+//! tillctl sync status --data-dir DIR [--json]
+//!     online/offline as the worker last saw it, pending count, oldest pending age, last error,
+//!     and the parked events with their reasons
+//! tillctl sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]
+//!                  [--store NAME] [--batch N] [--one-by-one] [--timeout-ms N]
+//!     drain the outbox to the server; with --once stop when nothing is due, else keep going
+//!     (one line per round on stdout: `ROUND claimed=.. done=.. retried=.. parked=..`)
+//! ```
+//!
+//! The secret file holds the 64 hex digits `till-server terminals add` printed. Only one worker
+//! may run per database (the app's or this one): `sync run` first releases claims a previous run
+//! left behind.
+
+use crate::error::CliError;
+use crate::{arg_value, data_dir, number};
+use rand::SeedableRng;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+use till_store::Store;
+use till_sync::{Clock, Delivery, Secret, SyncConfig, SyncError, Syncer, SystemClock};
+
+fn cli(e: SyncError) -> CliError {
+    match e {
+        SyncError::Store(s) => CliError::Store(s),
+        other => CliError::Io(std::io::Error::other(other.to_string())),
+    }
+}
+
+fn open(args: &[String]) -> Result<Arc<Store>, CliError> {
+    let dir = data_dir(args)?;
+    Ok(Arc::new(Store::open(&dir.join("till.db"))?))
+}
+
+/// `tillctl sync status`.
+pub fn status(args: &[String]) -> Result<(), CliError> {
+    let store = open(args)?;
+    let s = till_sync::read_status(&store, SystemClock.now_ms(), None).map_err(cli)?;
+    let parked = store.parked_events()?;
+    if args.iter().any(|a| a == "--json") {
+        let parked: Vec<_> = parked
+            .iter()
+            .map(|p| {
+                serde_json::json!({ "id": p.id, "kind": p.kind, "subject": p.subject, "attempts": p.attempts,
+                                    "reason": p.reason, "created_at_ms": p.created_at_ms, "parked_at_ms": p.parked_at_ms })
+            })
+            .collect();
+        let mut v = serde_json::to_value(&s).map_err(|e| CliError::Io(std::io::Error::other(e)))?;
+        v["parked_events"] = serde_json::Value::Array(parked);
+        println!("{v}");
+    } else {
+        println!("{}", s.summary());
+        for p in &parked {
+            println!("parked {} {} {} after {} attempt(s): {}", p.id, p.kind, p.subject, p.attempts, p.reason);
+        }
+    }
+    Ok(())
+}
+
+/// `tillctl sync run`.
+pub fn run(args: &[String]) -> Result<(), CliError> {
+    let store = open(args)?;
+    let url = arg_value(args, "--url").ok_or(CliError::Usage("--url URL is required"))?;
+    let terminal = arg_value(args, "--terminal-id").ok_or(CliError::Usage("--terminal-id ID is required"))?;
+    let secret_file = arg_value(args, "--secret-file").ok_or(CliError::Usage("--secret-file FILE is required"))?;
+    let secret = Secret::from_hex(&std::fs::read_to_string(secret_file)?).map_err(cli)?;
+    let mut config = SyncConfig::new(&url, &terminal, secret);
+    if let Some(name) = arg_value(args, "--store") {
+        config.store_name = name;
+    }
+    config.batch_size = number(args, "--batch", config.batch_size)?;
+    config.request_timeout = Duration::from_millis(number(args, "--timeout-ms", 10_000)? as u64);
+    config.lease = config.request_timeout * 6;
+    if args.iter().any(|a| a == "--one-by-one") {
+        config.delivery = Delivery::OneByOne;
+    }
+    let idle = config.idle_poll;
+    let once = args.iter().any(|a| a == "--once");
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut syncer =
+        Syncer::new(store.clone(), config, clock.clone(), Box::new(rand::rngs::StdRng::from_entropy())).map_err(cli)?;
+    syncer.recover().map_err(cli)?;
+    let mut out = std::io::stdout().lock();
+    loop {
+        let r = syncer.round().map_err(cli)?;
+        if r.claimed > 0 {
+            writeln!(out, "ROUND claimed={} done={} retried={} parked={}", r.claimed, r.done, r.retried, r.parked)?;
+            out.flush()?;
+            continue;
+        }
+        if once {
+            break;
+        }
+        let wait = match store.next_due_at()? {
+            Some(due) => Duration::from_millis(due.saturating_sub(clock.now_ms()).max(1) as u64).min(idle),
+            None => idle,
+        };
+        std::thread::sleep(wait);
+    }
+    let s = syncer.status().map_err(cli)?;
+    writeln!(out, "{}", s.summary())?;
+    Ok(())
+}
