@@ -1,0 +1,130 @@
+//! SIGKILL of the sync worker mid-batch, 100 times: `tillctl sync run` drains the outbox to a
+//! real till-server on 127.0.0.1 and is killed at random moments; afterwards one clean run
+//! finishes the job, and every event took effect on the server exactly once (the server's
+//! orders equal the app's, its idempotency keys equal the outbox's ids).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+use till_server::app::AppState;
+use till_server::clock::{OsEntropy, SystemClock};
+use till_server::config::Config;
+use till_server::repo::sqlite::SqliteRepository;
+use till_server::server::Background;
+
+fn tillctl() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tillctl"))
+}
+
+#[test]
+fn sigkill_of_the_sync_worker_mid_batch_loses_and_doubles_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_db = dir.path().join("server.db");
+    let repo = Arc::new(SqliteRepository::open(&server_db).unwrap());
+    let t = till_server::admin::add_terminal(&*repo, "till 1", &SystemClock, &OsEntropy).unwrap();
+    let server =
+        Background::start(AppState::new(repo, Arc::new(SystemClock), Arc::new(OsEntropy), Config::default()), None)
+            .unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, format!("{}\n", t.secret)).unwrap();
+    let data = dir.path().join("till");
+
+    // Real sales, as the till rings them up.
+    let mut drill =
+        tillctl().args(["drill", "checkout", "--data-dir"]).arg(&data).stdout(Stdio::null()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    drill.kill().unwrap();
+    drill.wait().unwrap();
+    // And a backlog behind them, so that every kill lands while there is work.
+    let store = till_store::Store::open(&data.join("till.db")).unwrap();
+    let mut rng = StdRng::seed_from_u64(0x5EED);
+    store
+        .write(|tx| {
+            for n in 0..3_000 {
+                let code = till_core::LineCode::generate(&mut rng);
+                let total: i64 = 100 + n;
+                let p = serde_json::json!({
+                    "order_id": 1_000_000 + n, "order_no": format!("B{n:07}"), "created_at_ms": 1_795_000_000_000i64,
+                    "currency": "CNY", "total": total,
+                    "lines": [{"line_code": code.as_str(), "sku": "SKU-1", "quantity": 1, "unit_price": total, "gross": total}],
+                    "payment": {"tender": "cash", "amount": total}
+                });
+                till_store::outbox::enqueue(tx, &format!("backlog-{n:05}"), "sale.recorded", "backlog", &p, n)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let real_sales = store.order_count().unwrap();
+    assert!(real_sales > 10, "the drill rang up only {real_sales} sales");
+    drop(store);
+
+    let run = |extra: &[&str]| {
+        let mut c = tillctl();
+        c.args(["sync", "run", "--data-dir"])
+            .arg(&data)
+            .args(["--url", &server.url(), "--terminal-id", &t.terminal_id, "--secret-file"])
+            .arg(&secret_file)
+            .args(["--batch", "7", "--timeout-ms", "5000"])
+            .args(extra);
+        c
+    };
+    for _ in 0..100 {
+        let mut child = run(&[]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(rng.gen_range(5..60)));
+        child.kill().unwrap(); // SIGKILL on Unix
+        child.wait().unwrap();
+    }
+    let before = till_store::Store::open(&data.join("till.db")).unwrap().outbox_counts().unwrap();
+    assert!(before.done > 0, "the killed workers delivered nothing");
+    let out = run(&["--once"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // The app's view: everything delivered, nothing parked.
+    let store = till_store::Store::open(&data.join("till.db")).unwrap();
+    let counts = store.outbox_counts().unwrap();
+    assert_eq!((counts.pending, counts.parked), (0, 0), "{counts:?}");
+    let mut expected_sales = BTreeMap::new();
+    let mut expected_keys = BTreeSet::new();
+    for ev in store.outbox_events("sale.recorded").unwrap() {
+        assert_eq!(ev.state, "done");
+        let p: serde_json::Value = serde_json::from_str(&ev.payload).unwrap();
+        expected_sales.insert(p["order_no"].as_str().unwrap().to_string(), p["total"].as_i64().unwrap());
+        expected_keys.insert(ev.id);
+    }
+    assert_eq!(expected_keys.len() as i64, real_sales + 3_000);
+
+    // The server's view, from its SQLite file.
+    let c = rusqlite::Connection::open(&server_db).unwrap();
+    let sales: BTreeMap<String, i64> = c
+        .prepare("SELECT order_id, total_minor FROM orders")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let keys: BTreeSet<String> = c
+        .prepare("SELECT idem_key FROM idempotency")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(keys, expected_keys);
+    assert_eq!(sales, expected_sales);
+    let lines: i64 = c.query_row("SELECT count(*) FROM order_lines", [], |r| r.get(0)).unwrap();
+    let local_lines: i64 = till_store::Store::open(&data.join("till.db"))
+        .unwrap()
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM order_lines", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(lines, local_lines + 3_000);
+
+    let status = tillctl().args(["sync", "status", "--json", "--data-dir"]).arg(&data).output().unwrap();
+    assert!(status.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!((v["pending"].as_i64(), v["parked"].as_i64(), v["online"].as_bool()), (Some(0), Some(0), Some(true)));
+}
