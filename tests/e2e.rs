@@ -288,13 +288,18 @@ fn an_installer_tests_the_simulated_reader_and_a_cashier_identifies_a_customer()
     s.keys(&format!("3333{ENTER}"));
     s.wait_for("#devices-table .device-row[data-uri='sim://card-reader']");
     s.wait_for("#devices-table .device-row[data-uri='sim://points-terminal']");
-    assert!(s.text(&s.wait_for("#light-card-reader")).contains("connected"));
+    assert!(s.text(&s.wait_for("#light-card-reader[data-state='connected']")).contains("connected"));
 
     // Assign the simulated reader by keyboard: pick its row, Enter, a swipe timeout, Enter.
     s.click(&s.wait_for("#devices-table .device-row[data-uri='sim://card-reader'] td"));
     s.keys(ENTER);
     s.wait_for("#assign-form");
-    assert_eq!(s.attribute(&s.active(), "id"), "assign-role");
+    // The role field takes the focus once the form is drawn.
+    let start = Instant::now();
+    while s.attribute(&s.active(), "id") != "assign-role" {
+        assert!(start.elapsed() < Duration::from_secs(5), "the role field did not get the focus");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let timeout = s.wait_for("#assign-timeout");
     s.type_into(&timeout, &format!("20{ENTER}"));
     let saved = s.text(&s.wait_for("#assign-result"));
