@@ -22,6 +22,7 @@ use till_sync::{BackoffPolicy, Secret, SyncConfig};
 /// A real server on a loopback port, its database in `dir`.
 pub struct Server {
     pub server: Background,
+    pub repo: Arc<SqliteRepository>,
     pub db: PathBuf,
     pub terminal_id: String,
     pub secret_hex: String,
@@ -34,9 +35,9 @@ impl Server {
         let db = dir.path().join("server.db");
         let repo = Arc::new(SqliteRepository::open(&db).unwrap());
         let t = till_server::admin::add_terminal(&*repo, "till 1", &SystemClock, &OsEntropy).unwrap();
-        let state = AppState::new(repo, Arc::new(SystemClock), Arc::new(OsEntropy), Config::default());
+        let state = AppState::new(repo.clone(), Arc::new(SystemClock), Arc::new(OsEntropy), Config::default());
         let server = Background::start(state, None).unwrap();
-        Server { server, db, terminal_id: t.terminal_id, secret_hex: t.secret, _dir: dir }
+        Server { server, repo, db, terminal_id: t.terminal_id, secret_hex: t.secret, _dir: dir }
     }
 
     pub fn url(&self) -> String {
@@ -53,6 +54,24 @@ impl Server {
         c.backoff = BackoffPolicy { base: Duration::from_millis(5), cap: Duration::from_millis(100) };
         c.idle_poll = Duration::from_millis(20);
         c
+    }
+
+    /// A points account as enrolment makes it, straight in the server's database: (id, key).
+    pub fn points_account(&self, n: u8) -> ([u8; 16], [u8; 32]) {
+        use till_server::repo::Repository;
+        let (id, key) = ([n; 16], [n.wrapping_add(100); 32]);
+        let mut tx = self.repo.begin().unwrap();
+        tx.insert_points_account(&till_server::repo::PointsAccount {
+            account_id: hex::encode(id),
+            key_hex: hex::encode(key),
+            last_counter: 0,
+            balance: 0,
+            customer_ref: None,
+            created_at: now_ms() / 1000,
+        })
+        .unwrap();
+        tx.commit().unwrap();
+        (id, key)
     }
 
     /// What the server holds, read straight from its SQLite file.
@@ -74,11 +93,17 @@ impl Server {
             let (k, v) = r.unwrap();
             l.refunded_by_line.insert(k, v);
         }
-        let mut s = c.prepare("SELECT customer_ref, count(*) FROM points_accounts GROUP BY customer_ref").unwrap();
+        let mut s = c.prepare("SELECT customer_ref, count(*) FROM points_accounts WHERE customer_ref IS NOT NULL GROUP BY customer_ref").unwrap();
         for r in s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).unwrap() {
             let (k, v) = r.unwrap();
             l.enrolments.insert(k, v);
         }
+        let mut s = c.prepare("SELECT account_id, balance FROM points_accounts WHERE balance <> 0").unwrap();
+        for r in s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).unwrap() {
+            let (k, v) = r.unwrap();
+            l.balances.insert(k, v);
+        }
+        l.points_entries = c.query_row("SELECT count(*) FROM points_entries", [], |r| r.get(0)).unwrap();
         let mut s = c.prepare("SELECT idem_key FROM idempotency").unwrap();
         for r in s.query_map([], |r| r.get::<_, String>(0)).unwrap() {
             l.keys.insert(r.unwrap());
@@ -98,6 +123,10 @@ pub struct Ledger {
     pub refunded_by_line: BTreeMap<String, i64>,
     /// customer ref -> accounts enrolled
     pub enrolments: BTreeMap<String, i64>,
+    /// points account -> balance (non-zero ones)
+    pub balances: BTreeMap<String, i64>,
+    /// points changes applied
+    pub points_entries: i64,
     /// idempotency keys applied
     pub keys: BTreeSet<String>,
 }
@@ -107,9 +136,9 @@ pub struct App {
     pub store: Arc<Store>,
     pub dir: tempfile::TempDir,
     pub expected: Ledger,
-    seq: u64,
-    lines: Vec<(String, i64, i64)>, // line code, total, refunded so far
-    rng: rand::rngs::StdRng,
+    pub seq: u64,
+    pub lines: Vec<(String, i64, i64)>, // line code, total, refunded so far
+    pub rng: rand::rngs::StdRng,
 }
 
 pub fn line_code(rng: &mut rand::rngs::StdRng) -> String {
@@ -138,7 +167,7 @@ impl App {
         self.dir.path()
     }
 
-    fn next_id(&mut self) -> String {
+    pub fn next_id(&mut self) -> String {
         self.seq += 1;
         format!("evt-{:08}", self.seq)
     }
