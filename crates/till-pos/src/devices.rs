@@ -306,18 +306,27 @@ impl CardReader for ReaderSlot {
     }
 }
 
-/// The address to open for a configured card reader: the URI with its baud rate.
-fn reader_address(c: &DeviceConfig) -> String {
-    match (c.baud, c.uri.starts_with("serial://") && !c.uri.contains("baud=")) {
-        (Some(baud), true) => format!("{}{}baud={baud}", c.uri, if c.uri.contains('?') { '&' } else { '?' }),
-        _ => c.uri.clone(),
+/// The address a driver opens for a configured device: for a serial port, the URI with the
+/// configured baud rate and parity added unless the URI already names them.
+fn line_address(c: &DeviceConfig) -> String {
+    if !c.uri.starts_with("serial://") {
+        return c.uri.clone();
     }
+    let mut uri = c.uri.clone();
+    let settings = [("baud", c.baud.map(|b| b.to_string())), ("parity", c.parity.clone())];
+    for (key, value) in settings {
+        if let Some(value) = value.filter(|_| !uri.contains(&format!("{key}="))) {
+            let sep = if uri.contains('?') { '&' } else { '?' };
+            uri = format!("{uri}{sep}{key}={value}");
+        }
+    }
+    uri
 }
 
 fn open_configured_reader(c: &DeviceConfig) -> std::result::Result<Box<dyn CardReader>, DeviceError> {
     // Simulators take no driver; the default reader (no driver named) is opened as its address says.
     let driver = (c.driver != SIM_DRIVER && !c.driver.is_empty()).then_some(c.driver.as_str());
-    till_devices::card_reader::open_with_driver(&reader_address(c), driver)
+    till_devices::card_reader::open_with_driver(&line_address(c), driver)
 }
 
 impl ReaderSlot {
@@ -813,24 +822,13 @@ impl Pos {
         }
     }
 
-    /// The address the driver opens: the URI with its baud rate for serial ports; for the
-    /// simulator in demo mode as configured (it presents a demo phone by itself).
-    fn terminal_address(config: &DeviceConfig) -> String {
-        match (config.baud, config.uri.starts_with("serial://") && !config.uri.contains("baud=")) {
-            (Some(baud), true) => {
-                format!("{}{}baud={baud}", config.uri, if config.uri.contains('?') { '&' } else { '?' })
-            }
-            _ => config.uri.clone(),
-        }
-    }
-
     /// Opens the terminal of `config` with the pairing stored in `record`, if any.
     fn open_terminal(&self, config: &DeviceConfig, record: Option<&DeviceRecord>) -> Result<Box<dyn LoyaltyTerminal>> {
         let pairing = match record.and_then(|r| r.pairing_key_sealed.as_ref().zip(r.terminal_id.as_ref())) {
             Some((sealed, id)) => Some(self.open_pairing(sealed, id)?),
             None => None,
         };
-        self.devices.opener.open(&Self::terminal_address(config), pairing).map_err(PosError::Points)
+        self.devices.opener.open(&line_address(config), pairing).map_err(PosError::Points)
     }
 
     /// The stored pairing: the key opened from its seal, and the terminal's id.

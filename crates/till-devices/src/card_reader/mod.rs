@@ -28,7 +28,7 @@ pub use serial_reader::SerialCardReader;
 pub use sim_control::{Fault, SimCommand, SimControl};
 pub use sim_hid::SimulatedHidReader;
 
-use crate::transport::{HidDeviceLink, SerialLink};
+use crate::transport::{HidDeviceLink, SerialLink, SerialSettings};
 use crate::{Cancel, DeviceAddress, DeviceError};
 use std::fmt;
 use std::time::Duration;
@@ -191,11 +191,7 @@ pub fn open_with_driver(address: &str, driver: Option<&str>) -> Result<Box<dyn C
                     p.name()
                 )));
             }
-            let baud = match a.param("baud") {
-                None => DEFAULT_BAUD,
-                Some(b) => b.parse().map_err(|_| DeviceError::InvalidAddress(address.to_string()))?,
-            };
-            let link = SerialLink::open(path, baud)?;
+            let link = SerialLink::open_with(path, SerialSettings::from_address(&a, DEFAULT_BAUD)?)?;
             Ok(Box::new(SerialCardReader::new(Box::new(link), address.to_string())))
         }
         ("hid", ids) => {

@@ -27,8 +27,8 @@
 //! ```
 //!
 //! Addresses:
-//! - `serial:///dev/ttyUSB0?baud=115200`: a real terminal (default 115200 baud; installers use
-//!   9600..=115200).
+//! - `serial:///dev/ttyUSB0?baud=115200&parity=none`: a real terminal (default 115200 baud, no
+//!   parity; installers use 9600..=115200).
 //! - `sim://points-terminal?pairing_button=held&auto_present_ms=1500&phone=0`: a simulator in
 //!   this process over an in-memory link; all parameters optional, these are the defaults
 //!   (see [`SimConfig::from_address`]). [`PointsTerminal::simulator`] returns its handle.
@@ -65,7 +65,7 @@ pub use pairing::{Pairing, PairingKey, TerminalId};
 pub use simulator::{Fault, Phone, SimConfig, SimulatorHandle};
 pub use token::LoyaltyToken;
 
-use crate::transport::SerialLink;
+use crate::transport::{SerialLink, SerialSettings};
 use crate::{DeviceAddress, DeviceError};
 
 /// The baud rate when an address names none.
@@ -77,15 +77,7 @@ pub fn open(address: &str, pairing: Option<Pairing>) -> Result<PointsTerminal, D
     let a = DeviceAddress::parse(address)?;
     match (a.scheme.as_str(), a.path.as_str()) {
         ("serial", path) => {
-            let baud = match a.param("baud") {
-                None => DEFAULT_BAUD,
-                Some(b) => b
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|b| (1200..=921_600).contains(b))
-                    .ok_or_else(|| DeviceError::InvalidAddress(address.to_string()))?,
-            };
-            let link = SerialLink::open(path, baud)?;
+            let link = SerialLink::open_with(path, SerialSettings::from_address(&a, DEFAULT_BAUD)?)?;
             Ok(PointsTerminal::new(Box::new(link), address, pairing, Box::new(rand::rngs::OsRng)))
         }
         ("sim", "points-terminal") => {

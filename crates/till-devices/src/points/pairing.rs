@@ -30,6 +30,15 @@ impl PairingKey {
     }
 }
 
+impl Drop for PairingKey {
+    fn drop(&mut self) {
+        // Overwrite the key before its memory is reused; the black box keeps the compiler from
+        // dropping the writes as dead stores.
+        self.0 = [0; 32];
+        std::hint::black_box(&self.0);
+    }
+}
+
 impl fmt::Debug for PairingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("PairingKey(..)")

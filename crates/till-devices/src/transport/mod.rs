@@ -8,7 +8,7 @@ pub mod serial;
 
 pub use discovery::{DeviceChange, DeviceMonitor, DiscoveredDevice, Enumerator};
 pub use hid::HidDeviceLink;
-pub use serial::SerialLink;
+pub use serial::{Parity, SerialLink, SerialSettings};
 
 use crate::DeviceError;
 use std::time::Duration;

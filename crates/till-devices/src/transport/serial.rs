@@ -2,10 +2,59 @@
 //! in for them in tests and simulators.
 
 use super::ByteLink;
-use crate::DeviceError;
+use crate::{DeviceAddress, DeviceError};
 use serialport::{SerialPort, TTYPort};
 use std::io::{ErrorKind, Read, Write};
 use std::time::Duration;
+
+/// Parity of a serial line; the data bits are always eight and the stop bits one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parity {
+    /// No parity bit (8N1), what USB-CDC devices and most readers use.
+    None,
+    /// Even parity (8E1).
+    Even,
+    /// Odd parity (8O1).
+    Odd,
+}
+
+impl Parity {
+    /// Parses `none`, `even` or `odd`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "none" => Some(Parity::None),
+            "even" => Some(Parity::Even),
+            "odd" => Some(Parity::Odd),
+            _ => None,
+        }
+    }
+}
+
+/// Line settings of a `serial://` address: `?baud=9600&parity=even`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SerialSettings {
+    /// Bits per second.
+    pub baud: u32,
+    /// Parity.
+    pub parity: Parity,
+}
+
+impl SerialSettings {
+    /// Reads `baud` (1200..=921600, else `default_baud`) and `parity` (default none) from an
+    /// address; any other value is an invalid address.
+    pub fn from_address(a: &DeviceAddress, default_baud: u32) -> Result<Self, DeviceError> {
+        let invalid = || DeviceError::InvalidAddress(format!("{}://{}", a.scheme, a.path));
+        let baud = match a.param("baud") {
+            None => default_baud,
+            Some(b) => b.parse::<u32>().ok().filter(|b| (1200..=921_600).contains(b)).ok_or_else(invalid)?,
+        };
+        let parity = match a.param("parity") {
+            None => Parity::None,
+            Some(p) => Parity::parse(p).ok_or_else(invalid)?,
+        };
+        Ok(SerialSettings { baud, parity })
+    }
+}
 
 /// An open serial port.
 pub struct SerialLink {
@@ -16,9 +65,19 @@ pub struct SerialLink {
 impl SerialLink {
     /// Opens `path` at `baud`, 8 data bits, no parity, one stop bit.
     pub fn open(path: &str, baud: u32) -> Result<Self, DeviceError> {
-        let port = serialport::new(path, baud)
+        Self::open_with(path, SerialSettings { baud, parity: Parity::None })
+    }
+
+    /// Opens `path` with the line settings of its address.
+    pub fn open_with(path: &str, settings: SerialSettings) -> Result<Self, DeviceError> {
+        let parity = match settings.parity {
+            Parity::None => serialport::Parity::None,
+            Parity::Even => serialport::Parity::Even,
+            Parity::Odd => serialport::Parity::Odd,
+        };
+        let port = serialport::new(path, settings.baud)
             .data_bits(serialport::DataBits::Eight)
-            .parity(serialport::Parity::None)
+            .parity(parity)
             .stop_bits(serialport::StopBits::One)
             .timeout(Duration::from_millis(100))
             .open_native()
@@ -96,6 +155,27 @@ mod tests {
         let n = pos.read(&mut buf, Duration::from_secs(2)).unwrap();
         assert_eq!(&buf[..n], &[0x06]);
         assert_eq!(pos.read(&mut buf, Duration::from_millis(20)).unwrap(), 0, "nothing more was sent");
+    }
+
+    #[test]
+    fn line_settings_come_from_the_address() {
+        let settings = |uri: &str| SerialSettings::from_address(&DeviceAddress::parse(uri).unwrap(), 9600);
+        assert_eq!(settings("serial:///dev/ttyS0").unwrap(), SerialSettings { baud: 9600, parity: Parity::None });
+        assert_eq!(
+            settings("serial:///dev/ttyS0?baud=115200&parity=even").unwrap(),
+            SerialSettings { baud: 115_200, parity: Parity::Even }
+        );
+        for bad in ["serial:///dev/ttyS0?baud=fast", "serial:///dev/ttyS0?baud=10", "serial:///dev/ttyS0?parity=mark"] {
+            assert!(matches!(settings(bad), Err(DeviceError::InvalidAddress(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_pseudo_terminal_opens_with_even_parity() {
+        let (_device, pos) = SerialLink::pty_pair().unwrap();
+        let path = pos.name().to_string();
+        drop(pos);
+        assert!(SerialLink::open_with(&path, SerialSettings { baud: 9600, parity: Parity::Even }).is_ok());
     }
 
     #[test]

@@ -424,3 +424,26 @@ fn terminal_faults_at_the_counter_are_typed_and_keep_the_cart() {
     assert_eq!(e.code(), ErrorCode::PointsRepairNeeded, "{e}");
     assert!(e.to_string().contains("pair it again"), "{e}");
 }
+
+#[test]
+fn serial_addresses_carry_the_configured_baud_and_parity() {
+    let config = |uri: &str, baud, parity: Option<&str>| DeviceConfig {
+        role: "card-reader".into(),
+        driver: "idtech-enhanced".into(),
+        uri: uri.into(),
+        baud,
+        parity: parity.map(str::to_string),
+        enabled: true,
+        swipe_timeout_s: None,
+    };
+    assert_eq!(
+        line_address(&config("serial:///dev/ttyACM0", Some(19_200), Some("even"))),
+        "serial:///dev/ttyACM0?baud=19200&parity=even"
+    );
+    // What the address already says wins; other schemes are left alone.
+    assert_eq!(
+        line_address(&config("serial:///dev/ttyACM0?baud=9600", Some(19_200), None)),
+        "serial:///dev/ttyACM0?baud=9600"
+    );
+    assert_eq!(line_address(&config("sim://card-reader", Some(9600), Some("odd"))), "sim://card-reader");
+}
