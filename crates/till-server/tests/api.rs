@@ -301,18 +301,19 @@ fn authorize(s: &TestServer, id: &str, minor: i64, card_block: Value, pin_block:
     s.post("/v1/payments/authorize", &body, id)
 }
 
-fn gcm(pan: &str, expiry: &str, pin: Option<&str>) -> Value {
-    let mut card = json!({"pan": pan, "expiry": expiry});
-    if let Some(p) = pin {
-        card["pin"] = json!(p);
-    }
-    json!({"scheme": "platform_gcm", "data": card::seal_platform_gcm(&platform_key(), [3; 12], &card.to_string())})
+fn gcm(id: &str, pan: &str, expiry: &str) -> Value {
+    json!({"scheme": "platform_gcm", "data": card::seal_platform_gcm(&platform_key(), id, [3; 12], pan, expiry)})
+}
+
+/// A format 4 PIN block under the sandbox platform key's PIN key.
+fn pin4(pin: &str, pan: &str) -> Option<String> {
+    card::iso4_block(&card::pin_key(&platform_key()), pin, pan, [5; 8])
 }
 
 #[test]
 fn the_sandbox_platform_approves_and_declines_aes_gcm_blocks() {
     let s = TestServer::start();
-    let a = authorize(&s, "p1", 1999, gcm("4111111111111111", "2812", None), None);
+    let a = authorize(&s, "p1", 1999, gcm("p1", "4111111111111111", "2812"), None);
     assert_eq!((a.status, a.body["status"].as_str()), (200, Some("approved")), "{}", a.text);
     assert_eq!(a.body["auth_code"].as_str().unwrap().len(), 6);
     assert_eq!((a.body["masked_pan"].as_str(), a.body["sandbox"].as_bool()), (Some("411111******1111"), Some(true)));
@@ -321,44 +322,56 @@ fn the_sandbox_platform_approves_and_declines_aes_gcm_blocks() {
         |a: Answer| (a.body["status"].as_str().map(str::to_string), a.body["reason_code"].as_str().map(str::to_string));
     let declined = |r: &str| (Some("declined".to_string()), Some(r.to_string()));
     assert_eq!(
-        reason(authorize(&s, "p2", 1999, gcm("4111111111111112", "2812", None), None)),
+        reason(authorize(&s, "p2", 1999, gcm("p2", "4111111111111112", "2812"), None)),
         declined("invalid_card_number")
     );
     assert_eq!(
-        reason(authorize(&s, "p3", 1999, gcm("4111111111111111", "2610", None), None)),
+        reason(authorize(&s, "p3", 1999, gcm("p3", "4111111111111111", "2610"), None)),
         declined("expired_card")
     );
     assert_eq!(
-        reason(authorize(&s, "p4", 1999, gcm("4000000000009995", "2812", None), None)),
+        reason(authorize(&s, "p4", 1999, gcm("p4", "4000000000009995", "2812"), None)),
         declined("insufficient_funds")
     );
     assert_eq!(
-        reason(authorize(&s, "p5", 1999, gcm("5555555555554444", "2812", None), None)),
+        reason(authorize(&s, "p5", 1999, gcm("p5", "5555555555554444", "2812"), None)),
         declined("pin_required")
     );
     assert_eq!(
-        reason(authorize(&s, "p6", 1999, gcm("5555555555554444", "2812", Some("9999")), None)),
+        reason(authorize(&s, "p6", 1999, gcm("p6", "5555555555554444", "2812"), pin4("9999", "5555555555554444"))),
         declined("incorrect_pin")
     );
     assert_eq!(
-        reason(authorize(&s, "p7", 1999, gcm("5555555555554444", "2812", Some("1234")), None)).0.as_deref(),
+        reason(authorize(&s, "p7", 1999, gcm("p7", "5555555555554444", "2812"), pin4("1234", "5555555555554444")))
+            .0
+            .as_deref(),
         Some("approved")
     );
     assert_eq!(
-        reason(authorize(&s, "p8", 200_000_000, gcm("4111111111111111", "2812", None), None)),
+        reason(authorize(&s, "p8", 200_000_000, gcm("p8", "4111111111111111", "2812"), None)),
         declined("amount_limit")
     );
     // A block sealed under another key does not open.
-    let other = card::seal_platform_gcm(&[1; 32], [3; 12], r#"{"pan":"4111111111111111","expiry":"2812"}"#);
+    let other = card::seal_platform_gcm(&[1; 32], "p9", [3; 12], "4111111111111111", "2812");
     let a = authorize(&s, "p9", 1999, json!({"scheme": "platform_gcm", "data": other}), None);
     assert_eq!((a.status, a.body["code"].as_str()), (422, Some("invalid_card_block")));
-    let a = authorize(&s, "p10", 0, gcm("4111111111111111", "2812", None), None);
+    // A block is bound to its payment id: moved to another payment it does not open.
+    let a = authorize(&s, "p11", 1999, gcm("p1", "4111111111111111", "2812"), None);
+    assert_eq!((a.status, a.body["code"].as_str()), (422, Some("invalid_card_block")));
+    // A forwarded (store-and-forward) authorisation goes through a batch like any event.
+    let ev = json!({"events": [{"idempotency_key": "p12", "kind": "payment_authorize",
+        "body": {"payment_id": "p12", "order_id": "o-12", "amount": {"minor": 500, "currency": "CNY"},
+                 "card": gcm("p12", "4000000000000002", "2812")}}]});
+    let b = s.send("POST", "/v1/sync/batch", ev.to_string().as_bytes(), None);
+    assert_eq!(b.body["results"][0]["status"], 200, "{}", b.text);
+    assert_eq!(b.body["results"][0]["body"]["reason_code"], "do_not_honour");
+    let a = authorize(&s, "p10", 0, gcm("p10", "4111111111111111", "2812"), None);
     assert_eq!(a.body["code"], "invalid_amount");
     // The same payment id under another key is refused, not authorised twice.
-    let a = authorize(&s, "p1", 1999, gcm("4111111111111111", "2812", None), None);
+    let a = authorize(&s, "p1", 1999, gcm("p1", "4111111111111111", "2812"), None);
     assert!(a.replayed);
     let body = json!({"payment_id": "p1", "order_id": "o-1", "amount": {"minor": 1999, "currency": "CNY"},
-                      "card": gcm("4111111111111111", "2812", None)});
+                      "card": gcm("p1", "4111111111111111", "2812")});
     assert_eq!(s.post("/v1/payments/authorize", &body, "another-key").body["code"], "payment_exists");
     // No full card number reached the database or its WAL (PCI DSS 3.3.1, 3.5.1).
     for entry in std::fs::read_dir(s.dir.path()).unwrap() {

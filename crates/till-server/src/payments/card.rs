@@ -2,9 +2,12 @@
 //!
 //! Three kinds of block reach the platform (docs/api.md, "Card blocks"):
 //!
-//! - `platform_gcm`: the till's own stand-in for an encrypting reader: AES-256-GCM under the
-//!   platform key of the JSON `{"pan", "expiry", "pin"?}`; `data` = hex(nonce 12 || ciphertext
-//!   and tag), associated data [`GCM_AAD`].
+//! - `platform_gcm`: a clear-text reader's card, encrypted by the till the moment it is read:
+//!   AES-256-GCM under a key derived from the platform key with HKDF-SHA256 (info
+//!   [`CARD_KEY_INFO`]), plaintext `PAN=YYMM`, associated data [`GCM_AAD_PREFIX`] followed by
+//!   the payment id, so a block cannot be replayed under another payment; `data` = hex(nonce 12
+//!   || ciphertext and tag). Its PIN, if any, travels beside it as an ISO 9564 format 4 PIN
+//!   block (AES-256 under a second HKDF key, info [`PIN_KEY_INFO`]), never as a clear PIN.
 //! - `tdes_dukpt`: a TDES DUKPT reader's encrypted track (MagneSafe, ID TECH), TDES-CBC IV 0
 //!   under the PIN (default) or data variant of the transaction key of `ksn` (10 bytes).
 //! - `aes_dukpt`: an AES DUKPT reader's encrypted track, AES-128-CBC IV 0 under the data
@@ -19,8 +22,13 @@ use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
 use serde::{Deserialize, Serialize};
 
-/// Associated data of `platform_gcm` blocks: binds the block to its purpose and version.
-pub const GCM_AAD: &[u8] = b"till-card-v1";
+/// Associated data of `platform_gcm` blocks, followed by the payment id: binds the block to its
+/// purpose, version and payment.
+pub const GCM_AAD_PREFIX: &str = "till/card-data/v1|";
+/// HKDF-SHA256 `info` of the card data key derived from the platform key.
+pub const CARD_KEY_INFO: &[u8] = b"till/card-data/aes-256-gcm/v1";
+/// HKDF-SHA256 `info` of the AES-256 key of format 4 PIN blocks derived from the platform key.
+pub const PIN_KEY_INFO: &[u8] = b"till/pin-block/iso9564-4/v1";
 
 /// How a card block is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -63,6 +71,15 @@ pub struct CardBlock {
     pub masked_pan: Option<String>,
 }
 
+/// The key a separate PIN block of this card is enciphered under.
+#[derive(Clone, PartialEq, Eq)]
+pub enum PinKey {
+    /// The PIN key of a TDES DUKPT block's KSN: ISO 9564 format 0, TDES.
+    Tdes([u8; 16]),
+    /// The platform's PIN key (HKDF of the platform key): ISO 9564 format 4, AES-256.
+    Aes([u8; 32]),
+}
+
 /// The clear card, for the length of one authorisation.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ClearCard {
@@ -70,10 +87,8 @@ pub struct ClearCard {
     pub pan: String,
     /// `YYMM`.
     pub expiry: String,
-    /// PIN, when the block carried one (platform_gcm only).
-    pub pin: Option<String>,
-    /// The PIN key of a TDES DUKPT block, for a PIN block under the same KSN.
-    pub pin_key: Option<[u8; 16]>,
+    /// The key of a PIN block that goes with this card (none for AES DUKPT blocks).
+    pub pin_key: Option<PinKey>,
 }
 
 impl std::fmt::Debug for ClearCard {
@@ -81,14 +96,6 @@ impl std::fmt::Debug for ClearCard {
         // Never print the PAN, PIN or key, even in a debug log (PCI DSS 3.3.1).
         f.write_str("ClearCard(..)")
     }
-}
-
-#[derive(Deserialize)]
-struct GcmPlain {
-    pan: String,
-    expiry: String,
-    #[serde(default)]
-    pin: Option<String>,
 }
 
 fn bad(msg: impl Into<String>) -> ApiError {
@@ -102,8 +109,25 @@ fn key16(hex_key: &str) -> Result<[u8; 16], ApiError> {
         .ok_or_else(|| ApiError::Internal("bad key in config".into()))
 }
 
-/// Decrypts a card block with the sandbox's keys.
-pub fn decrypt(block: &CardBlock, cfg: &SandboxConfig) -> Result<ClearCard, ApiError> {
+fn hkdf32(ikm: &[u8; 32], info: &[u8]) -> [u8; 32] {
+    let mut okm = [0u8; 32];
+    // 32 bytes is far below HKDF-SHA256's limit of 255 * 32, so expand cannot fail.
+    let _ = hkdf::Hkdf::<sha2::Sha256>::new(None, ikm).expand(info, &mut okm);
+    okm
+}
+
+/// The AES-256-GCM key of `platform_gcm` blocks under `platform_key`.
+pub fn card_key(platform_key: &[u8; 32]) -> [u8; 32] {
+    hkdf32(platform_key, CARD_KEY_INFO)
+}
+
+/// The AES-256 key of format 4 PIN blocks under `platform_key`.
+pub fn pin_key(platform_key: &[u8; 32]) -> [u8; 32] {
+    hkdf32(platform_key, PIN_KEY_INFO)
+}
+
+/// Decrypts a card block of payment `payment_id` with the sandbox's keys.
+pub fn decrypt(block: &CardBlock, payment_id: &str, cfg: &SandboxConfig) -> Result<ClearCard, ApiError> {
     let data = hex::decode(&block.data).map_err(|_| bad("data is not hex"))?;
     let ksn = block.ksn.as_deref().map(|k| hex::decode(k).map_err(|_| bad("ksn is not hex"))).transpose()?;
     match block.scheme {
@@ -116,12 +140,12 @@ pub fn decrypt(block: &CardBlock, cfg: &SandboxConfig) -> Result<ClearCard, ApiE
                 return Err(bad("a platform_gcm block is at least 28 bytes"));
             }
             let (nonce, ct) = data.split_at(12);
-            let clear = Aes256Gcm::new(&key.into())
-                .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad: GCM_AAD })
-                .map_err(|_| bad("the block does not authenticate under the platform key"))?;
-            let plain: GcmPlain =
-                serde_json::from_slice(&clear).map_err(|_| bad("the decrypted block is not the card JSON"))?;
-            Ok(ClearCard { pan: plain.pan, expiry: plain.expiry, pin: plain.pin, pin_key: None })
+            let aad = format!("{GCM_AAD_PREFIX}{payment_id}");
+            let clear = Aes256Gcm::new(&card_key(&key).into())
+                .decrypt(Nonce::from_slice(nonce), Payload { msg: ct, aad: aad.as_bytes() })
+                .map_err(|_| bad("the block does not authenticate under the platform key for this payment"))?;
+            let (pan, expiry) = parse_track(&clear)?;
+            Ok(ClearCard { pan, expiry, pin_key: Some(PinKey::Aes(pin_key(&key))) })
         }
         CardScheme::TdesDukpt => {
             let ksn: [u8; 10] = ksn.and_then(|k| k.try_into().ok()).ok_or_else(|| bad("a TDES KSN is 10 bytes"))?;
@@ -139,7 +163,7 @@ pub fn decrypt(block: &CardBlock, cfg: &SandboxConfig) -> Result<ClearCard, ApiE
             };
             let clear = dukpt::tdes_cbc_decrypt(&key, &data).map_err(|e| bad(e.to_string()))?;
             let (pan, expiry) = parse_track(&clear)?;
-            Ok(ClearCard { pan, expiry, pin: None, pin_key: Some(pin_key) })
+            Ok(ClearCard { pan, expiry, pin_key: Some(PinKey::Tdes(pin_key)) })
         }
         CardScheme::AesDukpt => {
             let ksn: [u8; 12] = ksn.and_then(|k| k.try_into().ok()).ok_or_else(|| bad("an AES KSN is 12 bytes"))?;
@@ -152,7 +176,7 @@ pub fn decrypt(block: &CardBlock, cfg: &SandboxConfig) -> Result<ClearCard, ApiE
             let key = dukpt::aes_working_key(&key16(&bdk.bdk)?, &ksn, dukpt::usage::DATA_ENCRYPT);
             let clear = dukpt::aes_cbc_decrypt(&key, &data).map_err(|e| bad(e.to_string()))?;
             let (pan, expiry) = parse_track(&clear)?;
-            Ok(ClearCard { pan, expiry, pin: None, pin_key: None })
+            Ok(ClearCard { pan, expiry, pin_key: None })
         }
     }
 }
@@ -266,13 +290,97 @@ pub fn iso0_block(pin: &str, pan: &str) -> Option<[u8; 8]> {
 }
 
 /// Builds a `platform_gcm` block (hex) the way a till does: for tests and load generators.
-pub fn seal_platform_gcm(platform_key: &[u8; 32], nonce: [u8; 12], card_json: &str) -> String {
-    let ct = Aes256Gcm::new(platform_key.into())
-        .encrypt(Nonce::from_slice(&nonce), Payload { msg: card_json.as_bytes(), aad: GCM_AAD })
+pub fn seal_platform_gcm(
+    platform_key: &[u8; 32],
+    payment_id: &str,
+    nonce: [u8; 12],
+    pan: &str,
+    expiry: &str,
+) -> String {
+    let aad = format!("{GCM_AAD_PREFIX}{payment_id}");
+    let plain = format!("{pan}={expiry}");
+    let ct = Aes256Gcm::new(&card_key(platform_key).into())
+        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain.as_bytes(), aad: aad.as_bytes() })
         .unwrap_or_default();
     let mut out = nonce.to_vec();
     out.extend(ct);
     hex::encode(out)
+}
+
+fn set_nibble(field: &mut [u8; 16], i: usize, v: u8) {
+    let b = &mut field[i / 2];
+    *b = if i.is_multiple_of(2) { (*b & 0x0F) | (v << 4) } else { (*b & 0xF0) | (v & 0x0F) };
+}
+
+fn nibble(field: &[u8; 16], i: usize) -> u8 {
+    if i.is_multiple_of(2) {
+        field[i / 2] >> 4
+    } else {
+        field[i / 2] & 0x0F
+    }
+}
+
+/// The ISO 9564 format 4 PAN field: `M` = length − 12, the PAN left-padded with zeros to 12
+/// digits, `0` to the end. `None` for a PAN that is not 1 to 19 digits.
+fn iso4_pan_field(pan: &str) -> Option<[u8; 16]> {
+    if pan.is_empty() || pan.len() > 19 || !pan.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut digits = vec![0u8; 12usize.saturating_sub(pan.len())];
+    digits.extend(pan.bytes().map(|b| b - b'0'));
+    let mut field = [0u8; 16];
+    set_nibble(&mut field, 0, u8::try_from(digits.len() - 12).ok()?);
+    for (i, d) in digits.iter().enumerate() {
+        set_nibble(&mut field, 1 + i, *d);
+    }
+    Some(field)
+}
+
+/// The PIN inside an ISO 9564 format 4 PIN block enciphered under the AES-256 `key`, given the
+/// PAN (ISO 9564-1:2017 9.4.2 backwards: `B = D(K, block)`, `A = B ⊕ PAN field`,
+/// `PIN field = D(K, A)`). `None` when the block does not decode.
+pub fn iso4_pin(key: &[u8; 32], block: [u8; 16], pan: &str) -> Option<String> {
+    use aes::cipher::{BlockDecrypt, KeyInit as _};
+    let aes = aes::Aes256::new(key.into());
+    let pan_field = iso4_pan_field(pan)?;
+    let mut field = block;
+    aes.decrypt_block((&mut field).into());
+    for (x, y) in field.iter_mut().zip(pan_field) {
+        *x ^= y;
+    }
+    aes.decrypt_block((&mut field).into());
+    let n = usize::from(nibble(&field, 1));
+    let ok = nibble(&field, 0) == 4
+        && (4..=12).contains(&n)
+        && (2..2 + n).all(|i| nibble(&field, i) <= 9)
+        && (2 + n..16).all(|i| nibble(&field, i) == 0xA);
+    ok.then(|| (2..2 + n).map(|i| char::from(b'0' + nibble(&field, i))).collect())
+}
+
+/// An ISO 9564 format 4 PIN block (hex) the way a till builds it, with `fill` as the random
+/// fill: for tests and load generators.
+pub fn iso4_block(key: &[u8; 32], pin: &str, pan: &str, fill: [u8; 8]) -> Option<String> {
+    use aes::cipher::{BlockEncrypt, KeyInit as _};
+    if !(4..=12).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut field = [0u8; 16];
+    field[8..].copy_from_slice(&fill);
+    set_nibble(&mut field, 0, 4);
+    set_nibble(&mut field, 1, u8::try_from(pin.len()).ok()?);
+    for i in 2..16 {
+        set_nibble(&mut field, i, 0xA);
+    }
+    for (i, d) in pin.bytes().enumerate() {
+        set_nibble(&mut field, 2 + i, d - b'0');
+    }
+    let aes = aes::Aes256::new(key.into());
+    aes.encrypt_block((&mut field).into());
+    for (x, y) in field.iter_mut().zip(iso4_pan_field(pan)?) {
+        *x ^= y;
+    }
+    aes.encrypt_block((&mut field).into());
+    Some(hex::encode(field))
 }
 
 #[cfg(test)]
@@ -347,7 +455,7 @@ mod tests {
     fn platform_gcm_blocks_open_and_tampering_is_refused() {
         let cfg = SandboxConfig::default();
         let key: [u8; 32] = hex::decode(&cfg.platform_key).unwrap().try_into().unwrap();
-        let data = seal_platform_gcm(&key, [9; 12], r#"{"pan":"4111111111111111","expiry":"2812"}"#);
+        let data = seal_platform_gcm(&key, "pay-1", [9; 12], "4111111111111111", "2812");
         let block = CardBlock {
             scheme: CardScheme::PlatformGcm,
             data: data.clone(),
@@ -355,14 +463,30 @@ mod tests {
             key_variant: None,
             masked_pan: None,
         };
-        let card = decrypt(&block, &cfg).unwrap();
+        let card = decrypt(&block, "pay-1", &cfg).unwrap();
         assert_eq!((card.pan.as_str(), card.expiry.as_str()), ("4111111111111111", "2812"));
         assert_eq!(format!("{card:?}"), "ClearCard(..)");
+        // bound to its payment: under another payment id it does not open
+        assert_eq!(decrypt(&block, "pay-2", &cfg).unwrap_err().code(), "invalid_card_block");
         let mut bytes = hex::decode(&data).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
         let tampered = CardBlock { data: hex::encode(bytes), ..block };
-        assert_eq!(decrypt(&tampered, &cfg).unwrap_err().code(), "invalid_card_block");
+        assert_eq!(decrypt(&tampered, "pay-1", &cfg).unwrap_err().code(), "invalid_card_block");
+    }
+
+    #[test]
+    fn iso4_pin_blocks_round_trip_and_bind_to_the_card() {
+        let key = pin_key(&[7; 32]);
+        let b = iso4_block(&key, "1234", "4111111111111111", [1; 8]).unwrap();
+        let block: [u8; 16] = hex::decode(&b).unwrap().try_into().unwrap();
+        assert_eq!(iso4_pin(&key, block, "4111111111111111").as_deref(), Some("1234"));
+        assert_ne!(iso4_pin(&key, block, "5555555555554444").as_deref(), Some("1234"));
+        assert_ne!(iso4_pin(&pin_key(&[8; 32]), block, "4111111111111111").as_deref(), Some("1234"));
+        // the X9.24-3 example's PAN field: PAN 4111111111111111 gives 4411111111111111 1000...
+        assert_eq!(hex::encode_upper(iso4_pan_field("4111111111111111").unwrap()), "44111111111111111000000000000000");
+        assert_ne!(iso4_block(&key, "1234", "4111111111111111", [2; 8]).unwrap(), b, "random fill");
+        assert!(iso4_block(&key, "12", "4111111111111111", [1; 8]).is_none());
     }
 
     #[test]
@@ -378,13 +502,13 @@ mod tests {
             key_variant: None,
             masked_pan: None,
         };
-        let card = decrypt(&block, &cfg).unwrap();
+        let card = decrypt(&block, "p", &cfg).unwrap();
         assert_eq!(card.pan, "4111111111111111");
         // The data variant is a different key: the same block does not read.
         let wrong = CardBlock { key_variant: Some(KeyVariant::Data), ..block.clone() };
-        assert!(decrypt(&wrong, &cfg).is_err());
+        assert!(decrypt(&wrong, "p", &cfg).is_err());
         let unknown = CardBlock { ksn: Some("AAAA9876543210E00001".into()), ..block };
-        assert_eq!(decrypt(&unknown, &cfg).unwrap_err().code(), "invalid_card_block");
+        assert_eq!(decrypt(&unknown, "p", &cfg).unwrap_err().code(), "invalid_card_block");
     }
 
     #[test]
@@ -400,7 +524,7 @@ mod tests {
             key_variant: None,
             masked_pan: None,
         };
-        let card = decrypt(&block, &cfg).unwrap();
+        let card = decrypt(&block, "p", &cfg).unwrap();
         assert_eq!((card.pan.as_str(), card.expiry.as_str()), ("5555555555554444", "3001"));
     }
 }

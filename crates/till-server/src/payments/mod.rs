@@ -13,7 +13,7 @@ use crate::idempotency::Reply;
 use crate::repo::{AuthorizationRecord, Tx};
 use crate::routes::Ctx;
 use crate::wire::{check_text, Amount, AmountIn};
-use card::{CardBlock, CardScheme, ClearCard};
+use card::{CardBlock, CardScheme, ClearCard, PinKey};
 use serde::{Deserialize, Serialize};
 use till_core::{CardBrand, MaskedPan};
 
@@ -28,8 +28,10 @@ pub struct AuthorizeRequest {
     pub amount: AmountIn,
     /// The encrypted card.
     pub card: CardBlock,
-    /// ISO 9564 format 0 PIN block, TDES-encrypted under the PIN key of the card block's KSN
-    /// (16 hex digits). Only with `tdes_dukpt` blocks; `platform_gcm` blocks carry the PIN inside.
+    /// The PIN block, hex: with `platform_gcm`, an ISO 9564 format 4 block AES-256-enciphered
+    /// under the platform's PIN key (32 hex digits); with `tdes_dukpt`, an ISO 9564 format 0
+    /// block TDES-encrypted under the PIN key of the card block's KSN (16 hex digits). Not with
+    /// `aes_dukpt`.
     #[serde(default)]
     pub pin_block: Option<String>,
 }
@@ -77,8 +79,8 @@ pub fn validate(req: &AuthorizeRequest) -> Result<(), ApiError> {
             return Err(ApiError::PanNotMasked);
         }
     }
-    if req.pin_block.is_some() && req.card.scheme != CardScheme::TdesDukpt {
-        return Err(ApiError::InvalidCardBlock("a separate PIN block goes only with tdes_dukpt blocks".into()));
+    if req.pin_block.is_some() && req.card.scheme == CardScheme::AesDukpt {
+        return Err(ApiError::InvalidCardBlock("a PIN block goes only with platform_gcm or tdes_dukpt blocks".into()));
     }
     Ok(())
 }
@@ -127,17 +129,24 @@ pub fn authorize(tx: &mut dyn Tx, ctx: &Ctx, req: &AuthorizeRequest) -> Result<R
     if tx.authorization_exists(&ctx.terminal_id, &req.payment_id)? {
         return Err(ApiError::PaymentExists(req.payment_id.clone()));
     }
-    let card = card::decrypt(&req.card, &ctx.config.sandbox)?;
-    let pin = match (&req.pin_block, card.pin_key) {
-        (Some(block_hex), Some(pin_key)) => {
+    let card = card::decrypt(&req.card, &req.payment_id, &ctx.config.sandbox)?;
+    // An undecodable PIN block is a wrong PIN, as a real host answers.
+    let pin = match (&req.pin_block, &card.pin_key) {
+        (Some(block_hex), Some(PinKey::Tdes(pin_key))) => {
             let block: [u8; 8] = hex::decode(block_hex)
                 .ok()
                 .and_then(|b| b.try_into().ok())
-                .ok_or_else(|| ApiError::InvalidCardBlock("pin_block is 8 bytes of hex".into()))?;
-            // An undecodable PIN block is a wrong PIN, as a real host answers.
-            Some(card::iso0_pin(dukpt::tdes_decrypt_block(&pin_key, block), &card.pan).unwrap_or_default())
+                .ok_or_else(|| ApiError::InvalidCardBlock("a TDES pin_block is 8 bytes of hex".into()))?;
+            Some(card::iso0_pin(dukpt::tdes_decrypt_block(pin_key, block), &card.pan).unwrap_or_default())
         }
-        _ => card.pin.clone(),
+        (Some(block_hex), Some(PinKey::Aes(pin_key))) => {
+            let block: [u8; 16] = hex::decode(block_hex)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| ApiError::InvalidCardBlock("a format 4 pin_block is 16 bytes of hex".into()))?;
+            Some(card::iso4_pin(pin_key, block, &card.pan).unwrap_or_default())
+        }
+        _ => None,
     };
     let masked = MaskedPan::from_pan(&card.pan)
         .map_err(|_| ApiError::InvalidCardBlock("the card number is not 12 to 19 digits".into()))?;

@@ -29,7 +29,8 @@ pub struct BatchRequest {
 pub struct BatchEvent {
     /// The event's own idempotency key (its outbox id).
     pub idempotency_key: String,
-    /// `sale`, `refund`, `points_enrol` or `points_update`.
+    /// `sale`, `refund`, `points_enrol`, `points_update` or `payment_authorize` (a payment
+    /// approved offline, forwarded).
     pub kind: EventKind,
     /// The body the event's own endpoint takes.
     #[schema(value_type = Object)]
@@ -91,10 +92,9 @@ async fn run(app: AppState, t: AuthedTerminal, body: &[u8]) -> Result<BatchRespo
         .into_iter()
         .map(|ev| {
             let key = ev.idempotency_key;
+            // Payment authorisations are taken too: a till forwards the payments it approved
+            // offline (store-and-forward) through its outbox like any other event.
             let checked = idempotency::validate_key(&key).and_then(|()| {
-                if ev.kind == EventKind::PaymentAuthorize {
-                    return Err(ApiError::InvalidRequest("payments are authorised online, not in batches".into()));
-                }
                 let hash = idempotency::request_hash("POST", ev.kind.path(), &ev.body);
                 Ok((hash, super::Event::parse(ev.kind, ev.body)?))
             });

@@ -48,7 +48,7 @@ pub enum EventKind {
     PointsEnrol,
     /// `POST /v1/points/updates`.
     PointsUpdate,
-    /// `POST /v1/payments/authorize` (not accepted in batches: it must be answered online).
+    /// `POST /v1/payments/authorize` (in a batch: payments a till approved offline, forwarded).
     PaymentAuthorize,
 }
 
