@@ -114,6 +114,33 @@ impl Pos {
         Ok(Session { token, user: UserView::new(&user, now), expires_at_ms })
     }
 
+    /// Checks a logged-in user's PIN again before a sensitive action (a manager discarding a
+    /// parked event). Wrong PINs count towards the same lock as at login; no session is made.
+    pub(crate) fn confirm_pin(&self, user_id: i64, pin: &str) -> Result<()> {
+        let now = self.now_ms();
+        let user = self.store.user(user_id)?;
+        if let Some(until) = user.locked_until_ms.filter(|t| *t > now) {
+            return Err(PosError::UserLocked { minutes: (until - now + 59_999) / 60_000 });
+        }
+        if verify_pin(pin, &user.pin_hash)? {
+            if user.failed_attempts > 0 {
+                self.store.write(|tx| users::set_login_state(tx, user.id, 0, None))?;
+            }
+            return Ok(());
+        }
+        let failed = user.failed_attempts + 1;
+        if failed >= MAX_FAILED_PINS {
+            self.store.write(|tx| {
+                users::set_login_state(tx, user.id, 0, Some(now + LOCKOUT_MS))?;
+                audit::append(tx, now, Some(user.id), "user.locked", &json!({ "failed_pins": failed }))
+            })?;
+            self.end_sessions_of(user.id);
+            return Err(PosError::UserLocked { minutes: LOCKOUT_MS / 60_000 });
+        }
+        self.store.write(|tx| users::set_login_state(tx, user.id, failed, None))?;
+        Err(PosError::WrongPin { remaining: MAX_FAILED_PINS - failed })
+    }
+
     /// Ends a session. Unknown tokens are ignored: the outcome is the same.
     pub fn logout(&self, token: &str) -> Result<()> {
         if let Some(s) = lock(&self.sessions).remove(token) {

@@ -81,6 +81,10 @@ pub enum ErrorCode {
     Conflict,
     /// The database failed.
     Storage,
+    /// Events have not reached the server yet; the action would lose them.
+    SyncPending,
+    /// The till has no server settings yet.
+    SyncNotConfigured,
     /// The till could not open (database from a newer Till, data directory not writable...).
     StartupFailed,
     /// A bug.
@@ -161,6 +165,17 @@ pub enum PosError {
     /// A sealed secret does not open.
     #[error("the sealed {0} does not open with this till's key file; it was replaced or the data altered")]
     SecretUnreadable(String),
+    /// Refused while events have not reached the server.
+    #[error("{pending} event(s) have not reached the server yet and {parked} wait for a manager; wait until the sync status shows nothing pending, or have a manager retry or discard the parked ones")]
+    SyncPending {
+        /// Waiting or being sent.
+        pending: i64,
+        /// Refused by the server, waiting for a manager.
+        parked: i64,
+    },
+    /// No server settings.
+    #[error("the till has no server settings; the installer enters them on the installer screen")]
+    SyncNotConfigured,
     /// Domain rule.
     #[error(transparent)]
     Core(#[from] CoreError),
@@ -198,6 +213,8 @@ impl PosError {
             PosError::SecretUnreadable(_) => C::SecretUnreadable,
             PosError::DeviceNotConfigured(_) => C::DeviceNotConfigured,
             PosError::Cancelled => C::Cancelled,
+            PosError::SyncPending { .. } => C::SyncPending,
+            PosError::SyncNotConfigured => C::SyncNotConfigured,
             PosError::Device(_) => C::DeviceFailed,
             PosError::Points(e) => match e {
                 DeviceError::PointsNotResponding { .. }

@@ -31,6 +31,8 @@ pub mod points_link;
 pub mod sales;
 pub mod secrets;
 pub mod signature;
+pub mod sync;
+pub mod sync_settings;
 pub mod users;
 pub mod views;
 
@@ -116,6 +118,7 @@ pub struct Pos {
     secrets: Arc<secrets::SecretBox>,
     card_payments: card_payment::CardPayments,
     devices: devices::Devices,
+    sync: sync::SyncRuntime,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -163,6 +166,7 @@ impl Pos {
             secrets,
             card_payments,
             devices,
+            sync: sync::SyncRuntime::default(),
         };
         pos.card_hash_key = card_payment::load_or_create_key(&pos)?;
         platform_key::load(&pos, &pos.secrets, &pos.card_payments.keys)?;

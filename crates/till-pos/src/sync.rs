@@ -1,0 +1,546 @@
+//! The sync engine inside the till: the worker that drains the outbox to the server, the
+//! always-visible status line, the manager's parked events, and the guard against losing
+//! events that have not reached the server.
+//!
+//! The worker ([`till_sync::SyncWorker`]) runs on its own thread with its own database
+//! connection and this till's clock and randomness. The desktop shell starts it once
+//! ([`Pos::sync_start`]); from then on it is restarted whenever the installer saves or clears
+//! the server settings, and it stops when the till is dropped.
+//!
+//! The guard: events not yet delivered must not be thrown away. While any are pending or
+//! parked, clearing the server settings, changing the terminal id and wiping local data are
+//! refused with [`PosError::SyncPending`]. A user's own logout is *not* refused: a cashier must
+//! be able to hand over the till during an outage, and the events stay in the outbox whoever is
+//! logged in; the UI shows the count and asks for confirmation instead (see docs/sync.md).
+
+use crate::auth::MANAGERS;
+use crate::devices::ANYONE;
+use crate::secrets::wipe_string;
+use crate::{lock, Pos, PosError, Result};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use till_store::Store;
+use ts_rs::TS;
+
+/// How long an idle worker sleeps before looking at the outbox again. Short, because nothing
+/// nudges it after a sale: a sale reaches the server within about this long.
+pub const IDLE_POLL: Duration = Duration::from_secs(2);
+
+/// The worker, once the shell has asked for one.
+#[derive(Default)]
+pub struct SyncRuntime {
+    enabled: AtomicBool,
+    worker: Mutex<Option<till_sync::SyncWorker>>,
+    /// Why the worker could not start with the stored settings, if it could not.
+    start_error: Mutex<Option<String>>,
+}
+
+impl std::fmt::Debug for SyncRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncRuntime").field("enabled", &self.enabled.load(Ordering::SeqCst)).finish_non_exhaustive()
+    }
+}
+
+/// The till's clock as the sync engine's clock.
+struct PosClock(Arc<dyn crate::Clock>);
+
+impl till_sync::Clock for PosClock {
+    fn now_ms(&self) -> i64 {
+        self.0.now_ms()
+    }
+}
+
+/// The status line, for the header of every screen.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatusView {
+    /// Whether server settings exist.
+    pub configured: bool,
+    /// Whether the worker runs.
+    pub running: bool,
+    /// Whether the server answered the last exchange (`None`: no exchange yet).
+    pub online: Option<bool>,
+    /// Events not yet delivered.
+    #[ts(type = "number")]
+    pub pending: i64,
+    /// Age of the oldest of them, ms.
+    #[ts(type = "number | null")]
+    pub oldest_pending_age_ms: Option<i64>,
+    /// Events the server refused for good, waiting for a manager.
+    #[ts(type = "number")]
+    pub parked: i64,
+    /// Events delivered.
+    #[ts(type = "number")]
+    pub delivered: i64,
+    /// The last error (the worker's, or why it could not start).
+    pub last_error: Option<String>,
+    /// When an event was last delivered, ms since the epoch.
+    #[ts(type = "number | null")]
+    pub last_success_at_ms: Option<i64>,
+}
+
+/// A parked event, as the manager's Sync screen lists it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ParkedEventView {
+    /// Event id.
+    pub id: String,
+    /// Kind, e.g. `sale.recorded`.
+    pub kind: String,
+    /// What it is about, e.g. `order/42`.
+    pub subject: String,
+    /// Why the server refused it.
+    pub reason: String,
+    /// Attempts made.
+    #[ts(type = "number")]
+    pub attempts: i64,
+    /// When it was queued, ms since the epoch.
+    #[ts(type = "number")]
+    pub created_at_ms: i64,
+    /// Its age now, ms.
+    #[ts(type = "number")]
+    pub age_ms: i64,
+    /// When it was parked, ms since the epoch.
+    #[ts(type = "number")]
+    pub parked_at_ms: i64,
+}
+
+/// Refuses with [`PosError::SyncPending`] while events are pending or parked.
+pub fn ensure_nothing_pending(pos: &Pos) -> Result<()> {
+    match till_sync::ensure_nothing_pending(&pos.store) {
+        Ok(()) => Ok(()),
+        Err(till_sync::SyncError::EventsPending { pending, parked }) => Err(PosError::SyncPending { pending, parked }),
+        Err(e) => Err(sync_error(e)),
+    }
+}
+
+fn sync_error(e: till_sync::SyncError) -> PosError {
+    match e {
+        till_sync::SyncError::Store(s) => PosError::Store(s),
+        other => PosError::Internal(other.to_string()),
+    }
+}
+
+impl Pos {
+    /// Starts syncing (the desktop shell calls it once at start-up): the worker runs whenever
+    /// server settings exist, from now on restarted on every change. A worker that cannot start
+    /// (unreadable secret, unusable settings) is reported in the status line, not as an error.
+    pub fn sync_start(&self) -> Result<()> {
+        self.sync.enabled.store(true, Ordering::SeqCst);
+        self.sync_restart()
+    }
+
+    /// Stops the worker (if any) and starts it again with the stored settings, when syncing was
+    /// started.
+    pub(crate) fn sync_restart(&self) -> Result<()> {
+        if !self.sync.enabled.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let mut slot = lock(&self.sync.worker);
+        // Stop the old worker before the new one releases its claims.
+        if let Some(old) = slot.take() {
+            old.stop();
+        }
+        let started = self.start_worker();
+        let error = match started {
+            Ok(worker) => {
+                *slot = worker;
+                None
+            }
+            Err(e) => {
+                tracing::warn!("sync worker did not start: {e}");
+                Some(e.to_string())
+            }
+        };
+        *lock(&self.sync.start_error) = error;
+        Ok(())
+    }
+
+    fn start_worker(&self) -> Result<Option<till_sync::SyncWorker>> {
+        let Some(creds) = self.sync_credentials()? else { return Ok(None) };
+        let mut config = creds.config_for(crate::sync_settings::Service::Sales);
+        config.idle_poll = IDLE_POLL;
+        // The worker has its own connection, so a slow round never holds up the counter.
+        let store = Arc::new(Store::open(self.store.path())?);
+        let rng = StdRng::from_rng(&mut **lock(&self.rng)).map_err(|e| PosError::Internal(e.to_string()))?;
+        let worker = till_sync::SyncWorker::start(store, config, Arc::new(PosClock(self.clock.clone())), Box::new(rng))
+            .map_err(sync_error)?;
+        tracing::info!(terminal_id = %creds.terminal_id, url = %creds.urls.sales, "sync worker started");
+        Ok(Some(worker))
+    }
+
+    /// Wakes the worker (after queuing events, or a manager's retry).
+    pub fn sync_nudge(&self) {
+        if let Some(w) = lock(&self.sync.worker).as_ref() {
+            w.nudge();
+        }
+    }
+
+    /// The status line (anyone logged in).
+    pub fn sync_status(&self, token: &str) -> Result<SyncStatusView> {
+        self.authorize(token, ANYONE, "see the sync status")?;
+        self.sync_status_now()
+    }
+
+    /// The status line, without a session (tools, tests).
+    pub fn sync_status_now(&self) -> Result<SyncStatusView> {
+        let configured = self.store.setting(crate::sync_settings::SETTING)?.is_some();
+        let worker = lock(&self.sync.worker);
+        let status = match worker.as_ref() {
+            Some(w) => w.status(),
+            None => till_sync::read_status(&self.store, self.now_ms(), None),
+        }
+        .map_err(sync_error)?;
+        let running = worker.is_some();
+        drop(worker);
+        let start_error = lock(&self.sync.start_error).clone();
+        Ok(SyncStatusView {
+            configured,
+            running,
+            // A stopped worker's last view is stale: say nothing rather than "online".
+            online: if running { status.online } else { None },
+            pending: status.pending,
+            oldest_pending_age_ms: status.oldest_pending_age_ms,
+            parked: status.parked,
+            delivered: status.done,
+            last_error: start_error.or(status.last_error),
+            last_success_at_ms: status.last_success_at_ms,
+        })
+    }
+
+    /// Parked events, oldest first (managers).
+    pub fn sync_parked_list(&self, token: &str) -> Result<Vec<ParkedEventView>> {
+        self.authorize(token, MANAGERS, "see parked sync events")?;
+        let now = self.now_ms();
+        Ok(self
+            .store
+            .parked_events()?
+            .into_iter()
+            .map(|e| ParkedEventView {
+                age_ms: now.saturating_sub(e.created_at_ms).max(0),
+                id: e.id,
+                kind: e.kind,
+                subject: e.subject,
+                reason: e.reason,
+                attempts: e.attempts,
+                created_at_ms: e.created_at_ms,
+                parked_at_ms: e.parked_at_ms,
+            })
+            .collect())
+    }
+
+    /// Sends a parked event again, same body and key (managers; audited as `outbox.retry`).
+    pub fn sync_parked_retry(&self, token: &str, event_id: &str) -> Result<Vec<ParkedEventView>> {
+        let s = self.authorize(token, MANAGERS, "retry parked sync events")?;
+        self.store.retry_parked(event_id, s.user_id, self.now_ms())?;
+        tracing::info!(event_id, user_id = s.user_id, "parked event retried");
+        self.sync_nudge();
+        self.sync_parked_list(token)
+    }
+
+    /// Gives a parked event up for good (managers, who enter their PIN again; audited as
+    /// `outbox.discard`). A wrong PIN counts towards the lock like a wrong login.
+    pub fn sync_parked_discard(
+        &self,
+        token: &str,
+        event_id: &str,
+        manager_pin: String,
+    ) -> Result<Vec<ParkedEventView>> {
+        let s = self.authorize(token, MANAGERS, "discard parked sync events");
+        let checked = s.and_then(|s| self.confirm_pin(s.user_id, &manager_pin).map(|()| s));
+        wipe_string(manager_pin);
+        let s = checked?;
+        self.store.discard_parked(event_id, s.user_id, "discarded by a manager at the till", self.now_ms())?;
+        tracing::warn!(event_id, user_id = s.user_id, "parked event discarded");
+        self.sync_parked_list(token)
+    }
+
+    /// Refuses while events have not reached the server; call before wiping local data.
+    pub fn ensure_sync_drained(&self) -> Result<()> {
+        ensure_nothing_pending(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync_settings::{ConnectionOutcome, SyncSettingsInput, SETTING};
+    use crate::tests::{CASHIER, INSTALLER, MANAGER};
+    use crate::{ErrorCode, ManualClock, PosConfig};
+    use till_server::clock::{OsEntropy, SystemClock as ServerClock};
+
+    const SECRET: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+    /// A till whose clock reads the real time (the server checks signing times against its own).
+    fn till() -> (tempfile::TempDir, Arc<ManualClock>, Pos) {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(crate::Clock::now_ms(&crate::SystemClock)));
+        let pos = Pos::open(PosConfig {
+            card_reader: "sim://card-reader?delay_ms=1".into(),
+            clock: clock.clone(),
+            rng: Box::new(StdRng::seed_from_u64(7)),
+            ..PosConfig::demo(dir.path().join("till.db"))
+        })
+        .unwrap();
+        (dir, clock, pos)
+    }
+
+    /// A real till-server on 127.0.0.1 with one registered terminal.
+    struct Server {
+        _bg: till_server::server::Background,
+        url: String,
+        db: std::path::PathBuf,
+        terminal_id: String,
+        secret: String,
+        _dir: tempfile::TempDir,
+    }
+
+    fn server() -> Server {
+        use till_server::repo::sqlite::SqliteRepository;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server.db");
+        let repo = Arc::new(SqliteRepository::open(&db).unwrap());
+        let t = till_server::admin::add_terminal(&*repo, "till 1", &ServerClock, &OsEntropy).unwrap();
+        let state = till_server::app::AppState::new(
+            repo,
+            Arc::new(ServerClock),
+            Arc::new(OsEntropy),
+            till_server::config::Config::default(),
+        );
+        let bg = till_server::server::Background::start(state, None).unwrap();
+        Server { url: bg.url(), _bg: bg, db, terminal_id: t.terminal_id, secret: t.secret, _dir: dir }
+    }
+
+    fn input(url: &str, terminal: &str, secret: &str) -> SyncSettingsInput {
+        SyncSettingsInput {
+            sales_url: url.into(),
+            refunds_url: String::new(),
+            points_url: String::new(),
+            payments_url: String::new(),
+            terminal_id: terminal.into(),
+            secret: secret.into(),
+        }
+    }
+
+    /// The audit log's (action, detail) pairs, read from the database file.
+    fn audit(p: &Pos) -> Vec<(String, String)> {
+        let c = rusqlite::Connection::open(p.store().path()).unwrap();
+        let mut s = c.prepare("SELECT action, detail FROM audit_log ORDER BY id").unwrap();
+        let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        rows.map(|r| r.unwrap()).collect()
+    }
+
+    #[test]
+    fn settings_round_trip_with_the_secret_sealed_and_installers_only() {
+        let (dir, _c, p) = till();
+        let i = p.login(INSTALLER, "3333").unwrap().token;
+        assert!(!p.sync_settings_get(&i).unwrap().configured);
+        let view = p.sync_settings_set(&i, input("http://127.0.0.1:9/", "t-1", SECRET)).unwrap();
+        assert!(view.configured && view.secret_set);
+        let urls = view.urls.clone().unwrap();
+        assert_eq!((urls.sales.as_str(), urls.payments.as_str()), ("http://127.0.0.1:9", "http://127.0.0.1:9"));
+        let json = serde_json::to_string(&p.sync_settings_get(&i).unwrap()).unwrap();
+        assert!(!json.contains(&SECRET[..16]), "{json}");
+        // an empty secret keeps the stored one; per-service URLs are kept apart
+        let mut change = input("https://sales.example", "t-1", "");
+        change.points_url = "https://points.example:8443".into();
+        let v = p.sync_settings_set(&i, change).unwrap();
+        assert_eq!(v.urls.unwrap().points, "https://points.example:8443");
+        assert_eq!(p.sync_credentials().unwrap().unwrap().secret.bytes().to_vec(), hex::decode(SECRET).unwrap());
+        // bad input changes nothing
+        for bad in [
+            input("ftp://x", "t-1", SECRET),
+            input("http://host/path", "t-1", SECRET),
+            input("http://host:0", "t-1", SECRET),
+            input("http://h", "", SECRET),
+            input("http://h", "t 1", SECRET),
+            input("http://h", "t-1", "abcd"),
+            input("http://h", "t-1", &"zz".repeat(32)),
+        ] {
+            assert_eq!(p.sync_settings_set(&i, bad).unwrap_err().code(), ErrorCode::InvalidInput);
+        }
+        assert_eq!(p.sync_settings_get(&i).unwrap().urls.unwrap().sales, "https://sales.example");
+        // installers only
+        for (user, pin) in [(CASHIER, "1111"), (MANAGER, "2222")] {
+            let t = p.login(user, pin).unwrap().token;
+            assert_eq!(p.sync_settings_get(&t).unwrap_err().code(), ErrorCode::Forbidden);
+            assert_eq!(
+                p.sync_settings_set(&t, input("http://h", "x", SECRET)).unwrap_err().code(),
+                ErrorCode::Forbidden
+            );
+            assert_eq!(p.sync_test_connection(&t).unwrap_err().code(), ErrorCode::Forbidden);
+        }
+        assert!(audit(&p).iter().any(|(a, _)| a == "sync.settings_set"));
+        drop(p);
+        // sealed at rest: neither the bytes nor the hex are in any file beside the database
+        let raw = hex::decode(SECRET).unwrap();
+        for e in std::fs::read_dir(dir.path()).unwrap() {
+            let bytes = std::fs::read(e.unwrap().path()).unwrap();
+            assert!(!bytes.windows(32).any(|w| w == raw.as_slice()));
+            assert!(!bytes.windows(16).any(|w| w == &SECRET.as_bytes()[..16]));
+        }
+    }
+
+    #[test]
+    fn test_connection_names_exactly_what_failed() {
+        let srv = server();
+        let (_d, clock, p) = till();
+        let i = p.login(INSTALLER, "3333").unwrap().token;
+        assert_eq!(p.sync_test_connection(&i).unwrap_err().code(), ErrorCode::SyncNotConfigured);
+        let outcome = |p: &Pos| {
+            // a fresh session: the clock jumps past the idle timeout below
+            let t = p.sync_test_connection(&p.login(INSTALLER, "3333").unwrap().token).unwrap();
+            assert_eq!(t.checks.len(), 1, "one URL for the four services");
+            (t.checks[0].outcome, t.checks[0].message.clone())
+        };
+        p.sync_settings_set(&i, input(&srv.url, &srv.terminal_id, &srv.secret)).unwrap();
+        let t = p.sync_test_connection(&i).unwrap();
+        assert!(t.ok, "{t:?}");
+        assert_eq!(t.checks[0].services.len(), 4);
+
+        let wrong = "11".repeat(32);
+        p.sync_settings_set(&i, input(&srv.url, &srv.terminal_id, &wrong)).unwrap();
+        let (o, m) = outcome(&p);
+        assert_eq!(o, ConnectionOutcome::BadSecret, "{m}");
+        assert!(m.contains("secret is wrong"), "{m}");
+
+        p.sync_settings_clear(&i).unwrap();
+        p.sync_settings_set(&i, input(&srv.url, "no-such-terminal", &srv.secret)).unwrap();
+        let (o, m) = outcome(&p);
+        assert_eq!(o, ConnectionOutcome::UnknownTerminal, "{m}");
+
+        p.sync_settings_clear(&i).unwrap();
+        p.sync_settings_set(&i, input(&srv.url, &srv.terminal_id, &srv.secret)).unwrap();
+        clock.advance(-3_600_000);
+        let (o, m) = outcome(&p);
+        assert_eq!(o, ConnectionOutcome::ClockSkew, "{m}");
+        // the real clock moved on a little since the till's was read
+        assert!(m.starts_with("clock skew of 360") && m.contains("behind the server's"), "{m}");
+        clock.advance(3_600_000 + 120_000);
+        let (o, m) = outcome(&p);
+        assert_eq!(o, ConnectionOutcome::ClockSkew, "within the server's window, but reported: {m}");
+        assert!(m.contains("ahead of"), "{m}");
+        clock.advance(-120_000);
+        let i = p.login(INSTALLER, "3333").unwrap().token;
+
+        // nothing listens: a port that was just free
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        p.sync_settings_set(&i, input(&format!("http://127.0.0.1:{port}"), &srv.terminal_id, "")).unwrap();
+        let (o, m) = outcome(&p);
+        assert_eq!(o, ConnectionOutcome::ConnectionRefused, "{m}");
+
+        // TLS to a plain HTTP server
+        p.sync_settings_set(&i, input(&srv.url.replace("http://", "https://"), &srv.terminal_id, "")).unwrap();
+        let (o, m) = outcome(&p);
+        assert_eq!(o, ConnectionOutcome::TlsFailed, "{m}");
+
+        // a name that cannot resolve (.invalid is reserved)
+        p.sync_settings_set(&i, input("http://till-server.invalid:8787", &srv.terminal_id, "")).unwrap();
+        let (o, m) = outcome(&p);
+        assert_eq!(o, ConnectionOutcome::DnsFailed, "{m}");
+    }
+
+    #[test]
+    fn a_sale_reaches_the_server_and_the_status_line_follows() {
+        let srv = server();
+        let (_d, _c, p) = till();
+        let c = p.login(CASHIER, "1111").unwrap().token;
+        let s = p.sync_status(&c).unwrap();
+        assert!(!s.configured && !s.running && s.pending == 0);
+        let cart = p.cart_scan(&c, "6901234567892").unwrap();
+        let receipt = p.checkout_cash(&c, &cart.cart_id, cart.total.minor()).unwrap();
+        let s = p.sync_status(&c).unwrap();
+        assert_eq!((s.pending, s.online), (1, None));
+        assert!(p.sync_seed_settings(&srv.url, &srv.terminal_id, &srv.secret).unwrap());
+        assert!(!p.sync_seed_settings("http://other", "x", &srv.secret).unwrap(), "stored settings win");
+        p.sync_start().unwrap();
+        p.sync_nudge();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let s = loop {
+            let s = p.sync_status(&c).unwrap();
+            if s.pending == 0 || std::time::Instant::now() > deadline {
+                break s;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert_eq!((s.pending, s.online, s.delivered, s.running), (0, Some(true), 1, true), "{s:?}");
+        let server = rusqlite::Connection::open(&srv.db).unwrap();
+        let n: i64 = server
+            .query_row("SELECT count(*) FROM orders WHERE order_id = ?1", [&receipt.order_no], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1, "the server holds the sale");
+        // restarting with other settings stops the old worker first
+        let i = p.login(INSTALLER, "3333").unwrap().token;
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        p.sync_settings_set(&i, input(&format!("http://127.0.0.1:{port}"), &srv.terminal_id, "")).unwrap();
+        assert!(p.sync_status(&c).unwrap().running);
+    }
+
+    fn park_one(p: &Pos, id: &str) {
+        let now = p.now_ms();
+        p.store()
+            .write(|tx| till_store::outbox::enqueue(tx, id, "test.kind", "order/9", &serde_json::json!({}), now))
+            .unwrap();
+        let claimed = p.store().claim_due(now, 10, 1000, &mut |_| Err("422 invalid_request: no".into())).unwrap();
+        assert!(claimed.is_empty());
+    }
+
+    #[test]
+    fn managers_retry_or_discard_parked_events_with_their_pin_and_it_is_audited() {
+        let (_d, clock, p) = till();
+        park_one(&p, "ev-1");
+        park_one(&p, "ev-2");
+        let m = p.login(MANAGER, "2222").unwrap().token;
+        let c = p.login(CASHIER, "1111").unwrap().token;
+        assert_eq!(p.sync_parked_list(&c).unwrap_err().code(), ErrorCode::Forbidden);
+        assert_eq!(p.sync_parked_retry(&c, "ev-1").unwrap_err().code(), ErrorCode::Forbidden);
+        assert_eq!(p.sync_parked_discard(&c, "ev-1", "1111".into()).unwrap_err().code(), ErrorCode::Forbidden);
+        clock.advance(5_000);
+        let list = p.sync_parked_list(&m).unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!((list[0].id.as_str(), list[0].kind.as_str(), list[0].age_ms), ("ev-1", "test.kind", 5_000));
+        assert!(list[0].reason.contains("422 invalid_request"), "{:?}", list[0]);
+        assert_eq!(p.sync_status(&c).unwrap().parked, 2);
+
+        // a wrong PIN changes nothing and counts
+        let e = p.sync_parked_discard(&m, "ev-1", "9999".into()).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::WrongPin);
+        assert_eq!(p.store().user(MANAGER).unwrap().failed_attempts, 1);
+        assert_eq!(p.sync_parked_list(&m).unwrap().len(), 2);
+        let left = p.sync_parked_discard(&m, "ev-1", "2222".into()).unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(p.store().user(MANAGER).unwrap().failed_attempts, 0);
+        assert_eq!(p.sync_parked_discard(&m, "ev-1", "2222".into()).unwrap_err().code(), ErrorCode::NotFound);
+        let left = p.sync_parked_retry(&m, "ev-2").unwrap();
+        assert!(left.is_empty());
+        assert_eq!(p.sync_status(&m).unwrap().pending, 1);
+        let audit = audit(&p);
+        let discard = audit.iter().find(|(a, _)| a == "outbox.discard").unwrap();
+        assert!(discard.1.contains("ev-1"), "{discard:?}");
+        assert!(audit.iter().any(|(a, d)| a == "outbox.retry" && d.contains("ev-2")));
+    }
+
+    #[test]
+    fn the_guard_refuses_losing_undelivered_events() {
+        let (_d, _c, p) = till();
+        let i = p.login(INSTALLER, "3333").unwrap().token;
+        p.sync_settings_set(&i, input("http://127.0.0.1:9", "t-1", SECRET)).unwrap();
+        assert!(p.ensure_sync_drained().is_ok());
+        park_one(&p, "ev-1");
+        let e = p.sync_settings_clear(&i).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::SyncPending);
+        assert!(e.to_string().contains("0 event(s) have not reached the server yet and 1 wait"), "{e}");
+        assert_eq!(p.sync_settings_set(&i, input("http://h", "t-2", "")).unwrap_err().code(), ErrorCode::SyncPending);
+        assert_eq!(p.ensure_sync_drained().unwrap_err().code(), ErrorCode::SyncPending);
+        // fixing the URL or the secret of the same terminal is always allowed
+        p.sync_settings_set(&i, input("http://127.0.0.1:10", "t-1", &"22".repeat(32))).unwrap();
+        assert!(p.store().setting(SETTING).unwrap().is_some());
+        // a user's own logout is never refused
+        let c = p.login(CASHIER, "1111").unwrap().token;
+        p.logout(&c).unwrap();
+    }
+}
