@@ -129,6 +129,8 @@ fn ten_thousand_mixed_events_through_every_fault_take_effect_exactly_once() {
         (Fault::Reorder, 5),
     ];
     let proxy = Proxy::start(server.server.addr, &weights, 5, Duration::from_millis(1000));
+    // Every fault at least once, first; then drawn from the weights.
+    proxy.script(&ALL);
     let mut app = App::new(5);
     app.queue_mixed(10_000, now_ms());
     let mut config = server.config(&proxy.url());

@@ -8,6 +8,7 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,8 +37,9 @@ fn sigkill_of_the_sync_worker_mid_batch_loses_and_doubles_nothing() {
 
     // Real sales, as the till rings them up.
     let mut drill =
-        tillctl().args(["drill", "checkout", "--data-dir"]).arg(&data).stdout(Stdio::null()).spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(800));
+        tillctl().args(["drill", "checkout", "--data-dir"]).arg(&data).stdout(Stdio::piped()).spawn().unwrap();
+    let acks = BufReader::new(drill.stdout.take().unwrap()).lines().map_while(Result::ok).take(40).count();
+    assert_eq!(acks, 40);
     drill.kill().unwrap();
     drill.wait().unwrap();
     // And a backlog behind them, so that every kill lands while there is work.
@@ -60,7 +62,7 @@ fn sigkill_of_the_sync_worker_mid_batch_loses_and_doubles_nothing() {
         })
         .unwrap();
     let real_sales = store.order_count().unwrap();
-    assert!(real_sales > 10, "the drill rang up only {real_sales} sales");
+    assert!(real_sales >= 40, "the drill rang up only {real_sales} sales");
     drop(store);
 
     let run = |extra: &[&str]| {
@@ -73,12 +75,19 @@ fn sigkill_of_the_sync_worker_mid_batch_loses_and_doubles_nothing() {
             .args(extra);
         c
     };
+    let mut mid_batch = 0;
     for _ in 0..100 {
         let mut child = run(&[]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(rng.gen_range(5..60)));
+        std::thread::sleep(Duration::from_millis(rng.gen_range(10..150)));
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
+        // Killed mid-batch: events claimed and never settled.
+        if till_store::Store::open(&data.join("till.db")).unwrap().outbox_counts().unwrap().sending > 0 {
+            mid_batch += 1;
+        }
     }
+    eprintln!("{mid_batch} of 100 kills landed mid-batch");
+    assert!(mid_batch >= 10, "only {mid_batch} of 100 kills landed mid-batch");
     let before = till_store::Store::open(&data.join("till.db")).unwrap().outbox_counts().unwrap();
     assert!(before.done > 0, "the killed workers delivered nothing");
     let out = run(&["--once"]).output().unwrap();
