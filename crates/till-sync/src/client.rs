@@ -37,12 +37,19 @@ impl Client {
         config.validate()?;
         // Another part of the process may have installed a provider already; either is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::blocking::Client::builder()
+        let mut builder = reqwest::blocking::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
-            .pool_max_idle_per_host(2)
-            .build()
-            .map_err(|e| SyncError::Client(e.to_string()))?;
+            .pool_max_idle_per_host(2);
+        if let Some(pem) = &config.trusted_roots_pem {
+            let roots = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| SyncError::Config(format!("the trusted certificates are not PEM: {e}")))?;
+            if roots.is_empty() {
+                return Err(SyncError::Config("no certificate in the trusted certificates file".into()));
+            }
+            builder = builder.tls_certs_only(roots);
+        }
+        let http = builder.build().map_err(|e| SyncError::Client(e.to_string()))?;
         Ok(Client {
             http,
             base_url: config.base_url.clone(),

@@ -73,6 +73,9 @@ pub struct SyncConfig {
     /// Longest sleep of an idle worker before it looks at the outbox again (a nudge wakes it
     /// at once).
     pub idle_poll: Duration,
+    /// PEM certificates to trust instead of the system's roots, for a shop's own server with a
+    /// private CA or a self-signed certificate (`None`: the system's trust store).
+    pub trusted_roots_pem: Option<Vec<u8>>,
 }
 
 impl SyncConfig {
@@ -91,6 +94,7 @@ impl SyncConfig {
             lease: Duration::from_secs(60),
             backoff: BackoffPolicy::default(),
             idle_poll: Duration::from_secs(5),
+            trusted_roots_pem: None,
         }
     }
 

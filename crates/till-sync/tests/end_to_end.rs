@@ -168,3 +168,36 @@ fn ten_thousand_mixed_events_through_every_fault_take_effect_exactly_once() {
     assert_eq!(ledger.refunded_by_line, app.expected.refunded_by_line);
     assert_eq!(ledger.enrolments, app.expected.enrolments);
 }
+
+#[test]
+fn https_with_a_trusted_self_signed_certificate_and_refused_without_it() {
+    use till_server::clock::{OsEntropy, SystemClock as ServerClock};
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../till-server/tests/fixtures");
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(&dir.path().join("s.db")).unwrap());
+    let t = till_server::admin::add_terminal(&*repo, "till", &ServerClock, &OsEntropy).unwrap();
+    let state = till_server::app::AppState::new(
+        repo,
+        Arc::new(ServerClock),
+        Arc::new(OsEntropy),
+        till_server::config::Config::default(),
+    );
+    let tls =
+        till_server::server::TlsFiles { cert: fixtures.join("test-cert.pem"), key: fixtures.join("test-key.pem") };
+    let server = till_server::server::Background::start(state, Some(tls)).unwrap();
+    let url = format!("https://localhost:{}", server.addr.port());
+    let mut app = App::new(6);
+    app.queue_mixed(20, now_ms());
+    let mut config = till_sync::SyncConfig::new(&url, &t.terminal_id, till_sync::Secret::from_hex(&t.secret).unwrap());
+    config.backoff = till_sync::BackoffPolicy { base: Duration::from_secs(60), cap: Duration::from_secs(60) };
+    // The system's roots do not vouch for a self-signed certificate: nothing is sent, all stays.
+    let r = syncer(&app, config.clone(), 6).drain().unwrap();
+    assert_eq!((r.done, r.retried), (0, 20));
+    let st = app.store.outbox_counts().unwrap();
+    assert!(st.last_error.as_deref().unwrap_or("").contains("network error"), "{st:?}");
+    app.store.release_claims().unwrap();
+    app.store.write(|tx| Ok(tx.execute("UPDATE outbox SET next_attempt_at_ms = 0", [])?)).unwrap();
+    config.trusted_roots_pem = Some(std::fs::read(fixtures.join("test-cert.pem")).unwrap());
+    let r = syncer(&app, config, 6).drain().unwrap();
+    assert_eq!((r.done, r.parked), (20, 0));
+}

@@ -6,12 +6,13 @@
 //!     online/offline as the worker last saw it, pending count, oldest pending age, last error,
 //!     and the parked events with their reasons
 //! tillctl sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]
-//!                  [--store NAME] [--batch N] [--one-by-one] [--timeout-ms N]
+//!                  [--store NAME] [--batch N] [--one-by-one] [--timeout-ms N] [--ca-file PEM]
 //!     drain the outbox to the server; with --once stop when nothing is due, else keep going
 //!     (one line per round on stdout: `ROUND claimed=.. done=.. retried=.. parked=..`)
 //! ```
 //!
-//! The secret file holds the 64 hex digits `till-server terminals add` printed. Only one worker
+//! `--ca-file` trusts the PEM certificates in that file instead of the system's roots (a shop's
+//! own server with a private CA or a self-signed certificate). The secret file holds the 64 hex digits `till-server terminals add` printed. Only one worker
 //! may run per database (the app's or this one): `sync run` first releases claims a previous run
 //! left behind.
 
@@ -75,6 +76,9 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
     config.batch_size = number(args, "--batch", config.batch_size)?;
     config.request_timeout = Duration::from_millis(number(args, "--timeout-ms", 10_000)? as u64);
     config.lease = config.request_timeout * 6;
+    if let Some(ca) = arg_value(args, "--ca-file") {
+        config.trusted_roots_pem = Some(std::fs::read(ca)?);
+    }
     if args.iter().any(|a| a == "--one-by-one") {
         config.delivery = Delivery::OneByOne;
     }
