@@ -1,5 +1,6 @@
-//! Card authorisation: the interface the payment platform client will implement, and the
-//! stand-in that answers until it exists.
+//! Card authorisation: the interface the payment platform client
+//! ([`crate::remote_authorizer::RemoteAuthorizer`]) implements, and the stand-in that answers
+//! in demo mode and in tests, when no payments server is configured.
 //!
 //! [`AuthorizationRequest`] is what the real client will send: the payment id as idempotency
 //! key, the amount and currency, the masked number and brand, the card data (encrypted under
@@ -72,6 +73,9 @@ pub enum PlatformCardData {
 pub struct AuthorizationRequest {
     /// The payment id: the request's Idempotency-Key, and the card data's associated data.
     pub payment_id: String,
+    /// The cart's checkout key, sent as the platform's `order_id` (the order number does not
+    /// exist before the payment is approved).
+    pub order_ref: String,
     /// Amount and currency.
     pub amount: Money,
     /// First six and last four.
@@ -92,6 +96,7 @@ impl fmt::Debug for AuthorizationRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthorizationRequest")
             .field("payment_id", &self.payment_id)
+            .field("order_ref", &self.order_ref)
             .field("amount", &self.amount.to_string())
             .field("masked_pan", &self.masked_pan.as_str())
             .field("brand", &self.brand)
@@ -125,7 +130,9 @@ pub trait PaymentAuthorizer: Send + Sync {
     /// A name for logs and the audit trail.
     fn name(&self) -> &'static str;
 
-    /// Authorises one payment. `Err` means no answer (no key, no connection), not a decline.
+    /// Authorises one payment. `Err` means no answer (no key, no connection), not a decline;
+    /// [`crate::card_payment::PaymentError::Unreachable`] in particular means the platform could
+    /// not be reached in time, which the card flow may answer with an offline approval.
     fn authorize(&self, request: &AuthorizationRequest) -> Result<AuthorizationResponse>;
 }
 
@@ -288,6 +295,7 @@ mod tests {
                 pin.map(|p| pin_block::encipher(&self.key.pin_key().unwrap(), p, pan, &mut self.rng).unwrap());
             AuthorizationRequest {
                 payment_id: "pay-1".into(),
+                order_ref: "cart-1".into(),
                 amount: Money::new(minor, Currency::CNY),
                 masked_pan: MaskedPan::from_pan(pan).unwrap(),
                 brand: CardBrand::from_bin(pan),

@@ -117,6 +117,20 @@ pub enum PaymentError {
     /// The payment is not at the step the command is for.
     #[error("{0}")]
     WrongStep(String),
+    /// The payment platform did not answer in time (no connection, timeout, 5xx): not a
+    /// decline; the payment may be approved offline within the installer's limits.
+    #[error("the payment platform cannot be reached: {0}")]
+    Unreachable(String),
+    /// The payment platform refused the request itself (4xx): a till or setup problem.
+    #[error("the payment platform refused the request ({status} {code}): {message}")]
+    PlatformRefused {
+        /// HTTP status.
+        status: u16,
+        /// The platform's error code.
+        code: String,
+        /// The platform's words.
+        message: String,
+    },
     /// A bug or a failure underneath, already logged.
     #[error("{0}")]
     Internal(String),
@@ -136,6 +150,8 @@ impl PaymentError {
             PaymentError::InvalidSignature(_) => ErrorCode::InvalidSignature,
             PaymentError::NotFound => ErrorCode::NotFound,
             PaymentError::WrongStep(_) => ErrorCode::Conflict,
+            PaymentError::Unreachable(_) => ErrorCode::PaymentPlatformUnreachable,
+            PaymentError::PlatformRefused { .. } => ErrorCode::PaymentPlatformRefused,
             PaymentError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -613,6 +629,7 @@ impl Pos {
         };
         let request = AuthorizationRequest {
             payment_id: entry.id.clone(),
+            order_ref: entry.cart.id.clone(),
             amount: entry.amount,
             masked_pan: masked_pan.clone(),
             brand,

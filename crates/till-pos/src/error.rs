@@ -53,6 +53,10 @@ pub enum ErrorCode {
     CardDeclined,
     /// No payment platform key is set; the installer must set one.
     PlatformKeyMissing,
+    /// The payment platform did not answer in time.
+    PaymentPlatformUnreachable,
+    /// The payment platform refused the request itself (credentials, a malformed block).
+    PaymentPlatformRefused,
     /// A signature that is not what the signature pad writes.
     InvalidSignature,
     /// A secret sealed at rest does not open (key file replaced, or the data altered).

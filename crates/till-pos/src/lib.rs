@@ -28,6 +28,7 @@ pub mod error;
 pub mod pin_block;
 pub mod platform_key;
 pub mod points_link;
+pub mod remote_authorizer;
 pub mod sales;
 pub mod secrets;
 pub mod signature;

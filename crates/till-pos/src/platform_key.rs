@@ -90,6 +90,12 @@ impl PlatformKey {
         Ok(okm)
     }
 
+    /// The key as hex, for a test's sandbox configuration.
+    #[cfg(test)]
+    pub(crate) fn test_hex(&self) -> String {
+        hex::encode(&*self.0)
+    }
+
     /// The key for ISO 9564 format 4 PIN blocks.
     pub fn pin_key(&self) -> Result<PinKey> {
         PinKey::derive(&self.0)
