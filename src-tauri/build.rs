@@ -40,6 +40,14 @@ const COMMANDS: &[&str] = &[
     "customer_identify",
     "customer_get",
     "customer_clear",
+    "sync_status",
+    "sync_settings_get",
+    "sync_settings_set",
+    "sync_settings_clear",
+    "sync_test_connection",
+    "sync_parked_list",
+    "sync_parked_retry",
+    "sync_parked_discard",
 ];
 
 fn main() {

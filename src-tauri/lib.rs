@@ -9,6 +9,9 @@
 //!   installer has configured none.
 //! - `TILL_POINTS_TERMINAL`: the points terminal's address (default `sim://points-terminal`)
 //!   while the installer has configured none.
+//! - `TILL_SYNC_URL`, `TILL_SYNC_TERMINAL_ID`, `TILL_SYNC_SECRET` (64 hex digits): the sync
+//!   server and this till's credentials, stored (the secret sealed) on first start while the
+//!   installer has entered none; `make run` points them at a local till-server.
 
 pub mod commands;
 pub mod logging;
@@ -52,6 +55,25 @@ pub fn open_pos(dir: &std::path::Path) -> Result<Pos, StartError> {
     Ok(Pos::open(config)?)
 }
 
+/// Seeds the server settings from `TILL_SYNC_*` when all three are set and none are stored,
+/// then starts the sync worker (it runs whenever settings exist). Failures are logged, never
+/// fatal: the till sells offline and the status line says what is wrong.
+pub fn start_sync(pos: &Pos) {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    if let (Some(url), Some(terminal), Some(secret)) =
+        (var("TILL_SYNC_URL"), var("TILL_SYNC_TERMINAL_ID"), var("TILL_SYNC_SECRET"))
+    {
+        match pos.sync_seed_settings(&url, &terminal, &secret) {
+            Ok(true) => tracing::info!(%url, %terminal, "server settings taken from the environment"),
+            Ok(false) => tracing::info!("server settings already stored; TILL_SYNC_* ignored"),
+            Err(e) => tracing::warn!("TILL_SYNC_* not used: {e}"),
+        }
+    }
+    if let Err(e) = pos.sync_start() {
+        tracing::warn!("sync did not start: {e}");
+    }
+}
+
 /// The till as the commands see it: open, or the reason it could not open. When it could not
 /// (a database from a newer Till, an unwritable data directory...), the window still opens and
 /// every command answers with that reason, so the person at the counter reads what is wrong
@@ -86,6 +108,7 @@ pub fn run() -> Result<(), StartError> {
         if let Err(e) = Pos::start_device_monitor(pos, enumerator, std::time::Duration::from_secs(2)) {
             tracing::warn!("device monitor did not start: {e}");
         }
+        start_sync(pos);
     }
     setup(tauri::Builder::default(), till).run(tauri::generate_context!())?;
     Ok(())

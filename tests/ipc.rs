@@ -357,3 +357,36 @@ fn a_cashier_identifies_a_customer_and_faults_keep_the_cart() {
     let i = h.login("Wang Fang");
     assert_eq!(h.err_code("customer_identify", json!({ "token": i })), "forbidden");
 }
+
+#[test]
+fn sync_status_for_all_parked_events_for_managers_server_settings_for_installers() {
+    let h = harness();
+    let secret = "ab".repeat(32);
+    let (c, m, i) = (h.login("Chen Jing"), h.login("Li Wei"), h.login("Wang Fang"));
+    let s = h.ok("sync_status", json!({ "token": c }));
+    assert_eq!(
+        (s["configured"].clone(), s["pending"].clone(), s["parked"].clone()),
+        (json!(false), json!(0), json!(0))
+    );
+    assert_eq!(h.ok("sync_parked_list", json!({ "token": m })), json!([]));
+    assert_eq!(h.err_code("sync_parked_list", json!({ "token": c })), "forbidden");
+    assert_eq!(h.err_code("sync_parked_retry", json!({ "token": m, "eventId": "nope" })), "not_found");
+    assert_eq!(
+        h.err_code("sync_parked_discard", json!({ "token": m, "eventId": "nope", "managerPin": "0000" })),
+        "wrong_pin"
+    );
+    assert_eq!(h.err_code("sync_settings_get", json!({ "token": m })), "forbidden");
+    assert_eq!(h.err_code("sync_test_connection", json!({ "token": i })), "sync_not_configured");
+    let settings = json!({ "salesUrl": "http://127.0.0.1:9", "terminalId": "t-1", "secret": secret });
+    assert_eq!(h.err_code("sync_settings_set", json!({ "token": c, "settings": settings })), "forbidden");
+    let v = h.ok("sync_settings_set", json!({ "token": i, "settings": settings }));
+    assert_eq!((v["configured"].clone(), v["secretSet"].clone()), (json!(true), json!(true)));
+    assert_eq!(v["urls"]["payments"], "http://127.0.0.1:9");
+    assert!(!v.to_string().contains(&secret), "{v}");
+    let bad = json!({ "salesUrl": "not a url", "terminalId": "t-1", "secret": "" });
+    assert_eq!(h.err_code("sync_settings_set", json!({ "token": i, "settings": bad })), "invalid_input");
+    let t = h.ok("sync_test_connection", json!({ "token": i }));
+    assert_eq!(t["ok"], false);
+    assert_eq!(t["checks"][0]["outcome"], "connection_refused");
+    assert_eq!(h.ok("sync_settings_clear", json!({ "token": i }))["configured"], false);
+}

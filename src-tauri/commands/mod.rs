@@ -7,6 +7,7 @@ pub mod checkout;
 pub mod devices;
 pub mod payment;
 pub mod session;
+pub mod sync;
 pub mod users;
 
 use crate::TillState;
@@ -75,5 +76,13 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         devices::customer_identify,
         devices::customer_get,
         devices::customer_clear,
+        sync::sync_status,
+        sync::sync_settings_get,
+        sync::sync_settings_set,
+        sync::sync_settings_clear,
+        sync::sync_test_connection,
+        sync::sync_parked_list,
+        sync::sync_parked_retry,
+        sync::sync_parked_discard,
     ]
 }

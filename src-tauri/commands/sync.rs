@@ -1,0 +1,69 @@
+//! Sync: the status line (anyone), the manager's parked events, the installer's server
+//! settings and Test connection.
+
+use super::{run, CmdResult};
+use crate::TillState;
+use tauri::State;
+use till_pos::sync::{ParkedEventView, SyncStatusView};
+use till_pos::sync_settings::{ConnectionTest, SyncSettingsInput, SyncSettingsView};
+
+/// The status line: online or offline, pending, oldest pending age, parked, last error.
+#[tauri::command]
+pub async fn sync_status(till: State<'_, TillState>, token: String) -> CmdResult<SyncStatusView> {
+    run(&till, move |p| p.sync_status(&token)).await
+}
+
+/// The server settings, never the secret (installers).
+#[tauri::command]
+pub async fn sync_settings_get(till: State<'_, TillState>, token: String) -> CmdResult<SyncSettingsView> {
+    run(&till, move |p| p.sync_settings_get(&token)).await
+}
+
+/// Saves the server settings and restarts syncing (installers).
+#[tauri::command]
+pub async fn sync_settings_set(
+    till: State<'_, TillState>,
+    token: String,
+    settings: SyncSettingsInput,
+) -> CmdResult<SyncSettingsView> {
+    run(&till, move |p| p.sync_settings_set(&token, settings)).await
+}
+
+/// Forgets the server settings; refused while events wait (installers).
+#[tauri::command]
+pub async fn sync_settings_clear(till: State<'_, TillState>, token: String) -> CmdResult<SyncSettingsView> {
+    run(&till, move |p| p.sync_settings_clear(&token)).await
+}
+
+/// A signed ping to each configured server, each failure named (installers).
+#[tauri::command]
+pub async fn sync_test_connection(till: State<'_, TillState>, token: String) -> CmdResult<ConnectionTest> {
+    run(&till, move |p| p.sync_test_connection(&token)).await
+}
+
+/// Parked events, oldest first (managers).
+#[tauri::command]
+pub async fn sync_parked_list(till: State<'_, TillState>, token: String) -> CmdResult<Vec<ParkedEventView>> {
+    run(&till, move |p| p.sync_parked_list(&token)).await
+}
+
+/// Sends a parked event again (managers).
+#[tauri::command]
+pub async fn sync_parked_retry(
+    till: State<'_, TillState>,
+    token: String,
+    event_id: String,
+) -> CmdResult<Vec<ParkedEventView>> {
+    run(&till, move |p| p.sync_parked_retry(&token, &event_id)).await
+}
+
+/// Gives a parked event up, with the manager's PIN (managers).
+#[tauri::command]
+pub async fn sync_parked_discard(
+    till: State<'_, TillState>,
+    token: String,
+    event_id: String,
+    manager_pin: String,
+) -> CmdResult<Vec<ParkedEventView>> {
+    run(&till, move |p| p.sync_parked_discard(&token, &event_id, manager_pin)).await
+}
