@@ -426,3 +426,23 @@ fn run(syncer: &mut Syncer, shared: &Shared, idle: Duration) {
         let _ = shared.wake.wait_timeout(stop, wait.max(Duration::from_millis(1)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_or_park_by_status() {
+        let err = r#"{"code":"invalid_request","message":"no lines"}"#;
+        assert_eq!(classify(201, "{}"), Verdict::Done);
+        assert_eq!(classify(200, "{}"), Verdict::Done);
+        for s in [401, 408, 429, 500, 502, 503, 504] {
+            assert!(matches!(classify(s, err), Verdict::Retry(_)), "{s}");
+        }
+        for s in [400, 403, 404, 409, 413, 422] {
+            assert!(matches!(classify(s, err), Verdict::Park(_)), "{s}");
+        }
+        assert_eq!(classify(400, err), Verdict::Park("400 invalid_request: no lines".into()));
+        assert_eq!(classify(502, "<html>bad gateway</html>"), Verdict::Retry("502: <html>bad gateway</html>".into()));
+    }
+}
