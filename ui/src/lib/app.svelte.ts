@@ -3,7 +3,7 @@ import type { AppInfo, Receipt, Session } from "./types";
 import type { MessageKey } from "./i18n/index.svelte";
 import * as ipc from "./ipc";
 
-export type Screen = "login" | "cashier" | "receipt" | "users" | "installer";
+export type Screen = "login" | "cashier" | "receipt" | "users" | "installer" | "sync";
 
 interface AppState {
   screen: Screen;
@@ -15,6 +15,8 @@ interface AppState {
   modals: number;
   /** Why the till could not open, when it could not; nothing else can be done then. */
   startupError: string | null;
+  /** Events not yet on the server when a logout was asked for: the confirmation is open. */
+  logoutPending: { pending: number; parked: number } | null;
 }
 
 export const app: AppState = $state({
@@ -25,6 +27,7 @@ export const app: AppState = $state({
   loginNotice: null,
   modals: 0,
   startupError: null,
+  logoutPending: null,
 });
 
 export function currency(): string {
@@ -51,6 +54,7 @@ export function endSession(notice: MessageKey | null): void {
 
 export async function logOut(): Promise<void> {
   const current = app.session;
+  app.logoutPending = null;
   endSession(null);
   if (current) {
     try {
@@ -59,6 +63,26 @@ export async function logOut(): Promise<void> {
       // Already signed out on the backend side (expired or unknown token): nothing to do.
     }
   }
+}
+
+/**
+ * Logs out, after a confirmation when events have not reached the server yet. A logout is never
+ * refused (a cashier must be able to hand over the till during an outage; the events stay on the
+ * till), but nobody should walk away thinking everything was sent.
+ */
+export async function requestLogout(): Promise<void> {
+  const current = app.session;
+  if (!current) return;
+  try {
+    const s = await ipc.syncStatus(current.token);
+    if (s.pending > 0 || s.parked > 0) {
+      app.logoutPending = { pending: s.pending, parked: s.parked };
+      return;
+    }
+  } catch {
+    // The status could not be read (session already gone): log out as asked.
+  }
+  await logOut();
 }
 
 export function showReceipt(receipt: Receipt): void {

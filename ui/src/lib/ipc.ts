@@ -7,6 +7,7 @@ import type {
   AppInfo,
   AuditReport,
   CardPaymentView,
+  ConnectionTest,
   CartView,
   CustomerView,
   DeviceAssignment,
@@ -17,11 +18,15 @@ import type {
   ErrorCode,
   IpcError,
   LoginUser,
+  ParkedEventView,
   PlatformKeyStatus,
   ProductView,
   Receipt,
   Role,
   Session,
+  SyncSettingsInput,
+  SyncSettingsView,
+  SyncStatusView,
   UserView,
 } from "./types";
 
@@ -62,6 +67,8 @@ const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   not_found: "error.not_found",
   conflict: "error.conflict",
   storage: "error.storage",
+  sync_pending: "error.sync_pending",
+  sync_not_configured: "error.sync_not_configured",
   internal: "error.internal",
   startup_failed: "error.startup_failed",
 };
@@ -103,6 +110,7 @@ const DETAILED: ReadonlySet<string> = new Set([
   "points_bad_crc",
   "conflict",
   "storage",
+  "sync_pending",
   "internal",
 ]);
 
@@ -198,3 +206,16 @@ export const deviceStatus = (token: string) => call<DeviceStatus>("device_status
 export const customerIdentify = (token: string) => call<CustomerView>("customer_identify", { token });
 export const customerGet = (token: string) => call<CustomerView | null>("customer_get", { token });
 export const customerClear = (token: string) => call<null>("customer_clear", { token });
+
+// Sync: the status line (anyone), parked events (managers), server settings (installers).
+export const syncStatus = (token: string) => call<SyncStatusView>("sync_status", { token });
+export const syncParkedList = (token: string) => call<ParkedEventView[]>("sync_parked_list", { token });
+export const syncParkedRetry = (token: string, eventId: string) =>
+  call<ParkedEventView[]>("sync_parked_retry", { token, eventId });
+export const syncParkedDiscard = (token: string, eventId: string, managerPin: string) =>
+  call<ParkedEventView[]>("sync_parked_discard", { token, eventId, managerPin });
+export const syncSettingsGet = (token: string) => call<SyncSettingsView>("sync_settings_get", { token });
+export const syncSettingsSet = (token: string, settings: SyncSettingsInput) =>
+  call<SyncSettingsView>("sync_settings_set", { token, settings });
+export const syncSettingsClear = (token: string) => call<SyncSettingsView>("sync_settings_clear", { token });
+export const syncTestConnection = (token: string) => call<ConnectionTest>("sync_test_connection", { token });
