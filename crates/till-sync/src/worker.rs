@@ -74,6 +74,12 @@ pub fn is_retryable(status: u16) -> bool {
     matches!(status, 401 | 408 | 429) || !(200..300).contains(&status) && !(400..500).contains(&status)
 }
 
+/// Whether `POST /v1/sync/batch` takes events of this server kind: every kind but payment
+/// authorisations, which the server answers only on their own endpoint.
+pub fn batchable(wire_kind: &str) -> bool {
+    wire_kind != "payment_authorize"
+}
+
 /// The verdict for one event's answer.
 pub fn classify(status: u16, body: &str) -> Verdict {
     if (200..300).contains(&status) {
@@ -157,7 +163,7 @@ impl Syncer {
             return Ok(RoundReport::default());
         }
         let verdicts = match self.config.delivery {
-            Delivery::Batched => self.send_batch(&claimed),
+            Delivery::Batched => self.send_batched(&claimed),
             Delivery::OneByOne => self.send_each(&claimed),
         };
         let now = self.clock.now_ms();
@@ -230,6 +236,28 @@ impl Syncer {
         let r = self.client.send("POST", path, body, key, now_s, &mut *self.rng);
         self.live.online = Some(r.is_ok());
         r
+    }
+
+    /// Sends the events the batch endpoint takes in one batch, and the others (card payments
+    /// forwarded after an offline approval: the server authorises payments only on their own
+    /// endpoint) one by one; verdicts in the order of `events`.
+    fn send_batched(&mut self, events: &[ClaimedEvent]) -> Vec<(Verdict, HttpAnswer)> {
+        let (alone, batched): (Vec<&ClaimedEvent>, Vec<&ClaimedEvent>) =
+            events.iter().partition(|e| !batchable(&e.wire_kind));
+        if alone.is_empty() {
+            return self.send_batch(events);
+        }
+        let batched: Vec<ClaimedEvent> = batched.into_iter().cloned().collect();
+        let alone: Vec<ClaimedEvent> = alone.into_iter().cloned().collect();
+        let mut from_batch = if batched.is_empty() { Vec::new() } else { self.send_batch(&batched) }.into_iter();
+        let mut from_alone = self.send_each(&alone).into_iter();
+        events
+            .iter()
+            .map(|e| {
+                let next = if batchable(&e.wire_kind) { from_batch.next() } else { from_alone.next() };
+                next.unwrap_or_else(|| (Verdict::Retry("no verdict for the event".into()), empty()))
+            })
+            .collect()
     }
 
     fn send_batch(&mut self, events: &[ClaimedEvent]) -> Vec<(Verdict, HttpAnswer)> {
@@ -444,5 +472,6 @@ mod tests {
         }
         assert_eq!(classify(400, err), Verdict::Park("400 invalid_request: no lines".into()));
         assert_eq!(classify(502, "<html>bad gateway</html>"), Verdict::Retry("502: <html>bad gateway</html>".into()));
+        assert!(batchable("sale") && batchable("points_update") && !batchable("payment_authorize"));
     }
 }
