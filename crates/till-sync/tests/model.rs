@@ -1,8 +1,8 @@
 //! A state-machine model, checked with proptest: random sequences of sales, refunds, points
 //! enrolments and points changes queued by the app, network faults (every fault of the proxy),
 //! worker crashes (a claim that never settles, before or after the server committed it) and
-//! worker rounds. After recovery and a final drain, the server's effects equal the app's events,
-//! each exactly once.
+//! worker rounds, batched or one request per event. After recovery and a final drain, the
+//! server's effects equal the app's events, each exactly once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -75,13 +75,13 @@ impl Model {
     }
 
     fn syncer(server: &Server, proxy: &Proxy, app: &App, seed: u64) -> Syncer {
-        Syncer::new(
-            app.store.clone(),
-            config(server, &proxy.url()),
-            Arc::new(SystemClock),
-            Box::new(rand::rngs::StdRng::seed_from_u64(seed)),
-        )
-        .unwrap()
+        let mut config = config(server, &proxy.url());
+        // Half the cases deliver one request per event instead of batches.
+        if seed % 2 == 1 {
+            config.delivery = till_sync::Delivery::OneByOne;
+        }
+        Syncer::new(app.store.clone(), config, Arc::new(SystemClock), Box::new(rand::rngs::StdRng::seed_from_u64(seed)))
+            .unwrap()
     }
 
     fn queue(&mut self, kind: &str, subject: &str, body: serde_json::Value) -> String {
