@@ -1,5 +1,5 @@
 # Till: two commands on a fresh Debian 12 machine.
-#   make run    install what is missing, build the UI, start the app with demo data
+#   make run    install what is missing, build the UI, start a local till-server and the app with demo data
 #   make test   install what is missing, then run every test (UI, Rust, IPC, crash, end to end)
 
 CARGO ?= cargo
@@ -7,8 +7,10 @@ NPM ?= npm
 
 .PHONY: run test deps test-deps ui ui-test rust-test lint bindings bench db-check clean
 
+# scripts/run-demo.sh starts a local till-server on 127.0.0.1:8787 (data in .run/) with a demo
+# terminal, points the app at it (TILL_SYNC_*), and stops the server when the app exits.
 run: deps ui
-	$(CARGO) run --bin till
+	CARGO="$(CARGO)" scripts/run-demo.sh
 
 test: test-deps ui ui-test rust-test
 

@@ -456,7 +456,7 @@ mod tests {
         let s = p.sync_status(&c).unwrap();
         assert_eq!((s.pending, s.online), (1, None));
         assert!(p.sync_seed_settings(&srv.url, &srv.terminal_id, &srv.secret).unwrap());
-        assert!(!p.sync_seed_settings("http://other", "x", &srv.secret).unwrap(), "stored settings win");
+        assert!(!p.sync_seed_settings(&srv.url, &srv.terminal_id, &srv.secret).unwrap(), "unchanged");
         p.sync_start().unwrap();
         p.sync_nudge();
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -487,6 +487,22 @@ mod tests {
             .unwrap();
         let claimed = p.store().claim_due(now, 10, 1000, &mut |_| Err("422 invalid_request: no".into())).unwrap();
         assert!(claimed.is_empty());
+    }
+
+    #[test]
+    fn the_environment_seeds_settings_but_never_overrides_the_installer() {
+        let (_d, _c, p) = till();
+        assert!(p.sync_seed_settings("http://127.0.0.1:8787", "demo-1", SECRET).unwrap());
+        let i = p.login(INSTALLER, "3333").unwrap().token;
+        assert!(p.sync_settings_get(&i).unwrap().from_environment);
+        // a new demo terminal replaces the one seeded before
+        assert!(p.sync_seed_settings("http://127.0.0.1:8787", "demo-2", SECRET).unwrap());
+        assert_eq!(p.sync_settings_get(&i).unwrap().terminal_id.as_deref(), Some("demo-2"));
+        assert!(p.sync_seed_settings("not a url", "demo-2", SECRET).is_err());
+        p.sync_settings_set(&i, input("https://shop.example", "shop-1", &"33".repeat(32))).unwrap();
+        assert!(!p.sync_seed_settings("http://127.0.0.1:8787", "demo-3", SECRET).unwrap());
+        let v = p.sync_settings_get(&i).unwrap();
+        assert_eq!((v.terminal_id.as_deref(), v.from_environment), (Some("shop-1"), false));
     }
 
     #[test]

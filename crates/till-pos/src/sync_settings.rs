@@ -327,16 +327,24 @@ impl Pos {
         Ok(view(None))
     }
 
-    /// Seeds the settings from the environment (`make run`'s local server) when none are stored:
-    /// an installer's own settings always win. Returns whether it seeded.
+    /// Seeds the settings from the environment (`make run`'s local server) when none are stored,
+    /// or replaces settings seeded earlier from the environment when it now says otherwise (the
+    /// demo server's data was deleted and a new terminal registered). An installer's own settings
+    /// always win. Returns whether it wrote anything.
     pub fn sync_seed_settings(&self, url: &str, terminal_id: &str, secret_hex: &str) -> Result<bool> {
-        if load(self)?.is_some() {
-            return Ok(false);
-        }
         let sales = normalise_url(url)?;
         let urls = ServiceUrls { sales: sales.clone(), refunds: sales.clone(), points: sales.clone(), payments: sales };
         let terminal_id = check_terminal_id(terminal_id)?;
         let secret = parse_secret(secret_hex)?;
+        if let Some(before) = load(self)? {
+            if !before.from_environment {
+                return Ok(false);
+            }
+            let same_secret = self.sync_credentials()?.is_some_and(|c| c.secret == secret);
+            if before.urls == urls && before.terminal_id == terminal_id && same_secret {
+                return Ok(false);
+            }
+        }
         let secret_sealed = hex::encode(self.secrets.seal(SECRET_PURPOSE, secret.bytes()));
         self.save(&Stored { urls, terminal_id, secret_sealed, from_environment: true }, None, true)?;
         Ok(true)

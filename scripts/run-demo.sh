@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# `make run`: starts a local till-server on 127.0.0.1, registers a demo terminal the first time
+# (its credentials kept next to the server's database, readable by this user only), points the
+# app at it through TILL_SYNC_*, runs the app, and stops the server when the app exits.
+#
+#   TILL_DEMO_PORT   the server's port (default 8787)
+#   TILL_DEMO_DIR    where the server's database, credentials and log live (default .run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CARGO=${CARGO:-cargo}
+PORT=${TILL_DEMO_PORT:-8787}
+DIR=${TILL_DEMO_DIR:-.run}
+DB="$DIR/till-server.db"
+CREDS="$DIR/demo-terminal.json"
+LOG="$DIR/till-server.log"
+
+mkdir -p "$DIR"
+chmod 700 "$DIR"
+
+"$CARGO" build --bin till
+"$CARGO" build -p till-server --bin till-server
+SERVER="${CARGO_TARGET_DIR:-target}/debug/till-server"
+
+# The terminal is registered once; its secret is printed only then, so keep it (mode 0600).
+if [ ! -s "$CREDS" ]; then
+  (umask 077 && "$SERVER" terminals add --db "$DB" --name "demo till" >"$CREDS.new" && mv "$CREDS.new" "$CREDS")
+  echo "run-demo: registered a demo terminal (credentials in $CREDS)"
+fi
+field() { sed -n "s/^ *\"$1\": *\"\([^\"]*\)\".*/\1/p" "$CREDS"; }
+TERMINAL_ID=$(field terminal_id)
+SECRET=$(field secret)
+if [ -z "$TERMINAL_ID" ] || [ -z "$SECRET" ]; then
+  echo "run-demo: $CREDS does not hold a terminal id and secret; delete $DIR to start afresh" >&2
+  exit 1
+fi
+
+if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+  echo "run-demo: port $PORT is already in use; stop what listens there or set TILL_DEMO_PORT" >&2
+  exit 1
+fi
+
+"$SERVER" serve --db "$DB" --listen "127.0.0.1:$PORT" >>"$LOG" 2>&1 &
+SERVER_PID=$!
+stop_server() { kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true; }
+trap stop_server EXIT INT TERM
+
+for _ in $(seq 1 100); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    echo "run-demo: till-server did not start; see $LOG" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+echo "run-demo: till-server on http://127.0.0.1:$PORT (log: $LOG); terminal $TERMINAL_ID"
+
+export TILL_SYNC_URL="http://127.0.0.1:$PORT"
+export TILL_SYNC_TERMINAL_ID="$TERMINAL_ID"
+export TILL_SYNC_SECRET="$SECRET"
+status=0
+"$CARGO" run --bin till || status=$?
+exit "$status"
