@@ -25,6 +25,8 @@ pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::customer::CustomerView::export_all_to(dir)?;
     crate::card_payment::CardPaymentView::export_all_to(dir)?;
     crate::platform_key::PlatformKeyStatus::export_all_to(dir)?;
+    crate::store_and_forward::PaymentSettings::export_all_to(dir)?;
+    crate::store_and_forward::ForwardedDecline::export_all_to(dir)?;
     crate::sync::SyncStatusView::export_all_to(dir)?;
     crate::sync::ParkedEventView::export_all_to(dir)?;
     crate::sync_settings::SyncSettingsView::export_all_to(dir)?;

@@ -29,12 +29,15 @@ use crate::authorizer::{AuthorizationRequest, AuthorizationResponse, EntryMode, 
 use crate::error::{ErrorCode, IpcError};
 use crate::pin_block::{self, PinBlock};
 use crate::platform_key::PlatformKeySlot;
+use crate::remote_authorizer::{RemoteAuthorizer, RemoteConfig};
 use crate::sales::OpenCart;
 use crate::secrets::wipe_string;
+use crate::store_and_forward::OFFLINE_AUTH_CODE;
 use crate::views::Receipt;
 use crate::{lock, Pos, PosError, Result};
 use hmac::{Hmac, Mac};
 use rand::rngs::StdRng;
+use rand::SeedableRng;
 use serde::Serialize;
 use serde_json::json;
 use sha2::Sha256;
@@ -279,15 +282,42 @@ pub struct CardPayments {
     active: Mutex<HashMap<String, Arc<PaymentEntry>>>,
     /// The payment platform key, shared with the authoriser.
     pub(crate) keys: Arc<PlatformKeySlot>,
-    authorizer: Arc<dyn PaymentAuthorizer>,
+    // An authoriser fixed by the configuration (tests, tools); otherwise the payment platform
+    // client when the sync settings name a payments server, else the stand-in.
+    fixed: Option<Arc<dyn PaymentAuthorizer>>,
+    stand_in: Arc<dyn PaymentAuthorizer>,
+    // The platform client built for the current settings, rebuilt when they change.
+    remote: Mutex<Option<(RemoteKey, Arc<RemoteAuthorizer>)>>,
     // Nonces and PIN fill for the background reader thread, seeded from the injected RNG.
     rng: Arc<Mutex<StdRng>>,
 }
 
+/// What a cached platform client was built from.
+#[derive(PartialEq, Eq)]
+struct RemoteKey {
+    url: String,
+    terminal_id: String,
+    secret: till_sync::Secret,
+    timeout: std::time::Duration,
+}
+
 impl CardPayments {
-    /// Payments through `authorizer`, with the key in `keys`; `rng` seeds nonces and PIN fill.
-    pub fn new(keys: Arc<PlatformKeySlot>, authorizer: Arc<dyn PaymentAuthorizer>, rng: StdRng) -> Self {
-        CardPayments { active: Mutex::new(HashMap::new()), keys, authorizer, rng: Arc::new(Mutex::new(rng)) }
+    /// Payments through `fixed` if given, else through the payment platform when configured
+    /// and `stand_in` when not; the key in `keys`; `rng` seeds nonces and PIN fill.
+    pub fn new(
+        keys: Arc<PlatformKeySlot>,
+        fixed: Option<Arc<dyn PaymentAuthorizer>>,
+        stand_in: Arc<dyn PaymentAuthorizer>,
+        rng: StdRng,
+    ) -> Self {
+        CardPayments {
+            active: Mutex::new(HashMap::new()),
+            keys,
+            fixed,
+            stand_in,
+            remote: Mutex::new(None),
+            rng: Arc::new(Mutex::new(rng)),
+        }
     }
 }
 
@@ -378,6 +408,37 @@ impl PaymentEntry {
 }
 
 impl Pos {
+    /// Who authorises now: the configured authoriser, else the payment platform client for the
+    /// saved sync settings (payments URL, terminal id, secret; the installer's timeout), else
+    /// the stand-in.
+    fn payment_authorizer(&self) -> Result<Arc<dyn PaymentAuthorizer>> {
+        let cp = &self.card_payments;
+        if let Some(fixed) = &cp.fixed {
+            return Ok(fixed.clone());
+        }
+        let Some(creds) = self.sync_credentials()? else {
+            return Ok(cp.stand_in.clone());
+        };
+        let sync = creds.config_for(crate::sync_settings::Service::Payments);
+        let timeout = self.payment_settings()?.timeout();
+        let key = RemoteKey {
+            url: sync.base_url.clone(),
+            terminal_id: sync.terminal_id.clone(),
+            secret: sync.secret.clone(),
+            timeout,
+        };
+        let mut cached = lock(&cp.remote);
+        if let Some((k, client)) = &*cached {
+            if *k == key {
+                return Ok(client.clone());
+            }
+        }
+        let seed = StdRng::from_rng(&mut *lock(&cp.rng)).map_err(|e| PosError::Internal(e.to_string()))?;
+        let client = Arc::new(RemoteAuthorizer::new(RemoteConfig { sync, timeout }, self.clock.clone(), seed)?);
+        *cached = Some((key, client.clone()));
+        Ok(client)
+    }
+
     /// Drops card data nobody came back for, and forgets payments long over: a till left alone
     /// must not hold a card read or PIN block for hours.
     fn sweep(&self, active: &mut HashMap<String, Arc<PaymentEntry>>) {
@@ -638,11 +699,24 @@ impl Pos {
             pin_block,
             entry_mode: entry.entry_mode,
         };
-        let answer = self.card_payments.authorizer.authorize(&request);
+        let authorizer = match self.payment_authorizer() {
+            Ok(a) => a,
+            Err(e) => return Err(fail(e)),
+        };
+        let mut offline = false;
+        let answer = match authorizer.authorize(&request) {
+            // No answer in time is not a decline: approve offline within the installer's limits.
+            Err(PosError::Payment(PaymentError::Unreachable(why))) => self.approve_offline(&request, &why).map(|()| {
+                offline = true;
+                AuthorizationResponse::Approved { auth_code: OFFLINE_AUTH_CODE.into() }
+            }),
+            other => other,
+        };
         drop(request); // the card data and PIN block go here, approved or not
         let auth_code = match answer {
             Ok(AuthorizationResponse::Approved { auth_code }) => auth_code,
-            Ok(AuthorizationResponse::Declined { reason_code, message }) => {
+            Ok(AuthorizationResponse::Declined { reason_code, message })
+            | Err(PosError::Payment(PaymentError::Declined { reason_code, message })) => {
                 tracing::info!(payment_id, card = %masked_pan, reason_code, "card declined");
                 let audit = json!({ "payment_id": entry.id, "card_masked": masked_pan.as_str(), "reason_code": reason_code, "amount": entry.amount.minor() });
                 self.store.audit(self.now_ms(), Some(s.user_id), "card.declined", &audit)?;
@@ -656,7 +730,7 @@ impl Pos {
                 return Err(err.into());
             }
         };
-        tracing::info!(payment_id, card = %masked_pan, authorizer = self.card_payments.authorizer.name(), "card approved");
+        tracing::info!(payment_id, card = %masked_pan, authorizer = authorizer.name(), offline, "card approved");
         let payment = Payment::Card(CardPayment {
             masked_pan,
             pan_hash,
@@ -682,6 +756,8 @@ impl Pos {
                 Ok(receipt)
             }
             Err(e) => {
+                // An offline approval's forward goes only with its sale.
+                self.store.unlink_checkout(&entry.cart.id);
                 // Approved but not recorded: the platform client will have to reverse it.
                 tracing::error!(payment_id, "approved card payment could not be recorded: {e}");
                 Err(fail(e))
@@ -854,7 +930,7 @@ pub(crate) mod tests {
             card_reader: "sim://card-reader?delay_ms=1&fail=timeout".into(),
             card_timeout: Duration::from_millis(50),
             clock: Arc::new(crate::ManualClock::new(1_790_000_000_000)),
-            rng: Box::new(<StdRng as rand::SeedableRng>::seed_from_u64(4)),
+            rng: Box::new(StdRng::seed_from_u64(4)),
             ..crate::PosConfig::demo(dir.path().join("till.db"))
         })
         .unwrap();

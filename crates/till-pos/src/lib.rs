@@ -32,6 +32,7 @@ pub mod remote_authorizer;
 pub mod sales;
 pub mod secrets;
 pub mod signature;
+pub mod store_and_forward;
 pub mod sync;
 pub mod sync_settings;
 pub mod users;
@@ -71,8 +72,9 @@ pub struct PosConfig {
     pub clock: Arc<dyn Clock>,
     /// Random source (session tokens, cart ids, line codes, event ids, keys).
     pub rng: Box<dyn RngCore + Send>,
-    /// Who authorises card payments; `None`: the local stand-in
-    /// ([`authorizer::StandInAuthorizer`]) until the payment platform client exists.
+    /// Who authorises card payments; `None`: the payment platform
+    /// ([`remote_authorizer::RemoteAuthorizer`]) when the sync settings name a payments server,
+    /// else the local stand-in ([`authorizer::StandInAuthorizer`]).
     pub authorizer: Option<Arc<dyn authorizer::PaymentAuthorizer>>,
     /// Lists the serial and HID devices on the machine (the installer's table, the status
     /// lights).
@@ -147,11 +149,9 @@ impl Pos {
         let mut rng = config.rng;
         let secrets = Arc::new(secrets::SecretBox::load(&secrets::SecretBox::path_beside(&config.db_path), &mut *rng)?);
         let keys = Arc::new(platform_key::PlatformKeySlot::default());
-        let authorizer = config
-            .authorizer
-            .unwrap_or_else(|| Arc::new(authorizer::StandInAuthorizer::new(keys.clone(), config.clock.clone())));
+        let stand_in = Arc::new(authorizer::StandInAuthorizer::new(keys.clone(), config.clock.clone()));
         let seed = StdRng::from_rng(&mut rng).map_err(|e| PosError::Internal(e.to_string()))?;
-        let card_payments = card_payment::CardPayments::new(keys, authorizer, seed);
+        let card_payments = card_payment::CardPayments::new(keys, config.authorizer, stand_in, seed);
         let mut pos = Pos {
             store,
             currency: config.currency,

@@ -207,6 +207,9 @@ pub struct PaymentView {
     pub card_brand: Option<String>,
     /// Approval code.
     pub auth_code: Option<String>,
+    /// The till approved the card offline (the payment platform was unreachable); the
+    /// receipt says "offline approval" and the payment is forwarded later.
+    pub offline_approval: bool,
 }
 
 /// Tax per rate, for the receipt.
@@ -320,6 +323,7 @@ impl Receipt {
                 card_masked: p.card_masked.clone(),
                 card_brand: p.card_brand.clone(),
                 auth_code: p.auth_code.clone(),
+                offline_approval: p.auth_code.as_deref() == Some(crate::store_and_forward::OFFLINE_AUTH_CODE),
             },
         })
     }

@@ -15,6 +15,26 @@ pub struct RecordedSale {
     pub order_no: String,
 }
 
+/// An extra outbox event written with the sale of one checkout, in the same transaction: a card
+/// payment approved offline and its `payment.forward` event are on disk together or not at all.
+/// Its subject is the order (`order/<id>`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct LinkedEvent {
+    /// Event id (Idempotency-Key).
+    pub id: String,
+    /// Local kind.
+    pub kind: String,
+    /// Payload.
+    pub payload: serde_json::Value,
+}
+
+impl std::fmt::Debug for LinkedEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The payload may hold encrypted card data; not for logs.
+        f.debug_struct("LinkedEvent").field("id", &self.id).field("kind", &self.kind).finish_non_exhaustive()
+    }
+}
+
 /// The steps of a checkout, in order; a test can make the store fail right after any of them.
 pub const STEPS: &[&str] = &["order", "lines", "payment", "audit", "outbox"];
 
@@ -57,6 +77,7 @@ fn write_sale(
     tx: &Transaction<'_>,
     order: &NewOrder,
     event_id: &str,
+    linked: Option<&LinkedEvent>,
     fail_after: &dyn Fn(&'static str) -> Result<()>,
 ) -> Result<RecordedSale> {
     let existing: Option<i64> = tx
@@ -172,6 +193,9 @@ fn write_sale(
         &sale_event(order, order_id, &order_no),
         order.created_at_ms,
     )?;
+    if let Some(ev) = linked {
+        outbox::enqueue(tx, &ev.id, &ev.kind, &format!("order/{order_id}"), &ev.payload, order.created_at_ms)?;
+    }
     fail_after("outbox")?;
 
     Ok(RecordedSale { order_id, order_no })
@@ -181,15 +205,42 @@ impl Store {
     /// Records a paid order in one transaction. `event_id` becomes the outbox event's id and
     /// Idempotency-Key. A second call with the same `checkout_key` writes nothing and returns
     /// [`StoreError::AlreadyCheckedOut`].
+    ///
+    /// A card sale whose checkout key has a [`LinkedEvent`] ([`Store::link_to_checkout`]) writes
+    /// that event too, in the same transaction, and the link is used up.
     pub fn record_sale(&self, order: &NewOrder, event_id: &str) -> Result<RecordedSale> {
-        self.write(|tx| write_sale(tx, order, event_id, &|_| Ok(())))
+        let linked = match order.payment {
+            Payment::Card(_) => self.linked().get(&order.checkout_key).cloned(),
+            Payment::Cash(_) => None,
+        };
+        let recorded = self.write(|tx| write_sale(tx, order, event_id, linked.as_ref(), &|_| Ok(())))?;
+        if linked.is_some() {
+            self.linked().remove(&order.checkout_key);
+        }
+        Ok(recorded)
+    }
+
+    /// Links `event` to the card sale of `checkout_key`: the next [`Store::record_sale`] of that
+    /// checkout writes it in the same transaction. In memory only; replaces an earlier link.
+    pub fn link_to_checkout(&self, checkout_key: &str, event: LinkedEvent) {
+        self.linked().insert(checkout_key.to_string(), event);
+    }
+
+    /// Drops the link of `checkout_key` (the sale was not recorded), returning it.
+    pub fn unlink_checkout(&self, checkout_key: &str) -> Option<LinkedEvent> {
+        self.linked().remove(checkout_key)
+    }
+
+    fn linked(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, LinkedEvent>> {
+        // Plain map operations cannot leave it inconsistent, so a poisoned lock is still good.
+        self.linked.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Like [`Store::record_sale`] but fails right after `step` (one of [`STEPS`]), to prove
     /// that a failure mid-checkout leaves nothing behind. For tests and the crash drill.
     pub fn record_sale_failing_after(&self, order: &NewOrder, event_id: &str, step: &str) -> Result<RecordedSale> {
         self.write(|tx| {
-            write_sale(tx, order, event_id, &|s| if s == step { Err(StoreError::Injected(s)) } else { Ok(()) })
+            write_sale(tx, order, event_id, None, &|s| if s == step { Err(StoreError::Injected(s)) } else { Ok(()) })
         })
     }
 }

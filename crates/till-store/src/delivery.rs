@@ -15,6 +15,24 @@ use crate::{audit, Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
 
+/// Local kind of a card payment the till approved offline and forwards to the payment platform
+/// (store-and-forward). Its payload holds the encrypted card data until the platform answers.
+pub const PAYMENT_FORWARD: &str = "payment.forward";
+
+/// Removes the encrypted card data (and any PIN block) of a forwarded payment once the platform
+/// has answered it or it is given up: the till keeps card data only while it must (PCI DSS
+/// 3.2.1, 3.3.1), the masked number and amount stay. No-op for other kinds.
+fn forget_card_data(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE outbox SET payload = json_remove(payload, '$.card.data', '$.card.ksn', '$.pin_block'),
+                request_body = CASE WHEN request_body IS NULL THEN NULL
+                                    ELSE json_remove(request_body, '$.card.data', '$.card.ksn', '$.pin_block') END
+         WHERE id = ?1 AND kind = ?2",
+    )?
+    .execute(params![id, PAYMENT_FORWARD])?;
+    Ok(())
+}
+
 /// An event due for delivery whose request body has not been fixed yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueEvent {
@@ -235,6 +253,9 @@ impl Store {
         self.write(|tx| {
             let mut changed = 0;
             for s in settlements {
+                if let Settlement::Done { id, .. } | Settlement::Park { id, .. } = s {
+                    forget_card_data(tx, id)?;
+                }
                 changed += match s {
                     Settlement::Done { id, status, response } => tx
                         .prepare_cached(
@@ -383,6 +404,7 @@ impl Store {
         self.write(|tx| {
             let (kind, subject, reason) = parked(tx, id)?;
             tx.execute("UPDATE outbox SET state = 'discarded' WHERE id = ?1", [id])?;
+            forget_card_data(tx, id)?;
             audit::append(
                 tx,
                 now_ms,

@@ -51,6 +51,8 @@ pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    // Outbox events to be written with a checkout's sale, by checkout key (in memory only).
+    linked: Mutex<std::collections::HashMap<String, checkout::LinkedEvent>>,
 }
 
 impl Store {
@@ -59,7 +61,12 @@ impl Store {
         let mut writer = connection::open(path)?;
         migrations::migrate(&mut writer)?;
         let reader = connection::open(path)?;
-        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(writer), reader: Mutex::new(reader) })
+        Ok(Store {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+            linked: Mutex::new(Default::default()),
+        })
     }
 
     /// Where the database file is.

@@ -8,6 +8,7 @@
 //! | `refund.requested` | `refund` (`POST /v1/refunds`) | the payload as queued |
 //! | `points.enrolled` | `points_enrol` (`POST /v1/points/enrol`) | the payload as queued |
 //! | `points.updated` | `points_update` (`POST /v1/points/updates`) | the payload as queued |
+//! | `payment.forward` | `payment_authorize` (`POST /v1/payments/authorize`) | the payload as queued: a card payment approved offline, forwarded (store-and-forward); its id is the payment id |
 //!
 //! Any other kind is parked with the reason "no server endpoint for event kind ...".
 
@@ -21,6 +22,7 @@ pub fn endpoint(wire_kind: &str) -> Option<&'static str> {
         "refund" => "/v1/refunds",
         "points_enrol" => "/v1/points/enrol",
         "points_update" => "/v1/points/updates",
+        "payment_authorize" => "/v1/payments/authorize",
         _ => return None,
     })
 }
@@ -39,6 +41,7 @@ pub fn prepare(ev: &DueEvent, store_name: &str, names: &LineNames) -> Result<Pre
         "refund.requested" => ("refund", payload),
         "points.enrolled" => ("points_enrol", payload),
         "points.updated" => ("points_update", payload),
+        "payment.forward" => ("payment_authorize", payload),
         other => return Err(format!("no server endpoint for event kind {other:?}")),
     };
     let body = serde_json::to_string(&body).map_err(|e| e.to_string())?;
@@ -150,5 +153,10 @@ mod tests {
         assert!(prepare(&due("sale.recorded", "{}"), "s", &LineNames::new()).unwrap_err().contains("currency"));
         let r = prepare(&due("refund.requested", r#"{"refund_id":"r1"}"#), "s", &LineNames::new()).unwrap();
         assert_eq!((r.wire_kind.as_str(), r.body.as_str()), ("refund", r#"{"refund_id":"r1"}"#));
+        let r = prepare(&due("payment.forward", r#"{"payment_id":"p1"}"#), "s", &LineNames::new()).unwrap();
+        assert_eq!(
+            (r.wire_kind.as_str(), endpoint(&r.wire_kind)),
+            ("payment_authorize", Some("/v1/payments/authorize"))
+        );
     }
 }

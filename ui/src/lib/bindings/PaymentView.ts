@@ -33,4 +33,9 @@ cardBrand: string | null,
 /**
  * Approval code.
  */
-authCode: string | null, };
+authCode: string | null, 
+/**
+ * The till approved the card offline (the payment platform was unreachable); the
+ * receipt says "offline approval" and the payment is forwarded later.
+ */
+offlineApproval: boolean, };
