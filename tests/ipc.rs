@@ -246,6 +246,24 @@ fn the_installer_sets_the_platform_key_and_sees_only_its_fingerprint() {
 }
 
 #[test]
+fn installers_set_the_payment_limits_and_managers_see_forwarded_declines() {
+    let h = harness();
+    let i = h.login("Wang Fang");
+    let s = h.ok("payment_settings_get", json!({ "token": i }));
+    assert_eq!((s["authorizationTimeoutS"].as_i64(), s["offlineMaxAgeHours"].as_i64()), (Some(15), Some(24)));
+    let mut new = s.clone();
+    new["offlineMaxPending"] = json!(3);
+    assert_eq!(h.ok("payment_settings_set", json!({ "token": i, "settings": new }))["offlineMaxPending"], 3);
+    new["authorizationTimeoutS"] = json!(0);
+    assert_eq!(h.err_code("payment_settings_set", json!({ "token": i, "settings": new })), "invalid_input");
+    let c = h.login("Chen Jing");
+    assert_eq!(h.err_code("payment_settings_get", json!({ "token": c })), "forbidden");
+    assert_eq!(h.err_code("forwarded_declines_list", json!({ "token": c })), "forbidden");
+    let m = h.login("Li Wei");
+    assert_eq!(h.ok("forwarded_declines_list", json!({ "token": m })), json!([]));
+}
+
+#[test]
 fn managers_manage_users() {
     let h = harness();
     let m = h.login("Li Wei");

@@ -6,6 +6,7 @@ use crate::TillState;
 use tauri::State;
 use till_pos::card_payment::CardPaymentView;
 use till_pos::platform_key::PlatformKeyStatus;
+use till_pos::store_and_forward::{ForwardedDecline, PaymentSettings};
 use till_pos::views::Receipt;
 
 /// Arms the reader with the open cart's total and starts waiting for a swipe.
@@ -87,4 +88,26 @@ pub async fn platform_key_set(
 #[tauri::command]
 pub async fn platform_key_status(till: State<'_, TillState>, token: String) -> CmdResult<PlatformKeyStatus> {
     run(&till, move |p| p.platform_key_status(&token)).await
+}
+
+/// The payment settings: authorisation timeout and offline approval limits (installers).
+#[tauri::command]
+pub async fn payment_settings_get(till: State<'_, TillState>, token: String) -> CmdResult<PaymentSettings> {
+    run(&till, move |p| p.payment_settings_get(&token)).await
+}
+
+/// Sets the payment settings (installers); checked, audited.
+#[tauri::command]
+pub async fn payment_settings_set(
+    till: State<'_, TillState>,
+    token: String,
+    settings: PaymentSettings,
+) -> CmdResult<PaymentSettings> {
+    run(&till, move |p| p.payment_settings_set(&token, settings)).await
+}
+
+/// Payments approved offline that the platform declined once forwarded (managers).
+#[tauri::command]
+pub async fn forwarded_declines_list(till: State<'_, TillState>, token: String) -> CmdResult<Vec<ForwardedDecline>> {
+    run(&till, move |p| p.forwarded_declines_list(&token)).await
 }

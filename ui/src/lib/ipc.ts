@@ -16,9 +16,11 @@ import type {
   DeviceTestResult,
   DevicesOverview,
   ErrorCode,
+  ForwardedDecline,
   IpcError,
   LoginUser,
   ParkedEventView,
+  PaymentSettings,
   PlatformKeyStatus,
   ProductView,
   Receipt,
@@ -53,6 +55,8 @@ const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   payment_cancelled: "error.payment_cancelled",
   card_declined: "error.card_declined",
   platform_key_missing: "error.platform_key_missing",
+  payment_platform_unreachable: "error.payment_platform_unreachable",
+  payment_platform_refused: "error.payment_platform_refused",
   invalid_signature: "error.invalid_signature",
   secret_unreadable: "error.secret_unreadable",
   device_not_configured: "error.device_not_configured",
@@ -105,6 +109,7 @@ const DETAILED: ReadonlySet<string> = new Set([
   "card_bad_read",
   "card_reader_disconnected",
   "card_declined",
+  "payment_platform_refused",
   "invalid_signature",
   "device_failed",
   "points_bad_crc",
@@ -206,6 +211,13 @@ export const deviceStatus = (token: string) => call<DeviceStatus>("device_status
 export const customerIdentify = (token: string) => call<CustomerView>("customer_identify", { token });
 export const customerGet = (token: string) => call<CustomerView | null>("customer_get", { token });
 export const customerClear = (token: string) => call<null>("customer_clear", { token });
+
+// Payments: authorisation timeout and offline limits (installers), forwarded declines (managers).
+export const paymentSettingsGet = (token: string) => call<PaymentSettings>("payment_settings_get", { token });
+export const paymentSettingsSet = (token: string, settings: PaymentSettings) =>
+  call<PaymentSettings>("payment_settings_set", { token, settings });
+export const forwardedDeclinesList = (token: string) =>
+  call<ForwardedDecline[]>("forwarded_declines_list", { token });
 
 // Sync: the status line (anyone), parked events (managers), server settings (installers).
 export const syncStatus = (token: string) => call<SyncStatusView>("sync_status", { token });
