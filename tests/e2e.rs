@@ -10,6 +10,10 @@
 //! Devices: the installer assigns and tests the simulated card reader on the device setup
 //! screen and sees the masked read; a cashier then identifies a customer with the simulated
 //! points terminal (F7), and the pairing key it got is in the database only sealed.
+//!
+//! Sync: with a real till-server that refuses the terminal at first, a cash sale shows on the
+//! header's sync chip as pending with the server's error; once the server takes the terminal the
+//! chip turns online with nothing pending, and the server holds the sale.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
@@ -67,6 +71,11 @@ fn tauri_driver() -> String {
 }
 
 fn start_driver(data_dir: &std::path::Path) -> (Driver, String) {
+    start_driver_with(data_dir, &[])
+}
+
+/// Starts tauri-driver with extra environment for the app (e.g. the sync server's address).
+fn start_driver_with(data_dir: &std::path::Path, env: &[(&str, String)]) -> (Driver, String) {
     assert!(
         std::env::var_os("DISPLAY").is_some(),
         "no X display: run the end-to-end tests under Xvfb (make test does)"
@@ -77,6 +86,7 @@ fn start_driver(data_dir: &std::path::Path) -> (Driver, String) {
         .env("TILL_DATA_DIR", data_dir)
         .env("TILL_CARD_READER", format!("sim://card-reader?delay_ms=1500&track2={PIN_CARD_TRACK2}"))
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(data_dir.join("driver.log")).unwrap())
         .process_group(0)
@@ -344,4 +354,77 @@ fn an_installer_tests_the_simulated_reader_and_a_cashier_identifies_a_customer()
         )
         .unwrap();
     assert_eq!((terminal_id.as_str(), sealed_len), ("TILL-SIM-0001", 1 + 12 + 32 + 16));
+}
+
+#[test]
+fn a_sale_reaches_a_real_till_server_and_the_sync_chip_follows() {
+    use std::sync::Arc;
+    use till_server::clock::{OsEntropy, SystemClock};
+    let dir = tempfile::tempdir().unwrap();
+    let server_db = dir.path().join("server.db");
+    let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(&server_db).unwrap());
+    let t = till_server::admin::add_terminal(&*repo, "e2e till", &SystemClock, &OsEntropy).unwrap();
+    // Disabled at first, so the sale stays pending (and says why) long enough to be seen.
+    till_server::admin::set_terminal_disabled(&*repo, &t.terminal_id, true).unwrap();
+    let state = till_server::app::AppState::new(
+        repo.clone(),
+        Arc::new(SystemClock),
+        Arc::new(OsEntropy),
+        till_server::config::Config::default(),
+    );
+    let server = till_server::server::Background::start(state, None).unwrap();
+    let data = dir.path().join("till");
+    std::fs::create_dir_all(&data).unwrap();
+    let env = [
+        ("TILL_SYNC_URL", server.url()),
+        ("TILL_SYNC_TERMINAL_ID", t.terminal_id.clone()),
+        ("TILL_SYNC_SECRET", t.secret.clone()),
+    ];
+    let (_driver, base) = start_driver_with(&data, &env);
+    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
+    s.wait_for(".login-user[data-user-id='1']");
+    s.execute("if (localStorage.getItem('till.locale') !== 'en') { localStorage.setItem('till.locale', 'en'); location.reload(); }");
+    std::thread::sleep(Duration::from_millis(300));
+    s.wait_for(".login-user[data-user-id='1']");
+    s.keys(&format!("1{ENTER}"));
+    s.wait_for("#pin-pad");
+    s.keys(&format!("1111{ENTER}"));
+    s.wait_for("#scan-input");
+    s.wait_for("#sync-status[data-pending='0']");
+
+    s.keys(&format!("6901234567892{ENTER}"));
+    s.wait_for(".cart-line");
+    s.keys(F2);
+    s.wait_for("#tendered");
+    s.keys(&format!("100{ENTER}"));
+    s.wait_for("#receipt");
+    // The server answers (so the till is online) but refuses the terminal: one sale pending.
+    let chip =
+        s.wait_for_n("#sync-status[data-state='pending'][data-pending='1']", 1, Duration::from_secs(15)).remove(0);
+    assert!(s.text(&chip).contains("1 pending"), "{}", s.text(&chip));
+    let start = Instant::now();
+    while !s.attribute(&chip, "title").contains("terminal_disabled") {
+        assert!(start.elapsed() < Duration::from_secs(15), "no error on the chip: {:?}", s.attribute(&chip, "title"));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(s.attribute(&chip, "data-state"), "pending");
+    s.click(&chip); // pins the last error open, for the screenshot
+    screenshot(&s, "sync-status.png");
+
+    till_server::admin::set_terminal_disabled(&*repo, &t.terminal_id, false).unwrap();
+    let chip =
+        s.wait_for_n("#sync-status[data-state='online'][data-pending='0']", 1, Duration::from_secs(30)).remove(0);
+    assert!(s.text(&chip).contains("Online"), "{}", s.text(&chip));
+
+    let local: String = Connection::open(data.join("till.db"))
+        .unwrap()
+        .query_row("SELECT order_no FROM orders", [], |r| r.get(0))
+        .unwrap();
+    let remote: Vec<String> = {
+        let c = Connection::open(&server_db).unwrap();
+        let mut q = c.prepare("SELECT order_id FROM orders").unwrap();
+        let rows = q.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
+        rows
+    };
+    assert_eq!(remote, vec![local], "the server holds exactly the sale");
 }

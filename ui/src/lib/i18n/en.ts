@@ -346,6 +346,7 @@ const en = {
   "sync.online": "Online",
   "sync.offline": "Offline",
   "sync.connecting": "Connecting",
+  "sync.notYetConnected": "Not yet connected",
   "sync.pending": "{count} pending",
   "sync.oldest": "oldest {age}",
   "sync.parked": "{count} parked",

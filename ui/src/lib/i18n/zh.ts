@@ -347,6 +347,7 @@ const zh: Record<MessageKey, string> = {
   "sync.online": "在线",
   "sync.offline": "离线",
   "sync.connecting": "连接中",
+  "sync.notYetConnected": "尚未连接",
   "sync.pending": "{count} 条待发送",
   "sync.oldest": "最早 {age}",
   "sync.parked": "{count} 条搁置",

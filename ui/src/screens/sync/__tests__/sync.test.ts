@@ -19,7 +19,8 @@ describe("sync chip", () => {
   it("is green only when online with nothing waiting", () => {
     expect(chipState(base)).toBe("online");
     expect(chipState({ ...base, pending: 2, oldestPendingAgeMs: 4000 })).toBe("pending");
-    expect(chipState({ ...base, online: null })).toBe("pending");
+    expect(chipState({ ...base, online: null, pending: 1 })).toBe("pending");
+    expect(chipState({ ...base, online: null })).toBe("idle");
   });
   it("is red offline, with parked events, or when the worker is not running", () => {
     expect(chipState({ ...base, online: false, pending: 1 })).toBe("offline");
