@@ -32,6 +32,9 @@ const SETTING: &str = "payment_platform_key_sealed";
 const CARD_DATA_INFO: &[u8] = b"till/card-data/aes-256-gcm/v1";
 const CARD_DATA_AAD: &str = "till/card-data/v1|";
 
+/// The key a demo till starts with: till-server's default `sandbox.platform_key` (public).
+pub const DEMO_KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
 /// Who may set the key.
 pub const KEY_SETTERS: &[Role] = &[Role::Installer];
 /// Who may see whether it is set.
@@ -193,8 +196,8 @@ impl PlatformKeyStatus {
     }
 }
 
-/// Reads the sealed key from the settings into `slot`; a demo till without one gets a random
-/// demo key, so card payments work out of the box.
+/// Reads the sealed key from the settings into `slot`; a demo till without one gets
+/// [`DEMO_KEY_HEX`], so card payments work out of the box, with the stand-in or the local sandbox.
 pub(crate) fn load(pos: &Pos, secrets: &SecretBox, slot: &PlatformKeySlot) -> Result<()> {
     if let Some(sealed_hex) = pos.store.setting(SETTING)? {
         let sealed = hex::decode(sealed_hex).map_err(|_| PosError::SecretUnreadable(PURPOSE.into()))?;
@@ -204,9 +207,12 @@ pub(crate) fn load(pos: &Pos, secrets: &SecretBox, slot: &PlatformKeySlot) -> Re
         }
         slot.put(Some(PlatformKey(bytes)));
     } else if pos.demo {
-        let key = PlatformKey::random(&mut **lock(&pos.rng));
+        // The public sandbox key of till-server's default configuration, so that `make run`'s
+        // local till-server can decrypt the demo till's cards. It protects nothing, like the
+        // sandbox itself; a real till gets its key from the installer.
+        let key = PlatformKey::from_hex(DEMO_KEY_HEX)?;
         store(pos, secrets, &key, None, "demo")?;
-        tracing::info!(fingerprint = %key.fingerprint(), "demo mode: set a random payment platform key");
+        tracing::info!(fingerprint = %key.fingerprint(), "demo mode: set the sandbox's public payment platform key");
         slot.put(Some(key));
     }
     Ok(())
@@ -284,6 +290,11 @@ mod tests {
         let p = crate::tests::reopen(&dir);
         let again = p.platform_key_status(&p.login(INSTALLER, "3333").unwrap().token).unwrap();
         assert_eq!(again.fingerprint, status.fingerprint);
+    }
+
+    #[test]
+    fn the_demo_key_is_the_sandbox_key() {
+        assert_eq!(DEMO_KEY_HEX, till_server::config::Config::default().sandbox.platform_key);
     }
 
     #[test]
