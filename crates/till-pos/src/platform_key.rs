@@ -12,7 +12,7 @@
 
 use crate::pin_block::PinKey;
 use crate::secrets::{wipe, SecretBox, SecretBytes};
-use crate::{lock, Pos, PosError, Result};
+use crate::{Pos, PosError, Result};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use hkdf::Hkdf;
