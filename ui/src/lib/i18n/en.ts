@@ -393,6 +393,8 @@ const en = {
   "cashier.help.sync": "Sync",
   "logout.pendingTitle": "Events not yet sent",
   "logout.pendingMessage": "{pending} event(s) have not reached the server yet and {parked} wait for a manager. They stay on this till and are sent when the server can be reached. Log out anyway?",
+  "logout.pendingOnlyMessage": "{pending} event(s) have not reached the server yet. They stay on this till and are sent when the server can be reached. Log out anyway?",
+  "logout.parkedOnlyMessage": "{parked} event(s) were refused by the server and wait for a manager on the Sync screen (F10). Log out anyway?",
   "logout.anyway": "Log out",
   "server.title": "Server",
   "server.hint": "Where this till sends its sales, refunds and points, and who it is. Leave a service's address empty to use the sales server.",

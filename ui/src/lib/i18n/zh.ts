@@ -394,6 +394,8 @@ const zh: Record<MessageKey, string> = {
   "cashier.help.sync": "同步",
   "logout.pendingTitle": "尚有事件未发送",
   "logout.pendingMessage": "{pending} 条事件尚未送达服务器，{parked} 条等待经理处理。它们保留在本机，服务器可连接时会自动发送。仍要退出登录吗？",
+  "logout.pendingOnlyMessage": "{pending} 条事件尚未送达服务器。它们保留在本机，服务器可连接时会自动发送。仍要退出登录吗？",
+  "logout.parkedOnlyMessage": "{parked} 条事件被服务器拒绝，等待经理在“同步”页面（F10）处理。仍要退出登录吗？",
   "logout.anyway": "退出登录",
   "server.title": "服务器",
   "server.hint": "本机把销售、退款和积分发送到哪里，以及本机的身份。某项服务的地址留空即使用销售服务器。",

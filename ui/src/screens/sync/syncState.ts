@@ -23,3 +23,6 @@ export function connectionKey(
   if (s.online === true) return "sync.online";
   return s.pending > 0 ? "sync.connecting" : "sync.notYetConnected";
 }
+
+/** Window event the Sync screen fires after a retry or discard: the header chip refreshes at once. */
+export const SYNC_CHANGED = "till:sync-changed";
