@@ -397,7 +397,7 @@ const en = {
   "logout.parkedOnlyMessage": "{parked} event(s) were refused by the server and wait for a manager on the Sync screen (F10). Log out anyway?",
   "logout.anyway": "Log out",
   "server.title": "Server",
-  "server.hint": "Where this till sends its sales, refunds and points, and who it is. Leave a service's address empty to use the sales server.",
+  "server.hint": "Where this till sends its sales, refunds and points, and who it is. Leave a service's address empty to use the sales server. Test connection checks the saved settings.",
   "server.salesUrl": "Sales server URL",
   "server.refundsUrl": "Refunds server URL",
   "server.pointsUrl": "Points server URL",

@@ -398,7 +398,7 @@ const zh: Record<MessageKey, string> = {
   "logout.parkedOnlyMessage": "{parked} 条事件被服务器拒绝，等待经理在“同步”页面（F10）处理。仍要退出登录吗？",
   "logout.anyway": "退出登录",
   "server.title": "服务器",
-  "server.hint": "本机把销售、退款和积分发送到哪里，以及本机的身份。某项服务的地址留空即使用销售服务器。",
+  "server.hint": "本机把销售、退款和积分发送到哪里，以及本机的身份。某项服务的地址留空即使用销售服务器。“测试连接”检查已保存的设置。",
   "server.salesUrl": "销售服务器地址",
   "server.refundsUrl": "退款服务器地址",
   "server.pointsUrl": "积分服务器地址",
