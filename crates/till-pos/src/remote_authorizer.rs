@@ -209,6 +209,7 @@ pub(crate) mod tests {
         pub(crate) server: till_server::server::Background,
         pub(crate) terminal_id: String,
         pub(crate) secret_hex: String,
+        pub(crate) db: std::path::PathBuf,
         _dir: tempfile::TempDir,
     }
 
@@ -216,14 +217,14 @@ pub(crate) mod tests {
         pub(crate) fn start(key: &PlatformKey) -> Server {
             use till_server::clock::{OsEntropy, SystemClock as ServerClock};
             let dir = tempfile::tempdir().unwrap();
-            let repo =
-                Arc::new(till_server::repo::sqlite::SqliteRepository::open(&dir.path().join("server.db")).unwrap());
+            let db = dir.path().join("server.db");
+            let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(&db).unwrap());
             let t = till_server::admin::add_terminal(&*repo, "till 1", &ServerClock, &OsEntropy).unwrap();
             let mut config = till_server::config::Config::default();
             config.sandbox.platform_key = key.test_hex();
             let state = till_server::app::AppState::new(repo, Arc::new(ServerClock), Arc::new(OsEntropy), config);
             let server = till_server::server::Background::start(state, None).unwrap();
-            Server { server, terminal_id: t.terminal_id, secret_hex: t.secret, _dir: dir }
+            Server { server, terminal_id: t.terminal_id, secret_hex: t.secret, db, _dir: dir }
         }
 
         pub(crate) fn config(&self, url: &str, timeout: Duration) -> RemoteConfig {
@@ -233,6 +234,14 @@ pub(crate) mod tests {
 
         pub(crate) fn url(&self) -> String {
             self.server.url()
+        }
+
+        /// Authorisations the platform recorded: (payment id, approved).
+        pub(crate) fn authorizations(&self) -> Vec<(String, bool)> {
+            let c = rusqlite::Connection::open(&self.db).unwrap();
+            let mut s = c.prepare("SELECT payment_id, approved FROM authorizations ORDER BY payment_id").unwrap();
+            let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+            rows.map(|r| r.unwrap()).collect()
         }
     }
 

@@ -369,7 +369,12 @@ mod tests {
     }
 
     /// A till whose payment platform is `url`, selling with the simulated reader's `track2`.
-    fn till(dir: &tempfile::TempDir, clock: Arc<ManualClock>, url: &str, track2: Option<&str>) -> (Pos, Server) {
+    fn till(
+        dir: &tempfile::TempDir,
+        clock: Arc<ManualClock>,
+        url: impl FnOnce(&Server) -> String,
+        track2: Option<&str>,
+    ) -> (Pos, Server) {
         // The key the server must know: the till's own, read back after it opened.
         let reader = match track2 {
             Some(t) => format!("sim://card-reader?delay_ms=1&track2={t}"),
@@ -385,7 +390,7 @@ mod tests {
         let key = key_pos.card_payments.keys.get().unwrap();
         drop(key_pos);
         let server = Server::start(&key);
-        let url = if url.is_empty() { server.url() } else { url.to_string() };
+        let url = url(&server);
         let remote = authorizer(server.config(&url, Duration::from_millis(500)));
         let pos = Pos::open(PosConfig {
             clock,
@@ -401,6 +406,30 @@ mod tests {
     fn closed_url() -> String {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", l.local_addr().unwrap())
+    }
+
+    /// A proxy to `upstream` that passes the request on at once but holds the answer back for
+    /// a second: the platform authorises, the till times out first.
+    fn slow_proxy(upstream: &str) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(mut client) = client else { return };
+                let Ok(mut server) = std::net::TcpStream::connect(&upstream) else { return };
+                let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || std::io::copy(&mut c2, &mut s2));
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 8192];
+                    let n = server.read(&mut buf).unwrap_or(0);
+                    std::thread::sleep(Duration::from_millis(1000));
+                    let _ = client.write_all(&buf[..n]);
+                });
+            }
+        });
+        url
     }
 
     fn pay(p: &Pos, t: &str) -> Result<crate::views::Receipt> {
@@ -431,7 +460,7 @@ mod tests {
     fn offline_within_limits_then_forwarded_and_approved() {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(NOW));
-        let (p, server) = till(&dir, clock.clone(), &closed_url(), None);
+        let (p, server) = till(&dir, clock.clone(), |_| closed_url(), None);
         let t = p.login(CASHIER, "1111").unwrap().token;
         let r = pay(&p, &t).unwrap();
         assert!(r.payment.offline_approval, "{r:?}");
@@ -464,7 +493,7 @@ mod tests {
     fn a_forwarded_decline_is_put_in_front_of_the_manager() {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(NOW));
-        let (p, server) = till(&dir, clock, &closed_url(), Some(DECLINED_TRACK2));
+        let (p, server) = till(&dir, clock, |_| closed_url(), Some(DECLINED_TRACK2));
         let t = p.login(CASHIER, "1111").unwrap().token;
         let r = pay(&p, &t).unwrap();
         assert!(r.payment.offline_approval);
@@ -481,10 +510,31 @@ mod tests {
     }
 
     #[test]
+    fn an_online_attempt_that_reached_the_platform_late_is_not_authorised_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(NOW));
+        let (p, server) = till(&dir, clock, |s| slow_proxy(&s.url()), None);
+        let t = p.login(CASHIER, "1111").unwrap().token;
+        // the platform approved it, but the answer came after the till's timeout
+        let r = pay(&p, &t).unwrap();
+        assert!(r.payment.offline_approval);
+        std::thread::sleep(Duration::from_millis(200));
+        let online = server.authorizations();
+        assert_eq!(online.len(), 1, "the online attempt reached the platform");
+        // the forward carries the same payment id and body: the platform's stored answer comes
+        // back (no payment_exists, no idempotency_conflict, no second authorisation)
+        let report = forward(&p, &server);
+        assert_eq!((report.done, report.parked), (2, 0), "{report:?}");
+        assert_eq!(server.authorizations(), online, "authorised once");
+        let m = p.login(MANAGER, "2222").unwrap().token;
+        assert!(p.forwarded_declines_list(&m).unwrap().is_empty());
+    }
+
+    #[test]
     fn beyond_the_limits_the_card_is_declined_and_the_cart_kept() {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(NOW));
-        let (p, _server) = till(&dir, clock.clone(), &closed_url(), None);
+        let (p, _server) = till(&dir, clock.clone(), |_| closed_url(), None);
         let i = p.login(INSTALLER, "3333").unwrap().token;
         let limits = PaymentSettings { offline_max_pending: 1, ..PaymentSettings::default() };
         p.payment_settings_set(&i, limits).unwrap();
