@@ -438,6 +438,15 @@ mod tests {
         let (o, m) = outcome(&p);
         assert_eq!(o, ConnectionOutcome::TlsFailed, "{m}");
 
+        // a server that accepts the connection and never answers
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", silent.local_addr().unwrap());
+        p.sync_settings_set(&i, input(&url, &srv.terminal_id, "")).unwrap();
+        let (o, m) = outcome(&p);
+        assert_eq!(o, ConnectionOutcome::Timeout, "{m}");
+        assert!(m.starts_with("no answer from 127.0.0.1:"), "{m}");
+        drop(silent);
+
         // a name that cannot resolve (.invalid is reserved)
         p.sync_settings_set(&i, input("http://till-server.invalid:8787", &srv.terminal_id, "")).unwrap();
         let (o, m) = outcome(&p);
