@@ -40,7 +40,11 @@ impl Client {
         let mut builder = reqwest::blocking::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
-            .pool_max_idle_per_host(2);
+            // A fresh connection per request: an answer sent twice (a faulty proxy or server)
+            // would otherwise wait on a kept-alive connection and be read as the answer to the
+            // next request, crediting an event that never arrived. The answers carry no echo of
+            // the request to check against; with one, connections could be kept again.
+            .pool_max_idle_per_host(0);
         if let Some(pem) = &config.trusted_roots_pem {
             let roots = reqwest::Certificate::from_pem_bundle(pem)
                 .map_err(|e| SyncError::Config(format!("the trusted certificates are not PEM: {e}")))?;

@@ -312,10 +312,11 @@ impl Syncer {
 
     fn send_each(&mut self, events: &[ClaimedEvent]) -> Vec<(Verdict, HttpAnswer)> {
         let mut out = Vec::with_capacity(events.len());
-        let mut unreachable: Option<String> = None;
+        let mut held_back: Option<String> = None;
         for e in events {
-            if let Some(err) = &unreachable {
-                // The server did not answer the last request; do not wait out a timeout per event.
+            if let Some(err) = &held_back {
+                // An earlier event must be retried: the later ones wait behind it (first in,
+                // first out), and an unreachable server is not waited out once per event.
                 out.push((Verdict::Retry(format!("not sent: {err}")), empty()));
                 continue;
             }
@@ -324,9 +325,15 @@ impl Syncer {
                 continue;
             };
             match self.exchange(path, e.body.as_bytes(), Some(&e.id)) {
-                Ok(a) => out.push((classify(a.status, &a.body), a)),
+                Ok(a) => {
+                    let verdict = classify(a.status, &a.body);
+                    if let Verdict::Retry(why) = &verdict {
+                        held_back = Some(format!("event {} is retried first ({why})", e.id));
+                    }
+                    out.push((verdict, a));
+                }
                 Err(err) => {
-                    unreachable = Some(err.to_string());
+                    held_back = Some(err.to_string());
                     out.push((Verdict::Retry(err.to_string()), empty()));
                 }
             }

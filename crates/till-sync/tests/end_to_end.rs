@@ -117,7 +117,6 @@ fn server_down_shows_offline_keeps_events_and_they_go_through_when_it_is_back() 
 
 #[test]
 fn ten_thousand_mixed_events_through_every_fault_take_effect_exactly_once() {
-    let server = Server::start();
     let weights = [
         (Fault::Pass, 40),
         (Fault::Slow, 10),
@@ -127,14 +126,39 @@ fn ten_thousand_mixed_events_through_every_fault_take_effect_exactly_once() {
         (Fault::DelayAfterCommit, 6),
         (Fault::Duplicate, 10),
         (Fault::Reorder, 5),
+        (Fault::AnswerTwice, 8),
     ];
-    let proxy = Proxy::start(server.server.addr, &weights, 5, Duration::from_millis(1000));
+    through_faults(Delivery::Batched, 250, 10_000, &weights, Duration::from_millis(800));
+}
+
+#[test]
+fn four_hundred_events_one_request_each_through_every_fault_take_effect_exactly_once() {
+    // One request per event meets a fault per event: fewer of the slow ones, shorter holds.
+    let weights = [
+        (Fault::Pass, 60),
+        (Fault::Slow, 5),
+        (Fault::Drop, 5),
+        (Fault::Reset, 5),
+        (Fault::Error500, 5),
+        (Fault::DelayAfterCommit, 2),
+        (Fault::Duplicate, 8),
+        (Fault::Reorder, 2),
+        (Fault::AnswerTwice, 10),
+    ];
+    through_faults(Delivery::OneByOne, 1, 400, &weights, Duration::from_millis(300));
+}
+
+fn through_faults(mode: Delivery, batch: usize, events: usize, weights: &[(Fault, u32)], timeout: Duration) {
+    let server = Server::start();
+    let proxy = Proxy::start(server.server.addr, weights, 5, timeout + Duration::from_millis(200));
     // Every fault at least once, first; then drawn from the weights.
     proxy.script(&ALL);
     let mut app = App::new(5);
-    app.queue_mixed(10_000, now_ms());
+    app.queue_mixed(events, now_ms());
     let mut config = server.config(&proxy.url());
-    config.batch_size = 250;
+    config.batch_size = batch;
+    config.delivery = mode;
+    config.request_timeout = timeout;
     let worker = SyncWorker::start(
         app.store.clone(),
         config,
@@ -156,7 +180,7 @@ fn ten_thousand_mixed_events_through_every_fault_take_effect_exactly_once() {
     // Anything still held back by the proxy reaches the server late: it must change nothing.
     proxy.flush_held();
     assert!(drained, "not drained: {st:?}, faults {:?}", proxy.counts());
-    assert_eq!((st.parked, st.done), (0, 10_000), "{st:?}");
+    assert_eq!((st.parked, st.done), (0, events as i64), "{st:?} {:?}", app.store.parked_events().unwrap());
     let counts = proxy.counts();
     for f in ALL {
         assert!(counts.get(&f).copied().unwrap_or(0) > 0, "fault {f:?} never happened: {counts:?}");

@@ -9,6 +9,8 @@
 //! - `DelayAfterCommit`: forwarded (the server commits), the answer held past the client's
 //!   timeout, then the connection closed: the client must retry something already applied.
 //! - `Duplicate`: forwarded twice, the first answer returned.
+//! - `AnswerTwice`: forwarded once, its answer written twice on the connection (a stale answer
+//!   waits where the next request's answer is expected).
 //! - `Reorder`: held back, the client times out; the held request reaches the server later,
 //!   after the next request, out of order.
 //!
@@ -34,9 +36,10 @@ pub enum Fault {
     DelayAfterCommit,
     Duplicate,
     Reorder,
+    AnswerTwice,
 }
 
-pub const ALL: [Fault; 8] = [
+pub const ALL: [Fault; 9] = [
     Fault::Pass,
     Fault::Slow,
     Fault::Drop,
@@ -45,6 +48,7 @@ pub const ALL: [Fault; 8] = [
     Fault::DelayAfterCommit,
     Fault::Duplicate,
     Fault::Reorder,
+    Fault::AnswerTwice,
 ];
 
 struct State {
@@ -257,6 +261,13 @@ fn serve(mut client: TcpStream, upstream: SocketAddr, state: &Mutex<State>, down
                     let _ = client.write_all(&a);
                 }
                 return;
+            }
+            Fault::AnswerTwice => {
+                let a = forward(upstream, &req);
+                if let Some(a) = &a {
+                    let _ = client.write_all(a);
+                }
+                a
             }
             Fault::Duplicate => {
                 let first = forward(upstream, &req);
