@@ -17,6 +17,7 @@
 //! tillctl devices pair URI --key-file FILE [--json]
 //! tillctl devices test URI --role points-terminal [--key-file FILE] [--json]
 //! tillctl bench points [--rounds N]
+//! tillctl bench payment [--rounds N]
 //!                                       the loyalty points terminal: simulator, pairing, test,
 //!                                       round-trip figures (see points.rs)
 //! tillctl devices list [--json]        serial ports, HID devices and simulators, guessed roles
@@ -37,6 +38,7 @@
 //! truncated, bad-lrc, silence, unplug. See `devices.rs` for the details.
 
 mod bench;
+mod bench_payment;
 mod card;
 mod devices;
 mod drill;
@@ -97,12 +99,13 @@ fn run(args: &[String]) -> Result<(), CliError> {
         ["sync", "status", ..] => sync::status(args),
         ["sync", "run", ..] => sync::run(args),
         ["bench", "points", ..] => points::bench(number(args, "--rounds", 200)?),
+        ["bench", "payment", ..] => bench_payment::run(number(args, "--rounds", 200)?),
         ["bench", ..] => bench::run(
             arg_value(args, "--dir").map(PathBuf::from),
             number(args, "--products", 300_000)?,
             number(args, "--checkouts", 2_000)?,
         ),
-        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA | devices list [--json] | devices test URI --role card-reader [--driver D] [--timeout S] [--json] | sim card-reader [--serial] [--card NAME] [--driver D] | bench devices | sim points-terminal [--serial] | devices pair URI --key-file FILE | devices test URI --role points-terminal [--key-file FILE] [--json] | bench points [--rounds N] | sync status --data-dir DIR [--json] | sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]")),
+        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA | devices list [--json] | devices test URI --role card-reader [--driver D] [--timeout S] [--json] | sim card-reader [--serial] [--card NAME] [--driver D] | bench devices | sim points-terminal [--serial] | devices pair URI --key-file FILE | devices test URI --role points-terminal [--key-file FILE] [--json] | bench points [--rounds N] | bench payment [--rounds N] | sync status --data-dir DIR [--json] | sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]")),
     }
 }
 
