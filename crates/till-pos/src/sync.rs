@@ -162,14 +162,21 @@ impl Pos {
 
     fn start_worker(&self) -> Result<Option<till_sync::SyncWorker>> {
         let Some(creds) = self.sync_credentials()? else { return Ok(None) };
-        let mut config = creds.config_for(crate::sync_settings::Service::Sales);
+        let mut config = creds.worker_config();
         config.idle_poll = IDLE_POLL;
         // The worker has its own connection, so a slow round never holds up the counter.
         let store = Arc::new(Store::open(self.store.path())?);
         let rng = StdRng::from_rng(&mut **lock(&self.rng)).map_err(|e| PosError::Internal(e.to_string()))?;
         let worker = till_sync::SyncWorker::start(store, config, Arc::new(PosClock(self.clock.clone())), Box::new(rng))
             .map_err(sync_error)?;
-        tracing::info!(terminal_id = %creds.terminal_id, url = %creds.urls.sales, "sync worker started");
+        tracing::info!(
+            terminal_id = %creds.terminal_id,
+            sales = %creds.urls.sales,
+            refunds = %creds.urls.refunds,
+            points = %creds.urls.points,
+            payments = %creds.urls.payments,
+            "sync worker started"
+        );
         Ok(Some(worker))
     }
 
@@ -351,6 +358,12 @@ mod tests {
         let v = p.sync_settings_set(&i, change).unwrap();
         assert_eq!(v.urls.unwrap().points, "https://points.example:8443");
         assert_eq!(p.sync_credentials().unwrap().unwrap().secret.bytes().to_vec(), hex::decode(SECRET).unwrap());
+        // the worker sends each service's events to that service's server
+        let config = p.sync_credentials().unwrap().unwrap().worker_config();
+        assert_eq!(config.url_for("sale"), "https://sales.example");
+        assert_eq!(config.url_for("refund"), "https://sales.example");
+        assert_eq!(config.url_for("points_update"), "https://points.example:8443");
+        assert_eq!(config.url_for("payment_authorize"), "https://sales.example");
         // bad input changes nothing
         for bad in [
             input("ftp://x", "t-1", SECRET),

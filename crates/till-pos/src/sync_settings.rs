@@ -6,9 +6,9 @@
 //! written, is never returned to the UI (the view says only whether one is set) and never logged.
 //!
 //! One base URL per service (sales, refunds, points, payments), each defaulting to the sales
-//! URL. The sync worker delivers every outbox event (sales, refunds, points) through the sales
-//! server's batch endpoint today; the other URLs are kept and tested, ready for the clients that
-//! call those services directly (card authorisation, lookups).
+//! URL. The sync worker sends each outbox event to its service's server
+//! ([`SyncCredentials::worker_config`]): sales, refunds, points changes, and card payments
+//! forwarded after an offline approval.
 //!
 //! [`Pos::sync_test_connection`] sends a signed `GET /v1/ping` to each distinct URL and says
 //! exactly what failed: the URL, DNS, a refused connection, TLS, a timeout, the clock, or the
@@ -212,6 +212,17 @@ impl SyncCredentials {
     /// A sync configuration for the service's URL with the defaults of [`till_sync::SyncConfig::new`].
     pub fn config_for(&self, service: Service) -> till_sync::SyncConfig {
         till_sync::SyncConfig::new(self.urls.get(service), &self.terminal_id, self.secret.clone())
+    }
+
+    /// The sync worker's configuration: the sales URL as its base, and every service's events to
+    /// that service's URL.
+    pub fn worker_config(&self) -> till_sync::SyncConfig {
+        let mut config = self.config_for(Service::Sales);
+        config.set_service_url(till_sync::Service::Sales, &self.urls.sales);
+        config.set_service_url(till_sync::Service::Refunds, &self.urls.refunds);
+        config.set_service_url(till_sync::Service::Points, &self.urls.points);
+        config.set_service_url(till_sync::Service::Payments, &self.urls.payments);
+        config
     }
 }
 

@@ -64,6 +64,8 @@ pub struct ClaimedEvent {
     pub id: String,
     /// Local kind.
     pub kind: String,
+    /// What it is about, e.g. `order/42`.
+    pub subject: String,
     /// The server's name for the kind.
     pub wire_kind: String,
     /// The exact body, as on every earlier attempt.
@@ -101,6 +103,12 @@ pub enum Settlement {
         id: String,
         /// Why, for the manager.
         reason: String,
+    },
+    /// Not sent this round after all (it must wait for an earlier event): back to `pending`,
+    /// due as before, and the attempt the claim counted is taken back.
+    Release {
+        /// Event id.
+        id: String,
     },
 }
 
@@ -235,6 +243,7 @@ impl Store {
                 claimed.push(ClaimedEvent {
                     id: ev.id,
                     kind: ev.kind,
+                    subject: ev.subject,
                     wire_kind: fixed.wire_kind,
                     body: fixed.body,
                     attempts: attempts + 1,
@@ -277,6 +286,12 @@ impl Store {
                              WHERE id = ?1 AND state = 'sending'",
                         )?
                         .execute(params![id, reason, now_ms])?,
+                    Settlement::Release { id } => tx
+                        .prepare_cached(
+                            "UPDATE outbox SET state = 'pending', lease_until_ms = NULL, attempts = max(attempts - 1, 0)
+                             WHERE id = ?1 AND state = 'sending'",
+                        )?
+                        .execute(params![id])?,
                 };
             }
             Ok(changed)
@@ -493,6 +508,19 @@ mod tests {
         assert_eq!(again[0].attempts, 2);
         s.release_claims().unwrap();
         assert_eq!(s.outbox_counts().unwrap().sending, 0);
+    }
+
+    #[test]
+    fn a_released_event_is_pending_again_with_its_attempt_taken_back() {
+        let (_d, s) = store_with(2);
+        let c = s.claim_due(10, 10, 1_000, &mut prep).unwrap();
+        assert_eq!((c[1].subject.as_str(), c[1].attempts), ("t/1", 1));
+        assert_eq!(s.settle(20, &[Settlement::Release { id: "e1".into() }]).unwrap(), 1);
+        let counts = s.outbox_counts().unwrap();
+        assert_eq!((counts.pending, counts.sending), (2, 1));
+        // due at once, not after its lease, and this is still its first attempt
+        let again = s.claim_due(30, 10, 1_000, &mut prep).unwrap();
+        assert_eq!((again[0].id.as_str(), again[0].attempts), ("e1", 1));
     }
 
     #[test]

@@ -63,7 +63,8 @@ impl Client {
         })
     }
 
-    /// Sends a signed request. `now_s` is the signing time (unix seconds), `rng` gives the nonce.
+    /// Sends a signed request to the configuration's base URL. `now_s` is the signing time (unix
+    /// seconds), `rng` gives the nonce.
     pub fn send(
         &self,
         method: &str,
@@ -73,9 +74,24 @@ impl Client {
         now_s: i64,
         rng: &mut dyn RngCore,
     ) -> Result<HttpAnswer, SendError> {
+        self.send_to(&self.base_url, method, path, body, idempotency_key, now_s, rng)
+    }
+
+    /// Sends a signed request to the server at `base_url` (a service's own server).
+    #[allow(clippy::too_many_arguments)]
+    pub fn send_to(
+        &self,
+        base_url: &str,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        idempotency_key: Option<&str>,
+        now_s: i64,
+        rng: &mut dyn RngCore,
+    ) -> Result<HttpAnswer, SendError> {
         let nonce = signing::nonce(rng);
         let m = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| SendError::Network(e.to_string()))?;
-        let mut req = self.http.request(m, format!("{}{}", self.base_url, path));
+        let mut req = self.http.request(m, format!("{base_url}{path}"));
         for (name, value) in
             signing::signed_headers(&self.terminal_id, self.secret.bytes(), method, path, now_s, &nonce, body)
         {

@@ -45,11 +45,75 @@ pub enum Delivery {
     OneByOne,
 }
 
+/// The remote services events go to; a merchant may run each on its own server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    /// `sale.recorded`.
+    Sales,
+    /// `refund.requested`.
+    Refunds,
+    /// `points.enrolled`, `points.updated`.
+    Points,
+    /// `payment.forward`.
+    Payments,
+}
+
+impl Service {
+    /// The service of a server event kind (`wire::prepare`'s `wire_kind`); `None` for a kind no
+    /// service takes (it goes to the base URL, which refuses it).
+    pub fn for_wire_kind(wire_kind: &str) -> Option<Service> {
+        Some(match wire_kind {
+            "sale" => Service::Sales,
+            "refund" => Service::Refunds,
+            "points_enrol" | "points_update" => Service::Points,
+            "payment_authorize" => Service::Payments,
+            _ => return None,
+        })
+    }
+}
+
+/// A base URL per service; `None` means the configuration's `base_url`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceUrls {
+    /// Sales.
+    pub sales: Option<String>,
+    /// Refunds.
+    pub refunds: Option<String>,
+    /// Loyalty points.
+    pub points: Option<String>,
+    /// Card payments forwarded after an offline approval.
+    pub payments: Option<String>,
+}
+
+impl ServiceUrls {
+    fn slot(&mut self, service: Service) -> &mut Option<String> {
+        match service {
+            Service::Sales => &mut self.sales,
+            Service::Refunds => &mut self.refunds,
+            Service::Points => &mut self.points,
+            Service::Payments => &mut self.payments,
+        }
+    }
+
+    fn get(&self, service: Service) -> Option<&str> {
+        match service {
+            Service::Sales => self.sales.as_deref(),
+            Service::Refunds => self.refunds.as_deref(),
+            Service::Points => self.points.as_deref(),
+            Service::Payments => self.payments.as_deref(),
+        }
+    }
+}
+
 /// Configuration of a [`crate::Syncer`] / [`crate::SyncWorker`].
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
-    /// `http://host:port` or `https://host:port` (no trailing path).
+    /// `http://host:port` or `https://host:port` (no trailing path): where every service's
+    /// events go unless `service_urls` names another server for it.
     pub base_url: String,
+    /// A server per service, each defaulting to `base_url` (set with
+    /// [`SyncConfig::set_service_url`]).
+    pub service_urls: ServiceUrls,
     /// The terminal id printed by `till-server terminals add`.
     pub terminal_id: String,
     /// The terminal's secret.
@@ -84,6 +148,7 @@ impl SyncConfig {
     pub fn new(base_url: &str, terminal_id: &str, secret: Secret) -> Self {
         SyncConfig {
             base_url: base_url.trim_end_matches('/').to_string(),
+            service_urls: ServiceUrls::default(),
             terminal_id: terminal_id.to_string(),
             secret,
             store_name: "main".to_string(),
@@ -98,10 +163,33 @@ impl SyncConfig {
         }
     }
 
+    /// Sends `service`'s events to `url` (no trailing path) instead of the base URL.
+    pub fn set_service_url(&mut self, service: Service, url: &str) {
+        *self.service_urls.slot(service) = Some(url.trim_end_matches('/').to_string());
+    }
+
+    /// The base URL of `service`'s server.
+    pub fn service_url(&self, service: Service) -> &str {
+        self.service_urls.get(service).unwrap_or(&self.base_url)
+    }
+
+    /// The base URL an event of this server kind goes to.
+    pub fn url_for(&self, wire_kind: &str) -> &str {
+        match Service::for_wire_kind(wire_kind) {
+            Some(service) => self.service_url(service),
+            None => &self.base_url,
+        }
+    }
+
     /// Checks what can be checked without the network.
     pub fn validate(&self) -> Result<(), SyncError> {
-        if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
-            return Err(SyncError::Config(format!("{:?} is not an http:// or https:// URL", self.base_url)));
+        let urls = [Service::Sales, Service::Refunds, Service::Points, Service::Payments]
+            .into_iter()
+            .filter_map(|s| self.service_urls.get(s));
+        for url in std::iter::once(self.base_url.as_str()).chain(urls) {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(SyncError::Config(format!("{url:?} is not an http:// or https:// URL")));
+            }
         }
         if self.terminal_id.trim().is_empty() {
             return Err(SyncError::Config("the terminal id is empty".into()));
@@ -141,6 +229,22 @@ mod tests {
         assert!(c.validate().is_err());
         c.batch_size = 10;
         c.base_url = "ftp://x".into();
+        assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn each_service_defaults_to_the_base_url() {
+        let mut c = SyncConfig::new("http://127.0.0.1:1", "t1", Secret::new([0; 32]));
+        c.set_service_url(Service::Payments, "http://127.0.0.1:2/");
+        c.set_service_url(Service::Points, "http://127.0.0.1:2");
+        assert_eq!(c.url_for("sale"), "http://127.0.0.1:1");
+        assert_eq!(c.url_for("refund"), "http://127.0.0.1:1");
+        assert_eq!(c.url_for("points_enrol"), "http://127.0.0.1:2");
+        assert_eq!(c.url_for("points_update"), "http://127.0.0.1:2");
+        assert_eq!(c.url_for("payment_authorize"), "http://127.0.0.1:2");
+        assert_eq!(c.url_for("mystery"), "http://127.0.0.1:1");
+        assert!(c.validate().is_ok());
+        c.set_service_url(Service::Refunds, "ftp://x");
         assert!(c.validate().is_err());
     }
 }

@@ -36,7 +36,7 @@ pub mod worker;
 
 pub use backoff::BackoffPolicy;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Delivery, Secret, SyncConfig};
+pub use config::{Delivery, Secret, Service, ServiceUrls, SyncConfig};
 pub use error::{SendError, SyncError};
 pub use status::{ensure_nothing_pending, read_status, LiveStatus, SyncStatus};
 pub use worker::{RoundReport, SyncWorker, Syncer, Verdict};

@@ -4,9 +4,11 @@
 //! [`Syncer::drain`]); [`SyncWorker`] runs rounds on its own thread until it is dropped.
 //!
 //! One round: claim up to `batch_size` due events (one IMMEDIATE transaction, bodies fixed on
-//! first claim), send them (one `POST /v1/sync/batch`, or one request per event), then record
-//! every event's fate in one transaction: done with the server's answer, retry later with
-//! backoff, or parked with the reason.
+//! first claim), split them by the server of their service ([`route`]), send them (one
+//! `POST /v1/sync/batch` per server, or one request per event), then record every event's fate
+//! in one transaction: done with the server's answer, retry later with backoff, parked with the
+//! reason, or released unsent (it waits for an earlier event about the same subject that went
+//! to another server).
 //!
 //! Retry or park is decided per event by the HTTP status it got:
 //!
@@ -162,35 +164,53 @@ impl Syncer {
         if claimed.is_empty() {
             return Ok(RoundReport::default());
         }
-        let verdicts = match self.config.delivery {
-            Delivery::Batched => self.send_batched(&claimed),
-            Delivery::OneByOne => self.send_each(&claimed),
-        };
+        let (groups, cut) = route(&claimed, &self.config);
+        let mut verdicts: Vec<Option<(Verdict, HttpAnswer)>> = (0..claimed.len()).map(|_| None).collect();
+        for (url, indices) in groups {
+            let events: Vec<ClaimedEvent> = indices.iter().filter_map(|&i| claimed.get(i).cloned()).collect();
+            let answers = match self.config.delivery {
+                Delivery::Batched => self.send_batched(&url, &events),
+                Delivery::OneByOne => self.send_each(&url, &events),
+            };
+            for (i, answer) in indices.into_iter().zip(answers) {
+                if let Some(slot) = verdicts.get_mut(i) {
+                    *slot = Some(answer);
+                }
+            }
+        }
         let now = self.clock.now_ms();
-        let mut report = RoundReport { claimed: claimed.len(), ..Default::default() };
+        let mut report = RoundReport { claimed: cut, ..Default::default() };
         let mut last_error = None;
         let settlements: Vec<Settlement> = claimed
             .iter()
             .zip(verdicts)
-            .map(|(ev, (verdict, response))| match verdict {
-                Verdict::Done => {
-                    report.done += 1;
-                    Settlement::Done { id: ev.id.clone(), status: response.status, response: response.body }
+            .enumerate()
+            .map(|(i, (ev, answer))| {
+                if i >= cut {
+                    return Settlement::Release { id: ev.id.clone() };
                 }
-                Verdict::Retry(error) => {
-                    report.retried += 1;
-                    let wait = self.config.backoff.delay(ev.attempts, &mut *self.rng);
-                    last_error = Some(error.clone());
-                    Settlement::Retry {
-                        id: ev.id.clone(),
-                        next_attempt_at_ms: now.saturating_add(wait.as_millis() as i64),
-                        error,
+                let (verdict, response) =
+                    answer.unwrap_or_else(|| (Verdict::Retry("no verdict for the event".into()), empty()));
+                match verdict {
+                    Verdict::Done => {
+                        report.done += 1;
+                        Settlement::Done { id: ev.id.clone(), status: response.status, response: response.body }
                     }
-                }
-                Verdict::Park(reason) => {
-                    report.parked += 1;
-                    last_error = Some(format!("event {} parked: {reason}", ev.id));
-                    Settlement::Park { id: ev.id.clone(), reason }
+                    Verdict::Retry(error) => {
+                        report.retried += 1;
+                        let wait = self.config.backoff.delay(ev.attempts, &mut *self.rng);
+                        last_error = Some(error.clone());
+                        Settlement::Retry {
+                            id: ev.id.clone(),
+                            next_attempt_at_ms: now.saturating_add(wait.as_millis() as i64),
+                            error,
+                        }
+                    }
+                    Verdict::Park(reason) => {
+                        report.parked += 1;
+                        last_error = Some(format!("event {} parked: {reason}", ev.id));
+                        Settlement::Park { id: ev.id.clone(), reason }
+                    }
                 }
             })
             .collect();
@@ -231,9 +251,9 @@ impl Syncer {
         Ok(())
     }
 
-    fn exchange(&mut self, path: &str, body: &[u8], key: Option<&str>) -> Result<HttpAnswer, SendError> {
+    fn exchange(&mut self, url: &str, path: &str, body: &[u8], key: Option<&str>) -> Result<HttpAnswer, SendError> {
         let now_s = self.clock.now_ms().div_euclid(1000);
-        let r = self.client.send("POST", path, body, key, now_s, &mut *self.rng);
+        let r = self.client.send_to(url, "POST", path, body, key, now_s, &mut *self.rng);
         self.live.online = Some(r.is_ok());
         r
     }
@@ -241,16 +261,16 @@ impl Syncer {
     /// Sends the events the batch endpoint takes in one batch, and the others (card payments
     /// forwarded after an offline approval: the server authorises payments only on their own
     /// endpoint) one by one; verdicts in the order of `events`.
-    fn send_batched(&mut self, events: &[ClaimedEvent]) -> Vec<(Verdict, HttpAnswer)> {
+    fn send_batched(&mut self, url: &str, events: &[ClaimedEvent]) -> Vec<(Verdict, HttpAnswer)> {
         let (alone, batched): (Vec<&ClaimedEvent>, Vec<&ClaimedEvent>) =
             events.iter().partition(|e| !batchable(&e.wire_kind));
         if alone.is_empty() {
-            return self.send_batch(events);
+            return self.send_batch(url, events);
         }
         let batched: Vec<ClaimedEvent> = batched.into_iter().cloned().collect();
         let alone: Vec<ClaimedEvent> = alone.into_iter().cloned().collect();
-        let mut from_batch = if batched.is_empty() { Vec::new() } else { self.send_batch(&batched) }.into_iter();
-        let mut from_alone = self.send_each(&alone).into_iter();
+        let mut from_batch = if batched.is_empty() { Vec::new() } else { self.send_batch(url, &batched) }.into_iter();
+        let mut from_alone = self.send_each(url, &alone).into_iter();
         events
             .iter()
             .map(|e| {
@@ -260,7 +280,7 @@ impl Syncer {
             .collect()
     }
 
-    fn send_batch(&mut self, events: &[ClaimedEvent]) -> Vec<(Verdict, HttpAnswer)> {
+    fn send_batch(&mut self, url: &str, events: &[ClaimedEvent]) -> Vec<(Verdict, HttpAnswer)> {
         let mut body = String::with_capacity(events.iter().map(|e| e.body.len() + 96).sum::<usize>() + 16);
         body.push_str("{\"events\":[");
         for (i, e) in events.iter().enumerate() {
@@ -278,7 +298,7 @@ impl Syncer {
         }
         body.push_str("]}");
         let all = |v: Verdict| events.iter().map(|_| (v.clone(), empty())).collect::<Vec<_>>();
-        let answer = match self.exchange("/v1/sync/batch", body.as_bytes(), None) {
+        let answer = match self.exchange(url, "/v1/sync/batch", body.as_bytes(), None) {
             Ok(a) => a,
             Err(e) => return all(Verdict::Retry(e.to_string())),
         };
@@ -289,7 +309,7 @@ impl Syncer {
                 // The batch as a whole was refused (too large, malformed, no such endpoint):
                 // send each event alone, so each gets its own verdict.
                 tracing::warn!(status = answer.status, "batch refused; sending its events one by one");
-                self.send_each(events)
+                self.send_each(url, events)
             };
         }
         let parsed: BatchResponse = match serde_json::from_str(&answer.body) {
@@ -310,7 +330,7 @@ impl Syncer {
             .collect()
     }
 
-    fn send_each(&mut self, events: &[ClaimedEvent]) -> Vec<(Verdict, HttpAnswer)> {
+    fn send_each(&mut self, url: &str, events: &[ClaimedEvent]) -> Vec<(Verdict, HttpAnswer)> {
         let mut out = Vec::with_capacity(events.len());
         let mut held_back: Option<String> = None;
         for e in events {
@@ -324,7 +344,7 @@ impl Syncer {
                 out.push((Verdict::Park(format!("no server endpoint for {:?}", e.wire_kind)), empty()));
                 continue;
             };
-            match self.exchange(path, e.body.as_bytes(), Some(&e.id)) {
+            match self.exchange(url, path, e.body.as_bytes(), Some(&e.id)) {
                 Ok(a) => {
                     let verdict = classify(a.status, &a.body);
                     if let Verdict::Retry(why) = &verdict {
@@ -340,6 +360,30 @@ impl Syncer {
         }
         out
     }
+}
+
+/// Splits a round's events by the server they go to: `(url, indices)` per server in the order
+/// of each server's first event, each server's events in queue order, and the index from which
+/// the events are not sent this round. An event about the same subject (`order/42`) as an
+/// earlier event of the round that goes to another server is not sent, and neither is any event
+/// after it: they are released, due as before, and claimed again next round, after the earlier
+/// event is settled. So a refund never overtakes its sale even when the two services are on
+/// different servers (if the sale is to be retried, the claim stops at it).
+pub fn route(events: &[ClaimedEvent], config: &SyncConfig) -> (Vec<(String, Vec<usize>)>, usize) {
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    let mut subjects: HashMap<&str, &str> = HashMap::new();
+    for (i, e) in events.iter().enumerate() {
+        let url = config.url_for(&e.wire_kind);
+        if subjects.get(e.subject.as_str()).is_some_and(|earlier| *earlier != url) {
+            return (groups, i);
+        }
+        subjects.insert(&e.subject, url);
+        match groups.iter_mut().find(|(u, _)| u == url) {
+            Some((_, indices)) => indices.push(i),
+            None => groups.push((url.to_string(), vec![i])),
+        }
+    }
+    (groups, events.len())
 }
 
 fn empty() -> HttpAnswer {

@@ -40,6 +40,35 @@ impl Server {
         Server { server, repo, db, terminal_id: t.terminal_id, secret_hex: t.secret, _dir: dir }
     }
 
+    /// A second server that knows the same terminal (same id and secret), for the services a
+    /// merchant runs elsewhere.
+    pub fn start_for(other: &Server) -> Server {
+        use till_server::repo::{Repository, TerminalRecord};
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("server.db");
+        let repo = Arc::new(SqliteRepository::open(&db).unwrap());
+        let record = TerminalRecord {
+            id: other.terminal_id.clone(),
+            name: "till 1".into(),
+            secret_hex: other.secret_hex.clone(),
+            created_at: 0,
+            disabled: false,
+        };
+        let mut tx = repo.begin().unwrap();
+        tx.insert_terminal(&record).unwrap();
+        tx.commit().unwrap();
+        let state = AppState::new(repo.clone(), Arc::new(SystemClock), Arc::new(OsEntropy), Config::default());
+        let server = Background::start(state, None).unwrap();
+        let (terminal_id, secret_hex) = (other.terminal_id.clone(), other.secret_hex.clone());
+        Server { server, repo, db, terminal_id, secret_hex, _dir: dir }
+    }
+
+    /// How many card authorisations this server recorded.
+    pub fn authorizations(&self) -> i64 {
+        let c = rusqlite::Connection::open(&self.db).unwrap();
+        c.query_row("SELECT count(*) FROM authorizations", [], |r| r.get(0)).unwrap()
+    }
+
     pub fn url(&self) -> String {
         self.server.url()
     }
