@@ -210,6 +210,9 @@ impl Pos {
         carts.insert(user_id, self.new_cart());
         drop(carts);
         tracing::info!(order_id = recorded.order_id, total = %total, "sale recorded");
+        // The sale (and a card payment approved offline, queued with it) goes out now, not at
+        // the worker's next idle poll. Cash and card checkouts both come through here.
+        self.sync_nudge();
         Receipt::from_order(&self.store.order(recorded.order_id)?)
     }
 

@@ -26,8 +26,9 @@ use std::time::Duration;
 use till_store::Store;
 use ts_rs::TS;
 
-/// How long an idle worker sleeps before looking at the outbox again. Short, because nothing
-/// nudges it after a sale: a sale reaches the server within about this long.
+/// How long an idle worker sleeps before looking at the outbox again. A checkout nudges the
+/// worker ([`Pos::sync_nudge`]), so a sale goes out at once; the poll picks up what nothing
+/// nudged for (a retry falling due is timed by the worker itself).
 pub const IDLE_POLL: Duration = Duration::from_secs(2);
 
 /// The worker, once the shell has asked for one.
@@ -37,6 +38,8 @@ pub struct SyncRuntime {
     worker: Mutex<Option<till_sync::SyncWorker>>,
     /// Why the worker could not start with the stored settings, if it could not.
     start_error: Mutex<Option<String>>,
+    /// The idle poll of the next worker started, instead of [`IDLE_POLL`] (tests lengthen it).
+    idle_poll: Mutex<Option<Duration>>,
 }
 
 impl std::fmt::Debug for SyncRuntime {
@@ -163,7 +166,7 @@ impl Pos {
     fn start_worker(&self) -> Result<Option<till_sync::SyncWorker>> {
         let Some(creds) = self.sync_credentials()? else { return Ok(None) };
         let mut config = creds.worker_config();
-        config.idle_poll = IDLE_POLL;
+        config.idle_poll = lock(&self.sync.idle_poll).unwrap_or(IDLE_POLL);
         // The worker has its own connection, so a slow round never holds up the counter.
         let store = Arc::new(Store::open(self.store.path())?);
         let rng = StdRng::from_rng(&mut **lock(&self.rng)).map_err(|e| PosError::Internal(e.to_string()))?;
@@ -180,7 +183,7 @@ impl Pos {
         Ok(Some(worker))
     }
 
-    /// Wakes the worker (after queuing events, or a manager's retry).
+    /// Wakes the worker (after a checkout, or a manager's retry); nothing without a worker.
     pub fn sync_nudge(&self) {
         if let Some(w) = lock(&self.sync.worker).as_ref() {
             w.nudge();
@@ -500,6 +503,56 @@ mod tests {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         p.sync_settings_set(&i, input(&format!("http://127.0.0.1:{port}"), &srv.terminal_id, "")).unwrap();
         assert!(p.sync_status(&c).unwrap().running);
+    }
+
+    /// Waits (at most `limit`) until nothing is pending; how long it took.
+    fn delivered_within(p: &Pos, c: &str, limit: Duration) -> Option<Duration> {
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            let s = p.sync_status(c).unwrap();
+            if s.pending == 0 && s.delivered > 0 {
+                return Some(start.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    #[test]
+    fn a_checkout_nudges_the_worker_so_the_sale_goes_out_at_once() {
+        let srv = server();
+        let (_d, _c, p) = till();
+        *lock(&p.sync.idle_poll) = Some(Duration::from_secs(60));
+        assert!(p.sync_seed_settings(&srv.url, &srv.terminal_id, &srv.secret).unwrap());
+        p.sync_start().unwrap();
+        // let the worker finish its first (empty) round and go to sleep for a minute
+        std::thread::sleep(Duration::from_millis(300));
+        let c = p.login(CASHIER, "1111").unwrap().token;
+        let cart = p.cart_scan(&c, "6901234567892").unwrap();
+        p.checkout_cash(&c, &cart.cart_id, cart.total.minor()).unwrap();
+        let took = delivered_within(&p, &c, Duration::from_secs(5));
+        assert!(took.is_some_and(|t| t < Duration::from_secs(3)), "cash sale not delivered at once: {took:?}");
+        std::thread::sleep(Duration::from_millis(300));
+        // a card sale too (authorised by the same server)
+        const SIGNATURE: &str = r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 200"><path d="M 10 10 L 50 60 L 90 20"/></svg>"#;
+        let cart = p.cart_scan(&c, "6901234567892").unwrap();
+        let v = p.payment_start(&c, &cart.cart_id).unwrap();
+        let v = crate::card_payment::tests::wait(&p, &c, &v.payment_id);
+        p.payment_sign(&c, &v.payment_id, SIGNATURE.into()).unwrap();
+        let receipt = p.payment_authorize(&c, &v.payment_id).unwrap();
+        let start = std::time::Instant::now();
+        let server = rusqlite::Connection::open(&srv.db).unwrap();
+        let on_server = || -> i64 {
+            server
+                .query_row("SELECT count(*) FROM orders WHERE order_id = ?1", [&receipt.order_no], |r| r.get(0))
+                .unwrap()
+        };
+        while on_server() == 0 && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(on_server(), 1);
+        assert!(start.elapsed() < Duration::from_secs(3), "card sale not delivered at once: {:?}", start.elapsed());
+        assert_eq!(p.sync_status(&c).unwrap().delivered, 2);
     }
 
     fn park_one(p: &Pos, id: &str) {

@@ -401,8 +401,16 @@ fn line_names(store: &Store, ev: &DueEvent) -> wire::LineNames {
     }
 }
 
+#[derive(Default)]
+struct Flags {
+    stop: bool,
+    /// Set by a nudge, cleared when a round starts: a nudge that comes while a round runs is
+    /// not lost, the worker goes round again instead of sleeping.
+    nudged: bool,
+}
+
 struct Shared {
-    stop: Mutex<bool>,
+    flags: Mutex<Flags>,
     wake: Condvar,
     live: Mutex<LiveStatus>,
 }
@@ -438,7 +446,7 @@ impl SyncWorker {
         let mut syncer = Syncer::new(store.clone(), config, clock.clone(), rng)?;
         syncer.recover()?;
         let shared =
-            Arc::new(Shared { stop: Mutex::new(false), wake: Condvar::new(), live: Mutex::new(syncer.live().clone()) });
+            Arc::new(Shared { flags: Mutex::default(), wake: Condvar::new(), live: Mutex::new(syncer.live().clone()) });
         let s = shared.clone();
         let thread = std::thread::Builder::new()
             .name("till-sync".into())
@@ -447,8 +455,10 @@ impl SyncWorker {
         Ok(SyncWorker { shared, store, clock, thread: Some(thread) })
     }
 
-    /// Wakes the worker now (call after queuing an event).
+    /// Wakes the worker now (call after queuing an event). A nudge during a round makes the
+    /// worker go round again at once rather than sleep.
     pub fn nudge(&self) {
+        self.shared.flags.lock().unwrap_or_else(|p| p.into_inner()).nudged = true;
         self.shared.wake.notify_all();
     }
 
@@ -464,7 +474,7 @@ impl SyncWorker {
     }
 
     fn shutdown(&mut self) {
-        *self.shared.stop.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.shared.flags.lock().unwrap_or_else(|p| p.into_inner()).stop = true;
         self.shared.wake.notify_all();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -480,8 +490,12 @@ impl Drop for SyncWorker {
 
 fn run(syncer: &mut Syncer, shared: &Shared, idle: Duration) {
     loop {
-        if *shared.stop.lock().unwrap_or_else(|p| p.into_inner()) {
-            return;
+        {
+            let mut flags = shared.flags.lock().unwrap_or_else(|p| p.into_inner());
+            if flags.stop {
+                return;
+            }
+            flags.nudged = false;
         }
         let busy = match syncer.round() {
             Ok(r) => r.claimed > 0,
@@ -498,11 +512,14 @@ fn run(syncer: &mut Syncer, shared: &Shared, idle: Duration) {
             Ok(Some(due)) => Duration::from_millis(due.saturating_sub(syncer.clock.now_ms()).max(0) as u64).min(idle),
             _ => idle,
         };
-        let stop = shared.stop.lock().unwrap_or_else(|p| p.into_inner());
-        if *stop {
+        let flags = shared.flags.lock().unwrap_or_else(|p| p.into_inner());
+        if flags.stop {
             return;
         }
-        let _ = shared.wake.wait_timeout(stop, wait.max(Duration::from_millis(1)));
+        if flags.nudged {
+            continue;
+        }
+        let _ = shared.wake.wait_timeout(flags, wait.max(Duration::from_millis(1)));
     }
 }
 
