@@ -180,6 +180,10 @@ pub enum PosError {
     /// No server settings.
     #[error("the till has no server settings; the installer enters them on the installer screen")]
     SyncNotConfigured,
+    /// A parked card payment approved offline cannot be sent again: its card data was removed
+    /// when it was parked. A manager discards it and the customer pays again.
+    #[error("{}", till_store::delivery::CARD_DATA_GONE)]
+    ForwardCardDataGone,
     /// Domain rule.
     #[error(transparent)]
     Core(#[from] CoreError),
@@ -219,6 +223,7 @@ impl PosError {
             PosError::Cancelled => C::Cancelled,
             PosError::SyncPending { .. } => C::SyncPending,
             PosError::SyncNotConfigured => C::SyncNotConfigured,
+            PosError::ForwardCardDataGone => C::Conflict,
             PosError::Device(_) => C::DeviceFailed,
             PosError::Points(e) => match e {
                 DeviceError::PointsNotResponding { .. }

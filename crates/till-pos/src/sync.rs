@@ -246,6 +246,9 @@ impl Pos {
     /// Sends a parked event again, same body and key (managers; audited as `outbox.retry`).
     pub fn sync_parked_retry(&self, token: &str, event_id: &str) -> Result<Vec<ParkedEventView>> {
         let s = self.authorize(token, MANAGERS, "retry parked sync events")?;
+        if self.store.parked_card_data_gone(event_id)? {
+            return Err(PosError::ForwardCardDataGone);
+        }
         self.store.retry_parked(event_id, s.user_id, self.now_ms())?;
         tracing::info!(event_id, user_id = s.user_id, "parked event retried");
         self.sync_nudge();
@@ -578,6 +581,42 @@ mod tests {
         assert!(!p.sync_seed_settings("http://127.0.0.1:8787", "demo-3", SECRET).unwrap());
         let v = p.sync_settings_get(&i).unwrap();
         assert_eq!((v.terminal_id.as_deref(), v.from_environment), (Some("shop-1"), false));
+    }
+
+    #[test]
+    fn a_parked_offline_card_payment_cannot_be_retried_without_its_card_data() {
+        let (_d, _c, p) = till();
+        let now = p.now_ms();
+        let payload =
+            serde_json::json!({"payment_id": "pay-1", "card": {"scheme": "platform_gcm", "data": "c2VjcmV0"}});
+        p.store()
+            .write(|tx| {
+                till_store::outbox::enqueue(
+                    tx,
+                    "pay-1",
+                    till_store::delivery::PAYMENT_FORWARD,
+                    "order/9",
+                    &payload,
+                    now,
+                )
+            })
+            .unwrap();
+        let mut as_is = |ev: &till_store::DueEvent| {
+            Ok(till_store::Prepared { wire_kind: "payment_authorize".into(), body: ev.payload.clone() })
+        };
+        assert_eq!(p.store().claim_due(now, 10, 1000, &mut as_is).unwrap().len(), 1);
+        let park = till_store::Settlement::Park { id: "pay-1".into(), reason: "400 invalid_request: no".into() };
+        p.store().settle(now, &[park]).unwrap();
+        let m = p.login(MANAGER, "2222").unwrap().token;
+        let err = p.sync_parked_retry(&m, "pay-1").unwrap_err();
+        assert!(matches!(err, PosError::ForwardCardDataGone), "{err:?}");
+        let ipc = crate::IpcError::from(err);
+        assert_eq!(ipc.code, ErrorCode::Conflict);
+        assert_eq!(ipc.message, "the card data of this offline payment is gone; ask the customer to pay again");
+        // still parked, for the manager to discard
+        assert_eq!(p.sync_parked_list(&m).unwrap().len(), 1);
+        p.sync_parked_discard(&m, "pay-1", "2222".into()).unwrap();
+        assert!(p.sync_parked_list(&m).unwrap().is_empty());
     }
 
     #[test]

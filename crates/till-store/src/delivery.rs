@@ -19,6 +19,23 @@ use serde_json::json;
 /// (store-and-forward). Its payload holds the encrypted card data until the platform answers.
 pub const PAYMENT_FORWARD: &str = "payment.forward";
 
+/// Why a parked forwarded card payment cannot be retried: its card data was removed when it was
+/// parked, so a retry would send a different body under the same key.
+pub const CARD_DATA_GONE: &str = "the card data of this offline payment is gone; ask the customer to pay again";
+
+/// Whether a parked event is a forwarded card payment without its card data (what parking
+/// leaves): such an event can only be discarded.
+fn card_data_gone(c: &rusqlite::Connection, id: &str) -> Result<bool> {
+    Ok(c.query_row(
+        "SELECT json_extract(coalesce(request_body, payload), '$.card.data') IS NULL FROM outbox
+             WHERE id = ?1 AND kind = ?2 AND state = 'parked'",
+        params![id, PAYMENT_FORWARD],
+        |r| r.get::<_, bool>(0),
+    )
+    .optional()?
+    .unwrap_or(false))
+}
+
 /// Removes the encrypted card data (and any PIN block) of a forwarded payment once the platform
 /// has answered it or it is given up: the till keeps card data only while it must (PCI DSS
 /// 3.2.1, 3.3.1), the masked number and amount stay. No-op for other kinds.
@@ -392,11 +409,22 @@ impl Store {
         })
     }
 
+    /// Whether the parked event `id` is a forwarded card payment whose card data is gone (see
+    /// [`CARD_DATA_GONE`]); false for any other event.
+    pub fn parked_card_data_gone(&self, id: &str) -> Result<bool> {
+        self.read(|c| card_data_gone(c, id))
+    }
+
     /// A manager sends a parked event again: it becomes pending and due at once, with the same
-    /// body and key. Audited as `outbox.retry`.
+    /// body and key. Audited as `outbox.retry`. A forwarded card payment whose card data was
+    /// removed when it was parked is refused with `Conflict(`[`CARD_DATA_GONE`]`)` and left as it
+    /// is: its retry would send another body under the same key.
     pub fn retry_parked(&self, id: &str, actor_id: i64, now_ms: i64) -> Result<()> {
         self.write(|tx| {
             let (kind, subject, reason) = parked(tx, id)?;
+            if card_data_gone(tx, id)? {
+                return Err(StoreError::Conflict(CARD_DATA_GONE.into()));
+            }
             tx.execute(
                 "UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?2, parked_reason = NULL, parked_at_ms = NULL
                  WHERE id = ?1",
@@ -521,6 +549,27 @@ mod tests {
         // due at once, not after its lease, and this is still its first attempt
         let again = s.claim_due(30, 10, 1_000, &mut prep).unwrap();
         assert_eq!((again[0].id.as_str(), again[0].attempts), ("e1", 1));
+    }
+
+    #[test]
+    fn a_parked_forwarded_payment_without_its_card_data_cannot_be_retried() {
+        let (_d, s) = store_with(1);
+        let card = json!({"payment_id": "p1", "card": {"scheme": "platform_gcm", "data": "c2VjcmV0"}});
+        s.write(|tx| outbox::enqueue(tx, "p1", PAYMENT_FORWARD, "order/1", &card, 1)).unwrap();
+        let mut as_is = |ev: &DueEvent| Ok(Prepared { wire_kind: "x".into(), body: ev.payload.clone() });
+        assert_eq!(s.claim_due(10, 10, 1_000, &mut as_is).unwrap().len(), 2);
+        let park = |id: &str| Settlement::Park { id: id.into(), reason: "400 bad".into() };
+        s.settle(20, &[park("e0"), park("p1")]).unwrap();
+        // the card data went when it was parked: a retry would send another body
+        assert!(s.parked_card_data_gone("p1").unwrap());
+        assert!(!s.parked_card_data_gone("e0").unwrap());
+        let err = s.retry_parked("p1", 1, 30).unwrap_err();
+        assert!(matches!(&err, StoreError::Conflict(m) if m == CARD_DATA_GONE), "{err}");
+        assert_eq!(s.parked_events().unwrap().len(), 2, "left parked");
+        // other parked events are retried as before, and the payment can still be discarded
+        s.retry_parked("e0", 1, 30).unwrap();
+        s.discard_parked("p1", 1, "customer paid again", 40).unwrap();
+        assert!(s.parked_events().unwrap().is_empty());
     }
 
     #[test]

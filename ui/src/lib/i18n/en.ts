@@ -374,6 +374,7 @@ const en = {
   "sync.discardEvent": "Discard event {id}",
   "sync.retried": "Event {id} will be sent again.",
   "sync.discarded": "Event {id} was discarded.",
+  "sync.cardDataGone": "The card data of this offline payment is gone, so it cannot be sent again; discard it and ask the customer to pay again.",
   "sync.discardTitle": "Discard a parked event",
   "sync.discardWarning": "The server will never receive {kind} {subject}. This cannot be undone.",
   "sync.discardPin": "Your manager PIN",

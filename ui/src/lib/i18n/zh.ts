@@ -375,6 +375,7 @@ const zh: Record<MessageKey, string> = {
   "sync.discardEvent": "放弃事件 {id}",
   "sync.retried": "事件 {id} 将再次发送。",
   "sync.discarded": "事件 {id} 已放弃。",
+  "sync.cardDataGone": "这笔离线支付的卡数据已删除，无法重新发送；请放弃该事件，并请顾客重新支付。",
   "sync.discardTitle": "放弃搁置的事件",
   "sync.discardWarning": "服务器将永远收不到 {kind} {subject}。此操作无法撤销。",
   "sync.discardPin": "您的经理 PIN",

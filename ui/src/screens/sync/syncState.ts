@@ -2,7 +2,7 @@
 // waiting while the server is reachable (or not yet asked), red offline, parked events, or a
 // worker that did not start; grey when no server is set up, or when nothing was sent yet (the
 // worker only talks to the server when it has something to send, so "online" is not known).
-import type { SyncStatusView } from "../../lib/types";
+import type { ParkedEventView, SyncStatusView } from "../../lib/types";
 
 export type ChipState = "online" | "idle" | "pending" | "offline" | "parked" | "unconfigured";
 
@@ -26,3 +26,12 @@ export function connectionKey(
 
 /** Window event the Sync screen fires after a retry or discard: the header chip refreshes at once. */
 export const SYNC_CHANGED = "till:sync-changed";
+
+/**
+ * Whether Retry can send a parked event again. A card payment approved offline
+ * (`payment.forward`) lost its card data when it was parked, so the server would get another
+ * body: the till refuses its retry, and the screen offers Discard only (the customer pays again).
+ */
+export function canRetry(ev: Pick<ParkedEventView, "kind">): boolean {
+  return ev.kind !== "payment.forward";
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SyncStatusView } from "../../../lib/types";
 import { formatAge } from "../age";
-import { chipState } from "../syncState";
+import { canRetry, chipState } from "../syncState";
 
 const base: SyncStatusView = {
   configured: true,
@@ -35,5 +35,9 @@ describe("sync chip", () => {
     expect(formatAge(3 * 60_000 + 5)).toBe("3 min");
     expect(formatAge(5 * 3_600_000)).toBe("5 h");
     expect(formatAge(3 * 86_400_000)).toBe("3 d");
+  });
+  it("offers no retry for a parked offline card payment, whose card data is gone", () => {
+    expect(canRetry({ kind: "sale.recorded" })).toBe(true);
+    expect(canRetry({ kind: "payment.forward" })).toBe(false);
   });
 });
