@@ -37,6 +37,7 @@ pub mod order;
 pub mod payment;
 pub mod product;
 pub mod role;
+pub mod signing;
 pub mod tax;
 
 pub use barcode::Barcode;

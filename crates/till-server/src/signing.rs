@@ -11,7 +11,8 @@
 //!
 //! The string to sign is `METHOD \n PATH \n TIMESTAMP \n NONCE \n hex(SHA-256(body))`, where PATH
 //! is the request target as sent (path, plus `?query` when there is one) and the body hash is
-//! lower-case hex (of the empty string for a GET). [`sign`] is the whole client side:
+//! lower-case hex (of the empty string for a GET). [`sign`] is the whole client side; it and
+//! [`verify`] are `till_core::signing`'s, shared with the till's sync client:
 //!
 //! ```
 //! let secret = [7u8; 32];
@@ -22,11 +23,10 @@
 //! The server accepts a timestamp at most [`TIMESTAMP_WINDOW_SECS`] away from its clock and each
 //! nonce once per terminal within that window ([`NonceCache`]).
 
-use base64::Engine;
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
+
+pub use till_core::signing::{sign, string_to_sign, verify};
 
 /// Header naming the terminal.
 pub const HEADER_TERMINAL: &str = "x-till-terminal";
@@ -40,41 +40,6 @@ pub const HEADER_SIGNATURE: &str = "x-till-signature";
 pub const HEADER_IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// How far (seconds) a request's timestamp may be from the server's clock, either way.
 pub const TIMESTAMP_WINDOW_SECS: i64 = 300;
-
-type HmacSha256 = Hmac<Sha256>;
-
-/// The exact bytes that are signed.
-pub fn string_to_sign(method: &str, path: &str, timestamp: i64, nonce: &str, body: &[u8]) -> String {
-    let body_hash = hex::encode(Sha256::digest(body));
-    format!("{method}\n{path}\n{timestamp}\n{nonce}\n{body_hash}")
-}
-
-fn mac(secret: &[u8], method: &str, path: &str, timestamp: i64, nonce: &str, body: &[u8]) -> HmacSha256 {
-    // HMAC takes keys of any length, so new_from_slice cannot fail; the fallback is unreachable.
-    let mut mac = HmacSha256::new_from_slice(secret).unwrap_or_else(|_| HmacSha256::new(&Default::default()));
-    mac.update(string_to_sign(method, path, timestamp, nonce, body).as_bytes());
-    mac
-}
-
-/// The `X-Till-Signature` value for a request.
-pub fn sign(secret: &[u8], method: &str, path: &str, timestamp: i64, nonce: &str, body: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD
-        .encode(mac(secret, method, path, timestamp, nonce, body).finalize().into_bytes())
-}
-
-/// Whether `signature` (base64) is the signature of the request, compared in constant time.
-pub fn verify(
-    secret: &[u8],
-    method: &str,
-    path: &str,
-    timestamp: i64,
-    nonce: &str,
-    body: &[u8],
-    signature: &str,
-) -> bool {
-    let Ok(given) = base64::engine::general_purpose::STANDARD.decode(signature.trim()) else { return false };
-    mac(secret, method, path, timestamp, nonce, body).verify_slice(&given).is_ok()
-}
 
 /// All four signing headers for a request, as (name, value) pairs, ready for any HTTP client.
 pub fn signed_headers(
@@ -160,7 +125,8 @@ mod tests {
     #[test]
     fn hmac_matches_rfc_4231_case_2() {
         // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
-        let mut m = HmacSha256::new_from_slice(b"Jefe").unwrap();
+        use hmac::{Hmac, Mac};
+        let mut m = Hmac::<sha2::Sha256>::new_from_slice(b"Jefe").unwrap();
         m.update(b"what do ya want for nothing?");
         assert_eq!(
             hex::encode(m.finalize().into_bytes()),

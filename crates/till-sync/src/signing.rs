@@ -1,14 +1,13 @@
-//! The client side of request signing (docs/api.md, "Signing"): the same algorithm the server
-//! verifies, kept here so that this crate does not pull in the server.
+//! The client side of request signing (docs/api.md, "Signing"): the headers and nonces around
+//! `till_core::signing::sign`, the function the server verifies with too.
 //!
 //! `X-Till-Signature` = base64(HMAC-SHA256(secret, `METHOD \n PATH \n TIMESTAMP \n NONCE \n
 //! hex(SHA-256(body))`)), with the terminal id, the unix-seconds timestamp and a fresh 16-byte
 //! hex nonce in the other three headers.
 
-use base64::Engine;
-use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
+
+pub use till_core::signing::sign;
 
 /// Header naming the terminal.
 pub const HEADER_TERMINAL: &str = "x-till-terminal";
@@ -20,15 +19,6 @@ pub const HEADER_NONCE: &str = "x-till-nonce";
 pub const HEADER_SIGNATURE: &str = "x-till-signature";
 /// Header with the idempotency key of a state-changing request.
 pub const HEADER_IDEMPOTENCY_KEY: &str = "idempotency-key";
-
-/// The `X-Till-Signature` value of a request.
-pub fn sign(secret: &[u8], method: &str, path: &str, timestamp: i64, nonce: &str, body: &[u8]) -> String {
-    let text = format!("{method}\n{path}\n{timestamp}\n{nonce}\n{}", hex::encode(Sha256::digest(body)));
-    // HMAC accepts keys of any length, so new_from_slice cannot fail; the fallback is unreachable.
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap_or_else(|_| Hmac::<Sha256>::new(&Default::default()));
-    mac.update(text.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
 
 /// A fresh nonce: 16 random bytes as 32 lower-case hex digits.
 pub fn nonce(rng: &mut dyn RngCore) -> String {
