@@ -10,9 +10,10 @@
 //! (so tokens' counters increase per account as a phone's would). Every request is a full
 //! update: signature check, nonce, idempotency claim, token MAC and counter, balance change,
 //! history entry and stored response, committed with one fsync. Prints a Markdown table.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+#![allow(missing_docs)]
 
 use serde_json::json;
+use std::error::Error;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -69,40 +70,49 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-fn main() {
+fn main() -> Result<(), Box<dyn Error>> {
     let seconds: u64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(5);
-    let dir = tempfile::tempdir().unwrap();
-    let repo = Arc::new(SqliteRepository::open(&dir.path().join("load.db")).unwrap());
-    let t = till_server::admin::add_terminal(&*repo, "load", &SystemClock, &OsEntropy).unwrap();
+    let dir = tempfile::tempdir()?;
+    let repo = Arc::new(SqliteRepository::open(&dir.path().join("load.db"))?);
+    let t = till_server::admin::add_terminal(&*repo, "load", &SystemClock, &OsEntropy)?;
     let state = AppState::new(repo, Arc::new(SystemClock), Arc::new(OsEntropy), Config::default());
-    let server = Background::start(state, None).unwrap();
+    let server = Background::start(state, None)?;
     let nonce = Arc::new(AtomicU64::new(1));
+    let secret = hex::decode(&t.secret)?;
     let client = || Client {
         base: server.url(),
         terminal: t.terminal_id.clone(),
-        secret: hex::decode(&t.secret).unwrap(),
+        secret: secret.clone(),
         agent: ureq::AgentBuilder::new().max_idle_connections_per_host(4).build(),
         nonce: nonce.clone(),
     };
     let setup = client();
     let event = AtomicU64::new(1);
-    let enrol = || {
+    let enrol = || -> Result<Account, Box<dyn Error>> {
         let key = format!("enrol-{}", event.fetch_add(1, Ordering::Relaxed));
         let (status, body) = setup.post("/v1/points/enrol", "{}", &key);
-        assert_eq!(status, 201, "{body}");
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        let parts: Vec<String> = v["enrolment_message"].as_str().unwrap().split(' ').map(str::to_string).collect();
-        Account {
-            id: hex::decode(&parts[2]).unwrap().try_into().unwrap(),
-            key: base32_decode(&parts[3]).unwrap(),
-            counter: 0,
+        if status != 201 {
+            return Err(format!("enrolment answered {status}: {body}").into());
         }
+        let v: serde_json::Value = serde_json::from_str(&body)?;
+        let message = v["enrolment_message"].as_str().ok_or("the enrolment has no message")?;
+        // TILL-ENROL 1 <account-id hex> <base32 key> <server-id>
+        let (id, key) = match message.split(' ').collect::<Vec<_>>()[..] {
+            [_, _, id, key, ..] => (id, key),
+            _ => return Err(format!("unexpected enrolment message {message:?}").into()),
+        };
+        Ok(Account {
+            id: hex::decode(id)?.try_into().map_err(|_| "the account id is not 16 bytes")?,
+            key: base32_decode(key).ok_or("the account key is not base32")?,
+            counter: 0,
+        })
     };
 
     println!("| clients | mode | updates | seconds | updates/s | p50 ms | p99 ms | errors |");
     println!("|---|---|---|---|---|---|---|---|");
     for (clients, batch) in [(1usize, 1usize), (4, 1), (16, 1), (4, 100)] {
-        let mut per_thread: Vec<Vec<Account>> = (0..clients).map(|_| (0..4).map(|_| enrol()).collect()).collect();
+        let mut per_thread: Vec<Vec<Account>> =
+            (0..clients).map(|_| (0..4).map(|_| enrol()).collect::<Result<Vec<_>, _>>()).collect::<Result<_, _>>()?;
         let deadline = Instant::now() + Duration::from_secs(seconds);
         let started = Instant::now();
         let next_event = Arc::new(AtomicU64::new(1_000_000 * (clients as u64 + batch as u64)));
@@ -149,8 +159,8 @@ fn main() {
                     })
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
+            handles.into_iter().map(|h| h.join().map_err(|_| "a client thread panicked")).collect::<Result<_, _>>()
+        })?;
         let elapsed = started.elapsed().as_secs_f64();
         let ok: u64 = results.iter().map(|r| r.0).sum();
         let errors: u64 = results.iter().map(|r| r.1).sum();
@@ -164,4 +174,5 @@ fn main() {
             percentile(&lat, 0.99)
         );
     }
+    Ok(())
 }

@@ -5,9 +5,9 @@
 //! ```text
 //! cargo run --release -p till-sync --example drain_bench -- [--events N] [--one-by-one] [--batch N]
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark fails by panicking
 
 use rand::SeedableRng;
+use std::error::Error;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -28,47 +28,57 @@ fn vm_hwm_kib(pid: &str) -> u64 {
 
 /// The child: a till-server on 127.0.0.1, its URL, terminal and secret on stdout; it lives until
 /// its stdin closes, then prints its own VmHWM.
-fn serve(db: &str) {
+fn serve(db: &str) -> Result<(), Box<dyn Error>> {
     use till_server::clock::{OsEntropy, SystemClock};
-    let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(db.as_ref()).unwrap());
-    let t = till_server::admin::add_terminal(&*repo, "bench", &SystemClock, &OsEntropy).unwrap();
+    let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(db.as_ref())?);
+    let t = till_server::admin::add_terminal(&*repo, "bench", &SystemClock, &OsEntropy)?;
     let state = till_server::app::AppState::new(
         repo,
         Arc::new(SystemClock),
         Arc::new(OsEntropy),
         till_server::config::Config::default(),
     );
-    let server = till_server::server::Background::start(state, None).unwrap();
+    let server = till_server::server::Background::start(state, None)?;
     println!("{} {} {}", server.url(), t.terminal_id, t.secret);
-    std::io::stdout().flush().unwrap();
+    std::io::stdout().flush()?;
     let mut line = String::new();
     let _ = std::io::stdin().read_line(&mut line);
     println!("server VmHWM {} KiB", vm_hwm_kib("self"));
     drop(server);
+    Ok(())
 }
 
-fn main() {
+/// A number after `name`, or `default` when the flag is absent.
+fn number(name: &str, default: usize) -> Result<usize, Box<dyn Error>> {
+    match arg(name) {
+        None => Ok(default),
+        Some(v) => v.parse().map_err(|_| format!("{name} takes a positive number, not {v:?}").into()),
+    }
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
     if let Some(db) = arg("--serve") {
         return serve(&db);
     }
-    let events: usize = arg("--events").map_or(100_000, |v| v.parse().unwrap());
+    let events = number("--events", 100_000)?;
     let one_by_one = std::env::args().any(|a| a == "--one-by-one");
-    let batch: usize = arg("--batch").map_or(500, |v| v.parse().unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(std::env::current_exe().unwrap())
+    let batch = number("--batch", 500)?;
+    let dir = tempfile::tempdir()?;
+    let mut child = Command::new(std::env::current_exe()?)
         .arg("--serve")
         .arg(dir.path().join("server.db"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
+        .spawn()?;
+    let mut out = BufReader::new(child.stdout.take().ok_or("the server's stdout is not piped")?);
     let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    let parts: Vec<&str> = line.split_whitespace().collect();
-    let (url, terminal, secret) = (parts[0], parts[1], parts[2]);
+    out.read_line(&mut line)?;
+    let (url, terminal, secret) = match line.split_whitespace().collect::<Vec<_>>()[..] {
+        [url, terminal, secret] => (url.to_string(), terminal.to_string(), secret.to_string()),
+        _ => return Err(format!("the server printed {line:?}, not its url, terminal and secret").into()),
+    };
 
-    let store = Arc::new(till_store::Store::open(&dir.path().join("till.db")).unwrap());
+    let store = Arc::new(till_store::Store::open(&dir.path().join("till.db"))?);
     let mut rng = rand::rngs::StdRng::seed_from_u64(1);
     let t0 = Instant::now();
     store
@@ -85,11 +95,10 @@ fn main() {
                 till_store::outbox::enqueue(tx, &format!("evt-{n:08}"), "sale.recorded", &format!("order/{n}"), &p, 0)?;
             }
             Ok(())
-        })
-        .unwrap();
+        })?;
     eprintln!("queued {events} events in {:.1} s", t0.elapsed().as_secs_f64());
 
-    let mut config = till_sync::SyncConfig::new(url, terminal, till_sync::Secret::from_hex(secret).unwrap());
+    let mut config = till_sync::SyncConfig::new(&url, &terminal, till_sync::Secret::from_hex(&secret)?);
     config.batch_size = batch;
     if one_by_one {
         config.delivery = till_sync::Delivery::OneByOne;
@@ -99,12 +108,13 @@ fn main() {
         config,
         Arc::new(till_sync::SystemClock),
         Box::new(rand::rngs::StdRng::seed_from_u64(2)),
-    )
-    .unwrap();
+    )?;
     let t0 = Instant::now();
-    let r = syncer.drain().unwrap();
+    let r = syncer.drain()?;
     let secs = t0.elapsed().as_secs_f64();
-    assert_eq!((r.done, r.retried, r.parked), (events, 0, 0), "{r:?}");
+    if (r.done, r.retried, r.parked) != (events, 0, 0) {
+        return Err(format!("not every event was delivered once: {r:?}").into());
+    }
     let mode = if one_by_one { "one request per event".to_string() } else { format!("batches of {batch}") };
     println!(
         "{mode}: {events} events in {secs:.1} s = {:.0} events/s; client peak memory (VmHWM) {} KiB",
@@ -113,7 +123,8 @@ fn main() {
     );
     drop(child.stdin.take());
     let mut rest = String::new();
-    out.read_line(&mut rest).unwrap();
+    out.read_line(&mut rest)?;
     print!("{rest}");
-    child.wait().unwrap();
+    child.wait()?;
+    Ok(())
 }
