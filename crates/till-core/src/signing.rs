@@ -1,6 +1,6 @@
 //! The request signature shared by the till (till-sync) and the server (till-server): one pure
-//! function, so the two sides cannot drift apart. Headers, nonces and the server's replay cache
-//! stay with each side.
+//! function and the header names it travels in, so the two sides cannot drift apart. Nonces and
+//! the server's replay cache stay with each side.
 //!
 //! `X-Till-Signature` = base64 (standard, padded) of HMAC-SHA256(secret, `METHOD \n PATH \n
 //! TIMESTAMP \n NONCE \n hex(SHA-256(body))`), PATH being the request target as sent (with its
@@ -16,6 +16,35 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// Header naming the terminal.
+pub const HEADER_TERMINAL: &str = "x-till-terminal";
+/// Header with the signing time, unix seconds.
+pub const HEADER_TIMESTAMP: &str = "x-till-timestamp";
+/// Header with the request's nonce, 32 hex digits.
+pub const HEADER_NONCE: &str = "x-till-nonce";
+/// Header with the base64 signature.
+pub const HEADER_SIGNATURE: &str = "x-till-signature";
+/// Header with the idempotency key of a state-changing request.
+pub const HEADER_IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// All four signing headers for a request, as (name, value) pairs, ready for any HTTP client.
+pub fn signed_headers(
+    terminal_id: &str,
+    secret: &[u8],
+    method: &str,
+    path: &str,
+    timestamp: i64,
+    nonce: &str,
+    body: &[u8],
+) -> [(&'static str, String); 4] {
+    [
+        (HEADER_TERMINAL, terminal_id.to_string()),
+        (HEADER_TIMESTAMP, timestamp.to_string()),
+        (HEADER_NONCE, nonce.to_string()),
+        (HEADER_SIGNATURE, sign(secret, method, path, timestamp, nonce, body)),
+    ]
+}
 
 /// The exact text that is signed.
 pub fn string_to_sign(method: &str, path: &str, timestamp: i64, nonce: &str, body: &[u8]) -> String {

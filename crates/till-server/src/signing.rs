@@ -26,38 +26,13 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-pub use till_core::signing::{sign, string_to_sign, verify};
+pub use till_core::signing::{
+    sign, signed_headers, string_to_sign, verify, HEADER_IDEMPOTENCY_KEY, HEADER_NONCE, HEADER_SIGNATURE,
+    HEADER_TERMINAL, HEADER_TIMESTAMP,
+};
 
-/// Header naming the terminal.
-pub const HEADER_TERMINAL: &str = "x-till-terminal";
-/// Header with the signing time, unix seconds.
-pub const HEADER_TIMESTAMP: &str = "x-till-timestamp";
-/// Header with the request's nonce, 32 hex digits.
-pub const HEADER_NONCE: &str = "x-till-nonce";
-/// Header with the base64 signature.
-pub const HEADER_SIGNATURE: &str = "x-till-signature";
-/// Header with the idempotency key of a state-changing request.
-pub const HEADER_IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// How far (seconds) a request's timestamp may be from the server's clock, either way.
 pub const TIMESTAMP_WINDOW_SECS: i64 = 300;
-
-/// All four signing headers for a request, as (name, value) pairs, ready for any HTTP client.
-pub fn signed_headers(
-    terminal_id: &str,
-    secret: &[u8],
-    method: &str,
-    path: &str,
-    timestamp: i64,
-    nonce: &str,
-    body: &[u8],
-) -> [(&'static str, String); 4] {
-    [
-        (HEADER_TERMINAL, terminal_id.to_string()),
-        (HEADER_TIMESTAMP, timestamp.to_string()),
-        (HEADER_NONCE, nonce.to_string()),
-        (HEADER_SIGNATURE, sign(secret, method, path, timestamp, nonce, body)),
-    ]
-}
 
 /// Whether a nonce has the required form: 16 bytes as 32 hex digits.
 pub fn nonce_is_well_formed(nonce: &str) -> bool {
