@@ -5,6 +5,7 @@
 //! a frame, [`ACK`] and [`NAK`] are link control bytes and every other byte is noise.
 
 use super::crc::crc16_ccitt_false;
+use crate::transport::ByteLink;
 use crate::DeviceError;
 use std::time::{Duration, Instant};
 
@@ -146,6 +147,19 @@ impl FrameReceiver {
         self.settle_quietly(&mut quiet);
         out.extend(quiet.into_iter().filter(|e| matches!(e, RxEvent::Frame(_))));
         self.buf.clear();
+    }
+
+    /// Reads what `link` delivers within `wait` and returns the events those bytes (and the
+    /// time passed) produce: the one way both ends of the link take bytes in.
+    pub fn read_from(&mut self, link: &mut dyn ByteLink, wait: Duration) -> Result<Vec<RxEvent>, DeviceError> {
+        let mut buf = [0u8; 512];
+        let n = link.read(&mut buf, wait)?;
+        let now = Instant::now();
+        let mut events = Vec::new();
+        // A link may over-report its read length; never index past the buffer.
+        self.push(&buf[..n.min(buf.len())], now, &mut events);
+        self.poll(now, &mut events);
+        Ok(events)
     }
 
     fn settle(&mut self, out: &mut Vec<RxEvent>) {

@@ -448,12 +448,7 @@ impl Terminal {
     /// Reads what arrived: intact frames are acknowledged into the backlog (unless a receive
     /// fault says otherwise), broken ones refused; returns ACK and NAK bytes seen.
     fn fill(&mut self, wait: Duration) -> Result<Vec<RxEvent>, DeviceError> {
-        let mut buf = [0u8; 512];
-        let n = self.link.read(&mut buf, wait)?;
-        let now = Instant::now();
-        let mut events = Vec::new();
-        self.rx.push(&buf[..n.min(buf.len())], now, &mut events);
-        self.rx.poll(now, &mut events);
+        let events = self.rx.read_from(self.link.as_mut(), wait)?;
         let mut control = Vec::new();
         for event in events {
             match event {
