@@ -340,7 +340,12 @@ impl Store {
     pub fn outbox_counts(&self) -> Result<OutboxCounts> {
         self.read(|c| {
             let mut out = OutboxCounts::default();
-            let mut s = c.prepare_cached("SELECT state, count(*) FROM outbox GROUP BY state")?;
+            // Delivered events pile up for ever; their number is kept by triggers (migration 6)
+            // so this stays an index lookup of the few events still to send.
+            let mut s = c.prepare_cached(
+                "SELECT state, count(*) FROM outbox WHERE state IN ('pending', 'sending', 'parked', 'discarded')
+                 GROUP BY state",
+            )?;
             let mut rows = s.query([])?;
             while let Some(r) = rows.next()? {
                 let n: i64 = r.get(1)?;
@@ -351,11 +356,11 @@ impl Store {
                         out.sending = n;
                     }
                     "parked" => out.parked = n,
-                    "done" => out.done = n,
                     "discarded" => out.discarded = n,
                     _ => {}
                 }
             }
+            out.done = c.query_row("SELECT n FROM outbox_done_count WHERE id = 1", [], |r| r.get(0))?;
             out.oldest_pending_created_at_ms = c.query_row(
                 "SELECT min(created_at_ms) FROM (
                     SELECT min(created_at_ms) AS created_at_ms FROM outbox WHERE state = 'pending'
@@ -522,6 +527,27 @@ mod tests {
         assert_eq!(c3.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["e1", "e3", "e4"]);
         // a settled event cannot be settled again
         assert_eq!(s.settle(6_000, &[Settlement::Park { id: "e0".into(), reason: "x".into() }]).unwrap(), 0);
+    }
+
+    #[test]
+    fn the_delivered_count_follows_every_change_of_state() {
+        let (_d, s) = store_with(4);
+        let real = |s: &Store| {
+            s.read(|c| Ok(c.query_row("SELECT count(*) FROM outbox WHERE state = 'done'", [], |r| r.get::<_, i64>(0))?))
+                .unwrap()
+        };
+        s.claim_due(100, 4, 1_000, &mut prep).unwrap();
+        let done = |id: &str| Settlement::Done { id: id.into(), status: 201, response: "{}".into() };
+        s.settle(200, &[done("e0"), done("e1"), done("e2")]).unwrap();
+        assert_eq!((s.outbox_counts().unwrap().done, real(&s)), (3, 3));
+        s.write(|tx| {
+            tx.execute("UPDATE outbox SET state = 'pending' WHERE id = 'e0'", [])?;
+            tx.execute("DELETE FROM outbox WHERE id = 'e1'", [])?;
+            tx.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = 'e2'", [])?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!((s.outbox_counts().unwrap().done, real(&s)), (1, 1));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0003_card_payments.sql"),
     include_str!("../../../migrations/0004_devices.sql"),
     include_str!("../../../migrations/0005_outbox_delivery.sql"),
+    include_str!("../../../migrations/0006_outbox_done_count.sql"),
 ];
 
 /// The schema version this build writes.
