@@ -15,6 +15,9 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0004_devices.sql"),
     include_str!("../../../migrations/0005_outbox_delivery.sql"),
     include_str!("../../../migrations/0006_outbox_done_count.sql"),
+    include_str!("../../../migrations/0007_refunds_points.sql"),
+    include_str!("../../../migrations/0008_day_close.sql"),
+    include_str!("../../../migrations/0009_history_indexes.sql"),
 ];
 
 /// The schema version this build writes.

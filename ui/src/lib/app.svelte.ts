@@ -3,7 +3,7 @@ import type { AppInfo, Receipt, Session } from "./types";
 import type { MessageKey } from "./i18n/index.svelte";
 import * as ipc from "./ipc";
 
-export type Screen = "login" | "cashier" | "receipt" | "users" | "installer" | "sync";
+export type Screen = "login" | "cashier" | "receipt" | "users" | "installer" | "sync" | "backoffice";
 
 interface AppState {
   screen: Screen;

@@ -140,7 +140,8 @@ export function onAuthLost(handler: AuthLostHandler): void {
   authLostHandler = handler;
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+/** Invokes a backend command; rejects with an IpcError (and reports a lost session). */
+export async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (raw) {

@@ -1,6 +1,11 @@
 // English strings. Every user-visible string of the UI lives here (and in zh.ts).
 // Placeholders in braces, e.g. {name}, are filled in by t().
+import historyEn from "./history.en";
+import reportsEn from "./reports.en";
+
 const en = {
+  ...historyEn,
+  ...reportsEn,
   "app.name": "Till",
   "app.version": "Version {version}",
   "lang.toggle": "中文",
@@ -435,6 +440,17 @@ const en = {
   "server.service.payments": "payments",
   "error.sync_pending": "Events have not reached the server yet; wait until sync shows nothing pending, or have a manager handle the parked ones",
   "error.sync_not_configured": "No server is set up; save the server settings first",
+  "office.title": "Back office",
+  "office.back": "Till",
+  "office.tabs": "Back office sections",
+  "office.tab.history": "History",
+  "office.tab.reports": "End of day",
+  "office.tab.charts": "Charts",
+  "office.tab.export": "Export",
+  "office.tab.catalogue": "Catalogue",
+  "office.tab.audit": "Audit log",
+  "cashier.backOffice": "Back office",
+  "cashier.help.backOffice": "back office",
   "startup.title": "Till could not start",
   "startup.help": "Nothing was changed. Please tell your installer or manager what this says:",
 };

@@ -1,7 +1,11 @@
 // Simplified Chinese strings. Must define every key of en.ts (checked by the compiler).
 import type { MessageKey } from "./en";
+import historyZh from "./history.zh";
+import reportsZh from "./reports.zh";
 
 const zh: Record<MessageKey, string> = {
+  ...historyZh,
+  ...reportsZh,
   "app.name": "Till 收银",
   "app.version": "版本 {version}",
   "lang.toggle": "English",
@@ -436,6 +440,17 @@ const zh: Record<MessageKey, string> = {
   "server.service.payments": "支付",
   "error.sync_pending": "尚有事件未送达服务器；请等待同步显示无待发送事件，或请经理处理搁置的事件",
   "error.sync_not_configured": "尚未设置服务器；请先保存服务器设置",
+  "office.title": "后台管理",
+  "office.back": "收银台",
+  "office.tabs": "后台管理栏目",
+  "office.tab.history": "历史记录",
+  "office.tab.reports": "日结",
+  "office.tab.charts": "图表",
+  "office.tab.export": "导出",
+  "office.tab.catalogue": "商品目录",
+  "office.tab.audit": "审计日志",
+  "cashier.backOffice": "后台管理",
+  "cashier.help.backOffice": "后台管理",
   "startup.title": "收银系统无法启动",
   "startup.help": "没有任何数据被更改。请将以下信息告知安装人员或经理：",
 };
