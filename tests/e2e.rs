@@ -11,6 +11,10 @@
 //! screen and sees the masked read; a cashier then identifies a customer with the simulated
 //! points terminal (F7), and the pairing key it got is in the database only sealed.
 //!
+//! Back office: a cashier sells by card and by cash; the manager finds the card sale by its last
+//! four digits, opens it, reprints it, runs the X and Z reports (the cash counted against the
+//! cash expected) and exports the day to CSV, which holds exactly the two orders.
+//!
 //! Sync: with a real till-server that refuses the terminal at first, a cash sale shows on the
 //! header's sync chip as pending with the server's error; once the server takes the terminal the
 //! chip turns online with nothing pending, and the server holds the sale.
@@ -283,6 +287,10 @@ fn a_cashier_sells_by_keyboard_and_scanner_alone_then_by_card_with_the_mouse() {
 const F7: &str = "\u{E037}";
 /// The WebDriver code for F12 (log out).
 const F12: &str = "\u{E03C}";
+/// The WebDriver code for F8 (the manager's back office).
+const F8: &str = "\u{E038}";
+/// The WebDriver code for Escape.
+const ESC: &str = "\u{E00C}";
 
 #[test]
 fn an_installer_tests_the_simulated_reader_and_a_cashier_identifies_a_customer() {
@@ -427,4 +435,151 @@ fn a_sale_reaches_a_real_till_server_and_the_sync_chip_follows() {
         rows
     };
     assert_eq!(remote, vec![local], "the server holds exactly the sale");
+}
+
+/// A Mastercard test card as a keyboard-wedge reader types it (service code 101: no PIN).
+const MASTERCARD_SWIPE: &str =
+    "%B5555555555554444^TEST/CARD^28121010000000000000?;5555555555554444=28121010000000000?";
+
+/// Logs in user `digit` with `pin` from the login screen, in English.
+fn login_as(s: &Session, digit: &str, pin: &str) {
+    s.wait_for(&format!(".login-user[data-user-id='{digit}']"));
+    s.keys(&format!("{digit}{ENTER}"));
+    s.wait_for("#pin-pad");
+    s.keys(&format!("{pin}{ENTER}"));
+}
+
+/// Waits until `css` matches an element whose text contains `needle`.
+fn wait_text(s: &Session, css: &str, needle: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let found = s.find_all(css).iter().map(|e| s.text(e)).find(|t| t.contains(needle));
+        if let Some(t) = found {
+            return t;
+        }
+        assert!(start.elapsed() < Duration::from_secs(15), "{css} never showed {needle:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_manager_finds_a_card_sale_reprints_it_closes_the_day_and_exports_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_driver, base) = start_driver(dir.path());
+    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
+    s.wait_for(".login-user[data-user-id='1']");
+    s.execute("if (localStorage.getItem('till.locale') !== 'en') { localStorage.setItem('till.locale', 'en'); location.reload(); }");
+    std::thread::sleep(Duration::from_millis(300));
+
+    // The cashier: one sale by card (a Mastercard typed by a wedge reader), one by cash.
+    login_as(&s, "1", "1111");
+    s.wait_for("#scan-input");
+    s.keys(&format!("SVC-002{ENTER}"));
+    s.wait_for_n(".cart-line", 1, Duration::from_secs(10));
+    s.keys(&format!("{MASTERCARD_SWIPE}{ENTER}"));
+    s.wait_for("#signature-pad");
+    s.keys(ENTER);
+    s.wait_for("#signature-empty");
+    s.keys(ENTER);
+    let receipt = s.text(&s.wait_for("#receipt"));
+    assert!(receipt.contains("555555******4444"), "card receipt: {receipt}");
+    s.click(&s.wait_for("#new-sale"));
+    s.wait_for("#scan-input");
+    s.keys(&format!("6901234567892{ENTER}"));
+    s.wait_for_n(".cart-line", 1, Duration::from_secs(10));
+    s.keys(F2);
+    s.wait_for("#tendered");
+    s.keys(&format!("100{ENTER}"));
+    s.wait_for("#receipt");
+    s.click(&s.wait_for("#new-sale"));
+    s.wait_for("#scan-input");
+    s.keys(F12);
+    // Without a server the sales wait to be sent; logging out asks first.
+    let start = Instant::now();
+    while s.find_all(".login-user[data-user-id='2']").is_empty() {
+        if let Some(b) = s.find_all(".modal .btn-danger").first() {
+            s.click(b);
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "could not log out");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // The manager: F8 opens the back office on the history.
+    login_as(&s, "2", "2222");
+    s.wait_for("#scan-input");
+    s.keys(F8);
+    s.wait_for("#history-list");
+    s.wait_for_n(".history-row[data-order-id]", 2, Duration::from_secs(10));
+    let last4 = s.wait_for("#history-last4");
+    s.type_into(&last4, &format!("4444{ENTER}"));
+    let start = Instant::now();
+    let rows = loop {
+        let rows = s.find_all(".history-row[data-order-id]");
+        if rows.len() == 1 {
+            break rows;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "the filter left {} rows", rows.len());
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(s.attribute(&rows[0], "data-order-id"), "1");
+    screenshot(&s, "history.png");
+    s.click(&rows[0]);
+    let detail = s.text(&s.wait_for("#order-detail"));
+    assert!(detail.contains("555555******4444"), "order detail: {detail}");
+    assert!(!detail.contains("5555555555554444"));
+    screenshot(&s, "order-detail.png");
+    // Printing opens the system dialog, which a headless run cannot answer.
+    s.execute("window.print = () => { window.__printed = (window.__printed || 0) + 1; };");
+    s.click(&s.wait_for("#reprint"));
+    wait_text(&s, "#receipt", "555555******4444");
+    s.keys(ESC);
+    std::thread::sleep(Duration::from_millis(200));
+    s.keys(ESC);
+    std::thread::sleep(Duration::from_millis(200));
+
+    // End of day: the X report, then the Z with the cash counted (the cash sale: 38.00).
+    s.click(&s.wait_for("#tab-reports"));
+    s.click(&s.wait_for("#report-x"));
+    let x = wait_text(&s, "#report-view", "38.00");
+    assert!(x.contains("2"), "X report: {x}");
+    let counted = s.wait_for("#cash-counted");
+    s.type_into(&counted, "37.50");
+    s.click(&s.wait_for("#report-z"));
+    s.wait_for(".modal");
+    s.keys(ENTER);
+    let z = wait_text(&s, "#report-view", "Z");
+    assert!(z.contains("-0.50") || z.contains("−0.50"), "the difference is not shown: {z}");
+    screenshot(&s, "z-report.png");
+
+    // Export today's data to CSV.
+    s.click(&s.wait_for("#tab-export"));
+    s.click(&s.wait_for("#export-start"));
+    let files = wait_text(&s, "#export-files", "orders");
+    screenshot(&s, "export.png");
+    s.end();
+
+    let orders_csv = files.lines().map(str::trim).find(|l| l.contains("orders") && l.ends_with(".csv")).unwrap();
+    let csv = std::fs::read_to_string(orders_csv).unwrap();
+    assert_eq!(csv.lines().count(), 3, "header and two orders: {csv}");
+    let db = Connection::open(dir.path().join("till.db")).unwrap();
+    let (closes, reprints): (i64, i64) = db
+        .query_row(
+            "SELECT (SELECT count(*) FROM day_closes), (SELECT count(*) FROM audit_log WHERE action = 'receipt.reprinted')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((closes, reprints), (1, 1));
+    drop(db);
+    // The card number is nowhere on disk, exports included.
+    let pan = b"5555555555554444";
+    for dir in [dir.path().to_path_buf(), dir.path().join("exports")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(!bytes.windows(pan.len()).any(|w| w == pan), "test PAN found in {}", path.display());
+            }
+        }
+    }
 }

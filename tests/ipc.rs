@@ -408,3 +408,117 @@ fn sync_status_for_all_parked_events_for_managers_server_settings_for_installers
     assert_eq!(t["checks"][0]["outcome"], "connection_refused");
     assert_eq!(h.ok("sync_settings_clear", json!({ "token": i }))["configured"], false);
 }
+
+/// Sells one cash sale of `code` as the cashier and returns the receipt.
+fn cash_sale(h: &Harness, t: &str, code: &str) -> Value {
+    let cart = h.ok("cart_scan", json!({ "token": t, "code": code }));
+    h.ok("checkout_cash", json!({ "token": t, "cartId": cart["cartId"], "tenderedMinor": 100_000 }))
+}
+
+fn orders_query() -> Value {
+    json!({ "kind": "orders", "fromMs": null, "toMs": null, "cashierId": null, "tender": null, "status": null,
+            "minAmountMinor": null, "maxAmountMinor": null, "cardLast4": null, "customer": null, "product": null,
+            "lineCode": null, "deviceId": null, "orderNo": null, "sort": "time_desc" })
+}
+
+#[test]
+fn the_back_office_is_for_managers_only() {
+    let h = harness();
+    let cashier = h.login("Chen Jing");
+    let installer = h.login("Wang Fang");
+    for t in [&cashier, &installer] {
+        for (cmd, args) in [
+            ("history_search", json!({ "token": t, "query": orders_query(), "cursor": null, "limit": 50 })),
+            ("history_count", json!({ "token": t, "query": orders_query() })),
+            ("order_detail", json!({ "token": t, "orderId": 1 })),
+            ("receipt_reprint", json!({ "token": t, "orderId": 1 })),
+            ("report_x", json!({ "token": t })),
+            ("report_z", json!({ "token": t, "businessDate": "2026-12-04", "cashCountedMinor": 0 })),
+            ("report_pdf", json!({ "token": t, "closeId": null })),
+            ("export_start", json!({ "token": t, "fromMs": 0, "toMs": 1, "kinds": ["orders"] })),
+            ("catalogue_list", json!({ "token": t, "query": "", "includeInactive": true, "offset": 0, "limit": 10 })),
+            ("catalogue_import_preview", json!({ "token": t, "fileBase64": "" })),
+            ("audit_list", json!({ "token": t, "beforeId": null, "limit": 10 })),
+        ] {
+            assert_eq!(h.err_code(cmd, args), "forbidden", "{cmd}");
+        }
+    }
+}
+
+#[test]
+fn a_manager_finds_a_sale_reprints_it_closes_the_day_and_exports() {
+    let h = harness();
+    let cashier = h.login("Chen Jing");
+    let first = cash_sale(&h, &cashier, "6901234567892");
+    let second = cash_sale(&h, &cashier, "SNK-001");
+    let m = h.login("Li Wei");
+
+    let page = h.ok("history_search", json!({ "token": m, "query": orders_query(), "cursor": null, "limit": 50 }));
+    let ids: Vec<i64> = page["rows"].as_array().unwrap().iter().map(|r| r["orderId"].as_i64().unwrap()).collect();
+    assert_eq!(ids, vec![second["orderId"].as_i64().unwrap(), first["orderId"].as_i64().unwrap()]);
+    let count = h.ok("history_count", json!({ "token": m, "query": orders_query() }));
+    assert_eq!((count["count"].as_i64(), count["capped"].as_bool()), (Some(2), Some(false)));
+    let mut by_code = orders_query();
+    by_code["lineCode"] = first["lines"][0]["lineCode"].clone();
+    let page = h.ok("history_search", json!({ "token": m, "query": by_code, "cursor": null, "limit": 50 }));
+    assert_eq!(page["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(page["rows"][0]["orderId"], first["orderId"]);
+    let mut bad = orders_query();
+    bad["cardLast4"] = json!("12x4");
+    assert_eq!(
+        h.err_code("history_search", json!({ "token": m, "query": bad, "cursor": null, "limit": 50 })),
+        "invalid_input"
+    );
+
+    let detail = h.ok("order_detail", json!({ "token": m, "orderId": first["orderId"] }));
+    assert_eq!(detail["receipt"]["orderNo"], first["orderNo"]);
+    let again = h.ok("receipt_reprint", json!({ "token": m, "orderId": first["orderId"] }));
+    assert_eq!(again["total"], first["total"]);
+    let audit = h.ok("audit_list", json!({ "token": m, "beforeId": null, "limit": 5 }));
+    assert_eq!(audit["entries"][0]["action"], "receipt.reprinted");
+    assert_eq!(audit["chain"]["ok"], true);
+
+    let x = h.ok("report_x", json!({ "token": m }));
+    let sales = first["total"]["minor"].as_i64().unwrap() + second["total"]["minor"].as_i64().unwrap();
+    assert_eq!((x["orders"].as_i64(), x["sales"]["minor"].as_i64()), (Some(2), Some(sales)));
+    assert_eq!(x["cashExpected"]["minor"].as_i64(), Some(sales));
+    assert_eq!(
+        h.err_code("report_z", json!({ "token": m, "businessDate": "2026-13-40", "cashCountedMinor": sales })),
+        "invalid_input"
+    );
+    let z = h.ok("report_z", json!({ "token": m, "businessDate": "2026-12-04", "cashCountedMinor": sales - 100 }));
+    assert_eq!((z["kind"].as_str(), z["cashDifference"]["minor"].as_i64()), (Some("z"), Some(-100)));
+    assert_eq!(
+        h.err_code("report_z", json!({ "token": m, "businessDate": "2026-12-04", "cashCountedMinor": 0 })),
+        "conflict"
+    );
+    let closed = h.ok("report_closed_list", json!({ "token": m }));
+    assert_eq!(closed.as_array().unwrap().len(), 1);
+    let pdf = h.ok("report_pdf", json!({ "token": m, "closeId": closed[0]["closeId"] }));
+    assert!(std::fs::read(pdf["path"].as_str().unwrap()).unwrap().starts_with(b"%PDF-1."));
+
+    let status = h.ok(
+        "export_start",
+        json!({ "token": m, "fromMs": 0, "toMs": i64::MAX / 2, "kinds": ["orders", "lines", "payments"] }),
+    );
+    let job = status["jobId"].clone();
+    let start = std::time::Instant::now();
+    let done = loop {
+        let s = h.ok("export_status", json!({ "token": m, "jobId": job }));
+        if s["done"] == true {
+            break s;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(20), "export never finished: {s}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(done["error"].is_null(), "{done}");
+    let files = done["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3);
+    let orders_csv = files.iter().map(|f| f.as_str().unwrap()).find(|f| f.contains("orders")).unwrap();
+    // a header and one line per order
+    assert_eq!(std::fs::read_to_string(orders_csv).unwrap().lines().count(), 3);
+    assert_eq!(
+        h.err_code("export_start", json!({ "token": m, "fromMs": 10, "toMs": 5, "kinds": ["orders"] })),
+        "invalid_input"
+    );
+}

@@ -2,6 +2,7 @@
 //! blocking thread so the window never waits on the database or a card reader, and errors
 //! (including a panic) cross as `{code, message}`.
 
+pub mod back_office;
 pub mod cart;
 pub mod checkout;
 pub mod devices;
@@ -87,5 +88,26 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         sync::sync_parked_list,
         sync::sync_parked_retry,
         sync::sync_parked_discard,
+        back_office::history_search,
+        back_office::history_count,
+        back_office::history_cashiers,
+        back_office::order_detail,
+        back_office::receipt_reprint,
+        back_office::report_x,
+        back_office::report_z,
+        back_office::report_closed_list,
+        back_office::report_closed_get,
+        back_office::report_pdf,
+        back_office::charts_get,
+        back_office::export_start,
+        back_office::export_status,
+        back_office::export_cancel,
+        back_office::catalogue_list,
+        back_office::product_create,
+        back_office::product_update,
+        back_office::product_set_active,
+        back_office::catalogue_import_preview,
+        back_office::catalogue_import_apply,
+        back_office::audit_list,
     ]
 }
