@@ -31,6 +31,8 @@ pub enum ErrorCode {
     InvalidQuantity,
     /// Any other malformed input.
     InvalidInput,
+    /// The change would alter a day already closed with a Z report.
+    DayClosed,
     /// Checkout of an empty cart.
     CartEmpty,
     /// Cash tendered below the total.
@@ -255,7 +257,9 @@ impl PosError {
                 StoreError::AlreadyCheckedOut { .. } => C::AlreadyCheckedOut,
                 StoreError::NotFound(_) => C::NotFound,
                 StoreError::Conflict(_) => C::Conflict,
-                StoreError::Domain(_) => C::InvalidInput,
+                StoreError::Domain(_) | StoreError::Invalid(_) => C::InvalidInput,
+                StoreError::DayClosed(_) => C::DayClosed,
+                StoreError::Cancelled => C::Cancelled,
                 _ => C::Storage,
             },
         }

@@ -32,6 +32,18 @@ pub enum StoreError {
     /// A domain rule refused stored or given data.
     #[error(transparent)]
     Domain(#[from] till_core::CoreError),
+    /// Input from a user or a file that cannot be used; the message says what to fix.
+    #[error("{0}")]
+    Invalid(String),
+    /// The change would touch a day that has been closed with a Z report.
+    #[error("{0}")]
+    DayClosed(String),
+    /// Long work (an export) stopped because it was asked to.
+    #[error("cancelled")]
+    Cancelled,
+    /// Reading or writing a file outside the database failed.
+    #[error("file error: {0}")]
+    Io(String),
     /// A test asked the store to fail at this step.
     #[error("injected failure at {0}")]
     Injected(&'static str),

@@ -306,6 +306,7 @@ const en = {
   "error.unknown_product": "Unknown product",
   "error.invalid_quantity": "Invalid quantity",
   "error.invalid_input": "Invalid input",
+  "error.day_closed": "That day is closed; its Z report cannot change",
   "error.cart_empty": "The cart is empty",
   "error.insufficient_tender": "The amount tendered is less than the total",
   "error.amount_overflow": "Amount too large",

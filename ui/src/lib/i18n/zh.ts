@@ -306,6 +306,7 @@ const zh: Record<MessageKey, string> = {
   "error.unknown_product": "未知商品",
   "error.invalid_quantity": "数量无效",
   "error.invalid_input": "输入无效",
+  "error.day_closed": "该营业日已日结，Z 报表不可更改",
   "error.cart_empty": "购物车为空",
   "error.insufficient_tender": "实收金额少于应付金额",
   "error.amount_overflow": "金额过大",
