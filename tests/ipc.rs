@@ -476,7 +476,7 @@ fn a_manager_finds_a_sale_reprints_it_closes_the_day_and_exports() {
     assert_eq!(again["total"], first["total"]);
     let audit = h.ok("audit_list", json!({ "token": m, "beforeId": null, "limit": 5 }));
     assert_eq!(audit["entries"][0]["action"], "receipt.reprinted");
-    assert_eq!(audit["chain"]["ok"], true);
+    assert_eq!(audit["chainOk"], true);
 
     let x = h.ok("report_x", json!({ "token": m }));
     let sales = first["total"]["minor"].as_i64().unwrap() + second["total"]["minor"].as_i64().unwrap();
