@@ -60,9 +60,7 @@ fn page_content(title: &str, page: usize, pages: usize, lines: &[String]) -> Vec
     c.extend_from_slice(format!("BT /F2 {BODY_SIZE} Tf {MARGIN} {} Td (", MARGIN / 2).as_bytes());
     c.extend(pdf_string(&footer));
     c.extend_from_slice(b") Tj ET\n");
-    c.extend_from_slice(
-        format!("BT /F2 {BODY_SIZE} Tf {LEADING} TL {MARGIN} {} Td\n", top - 2 * LEADING).as_bytes(),
-    );
+    c.extend_from_slice(format!("BT /F2 {BODY_SIZE} Tf {LEADING} TL {MARGIN} {} Td\n", top - 2 * LEADING).as_bytes());
     for line in lines {
         c.push(b'(');
         c.extend(pdf_string(line));

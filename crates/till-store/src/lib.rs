@@ -36,8 +36,8 @@ pub use delivery::{ClaimedEvent, DueEvent, OutboxCounts, ParkedEvent, Prepared, 
 pub use devices::{DeviceConfig, DeviceRecord};
 pub use error::StoreError;
 pub use open_carts::SavedCart;
-pub use reports::{ClosedDay, DayReport, ReportKind};
 pub use orders::{OrderLineRecord, OrderRecord, PaymentRecord};
+pub use reports::{ClosedDay, DayReport, ReportKind};
 pub use users::UserRecord;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};

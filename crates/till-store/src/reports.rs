@@ -162,13 +162,12 @@ fn parse_currency(code: &str) -> Result<Currency> {
 
 /// The end of the last close (exclusive start of the open period) and its business date.
 fn last_close(c: &Connection) -> Result<Option<(i64, String, String)>> {
-    Ok(c
-        .query_row(
-            "SELECT to_ms, business_date, currency FROM day_closes ORDER BY to_ms DESC, id DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?)
+    Ok(c.query_row(
+        "SELECT to_ms, business_date, currency FROM day_closes ORDER BY to_ms DESC, id DESC LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()?)
 }
 
 /// The single currency of the period's orders and refunds; `fallback` when there are none.
@@ -213,7 +212,8 @@ fn compute(c: &Connection, lo: i64, hi: i64, cur: Currency, now_ms: i64) -> Resu
              FROM orders o JOIN payments p ON p.order_id = o.id
              WHERE o.created_at_ms > ?1 AND o.created_at_ms <= ?2 GROUP BY p.tender",
         )?;
-        let rows = st.query_map(params![lo, hi], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
+        let rows =
+            st.query_map(params![lo, hi], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
         for row in rows {
             let (t, amount, n) = row?;
             let e = tenders.entry(t).or_default();
@@ -303,7 +303,13 @@ fn compute(c: &Connection, lo: i64, hi: i64, cur: Currency, now_ms: i64) -> Resu
     let tenders = tenders
         .into_iter()
         .map(|(tender, (s, r, n))| {
-            Ok(TenderTotals { tender, sales: money(s, cur), refunds: money(r, cur), net: sub(money(s, cur), money(r, cur))?, count: n })
+            Ok(TenderTotals {
+                tender,
+                sales: money(s, cur),
+                refunds: money(r, cur),
+                net: sub(money(s, cur), money(r, cur))?,
+                count: n,
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     let taxes = taxes
@@ -397,9 +403,8 @@ fn close_in(
     if cash_counted.minor() < 0 {
         return Err(StoreError::Invalid("the cash counted cannot be negative".into()));
     }
-    let already: Option<i64> = tx
-        .query_row("SELECT id FROM day_closes WHERE business_date = ?1", [business_date], |r| r.get(0))
-        .optional()?;
+    let already: Option<i64> =
+        tx.query_row("SELECT id FROM day_closes WHERE business_date = ?1", [business_date], |r| r.get(0)).optional()?;
     if let Some(id) = already {
         return Err(StoreError::Conflict(format!("{business_date} is already closed (close {id})")));
     }
