@@ -362,7 +362,9 @@ fn compute(c: &Connection, lo: i64, hi: i64, cur: Currency, now_ms: i64) -> Resu
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        // Leap years: every 4th, except centuries not divisible by 400. Written as a match on
+        // remainders because `is_multiple_of` is newer than the workspace's minimum Rust.
+        2 if matches!((year % 4, year % 100, year % 400), (_, _, 0) | (0, 1.., _)) => 29,
         2 => 28,
         _ => 31,
     }
@@ -616,4 +618,34 @@ pub fn report_lines(r: &DayReport) -> Vec<String> {
         out.push(row("Difference", diff.to_string()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn business_dates_are_real_calendar_dates() {
+        for ok in ["2026-12-04", "2028-02-29", "2000-02-29", "2026-01-31", "2026-04-30"] {
+            assert!(is_business_date(ok), "{ok}");
+        }
+        for bad in [
+            "2026-02-29",
+            "2100-02-29",
+            "2026-02-30",
+            "2026-04-31",
+            "2026-00-01",
+            "2026-12-00",
+            "+026-12-04",
+            "2026-1-04",
+        ] {
+            assert!(!is_business_date(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn times_print_in_utc() {
+        assert_eq!(utc_time(1_764_806_400_000 + 13 * 3_600_000 + 5 * 60_000), "2025-12-04 13:05 UTC");
+        assert_eq!(utc_time(0), "1970-01-01 00:00 UTC");
+    }
 }

@@ -284,7 +284,10 @@ fn actual(r: &till_store::DayReport) -> Expected {
 }
 
 /// A day of `n` sales over ten hours, some refunds (a few refused) and points entries.
-fn busy_day(f: &mut Fixture, start: i64, n: usize) -> (Vec<GenSale>, Vec<GenRefund>, Vec<(String, i64, String)>) {
+/// Generated points entries: (kind, points, status).
+type Points = Vec<(String, i64, String)>;
+
+fn busy_day(f: &mut Fixture, start: i64, n: usize) -> (Vec<GenSale>, Vec<GenRefund>, Points) {
     let mut sales = Vec::new();
     for i in 0..n {
         let at = start + (i as i64) * 10 * HOUR / n as i64 + 1;
