@@ -633,7 +633,7 @@ fn a_busy_day_of_3000_orders_reports_in_a_few_milliseconds() {
     }
     let each = started.elapsed() / 10;
     eprintln!("x_report of 3000 orders: {each:?}");
-    // Generous for an unoptimised build on a busy machine; the release figure is in docs/reports.md.
+    // Generous for an unoptimised build on a busy machine; docs/reports.md has the measured figure.
     assert!(each < std::time::Duration::from_millis(250), "{each:?}");
     let started = std::time::Instant::now();
     let c = f.s.chart_data(T0, T0 + 24 * HOUR, "hour", 480).unwrap();
