@@ -35,6 +35,7 @@ pub mod line_code;
 pub mod money;
 pub mod order;
 pub mod payment;
+pub mod pdf;
 pub mod product;
 pub mod role;
 pub mod signing;

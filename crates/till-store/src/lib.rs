@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod catalogue;
+pub mod charts;
 pub mod checkout;
 mod connection;
 pub mod delivery;
@@ -24,6 +25,7 @@ pub mod migrations;
 pub mod open_carts;
 pub mod orders;
 pub mod outbox;
+pub mod reports;
 pub mod settings;
 pub mod users;
 
@@ -35,6 +37,7 @@ pub use devices::{DeviceConfig, DeviceRecord};
 pub use error::StoreError;
 pub use open_carts::SavedCart;
 pub use orders::{OrderLineRecord, OrderRecord, PaymentRecord};
+pub use reports::{ClosedDay, DayReport, ReportKind};
 pub use users::UserRecord;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -43,6 +46,21 @@ use std::sync::{Mutex, MutexGuard};
 
 /// Result of a store operation.
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Turns the `day_closed` abort of the migration 8 triggers into [`StoreError::DayClosed`], so
+/// every caller of [`Store::write`] gets a plain answer instead of a raw SQLite error.
+fn day_closed(e: StoreError) -> StoreError {
+    match &e {
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(_, Some(msg))) if msg.contains("day_closed") => {
+            StoreError::DayClosed(
+                "that day is closed with a Z report: its sales, lines and payments can no longer change \
+                 (a refund of an old sale is booked today)"
+                    .into(),
+            )
+        }
+        _ => e,
+    }
+}
 
 /// The till's database: a writer connection and a reader connection on one file.
 ///
@@ -85,8 +103,8 @@ impl Store {
     pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = Self::lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
+        let out = f(&tx).map_err(day_closed)?;
+        tx.commit().map_err(|e| day_closed(e.into()))?;
         Ok(out)
     }
 

@@ -1,0 +1,651 @@
+//! End-of-day reports: the X report (the open period so far, changes nothing) and the Z report
+//! (closes the period as a business date, freezes the report, and from then on the database
+//! refuses any change to that period's sales; see `migrations/0008_day_close.sql`).
+//!
+//! A period is `(from_ms, to_ms]`: from the end of the last close (exclusive) to now or the
+//! close. Sales are booked on the day of the order, refunds and points on the day they were
+//! made, so refunding an old sale lowers today's figures and never a closed day's.
+
+use crate::{audit, Result, Store, StoreError};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+use till_core::{Currency, Money};
+use ts_rs::TS;
+
+/// Which report: X (a look at the open period) or Z (the close of a day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    /// The open period so far; nothing is changed.
+    X,
+    /// A closed day, frozen when it was closed.
+    Z,
+}
+
+/// Sales and refunds of one tender (cash, card, points).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TenderTotals {
+    /// `cash`, `card` or `points`.
+    pub tender: String,
+    /// What the orders of the period were paid with this tender (change already given back).
+    pub sales: Money,
+    /// Refunds of the period paid out with this tender.
+    pub refunds: Money,
+    /// `sales - refunds`.
+    pub net: Money,
+    /// Number of sale payments with this tender (refunds are not counted here).
+    #[ts(type = "number")]
+    pub count: i64,
+}
+
+/// Amounts at one tax rate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxSummary {
+    /// The rate in basis points (1300 = 13 %).
+    #[ts(type = "number")]
+    pub rate_bp: i64,
+    /// Sold lines before tax.
+    pub net: Money,
+    /// Tax on the sold lines.
+    pub tax: Money,
+    /// Sold lines including tax.
+    pub gross: Money,
+    /// Tax given back by the period's refunds of lines at this rate.
+    pub refunds_tax: Money,
+}
+
+/// One cashier's share of the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CashierTotals {
+    /// User id.
+    #[ts(type = "number")]
+    pub cashier_id: i64,
+    /// User name.
+    pub name: String,
+    /// Orders rung up.
+    #[ts(type = "number")]
+    pub orders: i64,
+    /// Their total.
+    pub sales: Money,
+    /// Refunds this cashier made.
+    pub refunds: Money,
+}
+
+/// An X or Z report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DayReport {
+    /// X or Z.
+    pub kind: ReportKind,
+    /// The close, for a Z report.
+    #[ts(type = "number | null")]
+    pub close_id: Option<i64>,
+    /// The business date closed, for a Z report.
+    pub business_date: Option<String>,
+    /// Start of the period (exclusive): the end of the last close, or just before the first
+    /// order when nothing was closed yet.
+    #[ts(type = "number")]
+    pub from_ms: i64,
+    /// End of the period (inclusive): now, or the moment of the close.
+    #[ts(type = "number")]
+    pub to_ms: i64,
+    /// When the report was made.
+    #[ts(type = "number")]
+    pub generated_at_ms: i64,
+    /// Orders in the period.
+    #[ts(type = "number")]
+    pub orders: i64,
+    /// Refunds in the period that were not refused.
+    #[ts(type = "number")]
+    pub refunds_count: i64,
+    /// Sum of the orders' totals.
+    pub sales: Money,
+    /// Sum of the refunds made in the period (not refused).
+    pub refunds: Money,
+    /// `sales - refunds`.
+    pub net: Money,
+    /// Per tender, sorted by tender name.
+    pub tenders: Vec<TenderTotals>,
+    /// Per tax rate, ascending.
+    pub taxes: Vec<TaxSummary>,
+    /// Per cashier, by id.
+    pub cashiers: Vec<CashierTotals>,
+    /// Points earned (entries of kind `earn` not rejected).
+    #[ts(type = "number")]
+    pub points_issued: i64,
+    /// Points redeemed (entries of kind `redeem` not rejected), as a positive number.
+    #[ts(type = "number")]
+    pub points_redeemed: i64,
+    /// Cash that should be in the drawer: cash sales (change already given back) minus cash
+    /// refunds.
+    pub cash_expected: Money,
+    /// Z only: the cash the manager counted.
+    pub cash_counted: Option<Money>,
+    /// Z only: `counted - expected` (negative = cash missing).
+    pub cash_difference: Option<Money>,
+    /// Z only: the manager who closed the day.
+    pub closed_by: Option<String>,
+}
+
+/// A closed day in the list of closes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ClosedDay {
+    /// Close id (for [`Store::closed_day`]).
+    #[ts(type = "number")]
+    pub close_id: i64,
+    /// The business date closed.
+    pub business_date: String,
+    /// When it was closed.
+    #[ts(type = "number")]
+    pub closed_at_ms: i64,
+    /// Who closed it.
+    pub closed_by: String,
+    /// The day's net sales.
+    pub net: Money,
+    /// Cash counted minus cash expected.
+    pub cash_difference: Money,
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn parse_currency(code: &str) -> Result<Currency> {
+    Currency::parse(code).map_err(|e| corrupt(format!("stored currency: {e}")))
+}
+
+/// The end of the last close (exclusive start of the open period) and its business date.
+fn last_close(c: &Connection) -> Result<Option<(i64, String, String)>> {
+    Ok(c.query_row(
+        "SELECT to_ms, business_date, currency FROM day_closes ORDER BY to_ms DESC, id DESC LIMIT 1",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .optional()?)
+}
+
+/// The single currency of the period's orders and refunds; `fallback` when there are none.
+/// Two currencies in one period cannot be added up, so that is reported as damage.
+fn period_currency(c: &Connection, lo: i64, hi: i64, fallback: Currency) -> Result<Currency> {
+    let codes: Vec<String> = c
+        .prepare_cached(
+            "SELECT currency FROM orders WHERE created_at_ms > ?1 AND created_at_ms <= ?2
+             UNION SELECT currency FROM refunds WHERE created_at_ms > ?1 AND created_at_ms <= ?2",
+        )?
+        .query_map(params![lo, hi], |r| r.get(0))?
+        .collect::<std::result::Result<_, _>>()?;
+    match codes.as_slice() {
+        [] => Ok(fallback),
+        [one] => parse_currency(one),
+        many => Err(corrupt(format!("the period holds several currencies ({})", many.join(", ")))),
+    }
+}
+
+fn money(minor: i64, cur: Currency) -> Money {
+    Money::new(minor, cur)
+}
+
+fn sub(a: Money, b: Money) -> Result<Money> {
+    Ok(a.checked_sub(b)?)
+}
+
+/// Computes the report of `(lo, hi]` with a few aggregate queries over the time indexes.
+fn compute(c: &Connection, lo: i64, hi: i64, cur: Currency, now_ms: i64) -> Result<DayReport> {
+    let (orders, sales_minor, first_order): (i64, i64, Option<i64>) = c
+        .prepare_cached(
+            "SELECT count(*), coalesce(sum(total_minor), 0), min(created_at_ms) FROM orders
+             WHERE created_at_ms > ?1 AND created_at_ms <= ?2",
+        )?
+        .query_row(params![lo, hi], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+
+    // Per tender: (sales, refunds, count of sale payments).
+    let mut tenders: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    {
+        let mut st = c.prepare_cached(
+            "SELECT p.tender, coalesce(sum(p.amount_minor), 0), count(*)
+             FROM orders o JOIN payments p ON p.order_id = o.id
+             WHERE o.created_at_ms > ?1 AND o.created_at_ms <= ?2 GROUP BY p.tender",
+        )?;
+        let rows =
+            st.query_map(params![lo, hi], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
+        for row in rows {
+            let (t, amount, n) = row?;
+            let e = tenders.entry(t).or_default();
+            e.0 += amount;
+            e.2 += n;
+        }
+    }
+    let (mut refunds_count, mut refunds_minor) = (0i64, 0i64);
+    {
+        let mut st = c.prepare_cached(
+            "SELECT tender, coalesce(sum(amount_minor), 0), count(*) FROM refunds
+             WHERE created_at_ms > ?1 AND created_at_ms <= ?2 AND status <> 'refused' GROUP BY tender",
+        )?;
+        let rows = st.query_map(params![lo, hi], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get(2)?)))?;
+        for row in rows {
+            let (t, amount, n): (String, i64, i64) = row?;
+            tenders.entry(t).or_default().1 += amount;
+            refunds_minor += amount;
+            refunds_count += n;
+        }
+    }
+
+    // Per tax rate: the sold lines, then the tax of refunded lines at their order line's rate.
+    let mut taxes: BTreeMap<i64, [i64; 4]> = BTreeMap::new();
+    {
+        let mut st = c.prepare_cached(
+            "SELECT l.tax_rate_bp, sum(l.net_minor), sum(l.tax_minor), sum(l.gross_minor)
+             FROM orders o JOIN order_lines l ON l.order_id = o.id
+             WHERE o.created_at_ms > ?1 AND o.created_at_ms <= ?2 GROUP BY l.tax_rate_bp",
+        )?;
+        let rows = st.query_map(params![lo, hi], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, 0])))?;
+        for row in rows {
+            let (rate, v): (i64, [i64; 4]) = row?;
+            taxes.insert(rate, v);
+        }
+        let mut st = c.prepare_cached(
+            "SELECT l.tax_rate_bp, sum(rl.tax_minor)
+             FROM refunds r JOIN refund_lines rl ON rl.refund_id = r.id JOIN order_lines l ON l.id = rl.order_line_id
+             WHERE r.created_at_ms > ?1 AND r.created_at_ms <= ?2 AND r.status <> 'refused' GROUP BY l.tax_rate_bp",
+        )?;
+        let rows = st.query_map(params![lo, hi], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (rate, tax) = row?;
+            taxes.entry(rate).or_default()[3] += tax;
+        }
+    }
+
+    // Per cashier: orders and sales by who rang them up, refunds by who made them.
+    let mut cashiers: BTreeMap<i64, (String, i64, i64, i64)> = BTreeMap::new();
+    {
+        let mut st = c.prepare_cached(
+            "SELECT o.cashier_id, u.name, count(*), sum(o.total_minor)
+             FROM orders o JOIN users u ON u.id = o.cashier_id
+             WHERE o.created_at_ms > ?1 AND o.created_at_ms <= ?2 GROUP BY o.cashier_id",
+        )?;
+        let rows = st.query_map(params![lo, hi], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        for row in rows {
+            let (id, name, n, total): (i64, String, i64, i64) = row?;
+            cashiers.insert(id, (name, n, total, 0));
+        }
+        let mut st = c.prepare_cached(
+            "SELECT r.cashier_id, u.name, sum(r.amount_minor)
+             FROM refunds r JOIN users u ON u.id = r.cashier_id
+             WHERE r.created_at_ms > ?1 AND r.created_at_ms <= ?2 AND r.status <> 'refused' GROUP BY r.cashier_id",
+        )?;
+        let rows = st.query_map(params![lo, hi], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        for row in rows {
+            let (id, name, total): (i64, String, i64) = row?;
+            cashiers.entry(id).or_insert((name, 0, 0, 0)).3 += total;
+        }
+    }
+
+    let (points_issued, points_redeemed): (i64, i64) = c
+        .prepare_cached(
+            "SELECT coalesce(sum(CASE WHEN kind = 'earn' THEN points END), 0),
+                    coalesce(-sum(CASE WHEN kind = 'redeem' THEN points END), 0)
+             FROM points_ledger WHERE created_at_ms > ?1 AND created_at_ms <= ?2 AND status <> 'rejected'",
+        )?
+        .query_row(params![lo, hi], |r| Ok((r.get(0)?, r.get(1)?)))?;
+
+    let sales = money(sales_minor, cur);
+    let refunds = money(refunds_minor, cur);
+    // payments.amount_minor is what the order received (the total), not the cash handed over,
+    // so the change given back is already out of it.
+    let cash = tenders.get("cash").copied().unwrap_or_default();
+    let cash_expected = sub(money(cash.0, cur), money(cash.1, cur))?;
+    let tenders = tenders
+        .into_iter()
+        .map(|(tender, (s, r, n))| {
+            Ok(TenderTotals {
+                tender,
+                sales: money(s, cur),
+                refunds: money(r, cur),
+                net: sub(money(s, cur), money(r, cur))?,
+                count: n,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let taxes = taxes
+        .into_iter()
+        .map(|(rate_bp, [n, t, g, rt])| TaxSummary {
+            rate_bp,
+            net: money(n, cur),
+            tax: money(t, cur),
+            gross: money(g, cur),
+            refunds_tax: money(rt, cur),
+        })
+        .collect();
+    let cashiers = cashiers
+        .into_iter()
+        .map(|(cashier_id, (name, n, s, r))| CashierTotals {
+            cashier_id,
+            name,
+            orders: n,
+            sales: money(s, cur),
+            refunds: money(r, cur),
+        })
+        .collect();
+    // With no close yet the period starts at the epoch; show it as just before the first order.
+    let from_ms = if lo == 0 { first_order.map_or(hi.min(now_ms), |t| t - 1) } else { lo };
+    Ok(DayReport {
+        kind: ReportKind::X,
+        close_id: None,
+        business_date: None,
+        from_ms,
+        to_ms: hi,
+        generated_at_ms: now_ms,
+        orders,
+        refunds_count,
+        sales,
+        refunds,
+        net: sub(sales, refunds)?,
+        tenders,
+        taxes,
+        cashiers,
+        points_issued,
+        points_redeemed,
+        cash_expected,
+        cash_counted: None,
+        cash_difference: None,
+        closed_by: None,
+    })
+}
+
+/// Days in `month` of `year` (proleptic Gregorian).
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        // Leap years: every 4th, except centuries not divisible by 400. Written as a match on
+        // remainders because `is_multiple_of` is newer than the workspace's minimum Rust.
+        2 if matches!((year % 4, year % 100, year % 400), (_, _, 0) | (0, 1.., _)) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// True when `s` is a real calendar date written `YYYY-MM-DD`.
+pub fn is_business_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = s.get(r)?;
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
+    };
+    match (num(0..4), num(5..7), num(8..10)) {
+        (Some(y), Some(m), Some(d)) => y >= 1970 && (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m),
+        _ => false,
+    }
+}
+
+fn close_in(
+    tx: &Transaction<'_>,
+    business_date: &str,
+    cash_counted: Money,
+    actor_id: i64,
+    now_ms: i64,
+) -> Result<DayReport> {
+    if !is_business_date(business_date) {
+        return Err(StoreError::Invalid(format!(
+            "{business_date:?} is not a date; write the business date as YYYY-MM-DD, e.g. 2026-12-04"
+        )));
+    }
+    if cash_counted.minor() < 0 {
+        return Err(StoreError::Invalid("the cash counted cannot be negative".into()));
+    }
+    let already: Option<i64> =
+        tx.query_row("SELECT id FROM day_closes WHERE business_date = ?1", [business_date], |r| r.get(0)).optional()?;
+    if let Some(id) = already {
+        return Err(StoreError::Conflict(format!("{business_date} is already closed (close {id})")));
+    }
+    let last = last_close(tx)?;
+    let lo = match &last {
+        Some((to_ms, date, _)) => {
+            if business_date < date.as_str() {
+                return Err(StoreError::Invalid(format!(
+                    "{business_date} is before the last closed day {date}; close a later date"
+                )));
+            }
+            if now_ms <= *to_ms {
+                return Err(StoreError::Invalid(
+                    "the clock is at or before the last close; check the till's date and time".into(),
+                ));
+            }
+            *to_ms
+        }
+        None => 0,
+    };
+    let cur = period_currency(tx, lo, now_ms, cash_counted.currency())?;
+    if cur != cash_counted.currency() {
+        return Err(StoreError::Invalid(format!(
+            "the cash counted is in {} but the day's sales are in {cur}",
+            cash_counted.currency()
+        )));
+    }
+    let closed_by = crate::users::get(tx, actor_id)?.name;
+    let close_id: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM day_closes", [], |r| r.get(0))?;
+    let mut report = compute(tx, lo, now_ms, cur, now_ms)?;
+    report.kind = ReportKind::Z;
+    report.close_id = Some(close_id);
+    report.business_date = Some(business_date.to_string());
+    report.cash_counted = Some(cash_counted);
+    let difference = cash_counted.checked_sub(report.cash_expected)?;
+    report.cash_difference = Some(difference);
+    report.closed_by = Some(closed_by);
+    let frozen = serde_json::to_string(&report).map_err(|e| corrupt(format!("report to JSON: {e}")))?;
+    // The id is chosen here rather than by SQLite because the frozen JSON must carry it and the
+    // row can never be updated afterwards; the IMMEDIATE transaction holds the write lock.
+    tx.execute(
+        "INSERT INTO day_closes (id, business_date, from_ms, to_ms, closed_at_ms, closed_by, cash_counted_minor, currency, report_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![close_id, business_date, lo, now_ms, now_ms, actor_id, cash_counted.minor(), cur.code(), frozen],
+    )?;
+    audit::append(
+        tx,
+        now_ms,
+        Some(actor_id),
+        "day.closed",
+        &json!({
+            "close_id": close_id,
+            "business_date": business_date,
+            "from_ms": lo,
+            "to_ms": now_ms,
+            "currency": cur.code(),
+            "orders": report.orders,
+            "net": report.net.minor(),
+            "cash_expected": report.cash_expected.minor(),
+            "cash_counted": cash_counted.minor(),
+            "cash_difference": difference.minor(),
+        }),
+    )?;
+    Ok(report)
+}
+
+impl Store {
+    /// The X report: the open period from the end of the last close to `now_ms`. Changes nothing.
+    /// With nothing sold yet its money is in the currency of the last close (else CNY).
+    pub fn x_report(&self, now_ms: i64) -> Result<DayReport> {
+        self.read(|c| {
+            let last = last_close(c)?;
+            let lo = last.as_ref().map_or(0, |l| l.0);
+            let fallback = match &last {
+                Some((_, _, code)) => parse_currency(code)?,
+                None => Currency::CNY,
+            };
+            let cur = period_currency(c, lo, now_ms, fallback)?;
+            compute(c, lo, now_ms, cur, now_ms)
+        })
+    }
+
+    /// The Z report: closes the open period up to `now_ms` as `business_date` (`YYYY-MM-DD`) with
+    /// the cash the manager counted, in one transaction with its `day.closed` audit entry.
+    /// From then on the period's sales, lines and payments cannot change.
+    ///
+    /// A bad or earlier date, a negative count or a count in another currency is
+    /// [`StoreError::Invalid`]; a date already closed is [`StoreError::Conflict`].
+    pub fn close_day(&self, business_date: &str, cash_counted: Money, actor_id: i64, now_ms: i64) -> Result<DayReport> {
+        self.write(|tx| close_in(tx, business_date, cash_counted, actor_id, now_ms))
+    }
+
+    /// The most recent closes, newest first, at most `limit` (1 to 10,000).
+    pub fn closed_days(&self, limit: u32) -> Result<Vec<ClosedDay>> {
+        let limit = limit.clamp(1, 10_000);
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT d.id, d.business_date, d.closed_at_ms, u.name, d.currency,
+                        json_extract(d.report_json, '$.net.minor'), json_extract(d.report_json, '$.cashDifference.minor')
+                 FROM day_closes d JOIN users u ON u.id = d.closed_by
+                 ORDER BY d.to_ms DESC, d.id DESC LIMIT ?1",
+            )?;
+            let rows = st.query_map([limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (close_id, business_date, closed_at_ms, closed_by, code, net, diff) = row?;
+                let cur = parse_currency(&code)?;
+                let (Some(net), Some(diff)) = (net, diff) else {
+                    return Err(corrupt(format!("close {close_id} has an unreadable report")));
+                };
+                Ok(ClosedDay {
+                    close_id,
+                    business_date,
+                    closed_at_ms,
+                    closed_by,
+                    net: money(net, cur),
+                    cash_difference: money(diff, cur),
+                })
+            })
+            .collect()
+        })
+    }
+
+    /// A closed day's Z report exactly as it was frozen when the day was closed.
+    pub fn closed_day(&self, close_id: i64) -> Result<DayReport> {
+        self.read(|c| {
+            let json: String = c
+                .query_row("SELECT report_json FROM day_closes WHERE id = ?1", [close_id], |r| r.get(0))
+                .optional()?
+                .ok_or(StoreError::NotFound("closed day"))?;
+            serde_json::from_str(&json).map_err(|e| corrupt(format!("close {close_id}: {e}")))
+        })
+    }
+}
+
+/// Formats a timestamp (ms, UTC) as `YYYY-MM-DD HH:MM UTC` for printed reports.
+fn utc_time(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = crate::charts::civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+}
+
+/// The report as plain text lines, for the printer and the PDF. Amounts use [`Money`]'s
+/// display (`CNY 38.00`), as receipts do.
+pub fn report_lines(r: &DayReport) -> Vec<String> {
+    let row = |label: &str, value: String| format!("{label:<24}{value:>24}");
+    let mut out = Vec::new();
+    match (&r.kind, &r.business_date) {
+        (ReportKind::Z, Some(date)) => out.push(format!("Z report - business date {date}")),
+        (ReportKind::Z, None) => out.push("Z report".to_string()),
+        (ReportKind::X, _) => out.push("X report - open period, nothing closed".to_string()),
+    }
+    if let Some(id) = r.close_id {
+        out.push(format!("Close no. {id}"));
+    }
+    out.push(format!("From  {}", utc_time(r.from_ms)));
+    out.push(format!("To    {}", utc_time(r.to_ms)));
+    out.push(format!("Made  {}", utc_time(r.generated_at_ms)));
+    if let Some(by) = &r.closed_by {
+        out.push(format!("Closed by {by}"));
+    }
+    out.push(String::new());
+    out.push(row("Orders", r.orders.to_string()));
+    out.push(row("Sales", r.sales.to_string()));
+    out.push(row("Refunds", format!("{} ({})", r.refunds, r.refunds_count)));
+    out.push(row("Net", r.net.to_string()));
+    out.push(String::new());
+    out.push("By tender".to_string());
+    for t in &r.tenders {
+        out.push(row(&format!("  {} ({})", t.tender, t.count), t.sales.to_string()));
+        out.push(row("    refunds", t.refunds.to_string()));
+        out.push(row("    net", t.net.to_string()));
+    }
+    out.push(String::new());
+    out.push("By tax rate".to_string());
+    for t in &r.taxes {
+        let rate = format!("{}.{:02} %", t.rate_bp / 100, t.rate_bp % 100);
+        out.push(format!("  {rate}"));
+        out.push(row("    net", t.net.to_string()));
+        out.push(row("    tax", t.tax.to_string()));
+        out.push(row("    gross", t.gross.to_string()));
+        out.push(row("    tax refunded", t.refunds_tax.to_string()));
+    }
+    out.push(String::new());
+    out.push("By cashier".to_string());
+    for c in &r.cashiers {
+        out.push(row(&format!("  {} ({})", c.name, c.orders), c.sales.to_string()));
+        out.push(row("    refunds", c.refunds.to_string()));
+    }
+    out.push(String::new());
+    out.push(row("Points issued", r.points_issued.to_string()));
+    out.push(row("Points redeemed", r.points_redeemed.to_string()));
+    out.push(String::new());
+    out.push(row("Cash expected", r.cash_expected.to_string()));
+    if let Some(counted) = r.cash_counted {
+        out.push(row("Cash counted", counted.to_string()));
+    }
+    if let Some(diff) = r.cash_difference {
+        out.push(row("Difference", diff.to_string()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn business_dates_are_real_calendar_dates() {
+        for ok in ["2026-12-04", "2028-02-29", "2000-02-29", "2026-01-31", "2026-04-30"] {
+            assert!(is_business_date(ok), "{ok}");
+        }
+        for bad in [
+            "2026-02-29",
+            "2100-02-29",
+            "2026-02-30",
+            "2026-04-31",
+            "2026-00-01",
+            "2026-12-00",
+            "+026-12-04",
+            "2026-1-04",
+        ] {
+            assert!(!is_business_date(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn times_print_in_utc() {
+        assert_eq!(utc_time(1_764_806_400_000 + 13 * 3_600_000 + 5 * 60_000), "2025-12-04 13:05 UTC");
+        assert_eq!(utc_time(0), "1970-01-01 00:00 UTC");
+    }
+}
