@@ -124,3 +124,23 @@ export function change(current: number, previous: number): number | null {
 export function dayCount(fromMs: number, toMs: number): number {
   return Math.round((toMs - fromMs) / DAY_MS);
 }
+
+/** The backend's limits: hour buckets cover at most 31 days, day and week buckets 400. */
+export function bucketAllowed(bucket: Bucket, fromMs: number, toMs: number): boolean {
+  const days = (toMs - fromMs) / DAY_MS;
+  return days <= (bucket === "hour" ? 31 : 400);
+}
+
+/**
+ * The axis text of a bucket's label: the backend's labels are "2026-12-04 13:00" (hour),
+ * "2026-12-04" (day) and "W 2026-11-30" (week); the axis shows "13:00", "12-04", "W 11-30".
+ * The full label stays in the hover title and the data table.
+ */
+export function shortLabel(label: string, bucket: string): string {
+  if (bucket === "hour") {
+    const m = /(\d{2}:\d{2})$/.exec(label);
+    return m ? m[1] : label;
+  }
+  const m = /^(\D*)\d{4}-(\d{2}-\d{2})$/.exec(label);
+  return m ? `${m[1]}${m[2]}` : label;
+}

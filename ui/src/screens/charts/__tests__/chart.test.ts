@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { barLayout, change, labelStep, niceMax, presetRange, scaleY, ticks, type Frame } from "../chart";
+import { barLayout, bucketAllowed, change, labelStep, niceMax, presetRange, scaleY, shortLabel, ticks, type Frame } from "../chart";
 
 const frame: Frame = { width: 500, height: 220, left: 60, right: 40, top: 10, bottom: 10 };
 
@@ -65,5 +65,21 @@ describe("changes and ranges", () => {
     expect(presetRange("7d", now).fromMs).toBe(new Date(2026, 10, 28).getTime());
     expect(presetRange("30d", now).bucket).toBe("day");
     expect(presetRange("12w", now).bucket).toBe("week");
+  });
+});
+
+describe("labels and limits", () => {
+  it("shortens the backend's labels for the axis", () => {
+    expect(shortLabel("2026-12-04 13:00", "hour")).toBe("13:00");
+    expect(shortLabel("2026-12-04", "day")).toBe("12-04");
+    expect(shortLabel("W 2026-11-30", "week")).toBe("W 11-30");
+    expect(shortLabel("odd", "day")).toBe("odd");
+  });
+  it("allows hour buckets for at most 31 days", () => {
+    const r = presetRange("12w", new Date(2026, 11, 4));
+    expect(bucketAllowed("hour", r.fromMs, r.toMs)).toBe(false);
+    expect(bucketAllowed("week", r.fromMs, r.toMs)).toBe(true);
+    const m = presetRange("30d", new Date(2026, 11, 4));
+    expect(bucketAllowed("hour", m.fromMs, m.toMs)).toBe(true);
   });
 });
