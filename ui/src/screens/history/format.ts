@@ -7,16 +7,32 @@ function intlLocale(): string {
   return getLocale() === "zh" ? "zh-CN" : "en";
 }
 
+// Formatters are built once per language: the history list formats dozens of rows per frame.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
 /** A local date and time in the current language, e.g. "12/4/26, 9:30:05 AM" / "2026/12/4 09:30:05". */
 export function formatDateTime(ms: number): string {
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) return "";
-  return new Intl.DateTimeFormat(intlLocale(), { dateStyle: "short", timeStyle: "medium" }).format(d);
+  const locale = intlLocale();
+  let f = dateFormats.get(locale);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "medium" });
+    dateFormats.set(locale, f);
+  }
+  return f.format(d);
 }
 
 /** An integer with the current language's grouping, e.g. 1,234. */
 export function formatCount(n: number): string {
-  return new Intl.NumberFormat(intlLocale()).format(n);
+  const locale = intlLocale();
+  let f = numberFormats.get(locale);
+  if (!f) {
+    f = new Intl.NumberFormat(locale);
+    numberFormats.set(locale, f);
+  }
+  return f.format(n);
 }
 
 function lookup(prefix: string, value: string | null | undefined): string {
