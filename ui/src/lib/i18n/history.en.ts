@@ -59,6 +59,8 @@ const historyEn = {
   "history.col.status": "Status",
   "history.col.card": "Card",
   "history.col.summary": "Summary",
+  "history.help.filters": "filters",
+  "history.help.results": "results",
   "history.help.move": "select row",
   "history.help.open": "open order",
   "history.help.search": "search (in a filter)",

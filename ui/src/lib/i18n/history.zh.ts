@@ -61,6 +61,8 @@ const historyZh: Record<keyof typeof historyEn, string> = {
   "history.col.status": "状态",
   "history.col.card": "卡号",
   "history.col.summary": "摘要",
+  "history.help.filters": "筛选条件",
+  "history.help.results": "结果列表",
   "history.help.move": "选择行",
   "history.help.open": "打开订单",
   "history.help.search": "查询（在筛选框中）",
