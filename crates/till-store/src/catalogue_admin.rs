@@ -162,11 +162,17 @@ fn finish((mut v, currency): (ProductAdminView, String)) -> Result<ProductAdminV
 
 /// One product by id, active or not.
 pub(crate) fn load(c: &Connection, id: i64) -> Result<ProductAdminView> {
+    load_by(c, "id", id)?.ok_or(StoreError::NotFound("product"))
+}
+
+/// The product whose unique column `col` (`id` or `sku`) is `value`, active or not.
+pub(crate) fn load_by(c: &Connection, col: &str, value: impl rusqlite::ToSql) -> Result<Option<ProductAdminView>> {
+    // Cached: the import looks up every row of a file this way.
     let row = c
-        .query_row(&format!("SELECT {VIEW_COLUMNS} FROM products WHERE id = ?1"), [id], view_from_row)
-        .optional()?
-        .ok_or(StoreError::NotFound("product"))?;
-    finish(row)
+        .prepare_cached(&format!("SELECT {VIEW_COLUMNS} FROM products WHERE {col} = ?1"))?
+        .query_row([value], view_from_row)
+        .optional()?;
+    row.map(finish).transpose()
 }
 
 /// Refuses a SKU or barcode already used by another product than `except`, naming it.

@@ -289,12 +289,8 @@ struct Existing {
 }
 
 fn existing_by_sku(c: &Connection, sku: &str) -> Result<Option<Existing>> {
-    let row = c
-        .prepare_cached("SELECT id FROM products WHERE sku = ?1")?
-        .query_row([sku], |r| r.get::<_, i64>(0))
-        .optional()?;
-    let Some(id) = row else { return Ok(None) };
-    let v = crate::catalogue_admin::load(c, id)?;
+    let Some(v) = crate::catalogue_admin::load_by(c, "sku", sku)? else { return Ok(None) };
+    let id = v.id;
     let input = ProductInput {
         sku: v.sku,
         barcode: v.barcode,
