@@ -33,8 +33,12 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
     };
     let out = arg_value(args, "--out").map(PathBuf::from).unwrap_or_else(|| dir.join("exports"));
     let db = dir.join("till.db");
+    // Opening a missing file would create an empty till; say it is not there instead.
     if !db.exists() {
-        return Err(CliError::Usage("no till.db in --data-dir"));
+        return Err(CliError::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("no till database at {}", db.display()),
+        )));
     }
     let store = Store::open(&db)?;
     let mut err = std::io::stderr().lock();

@@ -216,4 +216,10 @@ fn export_refuses_bad_dates_as_usage_errors() {
     let out =
         tillctl(&["export", "--data-dir", d, "--from", "2026-12-01", "--to", "2026-12-01", "--kinds", "orders,cards"]);
     assert_eq!(out.status.code(), Some(2));
+    let empty = tempfile::tempdir().unwrap();
+    let e = empty.path().to_str().unwrap();
+    let out = tillctl(&["export", "--data-dir", e, "--from", "2026-12-01", "--to", "2026-12-01"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("no till database"), "{}", text(&out));
+    assert!(!empty.path().join("till.db").exists(), "no empty till is created");
 }
