@@ -147,8 +147,12 @@ struct ParsedRow {
     sku: String,
     name: String,
     product: Option<NewProduct>,
+    // tax_inclusive, serialised, active as given; `None` for an empty cell or no column, which
+    // keeps an existing product's value (and takes the default for a new one).
+    tax_inclusive: Option<bool>,
+    serialised: Option<bool>,
     active: Option<bool>,
-    // Which optional columns the file has, so an update leaves the others as they are.
+    // Which columns the file has, so an update leaves a missing column's value as it is.
     has: [bool; 9],
     errors: Vec<String>,
 }
@@ -276,7 +280,17 @@ fn parse_rows(bytes: &[u8], currency: Currency) -> Result<Vec<ParsedRow>> {
         for (i, h) in has.iter_mut().enumerate() {
             *h = index[i].is_some();
         }
-        rows.push(ParsedRow { row, sku: input.sku, name: input.name, product, active, has, errors });
+        rows.push(ParsedRow {
+            row,
+            sku: input.sku,
+            name: input.name,
+            product,
+            tax_inclusive,
+            serialised,
+            active,
+            has,
+            errors,
+        });
     }
     Ok(rows)
 }
@@ -359,15 +373,16 @@ fn plan(c: &Connection, bytes: &[u8], currency: Currency) -> Result<(ImportPrevi
                         writes.push(Write::Create(p, r.active.unwrap_or(true)));
                     }
                     Some(old) => {
-                        // Columns the file does not have keep their stored value.
+                        // A column the file does not have, or an empty flag cell, keeps the stored
+                        // value; an empty barcode or Chinese name cell clears it.
                         let merged = NewProduct {
                             barcode: if r.has[1] { p.barcode.clone() } else { old.product.barcode.clone() },
                             name_zh: if r.has[3] { p.name_zh.clone() } else { old.product.name_zh.clone() },
-                            tax_inclusive: if r.has[6] { p.tax_inclusive } else { old.product.tax_inclusive },
-                            serialised: if r.has[7] { p.serialised } else { old.product.serialised },
+                            tax_inclusive: r.tax_inclusive.unwrap_or(old.product.tax_inclusive),
+                            serialised: r.serialised.unwrap_or(old.product.serialised),
                             ..p
                         };
-                        let active = r.active.unwrap_or(if r.has[8] { true } else { old.active });
+                        let active = r.active.unwrap_or(old.active);
                         if same(&merged, &old.product) && active == old.active {
                             action = Some(ImportAction::Unchanged);
                         } else {

@@ -454,6 +454,9 @@ fn import_applies_in_one_go_with_one_audit_entry() {
     assert!(s.search_products("hidden", 5).unwrap().is_empty());
     assert!(!s.products_admin("NEW-2", true, 0, 1).unwrap()[0].active);
     assert_eq!(s.search_products("cola zero", 5).unwrap()[0].price.minor(), 400);
+    // An empty flag cell keeps the stored value: NEW-2 stays inactive.
+    let keep = "sku,name,price,tax_rate,active\nNEW-2,Hidden,1,0,\n";
+    assert_eq!(s.catalogue_import_preview(keep.as_bytes(), cny()).unwrap().unchanged, 1);
     let page = s.audit_page(None, 1).unwrap();
     assert_eq!(page.entries[0].action, "catalogue.imported");
     assert!(page.entries[0].detail.contains("\"created\":2"));
