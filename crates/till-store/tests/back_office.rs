@@ -476,6 +476,8 @@ fn import_refuses_non_utf8_and_missing_columns() {
     assert!(m.contains("not UTF-8") && m.contains("CSV UTF-8"), "{m}");
     let m = invalid(f.store.catalogue_import_preview(b"sku,name,tax_rate\nA,B,13\n", cny()));
     assert!(m.contains("no price column"), "{m}");
+    let m = invalid(f.store.catalogue_import_preview(b"sku,name,price,tax_rate\nA,\"open,1,13\n", cny()));
+    assert!(m.contains("line 2 is never closed"), "{m}");
     assert!(invalid(f.store.catalogue_import_apply(&gbk, cny(), f.user, 1)).contains("not UTF-8"));
 }
 
