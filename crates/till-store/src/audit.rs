@@ -6,7 +6,7 @@ use crate::{Result, Store};
 use rusqlite::{params, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The outcome of walking the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub struct AuditReport {
     pub first_bad_id: Option<i64>,
 }
 
-fn entry_hash(prev: &str, id: i64, at_ms: i64, actor: Option<i64>, action: &str, detail: &str) -> String {
+pub(crate) fn entry_hash(prev: &str, id: i64, at_ms: i64, actor: Option<i64>, action: &str, detail: &str) -> String {
     let mut h = Sha256::new();
     // Length-prefix each field so no two different entries serialise the same.
     for field in

@@ -55,7 +55,7 @@ fn tokens(text: &str) -> Vec<String> {
     out
 }
 
-fn index_text(p: &NewProduct) -> String {
+pub(crate) fn index_text(p: &NewProduct) -> String {
     let mut t = tokens(&p.name);
     t.extend(tokens(p.sku.as_str()));
     if let Some(b) = &p.barcode {

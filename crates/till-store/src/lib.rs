@@ -14,13 +14,18 @@
 //! ```
 
 pub mod audit;
+pub mod audit_view;
 pub mod catalogue;
+pub mod catalogue_admin;
+pub mod catalogue_import;
 pub mod charts;
 pub mod checkout;
 mod connection;
 pub mod delivery;
 pub mod devices;
 pub mod error;
+pub mod export;
+pub mod integrity;
 pub mod migrations;
 pub mod open_carts;
 pub mod orders;
@@ -35,6 +40,8 @@ pub use checkout::RecordedSale;
 pub use delivery::{ClaimedEvent, DueEvent, OutboxCounts, ParkedEvent, Prepared, Settlement};
 pub use devices::{DeviceConfig, DeviceRecord};
 pub use error::StoreError;
+pub use export::ExportKind;
+pub use integrity::InvariantReport;
 pub use open_carts::SavedCart;
 pub use orders::{OrderLineRecord, OrderRecord, PaymentRecord};
 pub use reports::{ClosedDay, DayReport, ReportKind};

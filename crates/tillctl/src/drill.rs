@@ -10,25 +10,58 @@ fn open(dir: &Path) -> Result<Pos, CliError> {
     Ok(Pos::open(PosConfig::demo(dir.join("till.db")))?)
 }
 
-/// `PRAGMA integrity_check`, the audit chain and the no-partial-order rule.
+/// One line per check: `PRAGMA integrity_check`, the audit chain, whole orders, order totals
+/// against their lines, line counts, payments against totals, refunds within payments.
+/// Any failure makes the command exit 1 after every line has been printed.
 pub fn check(dir: &Path) -> Result<(), CliError> {
     let store = till_store::Store::open(&dir.join("till.db"))?;
-    store.integrity_check()?;
+    let mut failed = Vec::new();
+    match store.integrity_check() {
+        Ok(()) => println!("integrity_check: ok"),
+        Err(e) => {
+            println!("integrity_check: {e}");
+            failed.push("integrity_check");
+        }
+    }
     let audit = store.verify_audit()?;
-    if !audit.ok {
-        return Err(CliError::CheckFailed(format!("audit chain broken at entry {:?}", audit.first_bad_id)));
+    match audit.first_bad_id {
+        None if audit.ok => println!("audit chain: ok ({} entries)", audit.entries),
+        bad => {
+            println!("audit chain: BROKEN at entry {}", bad.map_or("?".to_string(), |id| id.to_string()));
+            failed.push("audit chain");
+        }
     }
     let partial = store.partial_orders()?;
-    if !partial.is_empty() {
-        return Err(CliError::CheckFailed(format!("partial orders: {partial:?}")));
+    if partial.is_empty() {
+        println!("whole orders: ok ({} orders, {} events pending)", store.order_count()?, store.outbox_pending()?);
+    } else {
+        println!("whole orders: {} partial: {}", partial.len(), ids(&partial));
+        failed.push("whole orders");
     }
-    println!(
-        "ok: integrity ok, {} audit entries chained, {} orders all whole, {} events pending",
-        audit.entries,
-        store.order_count()?,
-        store.outbox_pending()?
-    );
-    Ok(())
+    let inv = store.check_invariants()?;
+    for (name, what, breach) in [
+        ("order totals", "differ from their lines", &inv.totals),
+        ("line counts", "have a wrong line count", &inv.line_counts),
+        ("payments", "are not paid exactly their total", &inv.payments),
+        ("refunds within payments", "are refunded more than their total", &inv.refunds),
+    ] {
+        if breach.is_ok() {
+            println!("{name}: ok");
+        } else {
+            let more = if breach.count > breach.order_ids.len() as i64 { ", ..." } else { "" };
+            println!("{name}: {} orders {what}: {}{more}", breach.count, ids(&breach.order_ids));
+            failed.push(name);
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::CheckFailed(failed.join(", ")))
+    }
+}
+
+fn ids(list: &[i64]) -> String {
+    list.iter().map(|id| format!("order {id}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Rings up and pays sales for ever, printing `ACK <cart id> <order id>` once each commit has

@@ -1,7 +1,12 @@
 //! `tillctl`: Till from the command line, for installers, managers and developers.
 //!
 //! ```text
-//! tillctl db check  --data-dir DIR      integrity check, audit chain, no partial orders
+//! tillctl db check  --data-dir DIR      one line per check: integrity_check, audit chain,
+//!                                       whole orders, order totals, line counts, payments,
+//!                                       refunds within payments; exit 1 if any fails
+//! tillctl export --data-dir DIR --from YYYY-MM-DD --to YYYY-MM-DD [--kinds orders,lines,payments,refunds,points] [--out DIR]
+//!                                       CSV files for those UTC days (--to inclusive; default
+//!                                       all kinds, into DIR/exports); see docs/back-office.md
 //! tillctl drill checkout --data-dir DIR  ring up and pay sales in a loop, printing
 //!                                       "ACK <cart id> <order id>" after each commit
 //!                                       (the crash test kills it at random moments)
@@ -43,6 +48,7 @@ mod card;
 mod devices;
 mod drill;
 mod error;
+mod export;
 mod points;
 mod sync;
 
@@ -67,6 +73,7 @@ fn number(args: &[String], name: &str, default: usize) -> Result<usize, CliError
 fn run(args: &[String]) -> Result<(), CliError> {
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["db", "check", ..] => drill::check(&data_dir(args)?),
+        ["export", ..] => export::run(args),
         ["drill", "checkout", ..] => drill::checkout_loop(&data_dir(args)?),
         ["seed", ..] => bench::seed(&data_dir(args)?, number(args, "--products", 300_000)?),
         ["card", "decode", ..] => {
@@ -105,7 +112,7 @@ fn run(args: &[String]) -> Result<(), CliError> {
             number(args, "--products", 300_000)?,
             number(args, "--checkouts", 2_000)?,
         ),
-        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA | devices list [--json] | devices test URI --role card-reader [--driver D] [--timeout S] [--json] | sim card-reader [--serial] [--card NAME] [--driver D] | bench devices | sim points-terminal [--serial] | devices pair URI --key-file FILE | devices test URI --role points-terminal [--key-file FILE] [--json] | bench points [--rounds N] | bench payment [--rounds N] | sync status --data-dir DIR [--json] | sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]")),
+        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | export --data-dir DIR --from YYYY-MM-DD --to YYYY-MM-DD [--kinds K,K] [--out DIR] | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA | devices list [--json] | devices test URI --role card-reader [--driver D] [--timeout S] [--json] | sim card-reader [--serial] [--card NAME] [--driver D] | bench devices | sim points-terminal [--serial] | devices pair URI --key-file FILE | devices test URI --role points-terminal [--key-file FILE] [--json] | bench points [--rounds N] | bench payment [--rounds N] | sync status --data-dir DIR [--json] | sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]")),
     }
 }
 
