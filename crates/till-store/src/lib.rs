@@ -20,6 +20,7 @@ mod connection;
 pub mod delivery;
 pub mod devices;
 pub mod error;
+pub mod history;
 pub mod migrations;
 pub mod open_carts;
 pub mod orders;
