@@ -18,6 +18,7 @@ pub mod catalogue;
 pub mod checkout;
 mod connection;
 pub mod delivery;
+pub mod demo_data;
 pub mod devices;
 pub mod error;
 pub mod history;
