@@ -34,9 +34,14 @@ fn ms(d: Duration) -> String {
 /// Runs the benchmark.
 pub fn run(dir: &Path, rounds: usize) -> Result<(), CliError> {
     let store = Store::open(&dir.join("till.db"))?;
-    let newest = pick(&store, &HistoryQuery::default(), 0)?.ok_or(CliError::Usage("no orders: run tillctl demo generate first"))?;
+    let newest = pick(&store, &HistoryQuery::default(), 0)?
+        .ok_or(CliError::Usage("no orders: run tillctl demo generate first"))?;
     // Samples from a few hundred orders back, so they are not all on the newest page.
-    let card = pick(&store, &HistoryQuery { kind: HistoryKind::Payments, tender: Some("card".into()), ..Default::default() }, 20)?;
+    let card = pick(
+        &store,
+        &HistoryQuery { kind: HistoryKind::Payments, tender: Some("card".into()), ..Default::default() },
+        20,
+    )?;
     let customer = pick(&store, &HistoryQuery { customer: None, kind: HistoryKind::Points, ..Default::default() }, 20)?;
     let detail = store.read(|c| {
         let line: (String, String) = c.query_row(
@@ -59,11 +64,17 @@ pub fn run(dir: &Path, rounds: usize) -> Result<(), CliError> {
     let base = HistoryQuery::default();
     let cases: Vec<(String, HistoryQuery)> = vec![
         ("none".into(), base.clone()),
-        ("date range: last week".into(), HistoryQuery { from_ms: Some(newest.at_ms - week), to_ms: Some(newest.at_ms + 1), ..base.clone() }),
+        (
+            "date range: last week".into(),
+            HistoryQuery { from_ms: Some(newest.at_ms - week), to_ms: Some(newest.at_ms + 1), ..base.clone() },
+        ),
         ("cashier".into(), HistoryQuery { cashier_id: Some(cashier), ..base.clone() }),
         ("tender card".into(), HistoryQuery { tender: Some("card".into()), ..base.clone() }),
         ("status refunded".into(), HistoryQuery { status: Some("refunded".into()), ..base.clone() }),
-        ("amount 500.00-1000.00".into(), HistoryQuery { min_amount_minor: Some(50_000), max_amount_minor: Some(100_000), ..base.clone() }),
+        (
+            "amount 500.00-1000.00".into(),
+            HistoryQuery { min_amount_minor: Some(50_000), max_amount_minor: Some(100_000), ..base.clone() },
+        ),
         ("card last4".into(), HistoryQuery { card_last4: last4.clone(), ..base.clone() }),
         ("customer".into(), HistoryQuery { customer: customer.clone(), ..base.clone() }),
         (format!("product {sku}"), HistoryQuery { product: Some(sku.clone()), ..base.clone() }),
@@ -72,7 +83,10 @@ pub fn run(dir: &Path, rounds: usize) -> Result<(), CliError> {
         ("kind all".into(), HistoryQuery { kind: HistoryKind::All, ..base.clone() }),
         ("kind refunds".into(), HistoryQuery { kind: HistoryKind::Refunds, ..base.clone() }),
         ("sort amount".into(), HistoryQuery { sort: HistorySort::AmountDesc, ..base.clone() }),
-        ("card last4 + last week".into(), HistoryQuery { card_last4: last4, from_ms: Some(newest.at_ms - 30 * week), ..base.clone() }),
+        (
+            "card last4 + last week".into(),
+            HistoryQuery { card_last4: last4, from_ms: Some(newest.at_ms - 30 * week), ..base.clone() },
+        ),
         ("kind all + customer".into(), HistoryQuery { kind: HistoryKind::All, customer, ..base.clone() }),
     ];
     println!("first page (50 rows), {rounds} runs each\n");

@@ -17,7 +17,8 @@ use till_store::demo_data::{generate, GenerateSpec};
 /// The demo manager who creates the extra cashiers (seeded by the demo till).
 const MANAGER: (&str, &str) = ("Li Wei", "2222");
 /// The cashiers the history is sold by: name and PIN (Chen Jing is the demo till's own).
-const CASHIERS: &[(&str, &str)] = &[("Chen Jing", "1111"), ("Zhao Lei", "4441"), ("Sun Mei", "4442"), ("Zhou Min", "4443")];
+const CASHIERS: &[(&str, &str)] =
+    &[("Chen Jing", "1111"), ("Zhao Lei", "4441"), ("Sun Mei", "4442"), ("Zhou Min", "4443")];
 
 /// Runs the command.
 pub fn run(dir: &Path, orders: u64, seed: u64, days: u32) -> Result<(), CliError> {
@@ -37,13 +38,8 @@ pub fn run(dir: &Path, orders: u64, seed: u64, days: u32) -> Result<(), CliError
         println!("cashier: {name} (PIN {pin})");
     }
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-    let spec = GenerateSpec {
-        orders,
-        seed,
-        start_ms: now - i64::from(days) * 86_400_000,
-        days,
-        currency: Currency::CNY,
-    };
+    let spec =
+        GenerateSpec { orders, seed, start_ms: now - i64::from(days) * 86_400_000, days, currency: Currency::CNY };
     let t = Instant::now();
     let report = generate(pos.store(), &spec, &mut |done, total| {
         let s = t.elapsed().as_secs_f64().max(1e-9);

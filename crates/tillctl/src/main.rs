@@ -43,8 +43,8 @@
 //! truncated, bad-lrc, silence, unplug. See `devices.rs` for the details.
 
 mod bench;
-mod bench_payment;
 mod bench_history;
+mod bench_payment;
 mod card;
 mod demo_generate;
 mod devices;
