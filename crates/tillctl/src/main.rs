@@ -34,6 +34,11 @@
 //!                                       takes `swipe [CARD]` / `fault KIND` / `cards` on stdin
 //! tillctl bench devices [--reports N] [--swipes N]
 //!                                       card report parse times, swipe-to-read latency
+//! tillctl demo generate --data-dir DIR --orders N [--seed S] [--days D]
+//!                                       a demo till with N orders of realistic history (4
+//!                                       cashiers and a manager, PINs printed)
+//! tillctl bench history --data-dir DIR [--rounds N]
+//!                                       first-page latency and query plan of each history filter
 //! tillctl sync status --data-dir DIR [--json]
 //! tillctl sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]
 //!                                       the outbox's delivery to the server (see sync.rs)
@@ -43,8 +48,10 @@
 //! truncated, bad-lrc, silence, unplug. See `devices.rs` for the details.
 
 mod bench;
+mod bench_history;
 mod bench_payment;
 mod card;
+mod demo_generate;
 mod devices;
 mod drill;
 mod error;
@@ -106,13 +113,20 @@ fn run(args: &[String]) -> Result<(), CliError> {
         ["sync", "status", ..] => sync::status(args),
         ["sync", "run", ..] => sync::run(args),
         ["bench", "points", ..] => points::bench(number(args, "--rounds", 200)?),
+        ["demo", "generate", ..] => demo_generate::run(
+            &data_dir(args)?,
+            number(args, "--orders", 0)? as u64,
+            number(args, "--seed", 1)? as u64,
+            number(args, "--days", 730)? as u32,
+        ),
+        ["bench", "history", ..] => bench_history::run(&data_dir(args)?, number(args, "--rounds", 50)?),
         ["bench", "payment", ..] => bench_payment::run(number(args, "--rounds", 200)?),
         ["bench", ..] => bench::run(
             arg_value(args, "--dir").map(PathBuf::from),
             number(args, "--products", 300_000)?,
             number(args, "--checkouts", 2_000)?,
         ),
-        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | export --data-dir DIR --from YYYY-MM-DD --to YYYY-MM-DD [--kinds K,K] [--out DIR] | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA | devices list [--json] | devices test URI --role card-reader [--driver D] [--timeout S] [--json] | sim card-reader [--serial] [--card NAME] [--driver D] | bench devices | sim points-terminal [--serial] | devices pair URI --key-file FILE | devices test URI --role points-terminal [--key-file FILE] [--json] | bench points [--rounds N] | bench payment [--rounds N] | sync status --data-dir DIR [--json] | sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]")),
+        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | export --data-dir DIR --from YYYY-MM-DD --to YYYY-MM-DD [--kinds K,K] [--out DIR] | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA | devices list [--json] | devices test URI --role card-reader [--driver D] [--timeout S] [--json] | sim card-reader [--serial] [--card NAME] [--driver D] | bench devices | sim points-terminal [--serial] | devices pair URI --key-file FILE | devices test URI --role points-terminal [--key-file FILE] [--json] | bench points [--rounds N] | bench payment [--rounds N] | demo generate --data-dir DIR --orders N [--seed S] [--days D] | bench history --data-dir DIR [--rounds N] | sync status --data-dir DIR [--json] | sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]")),
     }
 }
 

@@ -1,0 +1,121 @@
+//! `tillctl bench history --data-dir DIR [--rounds N]`: the back office's history filters on a
+//! generated database (`tillctl demo generate`): for each filter, the first page (50 rows) N
+//! times, p50/p95/p99, and the query plan SQLite chose.
+
+use crate::error::CliError;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use till_store::history::{HistoryKind, HistoryQuery, HistoryRow, HistorySort};
+use till_store::Store;
+
+/// The first row of the history page `skip` pages deep, as a sample value to filter on.
+fn pick(store: &Store, q: &HistoryQuery, skip: usize) -> Result<Option<HistoryRow>, CliError> {
+    let mut cursor: Option<String> = None;
+    for _ in 0..skip {
+        match store.history_page(q, cursor.as_deref(), 50)?.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    Ok(store.history_page(q, cursor.as_deref(), 1)?.rows.into_iter().next())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+/// Runs the benchmark.
+pub fn run(dir: &Path, rounds: usize) -> Result<(), CliError> {
+    let store = Store::open(&dir.join("till.db"))?;
+    let newest = pick(&store, &HistoryQuery::default(), 0)?
+        .ok_or(CliError::Usage("no orders: run tillctl demo generate first"))?;
+    // Samples from a few hundred orders back, so they are not all on the newest page.
+    let card = pick(
+        &store,
+        &HistoryQuery { kind: HistoryKind::Payments, tender: Some("card".into()), ..Default::default() },
+        20,
+    )?;
+    let customer = pick(&store, &HistoryQuery { customer: None, kind: HistoryKind::Points, ..Default::default() }, 20)?;
+    let detail = store.read(|c| {
+        let line: (String, String) = c.query_row(
+            "SELECT line_code, sku FROM order_lines WHERE id = (SELECT max(id) / 2 FROM order_lines)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let serial: Option<String> = c.query_row(
+            "SELECT serial_number FROM order_lines WHERE serial_number IS NOT NULL AND id > (SELECT max(id) / 3 FROM order_lines) LIMIT 1",
+            [],
+            |r| r.get(0),
+        ).ok();
+        let cashier: i64 = c.query_row("SELECT cashier_id FROM orders WHERE id = (SELECT max(id) / 2 FROM orders)", [], |r| r.get(0))?;
+        Ok((line, serial, cashier))
+    })?;
+    let ((line_code, sku), serial, cashier) = detail;
+    let last4 = card.and_then(|r| r.card_masked).map(|m| m[m.len().saturating_sub(4)..].to_string());
+    let customer = customer.and_then(|r| r.customer_ref);
+    let week = 7 * 86_400_000;
+    let base = HistoryQuery::default();
+    let cases: Vec<(String, HistoryQuery)> = vec![
+        ("none".into(), base.clone()),
+        (
+            "date range: last week".into(),
+            HistoryQuery { from_ms: Some(newest.at_ms - week), to_ms: Some(newest.at_ms + 1), ..base.clone() },
+        ),
+        ("cashier".into(), HistoryQuery { cashier_id: Some(cashier), ..base.clone() }),
+        ("tender card".into(), HistoryQuery { tender: Some("card".into()), ..base.clone() }),
+        ("status refunded".into(), HistoryQuery { status: Some("refunded".into()), ..base.clone() }),
+        (
+            "amount 500.00-1000.00".into(),
+            HistoryQuery { min_amount_minor: Some(50_000), max_amount_minor: Some(100_000), ..base.clone() },
+        ),
+        ("card last4".into(), HistoryQuery { card_last4: last4.clone(), ..base.clone() }),
+        ("customer".into(), HistoryQuery { customer: customer.clone(), ..base.clone() }),
+        (format!("product {sku}"), HistoryQuery { product: Some(sku.clone()), ..base.clone() }),
+        ("line code".into(), HistoryQuery { line_code: Some(line_code.clone()), ..base.clone() }),
+        ("device id (IMEI)".into(), HistoryQuery { device_id: serial.clone(), ..base.clone() }),
+        ("kind all".into(), HistoryQuery { kind: HistoryKind::All, ..base.clone() }),
+        ("kind refunds".into(), HistoryQuery { kind: HistoryKind::Refunds, ..base.clone() }),
+        ("sort amount".into(), HistoryQuery { sort: HistorySort::AmountDesc, ..base.clone() }),
+        (
+            "card last4 + last week".into(),
+            HistoryQuery { card_last4: last4, from_ms: Some(newest.at_ms - 30 * week), ..base.clone() },
+        ),
+        ("kind all + customer".into(), HistoryQuery { kind: HistoryKind::All, customer, ..base.clone() }),
+    ];
+    println!("first page (50 rows), {rounds} runs each\n");
+    println!("| filter | rows | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|");
+    let mut plans = Vec::new();
+    for (name, q) in &cases {
+        let mut samples = Vec::with_capacity(rounds);
+        let mut rows = 0;
+        for _ in 0..rounds {
+            let t = Instant::now();
+            let page = store.history_page(q, None, 50)?;
+            samples.push(t.elapsed());
+            rows = page.rows.len();
+        }
+        samples.sort();
+        println!(
+            "| {name} | {rows} | {} | {} | {} |",
+            ms(percentile(&samples, 0.5)),
+            ms(percentile(&samples, 0.95)),
+            ms(percentile(&samples, 0.99))
+        );
+        plans.push((name, store.history_plan(q, 50)?));
+    }
+    println!("\nquery plans:");
+    for (name, plan) in plans {
+        println!("\n{name}:");
+        for l in plan {
+            println!("    {l}");
+        }
+    }
+    Ok(())
+}
