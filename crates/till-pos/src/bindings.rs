@@ -32,6 +32,21 @@ pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::sync_settings::SyncSettingsView::export_all_to(dir)?;
     crate::sync_settings::SyncSettingsInput::export_all_to(dir)?;
     crate::sync_settings::ConnectionTest::export_all_to(dir)?;
+    crate::back_office::OrderDetail::export_all_to(dir)?;
+    crate::back_office::SavedFile::export_all_to(dir)?;
+    crate::export_jobs::ExportStatus::export_all_to(dir)?;
+    till_store::history::HistoryQuery::export_all_to(dir)?;
+    till_store::history::HistoryPage::export_all_to(dir)?;
+    till_store::history::HistoryCount::export_all_to(dir)?;
+    till_store::reports::DayReport::export_all_to(dir)?;
+    till_store::reports::ClosedDay::export_all_to(dir)?;
+    till_store::charts::ChartData::export_all_to(dir)?;
+    till_store::export::ExportKind::export_all_to(dir)?;
+    till_store::catalogue_admin::ProductAdminView::export_all_to(dir)?;
+    till_store::catalogue_admin::ProductInput::export_all_to(dir)?;
+    till_store::catalogue_import::ImportPreview::export_all_to(dir)?;
+    till_store::catalogue_import::ImportOutcome::export_all_to(dir)?;
+    till_store::audit_view::AuditPage::export_all_to(dir)?;
     write_index(dir)
 }
 

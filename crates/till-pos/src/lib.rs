@@ -17,7 +17,7 @@
 
 pub mod auth;
 pub mod authorizer;
-// WIRE pub mod back_office;
+pub mod back_office;
 pub mod bindings;
 pub mod card_payment;
 pub mod clock;
@@ -26,7 +26,7 @@ pub mod demo;
 pub mod device_status;
 pub mod devices;
 pub mod error;
-// WIRE pub mod export_jobs;
+pub mod export_jobs;
 pub mod pin_block;
 pub mod platform_key;
 pub mod points_link;
@@ -124,7 +124,7 @@ pub struct Pos {
     card_payments: card_payment::CardPayments,
     devices: devices::Devices,
     sync: sync::SyncRuntime,
-    // WIRE     export_jobs: export_jobs::ExportJobs,
+    export_jobs: export_jobs::ExportJobs,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -171,7 +171,7 @@ impl Pos {
             card_payments,
             devices,
             sync: sync::SyncRuntime::default(),
-            // WIRE             export_jobs: export_jobs::ExportJobs::default(),
+            export_jobs: export_jobs::ExportJobs::default(),
         };
         pos.card_hash_key = card_payment::load_or_create_key(&pos)?;
         platform_key::load(&pos, &pos.secrets, &pos.card_payments.keys)?;
