@@ -418,7 +418,7 @@ fn cash_sale(h: &Harness, t: &str, code: &str) -> Value {
 fn orders_query() -> Value {
     json!({ "kind": "orders", "fromMs": null, "toMs": null, "cashierId": null, "tender": null, "status": null,
             "minAmountMinor": null, "maxAmountMinor": null, "cardLast4": null, "customer": null, "product": null,
-            "lineCode": null, "deviceId": null, "orderNo": null, "sort": "time_desc" })
+            "lineCode": null, "deviceId": null, "orderNo": null, "sort": "newest" })
 }
 
 #[test]
