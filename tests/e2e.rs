@@ -562,6 +562,20 @@ fn a_manager_finds_a_card_sale_reprints_it_closes_the_day_and_exports_csv() {
     wait_text(&s, "#export-files", "orders");
     let files: Vec<String> = s.find_all("#export-files li").iter().map(|li| s.text(li).trim().to_string()).collect();
     screenshot(&s, "export.png");
+
+    // Every tab in Chinese: no English left behind, no raw message key.
+    s.click(&s.wait_for("#lang-toggle"));
+    for tab in ["history", "reports", "charts", "export", "catalogue", "audit"] {
+        s.click(&s.wait_for(&format!("#tab-{tab}")));
+        std::thread::sleep(Duration::from_millis(700));
+        let text = s.text(&s.wait_for(&format!("#panel-{tab}")));
+        assert!(
+            !["history.", "reports.", "office.", "charts.", "export.", "catalogue.", "audit."].iter().any(|k| text.contains(k)),
+            "a raw message key on the {tab} tab: {text}"
+        );
+        assert!(text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "no Chinese on the {tab} tab: {text}");
+        screenshot(&s, &format!("office-{tab}-zh.png"));
+    }
     s.end();
 
     assert_eq!(files.len(), 5, "one file per kind: {files:?}");

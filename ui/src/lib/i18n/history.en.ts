@@ -42,6 +42,7 @@ const historyEn = {
   "history.search": "Search",
   "history.clear": "Clear",
   "history.count": "{n} rows",
+  "history.countOne": "1 row",
   "history.countCapped": "more than {n}",
   "history.counting": "Counting…",
   "history.errAmount": "Enter an amount such as 12.50",

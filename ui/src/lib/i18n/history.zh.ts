@@ -44,6 +44,7 @@ const historyZh: Record<keyof typeof historyEn, string> = {
   "history.search": "查询",
   "history.clear": "清除",
   "history.count": "{n} 条",
+  "history.countOne": "1 条",
   "history.countCapped": "超过 {n} 条",
   "history.counting": "正在统计…",
   "history.errAmount": "请输入金额，例如 12.50",
