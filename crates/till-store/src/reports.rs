@@ -489,6 +489,18 @@ impl Store {
         })
     }
 
+    /// The report a Z would freeze for (`from_ms`, `to_ms`], computed without closing anything:
+    /// what the benchmark times for a busy day, whatever closes the database has.
+    pub fn period_report(&self, from_ms: i64, to_ms: i64) -> Result<DayReport> {
+        if from_ms >= to_ms {
+            return Err(StoreError::Invalid("the period's start must be before its end".into()));
+        }
+        self.read(|c| {
+            let cur = period_currency(c, from_ms, to_ms, Currency::CNY)?;
+            compute(c, from_ms, to_ms, cur, to_ms)
+        })
+    }
+
     /// The Z report: closes the open period up to `now_ms` as `business_date` (`YYYY-MM-DD`) with
     /// the cash the manager counted, in one transaction with its `day.closed` audit entry.
     /// From then on the period's sales, lines and payments cannot change.

@@ -110,6 +110,7 @@ pub fn run(dir: &Path, rounds: usize) -> Result<(), CliError> {
         );
         plans.push((name, store.history_plan(q, 50)?));
     }
+    reports(&store, rounds)?;
     println!("\nquery plans:");
     for (name, plan) in plans {
         println!("\n{name}:");
@@ -117,5 +118,49 @@ pub fn run(dir: &Path, rounds: usize) -> Result<(), CliError> {
             println!("    {l}");
         }
     }
+    Ok(())
+}
+
+/// The end-of-day report of the busiest day (what its Z computes and freezes), the charts of the
+/// last 30 days by day, and the X report of a till that was never closed (every order at once).
+fn reports(store: &Store, rounds: usize) -> Result<(), CliError> {
+    const DAY_MS: i64 = 86_400_000;
+    let (day, orders) = store.read(|c| {
+        Ok(c.query_row(
+            "SELECT created_at_ms / 86400000 AS d, count(*) AS n FROM orders GROUP BY d ORDER BY n DESC LIMIT 1",
+            [],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+        )?)
+    })?;
+    let (lo, hi) = (day * DAY_MS - 1, (day + 1) * DAY_MS - 1);
+    let time = |f: &dyn Fn() -> Result<(), CliError>| -> Result<Vec<Duration>, CliError> {
+        let mut samples = Vec::with_capacity(rounds);
+        for _ in 0..rounds {
+            let t = Instant::now();
+            f()?;
+            samples.push(t.elapsed());
+        }
+        samples.sort();
+        Ok(samples)
+    };
+    let z = time(&|| store.period_report(lo, hi).map(|_| ()).map_err(CliError::from))?;
+    let newest = store.read(|c| Ok(c.query_row("SELECT max(created_at_ms) FROM orders", [], |r| r.get::<_, i64>(0))?))?;
+    let charts = time(&|| {
+        store.chart_data(newest - 30 * DAY_MS, newest + 1, "day", 0).map(|_| ()).map_err(CliError::from)
+    })?;
+    let t = Instant::now();
+    let all = store.x_report(newest + 1)?;
+    let never_closed = t.elapsed();
+    println!("\nreports, {rounds} runs each\n");
+    println!("| report | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|");
+    for (name, s) in [(format!("Z of the busiest day ({orders} orders)"), &z), ("charts, 30 days by day".into(), &charts)] {
+        println!(
+            "| {name} | {} | {} | {} |",
+            ms(percentile(s, 0.5)),
+            ms(percentile(s, 0.95)),
+            ms(percentile(s, 0.99))
+        );
+    }
+    println!("| X of a till never closed ({} orders), once | {} | | |", all.orders, ms(never_closed));
     Ok(())
 }
