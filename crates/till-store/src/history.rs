@@ -541,20 +541,10 @@ fn set_filters(f: &Filters, s: &KindShape) -> Vec<SetFilter> {
         });
     }
     if let (Some(c), None) = (&f.customer, s.customer) {
-        out.push(SetFilter {
-            set_sql: "SELECT id AS oid FROM orders WHERE customer_ref = ?".into(),
-            probe: "EXISTS (SELECT 1 FROM orders oo WHERE oo.id = {x} AND oo.customer_ref = ?)".into(),
-            params: vec![text(c)],
-            dense: false,
-        });
+        out.push(equals_filter("orders", "id", "customer_ref", c));
     }
     if let Some(l) = &f.last4 {
-        out.push(SetFilter {
-            set_sql: "SELECT order_id AS oid FROM payments WHERE card_last4 = ?".into(),
-            probe: "EXISTS (SELECT 1 FROM payments pp WHERE pp.order_id = {x} AND pp.card_last4 = ?)".into(),
-            params: vec![text(l)],
-            dense: false,
-        });
+        out.push(equals_filter("payments", "order_id", "card_last4", l));
     }
     if let Some(ids) = &f.products {
         // Product ids come from the database (integers), so they are written into the SQL.
@@ -569,20 +559,10 @@ fn set_filters(f: &Filters, s: &KindShape) -> Vec<SetFilter> {
         });
     }
     if let Some(code) = &f.line_code {
-        out.push(SetFilter {
-            set_sql: "SELECT order_id AS oid FROM order_lines WHERE line_code = ?".into(),
-            probe: "EXISTS (SELECT 1 FROM order_lines ll WHERE ll.order_id = {x} AND ll.line_code = ?)".into(),
-            params: vec![text(code)],
-            dense: false,
-        });
+        out.push(equals_filter("order_lines", "order_id", "line_code", code));
     }
     if let Some(d) = &f.device {
-        out.push(SetFilter {
-            set_sql: "SELECT order_id AS oid FROM order_lines WHERE serial_number = ?".into(),
-            probe: "EXISTS (SELECT 1 FROM order_lines ll WHERE ll.order_id = {x} AND ll.serial_number = ?)".into(),
-            params: vec![text(d)],
-            dense: false,
-        });
+        out.push(equals_filter("order_lines", "order_id", "serial_number", d));
     }
     if let Some(id) = f.order_id {
         out.push(SetFilter {
@@ -1287,6 +1267,17 @@ impl Store {
                 .collect::<std::result::Result<Vec<_>, _>>()?;
             Ok(OrderExtras { status, payments, refunds, points, sync, audit })
         })
+    }
+}
+
+/// A filter "the order has a `table` row whose `column` equals `value`", `key` naming the
+/// order id in `table`; an index on `column` makes its set small and cheap to count.
+fn equals_filter(table: &str, key: &str, column: &str, value: &str) -> SetFilter {
+    SetFilter {
+        set_sql: format!("SELECT {key} AS oid FROM {table} WHERE {column} = ?"),
+        probe: format!("EXISTS (SELECT 1 FROM {table} eq WHERE eq.{key} = {{x}} AND eq.{column} = ?)"),
+        params: vec![Value::Text(value.to_string())],
+        dense: false,
     }
 }
 
