@@ -438,8 +438,7 @@ fn a_sale_reaches_a_real_till_server_and_the_sync_chip_follows() {
 }
 
 /// A Mastercard test card as a keyboard-wedge reader types it (service code 101: no PIN).
-const MASTERCARD_SWIPE: &str =
-    "%B5555555555554444^TEST/CARD^28121010000000000000?;5555555555554444=28121010000000000?";
+const MASTERCARD_SWIPE: &str = "%B5555555555554444^TEST/CARD^28121010000000000000?;5555555555554444=28121010000000000?";
 
 /// Logs in user `digit` with `pin` from the login screen, in English.
 fn login_as(s: &Session, digit: &str, pin: &str) {
@@ -570,7 +569,9 @@ fn a_manager_finds_a_card_sale_reprints_it_closes_the_day_and_exports_csv() {
         std::thread::sleep(Duration::from_millis(700));
         let text = s.text(&s.wait_for(&format!("#panel-{tab}")));
         assert!(
-            !["history.", "reports.", "office.", "charts.", "export.", "catalogue.", "audit."].iter().any(|k| text.contains(k)),
+            !["history.", "reports.", "office.", "charts.", "export.", "catalogue.", "audit."]
+                .iter()
+                .any(|k| text.contains(k)),
             "a raw message key on the {tab} tab: {text}"
         );
         assert!(text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "no Chinese on the {tab} tab: {text}");

@@ -211,21 +211,13 @@ impl Pos {
     }
 
     /// What importing a catalogue CSV would do, row by row, with every row's errors.
-    pub fn catalogue_import_preview(
-        &self,
-        token: &str,
-        file_base64: &str,
-    ) -> Result<catalogue_import::ImportPreview> {
+    pub fn catalogue_import_preview(&self, token: &str, file_base64: &str) -> Result<catalogue_import::ImportPreview> {
         self.authorize(token, MANAGERS, "edit the catalogue")?;
         Ok(self.store.catalogue_import_preview(&decode_file(file_base64)?, self.currency)?)
     }
 
     /// Imports a catalogue CSV in one transaction; refused while any row has an error.
-    pub fn catalogue_import_apply(
-        &self,
-        token: &str,
-        file_base64: &str,
-    ) -> Result<catalogue_import::ImportOutcome> {
+    pub fn catalogue_import_apply(&self, token: &str, file_base64: &str) -> Result<catalogue_import::ImportOutcome> {
         let s = self.authorize(token, MANAGERS, "edit the catalogue")?;
         Ok(self.store.catalogue_import_apply(&decode_file(file_base64)?, self.currency, s.user_id, self.now_ms())?)
     }

@@ -144,22 +144,19 @@ fn reports(store: &Store, rounds: usize) -> Result<(), CliError> {
         Ok(samples)
     };
     let z = time(&|| store.period_report(lo, hi).map(|_| ()).map_err(CliError::from))?;
-    let newest = store.read(|c| Ok(c.query_row("SELECT max(created_at_ms) FROM orders", [], |r| r.get::<_, i64>(0))?))?;
-    let charts = time(&|| {
-        store.chart_data(newest - 30 * DAY_MS, newest + 1, "day", 0).map(|_| ()).map_err(CliError::from)
-    })?;
+    let newest =
+        store.read(|c| Ok(c.query_row("SELECT max(created_at_ms) FROM orders", [], |r| r.get::<_, i64>(0))?))?;
+    let charts =
+        time(&|| store.chart_data(newest - 30 * DAY_MS, newest + 1, "day", 0).map(|_| ()).map_err(CliError::from))?;
     let t = Instant::now();
     let all = store.x_report(newest + 1)?;
     let never_closed = t.elapsed();
     println!("\nreports, {rounds} runs each\n");
     println!("| report | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|");
-    for (name, s) in [(format!("Z of the busiest day ({orders} orders)"), &z), ("charts, 30 days by day".into(), &charts)] {
-        println!(
-            "| {name} | {} | {} | {} |",
-            ms(percentile(s, 0.5)),
-            ms(percentile(s, 0.95)),
-            ms(percentile(s, 0.99))
-        );
+    for (name, s) in
+        [(format!("Z of the busiest day ({orders} orders)"), &z), ("charts, 30 days by day".into(), &charts)]
+    {
+        println!("| {name} | {} | {} | {} |", ms(percentile(s, 0.5)), ms(percentile(s, 0.95)), ms(percentile(s, 0.99)));
     }
     println!("| X of a till never closed ({} orders), once | {} | | |", all.orders, ms(never_closed));
     Ok(())
