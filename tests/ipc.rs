@@ -522,3 +522,55 @@ fn a_manager_finds_a_sale_reprints_it_closes_the_day_and_exports() {
         "invalid_input"
     );
 }
+
+#[test]
+fn a_manager_edits_the_catalogue_and_imports_only_a_clean_file() {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
+    let h = harness();
+    let cashier = h.login("Chen Jing");
+    let sold = cash_sale(&h, &cashier, "SNK-001");
+    let m = h.login("Li Wei");
+
+    // A price change never alters a past order.
+    let found = h.ok(
+        "catalogue_list",
+        json!({ "token": m, "query": "SNK-001", "includeInactive": true, "offset": 0, "limit": 10 }),
+    );
+    let p = &found[0];
+    let input = json!({ "sku": p["sku"], "barcode": p["barcode"], "name": p["name"], "nameZh": p["nameZh"],
+        "priceMinor": p["price"]["minor"].as_i64().unwrap() + 500, "taxRateBp": p["taxRateBp"],
+        "taxInclusive": p["taxInclusive"], "serialised": p["serialised"] });
+    let updated = h.ok("product_update", json!({ "token": m, "productId": p["id"], "input": input }));
+    assert_eq!(updated["price"]["minor"].as_i64(), Some(p["price"]["minor"].as_i64().unwrap() + 500));
+    let detail = h.ok("order_detail", json!({ "token": m, "orderId": sold["orderId"] }));
+    assert_eq!(detail["receipt"]["total"], sold["total"]);
+
+    // Errors are reported per row and nothing is written while any row has one.
+    let bad =
+        "sku,barcode,name,price,tax_rate\r\nNEW-1,,New one,12.50,13\r\nNEW-2,,,abc,13\r\nNEW-1,,Again,1.00,13\r\n";
+    let preview = h.ok("catalogue_import_preview", json!({ "token": m, "fileBase64": b64(bad) }));
+    let rows = preview["rows"].as_array().unwrap();
+    let errors: Vec<(i64, usize)> =
+        rows.iter().map(|r| (r["row"].as_i64().unwrap(), r["errors"].as_array().unwrap().len())).collect();
+    assert_eq!(errors.iter().map(|e| e.0).collect::<Vec<_>>(), vec![2, 3, 4]);
+    assert!(errors[1].1 >= 2, "row 3 has no name and no price: {preview}");
+    assert!(errors[2].1 >= 1, "row 4 repeats a SKU: {preview}");
+    assert_eq!(h.err_code("catalogue_import_apply", json!({ "token": m, "fileBase64": b64(bad) })), "invalid_input");
+    let none = h.ok(
+        "catalogue_list",
+        json!({ "token": m, "query": "NEW-1", "includeInactive": true, "offset": 0, "limit": 10 }),
+    );
+    assert_eq!(none.as_array().unwrap().len(), 0);
+    assert_eq!(
+        h.err_code("catalogue_import_preview", json!({ "token": m, "fileBase64": "not base64!" })),
+        "invalid_input"
+    );
+
+    let good = "sku,barcode,name,price,tax_rate\nNEW-1,,New one,12.50,13\n";
+    let outcome = h.ok("catalogue_import_apply", json!({ "token": m, "fileBase64": b64(good) }));
+    assert_eq!(outcome["created"].as_i64(), Some(1));
+    let cart = h.ok("cart_scan", json!({ "token": cashier, "code": "NEW-1" }));
+    assert_eq!(cart["lines"][0]["sku"], "NEW-1");
+    assert_eq!(cart["lines"][0]["unitPrice"]["minor"].as_i64(), Some(1250));
+}
