@@ -55,6 +55,15 @@ fn screenshot(s: &Session, name: &str) {
     }
 }
 
+/// Starts the window in English: the language is kept in the web view's storage, which every
+/// run of the app shares (another test may have left it in Chinese).
+fn in_english(s: &Session) {
+    s.wait_for(".login-user");
+    s.execute("if (localStorage.getItem('till.locale') !== 'en') { localStorage.setItem('till.locale', 'en'); location.reload(); }");
+    std::thread::sleep(Duration::from_millis(300));
+    s.wait_for(".login-user");
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -115,8 +124,7 @@ fn a_cashier_sells_by_keyboard_and_scanner_alone_then_by_card_with_the_mouse() {
 
     // English, whatever language an earlier run left in the webview's storage.
     s.wait_for(".login-user[data-user-id='1']");
-    s.execute("if (localStorage.getItem('till.locale') !== 'en') { localStorage.setItem('till.locale', 'en'); location.reload(); }");
-    std::thread::sleep(Duration::from_millis(300));
+    in_english(&s);
 
     // Keyboard and scanner only. Login: "1" picks the first user, Enter, the PIN, Enter.
     s.wait_for(".login-user[data-user-id='1']");
@@ -298,6 +306,8 @@ fn an_installer_tests_the_simulated_reader_and_a_cashier_identifies_a_customer()
     let (_driver, base) = start_driver(dir.path());
     let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
 
+    in_english(&s);
+
     // The installer (user 3, PIN 3333) lands on the device setup screen, which lists the
     // simulators among the devices found.
     s.wait_for(".login-user[data-user-id='3']");
@@ -391,8 +401,7 @@ fn a_sale_reaches_a_real_till_server_and_the_sync_chip_follows() {
     let (_driver, base) = start_driver_with(&data, &env);
     let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
     s.wait_for(".login-user[data-user-id='1']");
-    s.execute("if (localStorage.getItem('till.locale') !== 'en') { localStorage.setItem('till.locale', 'en'); location.reload(); }");
-    std::thread::sleep(Duration::from_millis(300));
+    in_english(&s);
     s.wait_for(".login-user[data-user-id='1']");
     s.keys(&format!("1{ENTER}"));
     s.wait_for("#pin-pad");
@@ -467,8 +476,7 @@ fn a_manager_finds_a_card_sale_reprints_it_closes_the_day_and_exports_csv() {
     let (_driver, base) = start_driver(dir.path());
     let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
     s.wait_for(".login-user[data-user-id='1']");
-    s.execute("if (localStorage.getItem('till.locale') !== 'en') { localStorage.setItem('till.locale', 'en'); location.reload(); }");
-    std::thread::sleep(Duration::from_millis(300));
+    in_english(&s);
 
     // The cashier: one sale by card (a Mastercard typed by a wedge reader), one by cash.
     login_as(&s, "1", "1111");
@@ -564,19 +572,29 @@ fn a_manager_finds_a_card_sale_reprints_it_closes_the_day_and_exports_csv() {
 
     // Every tab in Chinese: no English left behind, no raw message key.
     s.click(&s.wait_for("#lang-toggle"));
+    wait_text(&s, "#tab-history", "历史");
     for tab in ["history", "reports", "charts", "export", "catalogue", "audit"] {
         s.click(&s.wait_for(&format!("#tab-{tab}")));
-        std::thread::sleep(Duration::from_millis(700));
-        let text = s.text(&s.wait_for(&format!("#panel-{tab}")));
+        let start = Instant::now();
+        let text = loop {
+            let text = s.text(&s.wait_for(&format!("#panel-{tab}")));
+            if text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+                break text;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "no Chinese on the {tab} tab: {text}");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        // Data (product names, cashiers) may stay English; the screen's own words may not.
         assert!(
             !["history.", "reports.", "office.", "charts.", "export.", "catalogue.", "audit."]
                 .iter()
                 .any(|k| text.contains(k)),
             "a raw message key on the {tab} tab: {text}"
         );
-        assert!(text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "no Chinese on the {tab} tab: {text}");
         screenshot(&s, &format!("office-{tab}-zh.png"));
     }
+    s.click(&s.wait_for("#lang-toggle"));
+    wait_text(&s, "#tab-history", "History");
     s.end();
 
     assert_eq!(files.len(), 5, "one file per kind: {files:?}");
