@@ -47,7 +47,12 @@ pub fn run(dir: &Path, orders: u64, seed: u64, days: u32) -> Result<(), CliError
     })?;
     eprintln!();
     let secs = t.elapsed().as_secs_f64();
-    let size = std::fs::metadata(pos.store().path()).map(|m| m.len()).unwrap_or(0);
+    // Until the next checkpoint much of what was written sits in the WAL beside the file.
+    let db = pos.store().path();
+    let size: u64 = [db.to_path_buf(), db.with_extension("db-wal")]
+        .iter()
+        .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .sum();
     println!(
         "wrote {} orders, {} lines, {} payments, {} refunds, {} points rows, {} events in {:.1} s ({:.0} orders/s); database {:.1} MB",
         report.orders,
