@@ -517,6 +517,7 @@ fn a_manager_finds_a_card_sale_reprints_it_closes_the_day_and_exports_csv() {
     // The manager: F8 opens the back office on the history.
     login_as(&s, "2", "2222");
     s.wait_for("#scan-input");
+    screenshot(&s, "manager-till.png");
     s.keys(F8);
     s.wait_for("#history-list");
     s.wait_for_n(".history-row[data-order-id]", 2, Duration::from_secs(10));
