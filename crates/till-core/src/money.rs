@@ -149,17 +149,25 @@ impl Money {
     }
 }
 
-impl fmt::Display for Money {
-    /// Formats as `CNY 12.50` (code, space, amount with the currency's minor digits).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Money {
+    /// The amount alone in major units with the currency's minor digits: `12.50`, `-0.05`,
+    /// `1250` for a currency without minor units (CSV cells, reports).
+    pub fn major_units(&self) -> String {
         let digits = self.currency.minor_digits() as u32;
         let sign = if self.minor < 0 { "-" } else { "" };
         let abs = self.minor.unsigned_abs();
         if digits == 0 {
-            return write!(f, "{} {sign}{abs}", self.currency);
+            return format!("{sign}{abs}");
         }
         let scale = 10u64.pow(digits);
-        write!(f, "{} {sign}{}.{:0width$}", self.currency, abs / scale, abs % scale, width = digits as usize)
+        format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = digits as usize)
+    }
+}
+
+impl fmt::Display for Money {
+    /// Formats as `CNY 12.50` (code, space, amount with the currency's minor digits).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.currency, self.major_units())
     }
 }
 

@@ -74,20 +74,6 @@ pub struct ChartData {
     pub previous_refund_rate_bp: i64,
 }
 
-/// Year, month, day of a count of days since 1970-01-01 (Howard Hinnant's civil_from_days).
-pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Bucket {
     Hour,
@@ -116,7 +102,7 @@ impl Bucket {
     }
 
     fn label(self, local_start: i64) -> String {
-        let (y, m, d) = civil_from_days(local_start.div_euclid(DAY_MS));
+        let (y, m, d) = crate::calendar::civil_from_days(local_start.div_euclid(DAY_MS));
         match self {
             Bucket::Hour => format!("{y:04}-{m:02}-{d:02} {:02}:00", local_start.rem_euclid(DAY_MS) / HOUR_MS),
             Bucket::Day => format!("{y:04}-{m:02}-{d:02}"),

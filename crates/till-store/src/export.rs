@@ -7,13 +7,14 @@
 //! reader connection is not held while the file is written. The card columns are the masked
 //! number, brand, approval code and entry mode only: never the PAN hash or the signature.
 
+pub use crate::calendar::{iso_utc, parse_utc_date, utc_date};
 use crate::{connection, Result, Store, StoreError};
 use rusqlite::{Connection, Row};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use till_core::Currency;
+use till_core::{Currency, Money};
 use ts_rs::TS;
 
 /// What one export file holds.
@@ -232,75 +233,8 @@ fn write_record<'a>(w: &mut impl Write, cells: impl Iterator<Item = (&'a str, bo
 
 /// `minor` units of the currency `code` as a decimal string in major units ("12.50", "-0.05").
 fn major_units(minor: i64, code: &str) -> Result<String> {
-    let digits =
-        Currency::parse(code).map_err(|e| StoreError::Corrupt(format!("stored currency: {e}")))?.minor_digits();
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    if digits == 0 {
-        return Ok(format!("{sign}{abs}"));
-    }
-    let scale = 10u64.pow(u32::from(digits));
-    Ok(format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = usize::from(digits)))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm; no
-/// date crate is needed for UTC).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// Milliseconds since the epoch as ISO-8601 UTC, e.g. `2026-12-04T09:30:00.125Z`.
-pub fn iso_utc(ms: i64) -> String {
-    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    let (y, m, d) = civil_from_days(days);
-    let s = rem / 1000;
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", s / 3600, s / 60 % 60, s % 60, rem % 1000)
-}
-
-/// The UTC date of `ms` as `YYYY-MM-DD`.
-pub fn utc_date(ms: i64) -> String {
-    let (y, m, d) = civil_from_days(ms.div_euclid(86_400_000));
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// Midnight UTC of a `YYYY-MM-DD` date, in ms since the epoch; `None` if it is not a real date.
-pub fn parse_utc_date(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |s: &str| -> Option<i64> {
-        if s.bytes().all(|c| c.is_ascii_digit()) {
-            s.parse().ok()
-        } else {
-            None
-        }
-    };
-    let (y, m, d) = (num(text.get(0..4)?)?, num(text.get(5..7)?)?, num(text.get(8..10)?)?);
-    let ms = days_from_civil(y, m, d) * 86_400_000;
-    // Round-tripping refuses 2026-02-30 and month 13.
-    if !(1..=12).contains(&m) || d < 1 || utc_date(ms) != text {
-        return None;
-    }
-    Some(ms)
+    let currency = Currency::parse(code).map_err(|e| StoreError::Corrupt(format!("stored currency: {e}")))?;
+    Ok(Money::new(minor, currency).major_units())
 }
 
 /// The file an export of `kind` over `[from_ms, to_ms)` is written to: the first and last

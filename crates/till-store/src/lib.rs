@@ -15,6 +15,7 @@
 
 pub mod audit;
 pub mod audit_view;
+pub mod calendar;
 pub mod catalogue;
 pub mod catalogue_admin;
 pub mod catalogue_import;

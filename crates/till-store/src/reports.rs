@@ -358,36 +358,9 @@ fn compute(c: &Connection, lo: i64, hi: i64, cur: Currency, now_ms: i64) -> Resu
     })
 }
 
-/// Days in `month` of `year` (proleptic Gregorian).
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        // Leap years: every 4th, except centuries not divisible by 400. Written as a match on
-        // remainders because `is_multiple_of` is newer than the workspace's minimum Rust.
-        2 if matches!((year % 4, year % 100, year % 400), (_, _, 0) | (0, 1.., _)) => 29,
-        2 => 28,
-        _ => 31,
-    }
-}
-
-/// True when `s` is a real calendar date written `YYYY-MM-DD`.
+/// True when `s` is a real calendar date written `YYYY-MM-DD`, from 1970 on.
 pub fn is_business_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let part = s.get(r)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) {
-            part.parse().ok()
-        } else {
-            None
-        }
-    };
-    match (num(0..4), num(5..7), num(8..10)) {
-        (Some(y), Some(m), Some(d)) => y >= 1970 && (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m),
-        _ => false,
-    }
+    crate::calendar::parse_utc_date(s).is_some_and(|ms| ms >= 0)
 }
 
 fn close_in(
@@ -563,14 +536,6 @@ impl Store {
     }
 }
 
-/// Formats a timestamp (ms, UTC) as `YYYY-MM-DD HH:MM UTC` for printed reports.
-fn utc_time(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = crate::charts::civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
-}
-
 /// The report as plain text lines, for the printer and the PDF. Amounts use [`Money`]'s
 /// display (`CNY 38.00`), as receipts do.
 pub fn report_lines(r: &DayReport) -> Vec<String> {
@@ -584,9 +549,9 @@ pub fn report_lines(r: &DayReport) -> Vec<String> {
     if let Some(id) = r.close_id {
         out.push(format!("Close no. {id}"));
     }
-    out.push(format!("From  {}", utc_time(r.from_ms)));
-    out.push(format!("To    {}", utc_time(r.to_ms)));
-    out.push(format!("Made  {}", utc_time(r.generated_at_ms)));
+    out.push(format!("From  {}", crate::calendar::utc_minute(r.from_ms)));
+    out.push(format!("To    {}", crate::calendar::utc_minute(r.to_ms)));
+    out.push(format!("Made  {}", crate::calendar::utc_minute(r.generated_at_ms)));
     if let Some(by) = &r.closed_by {
         out.push(format!("Closed by {by}"));
     }
@@ -657,7 +622,10 @@ mod tests {
 
     #[test]
     fn times_print_in_utc() {
-        assert_eq!(utc_time(1_764_806_400_000 + 13 * 3_600_000 + 5 * 60_000), "2025-12-04 13:05 UTC");
-        assert_eq!(utc_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(
+            crate::calendar::utc_minute(1_764_806_400_000 + 13 * 3_600_000 + 5 * 60_000),
+            "2025-12-04 13:05 UTC"
+        );
+        assert_eq!(crate::calendar::utc_minute(0), "1970-01-01 00:00 UTC");
     }
 }

@@ -1,0 +1,72 @@
+//! UTC calendar arithmetic for reports, charts and exports: days since the epoch to a
+//! proleptic Gregorian date and back (Howard Hinnant's algorithms), so no date crate is needed
+//! for what is only ever UTC dates and times.
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Year, month, day of a count of days since 1970-01-01.
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Milliseconds since the epoch as ISO-8601 UTC, e.g. `2026-12-04T09:30:00.125Z`.
+pub fn iso_utc(ms: i64) -> String {
+    let (days, rem) = (ms.div_euclid(DAY_MS), ms.rem_euclid(DAY_MS));
+    let (y, m, d) = civil_from_days(days);
+    let s = rem / 1000;
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", s / 3600, s / 60 % 60, s % 60, rem % 1000)
+}
+
+/// Milliseconds since the epoch as `YYYY-MM-DD HH:MM UTC`, for printed reports.
+pub fn utc_minute(ms: i64) -> String {
+    let (days, rem) = (ms.div_euclid(DAY_MS), ms.rem_euclid(DAY_MS) / 1000);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+}
+
+/// The UTC date of `ms` as `YYYY-MM-DD`.
+pub fn utc_date(ms: i64) -> String {
+    let (y, m, d) = civil_from_days(ms.div_euclid(DAY_MS));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Midnight UTC of a `YYYY-MM-DD` date, in ms since the epoch; `None` if it is not a real date.
+pub fn parse_utc_date(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |s: &str| -> Option<i64> {
+        if s.bytes().all(|c| c.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (y, m, d) = (num(text.get(0..4)?)?, num(text.get(5..7)?)?, num(text.get(8..10)?)?);
+    let ms = days_from_civil(y, m, d) * DAY_MS;
+    // Round-tripping refuses 2026-02-30 and month 13.
+    if !(1..=12).contains(&m) || d < 1 || utc_date(ms) != text {
+        return None;
+    }
+    Some(ms)
+}
