@@ -539,67 +539,15 @@ fn contract_shapes_serialise_as_the_ui_expects() {
     assert!(page["entries"][0].get("chainOk").is_some());
 }
 
-fn vm_hwm_kb() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Figures for docs: `cargo test -p till-store --release --test back_office -- --ignored --nocapture`.
 #[test]
-#[ignore]
-fn export_of_half_a_million_rows_streams_in_flat_memory() {
-    let f = db();
-    f.store
-        .write(|tx| {
-            let mut ins = tx.prepare(
-                "INSERT INTO points_ledger (customer_ref, kind, points, status, created_at_ms) VALUES ('C-42', 'earn', ?1, 'confirmed', ?2)",
-            )?;
-            for i in 0..500_000i64 {
-                ins.execute([i % 100, T0 + i])?;
-            }
-            Ok(())
-        })
-        .unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let before = vm_hwm_kb();
-    let t = std::time::Instant::now();
-    let files = f.store.export_csv(&[ExportKind::Points], T0, T0 + DAY, out.path(), &mut |_, _| true).unwrap();
-    let took = t.elapsed();
-    let size = std::fs::metadata(&files[0]).unwrap().len();
-    println!(
-        "exported 500000 points rows ({size} bytes) in {took:?}; peak RSS before {before:?} kB, after {:?} kB",
-        vm_hwm_kb()
-    );
-}
-
-/// Figures: a 100 000-row catalogue file through preview and apply.
-#[test]
-#[ignore]
-fn import_of_a_hundred_thousand_rows() {
+fn an_import_file_over_a_hundred_thousand_rows_is_refused_whole() {
     let f = db();
     let mut file = String::from(HEADER);
     file.push('\n');
-    for i in 0..100_000 {
-        let bc = Barcode::with_check_digit(&format!("20{i:010}")).unwrap();
-        file.push_str(&format!("BULK-{i},{bc},Bulk item {i},批量,{}.{:02},13,1,0,1\n", i % 500, i % 100));
+    for i in 0..100_001 {
+        file.push_str(&format!("X-{i},,x,,1,0,1,0,1\n"));
     }
-    let t = std::time::Instant::now();
-    let p = f.store.catalogue_import_preview(file.as_bytes(), cny()).unwrap();
-    let preview = t.elapsed();
-    assert_eq!((p.creates, p.error_rows), (100_000, 0));
-    let t = std::time::Instant::now();
-    f.store.catalogue_import_apply(file.as_bytes(), cny(), f.user, 1).unwrap();
-    let apply = t.elapsed();
-    let t = std::time::Instant::now();
-    let again = f.store.catalogue_import_preview(file.as_bytes(), cny()).unwrap();
-    println!(
-        "100000 rows ({} bytes): preview {preview:?}, apply {apply:?}, preview of the same file again {:?}",
-        file.len(),
-        t.elapsed()
-    );
-    assert_eq!(again.unchanged, 100_000);
-    let over = format!("{file}{}", "X-1,,x,,1,0,1,0,1\n");
     assert!(
-        matches!(f.store.catalogue_import_preview(over.as_bytes(), cny()), Err(StoreError::Invalid(m)) if m.contains("100000"))
+        matches!(f.store.catalogue_import_preview(file.as_bytes(), cny()), Err(StoreError::Invalid(m)) if m.contains("100000"))
     );
 }
