@@ -1,7 +1,7 @@
 //! The cart: what the customer is buying, before it is paid.
 
 use crate::tax::{self, TaxSplit};
-use crate::{CoreError, Currency, Money, Product, TaxRate};
+use crate::{CoreError, Currency, DeviceIdentifier, Money, Product, TaxRate};
 use std::collections::BTreeMap;
 
 /// The most units one line may hold; anything larger is a mis-scan or a typo.
@@ -16,6 +16,8 @@ pub struct CartLine {
     pub product: Product,
     /// Units, 1..=MAX_LINE_QUANTITY.
     pub quantity: i64,
+    /// The device sold on a serialised product's line (its IMEI or serial number).
+    pub device: Option<DeviceIdentifier>,
 }
 
 /// A cart's amounts, each line's split and the sums.
@@ -99,7 +101,7 @@ impl Cart {
         product.price.checked_mul(quantity)?;
         let line_no = self.next_line_no;
         self.next_line_no += 1;
-        self.lines.push(CartLine { line_no, product: product.clone(), quantity });
+        self.lines.push(CartLine { line_no, product: product.clone(), quantity, device: None });
         Ok(line_no)
     }
 
@@ -113,6 +115,28 @@ impl Cart {
         line.product.price.checked_mul(quantity)?;
         line.quantity = quantity;
         Ok(())
+    }
+
+    /// Records the device sold on a serialised product's line. The same device may not be on
+    /// two lines; nothing changes when it is refused.
+    pub fn set_device(&mut self, line_no: u32, device: DeviceIdentifier) -> Result<(), CoreError> {
+        let line = self.lines.iter().find(|l| l.line_no == line_no).ok_or(CoreError::NoSuchLine(line_no))?;
+        if !line.product.serialised {
+            return Err(CoreError::NotSerialised(line_no));
+        }
+        if self.lines.iter().any(|l| l.line_no != line_no && l.device.as_ref() == Some(&device)) {
+            return Err(CoreError::DuplicateDeviceIdentifier(device.as_str().to_string()));
+        }
+        if let Some(line) = self.lines.iter_mut().find(|l| l.line_no == line_no) {
+            line.device = Some(device);
+        }
+        Ok(())
+    }
+
+    /// The first serialised line still waiting for its device identifier, if any: such a cart
+    /// cannot be paid.
+    pub fn line_missing_device(&self) -> Option<u32> {
+        self.lines.iter().find(|l| l.product.serialised && l.device.is_none()).map(|l| l.line_no)
     }
 
     /// Removes a line.
@@ -199,6 +223,24 @@ pub(crate) mod tests {
         assert_eq!(cart.lines().len(), 2);
         assert_eq!(cart.add(&phone, 2), Err(CoreError::InvalidQuantity(2)));
         assert_eq!(cart.set_quantity(1, 2), Err(CoreError::InvalidQuantity(2)));
+    }
+
+    #[test]
+    fn a_serialised_line_needs_its_own_device() {
+        let mut cart = Cart::new(cny());
+        let mut phone = product(9, 399_900, 1300, true);
+        phone.serialised = true;
+        let a = cart.add(&phone, 1).unwrap();
+        let b = cart.add(&phone, 1).unwrap();
+        let tea = cart.add(&product(1, 500, 0, true), 1).unwrap();
+        assert_eq!(cart.line_missing_device(), Some(a));
+        let imei = DeviceIdentifier::parse("490154203237518").unwrap();
+        cart.set_device(a, imei.clone()).unwrap();
+        assert_eq!(cart.line_missing_device(), Some(b));
+        assert_eq!(cart.set_device(b, imei.clone()), Err(CoreError::DuplicateDeviceIdentifier(imei.to_string())));
+        assert_eq!(cart.set_device(tea, imei), Err(CoreError::NotSerialised(tea)));
+        cart.set_device(b, DeviceIdentifier::parse("SN123").unwrap()).unwrap();
+        assert_eq!(cart.line_missing_device(), None);
     }
 
     #[test]

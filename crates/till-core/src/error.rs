@@ -64,4 +64,16 @@ pub enum CoreError {
     /// A role name we do not know.
     #[error("unknown role {0:?}")]
     UnknownRole(String),
+    /// An IMEI, MEID, ESN or serial number that is malformed (an IMEI's check digit included).
+    #[error("invalid device identifier {0}")]
+    InvalidDeviceIdentifier(String),
+    /// A serialised product's line without its device identifier.
+    #[error("line {0} is a serialised product: scan or type its IMEI or serial number first")]
+    MissingDeviceIdentifier(u32),
+    /// The same device twice in one cart.
+    #[error("device {0} is already in the cart")]
+    DuplicateDeviceIdentifier(String),
+    /// A device identifier for a product that is not serialised.
+    #[error("line {0} is not a serialised product")]
+    NotSerialised(u32),
 }

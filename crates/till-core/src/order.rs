@@ -1,6 +1,6 @@
 //! Orders as they are about to be recorded: a paid cart, with a line code per line.
 
-use crate::{Cart, CoreError, Currency, LineCode, Money, Payment, ProductId};
+use crate::{Cart, CoreError, Currency, DeviceIdentifier, LineCode, Money, Payment, ProductId};
 use rand::RngCore;
 
 /// A line of an order about to be recorded.
@@ -30,6 +30,8 @@ pub struct NewOrderLine {
     pub tax: Money,
     /// Line amount including tax.
     pub gross: Money,
+    /// The device sold on the line (serialised products).
+    pub device: Option<DeviceIdentifier>,
 }
 
 /// A paid order, ready to be written in one transaction.
@@ -70,6 +72,9 @@ impl NewOrder {
         if cart.is_empty() {
             return Err(CoreError::EmptyCart);
         }
+        if let Some(line_no) = cart.line_missing_device() {
+            return Err(CoreError::MissingDeviceIdentifier(line_no));
+        }
         let totals = cart.totals()?;
         let lines = cart
             .lines()
@@ -88,6 +93,7 @@ impl NewOrder {
                 net: s.net,
                 tax: s.tax,
                 gross: s.gross,
+                device: l.device.clone(),
             })
             .collect();
         Ok(NewOrder {
