@@ -73,6 +73,9 @@ pub enum CoreError {
     /// The same device twice in one cart.
     #[error("device {0} is already in the cart")]
     DuplicateDeviceIdentifier(String),
+    /// Not an enrolment message (`TILL-ENROL 1 <account> <key> <server>`).
+    #[error("not a points enrolment message")]
+    InvalidEnrolment,
     /// A device identifier for a product that is not serialised.
     #[error("line {0} is not a serialised product")]
     NotSerialised(u32),

@@ -121,6 +121,30 @@ pub enum ApiError {
         /// Points asked for.
         asked: i64,
     },
+    /// A points reversal names an order for which this terminal recorded no change of the kind
+    /// it reverses (no `earn` for `reverse_earn`, no `redeem` for `return_redeem`).
+    #[error("no {original} of points on order {order_id} at this terminal to reverse")]
+    NoPointsToReverse {
+        /// `earn` or `redeem`.
+        original: &'static str,
+        /// The order named.
+        order_id: String,
+    },
+    /// A points reversal, with the earlier reversals of its kind for the order, would undo more
+    /// than the order's original change.
+    #[error("reversal of {asked} points exceeds the {left} left to reverse")]
+    ReversalExceedsOriginal {
+        /// Points asked for.
+        asked: i64,
+        /// Points of the original change not yet reversed.
+        left: i64,
+    },
+    /// The refund already has a reversal of this kind on this account (under another key).
+    #[error("refund {0} already has a points reversal of this kind")]
+    ReversalExists(String),
+    /// A card refund names an authorisation code that no card payment of the order carries.
+    #[error("no card payment of order {0} has that authorisation code")]
+    AuthorizationMismatch(String),
     /// The card block cannot be used (unknown key, bad length or encoding).
     #[error("card block: {0}")]
     InvalidCardBlock(String),
@@ -182,6 +206,10 @@ impl ApiError {
             ApiError::TokenReplayed { .. } => "token_replayed",
             ApiError::TokenExpired(_) => "token_expired",
             ApiError::InsufficientPoints { .. } => "insufficient_points",
+            ApiError::NoPointsToReverse { .. } => "no_points_to_reverse",
+            ApiError::ReversalExceedsOriginal { .. } => "reversal_exceeds_original",
+            ApiError::ReversalExists(_) => "reversal_exists",
+            ApiError::AuthorizationMismatch(_) => "authorization_mismatch",
             ApiError::InvalidCardBlock(_) => "invalid_card_block",
             ApiError::RouteNotFound => "route_not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
@@ -207,7 +235,7 @@ impl ApiError {
             | InvalidLineCode(_) => StatusCode::BAD_REQUEST,
             PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             IdempotencyConflict | OrderExists(_) | LineCodeExists(_) | DeviceAlreadySold(_) | RefundExists(_)
-            | PaymentExists(_) | RefundNotPending(_) => StatusCode::CONFLICT,
+            | PaymentExists(_) | RefundNotPending(_) | ReversalExists(_) => StatusCode::CONFLICT,
             NotFound(_) | RouteNotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             RefundExceedsPaid { .. }
@@ -215,6 +243,9 @@ impl ApiError {
             | TokenReplayed { .. }
             | TokenExpired(_)
             | InsufficientPoints { .. }
+            | NoPointsToReverse { .. }
+            | ReversalExceedsOriginal { .. }
+            | AuthorizationMismatch(_)
             | InvalidCardBlock(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

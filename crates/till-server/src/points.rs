@@ -76,58 +76,11 @@ pub fn make_token(key: &[u8], account_id: &[u8; 16], counter: u32, issued_at: u6
     out
 }
 
-/// RFC 4648 base32 without padding: the phone-friendly form of `k_c` in the enrolment message.
-pub fn base32(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for &b in bytes {
-        buffer = (buffer << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
-        }
-    }
-    if bits > 0 {
-        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
-    }
-    out
-}
-
-/// Decodes [`base32`] (for the phone side of tests).
-pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let (mut buffer, mut bits, mut out) = (0u32, 0u32, Vec::new());
-    for c in text.bytes() {
-        let v = ALPHABET.iter().position(|&a| a == c)? as u32;
-        buffer = (buffer << 5) | v;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-        }
-    }
-    Some(out)
-}
-
-/// The enrolment message the phone receives: `TILL-ENROL 1 <account-id hex> <base32 k_c> <server-id>`.
-pub fn enrolment_message(account_id_hex: &str, key: &[u8], server_id: &str) -> String {
-    format!("TILL-ENROL 1 {account_id_hex} {} {server_id}", base32(key))
-}
+pub use till_core::enrolment::{base32, base32_decode, enrolment_message};
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base32_matches_rfc_4648() {
-        assert_eq!(base32(b""), "");
-        assert_eq!(base32(b"f"), "MY");
-        assert_eq!(base32(b"fooba"), "MZXW6YTB");
-        assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
-        assert_eq!(base32_decode("MZXW6YTBOI").unwrap(), b"foobar");
-    }
 
     #[test]
     fn tokens_verify_once_and_only_in_time() {

@@ -35,21 +35,65 @@ impl std::fmt::Debug for LinkedEvent {
     }
 }
 
+/// A points change of a sale, sent to the points server with the customer's loyalty token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PointsChange {
+    /// Outbox event id (Idempotency-Key).
+    pub event_id: String,
+    /// Points, above zero.
+    pub points: i64,
+    /// The 44-byte loyalty token, hex; only the points server can check it.
+    pub token_hex: String,
+}
+
+impl std::fmt::Debug for PointsChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PointsChange")
+            .field("event_id", &self.event_id)
+            .field("points", &self.points)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The loyalty side of a sale: who the customer is, the points redeemed as a tender (with their
+/// money value) and the points earned. Written with the sale, in the same transaction: the
+/// ledger rows start `pending` and their events are queued in token-counter order (the server
+/// accepts a token only after every lower counter of that account).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleLoyalty {
+    /// The points account (32 hex digits).
+    pub customer_ref: String,
+    /// Points redeemed and what they paid of the total.
+    pub redeem: Option<(PointsChange, till_core::Money)>,
+    /// Points earned.
+    pub earn: Option<PointsChange>,
+    /// The events in sending order: `true` when the redemption goes first.
+    pub redeem_first: bool,
+}
+
+impl SaleLoyalty {
+    /// What the points paid of the order.
+    pub fn points_paid(&self) -> i64 {
+        self.redeem.as_ref().map(|(_, m)| m.minor()).unwrap_or(0)
+    }
+}
+
 /// The steps of a checkout, in order; a test can make the store fail right after any of them.
 pub const STEPS: &[&str] = &["order", "lines", "payment", "audit", "outbox"];
 
 /// The `sale.recorded` event body: everything the server needs, nothing it must not have
 /// (no PAN, not even its hash).
-fn sale_event(order: &NewOrder, order_id: i64, order_no: &str) -> serde_json::Value {
+fn sale_event(order: &NewOrder, order_id: i64, order_no: &str, loyalty: Option<&SaleLoyalty>) -> serde_json::Value {
+    let money = order.total.minor() - loyalty.map(SaleLoyalty::points_paid).unwrap_or(0);
     let payment = match &order.payment {
         Payment::Cash(c) => {
-            json!({ "tender": "cash", "amount": order.total.minor(), "tendered": c.tendered.minor(), "change": c.change.minor() })
+            json!({ "tender": "cash", "amount": money, "tendered": c.tendered.minor(), "change": c.change.minor() })
         }
         Payment::Card(c) => {
-            json!({ "tender": "card", "amount": order.total.minor(), "card_masked": c.masked_pan.as_str(), "brand": c.brand.name(), "auth_code": c.auth_code, "entry_mode": c.entry_mode, "cvm": c.cvm })
+            json!({ "tender": "card", "amount": money, "card_masked": c.masked_pan.as_str(), "brand": c.brand.name(), "auth_code": c.auth_code, "entry_mode": c.entry_mode, "cvm": c.cvm })
         }
     };
-    json!({
+    let mut event = json!({
         "order_id": order_id,
         "order_no": order_no,
         "checkout_key": order.checkout_key,
@@ -68,9 +112,67 @@ fn sale_event(order: &NewOrder, order_id: i64, order_no: &str) -> serde_json::Va
             "net": l.net.minor(),
             "tax": l.tax.minor(),
             "gross": l.gross.minor(),
+            "device": l.device.as_ref().map(|d| json!({ "kind": d.kind().as_str(), "identifier": d.as_str() })),
         })).collect::<Vec<_>>(),
         "payment": payment,
-    })
+    });
+    if let Some(l) = loyalty {
+        event["customer_ref"] = json!(l.customer_ref);
+        if l.points_paid() > 0 {
+            event["points_payment"] = json!(l.points_paid());
+        }
+    }
+    event
+}
+
+/// Writes the loyalty side of a sale: the customer on the order, the points payment, the
+/// pending ledger rows and their `points.updated` events.
+fn write_loyalty(
+    tx: &Transaction<'_>,
+    l: &SaleLoyalty,
+    order_id: i64,
+    order_no: &str,
+    now_ms: i64,
+    cur: &str,
+) -> Result<()> {
+    tx.prepare_cached("UPDATE orders SET customer_ref = ?2 WHERE id = ?1")?
+        .execute(params![order_id, l.customer_ref])?;
+    if let Some((_, value)) = &l.redeem {
+        tx.prepare_cached(
+            "INSERT INTO payments (order_id, tender, amount_minor, currency) VALUES (?1, 'points', ?2, ?3)",
+        )?
+        .execute(params![order_id, value.minor(), cur])?;
+    }
+    let mut changes: Vec<(&PointsChange, &str)> = Vec::new();
+    if let Some((r, _)) = &l.redeem {
+        changes.push((r, "redeem"));
+    }
+    if let Some(e) = &l.earn {
+        changes.push((e, "earn"));
+    }
+    if !l.redeem_first {
+        changes.reverse();
+    }
+    for (c, kind) in changes {
+        if c.points <= 0 {
+            continue;
+        }
+        let signed = if kind == "redeem" { -c.points } else { c.points };
+        tx.prepare_cached(
+            "INSERT INTO points_ledger (customer_ref, order_id, kind, points, created_at_ms, event_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![l.customer_ref, order_id, kind, signed, now_ms, c.event_id])?;
+        outbox::enqueue(
+            tx,
+            &c.event_id,
+            "points.updated",
+            &format!("order/{order_id}"),
+            &json!({ "token": c.token_hex, "kind": kind, "points": c.points, "order_id": order_no }),
+            now_ms,
+        )?;
+    }
+    Ok(())
 }
 
 fn write_sale(
@@ -78,6 +180,7 @@ fn write_sale(
     order: &NewOrder,
     event_id: &str,
     linked: Option<&LinkedEvent>,
+    loyalty: Option<&SaleLoyalty>,
     fail_after: &dyn Fn(&'static str) -> Result<()>,
 ) -> Result<RecordedSale> {
     let existing: Option<i64> = tx
@@ -109,8 +212,8 @@ fn write_sale(
 
     let mut line = tx.prepare_cached(
         "INSERT INTO order_lines (order_id, line_no, line_code, product_id, sku, name, name_zh, quantity, unit_price_minor,
-                                  tax_rate_bp, tax_inclusive, net_minor, tax_minor, gross_minor)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                  tax_rate_bp, tax_inclusive, net_minor, tax_minor, gross_minor, serial_number)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
     for (i, l) in order.lines.iter().enumerate() {
         line.execute(params![
@@ -127,10 +230,13 @@ fn write_sale(
             l.tax_inclusive,
             l.net.minor(),
             l.tax.minor(),
-            l.gross.minor()
+            l.gross.minor(),
+            l.device.as_ref().map(|d| d.as_str())
         ])?;
     }
     fail_after("lines")?;
+    // What was not paid with points is the cash or card payment.
+    let money = order.total.minor() - loyalty.map(SaleLoyalty::points_paid).unwrap_or(0);
 
     let mut pay = tx.prepare_cached(
         "INSERT INTO payments (order_id, tender, amount_minor, currency, tendered_minor, change_minor, card_masked, card_pan_hash, card_brand, auth_code, reader,
@@ -138,10 +244,11 @@ fn write_sale(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
     match &order.payment {
+        Payment::Cash(_) if money == 0 => 0,
         Payment::Cash(c) => pay.execute(params![
             order_id,
             "cash",
-            order.total.minor(),
+            money,
             cur,
             c.tendered.minor(),
             c.change.minor(),
@@ -157,7 +264,7 @@ fn write_sale(
         Payment::Card(c) => pay.execute(params![
             order_id,
             "card",
-            order.total.minor(),
+            money,
             cur,
             None::<i64>,
             None::<i64>,
@@ -190,9 +297,12 @@ fn write_sale(
         event_id,
         "sale.recorded",
         &format!("order/{order_id}"),
-        &sale_event(order, order_id, &order_no),
+        &sale_event(order, order_id, &order_no, loyalty),
         order.created_at_ms,
     )?;
+    if let Some(l) = loyalty {
+        write_loyalty(tx, l, order_id, &order_no, order.created_at_ms, cur)?;
+    }
     if let Some(ev) = linked {
         outbox::enqueue(tx, &ev.id, &ev.kind, &format!("order/{order_id}"), &ev.payload, order.created_at_ms)?;
     }
@@ -209,11 +319,27 @@ impl Store {
     /// A card sale whose checkout key has a [`LinkedEvent`] ([`Store::link_to_checkout`]) writes
     /// that event too, in the same transaction, and the link is used up.
     pub fn record_sale(&self, order: &NewOrder, event_id: &str) -> Result<RecordedSale> {
+        self.record_sale_with_points(order, event_id, None)
+    }
+
+    /// [`Store::record_sale`] with the loyalty side of the sale ([`SaleLoyalty`]) in the same
+    /// transaction.
+    pub fn record_sale_with_points(
+        &self,
+        order: &NewOrder,
+        event_id: &str,
+        loyalty: Option<&SaleLoyalty>,
+    ) -> Result<RecordedSale> {
+        if let Some(l) = loyalty {
+            if l.points_paid() < 0 || l.points_paid() > order.total.minor() {
+                return Err(StoreError::Invalid("points cannot pay more than the total".into()));
+            }
+        }
         let linked = match order.payment {
             Payment::Card(_) => self.linked().get(&order.checkout_key).cloned(),
             Payment::Cash(_) => None,
         };
-        let recorded = self.write(|tx| write_sale(tx, order, event_id, linked.as_ref(), &|_| Ok(())))?;
+        let recorded = self.write(|tx| write_sale(tx, order, event_id, linked.as_ref(), loyalty, &|_| Ok(())))?;
         if linked.is_some() {
             self.linked().remove(&order.checkout_key);
         }
@@ -240,7 +366,13 @@ impl Store {
     /// that a failure mid-checkout leaves nothing behind. For tests and the crash drill.
     pub fn record_sale_failing_after(&self, order: &NewOrder, event_id: &str, step: &str) -> Result<RecordedSale> {
         self.write(|tx| {
-            write_sale(tx, order, event_id, None, &|s| if s == step { Err(StoreError::Injected(s)) } else { Ok(()) })
+            write_sale(tx, order, event_id, None, None, &|s| {
+                if s == step {
+                    Err(StoreError::Injected(s))
+                } else {
+                    Ok(())
+                }
+            })
         })
     }
 }
@@ -312,7 +444,8 @@ mod tests {
     #[test]
     fn a_failure_between_any_two_statements_leaves_nothing() {
         let (_d, s, order) = setup();
-        let open = crate::SavedCart { cart_id: order.checkout_key.clone(), lines: vec![(1, 2), (2, 2)] };
+        let open =
+            crate::SavedCart { cart_id: order.checkout_key.clone(), lines: vec![(1, 2), (2, 2)], devices: vec![] };
         s.save_open_cart(order.cashier_id, &open, 0).unwrap();
         for step in STEPS {
             let r = s.record_sale_failing_after(&order, "evt-1", step);

@@ -11,7 +11,7 @@
 //! The body sent is fixed the first time the event is claimed ([`Prepared`]) and stored in
 //! `request_body`; every later attempt sends those exact bytes.
 
-use crate::{audit, Result, Store, StoreError};
+use crate::{answers, audit, Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
 
@@ -282,7 +282,7 @@ impl Store {
                 if let Settlement::Done { id, .. } | Settlement::Park { id, .. } = s {
                     forget_card_data(tx, id)?;
                 }
-                changed += match s {
+                let n = match s {
                     Settlement::Done { id, status, response } => tx
                         .prepare_cached(
                             "UPDATE outbox SET state = 'done', lease_until_ms = NULL, response_status = ?2,
@@ -310,6 +310,15 @@ impl Store {
                         )?
                         .execute(params![id])?,
                 };
+                // The answer reaches the refund or points row in this same commit.
+                if n > 0 {
+                    match s {
+                        Settlement::Done { id, response, .. } => answers::apply(tx, id, answers::Answer::Done(response))?,
+                        Settlement::Park { id, reason } => answers::apply(tx, id, answers::Answer::Refused(reason))?,
+                        _ => {}
+                    }
+                }
+                changed += n;
             }
             Ok(changed)
         })

@@ -38,6 +38,20 @@ pub enum StoreError {
     /// The change would touch a day that has been closed with a Z report.
     #[error("{0}")]
     DayClosed(String),
+    /// A refund would take a line past the units sold (or refunded already).
+    #[error("line {line_no} has {left} unit(s) left to refund")]
+    RefundExceedsSold {
+        /// Receipt line (0 when the database's own check caught it).
+        line_no: i64,
+        /// Units that may still be refunded.
+        left: i64,
+    },
+    /// A refund would pay back more than the sale was paid.
+    #[error("only {left} minor units of this sale are left to refund")]
+    RefundExceedsPaid {
+        /// Minor units left (-1 when the database's own check caught it).
+        left: i64,
+    },
     /// Long work (an export) stopped because it was asked to.
     #[error("cancelled")]
     Cancelled,

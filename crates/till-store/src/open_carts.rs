@@ -11,12 +11,23 @@ pub struct SavedCart {
     pub cart_id: String,
     /// Lines as product id and quantity.
     pub lines: Vec<(i64, i64)>,
+    /// The device identifier of each line, where one was given (serialised products).
+    pub devices: Vec<Option<String>>,
+}
+
+/// The stored form: a bare list of lines (before devices were kept) or lines with devices.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum Stored {
+    WithDevices { lines: Vec<(i64, i64)>, devices: Vec<Option<String>> },
+    Lines(Vec<(i64, i64)>),
 }
 
 impl Store {
     /// Saves (replaces) a user's open cart.
     pub fn save_open_cart(&self, user_id: i64, cart: &SavedCart, now_ms: i64) -> Result<()> {
-        let lines = serde_json::to_string(&cart.lines).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let stored = Stored::WithDevices { lines: cart.lines.clone(), devices: cart.devices.clone() };
+        let lines = serde_json::to_string(&stored).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.write(|tx| {
             tx.prepare_cached(
                 "INSERT INTO open_carts (user_id, cart_id, lines, updated_at_ms) VALUES (?1, ?2, ?3, ?4)
@@ -37,8 +48,11 @@ impl Store {
             .optional()?)
         })?;
         row.map(|(cart_id, lines)| {
-            let lines = serde_json::from_str(&lines).map_err(|e| StoreError::Corrupt(format!("open cart: {e}")))?;
-            Ok(SavedCart { cart_id, lines })
+            let stored = serde_json::from_str(&lines).map_err(|e| StoreError::Corrupt(format!("open cart: {e}")))?;
+            Ok(match stored {
+                Stored::WithDevices { lines, devices } => SavedCart { cart_id, lines, devices },
+                Stored::Lines(lines) => SavedCart { cart_id, lines, devices: Vec::new() },
+            })
         })
         .transpose()
     }
@@ -55,11 +69,15 @@ mod tests {
         let s = Store::open(&dir.path().join("t.db")).unwrap();
         let uid = s.write(|tx| crate::users::insert(tx, "Ann", Role::Cashier, "h", 0)).unwrap();
         assert_eq!(s.open_cart(uid).unwrap(), None);
-        let cart = SavedCart { cart_id: "c1".into(), lines: vec![(1, 2), (3, 1)] };
+        let cart =
+            SavedCart { cart_id: "c1".into(), lines: vec![(1, 2), (3, 1)], devices: vec![None, Some("SN1".into())] };
         s.save_open_cart(uid, &cart, 5).unwrap();
         assert_eq!(s.open_cart(uid).unwrap(), Some(cart));
-        let cart = SavedCart { cart_id: "c2".into(), lines: vec![] };
+        let cart = SavedCart { cart_id: "c2".into(), lines: vec![], devices: vec![] };
         s.save_open_cart(uid, &cart, 6).unwrap();
         assert_eq!(s.open_cart(uid).unwrap(), Some(cart));
+        // a cart saved before devices were kept still reads
+        s.write(|tx| Ok(tx.execute("UPDATE open_carts SET lines = '[[1,2]]'", [])?)).unwrap();
+        assert_eq!(s.open_cart(uid).unwrap().unwrap().lines, vec![(1, 2)]);
     }
 }

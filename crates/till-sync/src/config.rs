@@ -52,7 +52,7 @@ pub enum Service {
     Sales,
     /// `refund.requested`.
     Refunds,
-    /// `points.enrolled`, `points.updated`.
+    /// `points.enrolled`, `points.updated`, `points.reversed`.
     Points,
     /// `payment.forward`.
     Payments,
@@ -65,7 +65,7 @@ impl Service {
         Some(match wire_kind {
             "sale" => Service::Sales,
             "refund" => Service::Refunds,
-            "points_enrol" | "points_update" => Service::Points,
+            "points_enrol" | "points_update" | "points_reversal" => Service::Points,
             "payment_authorize" => Service::Payments,
             _ => return None,
         })
@@ -241,6 +241,8 @@ mod tests {
         assert_eq!(c.url_for("refund"), "http://127.0.0.1:1");
         assert_eq!(c.url_for("points_enrol"), "http://127.0.0.1:2");
         assert_eq!(c.url_for("points_update"), "http://127.0.0.1:2");
+        assert_eq!(c.url_for("points_reversal"), "http://127.0.0.1:2");
+        assert_eq!(Service::for_wire_kind("points_reversal"), Some(Service::Points));
         assert_eq!(c.url_for("payment_authorize"), "http://127.0.0.1:2");
         assert_eq!(c.url_for("mystery"), "http://127.0.0.1:1");
         assert!(c.validate().is_ok());

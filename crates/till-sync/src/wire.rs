@@ -8,6 +8,7 @@
 //! | `refund.requested` | `refund` (`POST /v1/refunds`) | the payload as queued |
 //! | `points.enrolled` | `points_enrol` (`POST /v1/points/enrol`) | the payload as queued |
 //! | `points.updated` | `points_update` (`POST /v1/points/updates`) | the payload as queued |
+//! | `points.reversed` | `points_reversal` (`POST /v1/points/reversals`) | the payload as queued: `{refund_id, order_id, account_id, kind: reverse_earn \| return_redeem, points}` |
 //! | `payment.forward` | `payment_authorize` (`POST /v1/payments/authorize`) | the payload as queued: a card payment approved offline, forwarded (store-and-forward); its id is the payment id |
 //!
 //! Any other kind is parked with the reason "no server endpoint for event kind ...".
@@ -22,6 +23,7 @@ pub fn endpoint(wire_kind: &str) -> Option<&'static str> {
         "refund" => "/v1/refunds",
         "points_enrol" => "/v1/points/enrol",
         "points_update" => "/v1/points/updates",
+        "points_reversal" => "/v1/points/reversals",
         "payment_authorize" => "/v1/payments/authorize",
         _ => return None,
     })
@@ -41,6 +43,7 @@ pub fn prepare(ev: &DueEvent, store_name: &str, names: &LineNames) -> Result<Pre
         "refund.requested" => ("refund", payload),
         "points.enrolled" => ("points_enrol", payload),
         "points.updated" => ("points_update", payload),
+        "points.reversed" => ("points_reversal", payload),
         "payment.forward" => ("payment_authorize", payload),
         other => return Err(format!("no server endpoint for event kind {other:?}")),
     };
@@ -78,14 +81,19 @@ pub fn sale_body(p: &Value, store_name: &str, names: &LineNames) -> Result<Value
             let code = text(l, "line_code")?;
             let sku = text(l, "sku")?;
             let name = names.get(code).map(String::as_str).unwrap_or(sku);
-            Ok(json!({
+            let mut line = json!({
                 "line_code": code,
                 "sku": sku,
                 "name": name,
                 "quantity": int(l, "quantity")?,
                 "unit_price": amount(int(l, "unit_price")?),
                 "total": amount(int(l, "gross")?),
-            }))
+            });
+            // The sold-data list (CN103310370A) learns the device from the sale.
+            if let Some(d) = l.get("device").filter(|d| !d.is_null()) {
+                line["devices"] = json!([{ "kind": text(d, "kind")?, "identifier": text(d, "identifier")? }]);
+            }
+            Ok(line)
         })
         .collect::<Result<Vec<_>, String>>()?;
     let pay = field(p, "payment")?;
@@ -99,14 +107,25 @@ pub fn sale_body(p: &Value, store_name: &str, names: &LineNames) -> Result<Value
     if let Some(a) = pay.get("auth_code").and_then(Value::as_str) {
         payment["auth_code"] = json!(a);
     }
-    Ok(json!({
+    let mut payments = Vec::with_capacity(2);
+    if int(pay, "amount")? > 0 {
+        payments.push(payment);
+    }
+    if let Some(points) = p.get("points_payment").and_then(Value::as_i64) {
+        payments.push(json!({ "tender": "points", "amount": amount(points) }));
+    }
+    let mut body = json!({
         "order_id": order_id,
         "store": store_name,
         "created_at": int(p, "created_at_ms")?.div_euclid(1000),
         "currency": currency,
         "lines": lines,
-        "payments": [payment],
-    }))
+        "payments": payments,
+    });
+    if let Some(c) = p.get("customer_ref").and_then(Value::as_str) {
+        body["customer_id"] = json!(c);
+    }
+    Ok(body)
 }
 
 #[cfg(test)]
@@ -142,8 +161,26 @@ mod tests {
         assert_eq!(b["lines"][0]["total"], json!({"minor": 700, "currency": "CNY"}));
         assert_eq!(b["payments"][0]["masked_pan"], "411111******1111");
         assert!(b["payments"][0].get("brand").is_none());
+        assert!(b["lines"][0].get("devices").is_none() && b.get("customer_id").is_none());
         // deterministic: the same event gives the same bytes
         assert_eq!(out, prepare(&due("sale.recorded", &p.to_string()), "shop-1", &names).unwrap());
+    }
+
+    #[test]
+    fn a_phone_paid_partly_with_points_carries_its_imei_the_customer_and_both_tenders() {
+        let p = json!({
+            "order_id": 8, "order_no": "00000008", "created_at_ms": 0, "currency": "CNY",
+            "lines": [{"line_code": "L1", "sku": "PH", "quantity": 1, "unit_price": 1000, "gross": 1000,
+                       "device": {"kind": "imei", "identifier": "490154203237518"}}],
+            "payment": {"tender": "cash", "amount": 700}, "points_payment": 300, "customer_ref": "ab12"
+        });
+        let b: Value =
+            serde_json::from_str(&prepare(&due("sale.recorded", &p.to_string()), "s", &LineNames::new()).unwrap().body)
+                .unwrap();
+        assert_eq!(b["lines"][0]["devices"], json!([{"kind": "imei", "identifier": "490154203237518"}]));
+        assert_eq!(b["customer_id"], "ab12");
+        assert_eq!(b["payments"][1], json!({"tender": "points", "amount": {"minor": 300, "currency": "CNY"}}));
+        assert_eq!(b["payments"][0]["amount"]["minor"], 700);
     }
 
     #[test]
@@ -158,5 +195,17 @@ mod tests {
             (r.wire_kind.as_str(), endpoint(&r.wire_kind)),
             ("payment_authorize", Some("/v1/payments/authorize"))
         );
+    }
+
+    #[test]
+    fn a_points_reversal_goes_as_queued_to_its_endpoint() {
+        let payload = r#"{"refund_id":"r1","order_id":"00000007","account_id":"00112233445566778899aabbccddeeff","kind":"reverse_earn","points":120}"#;
+        let r = prepare(&due("points.reversed", payload), "s", &LineNames::new()).unwrap();
+        assert_eq!(r.wire_kind, "points_reversal");
+        let sent: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(sent, serde_json::from_str::<Value>(payload).unwrap());
+        assert_eq!(endpoint(&r.wire_kind), Some("/v1/points/reversals"));
+        assert_eq!(endpoint("points_update"), Some("/v1/points/updates"));
+        assert_eq!(endpoint("mystery"), None);
     }
 }

@@ -541,5 +541,6 @@ mod tests {
         assert_eq!(classify(400, err), Verdict::Park("400 invalid_request: no lines".into()));
         assert_eq!(classify(502, "<html>bad gateway</html>"), Verdict::Retry("502: <html>bad gateway</html>".into()));
         assert!(batchable("sale") && batchable("points_update") && !batchable("payment_authorize"));
+        assert!(batchable("points_reversal"));
     }
 }

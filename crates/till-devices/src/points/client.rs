@@ -68,6 +68,11 @@ pub trait LoyaltyTerminal: Send {
     fn cancel(&mut self) -> Result<(), DeviceError>;
     /// What the terminal is doing.
     fn status(&mut self) -> Result<TerminalState, DeviceError>;
+    /// Hands an enrolment message to the simulator's phone, as a customer scanning the QR code
+    /// on the screen would. A real terminal has no phone of its own: `Ok(false)`.
+    fn simulated_phone_enrol(&mut self, _message: &str) -> Result<bool, DeviceError> {
+        Ok(false)
+    }
 }
 
 struct Session {
@@ -500,6 +505,12 @@ impl LoyaltyTerminal for PointsTerminal {
     }
     fn status(&mut self) -> Result<TerminalState, DeviceError> {
         PointsTerminal::status(self)
+    }
+    fn simulated_phone_enrol(&mut self, message: &str) -> Result<bool, DeviceError> {
+        match self.simulator() {
+            Some(sim) => sim.enrol_phone(message).map(|_| true),
+            None => Ok(false),
+        }
     }
 }
 

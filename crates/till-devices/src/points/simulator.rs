@@ -43,6 +43,14 @@ impl Phone {
         Phone { account_id, k_c: hmac_sha256(b"till-demo-phone", &[&[n]]), counter: 0 }
     }
 
+    /// The phone of a new points account, from the enrolment message the till showed as a
+    /// QR code (the phone's side of CN101986339A's registration).
+    pub fn enrol(message: &str) -> Result<Phone, DeviceError> {
+        let e = till_core::enrolment::Enrolment::parse(message)
+            .map_err(|_| DeviceError::Unsupported("not a points enrolment message".into()))?;
+        Ok(Phone { account_id: e.account_id, k_c: e.key, counter: 0 })
+    }
+
     /// The next token: counter + 1, `issued_at` in unix seconds, MAC over both and the account.
     pub fn issue(&mut self, issued_at: u64) -> LoyaltyToken {
         self.counter = self.counter.wrapping_add(1);
@@ -203,6 +211,8 @@ struct Shared {
     phones: Vec<Phone>,
     pairing_button: bool,
     presented: VecDeque<usize>,
+    /// The phone presented automatically (set by [`SimulatorHandle::enrol_phone`]).
+    auto_phone: Option<usize>,
     once: VecDeque<Fault>,
     always: Vec<Fault>,
     display: Vec<String>,
@@ -250,6 +260,17 @@ impl SimulatorHandle {
         }
         s.presented.push_back(index);
         Ok(())
+    }
+
+    /// Enrols a new phone from an enrolment message, as the customer scanning the till's QR
+    /// code would; from now on it is the phone presented automatically. Returns its index.
+    pub fn enrol_phone(&self, message: &str) -> Result<usize, DeviceError> {
+        let phone = Phone::enrol(message)?;
+        let mut s = lock(&self.shared);
+        s.phones.push(phone);
+        let index = s.phones.len() - 1;
+        s.auto_phone = Some(index);
+        Ok(index)
     }
 
     /// Commits `fault` once, at the next occasion.
@@ -339,6 +360,7 @@ pub fn spawn(link: Box<dyn ByteLink>, config: SimConfig) -> SimulatorHandle {
         phones: config.phones,
         pairing_button: config.pairing_button,
         presented: VecDeque::new(),
+        auto_phone: None,
         once: VecDeque::new(),
         always: Vec::new(),
         display: Vec::new(),
@@ -677,6 +699,7 @@ impl Terminal {
         let mut phone = lock(&self.shared).presented.pop_front();
         if phone.is_none() {
             if let Some((index, after)) = self.auto_present {
+                let index = lock(&self.shared).auto_phone.unwrap_or(index);
                 phone = (since.elapsed() >= after).then_some(index);
             }
         }

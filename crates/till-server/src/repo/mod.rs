@@ -99,10 +99,15 @@ pub trait Tx {
     fn points_account(&mut self, account_id: &str) -> RepoResult<Option<PointsAccount>>;
     /// Sets an account's last accepted counter and balance.
     fn update_points_account(&mut self, account_id: &str, last_counter: i64, balance: i64) -> RepoResult<()>;
-    /// Appends to an account's history.
+    /// Appends to an account's history (the store keeps the order of appending).
     fn insert_points_entry(&mut self, e: &PointsEntry) -> RepoResult<()>;
     /// The latest `limit` history entries of an account, newest first.
     fn points_history(&mut self, account_id: &str, limit: i64) -> RepoResult<Vec<PointsEntry>>;
+    /// The sum of the signed deltas of an account's history entries of `kind` that `terminal`
+    /// recorded for `order_id`; 0 when there are none.
+    fn points_order_sum(&mut self, account_id: &str, terminal: &str, order_id: &str, kind: &str) -> RepoResult<i64>;
+    /// Whether the account's history holds an entry of `kind` for the refund `refund_id`.
+    fn points_reversal_exists(&mut self, account_id: &str, refund_id: &str, kind: &str) -> RepoResult<bool>;
 
     /// Stores the outcome of an authorisation (masked card only).
     fn insert_authorization(&mut self, a: &AuthorizationRecord) -> RepoResult<()>;
@@ -261,6 +266,8 @@ pub struct RefundRecord {
     pub customer_id: Option<String>,
     /// The manager who approved the refund at the till, if the till needed one.
     pub approved_by: Option<String>,
+    /// For a card refund, the authorisation code of the card payment it goes back to.
+    pub original_auth_code: Option<String>,
     /// The customer's reputation when the refund was decided.
     pub reputation: Option<i64>,
     /// `refunded`, `pending_seller_confirmation` or `rejected`.
@@ -297,13 +304,14 @@ pub struct PointsAccount {
 pub struct PointsEntry {
     /// Account changed.
     pub account_id: String,
-    /// Counter of the token that authorised it.
+    /// Counter of the token that authorised it; for a reversal, which needs no token, the
+    /// account's last accepted counter when it was applied.
     pub counter: i64,
     /// Terminal that sent it.
     pub terminal_id: String,
     /// Order it belongs to.
     pub order_id: String,
-    /// `earn` or `redeem`.
+    /// `earn`, `redeem`, or a reversal of either for a refund: `reverse_earn`, `return_redeem`.
     pub kind: String,
     /// Signed change.
     pub delta: i64,
@@ -311,6 +319,8 @@ pub struct PointsEntry {
     pub balance_after: i64,
     /// When applied.
     pub at: i64,
+    /// The refund a reversal belongs to; `None` for token-authorised changes.
+    pub refund_id: Option<String>,
 }
 
 /// The outcome of an authorisation.

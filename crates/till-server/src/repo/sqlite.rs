@@ -11,8 +11,9 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-/// The schema. Portable on purpose: TEXT and BIGINT only, explicit primary keys, no rowid
-/// aliases, no SQLite-only clauses, so PostgreSQL accepts the same statements.
+/// The first schema (version 1); [`MIGRATIONS`] bring it up to date. Portable on purpose: TEXT and
+/// BIGINT only, explicit primary keys, no rowid aliases, no SQLite-only clauses, so PostgreSQL
+/// accepts the same statements.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS terminals (
@@ -64,8 +65,64 @@ CREATE TABLE IF NOT EXISTS authorizations (
     reason_code TEXT, created_at BIGINT NOT NULL, PRIMARY KEY (terminal_id, payment_id));
 ";
 
+/// Version 2: points reversals for refunds and card refunds bound to an authorisation.
+///
+/// A reversal has no loyalty token, so no counter of its own: history entries are now keyed by
+/// their position in the account's history (`seq`; the old rows keep their counter as position,
+/// which preserves their order), `refund_id` marks reversals, and a token counter stays unique
+/// among the token-authorised entries only. SQLite cannot change a primary key in place, hence
+/// the copy; the statements are PostgreSQL's too.
+const MIGRATION_2: &str = "
+CREATE TABLE points_entries_v2 (
+    account_id TEXT NOT NULL REFERENCES points_accounts (account_id), seq BIGINT NOT NULL,
+    counter BIGINT NOT NULL, terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, kind TEXT NOT NULL,
+    delta BIGINT NOT NULL, balance_after BIGINT NOT NULL, at BIGINT NOT NULL, refund_id TEXT,
+    PRIMARY KEY (account_id, seq));
+INSERT INTO points_entries_v2
+    (account_id, seq, counter, terminal_id, order_id, kind, delta, balance_after, at, refund_id)
+    SELECT account_id, counter, counter, terminal_id, order_id, kind, delta, balance_after, at, NULL
+    FROM points_entries;
+DROP TABLE points_entries;
+ALTER TABLE points_entries_v2 RENAME TO points_entries;
+CREATE UNIQUE INDEX points_entries_token ON points_entries (account_id, counter) WHERE refund_id IS NULL;
+CREATE UNIQUE INDEX points_entries_refund ON points_entries (account_id, refund_id, kind);
+CREATE INDEX points_entries_order ON points_entries (account_id, terminal_id, order_id, kind);
+ALTER TABLE refunds ADD COLUMN original_auth_code TEXT;
+";
+
+/// The changes after [`SCHEMA`], in order. A new database goes through them too, so every
+/// database reaches the current shape by the same path.
+const MIGRATIONS: &[(i64, &str)] = &[(2, MIGRATION_2)];
+
 /// The schema version this build writes.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
+
+/// Creates the first schema if needed and applies the migrations the database lacks; the caller
+/// holds the transaction, so a failed step leaves the database as it was.
+fn migrate(conn: &Connection) -> RepoResult<()> {
+    conn.execute_batch(SCHEMA)?;
+    let stored: Option<i64> = conn.query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))?;
+    let mut version = match stored {
+        Some(v) => v,
+        None => {
+            conn.execute("INSERT INTO schema_version (version) VALUES (1)", [])?;
+            1
+        }
+    };
+    if version > SCHEMA_VERSION {
+        return Err(RepoError::Corrupt(format!(
+            "database schema {version} is newer than this server understands ({SCHEMA_VERSION})"
+        )));
+    }
+    for &(to, sql) in MIGRATIONS {
+        if to > version {
+            conn.execute_batch(sql)?;
+            conn.execute("INSERT INTO schema_version (version) VALUES (?1)", [to])?;
+            version = to;
+        }
+    }
+    Ok(())
+}
 
 /// A [`Repository`] on one SQLite file.
 #[derive(Debug)]
@@ -82,26 +139,13 @@ impl SqliteRepository {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        let applied = conn.execute_batch(SCHEMA).and_then(|()| {
-            let version: Option<i64> =
-                conn.query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0)).optional()?.flatten();
-            match version {
-                None => conn.execute("INSERT INTO schema_version (version) VALUES (?1)", [SCHEMA_VERSION]).map(|_| ()),
-                Some(_) => Ok(()),
-            }
-        });
-        match applied {
+        match migrate(&conn) {
             Ok(()) => conn.execute_batch("COMMIT")?,
             Err(e) => {
+                // The error that made the migration stop is the one to report.
                 let _ = conn.execute_batch("ROLLBACK");
-                return Err(e.into());
+                return Err(e);
             }
-        }
-        let version: i64 = conn.query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))?;
-        if version > SCHEMA_VERSION {
-            return Err(RepoError::Corrupt(format!(
-                "database schema {version} is newer than this server understands ({SCHEMA_VERSION})"
-            )));
         }
         Ok(SqliteRepository { conn: Mutex::new(conn) })
     }
@@ -208,6 +252,7 @@ fn refund_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
         created_at: r.get(14)?,
         decided_at: r.get(15)?,
         decided_by: r.get(16)?,
+        original_auth_code: r.get(17)?,
     })
 }
 
@@ -234,6 +279,7 @@ fn entry_row(r: &Row<'_>) -> rusqlite::Result<PointsEntry> {
         delta: r.get(5)?,
         balance_after: r.get(6)?,
         at: r.get(7)?,
+        refund_id: r.get(8)?,
     })
 }
 
@@ -243,7 +289,7 @@ const DEVICE_COLUMNS: &str = "identifier, kind, line_code, terminal_id, order_id
      paying_account, software, sold_at, refunded";
 const REFUND_COLUMNS: &str = "refund_id, terminal_id, line_code, device_identifier, amount_minor, currency, tender, \
      reason, evidence_sha256, customer_id, approved_by, reputation, status, refund_to, created_at, decided_at, \
-     decided_by";
+     decided_by, original_auth_code";
 
 impl Tx for SqliteTx<'_> {
     fn commit(mut self: Box<Self>) -> RepoResult<()> {
@@ -521,7 +567,7 @@ impl Tx for SqliteTx<'_> {
         self.conn
             .prepare_cached(&format!(
                 "INSERT INTO refunds ({REFUND_COLUMNS}) VALUES \
-                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
             ))?
             .execute(params![
                 r.refund_id,
@@ -540,7 +586,8 @@ impl Tx for SqliteTx<'_> {
                 r.refund_to,
                 r.created_at,
                 r.decided_at,
-                r.decided_by
+                r.decided_by,
+                r.original_auth_code
             ])?;
         Ok(())
     }
@@ -606,10 +653,13 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_points_entry(&mut self, e: &PointsEntry) -> RepoResult<()> {
+        // The next position in the account's history; the write lock of the transaction (and the
+        // primary key, on a database without one) keeps two appends from taking the same one.
         self.conn
             .prepare_cached(
-                "INSERT INTO points_entries (account_id, counter, terminal_id, order_id, kind, delta, balance_after, \
-                 at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO points_entries (account_id, seq, counter, terminal_id, order_id, kind, delta, \
+                 balance_after, at, refund_id) SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 \
+                 FROM points_entries WHERE account_id = ?1",
             )?
             .execute(params![
                 e.account_id,
@@ -619,18 +669,38 @@ impl Tx for SqliteTx<'_> {
                 e.kind,
                 e.delta,
                 e.balance_after,
-                e.at
+                e.at,
+                e.refund_id
             ])?;
         Ok(())
     }
 
     fn points_history(&mut self, account_id: &str, limit: i64) -> RepoResult<Vec<PointsEntry>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT account_id, counter, terminal_id, order_id, kind, delta, balance_after, at FROM points_entries \
-             WHERE account_id = ?1 ORDER BY counter DESC LIMIT ?2",
+            "SELECT account_id, counter, terminal_id, order_id, kind, delta, balance_after, at, refund_id \
+             FROM points_entries WHERE account_id = ?1 ORDER BY seq DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![account_id, limit], entry_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    fn points_order_sum(&mut self, account_id: &str, terminal: &str, order_id: &str, kind: &str) -> RepoResult<i64> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(delta), 0) FROM points_entries \
+                 WHERE account_id = ?1 AND terminal_id = ?2 AND order_id = ?3 AND kind = ?4",
+            )?
+            .query_row(params![account_id, terminal, order_id, kind], |r| r.get(0))?)
+    }
+
+    fn points_reversal_exists(&mut self, account_id: &str, refund_id: &str, kind: &str) -> RepoResult<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM points_entries WHERE account_id = ?1 AND refund_id = ?2 AND kind = ?3")?
+            .query_row(params![account_id, refund_id, kind], |_| Ok(()))
+            .optional()?
+            .is_some())
     }
 
     fn insert_authorization(&mut self, a: &AuthorizationRecord) -> RepoResult<()> {
@@ -717,6 +787,63 @@ mod tests {
         assert_eq!(tx.purge_idempotency(150).unwrap(), 1);
         assert_eq!(tx.claim_idempotency("t", "old", "h2", 300).unwrap(), None);
         assert!(tx.claim_idempotency("t", "new", "h2", 300).unwrap().is_some());
+    }
+
+    fn entry(account: &str, counter: i64, kind: &str, delta: i64, refund: Option<&str>) -> PointsEntry {
+        PointsEntry {
+            account_id: account.into(),
+            counter,
+            terminal_id: "t".into(),
+            order_id: "o".into(),
+            kind: kind.into(),
+            delta,
+            balance_after: 0,
+            at: 0,
+            refund_id: refund.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_version_1_database_is_migrated_with_its_history_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            // Fixture rows only: the refund's line does not exist.
+            c.pragma_update(None, "foreign_keys", "OFF").unwrap();
+            c.execute_batch(SCHEMA).unwrap();
+            c.execute_batch(
+                "INSERT INTO schema_version (version) VALUES (1);
+                 INSERT INTO points_accounts VALUES ('a', 'k', 9, 30, NULL, 0);
+                 INSERT INTO points_entries VALUES ('a', 9, 't', 'o', 'redeem', -10, 30, 2);
+                 INSERT INTO points_entries VALUES ('a', 2, 't', 'o', 'earn', 40, 40, 1);
+                 INSERT INTO refunds (refund_id, terminal_id, line_code, amount_minor, currency, tender, reason,
+                     status, refund_to, created_at) VALUES ('r', 't', 'L', 1, 'CNY', 'cash', 'x', 'refunded', 'cash', 0);",
+            )
+            .unwrap();
+        }
+        let repo = SqliteRepository::open(&path).unwrap();
+        let mut tx = repo.begin().unwrap();
+        let kinds = |tx: &mut Box<dyn Tx + '_>| -> Vec<String> {
+            tx.points_history("a", 10).unwrap().into_iter().map(|e| e.kind).collect()
+        };
+        assert_eq!(kinds(&mut tx), ["redeem", "earn"]);
+        assert_eq!(tx.refund("r").unwrap().unwrap().original_auth_code, None);
+        // A reversal shares the account's last counter and still lands after it in the history.
+        tx.insert_points_entry(&entry("a", 9, "reverse_earn", -5, Some("r"))).unwrap();
+        assert_eq!(kinds(&mut tx), ["reverse_earn", "redeem", "earn"]);
+        assert_eq!(tx.points_order_sum("a", "t", "o", "earn").unwrap(), 40);
+        assert_eq!(tx.points_order_sum("a", "t", "o", "return_redeem").unwrap(), 0);
+        assert!(tx.points_reversal_exists("a", "r", "reverse_earn").unwrap());
+        assert!(!tx.points_reversal_exists("a", "r", "return_redeem").unwrap());
+        // One reversal per refund and kind; one entry per token counter.
+        assert!(tx.insert_points_entry(&entry("a", 9, "reverse_earn", -1, Some("r"))).is_err());
+        assert!(tx.insert_points_entry(&entry("a", 2, "earn", 1, None)).is_err());
+        tx.commit().unwrap();
+        drop(repo);
+        let repo = SqliteRepository::open(&path).unwrap();
+        let version: i64 = repo.lock().query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
     }
 
     #[test]

@@ -29,8 +29,8 @@ pub struct BatchRequest {
 pub struct BatchEvent {
     /// The event's own idempotency key (its outbox id).
     pub idempotency_key: String,
-    /// `sale`, `refund`, `points_enrol`, `points_update` or `payment_authorize` (a payment
-    /// approved offline, forwarded).
+    /// `sale`, `refund`, `points_enrol`, `points_update`, `points_reversal` or
+    /// `payment_authorize` (a payment approved offline, forwarded).
     pub kind: EventKind,
     /// The body the event's own endpoint takes.
     #[schema(value_type = Object)]

@@ -1,4 +1,5 @@
-//! The read-only endpoints: line codes, sold devices, refunds, points accounts, and a signed ping.
+//! The read-only endpoints: line codes, sold devices, refunds, customers, points accounts, and a
+//! signed ping.
 
 use super::{blocking, points, refunds::RefundResponse};
 use crate::app::{AppState, AuthedTerminal};
@@ -69,6 +70,18 @@ pub struct SoldDeviceInfo {
     pub sold_at: i64,
     /// Whether refunded (or waiting for the seller to confirm a refund).
     pub refunded: bool,
+}
+
+/// A customer as the refund policy sees them (`GET /v1/customers/{customer_id}`).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CustomerInfo {
+    /// Echo of the customer id.
+    pub customer_id: String,
+    /// The customer's reputation score; null when the server does not know the customer.
+    pub reputation: Option<i64>,
+    /// The server's `refund_reputation_threshold`: a refund for a customer whose reputation is at
+    /// or above it is refunded at once, anyone else's waits for the seller.
+    pub threshold: i64,
 }
 
 /// Answer of the ping.
@@ -193,6 +206,32 @@ pub async fn refund(State(app): State<AppState>, refund_id: Result<Path<String>,
     )
 }
 
+/// A customer's reputation and the refund policy's threshold, so a till can tell before it sends
+/// a refund whether the refund will be paid at once or wait for the seller.
+#[utoipa::path(get, path = "/v1/customers/{customer_id}", tag = "refunds",
+    params(("customer_id" = String, Path, description = "The customer id the till sends with refunds")),
+    responses((status = 200, body = CustomerInfo), (status = 400, body = ErrorBody)),
+    security(("till_signature" = [])))]
+pub async fn customer(State(app): State<AppState>, customer_id: Result<Path<String>, PathRejection>) -> Response {
+    let customer_id = match param(customer_id) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    if let Err(e) = crate::wire::check_text("customer_id", &customer_id, 64) {
+        return e.into_response();
+    }
+    let repo = app.repo.clone();
+    let threshold = app.config.refund_reputation_threshold;
+    json(
+        blocking(move || {
+            let reputation = repo.begin()?.customer_reputation(&customer_id)?;
+            // An unknown customer is not an error: the policy treats them as below the threshold.
+            Ok(CustomerInfo { customer_id, reputation, threshold })
+        })
+        .await,
+    )
+}
+
 /// A points account: balance, level, promotions and history.
 #[utoipa::path(get, path = "/v1/points/accounts/{account_id}", tag = "points",
     params(("account_id" = String, Path, description = "32 hex digits")),
@@ -224,6 +263,7 @@ pub async fn points_account(
                     delta: e.delta,
                     balance_after: e.balance_after,
                     at: e.at,
+                    refund_id: e.refund_id,
                 })
                 .collect();
             Ok(points::AccountDetail { summary: points::summary(&ctx, &a), history })

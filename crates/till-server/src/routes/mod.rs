@@ -48,6 +48,8 @@ pub enum EventKind {
     PointsEnrol,
     /// `POST /v1/points/updates`.
     PointsUpdate,
+    /// `POST /v1/points/reversals`.
+    PointsReversal,
     /// `POST /v1/payments/authorize` (in a batch: payments a till approved offline, forwarded).
     PaymentAuthorize,
 }
@@ -60,6 +62,7 @@ impl EventKind {
             EventKind::Refund => "/v1/refunds",
             EventKind::PointsEnrol => "/v1/points/enrol",
             EventKind::PointsUpdate => "/v1/points/updates",
+            EventKind::PointsReversal => "/v1/points/reversals",
             EventKind::PaymentAuthorize => "/v1/payments/authorize",
         }
     }
@@ -71,6 +74,7 @@ pub(crate) enum Event {
     Refund(refunds::RefundRequest),
     PointsEnrol(points::EnrolRequest),
     PointsUpdate(points::PointsUpdateRequest),
+    PointsReversal(points::PointsReversalRequest),
     Authorize(AuthorizeRequest),
 }
 
@@ -99,6 +103,11 @@ impl Event {
                 points::validate_update(&r)?;
                 Event::PointsUpdate(r)
             }
+            EventKind::PointsReversal => {
+                let r: points::PointsReversalRequest = from_value(value)?;
+                points::validate_reversal(&r)?;
+                Event::PointsReversal(r)
+            }
             EventKind::PaymentAuthorize => {
                 let r: AuthorizeRequest = from_value(value)?;
                 payments::validate(&r)?;
@@ -114,6 +123,7 @@ impl Event {
             Event::Refund(r) => refunds::request(tx, ctx, r),
             Event::PointsEnrol(r) => points::enrol(tx, ctx, r),
             Event::PointsUpdate(r) => points::update(tx, ctx, r),
+            Event::PointsReversal(r) => points::reverse(tx, ctx, r),
             Event::Authorize(r) => payments::authorize(tx, ctx, r),
         }
     }
@@ -224,9 +234,10 @@ pub async fn post_sale(
     params(("Idempotency-Key" = String, Header, description = "The outbox event id")),
     responses(
         (status = 201, description = "Refunded, or waiting for the seller", body = refunds::RefundResponse),
+        (status = 400, description = "Malformed request", body = crate::error::ErrorBody),
         (status = 404, description = "Unknown line code or device", body = crate::error::ErrorBody),
         (status = 409, description = "idempotency_conflict or refund_exists", body = crate::error::ErrorBody),
-        (status = 422, description = "refund_exceeds_paid", body = crate::error::ErrorBody)),
+        (status = 422, description = "refund_exceeds_paid, authorization_mismatch", body = crate::error::ErrorBody)),
     security(("till_signature" = [])))]
 pub async fn post_refund(
     State(app): State<AppState>,
@@ -265,4 +276,23 @@ pub async fn post_points_update(
     body: axum::body::Bytes,
 ) -> Response {
     post(app, t, headers, body, EventKind::PointsUpdate).await
+}
+
+/// Reverse an order's earned points, or return its redeemed points, for a refund (no token).
+#[utoipa::path(post, path = "/v1/points/reversals", tag = "points", request_body = points::PointsReversalRequest,
+    params(("Idempotency-Key" = String, Header, description = "The outbox event id")),
+    responses(
+        (status = 200, description = "Applied", body = points::AccountSummary),
+        (status = 400, description = "Malformed request", body = crate::error::ErrorBody),
+        (status = 404, description = "Unknown points account", body = crate::error::ErrorBody),
+        (status = 409, description = "idempotency_conflict or reversal_exists", body = crate::error::ErrorBody),
+        (status = 422, description = "no_points_to_reverse, reversal_exceeds_original, insufficient_points", body = crate::error::ErrorBody)),
+    security(("till_signature" = [])))]
+pub async fn post_points_reversal(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    post(app, t, headers, body, EventKind::PointsReversal).await
 }

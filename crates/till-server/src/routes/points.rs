@@ -1,4 +1,11 @@
-//! Points (CN101986339A): enrolment, updates with a loyalty token, and account lookups.
+//! Points (CN101986339A): enrolment, updates with a loyalty token, reversals for refunds, and
+//! account lookups.
+//!
+//! A reversal takes back points of an order that is refunded: the points the order earned
+//! (`reverse_earn`) or the points it redeemed (`return_redeem`). It needs no loyalty token (the
+//! customer's phone may be long gone), because it is bounded by a change a token authorised: this
+//! terminal's `earn` (or `redeem`) entries on the account for that order, less the reversals of
+//! that kind already made for the order, whatever their refund.
 
 use super::Ctx;
 use crate::config::Promotion;
@@ -69,16 +76,59 @@ pub struct AccountSummary {
     pub last_counter: i64,
 }
 
+/// Which earlier change a reversal undoes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReversalKind {
+    /// Take back points the order earned (subtracts them).
+    ReverseEarn,
+    /// Give back points the order redeemed (adds them).
+    ReturnRedeem,
+}
+
+impl ReversalKind {
+    /// The stored kind of the reversal's history entry.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReversalKind::ReverseEarn => "reverse_earn",
+            ReversalKind::ReturnRedeem => "return_redeem",
+        }
+    }
+
+    /// The stored kind of the change it reverses.
+    pub fn original(self) -> &'static str {
+        match self {
+            ReversalKind::ReverseEarn => "earn",
+            ReversalKind::ReturnRedeem => "redeem",
+        }
+    }
+}
+
+/// A reversal of an order's points for a refund (`POST /v1/points/reversals`).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PointsReversalRequest {
+    /// The till's refund id the reversal belongs to (1 to 64 characters).
+    pub refund_id: String,
+    /// The order whose points are reversed, as this terminal sent it with the points update.
+    pub order_id: String,
+    /// The account, 32 hex digits.
+    pub account_id: String,
+    /// `reverse_earn` or `return_redeem`.
+    pub kind: ReversalKind,
+    /// Points, 1 to 1,000,000,000.
+    pub points: i64,
+}
+
 /// One history entry.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
-    /// Token counter.
+    /// Token counter; for a reversal, the account's last counter when it was applied.
     pub counter: i64,
     /// Order.
     pub order_id: String,
     /// Terminal.
     pub terminal_id: String,
-    /// `earn` or `redeem`.
+    /// `earn`, `redeem`, `reverse_earn` or `return_redeem`.
     pub kind: String,
     /// Signed change.
     pub delta: i64,
@@ -86,6 +136,8 @@ pub struct HistoryEntry {
     pub balance_after: i64,
     /// When.
     pub at: i64,
+    /// The refund of a reversal; null for earn and redeem.
+    pub refund_id: Option<String>,
 }
 
 /// An account with its latest history (`GET /v1/points/accounts/{id}`).
@@ -188,7 +240,69 @@ pub fn update(tx: &mut dyn Tx, ctx: &Ctx, req: &PointsUpdateRequest) -> Result<R
         delta,
         balance_after: balance,
         at: ctx.now,
+        refund_id: None,
     })?;
     let updated = PointsAccount { last_counter: counter, balance, ..account };
+    Reply::json(200, &summary(ctx, &updated))
+}
+
+/// Checks a reversal before storage is touched.
+pub fn validate_reversal(req: &PointsReversalRequest) -> Result<(), ApiError> {
+    check_text("refund_id", &req.refund_id, 64)?;
+    check_text("order_id", &req.order_id, 64)?;
+    if req.account_id.len() != 32 || !req.account_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::InvalidRequest("account_id is 32 hex digits".into()));
+    }
+    if !(1..=MAX_POINTS_PER_UPDATE).contains(&req.points) {
+        return Err(ApiError::InvalidAmount(format!("points must be 1 to {MAX_POINTS_PER_UPDATE}")));
+    }
+    Ok(())
+}
+
+/// Applies a reversal within what the order's original change leaves to reverse.
+pub fn reverse(tx: &mut dyn Tx, ctx: &Ctx, req: &PointsReversalRequest) -> Result<Reply, ApiError> {
+    let account_id = req.account_id.to_ascii_lowercase();
+    let account = tx.points_account(&account_id)?.ok_or(ApiError::NotFound("points account"))?;
+    let kind = req.kind.name();
+    // A second reversal for the same refund under another key would be within the bound and
+    // still take the points twice.
+    if tx.points_reversal_exists(&account_id, &req.refund_id, kind)? {
+        return Err(ApiError::ReversalExists(req.refund_id.clone()));
+    }
+    let terminal = ctx.terminal_id.as_str();
+    // Earns are stored positive and redeems negative, reversals the other way round: compare
+    // magnitudes. Every stored delta is at most MAX_POINTS_PER_UPDATE, so no sum overflows.
+    let original = tx.points_order_sum(&account_id, terminal, &req.order_id, req.kind.original())?.saturating_abs();
+    if original == 0 {
+        return Err(ApiError::NoPointsToReverse { original: req.kind.original(), order_id: req.order_id.clone() });
+    }
+    let reversed = tx.points_order_sum(&account_id, terminal, &req.order_id, kind)?.saturating_abs();
+    let left = original.saturating_sub(reversed).max(0);
+    if req.points > left {
+        return Err(ApiError::ReversalExceedsOriginal { asked: req.points, left });
+    }
+    let delta = match req.kind {
+        ReversalKind::ReverseEarn => -req.points,
+        ReversalKind::ReturnRedeem => req.points,
+    };
+    let balance = account.balance.checked_add(delta).ok_or(ApiError::AmountOverflow)?;
+    if balance < 0 {
+        // The earned points were spent meanwhile: the till settles the rest some other way.
+        return Err(ApiError::InsufficientPoints { balance: account.balance, asked: req.points });
+    }
+    // The counter is the token counter's: a reversal uses no token and leaves it where it is.
+    tx.update_points_account(&account_id, account.last_counter, balance)?;
+    tx.insert_points_entry(&PointsEntry {
+        account_id: account_id.clone(),
+        counter: account.last_counter,
+        terminal_id: ctx.terminal_id.clone(),
+        order_id: req.order_id.clone(),
+        kind: kind.to_string(),
+        delta,
+        balance_after: balance,
+        at: ctx.now,
+        refund_id: Some(req.refund_id.clone()),
+    })?;
+    let updated = PointsAccount { balance, ..account };
     Reply::json(200, &summary(ctx, &updated))
 }

@@ -5,6 +5,11 @@
 //! anyone else (including an unknown customer) waits until the seller confirms, with
 //! `till-server refunds confirm`. The amount is reserved against the line as soon as the refund
 //! is asked for, so two refunds can never together exceed what was paid; a rejection releases it.
+//!
+//! A card refund may name the authorisation code of the card payment it goes back to
+//! (`original_auth_code`); the server then checks that the order of the refunded line was paid by
+//! card with that code, and refunds to that card, so an order paid with two cards is refunded
+//! to the right one and a till cannot refund to a card that never paid.
 
 use super::Ctx;
 use crate::error::ApiError;
@@ -48,6 +53,11 @@ pub struct RefundRequest {
     /// seller's confirmation).
     #[serde(default)]
     pub approved_by: Option<String>,
+    /// With tender `card`: the authorisation code of the order's card payment the money goes
+    /// back to. Refused with `authorization_mismatch` unless that order has a card payment with
+    /// this code; not allowed with other tenders.
+    #[serde(default)]
+    pub original_auth_code: Option<String>,
 }
 
 /// The answer to a refund request (also `GET /v1/refunds/{id}`).
@@ -67,6 +77,8 @@ pub struct RefundResponse {
     pub refund_to: String,
     /// Who decided: `policy` (reputation at or above the threshold) or the seller.
     pub decided_by: Option<String>,
+    /// The authorisation code of the card payment refunded to, when the request named one.
+    pub original_auth_code: Option<String>,
 }
 
 impl From<&RefundRecord> for RefundResponse {
@@ -79,6 +91,7 @@ impl From<&RefundRecord> for RefundResponse {
             device_identifier: r.device_identifier.clone(),
             refund_to: r.refund_to.clone(),
             decided_by: r.decided_by.clone(),
+            original_auth_code: r.original_auth_code.clone(),
         }
     }
 }
@@ -107,6 +120,12 @@ pub fn validate(req: &RefundRequest) -> Result<(), ApiError> {
     }
     if let Some(m) = &req.approved_by {
         check_text("approved_by", m, 64)?;
+    }
+    if let Some(a) = &req.original_auth_code {
+        check_text("original_auth_code", a, 32)?;
+        if req.tender != "card" {
+            return Err(ApiError::InvalidRequest("original_auth_code goes with tender card only".into()));
+        }
     }
     req.amount.to_positive_money()?;
     Ok(())
@@ -146,9 +165,17 @@ pub fn request(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Reply,
         None => None,
     };
     let direct = reputation.is_some_and(|r| r >= ctx.config.refund_reputation_threshold);
-    let refund_to = match &device {
-        Some(d) => d.paying_account.clone(),
-        None => tx
+    let refund_to = match (&req.original_auth_code, &device) {
+        (Some(code), _) => tx
+            .order_payments(&line.terminal_id, &line.order_id)?
+            .into_iter()
+            .find(|p| p.tender == "card" && p.auth_code.as_deref() == Some(code.as_str()))
+            .ok_or_else(|| ApiError::AuthorizationMismatch(line.order_id.clone()))?
+            .masked_pan
+            // Sales refuse card payments without a masked PAN; this only guards old rows.
+            .unwrap_or_else(|| req.tender.clone()),
+        (None, Some(d)) => d.paying_account.clone(),
+        (None, None) => tx
             .order_payments(&line.terminal_id, &line.order_id)?
             .into_iter()
             .find_map(|p| p.masked_pan)
@@ -170,6 +197,7 @@ pub fn request(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Reply,
         evidence_sha256: req.evidence_sha256.clone(),
         customer_id: req.customer_id.clone(),
         approved_by: req.approved_by.clone(),
+        original_auth_code: req.original_auth_code.clone(),
         reputation,
         status: if direct { REFUNDED } else { PENDING }.to_string(),
         refund_to,

@@ -1,0 +1,319 @@
+//! Customers' reputation for the refund policy, points reversals for refunds, card refunds bound
+//! to the original authorisation, and refunds of a device sold at another till: against a real
+//! server over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+use serde_json::{json, Value};
+use support::*;
+use till_server::clock::{Clock, SeededEntropy};
+use till_server::config::Config;
+use till_server::points::{base32_decode, make_token};
+
+/// A second till registered on the same server.
+struct OtherTill {
+    id: String,
+    secret: Vec<u8>,
+}
+
+impl OtherTill {
+    fn register(s: &TestServer) -> OtherTill {
+        let t = till_server::admin::add_terminal(&*s.repo, "counter 2", &*s.clock, &SeededEntropy::new(99)).unwrap();
+        assert_ne!(t.terminal_id, s.terminal_id);
+        OtherTill { id: t.terminal_id, secret: hex::decode(t.secret).unwrap() }
+    }
+
+    fn send(&self, s: &TestServer, method: &str, path: &str, body: &[u8], idem: Option<&str>) -> Answer {
+        let h = till_server::signing::signed_headers(
+            &self.id,
+            &self.secret,
+            method,
+            path,
+            s.clock.now_unix(),
+            &s.next_nonce(),
+            body,
+        )
+        .to_vec();
+        s.raw(method, path, body, idem, &h)
+    }
+
+    fn post(&self, s: &TestServer, path: &str, body: &Value, idem: &str) -> Answer {
+        self.send(s, "POST", path, body.to_string().as_bytes(), Some(idem))
+    }
+
+    fn get(&self, s: &TestServer, path: &str) -> Answer {
+        self.send(s, "GET", path, b"", None)
+    }
+}
+
+#[test]
+fn a_customer_shows_reputation_and_threshold() {
+    let s = TestServer::start_with(Config { refund_reputation_threshold: 80, ..Config::default() });
+    let a = s.get("/v1/customers/cust-9");
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body, json!({"customer_id": "cust-9", "reputation": null, "threshold": 80}));
+    till_server::admin::set_reputation(&*s.repo, "cust-9", 85).unwrap();
+    assert_eq!(s.get("/v1/customers/cust-9").body, json!({"customer_id": "cust-9", "reputation": 85, "threshold": 80}));
+
+    // The admin command sets it on the running server's database.
+    let db = s.dir.path().join("server.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_till-server"))
+        .args(["customers", "set-reputation", "--db", db.to_str().unwrap(), "--id", "cust-10", "--score", "42"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(s.get("/v1/customers/cust-10").body["reputation"], 42);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_till-server"))
+        .args(["customers", "set-reputation", "--db", db.to_str().unwrap(), "--id", "cust-10", "--score", "x"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+
+    let a = s.get(&format!("/v1/customers/{}", "c".repeat(65)));
+    assert_eq!((a.status, a.body["code"].as_str()), (400, Some("invalid_request")));
+    // Signed like every /v1 route.
+    let a = s.raw("GET", "/v1/customers/cust-9", b"", None, &[]);
+    assert_eq!((a.status, a.body["code"].as_str()), (401, Some("bad_auth_headers")));
+}
+
+fn enrol(s: &TestServer) -> (String, Vec<u8>) {
+    let a = s.post("/v1/points/enrol", &json!({}), &format!("enrol-{}", s.next_nonce()));
+    assert_eq!(a.status, 201, "{}", a.text);
+    let msg = a.body["enrolment_message"].as_str().unwrap().to_string();
+    let parts: Vec<&str> = msg.split(' ').collect();
+    (parts[2].to_string(), base32_decode(parts[3]).unwrap())
+}
+
+fn token(account: &str, key: &[u8], counter: u32) -> String {
+    let id: [u8; 16] = hex::decode(account).unwrap().try_into().unwrap();
+    hex::encode(make_token(key, &id, counter, NOW as u64))
+}
+
+fn reversal(refund: &str, order: &str, account: &str, kind: &str, points: i64) -> Value {
+    json!({"refund_id": refund, "order_id": order, "account_id": account, "kind": kind, "points": points})
+}
+
+#[test]
+fn reversals_are_bounded_by_the_original_change_of_the_order() {
+    let s = TestServer::start();
+    let (account, key) = enrol(&s);
+    let update = |counter: u32, kind: &str, points: i64, order: &str| {
+        let body = json!({"token": token(&account, &key, counter), "kind": kind, "points": points, "order_id": order});
+        let a = s.post("/v1/points/updates", &body, &format!("u{counter}"));
+        assert_eq!(a.status, 200, "{}", a.text);
+    };
+    update(1, "earn", 300, "o-1");
+    update(2, "redeem", 100, "o-1");
+    let reverse = |body: Value, key: &str| s.post("/v1/points/reversals", &body, key);
+
+    let a = reverse(reversal("r-1", "o-1", &account, "reverse_earn", 200), "v1");
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!((a.body["balance"].as_i64(), a.body["last_counter"].as_i64()), (Some(0), Some(2)));
+    assert_eq!((a.body["level"].as_str(), a.body["account_id"].as_str()), (Some("member"), Some(account.as_str())));
+    // A retry of the same event is the same answer, applied once.
+    let again = reverse(reversal("r-1", "o-1", &account, "reverse_earn", 200), "v1");
+    assert!(again.replayed);
+    assert_eq!(again.text, a.text);
+    // The same refund's reversal again under another key is refused, even within the bound.
+    let a = reverse(reversal("r-1", "o-1", &account, "reverse_earn", 1), "v1-dup");
+    assert_eq!((a.status, a.body["code"].as_str()), (409, Some("reversal_exists")));
+
+    // Another refund of the same order is bounded by what is left of the original 300.
+    let a = reverse(reversal("r-2", "o-1", &account, "reverse_earn", 101), "v2");
+    assert_eq!((a.status, a.body["code"].as_str()), (422, Some("reversal_exceeds_original")), "{}", a.text);
+    // Within the bound but the points were spent: the balance never goes below zero.
+    let a = reverse(reversal("r-2", "o-1", &account, "reverse_earn", 100), "v3");
+    assert_eq!((a.status, a.body["code"].as_str()), (422, Some("insufficient_points")));
+
+    // The 100 redeemed on the order come back, once.
+    let a = reverse(reversal("r-2", "o-1", &account, "return_redeem", 100), "v4");
+    assert_eq!((a.status, a.body["balance"].as_i64()), (200, Some(100)), "{}", a.text);
+    let a = reverse(reversal("r-3", "o-1", &account, "return_redeem", 1), "v5");
+    assert_eq!((a.status, a.body["code"].as_str()), (422, Some("reversal_exceeds_original")));
+    let a = reverse(reversal("r-2", "o-1", &account, "reverse_earn", 100), "v6");
+    assert_eq!((a.status, a.body["balance"].as_i64()), (200, Some(0)));
+    let a = reverse(reversal("r-4", "o-1", &account, "reverse_earn", 1), "v7");
+    assert_eq!(a.body["code"], "reversal_exceeds_original");
+
+    // Nothing to reverse: an order without such a change, or another till's order.
+    let a = reverse(reversal("r-5", "o-2", &account, "reverse_earn", 1), "v8");
+    assert_eq!((a.status, a.body["code"].as_str()), (422, Some("no_points_to_reverse")));
+    update(3, "earn", 50, "o-3");
+    let a = reverse(reversal("r-5", "o-3", &account, "return_redeem", 1), "v9");
+    assert_eq!(a.body["code"], "no_points_to_reverse");
+    let other = OtherTill::register(&s);
+    let a = other.post(&s, "/v1/points/reversals", &reversal("r-6", "o-3", &account, "reverse_earn", 1), "v10");
+    assert_eq!((a.status, a.body["code"].as_str()), (422, Some("no_points_to_reverse")));
+
+    // Bad input is refused before storage.
+    let unknown = "00".repeat(16);
+    let cases = [
+        (reversal("r-7", "o-3", &unknown, "reverse_earn", 1), 404, "not_found"),
+        (reversal("r-7", "o-3", "xyz", "reverse_earn", 1), 400, "invalid_request"),
+        (reversal("r-7", "o-3", &account, "reverse_earn", 0), 400, "invalid_amount"),
+        (reversal("r-7", "o-3", &account, "reverse_earn", 1_000_000_001), 400, "invalid_amount"),
+        (reversal("r-7", "o-3", &account, "refund_everything", 1), 400, "invalid_request"),
+        (reversal(&"r".repeat(65), "o-3", &account, "reverse_earn", 1), 400, "invalid_request"),
+        (json!({"refund_id": "r-7", "order_id": "o-3", "kind": "reverse_earn", "points": 1}), 400, "invalid_request"),
+    ];
+    for (i, (body, status, code)) in cases.into_iter().enumerate() {
+        let a = reverse(body, &format!("bad-{i}"));
+        assert_eq!((a.status, a.body["code"].as_str()), (status, Some(code)), "case {i}: {}", a.text);
+    }
+    // Upper-case account ids name the same account.
+    let a = reverse(reversal("r-8", "o-3", &account.to_ascii_uppercase(), "reverse_earn", 20), "v11");
+    assert_eq!((a.status, a.body["balance"].as_i64()), (200, Some(30)), "{}", a.text);
+
+    // Tokens go on after reversals; the history shows the reversals with their refunds.
+    update(4, "earn", 5, "o-4");
+    let acct = s.get(&format!("/v1/points/accounts/{account}"));
+    assert_eq!((acct.body["balance"].as_i64(), acct.body["last_counter"].as_i64()), (Some(35), Some(4)));
+    let history: Vec<(String, i64, i64, Value)> = acct.body["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_string(),
+                e["delta"].as_i64().unwrap(),
+                e["counter"].as_i64().unwrap(),
+                e["refund_id"].clone(),
+            )
+        })
+        .collect();
+    let h = |k: &str, d: i64, c: i64, r: Value| (k.to_string(), d, c, r);
+    assert_eq!(
+        history,
+        vec![
+            h("earn", 5, 4, Value::Null),
+            h("reverse_earn", -20, 3, json!("r-8")),
+            h("earn", 50, 3, Value::Null),
+            h("reverse_earn", -100, 2, json!("r-2")),
+            h("return_redeem", 100, 2, json!("r-2")),
+            h("reverse_earn", -200, 2, json!("r-1")),
+            h("redeem", -100, 2, Value::Null),
+            h("earn", 300, 1, Value::Null),
+        ]
+    );
+    assert_eq!(acct.body["history"][1]["balance_after"], 30);
+}
+
+#[test]
+fn reversals_travel_in_batches_like_other_events() {
+    let s = TestServer::start();
+    let (account, key) = enrol(&s);
+    let earn = json!({"token": token(&account, &key, 1), "kind": "earn", "points": 80, "order_id": "o-1"});
+    let first = reversal("r-1", "o-1", &account, "reverse_earn", 30);
+    let batch = json!({"events": [
+        {"idempotency_key": "ev-1", "kind": "points_update", "body": earn},
+        {"idempotency_key": "ev-2", "kind": "points_reversal", "body": first},
+        {"idempotency_key": "ev-3", "kind": "points_reversal", "body": reversal("r-2", "o-1", &account, "reverse_earn", 51)},
+        {"idempotency_key": "ev-4", "kind": "points_reversal", "body": reversal("r-2", "o-1", &account, "reverse_earn", 50)},
+    ]});
+    let a = s.post("/v1/sync/batch", &batch, "batch-1");
+    assert_eq!(a.status, 200, "{}", a.text);
+    let r = a.body["results"].as_array().unwrap();
+    let statuses: Vec<u64> = r.iter().map(|x| x["status"].as_u64().unwrap()).collect();
+    assert_eq!(statuses, [200, 200, 422, 200]);
+    assert_eq!(r[2]["body"]["code"], "reversal_exceeds_original");
+    assert_eq!(r[3]["body"]["balance"], 0);
+    // The reversal sent alone afterwards under its key is recognised.
+    let alone = s.post("/v1/points/reversals", &first, "ev-2");
+    assert!(alone.replayed);
+    assert_eq!(alone.body, r[1]["body"]);
+}
+
+/// An order of one line paid with two cards.
+fn two_card_sale(order: &str, code: &str, imei: &str) -> Value {
+    let mut v = sale(order, code, Some(imei));
+    v["payments"] = json!([
+        {"tender": "card", "amount": {"minor": 100000, "currency": "CNY"}, "masked_pan": "411111******1111", "auth_code": "A11111"},
+        {"tender": "card", "amount": {"minor": 99900, "currency": "CNY"}, "masked_pan": "555555******4444", "auth_code": "B22222"},
+    ]);
+    v
+}
+
+fn card_refund(id: &str, code: &str, minor: i64, auth: Option<&str>) -> Value {
+    json!({"refund_id": id, "line_code": code, "amount": {"minor": minor, "currency": "CNY"}, "tender": "card",
+           "reason": "does not charge", "customer_id": "trusted", "original_auth_code": auth})
+}
+
+#[test]
+fn a_card_refund_goes_back_to_the_payment_with_its_authorisation_code() {
+    let s = TestServer::start();
+    let code = line_code(1);
+    let a = s.post("/v1/sales", &two_card_sale("o-1", &code, "352099001761481"), "sale");
+    assert_eq!(a.status, 201, "{}", a.text);
+    till_server::admin::set_reputation(&*s.repo, "trusted", 90).unwrap();
+
+    let a = s.post("/v1/refunds", &card_refund("r-1", &code, 50_000, Some("B22222")), "r1");
+    assert_eq!((a.status, a.body["status"].as_str()), (201, Some("refunded")), "{}", a.text);
+    assert_eq!(
+        (a.body["refund_to"].as_str(), a.body["original_auth_code"].as_str()),
+        (Some("555555******4444"), Some("B22222"))
+    );
+    let g = s.get("/v1/refunds/r-1");
+    assert_eq!(g.status, 200);
+    assert_eq!(g.body, a.body);
+
+    // An authorisation code no card payment of the order has: refused, nothing reserved.
+    let a = s.post("/v1/refunds", &card_refund("r-2", &code, 1_000, Some("C33333")), "r2");
+    assert_eq!((a.status, a.body["code"].as_str()), (422, Some("authorization_mismatch")), "{}", a.text);
+    assert_eq!(s.get(&format!("/v1/line-codes/{code}")).body["refundable"]["minor"], 149_900);
+    assert_eq!(s.get("/v1/refunds/r-2").status, 404);
+    // Only with tender card.
+    let a =
+        s.post("/v1/refunds", &with(card_refund("r-3", &code, 1_000, Some("A11111")), "/tender", json!("cash")), "r3");
+    assert_eq!((a.status, a.body["code"].as_str()), (400, Some("invalid_request")));
+    // Without it, a card refund goes to the first card, as before, and says no code.
+    let a = s.post("/v1/refunds", &card_refund("r-4", &code, 1_000, None), "r4");
+    assert_eq!((a.body["refund_to"].as_str(), &a.body["original_auth_code"]), (Some("411111******1111"), &Value::Null));
+
+    // A cash sale has no card payment to match.
+    let cash_code = line_code(2);
+    let mut cash = sale("o-2", &cash_code, None);
+    cash["payments"] = json!([{"tender": "cash", "amount": {"minor": 199900, "currency": "CNY"}}]);
+    assert_eq!(s.post("/v1/sales", &cash, "sale-2").status, 201);
+    let a = s.post("/v1/refunds", &card_refund("r-5", &cash_code, 1_000, Some("A11111")), "r5");
+    assert_eq!(a.body["code"], "authorization_mismatch");
+}
+
+fn with(mut v: Value, pointer: &str, new: Value) -> Value {
+    *v.pointer_mut(pointer).unwrap() = new;
+    v
+}
+
+#[test]
+fn a_device_sold_at_one_till_is_refunded_at_another() {
+    let s = TestServer::start();
+    let code = line_code(1);
+    assert_eq!(s.post("/v1/sales", &two_card_sale("o-1", &code, "352099001761481"), "sale").status, 201);
+    till_server::admin::set_reputation(&*s.repo, "trusted", 90).unwrap();
+    let other = OtherTill::register(&s);
+
+    let d = other.get(&s, "/v1/sold-devices/35-209900-176148-1");
+    assert_eq!(d.status, 200, "{}", d.text);
+    assert_eq!(d.body["identifier"], "352099001761481");
+    assert_eq!(d.body["kind"], "imei");
+    assert_eq!(d.body["price"], json!({"minor": 199900, "currency": "CNY"}));
+    assert_eq!(d.body["paying_account"], "411111******1111");
+    assert_eq!((d.body["order_id"].as_str(), d.body["line_code"].as_str()), (Some("o-1"), Some(code.as_str())));
+    assert_eq!(
+        (d.body["store"].as_str(), d.body["terminal_id"].as_str()),
+        (Some("Shop 1"), Some(s.terminal_id.as_str()))
+    );
+    assert_eq!((d.body["sold_at"].as_i64(), d.body["refunded"].as_bool()), (Some(NOW - 60), Some(false)));
+    let c = other.get(&s, "/v1/customers/trusted");
+    assert_eq!((c.body["reputation"].as_i64(), c.body["threshold"].as_i64()), (Some(90), Some(60)));
+
+    let body = json!({"refund_id": "r-1", "device_identifier": "352099001761481", "amount": {"minor": 199900, "currency": "CNY"},
+                      "tender": "card", "reason": "does not boot", "customer_id": "trusted", "original_auth_code": "B22222"});
+    let a = other.post(&s, "/v1/refunds", &body, "r1");
+    assert_eq!((a.status, a.body["status"].as_str()), (201, Some("refunded")), "{}", a.text);
+    assert_eq!(a.body["refund_to"], "555555******4444");
+    // Either till follows the refund; the device is marked refunded.
+    assert_eq!(s.get("/v1/refunds/r-1").body, a.body);
+    assert_eq!(other.get(&s, "/v1/refunds/r-1").body["status"], "refunded");
+    assert_eq!(s.get("/v1/sold-devices/352099001761481").body["refunded"], true);
+    assert_eq!(other.get(&s, "/v1/refunds/unknown").body["code"], "not_found");
+}

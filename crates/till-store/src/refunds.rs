@@ -1,0 +1,451 @@
+//! Refunds at the counter: finding what to refund, and recording a refund with its outbox
+//! events, points reversals and audit entry in one IMMEDIATE transaction.
+//!
+//! A sale is found by one of its receipt line codes, by the identifier of a device sold on it,
+//! or by its receipt number with the day and the amount printed on it. A refund names lines and
+//! quantities; each line pays back its units' share of what the line was paid
+//! ([`till_core::refund::unit_share`]), so refunding every unit in any number of steps pays back
+//! exactly the line and never more. The same rule is checked three times: here before anything
+//! is written, by the database's triggers (migration 7: never beyond the quantity sold or the
+//! amount paid) and by the server when the refund arrives. Because the checks and the writes
+//! share one IMMEDIATE transaction, two tills on the same file refunding the same line at once
+//! are serialised and the second one is refused.
+//!
+//! Each refund line becomes one `refund.requested` event (the server's refunds are per line
+//! code, or per device for serialised goods); the refund's status follows its lines' answers in
+//! [`crate::answers`].
+
+use crate::{audit, outbox, Result, Store, StoreError};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde_json::json;
+use till_core::loyalty::points_share;
+use till_core::refund::unit_share;
+use till_core::{Currency, Money};
+
+/// A line of a sale as a refund sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundableLine {
+    /// Order line id.
+    pub order_line_id: i64,
+    /// Position on the receipt.
+    pub line_no: i64,
+    /// Its receipt line code.
+    pub line_code: String,
+    /// SKU.
+    pub sku: String,
+    /// Name.
+    pub name: String,
+    /// Chinese name.
+    pub name_zh: Option<String>,
+    /// Units sold.
+    pub quantity: i64,
+    /// Units refunded already (refunds the seller refused give theirs back).
+    pub refunded_quantity: i64,
+    /// Unit price.
+    pub unit_price_minor: i64,
+    /// What the line was paid.
+    pub gross_minor: i64,
+    /// The device sold on it.
+    pub serial_number: Option<String>,
+}
+
+/// A sale as a refund sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundableOrder {
+    /// Order id.
+    pub order_id: i64,
+    /// Receipt number.
+    pub order_no: String,
+    /// When it was sold.
+    pub created_at_ms: i64,
+    /// Currency.
+    pub currency: String,
+    /// Total paid.
+    pub total_minor: i64,
+    /// Refunded so far by refunds not refused.
+    pub refunded_minor: i64,
+    /// The money tender: `cash` or `card` (`points` when points paid it all).
+    pub tender: String,
+    /// Masked card number of a card sale.
+    pub card_masked: Option<String>,
+    /// Approval code of a card sale, quoted when the card is refunded.
+    pub auth_code: Option<String>,
+    /// What points paid of the total.
+    pub points_paid_minor: i64,
+    /// The loyalty account of the sale.
+    pub customer_ref: Option<String>,
+    /// Lines.
+    pub lines: Vec<RefundableLine>,
+    /// The line the lookup matched (line code or device), if one did.
+    pub matched_line_id: Option<i64>,
+}
+
+/// A refund to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRefund {
+    /// The order refunded.
+    pub order_id: i64,
+    /// `(order line id, units)`, each line at most once.
+    pub lines: Vec<(i64, i64)>,
+    /// Reason code.
+    pub reason: String,
+    /// SHA-256 (hex) of the photo of the defect.
+    pub evidence_sha256: Option<String>,
+    /// Who gave the refund.
+    pub cashier_id: i64,
+    /// The manager who approved it, when one had to.
+    pub approved_by: Option<(i64, String)>,
+    /// `policy`, `manager` or `seller`.
+    pub approval: String,
+    /// The customer, for the server's reputation check.
+    pub customer_ref: Option<String>,
+    /// Random key the server's refund ids are made from (`<key>-<line no>`).
+    pub key: String,
+    /// One outbox event id per line, then one per points reversal (at most two more).
+    pub event_ids: Vec<String>,
+    /// When.
+    pub now_ms: i64,
+}
+
+/// A refund as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRefund {
+    /// Refund id.
+    pub refund_id: i64,
+    /// Printed refund number.
+    pub refund_no: String,
+    /// Amount paid back (value of the goods).
+    pub amount_minor: i64,
+    /// Tax in it.
+    pub tax_minor: i64,
+    /// Where the money goes: `cash`, `card` or `points`.
+    pub tender: String,
+    /// Of the amount, the part given back as points (money value).
+    pub points_value_minor: i64,
+    /// Points taken back from what the sale earned.
+    pub points_reversed: i64,
+    /// Points given back from what the sale redeemed.
+    pub points_returned: i64,
+}
+
+const ORDER_COLUMNS: &str = "o.id, o.order_no, o.created_at_ms, o.currency, o.total_minor, o.customer_ref,
+    (SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = o.id AND status <> 'refused'),
+    (SELECT tender FROM payments WHERE order_id = o.id AND tender <> 'points' ORDER BY id LIMIT 1),
+    (SELECT card_masked FROM payments WHERE order_id = o.id AND tender = 'card' ORDER BY id LIMIT 1),
+    (SELECT auth_code FROM payments WHERE order_id = o.id AND tender = 'card' ORDER BY id LIMIT 1),
+    (SELECT coalesce(sum(amount_minor), 0) FROM payments WHERE order_id = o.id AND tender = 'points')";
+
+fn load_order(c: &rusqlite::Connection, order_id: i64, matched: Option<i64>) -> Result<Option<RefundableOrder>> {
+    let head = c
+        .prepare_cached(&format!("SELECT {ORDER_COLUMNS} FROM orders o WHERE o.id = ?1"))?
+        .query_row([order_id], |r| {
+            Ok(RefundableOrder {
+                order_id: r.get(0)?,
+                order_no: r.get(1)?,
+                created_at_ms: r.get(2)?,
+                currency: r.get(3)?,
+                total_minor: r.get(4)?,
+                customer_ref: r.get(5)?,
+                refunded_minor: r.get(6)?,
+                tender: r.get::<_, Option<String>>(7)?.unwrap_or_else(|| "points".into()),
+                card_masked: r.get(8)?,
+                auth_code: r.get(9)?,
+                points_paid_minor: r.get(10)?,
+                lines: Vec::new(),
+                matched_line_id: matched,
+            })
+        })
+        .optional()?;
+    let Some(mut order) = head else { return Ok(None) };
+    let mut s = c.prepare_cached(
+        "SELECT id, line_no, line_code, sku, name, name_zh, quantity, refunded_quantity, unit_price_minor, gross_minor,
+                serial_number
+           FROM order_lines WHERE order_id = ?1 ORDER BY line_no",
+    )?;
+    order.lines = s
+        .query_map([order_id], |r| {
+            Ok(RefundableLine {
+                order_line_id: r.get(0)?,
+                line_no: r.get(1)?,
+                line_code: r.get(2)?,
+                sku: r.get(3)?,
+                name: r.get(4)?,
+                name_zh: r.get(5)?,
+                quantity: r.get(6)?,
+                refunded_quantity: r.get(7)?,
+                unit_price_minor: r.get(8)?,
+                gross_minor: r.get(9)?,
+                serial_number: r.get(10)?,
+            })
+        })?
+        .collect::<std::result::Result<_, _>>()?;
+    Ok(Some(order))
+}
+
+fn order_of_line(c: &rusqlite::Connection, sql: &str, key: &str) -> Result<Option<RefundableOrder>> {
+    let hit: Option<(i64, i64)> = c.prepare_cached(sql)?.query_row([key], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    match hit {
+        Some((order_id, line_id)) => load_order(c, order_id, Some(line_id)),
+        None => Ok(None),
+    }
+}
+
+impl Store {
+    /// The sale with the receipt line code `code` (already normalised by
+    /// [`till_core::LineCode::parse`]).
+    pub fn refund_find_by_line_code(&self, code: &str) -> Result<Option<RefundableOrder>> {
+        self.read(|c| order_of_line(c, "SELECT order_id, id FROM order_lines WHERE line_code = ?1", code))
+    }
+
+    /// The latest sale of the device with this normalised identifier.
+    pub fn refund_find_by_device(&self, identifier: &str) -> Result<Option<RefundableOrder>> {
+        self.read(|c| {
+            order_of_line(
+                c,
+                "SELECT order_id, id FROM order_lines WHERE serial_number = ?1 ORDER BY id DESC LIMIT 1",
+                identifier,
+            )
+        })
+    }
+
+    /// The sale with receipt number `order_no`, sold between `from_ms` and `to_ms` (the day on
+    /// the receipt) for `total_minor`: all three must match, so a mistyped number finds
+    /// nothing rather than someone else's sale.
+    pub fn refund_find_by_receipt(
+        &self,
+        order_no: &str,
+        from_ms: i64,
+        to_ms: i64,
+        total_minor: i64,
+    ) -> Result<Option<RefundableOrder>> {
+        let Ok(id) = order_no.trim().parse::<i64>() else { return Ok(None) };
+        self.read(|c| {
+            let hit: Option<i64> = c
+                .prepare_cached(
+                    "SELECT id FROM orders WHERE id = ?1 AND created_at_ms >= ?2 AND created_at_ms < ?3 AND total_minor = ?4",
+                )?
+                .query_row(params![id, from_ms, to_ms, total_minor], |r| r.get(0))
+                .optional()?;
+            match hit {
+                Some(id) => load_order(c, id, None),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// A sale by its id, as a refund sees it.
+    pub fn refundable_order(&self, order_id: i64) -> Result<Option<RefundableOrder>> {
+        self.read(|c| load_order(c, order_id, None))
+    }
+
+    /// Records a refund: checks it against what is left of the sale, writes the refund, its
+    /// lines, the points reversals, an audit entry and one outbox event per line and per points
+    /// reversal, all in one IMMEDIATE transaction. Nothing is written when any check fails.
+    pub fn record_refund(&self, r: &NewRefund) -> Result<RecordedRefund> {
+        self.write(|tx| write_refund(tx, r))
+    }
+}
+
+fn invalid(msg: impl Into<String>) -> StoreError {
+    StoreError::Invalid(msg.into())
+}
+
+/// Points the sale earned and redeemed (not rejected), and what earlier refunds took back.
+fn points_of_order(tx: &Transaction<'_>, order_id: i64) -> Result<[i64; 4]> {
+    let sum = |kind: &str| -> Result<i64> {
+        Ok(tx
+            .prepare_cached(
+                "SELECT coalesce(sum(abs(points)), 0) FROM points_ledger
+                  WHERE order_id = ?1 AND kind = ?2 AND status <> 'rejected'",
+            )?
+            .query_row(params![order_id, kind], |r| r.get(0))?)
+    };
+    Ok([sum("earn")?, sum("redeem")?, sum("reverse-earn")?, sum("return-redeem")?])
+}
+
+fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<RecordedRefund> {
+    let order = load_order(tx, r.order_id, None)?.ok_or(StoreError::NotFound("order"))?;
+    if r.lines.is_empty() {
+        return Err(invalid("choose at least one line to refund"));
+    }
+    if r.reason.trim().is_empty() || r.reason.len() > 200 {
+        return Err(invalid("give a reason (at most 200 characters)"));
+    }
+    if r.event_ids.len() < r.lines.len() + 2 {
+        return Err(invalid("an event id is needed per line and per points reversal"));
+    }
+    let currency = Currency::parse(&order.currency).map_err(|e| invalid(e.to_string()))?;
+    let mut parts = Vec::with_capacity(r.lines.len());
+    let (mut amount, mut tax) = (0i64, 0i64);
+    for (i, &(line_id, quantity)) in r.lines.iter().enumerate() {
+        if r.lines[..i].iter().any(|(l, _)| *l == line_id) {
+            return Err(invalid("a line is named twice"));
+        }
+        let line = order
+            .lines
+            .iter()
+            .find(|l| l.order_line_id == line_id)
+            .ok_or_else(|| invalid("that line is not on this sale"))?;
+        let left = line.quantity - line.refunded_quantity;
+        if quantity <= 0 || quantity > left {
+            return Err(StoreError::RefundExceedsSold { line_no: line.line_no, left });
+        }
+        let (line_tax, line_gross): (i64, i64) = tx
+            .prepare_cached("SELECT tax_minor, gross_minor FROM order_lines WHERE id = ?1")?
+            .query_row([line_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        let share = |m: i64| {
+            unit_share(Money::new(m, currency), line.quantity, line.refunded_quantity, quantity)
+                .map(|x| x.minor())
+                .map_err(|e| invalid(e.to_string()))
+        };
+        let (a, t) = (share(line_gross)?, share(line_tax)?);
+        amount += a;
+        tax += t;
+        parts.push((line, quantity, a, t));
+    }
+    if amount <= 0 {
+        return Err(invalid("nothing to pay back: those lines were free"));
+    }
+    if order.refunded_minor + amount > order.total_minor {
+        return Err(StoreError::RefundExceedsPaid { left: order.total_minor - order.refunded_minor });
+    }
+    let total = Money::new(order.total_minor, currency);
+    let before = Money::new(order.refunded_minor, currency);
+    let now = Money::new(amount, currency);
+    let points_value = points_share(order.points_paid_minor, total, before, now);
+    let tender = if points_value == amount { "points".to_string() } else { order.tender.clone() };
+
+    let (refund_id, refund_no): (i64, String) = tx
+        .prepare_cached(
+            "INSERT INTO refunds (order_id, created_at_ms, cashier_id, approved_by, tender, currency, amount_minor, tax_minor,
+                                  reason, evidence_sha256, approval, customer_ref, points_value_minor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id, refund_no",
+        )?
+        .query_row(
+            params![
+                r.order_id,
+                r.now_ms,
+                r.cashier_id,
+                r.approved_by.as_ref().map(|(id, _)| *id),
+                tender,
+                order.currency,
+                amount,
+                tax,
+                r.reason.trim(),
+                r.evidence_sha256,
+                r.approval,
+                r.customer_ref.as_ref().or(order.customer_ref.as_ref()),
+                points_value
+            ],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+    // Every event of a sale shares its subject, so the worker sends them in order: the sale
+    // before its refunds, a points update before its reversal.
+    let subject = format!("order/{}", r.order_id);
+    let customer = r.customer_ref.clone().or_else(|| order.customer_ref.clone());
+    for (i, (line, quantity, a, t)) in parts.iter().enumerate() {
+        let event_id = &r.event_ids[i];
+        tx.prepare_cached(
+            "INSERT INTO refund_lines (refund_id, order_line_id, quantity, amount_minor, tax_minor, event_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![refund_id, line.order_line_id, quantity, a, t, event_id])?;
+        let mut body = json!({
+            "refund_id": format!("{}-{}", r.key, line.line_no),
+            "amount": { "minor": a, "currency": order.currency },
+            "tender": tender,
+            "reason": r.reason.trim(),
+        });
+        // A device is refunded by its identifier, so the sold-data list marks it (CN103310370A).
+        match (&line.serial_number, line.quantity) {
+            (Some(id), 1) => body["device_identifier"] = json!(id),
+            _ => body["line_code"] = json!(line.line_code),
+        }
+        if let Some(h) = &r.evidence_sha256 {
+            body["evidence_sha256"] = json!(h);
+        }
+        if let Some(c) = &customer {
+            body["customer_id"] = json!(c);
+        }
+        if let Some((_, name)) = &r.approved_by {
+            body["approved_by"] = json!(name);
+        }
+        if tender == "card" {
+            if let Some(code) = &order.auth_code {
+                body["original_auth_code"] = json!(code);
+            }
+        }
+        outbox::enqueue(tx, event_id, "refund.requested", &subject, &body, r.now_ms)?;
+    }
+
+    // Points: take back the share of what the sale earned, give back the share it redeemed.
+    let [earned, redeemed, reversed_before, returned_before] = points_of_order(tx, r.order_id)?;
+    let mut points_reversed = 0;
+    let mut points_returned = 0;
+    if let Some(account) = &order.customer_ref {
+        let reverse = points_share(earned, total, before, now).min(earned - reversed_before);
+        let give_back = points_share(redeemed, total, before, now).min(redeemed - returned_before);
+        let mut next_event = r.lines.len();
+        for (kind, wire, signed) in
+            [("reverse-earn", "reverse_earn", -reverse), ("return-redeem", "return_redeem", give_back)]
+        {
+            if signed == 0 {
+                continue;
+            }
+            let event_id = &r.event_ids[next_event];
+            next_event += 1;
+            tx.prepare_cached(
+                "INSERT INTO points_ledger (customer_ref, order_id, refund_id, kind, points, created_at_ms, event_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![account, r.order_id, refund_id, kind, signed, r.now_ms, event_id])?;
+            outbox::enqueue(
+                tx,
+                event_id,
+                "points.reversed",
+                &subject,
+                &json!({ "refund_id": r.key, "order_id": order.order_no, "account_id": account, "kind": wire, "points": signed.abs() }),
+                r.now_ms,
+            )?;
+        }
+        points_reversed = reverse;
+        points_returned = give_back;
+    }
+
+    set_order_status(tx, r.order_id)?;
+    audit::append(
+        tx,
+        r.now_ms,
+        Some(r.cashier_id),
+        "refund.recorded",
+        &json!({
+            "refund_id": refund_id, "refund_no": refund_no, "order_id": r.order_id, "order_no": order.order_no,
+            "amount": amount, "currency": order.currency, "tender": tender, "reason": r.reason.trim(),
+            "approval": r.approval, "approved_by": r.approved_by.as_ref().map(|(id, _)| *id),
+        }),
+    )?;
+    Ok(RecordedRefund {
+        refund_id,
+        refund_no,
+        amount_minor: amount,
+        tax_minor: tax,
+        tender,
+        points_value_minor: points_value,
+        points_reversed,
+        points_returned,
+    })
+}
+
+/// `refunded` when every unit is refunded, `partly_refunded` when some are, else `paid`.
+pub(crate) fn set_order_status(tx: &Transaction<'_>, order_id: i64) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE orders SET status = (
+             SELECT CASE WHEN sum(refunded_quantity) = 0 THEN 'paid'
+                         WHEN sum(refunded_quantity) = sum(quantity) THEN 'refunded'
+                         ELSE 'partly_refunded' END
+               FROM order_lines WHERE order_id = ?1)
+          WHERE id = ?1",
+    )?
+    .execute([order_id])?;
+    Ok(())
+}

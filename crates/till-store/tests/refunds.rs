@@ -1,0 +1,254 @@
+//! Refund invariants against real SQLite files: over random sequences of sales and partial
+//! refunds, no line is refunded past what was sold and no sale past what was paid, refunding
+//! everything pays back exactly the total, and two connections refunding the same line at the
+//! same moment cannot both succeed.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use proptest::prelude::*;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use std::sync::{Arc, Barrier};
+use till_core::{Cart, CashPayment, Currency, DeviceIdentifier, Money, NewOrder, Payment, Role, Sku, TaxRate};
+use till_store::{NewProduct, NewRefund, Store, StoreError};
+
+const CNY: Currency = Currency::CNY;
+
+fn setup() -> (tempfile::TempDir, Store, i64) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&dir.path().join("till.db")).unwrap();
+    let specs = [("TEA", 3333, false), ("BOOK", 1550, false), ("PHONE", 399_900, true), ("CHEAP", 1, false)];
+    s.add_products(
+        &specs
+            .iter()
+            .map(|(sku, price, serialised)| NewProduct {
+                sku: Sku::parse(sku).unwrap(),
+                barcode: None,
+                name: (*sku).into(),
+                name_zh: None,
+                price: Money::new(*price, CNY),
+                tax_rate: TaxRate::from_basis_points(1300).unwrap(),
+                tax_inclusive: true,
+                serialised: *serialised,
+            })
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let uid = s.write(|tx| till_store::users::insert(tx, "Ann", Role::Cashier, "h", 0)).unwrap();
+    (dir, s, uid)
+}
+
+/// Sells `items` (product index, quantity) for cash; returns the order id.
+fn sell(s: &Store, uid: i64, items: &[(usize, i64)], n: u64) -> i64 {
+    let mut cart = Cart::new(CNY);
+    let products: Vec<_> = ["TEA", "BOOK", "PHONE", "CHEAP"]
+        .iter()
+        .map(|k| s.product_by_sku(&Sku::parse(k).unwrap()).unwrap().unwrap())
+        .collect();
+    for (i, &(p, q)) in items.iter().enumerate() {
+        if products[p].serialised {
+            let line = cart.add(&products[p], 1).unwrap();
+            let imei = format!("{:014}", n * 100 + i as u64);
+            let digits: Vec<u8> = imei.bytes().map(|b| b - b'0').collect();
+            let check = till_core::device_identifier::luhn_check_digit(&digits);
+            cart.set_device(line, DeviceIdentifier::parse(&format!("{imei}{check}")).unwrap()).unwrap();
+        } else {
+            cart.add(&products[p], q).unwrap();
+        }
+    }
+    let total = cart.totals().unwrap().total;
+    let pay = Payment::Cash(CashPayment::take(total, total).unwrap());
+    let order =
+        NewOrder::from_cart(&cart, pay, format!("cart-{n}"), uid, 1_000 + n as i64, &mut StdRng::seed_from_u64(n))
+            .unwrap();
+    s.record_sale(&order, &format!("sale-{n}")).unwrap().order_id
+}
+
+fn refund(
+    s: &Store,
+    uid: i64,
+    order_id: i64,
+    lines: Vec<(i64, i64)>,
+    n: usize,
+) -> Result<till_store::RecordedRefund, StoreError> {
+    s.record_refund(&NewRefund {
+        order_id,
+        event_ids: (0..lines.len() + 2).map(|i| format!("ev-{n}-{i}")).collect(),
+        lines,
+        reason: "defective".into(),
+        evidence_sha256: None,
+        cashier_id: uid,
+        approved_by: None,
+        approval: "policy".into(),
+        customer_ref: None,
+        key: format!("key-{n}"),
+        now_ms: 10_000 + n as i64,
+    })
+}
+
+fn q(s: &Store, sql: &str) -> i64 {
+    s.read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?)).unwrap()
+}
+
+/// The invariants, computed from the rows: every line within its quantity, every order within
+/// its total, refund lines adding up to their refund.
+fn assert_invariants(s: &Store) {
+    assert_eq!(q(s, "SELECT count(*) FROM order_lines WHERE refunded_quantity > quantity OR refunded_quantity < 0"), 0);
+    assert_eq!(
+        q(
+            s,
+            "SELECT count(*) FROM order_lines l WHERE refunded_quantity <>
+              (SELECT coalesce(sum(rl.quantity), 0) FROM refund_lines rl JOIN refunds r ON r.id = rl.refund_id
+                WHERE rl.order_line_id = l.id AND r.status <> 'refused')"
+        ),
+        0
+    );
+    assert_eq!(
+        q(
+            s,
+            "SELECT count(*) FROM orders o WHERE total_minor <
+              (SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = o.id AND status <> 'refused')"
+        ),
+        0
+    );
+    assert_eq!(
+        q(s, "SELECT count(*) FROM refunds r WHERE amount_minor <> (SELECT sum(amount_minor) FROM refund_lines WHERE refund_id = r.id)"),
+        0
+    );
+}
+
+#[test]
+fn refunding_every_unit_in_steps_pays_back_exactly_the_total() {
+    let (_d, s, uid) = setup();
+    let order_id = sell(&s, uid, &[(0, 3), (1, 2), (2, 1)], 1);
+    let o = s.refundable_order(order_id).unwrap().unwrap();
+    let ids: Vec<i64> = o.lines.iter().map(|l| l.order_line_id).collect();
+    let mut paid = 0;
+    paid += refund(&s, uid, order_id, vec![(ids[0], 1)], 1).unwrap().amount_minor;
+    paid += refund(&s, uid, order_id, vec![(ids[0], 1), (ids[1], 1)], 2).unwrap().amount_minor;
+    assert_eq!(s.refundable_order(order_id).unwrap().unwrap().lines[0].refunded_quantity, 2);
+    paid += refund(&s, uid, order_id, vec![(ids[0], 1), (ids[1], 1), (ids[2], 1)], 3).unwrap().amount_minor;
+    assert_eq!(paid, o.total_minor);
+    assert_eq!(q(&s, &format!("SELECT status = 'refunded' FROM orders WHERE id = {order_id}")), 1);
+    // the same quantity twice: refused, nothing written
+    let before = q(&s, "SELECT count(*) FROM refunds");
+    let err = refund(&s, uid, order_id, vec![(ids[0], 1)], 4).unwrap_err();
+    assert!(matches!(err, StoreError::RefundExceedsSold { line_no: 1, left: 0 }), "{err:?}");
+    assert_eq!(q(&s, "SELECT count(*) FROM refunds"), before);
+    // one event per refund line, the phone refunded by its IMEI
+    let events = s.outbox_events("refund.requested").unwrap();
+    assert_eq!(events.len(), 6);
+    assert!(events.iter().any(|e| e.payload.contains("device_identifier")));
+    assert_invariants(&s);
+}
+
+#[test]
+fn the_database_refuses_what_the_domain_would_refuse() {
+    let (_d, s, uid) = setup();
+    let order_id = sell(&s, uid, &[(0, 1)], 1);
+    let line = s.refundable_order(order_id).unwrap().unwrap().lines[0].order_line_id;
+    refund(&s, uid, order_id, vec![(line, 1)], 1).unwrap();
+    // bypassing the domain check: the trigger still says no
+    let r = s.write(|tx| {
+        tx.execute(
+            "INSERT INTO refunds (order_id, created_at_ms, cashier_id, tender, currency, amount_minor, tax_minor, reason)
+             VALUES (?1, 20000, ?2, 'cash', 'CNY', 1, 0, 'x')",
+            [order_id, uid],
+        )?;
+        Ok(())
+    });
+    assert!(matches!(r, Err(StoreError::RefundExceedsPaid { .. })), "{r:?}");
+    let second = sell(&s, uid, &[(0, 1)], 2);
+    let r = s.write(|tx| {
+        tx.execute(
+            "INSERT INTO refunds (order_id, created_at_ms, cashier_id, tender, currency, amount_minor, tax_minor, reason)
+             VALUES (?1, 20000, ?2, 'cash', 'CNY', 1, 0, 'x')",
+            [second, uid],
+        )?;
+        let rid = tx.last_insert_rowid();
+        tx.execute("INSERT INTO refund_lines (refund_id, order_line_id, quantity, amount_minor, tax_minor) VALUES (?1, ?2, 1, 1, 0)", [rid, line])?;
+        Ok(())
+    });
+    assert!(matches!(r, Err(StoreError::RefundExceedsSold { .. })), "{r:?}");
+    assert_invariants(&s);
+}
+
+#[test]
+fn two_tills_refunding_the_same_line_at_once_cannot_both_succeed() {
+    let (dir, s, uid) = setup();
+    let order_id = sell(&s, uid, &[(0, 1), (1, 1)], 1);
+    let line = s.refundable_order(order_id).unwrap().unwrap().lines[0].order_line_id;
+    let path = dir.path().join("till.db");
+    for round in 0..5 {
+        // a fresh sale each round, refunded by two connections at the same instant
+        let order_id = if round == 0 { order_id } else { sell(&s, uid, &[(0, 1)], 10 + round) };
+        let line =
+            if round == 0 { line } else { s.refundable_order(order_id).unwrap().unwrap().lines[0].order_line_id };
+        let barrier = Arc::new(Barrier::new(2));
+        let handles: Vec<_> = (0..2)
+            .map(|t| {
+                let path = path.clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    let till = Store::open(&path).unwrap();
+                    barrier.wait();
+                    refund(&till, uid, order_id, vec![(line, 1)], 100 * round as usize + t).map(|r| r.amount_minor)
+                })
+            })
+            .collect();
+        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let ok = results.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(ok, 1, "round {round}: {results:?}");
+        assert!(results.iter().any(|r| matches!(r, Err(StoreError::RefundExceedsSold { .. }))));
+    }
+    assert_invariants(&s);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn random_sales_and_partial_refunds_keep_every_invariant(
+        sales in proptest::collection::vec(proptest::collection::vec((0usize..4, 1i64..5), 1..4), 1..4),
+        refunds in proptest::collection::vec((0usize..4, proptest::collection::vec((0usize..4, 1i64..4), 1..3)), 0..12),
+    ) {
+        let (_d, s, uid) = setup();
+        let orders: Vec<i64> = sales.iter().enumerate().map(|(n, items)| sell(&s, uid, items, n as u64)).collect();
+        for (n, (o, lines)) in refunds.into_iter().enumerate() {
+            let order_id = orders[o % orders.len()];
+            let before = s.refundable_order(order_id).unwrap().unwrap();
+            let mut picked: Vec<(i64, i64)> = Vec::new();
+            for (l, qty) in lines {
+                let line = &before.lines[l % before.lines.len()];
+                if !picked.iter().any(|(id, _)| *id == line.order_line_id) {
+                    picked.push((line.order_line_id, qty));
+                }
+            }
+            // the model: a refund is accepted exactly when every line has the units left
+            let fits = picked.iter().all(|(id, qty)| {
+                let line = before.lines.iter().find(|l| l.order_line_id == *id).unwrap();
+                *qty <= line.quantity - line.refunded_quantity
+            });
+            let result = refund(&s, uid, order_id, picked.clone(), n);
+            let after = s.refundable_order(order_id).unwrap().unwrap();
+            match result {
+                Ok(r) => {
+                    prop_assert!(fits);
+                    prop_assert_eq!(after.refunded_minor, before.refunded_minor + r.amount_minor);
+                    for (id, qty) in &picked {
+                        let b = before.lines.iter().find(|l| l.order_line_id == *id).unwrap();
+                        let a = after.lines.iter().find(|l| l.order_line_id == *id).unwrap();
+                        prop_assert_eq!(a.refunded_quantity, b.refunded_quantity + qty);
+                    }
+                }
+                Err(e) => {
+                    prop_assert!(!fits || matches!(e, StoreError::Invalid(_)), "{e:?}");
+                    prop_assert_eq!(&after, &before);
+                }
+            }
+            // fully refunded lines have paid back exactly their amount
+            let fully = q(&s, "SELECT count(*) FROM order_lines l WHERE refunded_quantity = quantity AND gross_minor <>
+                               (SELECT sum(rl.amount_minor) FROM refund_lines rl WHERE rl.order_line_id = l.id)");
+            prop_assert_eq!(fully, 0);
+            assert_invariants(&s);
+        }
+    }
+}
