@@ -72,6 +72,17 @@ const COMMANDS: &[&str] = &[
     "catalogue_import_preview",
     "catalogue_import_apply",
     "audit_list",
+    "cart_set_device",
+    "refund_find",
+    "refund_quote",
+    "refund_record",
+    "refund_refresh",
+    "refunds_of_order",
+    "points_enrol",
+    "points_redeem",
+    "points_problems",
+    "loyalty_settings_get",
+    "loyalty_settings_set",
 ];
 
 fn main() {

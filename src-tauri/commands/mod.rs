@@ -7,6 +7,7 @@ pub mod cart;
 pub mod checkout;
 pub mod devices;
 pub mod payment;
+pub mod refunds;
 pub mod session;
 pub mod sync;
 pub mod users;
@@ -109,5 +110,16 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         back_office::catalogue_import_preview,
         back_office::catalogue_import_apply,
         back_office::audit_list,
+        refunds::cart_set_device,
+        refunds::refund_find,
+        refunds::refund_quote,
+        refunds::refund_record,
+        refunds::refund_refresh,
+        refunds::refunds_of_order,
+        refunds::points_enrol,
+        refunds::points_redeem,
+        refunds::points_problems,
+        refunds::loyalty_settings_get,
+        refunds::loyalty_settings_set,
     ]
 }

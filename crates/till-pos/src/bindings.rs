@@ -33,6 +33,14 @@ pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::sync_settings::SyncSettingsInput::export_all_to(dir)?;
     crate::sync_settings::ConnectionTest::export_all_to(dir)?;
     crate::back_office::OrderDetail::export_all_to(dir)?;
+    crate::refunds::RefundLookup::export_all_to(dir)?;
+    crate::refunds::RefundOrderView::export_all_to(dir)?;
+    crate::refunds::RefundInput::export_all_to(dir)?;
+    crate::refunds::RefundQuoteView::export_all_to(dir)?;
+    crate::refunds::RefundReceipt::export_all_to(dir)?;
+    crate::loyalty::EnrolView::export_all_to(dir)?;
+    crate::loyalty::PointsProblemView::export_all_to(dir)?;
+    crate::loyalty::LoyaltySettings::export_all_to(dir)?;
     crate::back_office::SavedFile::export_all_to(dir)?;
     crate::export_jobs::ExportStatus::export_all_to(dir)?;
     till_store::history::HistoryQuery::export_all_to(dir)?;

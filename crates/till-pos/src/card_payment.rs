@@ -473,7 +473,15 @@ impl Pos {
         if cart.cart.is_empty() {
             return Err(till_core::CoreError::EmptyCart.into());
         }
-        let amount = cart.cart.totals()?.total;
+        let total = cart.cart.totals()?.total;
+        // Points redeemed pay part of it; the card pays the rest.
+        let amount = match self.points_paying(user_id, cart_id) {
+            Some(points) => total.checked_sub(points)?,
+            None => total,
+        };
+        if amount.minor() <= 0 {
+            return Err(PosError::InvalidInput("points pay this cart in full: take it as cash 0.00".into()));
+        }
         let mut active = lock(&self.card_payments.active);
         self.sweep(&mut active);
         // The reader serves one payment at a time; another cashier's wait must end first.

@@ -1,12 +1,15 @@
 //! The cashier's "Customer" button: the points terminal asks the customer's phone for a loyalty
 //! token (READ_CUSTOMER with the cart total), and the till keeps who was identified with the
-//! open cart, in memory. Points themselves (earning, redeeming, the points server) come later;
-//! the token is kept only as long as the cart is open, for that later step.
+//! open cart, in memory, with its balance and level when the points server answers in time.
+//! The token is kept only as long as the cart is open: the sale's points update carries it
+//! ([`crate::loyalty`]).
 
 use crate::auth::SELLERS;
+use crate::sync_settings::Service;
 use crate::{lock, Pos, Result};
 use serde::Serialize;
 use std::time::Duration;
+use till_core::Money;
 use ts_rs::TS;
 
 /// How long the terminal waits for a phone.
@@ -23,15 +26,39 @@ pub struct CustomerView {
     /// When the phone was presented, ms since the epoch.
     #[ts(type = "number")]
     pub identified_at_ms: i64,
+    /// Points balance, when the points server answered.
+    #[ts(type = "number | null")]
+    pub balance: Option<i64>,
+    /// Level, when the points server answered.
+    pub level: Option<String>,
+    /// Promotions of that level, to tell the customer.
+    pub promotions: Vec<String>,
+    /// Points redeemed against this cart.
+    #[ts(type = "number")]
+    pub redeem_points: i64,
+    /// What they pay of the total.
+    pub redeem_value: Option<Money>,
+}
+
+/// Points redeemed against a cart, confirmed by the customer's phone.
+#[derive(Clone)]
+pub(crate) struct Redemption {
+    pub points: i64,
+    pub value: Money,
+    /// The token the customer's confirmation produced; never shown or logged.
+    pub token: [u8; 44],
 }
 
 /// What the till keeps for an identified customer.
 #[derive(Clone)]
 pub(crate) struct Identified {
     pub view: CustomerView,
-    /// The token, for the points server later; never shown or logged.
-    #[allow(dead_code)] // read by the points work that follows
+    /// The points account, 32 hex digits.
+    pub account_id: String,
+    /// The token, for the sale's points update; never shown or logged.
     pub token: [u8; 44],
+    /// Points redeemed as a tender, if any.
+    pub redemption: Option<Redemption>,
 }
 
 /// The account id shortened for the screen: its first four bytes as hex, upper case.
@@ -50,13 +77,30 @@ impl Pos {
         let read = self.with_terminal(|t| t.read_customer(cart.total, READ_TIMEOUT, &cancel));
         self.end_wait(s.user_id);
         let loyalty = read?;
+        let account_id = hex::encode(loyalty.account_id);
+        // The balance is a courtesy: offline, the sale goes on without it.
+        let account =
+            self.server_call(Service::Points, "GET", &format!("/v1/points/accounts/{account_id}"), None, None).ok();
         let view = CustomerView {
             cart_id: cart.cart_id.clone(),
             account_short: short_account(&loyalty.account_id),
             identified_at_ms: self.now_ms(),
+            balance: account.as_ref().and_then(|a| a.get("balance")).and_then(|b| b.as_i64()),
+            level: account.as_ref().and_then(|a| a.get("level")).and_then(|b| b.as_str()).map(str::to_string),
+            promotions: account
+                .as_ref()
+                .and_then(|a| a.get("promotions"))
+                .and_then(|p| p.as_array())
+                .map(|p| p.iter().filter_map(|x| x.get("text")?.as_str().map(str::to_string)).collect())
+                .unwrap_or_default(),
+            redeem_points: 0,
+            redeem_value: None,
         };
         tracing::info!(user_id = s.user_id, account = %view.account_short, "customer identified");
-        lock(&self.devices.customers).insert(s.user_id, Identified { view: view.clone(), token: loyalty.to_bytes() });
+        lock(&self.devices.customers).insert(
+            s.user_id,
+            Identified { view: view.clone(), account_id, token: loyalty.to_bytes(), redemption: None },
+        );
         Ok(view)
     }
 

@@ -95,6 +95,18 @@ pub enum ErrorCode {
     StartupFailed,
     /// A bug.
     Internal,
+    /// A serialised product's line needs its IMEI/serial, or the one given is malformed.
+    InvalidDeviceIdentifier,
+    /// A refund would take a line past the units sold or refunded already.
+    RefundExceedsSold,
+    /// A refund would pay back more than the sale was paid.
+    RefundExceedsPaid,
+    /// The refund is outside the cashier's policy: a manager's PIN, or the seller, must approve.
+    ApprovalRequired,
+    /// A remote server (points, refunds) could not be reached in time.
+    ServerUnreachable,
+    /// A remote server refused the request; the message carries its code and reason.
+    ServerRefused,
 }
 
 /// An error as it crosses IPC: a code for the program, a message for people.
@@ -195,6 +207,20 @@ pub enum PosError {
     /// Bug.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The refund needs a manager's PIN or the seller's confirmation.
+    #[error("this refund needs approval: {0}")]
+    ApprovalRequired(String),
+    /// A server could not be reached.
+    #[error("the server could not be reached: {0}")]
+    ServerUnreachable(String),
+    /// A server refused a request.
+    #[error("the server refused: {code}: {message}")]
+    ServerRefused {
+        /// The server's stable code (e.g. `token_replayed`).
+        code: String,
+        /// Its message.
+        message: String,
+    },
 }
 
 impl From<DeviceError> for PosError {
@@ -244,6 +270,9 @@ impl PosError {
                 _ => C::DeviceFailed,
             },
             PosError::Internal(_) => C::Internal,
+            PosError::ApprovalRequired(_) => C::ApprovalRequired,
+            PosError::ServerUnreachable(_) => C::ServerUnreachable,
+            PosError::ServerRefused { .. } => C::ServerRefused,
             PosError::Core(e) => match e {
                 CoreError::Overflow => C::AmountOverflow,
                 CoreError::BarcodeFormat(_) | CoreError::BarcodeCheckDigit { .. } => C::InvalidBarcode,
@@ -251,6 +280,10 @@ impl PosError {
                 CoreError::EmptyCart => C::CartEmpty,
                 CoreError::InsufficientTender { .. } => C::InsufficientTender,
                 CoreError::NoSuchLine(_) => C::NotFound,
+                CoreError::InvalidDeviceIdentifier(_)
+                | CoreError::MissingDeviceIdentifier(_)
+                | CoreError::DuplicateDeviceIdentifier(_)
+                | CoreError::NotSerialised(_) => C::InvalidDeviceIdentifier,
                 _ => C::InvalidInput,
             },
             PosError::Store(e) => match e {
@@ -260,6 +293,8 @@ impl PosError {
                 StoreError::Domain(_) | StoreError::Invalid(_) => C::InvalidInput,
                 StoreError::DayClosed(_) => C::DayClosed,
                 StoreError::Cancelled => C::Cancelled,
+                StoreError::RefundExceedsSold { .. } => C::RefundExceedsSold,
+                StoreError::RefundExceedsPaid { .. } => C::RefundExceedsPaid,
                 _ => C::Storage,
             },
         }

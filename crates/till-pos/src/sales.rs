@@ -6,7 +6,7 @@ use crate::views::{CartLine, CartView, ProductView, Receipt};
 use crate::{lock, Pos, PosError, Result};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use till_core::{Barcode, Cart, CashPayment, Money, NewOrder, Payment, ProductId, Sku};
+use till_core::{Barcode, Cart, CashPayment, DeviceIdentifier, Money, NewOrder, Payment, ProductId, Sku};
 use till_store::{SavedCart, StoreError};
 
 /// Results a search returns at most.
@@ -43,6 +43,8 @@ impl OpenCart {
                     line_total: s.gross,
                     tax: s.tax,
                     tax_rate_bp: l.product.tax_rate.basis_points(),
+                    serialised: l.product.serialised,
+                    device: l.device.as_ref().map(|d| d.to_string()),
                 })
                 .collect(),
             subtotal: t.subtotal,
@@ -71,10 +73,16 @@ impl Pos {
     fn load_open_cart(&self, user_id: i64) -> Result<OpenCart> {
         let Some(saved) = self.store.open_cart(user_id)? else { return Ok(self.new_cart()) };
         let mut cart = Cart::new(self.currency);
-        for (product_id, quantity) in saved.lines {
+        for (i, (product_id, quantity)) in saved.lines.into_iter().enumerate() {
             if let Some(p) = self.store.product_by_id(ProductId(product_id))? {
-                if cart.add(&p, quantity).is_err() {
-                    tracing::warn!(product_id, "a saved cart line no longer fits; left out");
+                match cart.add(&p, quantity) {
+                    Ok(line_no) => {
+                        let device = saved.devices.get(i).cloned().flatten();
+                        if let Some(id) = device.as_deref().and_then(|d| DeviceIdentifier::parse(d).ok()) {
+                            let _ = cart.set_device(line_no, id);
+                        }
+                    }
+                    Err(_) => tracing::warn!(product_id, "a saved cart line no longer fits; left out"),
                 }
             }
         }
@@ -92,7 +100,8 @@ impl Pos {
         let view = candidate.view()?;
         if candidate.cart != open.cart {
             let lines = candidate.cart.lines().iter().map(|l| (l.product.id.0, l.quantity)).collect();
-            let saved = SavedCart { cart_id: candidate.id.clone(), lines };
+            let devices = candidate.cart.lines().iter().map(|l| l.device.as_ref().map(|d| d.to_string())).collect();
+            let saved = SavedCart { cart_id: candidate.id.clone(), lines, devices };
             self.store.save_open_cart(user_id, &saved, self.now_ms())?;
         }
         *open = candidate;
@@ -145,6 +154,14 @@ impl Pos {
         self.with_cart(s.user_id, |c| Ok(c.set_quantity(line_no, quantity)?))
     }
 
+    /// Records the IMEI, MEID, ESN or serial number of the device sold on a serialised
+    /// product's line (scanned or typed; an IMEI's check digit is verified).
+    pub fn cart_set_device(&self, token: &str, line_no: u32, identifier: &str) -> Result<CartView> {
+        let s = self.authorize(token, SELLERS, "sell")?;
+        let id = DeviceIdentifier::parse(identifier)?;
+        self.with_cart(s.user_id, |c| Ok(c.set_device(line_no, id)?))
+    }
+
     /// Removes a line.
     pub fn cart_remove(&self, token: &str, line_no: u32) -> Result<CartView> {
         let s = self.authorize(token, SELLERS, "sell")?;
@@ -191,8 +208,14 @@ impl Pos {
         if open.cart.is_empty() {
             return Err(till_core::CoreError::EmptyCart.into());
         }
+        if let Some(line_no) = open.cart.line_missing_device() {
+            return Err(till_core::CoreError::MissingDeviceIdentifier(line_no).into());
+        }
         let total = open.cart.totals()?.total;
-        let payment = payment(total)?;
+        // Points redeemed pay part of the total; the tender pays the rest.
+        let loyalty = self.sale_loyalty(user_id, open)?;
+        let due = Money::new(total.minor() - loyalty.as_ref().map_or(0, |l| l.points_paid()), total.currency());
+        let payment = payment(due)?;
         let now = self.now_ms();
         let mut attempt = 0;
         let recorded = loop {
@@ -201,7 +224,7 @@ impl Pos {
                 NewOrder::from_cart(&open.cart, payment.clone(), open.id.clone(), user_id, now, &mut **rng)?
             };
             let event_id = self.random_hex(16);
-            match self.store.record_sale(&order, &event_id) {
+            match self.store.record_sale_with_points(&order, &event_id, loyalty.as_ref()) {
                 // A line code collision (1 in 2^60 per pair) just draws new codes.
                 Err(e) if e.is_unique_violation() && attempt < 3 => attempt += 1,
                 other => break other?,
@@ -213,7 +236,11 @@ impl Pos {
         // The sale (and a card payment approved offline, queued with it) goes out now, not at
         // the worker's next idle poll. Cash and card checkouts both come through here.
         self.sync_nudge();
-        Receipt::from_order(&self.store.order(recorded.order_id)?)
+        let mut receipt = Receipt::from_order(&self.store.order(recorded.order_id)?)?;
+        if loyalty.is_some() {
+            receipt.points = self.points_after_sale(recorded.order_id)?;
+        }
+        Ok(receipt)
     }
 
     /// The user's open cart as it is now, checked against the id the UI holds.
@@ -240,7 +267,9 @@ impl Pos {
     /// The receipt of a recorded order.
     pub fn receipt(&self, token: &str, order_id: i64) -> Result<Receipt> {
         self.authorize(token, SELLERS, "view receipts")?;
-        Receipt::from_order(&self.store.order(order_id)?)
+        let mut receipt = Receipt::from_order(&self.store.order(order_id)?)?;
+        receipt.points = crate::loyalty::receipt_points(&self.store.points_of_order(order_id)?);
+        Ok(receipt)
     }
 }
 

@@ -158,6 +158,10 @@ pub struct CartLine {
     pub tax: Money,
     /// Tax rate, basis points.
     pub tax_rate_bp: u16,
+    /// A serialised product: the line needs its device identifier before payment.
+    pub serialised: bool,
+    /// The device's IMEI or serial number, once given.
+    pub device: Option<String>,
 }
 
 /// The cart with its totals.
@@ -187,6 +191,8 @@ pub enum Tender {
     Cash,
     /// Card.
     Card,
+    /// Loyalty points redeemed.
+    Points,
 }
 
 /// A payment on a receipt.
@@ -247,6 +253,8 @@ pub struct ReceiptLine {
     /// Tax rate, basis points.
     #[ts(type = "number")]
     pub tax_rate_bp: i64,
+    /// The device sold on the line (IMEI or serial number).
+    pub device: Option<String>,
 }
 
 /// A receipt, built from the order as stored.
@@ -273,15 +281,24 @@ pub struct Receipt {
     pub tax: Money,
     /// Total.
     pub total: Money,
-    /// Payment.
+    /// Payment (the cash or card part when points paid the rest).
     pub payment: PaymentView,
+    /// Points redeemed as a tender, their money value.
+    pub points_paid: Option<Money>,
+    /// Loyalty points of the sale: earned, redeemed, balance, level, promotions.
+    pub points: Option<crate::loyalty::ReceiptPoints>,
 }
 
 impl Receipt {
     /// The receipt of a stored order.
     pub fn from_order(o: &OrderRecord) -> Result<Self, crate::PosError> {
-        let p =
-            o.payments.first().ok_or_else(|| crate::PosError::Internal(format!("order {} has no payment", o.id)))?;
+        let p = o
+            .payments
+            .iter()
+            .find(|p| p.tender != "points")
+            .or_else(|| o.payments.first())
+            .ok_or_else(|| crate::PosError::Internal(format!("order {} has no payment", o.id)))?;
+        let points_paid = o.payments.iter().find(|p| p.tender == "points").map(|p| p.amount);
         let mut rates: std::collections::BTreeMap<i64, (Money, Money)> = Default::default();
         for l in &o.lines {
             let e = rates
@@ -308,6 +325,7 @@ impl Receipt {
                         unit_price: l.unit_price,
                         line_total: l.gross,
                         tax_rate_bp: l.tax_rate_bp,
+                        device: l.serial_number.clone(),
                     })
                 })
                 .collect::<Result<_, till_core::CoreError>>()?,
@@ -316,7 +334,11 @@ impl Receipt {
             tax: o.tax,
             total: o.total,
             payment: PaymentView {
-                tender: if p.tender == "card" { Tender::Card } else { Tender::Cash },
+                tender: match p.tender.as_str() {
+                    "card" => Tender::Card,
+                    "points" => Tender::Points,
+                    _ => Tender::Cash,
+                },
                 amount: p.amount,
                 tendered: p.tendered,
                 change: p.change,
@@ -325,6 +347,8 @@ impl Receipt {
                 auth_code: p.auth_code.clone(),
                 offline_approval: p.auth_code.as_deref() == Some(crate::store_and_forward::OFFLINE_AUTH_CODE),
             },
+            points_paid,
+            points: None,
         })
     }
 }

@@ -34,6 +34,7 @@ pub mod migrations;
 pub mod open_carts;
 pub mod orders;
 pub mod outbox;
+pub mod points_ledger;
 pub mod refunds;
 pub mod reports;
 pub mod settings;

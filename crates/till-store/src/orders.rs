@@ -27,6 +27,8 @@ pub struct OrderLineRecord {
     pub tax: Money,
     /// Gross amount.
     pub gross: Money,
+    /// The device sold on the line (IMEI or serial number).
+    pub serial_number: Option<String>,
 }
 
 /// A recorded payment.
@@ -98,7 +100,8 @@ fn load(c: &Connection, id: i64) -> Result<OrderRecord> {
     let cur = Currency::parse(&head.5)?;
     let m = |v: i64| Money::new(v, cur);
     let mut stmt = c.prepare_cached(
-        "SELECT line_code, sku, name, name_zh, quantity, unit_price_minor, tax_rate_bp, net_minor, tax_minor, gross_minor
+        "SELECT line_code, sku, name, name_zh, quantity, unit_price_minor, tax_rate_bp, net_minor, tax_minor, gross_minor,
+                serial_number
          FROM order_lines WHERE order_id = ?1 ORDER BY line_no",
     )?;
     let lines = stmt
@@ -114,6 +117,7 @@ fn load(c: &Connection, id: i64) -> Result<OrderRecord> {
                 net: m(r.get(7)?),
                 tax: m(r.get(8)?),
                 gross: m(r.get(9)?),
+                serial_number: r.get(10)?,
             })
         })?
         .collect::<std::result::Result<Vec<_>, _>>()?;

@@ -244,6 +244,16 @@ impl Store {
     pub fn record_refund(&self, r: &NewRefund) -> Result<RecordedRefund> {
         self.write(|tx| write_refund(tx, r))
     }
+
+    /// What [`Store::record_refund`] would record, without recording it: the same code runs
+    /// and is rolled back, so the quote the cashier sees cannot differ from the refund.
+    pub fn refund_preview(&self, r: &NewRefund) -> Result<RecordedRefund> {
+        let mut conn = Self::lock(&self.writer);
+        let tx = conn.transaction()?;
+        let out = write_refund(&tx, r).map_err(crate::day_closed);
+        tx.rollback()?;
+        out
+    }
 }
 
 fn invalid(msg: impl Into<String>) -> StoreError {

@@ -44,4 +44,12 @@ tax: Money,
 /**
  * Tax rate, basis points.
  */
-taxRateBp: number, };
+taxRateBp: number, 
+/**
+ * A serialised product: the line needs its device identifier before payment.
+ */
+serialised: boolean, 
+/**
+ * The device's IMEI or serial number, once given.
+ */
+device: string | null, };

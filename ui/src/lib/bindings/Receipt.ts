@@ -2,6 +2,7 @@
 import type { Money } from "./Money";
 import type { PaymentView } from "./PaymentView";
 import type { ReceiptLine } from "./ReceiptLine";
+import type { ReceiptPoints } from "./ReceiptPoints";
 import type { TaxLine } from "./TaxLine";
 
 /**
@@ -45,6 +46,14 @@ tax: Money,
  */
 total: Money, 
 /**
- * Payment.
+ * Payment (the cash or card part when points paid the rest).
  */
-payment: PaymentView, };
+payment: PaymentView, 
+/**
+ * Points redeemed as a tender, their money value.
+ */
+pointsPaid: Money | null, 
+/**
+ * Loyalty points of the sale: earned, redeemed, balance, level, promotions.
+ */
+points: ReceiptPoints | null, };

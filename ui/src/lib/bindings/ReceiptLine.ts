@@ -36,4 +36,8 @@ lineTotal: Money,
 /**
  * Tax rate, basis points.
  */
-taxRateBp: number, };
+taxRateBp: number, 
+/**
+ * The device sold on the line (IMEI or serial number).
+ */
+device: string | null, };

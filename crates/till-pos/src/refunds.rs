@@ -1,0 +1,599 @@
+//! Refunds at the counter (CN102982479A, CN103310370A): find the sale by a receipt line code,
+//! by a device identifier (this till's sales, else the server's sold-devices list), or by the
+//! receipt number with its day and amount; choose lines and quantities, a reason and
+//! optionally a photo of the defect; the policy decides who approves; the money goes back to
+//! the original tender; a refund receipt is printed and the refund syncs through the outbox.
+//!
+//! Policy: within the cashier's limit and for a customer whose reputation (asked of the server)
+//! is at or above the threshold, the refund is approved at once. Otherwise a manager approves
+//! it on the spot with their PIN, or it is left for the seller to confirm on the server (the
+//! money is then paid back only when the seller confirms). A manager at the till approves their
+//! own refunds. Every refund and every override is in the audit log.
+
+use crate::auth::SELLERS;
+use crate::sync_settings::Service;
+use crate::{Pos, PosError, Result};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use till_core::refund::RefundPolicy;
+use till_core::{Currency, DeviceIdentifier, LineCode, Money, Role};
+use till_store::{NewRefund, RecordedRefund, RefundableOrder};
+use ts_rs::TS;
+
+/// Largest photo of a defect the till keeps.
+pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
+
+/// The reason codes a refund may give.
+pub const REASONS: &[&str] = &["defective", "wrong_item", "not_as_described", "changed_mind", "other"];
+
+/// How the cashier looks a sale up.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundLookup {
+    /// `line_code`, `device` or `receipt`.
+    pub by: String,
+    /// The line code, device identifier or receipt number, as scanned or typed.
+    pub text: String,
+    /// The day on the receipt, `YYYY-MM-DD` (receipt lookups).
+    pub date: Option<String>,
+    /// The total on the receipt, minor units (receipt lookups).
+    #[ts(type = "number | null")]
+    pub amount_minor: Option<i64>,
+}
+
+/// A line of a sale being refunded.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundLineView {
+    /// Order line id.
+    #[ts(type = "number")]
+    pub order_line_id: i64,
+    /// Position on the receipt.
+    #[ts(type = "number")]
+    pub line_no: i64,
+    /// Line code, grouped as printed.
+    pub line_code: String,
+    /// SKU.
+    pub sku: String,
+    /// Name.
+    pub name: String,
+    /// Chinese name.
+    pub name_zh: Option<String>,
+    /// Units sold.
+    #[ts(type = "number")]
+    pub quantity: i64,
+    /// Units that may still be refunded.
+    #[ts(type = "number")]
+    pub refundable: i64,
+    /// What the line was paid.
+    pub line_total: Money,
+    /// The device sold on it.
+    pub device: Option<String>,
+    /// The lookup found the sale by this line.
+    pub matched: bool,
+}
+
+/// A sale sold at another till, found on the server by its device.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteSaleView {
+    /// The device.
+    pub identifier: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its price.
+    pub price: Money,
+    /// Who paid (masked card or tender).
+    pub paying_account: String,
+    /// Order at the other till.
+    pub order_id: String,
+    /// Store.
+    pub store: String,
+    /// Refunded already.
+    pub refunded: bool,
+}
+
+/// A sale as the refund screen shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundOrderView {
+    /// Order id (0 for a sale at another till).
+    #[ts(type = "number")]
+    pub order_id: i64,
+    /// Receipt number.
+    pub order_no: String,
+    /// When sold.
+    #[ts(type = "number")]
+    pub created_at_ms: i64,
+    /// Total paid.
+    pub total: Money,
+    /// Refunded so far.
+    pub refunded: Money,
+    /// `cash`, `card` or `points`.
+    pub tender: String,
+    /// Masked card of a card sale.
+    pub card_masked: Option<String>,
+    /// The loyalty customer of the sale, shortened.
+    pub customer_short: Option<String>,
+    /// Lines.
+    pub lines: Vec<RefundLineView>,
+    /// Set when the sale was made at another till (found on the server).
+    pub remote: Option<RemoteSaleView>,
+}
+
+/// One line to refund.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundLineInput {
+    /// Order line id.
+    #[ts(type = "number")]
+    pub order_line_id: i64,
+    /// Units.
+    #[ts(type = "number")]
+    pub quantity: i64,
+}
+
+/// A refund as the cashier asks for it.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundInput {
+    /// The order.
+    #[ts(type = "number")]
+    pub order_id: i64,
+    /// Lines and units.
+    pub lines: Vec<RefundLineInput>,
+    /// One of [`REASONS`].
+    pub reason: String,
+    /// Photo of the defect, base64 (kept locally; its SHA-256 goes to the server).
+    pub photo_base64: Option<String>,
+    /// The approving manager (outside policy).
+    #[ts(type = "number | null")]
+    pub manager_id: Option<i64>,
+    /// Their PIN.
+    pub manager_pin: Option<String>,
+    /// Leave the decision to the seller instead of a manager.
+    pub wait_for_seller: bool,
+}
+
+/// What a refund would pay back and whether it is within policy.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundQuoteView {
+    /// Amount paid back.
+    pub amount: Money,
+    /// Tax in it.
+    pub tax: Money,
+    /// Where it goes: `cash`, `card` or `points`.
+    pub tender: String,
+    /// Of the amount, the value given back as points.
+    pub points_value: Money,
+    /// Points taken back from what the sale earned.
+    #[ts(type = "number")]
+    pub points_reversed: i64,
+    /// Points given back from what the sale redeemed.
+    #[ts(type = "number")]
+    pub points_returned: i64,
+    /// Approved at once.
+    pub within_policy: bool,
+    /// Above the cashier's limit.
+    pub over_limit: bool,
+    /// The customer's reputation is unknown or below the threshold.
+    pub low_reputation: bool,
+    /// The customer's reputation, when the server told.
+    #[ts(type = "number | null")]
+    pub reputation: Option<i64>,
+    /// The cashier's limit.
+    pub limit: Money,
+    /// The reputation threshold.
+    #[ts(type = "number")]
+    pub threshold: i64,
+}
+
+/// A refund receipt.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundReceipt {
+    /// Refund id (0 for a sale at another till).
+    #[ts(type = "number")]
+    pub refund_id: i64,
+    /// Printed refund number.
+    pub refund_no: String,
+    /// The sale's receipt number.
+    pub order_no: String,
+    /// When.
+    #[ts(type = "number")]
+    pub created_at_ms: i64,
+    /// Amount paid back.
+    pub amount: Money,
+    /// Tax in it.
+    pub tax: Money,
+    /// `cash`, `card`, `points` or `original` (a sale at another till).
+    pub tender: String,
+    /// The card it goes back to.
+    pub card_masked: Option<String>,
+    /// Reason code.
+    pub reason: String,
+    /// `policy`, `manager` or `seller`.
+    pub approval: String,
+    /// The approving manager.
+    pub approved_by: Option<String>,
+    /// `pending`, `confirmed` or `refused`.
+    pub status: String,
+    /// Lines: name, units, amount.
+    pub lines: Vec<RefundReceiptLine>,
+    /// Points taken back.
+    #[ts(type = "number")]
+    pub points_reversed: i64,
+    /// Points given back.
+    #[ts(type = "number")]
+    pub points_returned: i64,
+    /// SHA-256 of the photo.
+    pub evidence_sha256: Option<String>,
+}
+
+/// A line of a refund receipt.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundReceiptLine {
+    /// Name.
+    pub name: String,
+    /// Chinese name.
+    pub name_zh: Option<String>,
+    /// Units.
+    #[ts(type = "number")]
+    pub quantity: i64,
+    /// Amount.
+    pub amount: Money,
+    /// The device.
+    pub device: Option<String>,
+}
+
+fn order_view(o: &RefundableOrder, currency: Currency) -> Result<RefundOrderView> {
+    let m = |v: i64| Money::new(v, currency);
+    Ok(RefundOrderView {
+        order_id: o.order_id,
+        order_no: o.order_no.clone(),
+        created_at_ms: o.created_at_ms,
+        total: m(o.total_minor),
+        refunded: m(o.refunded_minor),
+        tender: o.tender.clone(),
+        card_masked: o.card_masked.clone(),
+        customer_short: o.customer_ref.as_ref().map(|c| c.chars().take(8).collect::<String>().to_uppercase()),
+        lines: o
+            .lines
+            .iter()
+            .map(|l| {
+                Ok(RefundLineView {
+                    order_line_id: l.order_line_id,
+                    line_no: l.line_no,
+                    line_code: LineCode::parse(&l.line_code)?.grouped(),
+                    sku: l.sku.clone(),
+                    name: l.name.clone(),
+                    name_zh: l.name_zh.clone(),
+                    quantity: l.quantity,
+                    refundable: l.quantity - l.refunded_quantity,
+                    line_total: m(l.gross_minor),
+                    device: l.serial_number.clone(),
+                    matched: o.matched_line_id == Some(l.order_line_id),
+                })
+            })
+            .collect::<std::result::Result<_, till_core::CoreError>>()?,
+        remote: None,
+    })
+}
+
+/// The UTC day `YYYY-MM-DD` as `[from, to)` in ms.
+fn day_range(date: &str) -> Result<(i64, i64)> {
+    let from = till_store::calendar::parse_utc_date(date)
+        .ok_or_else(|| PosError::InvalidInput(format!("{date:?} is not a date (YYYY-MM-DD)")))?;
+    Ok((from, from + 86_400_000))
+}
+
+impl Pos {
+    /// Finds the sale to refund.
+    pub fn refund_find(&self, token: &str, q: RefundLookup) -> Result<RefundOrderView> {
+        self.authorize(token, SELLERS, "refund")?;
+        let text = q.text.trim();
+        if text.is_empty() {
+            return Err(PosError::InvalidInput("scan or type what to look for".into()));
+        }
+        let found = match q.by.as_str() {
+            "line_code" => self.store.refund_find_by_line_code(LineCode::parse(text)?.as_str())?,
+            "device" => {
+                let id = DeviceIdentifier::parse(text)?;
+                match self.store.refund_find_by_device(id.as_str())? {
+                    Some(o) => Some(o),
+                    None => return self.remote_device(&id),
+                }
+            }
+            "receipt" => {
+                let (from, to) = day_range(q.date.as_deref().unwrap_or_default())?;
+                let amount = q.amount_minor.ok_or_else(|| PosError::InvalidInput("give the receipt's total".into()))?;
+                self.store.refund_find_by_receipt(text, from, to, amount)?
+            }
+            other => return Err(PosError::InvalidInput(format!("unknown lookup {other:?}"))),
+        };
+        let o = found.ok_or(PosError::Store(till_store::StoreError::NotFound("sale")))?;
+        order_view(&o, self.currency)
+    }
+
+    /// A device sold at another till, from the server's sold-devices list.
+    fn remote_device(&self, id: &DeviceIdentifier) -> Result<RefundOrderView> {
+        let d = match self.server_call(Service::Refunds, "GET", &format!("/v1/sold-devices/{id}"), None, None) {
+            Err(PosError::ServerRefused { code, .. }) if code == "not_found" => {
+                return Err(PosError::Store(till_store::StoreError::NotFound("sale of that device")))
+            }
+            other => other?,
+        };
+        let s = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let price = d.get("price").and_then(|p| p.get("minor")).and_then(|v| v.as_i64()).unwrap_or(0);
+        let price = Money::new(price, self.currency);
+        Ok(RefundOrderView {
+            order_id: 0,
+            order_no: s("order_id"),
+            created_at_ms: d.get("sold_at").and_then(|v| v.as_i64()).unwrap_or(0) * 1000,
+            total: price,
+            refunded: Money::zero(self.currency),
+            tender: "original".into(),
+            card_masked: None,
+            customer_short: None,
+            lines: Vec::new(),
+            remote: Some(RemoteSaleView {
+                identifier: s("identifier"),
+                kind: s("kind"),
+                price,
+                paying_account: s("paying_account"),
+                order_id: s("order_id"),
+                store: s("store"),
+                refunded: d.get("refunded").and_then(|v| v.as_bool()).unwrap_or(false),
+            }),
+        })
+    }
+
+    fn new_refund(&self, cashier_id: i64, input: &RefundInput, evidence: Option<String>) -> Result<NewRefund> {
+        if !REASONS.contains(&input.reason.as_str()) {
+            return Err(PosError::InvalidInput(format!("reason is one of {}", REASONS.join(", "))));
+        }
+        Ok(NewRefund {
+            order_id: input.order_id,
+            lines: input.lines.iter().map(|l| (l.order_line_id, l.quantity)).collect(),
+            reason: input.reason.clone(),
+            evidence_sha256: evidence,
+            cashier_id,
+            approved_by: None,
+            approval: "policy".into(),
+            customer_ref: None,
+            key: self.random_hex(12),
+            event_ids: (0..input.lines.len() + 2).map(|_| self.random_hex(16)).collect(),
+            now_ms: self.now_ms(),
+        })
+    }
+
+    /// The customer's reputation from the server (None: no customer, or no answer).
+    fn reputation(&self, customer_ref: Option<&str>) -> Option<i64> {
+        let c = customer_ref?;
+        let answer = self.server_call(Service::Refunds, "GET", &format!("/v1/customers/{c}"), None, None).ok()?;
+        answer.get("reputation").and_then(|r| r.as_i64())
+    }
+
+    fn quote(&self, r: &RecordedRefund, reputation: Option<i64>, customer: bool) -> Result<RefundQuoteView> {
+        let settings = self.loyalty_settings()?;
+        let policy = RefundPolicy {
+            cashier_limit: Money::new(settings.cashier_refund_limit_minor, self.currency),
+            reputation_threshold: settings.reputation_threshold,
+        };
+        let m = |v: i64| Money::new(v, self.currency);
+        let check = policy.check(m(r.amount_minor), if customer { reputation } else { None });
+        let (over_limit, low_reputation) = match check {
+            Ok(()) => (false, false),
+            Err(o) => (o.over_limit, o.low_reputation),
+        };
+        Ok(RefundQuoteView {
+            amount: m(r.amount_minor),
+            tax: m(r.tax_minor),
+            tender: r.tender.clone(),
+            points_value: m(r.points_value_minor),
+            points_reversed: r.points_reversed,
+            points_returned: r.points_returned,
+            within_policy: !(over_limit || low_reputation),
+            over_limit,
+            low_reputation,
+            reputation,
+            limit: policy.cashier_limit,
+            threshold: policy.reputation_threshold,
+        })
+    }
+
+    /// What the refund would pay back, and whether it needs approval. Writes nothing.
+    pub fn refund_quote(&self, token: &str, input: RefundInput) -> Result<RefundQuoteView> {
+        let s = self.authorize(token, SELLERS, "refund")?;
+        let preview = self.store.refund_preview(&self.new_refund(s.user_id, &input, None)?)?;
+        let order = self.store.refundable_order(input.order_id)?.ok_or(till_store::StoreError::NotFound("sale"))?;
+        let reputation = self.reputation(order.customer_ref.as_deref());
+        self.quote(&preview, reputation, order.customer_ref.is_some())
+    }
+
+    /// Records the refund (after the policy check and any approval) and returns its receipt.
+    pub fn refund_record(&self, token: &str, input: RefundInput) -> Result<RefundReceipt> {
+        let s = self.authorize(token, SELLERS, "refund")?;
+        let photo = match input.photo_base64.as_deref().filter(|p| !p.is_empty()) {
+            Some(b64) => Some(self.keep_photo(b64)?),
+            None => None,
+        };
+        let mut new = self.new_refund(s.user_id, &input, photo)?;
+        let order = self.store.refundable_order(input.order_id)?.ok_or(till_store::StoreError::NotFound("sale"))?;
+        let preview = self.store.refund_preview(&new)?;
+        let reputation = self.reputation(order.customer_ref.as_deref());
+        let quote = self.quote(&preview, reputation, order.customer_ref.is_some())?;
+        if s.role == Role::Manager {
+            new.approval = if quote.within_policy { "policy" } else { "manager" }.into();
+            new.approved_by = (!quote.within_policy).then(|| (s.user_id, s.name.clone()));
+        } else if !quote.within_policy {
+            match (input.manager_id, input.manager_pin.as_deref()) {
+                (Some(manager), Some(pin)) => {
+                    let user = self.store.user(manager)?;
+                    if user.role != Role::Manager || !user.active {
+                        return Err(PosError::Forbidden { role: user.role, action: "approve refunds" });
+                    }
+                    self.confirm_pin(manager, pin)?;
+                    new.approval = "manager".into();
+                    new.approved_by = Some((user.id, user.name));
+                }
+                _ if input.wait_for_seller => new.approval = "seller".into(),
+                _ => {
+                    let mut why = Vec::new();
+                    if quote.over_limit {
+                        why.push(format!("above the cashier's limit of {}", quote.limit));
+                    }
+                    if quote.low_reputation {
+                        why.push(match reputation {
+                            Some(r) => format!("customer reputation {r} is below {}", quote.threshold),
+                            None => "the customer's reputation is unknown".to_string(),
+                        });
+                    }
+                    return Err(PosError::ApprovalRequired(why.join("; ")));
+                }
+            }
+        }
+        let recorded = self.store.record_refund(&new)?;
+        if new.approval == "manager" {
+            self.store.audit(
+                new.now_ms,
+                new.approved_by.as_ref().map(|(id, _)| *id),
+                "refund.override",
+                &serde_json::json!({ "refund_id": recorded.refund_id, "cashier_id": s.user_id, "amount": recorded.amount_minor }),
+            )?;
+        }
+        tracing::info!(refund_id = recorded.refund_id, amount = recorded.amount_minor, approval = %new.approval, "refund recorded");
+        self.sync_nudge();
+        self.refund_receipt_of(recorded.refund_id)
+    }
+
+    /// Keeps the photo of a defect beside the database; returns its SHA-256 (hex).
+    fn keep_photo(&self, b64: &str) -> Result<String> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .map_err(|_| PosError::InvalidInput("the photo is not base64".into()))?;
+        if bytes.is_empty() || bytes.len() > MAX_PHOTO_BYTES {
+            return Err(PosError::InvalidInput("the photo must be 1 byte to 10 MB".into()));
+        }
+        let sha = hex::encode(Sha256::digest(&bytes));
+        let dir = self.store.path().parent().unwrap_or(std::path::Path::new(".")).join("evidence");
+        std::fs::create_dir_all(&dir).map_err(|e| PosError::Internal(format!("evidence folder: {e}")))?;
+        std::fs::write(dir.join(format!("{sha}.img")), &bytes)
+            .map_err(|e| PosError::Internal(format!("saving the photo: {e}")))?;
+        Ok(sha)
+    }
+
+    /// A refund's receipt (any seller; reprints included).
+    pub fn refund_receipt(&self, token: &str, refund_id: i64) -> Result<RefundReceipt> {
+        self.authorize(token, SELLERS, "see refunds")?;
+        self.refund_receipt_of(refund_id)
+    }
+
+    fn refund_receipt_of(&self, refund_id: i64) -> Result<RefundReceipt> {
+        let m = |v: i64| Money::new(v, self.currency);
+        let head = self.store.read(|c| {
+            Ok(c.query_row(
+                "SELECT r.refund_no, o.order_no, r.created_at_ms, r.amount_minor, r.tax_minor, r.tender, r.reason, r.approval,
+                        u.name, r.status, r.evidence_sha256,
+                        (SELECT card_masked FROM payments WHERE order_id = o.id AND tender = 'card' LIMIT 1)
+                   FROM refunds r JOIN orders o ON o.id = r.order_id LEFT JOIN users u ON u.id = r.approved_by
+                  WHERE r.id = ?1",
+                [refund_id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
+                        r.get::<_, Option<String>>(8)?,
+                        r.get::<_, String>(9)?,
+                        r.get::<_, Option<String>>(10)?,
+                        r.get::<_, Option<String>>(11)?,
+                    ))
+                },
+            )?)
+        })?;
+        let lines = self.store.read(|c| {
+            let mut s = c.prepare_cached(
+                "SELECT l.name, l.name_zh, rl.quantity, rl.amount_minor, l.serial_number
+                   FROM refund_lines rl JOIN order_lines l ON l.id = rl.order_line_id WHERE rl.refund_id = ?1 ORDER BY l.line_no",
+            )?;
+            let rows = s.query_map([refund_id], |r| {
+                Ok(RefundReceiptLine {
+                    name: r.get(0)?,
+                    name_zh: r.get(1)?,
+                    quantity: r.get(2)?,
+                    amount: m(r.get(3)?),
+                    device: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+        })?;
+        let points = self.store.read(|c| {
+            Ok(c.query_row(
+                "SELECT coalesce(sum(CASE WHEN kind = 'reverse-earn' THEN -points END), 0),
+                        coalesce(sum(CASE WHEN kind = 'return-redeem' THEN points END), 0)
+                   FROM points_ledger WHERE refund_id = ?1",
+                [refund_id],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )?)
+        })?;
+        Ok(RefundReceipt {
+            refund_id,
+            refund_no: head.0,
+            order_no: head.1,
+            created_at_ms: head.2,
+            amount: m(head.3),
+            tax: m(head.4),
+            card_masked: if head.5 == "card" { head.11 } else { None },
+            tender: head.5,
+            reason: head.6,
+            approval: head.7,
+            approved_by: head.8,
+            status: head.9,
+            evidence_sha256: head.10,
+            lines,
+            points_reversed: points.0,
+            points_returned: points.1,
+        })
+    }
+
+    /// Asks the server again about refunds waiting for the seller, records the decisions, and
+    /// returns the refund's receipt with its status now.
+    pub fn refund_refresh(&self, token: &str, refund_id: i64) -> Result<RefundReceipt> {
+        self.authorize(token, SELLERS, "see refunds")?;
+        for w in self.store.refunds_awaiting_seller()? {
+            match self.server_call(Service::Refunds, "GET", &format!("/v1/refunds/{}", w.server_refund_id), None, None)
+            {
+                Ok(answer) => {
+                    if let Some(status) = answer.get("status").and_then(|s| s.as_str()) {
+                        self.store.refund_line_decided(&w.event_id, status)?;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("refund status not refreshed: {e}");
+                    break;
+                }
+            }
+        }
+        self.refund_receipt_of(refund_id)
+    }
+
+    /// Refunds of one order, newest first (for the refund screen's list).
+    pub fn refunds_of_order(&self, token: &str, order_id: i64) -> Result<Vec<RefundReceipt>> {
+        self.authorize(token, SELLERS, "see refunds")?;
+        let ids: Vec<i64> = self.store.read(|c| {
+            let mut s = c.prepare_cached("SELECT id FROM refunds WHERE order_id = ?1 ORDER BY id DESC")?;
+            let rows = s.query_map([order_id], |r| r.get(0))?;
+            Ok(rows.collect::<std::result::Result<_, _>>()?)
+        })?;
+        ids.into_iter().map(|id| self.refund_receipt_of(id)).collect()
+    }
+}

@@ -1,0 +1,81 @@
+//! The provisional points ledger as the till reads it: the changes of one order (for its
+//! receipt), those the server rejected (for the manager), and the answer that came with a
+//! confirmed change (levels and promotions to print).
+
+use crate::{Result, Store};
+use rusqlite::params;
+
+/// One points change as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    /// Row id.
+    pub id: i64,
+    /// The points account.
+    pub customer_ref: String,
+    /// The order.
+    pub order_id: Option<i64>,
+    /// The refund, for reversals.
+    pub refund_id: Option<i64>,
+    /// `earn`, `redeem`, `reverse-earn`, `return-redeem`.
+    pub kind: String,
+    /// Signed change.
+    pub points: i64,
+    /// `pending`, `confirmed`, `rejected`.
+    pub status: String,
+    /// When.
+    pub created_at_ms: i64,
+    /// Balance the server answered.
+    pub balance_after: Option<i64>,
+    /// Level the server answered.
+    pub level: Option<String>,
+    /// Why the server rejected it.
+    pub rejected_reason: Option<String>,
+    /// The server's whole answer (promotions), when it answered.
+    pub response: Option<String>,
+}
+
+const COLUMNS: &str = "p.id, p.customer_ref, p.order_id, p.refund_id, p.kind, p.points, p.status, p.created_at_ms,
+    p.balance_after, p.level, p.rejected_reason, o.response_body";
+
+fn entries(store: &Store, filter: &str, param: Option<i64>, limit: i64) -> Result<Vec<LedgerEntry>> {
+    store.read(|c| {
+        let mut s = c.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM points_ledger p LEFT JOIN outbox o ON o.id = p.event_id WHERE {filter}
+              ORDER BY p.id DESC LIMIT ?2"
+        ))?;
+        let rows = s.query_map(params![param, limit], |r| {
+            Ok(LedgerEntry {
+                id: r.get(0)?,
+                customer_ref: r.get(1)?,
+                order_id: r.get(2)?,
+                refund_id: r.get(3)?,
+                kind: r.get(4)?,
+                points: r.get(5)?,
+                status: r.get(6)?,
+                created_at_ms: r.get(7)?,
+                balance_after: r.get(8)?,
+                level: r.get(9)?,
+                rejected_reason: r.get(10)?,
+                response: r.get(11)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    })
+}
+
+impl Store {
+    /// The points changes of an order (sale and refunds), newest first.
+    pub fn points_of_order(&self, order_id: i64) -> Result<Vec<LedgerEntry>> {
+        entries(self, "p.order_id = ?1", Some(order_id), 100)
+    }
+
+    /// Points changes the server rejected, newest first: the manager's list.
+    pub fn points_rejected(&self, limit: i64) -> Result<Vec<LedgerEntry>> {
+        entries(self, "p.status = 'rejected' AND ?1 IS NULL", None, limit)
+    }
+
+    /// Points changes still waiting for the server, newest first.
+    pub fn points_pending(&self, limit: i64) -> Result<Vec<LedgerEntry>> {
+        entries(self, "p.status = 'pending' AND ?1 IS NULL", None, limit)
+    }
+}
