@@ -3,7 +3,7 @@ import type { AppInfo, Receipt, Session } from "./types";
 import type { MessageKey } from "./i18n/index.svelte";
 import * as ipc from "./ipc";
 
-export type Screen = "login" | "cashier" | "receipt" | "users" | "installer" | "sync" | "backoffice";
+export type Screen = "login" | "cashier" | "receipt" | "users" | "installer" | "sync" | "backoffice" | "refund";
 
 interface AppState {
   screen: Screen;

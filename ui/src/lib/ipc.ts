@@ -30,6 +30,14 @@ import type {
   SyncSettingsView,
   SyncStatusView,
   UserView,
+  EnrolView,
+  LoyaltySettings,
+  PointsProblemView,
+  RefundInput,
+  RefundLookup,
+  RefundOrderView,
+  RefundQuoteView,
+  RefundReceipt,
 } from "./types";
 
 const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
@@ -45,6 +53,12 @@ const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   invalid_quantity: "error.invalid_quantity",
   invalid_input: "error.invalid_input",
   day_closed: "error.day_closed",
+  invalid_device_identifier: "error.invalid_device_identifier",
+  refund_exceeds_sold: "error.refund_exceeds_sold",
+  refund_exceeds_paid: "error.refund_exceeds_paid",
+  approval_required: "error.approval_required",
+  server_unreachable: "error.server_unreachable",
+  server_refused: "error.server_refused",
   cart_empty: "error.cart_empty",
   insufficient_tender: "error.insufficient_tender",
   amount_overflow: "error.amount_overflow",
@@ -107,6 +121,12 @@ const DETAILED: ReadonlySet<string> = new Set([
   "user_locked",
   "invalid_input",
   "day_closed",
+  "invalid_device_identifier",
+  "refund_exceeds_sold",
+  "refund_exceeds_paid",
+  "approval_required",
+  "server_unreachable",
+  "server_refused",
   "card_read_failed",
   "card_bad_read",
   "card_reader_disconnected",
@@ -214,6 +234,26 @@ export const deviceStatus = (token: string) => call<DeviceStatus>("device_status
 export const customerIdentify = (token: string) => call<CustomerView>("customer_identify", { token });
 export const customerGet = (token: string) => call<CustomerView | null>("customer_get", { token });
 export const customerClear = (token: string) => call<null>("customer_clear", { token });
+
+// Serialised goods, refunds and loyalty points (docs/refunds-and-points.md).
+export const cartSetDevice = (token: string, lineNo: number, identifier: string) =>
+  call<CartView>("cart_set_device", { token, lineNo, identifier });
+export const refundFind = (token: string, lookup: RefundLookup) =>
+  call<RefundOrderView>("refund_find", { token, lookup });
+export const refundQuote = (token: string, input: RefundInput) =>
+  call<RefundQuoteView>("refund_quote", { token, input });
+export const refundRecord = (token: string, input: RefundInput) =>
+  call<RefundReceipt>("refund_record", { token, input });
+export const refundRefresh = (token: string, refundId: number) =>
+  call<RefundReceipt>("refund_refresh", { token, refundId });
+export const refundsOfOrder = (token: string, orderId: number) =>
+  call<RefundReceipt[]>("refunds_of_order", { token, orderId });
+export const pointsEnrol = (token: string) => call<EnrolView>("points_enrol", { token });
+export const pointsRedeem = (token: string, points: number) => call<CustomerView>("points_redeem", { token, points });
+export const pointsProblems = (token: string) => call<PointsProblemView[]>("points_problems", { token });
+export const loyaltySettingsGet = (token: string) => call<LoyaltySettings>("loyalty_settings_get", { token });
+export const loyaltySettingsSet = (token: string, settings: LoyaltySettings) =>
+  call<LoyaltySettings>("loyalty_settings_set", { token, settings });
 
 // Payments: authorisation timeout and offline limits (installers), forwarded declines (managers).
 export const paymentSettingsGet = (token: string) => call<PaymentSettings>("payment_settings_get", { token });

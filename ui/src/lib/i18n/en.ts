@@ -2,10 +2,12 @@
 // Placeholders in braces, e.g. {name}, are filled in by t().
 import historyEn from "./history.en";
 import reportsEn from "./reports.en";
+import refundEn from "./refund.en";
 
 const en = {
   ...historyEn,
   ...reportsEn,
+  ...refundEn,
   "app.name": "Till",
   "app.version": "Version {version}",
   "lang.toggle": "中文",
@@ -345,6 +347,12 @@ const en = {
   "error.not_found": "Not found",
   "error.conflict": "Conflict: the data was changed, please retry",
   "error.storage": "Storage error",
+  "error.invalid_device_identifier": "Scan or type the device's IMEI or serial number",
+  "error.refund_exceeds_sold": "That quantity was already refunded",
+  "error.refund_exceeds_paid": "That is more than is left to refund on this sale",
+  "error.approval_required": "This refund needs a manager's PIN or the seller's confirmation",
+  "error.server_unreachable": "The server could not be reached",
+  "error.server_refused": "The server refused the request",
   "error.internal": "Internal error",
   "error.startup_failed": "Till could not start",
   "sync.label": "Sync with the server",

@@ -2,10 +2,12 @@
 import type { MessageKey } from "./en";
 import historyZh from "./history.zh";
 import reportsZh from "./reports.zh";
+import refundZh from "./refund.zh";
 
 const zh: Record<MessageKey, string> = {
   ...historyZh,
   ...reportsZh,
+  ...refundZh,
   "app.name": "Till 收银",
   "app.version": "版本 {version}",
   "lang.toggle": "English",
@@ -345,6 +347,12 @@ const zh: Record<MessageKey, string> = {
   "error.not_found": "未找到",
   "error.conflict": "数据冲突，请重试",
   "error.storage": "存储错误",
+  "error.invalid_device_identifier": "请扫描或输入设备的 IMEI 或序列号",
+  "error.refund_exceeds_sold": "该数量已经退过款",
+  "error.refund_exceeds_paid": "超过该销售剩余可退金额",
+  "error.approval_required": "此退款需要经理 PIN 或卖家确认",
+  "error.server_unreachable": "无法连接服务器",
+  "error.server_refused": "服务器拒绝了请求",
   "error.internal": "内部错误",
   "error.startup_failed": "收银系统无法启动",
   "sync.label": "与服务器同步",
