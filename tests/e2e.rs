@@ -624,3 +624,237 @@ fn a_manager_finds_a_card_sale_reprints_it_closes_the_day_and_exports_csv() {
         }
     }
 }
+
+/// The WebDriver code for F11 (refunds).
+const F11: &str = "\u{E03B}";
+/// The WebDriver codes for the Control and Alt keys (held until the next NULL) and NULL.
+const CTRL: &str = "\u{E009}";
+const ALT: &str = "\u{E00A}";
+const NULL: &str = "\u{E000}";
+
+/// A till-server on 127.0.0.1 with this till registered, and the app's environment for it.
+struct TestServer {
+    server: till_server::server::Background,
+    repo: std::sync::Arc<till_server::repo::sqlite::SqliteRepository>,
+    db: std::path::PathBuf,
+    env: Vec<(&'static str, String)>,
+}
+
+fn test_server(dir: &std::path::Path) -> TestServer {
+    use std::sync::Arc;
+    use till_server::clock::{OsEntropy, SystemClock};
+    let db = dir.join("server.db");
+    let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(&db).unwrap());
+    let t = till_server::admin::add_terminal(&*repo, "e2e till", &SystemClock, &OsEntropy).unwrap();
+    let state = till_server::app::AppState::new(
+        repo.clone(),
+        Arc::new(SystemClock),
+        Arc::new(OsEntropy),
+        till_server::config::Config::default(),
+    );
+    let server = till_server::server::Background::start(state, None).unwrap();
+    let env = vec![
+        ("TILL_SYNC_URL", server.url()),
+        ("TILL_SYNC_TERMINAL_ID", t.terminal_id.clone()),
+        ("TILL_SYNC_SECRET", t.secret.clone()),
+    ];
+    TestServer { server, repo, db, env }
+}
+
+impl TestServer {
+    fn q(&self, sql: &str) -> i64 {
+        Connection::open(&self.db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// Waits until `sql` on the server's database gives `want`.
+    fn wait_for(&self, sql: &str, want: i64) {
+        let start = Instant::now();
+        loop {
+            let got = self.q(sql);
+            if got == want {
+                return;
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "{sql}: {got}, expected {want}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+/// Sets a `<select>` by value as a person choosing an option would (Svelte listens to change).
+fn choose(s: &Session, css: &str, value: &str) {
+    s.wait_for(css);
+    s.execute(&format!(
+        "const e = document.querySelector({css:?}); e.value = {value:?}; e.dispatchEvent(new Event('change', {{ bubbles: true }}));"
+    ));
+}
+
+/// Pays the cart in cash, exactly, and returns to a new sale; the receipt's text.
+fn pay_exact(s: &Session) -> String {
+    s.keys(F2);
+    s.wait_for("#tendered");
+    s.keys(&format!("{}{ENTER}", "\u{E035}")); // F6: the exact amount
+    let receipt = s.wait_for("#receipt");
+    s.text(&receipt)
+}
+
+/// Looks a sale up on the refund screen.
+fn refund_lookup(s: &Session, mode: &str, text: &str) {
+    s.click(&s.wait_for(&format!("#refund-mode-{mode}")));
+    let input = s.wait_for("#refund-lookup-text");
+    s.execute("document.querySelector('#refund-lookup-text').value = ''");
+    s.type_into(&input, &format!("{text}{ENTER}"));
+    s.wait_for("#refund-amount");
+}
+
+/// Confirms the refund (the irreversible step asks once more) and returns the receipt's text.
+fn refund_confirm(s: &Session) -> String {
+    s.click(&s.wait_for("#refund-confirm"));
+    s.click(&s.wait_for("#confirm-ok"));
+    let r = s.wait_for("#refund-receipt");
+    s.text(&r)
+}
+
+#[test]
+fn a_phone_is_refunded_by_its_imei_and_a_line_by_its_code_with_a_managers_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = test_server(dir.path());
+    let data = dir.path().join("till");
+    std::fs::create_dir_all(&data).unwrap();
+    let (_driver, base) = start_driver_with(&data, &srv.env);
+    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
+    in_english(&s);
+    login_as(&s, "1", "1111");
+    s.wait_for("#scan-input");
+
+    // A phone: scanning it asks for its IMEI; a wrong check digit is refused at the counter.
+    s.keys(&format!("PHN-001{ENTER}"));
+    let imei = s.wait_for("#device-input");
+    s.type_into(&imei, &format!("490154203237517{ENTER}"));
+    wait_text(&s, "#device-error", "check digit");
+    s.execute("document.querySelector('#device-input').value = ''");
+    s.type_into(&imei, &format!("490154203237518{ENTER}"));
+    s.wait_for(".device[data-device='490154203237518']");
+    screenshot(&s, "cashier-imei.png");
+    let phone_receipt = pay_exact(&s);
+    assert!(phone_receipt.contains("490154203237518"), "{phone_receipt}");
+    s.keys("n");
+
+    // Three items; the second line's code is kept for its refund.
+    s.wait_for("#scan-input");
+    for code in ["TEA-01", "TEA-02", "DRK-001"] {
+        s.keys(&format!("{code}{ENTER}"));
+    }
+    s.wait_for_n(".cart-line", 3, Duration::from_secs(10));
+    pay_exact(&s);
+    let codes: Vec<String> = s.find_all(".line-code").iter().map(|e| s.text(e)).collect();
+    assert_eq!(codes.len(), 3);
+    s.keys("n");
+    srv.wait_for("SELECT count(*) FROM sold_devices WHERE identifier = '490154203237518'", 1);
+
+    // Refund the phone by scanning its IMEI; above the cashier's limit, left to the seller.
+    s.wait_for("#scan-input");
+    s.keys(F11);
+    refund_lookup(&s, "device", "490154203237518");
+    wait_text(&s, "#refund-amount", "3,999.00");
+    s.click(&s.wait_for("#refund-wait-seller"));
+    screenshot(&s, "refund-imei.png");
+    let receipt = refund_confirm(&s);
+    assert!(receipt.contains("490154203237518"), "{receipt}");
+    wait_text(&s, "#refund-status", "ending");
+    srv.wait_for("SELECT refunded FROM sold_devices WHERE identifier = '490154203237518'", 1);
+    let server_refund: String = Connection::open(&srv.db)
+        .unwrap()
+        .query_row("SELECT refund_id FROM refunds WHERE device_identifier IS NOT NULL", [], |r| r.get(0))
+        .unwrap();
+    till_server::routes::refunds::decide(&*srv.repo, &server_refund, true, "seller", 0).unwrap();
+    s.click(&s.wait_for("#refund-refresh"));
+    wait_text(&s, "#refund-status", "onfirmed");
+
+    // Refund the second line by its code: the manager approves with their PIN.
+    s.keys("n");
+    refund_lookup(&s, "line_code", &codes[1]);
+    wait_text(&s, "#refund-amount", "29.00");
+    choose(&s, "#refund-manager", "2");
+    let pin = s.wait_for("#refund-manager-pin");
+    s.type_into(&pin, "2222");
+    screenshot(&s, "refund-line-code.png");
+    let receipt = refund_confirm(&s);
+    assert!(receipt.contains("Li Wei"), "{receipt}");
+    let c = Connection::open(data.join("till.db")).unwrap();
+    let (approval, amount): (String, i64) = c
+        .query_row("SELECT approval, amount_minor FROM refunds ORDER BY id DESC LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((approval.as_str(), amount), ("manager", 2900));
+    let overrides: i64 =
+        c.query_row("SELECT count(*) FROM audit_log WHERE action = 'refund.override'", [], |r| r.get(0)).unwrap();
+    assert_eq!(overrides, 1);
+    srv.wait_for("SELECT count(*) FROM refunds", 2);
+    drop(srv.server);
+}
+
+#[test]
+fn a_customer_enrols_earns_redeems_and_is_refunded_with_the_balance_on_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = test_server(dir.path());
+    let data = dir.path().join("till");
+    std::fs::create_dir_all(&data).unwrap();
+    let (_driver, base) = start_driver_with(&data, &srv.env);
+    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
+    in_english(&s);
+    login_as(&s, "1", "1111");
+    s.wait_for("#scan-input");
+
+    // Enrol: the QR code for the phone; the simulator's phone takes it.
+    s.keys(&format!("{CTRL}e{NULL}"));
+    s.wait_for("#enrol-account");
+    screenshot(&s, "enrol-qr.png");
+    s.click(&s.wait_for("#enrol-done"));
+    let account: String = Connection::open(&srv.db)
+        .unwrap()
+        .query_row("SELECT account_id FROM points_accounts", [], |r| r.get(0))
+        .unwrap();
+    let balance =
+        |want: i64| srv.wait_for(&format!("SELECT balance FROM points_accounts WHERE account_id = '{account}'"), want);
+    balance(0);
+
+    // Earn: 38.00 of tea, one point per yuan.
+    s.keys(&format!("TEA-01{ENTER}"));
+    s.wait_for(".cart-line");
+    s.keys(F7);
+    s.wait_for("#customer");
+    let receipt = pay_exact(&s);
+    assert!(receipt.contains("+38"), "{receipt}");
+    wait_text(&s, "#receipt-points-balance", "38");
+    balance(38);
+    s.keys("n");
+
+    // Redeem 10 points (0.10) against 29.00 of tea; earn on the 28.90 paid in cash.
+    s.wait_for("#scan-input");
+    s.keys(&format!("TEA-02{ENTER}"));
+    s.wait_for(".cart-line");
+    s.keys(F7);
+    s.wait_for("#customer");
+    s.keys(&format!("{ALT}p{NULL}"));
+    let pts = s.wait_for("#redeem-points");
+    s.type_into(&pts, &format!("10{ENTER}"));
+    wait_text(&s, "#amount-to-pay", "28.90");
+    let receipt = pay_exact(&s);
+    assert!(receipt.contains("+28"), "{receipt}");
+    wait_text(&s, "#receipt-points-balance", "56");
+    balance(56);
+    let code = s.text(&s.find_all(".line-code")[0]);
+    s.keys("n");
+
+    // Refund that sale: the 28 earned come off and the 10 redeemed come back.
+    s.wait_for("#scan-input");
+    s.keys(F11);
+    refund_lookup(&s, "line_code", &code);
+    choose(&s, "#refund-manager", "2");
+    s.type_into(&s.wait_for("#refund-manager-pin"), "2222");
+    let receipt = refund_confirm(&s);
+    assert!(receipt.contains("28") && receipt.contains("10"), "{receipt}");
+    balance(38);
+    drop(srv.server);
+}
