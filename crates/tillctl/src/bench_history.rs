@@ -111,6 +111,7 @@ pub fn run(dir: &Path, rounds: usize) -> Result<(), CliError> {
         plans.push((name, store.history_plan(q, 50)?));
     }
     reports(&store, rounds)?;
+    refund_lookups(&store, rounds.max(1) * 30)?;
     println!("\nquery plans:");
     for (name, plan) in plans {
         println!("\n{name}:");
@@ -159,5 +160,41 @@ fn reports(store: &Store, rounds: usize) -> Result<(), CliError> {
         println!("| {name} | {} | {} | {} |", ms(percentile(s, 0.5)), ms(percentile(s, 0.95)), ms(percentile(s, 0.99)));
     }
     println!("| X of a till never closed ({} orders), once | {} | | |", all.orders, ms(never_closed));
+    Ok(())
+}
+
+/// The refund screen's lookups: the sale behind a random line code, and behind a random sold
+/// device's identifier, each one a different order spread over the whole history.
+fn refund_lookups(store: &Store, n: usize) -> Result<(), CliError> {
+    let (codes, serials) = store.read(|c| {
+        let sample = |sql: &str| -> till_store::Result<Vec<String>> {
+            let mut s = c.prepare(sql)?;
+            let rows = s.query_map([n as i64], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        };
+        Ok((
+            sample("SELECT line_code FROM order_lines WHERE id IN (SELECT abs(random()) % (SELECT max(id) FROM order_lines) + 1 FROM generate_series(1, ?1))")
+                .or_else(|_| sample("SELECT line_code FROM order_lines ORDER BY random() LIMIT ?1"))?,
+            sample("SELECT serial_number FROM order_lines WHERE serial_number IS NOT NULL ORDER BY random() LIMIT ?1")?,
+        ))
+    })?;
+    let time = |keys: &[String], f: &dyn Fn(&str) -> till_store::Result<Option<till_store::RefundableOrder>>| {
+        let mut samples = Vec::with_capacity(keys.len());
+        let mut found = 0;
+        for k in keys {
+            let t = Instant::now();
+            found += usize::from(f(k)?.is_some());
+            samples.push(t.elapsed());
+        }
+        samples.sort();
+        Ok::<_, CliError>((samples, found))
+    };
+    let (by_code, hits_code) = time(&codes, &|k| store.refund_find_by_line_code(k))?;
+    let (by_device, hits_device) = time(&serials, &|k| store.refund_find_by_device(k))?;
+    println!("\nrefund lookups (sale with its lines), random keys\n");
+    println!("| lookup | lookups | found | p50 ms | p99 ms |\n|---|---|---|---|---|");
+    for (name, s, found) in [("by line code", &by_code, hits_code), ("by device identifier", &by_device, hits_device)] {
+        println!("| {name} | {} | {found} | {} | {} |", s.len(), ms(percentile(s, 0.5)), ms(percentile(s, 0.99)));
+    }
     Ok(())
 }
