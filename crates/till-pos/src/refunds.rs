@@ -45,7 +45,7 @@ pub struct RefundLookup {
 /// A line of a sale being refunded.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct RefundLineView {
+pub struct RefundSaleLine {
     /// Order line id.
     #[ts(type = "number")]
     pub order_line_id: i64,
@@ -117,7 +117,7 @@ pub struct RefundOrderView {
     /// The loyalty customer of the sale, shortened.
     pub customer_short: Option<String>,
     /// Lines.
-    pub lines: Vec<RefundLineView>,
+    pub lines: Vec<RefundSaleLine>,
     /// Set when the sale was made at another till (found on the server).
     pub remote: Option<RemoteSaleView>,
 }
@@ -264,7 +264,7 @@ fn order_view(o: &RefundableOrder, currency: Currency) -> Result<RefundOrderView
             .lines
             .iter()
             .map(|l| {
-                Ok(RefundLineView {
+                Ok(RefundSaleLine {
                     order_line_id: l.order_line_id,
                     line_no: l.line_no,
                     line_code: LineCode::parse(&l.line_code)?.grouped(),

@@ -90,3 +90,4 @@ export type { RefundQuoteView } from "./bindings/RefundQuoteView";
 export type { RefundReceipt } from "./bindings/RefundReceipt";
 export type { RefundReceiptLine } from "./bindings/RefundReceiptLine";
 export type { RemoteSaleView } from "./bindings/RemoteSaleView";
+export type { RefundSaleLine } from "./bindings/RefundSaleLine";

@@ -72,6 +72,7 @@ export type { RefundOrderView } from "./RefundOrderView";
 export type { RefundQuoteView } from "./RefundQuoteView";
 export type { RefundReceipt } from "./RefundReceipt";
 export type { RefundReceiptLine } from "./RefundReceiptLine";
+export type { RefundSaleLine } from "./RefundSaleLine";
 export type { RefundView } from "./RefundView";
 export type { RemoteSaleView } from "./RemoteSaleView";
 export type { ReportKind } from "./ReportKind";

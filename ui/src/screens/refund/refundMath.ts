@@ -1,0 +1,199 @@
+// The refund screen's logic that does not need the screen: lookup building, default quantities,
+// the RefundInput sent to the backend, which approval path applies, photo base64 handling.
+import { parseMajor } from "../../lib/money";
+import type {
+  RefundInput,
+  RefundLineInput,
+  RefundLookup,
+  RefundOrderView,
+  RefundQuoteView,
+  RefundSaleLine,
+} from "../../lib/types";
+
+/** A line of a sale being refunded, as `refund_find` sends it. */
+export type { RefundSaleLine };
+
+/** The sale's lines. */
+export function saleLines(order: RefundOrderView | null): RefundSaleLine[] {
+  return order?.lines ?? [];
+}
+
+export const LOOKUP_MODES = ["line_code", "device", "receipt"] as const;
+export type LookupMode = (typeof LOOKUP_MODES)[number];
+
+/** The mode an Alt+digit press selects (Alt+1 line code, Alt+2 device, Alt+3 receipt), or null. */
+export function modeForCombo(combo: string): LookupMode | null {
+  const m = /^Alt\+([1-9])$/.exec(combo);
+  if (!m) return null;
+  return LOOKUP_MODES[Number(m[1]) - 1] ?? null;
+}
+
+/** The reason codes the backend accepts (till-pos `refunds::REASONS`), in menu order. */
+export const REASONS = ["defective", "wrong_item", "not_as_described", "changed_mind", "other"] as const;
+export type Reason = (typeof REASONS)[number];
+
+/** Largest photo of a defect the till keeps (till-pos `refunds::MAX_PHOTO_BYTES`). */
+export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+
+/** Today as YYYY-MM-DD in local time (the date printed on receipts). */
+export function todayIso(now: Date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
+}
+
+/** True for a real calendar date written YYYY-MM-DD. */
+export function isIsoDate(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (mo < 1 || mo > 12 || d < 1) return false;
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return d <= days;
+}
+
+/**
+ * A total typed in major units ("12.50", "¥12.5") as minor units with the currency's digits,
+ * or null when it is empty or not an amount.
+ */
+export function amountToMinor(text: string, currency: string): number | null {
+  if (text.trim() === "") return null;
+  return parseMajor(text, currency);
+}
+
+export type LookupProblem = "text" | "date" | "amount";
+
+/**
+ * The lookup to send, or what is missing: the text always; for a receipt also a valid date and
+ * a total amount.
+ */
+export function buildLookup(
+  mode: LookupMode,
+  text: string,
+  date: string,
+  amountText: string,
+  currency: string,
+): { lookup: RefundLookup } | { problem: LookupProblem } {
+  const trimmed = text.trim();
+  if (trimmed === "") return { problem: "text" };
+  if (mode !== "receipt") return { lookup: { by: mode, text: trimmed, date: null, amountMinor: null } };
+  if (!isIsoDate(date)) return { problem: "date" };
+  const amountMinor = amountToMinor(amountText, currency);
+  if (amountMinor === null) return { problem: "amount" };
+  return { lookup: { by: "receipt", text: trimmed, date: date.trim(), amountMinor } };
+}
+
+/**
+ * The quantities preselected for a sale just found: the matched line with one unit (a line of a
+ * single unit, e.g. a device, with all it has left), every other line with none.
+ */
+export function defaultQuantities(lines: RefundSaleLine[]): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const l of lines) {
+    const left = Math.max(0, l.refundable);
+    out[l.orderLineId] = l.matched && left > 0 ? (l.quantity === 1 ? left : 1) : 0;
+  }
+  return out;
+}
+
+/** A quantity as typed, kept within 0..refundable (whole units; anything else is 0). */
+export function clampQuantity(value: unknown, refundable: number): number {
+  const n = typeof value === "number" ? value : Number(String(value ?? "").trim());
+  if (!Number.isFinite(n)) return 0;
+  return Math.min(Math.max(0, Math.trunc(n)), Math.max(0, refundable));
+}
+
+/** The lines with at least one unit chosen, in the sale's order. */
+export function chosenLines(lines: RefundSaleLine[], quantities: Record<number, number>): RefundLineInput[] {
+  const out: RefundLineInput[] = [];
+  for (const l of lines) {
+    const q = clampQuantity(quantities[l.orderLineId] ?? 0, l.refundable);
+    if (q > 0) out.push({ orderLineId: l.orderLineId, quantity: q });
+  }
+  return out;
+}
+
+export interface Approval {
+  managerId: number | null;
+  managerPin: string;
+  waitForSeller: boolean;
+}
+
+/**
+ * The RefundInput for a quote (no approval, no photo) or for recording it. The approval is sent
+ * only when it is needed: the seller's confirmation wins over a manager; a manager needs a PIN.
+ */
+export function buildRefundInput(args: {
+  orderId: number;
+  lines: RefundLineInput[];
+  reason: string;
+  photoBase64?: string | null;
+  approval?: Approval | null;
+}): RefundInput {
+  const a = args.approval ?? null;
+  const seller = !!a?.waitForSeller;
+  const pin = a?.managerPin.trim() ?? "";
+  const manager = !seller && a?.managerId != null && pin !== "";
+  return {
+    orderId: args.orderId,
+    lines: args.lines.map((l) => ({ orderLineId: l.orderLineId, quantity: l.quantity })),
+    reason: args.reason,
+    photoBase64: args.photoBase64 ? args.photoBase64 : null,
+    managerId: manager ? (a?.managerId ?? null) : null,
+    managerPin: manager ? pin : null,
+    waitForSeller: seller,
+  };
+}
+
+/** A stable key for a set of chosen lines (to tell whether a quote is for the current choice). */
+export function linesKey(orderId: number, lines: RefundLineInput[]): string {
+  return `${orderId}:${lines.map((l) => `${l.orderLineId}x${l.quantity}`).join(",")}`;
+}
+
+/**
+ * Which approval applies to a quote:
+ * - `policy`: within policy, approved at once;
+ * - `self`: outside policy, and the signed-in user is a manager who approves it;
+ * - `seller`: outside policy, left to the seller (money paid back when they confirm);
+ * - `manager`: outside policy, a manager's PIN given;
+ * - `needed`: outside policy and nothing chosen yet.
+ */
+export type ApprovalPath = "policy" | "self" | "seller" | "manager" | "needed";
+
+export function approvalPath(
+  quote: Pick<RefundQuoteView, "withinPolicy"> | null,
+  userIsManager: boolean,
+  approval: Approval,
+): ApprovalPath {
+  if (!quote || quote.withinPolicy) return "policy";
+  if (userIsManager) return "self";
+  if (approval.waitForSeller) return "seller";
+  if (approval.managerId != null && approval.managerPin.trim() !== "") return "manager";
+  return "needed";
+}
+
+/** The base64 payload of a data URL (`data:image/png;base64,AAAA` -> `AAAA`); other text as is. */
+export function stripDataUrl(dataUrl: string): string {
+  const m = /^data:[^,]*;base64,/i.exec(dataUrl);
+  if (m) return dataUrl.slice(m[0].length);
+  const comma = dataUrl.startsWith("data:") ? dataUrl.indexOf(",") : -1;
+  return comma >= 0 ? dataUrl.slice(comma + 1) : dataUrl;
+}
+
+/** True when a photo of this many bytes may be kept (1 byte .. 10 MB). */
+export function photoSizeOk(bytes: number): boolean {
+  return bytes > 0 && bytes <= MAX_PHOTO_BYTES;
+}
+
+/** A byte count for people: 512 B, 12.3 KB, 4.5 MB. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** A SHA-256 shortened for the receipt: the first 8 and last 4 hex digits. */
+export function shortSha(sha: string | null | undefined): string {
+  if (!sha) return "";
+  const s = sha.trim().toLowerCase();
+  return s.length <= 16 ? s : `${s.slice(0, 8)}…${s.slice(-4)}`;
+}
