@@ -368,7 +368,7 @@ const en = {
   "enrol.simulated": "The simulated phone scanned the code.",
   "enrol.failed": "Enrolment failed",
   "enrol.creating": "Creating the account on the points server…",
-  "redeem.button": "Redeem points",
+  "redeem.button": "Redeem",
   "redeem.title": "Redeem points",
   "redeem.balance": "Balance: {points} points",
   "redeem.balanceUnknown": "Balance unknown (points server offline)",
