@@ -49,11 +49,11 @@ impl LoyaltyTerminal for FakeTerminal {
     fn read_customer(&mut self, _: till_core::Money, _: Duration, _: &Cancel) -> Result<LoyaltyToken, DeviceError> {
         let mut s = self.0.lock().unwrap();
         if s.replay {
-            return s.last.clone().ok_or(DeviceError::Timeout);
+            return s.last.ok_or(DeviceError::Timeout);
         }
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
         let t = s.phone.as_mut().ok_or(DeviceError::Timeout)?.issue(now);
-        s.last = Some(t.clone());
+        s.last = Some(t);
         Ok(t)
     }
     fn display(&mut self, _lines: &[&str]) -> Result<(), DeviceError> {
