@@ -40,6 +40,10 @@ pub struct RefundLookup {
     /// The total on the receipt, minor units (receipt lookups).
     #[ts(type = "number | null")]
     pub amount_minor: Option<i64>,
+    /// The till's offset from UTC on that day, minutes (UTC+8: 480), so the day is the local
+    /// one printed on the receipt; none means UTC.
+    #[ts(type = "number | null")]
+    pub utc_offset_minutes: Option<i32>,
 }
 
 /// A line of a sale being refunded.
@@ -283,10 +287,14 @@ fn order_view(o: &RefundableOrder, currency: Currency) -> Result<RefundOrderView
     })
 }
 
-/// The UTC day `YYYY-MM-DD` as `[from, to)` in ms.
-fn day_range(date: &str) -> Result<(i64, i64)> {
-    let from = till_store::calendar::parse_utc_date(date)
+/// The local day `YYYY-MM-DD` at `offset_minutes` from UTC, as `[from, to)` in ms.
+fn day_range(date: &str, offset_minutes: i32) -> Result<(i64, i64)> {
+    if !(-14 * 60..=14 * 60).contains(&offset_minutes) {
+        return Err(PosError::InvalidInput("the UTC offset is -14:00 to +14:00".into()));
+    }
+    let midnight = till_store::calendar::parse_utc_date(date)
         .ok_or_else(|| PosError::InvalidInput(format!("{date:?} is not a date (YYYY-MM-DD)")))?;
+    let from = midnight - i64::from(offset_minutes) * 60_000;
     Ok((from, from + 86_400_000))
 }
 
@@ -308,7 +316,7 @@ impl Pos {
                 }
             }
             "receipt" => {
-                let (from, to) = day_range(q.date.as_deref().unwrap_or_default())?;
+                let (from, to) = day_range(q.date.as_deref().unwrap_or_default(), q.utc_offset_minutes.unwrap_or(0))?;
                 let amount = q.amount_minor.ok_or_else(|| PosError::InvalidInput("give the receipt's total".into()))?;
                 self.store.refund_find_by_receipt(text, from, to, amount)?
             }

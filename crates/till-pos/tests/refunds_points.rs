@@ -183,10 +183,37 @@ fn a_phone_sold_with_its_imei_is_refunded_by_scanning_it() {
 
     // refund by scanning the IMEI
     let found = p
-        .refund_find(&c, RefundLookup { by: "device".into(), text: IMEI.into(), date: None, amount_minor: None })
+        .refund_find(
+            &c,
+            RefundLookup {
+                by: "device".into(),
+                text: IMEI.into(),
+                date: None,
+                amount_minor: None,
+                utc_offset_minutes: None,
+            },
+        )
         .unwrap();
     assert_eq!(found.order_no, sale.order_no);
     assert!(found.lines[0].matched);
+    // by receipt number, the local day printed on it (UTC+8 here) and its total: all three must match
+    let local_day = till_store::calendar::utc_date(sale.created_at_ms + 8 * 3_600_000);
+    let by_receipt = |date: &str, amount: i64| {
+        p.refund_find(
+            &c,
+            RefundLookup {
+                by: "receipt".into(),
+                text: sale.order_no.clone(),
+                date: Some(date.into()),
+                amount_minor: Some(amount),
+                utc_offset_minutes: Some(480),
+            },
+        )
+    };
+    assert_eq!(by_receipt(&local_day, sale.total.minor()).unwrap().order_id, found.order_id);
+    assert_eq!(by_receipt(&local_day, sale.total.minor() + 1).unwrap_err().code(), ErrorCode::NotFound);
+    assert_eq!(by_receipt("2020-01-01", sale.total.minor()).unwrap_err().code(), ErrorCode::NotFound);
+    assert_eq!(by_receipt("2026-13-01", sale.total.minor()).unwrap_err().code(), ErrorCode::InvalidInput);
     let input = refund_input(found.order_id, &[(found.lines[0].order_line_id, 1)]);
     // 3,999.00 is above the cashier's 200.00 limit: a manager must approve
     let q = p.refund_quote(&c, input.clone()).unwrap();
@@ -272,6 +299,7 @@ fn enrol_earn_redeem_and_refund_with_the_balance_checked_on_the_server() {
                 text: sale2.lines[0].line_code.clone(),
                 date: None,
                 amount_minor: None,
+                utc_offset_minutes: None,
             },
         )
         .unwrap();

@@ -7,6 +7,8 @@
 //!     commands on stdin, one a line, answering each with `ok ...` or `error: ...`:
 //!       press-pair | release-pair      press (and keep pressed) or release the pairing button
 //!       present N                      hold demo phone N (0 or 1) to the terminal
+//!       enrol TILL-ENROL 1 ...           a new phone scans the enrolment QR code the till shows;
+//!                                      from then on it is the phone presented
 //!       fault NAME | fault-always NAME commit a fault once / on every frame; NAME is one of
 //!                                      garbage truncate bad-crc silence nak wrong-seq replay
 //!                                      bad-auth unplug
@@ -267,6 +269,13 @@ fn command(sim: &SimulatorHandle, line: &str) -> String {
     let (verb, arg) = (words.next().unwrap_or(""), words.next());
     match (verb, arg) {
         ("", _) => String::new(),
+        ("enrol", Some(_)) => {
+            let message = line.trim_start().trim_start_matches("enrol").trim();
+            match sim.enrol_phone(message) {
+                Ok(i) => format!("ok phone {i} enrolled"),
+                Err(e) => format!("error: {e}"),
+            }
+        }
         ("press-pair" | "hold-pair", None) => {
             sim.press_pair_button();
             "ok pairing button held".into()

@@ -111,6 +111,25 @@ mod tests {
     }
 
     #[test]
+    fn the_simulators_phone_enrols_from_the_message_and_then_makes_that_accounts_tokens() {
+        let mut t = open("sim://points-terminal?auto_present_ms=50", None).unwrap();
+        t.pair(PairingKey::from_bytes([9; 32])).unwrap();
+        let message = till_core::enrolment::enrolment_message(&"5a".repeat(16), &[7u8; 32], "shop");
+        assert_eq!(
+            LoyaltyTerminal::simulated_phone_enrol(&mut t, "TILL-ENROL 1 junk"),
+            Err(DeviceError::Unsupported("not a points enrolment message".into()))
+        );
+        assert_eq!(LoyaltyTerminal::simulated_phone_enrol(&mut t, &message), Ok(true));
+        let amount = Money::new(100, Currency::parse("CNY").unwrap());
+        let token = t.read_customer(amount, Duration::from_secs(5), &Cancel::new()).unwrap();
+        assert_eq!(token.account_id, [0x5a; 16]);
+        assert_eq!(token.counter, 1);
+        // the MAC is the enrolled key's: HMAC-SHA256(k_c, account || counter || issued_at)
+        let full = pairing::hmac_sha256(&[7u8; 32], &[&token.signed_bytes()]);
+        assert_eq!(token.mac, full[..16]);
+    }
+
+    #[test]
     fn a_stored_pairing_for_the_simulator_works_without_pairing_again() {
         let pairing =
             Pairing { terminal_id: TerminalId::new("TILL-SIM-0001").unwrap(), key: PairingKey::from_bytes([3; 32]) };

@@ -19,4 +19,9 @@ date: string | null,
 /**
  * The total on the receipt, minor units (receipt lookups).
  */
-amountMinor: number | null, };
+amountMinor: number | null, 
+/**
+ * The till's offset from UTC on that day, minutes (UTC+8: 480), so the day is the local
+ * one printed on the receipt; none means UTC.
+ */
+utcOffsetMinutes: number | null, };

@@ -72,14 +72,23 @@ export function buildLookup(
   date: string,
   amountText: string,
   currency: string,
+  utcOffsetMinutes: number = localOffsetMinutes(date),
 ): { lookup: RefundLookup } | { problem: LookupProblem } {
   const trimmed = text.trim();
   if (trimmed === "") return { problem: "text" };
-  if (mode !== "receipt") return { lookup: { by: mode, text: trimmed, date: null, amountMinor: null } };
+  if (mode !== "receipt") {
+    return { lookup: { by: mode, text: trimmed, date: null, amountMinor: null, utcOffsetMinutes: null } };
+  }
   if (!isIsoDate(date)) return { problem: "date" };
   const amountMinor = amountToMinor(amountText, currency);
   if (amountMinor === null) return { problem: "amount" };
-  return { lookup: { by: "receipt", text: trimmed, date: date.trim(), amountMinor } };
+  return { lookup: { by: "receipt", text: trimmed, date: date.trim(), amountMinor, utcOffsetMinutes } };
+}
+
+/** This machine's offset from UTC on `date` (local noon), in minutes east: UTC+8 is 480. */
+export function localOffsetMinutes(date: string): number {
+  const d = new Date(`${date.trim()}T12:00:00`);
+  return Number.isNaN(d.getTime()) ? 0 : -d.getTimezoneOffset();
 }
 
 /**

@@ -72,17 +72,17 @@ describe("lookup", () => {
 
   it("builds line code and device lookups", () => {
     expect(buildLookup("line_code", " ABCD-EFGH-JKLM-N ", "", "", "CNY")).toEqual({
-      lookup: { by: "line_code", text: "ABCD-EFGH-JKLM-N", date: null, amountMinor: null },
+      lookup: { by: "line_code", text: "ABCD-EFGH-JKLM-N", date: null, amountMinor: null, utcOffsetMinutes: null },
     });
     expect(buildLookup("device", "356938035643809", "2026-01-01", "5", "CNY")).toEqual({
-      lookup: { by: "device", text: "356938035643809", date: null, amountMinor: null },
+      lookup: { by: "device", text: "356938035643809", date: null, amountMinor: null, utcOffsetMinutes: null },
     });
     expect(buildLookup("device", "  ", "", "", "CNY")).toEqual({ problem: "text" });
   });
 
   it("builds receipt lookups and says what is missing", () => {
-    expect(buildLookup("receipt", "000123", "2026-03-04", "12.50", "CNY")).toEqual({
-      lookup: { by: "receipt", text: "000123", date: "2026-03-04", amountMinor: 1250 },
+    expect(buildLookup("receipt", "000123", "2026-03-04", "12.50", "CNY", 480)).toEqual({
+      lookup: { by: "receipt", text: "000123", date: "2026-03-04", amountMinor: 1250, utcOffsetMinutes: 480 },
     });
     expect(buildLookup("receipt", "000123", "2026-3-4", "12.50", "CNY")).toEqual({ problem: "date" });
     expect(buildLookup("receipt", "000123", "2026-03-04", "", "CNY")).toEqual({ problem: "amount" });
