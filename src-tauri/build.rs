@@ -76,6 +76,7 @@ const COMMANDS: &[&str] = &[
     "refund_find",
     "refund_quote",
     "refund_record",
+    "refund_remote",
     "refund_refresh",
     "refunds_of_order",
     "points_enrol",

@@ -114,6 +114,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         refunds::refund_find,
         refunds::refund_quote,
         refunds::refund_record,
+        refunds::refund_remote,
         refunds::refund_refresh,
         refunds::refunds_of_order,
         refunds::points_enrol,

@@ -5,7 +5,9 @@ use crate::TillState;
 use tauri::State;
 use till_pos::customer::CustomerView;
 use till_pos::loyalty::{EnrolView, LoyaltySettings, PointsProblemView};
-use till_pos::refunds::{RefundInput, RefundLookup, RefundOrderView, RefundQuoteView, RefundReceipt};
+use till_pos::refunds::{
+    RefundInput, RefundLookup, RefundOrderView, RefundQuoteView, RefundReceipt, RemoteRefundInput, RemoteRefundView,
+};
 use till_pos::views::CartView;
 
 /// Records the IMEI or serial number of a serialised line.
@@ -39,6 +41,16 @@ pub async fn refund_quote(till: State<'_, TillState>, token: String, input: Refu
 #[tauri::command]
 pub async fn refund_record(till: State<'_, TillState>, token: String, input: RefundInput) -> CmdResult<RefundReceipt> {
     run(&till, move |p| p.refund_record(&token, input)).await
+}
+
+/// Asks the server to refund a device sold at another till.
+#[tauri::command]
+pub async fn refund_remote(
+    till: State<'_, TillState>,
+    token: String,
+    input: RemoteRefundInput,
+) -> CmdResult<RemoteRefundView> {
+    run(&till, move |p| p.refund_remote(&token, input)).await
 }
 
 /// A refund's receipt after asking the server about the seller's decision.

@@ -38,6 +38,8 @@ pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::refunds::RefundInput::export_all_to(dir)?;
     crate::refunds::RefundQuoteView::export_all_to(dir)?;
     crate::refunds::RefundReceipt::export_all_to(dir)?;
+    crate::refunds::RemoteRefundInput::export_all_to(dir)?;
+    crate::refunds::RemoteRefundView::export_all_to(dir)?;
     crate::loyalty::EnrolView::export_all_to(dir)?;
     crate::loyalty::PointsProblemView::export_all_to(dir)?;
     crate::loyalty::LoyaltySettings::export_all_to(dir)?;

@@ -160,6 +160,63 @@ pub struct RefundInput {
     pub wait_for_seller: bool,
 }
 
+/// How a refund outside policy is approved, as the cashier chose.
+#[derive(Debug, Clone, Default)]
+struct Approval {
+    manager_id: Option<i64>,
+    manager_pin: Option<String>,
+    wait_for_seller: bool,
+}
+
+impl RefundInput {
+    fn approval(&self) -> Approval {
+        Approval {
+            manager_id: self.manager_id,
+            manager_pin: self.manager_pin.clone(),
+            wait_for_seller: self.wait_for_seller,
+        }
+    }
+}
+
+/// The refund of a device sold at another till, as the cashier asks for it.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteRefundInput {
+    /// The device's identifier.
+    pub identifier: String,
+    /// One of [`REASONS`].
+    pub reason: String,
+    /// Photo of the defect, base64.
+    pub photo_base64: Option<String>,
+    /// The approving manager.
+    #[ts(type = "number | null")]
+    pub manager_id: Option<i64>,
+    /// Their PIN.
+    pub manager_pin: Option<String>,
+    /// Leave the decision to the seller.
+    pub wait_for_seller: bool,
+}
+
+/// The refund of a device sold at another till, as asked of the server.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteRefundView {
+    /// The device.
+    pub identifier: String,
+    /// Its price, paid back.
+    pub amount: Money,
+    /// Where it goes: the card or account that paid.
+    pub paying_account: String,
+    /// `policy`, `manager` or `seller`.
+    pub approval: String,
+    /// The approving manager.
+    pub approved_by: Option<String>,
+    /// The server's id of the refund.
+    pub server_refund_id: String,
+    /// `refunded`, `pending_seller_confirmation`, `rejected`, or `queued` (not answered yet).
+    pub status: String,
+}
+
 /// What a refund would pay back and whether it is within policy.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -434,36 +491,9 @@ impl Pos {
         let preview = self.store.refund_preview(&new)?;
         let reputation = self.reputation(order.customer_ref.as_deref());
         let quote = self.quote(&preview, reputation, order.customer_ref.is_some())?;
-        if s.role == Role::Manager {
-            new.approval = if quote.within_policy { "policy" } else { "manager" }.into();
-            new.approved_by = (!quote.within_policy).then(|| (s.user_id, s.name.clone()));
-        } else if !quote.within_policy {
-            match (input.manager_id, input.manager_pin.as_deref()) {
-                (Some(manager), Some(pin)) => {
-                    let user = self.store.user(manager)?;
-                    if user.role != Role::Manager || !user.active {
-                        return Err(PosError::Forbidden { role: user.role, action: "approve refunds" });
-                    }
-                    self.confirm_pin(manager, pin)?;
-                    new.approval = "manager".into();
-                    new.approved_by = Some((user.id, user.name));
-                }
-                _ if input.wait_for_seller => new.approval = "seller".into(),
-                _ => {
-                    let mut why = Vec::new();
-                    if quote.over_limit {
-                        why.push(format!("above the cashier's limit of {}", quote.limit));
-                    }
-                    if quote.low_reputation {
-                        why.push(match reputation {
-                            Some(r) => format!("customer reputation {r} is below {}", quote.threshold),
-                            None => "the customer's reputation is unknown".to_string(),
-                        });
-                    }
-                    return Err(PosError::ApprovalRequired(why.join("; ")));
-                }
-            }
-        }
+        let (approval, approved_by) = self.approval(&s, &quote, reputation, &input.approval())?;
+        new.approval = approval;
+        new.approved_by = approved_by;
         let recorded = self.store.record_refund(&new)?;
         if new.approval == "manager" {
             self.store.audit(
@@ -476,6 +506,123 @@ impl Pos {
         tracing::info!(refund_id = recorded.refund_id, amount = recorded.amount_minor, approval = %new.approval, "refund recorded");
         self.sync_nudge();
         self.refund_receipt_of(recorded.refund_id)
+    }
+
+    /// Who approves a refund with `quote`: the policy, the signed-in manager, a manager's PIN
+    /// typed now, or the seller later; else [`PosError::ApprovalRequired`] saying why.
+    fn approval(
+        &self,
+        s: &crate::auth::SessionState,
+        quote: &RefundQuoteView,
+        reputation: Option<i64>,
+        a: &Approval,
+    ) -> Result<(String, Option<(i64, String)>)> {
+        if quote.within_policy {
+            return Ok(("policy".into(), None));
+        }
+        if s.role == Role::Manager {
+            return Ok(("manager".into(), Some((s.user_id, s.name.clone()))));
+        }
+        match (a.manager_id, a.manager_pin.as_deref()) {
+            (Some(manager), Some(pin)) => {
+                let user = self.store.user(manager)?;
+                if user.role != Role::Manager || !user.active {
+                    return Err(PosError::Forbidden { role: user.role, action: "approve refunds" });
+                }
+                self.confirm_pin(manager, pin)?;
+                Ok(("manager".into(), Some((user.id, user.name))))
+            }
+            _ if a.wait_for_seller => Ok(("seller".into(), None)),
+            _ => {
+                let mut why = Vec::new();
+                if quote.over_limit {
+                    why.push(format!("above the cashier's limit of {}", quote.limit));
+                }
+                if quote.low_reputation {
+                    why.push(match reputation {
+                        Some(r) => format!("customer reputation {r} is below {}", quote.threshold),
+                        None => "the customer's reputation is unknown".to_string(),
+                    });
+                }
+                Err(PosError::ApprovalRequired(why.join("; ")))
+            }
+        }
+    }
+
+    /// Asks the server to refund a device sold at another till: the price goes back to the
+    /// account that paid, through the outbox (so it is asked exactly once, also offline). The
+    /// same policy applies; the customer is unknown here, so outside it a manager's PIN or the
+    /// seller approves.
+    pub fn refund_remote(&self, token: &str, input: RemoteRefundInput) -> Result<RemoteRefundView> {
+        let s = self.authorize(token, SELLERS, "refund")?;
+        if !REASONS.contains(&input.reason.as_str()) {
+            return Err(PosError::InvalidInput(format!("reason is one of {}", REASONS.join(", "))));
+        }
+        let id = DeviceIdentifier::parse(&input.identifier)?;
+        let sale = self.remote_device(&id)?;
+        let remote = sale.remote.ok_or(PosError::Internal("the server's answer has no device".into()))?;
+        if remote.refunded {
+            return Err(PosError::Store(till_store::StoreError::RefundExceedsSold { line_no: 1, left: 0 }));
+        }
+        let photo = match input.photo_base64.as_deref().filter(|p| !p.is_empty()) {
+            Some(b64) => Some(self.keep_photo(b64)?),
+            None => None,
+        };
+        let amount = RecordedRefund {
+            refund_id: 0,
+            refund_no: String::new(),
+            amount_minor: remote.price.minor(),
+            tax_minor: 0,
+            tender: "original".into(),
+            points_value_minor: 0,
+            points_reversed: 0,
+            points_returned: 0,
+        };
+        let quote = self.quote(&amount, None, false)?;
+        let approval = Approval {
+            manager_id: input.manager_id,
+            manager_pin: input.manager_pin.clone(),
+            wait_for_seller: input.wait_for_seller,
+        };
+        let (approval, approved_by) = self.approval(&s, &quote, None, &approval)?;
+        let key = self.random_hex(12);
+        let event_id = self.random_hex(16);
+        self.store.record_remote_refund(&till_store::RemoteRefund {
+            identifier: id.to_string(),
+            amount_minor: remote.price.minor(),
+            currency: remote.price.currency().code().to_string(),
+            reason: input.reason.clone(),
+            evidence_sha256: photo,
+            cashier_id: s.user_id,
+            approved_by: approved_by.clone(),
+            approval: approval.clone(),
+            key: key.clone(),
+            event_id: event_id.clone(),
+            now_ms: self.now_ms(),
+        })?;
+        self.sync_nudge();
+        // Online, the server's decision is back within a moment.
+        let deadline = std::time::Instant::now() + crate::loyalty::ANSWER_WAIT;
+        let mut status = "queued".to_string();
+        while std::time::Instant::now() < deadline {
+            if let Some((_, body)) = self.store.delivery_response(&event_id)? {
+                status = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string))
+                    .unwrap_or_else(|| "refunded".into());
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Ok(RemoteRefundView {
+            identifier: id.to_string(),
+            amount: remote.price,
+            paying_account: remote.paying_account,
+            approval,
+            approved_by: approved_by.map(|(_, n)| n),
+            server_refund_id: key,
+            status,
+        })
     }
 
     /// Keeps the photo of a defect beside the database; returns its SHA-256 (hex).

@@ -107,6 +107,35 @@ pub struct NewRefund {
     pub now_ms: i64,
 }
 
+/// A refund of a device sold at another till (found through the server's sold-devices list):
+/// no local sale to book it against, so it is only asked of the server, which pays the price
+/// back to the account that paid (CN103310370A).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteRefund {
+    /// The device's normalised identifier.
+    pub identifier: String,
+    /// Its price, as the server said.
+    pub amount_minor: i64,
+    /// Currency.
+    pub currency: String,
+    /// Reason code.
+    pub reason: String,
+    /// SHA-256 (hex) of the photo of the defect.
+    pub evidence_sha256: Option<String>,
+    /// Who asked.
+    pub cashier_id: i64,
+    /// The approving manager, when one had to.
+    pub approved_by: Option<(i64, String)>,
+    /// `policy`, `manager` or `seller`.
+    pub approval: String,
+    /// The server's refund id.
+    pub key: String,
+    /// Outbox event id.
+    pub event_id: String,
+    /// When.
+    pub now_ms: i64,
+}
+
 /// A refund as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedRefund {
@@ -243,6 +272,47 @@ impl Store {
     /// reversal, all in one IMMEDIATE transaction. Nothing is written when any check fails.
     pub fn record_refund(&self, r: &NewRefund) -> Result<RecordedRefund> {
         self.write(|tx| write_refund(tx, r))
+    }
+
+    /// Queues the refund of a device sold at another till, with its audit entry, in one
+    /// transaction. A second request for a device whose first one has not been refused is a
+    /// conflict.
+    pub fn record_remote_refund(&self, r: &RemoteRefund) -> Result<()> {
+        self.write(|tx| {
+            let subject = format!("device/{}", r.identifier);
+            let open: i64 = tx.query_row(
+                "SELECT count(*) FROM outbox WHERE subject = ?1 AND kind = 'refund.requested' AND state <> 'parked'
+                    AND coalesce(json_extract(response_body, '$.status'), '') <> 'rejected'",
+                [&subject],
+                |row| row.get(0),
+            )?;
+            if open > 0 {
+                return Err(StoreError::Conflict(format!("a refund of device {} was already asked for", r.identifier)));
+            }
+            let mut body = json!({
+                "refund_id": r.key,
+                "device_identifier": r.identifier,
+                "amount": { "minor": r.amount_minor, "currency": r.currency },
+                "tender": "original",
+                "reason": r.reason,
+            });
+            if let Some(h) = &r.evidence_sha256 {
+                body["evidence_sha256"] = json!(h);
+            }
+            if let Some((_, name)) = &r.approved_by {
+                body["approved_by"] = json!(name);
+            }
+            outbox::enqueue(tx, &r.event_id, "refund.requested", &subject, &body, r.now_ms)?;
+            audit::append(
+                tx,
+                r.now_ms,
+                Some(r.cashier_id),
+                "refund.remote_requested",
+                &json!({ "device": r.identifier, "amount": r.amount_minor, "currency": r.currency, "reason": r.reason,
+                         "approval": r.approval, "approved_by": r.approved_by.as_ref().map(|(id, _)| *id) }),
+            )?;
+            Ok(())
+        })
     }
 
     /// What [`Store::record_refund`] would record, without recording it: the same code runs

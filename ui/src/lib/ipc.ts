@@ -38,6 +38,8 @@ import type {
   RefundOrderView,
   RefundQuoteView,
   RefundReceipt,
+  RemoteRefundInput,
+  RemoteRefundView,
 } from "./types";
 
 const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
@@ -244,6 +246,8 @@ export const refundQuote = (token: string, input: RefundInput) =>
   call<RefundQuoteView>("refund_quote", { token, input });
 export const refundRecord = (token: string, input: RefundInput) =>
   call<RefundReceipt>("refund_record", { token, input });
+export const refundRemote = (token: string, input: RemoteRefundInput) =>
+  call<RemoteRefundView>("refund_remote", { token, input });
 export const refundRefresh = (token: string, refundId: number) =>
   call<RefundReceipt>("refund_refresh", { token, refundId });
 export const refundsOfOrder = (token: string, orderId: number) =>

@@ -91,3 +91,5 @@ export type { RefundReceipt } from "./bindings/RefundReceipt";
 export type { RefundReceiptLine } from "./bindings/RefundReceiptLine";
 export type { RemoteSaleView } from "./bindings/RemoteSaleView";
 export type { RefundSaleLine } from "./bindings/RefundSaleLine";
+export type { RemoteRefundInput } from "./bindings/RemoteRefundInput";
+export type { RemoteRefundView } from "./bindings/RemoteRefundView";

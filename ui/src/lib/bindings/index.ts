@@ -74,6 +74,8 @@ export type { RefundReceipt } from "./RefundReceipt";
 export type { RefundReceiptLine } from "./RefundReceiptLine";
 export type { RefundSaleLine } from "./RefundSaleLine";
 export type { RefundView } from "./RefundView";
+export type { RemoteRefundInput } from "./RemoteRefundInput";
+export type { RemoteRefundView } from "./RemoteRefundView";
 export type { RemoteSaleView } from "./RemoteSaleView";
 export type { ReportKind } from "./ReportKind";
 export type { Role } from "./Role";

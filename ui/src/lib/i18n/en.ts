@@ -3,11 +3,13 @@
 import historyEn from "./history.en";
 import reportsEn from "./reports.en";
 import refundEn from "./refund.en";
+import loyaltyEn from "./loyalty.en";
 
 const en = {
   ...historyEn,
   ...reportsEn,
   ...refundEn,
+  ...loyaltyEn,
   "app.name": "Till",
   "app.version": "Version {version}",
   "lang.toggle": "中文",

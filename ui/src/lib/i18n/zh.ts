@@ -3,11 +3,13 @@ import type { MessageKey } from "./en";
 import historyZh from "./history.zh";
 import reportsZh from "./reports.zh";
 import refundZh from "./refund.zh";
+import loyaltyZh from "./loyalty.zh";
 
 const zh: Record<MessageKey, string> = {
   ...historyZh,
   ...reportsZh,
   ...refundZh,
+  ...loyaltyZh,
   "app.name": "Till 收银",
   "app.version": "版本 {version}",
   "lang.toggle": "English",

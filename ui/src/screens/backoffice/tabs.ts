@@ -1,7 +1,7 @@
 import type { MessageKey } from "../../lib/i18n/index.svelte";
 
-// The back office's tabs, in the order of their shortcuts (Alt+1 … Alt+6).
-export const TABS = ["history", "reports", "charts", "export", "catalogue", "audit"] as const;
+// The back office's tabs, in the order of their shortcuts (Alt+1 … Alt+7).
+export const TABS = ["history", "reports", "charts", "export", "catalogue", "audit", "loyalty"] as const;
 export type Tab = (typeof TABS)[number];
 
 /** The tab an Alt+digit combo selects, or null. */
@@ -19,4 +19,5 @@ export const TAB_LABELS: Record<Tab, MessageKey> = {
   export: "office.tab.export",
   catalogue: "office.tab.catalogue",
   audit: "office.tab.audit",
+  loyalty: "loyalty.tab",
 };

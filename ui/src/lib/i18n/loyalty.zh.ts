@@ -1,0 +1,67 @@
+// The back office's points rules, refund policy and rejected points changes.
+import type en from "./loyalty.en";
+
+export default {
+  "loyalty.tab": "积分与退款",
+
+  // Settings.
+  "loyalty.settingsTitle": "积分规则与退款政策",
+  "loyalty.settingsHint": "仅限经理。每次保存都会记入审计日志。",
+  "loyalty.pointsPerUnit": "每支付 1 {currency} 得积分",
+  "loyalty.pointsPerUnitHint": "0 到 1000 的整数；0 表示不积分。",
+  "loyalty.redeemValue": "每积分抵扣金额（{currency}）",
+  "loyalty.redeemValueHint": "金额，例如 0.01：一个积分在收银时可抵扣的钱。",
+  "loyalty.refundLimit": "收银员退款限额（{currency}）",
+  "loyalty.refundLimitHint": "超过此金额的退款需要经理 PIN 或卖方确认。",
+  "loyalty.threshold": "信誉阈值",
+  "loyalty.thresholdHint": "0 到 100。信誉低于此值的顾客退款需要审批；0 表示不检查。",
+  "loyalty.multipliers": "商品积分倍率",
+  "loyalty.multipliersHint": "某商品按正常积分的百分比计：100 = 正常，200 = 双倍，0 = 不积分。未列出的商品按正常积分。",
+  "loyalty.colSku": "SKU",
+  "loyalty.colPct": "百分比",
+  "loyalty.colActions": "操作",
+  "loyalty.skuRow": "SKU，第 {n} 行",
+  "loyalty.pctRow": "百分比，第 {n} 行",
+  "loyalty.addRow": "添加一行",
+  "loyalty.removeRow": "删除",
+  "loyalty.removeRowLabel": "删除第 {n} 行",
+  "loyalty.noMultipliers": "没有倍率：所有商品按正常积分。",
+  "loyalty.save": "保存",
+  "loyalty.reset": "重置",
+  "loyalty.resetHint": "重置会重新载入已保存的值并放弃您的修改。",
+  "loyalty.saving": "正在保存…",
+  "loyalty.saved": "已保存",
+  "loyalty.unsaved": "有未保存的修改",
+  "loyalty.fixFields": "请先修正标出的字段再保存。",
+  "loyalty.confirmTitle": "保存积分与退款设置？",
+  "loyalty.confirmMessage":
+    "每支付 1 {currency} 得 {ppu} 积分；每积分抵扣 {value}；{count} 个商品倍率；收银员退款限额 {limit}；信誉阈值 {threshold}。修改立即生效并记入审计日志。",
+  "loyalty.confirmSave": "保存设置",
+
+  // Field errors.
+  "loyalty.err.required": "必填",
+  "loyalty.err.pointsPerUnit": "请输入 {min} 到 {max} 的整数积分",
+  "loyalty.err.redeemValue": "请输入 {min} 到 {max} 的金额",
+  "loyalty.err.refundLimit": "请输入零或更大的金额，例如 {example}",
+  "loyalty.err.threshold": "请输入 {min} 到 {max} 的整数（0 表示不检查）",
+  "loyalty.err.pct": "请输入 {min} 到 {max} 的整数百分比",
+  "loyalty.err.skuRequired": "请输入商品 SKU",
+  "loyalty.err.skuDuplicate": "{sku} 已经列出",
+
+  // Rejected points changes.
+  "loyalty.problemsTitle": "被拒绝的积分变动",
+  "loyalty.problemsHint": "积分服务器拒绝了这些变动（例如会员令牌被重复使用或已过期），因此它们不计入顾客的积分余额。",
+  "loyalty.refresh": "刷新",
+  "loyalty.problemsEmpty": "没有被拒绝的积分变动",
+  "loyalty.problemsCount": "{n} 条被拒绝",
+  "loyalty.col.when": "日期时间",
+  "loyalty.col.account": "账户",
+  "loyalty.col.order": "订单",
+  "loyalty.col.kind": "变动",
+  "loyalty.col.points": "积分",
+  "loyalty.col.reason": "服务器给出的原因",
+  "loyalty.kind.earn": "获得",
+  "loyalty.kind.redeem": "抵扣",
+  "loyalty.kind.reverseEarn": "收回已得积分（退款）",
+  "loyalty.kind.returnRedeem": "退还已抵扣积分（退款）",
+} as const satisfies Record<keyof typeof en, string>;
