@@ -360,3 +360,68 @@ fn points_earned_offline_are_confirmed_later_and_a_replayed_token_is_refused_wit
     assert!(problems[0].reason.contains("token_replayed"));
     assert_eq!(p.points_problems(&c).unwrap_err().code(), ErrorCode::Forbidden);
 }
+
+#[test]
+fn a_phone_sold_at_another_till_is_found_on_the_server_and_refunded_there_once() {
+    let srv = server();
+    let (_d1, shop) = till(Arc::default());
+    online(&shop, &srv);
+    let c = shop.login(CASHIER, "1111").unwrap().token;
+    let cart = shop.cart_scan(&c, "PHN-003").unwrap();
+    shop.cart_set_device(&c, cart.lines[0].line_no, IMEI).unwrap();
+    let sale = shop.checkout_cash(&c, &cart.cart_id, cart.total.minor()).unwrap();
+    drained(&shop);
+
+    // Another till of the chain, its own terminal on the same server.
+    let t2 = till_server::admin::add_terminal(&*srv.repo, "till 2", &ServerClock, &OsEntropy).unwrap();
+    let (_d2, other) = till(Arc::default());
+    other.sync_seed_settings(&srv.url, &t2.terminal_id, &t2.secret).unwrap();
+    other.sync_start().unwrap();
+    let c2 = other.login(CASHIER, "1111").unwrap().token;
+    let found = other
+        .refund_find(
+            &c2,
+            RefundLookup {
+                by: "device".into(),
+                text: IMEI.into(),
+                date: None,
+                amount_minor: None,
+                utc_offset_minutes: None,
+            },
+        )
+        .unwrap();
+    let remote = found.remote.expect("found on the server");
+    assert_eq!(
+        (remote.order_id.as_str(), remote.price.minor(), remote.refunded),
+        (sale.order_no.as_str(), sale.total.minor(), false)
+    );
+    let input = |manager: bool| till_pos::refunds::RemoteRefundInput {
+        identifier: IMEI.into(),
+        reason: "defective".into(),
+        photo_base64: None,
+        manager_id: manager.then_some(MANAGER),
+        manager_pin: manager.then(|| "2222".to_string()),
+        wait_for_seller: false,
+    };
+    // 1,299.00 is above the cashier's limit: not without a manager
+    assert_eq!(other.refund_remote(&c2, input(false)).unwrap_err().code(), ErrorCode::ApprovalRequired);
+    let r = other.refund_remote(&c2, input(true)).unwrap();
+    assert_eq!((r.approval.as_str(), r.amount.minor()), ("manager", sale.total.minor()));
+    drained(&other);
+    assert_eq!(server_q(&srv, &format!("SELECT refunded FROM sold_devices WHERE identifier = '{IMEI}'")), 1);
+    // never twice: the till knows it asked, the server knows it is refunded
+    assert_eq!(other.refund_remote(&c2, input(true)).unwrap_err().code(), ErrorCode::RefundExceedsSold);
+    assert_eq!(server_q(&srv, "SELECT count(*) FROM refunds"), 1);
+    // an unknown device is not found anywhere
+    let none = other.refund_find(
+        &c2,
+        RefundLookup {
+            by: "device".into(),
+            text: "SN-NOWHERE-1".into(),
+            date: None,
+            amount_minor: None,
+            utc_offset_minutes: None,
+        },
+    );
+    assert_eq!(none.unwrap_err().code(), ErrorCode::NotFound);
+}
