@@ -56,7 +56,7 @@ export default {
   "refund.remote.store": "Store",
   "refund.remote.orderId": "Order",
   "refund.remote.refunded": "Refunded already",
-  "refund.remote.note": "This device was sold at another till. It cannot be refunded here: refund it at the store where it was sold, or through the server.",
+  "refund.remote.note": "This device was sold at another till: the server refunds its price to the account that paid (the right-hand panel asks it).",
 
   // Earlier refunds.
   "refund.earlier": "Earlier refunds of this sale",
@@ -168,4 +168,17 @@ export default {
   "refund.help.print": "print",
   "refund.help.refresh": "refresh status",
   "refund.help.new": "new refund",
+  "refund.remote.ask": "Ask the server to refund this device",
+  "refund.remote.to": "back to {account}",
+  "refund.remote.already": "This device has been refunded already.",
+  "refund.remote.selfApproves": "You approve it as a manager.",
+  "refund.remote.manager": "Approving manager",
+  "refund.remote.pin": "Manager's PIN",
+  "refund.remote.waitSeller": "Leave it to the seller to confirm",
+  "refund.remote.confirm": "Refund {amount}",
+  "refund.remote.confirmMessage": "Ask the server to pay {amount} back to {account}? This cannot be undone.",
+  "refund.remote.status.refunded": "Refunded by the server",
+  "refund.remote.status.pending": "Waiting for the seller's confirmation",
+  "refund.remote.status.rejected": "Refused by the server",
+  "refund.remote.status.queued": "Queued: sent when the server can be reached",
 } as const;

@@ -58,7 +58,7 @@ export default {
   "refund.remote.store": "门店",
   "refund.remote.orderId": "订单",
   "refund.remote.refunded": "已退款",
-  "refund.remote.note": "此设备在其他收银台售出，不能在此退款：请在售出的门店或通过服务器办理退款。",
+  "refund.remote.note": "此设备在其他收银台售出：由服务器将货款退回付款账户（在右侧面板提交请求）。",
 
   // Earlier refunds.
   "refund.earlier": "此销售的历史退款",
@@ -170,4 +170,17 @@ export default {
   "refund.help.print": "打印",
   "refund.help.refresh": "刷新状态",
   "refund.help.new": "新退款",
+  "refund.remote.ask": "请求服务器为此设备退款",
+  "refund.remote.to": "退回至 {account}",
+  "refund.remote.already": "此设备已经退过款。",
+  "refund.remote.selfApproves": "您以经理身份批准。",
+  "refund.remote.manager": "批准经理",
+  "refund.remote.pin": "经理 PIN",
+  "refund.remote.waitSeller": "交由卖家确认",
+  "refund.remote.confirm": "退款 {amount}",
+  "refund.remote.confirmMessage": "请求服务器将 {amount} 退回至 {account}？此操作不可撤销。",
+  "refund.remote.status.refunded": "服务器已退款",
+  "refund.remote.status.pending": "等待卖家确认",
+  "refund.remote.status.rejected": "服务器拒绝",
+  "refund.remote.status.queued": "已排队：连上服务器后发送",
 } as const satisfies Record<keyof typeof en, string>;
