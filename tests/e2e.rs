@@ -574,7 +574,7 @@ fn a_manager_finds_a_card_sale_reprints_it_closes_the_day_and_exports_csv() {
     // Every tab in Chinese: no English left behind, no raw message key.
     s.click(&s.wait_for("#lang-toggle"));
     wait_text(&s, "#tab-history", "历史");
-    for tab in ["history", "reports", "charts", "export", "catalogue", "audit"] {
+    for tab in ["history", "reports", "charts", "export", "catalogue", "audit", "loyalty"] {
         s.click(&s.wait_for(&format!("#tab-{tab}")));
         let start = Instant::now();
         let text = loop {
@@ -587,7 +587,7 @@ fn a_manager_finds_a_card_sale_reprints_it_closes_the_day_and_exports_csv() {
         };
         // Data (product names, cashiers) may stay English; the screen's own words may not.
         assert!(
-            !["history.", "reports.", "office.", "charts.", "export.", "catalogue.", "audit."]
+            !["history.", "reports.", "office.", "charts.", "export.", "catalogue.", "audit.", "loyalty."]
                 .iter()
                 .any(|k| text.contains(k)),
             "a raw message key on the {tab} tab: {text}"
@@ -791,6 +791,13 @@ fn a_phone_is_refunded_by_its_imei_and_a_line_by_its_code_with_a_managers_pin() 
         c.query_row("SELECT count(*) FROM audit_log WHERE action = 'refund.override'", [], |r| r.get(0)).unwrap();
     assert_eq!(overrides, 1);
     srv.wait_for("SELECT count(*) FROM refunds", 2);
+
+    // The refund receipt in Chinese: no English left behind, no raw message key.
+    s.click(&s.wait_for("#lang-toggle"));
+    let text = wait_text(&s, "#refund-receipt", "退款");
+    assert!(!text.contains("refund."), "a raw message key: {text}");
+    screenshot(&s, "refund-receipt-zh.png");
+    s.click(&s.wait_for("#lang-toggle"));
     drop(srv.server);
 }
 
