@@ -680,6 +680,19 @@ impl TestServer {
     }
 }
 
+/// A till-server, the app pointed at it (its data in `dir/till`), and the cashier signed in.
+fn cashier_with_server(dir: &std::path::Path) -> (TestServer, std::path::PathBuf, Driver, Session) {
+    let srv = test_server(dir);
+    let data = dir.join("till");
+    std::fs::create_dir_all(&data).unwrap();
+    let (driver, base) = start_driver_with(&data, &srv.env);
+    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
+    in_english(&s);
+    login_as(&s, "1", "1111");
+    s.wait_for("#scan-input");
+    (srv, data, driver, s)
+}
+
 /// Sets a `<select>` by value as a person choosing an option would (Svelte listens to change).
 fn choose(s: &Session, css: &str, value: &str) {
     s.wait_for(css);
@@ -717,14 +730,7 @@ fn refund_confirm(s: &Session) -> String {
 #[test]
 fn a_phone_is_refunded_by_its_imei_and_a_line_by_its_code_with_a_managers_pin() {
     let dir = tempfile::tempdir().unwrap();
-    let srv = test_server(dir.path());
-    let data = dir.path().join("till");
-    std::fs::create_dir_all(&data).unwrap();
-    let (_driver, base) = start_driver_with(&data, &srv.env);
-    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
-    in_english(&s);
-    login_as(&s, "1", "1111");
-    s.wait_for("#scan-input");
+    let (srv, data, _driver, s) = cashier_with_server(dir.path());
 
     // A phone: scanning it asks for its IMEI; a wrong check digit is refused at the counter.
     s.keys(&format!("PHN-001{ENTER}"));
@@ -804,14 +810,7 @@ fn a_phone_is_refunded_by_its_imei_and_a_line_by_its_code_with_a_managers_pin() 
 #[test]
 fn a_customer_enrols_earns_redeems_and_is_refunded_with_the_balance_on_the_server() {
     let dir = tempfile::tempdir().unwrap();
-    let srv = test_server(dir.path());
-    let data = dir.path().join("till");
-    std::fs::create_dir_all(&data).unwrap();
-    let (_driver, base) = start_driver_with(&data, &srv.env);
-    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
-    in_english(&s);
-    login_as(&s, "1", "1111");
-    s.wait_for("#scan-input");
+    let (srv, _data, _driver, s) = cashier_with_server(dir.path());
 
     // Enrol: the QR code for the phone; the simulator's phone takes it.
     s.keys(&format!("{CTRL}e{NULL}"));
