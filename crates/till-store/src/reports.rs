@@ -224,8 +224,16 @@ fn compute(c: &Connection, lo: i64, hi: i64, cur: Currency, now_ms: i64) -> Resu
     let (mut refunds_count, mut refunds_minor) = (0i64, 0i64);
     {
         let mut st = c.prepare_cached(
-            "SELECT tender, coalesce(sum(amount_minor), 0), count(*) FROM refunds
-             WHERE created_at_ms > ?1 AND created_at_ms <= ?2 AND status <> 'refused' GROUP BY tender",
+            // A refund of a sale paid partly with points gives that part back as points
+            // (`points_value_minor`): it counts under points, the rest under the money tender.
+            "SELECT tender, coalesce(sum(CASE WHEN tender = 'points' THEN amount_minor ELSE amount_minor - points_value_minor END), 0),
+                    count(*)
+               FROM refunds WHERE created_at_ms > ?1 AND created_at_ms <= ?2 AND status <> 'refused' GROUP BY tender
+             UNION ALL
+             SELECT 'points', sum(points_value_minor), 0 FROM refunds
+              WHERE created_at_ms > ?1 AND created_at_ms <= ?2 AND status <> 'refused' AND tender <> 'points'
+                AND points_value_minor > 0
+             HAVING count(*) > 0",
         )?;
         let rows = st.query_map(params![lo, hi], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get(2)?)))?;
         for row in rows {

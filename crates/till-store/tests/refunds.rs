@@ -252,3 +252,47 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_sale_paid_partly_with_points_refunds_points_as_points_and_the_rest_in_cash() {
+    let (_d, s, uid) = setup();
+    let tea = s.product_by_sku(&Sku::parse("TEA").unwrap()).unwrap().unwrap();
+    let mut cart = Cart::new(CNY);
+    cart.add(&tea, 3).unwrap(); // 99.99
+    let total = cart.totals().unwrap().total;
+    let points_value = Money::new(999, CNY);
+    let cash = Money::new(total.minor() - points_value.minor(), CNY);
+    let pay = Payment::Cash(CashPayment::take(cash, cash).unwrap());
+    let order = NewOrder::from_cart(&cart, pay, "cart-p".into(), uid, 1_000, &mut StdRng::seed_from_u64(9)).unwrap();
+    let token = "00".repeat(44);
+    let loyalty = till_store::SaleLoyalty {
+        customer_ref: "ab".repeat(16),
+        redeem: Some((
+            till_store::PointsChange { event_id: "p-redeem".into(), points: 999, token_hex: token.clone() },
+            points_value,
+        )),
+        earn: Some(till_store::PointsChange { event_id: "p-earn".into(), points: 90, token_hex: token }),
+        redeem_first: true,
+    };
+    let order_id = s.record_sale_with_points(&order, "sale-p", Some(&loyalty)).unwrap().order_id;
+    let payments: Vec<(String, i64)> = s
+        .read(|c| {
+            let mut st = c.prepare("SELECT tender, amount_minor FROM payments WHERE order_id = ?1 ORDER BY id")?;
+            let rows = st.query_map([order_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .unwrap();
+    assert_eq!(payments, vec![("cash".into(), cash.minor()), ("points".into(), 999)]);
+    // the points events go out in token order: the redemption first, as asked
+    let kinds: Vec<String> = s.outbox_events("points.updated").unwrap().iter().map(|e| e.id.clone()).collect();
+    assert_eq!(kinds, vec!["p-redeem".to_string(), "p-earn".to_string()]);
+
+    let line = s.refundable_order(order_id).unwrap().unwrap().lines[0].order_line_id;
+    let r = refund(&s, uid, order_id, vec![(line, 3)], 1).unwrap();
+    assert_eq!((r.amount_minor, r.points_value_minor, r.tender.as_str()), (total.minor(), 999, "cash"));
+    assert_eq!((r.points_reversed, r.points_returned), (90, 999));
+    let x = s.x_report(2_000_000).unwrap();
+    let refunds = |t: &str| x.tenders.iter().find(|x| x.tender == t).map(|x| x.refunds.minor()).unwrap_or(0);
+    assert_eq!((refunds("cash"), refunds("points")), (cash.minor(), 999));
+    assert_eq!(x.refunds.minor(), total.minor());
+}
