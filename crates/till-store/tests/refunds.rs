@@ -296,3 +296,32 @@ fn a_sale_paid_partly_with_points_refunds_points_as_points_and_the_rest_in_cash(
     assert_eq!((refunds("cash"), refunds("points")), (cash.minor(), 999));
     assert_eq!(x.refunds.minor(), total.minor());
 }
+
+#[test]
+fn a_card_sale_is_refunded_to_the_card_quoting_the_original_authorisation() {
+    let (_d, s, uid) = setup();
+    let book = s.product_by_sku(&Sku::parse("BOOK").unwrap()).unwrap().unwrap();
+    let mut cart = Cart::new(CNY);
+    cart.add(&book, 2).unwrap();
+    let pay = Payment::Card(till_core::CardPayment {
+        masked_pan: till_core::MaskedPan::from_pan("5555555555554444").unwrap(),
+        pan_hash: "00".into(),
+        brand: till_core::CardBrand::from_bin("555555"),
+        auth_code: "A12345".into(),
+        reader: "sim://card-reader".into(),
+        entry_mode: "magstripe".into(),
+        cvm: "pin".into(),
+        signature_svg: None,
+    });
+    let order = NewOrder::from_cart(&cart, pay, "cart-c".into(), uid, 1_000, &mut StdRng::seed_from_u64(4)).unwrap();
+    let order_id = s.record_sale(&order, "sale-c").unwrap().order_id;
+    let line = s.refundable_order(order_id).unwrap().unwrap().lines[0].order_line_id;
+    let r = refund(&s, uid, order_id, vec![(line, 1)], 1).unwrap();
+    assert_eq!((r.tender.as_str(), r.amount_minor), ("card", 1550));
+    let ev = &s.outbox_events("refund.requested").unwrap()[0];
+    let body: serde_json::Value = serde_json::from_str(&ev.payload).unwrap();
+    assert_eq!((body["tender"].as_str(), body["original_auth_code"].as_str()), (Some("card"), Some("A12345")));
+    assert_eq!(body["amount"]["minor"], 1550);
+    // only the masked number is anywhere in the event; never the card number
+    assert!(!ev.payload.contains("5555555555554444"));
+}
