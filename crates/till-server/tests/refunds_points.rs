@@ -317,3 +317,43 @@ fn a_device_sold_at_one_till_is_refunded_at_another() {
     assert_eq!(s.get("/v1/sold-devices/352099001761481").body["refunded"], true);
     assert_eq!(other.get(&s, "/v1/refunds/unknown").body["code"], "not_found");
 }
+
+#[test]
+fn two_tills_refunding_the_same_line_at_the_same_moment_cannot_both_be_paid() {
+    let s = std::sync::Arc::new(TestServer::start());
+    let code = line_code(1);
+    assert_eq!(s.post("/v1/sales", &two_card_sale("o-1", &code, "352099001761481"), "sale").status, 201);
+    till_server::admin::set_reputation(&*s.repo, "trusted", 90).unwrap();
+    let other = std::sync::Arc::new(OtherTill::register(&s));
+    // Each till asks for 1,500.00 of the 1,999.00 line: together more than was paid.
+    for round in 0..5 {
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let ask = |from_other: bool| {
+            let (s, other, barrier, code) = (s.clone(), other.clone(), barrier.clone(), code.clone());
+            std::thread::spawn(move || {
+                let id = format!("r-{round}-{from_other}");
+                let body = json!({"refund_id": id, "line_code": code, "amount": {"minor": 150_000, "currency": "CNY"},
+                                  "tender": "cash", "reason": "broken", "customer_id": "trusted"});
+                barrier.wait();
+                if from_other {
+                    other.post(&s, "/v1/refunds", &body, &id).status
+                } else {
+                    s.post("/v1/refunds", &body, &id).status
+                }
+            })
+        };
+        let (a, b) = (ask(false), ask(true));
+        let mut statuses = [a.join().unwrap(), b.join().unwrap()];
+        statuses.sort();
+        if round == 0 {
+            assert_eq!(statuses, [201, 422], "one refund is paid, the other refused");
+        } else {
+            assert_eq!(statuses, [422, 422], "nothing left after the first round");
+        }
+    }
+    let line = s.get(&format!("/v1/line-codes/{code}"));
+    assert_eq!(
+        (line.body["refunded"]["minor"].as_i64(), line.body["refundable"]["minor"].as_i64()),
+        (Some(150_000), Some(49_900))
+    );
+}
