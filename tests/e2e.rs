@@ -783,6 +783,17 @@ fn a_phone_is_refunded_by_its_imei_and_a_line_by_its_code_with_a_managers_pin() 
     choose(&s, "#refund-manager", "2");
     let pin = s.wait_for("#refund-manager-pin");
     s.type_into(&pin, "2222");
+    // A photo of the defect, as the file picker hands it over (WebKitWebDriver cannot drive
+    // the picker itself): kept on the till, its SHA-256 sent.
+    let bytes = b"PNG: a photo of a torn tea bag".to_vec();
+    s.wait_for("#refund-photo");
+    s.execute(&format!(
+        "const dt = new DataTransfer(); dt.items.add(new File([{:?}], 'defect.png', {{ type: 'image/png' }}));
+         const input = document.querySelector('#refund-photo'); input.files = dt.files;
+         input.dispatchEvent(new Event('change', {{ bubbles: true }}));",
+        String::from_utf8(bytes.clone()).unwrap()
+    ));
+    s.wait_for("#refund-photo-name[title='defect.png']");
     screenshot(&s, "refund-line-code.png");
     let receipt = refund_confirm(&s);
     assert!(receipt.contains("Li Wei"), "{receipt}");
@@ -793,6 +804,10 @@ fn a_phone_is_refunded_by_its_imei_and_a_line_by_its_code_with_a_managers_pin() 
         })
         .unwrap();
     assert_eq!((approval.as_str(), amount), ("manager", 2900));
+    let evidence: String =
+        c.query_row("SELECT evidence_sha256 FROM refunds ORDER BY id DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+    assert_eq!(evidence, hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)));
+    assert_eq!(std::fs::read(data.join("evidence").join(format!("{evidence}.img"))).unwrap(), bytes);
     let overrides: i64 =
         c.query_row("SELECT count(*) FROM audit_log WHERE action = 'refund.override'", [], |r| r.get(0)).unwrap();
     assert_eq!(overrides, 1);
