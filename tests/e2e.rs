@@ -864,6 +864,7 @@ fn a_customer_enrols_earns_redeems_and_is_refunded_with_the_balance_on_the_serve
     let receipt = pay_cash(&s);
     assert!(receipt.contains("+28"), "{receipt}");
     wait_text(&s, "#receipt-points-balance", "56");
+    screenshot(&s, "receipt-points.png");
     balance(56);
     let code = s.text(&s.find_all(".line-code")[0]);
     s.keys("n");
