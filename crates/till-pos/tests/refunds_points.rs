@@ -290,21 +290,42 @@ fn enrol_earn_redeem_and_refund_with_the_balance_checked_on_the_server() {
     assert_eq!((pts.redeemed, pts.earned, pts.status.as_str()), (30, 55, "confirmed"));
     assert_eq!(balance(&srv, &account), 67 - 30 + 55);
 
-    // refund the whole second sale: the 55 earned come off, the 30 redeemed come back
-    let o = p
-        .refund_find(
-            &c,
-            RefundLookup {
-                by: "line_code".into(),
-                text: sale2.lines[0].line_code.clone(),
-                date: None,
-                amount_minor: None,
-                utc_offset_minutes: None,
-            },
-        )
-        .unwrap();
+    // the manager makes a point worth 0.10; 20 points pay a whole 2.00 water: nothing in
+    // cash, no cash payment row, nothing earned
     let m = p.login(MANAGER, "2222").unwrap().token;
-    let r = p.refund_record(&m, refund_input(o.order_id, &[(o.lines[0].order_line_id, 1)])).unwrap();
+    let mut rules = p.loyalty_settings_get(&m).unwrap();
+    rules.redeem_value_minor = 10;
+    p.loyalty_settings_set(&m, rules).unwrap();
+    let cart = p.cart_scan(&c, "DRK-001").unwrap();
+    p.customer_identify(&c).unwrap();
+    assert_eq!(p.points_redeem(&c, 21).unwrap_err().code(), ErrorCode::InvalidInput, "more than the total");
+    p.points_redeem(&c, 20).unwrap();
+    assert_eq!(p.payment_start(&c, &cart.cart_id).unwrap_err().code(), ErrorCode::InvalidInput, "no card for 0.00");
+    let free = p.checkout_cash(&c, &cart.cart_id, 0).unwrap();
+    assert_eq!((free.points_paid.unwrap().minor(), free.payment.tender), (200, till_pos::views::Tender::Points));
+    let pts = free.points.clone().unwrap();
+    assert_eq!((pts.redeemed, pts.earned, pts.balance), (20, 0, Some(67 - 30 + 55 - 20)));
+    assert_eq!(balance(&srv, &account), 67 - 30 + 55 - 20);
+    let line = |code: &str| {
+        let by = RefundLookup {
+            by: "line_code".into(),
+            text: code.into(),
+            date: None,
+            amount_minor: None,
+            utc_offset_minutes: None,
+        };
+        let o = p.refund_find(&c, by).unwrap();
+        (o.order_id, o.lines[0].order_line_id)
+    };
+    let (order_id, line_id) = line(&free.lines[0].line_code);
+    let r = p.refund_record(&m, refund_input(order_id, &[(line_id, 1)])).unwrap();
+    assert_eq!((r.tender.as_str(), r.points_returned), ("points", 20));
+    drained(&p);
+    assert_eq!(balance(&srv, &account), 67 - 30 + 55);
+
+    // refund the whole second sale: the 55 earned come off, the 30 redeemed come back
+    let (order_id, line_id) = line(&sale2.lines[0].line_code);
+    let r = p.refund_record(&m, refund_input(order_id, &[(line_id, 1)])).unwrap();
     assert_eq!((r.points_reversed, r.points_returned), (55, 30));
     drained(&p);
     assert_eq!(balance(&srv, &account), 67);
