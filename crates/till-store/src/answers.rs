@@ -24,18 +24,17 @@ pub(crate) enum Answer<'a> {
     Refused(&'a str),
 }
 
-/// Applies the answer to event `id` to the rows it is about. Unknown kinds change nothing.
-pub(crate) fn apply(tx: &Transaction<'_>, id: &str, answer: Answer<'_>) -> Result<()> {
-    let kind: Option<String> =
-        tx.prepare_cached("SELECT kind FROM outbox WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?;
-    match (kind.as_deref(), answer) {
-        (Some("refund.requested"), Answer::Done(body)) => {
+/// Applies the answer to event `id` of `kind` to the rows it is about. Other kinds change
+/// nothing.
+pub(crate) fn apply(tx: &Transaction<'_>, id: &str, kind: &str, answer: Answer<'_>) -> Result<()> {
+    match (kind, answer) {
+        ("refund.requested", Answer::Done(body)) => {
             let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
             let status = v.get("status").and_then(Value::as_str).unwrap_or("refunded");
             set_refund_line_status(tx, id, status)
         }
-        (Some("refund.requested"), Answer::Refused(_)) => set_refund_line_status(tx, id, "rejected"),
-        (Some("points.updated" | "points.reversed"), Answer::Done(body)) => {
+        ("refund.requested", Answer::Refused(_)) => set_refund_line_status(tx, id, "rejected"),
+        ("points.updated" | "points.reversed", Answer::Done(body)) => {
             let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
             tx.prepare_cached(
                 "UPDATE points_ledger SET status = 'confirmed', balance_after = ?2, level = ?3, rejected_reason = NULL
@@ -48,7 +47,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, id: &str, answer: Answer<'_>) -> Resul
             ])?;
             Ok(())
         }
-        (Some("points.updated" | "points.reversed"), Answer::Refused(reason)) => {
+        ("points.updated" | "points.reversed", Answer::Refused(reason)) => {
             tx.prepare_cached(
                 "UPDATE points_ledger SET status = 'rejected', rejected_reason = ?2 WHERE event_id = ?1",
             )?

@@ -282,27 +282,42 @@ impl Store {
                 if let Settlement::Done { id, .. } | Settlement::Park { id, .. } = s {
                     forget_card_data(tx, id)?;
                 }
+                // Done and Park return the event's kind: its answer reaches the refund or points
+                // row in this same commit (`answers`), without another read.
+                let kind = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Option<String>> {
+                    Ok(tx.prepare_cached(sql)?.query_row(p, |r| r.get(0)).optional()?)
+                };
                 let n = match s {
-                    Settlement::Done { id, status, response } => tx
-                        .prepare_cached(
+                    Settlement::Done { id, status, response } => {
+                        let k = kind(
                             "UPDATE outbox SET state = 'done', lease_until_ms = NULL, response_status = ?2,
                                     response_body = ?3, done_at_ms = ?4, last_error = NULL
-                             WHERE id = ?1 AND state = 'sending'",
-                        )?
-                        .execute(params![id, status, response, now_ms])?,
+                             WHERE id = ?1 AND state = 'sending' RETURNING kind",
+                            &[id, status, response, &now_ms],
+                        )?;
+                        if let Some(k) = &k {
+                            answers::apply(tx, id, k, answers::Answer::Done(response))?;
+                        }
+                        usize::from(k.is_some())
+                    }
                     Settlement::Retry { id, next_attempt_at_ms, error } => tx
                         .prepare_cached(
                             "UPDATE outbox SET state = 'pending', lease_until_ms = NULL, next_attempt_at_ms = ?2, last_error = ?3
                              WHERE id = ?1 AND state = 'sending'",
                         )?
                         .execute(params![id, next_attempt_at_ms, error])?,
-                    Settlement::Park { id, reason } => tx
-                        .prepare_cached(
+                    Settlement::Park { id, reason } => {
+                        let k = kind(
                             "UPDATE outbox SET state = 'parked', lease_until_ms = NULL, parked_reason = ?2, parked_at_ms = ?3,
                                     last_error = ?2
-                             WHERE id = ?1 AND state = 'sending'",
-                        )?
-                        .execute(params![id, reason, now_ms])?,
+                             WHERE id = ?1 AND state = 'sending' RETURNING kind",
+                            &[id, reason, &now_ms],
+                        )?;
+                        if let Some(k) = &k {
+                            answers::apply(tx, id, k, answers::Answer::Refused(reason))?;
+                        }
+                        usize::from(k.is_some())
+                    }
                     Settlement::Release { id } => tx
                         .prepare_cached(
                             "UPDATE outbox SET state = 'pending', lease_until_ms = NULL, attempts = max(attempts - 1, 0)
@@ -310,14 +325,6 @@ impl Store {
                         )?
                         .execute(params![id])?,
                 };
-                // The answer reaches the refund or points row in this same commit.
-                if n > 0 {
-                    match s {
-                        Settlement::Done { id, response, .. } => answers::apply(tx, id, answers::Answer::Done(response))?,
-                        Settlement::Park { id, reason } => answers::apply(tx, id, answers::Answer::Refused(reason))?,
-                        _ => {}
-                    }
-                }
                 changed += n;
             }
             Ok(changed)
