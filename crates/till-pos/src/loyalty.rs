@@ -362,7 +362,7 @@ impl Pos {
         // Wait for the answer, or for the first attempt to fail (offline: no point waiting).
         while points.as_ref().is_some_and(|p| p.status == "pending")
             && std::time::Instant::now() < deadline
-            && !self.points_attempt_failed(order_id)?
+            && !self.store.points_attempt_failed(order_id)?
         {
             std::thread::sleep(Duration::from_millis(100));
             points = receipt_points(&self.store.points_of_order(order_id)?);
@@ -380,18 +380,6 @@ impl Pos {
             }
         }
         Ok(points)
-    }
-
-    /// Whether a points event of the order was tried and is waiting to be tried again.
-    fn points_attempt_failed(&self, order_id: i64) -> Result<bool> {
-        Ok(self.store.read(|c| {
-            Ok(c.query_row(
-                "SELECT count(*) > 0 FROM points_ledger p JOIN outbox o ON o.id = p.event_id
-                  WHERE p.order_id = ?1 AND o.state = 'pending' AND o.attempts > 0",
-                [order_id],
-                |r| r.get::<_, bool>(0),
-            )?)
-        })?)
     }
 
     /// Points changes the server rejected (managers).

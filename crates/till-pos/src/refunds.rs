@@ -160,6 +160,21 @@ pub struct RefundInput {
     pub wait_for_seller: bool,
 }
 
+/// The refund policy's verdict on one refund.
+struct Verdict {
+    over_limit: bool,
+    low_reputation: bool,
+    reputation: Option<i64>,
+    limit: Money,
+    threshold: i64,
+}
+
+impl Verdict {
+    fn within(&self) -> bool {
+        !(self.over_limit || self.low_reputation)
+    }
+}
+
 /// How a refund outside policy is approved, as the cashier chose.
 #[derive(Debug, Clone, Default)]
 struct Approval {
@@ -442,26 +457,19 @@ impl Pos {
         answer.get("reputation").and_then(|r| r.as_i64())
     }
 
-    fn quote(&self, r: &RecordedRefund, reputation: Option<i64>, customer: bool) -> Result<RefundQuoteView> {
+    /// The policy's verdict on paying back `amount_minor` to a customer of `reputation` (None:
+    /// no customer, or the server could not tell).
+    fn verdict(&self, amount_minor: i64, reputation: Option<i64>) -> Result<Verdict> {
         let settings = self.loyalty_settings()?;
         let policy = RefundPolicy {
             cashier_limit: Money::new(settings.cashier_refund_limit_minor, self.currency),
             reputation_threshold: settings.reputation_threshold,
         };
-        let m = |v: i64| Money::new(v, self.currency);
-        let check = policy.check(m(r.amount_minor), if customer { reputation } else { None });
-        let (over_limit, low_reputation) = match check {
+        let (over_limit, low_reputation) = match policy.check(Money::new(amount_minor, self.currency), reputation) {
             Ok(()) => (false, false),
             Err(o) => (o.over_limit, o.low_reputation),
         };
-        Ok(RefundQuoteView {
-            amount: m(r.amount_minor),
-            tax: m(r.tax_minor),
-            tender: r.tender.clone(),
-            points_value: m(r.points_value_minor),
-            points_reversed: r.points_reversed,
-            points_returned: r.points_returned,
-            within_policy: !(over_limit || low_reputation),
+        Ok(Verdict {
             over_limit,
             low_reputation,
             reputation,
@@ -470,13 +478,31 @@ impl Pos {
         })
     }
 
+    fn quote(&self, r: &RecordedRefund, v: &Verdict) -> RefundQuoteView {
+        let m = |x: i64| Money::new(x, self.currency);
+        RefundQuoteView {
+            amount: m(r.amount_minor),
+            tax: m(r.tax_minor),
+            tender: r.tender.clone(),
+            points_value: m(r.points_value_minor),
+            points_reversed: r.points_reversed,
+            points_returned: r.points_returned,
+            within_policy: v.within(),
+            over_limit: v.over_limit,
+            low_reputation: v.low_reputation,
+            reputation: v.reputation,
+            limit: v.limit,
+            threshold: v.threshold,
+        }
+    }
+
     /// What the refund would pay back, and whether it needs approval. Writes nothing.
     pub fn refund_quote(&self, token: &str, input: RefundInput) -> Result<RefundQuoteView> {
         let s = self.authorize(token, SELLERS, "refund")?;
         let preview = self.store.refund_preview(&self.new_refund(s.user_id, &input, None)?)?;
         let order = self.store.refundable_order(input.order_id)?.ok_or(till_store::StoreError::NotFound("sale"))?;
-        let reputation = self.reputation(order.customer_ref.as_deref());
-        self.quote(&preview, reputation, order.customer_ref.is_some())
+        let verdict = self.verdict(preview.amount_minor, self.reputation(order.customer_ref.as_deref()))?;
+        Ok(self.quote(&preview, &verdict))
     }
 
     /// Records the refund (after the policy check and any approval) and returns its receipt.
@@ -489,9 +515,8 @@ impl Pos {
         let mut new = self.new_refund(s.user_id, &input, photo)?;
         let order = self.store.refundable_order(input.order_id)?.ok_or(till_store::StoreError::NotFound("sale"))?;
         let preview = self.store.refund_preview(&new)?;
-        let reputation = self.reputation(order.customer_ref.as_deref());
-        let quote = self.quote(&preview, reputation, order.customer_ref.is_some())?;
-        let (approval, approved_by) = self.approval(&s, &quote, reputation, &input.approval())?;
+        let verdict = self.verdict(preview.amount_minor, self.reputation(order.customer_ref.as_deref()))?;
+        let (approval, approved_by) = self.approval(&s, &verdict, &input.approval())?;
         new.approval = approval;
         new.approved_by = approved_by;
         let recorded = self.store.record_refund(&new)?;
@@ -508,16 +533,15 @@ impl Pos {
         self.refund_receipt_of(recorded.refund_id)
     }
 
-    /// Who approves a refund with `quote`: the policy, the signed-in manager, a manager's PIN
+    /// Who approves a refund with `verdict`: the policy, the signed-in manager, a manager's PIN
     /// typed now, or the seller later; else [`PosError::ApprovalRequired`] saying why.
     fn approval(
         &self,
         s: &crate::auth::SessionState,
-        quote: &RefundQuoteView,
-        reputation: Option<i64>,
+        verdict: &Verdict,
         a: &Approval,
     ) -> Result<(String, Option<(i64, String)>)> {
-        if quote.within_policy {
+        if verdict.within() {
             return Ok(("policy".into(), None));
         }
         if s.role == Role::Manager {
@@ -535,12 +559,12 @@ impl Pos {
             _ if a.wait_for_seller => Ok(("seller".into(), None)),
             _ => {
                 let mut why = Vec::new();
-                if quote.over_limit {
-                    why.push(format!("above the cashier's limit of {}", quote.limit));
+                if verdict.over_limit {
+                    why.push(format!("above the cashier's limit of {}", verdict.limit));
                 }
-                if quote.low_reputation {
-                    why.push(match reputation {
-                        Some(r) => format!("customer reputation {r} is below {}", quote.threshold),
+                if verdict.low_reputation {
+                    why.push(match verdict.reputation {
+                        Some(r) => format!("customer reputation {r} is below {}", verdict.threshold),
                         None => "the customer's reputation is unknown".to_string(),
                     });
                 }
@@ -568,23 +592,14 @@ impl Pos {
             Some(b64) => Some(self.keep_photo(b64)?),
             None => None,
         };
-        let amount = RecordedRefund {
-            refund_id: 0,
-            refund_no: String::new(),
-            amount_minor: remote.price.minor(),
-            tax_minor: 0,
-            tender: "original".into(),
-            points_value_minor: 0,
-            points_reversed: 0,
-            points_returned: 0,
-        };
-        let quote = self.quote(&amount, None, false)?;
+        // The customer of a sale at another till is unknown here.
+        let verdict = self.verdict(remote.price.minor(), None)?;
         let approval = Approval {
             manager_id: input.manager_id,
             manager_pin: input.manager_pin.clone(),
             wait_for_seller: input.wait_for_seller,
         };
-        let (approval, approved_by) = self.approval(&s, &quote, None, &approval)?;
+        let (approval, approved_by) = self.approval(&s, &verdict, &approval)?;
         let key = self.random_hex(12);
         let event_id = self.random_hex(16);
         self.store.record_remote_refund(&till_store::RemoteRefund {
@@ -648,75 +663,35 @@ impl Pos {
     }
 
     fn refund_receipt_of(&self, refund_id: i64) -> Result<RefundReceipt> {
+        let r = self.store.refund_summary(refund_id)?;
         let m = |v: i64| Money::new(v, self.currency);
-        let head = self.store.read(|c| {
-            Ok(c.query_row(
-                "SELECT r.refund_no, o.order_no, r.created_at_ms, r.amount_minor, r.tax_minor, r.tender, r.reason, r.approval,
-                        u.name, r.status, r.evidence_sha256,
-                        (SELECT card_masked FROM payments WHERE order_id = o.id AND tender = 'card' LIMIT 1)
-                   FROM refunds r JOIN orders o ON o.id = r.order_id LEFT JOIN users u ON u.id = r.approved_by
-                  WHERE r.id = ?1",
-                [refund_id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, i64>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, String>(6)?,
-                        r.get::<_, String>(7)?,
-                        r.get::<_, Option<String>>(8)?,
-                        r.get::<_, String>(9)?,
-                        r.get::<_, Option<String>>(10)?,
-                        r.get::<_, Option<String>>(11)?,
-                    ))
-                },
-            )?)
-        })?;
-        let lines = self.store.read(|c| {
-            let mut s = c.prepare_cached(
-                "SELECT l.name, l.name_zh, rl.quantity, rl.amount_minor, l.serial_number
-                   FROM refund_lines rl JOIN order_lines l ON l.id = rl.order_line_id WHERE rl.refund_id = ?1 ORDER BY l.line_no",
-            )?;
-            let rows = s.query_map([refund_id], |r| {
-                Ok(RefundReceiptLine {
-                    name: r.get(0)?,
-                    name_zh: r.get(1)?,
-                    quantity: r.get(2)?,
-                    amount: m(r.get(3)?),
-                    device: r.get(4)?,
-                })
-            })?;
-            Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
-        })?;
-        let points = self.store.read(|c| {
-            Ok(c.query_row(
-                "SELECT coalesce(sum(CASE WHEN kind = 'reverse-earn' THEN -points END), 0),
-                        coalesce(sum(CASE WHEN kind = 'return-redeem' THEN points END), 0)
-                   FROM points_ledger WHERE refund_id = ?1",
-                [refund_id],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
-            )?)
-        })?;
         Ok(RefundReceipt {
             refund_id,
-            refund_no: head.0,
-            order_no: head.1,
-            created_at_ms: head.2,
-            amount: m(head.3),
-            tax: m(head.4),
-            card_masked: if head.5 == "card" { head.11 } else { None },
-            tender: head.5,
-            reason: head.6,
-            approval: head.7,
-            approved_by: head.8,
-            status: head.9,
-            evidence_sha256: head.10,
-            lines,
-            points_reversed: points.0,
-            points_returned: points.1,
+            refund_no: r.refund_no,
+            order_no: r.order_no,
+            created_at_ms: r.created_at_ms,
+            amount: m(r.amount_minor),
+            tax: m(r.tax_minor),
+            tender: r.tender,
+            card_masked: r.card_masked,
+            reason: r.reason,
+            approval: r.approval,
+            approved_by: r.approved_by,
+            status: r.status,
+            evidence_sha256: r.evidence_sha256,
+            lines: r
+                .lines
+                .into_iter()
+                .map(|l| RefundReceiptLine {
+                    name: l.name,
+                    name_zh: l.name_zh,
+                    quantity: l.quantity,
+                    amount: m(l.amount_minor),
+                    device: l.serial_number,
+                })
+                .collect(),
+            points_reversed: r.points_reversed,
+            points_returned: r.points_returned,
         })
     }
 
@@ -744,11 +719,7 @@ impl Pos {
     /// Refunds of one order, newest first (for the refund screen's list).
     pub fn refunds_of_order(&self, token: &str, order_id: i64) -> Result<Vec<RefundReceipt>> {
         self.authorize(token, SELLERS, "see refunds")?;
-        let ids: Vec<i64> = self.store.read(|c| {
-            let mut s = c.prepare_cached("SELECT id FROM refunds WHERE order_id = ?1 ORDER BY id DESC")?;
-            let rows = s.query_map([order_id], |r| r.get(0))?;
-            Ok(rows.collect::<std::result::Result<_, _>>()?)
-        })?;
+        let ids = self.store.refund_ids_of_order(order_id)?;
         ids.into_iter().map(|id| self.refund_receipt_of(id)).collect()
     }
 }

@@ -50,7 +50,7 @@ pub use export::ExportKind;
 pub use integrity::InvariantReport;
 pub use open_carts::SavedCart;
 pub use orders::{OrderLineRecord, OrderRecord, PaymentRecord};
-pub use refunds::{NewRefund, RecordedRefund, RefundableLine, RefundableOrder, RemoteRefund};
+pub use refunds::{NewRefund, RecordedRefund, RefundSummary, RefundableLine, RefundableOrder, RemoteRefund};
 pub use reports::{ClosedDay, DayReport, ReportKind};
 pub use users::UserRecord;
 

@@ -74,6 +74,18 @@ impl Store {
         entries(self, "p.status = 'rejected' AND ?1 IS NULL", None, limit)
     }
 
+    /// Whether a points event of the order was tried and waits to be tried again (the server
+    /// could not be reached, or answered with a retryable error).
+    pub fn points_attempt_failed(&self, order_id: i64) -> Result<bool> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT count(*) > 0 FROM points_ledger p JOIN outbox o ON o.id = p.event_id
+                  WHERE p.order_id = ?1 AND o.state = 'pending' AND o.attempts > 0",
+            )?
+            .query_row([order_id], |r| r.get(0))?)
+        })
+    }
+
     /// Points changes still waiting for the server, newest first.
     pub fn points_pending(&self, limit: i64) -> Result<Vec<LedgerEntry>> {
         entries(self, "p.status = 'pending' AND ?1 IS NULL", None, limit)

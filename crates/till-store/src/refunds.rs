@@ -157,6 +157,56 @@ pub struct RecordedRefund {
     pub points_returned: i64,
 }
 
+/// A recorded refund as its receipt shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundSummary {
+    /// Printed refund number.
+    pub refund_no: String,
+    /// The sale's receipt number.
+    pub order_no: String,
+    /// When.
+    pub created_at_ms: i64,
+    /// Amount paid back.
+    pub amount_minor: i64,
+    /// Tax in it.
+    pub tax_minor: i64,
+    /// `cash`, `card` or `points`.
+    pub tender: String,
+    /// Masked card of the sale, when it went back to a card.
+    pub card_masked: Option<String>,
+    /// Reason code.
+    pub reason: String,
+    /// `policy`, `manager` or `seller`.
+    pub approval: String,
+    /// The approving manager's name.
+    pub approved_by: Option<String>,
+    /// `pending`, `confirmed` or `refused`.
+    pub status: String,
+    /// SHA-256 of the photo.
+    pub evidence_sha256: Option<String>,
+    /// Lines.
+    pub lines: Vec<RefundSummaryLine>,
+    /// Points taken back from what the sale earned.
+    pub points_reversed: i64,
+    /// Points given back from what the sale redeemed.
+    pub points_returned: i64,
+}
+
+/// A line of a recorded refund.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundSummaryLine {
+    /// Name.
+    pub name: String,
+    /// Chinese name.
+    pub name_zh: Option<String>,
+    /// Units.
+    pub quantity: i64,
+    /// Amount paid back.
+    pub amount_minor: i64,
+    /// The device sold on the line.
+    pub serial_number: Option<String>,
+}
+
 const ORDER_COLUMNS: &str = "o.id, o.order_no, o.created_at_ms, o.currency, o.total_minor, o.customer_ref,
     (SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = o.id AND status <> 'refused'),
     (SELECT tender FROM payments WHERE order_id = o.id AND tender <> 'points' ORDER BY id LIMIT 1),
@@ -259,6 +309,71 @@ impl Store {
                 Some(id) => load_order(c, id, None),
                 None => Ok(None),
             }
+        })
+    }
+
+    /// A recorded refund with its lines and points, for its receipt.
+    pub fn refund_summary(&self, refund_id: i64) -> Result<RefundSummary> {
+        self.read(|c| {
+            let mut r = c
+                .prepare_cached(
+                    "SELECT r.refund_no, o.order_no, r.created_at_ms, r.amount_minor, r.tax_minor, r.tender, r.reason,
+                            r.approval, u.name, r.status, r.evidence_sha256,
+                            CASE WHEN r.tender = 'card' THEN
+                              (SELECT card_masked FROM payments WHERE order_id = o.id AND tender = 'card' LIMIT 1) END,
+                            (SELECT coalesce(sum(CASE WHEN kind = 'reverse-earn' THEN -points END), 0)
+                               FROM points_ledger WHERE refund_id = r.id),
+                            (SELECT coalesce(sum(CASE WHEN kind = 'return-redeem' THEN points END), 0)
+                               FROM points_ledger WHERE refund_id = r.id)
+                       FROM refunds r JOIN orders o ON o.id = r.order_id LEFT JOIN users u ON u.id = r.approved_by
+                      WHERE r.id = ?1",
+                )?
+                .query_row([refund_id], |r| {
+                    Ok(RefundSummary {
+                        refund_no: r.get(0)?,
+                        order_no: r.get(1)?,
+                        created_at_ms: r.get(2)?,
+                        amount_minor: r.get(3)?,
+                        tax_minor: r.get(4)?,
+                        tender: r.get(5)?,
+                        reason: r.get(6)?,
+                        approval: r.get(7)?,
+                        approved_by: r.get(8)?,
+                        status: r.get(9)?,
+                        evidence_sha256: r.get(10)?,
+                        card_masked: r.get(11)?,
+                        points_reversed: r.get(12)?,
+                        points_returned: r.get(13)?,
+                        lines: Vec::new(),
+                    })
+                })
+                .optional()?
+                .ok_or(StoreError::NotFound("refund"))?;
+            let mut s = c.prepare_cached(
+                "SELECT l.name, l.name_zh, rl.quantity, rl.amount_minor, l.serial_number
+                   FROM refund_lines rl JOIN order_lines l ON l.id = rl.order_line_id WHERE rl.refund_id = ?1 ORDER BY l.line_no",
+            )?;
+            r.lines = s
+                .query_map([refund_id], |x| {
+                    Ok(RefundSummaryLine {
+                        name: x.get(0)?,
+                        name_zh: x.get(1)?,
+                        quantity: x.get(2)?,
+                        amount_minor: x.get(3)?,
+                        serial_number: x.get(4)?,
+                    })
+                })?
+                .collect::<std::result::Result<_, _>>()?;
+            Ok(r)
+        })
+    }
+
+    /// The refunds of an order, newest first.
+    pub fn refund_ids_of_order(&self, order_id: i64) -> Result<Vec<i64>> {
+        self.read(|c| {
+            let mut s = c.prepare_cached("SELECT id FROM refunds WHERE order_id = ?1 ORDER BY id DESC")?;
+            let rows = s.query_map([order_id], |r| r.get(0))?;
+            Ok(rows.collect::<std::result::Result<_, _>>()?)
         })
     }
 
