@@ -1,5 +1,5 @@
 //! Logs go to stderr and to `till.log` in the data directory. Nothing card-related beyond the
-//! masked number is ever logged (see `till_pos::card_payment`).
+//! masked number is ever logged (see `till_pos::sale::card`).
 
 use std::fs::OpenOptions;
 use std::path::Path;

@@ -4,9 +4,9 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
-use till_pos::back_office::{OrderDetail, SavedFile};
-use till_pos::export_jobs::ExportStatus;
-use till_pos::views::{LoginUser, Receipt};
+use till_pos::ipc::back_office::{OrderDetail, SavedFile};
+use till_pos::ipc::back_office::ExportStatus;
+use till_pos::ipc::views::{LoginUser, Receipt};
 use till_store::audit_view::AuditPage;
 use till_store::catalogue_admin::{ProductAdminView, ProductInput};
 use till_store::catalogue_import::{ImportOutcome, ImportPreview};

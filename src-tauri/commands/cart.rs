@@ -3,7 +3,7 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
-use till_pos::views::{CartView, ProductView};
+use till_pos::ipc::views::{CartView, ProductView};
 
 /// Search-as-you-type.
 #[tauri::command]

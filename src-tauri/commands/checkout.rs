@@ -4,7 +4,7 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
-use till_pos::views::Receipt;
+use till_pos::ipc::views::Receipt;
 
 /// Pays the open cart `cart_id` in cash.
 #[tauri::command]

@@ -3,9 +3,9 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
-use till_pos::customer::CustomerView;
-use till_pos::device_status::DeviceStatus;
-use till_pos::devices::{DeviceAssignment, DeviceRole, DeviceTestResult, DevicesOverview};
+use till_pos::ipc::loyalty::CustomerView;
+use till_pos::ipc::devices::DeviceStatus;
+use till_pos::ipc::devices::{DeviceAssignment, DeviceRole, DeviceTestResult, DevicesOverview};
 
 /// Devices on the machine, configured devices and the status lights (installers).
 #[tauri::command]

@@ -4,10 +4,10 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
-use till_pos::card_payment::CardPaymentView;
-use till_pos::platform_key::PlatformKeyStatus;
-use till_pos::store_and_forward::{ForwardedDecline, PaymentSettings};
-use till_pos::views::Receipt;
+use till_pos::ipc::sale::CardPaymentView;
+use till_pos::ipc::sale::PlatformKeyStatus;
+use till_pos::ipc::sale::{ForwardedDecline, PaymentSettings};
+use till_pos::ipc::views::Receipt;
 
 /// Arms the reader with the open cart's total and starts waiting for a swipe.
 #[tauri::command]

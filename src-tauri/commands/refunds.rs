@@ -3,12 +3,12 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
-use till_pos::customer::CustomerView;
-use till_pos::loyalty::{EnrolView, LoyaltySettings, PointsProblemView};
-use till_pos::refunds::{
+use till_pos::ipc::loyalty::CustomerView;
+use till_pos::ipc::loyalty::{EnrolView, LoyaltySettings, PointsProblemView};
+use till_pos::ipc::refund::{
     RefundInput, RefundLookup, RefundOrderView, RefundQuoteView, RefundReceipt, RemoteRefundInput, RemoteRefundView,
 };
-use till_pos::views::CartView;
+use till_pos::ipc::views::CartView;
 
 /// Records the IMEI or serial number of a serialised line.
 #[tauri::command]

@@ -3,7 +3,7 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
-use till_pos::views::{AppInfo, LoginUser, Session};
+use till_pos::ipc::views::{AppInfo, LoginUser, Session};
 
 /// Version, demo mode and demo PINs.
 #[tauri::command]

@@ -4,8 +4,8 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
-use till_pos::sync::{ParkedEventView, SyncStatusView};
-use till_pos::sync_settings::{ConnectionTest, SyncSettingsInput, SyncSettingsView};
+use till_pos::ipc::sync::{ParkedEventView, SyncStatusView};
+use till_pos::ipc::sync::{ConnectionTest, SyncSettingsInput, SyncSettingsView};
 
 /// The status line: online or offline, pending, oldest pending age, parked, last error.
 #[tauri::command]

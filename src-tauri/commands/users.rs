@@ -3,7 +3,7 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
-use till_pos::views::{AuditReport, UserView};
+use till_pos::ipc::views::{AuditReport, UserView};
 
 /// All users.
 #[tauri::command]

@@ -5,6 +5,9 @@ use till_core::{CoreError, Role};
 use till_devices::DeviceError;
 use till_store::StoreError;
 
+/// Result of an application-layer operation.
+pub type Result<T> = std::result::Result<T, PosError>;
+
 /// A stable, machine-readable error code: the UI chooses its message by this, never by text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
@@ -167,7 +170,7 @@ pub enum PosError {
     Conflict(String),
     /// A card payment did not go through.
     #[error(transparent)]
-    Payment(#[from] crate::card_payment::PaymentError),
+    Payment(#[from] PaymentError),
     /// No device is configured for the role named.
     #[error("no {} is set up; the installer assigns one on the installer screen", .0.replace('-', " "))]
     DeviceNotConfigured(&'static str),
@@ -304,6 +307,99 @@ impl PosError {
 impl From<PosError> for IpcError {
     fn from(e: PosError) -> Self {
         IpcError { code: e.code(), message: e.to_string() }
+    }
+}
+
+/// Why a card payment did not go through. Messages never quote card data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentError {
+    /// The swipe could not be read; the customer should swipe again.
+    #[error("{0}")]
+    BadRead(String),
+    /// Nothing was swiped in time.
+    #[error("no card was swiped in time")]
+    Timeout,
+    /// The reader is not there (unplugged, no permission, gone).
+    #[error("{0}")]
+    ReaderDisconnected(String),
+    /// The cashier cancelled.
+    #[error("the card payment was cancelled")]
+    Cancelled,
+    /// Any other reader trouble.
+    #[error("{0}")]
+    Reader(String),
+    /// The authoriser declined.
+    #[error("declined ({reason_code}): {message}")]
+    Declined {
+        /// Reason code.
+        reason_code: String,
+        /// Words for the cashier.
+        message: String,
+    },
+    /// A clear-text reader was used but no payment platform key is set.
+    #[error("no payment platform key is set; the installer must set it before cards can be taken")]
+    PlatformKeyMissing,
+    /// The signature is not one the signature pad writes.
+    #[error("the signature was refused: {0}")]
+    InvalidSignature(String),
+    /// No payment with that id for this user.
+    #[error("no such card payment")]
+    NotFound,
+    /// The payment is not at the step the command is for.
+    #[error("{0}")]
+    WrongStep(String),
+    /// The payment platform did not answer in time (no connection, timeout, 5xx): not a
+    /// decline; the payment may be approved offline within the installer's limits.
+    #[error("the payment platform cannot be reached: {0}")]
+    Unreachable(String),
+    /// The payment platform refused the request itself (4xx): a till or setup problem.
+    #[error("the payment platform refused the request ({status} {code}): {message}")]
+    PlatformRefused {
+        /// HTTP status.
+        status: u16,
+        /// The platform's error code.
+        code: String,
+        /// The platform's words.
+        message: String,
+    },
+    /// A bug or a failure underneath, already logged.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl PaymentError {
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            PaymentError::BadRead(_) => ErrorCode::CardBadRead,
+            PaymentError::Timeout => ErrorCode::CardTimeout,
+            PaymentError::ReaderDisconnected(_) => ErrorCode::CardReaderDisconnected,
+            PaymentError::Cancelled => ErrorCode::PaymentCancelled,
+            PaymentError::Reader(_) => ErrorCode::CardReadFailed,
+            PaymentError::Declined { .. } => ErrorCode::CardDeclined,
+            PaymentError::PlatformKeyMissing => ErrorCode::PlatformKeyMissing,
+            PaymentError::InvalidSignature(_) => ErrorCode::InvalidSignature,
+            PaymentError::NotFound => ErrorCode::NotFound,
+            PaymentError::WrongStep(_) => ErrorCode::Conflict,
+            PaymentError::Unreachable(_) => ErrorCode::PaymentPlatformUnreachable,
+            PaymentError::PlatformRefused { .. } => ErrorCode::PaymentPlatformRefused,
+            PaymentError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<DeviceError> for PaymentError {
+    fn from(e: DeviceError) -> Self {
+        match e {
+            DeviceError::Timeout => PaymentError::Timeout,
+            DeviceError::Cancelled => PaymentError::Cancelled,
+            DeviceError::BadRead { .. } | DeviceError::BadReport { .. } => PaymentError::BadRead(e.to_string()),
+            DeviceError::Disconnected(_)
+            | DeviceError::NotFound(_)
+            | DeviceError::PermissionDenied(_)
+            | DeviceError::Io(_) => PaymentError::ReaderDisconnected(e.to_string()),
+            other => PaymentError::Reader(other.to_string()),
+        }
     }
 }
 

@@ -15,49 +15,31 @@
 //! # let _ = receipt;
 //! ```
 
-pub mod auth;
-pub mod authorizer;
+pub mod admin;
 pub mod back_office;
-pub mod bindings;
-pub mod card_payment;
 pub mod clock;
-pub mod customer;
-pub mod demo;
-pub mod device_status;
 pub mod devices;
 pub mod error;
-pub mod export_jobs;
+pub mod ipc;
 pub mod loyalty;
-pub mod pin_block;
-pub mod platform_key;
-pub mod points_link;
-pub mod refunds;
-pub mod remote_authorizer;
-pub mod sales;
-pub mod secrets;
-pub mod server_call;
-pub mod signature;
-pub mod store_and_forward;
+mod mutex;
+pub mod refund;
+pub mod sale;
 pub mod sync;
-pub mod sync_settings;
-pub mod users;
-pub mod views;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{ErrorCode, IpcError, PosError};
+pub use error::{ErrorCode, IpcError, PosError, Result};
+use mutex::lock;
 
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use till_core::Currency;
 use till_devices::CardReader;
 use till_store::Store;
-
-/// Result of an application-layer operation.
-pub type Result<T> = std::result::Result<T, PosError>;
 
 /// How the till is set up.
 pub struct PosConfig {
@@ -78,16 +60,16 @@ pub struct PosConfig {
     /// Random source (session tokens, cart ids, line codes, event ids, keys).
     pub rng: Box<dyn RngCore + Send>,
     /// Who authorises card payments; `None`: the payment platform
-    /// ([`remote_authorizer::RemoteAuthorizer`]) when the sync settings name a payments server,
-    /// else the local stand-in ([`authorizer::StandInAuthorizer`]).
-    pub authorizer: Option<Arc<dyn authorizer::PaymentAuthorizer>>,
+    /// ([`sale::card::remote_authorizer::RemoteAuthorizer`]) when the sync settings name a payments server,
+    /// else the local stand-in ([`sale::card::authorizer::StandInAuthorizer`]).
+    pub authorizer: Option<Arc<dyn sale::card::authorizer::PaymentAuthorizer>>,
     /// Lists the serial and HID devices on the machine (the installer's table, the status
     /// lights).
     pub device_enumerator: Box<dyn till_devices::transport::discovery::Enumerator>,
     /// The points terminal used while none is configured (`sim://points-terminal` in demo mode).
     pub points_terminal: Option<String>,
     /// Opens points terminals (the till-points-v1 driver; a scripted terminal in tests).
-    pub terminal_opener: Arc<dyn points_link::TerminalOpener>,
+    pub terminal_opener: Arc<dyn devices::points_link::TerminalOpener>,
 }
 
 impl PosConfig {
@@ -105,7 +87,7 @@ impl PosConfig {
             authorizer: None,
             device_enumerator: Box::new(till_devices::transport::discovery::SystemEnumerator::default()),
             points_terminal: Some("sim://points-terminal".into()),
-            terminal_opener: Arc::new(points_link::DriverOpener),
+            terminal_opener: Arc::new(devices::points_link::DriverOpener),
         }
     }
 }
@@ -119,21 +101,17 @@ pub struct Pos {
     card_timeout: Duration,
     clock: Arc<dyn Clock>,
     rng: Mutex<Box<dyn RngCore + Send>>,
-    sessions: Mutex<HashMap<String, auth::SessionState>>,
-    carts: Mutex<HashMap<i64, sales::OpenCart>>,
+    sessions: Mutex<HashMap<String, admin::auth::SessionState>>,
+    carts: Mutex<HashMap<i64, sale::cart::OpenCart>>,
+    /// The customer identified for each seller's open cart.
+    customers: Mutex<HashMap<i64, loyalty::customer::Identified>>,
     card_reader: Arc<Mutex<Box<dyn CardReader>>>,
     card_hash_key: [u8; 32],
-    secrets: Arc<secrets::SecretBox>,
-    card_payments: card_payment::CardPayments,
+    secrets: Arc<admin::secrets::SecretBox>,
+    card_payments: sale::card::CardPayments,
     devices: devices::Devices,
     sync: sync::SyncRuntime,
-    export_jobs: export_jobs::ExportJobs,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The data under these locks stays consistent at every await-free step, so a panic in
-    // another thread does not make it unusable.
-    m.lock().unwrap_or_else(|p| p.into_inner())
+    export_jobs: back_office::export_jobs::ExportJobs,
 }
 
 impl Pos {
@@ -153,11 +131,14 @@ impl Pos {
             opener: config.terminal_opener,
         });
         let mut rng = config.rng;
-        let secrets = Arc::new(secrets::SecretBox::load(&secrets::SecretBox::path_beside(&config.db_path), &mut *rng)?);
-        let keys = Arc::new(platform_key::PlatformKeySlot::default());
-        let stand_in = Arc::new(authorizer::StandInAuthorizer::new(keys.clone(), config.clock.clone()));
+        let secrets = Arc::new(admin::secrets::SecretBox::load(
+            &admin::secrets::SecretBox::path_beside(&config.db_path),
+            &mut *rng,
+        )?);
+        let keys = Arc::new(sale::card::platform_key::PlatformKeySlot::default());
+        let stand_in = Arc::new(sale::card::authorizer::StandInAuthorizer::new(keys.clone(), config.clock.clone()));
         let seed = StdRng::from_rng(&mut rng).map_err(|e| PosError::Internal(e.to_string()))?;
-        let card_payments = card_payment::CardPayments::new(keys, config.authorizer, stand_in, seed);
+        let card_payments = sale::card::CardPayments::new(keys, config.authorizer, stand_in, seed);
         let mut pos = Pos {
             store,
             currency: config.currency,
@@ -168,18 +149,19 @@ impl Pos {
             rng: Mutex::new(rng),
             sessions: Mutex::new(HashMap::new()),
             carts: Mutex::new(HashMap::new()),
+            customers: Mutex::new(HashMap::new()),
             card_reader: Arc::new(Mutex::new(card_reader)),
             card_hash_key: [0; 32],
             secrets,
             card_payments,
             devices,
             sync: sync::SyncRuntime::default(),
-            export_jobs: export_jobs::ExportJobs::default(),
+            export_jobs: back_office::export_jobs::ExportJobs::default(),
         };
-        pos.card_hash_key = card_payment::load_or_create_key(&pos)?;
-        platform_key::load(&pos, &pos.secrets, &pos.card_payments.keys)?;
+        pos.card_hash_key = sale::card::load_or_create_key(&pos)?;
+        sale::card::platform_key::load(&pos, &pos.secrets, &pos.card_payments.keys)?;
         if pos.demo {
-            demo::seed_if_empty(&pos)?;
+            admin::demo::seed_if_empty(&pos)?;
         }
         pos.init_reader_status(reader_opened)?;
         Ok(pos)
@@ -191,7 +173,7 @@ impl Pos {
     }
 
     /// The till's secret box (the key file beside the database), for sealing secrets at rest.
-    pub fn secrets(&self) -> &Arc<secrets::SecretBox> {
+    pub fn secrets(&self) -> &Arc<admin::secrets::SecretBox> {
         &self.secrets
     }
 
@@ -212,12 +194,12 @@ impl Pos {
     }
 
     /// What the login screen shows.
-    pub fn app_info(&self) -> Result<views::AppInfo> {
-        Ok(views::AppInfo {
+    pub fn app_info(&self) -> Result<ipc::views::AppInfo> {
+        Ok(ipc::views::AppInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             demo_mode: self.demo,
             currency: self.currency.code().to_string(),
-            demo_users: if self.demo { demo::demo_users(self)? } else { Vec::new() },
+            demo_users: if self.demo { admin::demo::demo_users(self)? } else { Vec::new() },
         })
     }
 }

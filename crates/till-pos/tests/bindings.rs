@@ -24,7 +24,7 @@ fn read_dir(dir: &Path) -> BTreeMap<String, String> {
 fn checked_in_typescript_bindings_are_current() {
     let checked_in = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings");
     let fresh = tempfile::tempdir().unwrap();
-    till_pos::bindings::export_to(fresh.path()).unwrap();
+    till_pos::ipc::bindings::export_to(fresh.path()).unwrap();
     let generated = read_dir(fresh.path());
     assert!(generated.contains_key("Receipt.ts") && generated.contains_key("ErrorCode.ts"));
     if std::env::var_os("UPDATE_BINDINGS").is_some() {

@@ -13,8 +13,8 @@ use till_devices::points::{
     LoyaltyTerminal, LoyaltyToken, Pairing, PairingKey, Phone, TerminalId, TerminalInfo, TerminalState,
 };
 use till_devices::{Cancel, DeviceError};
-use till_pos::points_link::TerminalOpener;
-use till_pos::refunds::{RefundInput, RefundLineInput, RefundLookup};
+use till_pos::devices::points_link::TerminalOpener;
+use till_pos::ipc::refund::{RefundInput, RefundLineInput, RefundLookup};
 use till_pos::{ErrorCode, Pos, PosConfig};
 use till_server::clock::{OsEntropy, SystemClock as ServerClock};
 
@@ -302,7 +302,7 @@ fn enrol_earn_redeem_and_refund_with_the_balance_checked_on_the_server() {
     p.points_redeem(&c, 20).unwrap();
     assert_eq!(p.payment_start(&c, &cart.cart_id).unwrap_err().code(), ErrorCode::InvalidInput, "no card for 0.00");
     let free = p.checkout_cash(&c, &cart.cart_id, 0).unwrap();
-    assert_eq!((free.points_paid.unwrap().minor(), free.payment.tender), (200, till_pos::views::Tender::Points));
+    assert_eq!((free.points_paid.unwrap().minor(), free.payment.tender), (200, till_pos::ipc::views::Tender::Points));
     let pts = free.points.clone().unwrap();
     assert_eq!((pts.redeemed, pts.earned, pts.balance), (20, 0, Some(67 - 30 + 55 - 20)));
     assert_eq!(balance(&srv, &account), 67 - 30 + 55 - 20);
@@ -343,7 +343,7 @@ fn points_earned_offline_are_confirmed_later_and_a_replayed_token_is_refused_wit
     // the server goes away (the till points at a port nobody listens on)
     let i = p.login(3, "3333").unwrap().token;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let dead = till_pos::sync_settings::SyncSettingsInput {
+    let dead = till_pos::ipc::sync::SyncSettingsInput {
         sales_url: format!("http://127.0.0.1:{port}"),
         refunds_url: String::new(),
         points_url: String::new(),
@@ -359,7 +359,7 @@ fn points_earned_offline_are_confirmed_later_and_a_replayed_token_is_refused_wit
     assert_eq!((pts.status.as_str(), pts.balance, pts.earned), ("pending", None, 38));
     assert_eq!(balance(&srv, &account), 0);
     // back up: the change is confirmed with the balance
-    p.sync_settings_set(&i, till_pos::sync_settings::SyncSettingsInput { sales_url: srv.url.clone(), ..dead }).unwrap();
+    p.sync_settings_set(&i, till_pos::ipc::sync::SyncSettingsInput { sales_url: srv.url.clone(), ..dead }).unwrap();
     drained(&p);
     let r = p.receipt(&c, sale.order_id).unwrap().points.unwrap();
     assert_eq!((r.status.as_str(), r.balance), ("confirmed", Some(38)));
@@ -416,7 +416,7 @@ fn a_phone_sold_at_another_till_is_found_on_the_server_and_refunded_there_once()
         (remote.order_id.as_str(), remote.price.minor(), remote.refunded),
         (sale.order_no.as_str(), sale.total.minor(), false)
     );
-    let input = |manager: bool| till_pos::refunds::RemoteRefundInput {
+    let input = |manager: bool| till_pos::ipc::refund::RemoteRefundInput {
         identifier: IMEI.into(),
         reason: "defective".into(),
         photo_base64: None,

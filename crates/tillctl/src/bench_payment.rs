@@ -5,7 +5,7 @@
 
 use crate::error::CliError;
 use std::time::{Duration, Instant};
-use till_pos::card_payment::CardPaymentStatus;
+use till_pos::ipc::sale::CardPaymentStatus;
 use till_pos::{Pos, PosConfig};
 
 /// Runs `rounds` swipes on a demo till in a fresh directory and prints p50/p99 as a table row.

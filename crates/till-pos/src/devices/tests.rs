@@ -2,9 +2,10 @@
 //! the in-process points terminal simulator.
 
 use super::*;
-use crate::device_status::LinkState;
+use crate::error::ErrorCode;
+use crate::ipc::devices::LinkState;
 use crate::tests::{CASHIER, INSTALLER, MANAGER};
-use crate::{ErrorCode, ManualClock, PosConfig};
+use crate::{ManualClock, PosConfig};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use till_devices::transport::discovery::DeviceKind;
@@ -198,7 +199,7 @@ fn pairing_stores_the_key_sealed_and_never_in_clear() {
     drop(p);
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let path = entry.unwrap().path();
-        if path.file_name().is_some_and(|n| n == crate::secrets::KEY_FILE) {
+        if path.file_name().is_some_and(|n| n == crate::admin::secrets::KEY_FILE) {
             continue;
         }
         let bytes = std::fs::read(&path).unwrap();
@@ -276,7 +277,7 @@ fn the_cashier_identifies_a_customer_with_the_simulated_terminal() {
 }
 
 fn short_account_of(id: &[u8; 16]) -> String {
-    crate::customer::short_account(id)
+    crate::loyalty::customer::short_account(id)
 }
 
 #[test]
@@ -366,7 +367,7 @@ struct FaultyTerminals {
     swapped: Arc<Mutex<bool>>,
 }
 
-impl crate::points_link::TerminalOpener for FaultyTerminals {
+impl crate::devices::points_link::TerminalOpener for FaultyTerminals {
     fn open(
         &self,
         _address: &str,

@@ -1,0 +1,233 @@
+//! PINs, login with lockout, sessions, and the role check every command starts with.
+//!
+//! PINs are stored as argon2id hashes. Five wrong PINs in a row lock the user for five
+//! minutes. A session is a random bearer token that lapses after a configurable idle time.
+
+use crate::error::{PosError, Result};
+use crate::ipc::views::{LoginUser, Session, UserView};
+use crate::mutex::lock;
+use crate::Pos;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use serde_json::json;
+use till_core::Role;
+use till_store::{audit, users};
+
+/// Wrong PINs allowed before the lock.
+pub const MAX_FAILED_PINS: i64 = 5;
+/// How long the lock lasts.
+pub const LOCKOUT_MS: i64 = 5 * 60 * 1000;
+
+/// Roles that may sell.
+pub const SELLERS: &[Role] = &[Role::Cashier, Role::Manager];
+/// Roles that may manage users and read the audit log.
+pub const MANAGERS: &[Role] = &[Role::Manager];
+/// Roles that set up devices and servers.
+pub const INSTALLERS: &[Role] = &[Role::Installer];
+/// Every role: the status lights are for anyone logged in.
+pub const ANYONE: &[Role] = &[Role::Cashier, Role::Manager, Role::Installer];
+
+/// A live session.
+#[derive(Debug, Clone)]
+pub struct SessionState {
+    /// User id.
+    pub user_id: i64,
+    /// User name.
+    pub name: String,
+    /// Role at login.
+    pub role: Role,
+    /// Lapses at, ms since the epoch.
+    pub expires_at_ms: i64,
+}
+
+/// Checks a PIN's shape: 4 to 8 digits.
+pub fn check_pin_format(pin: &str) -> Result<()> {
+    if (4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(PosError::InvalidInput("a PIN is 4 to 8 digits".into()))
+    }
+}
+
+/// Hashes a PIN with argon2id and a random salt from `salt_bytes`.
+pub fn hash_pin(pin: &str, salt_bytes: &[u8; 16]) -> Result<String> {
+    let salt = SaltString::encode_b64(salt_bytes).map_err(|e| PosError::Internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| PosError::Internal(e.to_string()))
+}
+
+fn verify_pin(pin: &str, hash: &str) -> Result<bool> {
+    let parsed = PasswordHash::new(hash).map_err(|e| PosError::Internal(format!("stored PIN hash: {e}")))?;
+    Ok(Argon2::default().verify_password(pin.as_bytes(), &parsed).is_ok())
+}
+
+impl Pos {
+    /// Hashes a PIN with a fresh salt.
+    pub(crate) fn new_pin_hash(&self, pin: &str) -> Result<String> {
+        check_pin_format(pin)?;
+        let mut salt = [0u8; 16];
+        lock(&self.rng).fill_bytes(&mut salt);
+        hash_pin(pin, &salt)
+    }
+
+    /// Active users, for the login screen.
+    pub fn login_users(&self) -> Result<Vec<LoginUser>> {
+        Ok(self
+            .store
+            .users()?
+            .into_iter()
+            .filter(|u| u.active)
+            .map(|u| LoginUser { id: u.id, name: u.name, role: u.role })
+            .collect())
+    }
+
+    /// Logs a user in with a PIN.
+    pub fn login(&self, user_id: i64, pin: &str) -> Result<Session> {
+        let now = self.now_ms();
+        let user = self.store.user(user_id)?;
+        if !user.active {
+            return Err(PosError::UserInactive);
+        }
+        if let Some(until) = user.locked_until_ms.filter(|t| *t > now) {
+            return Err(PosError::UserLocked { minutes: (until - now + 59_999) / 60_000 });
+        }
+        if !verify_pin(pin, &user.pin_hash)? {
+            let failed = user.failed_attempts + 1;
+            if failed >= MAX_FAILED_PINS {
+                self.store.write(|tx| {
+                    users::set_login_state(tx, user.id, 0, Some(now + LOCKOUT_MS))?;
+                    audit::append(tx, now, Some(user.id), "user.locked", &json!({ "failed_pins": failed }))
+                })?;
+                tracing::warn!(user_id, "user locked after {failed} wrong PINs");
+                return Err(PosError::UserLocked { minutes: LOCKOUT_MS / 60_000 });
+            }
+            self.store.write(|tx| users::set_login_state(tx, user.id, failed, None))?;
+            return Err(PosError::WrongPin { remaining: MAX_FAILED_PINS - failed });
+        }
+        self.store.write(|tx| {
+            users::set_login_state(tx, user.id, 0, None)?;
+            audit::append(tx, now, Some(user.id), "user.login", &json!({}))
+        })?;
+        let token = self.random_hex(32);
+        let expires_at_ms = now + self.session_idle_ms;
+        lock(&self.sessions).insert(
+            token.clone(),
+            SessionState { user_id: user.id, name: user.name.clone(), role: user.role, expires_at_ms },
+        );
+        tracing::info!(user_id, role = user.role.as_str(), "login");
+        Ok(Session { token, user: UserView::new(&user, now), expires_at_ms })
+    }
+
+    /// Checks a logged-in user's PIN again before a sensitive action (a manager discarding a
+    /// parked event). Wrong PINs count towards the same lock as at login; no session is made.
+    pub(crate) fn confirm_pin(&self, user_id: i64, pin: &str) -> Result<()> {
+        let now = self.now_ms();
+        let user = self.store.user(user_id)?;
+        if let Some(until) = user.locked_until_ms.filter(|t| *t > now) {
+            return Err(PosError::UserLocked { minutes: (until - now + 59_999) / 60_000 });
+        }
+        if verify_pin(pin, &user.pin_hash)? {
+            if user.failed_attempts > 0 {
+                self.store.write(|tx| users::set_login_state(tx, user.id, 0, None))?;
+            }
+            return Ok(());
+        }
+        let failed = user.failed_attempts + 1;
+        if failed >= MAX_FAILED_PINS {
+            self.store.write(|tx| {
+                users::set_login_state(tx, user.id, 0, Some(now + LOCKOUT_MS))?;
+                audit::append(tx, now, Some(user.id), "user.locked", &json!({ "failed_pins": failed }))
+            })?;
+            self.end_sessions_of(user.id);
+            return Err(PosError::UserLocked { minutes: LOCKOUT_MS / 60_000 });
+        }
+        self.store.write(|tx| users::set_login_state(tx, user.id, failed, None))?;
+        Err(PosError::WrongPin { remaining: MAX_FAILED_PINS - failed })
+    }
+
+    /// Ends a session. Unknown tokens are ignored: the outcome is the same.
+    pub fn logout(&self, token: &str) -> Result<()> {
+        if let Some(s) = lock(&self.sessions).remove(token) {
+            self.store.audit(self.now_ms(), Some(s.user_id), "user.logout", &json!({}))?;
+        }
+        Ok(())
+    }
+
+    /// The session behind `token`, if its role is one of `allowed`; extends its idle timer.
+    pub fn authorize(&self, token: &str, allowed: &[Role], action: &'static str) -> Result<SessionState> {
+        let now = self.now_ms();
+        let mut sessions = lock(&self.sessions);
+        let s = sessions.get_mut(token).ok_or(PosError::Unauthenticated)?;
+        if s.expires_at_ms <= now {
+            sessions.remove(token);
+            return Err(PosError::SessionExpired);
+        }
+        if !allowed.contains(&s.role) {
+            return Err(PosError::Forbidden { role: s.role, action });
+        }
+        s.expires_at_ms = now + self.session_idle_ms;
+        Ok(s.clone())
+    }
+
+    /// Ends every session of a user (deactivated, PIN changed).
+    pub(crate) fn end_sessions_of(&self, user_id: i64) {
+        lock(&self.sessions).retain(|_, s| s.user_id != user_id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::error::{ErrorCode, PosError};
+    use crate::tests::{pos, CASHIER, INSTALLER};
+
+    #[test]
+    fn five_wrong_pins_lock_for_five_minutes() {
+        let (_d, clock, p) = pos();
+        for remaining in (1..5).rev() {
+            assert!(matches!(p.login(CASHIER, "0000"), Err(PosError::WrongPin { remaining: r }) if r == remaining));
+        }
+        assert!(matches!(p.login(CASHIER, "0000"), Err(PosError::UserLocked { minutes: 5 })));
+        // even the right PIN is refused while locked
+        assert_eq!(p.login(CASHIER, "1111").unwrap_err().code(), ErrorCode::UserLocked);
+        clock.advance(5 * 60 * 1000);
+        assert!(p.login(CASHIER, "1111").is_ok());
+    }
+
+    #[test]
+    fn a_good_pin_resets_the_count() {
+        let (_d, _c, p) = pos();
+        for _ in 0..4 {
+            let _ = p.login(CASHIER, "0000");
+        }
+        p.login(CASHIER, "1111").unwrap();
+        assert!(matches!(p.login(CASHIER, "0000"), Err(PosError::WrongPin { remaining: 4 })));
+    }
+
+    #[test]
+    fn pins_are_stored_as_argon2id_hashes() {
+        let (_d, _c, p) = pos();
+        let u = p.store().user(CASHIER).unwrap();
+        assert!(u.pin_hash.starts_with("$argon2id$"), "{}", u.pin_hash);
+        assert!(!u.pin_hash.contains("1111"));
+    }
+
+    #[test]
+    fn sessions_expire_when_idle_and_roles_are_checked() {
+        let (_d, clock, p) = pos();
+        let s = p.login(CASHIER, "1111").unwrap();
+        clock.advance(14 * 60 * 1000);
+        assert!(p.cart_get(&s.token).is_ok()); // use extends the session
+        clock.advance(14 * 60 * 1000);
+        assert!(p.cart_get(&s.token).is_ok());
+        clock.advance(15 * 60 * 1000);
+        assert_eq!(p.cart_get(&s.token).unwrap_err().code(), ErrorCode::SessionExpired);
+        assert_eq!(p.cart_get(&s.token).unwrap_err().code(), ErrorCode::Unauthenticated);
+        assert_eq!(p.cart_get("nonsense").unwrap_err().code(), ErrorCode::Unauthenticated);
+
+        let i = p.login(INSTALLER, "3333").unwrap();
+        assert_eq!(p.cart_scan(&i.token, "6901234567892").unwrap_err().code(), ErrorCode::Forbidden);
+        assert_eq!(p.users_list(&i.token).unwrap_err().code(), ErrorCode::Forbidden);
+    }
+}

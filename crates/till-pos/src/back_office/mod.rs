@@ -1,0 +1,229 @@
+//! The manager's back office: history, order detail and reprint, end-of-day reports, charts,
+//! the catalogue and its CSV import, the audit log. Each method checks the caller is a manager
+//! and then hands over to the store, which holds the queries; the only work done here is what
+//! needs the till itself (its currency, its clock, where files are saved, the audit actor).
+
+pub mod export_jobs;
+
+use crate::admin::auth::MANAGERS;
+use crate::error::{PosError, Result};
+use crate::ipc::back_office::{OrderDetail, SavedFile};
+use crate::ipc::views::{LoginUser, Receipt};
+use crate::sale::cart::receipt_of;
+use crate::Pos;
+use base64::Engine;
+use serde_json::json;
+use std::path::PathBuf;
+use till_core::Money;
+use till_store::charts::ChartData;
+use till_store::history::{HistoryCount, HistoryPage, HistoryQuery};
+use till_store::reports::{ClosedDay, DayReport};
+use till_store::{audit_view::AuditPage, catalogue_admin, catalogue_import};
+
+/// Rows a history page holds at most.
+pub const MAX_PAGE: u32 = 500;
+/// `history_count` stops counting here and says "more than".
+pub const COUNT_CAP: i64 = 100_000;
+/// Largest catalogue file accepted for import (bytes, before base64).
+pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
+
+impl Pos {
+    /// Where files made for the manager (exports, PDFs) go: `exports/` beside the database.
+    pub fn exports_dir(&self) -> Result<PathBuf> {
+        let dir = self.store.path().parent().map(|p| p.join("exports")).unwrap_or_else(|| PathBuf::from("exports"));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| PosError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+        Ok(dir)
+    }
+
+    /// One page of the history.
+    pub fn history_search(
+        &self,
+        token: &str,
+        query: &HistoryQuery,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<HistoryPage> {
+        self.authorize(token, MANAGERS, "review the history")?;
+        Ok(self.store.history_page(query, cursor, limit.clamp(1, MAX_PAGE))?)
+    }
+
+    /// How many rows a history query has, up to [`COUNT_CAP`].
+    pub fn history_count(&self, token: &str, query: &HistoryQuery) -> Result<HistoryCount> {
+        self.authorize(token, MANAGERS, "review the history")?;
+        Ok(self.store.history_count(query, COUNT_CAP)?)
+    }
+
+    /// Everyone who may have sold something (the cashier filter), inactive users included.
+    pub fn history_cashiers(&self, token: &str) -> Result<Vec<LoginUser>> {
+        self.authorize(token, MANAGERS, "review the history")?;
+        Ok(self
+            .store
+            .users()?
+            .into_iter()
+            .filter(|u| u.role != till_core::Role::Installer)
+            .map(|u| LoginUser { id: u.id, name: u.name, role: u.role })
+            .collect())
+    }
+
+    /// An order with its receipt, refunds, points, sync events and audit trail.
+    pub fn order_detail(&self, token: &str, order_id: i64) -> Result<OrderDetail> {
+        self.authorize(token, MANAGERS, "review the history")?;
+        let receipt = receipt_of(&self.store.order(order_id)?)?;
+        Ok(OrderDetail { receipt, extras: self.store.order_extras(order_id)? })
+    }
+
+    /// The receipt of a past order, to print again; the reprint is audited.
+    pub fn receipt_reprint(&self, token: &str, order_id: i64) -> Result<Receipt> {
+        let s = self.authorize(token, MANAGERS, "reprint receipts")?;
+        let receipt = receipt_of(&self.store.order(order_id)?)?;
+        self.store.audit(self.now_ms(), Some(s.user_id), "receipt.reprinted", &json!({ "order_id": order_id }))?;
+        Ok(receipt)
+    }
+
+    /// The X report of the open period: changes nothing.
+    pub fn report_x(&self, token: &str) -> Result<DayReport> {
+        self.authorize(token, MANAGERS, "run reports")?;
+        Ok(self.store.x_report(self.now_ms())?)
+    }
+
+    /// The Z report: closes the open period as `business_date` with the cash the manager counted.
+    pub fn report_z(&self, token: &str, business_date: &str, cash_counted_minor: i64) -> Result<DayReport> {
+        let s = self.authorize(token, MANAGERS, "close the day")?;
+        if cash_counted_minor < 0 {
+            return Err(PosError::InvalidInput("the cash counted cannot be negative".into()));
+        }
+        let counted = Money::new(cash_counted_minor, self.currency);
+        Ok(self.store.close_day(business_date, counted, s.user_id, self.now_ms())?)
+    }
+
+    /// The days closed so far, newest first.
+    pub fn report_closed_list(&self, token: &str) -> Result<Vec<ClosedDay>> {
+        self.authorize(token, MANAGERS, "run reports")?;
+        Ok(self.store.closed_days(400)?)
+    }
+
+    /// A closed day's Z report, exactly as it was when closed.
+    pub fn report_closed_get(&self, token: &str, close_id: i64) -> Result<DayReport> {
+        self.authorize(token, MANAGERS, "run reports")?;
+        Ok(self.store.closed_day(close_id)?)
+    }
+
+    /// Saves a report as PDF in the exports folder: a closed day's, or the X report of now.
+    pub fn report_pdf(&self, token: &str, close_id: Option<i64>) -> Result<SavedFile> {
+        self.authorize(token, MANAGERS, "run reports")?;
+        let (report, name) = match close_id {
+            Some(id) => {
+                let r = self.store.closed_day(id)?;
+                let name = format!("z-report-{}.pdf", r.business_date.clone().unwrap_or_else(|| id.to_string()));
+                (r, name)
+            }
+            None => {
+                let now = self.now_ms();
+                (self.store.x_report(now)?, format!("x-report-{now}.pdf"))
+            }
+        };
+        let title = match close_id {
+            Some(_) => "Z report",
+            None => "X report",
+        };
+        let pdf = till_core::pdf::text_pdf(title, &till_store::reports::report_lines(&report));
+        let path = self.exports_dir()?.join(name);
+        write_file(&path, &pdf)?;
+        Ok(SavedFile { path: path.display().to_string(), bytes: pdf.len() as u64 })
+    }
+
+    /// Sales over time with the previous period, top products, refund rate.
+    pub fn charts_get(
+        &self,
+        token: &str,
+        from_ms: i64,
+        to_ms: i64,
+        bucket: &str,
+        utc_offset_minutes: i32,
+    ) -> Result<ChartData> {
+        self.authorize(token, MANAGERS, "see charts")?;
+        Ok(self.store.chart_data(from_ms, to_ms, bucket, utc_offset_minutes)?)
+    }
+
+    /// Products for the catalogue screen.
+    pub fn catalogue_list(
+        &self,
+        token: &str,
+        query: &str,
+        include_inactive: bool,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Vec<catalogue_admin::ProductAdminView>> {
+        self.authorize(token, MANAGERS, "edit the catalogue")?;
+        Ok(self.store.products_admin(query, include_inactive, offset, limit.clamp(1, MAX_PAGE))?)
+    }
+
+    /// Adds a product.
+    pub fn product_create(
+        &self,
+        token: &str,
+        input: &catalogue_admin::ProductInput,
+    ) -> Result<catalogue_admin::ProductAdminView> {
+        let s = self.authorize(token, MANAGERS, "edit the catalogue")?;
+        Ok(self.store.product_create(input, self.currency, s.user_id, self.now_ms())?)
+    }
+
+    /// Changes a product; past orders keep what they were sold at.
+    pub fn product_update(
+        &self,
+        token: &str,
+        product_id: i64,
+        input: &catalogue_admin::ProductInput,
+    ) -> Result<catalogue_admin::ProductAdminView> {
+        let s = self.authorize(token, MANAGERS, "edit the catalogue")?;
+        Ok(self.store.product_update(product_id, input, self.currency, s.user_id, self.now_ms())?)
+    }
+
+    /// Takes a product off sale, or back on.
+    pub fn product_set_active(
+        &self,
+        token: &str,
+        product_id: i64,
+        active: bool,
+    ) -> Result<catalogue_admin::ProductAdminView> {
+        let s = self.authorize(token, MANAGERS, "edit the catalogue")?;
+        Ok(self.store.product_set_active(product_id, active, s.user_id, self.now_ms())?)
+    }
+
+    /// What importing a catalogue CSV would do, row by row, with every row's errors.
+    pub fn catalogue_import_preview(&self, token: &str, file_base64: &str) -> Result<catalogue_import::ImportPreview> {
+        self.authorize(token, MANAGERS, "edit the catalogue")?;
+        Ok(self.store.catalogue_import_preview(&decode_file(file_base64)?, self.currency)?)
+    }
+
+    /// Imports a catalogue CSV in one transaction; refused while any row has an error.
+    pub fn catalogue_import_apply(&self, token: &str, file_base64: &str) -> Result<catalogue_import::ImportOutcome> {
+        let s = self.authorize(token, MANAGERS, "edit the catalogue")?;
+        Ok(self.store.catalogue_import_apply(&decode_file(file_base64)?, self.currency, s.user_id, self.now_ms())?)
+    }
+
+    /// A page of the audit log, newest first, each entry checked against the chain.
+    pub fn audit_list(&self, token: &str, before_id: Option<i64>, limit: u32) -> Result<AuditPage> {
+        self.authorize(token, MANAGERS, "read the audit log")?;
+        Ok(self.store.audit_page(before_id, limit.clamp(1, MAX_PAGE))?)
+    }
+}
+
+fn decode_file(file_base64: &str) -> Result<Vec<u8>> {
+    if file_base64.len() > MAX_IMPORT_BYTES / 3 * 4 + 4 {
+        return Err(PosError::InvalidInput(format!("the file is larger than {} MB", MAX_IMPORT_BYTES / 1024 / 1024)));
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(file_base64.trim())
+        .map_err(|_| PosError::InvalidInput("the file did not arrive intact; choose it again".into()))
+}
+
+/// Writes `bytes` to `path` through a temporary file, so a crash never leaves half a file under
+/// the final name.
+pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let part = path.with_extension("part");
+    std::fs::write(&part, bytes)
+        .and_then(|_| std::fs::rename(&part, path))
+        .map_err(|e| PosError::Internal(format!("cannot write {}: {e}", path.display())))
+}

@@ -1,0 +1,11 @@
+//! What crosses IPC: the view types the window receives and sends, and the TypeScript bindings
+//! generated from them. Nothing here calls into the use cases; they all build these views.
+
+pub mod back_office;
+pub mod bindings;
+pub mod devices;
+pub mod loyalty;
+pub mod refund;
+pub mod sale;
+pub mod sync;
+pub mod views;

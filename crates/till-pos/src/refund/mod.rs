@@ -1,0 +1,463 @@
+//! Refunds at the counter (CN102982479A, CN103310370A): find the sale by a receipt line code,
+//! by a device identifier (this till's sales, else the server's sold-devices list), or by the
+//! receipt number with its day and amount; choose lines and quantities, a reason and
+//! optionally a photo of the defect; the policy decides who approves; the money goes back to
+//! the original tender; a refund receipt is printed and the refund syncs through the outbox.
+//!
+//! Policy: within the cashier's limit and for a customer whose reputation (asked of the server)
+//! is at or above the threshold, the refund is approved at once. Otherwise a manager approves
+//! it on the spot with their PIN, or it is left for the seller to confirm on the server (the
+//! money is then paid back only when the seller confirms). A manager at the till approves their
+//! own refunds. Every refund and every override is in the audit log.
+
+use crate::admin::auth::SELLERS;
+use crate::error::{PosError, Result};
+use crate::ipc::refund::{
+    RefundInput, RefundLookup, RefundOrderView, RefundQuoteView, RefundReceipt, RefundReceiptLine, RefundSaleLine,
+    RemoteRefundInput, RemoteRefundView, RemoteSaleView,
+};
+use crate::ipc::sync::Service;
+use crate::Pos;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use till_core::refund::RefundPolicy;
+use till_core::{Currency, DeviceIdentifier, LineCode, Money, Role};
+use till_store::{NewRefund, RecordedRefund, RefundableOrder};
+
+/// Largest photo of a defect the till keeps.
+pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
+
+/// The reason codes a refund may give.
+pub const REASONS: &[&str] = &["defective", "wrong_item", "not_as_described", "changed_mind", "other"];
+
+/// The refund policy's verdict on one refund.
+struct Verdict {
+    over_limit: bool,
+    low_reputation: bool,
+    reputation: Option<i64>,
+    limit: Money,
+    threshold: i64,
+}
+
+impl Verdict {
+    fn within(&self) -> bool {
+        !(self.over_limit || self.low_reputation)
+    }
+}
+
+/// How a refund outside policy is approved, as the cashier chose.
+#[derive(Debug, Clone, Default)]
+struct Approval {
+    manager_id: Option<i64>,
+    manager_pin: Option<String>,
+    wait_for_seller: bool,
+}
+
+impl RefundInput {
+    fn approval(&self) -> Approval {
+        Approval {
+            manager_id: self.manager_id,
+            manager_pin: self.manager_pin.clone(),
+            wait_for_seller: self.wait_for_seller,
+        }
+    }
+}
+
+fn order_view(o: &RefundableOrder, currency: Currency) -> Result<RefundOrderView> {
+    let m = |v: i64| Money::new(v, currency);
+    Ok(RefundOrderView {
+        order_id: o.order_id,
+        order_no: o.order_no.clone(),
+        created_at_ms: o.created_at_ms,
+        total: m(o.total_minor),
+        refunded: m(o.refunded_minor),
+        tender: o.tender.clone(),
+        card_masked: o.card_masked.clone(),
+        customer_short: o.customer_ref.as_ref().map(|c| c.chars().take(8).collect::<String>().to_uppercase()),
+        lines: o
+            .lines
+            .iter()
+            .map(|l| {
+                Ok(RefundSaleLine {
+                    order_line_id: l.order_line_id,
+                    line_no: l.line_no,
+                    line_code: LineCode::parse(&l.line_code)?.grouped(),
+                    sku: l.sku.clone(),
+                    name: l.name.clone(),
+                    name_zh: l.name_zh.clone(),
+                    quantity: l.quantity,
+                    refundable: l.quantity - l.refunded_quantity,
+                    line_total: m(l.gross_minor),
+                    device: l.serial_number.clone(),
+                    matched: o.matched_line_id == Some(l.order_line_id),
+                })
+            })
+            .collect::<std::result::Result<_, till_core::CoreError>>()?,
+        remote: None,
+    })
+}
+
+/// The local day `YYYY-MM-DD` at `offset_minutes` from UTC, as `[from, to)` in ms.
+fn day_range(date: &str, offset_minutes: i32) -> Result<(i64, i64)> {
+    if !(-14 * 60..=14 * 60).contains(&offset_minutes) {
+        return Err(PosError::InvalidInput("the UTC offset is -14:00 to +14:00".into()));
+    }
+    let midnight = till_store::calendar::parse_utc_date(date)
+        .ok_or_else(|| PosError::InvalidInput(format!("{date:?} is not a date (YYYY-MM-DD)")))?;
+    let from = midnight - i64::from(offset_minutes) * 60_000;
+    Ok((from, from + 86_400_000))
+}
+
+impl Pos {
+    /// Finds the sale to refund.
+    pub fn refund_find(&self, token: &str, q: RefundLookup) -> Result<RefundOrderView> {
+        self.authorize(token, SELLERS, "refund")?;
+        let text = q.text.trim();
+        if text.is_empty() {
+            return Err(PosError::InvalidInput("scan or type what to look for".into()));
+        }
+        let found = match q.by.as_str() {
+            "line_code" => self.store.refund_find_by_line_code(LineCode::parse(text)?.as_str())?,
+            "device" => {
+                let id = DeviceIdentifier::parse(text)?;
+                match self.store.refund_find_by_device(id.as_str())? {
+                    Some(o) => Some(o),
+                    None => return self.remote_device(&id),
+                }
+            }
+            "receipt" => {
+                let (from, to) = day_range(q.date.as_deref().unwrap_or_default(), q.utc_offset_minutes.unwrap_or(0))?;
+                let amount = q.amount_minor.ok_or_else(|| PosError::InvalidInput("give the receipt's total".into()))?;
+                self.store.refund_find_by_receipt(text, from, to, amount)?
+            }
+            other => return Err(PosError::InvalidInput(format!("unknown lookup {other:?}"))),
+        };
+        let o = found.ok_or(PosError::Store(till_store::StoreError::NotFound("sale")))?;
+        order_view(&o, self.currency)
+    }
+
+    /// A device sold at another till, from the server's sold-devices list.
+    fn remote_device(&self, id: &DeviceIdentifier) -> Result<RefundOrderView> {
+        let d = match self.server_call(Service::Refunds, "GET", &format!("/v1/sold-devices/{id}"), None, None) {
+            Err(PosError::ServerRefused { code, .. }) if code == "not_found" => {
+                return Err(PosError::Store(till_store::StoreError::NotFound("sale of that device")))
+            }
+            other => other?,
+        };
+        let s = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let price = d.get("price").and_then(|p| p.get("minor")).and_then(|v| v.as_i64()).unwrap_or(0);
+        let price = Money::new(price, self.currency);
+        Ok(RefundOrderView {
+            order_id: 0,
+            order_no: s("order_id"),
+            created_at_ms: d.get("sold_at").and_then(|v| v.as_i64()).unwrap_or(0) * 1000,
+            total: price,
+            refunded: Money::zero(self.currency),
+            tender: "original".into(),
+            card_masked: None,
+            customer_short: None,
+            lines: Vec::new(),
+            remote: Some(RemoteSaleView {
+                identifier: s("identifier"),
+                kind: s("kind"),
+                price,
+                paying_account: s("paying_account"),
+                order_id: s("order_id"),
+                store: s("store"),
+                refunded: d.get("refunded").and_then(|v| v.as_bool()).unwrap_or(false),
+            }),
+        })
+    }
+
+    fn new_refund(&self, cashier_id: i64, input: &RefundInput, evidence: Option<String>) -> Result<NewRefund> {
+        if !REASONS.contains(&input.reason.as_str()) {
+            return Err(PosError::InvalidInput(format!("reason is one of {}", REASONS.join(", "))));
+        }
+        Ok(NewRefund {
+            order_id: input.order_id,
+            lines: input.lines.iter().map(|l| (l.order_line_id, l.quantity)).collect(),
+            reason: input.reason.clone(),
+            evidence_sha256: evidence,
+            cashier_id,
+            approved_by: None,
+            approval: "policy".into(),
+            customer_ref: None,
+            key: self.random_hex(12),
+            event_ids: (0..input.lines.len() + 2).map(|_| self.random_hex(16)).collect(),
+            now_ms: self.now_ms(),
+        })
+    }
+
+    /// The customer's reputation from the server (None: no customer, or no answer).
+    fn reputation(&self, customer_ref: Option<&str>) -> Option<i64> {
+        let c = customer_ref?;
+        let answer = self.server_call(Service::Refunds, "GET", &format!("/v1/customers/{c}"), None, None).ok()?;
+        answer.get("reputation").and_then(|r| r.as_i64())
+    }
+
+    /// The policy's verdict on paying back `amount_minor` to a customer of `reputation` (None:
+    /// no customer, or the server could not tell).
+    fn verdict(&self, amount_minor: i64, reputation: Option<i64>) -> Result<Verdict> {
+        let settings = self.loyalty_settings()?;
+        let policy = RefundPolicy {
+            cashier_limit: Money::new(settings.cashier_refund_limit_minor, self.currency),
+            reputation_threshold: settings.reputation_threshold,
+        };
+        let (over_limit, low_reputation) = match policy.check(Money::new(amount_minor, self.currency), reputation) {
+            Ok(()) => (false, false),
+            Err(o) => (o.over_limit, o.low_reputation),
+        };
+        Ok(Verdict {
+            over_limit,
+            low_reputation,
+            reputation,
+            limit: policy.cashier_limit,
+            threshold: policy.reputation_threshold,
+        })
+    }
+
+    fn quote(&self, r: &RecordedRefund, v: &Verdict) -> RefundQuoteView {
+        let m = |x: i64| Money::new(x, self.currency);
+        RefundQuoteView {
+            amount: m(r.amount_minor),
+            tax: m(r.tax_minor),
+            tender: r.tender.clone(),
+            points_value: m(r.points_value_minor),
+            points_reversed: r.points_reversed,
+            points_returned: r.points_returned,
+            within_policy: v.within(),
+            over_limit: v.over_limit,
+            low_reputation: v.low_reputation,
+            reputation: v.reputation,
+            limit: v.limit,
+            threshold: v.threshold,
+        }
+    }
+
+    /// What the refund would pay back, and whether it needs approval. Writes nothing.
+    pub fn refund_quote(&self, token: &str, input: RefundInput) -> Result<RefundQuoteView> {
+        let s = self.authorize(token, SELLERS, "refund")?;
+        let preview = self.store.refund_preview(&self.new_refund(s.user_id, &input, None)?)?;
+        let order = self.store.refundable_order(input.order_id)?.ok_or(till_store::StoreError::NotFound("sale"))?;
+        let verdict = self.verdict(preview.amount_minor, self.reputation(order.customer_ref.as_deref()))?;
+        Ok(self.quote(&preview, &verdict))
+    }
+
+    /// Records the refund (after the policy check and any approval) and returns its receipt.
+    pub fn refund_record(&self, token: &str, input: RefundInput) -> Result<RefundReceipt> {
+        let s = self.authorize(token, SELLERS, "refund")?;
+        let photo = match input.photo_base64.as_deref().filter(|p| !p.is_empty()) {
+            Some(b64) => Some(self.keep_photo(b64)?),
+            None => None,
+        };
+        let mut new = self.new_refund(s.user_id, &input, photo)?;
+        let order = self.store.refundable_order(input.order_id)?.ok_or(till_store::StoreError::NotFound("sale"))?;
+        let preview = self.store.refund_preview(&new)?;
+        let verdict = self.verdict(preview.amount_minor, self.reputation(order.customer_ref.as_deref()))?;
+        let (approval, approved_by) = self.approval(&s, &verdict, &input.approval())?;
+        new.approval = approval;
+        new.approved_by = approved_by;
+        let recorded = self.store.record_refund(&new)?;
+        if new.approval == "manager" {
+            self.store.audit(
+                new.now_ms,
+                new.approved_by.as_ref().map(|(id, _)| *id),
+                "refund.override",
+                &serde_json::json!({ "refund_id": recorded.refund_id, "cashier_id": s.user_id, "amount": recorded.amount_minor }),
+            )?;
+        }
+        tracing::info!(refund_id = recorded.refund_id, amount = recorded.amount_minor, approval = %new.approval, "refund recorded");
+        self.sync_nudge();
+        self.refund_receipt_of(recorded.refund_id)
+    }
+
+    /// Who approves a refund with `verdict`: the policy, the signed-in manager, a manager's PIN
+    /// typed now, or the seller later; else [`PosError::ApprovalRequired`] saying why.
+    fn approval(
+        &self,
+        s: &crate::admin::auth::SessionState,
+        verdict: &Verdict,
+        a: &Approval,
+    ) -> Result<(String, Option<(i64, String)>)> {
+        if verdict.within() {
+            return Ok(("policy".into(), None));
+        }
+        if s.role == Role::Manager {
+            return Ok(("manager".into(), Some((s.user_id, s.name.clone()))));
+        }
+        match (a.manager_id, a.manager_pin.as_deref()) {
+            (Some(manager), Some(pin)) => {
+                let user = self.store.user(manager)?;
+                if user.role != Role::Manager || !user.active {
+                    return Err(PosError::Forbidden { role: user.role, action: "approve refunds" });
+                }
+                self.confirm_pin(manager, pin)?;
+                Ok(("manager".into(), Some((user.id, user.name))))
+            }
+            _ if a.wait_for_seller => Ok(("seller".into(), None)),
+            _ => {
+                let mut why = Vec::new();
+                if verdict.over_limit {
+                    why.push(format!("above the cashier's limit of {}", verdict.limit));
+                }
+                if verdict.low_reputation {
+                    why.push(match verdict.reputation {
+                        Some(r) => format!("customer reputation {r} is below {}", verdict.threshold),
+                        None => "the customer's reputation is unknown".to_string(),
+                    });
+                }
+                Err(PosError::ApprovalRequired(why.join("; ")))
+            }
+        }
+    }
+
+    /// Asks the server to refund a device sold at another till: the price goes back to the
+    /// account that paid, through the outbox (so it is asked exactly once, also offline). The
+    /// same policy applies; the customer is unknown here, so outside it a manager's PIN or the
+    /// seller approves.
+    pub fn refund_remote(&self, token: &str, input: RemoteRefundInput) -> Result<RemoteRefundView> {
+        let s = self.authorize(token, SELLERS, "refund")?;
+        if !REASONS.contains(&input.reason.as_str()) {
+            return Err(PosError::InvalidInput(format!("reason is one of {}", REASONS.join(", "))));
+        }
+        let id = DeviceIdentifier::parse(&input.identifier)?;
+        let sale = self.remote_device(&id)?;
+        let remote = sale.remote.ok_or(PosError::Internal("the server's answer has no device".into()))?;
+        if remote.refunded {
+            return Err(PosError::Store(till_store::StoreError::RefundExceedsSold { line_no: 1, left: 0 }));
+        }
+        let photo = match input.photo_base64.as_deref().filter(|p| !p.is_empty()) {
+            Some(b64) => Some(self.keep_photo(b64)?),
+            None => None,
+        };
+        // The customer of a sale at another till is unknown here.
+        let verdict = self.verdict(remote.price.minor(), None)?;
+        let approval = Approval {
+            manager_id: input.manager_id,
+            manager_pin: input.manager_pin.clone(),
+            wait_for_seller: input.wait_for_seller,
+        };
+        let (approval, approved_by) = self.approval(&s, &verdict, &approval)?;
+        let key = self.random_hex(12);
+        let event_id = self.random_hex(16);
+        self.store.record_remote_refund(&till_store::RemoteRefund {
+            identifier: id.to_string(),
+            amount_minor: remote.price.minor(),
+            currency: remote.price.currency().code().to_string(),
+            reason: input.reason.clone(),
+            evidence_sha256: photo,
+            cashier_id: s.user_id,
+            approved_by: approved_by.clone(),
+            approval: approval.clone(),
+            key: key.clone(),
+            event_id: event_id.clone(),
+            now_ms: self.now_ms(),
+        })?;
+        self.sync_nudge();
+        // Online, the server's decision is back within a moment.
+        let deadline = std::time::Instant::now() + crate::loyalty::ANSWER_WAIT;
+        let mut status = "queued".to_string();
+        while std::time::Instant::now() < deadline {
+            if let Some((_, body)) = self.store.delivery_response(&event_id)? {
+                status = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string))
+                    .unwrap_or_else(|| "refunded".into());
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Ok(RemoteRefundView {
+            identifier: id.to_string(),
+            amount: remote.price,
+            paying_account: remote.paying_account,
+            approval,
+            approved_by: approved_by.map(|(_, n)| n),
+            server_refund_id: key,
+            status,
+        })
+    }
+
+    /// Keeps the photo of a defect beside the database; returns its SHA-256 (hex).
+    fn keep_photo(&self, b64: &str) -> Result<String> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .map_err(|_| PosError::InvalidInput("the photo is not base64".into()))?;
+        if bytes.is_empty() || bytes.len() > MAX_PHOTO_BYTES {
+            return Err(PosError::InvalidInput("the photo must be 1 byte to 10 MB".into()));
+        }
+        let sha = hex::encode(Sha256::digest(&bytes));
+        let dir = self.store.path().parent().unwrap_or(std::path::Path::new(".")).join("evidence");
+        std::fs::create_dir_all(&dir).map_err(|e| PosError::Internal(format!("evidence folder: {e}")))?;
+        std::fs::write(dir.join(format!("{sha}.img")), &bytes)
+            .map_err(|e| PosError::Internal(format!("saving the photo: {e}")))?;
+        Ok(sha)
+    }
+
+    /// A refund's receipt (any seller; reprints included).
+    pub fn refund_receipt(&self, token: &str, refund_id: i64) -> Result<RefundReceipt> {
+        self.authorize(token, SELLERS, "see refunds")?;
+        self.refund_receipt_of(refund_id)
+    }
+
+    fn refund_receipt_of(&self, refund_id: i64) -> Result<RefundReceipt> {
+        let r = self.store.refund_summary(refund_id)?;
+        let m = |v: i64| Money::new(v, self.currency);
+        Ok(RefundReceipt {
+            refund_id,
+            refund_no: r.refund_no,
+            order_no: r.order_no,
+            created_at_ms: r.created_at_ms,
+            amount: m(r.amount_minor),
+            tax: m(r.tax_minor),
+            tender: r.tender,
+            card_masked: r.card_masked,
+            reason: r.reason,
+            approval: r.approval,
+            approved_by: r.approved_by,
+            status: r.status,
+            evidence_sha256: r.evidence_sha256,
+            lines: r
+                .lines
+                .into_iter()
+                .map(|l| RefundReceiptLine {
+                    name: l.name,
+                    name_zh: l.name_zh,
+                    quantity: l.quantity,
+                    amount: m(l.amount_minor),
+                    device: l.serial_number,
+                })
+                .collect(),
+            points_reversed: r.points_reversed,
+            points_returned: r.points_returned,
+        })
+    }
+
+    /// Asks the server again about refunds waiting for the seller, records the decisions, and
+    /// returns the refund's receipt with its status now.
+    pub fn refund_refresh(&self, token: &str, refund_id: i64) -> Result<RefundReceipt> {
+        self.authorize(token, SELLERS, "see refunds")?;
+        for w in self.store.refunds_awaiting_seller()? {
+            match self.server_call(Service::Refunds, "GET", &format!("/v1/refunds/{}", w.server_refund_id), None, None)
+            {
+                Ok(answer) => {
+                    if let Some(status) = answer.get("status").and_then(|s| s.as_str()) {
+                        self.store.refund_line_decided(&w.event_id, status)?;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("refund status not refreshed: {e}");
+                    break;
+                }
+            }
+        }
+        self.refund_receipt_of(refund_id)
+    }
+
+    /// Refunds of one order, newest first (for the refund screen's list).
+    pub fn refunds_of_order(&self, token: &str, order_id: i64) -> Result<Vec<RefundReceipt>> {
+        self.authorize(token, SELLERS, "see refunds")?;
+        let ids = self.store.refund_ids_of_order(order_id)?;
+        ids.into_iter().map(|id| self.refund_receipt_of(id)).collect()
+    }
+}

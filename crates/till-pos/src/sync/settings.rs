@@ -1,0 +1,458 @@
+//! The installer's server settings: where each service's server is, which terminal this till
+//! is, and the terminal's signing secret; and the Test connection button.
+//!
+//! Stored in the `settings` table under [`SETTING`] as JSON. The secret is sealed with the
+//! till's [`SecretBox`](crate::admin::secrets::SecretBox) (purpose [`SECRET_PURPOSE`]) before it is
+//! written, is never returned to the UI (the view says only whether one is set) and never logged.
+//!
+//! One base URL per service (sales, refunds, points, payments), each defaulting to the sales
+//! URL. The sync worker sends each outbox event to its service's server
+//! ([`SyncCredentials::worker_config`]): sales, refunds, points changes, and card payments
+//! forwarded after an offline approval.
+//!
+//! [`Pos::sync_test_connection`] sends a signed `GET /v1/ping` to each distinct URL and says
+//! exactly what failed: the URL, DNS, a refused connection, TLS, a timeout, the clock, or the
+//! credentials (unknown terminal, bad secret, disabled terminal).
+
+use crate::admin::secrets::wipe_string;
+use crate::error::{PosError, Result};
+use crate::ipc::sync::{
+    ConnectionCheck, ConnectionOutcome, ConnectionTest, Service, ServiceUrls, SyncSettingsInput, SyncSettingsView,
+};
+use crate::mutex::lock;
+use crate::Pos;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::time::Duration;
+use till_core::Role;
+
+/// The `SecretBox` purpose the terminal secret is sealed for.
+pub const SECRET_PURPOSE: &str = "sync-terminal-secret";
+/// The settings key.
+pub const SETTING: &str = "sync.settings";
+/// Who may see and change the server settings.
+pub const SETTINGS_EDITORS: &[Role] = &[Role::Installer];
+/// A clock further than this from the server's is reported (the server refuses beyond 300 s).
+pub const SKEW_WARN_SECS: i64 = 60;
+/// How long Test connection waits for each server.
+pub const TEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Service {
+    /// All four, in the order the installer screen lists them.
+    pub const ALL: [Service; 4] = [Service::Sales, Service::Refunds, Service::Points, Service::Payments];
+
+    /// The lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Sales => "sales",
+            Service::Refunds => "refunds",
+            Service::Points => "points",
+            Service::Payments => "payments",
+        }
+    }
+}
+
+impl ServiceUrls {
+    /// The URL of `service`.
+    pub fn get(&self, service: Service) -> &str {
+        match service {
+            Service::Sales => &self.sales,
+            Service::Refunds => &self.refunds,
+            Service::Points => &self.points,
+            Service::Payments => &self.payments,
+        }
+    }
+}
+
+/// The stored form. The secret is sealed, as hex.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Stored {
+    urls: ServiceUrls,
+    terminal_id: String,
+    secret_sealed: String,
+    #[serde(default)]
+    from_environment: bool,
+}
+
+/// Credentials ready for a client: the secret opened, in memory only.
+#[derive(Debug, Clone)]
+pub struct SyncCredentials {
+    /// One base URL per service.
+    pub urls: ServiceUrls,
+    /// The terminal id.
+    pub terminal_id: String,
+    /// The signing secret (its `Debug` is redacted).
+    pub secret: till_sync::Secret,
+}
+
+impl SyncCredentials {
+    /// A sync configuration for the service's URL with the defaults of [`till_sync::SyncConfig::new`].
+    pub fn config_for(&self, service: Service) -> till_sync::SyncConfig {
+        till_sync::SyncConfig::new(self.urls.get(service), &self.terminal_id, self.secret.clone())
+    }
+
+    /// The sync worker's configuration: the sales URL as its base, and every service's events to
+    /// that service's URL.
+    pub fn worker_config(&self) -> till_sync::SyncConfig {
+        let mut config = self.config_for(Service::Sales);
+        config.set_service_url(till_sync::Service::Sales, &self.urls.sales);
+        config.set_service_url(till_sync::Service::Refunds, &self.urls.refunds);
+        config.set_service_url(till_sync::Service::Points, &self.urls.points);
+        config.set_service_url(till_sync::Service::Payments, &self.urls.payments);
+        config
+    }
+}
+
+/// Checks a base URL: `http://` or `https://`, a host, no path, query or white space.
+/// Returns it without a trailing slash.
+pub fn normalise_url(text: &str) -> Result<String> {
+    let url = text.trim().trim_end_matches('/');
+    let bad = || PosError::InvalidInput(format!("{url:?} is not a server address like https://sync.example:8443"));
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://")).ok_or_else(bad)?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@']) || rest.chars().any(char::is_whitespace) {
+        return Err(bad());
+    }
+    if let Some((host, port)) = rest.rsplit_once(':') {
+        // An IPv6 literal's colons are inside brackets.
+        if !host.is_empty() && !port.contains(']') && port.parse::<u16>().map_or(true, |p| p == 0) {
+            return Err(bad());
+        }
+    }
+    Ok(url.to_string())
+}
+
+fn load(pos: &Pos) -> Result<Option<Stored>> {
+    match pos.store.setting(SETTING)? {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| PosError::Internal(format!("stored sync settings are unreadable: {e}"))),
+    }
+}
+
+fn view(stored: Option<&Stored>) -> SyncSettingsView {
+    SyncSettingsView {
+        configured: stored.is_some(),
+        urls: stored.map(|s| s.urls.clone()),
+        terminal_id: stored.map(|s| s.terminal_id.clone()),
+        secret_set: stored.is_some_and(|s| !s.secret_sealed.is_empty()),
+        from_environment: stored.is_some_and(|s| s.from_environment),
+    }
+}
+
+/// Validates the terminal id: 1 to 64 printable ASCII characters without spaces.
+fn check_terminal_id(id: &str) -> Result<String> {
+    let id = id.trim();
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(PosError::InvalidInput("the terminal id is 1 to 64 letters, digits or signs, no spaces".into()));
+    }
+    Ok(id.to_string())
+}
+
+fn parse_secret(hex_text: &str) -> Result<till_sync::Secret> {
+    till_sync::Secret::from_hex(hex_text)
+        .map_err(|_| PosError::InvalidInput("the terminal secret is 64 hex digits (32 bytes)".into()))
+}
+
+impl Pos {
+    /// The server settings, without the secret (installers).
+    pub fn sync_settings_get(&self, token: &str) -> Result<SyncSettingsView> {
+        self.authorize(token, SETTINGS_EDITORS, "see the server settings")?;
+        Ok(view(load(self)?.as_ref()))
+    }
+
+    /// Saves the server settings (installers) and restarts the sync worker with them. Bad input
+    /// changes nothing. Changing the terminal id is refused while events wait
+    /// ([`PosError::SyncPending`]): they would reach the server as another till's. The URL and
+    /// the secret may always change: that is how a moved server or a wrong secret is fixed.
+    pub fn sync_settings_set(&self, token: &str, input: SyncSettingsInput) -> Result<SyncSettingsView> {
+        let s = self.authorize(token, SETTINGS_EDITORS, "change the server settings")?;
+        let SyncSettingsInput { sales_url, refunds_url, points_url, payments_url, terminal_id, secret } = input;
+        let parsed = (|| {
+            let sales = normalise_url(&sales_url)?;
+            let or_sales = |u: &str| if u.trim().is_empty() { Ok(sales.clone()) } else { normalise_url(u) };
+            let urls = ServiceUrls {
+                refunds: or_sales(&refunds_url)?,
+                points: or_sales(&points_url)?,
+                payments: or_sales(&payments_url)?,
+                sales: sales.clone(),
+            };
+            let terminal_id = check_terminal_id(&terminal_id)?;
+            let secret = if secret.trim().is_empty() { None } else { Some(parse_secret(&secret)?) };
+            Ok::<_, PosError>((urls, terminal_id, secret))
+        })();
+        wipe_string(secret);
+        let (urls, terminal_id, secret) = parsed?;
+        let before = load(self)?;
+        if let Some(b) = &before {
+            if b.terminal_id != terminal_id {
+                crate::sync::ensure_nothing_pending(self)?;
+            }
+        }
+        let secret_sealed = match (&secret, &before) {
+            (Some(secret), _) => hex::encode(self.secrets.seal(SECRET_PURPOSE, secret.bytes())),
+            (None, Some(b)) if !b.secret_sealed.is_empty() => b.secret_sealed.clone(),
+            (None, _) => return Err(PosError::InvalidInput("enter the terminal secret".into())),
+        };
+        let stored = Stored { urls, terminal_id, secret_sealed, from_environment: false };
+        self.save(&stored, Some(s.user_id), secret.is_some())?;
+        tracing::info!(terminal_id = %stored.terminal_id, sales_url = %stored.urls.sales, "server settings saved");
+        self.sync_restart()?;
+        Ok(view(Some(&stored)))
+    }
+
+    /// Forgets the server settings (installers): this till signs out of the server and stops
+    /// syncing. Refused while events wait, since they would then never be delivered.
+    pub fn sync_settings_clear(&self, token: &str) -> Result<SyncSettingsView> {
+        let s = self.authorize(token, SETTINGS_EDITORS, "clear the server settings")?;
+        crate::sync::ensure_nothing_pending(self)?;
+        let now = self.now_ms();
+        self.store.write(|tx| {
+            tx.execute("DELETE FROM settings WHERE key = ?1", [SETTING])?;
+            till_store::audit::append(tx, now, Some(s.user_id), "sync.settings_cleared", &json!({}))
+        })?;
+        self.sync_restart()?;
+        Ok(view(None))
+    }
+
+    /// Seeds the settings from the environment (`make run`'s local server) when none are stored,
+    /// or replaces settings seeded earlier from the environment when it now says otherwise (the
+    /// demo server's data was deleted and a new terminal registered). An installer's own settings
+    /// always win. Returns whether it wrote anything.
+    pub fn sync_seed_settings(&self, url: &str, terminal_id: &str, secret_hex: &str) -> Result<bool> {
+        let sales = normalise_url(url)?;
+        let urls = ServiceUrls { sales: sales.clone(), refunds: sales.clone(), points: sales.clone(), payments: sales };
+        let terminal_id = check_terminal_id(terminal_id)?;
+        let secret = parse_secret(secret_hex)?;
+        if let Some(before) = load(self)? {
+            if !before.from_environment {
+                return Ok(false);
+            }
+            let same_secret = self.sync_credentials()?.is_some_and(|c| c.secret == secret);
+            if before.urls == urls && before.terminal_id == terminal_id && same_secret {
+                return Ok(false);
+            }
+        }
+        let secret_sealed = hex::encode(self.secrets.seal(SECRET_PURPOSE, secret.bytes()));
+        self.save(&Stored { urls, terminal_id, secret_sealed, from_environment: true }, None, true)?;
+        Ok(true)
+    }
+
+    fn save(&self, stored: &Stored, actor: Option<i64>, secret_changed: bool) -> Result<()> {
+        let text = serde_json::to_string(stored).map_err(|e| PosError::Internal(e.to_string()))?;
+        let now = self.now_ms();
+        let detail = json!({
+            "terminal_id": stored.terminal_id,
+            "urls": stored.urls,
+            "secret_changed": secret_changed,
+            "from_environment": stored.from_environment,
+        });
+        self.store.write(|tx| {
+            till_store::settings::put(tx, SETTING, &text)?;
+            till_store::audit::append(tx, now, actor, "sync.settings_set", &detail)
+        })?;
+        Ok(())
+    }
+
+    /// The stored credentials with the secret opened, or `None` when the till is not set up.
+    /// For clients of the remote services (the sync worker, card authorisation).
+    pub fn sync_credentials(&self) -> Result<Option<SyncCredentials>> {
+        let Some(stored) = load(self)? else { return Ok(None) };
+        let sealed =
+            hex::decode(&stored.secret_sealed).map_err(|_| PosError::SecretUnreadable(SECRET_PURPOSE.into()))?;
+        let opened = self.secrets.open(SECRET_PURPOSE, &sealed)?;
+        let bytes: [u8; 32] = opened[..].try_into().map_err(|_| PosError::SecretUnreadable(SECRET_PURPOSE.into()))?;
+        Ok(Some(SyncCredentials {
+            urls: stored.urls,
+            terminal_id: stored.terminal_id,
+            secret: till_sync::Secret::new(bytes),
+        }))
+    }
+
+    /// Test connection (installers): a signed `GET /v1/ping` to each distinct URL of the saved
+    /// settings, each failure named exactly.
+    pub fn sync_test_connection(&self, token: &str) -> Result<ConnectionTest> {
+        self.authorize(token, SETTINGS_EDITORS, "test the server connection")?;
+        let creds = self.sync_credentials()?.ok_or(PosError::SyncNotConfigured)?;
+        let mut groups: Vec<(String, Vec<Service>)> = Vec::new();
+        for service in Service::ALL {
+            let url = creds.urls.get(service).to_string();
+            match groups.iter_mut().find(|(u, _)| *u == url) {
+                Some((_, services)) => services.push(service),
+                None => groups.push((url, vec![service])),
+            }
+        }
+        let mut rng = StdRng::from_rng(&mut **lock(&self.rng)).map_err(|e| PosError::Internal(e.to_string()))?;
+        let checks: Vec<ConnectionCheck> = groups
+            .into_iter()
+            .map(|(url, services)| {
+                let mut config = till_sync::SyncConfig::new(&url, &creds.terminal_id, creds.secret.clone());
+                config.connect_timeout = TEST_TIMEOUT;
+                config.request_timeout = TEST_TIMEOUT;
+                let mut check = ping(&config, self.now_ms().div_euclid(1000), &mut rng);
+                check.services = services;
+                check
+            })
+            .collect();
+        let ok = checks.iter().all(|c| c.outcome == ConnectionOutcome::Ok);
+        tracing::info!(ok, "server connection tested");
+        Ok(ConnectionTest { ok, checks })
+    }
+}
+
+/// One signed ping and its verdict.
+fn ping(config: &till_sync::SyncConfig, now_s: i64, rng: &mut StdRng) -> ConnectionCheck {
+    let check = |outcome, message: String, skew_s, server_id| ConnectionCheck {
+        services: Vec::new(),
+        url: config.base_url.clone(),
+        outcome,
+        message,
+        skew_s,
+        server_id,
+    };
+    let client = match till_sync::client::Client::new(config) {
+        Ok(c) => c,
+        Err(e) => return check(ConnectionOutcome::InvalidUrl, e.to_string(), None, None),
+    };
+    let answer = match client.send("GET", "/v1/ping", b"", None, now_s, rng) {
+        Ok(a) => a,
+        Err(e) => {
+            let (outcome, message) = classify_send_error(&e, config);
+            return check(outcome, message, None, None);
+        }
+    };
+    #[derive(Deserialize)]
+    struct Pong {
+        server_id: String,
+        server_time: i64,
+    }
+    #[derive(Deserialize)]
+    struct ErrorBody {
+        code: String,
+        message: String,
+    }
+    if answer.status == 200 {
+        return match serde_json::from_str::<Pong>(&answer.body) {
+            Ok(p) => {
+                let skew = p.server_time - now_s;
+                if skew.abs() > SKEW_WARN_SECS {
+                    check(ConnectionOutcome::ClockSkew, skew_message(skew), Some(skew), Some(p.server_id))
+                } else {
+                    let msg = format!("connected to server {}; clocks agree within {} s", p.server_id, skew.abs());
+                    check(ConnectionOutcome::Ok, msg, Some(skew), Some(p.server_id))
+                }
+            }
+            Err(_) => check(
+                ConnectionOutcome::ServerError,
+                format!("the server answered 200 but not as a till-server: {}", snippet(&answer.body)),
+                None,
+                None,
+            ),
+        };
+    }
+    let Ok(err) = serde_json::from_str::<ErrorBody>(&answer.body) else {
+        return check(
+            ConnectionOutcome::ServerError,
+            format!("the server answered HTTP {}: {}", answer.status, snippet(&answer.body)),
+            None,
+            None,
+        );
+    };
+    let terminal = &config.terminal_id;
+    match err.code.as_str() {
+        "unknown_terminal" => check(
+            ConnectionOutcome::UnknownTerminal,
+            format!("the server does not know terminal {terminal:?}; check the terminal id"),
+            None,
+            None,
+        ),
+        "bad_signature" => check(
+            ConnectionOutcome::BadSecret,
+            format!("the server knows terminal {terminal:?} but the signature does not verify: the secret is wrong"),
+            None,
+            None,
+        ),
+        "terminal_disabled" => check(
+            ConnectionOutcome::TerminalDisabled,
+            format!("terminal {terminal:?} is disabled on the server"),
+            None,
+            None,
+        ),
+        "stale_timestamp" => {
+            // "timestamp is N s away from the server clock": N is server minus till.
+            let skew = err
+                .message
+                .strip_prefix("timestamp is ")
+                .and_then(|r| r.split_whitespace().next())
+                .and_then(|n| n.parse::<i64>().ok());
+            let message =
+                skew.map_or_else(|| format!("the server refused the till's clock: {}", err.message), skew_message);
+            check(ConnectionOutcome::ClockSkew, message, skew, None)
+        }
+        _ => check(
+            ConnectionOutcome::ServerError,
+            format!("the server answered HTTP {} {}: {}", answer.status, err.code, err.message),
+            None,
+            None,
+        ),
+    }
+}
+
+fn skew_message(skew: i64) -> String {
+    let way = if skew > 0 { "behind" } else { "ahead of" };
+    format!(
+        "clock skew of {} s: the till's clock is {} s {way} the server's; set the till's clock",
+        skew.abs(),
+        skew.abs()
+    )
+}
+
+fn snippet(body: &str) -> String {
+    body.chars().take(120).collect()
+}
+
+/// Names a failed exchange from the error chain reqwest gives (DNS, refused, TLS, timeout).
+fn classify_send_error(e: &till_sync::SendError, config: &till_sync::SyncConfig) -> (ConnectionOutcome, String) {
+    let host = config.base_url.split("://").nth(1).unwrap_or(&config.base_url).to_string();
+    match e {
+        till_sync::SendError::Timeout(ms) => {
+            (ConnectionOutcome::Timeout, format!("no answer from {host} within {} s", ms / 1000))
+        }
+        till_sync::SendError::Network(text) | till_sync::SendError::BadAnswer(text) => {
+            let lower = text.to_lowercase();
+            if lower.contains("dns error")
+                || lower.contains("failed to lookup address")
+                || lower.contains("name or service not known")
+            {
+                (ConnectionOutcome::DnsFailed, format!("DNS lookup failed: {} does not resolve", host_only(&host)))
+            } else if lower.contains("connection refused") {
+                (ConnectionOutcome::ConnectionRefused, format!("connection refused: nothing listens at {host}"))
+            } else if lower.contains("timed out") {
+                (ConnectionOutcome::Timeout, format!("no answer from {host} in time"))
+            } else if lower.contains("certificate")
+                || lower.contains("tls")
+                || lower.contains("handshake")
+                || lower.contains("corrupt message")
+                || lower.contains("invalidcontenttype")
+            {
+                (ConnectionOutcome::TlsFailed, format!("TLS handshake with {host} failed: {}", last_cause(text)))
+            } else {
+                (ConnectionOutcome::NetworkError, format!("network error talking to {host}: {}", last_cause(text)))
+            }
+        }
+    }
+}
+
+fn host_only(host_port: &str) -> &str {
+    match host_port.rsplit_once(':') {
+        Some((h, p)) if p.parse::<u16>().is_ok() => h,
+        _ => host_port,
+    }
+}
+
+/// The innermost cause of a `a: b: c` error chain, which says what really happened.
+fn last_cause(text: &str) -> &str {
+    text.rsplit(": ").next().unwrap_or(text)
+}
