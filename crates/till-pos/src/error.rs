@@ -415,3 +415,12 @@ mod tests {
         assert_eq!(e.code, ErrorCode::AlreadyCheckedOut);
     }
 }
+
+impl From<PosError> for PaymentError {
+    fn from(e: PosError) -> Self {
+        match e {
+            PosError::Payment(p) => p,
+            other => PaymentError::Internal(other.to_string()),
+        }
+    }
+}

@@ -120,7 +120,7 @@ impl Pos {
     pub fn open(config: PosConfig) -> Result<Pos> {
         let store = Store::open(&config.db_path)?;
         // The configured reader if there is one, else the default (`TILL_CARD_READER`).
-        let card_reader = devices::initial_reader(&store, &config.card_reader)?;
+        let card_reader = devices::reader::initial_reader(&store, &config.card_reader)?;
         let reader_opened = card_reader.open_result();
         let card_reader: Box<dyn CardReader> = Box::new(card_reader);
         let devices = devices::Devices::new(devices::DevicesConfig {

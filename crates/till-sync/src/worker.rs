@@ -409,10 +409,14 @@ struct Flags {
     nudged: bool,
 }
 
+/// Called after every round, on the worker's thread (see [`SyncWorker::on_round`]).
+pub type RoundObserver = Arc<dyn Fn() + Send + Sync>;
+
 struct Shared {
     flags: Mutex<Flags>,
     wake: Condvar,
     live: Mutex<LiveStatus>,
+    observer: Mutex<Option<RoundObserver>>,
 }
 
 /// A [`Syncer`] on its own thread, draining the outbox until dropped (or [`SyncWorker::stop`]).
@@ -446,7 +450,12 @@ impl SyncWorker {
         let mut syncer = Syncer::new(store.clone(), config, clock.clone(), rng)?;
         syncer.recover()?;
         let shared =
-            Arc::new(Shared { flags: Mutex::default(), wake: Condvar::new(), live: Mutex::new(syncer.live().clone()) });
+            Arc::new(Shared {
+            flags: Mutex::default(),
+            wake: Condvar::new(),
+            live: Mutex::new(syncer.live().clone()),
+            observer: Mutex::new(None),
+        });
         let s = shared.clone();
         let thread = std::thread::Builder::new()
             .name("till-sync".into())
@@ -460,6 +469,13 @@ impl SyncWorker {
     pub fn nudge(&self) {
         self.shared.flags.lock().unwrap_or_else(|p| p.into_inner()).nudged = true;
         self.shared.wake.notify_all();
+    }
+
+    /// Calls `observer` after every round from now on, so whoever shows the status line hears
+    /// of a change as it happens instead of asking again and again. It runs on the worker's
+    /// thread and must return quickly.
+    pub fn on_round(&self, observer: RoundObserver) {
+        *self.shared.observer.lock().unwrap_or_else(|p| p.into_inner()) = Some(observer);
     }
 
     /// The status line.
@@ -505,6 +521,10 @@ fn run(syncer: &mut Syncer, shared: &Shared, idle: Duration) {
             }
         };
         *shared.live.lock().unwrap_or_else(|p| p.into_inner()) = syncer.live().clone();
+        let observer = shared.observer.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(observer) = observer {
+            observer();
+        }
         if busy {
             continue;
         }

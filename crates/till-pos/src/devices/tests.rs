@@ -1,14 +1,27 @@
 //! The installer's device setup, the status lights and the pairing, against fake discovery and
 //! the in-process points terminal simulator.
 
+use super::reader::line_address;
+use super::setup::configured_view;
 use super::*;
 use crate::error::ErrorCode;
 use crate::ipc::devices::LinkState;
+use crate::ipc::devices::{DeviceAssignment, DeviceRole, Parity};
 use crate::tests::{CASHIER, INSTALLER, MANAGER};
 use crate::{ManualClock, PosConfig};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use till_devices::transport::discovery::DeviceKind;
+
+/// The status lights as a window would be told them on opening.
+fn lights(p: &Pos, token: &str) -> DeviceStatus {
+    let seen = Arc::new(Mutex::new(None));
+    let into = seen.clone();
+    let id = p.device_status_watch(token, Arc::new(move |s: &DeviceStatus| *lock(&into) = Some(s.clone()))).unwrap();
+    p.device_status_unwatch(token, id).unwrap();
+    let told = lock(&seen).clone();
+    told.expect("the lights are told at once")
+}
 
 /// Devices "plugged in" by the test.
 #[derive(Clone, Default)]
@@ -79,7 +92,7 @@ fn only_installers_set_up_devices() {
         assert_eq!(p.device_test(&t, DeviceRole::CardReader).unwrap_err().code(), ErrorCode::Forbidden);
         assert_eq!(p.device_pair(&t).unwrap_err().code(), ErrorCode::Forbidden);
         // ... but everyone sees the lights.
-        assert!(p.device_status(&t).is_ok());
+        assert!(p.device_status_watch(&t, Arc::new(|_: &DeviceStatus| {})).is_ok());
     }
     assert!(p.store().devices().unwrap().is_empty());
     let i = p.login(INSTALLER, "3333").unwrap().token;
@@ -221,12 +234,28 @@ fn a_configured_device_that_vanishes_is_disconnected_and_comes_back_by_itself() 
     let port = "serial:///dev/ttyACM3";
     bus.plug(port);
     p.device_assign(&t, &assignment(port, DeviceRole::PointsTerminal, POINTS_DRIVER)).unwrap();
-    let state = |p: &Pos| p.device_status(&c).unwrap().points_terminal.state;
+    let state = |p: &Pos| lights(p, &c).points_terminal.state;
+    assert_eq!(state(&p), LinkState::Connected);
+    // a window watching is told of each change once, and of nothing else
+    let told = Arc::new(Mutex::new(Vec::new()));
+    let into = told.clone();
+    let id = p.device_status_watch(&c, Arc::new(move |s: &DeviceStatus| lock(&into).push(s.points_terminal.state))).unwrap();
+    bus.unplug(port);
+    p.refresh_device_status(&bus.now());
+    p.refresh_device_status(&bus.now());
+    bus.plug(port);
+    p.refresh_device_status(&bus.now());
+    p.device_status_unwatch(&c, id).unwrap();
+    bus.unplug(port);
+    p.refresh_device_status(&bus.now());
+    assert_eq!(*lock(&told), [LinkState::Connected, LinkState::Disconnected, LinkState::Connected]);
+    bus.plug(port);
+    p.refresh_device_status(&bus.now());
     assert_eq!(state(&p), LinkState::Connected);
     bus.unplug(port);
     p.refresh_device_status(&bus.now());
     assert_eq!(state(&p), LinkState::Disconnected);
-    assert!(p.device_status(&c).unwrap().points_terminal.detail.is_some());
+    assert!(lights(&p, &c).points_terminal.detail.is_some());
     p.refresh_device_status(&bus.now());
     assert_eq!(state(&p), LinkState::Disconnected);
     bus.plug(port);
@@ -236,7 +265,7 @@ fn a_configured_device_that_vanishes_is_disconnected_and_comes_back_by_itself() 
     p.refresh_device_status(&bus.now());
     assert_eq!(state(&p), LinkState::NotConfigured);
     // The simulated reader is always there.
-    assert_eq!(p.device_status(&c).unwrap().card_reader.state, LinkState::Connected);
+    assert_eq!(lights(&p, &c).card_reader.state, LinkState::Connected);
 }
 
 #[test]
@@ -249,13 +278,13 @@ fn a_configured_reader_that_is_absent_does_not_stop_the_till() {
     drop(p);
     let p = open_pos(&dir, &bus, "sim://card-reader?delay_ms=1", None);
     let t = p.login(INSTALLER, "3333").unwrap().token;
-    let light = p.device_status(&t).unwrap().card_reader;
+    let light = lights(&p, &t).card_reader;
     assert_eq!((light.state, light.uri.as_deref()), (LinkState::Disconnected, Some("hid://0801:0002")));
     let r = p.device_test(&t, DeviceRole::CardReader).unwrap();
     assert!(!r.ok && !r.message.is_empty(), "{r:?}");
     // Removing it puts the default reader back.
     p.device_remove(&t, DeviceRole::CardReader).unwrap();
-    assert_eq!(p.device_status(&t).unwrap().card_reader.state, LinkState::Connected);
+    assert_eq!(lights(&p, &t).card_reader.state, LinkState::Connected);
     assert!(p.device_test(&t, DeviceRole::CardReader).unwrap().ok);
 }
 
@@ -329,7 +358,7 @@ fn a_serial_reader_on_a_pseudo_terminal_is_tested_unplugged_and_reconnected() {
     let mut a = assignment(&port, DeviceRole::CardReader, "idtech-enhanced");
     a.baud = Some(9600);
     p.device_assign(&t, &a).unwrap();
-    let light = |p: &Pos| p.device_status(&c).unwrap().card_reader;
+    let light = |p: &Pos| lights(p, &c).card_reader;
     assert_eq!(light(&p).state, LinkState::Connected, "{:?}", light(&p));
 
     let swipe_soon = |control: till_devices::card_reader::SimControl| {

@@ -9,3 +9,4 @@ pub mod refund;
 pub mod sale;
 pub mod sync;
 pub mod views;
+pub mod watch;

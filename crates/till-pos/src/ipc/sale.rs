@@ -60,14 +60,20 @@ pub struct PlatformKeyStatus {
     pub fingerprint: Option<String>,
 }
 
-/// Where a card payment stands.
+/// Where a card payment stands: the one step machine of a card payment. The window shows the
+/// step it is told and keeps none of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum CardPaymentStatus {
     /// The reader is armed and waits for a swipe.
     Waiting,
-    /// The card was read: PIN (when needed), signature, then authorise.
-    CardRead,
+    /// The card was read and asks for a PIN, not yet entered.
+    Pin,
+    /// The card was read (and its PIN taken, if it asks for one); the customer signs, or the
+    /// cashier goes on without a signature.
+    Signature,
+    /// Every step before authorising is done: authorise next.
+    Ready,
     /// The authoriser is being asked.
     Authorising,
     /// It failed or was cancelled; `error` says why. The cart is unchanged.

@@ -280,7 +280,7 @@ mod tests {
     use crate::ipc::sale::CardPaymentStatus;
     use crate::sale::card::remote_authorizer::tests::{authorizer, Server};
     use crate::sale::card::remote_authorizer::RemoteConfig;
-    use crate::sale::card::tests::wait;
+    use crate::sale::card::tests::start_payment;
     use crate::tests::{CASHIER, INSTALLER, MANAGER};
     use crate::{ManualClock, PosConfig};
     use rand::rngs::StdRng;
@@ -389,8 +389,8 @@ mod tests {
 
     fn pay(p: &Pos, t: &str) -> Result<crate::ipc::views::Receipt> {
         let cart = p.cart_scan(t, TEA).unwrap();
-        let v = p.payment_start(t, &cart.cart_id).unwrap();
-        assert_eq!(wait(p, t, &v.payment_id).status, CardPaymentStatus::CardRead);
+        let (v, pushed) = start_payment(p, t, &cart.cart_id).unwrap();
+        assert_eq!(pushed.read().status, CardPaymentStatus::Signature);
         p.payment_authorize(t, &v.payment_id)
     }
 
@@ -497,8 +497,8 @@ mod tests {
         assert!(pay(&p, &t).unwrap().payment.offline_approval);
         // the second one is over the count limit: declined, nothing recorded, the cart stays
         let cart = p.cart_scan(&t, TEA).unwrap();
-        let v = p.payment_start(&t, &cart.cart_id).unwrap();
-        wait(&p, &t, &v.payment_id);
+        let (v, pushed) = start_payment(&p, &t, &cart.cart_id).unwrap();
+        pushed.read();
         let e = p.payment_authorize(&t, &v.payment_id).unwrap_err();
         assert_eq!(e.code(), ErrorCode::CardDeclined);
         assert!(e.to_string().contains("offline_count") && e.to_string().contains("another tender"), "{e}");
