@@ -1,5 +1,5 @@
 // Application-wide state: who is signed in, which screen is shown, open dialogs.
-import type { AppInfo, Receipt, Session } from "./types";
+import type { AppInfo, Receipt, Session } from "./bindings";
 import type { MessageKey } from "./i18n/index.svelte";
 import * as ipc from "./ipc";
 

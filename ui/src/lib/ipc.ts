@@ -40,7 +40,7 @@ import type {
   RefundReceipt,
   RemoteRefundInput,
   RemoteRefundView,
-} from "./types";
+} from "./bindings";
 
 const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   unauthenticated: "error.unauthenticated",

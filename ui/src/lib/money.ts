@@ -1,7 +1,7 @@
 // Money formatting and parsing with integer arithmetic only.
 // Amounts are integer minor units (e.g. fen for CNY); no floating point is used
 // to convert between major and minor units.
-import type { Money } from "./types";
+import type { Money } from "./bindings";
 
 export interface CurrencyInfo {
   symbol: string;

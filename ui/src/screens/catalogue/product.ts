@@ -2,7 +2,7 @@
 // ProductInput), tax percentages, and the base64 of a file read as a data URL.
 import { minorToInput, parseMajor } from "../../lib/money";
 import type { MessageKey } from "../../lib/i18n/index.svelte";
-import type { ProductAdminView, ProductInput } from "../../lib/types";
+import type { ProductAdminView, ProductInput } from "../../lib/bindings";
 
 export interface ProductForm {
   sku: string;

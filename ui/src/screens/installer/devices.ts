@@ -1,6 +1,6 @@
 // Helpers of the installer screen: labels, which drivers fit a device, what the assign form starts with.
 import type { MessageKey } from "../../lib/i18n/index.svelte";
-import type { ConfiguredView, DeviceRole, DiscoveredView, DriverOption, Parity } from "../../lib/types";
+import type { ConfiguredView, DeviceRole, DiscoveredView, DriverOption, Parity } from "../../lib/bindings";
 
 export const ROLES: DeviceRole[] = ["card-reader", "points-terminal"];
 export const PARITIES: Parity[] = ["none", "even", "odd"];

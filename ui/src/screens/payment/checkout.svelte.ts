@@ -1,7 +1,7 @@
 // What the cash and card dialogs share: their props and the state of one checkout attempt.
 import { tick } from "svelte";
 import * as ipc from "../../lib/ipc";
-import type { CardPaymentView, CartView, IpcError, Receipt } from "../../lib/types";
+import type { CardPaymentView, CartView, IpcError, Receipt } from "../../lib/bindings";
 
 export interface PaymentDialogProps {
   token: string;

@@ -8,7 +8,7 @@ import type {
   RefundOrderView,
   RefundQuoteView,
   RefundSaleLine,
-} from "../../lib/types";
+} from "../../lib/bindings";
 
 /** A line of a sale being refunded, as `refund_find` sends it. */
 export type { RefundSaleLine };

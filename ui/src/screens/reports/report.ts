@@ -1,7 +1,7 @@
 // Pure helpers of the end-of-day screen: the cash difference's state, the counted cash field,
 // the default business date, and date/number formatting for the current language.
 import { parseMajor } from "../../lib/money";
-import type { Money } from "../../lib/types";
+import type { Money } from "../../lib/bindings";
 
 export type CashState = "short" | "over" | "even";
 

@@ -2,7 +2,7 @@
 // waiting while the server is reachable (or not yet asked), red offline, parked events, or a
 // worker that did not start; grey when no server is set up, or when nothing was sent yet (the
 // worker only talks to the server when it has something to send, so "online" is not known).
-import type { ParkedEventView, SyncStatusView } from "../../lib/types";
+import type { ParkedEventView, SyncStatusView } from "../../lib/bindings";
 
 export type ChipState = "online" | "idle" | "pending" | "offline" | "parked" | "unconfigured";
 

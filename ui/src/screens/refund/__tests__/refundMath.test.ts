@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RefundOrderView } from "../../../lib/types";
+import type { RefundOrderView } from "../../../lib/bindings";
 import {
   amountToMinor,
   approvalPath,

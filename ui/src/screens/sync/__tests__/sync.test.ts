@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SyncStatusView } from "../../../lib/types";
+import type { SyncStatusView } from "../../../lib/bindings";
 import { formatAge } from "../age";
 import { canRetry, chipState } from "../syncState";
 
