@@ -58,7 +58,7 @@ pub fn open_pos(dir: &std::path::Path) -> Result<Pos, StartError> {
 /// Seeds the server settings from `TILL_SYNC_*` when all three are set and none are stored,
 /// then starts the sync worker (it runs whenever settings exist). Failures are logged, never
 /// fatal: the till sells offline and the status line says what is wrong.
-pub fn start_sync(pos: &Pos) {
+pub fn start_sync(pos: &std::sync::Arc<Pos>) {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     if let (Some(url), Some(terminal), Some(secret)) =
         (var("TILL_SYNC_URL"), var("TILL_SYNC_TERMINAL_ID"), var("TILL_SYNC_SECRET"))
@@ -68,6 +68,9 @@ pub fn start_sync(pos: &Pos) {
             Ok(false) => tracing::info!("server settings already stored; TILL_SYNC_* ignored"),
             Err(e) => tracing::warn!("TILL_SYNC_* not used: {e}"),
         }
+    }
+    if let Err(e) = Pos::start_sync_status_feed(pos) {
+        tracing::warn!("the sync status line will not update by itself: {e}");
     }
     if let Err(e) = pos.sync_start() {
         tracing::warn!("sync did not start: {e}");

@@ -5,15 +5,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use serde_json::{json, Value};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
 use tauri::WebviewWindow;
+
+/// What the commands sent to the window's channels, by channel id, in order.
+type Pushed = Arc<Mutex<HashMap<u32, Vec<Value>>>>;
 
 struct Harness {
     _dir: tempfile::TempDir,
     _app: tauri::App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
+    pushed: Pushed,
+    next_channel: AtomicU32,
 }
 
 fn harness() -> Harness {
@@ -29,12 +36,22 @@ fn harness_with_reader(reader: &str) -> Harness {
 }
 
 fn build(dir: tempfile::TempDir, till: till_app::TillState) -> Harness {
-    let app = till_app::setup(mock_builder(), till).build(tauri::generate_context!()).unwrap();
+    // The mock window runs no script, so what a command sends to a channel is caught here on
+    // its way to the window.
+    let pushed: Pushed = Arc::default();
+    let into = pushed.clone();
+    let builder = mock_builder().channel_interceptor(move |_, channel, _, body| {
+        if let tauri::ipc::InvokeResponseBody::Json(json) = body {
+            into.lock().unwrap().entry(channel.0).or_default().push(serde_json::from_str(json).unwrap());
+        }
+        true
+    });
+    let app = till_app::setup(builder, till).build(tauri::generate_context!()).unwrap();
     let window = match tauri::Manager::get_webview_window(&app, "main") {
         Some(w) => w,
         None => tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap(),
     };
-    Harness { _dir: dir, _app: app, window }
+    Harness { _dir: dir, _app: app, window, pushed, next_channel: AtomicU32::new(1) }
 }
 
 impl Harness {
@@ -62,6 +79,17 @@ impl Harness {
         let e = self.call(cmd, args).expect_err(cmd);
         assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
         e["code"].as_str().unwrap_or_else(|| panic!("no code in {e}")).to_string()
+    }
+
+    /// A new channel as the window passes it to a command, and its id.
+    fn channel(&self) -> (String, u32) {
+        let id = self.next_channel.fetch_add(1, Ordering::Relaxed);
+        (format!("__CHANNEL__:{id}"), id)
+    }
+
+    /// What was sent to a channel so far.
+    fn pushed(&self, channel: u32) -> Vec<Value> {
+        self.pushed.lock().unwrap().get(&channel).cloned().unwrap_or_default()
     }
 
     fn login(&self, name: &str) -> String {
@@ -145,17 +173,22 @@ fn cart_and_cash_checkout() {
     assert_eq!(h.ok("cart_get", json!({ "token": t }))["lines"].as_array().unwrap().len(), 0);
 }
 
-/// Follows a card payment until the reader has answered.
-fn wait_read(h: &Harness, t: &str, payment_id: &Value) -> Value {
+/// Waits for the reader's answer to reach the payment's channel.
+fn wait_read(h: &Harness, channel: u32) -> Value {
     let start = std::time::Instant::now();
     loop {
-        let v = h.ok("payment_status", json!({ "token": t, "paymentId": payment_id }));
-        if v["status"] != "waiting" {
+        if let Some(v) = h.pushed(channel).into_iter().find(|v| v["status"] != "waiting") {
             return v;
         }
-        assert!(start.elapsed() < std::time::Duration::from_secs(10), "reader never answered");
+        assert!(start.elapsed() < std::time::Duration::from_secs(10), "the reader's answer was never pushed");
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
+}
+
+/// Starts a card payment with a channel for its progress.
+fn start_payment(h: &Harness, t: &str, cart: &Value) -> (Value, u32) {
+    let (channel, id) = h.channel();
+    (h.ok("payment_start", json!({ "token": t, "cartId": cart["cartId"], "onProgress": channel })), id)
 }
 
 const SIGNATURE: &str =
@@ -166,12 +199,12 @@ fn card_payment_step_by_step_through_the_simulated_reader() {
     let h = harness_with_reader("sim://card-reader?delay_ms=1&track2=%3B4111111111111111%3D28122200000000000%3F");
     let t = h.login("Chen Jing");
     let cart = h.ok("cart_scan", json!({ "token": t, "code": "SVC-002" }));
-    let v = h.ok("payment_start", json!({ "token": t, "cartId": cart["cartId"] }));
+    let (v, channel) = start_payment(&h, &t, &cart);
     assert_eq!(v["amount"], cart["total"]);
     assert!(v["secondsLeft"].as_u64().unwrap() > 0 && v["deadlineMs"].as_i64().is_some(), "{v}");
     let id = v["paymentId"].clone();
-    let v = wait_read(&h, &t, &id);
-    assert_eq!(v["status"], "card_read", "{v}");
+    let v = wait_read(&h, channel);
+    assert_eq!(v["status"], "pin", "{v}");
     assert_eq!(v["card"]["maskedPan"], "411111******1111");
     assert_eq!(v["card"]["pinRequired"], true);
     assert!(!v.to_string().contains("4111111111111111"));
@@ -185,6 +218,11 @@ fn card_payment_step_by_step_through_the_simulated_reader() {
     );
     h.ok("payment_sign", json!({ "token": t, "paymentId": id, "svg": SIGNATURE }));
     let r = h.ok("payment_authorize", json!({ "token": t, "paymentId": id }));
+    // the window's channel was told each step, in order; never the card number
+    let steps: Vec<Value> = h.pushed(channel).iter().map(|v| v["status"].clone()).collect();
+    assert_eq!(steps, ["waiting", "pin", "signature", "ready", "authorising", "approved"], "{steps:?}");
+    assert_eq!(h.pushed(channel).last().unwrap()["orderId"], r["orderId"]);
+    assert!(!json!(h.pushed(channel)).to_string().contains("4111111111111111"));
     assert_eq!(r["payment"]["tender"], "card");
     assert_eq!(r["payment"]["cardMasked"], "411111******1111");
     assert!(r["payment"]["authCode"].as_str().unwrap().starts_with("SIM"));
@@ -196,8 +234,8 @@ fn card_failures_are_typed_and_keep_the_cart() {
     let h = harness_with_reader("sim://card-reader?delay_ms=1&fail=bad-read");
     let t = h.login("Chen Jing");
     let cart = h.ok("cart_scan", json!({ "token": t, "code": "SVC-002" }));
-    let v = h.ok("payment_start", json!({ "token": t, "cartId": cart["cartId"] }));
-    let v = wait_read(&h, &t, &v["paymentId"]);
+    let (_, channel) = start_payment(&h, &t, &cart);
+    let v = wait_read(&h, channel);
     assert_eq!(v["status"], "failed");
     assert_eq!(v["error"]["code"], "card_bad_read");
     assert_eq!(h.ok("cart_get", json!({ "token": t }))["cartId"], cart["cartId"]);
@@ -205,26 +243,30 @@ fn card_failures_are_typed_and_keep_the_cart() {
     let h = harness_with_reader("sim://card-reader?delay_ms=5000");
     let t = h.login("Chen Jing");
     let cart = h.ok("cart_scan", json!({ "token": t, "code": "SVC-002" }));
-    let v = h.ok("payment_start", json!({ "token": t, "cartId": cart["cartId"] }));
+    let (v, channel) = start_payment(&h, &t, &cart);
     let c = h.ok("payment_cancel", json!({ "token": t, "paymentId": v["paymentId"] }));
     assert_eq!(c["error"]["code"], "payment_cancelled");
+    assert_eq!(h.pushed(channel).last().unwrap()["error"]["code"], "payment_cancelled");
     // a keyboard-wedge swipe that is not one is a typed error, and its text is not echoed
     let e = h
-        .call("payment_swipe_text", json!({ "token": t, "cartId": cart["cartId"], "text": ";4111111111111111=2899?" }))
+        .call(
+            "payment_swipe_text",
+            json!({ "token": t, "cartId": cart["cartId"], "text": ";4111111111111111=2899?", "onProgress": h.channel().0 }),
+        )
         .unwrap_err();
     assert_eq!(e["code"], "card_bad_read");
     assert!(!e.to_string().contains("4111111111111111"));
     let v = h.ok(
         "payment_swipe_text",
-        json!({ "token": t, "cartId": cart["cartId"], "text": ";4111111111111111=28121010000000000?" }),
+        json!({ "token": t, "cartId": cart["cartId"], "text": ";4111111111111111=28121010000000000?", "onProgress": h.channel().0 }),
     );
-    assert_eq!(v["status"], "card_read");
+    assert_eq!(v["status"], "signature");
     let r = h.ok("payment_authorize", json!({ "token": t, "paymentId": v["paymentId"] }));
     assert_eq!(r["payment"]["cardMasked"], "411111******1111");
     let installer = h.login("Wang Fang");
     for (cmd, args) in [
-        ("payment_start", json!({ "token": installer, "cartId": "x" })),
-        ("payment_status", json!({ "token": installer, "paymentId": "x" })),
+        ("payment_start", json!({ "token": installer, "cartId": "x", "onProgress": h.channel().0 })),
+        ("payment_cancel", json!({ "token": installer, "paymentId": "x" })),
         ("payment_authorize", json!({ "token": installer, "paymentId": "x" })),
         ("platform_key_set", json!({ "token": t, "keyHex": "00".repeat(32) })),
     ] {
@@ -323,8 +365,11 @@ fn installers_set_up_and_test_devices_and_nobody_else_may() {
             assert_eq!(h.err_code(cmd, args), "forbidden", "{cmd}");
         }
     }
-    let status = h.ok("device_status", json!({ "token": cashier }));
+    let (channel, lights) = h.channel();
+    let watch = h.ok("device_status_watch", json!({ "token": cashier, "onChange": channel }));
+    let status = h.pushed(lights).last().unwrap().clone();
     assert_eq!(status["cardReader"]["state"], "connected");
+    h.ok("device_status_unwatch", json!({ "id": watch }));
     assert_eq!(status["pointsTerminal"]["state"], "connected");
 
     let i = h.login("Wang Fang");
@@ -381,7 +426,9 @@ fn sync_status_for_all_parked_events_for_managers_server_settings_for_installers
     let h = harness();
     let secret = "ab".repeat(32);
     let (c, m, i) = (h.login("Chen Jing"), h.login("Li Wei"), h.login("Wang Fang"));
-    let s = h.ok("sync_status", json!({ "token": c }));
+    let (channel, line) = h.channel();
+    h.ok("sync_status_watch", json!({ "token": c, "onChange": channel }));
+    let s = h.pushed(line).last().unwrap().clone();
     assert_eq!(
         (s["configured"].clone(), s["pending"].clone(), s["parked"].clone()),
         (json!(false), json!(0), json!(0))

@@ -1,6 +1,7 @@
 //! Device setup for installers, the status lights, and the cashier's Customer button.
 
-use super::{run, CmdResult};
+use super::{channel_watch, run, CmdResult};
+use tauri::ipc::Channel;
 use crate::TillState;
 use tauri::State;
 use till_pos::ipc::loyalty::CustomerView;
@@ -47,10 +48,24 @@ pub async fn device_cancel(till: State<'_, TillState>, token: String) -> CmdResu
     run(&till, move |p| p.device_cancel(&token)).await
 }
 
-/// The status lights (anyone logged in).
+/// The status lights: sent at once and on every change through `on_change`; the id stops it.
 #[tauri::command]
-pub async fn device_status(till: State<'_, TillState>, token: String) -> CmdResult<DeviceStatus> {
-    run(&till, move |p| p.device_status(&token)).await
+pub async fn device_status_watch(
+    till: State<'_, TillState>,
+    token: String,
+    on_change: Channel<DeviceStatus>,
+) -> CmdResult<u64> {
+    run(&till, move |p| p.device_status_watch(&token, channel_watch(on_change))).await
+}
+
+/// Stops sending the status lights to a channel.
+#[tauri::command]
+pub async fn device_status_unwatch(till: State<'_, TillState>, id: u64) -> CmdResult<()> {
+    run(&till, move |p| {
+        p.device_status_unwatch(id);
+        Ok(())
+    })
+    .await
 }
 
 /// Asks the points terminal for the customer's phone (cashiers, managers).

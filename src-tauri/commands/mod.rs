@@ -14,6 +14,7 @@ pub mod users;
 
 use crate::TillState;
 use std::sync::Arc;
+use till_pos::ipc::watch::Watch;
 use till_pos::{ErrorCode, IpcError, Pos, PosError};
 
 /// What every command returns.
@@ -38,6 +39,19 @@ where
     }
 }
 
+/// A window's channel as a listener of the till: each change is sent as it happens. A window
+/// that has gone (reloaded, closed) fails to receive; that is logged and otherwise ignored.
+pub fn channel_watch<T>(channel: tauri::ipc::Channel<T>) -> Watch<T>
+where
+    T: serde::Serialize + Clone + Send + Sync + 'static,
+{
+    Arc::new(move |value: &T| {
+        if let Err(e) = channel.send(value.clone()) {
+            tracing::debug!("a window channel did not take a change: {e}");
+        }
+    })
+}
+
 /// The handler for every command.
 pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
@@ -54,7 +68,6 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         cart::cart_clear,
         checkout::checkout_cash,
         payment::payment_start,
-        payment::payment_status,
         payment::payment_cancel,
         payment::payment_swipe_text,
         payment::payment_pin,
@@ -77,11 +90,13 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         devices::device_test,
         devices::device_pair,
         devices::device_cancel,
-        devices::device_status,
+        devices::device_status_watch,
+        devices::device_status_unwatch,
         devices::customer_identify,
         devices::customer_get,
         devices::customer_clear,
-        sync::sync_status,
+        sync::sync_status_watch,
+        sync::sync_status_unwatch,
         sync::sync_settings_get,
         sync::sync_settings_set,
         sync::sync_settings_clear,

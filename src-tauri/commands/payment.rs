@@ -1,7 +1,9 @@
 //! Card payments, one step per command, and the payment platform key. Each command returns at
-//! once; the reader waits on a thread of its own and `payment_status` reports on it.
+//! once; the reader waits on a thread of its own, and every change of step reaches the window
+//! through the channel it gave `payment_start`.
 
-use super::{run, CmdResult};
+use super::{channel_watch, run, CmdResult};
+use tauri::ipc::Channel;
 use crate::TillState;
 use tauri::State;
 use till_pos::ipc::sale::CardPaymentView;
@@ -11,18 +13,13 @@ use till_pos::ipc::views::Receipt;
 
 /// Arms the reader with the open cart's total and starts waiting for a swipe.
 #[tauri::command]
-pub async fn payment_start(till: State<'_, TillState>, token: String, cart_id: String) -> CmdResult<CardPaymentView> {
-    run(&till, move |p| p.payment_start(&token, &cart_id)).await
-}
-
-/// Where a card payment stands (waiting with seconds left, card read, failed, approved).
-#[tauri::command]
-pub async fn payment_status(
+pub async fn payment_start(
     till: State<'_, TillState>,
     token: String,
-    payment_id: String,
+    cart_id: String,
+    on_progress: Channel<CardPaymentView>,
 ) -> CmdResult<CardPaymentView> {
-    run(&till, move |p| p.payment_status(&token, &payment_id)).await
+    run(&till, move |p| p.payment_start(&token, &cart_id, channel_watch(on_progress))).await
 }
 
 /// Cancels a card payment; the cart stays.
@@ -42,8 +39,9 @@ pub async fn payment_swipe_text(
     token: String,
     cart_id: String,
     text: String,
+    on_progress: Channel<CardPaymentView>,
 ) -> CmdResult<CardPaymentView> {
-    run(&till, move |p| p.payment_swipe_text(&token, &cart_id, text)).await
+    run(&till, move |p| p.payment_swipe_text(&token, &cart_id, text, channel_watch(on_progress))).await
 }
 
 /// The customer's PIN, turned into a PIN block at once.
@@ -57,13 +55,13 @@ pub async fn payment_pin(
     run(&till, move |p| p.payment_pin(&token, &payment_id, pin)).await
 }
 
-/// The customer's signature as SVG.
+/// The customer's signature as SVG; none: go on without a signature.
 #[tauri::command]
 pub async fn payment_sign(
     till: State<'_, TillState>,
     token: String,
     payment_id: String,
-    svg: String,
+    svg: Option<String>,
 ) -> CmdResult<CardPaymentView> {
     run(&till, move |p| p.payment_sign(&token, &payment_id, svg)).await
 }

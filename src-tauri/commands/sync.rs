@@ -1,16 +1,31 @@
 //! Sync: the status line (anyone), the manager's parked events, the installer's server
 //! settings and Test connection.
 
-use super::{run, CmdResult};
+use super::{channel_watch, run, CmdResult};
+use tauri::ipc::Channel;
 use crate::TillState;
 use tauri::State;
 use till_pos::ipc::sync::{ParkedEventView, SyncStatusView};
 use till_pos::ipc::sync::{ConnectionTest, SyncSettingsInput, SyncSettingsView};
 
-/// The status line: online or offline, pending, oldest pending age, parked, last error.
+/// The sync status line: sent at once and on every change through `on_change`; the id stops it.
 #[tauri::command]
-pub async fn sync_status(till: State<'_, TillState>, token: String) -> CmdResult<SyncStatusView> {
-    run(&till, move |p| p.sync_status(&token)).await
+pub async fn sync_status_watch(
+    till: State<'_, TillState>,
+    token: String,
+    on_change: Channel<SyncStatusView>,
+) -> CmdResult<u64> {
+    run(&till, move |p| p.sync_status_watch(&token, channel_watch(on_change))).await
+}
+
+/// Stops sending the sync status line to a channel.
+#[tauri::command]
+pub async fn sync_status_unwatch(till: State<'_, TillState>, id: u64) -> CmdResult<()> {
+    run(&till, move |p| {
+        p.sync_status_unwatch(id);
+        Ok(())
+    })
+    .await
 }
 
 /// The server settings, never the secret (installers).

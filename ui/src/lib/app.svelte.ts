@@ -2,6 +2,7 @@
 import type { AppInfo, Receipt, Session } from "./bindings";
 import type { MessageKey } from "./i18n/index.svelte";
 import * as ipc from "./ipc";
+import { followSyncLine, stopSyncLine, syncLine } from "./syncLine.svelte";
 
 export type Screen = "login" | "cashier" | "receipt" | "users" | "installer" | "sync" | "backoffice" | "refund";
 
@@ -43,9 +44,11 @@ export function startSession(session: Session): void {
   app.loginNotice = null;
   app.receipt = null;
   app.screen = session.user.role === "installer" ? "installer" : "cashier";
+  void followSyncLine(session.token);
 }
 
 export function endSession(notice: MessageKey | null): void {
+  stopSyncLine();
   app.session = null;
   app.receipt = null;
   app.loginNotice = notice;
@@ -73,14 +76,10 @@ export async function logOut(): Promise<void> {
 export async function requestLogout(): Promise<void> {
   const current = app.session;
   if (!current) return;
-  try {
-    const s = await ipc.syncStatus(current.token);
-    if (s.pending > 0 || s.parked > 0) {
-      app.logoutPending = { pending: s.pending, parked: s.parked };
-      return;
-    }
-  } catch {
-    // The status could not be read (session already gone): log out as asked.
+  const s = syncLine.status;
+  if (s && (s.pending > 0 || s.parked > 0)) {
+    app.logoutPending = { pending: s.pending, parked: s.parked };
+    return;
   }
   await logOut();
 }

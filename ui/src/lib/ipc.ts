@@ -1,7 +1,7 @@
 // Typed wrappers around the backend's Tauri commands.
 // Every command rejects with an IpcError {code, message}; anything else that
 // rejects (e.g. the bridge is missing) is normalised to code "internal".
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import { t, type MessageKey } from "./i18n/index.svelte";
 import type {
   AppInfo,
@@ -195,18 +195,22 @@ export const cartClear = (token: string) => call<CartView>("cart_clear", { token
 export const checkoutCash = (token: string, cartId: string, tenderedMinor: number) =>
   call<Receipt>("checkout_cash", { token, cartId, tenderedMinor });
 
-// Card payments, one step per command (see docs/payments.md).
-export const paymentStart = (token: string, cartId: string) =>
-  call<CardPaymentView>("payment_start", { token, cartId });
-export const paymentStatus = (token: string, paymentId: string) =>
-  call<CardPaymentView>("payment_status", { token, paymentId });
+// Card payments, one step per command (see docs/payments.md). Every change of step is pushed
+// through the channel given when the payment starts.
+export const paymentStart = (token: string, cartId: string, onProgress: Channel<CardPaymentView>) =>
+  call<CardPaymentView>("payment_start", { token, cartId, onProgress });
 export const paymentCancel = (token: string, paymentId: string) =>
   call<CardPaymentView>("payment_cancel", { token, paymentId });
-export const paymentSwipeText = (token: string, cartId: string, text: string) =>
-  call<CardPaymentView>("payment_swipe_text", { token, cartId, text });
+export const paymentSwipeText = (
+  token: string,
+  cartId: string,
+  text: string,
+  onProgress: Channel<CardPaymentView>,
+) => call<CardPaymentView>("payment_swipe_text", { token, cartId, text, onProgress });
 export const paymentPin = (token: string, paymentId: string, pin: string) =>
   call<CardPaymentView>("payment_pin", { token, paymentId, pin });
-export const paymentSign = (token: string, paymentId: string, svg: string) =>
+/** The signature pad's SVG, or null to go on without a signature. */
+export const paymentSign = (token: string, paymentId: string, svg: string | null) =>
   call<CardPaymentView>("payment_sign", { token, paymentId, svg });
 export const paymentAuthorize = (token: string, paymentId: string) =>
   call<Receipt>("payment_authorize", { token, paymentId });
@@ -232,7 +236,12 @@ export const deviceRemove = (token: string, role: DeviceRole) => call<DevicesOve
 export const deviceTest = (token: string, role: DeviceRole) => call<DeviceTestResult>("device_test", { token, role });
 export const devicePair = (token: string) => call<DeviceTestResult>("device_pair", { token });
 export const deviceCancel = (token: string) => call<null>("device_cancel", { token });
-export const deviceStatus = (token: string) => call<DeviceStatus>("device_status", { token });
+/**
+ * Follows the status lights: `onchange` now and on every change. Resolves to the function that
+ * stops it (hand it back from `onMount`).
+ */
+export const watchDeviceStatus = (token: string, onchange: (s: DeviceStatus) => void) =>
+  watch<DeviceStatus>(["device_status_watch", "device_status_unwatch"], token, onchange);
 export const customerIdentify = (token: string) => call<CustomerView>("customer_identify", { token });
 export const customerGet = (token: string) => call<CustomerView | null>("customer_get", { token });
 export const customerClear = (token: string) => call<null>("customer_clear", { token });
@@ -267,7 +276,21 @@ export const forwardedDeclinesList = (token: string) =>
   call<ForwardedDecline[]>("forwarded_declines_list", { token });
 
 // Sync: the status line (anyone), parked events (managers), server settings (installers).
-export const syncStatus = (token: string) => call<SyncStatusView>("sync_status", { token });
+/** Follows the sync status line: `onchange` now and on every change; resolves to the stop function. */
+export const watchSyncStatus = (token: string, onchange: (s: SyncStatusView) => void) =>
+  watch<SyncStatusView>(["sync_status_watch", "sync_status_unwatch"], token, onchange);
+
+/** Registers a channel with the watch command; the returned function unregisters it. */
+async function watch<T>(
+  [watchCommand, unwatchCommand]: [string, string],
+  token: string,
+  onchange: (value: T) => void,
+): Promise<() => void> {
+  const onChange = new Channel<T>();
+  onChange.onmessage = onchange;
+  const id = await call<number>(watchCommand, { token, onChange });
+  return () => void call<null>(unwatchCommand, { id }).catch(() => {});
+}
 export const syncParkedList = (token: string) => call<ParkedEventView[]>("sync_parked_list", { token });
 export const syncParkedRetry = (token: string, eventId: string) =>
   call<ParkedEventView[]>("sync_parked_retry", { token, eventId });

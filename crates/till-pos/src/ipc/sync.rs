@@ -129,7 +129,7 @@ pub struct ConnectionTest {
 }
 
 /// The status line, for the header of every screen.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncStatusView {
     /// Whether server settings exist.

@@ -21,12 +21,13 @@ use crate::admin::auth::MANAGERS;
 use crate::admin::secrets::wipe_string;
 use crate::error::{PosError, Result};
 use crate::ipc::sync::{ParkedEventView, SyncStatusView};
+use crate::ipc::watch::{Watch, Watchers};
 use crate::mutex::lock;
 use crate::Pos;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, Weak};
 use std::time::Duration;
 use till_store::Store;
 /// How long an idle worker sleeps before looking at the outbox again. A checkout nudges the
@@ -43,6 +44,11 @@ pub struct SyncRuntime {
     start_error: Mutex<Option<String>>,
     /// The idle poll of the next worker started, instead of [`IDLE_POLL`] (tests lengthen it).
     idle_poll: Mutex<Option<Duration>>,
+    /// The windows' listeners for the status line, and what they were last told.
+    status_watchers: Watchers<SyncStatusView>,
+    last_status: Mutex<Option<SyncStatusView>>,
+    /// Wakes the status feed ([`Pos::start_sync_status_feed`]) when the line may have changed.
+    changed: Mutex<Option<mpsc::Sender<()>>>,
 }
 
 impl std::fmt::Debug for SyncRuntime {
@@ -73,6 +79,25 @@ fn sync_error(e: till_sync::SyncError) -> PosError {
     match e {
         till_sync::SyncError::Store(s) => PosError::Store(s),
         other => PosError::Internal(other.to_string()),
+    }
+}
+
+impl SyncRuntime {
+    /// Tells the status feed the line may have changed (a round ended, an event was queued,
+    /// the settings changed); nothing before the feed is started.
+    fn changed(&self) {
+        if let Some(tx) = lock(&self.changed).as_ref() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// What a worker calls after each round.
+    fn round_observer(&self) -> Option<till_sync::worker::RoundObserver> {
+        let tx = lock(&self.changed).clone()?;
+        let tx = Mutex::new(tx);
+        Some(Arc::new(move || {
+            let _ = lock(&tx).send(());
+        }))
     }
 }
 
@@ -108,6 +133,8 @@ impl Pos {
             }
         };
         *lock(&self.sync.start_error) = error;
+        drop(slot);
+        self.sync.changed();
         Ok(())
     }
 
@@ -120,6 +147,9 @@ impl Pos {
         let rng = StdRng::from_rng(&mut **lock(&self.rng)).map_err(|e| PosError::Internal(e.to_string()))?;
         let worker = till_sync::SyncWorker::start(store, config, Arc::new(PosClock(self.clock.clone())), Box::new(rng))
             .map_err(sync_error)?;
+        if let Some(observer) = self.sync.round_observer() {
+            worker.on_round(observer);
+        }
         tracing::info!(
             terminal_id = %creds.terminal_id,
             sales = %creds.urls.sales,
@@ -136,12 +166,66 @@ impl Pos {
         if let Some(w) = lock(&self.sync.worker).as_ref() {
             w.nudge();
         }
+        // An event was queued: the pending count changed even before the worker wakes.
+        self.sync.changed();
     }
 
-    /// The status line (anyone logged in).
-    pub fn sync_status(&self, token: &str) -> Result<SyncStatusView> {
+    /// The status line (anyone logged in): told to `watch` now and whenever it changes, until
+    /// [`Pos::sync_status_unwatch`] with the id returned.
+    pub fn sync_status_watch(&self, token: &str, watch: Watch<SyncStatusView>) -> Result<u64> {
         self.authorize(token, ANYONE, "see the sync status")?;
-        self.sync_status_now()
+        watch(&self.sync_status_now()?);
+        Ok(self.sync.status_watchers.add(watch))
+    }
+
+    /// Stops telling a listener of the status line. Needs no live session: a window whose
+    /// session lapsed must still be able to let go of its listener.
+    pub fn sync_status_unwatch(&self, id: u64) {
+        self.sync.status_watchers.remove(id);
+    }
+
+    /// Starts the feed that tells the status line's listeners of each change: woken after
+    /// every round of the worker, every queued event and every change of settings, it reads
+    /// the line and tells them when it differs from what they were last told (the age of the
+    /// oldest pending event aside: the window counts that on by itself). It ends with the till.
+    pub fn start_sync_status_feed(pos: &Arc<Pos>) -> Result<()> {
+        let (tx, rx) = mpsc::channel::<()>();
+        *lock(&pos.sync.changed) = Some(tx);
+        if let (Some(w), Some(observer)) = (lock(&pos.sync.worker).as_ref(), pos.sync.round_observer()) {
+            w.on_round(observer);
+        }
+        let weak: Weak<Pos> = Arc::downgrade(pos);
+        std::thread::Builder::new()
+            .name("sync-status".into())
+            .spawn(move || {
+                while rx.recv().is_ok() {
+                    // Several changes in a burst are read once.
+                    while rx.try_recv().is_ok() {}
+                    let Some(pos) = weak.upgrade() else { return };
+                    pos.publish_sync_status();
+                }
+            })
+            .map_err(|e| PosError::Internal(format!("cannot start the sync status feed: {e}")))?;
+        Ok(())
+    }
+
+    fn publish_sync_status(&self) {
+        let now = match self.sync_status_now() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("sync status not read: {e}");
+                return;
+            }
+        };
+        {
+            let mut last = lock(&self.sync.last_status);
+            let same = last.as_ref().is_some_and(|l| SyncStatusView { oldest_pending_age_ms: now.oldest_pending_age_ms, ..l.clone() } == now);
+            if same {
+                return;
+            }
+            *last = Some(now.clone());
+        }
+        self.sync.status_watchers.send(&now);
     }
 
     /// The status line, without a session (tools, tests).
@@ -216,6 +300,7 @@ impl Pos {
         wipe_string(manager_pin);
         let s = checked?;
         self.store.discard_parked(event_id, s.user_id, "discarded by a manager at the till", self.now_ms())?;
+        self.sync.changed();
         tracing::warn!(event_id, user_id = s.user_id, "parked event discarded");
         self.sync_parked_list(token)
     }

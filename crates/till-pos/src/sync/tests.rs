@@ -198,26 +198,34 @@ fn test_connection_names_exactly_what_failed() {
 fn a_sale_reaches_the_server_and_the_status_line_follows() {
     let srv = server();
     let (_d, _c, p) = till();
+    let p = Arc::new(p);
+    Pos::start_sync_status_feed(&p).unwrap();
     let c = p.login(CASHIER, "1111").unwrap().token;
-    let s = p.sync_status(&c).unwrap();
+    // the status line as the window hears it: told at once, then on every change
+    let (tx, told) = std::sync::mpsc::channel::<SyncStatusView>();
+    let tx = Mutex::new(tx);
+    p.sync_status_watch(&c, Arc::new(move |s: &SyncStatusView| lock(&tx).send(s.clone()).unwrap())).unwrap();
+    let next = || told.recv_timeout(Duration::from_secs(20)).expect("a change of the status line was not told");
+    let s = next();
     assert!(!s.configured && !s.running && s.pending == 0);
     let cart = p.cart_scan(&c, "6901234567892").unwrap();
     let receipt = p.checkout_cash(&c, &cart.cart_id, cart.total.minor()).unwrap();
-    let s = p.sync_status(&c).unwrap();
+    let s = next();
     assert_eq!((s.pending, s.online), (1, None));
     assert!(p.sync_seed_settings(&srv.url, &srv.terminal_id, &srv.secret).unwrap());
     assert!(!p.sync_seed_settings(&srv.url, &srv.terminal_id, &srv.secret).unwrap(), "unchanged");
     p.sync_start().unwrap();
     p.sync_nudge();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let s = loop {
-        let s = p.sync_status(&c).unwrap();
-        if s.pending == 0 || std::time::Instant::now() > deadline {
+        let s = next();
+        if s.pending == 0 {
             break s;
         }
-        std::thread::sleep(Duration::from_millis(50));
     };
     assert_eq!((s.pending, s.online, s.delivered, s.running), (0, Some(true), 1, true), "{s:?}");
+    // nothing changes, nothing is told
+    p.sync_nudge();
+    assert!(told.recv_timeout(Duration::from_millis(500)).is_err(), "told of a change that did not happen");
     let server = rusqlite::Connection::open(&srv.db).unwrap();
     let n: i64 = server
         .query_row("SELECT count(*) FROM orders WHERE order_id = ?1", [&receipt.order_no], |r| r.get(0))
@@ -227,14 +235,14 @@ fn a_sale_reaches_the_server_and_the_status_line_follows() {
     let i = p.login(INSTALLER, "3333").unwrap().token;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     p.sync_settings_set(&i, input(&format!("http://127.0.0.1:{port}"), &srv.terminal_id, "")).unwrap();
-    assert!(p.sync_status(&c).unwrap().running);
+    assert!(p.sync_status_now().unwrap().running);
 }
 
 /// Waits (at most `limit`) until nothing is pending; how long it took.
-fn delivered_within(p: &Pos, c: &str, limit: Duration) -> Option<Duration> {
+fn delivered_within(p: &Pos, limit: Duration) -> Option<Duration> {
     let start = std::time::Instant::now();
     while start.elapsed() < limit {
-        let s = p.sync_status(c).unwrap();
+        let s = p.sync_status_now().unwrap();
         if s.pending == 0 && s.delivered > 0 {
             return Some(start.elapsed());
         }
@@ -255,7 +263,7 @@ fn a_checkout_nudges_the_worker_so_the_sale_goes_out_at_once() {
     let c = p.login(CASHIER, "1111").unwrap().token;
     let cart = p.cart_scan(&c, "6901234567892").unwrap();
     p.checkout_cash(&c, &cart.cart_id, cart.total.minor()).unwrap();
-    let took = delivered_within(&p, &c, Duration::from_secs(5));
+    let took = delivered_within(&p, Duration::from_secs(5));
     assert!(took.is_some_and(|t| t < Duration::from_secs(3)), "cash sale not delivered at once: {took:?}");
     std::thread::sleep(Duration::from_millis(300));
     // a card sale too (authorised by the same server)
@@ -277,7 +285,7 @@ fn a_checkout_nudges_the_worker_so_the_sale_goes_out_at_once() {
     }
     assert_eq!(on_server(), 1);
     assert!(start.elapsed() < Duration::from_secs(3), "card sale not delivered at once: {:?}", start.elapsed());
-    assert_eq!(p.sync_status(&c).unwrap().delivered, 2);
+    assert_eq!(p.sync_status_now().unwrap().delivered, 2);
 }
 
 fn park_one(p: &Pos, id: &str) {
@@ -356,7 +364,7 @@ fn managers_retry_or_discard_parked_events_with_their_pin_and_it_is_audited() {
     assert_eq!(list.len(), 2);
     assert_eq!((list[0].id.as_str(), list[0].kind.as_str(), list[0].age_ms), ("ev-1", "test.kind", 5_000));
     assert!(list[0].reason.contains("422 invalid_request"), "{:?}", list[0]);
-    assert_eq!(p.sync_status(&c).unwrap().parked, 2);
+    assert_eq!(p.sync_status_now().unwrap().parked, 2);
 
     // a wrong PIN changes nothing and counts
     let e = p.sync_parked_discard(&m, "ev-1", "9999".into()).unwrap_err();
@@ -369,7 +377,7 @@ fn managers_retry_or_discard_parked_events_with_their_pin_and_it_is_audited() {
     assert_eq!(p.sync_parked_discard(&m, "ev-1", "2222".into()).unwrap_err().code(), ErrorCode::NotFound);
     let left = p.sync_parked_retry(&m, "ev-2").unwrap();
     assert!(left.is_empty());
-    assert_eq!(p.sync_status(&m).unwrap().pending, 1);
+    assert_eq!(p.sync_status_now().unwrap().pending, 1);
     let audit = audit(&p);
     let discard = audit.iter().find(|(a, _)| a == "outbox.discard").unwrap();
     assert!(discard.1.contains("ev-1"), "{discard:?}");

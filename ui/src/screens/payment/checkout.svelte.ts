@@ -1,7 +1,8 @@
 // What the cash and card dialogs share: their props and the state of one checkout attempt.
 import { tick } from "svelte";
 import * as ipc from "../../lib/ipc";
-import type { CardPaymentView, CartView, IpcError, Receipt } from "../../lib/bindings";
+import type { CartView, IpcError, Receipt } from "../../lib/bindings";
+import type { PaymentFeed } from "./paymentFeed.svelte";
 
 export interface PaymentDialogProps {
   token: string;
@@ -13,8 +14,8 @@ export interface PaymentDialogProps {
 /** The card dialog also offers cash after a failure, and may open on a card already read. */
 export interface CardDialogProps extends PaymentDialogProps {
   oncash: () => void;
-  /** A payment a keyboard-wedge swipe started (card already read). */
-  started?: CardPaymentView | null;
+  /** A payment a keyboard-wedge swipe started (card already read), as the till pushes it. */
+  started?: PaymentFeed | null;
 }
 
 /** Pending while the backend takes the payment, paid once it returned a receipt, else the error. */

@@ -24,9 +24,6 @@ export function connectionKey(
   return s.pending > 0 ? "sync.connecting" : "sync.notYetConnected";
 }
 
-/** Window event the Sync screen fires after a retry or discard: the header chip refreshes at once. */
-export const SYNC_CHANGED = "till:sync-changed";
-
 /**
  * Whether Retry can send a parked event again. A card payment approved offline
  * (`payment.forward`) lost its card data when it was parked, so the server would get another

@@ -268,6 +268,8 @@ impl Pos {
             (Arc::clone(&self.card_reader), self.card_payments.keys.clone(), self.card_payments.rng.clone());
         let (hash_key, timeout, worker) = (self.card_hash_key, self.card_timeout, entry.clone());
         tracing::info!(payment_id = %entry.id, amount = %entry.amount, "card payment started; reader armed");
+        // The listener hears the wait first, before the reader thread can answer.
+        entry.publish();
         let spawned = std::thread::Builder::new().name("card-reader".into()).spawn(move || {
             let read = {
                 let mut reader = lock(&reader);

@@ -106,6 +106,7 @@ fn a_card_sale_with_signature_stores_only_what_may_be_stored() {
     assert_eq!(
         steps,
         [
+            CardPaymentStatus::Waiting,
             CardPaymentStatus::Signature,
             CardPaymentStatus::Ready,
             CardPaymentStatus::Authorising,
