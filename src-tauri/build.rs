@@ -1,7 +1,8 @@
 //! Declares Till's commands to Tauri so each needs an explicit `allow-<command>` permission in
 //! `capabilities/`, and embeds the config, icons and capabilities.
 
-/// Every IPC command; keep in step with `commands::handler()`.
+/// Every IPC command. `tests/command_lists.rs` fails when this list, `commands::handler()`, the
+/// window's capability and the UI's calls do not name the same commands.
 const COMMANDS: &[&str] = &[
     "app_info",
     "login_users",
