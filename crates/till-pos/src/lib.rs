@@ -18,6 +18,7 @@
 pub mod admin;
 pub mod back_office;
 pub mod clock;
+mod context;
 pub mod devices;
 pub mod error;
 pub mod ipc;
@@ -29,11 +30,10 @@ pub mod sync;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ErrorCode, IpcError, PosError, Result};
-use mutex::lock;
 
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
-use std::collections::HashMap;
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -97,21 +97,15 @@ pub struct Pos {
     store: Store,
     currency: Currency,
     demo: bool,
-    session_idle_ms: i64,
-    card_timeout: Duration,
     clock: Arc<dyn Clock>,
     rng: Mutex<Box<dyn RngCore + Send>>,
-    sessions: Mutex<HashMap<String, admin::auth::SessionState>>,
-    carts: Mutex<HashMap<i64, sale::cart::OpenCart>>,
-    /// The customer identified for each seller's open cart.
-    customers: Mutex<HashMap<i64, loyalty::customer::Identified>>,
-    card_reader: Arc<Mutex<Box<dyn CardReader>>>,
-    card_hash_key: [u8; 32],
     secrets: Arc<admin::secrets::SecretBox>,
-    card_payments: sale::card::CardPayments,
+    // Each use case's own state, owned by its folder.
+    sessions: admin::auth::Sessions,
+    sale: sale::Sales,
     devices: devices::Devices,
     sync: sync::SyncRuntime,
-    export_jobs: back_office::export_jobs::ExportJobs,
+    back_office: back_office::BackOffice,
 }
 
 impl Pos {
@@ -129,6 +123,7 @@ impl Pos {
             default_terminal: config.points_terminal.clone(),
             card_timeout: config.card_timeout,
             opener: config.terminal_opener,
+            card_reader,
         });
         let mut rng = config.rng;
         let secrets = Arc::new(admin::secrets::SecretBox::load(
@@ -143,23 +138,17 @@ impl Pos {
             store,
             currency: config.currency,
             demo: config.demo,
-            session_idle_ms: config.session_idle.as_millis() as i64,
-            card_timeout: config.card_timeout,
             clock: config.clock,
             rng: Mutex::new(rng),
-            sessions: Mutex::new(HashMap::new()),
-            carts: Mutex::new(HashMap::new()),
-            customers: Mutex::new(HashMap::new()),
-            card_reader: Arc::new(Mutex::new(card_reader)),
-            card_hash_key: [0; 32],
             secrets,
-            card_payments,
+            sessions: admin::auth::Sessions::new(config.session_idle),
+            sale: sale::Sales::new(card_payments, config.card_timeout),
             devices,
             sync: sync::SyncRuntime::default(),
-            export_jobs: back_office::export_jobs::ExportJobs::default(),
+            back_office: back_office::BackOffice::default(),
         };
-        pos.card_hash_key = sale::card::load_or_create_key(&pos)?;
-        sale::card::platform_key::load(&pos, &pos.secrets, &pos.card_payments.keys)?;
+        pos.sale.card_hash_key = sale::card::load_or_create_key(&pos)?;
+        sale::card::platform_key::load(&pos, &pos.secrets, &pos.sale.card_payments.keys)?;
         if pos.demo {
             admin::demo::seed_if_empty(&pos)?;
         }
@@ -180,17 +169,6 @@ impl Pos {
     /// The till's currency.
     pub fn currency(&self) -> Currency {
         self.currency
-    }
-
-    fn now_ms(&self) -> i64 {
-        self.clock.now_ms()
-    }
-
-    /// `n` random bytes as lower-case hex.
-    fn random_hex(&self, n: usize) -> String {
-        let mut bytes = vec![0u8; n];
-        lock(&self.rng).fill_bytes(&mut bytes);
-        hex::encode(bytes)
     }
 
     /// What the login screen shows.

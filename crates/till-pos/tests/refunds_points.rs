@@ -300,7 +300,11 @@ fn enrol_earn_redeem_and_refund_with_the_balance_checked_on_the_server() {
     p.customer_identify(&c).unwrap();
     assert_eq!(p.points_redeem(&c, 21).unwrap_err().code(), ErrorCode::InvalidInput, "more than the total");
     p.points_redeem(&c, 20).unwrap();
-    assert_eq!(p.payment_start(&c, &cart.cart_id, std::sync::Arc::new(|_: &_| {})).unwrap_err().code(), ErrorCode::InvalidInput, "no card for 0.00");
+    assert_eq!(
+        p.payment_start(&c, &cart.cart_id, std::sync::Arc::new(|_: &_| {})).unwrap_err().code(),
+        ErrorCode::InvalidInput,
+        "no card for 0.00"
+    );
     let free = p.checkout_cash(&c, &cart.cart_id, 0).unwrap();
     assert_eq!((free.points_paid.unwrap().minor(), free.payment.tender), (200, till_pos::ipc::views::Tender::Points));
     let pts = free.points.clone().unwrap();

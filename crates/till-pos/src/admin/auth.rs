@@ -10,6 +10,8 @@ use crate::Pos;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Mutex;
 use till_core::Role;
 use till_store::{audit, users};
 
@@ -26,6 +28,19 @@ pub const MANAGERS: &[Role] = &[Role::Manager];
 pub const INSTALLERS: &[Role] = &[Role::Installer];
 /// Every role: the status lights are for anyone logged in.
 pub const ANYONE: &[Role] = &[Role::Cashier, Role::Manager, Role::Installer];
+
+/// The live sessions, by token, and how long one lasts without a command.
+pub(crate) struct Sessions {
+    pub(crate) live: Mutex<HashMap<String, SessionState>>,
+    pub(crate) idle_ms: i64,
+}
+
+impl Sessions {
+    /// No session yet; each lapses after `idle` without a command.
+    pub(crate) fn new(idle: std::time::Duration) -> Self {
+        Sessions { live: Mutex::new(HashMap::new()), idle_ms: i64::try_from(idle.as_millis()).unwrap_or(i64::MAX) }
+    }
+}
 
 /// A live session.
 #[derive(Debug, Clone)]
@@ -111,8 +126,8 @@ impl Pos {
             audit::append(tx, now, Some(user.id), "user.login", &json!({}))
         })?;
         let token = self.random_hex(32);
-        let expires_at_ms = now + self.session_idle_ms;
-        lock(&self.sessions).insert(
+        let expires_at_ms = now + self.sessions.idle_ms;
+        lock(&self.sessions.live).insert(
             token.clone(),
             SessionState { user_id: user.id, name: user.name.clone(), role: user.role, expires_at_ms },
         );
@@ -149,7 +164,7 @@ impl Pos {
 
     /// Ends a session. Unknown tokens are ignored: the outcome is the same.
     pub fn logout(&self, token: &str) -> Result<()> {
-        if let Some(s) = lock(&self.sessions).remove(token) {
+        if let Some(s) = lock(&self.sessions.live).remove(token) {
             self.store.audit(self.now_ms(), Some(s.user_id), "user.logout", &json!({}))?;
         }
         Ok(())
@@ -158,7 +173,7 @@ impl Pos {
     /// The session behind `token`, if its role is one of `allowed`; extends its idle timer.
     pub fn authorize(&self, token: &str, allowed: &[Role], action: &'static str) -> Result<SessionState> {
         let now = self.now_ms();
-        let mut sessions = lock(&self.sessions);
+        let mut sessions = lock(&self.sessions.live);
         let s = sessions.get_mut(token).ok_or(PosError::Unauthenticated)?;
         if s.expires_at_ms <= now {
             sessions.remove(token);
@@ -167,13 +182,13 @@ impl Pos {
         if !allowed.contains(&s.role) {
             return Err(PosError::Forbidden { role: s.role, action });
         }
-        s.expires_at_ms = now + self.session_idle_ms;
+        s.expires_at_ms = now + self.sessions.idle_ms;
         Ok(s.clone())
     }
 
     /// Ends every session of a user (deactivated, PIN changed).
     pub(crate) fn end_sessions_of(&self, user_id: i64) {
-        lock(&self.sessions).retain(|_, s| s.user_id != user_id);
+        lock(&self.sessions.live).retain(|_, s| s.user_id != user_id);
     }
 }
 

@@ -78,7 +78,7 @@ impl Pos {
             }),
             cancel: AtomicBool::new(false),
         });
-        self.export_jobs.add(id.clone(), job.clone());
+        self.back_office.jobs.add(id.clone(), job.clone());
         let db = self.store.path().to_path_buf();
         let kinds = kinds.to_vec();
         let spawned = std::thread::Builder::new()
@@ -93,7 +93,7 @@ impl Pos {
     /// Where an export stands.
     pub fn export_status(&self, token: &str, job_id: &str) -> Result<ExportStatus> {
         self.authorize(token, MANAGERS, "export data")?;
-        let job = self.export_jobs.get(job_id)?;
+        let job = self.back_office.jobs.get(job_id)?;
         let status = lock(&job.status).clone();
         Ok(status)
     }
@@ -101,7 +101,7 @@ impl Pos {
     /// Asks a running export to stop; its partial files are removed.
     pub fn export_cancel(&self, token: &str, job_id: &str) -> Result<ExportStatus> {
         self.authorize(token, MANAGERS, "export data")?;
-        let job = self.export_jobs.get(job_id)?;
+        let job = self.back_office.jobs.get(job_id)?;
         job.cancel.store(true, Ordering::SeqCst);
         let status = lock(&job.status).clone();
         Ok(status)

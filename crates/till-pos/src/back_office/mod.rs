@@ -20,6 +20,12 @@ use till_store::history::{HistoryCount, HistoryPage, HistoryQuery};
 use till_store::reports::{ClosedDay, DayReport};
 use till_store::{audit_view::AuditPage, catalogue_admin, catalogue_import};
 
+/// What the back office holds: the export jobs under way.
+#[derive(Default)]
+pub(crate) struct BackOffice {
+    pub(crate) jobs: export_jobs::ExportJobs,
+}
+
 /// Rows a history page holds at most.
 pub const MAX_PAGE: u32 = 500;
 /// `history_count` stops counting here and says "more than".

@@ -29,6 +29,7 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use till_devices::points::{LoyaltyTerminal, Pairing, PairingKey, TerminalId};
 use till_devices::transport::discovery::{self, DiscoveredDevice, Enumerator};
+use till_devices::CardReader;
 use till_devices::{Cancel, DeviceError};
 use till_store::{DeviceConfig, DeviceRecord};
 
@@ -110,6 +111,8 @@ pub(crate) struct Devices {
     opener: Arc<dyn TerminalOpener>,
     terminal: Mutex<Option<(String, Box<dyn LoyaltyTerminal>)>>,
     waits: Mutex<HashMap<i64, Cancel>>,
+    /// The card reader in use (a slot: the configured reader, or why there is none).
+    pub(crate) card_reader: Arc<Mutex<Box<dyn CardReader>>>,
     /// The windows' listeners for the status lights, and what they were last told.
     status_watchers: Watchers<DeviceStatus>,
     last_status: Mutex<Option<DeviceStatus>>,
@@ -122,6 +125,7 @@ pub(crate) struct DevicesConfig {
     pub default_terminal: Option<String>,
     pub card_timeout: Duration,
     pub opener: Arc<dyn TerminalOpener>,
+    pub card_reader: Box<dyn CardReader>,
 }
 
 impl Devices {
@@ -136,6 +140,7 @@ impl Devices {
             opener: c.opener,
             terminal: Mutex::new(None),
             waits: Mutex::new(HashMap::new()),
+            card_reader: Arc::new(Mutex::new(c.card_reader)),
             status_watchers: Watchers::default(),
             last_status: Mutex::new(None),
         }
@@ -202,7 +207,7 @@ impl Pos {
         match (action, reader) {
             (Action::Open, Some(c)) => {
                 // A swipe in progress holds the reader; try again at the next update instead of waiting.
-                if let Ok(mut slot) = self.card_reader.try_lock() {
+                if let Ok(mut slot) = self.devices.card_reader.try_lock() {
                     // Close the old handle first: a serial port opens only once at a time.
                     *slot = Box::new(ReaderSlot::closed(&c));
                     let fresh = slot_for(&c);
@@ -221,7 +226,7 @@ impl Pos {
                 tracing::warn!(uri = %c.uri, "card reader disconnected");
                 // Let go of the stale handle now; a swipe in progress fails by itself and the
                 // reader is reopened when it is back.
-                if let Ok(mut slot) = self.card_reader.try_lock() {
+                if let Ok(mut slot) = self.devices.card_reader.try_lock() {
                     *slot = Box::new(ReaderSlot::closed(&c));
                 }
             }

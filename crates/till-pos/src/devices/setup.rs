@@ -130,10 +130,10 @@ impl Pos {
         match role {
             DeviceRole::CardReader => {
                 // Drop the old reader before opening the new one: a serial port opens only once.
-                *lock(&self.card_reader) = Box::new(ReaderSlot::reconfiguring());
+                *lock(&self.devices.card_reader) = Box::new(ReaderSlot::reconfiguring());
                 let slot = initial_reader(&self.store, &self.devices.default_reader)?;
                 self.init_reader_status(slot.open_result())?;
-                *lock(&self.card_reader) = Box::new(slot);
+                *lock(&self.devices.card_reader) = Box::new(slot);
             }
             DeviceRole::PointsTerminal => {
                 *lock(&self.devices.terminal) = None;
@@ -164,7 +164,7 @@ impl Pos {
     }
 
     fn test_reader(&self, cancel: &Cancel) -> Result<DeviceTestResult> {
-        let mut reader = lock(&self.card_reader);
+        let mut reader = lock(&self.devices.card_reader);
         let uri = reader.address();
         let out = DeviceTestResult::new(DeviceRole::CardReader, &uri);
         let timeout = TEST_SWIPE_TIMEOUT.min(self.devices.card_timeout.max(Duration::from_secs(5)));

@@ -239,7 +239,8 @@ fn a_configured_device_that_vanishes_is_disconnected_and_comes_back_by_itself() 
     // a window watching is told of each change once, and of nothing else
     let told = Arc::new(Mutex::new(Vec::new()));
     let into = told.clone();
-    let id = p.device_status_watch(&c, Arc::new(move |s: &DeviceStatus| lock(&into).push(s.points_terminal.state))).unwrap();
+    let id =
+        p.device_status_watch(&c, Arc::new(move |s: &DeviceStatus| lock(&into).push(s.points_terminal.state))).unwrap();
     bus.unplug(port);
     p.refresh_device_status(&bus.now());
     p.refresh_device_status(&bus.now());
@@ -306,7 +307,7 @@ fn the_cashier_identifies_a_customer_with_the_simulated_terminal() {
 }
 
 fn short_account_of(id: &[u8; 16]) -> String {
-    crate::loyalty::customer::short_account(id)
+    crate::loyalty::short_account(id)
 }
 
 #[test]

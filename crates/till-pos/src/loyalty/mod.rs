@@ -9,21 +9,14 @@
 //! points) and listed for the manager. After a sale the till waits a few seconds for the
 //! answer so that, online, the cashier and the customer see the new balance at once.
 
-pub mod customer;
-
 use crate::admin::auth::{MANAGERS, SELLERS};
 use crate::error::{PosError, Result};
-use crate::ipc::loyalty::CustomerView;
 use crate::ipc::loyalty::{EnrolView, LoyaltySettings, PointsProblemView, ReceiptPoints};
 use crate::ipc::sync::Service;
-use crate::loyalty::customer::Redemption;
-use crate::mutex::lock;
 use crate::Pos;
 use std::time::Duration;
-use till_core::loyalty::{points_earned, points_for, redeem_value, PointsRules};
-use till_core::Money;
+use till_core::loyalty::PointsRules;
 use till_store::points_ledger::LedgerEntry;
-use till_store::{PointsChange, SaleLoyalty};
 
 /// How long a checkout waits for the points server's answer before printing "pending".
 pub const ANSWER_WAIT: Duration = Duration::from_secs(3);
@@ -65,7 +58,7 @@ impl LoyaltySettings {
         PointsRules { points_per_unit: self.points_per_unit, redeem_value_minor: self.redeem_value_minor }
     }
 
-    fn multiplier(&self, sku: &str) -> i64 {
+    pub(crate) fn multiplier(&self, sku: &str) -> i64 {
         self.multipliers.iter().find(|(s, _)| s.eq_ignore_ascii_case(sku)).map_or(100, |(_, p)| i64::from(*p))
     }
 }
@@ -74,6 +67,11 @@ impl LoyaltySettings {
 pub fn qr_svg(text: &str) -> Result<String> {
     let code = qrcode::QrCode::new(text.as_bytes()).map_err(|e| PosError::Internal(format!("QR code: {e}")))?;
     Ok(code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(220, 220).quiet_zone(true).build())
+}
+
+/// The account id shortened for the screen: its first four bytes as hex, upper case.
+pub fn short_account(account_id: &[u8; 16]) -> String {
+    hex::encode_upper(&account_id[..4])
 }
 
 /// The ledger rows of a sale summed up for its receipt.
@@ -178,103 +176,6 @@ impl Pos {
             enrolment_message: message,
             simulated_phone_enrolled: simulated,
         })
-    }
-
-    /// Redeems `points` of the identified customer against the open cart: the points terminal
-    /// shows the value and the customer confirms by presenting their phone again (a fresh
-    /// token for the redemption). At most the cart's total; 0 removes the redemption.
-    pub fn points_redeem(&self, token: &str, points: i64) -> Result<CustomerView> {
-        let s = self.authorize(token, SELLERS, "redeem points")?;
-        let cart = self.cart_get(token)?;
-        let current = lock(&self.customers)
-            .get(&s.user_id)
-            .filter(|c| c.view.cart_id == cart.cart_id)
-            .cloned()
-            .ok_or_else(|| PosError::InvalidInput("identify the customer first".into()))?;
-        if points == 0 {
-            return self.set_redemption(s.user_id, &cart.cart_id, None);
-        }
-        let rules = self.loyalty_settings()?.rules();
-        let mut value = redeem_value(&rules, points, cart.total)?;
-        if value.minor() > cart.total.minor() {
-            // never more than the total: take only the points the total needs
-            let needed = points_for(&rules, cart.total)?;
-            return Err(PosError::InvalidInput(format!("at most {needed} points pay this cart")));
-        }
-        if let Some(balance) = current.view.balance {
-            if points > balance {
-                return Err(PosError::InvalidInput(format!("the customer has {balance} points")));
-            }
-        }
-        value = Money::new(value.minor(), cart.total.currency());
-        let cancel = self.begin_wait(s.user_id);
-        let read = self.with_terminal(|t| t.read_customer(value, crate::loyalty::customer::READ_TIMEOUT, &cancel));
-        self.end_wait(s.user_id);
-        let confirm = read?;
-        if confirm.account_id.as_slice() != hex::decode(&current.account_id).unwrap_or_default().as_slice() {
-            return Err(PosError::InvalidInput("another customer's phone was presented; redemption not made".into()));
-        }
-        self.set_redemption(s.user_id, &cart.cart_id, Some(Redemption { points, value, token: confirm.to_bytes() }))
-    }
-
-    fn set_redemption(&self, user_id: i64, cart_id: &str, r: Option<Redemption>) -> Result<CustomerView> {
-        let mut customers = lock(&self.customers);
-        let c = customers
-            .get_mut(&user_id)
-            .filter(|c| c.view.cart_id == cart_id)
-            .ok_or_else(|| PosError::InvalidInput("identify the customer first".into()))?;
-        c.view.redeem_points = r.as_ref().map_or(0, |r| r.points);
-        c.view.redeem_value = r.as_ref().map(|r| r.value);
-        c.redemption = r;
-        Ok(c.view.clone())
-    }
-
-    /// What points pay of the user's cart `cart_id` (zero without a redemption).
-    pub(crate) fn points_paying(&self, user_id: i64, cart_id: &str) -> Option<Money> {
-        lock(&self.customers)
-            .get(&user_id)
-            .filter(|c| c.view.cart_id == cart_id)
-            .and_then(|c| c.redemption.as_ref().map(|r| r.value))
-    }
-
-    /// The loyalty side of the sale of `cart` (None without an identified customer).
-    pub(crate) fn sale_loyalty(
-        &self,
-        user_id: i64,
-        cart_id: &str,
-        cart: &till_core::Cart,
-    ) -> Result<Option<SaleLoyalty>> {
-        let Some(c) = lock(&self.customers).get(&user_id).filter(|c| c.view.cart_id == cart_id).cloned() else {
-            return Ok(None);
-        };
-        let settings = self.loyalty_settings()?;
-        let totals = cart.totals()?;
-        let lines: Vec<(Money, i64)> = cart
-            .lines()
-            .iter()
-            .zip(&totals.lines)
-            .map(|(l, s)| (s.gross, settings.multiplier(l.product.sku.as_str())))
-            .collect();
-        let paid_by_points = c.redemption.as_ref().map_or(0, |r| r.value.minor());
-        let money = Money::new(totals.total.minor() - paid_by_points, totals.total.currency());
-        let earned = points_earned(&settings.rules(), &lines, totals.total, money);
-        let counter = |t: &[u8; 44]| u32::from_be_bytes([t[16], t[17], t[18], t[19]]);
-        let redeem_first = c.redemption.as_ref().is_some_and(|r| counter(&r.token) < counter(&c.token));
-        Ok(Some(SaleLoyalty {
-            customer_ref: c.account_id.clone(),
-            redeem: c.redemption.as_ref().map(|r| {
-                (
-                    PointsChange { event_id: self.random_hex(16), points: r.points, token_hex: hex::encode(r.token) },
-                    r.value,
-                )
-            }),
-            earn: (earned > 0).then(|| PointsChange {
-                event_id: self.random_hex(16),
-                points: earned,
-                token_hex: hex::encode(c.token),
-            }),
-            redeem_first,
-        }))
     }
 
     /// After a sale with points: waits up to [`ANSWER_WAIT`] for the points server, then shows

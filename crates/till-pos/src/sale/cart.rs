@@ -95,7 +95,7 @@ impl Pos {
     /// Applies `change` to the user's cart and saves it; on any error the cart is left as it was,
     /// in memory and on disk.
     fn with_cart(&self, user_id: i64, change: impl FnOnce(&mut Cart) -> Result<()>) -> Result<CartView> {
-        let mut carts = lock(&self.carts);
+        let mut carts = lock(&self.sale.carts);
         let open = self.open_cart(&mut carts, user_id)?;
         let mut draft = open.cart.clone();
         change(&mut draft)?;
@@ -200,7 +200,7 @@ impl Pos {
         expected: &OpenCart,
         payment: impl FnOnce(Money) -> Result<Payment>,
     ) -> Result<Receipt> {
-        let mut carts = lock(&self.carts);
+        let mut carts = lock(&self.sale.carts);
         let open = self.open_cart(&mut carts, user_id)?;
         if open.id != expected.id {
             return Err(self.stale_cart(&expected.id));
@@ -248,7 +248,7 @@ impl Pos {
 
     /// The user's open cart as it is now, checked against the id the UI holds.
     pub(crate) fn snapshot_cart(&self, user_id: i64, cart_id: &str) -> Result<OpenCart> {
-        let mut carts = lock(&self.carts);
+        let mut carts = lock(&self.sale.carts);
         let open = self.open_cart(&mut carts, user_id)?;
         if open.id == cart_id {
             Ok(open.clone())

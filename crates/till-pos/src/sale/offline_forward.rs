@@ -342,7 +342,7 @@ mod tests {
             ..PosConfig::demo(dir.path().join("till.db"))
         })
         .unwrap();
-        let key = key_pos.card_payments.keys.get().unwrap();
+        let key = key_pos.sale.card_payments.keys.get().unwrap();
         drop(key_pos);
         let server = Server::start(&key);
         let url = url(&server);

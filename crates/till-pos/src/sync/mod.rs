@@ -219,7 +219,9 @@ impl Pos {
         };
         {
             let mut last = lock(&self.sync.last_status);
-            let same = last.as_ref().is_some_and(|l| SyncStatusView { oldest_pending_age_ms: now.oldest_pending_age_ms, ..l.clone() } == now);
+            let same = last.as_ref().is_some_and(|l| {
+                SyncStatusView { oldest_pending_age_ms: now.oldest_pending_age_ms, ..l.clone() } == now
+            });
             if same {
                 return;
             }

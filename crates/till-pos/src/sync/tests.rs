@@ -109,10 +109,7 @@ fn settings_round_trip_with_the_secret_sealed_and_installers_only() {
     for (user, pin) in [(CASHIER, "1111"), (MANAGER, "2222")] {
         let t = p.login(user, pin).unwrap().token;
         assert_eq!(p.sync_settings_get(&t).unwrap_err().code(), ErrorCode::Forbidden);
-        assert_eq!(
-            p.sync_settings_set(&t, input("http://h", "x", SECRET)).unwrap_err().code(),
-            ErrorCode::Forbidden
-        );
+        assert_eq!(p.sync_settings_set(&t, input("http://h", "x", SECRET)).unwrap_err().code(), ErrorCode::Forbidden);
         assert_eq!(p.sync_test_connection(&t).unwrap_err().code(), ErrorCode::Forbidden);
     }
     assert!(audit(&p).iter().any(|(a, _)| a == "sync.settings_set"));
@@ -227,9 +224,8 @@ fn a_sale_reaches_the_server_and_the_status_line_follows() {
     p.sync_nudge();
     assert!(told.recv_timeout(Duration::from_millis(500)).is_err(), "told of a change that did not happen");
     let server = rusqlite::Connection::open(&srv.db).unwrap();
-    let n: i64 = server
-        .query_row("SELECT count(*) FROM orders WHERE order_id = ?1", [&receipt.order_no], |r| r.get(0))
-        .unwrap();
+    let n: i64 =
+        server.query_row("SELECT count(*) FROM orders WHERE order_id = ?1", [&receipt.order_no], |r| r.get(0)).unwrap();
     assert_eq!(n, 1, "the server holds the sale");
     // restarting with other settings stops the old worker first
     let i = p.login(INSTALLER, "3333").unwrap().token;
@@ -267,7 +263,8 @@ fn a_checkout_nudges_the_worker_so_the_sale_goes_out_at_once() {
     assert!(took.is_some_and(|t| t < Duration::from_secs(3)), "cash sale not delivered at once: {took:?}");
     std::thread::sleep(Duration::from_millis(300));
     // a card sale too (authorised by the same server)
-    const SIGNATURE: &str = r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 200"><path d="M 10 10 L 50 60 L 90 20"/></svg>"#;
+    const SIGNATURE: &str =
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 200"><path d="M 10 10 L 50 60 L 90 20"/></svg>"#;
     let cart = p.cart_scan(&c, "6901234567892").unwrap();
     let (_, pushed) = crate::sale::card::tests::start_payment(&p, &c, &cart.cart_id).unwrap();
     let v = pushed.read();
@@ -276,15 +273,17 @@ fn a_checkout_nudges_the_worker_so_the_sale_goes_out_at_once() {
     let start = std::time::Instant::now();
     let server = rusqlite::Connection::open(&srv.db).unwrap();
     let on_server = || -> i64 {
-        server
-            .query_row("SELECT count(*) FROM orders WHERE order_id = ?1", [&receipt.order_no], |r| r.get(0))
-            .unwrap()
+        server.query_row("SELECT count(*) FROM orders WHERE order_id = ?1", [&receipt.order_no], |r| r.get(0)).unwrap()
     };
     while on_server() == 0 && start.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(on_server(), 1);
     assert!(start.elapsed() < Duration::from_secs(3), "card sale not delivered at once: {:?}", start.elapsed());
+    // the server commits before the till hears its answer: give the till a moment to record it
+    while p.sync_status_now().unwrap().delivered < 2 && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(p.sync_status_now().unwrap().delivered, 2);
 }
 
@@ -317,18 +316,10 @@ fn the_environment_seeds_settings_but_never_overrides_the_installer() {
 fn a_parked_offline_card_payment_cannot_be_retried_without_its_card_data() {
     let (_d, _c, p) = till();
     let now = p.now_ms();
-    let payload =
-        serde_json::json!({"payment_id": "pay-1", "card": {"scheme": "platform_gcm", "data": "c2VjcmV0"}});
+    let payload = serde_json::json!({"payment_id": "pay-1", "card": {"scheme": "platform_gcm", "data": "c2VjcmV0"}});
     p.store()
         .write(|tx| {
-            till_store::outbox::enqueue(
-                tx,
-                "pay-1",
-                till_store::delivery::PAYMENT_FORWARD,
-                "order/9",
-                &payload,
-                now,
-            )
+            till_store::outbox::enqueue(tx, "pay-1", till_store::delivery::PAYMENT_FORWARD, "order/9", &payload, now)
         })
         .unwrap();
     let mut as_is = |ev: &till_store::DueEvent| {

@@ -27,10 +27,10 @@
 //! verification method and signature.
 
 pub mod authorizer;
+pub mod payment;
 pub mod pin_block;
 pub mod platform_key;
 pub mod remote_authorizer;
-pub mod payment;
 pub mod signature;
 
 use crate::admin::auth::SELLERS;
@@ -38,8 +38,8 @@ use crate::admin::secrets::wipe_string;
 use crate::error::PaymentError;
 use crate::error::{PosError, Result};
 use crate::ipc::sale::CardPaymentView;
-use crate::ipc::watch::Watch;
 use crate::ipc::views::Receipt;
+use crate::ipc::watch::Watch;
 use crate::mutex::lock;
 use crate::sale::card::authorizer::{
     AuthorizationRequest, AuthorizationResponse, EntryMode, PaymentAuthorizer, PlatformCardData,
@@ -47,9 +47,9 @@ use crate::sale::card::authorizer::{
 use crate::sale::card::platform_key::PlatformKeySlot;
 use crate::sale::card::remote_authorizer::{RemoteAuthorizer, RemoteConfig};
 use crate::sale::offline_forward::OFFLINE_AUTH_CODE;
-use payment::{protect, NewPayment, PaymentEntry, Phase, ProtectedCard};
 use crate::Pos;
 use hmac::{Hmac, Mac};
+use payment::{protect, NewPayment, PaymentEntry, Phase, ProtectedCard};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde_json::json;
@@ -91,8 +91,6 @@ pub fn pan_hash(key: &[u8; 32], pan: &str) -> String {
     mac.update(pan.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
-
-
 
 /// The till's card payments under way, and what they need.
 pub struct CardPayments {
@@ -143,7 +141,7 @@ impl Pos {
     /// saved sync settings (payments URL, terminal id, secret; the installer's timeout), else
     /// the stand-in.
     fn payment_authorizer(&self) -> Result<Arc<dyn PaymentAuthorizer>> {
-        let cp = &self.card_payments;
+        let cp = &self.sale.card_payments;
         if let Some(fixed) = &cp.fixed {
             return Ok(fixed.clone());
         }
@@ -198,7 +196,7 @@ impl Pos {
     }
 
     fn payment_entry(&self, user_id: i64, payment_id: &str) -> Result<Arc<PaymentEntry>> {
-        let mut active = lock(&self.card_payments.active);
+        let mut active = lock(&self.sale.card_payments.active);
         self.sweep(&mut active);
         active.get(payment_id).filter(|e| e.user_id == user_id).cloned().ok_or_else(|| PaymentError::NotFound.into())
     }
@@ -225,7 +223,7 @@ impl Pos {
         if amount.minor() <= 0 {
             return Err(PosError::InvalidInput("points pay this cart in full: take it as cash 0.00".into()));
         }
-        let mut active = lock(&self.card_payments.active);
+        let mut active = lock(&self.sale.card_payments.active);
         self.sweep(&mut active);
         // The reader serves one payment at a time; another cashier's wait must end first.
         let reader_busy = active.values().any(|e| e.user_id != user_id && e.is_waiting());
@@ -245,7 +243,7 @@ impl Pos {
             user_id,
             cart,
             amount,
-            deadline_ms: self.now_ms() + self.card_timeout.as_millis() as i64,
+            deadline_ms: self.now_ms() + self.sale.card_timeout.as_millis() as i64,
             reader,
             entry_mode: mode,
             watch,
@@ -264,9 +262,12 @@ impl Pos {
         // The reader's lock is not taken here: a cancelled payment's thread may still hold it
         // for a moment, and a command must never wait on a device.
         let entry = self.new_payment(s.user_id, cart_id, String::new(), EntryMode::Magstripe, watch)?;
-        let (reader, keys, rng) =
-            (Arc::clone(&self.card_reader), self.card_payments.keys.clone(), self.card_payments.rng.clone());
-        let (hash_key, timeout, worker) = (self.card_hash_key, self.card_timeout, entry.clone());
+        let (reader, keys, rng) = (
+            Arc::clone(&self.devices.card_reader),
+            self.sale.card_payments.keys.clone(),
+            self.sale.card_payments.rng.clone(),
+        );
+        let (hash_key, timeout, worker) = (self.sale.card_hash_key, self.sale.card_timeout, entry.clone());
         tracing::info!(payment_id = %entry.id, amount = %entry.amount, "card payment started; reader armed");
         // The listener hears the wait first, before the reader thread can answer.
         entry.publish();
@@ -324,15 +325,27 @@ impl Pos {
         outcome
     }
 
-    fn take_swipe(&self, token: &str, cart_id: &str, text: &str, watch: Watch<CardPaymentView>) -> Result<CardPaymentView> {
+    fn take_swipe(
+        &self,
+        token: &str,
+        cart_id: &str,
+        text: &str,
+        watch: Watch<CardPaymentView>,
+    ) -> Result<CardPaymentView> {
         let s = self.authorize(token, SELLERS, "take payment")?;
         let read = till_devices::card_reader::iso7813::parse_text(text).map_err(PaymentError::from)?;
         let entry = self.new_payment(s.user_id, cart_id, WEDGE_READER.into(), EntryMode::MagstripeWedge, watch)?;
-        let card = protect(read, &entry.id, &self.card_payments.keys, &self.card_payments.rng, &self.card_hash_key);
+        let card = protect(
+            read,
+            &entry.id,
+            &self.sale.card_payments.keys,
+            &self.sale.card_payments.rng,
+            &self.sale.card_hash_key,
+        );
         match card {
             Ok(card) => entry.enter(Phase::CardRead(Box::new(card))),
             Err(e) => {
-                lock(&self.card_payments.active).remove(&entry.id);
+                lock(&self.sale.card_payments.active).remove(&entry.id);
                 return Err(e.into());
             }
         }
@@ -374,13 +387,13 @@ impl Pos {
             )
             .into());
         };
-        let key = self.card_payments.keys.require()?;
+        let key = self.sale.card_payments.keys.require()?;
         let (pan, _expiry) = key.decrypt_card(&entry.id, data).map_err(|_| {
             PaymentError::WrongStep(
                 "the payment platform key changed during this payment; please start it again".into(),
             )
         })?;
-        let block = pin_block::encipher(&key.pin_key()?, pin, pan.expose(), &mut *lock(&self.card_payments.rng))?;
+        let block = pin_block::encipher(&key.pin_key()?, pin, pan.expose(), &mut *lock(&self.sale.card_payments.rng))?;
         drop(pan);
         card.pin_block = Some(block);
         entry.card_changed(card);
@@ -517,7 +530,7 @@ impl Pos {
         match recorded {
             Ok(receipt) => {
                 entry.enter(Phase::Approved(receipt.order_id));
-                lock(&self.card_payments.active).remove(&entry.id);
+                lock(&self.sale.card_payments.active).remove(&entry.id);
                 Ok(receipt)
             }
             Err(e) => {

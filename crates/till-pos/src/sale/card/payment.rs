@@ -4,6 +4,7 @@
 //! follows this machine and keeps none of its own.
 
 use super::pan_hash;
+use crate::clock::Clock;
 use crate::error::{IpcError, PaymentError};
 use crate::ipc::sale::{CardPaymentStatus, CardPaymentView, CardSummary};
 use crate::ipc::watch::Watch;
@@ -14,7 +15,6 @@ use crate::sale::card::platform_key::PlatformKeySlot;
 use crate::sale::cart::OpenCart;
 use rand::rngs::StdRng;
 use std::sync::{Arc, Mutex};
-use crate::clock::Clock;
 use till_core::{CardBrand, MaskedPan, Money};
 use till_devices::{Cancel, CardData, CardRead};
 

@@ -232,14 +232,14 @@ impl Pos {
         store(self, &self.secrets, &key, Some(s.user_id), "installer")?;
         tracing::info!(fingerprint = %key.fingerprint(), "payment platform key set");
         let status = PlatformKeyStatus::of(Some(&key));
-        self.card_payments.keys.put(Some(key));
+        self.sale.card_payments.keys.put(Some(key));
         Ok(status)
     }
 
     /// Whether the payment platform key is set, and its fingerprint.
     pub fn platform_key_status(&self, token: &str) -> Result<PlatformKeyStatus> {
         self.authorize(token, KEY_VIEWERS, "see the payment platform key status")?;
-        Ok(PlatformKeyStatus::of(self.card_payments.keys.get().as_ref()))
+        Ok(PlatformKeyStatus::of(self.sale.card_payments.keys.get().as_ref()))
     }
 }
 

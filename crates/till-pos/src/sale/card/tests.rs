@@ -1,9 +1,9 @@
 //! Tests of card.
 
 use super::*;
+use crate::ipc::sale::CardPaymentStatus;
 use crate::tests::{pos_with_reader, CASHIER, MANAGER};
 use crate::ErrorCode;
-use crate::ipc::sale::CardPaymentStatus;
 use std::cell::RefCell;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -91,10 +91,7 @@ fn a_card_sale_with_signature_stores_only_what_may_be_stored() {
     let v = pushed_v.read();
     assert_eq!(v.status, CardPaymentStatus::Signature, "{v:?}");
     let card = v.card.clone().unwrap();
-    assert_eq!(
-        (card.masked_pan.as_str(), card.brand.as_str(), card.pin_required),
-        ("411111******1111", "Visa", false)
-    );
+    assert_eq!((card.masked_pan.as_str(), card.brand.as_str(), card.pin_required), ("411111******1111", "Visa", false));
     let json = serde_json::to_string(&v).unwrap();
     assert!(!json.contains("4111111111111111"), "{json}");
     // the PIN step is refused for a card that does not ask for one
@@ -250,7 +247,7 @@ fn the_declining_test_card_and_a_changed_cart_record_nothing() {
 #[test]
 fn without_a_platform_key_a_clear_reader_fails_with_a_clear_error() {
     let (_d, p, t, cart) = start("sim://card-reader?delay_ms=1");
-    p.card_payments.keys.put(None);
+    p.sale.card_payments.keys.put(None);
     let (_, pushed_v) = start_payment(&p, &t, &cart.cart_id).unwrap();
     let e = pushed_v.read().error.unwrap();
     assert_eq!(e.code, ErrorCode::PlatformKeyMissing);
@@ -274,7 +271,10 @@ fn payments_belong_to_their_cashier_and_empty_carts_cannot_start() {
     let (second, pushed_second) = start_payment(&p, &t, &cart.cart_id).unwrap();
     assert_eq!(p.payment_cancel(&t, &v.payment_id).unwrap_err().code(), ErrorCode::NotFound);
     let replaced = pushed_v.last();
-    assert_eq!((replaced.status, replaced.error.unwrap().code), (CardPaymentStatus::Failed, ErrorCode::PaymentCancelled));
+    assert_eq!(
+        (replaced.status, replaced.error.unwrap().code),
+        (CardPaymentStatus::Failed, ErrorCode::PaymentCancelled)
+    );
     p.payment_cancel(&t, &second.payment_id).unwrap();
     assert_eq!(pushed_second.last().status, CardPaymentStatus::Failed);
 }
@@ -300,10 +300,7 @@ fn a_wedge_swipe_goes_through_and_a_bad_one_is_a_typed_error() {
             })?)
         })
         .unwrap();
-    assert_eq!(
-        (mode.as_str(), cvm.as_str(), reader.as_str()),
-        ("magstripe-wedge", "pin-and-signature", WEDGE_READER)
-    );
+    assert_eq!((mode.as_str(), cvm.as_str(), reader.as_str()), ("magstripe-wedge", "pin-and-signature", WEDGE_READER));
 
     let cart = p.cart_scan(&t, TEA).unwrap();
     let e = p.payment_swipe_text(&t, &cart.cart_id, ";4111111111111111=2813?".into(), Pushed::listen().0).unwrap_err();
