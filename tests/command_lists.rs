@@ -48,7 +48,9 @@ fn allowed() -> BTreeSet<String> {
         .iter()
         .map(|p| {
             let p = p.as_str().unwrap();
-            p.strip_prefix("allow-").unwrap_or_else(|| panic!("the window allows more than a command: {p}")).replace('-', "_")
+            p.strip_prefix("allow-")
+                .unwrap_or_else(|| panic!("the window allows more than a command: {p}"))
+                .replace('-', "_")
         })
         .collect()
 }

@@ -353,7 +353,7 @@ fn installers_set_up_and_test_devices_and_nobody_else_may() {
     let manager = h.login("Li Wei");
     for t in [&cashier, &manager] {
         for (cmd, args) in [
-            ("devices_list", json!({ "token": t })),
+            ("devices_watch", json!({ "token": t, "onChange": h.channel().0 })),
             ("device_test", json!({ "token": t, "role": "card-reader" })),
             ("device_pair", json!({ "token": t })),
             ("device_remove", json!({ "token": t, "role": "card-reader" })),
@@ -373,7 +373,9 @@ fn installers_set_up_and_test_devices_and_nobody_else_may() {
     assert_eq!(status["pointsTerminal"]["state"], "connected");
 
     let i = h.login("Wang Fang");
-    let list = h.ok("devices_list", json!({ "token": i }));
+    let (table, devices) = h.channel();
+    h.ok("devices_watch", json!({ "token": i, "onChange": table }));
+    let list = h.pushed(devices).last().unwrap().clone();
     let uris: Vec<&str> = list["discovered"].as_array().unwrap().iter().map(|d| d["uri"].as_str().unwrap()).collect();
     assert!(uris.contains(&"sim://card-reader") && uris.contains(&"sim://points-terminal"), "{uris:?}");
     let r = h.ok("device_test", json!({ "token": i, "role": "card-reader" }));
@@ -393,7 +395,8 @@ fn installers_set_up_and_test_devices_and_nobody_else_may() {
     );
     let paired = h.ok("device_pair", json!({ "token": i }));
     assert_eq!(paired["terminalId"], "TILL-SIM-0001");
-    let list = h.ok("devices_list", json!({ "token": i }));
+    // the installer's table was told of the pairing
+    let list = h.pushed(devices).last().unwrap().clone();
     let terminal = list["configured"].as_array().unwrap().iter().find(|c| c["role"] == "points-terminal").unwrap();
     assert_eq!(terminal["paired"], true);
     assert!(terminal.get("pairingKeySealed").is_none(), "{terminal}");

@@ -96,9 +96,8 @@ fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
 
 #[test]
 fn the_cycle_finder_finds_a_cycle() {
-    let graph: BTreeMap<String, BTreeSet<String>> = [("a", "b"), ("b", "c"), ("c", "a"), ("d", "a")]
-        .into_iter()
-        .fold(BTreeMap::new(), |mut g, (f, t)| {
+    let graph: BTreeMap<String, BTreeSet<String>> =
+        [("a", "b"), ("b", "c"), ("c", "a"), ("d", "a")].into_iter().fold(BTreeMap::new(), |mut g, (f, t)| {
             g.entry(f.to_string()).or_insert_with(BTreeSet::new).insert(t.to_string());
             g
         });

@@ -4,8 +4,8 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
-use till_pos::ipc::back_office::{OrderDetail, SavedFile};
 use till_pos::ipc::back_office::ExportStatus;
+use till_pos::ipc::back_office::{OrderDetail, SavedFile};
 use till_pos::ipc::views::{LoginUser, Receipt};
 use till_store::audit_view::AuditPage;
 use till_store::catalogue_admin::{ProductAdminView, ProductInput};

@@ -1,17 +1,32 @@
 //! Device setup for installers, the status lights, and the cashier's Customer button.
 
 use super::{channel_watch, run, CmdResult};
-use tauri::ipc::Channel;
 use crate::TillState;
+use tauri::ipc::Channel;
 use tauri::State;
-use till_pos::ipc::loyalty::CustomerView;
 use till_pos::ipc::devices::DeviceStatus;
 use till_pos::ipc::devices::{DeviceAssignment, DeviceRole, DeviceTestResult, DevicesOverview};
+use till_pos::ipc::loyalty::CustomerView;
 
-/// Devices on the machine, configured devices and the status lights (installers).
+/// The installer's device table (discovered, configured, lights): sent at once and whenever a
+/// device comes or goes, a light or the configuration changes. The id stops it.
 #[tauri::command]
-pub async fn devices_list(till: State<'_, TillState>, token: String) -> CmdResult<DevicesOverview> {
-    run(&till, move |p| p.devices_list(&token)).await
+pub async fn devices_watch(
+    till: State<'_, TillState>,
+    token: String,
+    on_change: Channel<DevicesOverview>,
+) -> CmdResult<u64> {
+    run(&till, move |p| p.devices_watch(&token, channel_watch(on_change))).await
+}
+
+/// Stops sending the device table to a channel.
+#[tauri::command]
+pub async fn devices_unwatch(till: State<'_, TillState>, id: u64) -> CmdResult<()> {
+    run(&till, move |p| {
+        p.devices_unwatch(id);
+        Ok(())
+    })
+    .await
 }
 
 /// Assigns a role, driver and serial settings to a device address (installers).

@@ -3,8 +3,8 @@
 //! through the channel it gave `payment_start`.
 
 use super::{channel_watch, run, CmdResult};
-use tauri::ipc::Channel;
 use crate::TillState;
+use tauri::ipc::Channel;
 use tauri::State;
 use till_pos::ipc::sale::CardPaymentView;
 use till_pos::ipc::sale::PlatformKeyStatus;

@@ -2,11 +2,11 @@
 //! settings and Test connection.
 
 use super::{channel_watch, run, CmdResult};
-use tauri::ipc::Channel;
 use crate::TillState;
+use tauri::ipc::Channel;
 use tauri::State;
-use till_pos::ipc::sync::{ParkedEventView, SyncStatusView};
 use till_pos::ipc::sync::{ConnectionTest, SyncSettingsInput, SyncSettingsView};
+use till_pos::ipc::sync::{ParkedEventView, SyncStatusView};
 
 /// The sync status line: sent at once and on every change through `on_change`; the id stops it.
 #[tauri::command]

@@ -449,8 +449,7 @@ impl SyncWorker {
         let idle = config.idle_poll;
         let mut syncer = Syncer::new(store.clone(), config, clock.clone(), rng)?;
         syncer.recover()?;
-        let shared =
-            Arc::new(Shared {
+        let shared = Arc::new(Shared {
             flags: Mutex::default(),
             wake: Condvar::new(),
             live: Mutex::new(syncer.live().clone()),

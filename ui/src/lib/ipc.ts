@@ -229,7 +229,12 @@ export const userSetPin = (token: string, userId: number, pin: string) =>
 export const auditVerify = (token: string) => call<AuditReport>("audit_verify", { token });
 
 // Device setup (installers), status lights (anyone), and the cashier's Customer button.
-export const devicesList = (token: string) => call<DevicesOverview>("devices_list", { token });
+/**
+ * Follows the installer's device table: `onchange` now and whenever a device comes or goes, a
+ * light or the configuration changes. Resolves to the function that stops it.
+ */
+export const watchDevices = (token: string, onchange: (o: DevicesOverview) => void) =>
+  watch<DevicesOverview>(["devices_watch", "devices_unwatch"], token, onchange);
 export const deviceAssign = (token: string, assignment: DeviceAssignment) =>
   call<DevicesOverview>("device_assign", { token, assignment });
 export const deviceRemove = (token: string, role: DeviceRole) => call<DevicesOverview>("device_remove", { token, role });

@@ -18,8 +18,8 @@ use crate::admin::auth::ANYONE;
 use crate::devices::points_link::TerminalOpener;
 use crate::devices::status::{Action, RoleStatus};
 use crate::error::{PosError, Result};
-use crate::ipc::devices::DeviceStatus;
 use crate::ipc::devices::{DeviceRole, DeviceTestResult, Parity};
+use crate::ipc::devices::{DeviceStatus, DevicesOverview};
 use crate::ipc::watch::{Watch, Watchers};
 use crate::mutex::lock;
 use crate::Pos;
@@ -116,6 +116,8 @@ pub(crate) struct Devices {
     /// The windows' listeners for the status lights, and what they were last told.
     status_watchers: Watchers<DeviceStatus>,
     last_status: Mutex<Option<DeviceStatus>>,
+    /// The installer's listeners for the whole device table.
+    pub(crate) overview_watchers: Watchers<DevicesOverview>,
 }
 
 /// How the devices part of the till is set up (from `PosConfig`).
@@ -143,6 +145,7 @@ impl Devices {
             card_reader: Arc::new(Mutex::new(c.card_reader)),
             status_watchers: Watchers::default(),
             last_status: Mutex::new(None),
+            overview_watchers: Watchers::default(),
         }
     }
 }
@@ -261,6 +264,7 @@ impl Pos {
             *last = Some(now.clone());
         }
         self.devices.status_watchers.send(&now);
+        self.publish_overview();
     }
 
     fn device_status_now(&self) -> DeviceStatus {
@@ -295,9 +299,13 @@ impl Pos {
             .spawn(move || loop {
                 // Every tick, not only on changes: a reader that was busy or failed to open is
                 // retried.
-                let _ = monitor.next_change(interval);
+                let change = monitor.next_change(interval);
                 let Some(pos) = weak.upgrade() else { return };
                 pos.refresh_device_status(&monitor.devices());
+                if change.is_some() {
+                    // A port came or went: the installer's table changes even when no light does.
+                    pos.publish_overview();
+                }
             })
             .map_err(|e| PosError::Internal(format!("cannot start the device status thread: {e}")))?;
         Ok(())

@@ -8,6 +8,7 @@ use crate::ipc::devices::{
     ConfiguredView, DeviceAssignment, DeviceRole, DeviceTestResult, DevicesOverview, DiscoveredView, DriverOption,
     Parity,
 };
+use crate::ipc::watch::Watch;
 use crate::mutex::lock;
 use crate::Pos;
 use serde_json::json;
@@ -24,6 +25,31 @@ impl Pos {
     pub fn devices_list(&self, token: &str) -> Result<DevicesOverview> {
         self.authorize(token, INSTALLERS, "set up devices")?;
         self.overview()
+    }
+
+    /// The same, told to `watch` now and again whenever a device is plugged in or pulled out,
+    /// a light changes or the configuration changes, until [`Pos::devices_unwatch`].
+    pub fn devices_watch(&self, token: &str, watch: Watch<DevicesOverview>) -> Result<u64> {
+        self.authorize(token, INSTALLERS, "set up devices")?;
+        watch(&self.overview()?);
+        Ok(self.devices.overview_watchers.add(watch))
+    }
+
+    /// Stops telling a listener of the devices. Needs no live session.
+    pub fn devices_unwatch(&self, id: u64) {
+        self.devices.overview_watchers.remove(id);
+    }
+
+    /// Tells the installer's listeners the devices as they are now (nothing when none listens:
+    /// the overview enumerates the machine's ports).
+    pub(crate) fn publish_overview(&self) {
+        if self.devices.overview_watchers.is_empty() {
+            return;
+        }
+        match self.overview() {
+            Ok(o) => self.devices.overview_watchers.send(&o),
+            Err(e) => tracing::warn!("device overview not read: {e}"),
+        }
     }
 
     fn overview(&self) -> Result<DevicesOverview> {
@@ -97,6 +123,7 @@ impl Pos {
         })?;
         tracing::info!(role = %config.role, uri = %config.uri, driver = %config.driver, "device assigned");
         self.apply_config_change(assignment.role)?;
+        self.publish_overview();
         self.overview()
     }
 
@@ -121,6 +148,7 @@ impl Pos {
             return Err(PosError::DeviceNotConfigured(role.as_str()));
         }
         self.apply_config_change(role)?;
+        self.publish_overview();
         self.overview()
     }
 
@@ -258,6 +286,7 @@ impl Pos {
             )
         })?;
         tracing::info!(uri = %config.uri, terminal_id = %terminal_id, "points terminal paired");
+        self.publish_overview();
         Ok(DeviceTestResult {
             ok: true,
             message: format!("paired with terminal {terminal_id} (firmware {})", hello.firmware),
