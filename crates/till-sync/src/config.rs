@@ -4,6 +4,7 @@ use crate::backoff::BackoffPolicy;
 use crate::error::SyncError;
 use std::fmt;
 use std::time::Duration;
+use till_core::ServerEventKind;
 
 /// The terminal's 32-byte signing secret. Never printed (its `Debug` is redacted).
 #[derive(Clone, PartialEq, Eq)]
@@ -62,12 +63,13 @@ impl Service {
     /// The service of a server event kind (`wire::prepare`'s `wire_kind`); `None` for a kind no
     /// service takes (it goes to the base URL, which refuses it).
     pub fn for_wire_kind(wire_kind: &str) -> Option<Service> {
-        Some(match wire_kind {
-            "sale" => Service::Sales,
-            "refund" => Service::Refunds,
-            "points_enrol" | "points_update" | "points_reversal" => Service::Points,
-            "payment_authorize" => Service::Payments,
-            _ => return None,
+        Some(match ServerEventKind::parse(wire_kind).ok()? {
+            ServerEventKind::Sale => Service::Sales,
+            ServerEventKind::Refund => Service::Refunds,
+            ServerEventKind::PointsEnrol | ServerEventKind::PointsUpdate | ServerEventKind::PointsReversal => {
+                Service::Points
+            }
+            ServerEventKind::PaymentAuthorize => Service::Payments,
         })
     }
 }

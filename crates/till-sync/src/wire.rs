@@ -14,19 +14,12 @@
 //! Any other kind is parked with the reason "no server endpoint for event kind ...".
 
 use serde_json::{json, Value};
+use till_core::{EventKind, ServerEventKind};
 use till_store::{DueEvent, Prepared};
 
 /// The server's path for a server event kind.
 pub fn endpoint(wire_kind: &str) -> Option<&'static str> {
-    Some(match wire_kind {
-        "sale" => "/v1/sales",
-        "refund" => "/v1/refunds",
-        "points_enrol" => "/v1/points/enrol",
-        "points_update" => "/v1/points/updates",
-        "points_reversal" => "/v1/points/reversals",
-        "payment_authorize" => "/v1/payments/authorize",
-        _ => return None,
-    })
+    ServerEventKind::parse(wire_kind).ok().map(ServerEventKind::path)
 }
 
 /// Line names the local payload does not carry, by line code; empty when unknown (the SKU then
@@ -38,17 +31,14 @@ pub type LineNames = std::collections::HashMap<String, String>;
 pub fn prepare(ev: &DueEvent, store_name: &str, names: &LineNames) -> Result<Prepared, String> {
     let payload: Value =
         serde_json::from_str(&ev.payload).map_err(|e| format!("the queued payload is not JSON: {e}"))?;
-    let (wire_kind, body) = match ev.kind.as_str() {
-        "sale.recorded" => ("sale", sale_body(&payload, store_name, names)?),
-        "refund.requested" => ("refund", payload),
-        "points.enrolled" => ("points_enrol", payload),
-        "points.updated" => ("points_update", payload),
-        "points.reversed" => ("points_reversal", payload),
-        "payment.forward" => ("payment_authorize", payload),
-        other => return Err(format!("no server endpoint for event kind {other:?}")),
+    let kind = EventKind::parse(&ev.kind).map_err(|_| format!("no server endpoint for event kind {:?}", ev.kind))?;
+    // A sale's server body is built from the local payload; every other kind is sent as queued.
+    let body = match kind {
+        EventKind::SaleRecorded => sale_body(&payload, store_name, names)?,
+        _ => payload,
     };
     let body = serde_json::to_string(&body).map_err(|e| e.to_string())?;
-    Ok(Prepared { wire_kind: wire_kind.to_string(), body })
+    Ok(Prepared { wire_kind: kind.server_kind().as_str().to_string(), body })
 }
 
 fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, String> {

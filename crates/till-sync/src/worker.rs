@@ -30,6 +30,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
+use till_core::{EventKind, ServerEventKind};
 use till_store::{ClaimedEvent, DueEvent, Settlement, Store};
 
 /// What one round did.
@@ -79,7 +80,8 @@ pub fn is_retryable(status: u16) -> bool {
 /// Whether `POST /v1/sync/batch` takes events of this server kind: every kind but payment
 /// authorisations, which the server answers only on their own endpoint.
 pub fn batchable(wire_kind: &str) -> bool {
-    wire_kind != "payment_authorize"
+    // An unknown kind goes in the batch, whose per-event answer then parks it with the reason.
+    ServerEventKind::parse(wire_kind).map_or(true, ServerEventKind::batchable)
 }
 
 /// The verdict for one event's answer.
@@ -156,7 +158,11 @@ impl Syncer {
         let store = self.store.clone();
         let store_name = self.config.store_name.clone();
         let mut prepare = |ev: &DueEvent| {
-            let names = if ev.kind == "sale.recorded" { line_names(&store, ev) } else { wire::LineNames::new() };
+            let names = if ev.kind == EventKind::SaleRecorded.as_str() {
+                line_names(&store, ev)
+            } else {
+                wire::LineNames::new()
+            };
             wire::prepare(ev, &store_name, &names)
         };
         let lease_ms = self.config.lease.as_millis() as i64;

@@ -71,7 +71,11 @@ pub struct AuthorizeResponse {
 
 /// Checks the request's fields (before the idempotency key is claimed).
 pub fn validate(req: &AuthorizeRequest) -> Result<(), ApiError> {
-    check_text("payment_id", &req.payment_id, 64)?;
+    // The contract's form of a payment id (1 to 64 characters, no control characters), with
+    // check_text's message so clients see no change.
+    till_core::PaymentId::parse(&req.payment_id).map_err(|_| {
+        ApiError::InvalidRequest("payment_id must be 1 to 64 characters without control characters".into())
+    })?;
     check_text("order_id", &req.order_id, 64)?;
     req.amount.to_positive_money()?;
     if let Some(m) = &req.card.masked_pan {
@@ -88,7 +92,7 @@ pub fn validate(req: &AuthorizeRequest) -> Result<(), ApiError> {
 /// What the sandbox decides for a card it could read.
 fn decide(card: &ClearCard, pin: Option<&str>, amount_minor: i64, ctx: &Ctx) -> Result<(), &'static str> {
     let cfg = &ctx.config.sandbox;
-    if !card::luhn_ok(&card.pan) {
+    if !till_core::luhn::is_valid(&card.pan) {
         return Err("invalid_card_number");
     }
     let (year, month) = crate::clock::year_month(ctx.now);

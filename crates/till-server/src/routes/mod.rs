@@ -20,7 +20,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// What a request's business logic may use: who asked, when, the configuration, randomness.
@@ -36,37 +35,9 @@ pub struct Ctx {
     pub entropy: Arc<dyn Entropy>,
 }
 
-/// The kinds of state-changing event, as named in a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    /// `POST /v1/sales`.
-    Sale,
-    /// `POST /v1/refunds`.
-    Refund,
-    /// `POST /v1/points/enrol`.
-    PointsEnrol,
-    /// `POST /v1/points/updates`.
-    PointsUpdate,
-    /// `POST /v1/points/reversals`.
-    PointsReversal,
-    /// `POST /v1/payments/authorize` (in a batch: payments a till approved offline, forwarded).
-    PaymentAuthorize,
-}
-
-impl EventKind {
-    /// The endpoint the event belongs to; part of the request hash.
-    pub fn path(self) -> &'static str {
-        match self {
-            EventKind::Sale => "/v1/sales",
-            EventKind::Refund => "/v1/refunds",
-            EventKind::PointsEnrol => "/v1/points/enrol",
-            EventKind::PointsUpdate => "/v1/points/updates",
-            EventKind::PointsReversal => "/v1/points/reversals",
-            EventKind::PaymentAuthorize => "/v1/payments/authorize",
-        }
-    }
-}
+/// The kinds of state-changing event, as named in a batch: till-core's, shared with the till's
+/// sync worker (its `path` is part of the request hash).
+pub use till_core::ServerEventKind as EventKind;
 
 /// A parsed and checked state-changing request.
 pub(crate) enum Event {
