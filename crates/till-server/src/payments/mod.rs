@@ -11,7 +11,7 @@ pub mod dukpt;
 use crate::error::ApiError;
 use crate::idempotency::Reply;
 use crate::repo::{AuthorizationRecord, Tx};
-use crate::routes::Ctx;
+use crate::state::Ctx;
 use crate::wire::{check_text, Amount, AmountIn};
 use card::{CardBlock, CardScheme, ClearCard, PinKey};
 use serde::{Deserialize, Serialize};

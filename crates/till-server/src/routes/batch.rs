@@ -6,9 +6,9 @@
 //! an event first sent alone and then again in a batch (or the other way round) is recognised.
 
 use super::{blocking, EventKind};
-use crate::app::{AppState, AuthedTerminal};
 use crate::error::{ApiError, ErrorBody};
 use crate::idempotency::{self, Outcome};
+use crate::state::{AppState, AuthedTerminal};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};

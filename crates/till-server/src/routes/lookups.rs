@@ -2,8 +2,8 @@
 //! signed ping.
 
 use super::{blocking, points, refunds::RefundResponse};
-use crate::app::{AppState, AuthedTerminal};
 use crate::error::{ApiError, ErrorBody};
+use crate::state::{AppState, AuthedTerminal};
 use crate::wire::Amount;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};

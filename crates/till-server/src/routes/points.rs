@@ -7,12 +7,12 @@
 //! terminal's `earn` (or `redeem`) entries on the account for that order, less the reversals of
 //! that kind already made for the order, whatever their refund.
 
-use super::Ctx;
 use crate::config::Promotion;
 use crate::error::ApiError;
 use crate::idempotency::Reply;
 use crate::points::{enrolment_message, LoyaltyToken};
 use crate::repo::{PointsAccount, PointsEntry, Tx};
+use crate::state::Ctx;
 use crate::wire::check_text;
 use serde::{Deserialize, Serialize};
 

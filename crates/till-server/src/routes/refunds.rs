@@ -11,10 +11,10 @@
 //! card with that code, and refunds to that card, so an order paid with two cards is refunded
 //! to the right one and a till cannot refund to a card that never paid.
 
-use super::Ctx;
 use crate::error::ApiError;
 use crate::idempotency::Reply;
 use crate::repo::{RefundRecord, Repository, Tx};
+use crate::state::Ctx;
 use crate::wire::{check_text, Amount, AmountIn};
 use serde::{Deserialize, Serialize};
 use till_core::LineCode;

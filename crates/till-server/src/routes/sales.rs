@@ -1,10 +1,10 @@
 //! `POST /v1/sales`: a completed order with its line codes (CN102982479A) and the identifiers of
 //! the devices sold on its lines, which become the sold-data list (CN103310370A).
 
-use super::Ctx;
 use crate::error::ApiError;
 use crate::idempotency::Reply;
 use crate::repo::{LineRecord, OrderRecord, PaymentRecord, SoldDeviceRecord, Tx};
+use crate::state::Ctx;
 use crate::wire::{check_text, is_masked_pan, Amount, AmountIn};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
