@@ -131,6 +131,8 @@ impl Syncer {
         clock: Arc<dyn Clock>,
         rng: Box<dyn RngCore + Send>,
     ) -> Result<Syncer, SyncError> {
+        // The whole configuration, not only the client's part of it.
+        config.validate()?;
         let client = Client::new(&config)?;
         let live = status::persisted_live(&store)?.unwrap_or_default();
         Ok(Syncer { store, config, client, clock, rng, live })
