@@ -203,7 +203,7 @@ impl SyncConfig {
         }
         // The base URL and the terminal id, as the client checks them.
         ClientConfig::from(self).validate()?;
-        if !(1..=1000).contains(&self.batch_size) {
+        if !(1..=till_api::MAX_BATCH_EVENTS).contains(&self.batch_size) {
             return Err(SyncError::Config("the batch size is 1 to 1000".into()));
         }
         if self.store_name.trim().is_empty() || self.store_name.chars().count() > 64 {

@@ -84,16 +84,8 @@ pub struct CustomerInfo {
     pub threshold: i64,
 }
 
-/// Answer of the ping.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Pong {
-    /// The terminal the signature proved.
-    pub terminal_id: String,
-    /// The server's id.
-    pub server_id: String,
-    /// The server's clock, unix seconds (for the installer's clock check).
-    pub server_time: i64,
-}
+/// Answer of the ping: till-api's, shared with the till's connection test.
+pub use till_api::Pong;
 
 /// A path parameter, or `invalid_request` (not axum's plain-text rejection) when it is not UTF-8.
 fn param(p: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
