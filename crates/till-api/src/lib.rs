@@ -6,9 +6,10 @@
 //! every body also derives `utoipa::ToSchema`, and till-server's OpenAPI document
 //! (docs/openapi.json) is generated from these types.
 //!
-//! So far this holds the bodies that are common to every endpoint or that the sync worker reads:
-//! the error body, the ping's answer and the batch (`POST /v1/sync/batch`). The other endpoints'
-//! bodies still live in till-server's route modules.
+//! So far this holds the bodies that are common to every endpoint or that the sync worker builds
+//! or reads: the error body, amounts, the ping's answer, the sale (`POST /v1/sales`) and the
+//! batch (`POST /v1/sync/batch`). The other endpoints' bodies (refunds, points, payments,
+//! lookups) still live in till-server's route modules.
 //!
 //! ```
 //! let answer: till_api::BatchResponse = till_api::from_json(
@@ -17,10 +18,13 @@
 //! assert_eq!(answer.results[0].status, 201);
 //! ```
 
+pub mod amount;
 pub mod batch;
 pub mod error;
 pub mod ping;
+pub mod sales;
 
+pub use amount::{Amount, AmountIn};
 pub use batch::{BatchEvent, BatchRequest, BatchResponse, BatchResult, MAX_BATCH_EVENTS};
 pub use error::{BodyError, ErrorBody};
 pub use ping::Pong;

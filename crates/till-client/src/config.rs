@@ -85,6 +85,10 @@ impl ClientConfig {
         if self.terminal_id.trim().is_empty() {
             return Err(ClientError::Config("the terminal id is empty".into()));
         }
+        // It travels in X-Till-Terminal; the server's ids are `t_` and hex.
+        if till_core::TerminalId::parse(&self.terminal_id).is_err() {
+            return Err(ClientError::Config("the terminal id is 1 to 64 visible ASCII characters, no spaces".into()));
+        }
         Ok(())
     }
 }
@@ -119,6 +123,10 @@ mod tests {
         assert_eq!(c.validate(), Err(ClientError::Config("\"ftp://x\" is not an http:// or https:// URL".into())));
         c.base_url = "https://x".into();
         c.terminal_id = " ".into();
-        assert!(c.validate().is_err());
+        assert_eq!(c.validate(), Err(ClientError::Config("the terminal id is empty".into())));
+        c.terminal_id = "t 1".into();
+        assert!(c.validate().unwrap_err().to_string().contains("no spaces"));
+        c.terminal_id = "t_3f9c0a1b2c3d4e5f".into();
+        assert!(c.validate().is_ok());
     }
 }

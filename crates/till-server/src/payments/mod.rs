@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::idempotency::Reply;
 use crate::repo::{AuthorizationRecord, Tx};
 use crate::state::Ctx;
-use crate::wire::{check_text, Amount, AmountIn};
+use crate::wire::{check_text, Amount, AmountCheck, AmountIn};
 use card::{CardBlock, CardScheme, ClearCard, PinKey};
 use serde::{Deserialize, Serialize};
 use till_core::{CardBrand, MaskedPan};

@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::idempotency::Reply;
 use crate::repo::{RefundRecord, Repository, Tx};
 use crate::state::Ctx;
-use crate::wire::{check_text, Amount, AmountIn};
+use crate::wire::{check_text, Amount, AmountCheck, AmountIn};
 use serde::{Deserialize, Serialize};
 use till_core::LineCode;
 
