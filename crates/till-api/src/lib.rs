@@ -6,10 +6,9 @@
 //! every body also derives `utoipa::ToSchema`, and till-server's OpenAPI document
 //! (docs/openapi.json) is generated from these types.
 //!
-//! So far this holds the bodies that are common to every endpoint or that the sync worker builds
-//! or reads: the error body, amounts, the ping's answer, the sale (`POST /v1/sales`) and the
-//! batch (`POST /v1/sync/batch`). The other endpoints' bodies (refunds, points, payments,
-//! lookups) still live in till-server's route modules.
+//! One module per endpoint family, as in docs/api.md: [`payments`], [`sales`], [`refunds`],
+//! [`points`], [`lookups`], [`ping`] and [`batch`], with [`amount`] and [`error`] shared by all.
+//! The server's checks of these bodies (lengths, codes, sums) stay in till-server.
 //!
 //! ```
 //! let answer: till_api::BatchResponse = till_api::from_json(
@@ -21,7 +20,11 @@
 pub mod amount;
 pub mod batch;
 pub mod error;
+pub mod lookups;
+pub mod payments;
 pub mod ping;
+pub mod points;
+pub mod refunds;
 pub mod sales;
 
 pub use amount::{Amount, AmountIn};
