@@ -41,7 +41,7 @@ fn a_signed_ping_is_answered_and_a_wrong_secret_is_refused() {
     let answer = client.send("GET", "/v1/ping", b"", None, now_s(), &mut rng).unwrap();
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(answer.body.contains(&s.terminal_id), "{}", answer.body);
-    // A second request with the same RNG state would reuse no nonce: each draw is fresh.
+    // A second request draws a fresh nonce from the RNG, so it is not refused as a replay.
     assert_eq!(client.send("GET", "/v1/ping", b"", None, now_s(), &mut rng).unwrap().status, 200);
 
     let wrong = Client::new(ClientConfig::new(&s.bg.url(), &s.terminal_id, Secret::new([0; 32]))).unwrap();
