@@ -45,29 +45,6 @@ pub struct DeviceIdentifier {
     text: String,
 }
 
-/// The Luhn check digit of `digits` (each 0..=9), as for an IMEI's first 14 digits.
-pub fn luhn_check_digit(digits: &[u8]) -> u8 {
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, &d)| {
-            let d = u32::from(d);
-            if i % 2 == 0 {
-                let x = d * 2;
-                if x > 9 {
-                    x - 9
-                } else {
-                    x
-                }
-            } else {
-                d
-            }
-        })
-        .sum();
-    ((10 - sum % 10) % 10) as u8
-}
-
 impl DeviceIdentifier {
     /// Parses an identifier as scanned or typed.
     pub fn parse(raw: &str) -> Result<Self, CoreError> {
@@ -78,7 +55,7 @@ impl DeviceIdentifier {
         let all_hex = !text.is_empty() && text.bytes().all(|b| b.is_ascii_hexdigit());
         let kind = if all_digits && text.len() == 15 {
             let d: Vec<u8> = text.bytes().map(|b| b - b'0').collect();
-            let expected = luhn_check_digit(&d[..14]);
+            let expected = crate::luhn::check_digit(&d[..14]);
             if d[14] != expected {
                 return Err(bad(&format!("IMEI check digit should be {expected}")));
             }
@@ -156,7 +133,7 @@ mod tests {
     proptest! {
         #[test]
         fn every_imei_with_its_luhn_digit_parses_and_every_other_digit_fails(body in proptest::collection::vec(0u8..10, 14), wrong in 1u8..10) {
-            let check = luhn_check_digit(&body);
+            let check = crate::luhn::check_digit(&body);
             let text: String = body.iter().map(|d| char::from(b'0' + d)).collect();
             let good = DeviceIdentifier::parse(&format!("{text}{check}")).unwrap();
             prop_assert_eq!(good.kind(), DeviceKind::Imei);

@@ -64,6 +64,20 @@ pub enum CoreError {
     /// A role name we do not know.
     #[error("unknown role {0:?}")]
     UnknownRole(String),
+    /// An identifier (order, cart, payment, event, terminal, session) of the wrong form.
+    #[error("invalid {kind}: {value:?}")]
+    InvalidId {
+        /// Which kind of id.
+        kind: &'static str,
+        /// The text given (at most 80 characters of it).
+        value: String,
+    },
+    /// An event kind we do not know (outbox or server kind).
+    #[error("unknown event kind {0:?}")]
+    UnknownEventKind(String),
+    /// A device role name we do not know (`card-reader`, `points-terminal`).
+    #[error("unknown device role {0:?}")]
+    UnknownDeviceRole(String),
     /// An IMEI, MEID, ESN or serial number that is malformed (an IMEI's check digit included).
     #[error("invalid device identifier {0}")]
     InvalidDeviceIdentifier(String),

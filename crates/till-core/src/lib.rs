@@ -25,16 +25,23 @@
 //! assert_eq!(cart.totals().unwrap().total, Money::new(2400, cny));
 //! ```
 //!
-//! Time and randomness never come from here: callers pass a clock reading or an RNG in.
+//! Time and randomness never come from here: callers pass a clock reading or an RNG in. The
+//! one [`Clock`] trait every crate injects lives here too ([`clock`]), with the system's clock
+//! as its production implementation.
 
 pub mod barcode;
 pub mod card;
 pub mod cart;
+pub mod clock;
 pub mod device_identifier;
+pub mod device_role;
 pub mod enrolment;
 pub mod error;
+pub mod event_kind;
+pub mod ids;
 pub mod line_code;
 pub mod loyalty;
+pub mod luhn;
 pub mod money;
 pub mod order;
 pub mod payment;
@@ -48,8 +55,12 @@ pub mod tax;
 pub use barcode::Barcode;
 pub use card::{CardBrand, MaskedPan};
 pub use cart::{Cart, CartLine, CartTotals, MAX_LINE_QUANTITY};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use device_identifier::{DeviceIdentifier, DeviceKind};
+pub use device_role::DeviceRole;
 pub use error::CoreError;
+pub use event_kind::{EventKind, ServerEventKind};
+pub use ids::{CartId, EventId, OrderId, PaymentId, SessionToken, TerminalId};
 pub use line_code::LineCode;
 pub use loyalty::PointsRules;
 pub use money::{Currency, Money};

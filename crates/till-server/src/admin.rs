@@ -29,7 +29,7 @@ pub fn add_terminal(
     entropy.fill(&mut id);
     entropy.fill(&mut secret);
     let record = TerminalRecord {
-        id: format!("t_{}", hex::encode(id)),
+        id: till_core::TerminalId::from_random(id).to_string(),
         name: name.to_string(),
         secret_hex: hex::encode(secret),
         created_at: clock.now_unix(),

@@ -1,60 +1,23 @@
-//! The router: shared state, the signing check in front of every endpoint, and the routes.
+//! The router: the signing check in front of every endpoint, and the routes. The top of the
+//! module graph: it uses [`crate::routes`] and [`crate::state`], and nothing below uses it.
 
-use crate::clock::{Clock, Entropy};
-use crate::config::Config;
 use crate::error::ApiError;
-use crate::repo::Repository;
-use crate::routes::{self, batch, blocking, lookups, Ctx};
+use crate::routes::{self, batch, lookups};
 use crate::signing::{self, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP, TIMESTAMP_WINDOW_SECS};
+use crate::state::blocking;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use std::sync::Arc;
+
+// The state lives in crate::state (below the routes); these keep `till_server::app::AppState`
+// and `app::AuthedTerminal` working for the till's tests, tillctl and the examples.
+pub use crate::state::{AppState, AuthedTerminal};
 
 /// Largest request body accepted (a batch of 1,000 sales fits).
 pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
-
-/// Everything a request handler needs; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    /// Storage.
-    pub repo: Arc<dyn Repository>,
-    /// The clock (injected so tests can move it).
-    pub clock: Arc<dyn Clock>,
-    /// Randomness (injected so tests can fix it).
-    pub entropy: Arc<dyn Entropy>,
-    /// Policies and sandbox keys.
-    pub config: Arc<Config>,
-    /// Nonces seen within the timestamp window.
-    pub nonces: Arc<signing::NonceCache>,
-}
-
-impl AppState {
-    /// State over `repo` with the given clock, entropy and configuration.
-    pub fn new(repo: Arc<dyn Repository>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>, config: Config) -> Self {
-        AppState { repo, clock, entropy, config: Arc::new(config), nonces: Arc::new(signing::NonceCache::default()) }
-    }
-
-    /// The context of one request from `terminal`, with the clock read once.
-    pub fn ctx(&self, terminal: &AuthedTerminal) -> Ctx {
-        Ctx {
-            terminal_id: terminal.id.clone(),
-            now: self.clock.now_unix(),
-            config: self.config.clone(),
-            entropy: self.entropy.clone(),
-        }
-    }
-}
-
-/// The terminal a request's signature proved, put into the request by the signing check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthedTerminal {
-    /// Terminal id.
-    pub id: String,
-}
 
 /// The whole API. Every `/v1` route requires a valid signature; unknown paths answer
 /// `route_not_found`.

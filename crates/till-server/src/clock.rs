@@ -1,46 +1,9 @@
 //! Time and randomness, passed in so that tests can fix them.
+//!
+//! The clock is till-core's ([`till_core::clock`]), shared with the till and its sync worker;
+//! randomness stays here because only the server makes secrets, keys and auth codes.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// A source of the current time.
-pub trait Clock: Send + Sync {
-    /// Seconds since the Unix epoch.
-    fn now_unix(&self) -> i64;
-}
-
-/// The machine's clock.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now_unix(&self) -> i64 {
-        // A clock before 1970 is a broken machine; 0 makes every timestamp check fail loudly.
-        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-    }
-}
-
-/// A clock that stays where a test puts it.
-#[derive(Debug, Default)]
-pub struct FixedClock(AtomicI64);
-
-impl FixedClock {
-    /// A clock reading `now`.
-    pub fn new(now: i64) -> Self {
-        FixedClock(AtomicI64::new(now))
-    }
-
-    /// Moves the clock to `now`.
-    pub fn set(&self, now: i64) {
-        self.0.store(now, Ordering::SeqCst);
-    }
-}
-
-impl Clock for FixedClock {
-    fn now_unix(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
+pub use till_core::clock::{Clock, ManualClock, SystemClock};
 
 /// A source of random bytes (secrets, keys, auth codes).
 pub trait Entropy: Send + Sync {

@@ -31,16 +31,8 @@ pub struct Level {
     pub min_points: i64,
 }
 
-/// A promotion offered to accounts at `min_level` or above.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Promotion {
-    /// Stable id of the promotion.
-    pub id: String,
-    /// The lowest level it is offered to.
-    pub min_level: String,
-    /// Text for the points terminal's display or the receipt.
-    pub text: String,
-}
+/// A promotion offered to accounts at `min_level` or above: till-api's, as accounts show it.
+pub use till_api::points::Promotion;
 
 /// Keys and rules of the sandbox payment platform.
 #[derive(Debug, Clone, Serialize, Deserialize)]

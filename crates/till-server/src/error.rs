@@ -5,16 +5,9 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
-/// The body of every error answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    /// Stable machine-readable code, e.g. `bad_signature`.
-    pub code: String,
-    /// Human-readable explanation; wording may change.
-    pub message: String,
-}
+/// The body of every error answer: till-api's, shared with the clients.
+pub use till_api::ErrorBody;
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]

@@ -49,13 +49,10 @@ impl Outcome {
     }
 }
 
-/// Checks the form of an idempotency key: 1 to 128 visible ASCII characters (a UUID fits).
+/// Checks the form of an idempotency key: 1 to 128 visible ASCII characters (a UUID fits), the
+/// form of a till's outbox event id ([`till_core::EventId`]).
 pub fn validate_key(key: &str) -> Result<(), ApiError> {
-    if (1..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) {
-        Ok(())
-    } else {
-        Err(ApiError::MissingIdempotencyKey)
-    }
+    till_core::EventId::parse(key).map(|_| ()).map_err(|_| ApiError::MissingIdempotencyKey)
 }
 
 /// JSON with object keys sorted and no whitespace, so that the hash of a request does not depend

@@ -38,4 +38,5 @@ pub mod repo;
 pub mod routes;
 pub mod server;
 pub mod signing;
+pub mod state;
 pub mod wire;

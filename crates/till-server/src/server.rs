@@ -1,7 +1,8 @@
 //! Running the router: plain HTTP or TLS (rustls), on a listener the caller bound.
 
-use crate::app::{router, AppState};
+use crate::app::router;
 use crate::idempotency::RETENTION_SECS;
+use crate::state::AppState;
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;

@@ -1,24 +1,28 @@
 //! Shapes shared by several endpoints: amounts and the checks every input field goes through.
 
 use crate::error::ApiError;
-use serde::{Deserialize, Serialize};
 use till_core::{Currency, Money};
 
-/// An amount as a client sends it: integer minor units and an ISO 4217 code. The number is read
-/// without a fixed width first so that a too-large or fractional value is told apart from a
-/// malformed body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AmountIn {
-    /// Minor units (fen, cents): a whole number from 0 to 2^63-1.
-    #[schema(value_type = i64, minimum = 0)]
-    pub minor: serde_json::Number,
-    /// ISO 4217 code, e.g. `CNY`.
-    pub currency: String,
+// The amounts' shapes are till-api's, shared with the clients; the checks are the server's.
+pub use till_api::{Amount, AmountIn};
+
+/// The server's checks of an amount a client sent.
+pub trait AmountCheck {
+    /// The amount as [`Money`], refusing negative, fractional and out-of-range values.
+    fn to_money(&self) -> Result<Money, ApiError>;
+
+    /// As [`AmountCheck::to_money`], also refusing zero.
+    fn to_positive_money(&self) -> Result<Money, ApiError> {
+        let m = self.to_money()?;
+        if m.minor() == 0 {
+            return Err(ApiError::InvalidAmount("the amount must be above zero".into()));
+        }
+        Ok(m)
+    }
 }
 
-impl AmountIn {
-    /// The amount as [`Money`], refusing negative, fractional and out-of-range values.
-    pub fn to_money(&self) -> Result<Money, ApiError> {
+impl AmountCheck for AmountIn {
+    fn to_money(&self) -> Result<Money, ApiError> {
         let minor = match self.minor.as_i64() {
             Some(m) if m < 0 => return Err(ApiError::InvalidAmount(format!("{m} is negative"))),
             Some(m) => m,
@@ -32,37 +36,6 @@ impl AmountIn {
         };
         let currency = Currency::parse(&self.currency)?;
         Ok(Money::new(minor, currency))
-    }
-
-    /// As [`AmountIn::to_money`], also refusing zero.
-    pub fn to_positive_money(&self) -> Result<Money, ApiError> {
-        let m = self.to_money()?;
-        if m.minor() == 0 {
-            return Err(ApiError::InvalidAmount("the amount must be above zero".into()));
-        }
-        Ok(m)
-    }
-}
-
-/// An amount as the server answers it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Amount {
-    /// Minor units.
-    pub minor: i64,
-    /// ISO 4217 code.
-    pub currency: String,
-}
-
-impl Amount {
-    /// From stored minor units and currency code.
-    pub fn new(minor: i64, currency: &str) -> Self {
-        Amount { minor, currency: currency.to_string() }
-    }
-}
-
-impl From<Money> for Amount {
-    fn from(m: Money) -> Self {
-        Amount { minor: m.minor(), currency: m.currency().code().to_string() }
     }
 }
 

@@ -15,7 +15,7 @@ fn an_identical_replay_returns_the_identical_response() {
     let first = s.post("/v1/sales", &body, "key-1");
     assert_eq!(first.status, 201, "{}", first.text);
     assert!(!first.replayed);
-    s.clock.set(NOW + 30); // a later retry; the stored response still says when it was recorded
+    s.clock.set_unix(NOW + 30); // a later retry; the stored response still says when it was recorded
     let again = s.post("/v1/sales", &body, "key-1");
     assert_eq!((again.status, again.text.as_str()), (201, first.text.as_str()));
     assert!(again.replayed);

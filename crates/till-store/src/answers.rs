@@ -15,6 +15,7 @@ use crate::refunds::set_order_status;
 use crate::{Result, Store};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::Value;
+use till_core::EventKind;
 
 /// The server's answer to one event.
 pub(crate) enum Answer<'a> {
@@ -27,14 +28,16 @@ pub(crate) enum Answer<'a> {
 /// Applies the answer to event `id` of `kind` to the rows it is about. Other kinds change
 /// nothing.
 pub(crate) fn apply(tx: &Transaction<'_>, id: &str, kind: &str, answer: Answer<'_>) -> Result<()> {
+    // Kinds this till does not know (another version's, a test's) have nothing to update.
+    let Ok(kind) = EventKind::parse(kind) else { return Ok(()) };
     match (kind, answer) {
-        ("refund.requested", Answer::Done(body)) => {
+        (EventKind::RefundRequested, Answer::Done(body)) => {
             let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
             let status = v.get("status").and_then(Value::as_str).unwrap_or("refunded");
             set_refund_line_status(tx, id, status)
         }
-        ("refund.requested", Answer::Refused(_)) => set_refund_line_status(tx, id, "rejected"),
-        ("points.updated" | "points.reversed", Answer::Done(body)) => {
+        (EventKind::RefundRequested, Answer::Refused(_)) => set_refund_line_status(tx, id, "rejected"),
+        (EventKind::PointsUpdated | EventKind::PointsReversed, Answer::Done(body)) => {
             let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
             tx.prepare_cached(
                 "UPDATE points_ledger SET status = 'confirmed', balance_after = ?2, level = ?3, rejected_reason = NULL
@@ -47,7 +50,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, id: &str, kind: &str, answer: Answer<'
             ])?;
             Ok(())
         }
-        ("points.updated" | "points.reversed", Answer::Refused(reason)) => {
+        (EventKind::PointsUpdated | EventKind::PointsReversed, Answer::Refused(reason)) => {
             tx.prepare_cached(
                 "UPDATE points_ledger SET status = 'rejected', rejected_reason = ?2 WHERE event_id = ?1",
             )?

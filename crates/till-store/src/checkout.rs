@@ -4,7 +4,7 @@
 use crate::{audit, outbox, Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
-use till_core::{NewOrder, Payment};
+use till_core::{EventKind, NewOrder, Payment};
 
 /// What the commit of a sale returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,10 +163,10 @@ fn write_loyalty(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
         .execute(params![l.customer_ref, order_id, kind, signed, now_ms, c.event_id])?;
-        outbox::enqueue(
+        outbox::enqueue_kind(
             tx,
             &c.event_id,
-            "points.updated",
+            EventKind::PointsUpdated,
             &format!("order/{order_id}"),
             &json!({ "token": c.token_hex, "kind": kind, "points": c.points, "order_id": order_no }),
             now_ms,
@@ -292,10 +292,10 @@ fn write_sale(
     // The cart is paid: it is no longer open, in the same commit.
     tx.prepare_cached("DELETE FROM open_carts WHERE cart_id = ?1")?.execute([&order.checkout_key])?;
 
-    outbox::enqueue(
+    outbox::enqueue_kind(
         tx,
         event_id,
-        "sale.recorded",
+        EventKind::SaleRecorded,
         &format!("order/{order_id}"),
         &sale_event(order, order_id, &order_no, loyalty),
         order.created_at_ms,

@@ -17,7 +17,7 @@ use serde_json::json;
 
 /// Local kind of a card payment the till approved offline and forwards to the payment platform
 /// (store-and-forward). Its payload holds the encrypted card data until the platform answers.
-pub const PAYMENT_FORWARD: &str = "payment.forward";
+pub const PAYMENT_FORWARD: &str = till_core::EventKind::PaymentForward.as_str();
 
 /// Why a parked forwarded card payment cannot be retried: its card data was removed when it was
 /// parked, so a retry would send a different body under the same key.

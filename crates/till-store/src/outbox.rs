@@ -4,8 +4,23 @@
 
 use crate::{Result, Store};
 use rusqlite::{params, Transaction};
+use till_core::EventKind;
 
-/// Queues an event inside an open transaction.
+/// Queues an event of a known kind inside an open transaction.
+/// `subject` names what the event is about (`order/42`), so a check can find it again.
+pub fn enqueue_kind(
+    tx: &Transaction<'_>,
+    id: &str,
+    kind: EventKind,
+    subject: &str,
+    payload: &serde_json::Value,
+    now_ms: i64,
+) -> Result<()> {
+    enqueue(tx, id, kind.as_str(), subject, payload, now_ms)
+}
+
+/// Queues an event of any kind inside an open transaction (the store's own code uses
+/// [`enqueue_kind`]; this takes kinds as stored, e.g. a linked event's or a test's).
 /// `subject` names what the event is about (`order/42`), so a check can find it again.
 pub fn enqueue(
     tx: &Transaction<'_>,

@@ -20,7 +20,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
 use till_core::loyalty::points_share;
 use till_core::refund::unit_share;
-use till_core::{Currency, Money};
+use till_core::{Currency, EventKind, Money};
 
 /// A line of a sale as a refund sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -417,7 +417,7 @@ impl Store {
             if let Some((_, name)) = &r.approved_by {
                 body["approved_by"] = json!(name);
             }
-            outbox::enqueue(tx, &r.event_id, "refund.requested", &subject, &body, r.now_ms)?;
+            outbox::enqueue_kind(tx, &r.event_id, EventKind::RefundRequested, &subject, &body, r.now_ms)?;
             audit::append(
                 tx,
                 r.now_ms,
@@ -570,7 +570,7 @@ fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<RecordedRefund> {
                 body["original_auth_code"] = json!(code);
             }
         }
-        outbox::enqueue(tx, event_id, "refund.requested", &subject, &body, r.now_ms)?;
+        outbox::enqueue_kind(tx, event_id, EventKind::RefundRequested, &subject, &body, r.now_ms)?;
     }
 
     // Points: take back the share of what the sale earned, give back the share it redeemed.
@@ -594,10 +594,10 @@ fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<RecordedRefund> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![account, r.order_id, refund_id, kind, signed, r.now_ms, event_id])?;
-            outbox::enqueue(
+            outbox::enqueue_kind(
                 tx,
                 event_id,
-                "points.reversed",
+                EventKind::PointsReversed,
                 &subject,
                 &json!({ "refund_id": r.key, "order_id": order.order_no, "account_id": account, "kind": wire, "points": signed.abs() }),
                 r.now_ms,

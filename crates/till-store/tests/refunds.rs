@@ -49,7 +49,7 @@ fn sell(s: &Store, uid: i64, items: &[(usize, i64)], n: u64) -> i64 {
             let line = cart.add(&products[p], 1).unwrap();
             let imei = format!("{:014}", n * 100 + i as u64);
             let digits: Vec<u8> = imei.bytes().map(|b| b - b'0').collect();
-            let check = till_core::device_identifier::luhn_check_digit(&digits);
+            let check = till_core::luhn::check_digit(&digits);
             cart.set_device(line, DeviceIdentifier::parse(&format!("{imei}{check}")).unwrap()).unwrap();
         } else {
             cart.add(&products[p], q).unwrap();

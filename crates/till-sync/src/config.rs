@@ -1,38 +1,49 @@
 //! What the worker needs to know: where the server is, who this till is, how patient to be.
+//! The client's part of it (URL, terminal, secret, timeouts, trusted roots) is what a
+//! [`till_client::ClientConfig`] holds; [`SyncConfig`] adds the worker's own settings.
 
 use crate::backoff::BackoffPolicy;
 use crate::error::SyncError;
 use std::fmt;
 use std::time::Duration;
+use till_client::{check_base_url, ClientConfig};
+use till_core::ServerEventKind;
 
 /// The terminal's 32-byte signing secret. Never printed (its `Debug` is redacted).
+///
+/// Compatibility only: the secret is [`till_client::Secret`]; this wrapper keeps
+/// `till_sync::Secret::from_hex` answering a [`SyncError`] for till-pos and tillctl until they
+/// use till-client's type, then it goes.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret([u8; 32]);
+pub struct Secret(till_client::Secret);
 
 impl Secret {
     /// From the 32 raw bytes.
     pub fn new(bytes: [u8; 32]) -> Self {
-        Secret(bytes)
+        Secret(till_client::Secret::new(bytes))
     }
 
     /// From 64 hex digits, as `till-server terminals add` prints it (surrounding white space
     /// ignored, so a secret file may end with a newline).
     pub fn from_hex(text: &str) -> Result<Self, SyncError> {
-        let bytes = hex::decode(text.trim()).map_err(|_| SyncError::Config("the secret is not hex".into()))?;
-        let arr: [u8; 32] =
-            bytes.try_into().map_err(|_| SyncError::Config("the secret must be 32 bytes (64 hex digits)".into()))?;
-        Ok(Secret(arr))
+        Ok(Secret(till_client::Secret::from_hex(text)?))
     }
 
     /// The raw bytes, for signing.
     pub fn bytes(&self) -> &[u8; 32] {
-        &self.0
+        self.0.bytes()
     }
 }
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(..)")
+    }
+}
+
+impl From<Secret> for till_client::Secret {
+    fn from(s: Secret) -> Self {
+        s.0
     }
 }
 
@@ -62,12 +73,13 @@ impl Service {
     /// The service of a server event kind (`wire::prepare`'s `wire_kind`); `None` for a kind no
     /// service takes (it goes to the base URL, which refuses it).
     pub fn for_wire_kind(wire_kind: &str) -> Option<Service> {
-        Some(match wire_kind {
-            "sale" => Service::Sales,
-            "refund" => Service::Refunds,
-            "points_enrol" | "points_update" | "points_reversal" => Service::Points,
-            "payment_authorize" => Service::Payments,
-            _ => return None,
+        Some(match ServerEventKind::parse(wire_kind).ok()? {
+            ServerEventKind::Sale => Service::Sales,
+            ServerEventKind::Refund => Service::Refunds,
+            ServerEventKind::PointsEnrol | ServerEventKind::PointsUpdate | ServerEventKind::PointsReversal => {
+                Service::Points
+            }
+            ServerEventKind::PaymentAuthorize => Service::Payments,
         })
     }
 }
@@ -116,7 +128,7 @@ pub struct SyncConfig {
     pub service_urls: ServiceUrls,
     /// The terminal id printed by `till-server terminals add`.
     pub terminal_id: String,
-    /// The terminal's secret.
+    /// The terminal's secret (till-pos reads it back as a `till_sync::Secret`).
     pub secret: Secret,
     /// The store name the server files sales under.
     pub store_name: String,
@@ -186,15 +198,12 @@ impl SyncConfig {
         let urls = [Service::Sales, Service::Refunds, Service::Points, Service::Payments]
             .into_iter()
             .filter_map(|s| self.service_urls.get(s));
-        for url in std::iter::once(self.base_url.as_str()).chain(urls) {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(SyncError::Config(format!("{url:?} is not an http:// or https:// URL")));
-            }
+        for url in urls {
+            check_base_url(url)?;
         }
-        if self.terminal_id.trim().is_empty() {
-            return Err(SyncError::Config("the terminal id is empty".into()));
-        }
-        if !(1..=1000).contains(&self.batch_size) {
+        // The base URL and the terminal id, as the client checks them.
+        ClientConfig::from(self).validate()?;
+        if !(1..=till_api::MAX_BATCH_EVENTS).contains(&self.batch_size) {
             return Err(SyncError::Config("the batch size is 1 to 1000".into()));
         }
         if self.store_name.trim().is_empty() || self.store_name.chars().count() > 64 {
@@ -204,6 +213,21 @@ impl SyncConfig {
             return Err(SyncError::Config("the lease must be longer than the request timeout".into()));
         }
         Ok(())
+    }
+}
+
+/// The client's part of the configuration: base URL, terminal, secret, timeouts, trusted roots.
+/// (So `till_client::Client::new(&sync_config)` works, as `till_sync::client::Client::new` did.)
+impl From<&SyncConfig> for ClientConfig {
+    fn from(c: &SyncConfig) -> Self {
+        ClientConfig {
+            base_url: c.base_url.clone(),
+            terminal_id: c.terminal_id.clone(),
+            secret: c.secret.clone().into(),
+            connect_timeout: c.connect_timeout,
+            request_timeout: c.request_timeout,
+            trusted_roots_pem: c.trusted_roots_pem.clone(),
+        }
     }
 }
 
@@ -248,5 +272,30 @@ mod tests {
         assert!(c.validate().is_ok());
         c.set_service_url(Service::Refunds, "ftp://x");
         assert!(c.validate().is_err());
+    }
+
+    #[test]
+    fn the_client_gets_the_client_part_and_errors_keep_their_sync_codes() {
+        let mut c = SyncConfig::new("https://a.example/", "t1", Secret::new([9; 32]));
+        c.request_timeout = Duration::from_secs(4);
+        c.trusted_roots_pem = Some(b"pem".to_vec());
+        c.set_service_url(Service::Points, "https://b.example");
+        let client = ClientConfig::from(&c);
+        assert_eq!(
+            client,
+            ClientConfig {
+                base_url: "https://a.example".into(),
+                terminal_id: "t1".into(),
+                secret: till_client::Secret::new([9; 32]),
+                connect_timeout: Duration::from_secs(3),
+                request_timeout: Duration::from_secs(4),
+                trusted_roots_pem: Some(b"pem".to_vec()),
+            }
+        );
+        c.terminal_id = " ".into();
+        let e = c.validate().unwrap_err();
+        assert_eq!((e.code(), e.to_string().as_str()), ("sync_config", "sync configuration: the terminal id is empty"));
+        let e = Secret::from_hex("abcd").unwrap_err();
+        assert_eq!(e.code(), "sync_config");
     }
 }

@@ -34,16 +34,17 @@ impl SyncError {
     }
 }
 
-/// Why one HTTP exchange produced no answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
-    /// No answer within the request timeout (the server may still have applied it).
-    #[error("no answer within {0} ms")]
-    Timeout(u64),
-    /// Connection refused, reset, closed early, DNS, TLS...
-    #[error("network error: {0}")]
-    Network(String),
-    /// An answer that is not what the contract says (not JSON, results missing).
-    #[error("unexpected answer: {0}")]
-    BadAnswer(String),
+/// Why one HTTP exchange produced no answer: till-client's, re-exported so `till_sync::SendError`
+/// keeps working.
+pub use till_client::SendError;
+
+impl From<till_client::ClientError> for SyncError {
+    fn from(e: till_client::ClientError) -> Self {
+        // The client's configuration is part of the sync configuration: same variants and
+        // codes (`sync_config`, `sync_client`) as before the client had its own crate.
+        match e {
+            till_client::ClientError::Config(why) => SyncError::Config(why),
+            till_client::ClientError::Build(why) => SyncError::Client(why),
+        }
+    }
 }

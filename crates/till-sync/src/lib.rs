@@ -3,7 +3,8 @@
 //!
 //! A sale (refund, points change) commits locally together with its outbox event. The
 //! [`SyncWorker`] claims due events, fixes each one's request body the first time and stores it,
-//! sends them in batches (`POST /v1/sync/batch`) or one by one, signed ([`signing`]) and keyed
+//! sends them in batches (`POST /v1/sync/batch`) or one by one, signed (through till-client's
+//! [`till_client::Client`]) and keyed
 //! by the event id (`Idempotency-Key`), and records the server's answer in the same transaction
 //! that marks the event done. Network errors, timeouts, 401, 408, 429 and 5xx are retried with
 //! capped exponential backoff and jitter ([`backoff`]) with the byte-identical body; any other
@@ -25,6 +26,8 @@
 //! ```
 
 pub mod backoff;
+// `client` and `signing` only re-export till-client (and `Secret` in `config` wraps its secret)
+// so till-pos and tillctl keep compiling; new code imports till_client directly.
 pub mod client;
 pub mod clock;
 pub mod config;

@@ -13,20 +13,37 @@
 //!
 //! Any other kind is parked with the reason "no server endpoint for event kind ...".
 
-use serde_json::{json, Value};
-use till_store::{DueEvent, Prepared};
+use serde_json::Value;
+use till_api::sales::{DeviceIn, SaleLine, SalePayment, SaleRequest, TenderKind};
+use till_api::AmountIn;
+use till_core::{EventId, EventKind, ServerEventKind};
+use till_store::{ClaimedEvent, DueEvent, Prepared};
 
 /// The server's path for a server event kind.
 pub fn endpoint(wire_kind: &str) -> Option<&'static str> {
-    Some(match wire_kind {
-        "sale" => "/v1/sales",
-        "refund" => "/v1/refunds",
-        "points_enrol" => "/v1/points/enrol",
-        "points_update" => "/v1/points/updates",
-        "points_reversal" => "/v1/points/reversals",
-        "payment_authorize" => "/v1/payments/authorize",
-        _ => return None,
-    })
+    ServerEventKind::parse(wire_kind).ok().map(ServerEventKind::path)
+}
+
+/// The body of `POST /v1/sync/batch` (a [`till_api::BatchRequest`]) for claimed events. Built
+/// as text, not through the type: each stored body goes in byte for byte, as on every earlier
+/// attempt, and the server hashes each event as if it had been sent alone.
+pub fn batch_body(events: &[ClaimedEvent]) -> String {
+    let mut body = String::with_capacity(events.iter().map(|e| e.body.len() + 96).sum::<usize>() + 16);
+    body.push_str("{\"events\":[");
+    for (i, e) in events.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str("{\"idempotency_key\":");
+        body.push_str(&Value::String(e.id.clone()).to_string());
+        body.push_str(",\"kind\":");
+        body.push_str(&Value::String(e.wire_kind.clone()).to_string());
+        body.push_str(",\"body\":");
+        body.push_str(&e.body);
+        body.push('}');
+    }
+    body.push_str("]}");
+    body
 }
 
 /// Line names the local payload does not carry, by line code; empty when unknown (the SKU then
@@ -36,19 +53,19 @@ pub type LineNames = std::collections::HashMap<String, String>;
 /// Turns a queued event into its request, or says why it cannot be sent (the event is then
 /// parked with that reason).
 pub fn prepare(ev: &DueEvent, store_name: &str, names: &LineNames) -> Result<Prepared, String> {
+    // The id travels as the Idempotency-Key: one the server would refuse is parked here, with
+    // the reason, instead of after a round trip.
+    EventId::parse(&ev.id).map_err(|e| format!("the event id cannot be an Idempotency-Key: {e}"))?;
     let payload: Value =
         serde_json::from_str(&ev.payload).map_err(|e| format!("the queued payload is not JSON: {e}"))?;
-    let (wire_kind, body) = match ev.kind.as_str() {
-        "sale.recorded" => ("sale", sale_body(&payload, store_name, names)?),
-        "refund.requested" => ("refund", payload),
-        "points.enrolled" => ("points_enrol", payload),
-        "points.updated" => ("points_update", payload),
-        "points.reversed" => ("points_reversal", payload),
-        "payment.forward" => ("payment_authorize", payload),
-        other => return Err(format!("no server endpoint for event kind {other:?}")),
-    };
-    let body = serde_json::to_string(&body).map_err(|e| e.to_string())?;
-    Ok(Prepared { wire_kind: wire_kind.to_string(), body })
+    let kind = EventKind::parse(&ev.kind).map_err(|_| format!("no server endpoint for event kind {:?}", ev.kind))?;
+    // A sale's server body is built from the local payload; every other kind is sent as queued.
+    let body = match kind {
+        EventKind::SaleRecorded => serde_json::to_string(&sale_body(&payload, store_name, names)?),
+        _ => serde_json::to_string(&payload),
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(Prepared { wire_kind: kind.server_kind().as_str().to_string(), body })
 }
 
 fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, String> {
@@ -65,10 +82,11 @@ fn text<'a>(v: &'a Value, name: &str) -> Result<&'a str, String> {
 
 /// The `sale.recorded` payload (till-store's checkout) as a `POST /v1/sales` body: the printed
 /// order number is the server's order id, amounts become `{minor, currency}`, each line is
-/// paid its gross amount, and the payment carries the masked card number, never more.
-pub fn sale_body(p: &Value, store_name: &str, names: &LineNames) -> Result<Value, String> {
+/// paid its gross amount, and the payment carries the masked card number, never more. The body
+/// is till-api's [`SaleRequest`], the type the server reads, so the two cannot drift apart.
+pub fn sale_body(p: &Value, store_name: &str, names: &LineNames) -> Result<SaleRequest, String> {
     let currency = text(p, "currency")?;
-    let amount = |minor: i64| json!({ "minor": minor, "currency": currency });
+    let amount = |minor: i64| AmountIn::new(minor, currency);
     let order_id = match p.get("order_no").and_then(Value::as_str) {
         Some(no) => no.to_string(),
         None => int(p, "order_id")?.to_string(),
@@ -81,56 +99,65 @@ pub fn sale_body(p: &Value, store_name: &str, names: &LineNames) -> Result<Value
             let code = text(l, "line_code")?;
             let sku = text(l, "sku")?;
             let name = names.get(code).map(String::as_str).unwrap_or(sku);
-            let mut line = json!({
-                "line_code": code,
-                "sku": sku,
-                "name": name,
-                "quantity": int(l, "quantity")?,
-                "unit_price": amount(int(l, "unit_price")?),
-                "total": amount(int(l, "gross")?),
-            });
             // The sold-data list (CN103310370A) learns the device from the sale.
-            if let Some(d) = l.get("device").filter(|d| !d.is_null()) {
-                line["devices"] = json!([{ "kind": text(d, "kind")?, "identifier": text(d, "identifier")? }]);
-            }
-            Ok(line)
+            let devices = match l.get("device").filter(|d| !d.is_null()) {
+                Some(d) => vec![DeviceIn {
+                    kind: named(text(d, "kind")?, "device kind")?,
+                    identifier: text(d, "identifier")?.to_string(),
+                    software: None,
+                }],
+                None => Vec::new(),
+            };
+            Ok(SaleLine {
+                line_code: code.to_string(),
+                sku: sku.to_string(),
+                name: name.to_string(),
+                quantity: int(l, "quantity")?,
+                unit_price: amount(int(l, "unit_price")?),
+                total: amount(int(l, "gross")?),
+                seller: None,
+                devices,
+            })
         })
         .collect::<Result<Vec<_>, String>>()?;
     let pay = field(p, "payment")?;
-    let mut payment = json!({
-        "tender": text(pay, "tender")?,
-        "amount": amount(int(pay, "amount")?),
-    });
-    if let Some(m) = pay.get("card_masked").and_then(Value::as_str) {
-        payment["masked_pan"] = json!(m);
-    }
-    if let Some(a) = pay.get("auth_code").and_then(Value::as_str) {
-        payment["auth_code"] = json!(a);
-    }
     let mut payments = Vec::with_capacity(2);
     if int(pay, "amount")? > 0 {
-        payments.push(payment);
+        payments.push(SalePayment {
+            tender: named(text(pay, "tender")?, "tender")?,
+            amount: amount(int(pay, "amount")?),
+            masked_pan: pay.get("card_masked").and_then(Value::as_str).map(str::to_string),
+            auth_code: pay.get("auth_code").and_then(Value::as_str).map(str::to_string),
+        });
     }
     if let Some(points) = p.get("points_payment").and_then(Value::as_i64) {
-        payments.push(json!({ "tender": "points", "amount": amount(points) }));
+        payments.push(SalePayment {
+            tender: TenderKind::Points,
+            amount: amount(points),
+            masked_pan: None,
+            auth_code: None,
+        });
     }
-    let mut body = json!({
-        "order_id": order_id,
-        "store": store_name,
-        "created_at": int(p, "created_at_ms")?.div_euclid(1000),
-        "currency": currency,
-        "lines": lines,
-        "payments": payments,
-    });
-    if let Some(c) = p.get("customer_ref").and_then(Value::as_str) {
-        body["customer_id"] = json!(c);
-    }
-    Ok(body)
+    Ok(SaleRequest {
+        order_id,
+        store: store_name.to_string(),
+        created_at: int(p, "created_at_ms")?.div_euclid(1000),
+        currency: currency.to_string(),
+        customer_id: p.get("customer_ref").and_then(Value::as_str).map(str::to_string),
+        lines,
+        payments,
+    })
+}
+
+/// A name the server knows (`imei`, `card`, ...) as its till-api enum.
+fn named<T: serde::de::DeserializeOwned>(name: &str, what: &str) -> Result<T, String> {
+    serde_json::from_value(Value::String(name.to_string())).map_err(|_| format!("the server knows no {what} {name:?}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn due(kind: &str, payload: &str) -> DueEvent {
         DueEvent {
@@ -181,11 +208,36 @@ mod tests {
         assert_eq!(b["customer_id"], "ab12");
         assert_eq!(b["payments"][1], json!({"tender": "points", "amount": {"minor": 300, "currency": "CNY"}}));
         assert_eq!(b["payments"][0]["amount"]["minor"], 700);
+        // The body is the server's type, read back as the server reads it.
+        let sale: SaleRequest =
+            till_api::from_json(&prepare(&due("sale.recorded", &p.to_string()), "s", &LineNames::new()).unwrap().body)
+                .unwrap();
+        assert_eq!(sale.lines[0].devices[0].kind, till_api::sales::DeviceKind::Imei);
+        assert_eq!(sale.payments.iter().map(|p| p.tender).collect::<Vec<_>>(), [TenderKind::Cash, TenderKind::Points]);
+    }
+
+    #[test]
+    fn a_sale_with_a_tender_or_device_kind_the_server_does_not_know_is_parked_with_the_reason() {
+        let p = json!({
+            "order_id": 9, "created_at_ms": 0, "currency": "CNY",
+            "lines": [{"line_code": "L1", "sku": "A", "quantity": 1, "unit_price": 1, "gross": 1}],
+            "payment": {"tender": "cheque", "amount": 1}
+        });
+        let e = prepare(&due("sale.recorded", &p.to_string()), "s", &LineNames::new()).unwrap_err();
+        assert_eq!(e, "the server knows no tender \"cheque\"");
+        let mut p = p;
+        p["payment"]["tender"] = json!("cash");
+        p["lines"][0]["device"] = json!({"kind": "vin", "identifier": "X"});
+        let e = prepare(&due("sale.recorded", &p.to_string()), "s", &LineNames::new()).unwrap_err();
+        assert!(e.contains("device kind \"vin\""), "{e}");
     }
 
     #[test]
     fn unknown_kinds_and_bad_payloads_are_refused_with_a_reason() {
         assert!(prepare(&due("mystery", "{}"), "s", &LineNames::new()).unwrap_err().contains("mystery"));
+        let mut spaced = due("refund.requested", "{}");
+        spaced.id = "e 1".into();
+        assert!(prepare(&spaced, "s", &LineNames::new()).unwrap_err().contains("Idempotency-Key"));
         assert!(prepare(&due("sale.recorded", "not json"), "s", &LineNames::new()).is_err());
         assert!(prepare(&due("sale.recorded", "{}"), "s", &LineNames::new()).unwrap_err().contains("currency"));
         let r = prepare(&due("refund.requested", r#"{"refund_id":"r1"}"#), "s", &LineNames::new()).unwrap();
@@ -207,5 +259,31 @@ mod tests {
         assert_eq!(endpoint(&r.wire_kind), Some("/v1/points/reversals"));
         assert_eq!(endpoint("points_update"), Some("/v1/points/updates"));
         assert_eq!(endpoint("mystery"), None);
+    }
+
+    #[test]
+    fn the_batch_body_is_the_shared_batch_request_with_each_body_verbatim() {
+        let claimed = |id: &str, kind: &str, body: &str| ClaimedEvent {
+            id: id.into(),
+            kind: "x".into(),
+            subject: "order/1".into(),
+            wire_kind: kind.into(),
+            body: body.into(),
+            attempts: 1,
+            created_at_ms: 0,
+        };
+        // Key order and spacing a re-serialisation would change; a quote in a key.
+        let sale = r#"{"z":1, "a":[1,2]}"#;
+        let events = [claimed("e-\"1", "sale", sale), claimed("e2", "points_update", "{}")];
+        let text = batch_body(&events);
+        assert!(text.contains(sale), "{text}");
+        let parsed: till_api::BatchRequest = till_api::from_json(&text).unwrap();
+        let keys: Vec<_> = parsed.events.iter().map(|e| (e.idempotency_key.as_str(), e.kind)).collect();
+        assert_eq!(
+            keys,
+            [("e-\"1", till_core::ServerEventKind::Sale), ("e2", till_core::ServerEventKind::PointsUpdate)]
+        );
+        assert_eq!(parsed.events[0].body, serde_json::from_str::<Value>(sale).unwrap());
+        assert_eq!(batch_body(&[]), r#"{"events":[]}"#);
     }
 }

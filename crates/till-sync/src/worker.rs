@@ -25,11 +25,12 @@ use crate::error::{SendError, SyncError};
 use crate::status::{self, LiveStatus, SyncStatus, LIVE_SETTING};
 use crate::wire;
 use rand::RngCore;
-use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
+use till_api::{BatchResponse, BatchResult, ErrorBody};
+use till_core::{EventKind, ServerEventKind};
 use till_store::{ClaimedEvent, DueEvent, Settlement, Store};
 
 /// What one round did.
@@ -58,12 +59,7 @@ pub enum Verdict {
 
 /// `code: message` of an error body, or the body itself.
 fn describe(status: u16, body: &str) -> String {
-    #[derive(Deserialize)]
-    struct E {
-        code: String,
-        message: String,
-    }
-    match serde_json::from_str::<E>(body) {
+    match till_api::from_json::<ErrorBody>(body) {
         Ok(e) => format!("{status} {}: {}", e.code, e.message),
         Err(_) => format!("{status}: {}", body.chars().take(200).collect::<String>()),
     }
@@ -79,7 +75,8 @@ pub fn is_retryable(status: u16) -> bool {
 /// Whether `POST /v1/sync/batch` takes events of this server kind: every kind but payment
 /// authorisations, which the server answers only on their own endpoint.
 pub fn batchable(wire_kind: &str) -> bool {
-    wire_kind != "payment_authorize"
+    // An unknown kind goes in the batch, whose per-event answer then parks it with the reason.
+    ServerEventKind::parse(wire_kind).map_or(true, ServerEventKind::batchable)
 }
 
 /// The verdict for one event's answer.
@@ -91,18 +88,6 @@ pub fn classify(status: u16, body: &str) -> Verdict {
     } else {
         Verdict::Park(describe(status, body))
     }
-}
-
-#[derive(Deserialize)]
-struct BatchResult {
-    idempotency_key: String,
-    status: u16,
-    body: serde_json::Value,
-}
-
-#[derive(Deserialize)]
-struct BatchResponse {
-    results: Vec<BatchResult>,
 }
 
 /// Runs rounds on the caller's thread.
@@ -129,6 +114,8 @@ impl Syncer {
         clock: Arc<dyn Clock>,
         rng: Box<dyn RngCore + Send>,
     ) -> Result<Syncer, SyncError> {
+        // The whole configuration, not only the client's part of it.
+        config.validate()?;
         let client = Client::new(&config)?;
         let live = status::persisted_live(&store)?.unwrap_or_default();
         Ok(Syncer { store, config, client, clock, rng, live })
@@ -156,7 +143,11 @@ impl Syncer {
         let store = self.store.clone();
         let store_name = self.config.store_name.clone();
         let mut prepare = |ev: &DueEvent| {
-            let names = if ev.kind == "sale.recorded" { line_names(&store, ev) } else { wire::LineNames::new() };
+            let names = if ev.kind == EventKind::SaleRecorded.as_str() {
+                line_names(&store, ev)
+            } else {
+                wire::LineNames::new()
+            };
             wire::prepare(ev, &store_name, &names)
         };
         let lease_ms = self.config.lease.as_millis() as i64;
@@ -281,22 +272,7 @@ impl Syncer {
     }
 
     fn send_batch(&mut self, url: &str, events: &[ClaimedEvent]) -> Vec<(Verdict, HttpAnswer)> {
-        let mut body = String::with_capacity(events.iter().map(|e| e.body.len() + 96).sum::<usize>() + 16);
-        body.push_str("{\"events\":[");
-        for (i, e) in events.iter().enumerate() {
-            if i > 0 {
-                body.push(',');
-            }
-            // The stored body goes in verbatim; the server hashes each event as if sent alone.
-            body.push_str("{\"idempotency_key\":");
-            body.push_str(&serde_json::Value::String(e.id.clone()).to_string());
-            body.push_str(",\"kind\":");
-            body.push_str(&serde_json::Value::String(e.wire_kind.clone()).to_string());
-            body.push_str(",\"body\":");
-            body.push_str(&e.body);
-            body.push('}');
-        }
-        body.push_str("]}");
+        let body = wire::batch_body(events);
         let all = |v: Verdict| events.iter().map(|_| (v.clone(), empty())).collect::<Vec<_>>();
         let answer = match self.exchange(url, "/v1/sync/batch", body.as_bytes(), None) {
             Ok(a) => a,
@@ -312,7 +288,7 @@ impl Syncer {
                 self.send_each(url, events)
             };
         }
-        let parsed: BatchResponse = match serde_json::from_str(&answer.body) {
+        let parsed: BatchResponse = match till_api::from_json(&answer.body) {
             Ok(p) => p,
             Err(e) => return all(Verdict::Retry(SendError::BadAnswer(e.to_string()).to_string())),
         };

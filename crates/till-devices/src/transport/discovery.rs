@@ -28,25 +28,9 @@ pub enum DeviceKind {
     Sim,
 }
 
-/// What a device is probably for on the counter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DeviceRole {
-    /// A magnetic-stripe card reader.
-    CardReader,
-    /// The loyalty points terminal.
-    PointsTerminal,
-}
-
-impl DeviceRole {
-    /// The role's name on the command line and in JSON.
-    pub fn name(self) -> &'static str {
-        match self {
-            DeviceRole::CardReader => "card-reader",
-            DeviceRole::PointsTerminal => "points-terminal",
-        }
-    }
-}
+/// What a device is probably for on the counter: till-core's one definition, re-exported so
+/// `till_devices::transport::discovery::DeviceRole` keeps working for existing callers.
+pub use till_core::DeviceRole;
 
 /// One device found on the machine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

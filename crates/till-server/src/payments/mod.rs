@@ -11,67 +11,21 @@ pub mod dukpt;
 use crate::error::ApiError;
 use crate::idempotency::Reply;
 use crate::repo::{AuthorizationRecord, Tx};
-use crate::routes::Ctx;
-use crate::wire::{check_text, Amount, AmountIn};
-use card::{CardBlock, CardScheme, ClearCard, PinKey};
-use serde::{Deserialize, Serialize};
+use crate::state::Ctx;
+use crate::wire::{check_text, AmountCheck};
+use card::{CardScheme, ClearCard, PinKey};
 use till_core::{CardBrand, MaskedPan};
 
-/// A request to authorise a card payment.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AuthorizeRequest {
-    /// The till's payment id (also a good idempotency key).
-    pub payment_id: String,
-    /// The order being paid.
-    pub order_id: String,
-    /// Amount to authorise, above zero.
-    pub amount: AmountIn,
-    /// The encrypted card.
-    pub card: CardBlock,
-    /// The PIN block, hex: with `platform_gcm`, an ISO 9564 format 4 block AES-256-enciphered
-    /// under the platform's PIN key (32 hex digits); with `tdes_dukpt`, an ISO 9564 format 0
-    /// block TDES-encrypted under the PIN key of the card block's KSN (16 hex digits). Not with
-    /// `aes_dukpt`.
-    #[serde(default)]
-    pub pin_block: Option<String>,
-}
-
-/// Approved or declined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthorizationStatus {
-    /// The platform approved; `auth_code` is set.
-    Approved,
-    /// The platform declined; `reason_code` says why.
-    Declined,
-}
-
-/// The platform's answer.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AuthorizeResponse {
-    /// Echo of the till's payment id.
-    pub payment_id: String,
-    /// Approved or declined.
-    pub status: AuthorizationStatus,
-    /// Six digits when approved.
-    pub auth_code: Option<String>,
-    /// Why it was declined: `invalid_card_number`, `expired_card`, `amount_limit`,
-    /// `pin_required`, `incorrect_pin`, `do_not_honour`, `insufficient_funds`, or a test card's
-    /// scripted code.
-    pub reason_code: Option<String>,
-    /// The card, masked.
-    pub masked_pan: String,
-    /// Card brand from the BIN.
-    pub brand: String,
-    /// Amount authorised (or declined).
-    pub amount: Amount,
-    /// Always true: this platform is a sandbox.
-    pub sandbox: bool,
-}
+// The request and answer bodies are till-api's, shared with the till.
+pub use till_api::payments::{AuthorizationStatus, AuthorizeRequest, AuthorizeResponse};
 
 /// Checks the request's fields (before the idempotency key is claimed).
 pub fn validate(req: &AuthorizeRequest) -> Result<(), ApiError> {
-    check_text("payment_id", &req.payment_id, 64)?;
+    // The contract's form of a payment id (1 to 64 characters, no control characters), with
+    // check_text's message so clients see no change.
+    till_core::PaymentId::parse(&req.payment_id).map_err(|_| {
+        ApiError::InvalidRequest("payment_id must be 1 to 64 characters without control characters".into())
+    })?;
     check_text("order_id", &req.order_id, 64)?;
     req.amount.to_positive_money()?;
     if let Some(m) = &req.card.masked_pan {
@@ -88,7 +42,7 @@ pub fn validate(req: &AuthorizeRequest) -> Result<(), ApiError> {
 /// What the sandbox decides for a card it could read.
 fn decide(card: &ClearCard, pin: Option<&str>, amount_minor: i64, ctx: &Ctx) -> Result<(), &'static str> {
     let cfg = &ctx.config.sandbox;
-    if !card::luhn_ok(&card.pan) {
+    if !till_core::luhn::is_valid(&card.pan) {
         return Err("invalid_card_number");
     }
     let (year, month) = crate::clock::year_month(ctx.now);

@@ -5,58 +5,19 @@
 //! event carries its own idempotency key and is hashed exactly as if it had been sent alone, so
 //! an event first sent alone and then again in a batch (or the other way round) is recognised.
 
-use super::{blocking, EventKind};
-use crate::app::{AppState, AuthedTerminal};
+use super::blocking;
 use crate::error::{ApiError, ErrorBody};
 use crate::idempotency::{self, Outcome};
+use crate::state::{AppState, AuthedTerminal};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::{Deserialize, Serialize};
 
 /// Most events in one batch.
-pub const MAX_EVENTS: usize = 1_000;
+pub const MAX_EVENTS: usize = till_api::MAX_BATCH_EVENTS;
 
-/// A batch of events.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct BatchRequest {
-    /// The events, applied in order.
-    pub events: Vec<BatchEvent>,
-}
-
-/// One event of a batch.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct BatchEvent {
-    /// The event's own idempotency key (its outbox id).
-    pub idempotency_key: String,
-    /// `sale`, `refund`, `points_enrol`, `points_update`, `points_reversal` or
-    /// `payment_authorize` (a payment approved offline, forwarded).
-    pub kind: EventKind,
-    /// The body the event's own endpoint takes.
-    #[schema(value_type = Object)]
-    pub body: serde_json::Value,
-}
-
-/// The result of one event: the status and body its own endpoint would have answered.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct BatchResult {
-    /// Echo of the event's key.
-    pub idempotency_key: String,
-    /// HTTP status the event alone would have had.
-    pub status: u16,
-    /// Whether this is the stored result of an earlier identical event.
-    pub replayed: bool,
-    /// The response body (for errors, `{code, message}`).
-    #[schema(value_type = Object)]
-    pub body: serde_json::Value,
-}
-
-/// The batch's answer.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct BatchResponse {
-    /// One result per event, in order.
-    pub results: Vec<BatchResult>,
-}
+// The batch's bodies are till-api's, shared with the till's sync worker.
+pub use till_api::{BatchEvent, BatchRequest, BatchResponse, BatchResult};
 
 fn error_result(key: String, e: &ApiError) -> BatchResult {
     let body = serde_json::to_value(e.body()).unwrap_or(serde_json::Value::Null);

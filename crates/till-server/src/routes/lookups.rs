@@ -2,98 +2,21 @@
 //! signed ping.
 
 use super::{blocking, points, refunds::RefundResponse};
-use crate::app::{AppState, AuthedTerminal};
 use crate::error::{ApiError, ErrorBody};
+use crate::state::{AppState, AuthedTerminal};
 use crate::wire::Amount;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use till_core::LineCode;
 
-/// The order line behind a line code.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct LineInfo {
-    /// The code, grouped as printed (`XXXX-XXXX-XXXX-C`).
-    pub line_code: String,
-    /// Terminal that sold it.
-    pub terminal_id: String,
-    /// Order.
-    pub order_id: String,
-    /// Store.
-    pub store: String,
-    /// When sold.
-    pub sold_at: i64,
-    /// Position in the order.
-    pub line_no: i64,
-    /// SKU.
-    pub sku: String,
-    /// Name.
-    pub name: String,
-    /// Quantity.
-    pub quantity: i64,
-    /// Unit price.
-    pub unit_price: Amount,
-    /// Paid for the line.
-    pub total: Amount,
-    /// Refunded or reserved by pending refunds.
-    pub refunded: Amount,
-    /// Still refundable.
-    pub refundable: Amount,
-    /// Seller who confirms refunds.
-    pub seller: Option<String>,
-}
+// The answer bodies are till-api's, shared with the till.
+pub use till_api::lookups::{CustomerInfo, LineInfo, SoldDeviceInfo};
 
-/// A sold device (CN103310370A sold-data list entry).
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct SoldDeviceInfo {
-    /// Normalised identifier.
-    pub identifier: String,
-    /// `imei`, `meid`, `esn` or `sn`.
-    pub kind: String,
-    /// Price.
-    pub price: Amount,
-    /// The paying account: masked PAN or tender.
-    pub paying_account: String,
-    /// Order.
-    pub order_id: String,
-    /// Store.
-    pub store: String,
-    /// Terminal.
-    pub terminal_id: String,
-    /// Line the device was sold on.
-    pub line_code: String,
-    /// Software package.
-    pub software: Option<String>,
-    /// When sold.
-    pub sold_at: i64,
-    /// Whether refunded (or waiting for the seller to confirm a refund).
-    pub refunded: bool,
-}
-
-/// A customer as the refund policy sees them (`GET /v1/customers/{customer_id}`).
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct CustomerInfo {
-    /// Echo of the customer id.
-    pub customer_id: String,
-    /// The customer's reputation score; null when the server does not know the customer.
-    pub reputation: Option<i64>,
-    /// The server's `refund_reputation_threshold`: a refund for a customer whose reputation is at
-    /// or above it is refunded at once, anyone else's waits for the seller.
-    pub threshold: i64,
-}
-
-/// Answer of the ping.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Pong {
-    /// The terminal the signature proved.
-    pub terminal_id: String,
-    /// The server's id.
-    pub server_id: String,
-    /// The server's clock, unix seconds (for the installer's clock check).
-    pub server_time: i64,
-}
+/// Answer of the ping: till-api's, shared with the till's connection test.
+pub use till_api::Pong;
 
 /// A path parameter, or `invalid_request` (not axum's plain-text rejection) when it is not UTF-8.
 fn param(p: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {

@@ -8,9 +8,6 @@ pub mod points;
 pub mod refunds;
 pub mod sales;
 
-use crate::app::{AppState, AuthedTerminal};
-use crate::clock::Entropy;
-use crate::config::Config;
 use crate::error::ApiError;
 use crate::idempotency::{self, Outcome, Reply};
 use crate::payments::{self, AuthorizeRequest};
@@ -20,53 +17,16 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 
-/// What a request's business logic may use: who asked, when, the configuration, randomness.
-#[derive(Clone)]
-pub struct Ctx {
-    /// The authenticated terminal.
-    pub terminal_id: String,
-    /// The server's clock at the start of the request.
-    pub now: i64,
-    /// Policies and keys.
-    pub config: Arc<Config>,
-    /// Randomness (keys, account ids, auth codes).
-    pub entropy: Arc<dyn Entropy>,
-}
+// Ctx and blocking live in crate::state, below both the routes and the payments sandbox; the
+// re-exports keep `routes::Ctx` and `super::blocking` working for the endpoint modules.
+pub(crate) use crate::state::blocking;
+pub use crate::state::Ctx;
+use crate::state::{AppState, AuthedTerminal};
 
-/// The kinds of state-changing event, as named in a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    /// `POST /v1/sales`.
-    Sale,
-    /// `POST /v1/refunds`.
-    Refund,
-    /// `POST /v1/points/enrol`.
-    PointsEnrol,
-    /// `POST /v1/points/updates`.
-    PointsUpdate,
-    /// `POST /v1/points/reversals`.
-    PointsReversal,
-    /// `POST /v1/payments/authorize` (in a batch: payments a till approved offline, forwarded).
-    PaymentAuthorize,
-}
-
-impl EventKind {
-    /// The endpoint the event belongs to; part of the request hash.
-    pub fn path(self) -> &'static str {
-        match self {
-            EventKind::Sale => "/v1/sales",
-            EventKind::Refund => "/v1/refunds",
-            EventKind::PointsEnrol => "/v1/points/enrol",
-            EventKind::PointsUpdate => "/v1/points/updates",
-            EventKind::PointsReversal => "/v1/points/reversals",
-            EventKind::PaymentAuthorize => "/v1/payments/authorize",
-        }
-    }
-}
+/// The kinds of state-changing event, as named in a batch: till-core's, shared with the till's
+/// sync worker (its `path` is part of the request hash).
+pub use till_core::ServerEventKind as EventKind;
 
 /// A parsed and checked state-changing request.
 pub(crate) enum Event {
@@ -127,13 +87,6 @@ impl Event {
             Event::Authorize(r) => payments::authorize(tx, ctx, r),
         }
     }
-}
-
-/// Runs blocking storage work off the async threads.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(format!("worker failed: {e}")))?
 }
 
 /// The reply as an HTTP response; replays carry `Idempotent-Replayed: true`.

@@ -7,148 +7,21 @@
 //! terminal's `earn` (or `redeem`) entries on the account for that order, less the reversals of
 //! that kind already made for the order, whatever their refund.
 
-use super::Ctx;
-use crate::config::Promotion;
 use crate::error::ApiError;
 use crate::idempotency::Reply;
 use crate::points::{enrolment_message, LoyaltyToken};
 use crate::repo::{PointsAccount, PointsEntry, Tx};
+use crate::state::Ctx;
 use crate::wire::check_text;
-use serde::{Deserialize, Serialize};
 
 /// Largest single change, so no sum of a few changes can overflow.
 pub const MAX_POINTS_PER_UPDATE: i64 = 1_000_000_000;
 
-/// A new points account.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct EnrolRequest {
-    /// The merchant's reference for the customer (a customer id, never a phone number in clear).
-    #[serde(default)]
-    pub customer_ref: Option<String>,
-}
-
-/// The new account and the message for the phone.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct EnrolResponse {
-    /// 32 hex digits.
-    pub account_id: String,
-    /// `TILL-ENROL 1 <account-id> <base32 k_c> <server-id>`: send it to the phone, do not keep it.
-    pub enrolment_message: String,
-    /// The account as it starts.
-    pub account: AccountSummary,
-}
-
-/// Earn or redeem.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PointsKind {
-    /// Add points.
-    Earn,
-    /// Spend points.
-    Redeem,
-}
-
-/// A points change authorised by a loyalty token.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct PointsUpdateRequest {
-    /// The 44-byte loyalty token from the phone, hex (88 digits).
-    pub token: String,
-    /// Earn or redeem.
-    pub kind: PointsKind,
-    /// Points, 1 to 1,000,000,000.
-    pub points: i64,
-    /// The order the change belongs to.
-    pub order_id: String,
-}
-
-/// A balance with its level and the promotions of that level.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AccountSummary {
-    /// Account id.
-    pub account_id: String,
-    /// Points balance.
-    pub balance: i64,
-    /// Level name.
-    pub level: String,
-    /// Promotions offered at this level.
-    pub promotions: Vec<Promotion>,
-    /// Last token counter accepted.
-    pub last_counter: i64,
-}
-
-/// Which earlier change a reversal undoes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ReversalKind {
-    /// Take back points the order earned (subtracts them).
-    ReverseEarn,
-    /// Give back points the order redeemed (adds them).
-    ReturnRedeem,
-}
-
-impl ReversalKind {
-    /// The stored kind of the reversal's history entry.
-    pub fn name(self) -> &'static str {
-        match self {
-            ReversalKind::ReverseEarn => "reverse_earn",
-            ReversalKind::ReturnRedeem => "return_redeem",
-        }
-    }
-
-    /// The stored kind of the change it reverses.
-    pub fn original(self) -> &'static str {
-        match self {
-            ReversalKind::ReverseEarn => "earn",
-            ReversalKind::ReturnRedeem => "redeem",
-        }
-    }
-}
-
-/// A reversal of an order's points for a refund (`POST /v1/points/reversals`).
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct PointsReversalRequest {
-    /// The till's refund id the reversal belongs to (1 to 64 characters).
-    pub refund_id: String,
-    /// The order whose points are reversed, as this terminal sent it with the points update.
-    pub order_id: String,
-    /// The account, 32 hex digits.
-    pub account_id: String,
-    /// `reverse_earn` or `return_redeem`.
-    pub kind: ReversalKind,
-    /// Points, 1 to 1,000,000,000.
-    pub points: i64,
-}
-
-/// One history entry.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct HistoryEntry {
-    /// Token counter; for a reversal, the account's last counter when it was applied.
-    pub counter: i64,
-    /// Order.
-    pub order_id: String,
-    /// Terminal.
-    pub terminal_id: String,
-    /// `earn`, `redeem`, `reverse_earn` or `return_redeem`.
-    pub kind: String,
-    /// Signed change.
-    pub delta: i64,
-    /// Balance after.
-    pub balance_after: i64,
-    /// When.
-    pub at: i64,
-    /// The refund of a reversal; null for earn and redeem.
-    pub refund_id: Option<String>,
-}
-
-/// An account with its latest history (`GET /v1/points/accounts/{id}`).
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AccountDetail {
-    /// Balance, level, promotions.
-    #[serde(flatten)]
-    pub summary: AccountSummary,
-    /// Latest 50 changes, newest first.
-    pub history: Vec<HistoryEntry>,
-}
+// The request and answer bodies are till-api's, shared with the till.
+pub use till_api::points::{
+    AccountDetail, AccountSummary, EnrolRequest, EnrolResponse, HistoryEntry, PointsKind, PointsReversalRequest,
+    PointsUpdateRequest, ReversalKind,
+};
 
 /// The summary of an account under the configured levels.
 pub fn summary(ctx: &Ctx, a: &PointsAccount) -> AccountSummary {

@@ -11,12 +11,11 @@
 //! card with that code, and refunds to that card, so an order paid with two cards is refunded
 //! to the right one and a till cannot refund to a card that never paid.
 
-use super::Ctx;
 use crate::error::ApiError;
 use crate::idempotency::Reply;
 use crate::repo::{RefundRecord, Repository, Tx};
-use crate::wire::{check_text, Amount, AmountIn};
-use serde::{Deserialize, Serialize};
+use crate::state::Ctx;
+use crate::wire::{check_text, Amount, AmountCheck};
 use till_core::LineCode;
 
 /// Status of a refund that was paid back.
@@ -26,60 +25,8 @@ pub const PENDING: &str = "pending_seller_confirmation";
 /// Status of a refund the seller refused.
 pub const REJECTED: &str = "rejected";
 
-/// A refund request. Exactly one of `line_code` and `device_identifier` is given.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct RefundRequest {
-    /// The till's refund id (unique).
-    pub refund_id: String,
-    /// The line refunded, by its code.
-    #[serde(default)]
-    pub line_code: Option<String>,
-    /// The device refunded, by its identifier (read from the device, not typed).
-    #[serde(default)]
-    pub device_identifier: Option<String>,
-    /// Amount to refund, above zero, at most what is left of what was paid.
-    pub amount: AmountIn,
-    /// Tender the money goes back to: `original`, `cash`, `card`, `points`.
-    pub tender: String,
-    /// Why (defect description).
-    pub reason: String,
-    /// SHA-256 (hex) of the evidence photo; the photo itself goes to the seller.
-    #[serde(default)]
-    pub evidence_sha256: Option<String>,
-    /// The customer asking; their reputation decides whether the seller must confirm.
-    #[serde(default)]
-    pub customer_id: Option<String>,
-    /// The manager who approved the refund at the till (recorded, not a substitute for the
-    /// seller's confirmation).
-    #[serde(default)]
-    pub approved_by: Option<String>,
-    /// With tender `card`: the authorisation code of the order's card payment the money goes
-    /// back to. Refused with `authorization_mismatch` unless that order has a card payment with
-    /// this code; not allowed with other tenders.
-    #[serde(default)]
-    pub original_auth_code: Option<String>,
-}
-
-/// The answer to a refund request (also `GET /v1/refunds/{id}`).
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct RefundResponse {
-    /// Echo of the refund id.
-    pub refund_id: String,
-    /// `refunded`, `pending_seller_confirmation` or `rejected`.
-    pub status: String,
-    /// Amount.
-    pub amount: Amount,
-    /// Line refunded (compact code).
-    pub line_code: String,
-    /// Device refunded, if by device.
-    pub device_identifier: Option<String>,
-    /// Where the money goes: masked PAN of the paying card, or the tender.
-    pub refund_to: String,
-    /// Who decided: `policy` (reputation at or above the threshold) or the seller.
-    pub decided_by: Option<String>,
-    /// The authorisation code of the card payment refunded to, when the request named one.
-    pub original_auth_code: Option<String>,
-}
+// The request and answer bodies are till-api's, shared with the till.
+pub use till_api::refunds::{RefundRequest, RefundResponse};
 
 impl From<&RefundRecord> for RefundResponse {
     fn from(r: &RefundRecord) -> Self {

@@ -1,153 +1,19 @@
 //! `POST /v1/sales`: a completed order with its line codes (CN102982479A) and the identifiers of
 //! the devices sold on its lines, which become the sold-data list (CN103310370A).
 
-use super::Ctx;
 use crate::error::ApiError;
 use crate::idempotency::Reply;
 use crate::repo::{LineRecord, OrderRecord, PaymentRecord, SoldDeviceRecord, Tx};
-use crate::wire::{check_text, is_masked_pan, Amount, AmountIn};
-use serde::{Deserialize, Serialize};
+use crate::state::Ctx;
+use crate::wire::{check_text, is_masked_pan, AmountCheck};
 use std::collections::HashSet;
 use till_core::{Currency, LineCode, Money};
 
 /// Most lines one order may have.
 pub const MAX_LINES: usize = 1_000;
 
-/// A completed order.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct SaleRequest {
-    /// The till's order id, unique per terminal.
-    pub order_id: String,
-    /// Store name or code.
-    pub store: String,
-    /// When the sale completed at the till, unix seconds.
-    pub created_at: i64,
-    /// Currency of every amount of the order.
-    pub currency: String,
-    /// Customer id, when the till knows the customer.
-    #[serde(default)]
-    pub customer_id: Option<String>,
-    /// The lines.
-    pub lines: Vec<SaleLine>,
-    /// The payments applied to the order (change excluded); they add up to the lines' total.
-    pub payments: Vec<SalePayment>,
-}
-
-/// One order line.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct SaleLine {
-    /// The line's code (till-core `LineCode`, compact or grouped).
-    pub line_code: String,
-    /// Product SKU.
-    pub sku: String,
-    /// Product name as sold.
-    pub name: String,
-    /// Quantity, 1 or more.
-    pub quantity: i64,
-    /// Unit price.
-    pub unit_price: AmountIn,
-    /// What was paid for the line (after discounts), the most a refund of it can return.
-    pub total: AmountIn,
-    /// The seller who confirms refunds of this line (for marketplaces; the store otherwise).
-    #[serde(default)]
-    pub seller: Option<String>,
-    /// Identifiers of the devices sold on this line, at most `quantity`.
-    #[serde(default)]
-    pub devices: Vec<DeviceIn>,
-}
-
-/// Kind of device identifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceKind {
-    /// 15-digit IMEI (14 to 16 digits accepted).
-    Imei,
-    /// 14 hex digit MEID.
-    Meid,
-    /// 8 hex digit (or 11 decimal digit) ESN.
-    Esn,
-    /// Manufacturer's serial number.
-    Sn,
-}
-
-impl DeviceKind {
-    fn name(self) -> &'static str {
-        match self {
-            DeviceKind::Imei => "imei",
-            DeviceKind::Meid => "meid",
-            DeviceKind::Esn => "esn",
-            DeviceKind::Sn => "sn",
-        }
-    }
-}
-
-/// A sold device.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct DeviceIn {
-    /// Kind of identifier.
-    pub kind: DeviceKind,
-    /// The identifier as read (spaces and hyphens are ignored).
-    pub identifier: String,
-    /// The device's software package, when known.
-    #[serde(default)]
-    pub software: Option<String>,
-}
-
-/// Tender of a payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TenderKind {
-    /// Cash.
-    Cash,
-    /// Payment card (masked PAN required).
-    Card,
-    /// Loyalty points.
-    Points,
-    /// Anything else.
-    Other,
-}
-
-impl TenderKind {
-    /// The stored name.
-    pub fn name(self) -> &'static str {
-        match self {
-            TenderKind::Cash => "cash",
-            TenderKind::Card => "card",
-            TenderKind::Points => "points",
-            TenderKind::Other => "other",
-        }
-    }
-}
-
-/// A payment of the order.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct SalePayment {
-    /// Tender.
-    pub tender: TenderKind,
-    /// Amount applied to the order.
-    pub amount: AmountIn,
-    /// Masked PAN (first 6 and last 4 digits at most) for card payments.
-    #[serde(default)]
-    pub masked_pan: Option<String>,
-    /// Authorisation code for card payments.
-    #[serde(default)]
-    pub auth_code: Option<String>,
-}
-
-/// The answer to a recorded sale.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct SaleRecorded {
-    /// Echo of the order id.
-    pub order_id: String,
-    /// Lines stored.
-    pub lines: usize,
-    /// Devices added to the sold-data list.
-    pub devices: usize,
-    /// Order total.
-    pub total: Amount,
-    /// When the server recorded it.
-    pub recorded_at: i64,
-}
+// The request and answer bodies are till-api's, shared with the till's sync worker.
+pub use till_api::sales::{DeviceIn, DeviceKind, SaleLine, SalePayment, SaleRecorded, SaleRequest, TenderKind};
 
 /// Normalises a device identifier: upper case, without spaces and hyphens; checks its form.
 pub fn normalise_identifier(kind: DeviceKind, raw: &str) -> Result<String, ApiError> {

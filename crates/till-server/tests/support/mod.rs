@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use till_server::app::AppState;
-use till_server::clock::{FixedClock, SeededEntropy};
+use till_server::clock::{ManualClock, SeededEntropy};
 use till_server::config::Config;
 use till_server::repo::sqlite::SqliteRepository;
 use till_server::server::Background;
@@ -15,7 +15,7 @@ pub const NOW: i64 = 1_795_000_000;
 
 pub struct TestServer {
     pub server: Background,
-    pub clock: Arc<FixedClock>,
+    pub clock: Arc<ManualClock>,
     pub repo: Arc<SqliteRepository>,
     pub terminal_id: String,
     pub secret: Vec<u8>,
@@ -39,7 +39,7 @@ impl TestServer {
     pub fn start_with(config: Config) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let repo = Arc::new(SqliteRepository::open(&dir.path().join("server.db")).unwrap());
-        let clock = Arc::new(FixedClock::new(NOW));
+        let clock = Arc::new(ManualClock::at_unix(NOW));
         let entropy = Arc::new(SeededEntropy::new(7));
         let t = till_server::admin::add_terminal(&*repo, "counter 1", &*clock, &*entropy).unwrap();
         let state = AppState::new(repo.clone(), clock.clone(), entropy, config);

@@ -14,7 +14,7 @@ fn client_and_server_sign_alike() {
     ];
     for (key, method, path, ts, body) in cases {
         let nonce = "00112233445566778899aabbccddeeff";
-        let ours = till_sync::signing::sign(key, method, path, ts, nonce, body);
+        let ours = till_client::signing::sign(key, method, path, ts, nonce, body);
         assert_eq!(ours, till_server::signing::sign(key, method, path, ts, nonce, body));
         assert_eq!(ours, till_core::signing::sign(key, method, path, ts, nonce, body));
         assert!(till_server::signing::verify(key, method, path, ts, nonce, body, &ours));

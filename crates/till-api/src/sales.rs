@@ -1,0 +1,150 @@
+//! `POST /v1/sales`: a completed order with its line codes and the identifiers of the devices
+//! sold on its lines. The till's sync worker builds a [`SaleRequest`] from its outbox payload;
+//! the server reads the same type.
+
+use crate::amount::{Amount, AmountIn};
+use serde::{Deserialize, Serialize};
+
+/// A completed order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SaleRequest {
+    /// The till's order id, unique per terminal.
+    pub order_id: String,
+    /// Store name or code.
+    pub store: String,
+    /// When the sale completed at the till, unix seconds.
+    pub created_at: i64,
+    /// Currency of every amount of the order.
+    pub currency: String,
+    /// Customer id, when the till knows the customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    /// The lines.
+    pub lines: Vec<SaleLine>,
+    /// The payments applied to the order (change excluded); they add up to the lines' total.
+    pub payments: Vec<SalePayment>,
+}
+
+/// One order line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SaleLine {
+    /// The line's code (till-core `LineCode`, compact or grouped).
+    pub line_code: String,
+    /// Product SKU.
+    pub sku: String,
+    /// Product name as sold.
+    pub name: String,
+    /// Quantity, 1 or more.
+    pub quantity: i64,
+    /// Unit price.
+    pub unit_price: AmountIn,
+    /// What was paid for the line (after discounts), the most a refund of it can return.
+    pub total: AmountIn,
+    /// The seller who confirms refunds of this line (for marketplaces; the store otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seller: Option<String>,
+    /// Identifiers of the devices sold on this line, at most `quantity`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<DeviceIn>,
+}
+
+/// Kind of device identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceKind {
+    /// 15-digit IMEI (14 to 16 digits accepted).
+    Imei,
+    /// 14 hex digit MEID.
+    Meid,
+    /// 8 hex digit (or 11 decimal digit) ESN.
+    Esn,
+    /// Manufacturer's serial number.
+    Sn,
+}
+
+impl DeviceKind {
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceKind::Imei => "imei",
+            DeviceKind::Meid => "meid",
+            DeviceKind::Esn => "esn",
+            DeviceKind::Sn => "sn",
+        }
+    }
+}
+
+/// A sold device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceIn {
+    /// Kind of identifier.
+    pub kind: DeviceKind,
+    /// The identifier as read (spaces and hyphens are ignored).
+    pub identifier: String,
+    /// The device's software package, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software: Option<String>,
+}
+
+/// Tender of a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TenderKind {
+    /// Cash.
+    Cash,
+    /// Payment card (masked PAN required).
+    Card,
+    /// Loyalty points.
+    Points,
+    /// Anything else.
+    Other,
+}
+
+impl TenderKind {
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TenderKind::Cash => "cash",
+            TenderKind::Card => "card",
+            TenderKind::Points => "points",
+            TenderKind::Other => "other",
+        }
+    }
+}
+
+/// A payment of the order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SalePayment {
+    /// Tender.
+    pub tender: TenderKind,
+    /// Amount applied to the order.
+    pub amount: AmountIn,
+    /// Masked PAN (first 6 and last 4 digits at most) for card payments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub masked_pan: Option<String>,
+    /// Authorisation code for card payments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_code: Option<String>,
+}
+
+/// The answer to a recorded sale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SaleRecorded {
+    /// Echo of the order id.
+    pub order_id: String,
+    /// Lines stored.
+    pub lines: usize,
+    /// Devices added to the sold-data list.
+    pub devices: usize,
+    /// Order total.
+    pub total: Amount,
+    /// When the server recorded it.
+    pub recorded_at: i64,
+}

@@ -1,0 +1,128 @@
+//! The HTTP client: signed requests over reqwest (rustls, ring; no native TLS), a timeout on
+//! every request, answers as (status, body text).
+
+use crate::config::{ClientConfig, Secret};
+use crate::error::{ClientError, SendError};
+use crate::signing;
+use rand::RngCore;
+use std::time::Duration;
+
+/// An HTTP answer: status and body text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpAnswer {
+    /// HTTP status.
+    pub status: u16,
+    /// Body as text.
+    pub body: String,
+}
+
+/// A signing client for one server and terminal.
+pub struct Client {
+    http: reqwest::blocking::Client,
+    base_url: String,
+    terminal_id: String,
+    secret: Secret,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base_url", &self.base_url).field("terminal_id", &self.terminal_id).finish()
+    }
+}
+
+impl Client {
+    /// Builds the client from a [`ClientConfig`] (or anything that gives one, such as the sync
+    /// worker's configuration). Installs rustls' ring provider as the process default if none is.
+    pub fn new(config: impl Into<ClientConfig>) -> Result<Client, ClientError> {
+        let config: ClientConfig = config.into();
+        config.validate()?;
+        // Another part of the process may have installed a provider already; either is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = reqwest::blocking::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            // A fresh connection per request: an answer sent twice (a faulty proxy or server)
+            // would otherwise wait on a kept-alive connection and be read as the answer to the
+            // next request, crediting an event that never arrived. The answers carry no echo of
+            // the request to check against; with one, connections could be kept again.
+            .pool_max_idle_per_host(0);
+        if let Some(pem) = &config.trusted_roots_pem {
+            let roots = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| ClientError::Config(format!("the trusted certificates are not PEM: {e}")))?;
+            if roots.is_empty() {
+                return Err(ClientError::Config("no certificate in the trusted certificates file".into()));
+            }
+            builder = builder.tls_certs_only(roots);
+        }
+        let http = builder.build().map_err(|e| ClientError::Build(e.to_string()))?;
+        Ok(Client {
+            http,
+            base_url: config.base_url,
+            terminal_id: config.terminal_id,
+            secret: config.secret,
+            timeout: config.request_timeout,
+        })
+    }
+
+    /// Sends a signed request to the configuration's base URL. `now_s` is the signing time (unix
+    /// seconds), `rng` gives the nonce.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        idempotency_key: Option<&str>,
+        now_s: i64,
+        rng: &mut dyn RngCore,
+    ) -> Result<HttpAnswer, SendError> {
+        self.send_to(&self.base_url, method, path, body, idempotency_key, now_s, rng)
+    }
+
+    /// Sends a signed request to the server at `base_url` (a service's own server).
+    #[allow(clippy::too_many_arguments)]
+    pub fn send_to(
+        &self,
+        base_url: &str,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        idempotency_key: Option<&str>,
+        now_s: i64,
+        rng: &mut dyn RngCore,
+    ) -> Result<HttpAnswer, SendError> {
+        let nonce = signing::nonce(rng);
+        let m = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| SendError::Network(e.to_string()))?;
+        let mut req = self.http.request(m, format!("{base_url}{path}"));
+        for (name, value) in
+            signing::signed_headers(&self.terminal_id, self.secret.bytes(), method, path, now_s, &nonce, body)
+        {
+            req = req.header(name, value);
+        }
+        if let Some(key) = idempotency_key {
+            req = req.header(signing::HEADER_IDEMPOTENCY_KEY, key);
+        }
+        if method != "GET" {
+            req = req.header("content-type", "application/json").body(body.to_vec());
+        }
+        let resp = req.send().map_err(|e| self.classify(e))?;
+        let status = resp.status().as_u16();
+        let body = resp.text().map_err(|e| self.classify(e))?;
+        Ok(HttpAnswer { status, body })
+    }
+
+    fn classify(&self, e: reqwest::Error) -> SendError {
+        if e.is_timeout() {
+            SendError::Timeout(self.timeout.as_millis() as u64)
+        } else {
+            // The chain says what really happened (refused, reset, closed before the answer).
+            let mut msg = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                msg = format!("{msg}: {s}");
+                src = s.source();
+            }
+            SendError::Network(msg)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The bottom of the request path: the shared state, the terminal a signature proved, and the
+//! context one request's business logic runs with. Every other module that serves requests
+//! builds on this one and it on none of them, so the modules form a one-way graph:
+//!
+//! ```text
+//! app (router, signing check) -> routes (endpoints) -> payments, points, idempotency, wire
+//!                                       \-> state (AppState, AuthedTerminal, Ctx) <-/
+//! ```
+
+use crate::clock::{Clock, Entropy};
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::repo::Repository;
+use crate::signing;
+use std::sync::Arc;
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Storage.
+    pub repo: Arc<dyn Repository>,
+    /// The clock (injected so tests can move it).
+    pub clock: Arc<dyn Clock>,
+    /// Randomness (injected so tests can fix it).
+    pub entropy: Arc<dyn Entropy>,
+    /// Policies and sandbox keys.
+    pub config: Arc<Config>,
+    /// Nonces seen within the timestamp window.
+    pub nonces: Arc<signing::NonceCache>,
+}
+
+impl AppState {
+    /// State over `repo` with the given clock, entropy and configuration.
+    pub fn new(repo: Arc<dyn Repository>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>, config: Config) -> Self {
+        AppState { repo, clock, entropy, config: Arc::new(config), nonces: Arc::new(signing::NonceCache::default()) }
+    }
+
+    /// The context of one request from `terminal`, with the clock read once.
+    pub fn ctx(&self, terminal: &AuthedTerminal) -> Ctx {
+        Ctx {
+            terminal_id: terminal.id.clone(),
+            now: self.clock.now_unix(),
+            config: self.config.clone(),
+            entropy: self.entropy.clone(),
+        }
+    }
+}
+
+/// The terminal a request's signature proved, put into the request by the signing check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthedTerminal {
+    /// Terminal id.
+    pub id: String,
+}
+
+/// What a request's business logic may use: who asked, when, the configuration, randomness.
+#[derive(Clone)]
+pub struct Ctx {
+    /// The authenticated terminal.
+    pub terminal_id: String,
+    /// The server's clock at the start of the request.
+    pub now: i64,
+    /// Policies and keys.
+    pub config: Arc<Config>,
+    /// Randomness (keys, account ids, auth codes).
+    pub entropy: Arc<dyn Entropy>,
+}
+
+/// Runs blocking storage work off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(format!("worker failed: {e}")))?
+}
