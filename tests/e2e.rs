@@ -377,14 +377,15 @@ fn an_installer_tests_the_simulated_reader_and_a_cashier_identifies_a_customer()
 #[test]
 fn a_sale_reaches_a_real_till_server_and_the_sync_chip_follows() {
     use std::sync::Arc;
-    use till_server::clock::{OsEntropy, SystemClock};
+    use till_core::SystemClock;
+    use till_server::clock::OsEntropy;
     let dir = tempfile::tempdir().unwrap();
     let server_db = dir.path().join("server.db");
     let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(&server_db).unwrap());
     let t = till_server::admin::add_terminal(&*repo, "e2e till", &SystemClock, &OsEntropy).unwrap();
     // Disabled at first, so the sale stays pending (and says why) long enough to be seen.
     till_server::admin::set_terminal_disabled(&*repo, &t.terminal_id, true).unwrap();
-    let state = till_server::app::AppState::new(
+    let state = till_server::state::AppState::new(
         repo.clone(),
         Arc::new(SystemClock),
         Arc::new(OsEntropy),
@@ -642,11 +643,12 @@ struct TestServer {
 
 fn test_server(dir: &std::path::Path) -> TestServer {
     use std::sync::Arc;
-    use till_server::clock::{OsEntropy, SystemClock};
+    use till_core::SystemClock;
+    use till_server::clock::OsEntropy;
     let db = dir.join("server.db");
     let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(&db).unwrap());
     let t = till_server::admin::add_terminal(&*repo, "e2e till", &SystemClock, &OsEntropy).unwrap();
-    let state = till_server::app::AppState::new(
+    let state = till_server::state::AppState::new(
         repo.clone(),
         Arc::new(SystemClock),
         Arc::new(OsEntropy),

@@ -7,7 +7,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use till_devices::transport::discovery::{simulators, DeviceKind, DeviceRole, DEFAULT_INTERVAL};
+use till_core::DeviceRole;
+use till_devices::transport::discovery::{simulators, DeviceKind, DEFAULT_INTERVAL};
 use till_devices::transport::{DeviceChange, DeviceMonitor, DiscoveredDevice, Enumerator};
 use till_devices::DeviceError;
 

@@ -17,7 +17,6 @@
 
 pub mod admin;
 pub mod back_office;
-pub mod clock;
 mod context;
 pub mod devices;
 pub mod error;
@@ -28,8 +27,8 @@ pub mod refund;
 pub mod sale;
 pub mod sync;
 
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{ErrorCode, IpcError, PosError, Result};
+pub use till_core::clock::{Clock, ManualClock, SystemClock};
 
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};

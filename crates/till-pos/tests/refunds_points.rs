@@ -9,6 +9,7 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use till_core::SystemClock as ServerClock;
 use till_devices::points::{
     LoyaltyTerminal, LoyaltyToken, Pairing, PairingKey, Phone, TerminalId, TerminalInfo, TerminalState,
 };
@@ -16,7 +17,7 @@ use till_devices::{Cancel, DeviceError};
 use till_pos::devices::points_link::TerminalOpener;
 use till_pos::ipc::refund::{RefundInput, RefundLineInput, RefundLookup};
 use till_pos::{ErrorCode, Pos, PosConfig};
-use till_server::clock::{OsEntropy, SystemClock as ServerClock};
+use till_server::clock::OsEntropy;
 
 const CASHIER: i64 = 1;
 const MANAGER: i64 = 2;
@@ -94,7 +95,7 @@ fn server() -> Server {
     let db = dir.path().join("server.db");
     let repo = Arc::new(SqliteRepository::open(&db).unwrap());
     let t = till_server::admin::add_terminal(&*repo, "till 1", &ServerClock, &OsEntropy).unwrap();
-    let state = till_server::app::AppState::new(
+    let state = till_server::state::AppState::new(
         repo.clone(),
         Arc::new(ServerClock),
         Arc::new(OsEntropy),

@@ -98,7 +98,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         })?;
     eprintln!("queued {events} events in {:.1} s", t0.elapsed().as_secs_f64());
 
-    let mut config = till_sync::SyncConfig::new(&url, &terminal, till_sync::Secret::from_hex(&secret)?);
+    let mut config = till_sync::SyncConfig::new(&url, &terminal, till_client::Secret::from_hex(&secret)?);
     config.batch_size = batch;
     if one_by_one {
         config.delivery = till_sync::Delivery::OneByOne;
@@ -106,7 +106,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut syncer = till_sync::Syncer::new(
         store.clone(),
         config,
-        Arc::new(till_sync::SystemClock),
+        Arc::new(till_core::SystemClock),
         Box::new(rand::rngs::StdRng::seed_from_u64(2)),
     )?;
     let t0 = Instant::now();

@@ -4,48 +4,9 @@
 
 use crate::backoff::BackoffPolicy;
 use crate::error::SyncError;
-use std::fmt;
 use std::time::Duration;
-use till_client::{check_base_url, ClientConfig};
+use till_client::{check_base_url, ClientConfig, Secret};
 use till_core::ServerEventKind;
-
-/// The terminal's 32-byte signing secret. Never printed (its `Debug` is redacted).
-///
-/// Compatibility only: the secret is [`till_client::Secret`]; this wrapper keeps
-/// `till_sync::Secret::from_hex` answering a [`SyncError`] for till-pos and tillctl until they
-/// use till-client's type, then it goes.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(till_client::Secret);
-
-impl Secret {
-    /// From the 32 raw bytes.
-    pub fn new(bytes: [u8; 32]) -> Self {
-        Secret(till_client::Secret::new(bytes))
-    }
-
-    /// From 64 hex digits, as `till-server terminals add` prints it (surrounding white space
-    /// ignored, so a secret file may end with a newline).
-    pub fn from_hex(text: &str) -> Result<Self, SyncError> {
-        Ok(Secret(till_client::Secret::from_hex(text)?))
-    }
-
-    /// The raw bytes, for signing.
-    pub fn bytes(&self) -> &[u8; 32] {
-        self.0.bytes()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(..)")
-    }
-}
-
-impl From<Secret> for till_client::Secret {
-    fn from(s: Secret) -> Self {
-        s.0
-    }
-}
 
 /// How events travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +89,7 @@ pub struct SyncConfig {
     pub service_urls: ServiceUrls,
     /// The terminal id printed by `till-server terminals add`.
     pub terminal_id: String,
-    /// The terminal's secret (till-pos reads it back as a `till_sync::Secret`).
+    /// The terminal's secret.
     pub secret: Secret,
     /// The store name the server files sales under.
     pub store_name: String,
@@ -217,7 +178,7 @@ impl SyncConfig {
 }
 
 /// The client's part of the configuration: base URL, terminal, secret, timeouts, trusted roots.
-/// (So `till_client::Client::new(&sync_config)` works, as `till_sync::client::Client::new` did.)
+/// (So `till_client::Client::new(&sync_config)` works.)
 impl From<&SyncConfig> for ClientConfig {
     fn from(c: &SyncConfig) -> Self {
         ClientConfig {
@@ -295,7 +256,7 @@ mod tests {
         c.terminal_id = " ".into();
         let e = c.validate().unwrap_err();
         assert_eq!((e.code(), e.to_string().as_str()), ("sync_config", "sync configuration: the terminal id is empty"));
-        let e = Secret::from_hex("abcd").unwrap_err();
+        let e = SyncError::from(Secret::from_hex("abcd").unwrap_err());
         assert_eq!(e.code(), "sync_config");
     }
 }

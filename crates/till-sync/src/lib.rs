@@ -16,7 +16,9 @@
 //! ```no_run
 //! use std::sync::Arc;
 //! use rand::SeedableRng;
-//! use till_sync::{Secret, SyncConfig, SyncWorker, SystemClock};
+//! use till_client::Secret;
+//! use till_core::SystemClock;
+//! use till_sync::{SyncConfig, SyncWorker};
 //! let store = Arc::new(till_store::Store::open("till.db".as_ref()).unwrap());
 //! let config = SyncConfig::new("https://sync.example", "t-1", Secret::new([0; 32]));
 //! let rng = Box::new(rand::rngs::StdRng::from_entropy());
@@ -26,20 +28,14 @@
 //! ```
 
 pub mod backoff;
-// `client` and `signing` only re-export till-client (and `Secret` in `config` wraps its secret)
-// so till-pos and tillctl keep compiling; new code imports till_client directly.
-pub mod client;
-pub mod clock;
 pub mod config;
 pub mod error;
-pub mod signing;
 pub mod status;
 pub mod wire;
 pub mod worker;
 
 pub use backoff::BackoffPolicy;
-pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Delivery, Secret, Service, ServiceUrls, SyncConfig};
+pub use config::{Delivery, Service, ServiceUrls, SyncConfig};
 pub use error::{SendError, SyncError};
 pub use status::{ensure_nothing_pending, read_status, LiveStatus, SyncStatus};
 pub use worker::{RoundReport, SyncWorker, Syncer, Verdict};

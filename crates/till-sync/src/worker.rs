@@ -18,8 +18,6 @@
 //! | no answer (refused, reset, timeout), 408, 429, 5xx, 401 | retry with backoff, same body and key |
 //! | any other 4xx | parked with `status code: message` |
 
-use crate::client::{Client, HttpAnswer};
-use crate::clock::Clock;
 use crate::config::{Delivery, SyncConfig};
 use crate::error::{SendError, SyncError};
 use crate::status::{self, LiveStatus, SyncStatus, LIVE_SETTING};
@@ -30,6 +28,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 use till_api::{BatchResponse, BatchResult, ErrorBody};
+use till_client::{Client, HttpAnswer};
+use till_core::Clock;
 use till_core::{EventKind, ServerEventKind};
 use till_store::{ClaimedEvent, DueEvent, Settlement, Store};
 

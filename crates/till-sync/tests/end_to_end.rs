@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::proxy::{Fault, Proxy, ALL};
 use support::{now_ms, App, Server};
-use till_sync::{Delivery, SyncWorker, Syncer, SystemClock};
+use till_core::SystemClock;
+use till_sync::{Delivery, SyncWorker, Syncer};
 
 fn syncer(app: &App, config: till_sync::SyncConfig, seed: u64) -> Syncer {
     Syncer::new(app.store.clone(), config, Arc::new(SystemClock), Box::new(rand::rngs::StdRng::seed_from_u64(seed)))
@@ -212,7 +213,8 @@ fn https_with_a_trusted_self_signed_certificate_and_refused_without_it() {
     let url = format!("https://localhost:{}", server.addr.port());
     let mut app = App::new(6);
     app.queue_mixed(20, now_ms());
-    let mut config = till_sync::SyncConfig::new(&url, &t.terminal_id, till_sync::Secret::from_hex(&t.secret).unwrap());
+    let mut config =
+        till_sync::SyncConfig::new(&url, &t.terminal_id, till_client::Secret::from_hex(&t.secret).unwrap());
     config.backoff = till_sync::BackoffPolicy { base: Duration::from_secs(60), cap: Duration::from_secs(60) };
     // The system's roots do not vouch for a self-signed certificate: nothing is sent, all stays.
     let r = syncer(&app, config.clone(), 6).drain().unwrap();

@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::proxy::{Fault, Proxy, ALL};
 use support::{now_ms, App, Server};
-use till_sync::{Syncer, SystemClock};
+use till_core::SystemClock;
+use till_sync::Syncer;
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -149,7 +150,7 @@ impl Model {
                                    "body": serde_json::from_str::<serde_json::Value>(&e.body).unwrap()})
                         })
                         .collect();
-                    let client = till_sync::client::Client::new(&config(&self.server, &self.server.url())).unwrap();
+                    let client = till_client::Client::new(&config(&self.server, &self.server.url())).unwrap();
                     let body = json!({ "events": events }).to_string();
                     let mut rng = rand::rngs::StdRng::seed_from_u64(self.seed ^ now_ms() as u64);
                     let a = client.send("POST", "/v1/sync/batch", body.as_bytes(), None, now_ms() / 1000, &mut rng);

@@ -8,8 +8,9 @@ use rand::SeedableRng;
 use serde_json::json;
 use std::sync::Arc;
 use support::{now_ms, App, Server};
+use till_core::SystemClock;
 use till_server::payments::card;
-use till_sync::{Delivery, Service, Syncer, SystemClock};
+use till_sync::{Delivery, Service, Syncer};
 
 fn platform_key() -> [u8; 32] {
     hex::decode(till_server::config::Config::default().sandbox.platform_key).unwrap().try_into().unwrap()

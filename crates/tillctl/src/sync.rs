@@ -22,8 +22,10 @@ use rand::SeedableRng;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
+use till_client::Secret;
+use till_core::{Clock, SystemClock};
 use till_store::Store;
-use till_sync::{Clock, Delivery, Secret, SyncConfig, SyncError, Syncer, SystemClock};
+use till_sync::{Delivery, SyncConfig, SyncError, Syncer};
 
 fn cli(e: SyncError) -> CliError {
     match e {
@@ -68,7 +70,7 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
     let url = arg_value(args, "--url").ok_or(CliError::Usage("--url URL is required"))?;
     let terminal = arg_value(args, "--terminal-id").ok_or(CliError::Usage("--terminal-id ID is required"))?;
     let secret_file = arg_value(args, "--secret-file").ok_or(CliError::Usage("--secret-file FILE is required"))?;
-    let secret = Secret::from_hex(&std::fs::read_to_string(secret_file)?).map_err(cli)?;
+    let secret = Secret::from_hex(&std::fs::read_to_string(secret_file)?).map_err(|e| cli(e.into()))?;
     let mut config = SyncConfig::new(&url, &terminal, secret);
     if let Some(name) = arg_value(args, "--store") {
         config.store_name = name;

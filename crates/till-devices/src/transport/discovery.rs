@@ -15,6 +15,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
+use till_core::DeviceRole;
 
 /// How a device is reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -27,10 +28,6 @@ pub enum DeviceKind {
     /// A simulator inside the till.
     Sim,
 }
-
-/// What a device is probably for on the counter: till-core's one definition, re-exported so
-/// `till_devices::transport::discovery::DeviceRole` keeps working for existing callers.
-pub use till_core::DeviceRole;
 
 /// One device found on the machine.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -44,23 +44,6 @@ pub const TEST_SWIPE_TIMEOUT: Duration = Duration::from_secs(20);
 /// The driver name the simulators take.
 pub const SIM_DRIVER: &str = "sim";
 
-impl DeviceRole {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceRole::CardReader => "card-reader",
-            DeviceRole::PointsTerminal => "points-terminal",
-        }
-    }
-
-    fn from_discovered(r: discovery::DeviceRole) -> Self {
-        match r {
-            discovery::DeviceRole::CardReader => DeviceRole::CardReader,
-            discovery::DeviceRole::PointsTerminal => DeviceRole::PointsTerminal,
-        }
-    }
-}
-
 impl Parity {
     fn as_str(self) -> &'static str {
         match self {

@@ -70,7 +70,7 @@ impl Pos {
                     discovery::DeviceKind::Sim => "sim",
                 }
                 .to_string(),
-                guessed_role: d.guessed_role.map(DeviceRole::from_discovered),
+                guessed_role: d.guessed_role,
                 uri: d.uri,
                 product: d.product,
                 serial_number: d.serial,

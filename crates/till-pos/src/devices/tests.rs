@@ -37,7 +37,7 @@ impl FakeBus {
             serial: None,
             product: Some("Test device".into()),
             usage_page: None,
-            guessed_role: Some(discovery::DeviceRole::PointsTerminal),
+            guessed_role: Some(till_core::DeviceRole::PointsTerminal),
             guessed_driver: Some(POINTS_DRIVER.into()),
         });
     }

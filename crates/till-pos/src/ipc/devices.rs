@@ -37,15 +37,7 @@ pub struct DeviceStatus {
     pub points_terminal: DeviceLight,
 }
 
-/// What a device is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[serde(rename_all = "kebab-case")]
-pub enum DeviceRole {
-    /// The magnetic-stripe card reader.
-    CardReader,
-    /// The loyalty points terminal.
-    PointsTerminal,
-}
+pub use till_core::DeviceRole;
 
 /// Serial parity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -396,10 +396,10 @@ mod tests {
 
     fn forward(p: &Pos, server: &Server) -> till_sync::RoundReport {
         let store = Arc::new(till_store::Store::open(p.store().path()).unwrap());
-        let secret = till_sync::Secret::from_hex(&server.secret_hex).unwrap();
+        let secret = till_client::Secret::from_hex(&server.secret_hex).unwrap();
         let config = till_sync::SyncConfig::new(&server.url(), &server.terminal_id, secret);
         let mut syncer =
-            till_sync::Syncer::new(store, config, Arc::new(till_sync::SystemClock), Box::new(StdRng::seed_from_u64(7)))
+            till_sync::Syncer::new(store, config, Arc::new(till_core::SystemClock), Box::new(StdRng::seed_from_u64(7)))
                 .unwrap();
         syncer.drain().unwrap()
     }
@@ -544,6 +544,6 @@ mod tests {
         p.payment_settings_set(&i, new).unwrap();
         assert_eq!(p.payment_settings_get(&i).unwrap(), new);
         assert_eq!(new.timeout(), Duration::from_secs(5));
-        let _ = RemoteConfig::new(till_sync::SyncConfig::new("http://x", "t", till_sync::Secret::new([1; 32])));
+        let _ = RemoteConfig::new(till_sync::SyncConfig::new("http://x", "t", till_client::Secret::new([1; 32])));
     }
 }

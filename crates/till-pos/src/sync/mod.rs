@@ -57,15 +57,6 @@ impl std::fmt::Debug for SyncRuntime {
     }
 }
 
-/// The till's clock as the sync engine's clock.
-struct PosClock(Arc<dyn crate::Clock>);
-
-impl till_sync::Clock for PosClock {
-    fn now_ms(&self) -> i64 {
-        self.0.now_ms()
-    }
-}
-
 /// Refuses with [`PosError::SyncPending`] while events are pending or parked.
 pub fn ensure_nothing_pending(pos: &Pos) -> Result<()> {
     match till_sync::ensure_nothing_pending(&pos.store) {
@@ -145,8 +136,8 @@ impl Pos {
         // The worker has its own connection, so a slow round never holds up the counter.
         let store = Arc::new(Store::open(self.store.path())?);
         let rng = StdRng::from_rng(&mut **lock(&self.rng)).map_err(|e| PosError::Internal(e.to_string()))?;
-        let worker = till_sync::SyncWorker::start(store, config, Arc::new(PosClock(self.clock.clone())), Box::new(rng))
-            .map_err(sync_error)?;
+        let worker =
+            till_sync::SyncWorker::start(store, config, self.clock.clone(), Box::new(rng)).map_err(sync_error)?;
         if let Some(observer) = self.sync.round_observer() {
             worker.on_round(observer);
         }

@@ -30,7 +30,7 @@ impl Pos {
         let mut config = creds.config_for(service);
         config.connect_timeout = COUNTER_TIMEOUT;
         config.request_timeout = COUNTER_TIMEOUT;
-        let client = till_sync::client::Client::new(&config).map_err(|e| PosError::ServerUnreachable(e.to_string()))?;
+        let client = till_client::Client::new(&config).map_err(|e| PosError::ServerUnreachable(e.to_string()))?;
         let mut rng = StdRng::from_rng(&mut **lock(&self.rng)).map_err(|e| PosError::Internal(e.to_string()))?;
         let bytes = body.map(|b| b.to_string()).unwrap_or_default();
         let answer = client

@@ -84,7 +84,7 @@ pub struct SyncCredentials {
     /// The terminal id.
     pub terminal_id: String,
     /// The signing secret (its `Debug` is redacted).
-    pub secret: till_sync::Secret,
+    pub secret: till_client::Secret,
 }
 
 impl SyncCredentials {
@@ -151,8 +151,8 @@ fn check_terminal_id(id: &str) -> Result<String> {
     Ok(id.to_string())
 }
 
-fn parse_secret(hex_text: &str) -> Result<till_sync::Secret> {
-    till_sync::Secret::from_hex(hex_text)
+fn parse_secret(hex_text: &str) -> Result<till_client::Secret> {
+    till_client::Secret::from_hex(hex_text)
         .map_err(|_| PosError::InvalidInput("the terminal secret is 64 hex digits (32 bytes)".into()))
 }
 
@@ -267,7 +267,7 @@ impl Pos {
         Ok(Some(SyncCredentials {
             urls: stored.urls,
             terminal_id: stored.terminal_id,
-            secret: till_sync::Secret::new(bytes),
+            secret: till_client::Secret::new(bytes),
         }))
     }
 
@@ -312,7 +312,7 @@ fn ping(config: &till_sync::SyncConfig, now_s: i64, rng: &mut StdRng) -> Connect
         skew_s,
         server_id,
     };
-    let client = match till_sync::client::Client::new(config) {
+    let client = match till_client::Client::new(config) {
         Ok(c) => c,
         Err(e) => return check(ConnectionOutcome::InvalidUrl, e.to_string(), None, None),
     };
@@ -414,13 +414,13 @@ fn snippet(body: &str) -> String {
 }
 
 /// Names a failed exchange from the error chain reqwest gives (DNS, refused, TLS, timeout).
-fn classify_send_error(e: &till_sync::SendError, config: &till_sync::SyncConfig) -> (ConnectionOutcome, String) {
+fn classify_send_error(e: &till_client::SendError, config: &till_sync::SyncConfig) -> (ConnectionOutcome, String) {
     let host = config.base_url.split("://").nth(1).unwrap_or(&config.base_url).to_string();
     match e {
-        till_sync::SendError::Timeout(ms) => {
+        till_client::SendError::Timeout(ms) => {
             (ConnectionOutcome::Timeout, format!("no answer from {host} within {} s", ms / 1000))
         }
-        till_sync::SendError::Network(text) | till_sync::SendError::BadAnswer(text) => {
+        till_client::SendError::Network(text) | till_client::SendError::BadAnswer(text) => {
             let lower = text.to_lowercase();
             if lower.contains("dns error")
                 || lower.contains("failed to lookup address")

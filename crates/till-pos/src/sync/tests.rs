@@ -6,7 +6,8 @@ use crate::ipc::sync::{ConnectionOutcome, SyncSettingsInput};
 use crate::sync::settings::SETTING;
 use crate::tests::{CASHIER, INSTALLER, MANAGER};
 use crate::{ManualClock, PosConfig};
-use till_server::clock::{OsEntropy, SystemClock as ServerClock};
+use till_core::SystemClock as ServerClock;
+use till_server::clock::OsEntropy;
 
 const SECRET: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
@@ -40,7 +41,7 @@ fn server() -> Server {
     let db = dir.path().join("server.db");
     let repo = Arc::new(SqliteRepository::open(&db).unwrap());
     let t = till_server::admin::add_terminal(&*repo, "till 1", &ServerClock, &OsEntropy).unwrap();
-    let state = till_server::app::AppState::new(
+    let state = till_server::state::AppState::new(
         repo,
         Arc::new(ServerClock),
         Arc::new(OsEntropy),

@@ -11,13 +11,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use till_client::Secret;
 use till_server::app::AppState;
 use till_server::clock::{OsEntropy, SystemClock};
 use till_server::config::Config;
 use till_server::repo::sqlite::SqliteRepository;
 use till_server::server::Background;
 use till_store::Store;
-use till_sync::{BackoffPolicy, Secret, SyncConfig};
+use till_sync::{BackoffPolicy, SyncConfig};
 
 /// A real server on a loopback port, its database in `dir`.
 pub struct Server {

@@ -112,7 +112,7 @@ pub struct CardPayments {
 struct RemoteKey {
     url: String,
     terminal_id: String,
-    secret: till_sync::Secret,
+    secret: till_client::Secret,
     timeout: std::time::Duration,
 }
 

@@ -4,7 +4,6 @@
 //! follows this machine and keeps none of its own.
 
 use super::pan_hash;
-use crate::clock::Clock;
 use crate::error::{IpcError, PaymentError};
 use crate::ipc::sale::{CardPaymentStatus, CardPaymentView, CardSummary};
 use crate::ipc::watch::Watch;
@@ -15,6 +14,7 @@ use crate::sale::card::platform_key::PlatformKeySlot;
 use crate::sale::cart::OpenCart;
 use rand::rngs::StdRng;
 use std::sync::{Arc, Mutex};
+use till_core::Clock;
 use till_core::{CardBrand, MaskedPan, Money};
 use till_devices::{Cancel, CardData, CardRead};
 

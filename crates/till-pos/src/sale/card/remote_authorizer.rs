@@ -1,6 +1,6 @@
 //! The payment platform client: [`RemoteAuthorizer`] sends an [`AuthorizationRequest`] to
 //! `POST /v1/payments/authorize` (docs/api.md) over the sync engine's signed HTTP client
-//! ([`till_sync::client::Client`]), with the payment id as `Idempotency-Key` and a timeout.
+//! ([`till_client::Client`]), with the payment id as `Idempotency-Key` and a timeout.
 //!
 //! What the answer means for the till:
 //!
@@ -16,7 +16,6 @@
 //! body and gets the platform's stored answer: a payment is authorised once.
 
 use crate::admin::secrets::wipe_string;
-use crate::clock::Clock;
 use crate::error::PaymentError;
 use crate::error::{PosError, Result};
 use crate::mutex::lock;
@@ -26,7 +25,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use till_sync::client::Client;
+use till_client::Client;
+use till_core::Clock;
 use till_sync::SyncConfig;
 
 /// How long the till waits for the platform's answer unless the installer sets otherwise.
@@ -216,20 +216,21 @@ pub(crate) mod tests {
 
     impl Server {
         pub(crate) fn start(key: &PlatformKey) -> Server {
-            use till_server::clock::{OsEntropy, SystemClock as ServerClock};
+            use till_core::SystemClock as ServerClock;
+            use till_server::clock::OsEntropy;
             let dir = tempfile::tempdir().unwrap();
             let db = dir.path().join("server.db");
             let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(&db).unwrap());
             let t = till_server::admin::add_terminal(&*repo, "till 1", &ServerClock, &OsEntropy).unwrap();
             let mut config = till_server::config::Config::default();
             config.sandbox.platform_key = key.test_hex();
-            let state = till_server::app::AppState::new(repo, Arc::new(ServerClock), Arc::new(OsEntropy), config);
+            let state = till_server::state::AppState::new(repo, Arc::new(ServerClock), Arc::new(OsEntropy), config);
             let server = till_server::server::Background::start(state, None).unwrap();
             Server { server, terminal_id: t.terminal_id, secret_hex: t.secret, db, _dir: dir }
         }
 
         pub(crate) fn config(&self, url: &str, timeout: Duration) -> RemoteConfig {
-            let secret = till_sync::Secret::from_hex(&self.secret_hex).unwrap();
+            let secret = till_client::Secret::from_hex(&self.secret_hex).unwrap();
             RemoteConfig { sync: SyncConfig::new(url, &self.terminal_id, secret), timeout }
         }
 
