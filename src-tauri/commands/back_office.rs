@@ -4,6 +4,7 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
+use till_core::SessionToken;
 use till_pos::ipc::back_office::ExportStatus;
 use till_pos::ipc::back_office::{OrderDetail, SavedFile};
 use till_pos::ipc::views::{LoginUser, Receipt};
@@ -19,7 +20,7 @@ use till_store::reports::{ClosedDay, DayReport};
 #[tauri::command]
 pub async fn history_search(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     query: HistoryQuery,
     cursor: Option<String>,
     limit: u32,
@@ -29,31 +30,35 @@ pub async fn history_search(
 
 /// How many rows the history query has (capped).
 #[tauri::command]
-pub async fn history_count(till: State<'_, TillState>, token: String, query: HistoryQuery) -> CmdResult<HistoryCount> {
+pub async fn history_count(
+    till: State<'_, TillState>,
+    token: SessionToken,
+    query: HistoryQuery,
+) -> CmdResult<HistoryCount> {
     run(&till, move |p| p.history_count(&token, &query)).await
 }
 
 /// The users the cashier filter offers.
 #[tauri::command]
-pub async fn history_cashiers(till: State<'_, TillState>, token: String) -> CmdResult<Vec<LoginUser>> {
+pub async fn history_cashiers(till: State<'_, TillState>, token: SessionToken) -> CmdResult<Vec<LoginUser>> {
     run(&till, move |p| p.history_cashiers(&token)).await
 }
 
 /// An order with everything recorded about it.
 #[tauri::command]
-pub async fn order_detail(till: State<'_, TillState>, token: String, order_id: i64) -> CmdResult<OrderDetail> {
+pub async fn order_detail(till: State<'_, TillState>, token: SessionToken, order_id: i64) -> CmdResult<OrderDetail> {
     run(&till, move |p| p.order_detail(&token, order_id)).await
 }
 
 /// A past order's receipt, to print again (audited).
 #[tauri::command]
-pub async fn receipt_reprint(till: State<'_, TillState>, token: String, order_id: i64) -> CmdResult<Receipt> {
+pub async fn receipt_reprint(till: State<'_, TillState>, token: SessionToken, order_id: i64) -> CmdResult<Receipt> {
     run(&till, move |p| p.receipt_reprint(&token, order_id)).await
 }
 
 /// The X report of the open period.
 #[tauri::command]
-pub async fn report_x(till: State<'_, TillState>, token: String) -> CmdResult<DayReport> {
+pub async fn report_x(till: State<'_, TillState>, token: SessionToken) -> CmdResult<DayReport> {
     run(&till, move |p| p.report_x(&token)).await
 }
 
@@ -61,7 +66,7 @@ pub async fn report_x(till: State<'_, TillState>, token: String) -> CmdResult<Da
 #[tauri::command]
 pub async fn report_z(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     business_date: String,
     cash_counted_minor: i64,
 ) -> CmdResult<DayReport> {
@@ -70,19 +75,23 @@ pub async fn report_z(
 
 /// The closed days, newest first.
 #[tauri::command]
-pub async fn report_closed_list(till: State<'_, TillState>, token: String) -> CmdResult<Vec<ClosedDay>> {
+pub async fn report_closed_list(till: State<'_, TillState>, token: SessionToken) -> CmdResult<Vec<ClosedDay>> {
     run(&till, move |p| p.report_closed_list(&token)).await
 }
 
 /// A closed day's Z report as it was closed.
 #[tauri::command]
-pub async fn report_closed_get(till: State<'_, TillState>, token: String, close_id: i64) -> CmdResult<DayReport> {
+pub async fn report_closed_get(till: State<'_, TillState>, token: SessionToken, close_id: i64) -> CmdResult<DayReport> {
     run(&till, move |p| p.report_closed_get(&token, close_id)).await
 }
 
 /// Saves a report as PDF (a closed day's, or the X report of now).
 #[tauri::command]
-pub async fn report_pdf(till: State<'_, TillState>, token: String, close_id: Option<i64>) -> CmdResult<SavedFile> {
+pub async fn report_pdf(
+    till: State<'_, TillState>,
+    token: SessionToken,
+    close_id: Option<i64>,
+) -> CmdResult<SavedFile> {
     run(&till, move |p| p.report_pdf(&token, close_id)).await
 }
 
@@ -90,7 +99,7 @@ pub async fn report_pdf(till: State<'_, TillState>, token: String, close_id: Opt
 #[tauri::command]
 pub async fn charts_get(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     from_ms: i64,
     to_ms: i64,
     bucket: String,
@@ -103,7 +112,7 @@ pub async fn charts_get(
 #[tauri::command]
 pub async fn export_start(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     from_ms: i64,
     to_ms: i64,
     kinds: Vec<ExportKind>,
@@ -113,13 +122,13 @@ pub async fn export_start(
 
 /// Where an export stands.
 #[tauri::command]
-pub async fn export_status(till: State<'_, TillState>, token: String, job_id: String) -> CmdResult<ExportStatus> {
+pub async fn export_status(till: State<'_, TillState>, token: SessionToken, job_id: String) -> CmdResult<ExportStatus> {
     run(&till, move |p| p.export_status(&token, &job_id)).await
 }
 
 /// Stops an export.
 #[tauri::command]
-pub async fn export_cancel(till: State<'_, TillState>, token: String, job_id: String) -> CmdResult<ExportStatus> {
+pub async fn export_cancel(till: State<'_, TillState>, token: SessionToken, job_id: String) -> CmdResult<ExportStatus> {
     run(&till, move |p| p.export_cancel(&token, &job_id)).await
 }
 
@@ -127,7 +136,7 @@ pub async fn export_cancel(till: State<'_, TillState>, token: String, job_id: St
 #[tauri::command]
 pub async fn catalogue_list(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     query: String,
     include_inactive: bool,
     offset: u32,
@@ -140,7 +149,7 @@ pub async fn catalogue_list(
 #[tauri::command]
 pub async fn product_create(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     input: ProductInput,
 ) -> CmdResult<ProductAdminView> {
     run(&till, move |p| p.product_create(&token, &input)).await
@@ -150,7 +159,7 @@ pub async fn product_create(
 #[tauri::command]
 pub async fn product_update(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     product_id: i64,
     input: ProductInput,
 ) -> CmdResult<ProductAdminView> {
@@ -161,7 +170,7 @@ pub async fn product_update(
 #[tauri::command]
 pub async fn product_set_active(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     product_id: i64,
     active: bool,
 ) -> CmdResult<ProductAdminView> {
@@ -172,7 +181,7 @@ pub async fn product_set_active(
 #[tauri::command]
 pub async fn catalogue_import_preview(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     file_base64: String,
 ) -> CmdResult<ImportPreview> {
     run(&till, move |p| p.catalogue_import_preview(&token, &file_base64)).await
@@ -182,7 +191,7 @@ pub async fn catalogue_import_preview(
 #[tauri::command]
 pub async fn catalogue_import_apply(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     file_base64: String,
 ) -> CmdResult<ImportOutcome> {
     run(&till, move |p| p.catalogue_import_apply(&token, &file_base64)).await
@@ -192,7 +201,7 @@ pub async fn catalogue_import_apply(
 #[tauri::command]
 pub async fn audit_list(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     before_id: Option<i64>,
     limit: u32,
 ) -> CmdResult<AuditPage> {

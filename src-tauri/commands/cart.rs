@@ -3,13 +3,14 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
+use till_core::SessionToken;
 use till_pos::ipc::views::{CartView, ProductView};
 
 /// Search-as-you-type.
 #[tauri::command]
 pub async fn catalogue_search(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     query: String,
     limit: u32,
 ) -> CmdResult<Vec<ProductView>> {
@@ -18,13 +19,13 @@ pub async fn catalogue_search(
 
 /// The open cart.
 #[tauri::command]
-pub async fn cart_get(till: State<'_, TillState>, token: String) -> CmdResult<CartView> {
+pub async fn cart_get(till: State<'_, TillState>, token: SessionToken) -> CmdResult<CartView> {
     run(&till, move |p| p.cart_get(&token)).await
 }
 
 /// Adds the product with this barcode or SKU.
 #[tauri::command]
-pub async fn cart_scan(till: State<'_, TillState>, token: String, code: String) -> CmdResult<CartView> {
+pub async fn cart_scan(till: State<'_, TillState>, token: SessionToken, code: String) -> CmdResult<CartView> {
     run(&till, move |p| p.cart_scan(&token, &code)).await
 }
 
@@ -32,7 +33,7 @@ pub async fn cart_scan(till: State<'_, TillState>, token: String, code: String) 
 #[tauri::command]
 pub async fn cart_add(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     product_id: i64,
     quantity: i64,
 ) -> CmdResult<CartView> {
@@ -43,7 +44,7 @@ pub async fn cart_add(
 #[tauri::command]
 pub async fn cart_set_quantity(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     line_no: u32,
     quantity: i64,
 ) -> CmdResult<CartView> {
@@ -52,12 +53,12 @@ pub async fn cart_set_quantity(
 
 /// Removes a line.
 #[tauri::command]
-pub async fn cart_remove(till: State<'_, TillState>, token: String, line_no: u32) -> CmdResult<CartView> {
+pub async fn cart_remove(till: State<'_, TillState>, token: SessionToken, line_no: u32) -> CmdResult<CartView> {
     run(&till, move |p| p.cart_remove(&token, line_no)).await
 }
 
 /// Empties the cart.
 #[tauri::command]
-pub async fn cart_clear(till: State<'_, TillState>, token: String) -> CmdResult<CartView> {
+pub async fn cart_clear(till: State<'_, TillState>, token: SessionToken) -> CmdResult<CartView> {
     run(&till, move |p| p.cart_clear(&token)).await
 }

@@ -4,13 +4,14 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
+use till_core::SessionToken;
 use till_pos::ipc::views::Receipt;
 
 /// Pays the open cart `cart_id` in cash.
 #[tauri::command]
 pub async fn checkout_cash(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     cart_id: String,
     tendered_minor: i64,
 ) -> CmdResult<Receipt> {
@@ -19,6 +20,6 @@ pub async fn checkout_cash(
 
 /// The receipt of a recorded order.
 #[tauri::command]
-pub async fn receipt_get(till: State<'_, TillState>, token: String, order_id: i64) -> CmdResult<Receipt> {
+pub async fn receipt_get(till: State<'_, TillState>, token: SessionToken, order_id: i64) -> CmdResult<Receipt> {
     run(&till, move |p| p.receipt(&token, order_id)).await
 }

@@ -6,6 +6,7 @@ use super::{channel_watch, run, CmdResult};
 use crate::TillState;
 use tauri::ipc::Channel;
 use tauri::State;
+use till_core::SessionToken;
 use till_pos::ipc::sale::CardPaymentView;
 use till_pos::ipc::sale::PlatformKeyStatus;
 use till_pos::ipc::sale::{ForwardedDecline, PaymentSettings};
@@ -15,7 +16,7 @@ use till_pos::ipc::views::Receipt;
 #[tauri::command]
 pub async fn payment_start(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     cart_id: String,
     on_progress: Channel<CardPaymentView>,
 ) -> CmdResult<CardPaymentView> {
@@ -26,7 +27,7 @@ pub async fn payment_start(
 #[tauri::command]
 pub async fn payment_cancel(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     payment_id: String,
 ) -> CmdResult<CardPaymentView> {
     run(&till, move |p| p.payment_cancel(&token, &payment_id)).await
@@ -36,7 +37,7 @@ pub async fn payment_cancel(
 #[tauri::command]
 pub async fn payment_swipe_text(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     cart_id: String,
     text: String,
     on_progress: Channel<CardPaymentView>,
@@ -48,7 +49,7 @@ pub async fn payment_swipe_text(
 #[tauri::command]
 pub async fn payment_pin(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     payment_id: String,
     pin: String,
 ) -> CmdResult<CardPaymentView> {
@@ -59,7 +60,7 @@ pub async fn payment_pin(
 #[tauri::command]
 pub async fn payment_sign(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     payment_id: String,
     svg: Option<String>,
 ) -> CmdResult<CardPaymentView> {
@@ -68,7 +69,11 @@ pub async fn payment_sign(
 
 /// Authorises the card and, when approved, records the sale.
 #[tauri::command]
-pub async fn payment_authorize(till: State<'_, TillState>, token: String, payment_id: String) -> CmdResult<Receipt> {
+pub async fn payment_authorize(
+    till: State<'_, TillState>,
+    token: SessionToken,
+    payment_id: String,
+) -> CmdResult<Receipt> {
     run(&till, move |p| p.payment_authorize(&token, &payment_id)).await
 }
 
@@ -76,7 +81,7 @@ pub async fn payment_authorize(till: State<'_, TillState>, token: String, paymen
 #[tauri::command]
 pub async fn platform_key_set(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     key_hex: String,
 ) -> CmdResult<PlatformKeyStatus> {
     run(&till, move |p| p.platform_key_set(&token, &key_hex)).await
@@ -84,13 +89,13 @@ pub async fn platform_key_set(
 
 /// Whether the payment platform key is set, and its fingerprint.
 #[tauri::command]
-pub async fn platform_key_status(till: State<'_, TillState>, token: String) -> CmdResult<PlatformKeyStatus> {
+pub async fn platform_key_status(till: State<'_, TillState>, token: SessionToken) -> CmdResult<PlatformKeyStatus> {
     run(&till, move |p| p.platform_key_status(&token)).await
 }
 
 /// The payment settings: authorisation timeout and offline approval limits (installers).
 #[tauri::command]
-pub async fn payment_settings_get(till: State<'_, TillState>, token: String) -> CmdResult<PaymentSettings> {
+pub async fn payment_settings_get(till: State<'_, TillState>, token: SessionToken) -> CmdResult<PaymentSettings> {
     run(&till, move |p| p.payment_settings_get(&token)).await
 }
 
@@ -98,7 +103,7 @@ pub async fn payment_settings_get(till: State<'_, TillState>, token: String) -> 
 #[tauri::command]
 pub async fn payment_settings_set(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     settings: PaymentSettings,
 ) -> CmdResult<PaymentSettings> {
     run(&till, move |p| p.payment_settings_set(&token, settings)).await
@@ -106,6 +111,9 @@ pub async fn payment_settings_set(
 
 /// Payments approved offline that the platform declined once forwarded (managers).
 #[tauri::command]
-pub async fn forwarded_declines_list(till: State<'_, TillState>, token: String) -> CmdResult<Vec<ForwardedDecline>> {
+pub async fn forwarded_declines_list(
+    till: State<'_, TillState>,
+    token: SessionToken,
+) -> CmdResult<Vec<ForwardedDecline>> {
     run(&till, move |p| p.forwarded_declines_list(&token)).await
 }

@@ -3,6 +3,7 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
+use till_core::SessionToken;
 use till_pos::ipc::loyalty::CustomerView;
 use till_pos::ipc::loyalty::{EnrolView, LoyaltySettings, PointsProblemView};
 use till_pos::ipc::refund::{
@@ -14,7 +15,7 @@ use till_pos::ipc::views::CartView;
 #[tauri::command]
 pub async fn cart_set_device(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     line_no: u32,
     identifier: String,
 ) -> CmdResult<CartView> {
@@ -25,7 +26,7 @@ pub async fn cart_set_device(
 #[tauri::command]
 pub async fn refund_find(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     lookup: RefundLookup,
 ) -> CmdResult<RefundOrderView> {
     run(&till, move |p| p.refund_find(&token, lookup)).await
@@ -33,13 +34,21 @@ pub async fn refund_find(
 
 /// What a refund would pay back and whether it needs approval.
 #[tauri::command]
-pub async fn refund_quote(till: State<'_, TillState>, token: String, input: RefundInput) -> CmdResult<RefundQuoteView> {
+pub async fn refund_quote(
+    till: State<'_, TillState>,
+    token: SessionToken,
+    input: RefundInput,
+) -> CmdResult<RefundQuoteView> {
     run(&till, move |p| p.refund_quote(&token, input)).await
 }
 
 /// Records a refund.
 #[tauri::command]
-pub async fn refund_record(till: State<'_, TillState>, token: String, input: RefundInput) -> CmdResult<RefundReceipt> {
+pub async fn refund_record(
+    till: State<'_, TillState>,
+    token: SessionToken,
+    input: RefundInput,
+) -> CmdResult<RefundReceipt> {
     run(&till, move |p| p.refund_record(&token, input)).await
 }
 
@@ -47,7 +56,7 @@ pub async fn refund_record(till: State<'_, TillState>, token: String, input: Ref
 #[tauri::command]
 pub async fn refund_remote(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     input: RemoteRefundInput,
 ) -> CmdResult<RemoteRefundView> {
     run(&till, move |p| p.refund_remote(&token, input)).await
@@ -55,7 +64,11 @@ pub async fn refund_remote(
 
 /// A refund's receipt after asking the server about the seller's decision.
 #[tauri::command]
-pub async fn refund_refresh(till: State<'_, TillState>, token: String, refund_id: i64) -> CmdResult<RefundReceipt> {
+pub async fn refund_refresh(
+    till: State<'_, TillState>,
+    token: SessionToken,
+    refund_id: i64,
+) -> CmdResult<RefundReceipt> {
     run(&till, move |p| p.refund_refresh(&token, refund_id)).await
 }
 
@@ -63,7 +76,7 @@ pub async fn refund_refresh(till: State<'_, TillState>, token: String, refund_id
 #[tauri::command]
 pub async fn refunds_of_order(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     order_id: i64,
 ) -> CmdResult<Vec<RefundReceipt>> {
     run(&till, move |p| p.refunds_of_order(&token, order_id)).await
@@ -71,25 +84,25 @@ pub async fn refunds_of_order(
 
 /// Enrols a customer in points.
 #[tauri::command]
-pub async fn points_enrol(till: State<'_, TillState>, token: String) -> CmdResult<EnrolView> {
+pub async fn points_enrol(till: State<'_, TillState>, token: SessionToken) -> CmdResult<EnrolView> {
     run(&till, move |p| p.points_enrol(&token)).await
 }
 
 /// Redeems points against the open cart.
 #[tauri::command]
-pub async fn points_redeem(till: State<'_, TillState>, token: String, points: i64) -> CmdResult<CustomerView> {
+pub async fn points_redeem(till: State<'_, TillState>, token: SessionToken, points: i64) -> CmdResult<CustomerView> {
     run(&till, move |p| p.points_redeem(&token, points)).await
 }
 
 /// Points changes the server rejected (managers).
 #[tauri::command]
-pub async fn points_problems(till: State<'_, TillState>, token: String) -> CmdResult<Vec<PointsProblemView>> {
+pub async fn points_problems(till: State<'_, TillState>, token: SessionToken) -> CmdResult<Vec<PointsProblemView>> {
     run(&till, move |p| p.points_problems(&token)).await
 }
 
 /// Points rules and refund policy.
 #[tauri::command]
-pub async fn loyalty_settings_get(till: State<'_, TillState>, token: String) -> CmdResult<LoyaltySettings> {
+pub async fn loyalty_settings_get(till: State<'_, TillState>, token: SessionToken) -> CmdResult<LoyaltySettings> {
     run(&till, move |p| p.loyalty_settings_get(&token)).await
 }
 
@@ -97,7 +110,7 @@ pub async fn loyalty_settings_get(till: State<'_, TillState>, token: String) -> 
 #[tauri::command]
 pub async fn loyalty_settings_set(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     settings: LoyaltySettings,
 ) -> CmdResult<LoyaltySettings> {
     run(&till, move |p| p.loyalty_settings_set(&token, settings)).await

@@ -3,6 +3,7 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
+use till_core::SessionToken;
 use till_pos::ipc::views::{AppInfo, LoginUser, Session};
 
 /// Version, demo mode and demo PINs.
@@ -25,6 +26,6 @@ pub async fn login(till: State<'_, TillState>, user_id: i64, pin: String) -> Cmd
 
 /// Logs out.
 #[tauri::command]
-pub async fn logout(till: State<'_, TillState>, token: String) -> CmdResult<()> {
+pub async fn logout(till: State<'_, TillState>, token: SessionToken) -> CmdResult<()> {
     run(&till, move |p| p.logout(&token)).await
 }

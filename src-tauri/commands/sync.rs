@@ -5,6 +5,7 @@ use super::{channel_watch, run, CmdResult};
 use crate::TillState;
 use tauri::ipc::Channel;
 use tauri::State;
+use till_core::SessionToken;
 use till_pos::ipc::sync::{ConnectionTest, SyncSettingsInput, SyncSettingsView};
 use till_pos::ipc::sync::{ParkedEventView, SyncStatusView};
 
@@ -12,7 +13,7 @@ use till_pos::ipc::sync::{ParkedEventView, SyncStatusView};
 #[tauri::command]
 pub async fn sync_status_watch(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     on_change: Channel<SyncStatusView>,
 ) -> CmdResult<u64> {
     run(&till, move |p| p.sync_status_watch(&token, channel_watch(on_change))).await
@@ -30,7 +31,7 @@ pub async fn sync_status_unwatch(till: State<'_, TillState>, id: u64) -> CmdResu
 
 /// The server settings, never the secret (installers).
 #[tauri::command]
-pub async fn sync_settings_get(till: State<'_, TillState>, token: String) -> CmdResult<SyncSettingsView> {
+pub async fn sync_settings_get(till: State<'_, TillState>, token: SessionToken) -> CmdResult<SyncSettingsView> {
     run(&till, move |p| p.sync_settings_get(&token)).await
 }
 
@@ -38,7 +39,7 @@ pub async fn sync_settings_get(till: State<'_, TillState>, token: String) -> Cmd
 #[tauri::command]
 pub async fn sync_settings_set(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     settings: SyncSettingsInput,
 ) -> CmdResult<SyncSettingsView> {
     run(&till, move |p| p.sync_settings_set(&token, settings)).await
@@ -46,19 +47,19 @@ pub async fn sync_settings_set(
 
 /// Forgets the server settings; refused while events wait (installers).
 #[tauri::command]
-pub async fn sync_settings_clear(till: State<'_, TillState>, token: String) -> CmdResult<SyncSettingsView> {
+pub async fn sync_settings_clear(till: State<'_, TillState>, token: SessionToken) -> CmdResult<SyncSettingsView> {
     run(&till, move |p| p.sync_settings_clear(&token)).await
 }
 
 /// A signed ping to each configured server, each failure named (installers).
 #[tauri::command]
-pub async fn sync_test_connection(till: State<'_, TillState>, token: String) -> CmdResult<ConnectionTest> {
+pub async fn sync_test_connection(till: State<'_, TillState>, token: SessionToken) -> CmdResult<ConnectionTest> {
     run(&till, move |p| p.sync_test_connection(&token)).await
 }
 
 /// Parked events, oldest first (managers).
 #[tauri::command]
-pub async fn sync_parked_list(till: State<'_, TillState>, token: String) -> CmdResult<Vec<ParkedEventView>> {
+pub async fn sync_parked_list(till: State<'_, TillState>, token: SessionToken) -> CmdResult<Vec<ParkedEventView>> {
     run(&till, move |p| p.sync_parked_list(&token)).await
 }
 
@@ -66,7 +67,7 @@ pub async fn sync_parked_list(till: State<'_, TillState>, token: String) -> CmdR
 #[tauri::command]
 pub async fn sync_parked_retry(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     event_id: String,
 ) -> CmdResult<Vec<ParkedEventView>> {
     run(&till, move |p| p.sync_parked_retry(&token, &event_id)).await
@@ -76,7 +77,7 @@ pub async fn sync_parked_retry(
 #[tauri::command]
 pub async fn sync_parked_discard(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     event_id: String,
     manager_pin: String,
 ) -> CmdResult<Vec<ParkedEventView>> {

@@ -3,11 +3,12 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
+use till_core::SessionToken;
 use till_pos::ipc::views::{AuditReport, UserView};
 
 /// All users.
 #[tauri::command]
-pub async fn users_list(till: State<'_, TillState>, token: String) -> CmdResult<Vec<UserView>> {
+pub async fn users_list(till: State<'_, TillState>, token: SessionToken) -> CmdResult<Vec<UserView>> {
     run(&till, move |p| p.users_list(&token)).await
 }
 
@@ -15,7 +16,7 @@ pub async fn users_list(till: State<'_, TillState>, token: String) -> CmdResult<
 #[tauri::command]
 pub async fn user_create(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     name: String,
     role: String,
     pin: String,
@@ -27,7 +28,7 @@ pub async fn user_create(
 #[tauri::command]
 pub async fn user_set_active(
     till: State<'_, TillState>,
-    token: String,
+    token: SessionToken,
     user_id: i64,
     active: bool,
 ) -> CmdResult<UserView> {
@@ -36,12 +37,17 @@ pub async fn user_set_active(
 
 /// Sets a user's PIN.
 #[tauri::command]
-pub async fn user_set_pin(till: State<'_, TillState>, token: String, user_id: i64, pin: String) -> CmdResult<UserView> {
+pub async fn user_set_pin(
+    till: State<'_, TillState>,
+    token: SessionToken,
+    user_id: i64,
+    pin: String,
+) -> CmdResult<UserView> {
     run(&till, move |p| p.user_set_pin(&token, user_id, &pin)).await
 }
 
 /// Verifies the audit chain.
 #[tauri::command]
-pub async fn audit_verify(till: State<'_, TillState>, token: String) -> CmdResult<AuditReport> {
+pub async fn audit_verify(till: State<'_, TillState>, token: SessionToken) -> CmdResult<AuditReport> {
     run(&till, move |p| p.audit_verify(&token)).await
 }

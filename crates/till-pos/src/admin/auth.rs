@@ -13,6 +13,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use till_core::Role;
+use till_core::SessionToken;
 use till_store::{audit, users};
 
 /// Wrong PINs allowed before the lock.
@@ -31,7 +32,7 @@ pub const ANYONE: &[Role] = &[Role::Cashier, Role::Manager, Role::Installer];
 
 /// The live sessions, by token, and how long one lasts without a command.
 pub(crate) struct Sessions {
-    pub(crate) live: Mutex<HashMap<String, SessionState>>,
+    pub(crate) live: Mutex<HashMap<SessionToken, SessionState>>,
     pub(crate) idle_ms: i64,
 }
 
@@ -125,7 +126,7 @@ impl Pos {
             users::set_login_state(tx, user.id, 0, None)?;
             audit::append(tx, now, Some(user.id), "user.login", &json!({}))
         })?;
-        let token = self.random_hex(32);
+        let token = SessionToken::generate(&mut **lock(&self.rng));
         let expires_at_ms = now + self.sessions.idle_ms;
         lock(&self.sessions.live).insert(
             token.clone(),
@@ -163,7 +164,7 @@ impl Pos {
     }
 
     /// Ends a session. Unknown tokens are ignored: the outcome is the same.
-    pub fn logout(&self, token: &str) -> Result<()> {
+    pub fn logout(&self, token: &SessionToken) -> Result<()> {
         if let Some(s) = lock(&self.sessions.live).remove(token) {
             self.store.audit(self.now_ms(), Some(s.user_id), "user.logout", &json!({}))?;
         }
@@ -171,7 +172,7 @@ impl Pos {
     }
 
     /// The session behind `token`, if its role is one of `allowed`; extends its idle timer.
-    pub fn authorize(&self, token: &str, allowed: &[Role], action: &'static str) -> Result<SessionState> {
+    pub fn authorize(&self, token: &SessionToken, allowed: &[Role], action: &'static str) -> Result<SessionState> {
         let now = self.now_ms();
         let mut sessions = lock(&self.sessions.live);
         let s = sessions.get_mut(token).ok_or(PosError::Unauthenticated)?;
@@ -239,7 +240,10 @@ mod tests {
         clock.advance(15 * 60 * 1000);
         assert_eq!(p.cart_get(&s.token).unwrap_err().code(), ErrorCode::SessionExpired);
         assert_eq!(p.cart_get(&s.token).unwrap_err().code(), ErrorCode::Unauthenticated);
-        assert_eq!(p.cart_get("nonsense").unwrap_err().code(), ErrorCode::Unauthenticated);
+        assert_eq!(
+            p.cart_get(&till_core::SessionToken::parse(&"0".repeat(64)).unwrap()).unwrap_err().code(),
+            ErrorCode::Unauthenticated
+        );
 
         let i = p.login(INSTALLER, "3333").unwrap();
         assert_eq!(p.cart_scan(&i.token, "6901234567892").unwrap_err().code(), ErrorCode::Forbidden);

@@ -7,6 +7,7 @@ use crate::ipc::views::{AuditReport, UserView};
 use crate::Pos;
 use serde_json::json;
 use till_core::Role;
+use till_core::SessionToken;
 use till_store::{audit, users};
 
 /// Longest user name.
@@ -22,14 +23,14 @@ fn check_name(name: &str) -> Result<&str> {
 
 impl Pos {
     /// Every user.
-    pub fn users_list(&self, token: &str) -> Result<Vec<UserView>> {
+    pub fn users_list(&self, token: &SessionToken) -> Result<Vec<UserView>> {
         self.authorize(token, MANAGERS, "manage users")?;
         let now = self.now_ms();
         Ok(self.store.users()?.iter().map(|u| UserView::new(u, now)).collect())
     }
 
     /// Creates a user.
-    pub fn user_create(&self, token: &str, name: &str, role: &str, pin: &str) -> Result<UserView> {
+    pub fn user_create(&self, token: &SessionToken, name: &str, role: &str, pin: &str) -> Result<UserView> {
         let s = self.authorize(token, MANAGERS, "manage users")?;
         let role = Role::parse(role)?;
         let name = check_name(name)?;
@@ -50,7 +51,7 @@ impl Pos {
     }
 
     /// Activates or deactivates a user; a deactivated user's sessions end at once.
-    pub fn user_set_active(&self, token: &str, user_id: i64, active: bool) -> Result<UserView> {
+    pub fn user_set_active(&self, token: &SessionToken, user_id: i64, active: bool) -> Result<UserView> {
         let s = self.authorize(token, MANAGERS, "manage users")?;
         if user_id == s.user_id && !active {
             return Err(PosError::InvalidInput("you cannot deactivate yourself".into()));
@@ -73,7 +74,7 @@ impl Pos {
     }
 
     /// Sets a user's PIN and lifts any lockout.
-    pub fn user_set_pin(&self, token: &str, user_id: i64, pin: &str) -> Result<UserView> {
+    pub fn user_set_pin(&self, token: &SessionToken, user_id: i64, pin: &str) -> Result<UserView> {
         let s = self.authorize(token, MANAGERS, "manage users")?;
         let hash = self.new_pin_hash(pin)?;
         let now = self.now_ms();
@@ -88,7 +89,7 @@ impl Pos {
     }
 
     /// Walks the audit chain.
-    pub fn audit_verify(&self, token: &str) -> Result<AuditReport> {
+    pub fn audit_verify(&self, token: &SessionToken) -> Result<AuditReport> {
         self.authorize(token, MANAGERS, "verify the audit log")?;
         let r = self.store.verify_audit()?;
         Ok(AuditReport { ok: r.ok, entries: r.entries, first_bad_id: r.first_bad_id })

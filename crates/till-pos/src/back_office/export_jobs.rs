@@ -12,6 +12,7 @@ use crate::Pos;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use till_core::SessionToken;
 use till_store::export::ExportKind;
 use till_store::{Store, StoreError};
 
@@ -55,7 +56,13 @@ impl ExportJobs {
 
 impl Pos {
     /// Starts exporting `kinds` for [`from_ms`, `to_ms`) to CSV files in the exports folder.
-    pub fn export_start(&self, token: &str, from_ms: i64, to_ms: i64, kinds: &[ExportKind]) -> Result<ExportStatus> {
+    pub fn export_start(
+        &self,
+        token: &SessionToken,
+        from_ms: i64,
+        to_ms: i64,
+        kinds: &[ExportKind],
+    ) -> Result<ExportStatus> {
         self.authorize(token, MANAGERS, "export data")?;
         if kinds.is_empty() {
             return Err(PosError::InvalidInput("choose at least one kind of data to export".into()));
@@ -91,7 +98,7 @@ impl Pos {
     }
 
     /// Where an export stands.
-    pub fn export_status(&self, token: &str, job_id: &str) -> Result<ExportStatus> {
+    pub fn export_status(&self, token: &SessionToken, job_id: &str) -> Result<ExportStatus> {
         self.authorize(token, MANAGERS, "export data")?;
         let job = self.back_office.jobs.get(job_id)?;
         let status = lock(&job.status).clone();
@@ -99,7 +106,7 @@ impl Pos {
     }
 
     /// Asks a running export to stop; its partial files are removed.
-    pub fn export_cancel(&self, token: &str, job_id: &str) -> Result<ExportStatus> {
+    pub fn export_cancel(&self, token: &SessionToken, job_id: &str) -> Result<ExportStatus> {
         self.authorize(token, MANAGERS, "export data")?;
         let job = self.back_office.jobs.get(job_id)?;
         job.cancel.store(true, Ordering::SeqCst);

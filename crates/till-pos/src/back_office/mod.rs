@@ -15,6 +15,7 @@ use base64::Engine;
 use serde_json::json;
 use std::path::PathBuf;
 use till_core::Money;
+use till_core::SessionToken;
 use till_store::charts::ChartData;
 use till_store::history::{HistoryCount, HistoryPage, HistoryQuery};
 use till_store::reports::{ClosedDay, DayReport};
@@ -45,7 +46,7 @@ impl Pos {
     /// One page of the history.
     pub fn history_search(
         &self,
-        token: &str,
+        token: &SessionToken,
         query: &HistoryQuery,
         cursor: Option<&str>,
         limit: u32,
@@ -55,13 +56,13 @@ impl Pos {
     }
 
     /// How many rows a history query has, up to [`COUNT_CAP`].
-    pub fn history_count(&self, token: &str, query: &HistoryQuery) -> Result<HistoryCount> {
+    pub fn history_count(&self, token: &SessionToken, query: &HistoryQuery) -> Result<HistoryCount> {
         self.authorize(token, MANAGERS, "review the history")?;
         Ok(self.store.history_count(query, COUNT_CAP)?)
     }
 
     /// Everyone who may have sold something (the cashier filter), inactive users included.
-    pub fn history_cashiers(&self, token: &str) -> Result<Vec<LoginUser>> {
+    pub fn history_cashiers(&self, token: &SessionToken) -> Result<Vec<LoginUser>> {
         self.authorize(token, MANAGERS, "review the history")?;
         Ok(self
             .store
@@ -73,14 +74,14 @@ impl Pos {
     }
 
     /// An order with its receipt, refunds, points, sync events and audit trail.
-    pub fn order_detail(&self, token: &str, order_id: i64) -> Result<OrderDetail> {
+    pub fn order_detail(&self, token: &SessionToken, order_id: i64) -> Result<OrderDetail> {
         self.authorize(token, MANAGERS, "review the history")?;
         let receipt = receipt_of(&self.store.order(order_id)?)?;
         Ok(OrderDetail { receipt, extras: self.store.order_extras(order_id)? })
     }
 
     /// The receipt of a past order, to print again; the reprint is audited.
-    pub fn receipt_reprint(&self, token: &str, order_id: i64) -> Result<Receipt> {
+    pub fn receipt_reprint(&self, token: &SessionToken, order_id: i64) -> Result<Receipt> {
         let s = self.authorize(token, MANAGERS, "reprint receipts")?;
         let receipt = receipt_of(&self.store.order(order_id)?)?;
         self.store.audit(self.now_ms(), Some(s.user_id), "receipt.reprinted", &json!({ "order_id": order_id }))?;
@@ -88,13 +89,13 @@ impl Pos {
     }
 
     /// The X report of the open period: changes nothing.
-    pub fn report_x(&self, token: &str) -> Result<DayReport> {
+    pub fn report_x(&self, token: &SessionToken) -> Result<DayReport> {
         self.authorize(token, MANAGERS, "run reports")?;
         Ok(self.store.x_report(self.now_ms())?)
     }
 
     /// The Z report: closes the open period as `business_date` with the cash the manager counted.
-    pub fn report_z(&self, token: &str, business_date: &str, cash_counted_minor: i64) -> Result<DayReport> {
+    pub fn report_z(&self, token: &SessionToken, business_date: &str, cash_counted_minor: i64) -> Result<DayReport> {
         let s = self.authorize(token, MANAGERS, "close the day")?;
         if cash_counted_minor < 0 {
             return Err(PosError::InvalidInput("the cash counted cannot be negative".into()));
@@ -104,19 +105,19 @@ impl Pos {
     }
 
     /// The days closed so far, newest first.
-    pub fn report_closed_list(&self, token: &str) -> Result<Vec<ClosedDay>> {
+    pub fn report_closed_list(&self, token: &SessionToken) -> Result<Vec<ClosedDay>> {
         self.authorize(token, MANAGERS, "run reports")?;
         Ok(self.store.closed_days(400)?)
     }
 
     /// A closed day's Z report, exactly as it was when closed.
-    pub fn report_closed_get(&self, token: &str, close_id: i64) -> Result<DayReport> {
+    pub fn report_closed_get(&self, token: &SessionToken, close_id: i64) -> Result<DayReport> {
         self.authorize(token, MANAGERS, "run reports")?;
         Ok(self.store.closed_day(close_id)?)
     }
 
     /// Saves a report as PDF in the exports folder: a closed day's, or the X report of now.
-    pub fn report_pdf(&self, token: &str, close_id: Option<i64>) -> Result<SavedFile> {
+    pub fn report_pdf(&self, token: &SessionToken, close_id: Option<i64>) -> Result<SavedFile> {
         self.authorize(token, MANAGERS, "run reports")?;
         let (report, name) = match close_id {
             Some(id) => {
@@ -142,7 +143,7 @@ impl Pos {
     /// Sales over time with the previous period, top products, refund rate.
     pub fn charts_get(
         &self,
-        token: &str,
+        token: &SessionToken,
         from_ms: i64,
         to_ms: i64,
         bucket: &str,
@@ -155,7 +156,7 @@ impl Pos {
     /// Products for the catalogue screen.
     pub fn catalogue_list(
         &self,
-        token: &str,
+        token: &SessionToken,
         query: &str,
         include_inactive: bool,
         offset: u32,
@@ -168,7 +169,7 @@ impl Pos {
     /// Adds a product.
     pub fn product_create(
         &self,
-        token: &str,
+        token: &SessionToken,
         input: &catalogue_admin::ProductInput,
     ) -> Result<catalogue_admin::ProductAdminView> {
         let s = self.authorize(token, MANAGERS, "edit the catalogue")?;
@@ -178,7 +179,7 @@ impl Pos {
     /// Changes a product; past orders keep what they were sold at.
     pub fn product_update(
         &self,
-        token: &str,
+        token: &SessionToken,
         product_id: i64,
         input: &catalogue_admin::ProductInput,
     ) -> Result<catalogue_admin::ProductAdminView> {
@@ -189,7 +190,7 @@ impl Pos {
     /// Takes a product off sale, or back on.
     pub fn product_set_active(
         &self,
-        token: &str,
+        token: &SessionToken,
         product_id: i64,
         active: bool,
     ) -> Result<catalogue_admin::ProductAdminView> {
@@ -198,19 +199,27 @@ impl Pos {
     }
 
     /// What importing a catalogue CSV would do, row by row, with every row's errors.
-    pub fn catalogue_import_preview(&self, token: &str, file_base64: &str) -> Result<catalogue_import::ImportPreview> {
+    pub fn catalogue_import_preview(
+        &self,
+        token: &SessionToken,
+        file_base64: &str,
+    ) -> Result<catalogue_import::ImportPreview> {
         self.authorize(token, MANAGERS, "edit the catalogue")?;
         Ok(self.store.catalogue_import_preview(&decode_file(file_base64)?, self.currency)?)
     }
 
     /// Imports a catalogue CSV in one transaction; refused while any row has an error.
-    pub fn catalogue_import_apply(&self, token: &str, file_base64: &str) -> Result<catalogue_import::ImportOutcome> {
+    pub fn catalogue_import_apply(
+        &self,
+        token: &SessionToken,
+        file_base64: &str,
+    ) -> Result<catalogue_import::ImportOutcome> {
         let s = self.authorize(token, MANAGERS, "edit the catalogue")?;
         Ok(self.store.catalogue_import_apply(&decode_file(file_base64)?, self.currency, s.user_id, self.now_ms())?)
     }
 
     /// A page of the audit log, newest first, each entry checked against the chain.
-    pub fn audit_list(&self, token: &str, before_id: Option<i64>, limit: u32) -> Result<AuditPage> {
+    pub fn audit_list(&self, token: &SessionToken, before_id: Option<i64>, limit: u32) -> Result<AuditPage> {
         self.authorize(token, MANAGERS, "read the audit log")?;
         Ok(self.store.audit_page(before_id, limit.clamp(1, MAX_PAGE))?)
     }

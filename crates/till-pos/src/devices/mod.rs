@@ -27,6 +27,7 @@ use reader::{line_address, slot_for, ReaderSlot};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
+use till_core::SessionToken;
 use till_devices::points::{LoyaltyTerminal, Pairing, PairingKey, TerminalId};
 use till_devices::transport::discovery::{self, DiscoveredDevice, Enumerator};
 use till_devices::CardReader;
@@ -259,7 +260,7 @@ impl Pos {
 
     /// The status lights, for anyone logged in: told to `watch` now and on every change until
     /// [`Pos::device_status_unwatch`] with the id returned.
-    pub fn device_status_watch(&self, token: &str, watch: Watch<DeviceStatus>) -> Result<u64> {
+    pub fn device_status_watch(&self, token: &SessionToken, watch: Watch<DeviceStatus>) -> Result<u64> {
         self.authorize(token, ANYONE, "see device status")?;
         watch(&self.device_status_now());
         Ok(self.devices.status_watchers.add(watch))
@@ -306,7 +307,7 @@ impl Pos {
     }
 
     /// Cancels the caller's wait on a device (a test swipe, a customer's phone).
-    pub fn device_cancel(&self, token: &str) -> Result<()> {
+    pub fn device_cancel(&self, token: &SessionToken) -> Result<()> {
         let s = self.authorize(token, ANYONE, "cancel a device wait")?;
         if let Some(c) = lock(&self.devices.waits).get(&s.user_id) {
             c.cancel();

@@ -14,6 +14,7 @@ use crate::Pos;
 use serde_json::json;
 use std::time::Duration;
 use till_core::Money;
+use till_core::SessionToken;
 use till_devices::card_reader::ReaderProtocol;
 use till_devices::points::PairingKey;
 use till_devices::transport::discovery::{self, DiscoveredDevice};
@@ -22,14 +23,14 @@ use till_store::{devices as store_devices, DeviceConfig, DeviceRecord};
 
 impl Pos {
     /// The devices on the machine, the configured ones and the status lights. Installers only.
-    pub fn devices_list(&self, token: &str) -> Result<DevicesOverview> {
+    pub fn devices_list(&self, token: &SessionToken) -> Result<DevicesOverview> {
         self.authorize(token, INSTALLERS, "set up devices")?;
         self.overview()
     }
 
     /// The same, told to `watch` now and again whenever a device is plugged in or pulled out,
     /// a light changes or the configuration changes, until [`Pos::devices_unwatch`].
-    pub fn devices_watch(&self, token: &str, watch: Watch<DevicesOverview>) -> Result<u64> {
+    pub fn devices_watch(&self, token: &SessionToken, watch: Watch<DevicesOverview>) -> Result<u64> {
         self.authorize(token, INSTALLERS, "set up devices")?;
         watch(&self.overview()?);
         Ok(self.devices.overview_watchers.add(watch))
@@ -106,7 +107,7 @@ impl Pos {
 
     /// Assigns a role, driver and serial settings to an address, replacing what the role had.
     /// A new card reader is put to use at once.
-    pub fn device_assign(&self, token: &str, assignment: &DeviceAssignment) -> Result<DevicesOverview> {
+    pub fn device_assign(&self, token: &SessionToken, assignment: &DeviceAssignment) -> Result<DevicesOverview> {
         let s = self.authorize(token, INSTALLERS, "set up devices")?;
         let config = validate(assignment)?;
         let now = self.now_ms();
@@ -128,7 +129,7 @@ impl Pos {
     }
 
     /// Removes the device of a role; the card reader falls back to the default.
-    pub fn device_remove(&self, token: &str, role: DeviceRole) -> Result<DevicesOverview> {
+    pub fn device_remove(&self, token: &SessionToken, role: DeviceRole) -> Result<DevicesOverview> {
         let s = self.authorize(token, INSTALLERS, "set up devices")?;
         let now = self.now_ms();
         let removed = self.store.write(|tx| {
@@ -172,7 +173,7 @@ impl Pos {
 
     /// Tests the device of a role: a card reader waits for a swipe and reports the masked read;
     /// a points terminal answers HELLO. The result says exactly what is wrong when it fails.
-    pub fn device_test(&self, token: &str, role: DeviceRole) -> Result<DeviceTestResult> {
+    pub fn device_test(&self, token: &SessionToken, role: DeviceRole) -> Result<DeviceTestResult> {
         let s = self.authorize(token, INSTALLERS, "test devices")?;
         let cancel = self.begin_wait(s.user_id);
         let result = match role {
@@ -253,7 +254,7 @@ impl Pos {
     /// Pairs the points terminal: the installer holds its pairing button, then presses Pair. A
     /// fresh random key goes to the terminal, its proof is checked, and the key is stored
     /// sealed with the terminal's id.
-    pub fn device_pair(&self, token: &str) -> Result<DeviceTestResult> {
+    pub fn device_pair(&self, token: &SessionToken) -> Result<DeviceTestResult> {
         let s = self.authorize(token, INSTALLERS, "pair devices")?;
         self.pair_terminal(Some(s.user_id))
     }

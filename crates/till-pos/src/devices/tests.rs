@@ -14,7 +14,7 @@ use rand::SeedableRng;
 use till_devices::transport::discovery::DeviceKind;
 
 /// The status lights as a window would be told them on opening.
-fn lights(p: &Pos, token: &str) -> DeviceStatus {
+fn lights(p: &Pos, token: &SessionToken) -> DeviceStatus {
     let seen = Arc::new(Mutex::new(None));
     let into = seen.clone();
     let id = p.device_status_watch(token, Arc::new(move |s: &DeviceStatus| *lock(&into) = Some(s.clone()))).unwrap();

@@ -1,6 +1,7 @@
 //! What crosses IPC: plain data shaped for the UI, with TypeScript types generated from them.
 
 use serde::{Deserialize, Serialize};
+use till_core::SessionToken;
 use till_core::{Money, Product, Role};
 use till_store::UserRecord;
 use ts_rs::TS;
@@ -83,7 +84,8 @@ impl UserView {
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     /// Bearer token for every other command.
-    pub token: String,
+    #[ts(type = "string")]
+    pub token: SessionToken,
     /// Who.
     pub user: UserView,
     /// When it lapses if idle, ms since the epoch.

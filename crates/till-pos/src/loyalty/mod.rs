@@ -16,6 +16,7 @@ use crate::ipc::sync::Service;
 use crate::Pos;
 use std::time::Duration;
 use till_core::loyalty::PointsRules;
+use till_core::SessionToken;
 use till_store::points_ledger::LedgerEntry;
 
 /// How long a checkout waits for the points server's answer before printing "pending".
@@ -126,13 +127,13 @@ impl Pos {
     }
 
     /// The settings, for the manager's screen.
-    pub fn loyalty_settings_get(&self, token: &str) -> Result<LoyaltySettings> {
+    pub fn loyalty_settings_get(&self, token: &SessionToken) -> Result<LoyaltySettings> {
         self.authorize(token, MANAGERS, "see the points and refund settings")?;
         self.loyalty_settings()
     }
 
     /// Changes the settings (managers; audited).
-    pub fn loyalty_settings_set(&self, token: &str, settings: LoyaltySettings) -> Result<LoyaltySettings> {
+    pub fn loyalty_settings_set(&self, token: &SessionToken, settings: LoyaltySettings) -> Result<LoyaltySettings> {
         let s = self.authorize(token, MANAGERS, "change the points and refund settings")?;
         settings.check()?;
         let text = serde_json::to_string(&settings).map_err(|e| PosError::Internal(e.to_string()))?;
@@ -148,7 +149,7 @@ impl Pos {
     /// Enrols a new customer: the points server creates the account and its key and returns
     /// the enrolment message, shown as a QR code for the customer's phone. A simulated
     /// terminal's phone takes the message at once (as if it scanned the code).
-    pub fn points_enrol(&self, token: &str) -> Result<EnrolView> {
+    pub fn points_enrol(&self, token: &SessionToken) -> Result<EnrolView> {
         let s = self.authorize(token, SELLERS, "enrol customers")?;
         let key = self.random_hex(16);
         let answer =
@@ -207,7 +208,7 @@ impl Pos {
     }
 
     /// Points changes the server rejected (managers).
-    pub fn points_problems(&self, token: &str) -> Result<Vec<PointsProblemView>> {
+    pub fn points_problems(&self, token: &SessionToken) -> Result<Vec<PointsProblemView>> {
         self.authorize(token, MANAGERS, "see rejected points changes")?;
         Ok(self
             .store

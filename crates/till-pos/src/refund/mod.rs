@@ -21,6 +21,7 @@ use crate::Pos;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use till_core::refund::RefundPolicy;
+use till_core::SessionToken;
 use till_core::{Currency, DeviceIdentifier, LineCode, Money, Role};
 use till_store::{NewRefund, RecordedRefund, RefundableOrder};
 
@@ -110,7 +111,7 @@ fn day_range(date: &str, offset_minutes: i32) -> Result<(i64, i64)> {
 
 impl Pos {
     /// Finds the sale to refund.
-    pub fn refund_find(&self, token: &str, q: RefundLookup) -> Result<RefundOrderView> {
+    pub fn refund_find(&self, token: &SessionToken, q: RefundLookup) -> Result<RefundOrderView> {
         self.authorize(token, SELLERS, "refund")?;
         let text = q.text.trim();
         if text.is_empty() {
@@ -235,7 +236,7 @@ impl Pos {
     }
 
     /// What the refund would pay back, and whether it needs approval. Writes nothing.
-    pub fn refund_quote(&self, token: &str, input: RefundInput) -> Result<RefundQuoteView> {
+    pub fn refund_quote(&self, token: &SessionToken, input: RefundInput) -> Result<RefundQuoteView> {
         let s = self.authorize(token, SELLERS, "refund")?;
         let preview = self.store.refund_preview(&self.new_refund(s.user_id, &input, None)?)?;
         let order = self.store.refundable_order(input.order_id)?.ok_or(till_store::StoreError::NotFound("sale"))?;
@@ -244,7 +245,7 @@ impl Pos {
     }
 
     /// Records the refund (after the policy check and any approval) and returns its receipt.
-    pub fn refund_record(&self, token: &str, input: RefundInput) -> Result<RefundReceipt> {
+    pub fn refund_record(&self, token: &SessionToken, input: RefundInput) -> Result<RefundReceipt> {
         let s = self.authorize(token, SELLERS, "refund")?;
         let photo = match input.photo_base64.as_deref().filter(|p| !p.is_empty()) {
             Some(b64) => Some(self.keep_photo(b64)?),
@@ -315,7 +316,7 @@ impl Pos {
     /// account that paid, through the outbox (so it is asked exactly once, also offline). The
     /// same policy applies; the customer is unknown here, so outside it a manager's PIN or the
     /// seller approves.
-    pub fn refund_remote(&self, token: &str, input: RemoteRefundInput) -> Result<RemoteRefundView> {
+    pub fn refund_remote(&self, token: &SessionToken, input: RemoteRefundInput) -> Result<RemoteRefundView> {
         let s = self.authorize(token, SELLERS, "refund")?;
         if !REASONS.contains(&input.reason.as_str()) {
             return Err(PosError::InvalidInput(format!("reason is one of {}", REASONS.join(", "))));
@@ -395,7 +396,7 @@ impl Pos {
     }
 
     /// A refund's receipt (any seller; reprints included).
-    pub fn refund_receipt(&self, token: &str, refund_id: i64) -> Result<RefundReceipt> {
+    pub fn refund_receipt(&self, token: &SessionToken, refund_id: i64) -> Result<RefundReceipt> {
         self.authorize(token, SELLERS, "see refunds")?;
         self.refund_receipt_of(refund_id)
     }
@@ -435,7 +436,7 @@ impl Pos {
 
     /// Asks the server again about refunds waiting for the seller, records the decisions, and
     /// returns the refund's receipt with its status now.
-    pub fn refund_refresh(&self, token: &str, refund_id: i64) -> Result<RefundReceipt> {
+    pub fn refund_refresh(&self, token: &SessionToken, refund_id: i64) -> Result<RefundReceipt> {
         self.authorize(token, SELLERS, "see refunds")?;
         for w in self.store.refunds_awaiting_seller()? {
             match self.server_call(Service::Refunds, "GET", &format!("/v1/refunds/{}", w.server_refund_id), None, None)
@@ -455,7 +456,7 @@ impl Pos {
     }
 
     /// Refunds of one order, newest first (for the refund screen's list).
-    pub fn refunds_of_order(&self, token: &str, order_id: i64) -> Result<Vec<RefundReceipt>> {
+    pub fn refunds_of_order(&self, token: &SessionToken, order_id: i64) -> Result<Vec<RefundReceipt>> {
         self.authorize(token, SELLERS, "see refunds")?;
         let ids = self.store.refund_ids_of_order(order_id)?;
         ids.into_iter().map(|id| self.refund_receipt_of(id)).collect()

@@ -15,6 +15,7 @@ use crate::Pos;
 use std::time::Duration;
 use till_core::loyalty::{points_earned, points_for, redeem_value};
 use till_core::Money;
+use till_core::SessionToken;
 use till_store::{PointsChange, SaleLoyalty};
 /// How long the terminal waits for a phone.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(60);
@@ -44,7 +45,7 @@ impl Pos {
     /// Asks the points terminal for the customer: it shows the cart total and waits for a phone
     /// (up to a minute, or until [`Pos::device_cancel`]). The cart stays as it is whatever
     /// happens.
-    pub fn customer_identify(&self, token: &str) -> Result<CustomerView> {
+    pub fn customer_identify(&self, token: &SessionToken) -> Result<CustomerView> {
         let s = self.authorize(token, SELLERS, "identify customers")?;
         let cart = self.cart_get(token)?;
         let cancel = self.begin_wait(s.user_id);
@@ -80,7 +81,7 @@ impl Pos {
 
     /// The customer identified for the caller's open cart, if any. A customer belongs to one
     /// cart: after checkout or a cleared cart there is none.
-    pub fn customer_get(&self, token: &str) -> Result<Option<CustomerView>> {
+    pub fn customer_get(&self, token: &SessionToken) -> Result<Option<CustomerView>> {
         let s = self.authorize(token, SELLERS, "see the customer")?;
         let cart_id = self.cart_get(token).map(|c| c.cart_id).ok();
         let mut customers = lock(&self.sale.customers);
@@ -95,7 +96,7 @@ impl Pos {
     }
 
     /// Forgets the customer of the caller's cart.
-    pub fn customer_clear(&self, token: &str) -> Result<()> {
+    pub fn customer_clear(&self, token: &SessionToken) -> Result<()> {
         let s = self.authorize(token, SELLERS, "identify customers")?;
         lock(&self.sale.customers).remove(&s.user_id);
         Ok(())
@@ -104,7 +105,7 @@ impl Pos {
     /// Redeems `points` of the identified customer against the open cart: the points terminal
     /// shows the value and the customer confirms by presenting their phone again (a fresh
     /// token for the redemption). At most the cart's total; 0 removes the redemption.
-    pub fn points_redeem(&self, token: &str, points: i64) -> Result<CustomerView> {
+    pub fn points_redeem(&self, token: &SessionToken, points: i64) -> Result<CustomerView> {
         let s = self.authorize(token, SELLERS, "redeem points")?;
         let cart = self.cart_get(token)?;
         let current = lock(&self.sale.customers)

@@ -30,6 +30,7 @@ use crate::sale::card::authorizer::AuthorizationRequest;
 use crate::Pos;
 use serde_json::Value;
 use till_core::Money;
+use till_core::SessionToken;
 use till_store::checkout::LinkedEvent;
 use till_store::delivery::PAYMENT_FORWARD;
 /// The approval code of a payment the till approved offline; the receipt says "offline approval".
@@ -147,13 +148,13 @@ impl Pos {
     }
 
     /// The payment settings (installers).
-    pub fn payment_settings_get(&self, token: &str) -> Result<PaymentSettings> {
+    pub fn payment_settings_get(&self, token: &SessionToken) -> Result<PaymentSettings> {
         self.authorize(token, INSTALLERS, "see the payment settings")?;
         self.payment_settings()
     }
 
     /// Sets the payment settings (installers); checked first, audited, nothing changed when bad.
-    pub fn payment_settings_set(&self, token: &str, settings: PaymentSettings) -> Result<PaymentSettings> {
+    pub fn payment_settings_set(&self, token: &SessionToken, settings: PaymentSettings) -> Result<PaymentSettings> {
         let s = self.authorize(token, INSTALLERS, "change the payment settings")?;
         settings.validate()?;
         let text = serde_json::to_string(&settings).map_err(|e| PosError::Internal(e.to_string()))?;
@@ -203,7 +204,7 @@ impl Pos {
     }
 
     /// Forwarded offline payments the platform declined or refused, newest first (managers).
-    pub fn forwarded_declines_list(&self, token: &str) -> Result<Vec<ForwardedDecline>> {
+    pub fn forwarded_declines_list(&self, token: &SessionToken) -> Result<Vec<ForwardedDecline>> {
         self.authorize(token, MANAGERS, "see declined offline payments")?;
         let currency = self.currency;
         let rows = self.store.read(|c| {
@@ -387,7 +388,7 @@ mod tests {
         url
     }
 
-    fn pay(p: &Pos, t: &str) -> Result<crate::ipc::views::Receipt> {
+    fn pay(p: &Pos, t: &SessionToken) -> Result<crate::ipc::views::Receipt> {
         let cart = p.cart_scan(t, TEA).unwrap();
         let (v, pushed) = start_payment(p, t, &cart.cart_id).unwrap();
         assert_eq!(pushed.read().status, CardPaymentStatus::Signature);

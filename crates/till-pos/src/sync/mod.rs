@@ -29,6 +29,7 @@ use rand::SeedableRng;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex, Weak};
 use std::time::Duration;
+use till_core::SessionToken;
 use till_store::Store;
 /// How long an idle worker sleeps before looking at the outbox again. A checkout nudges the
 /// worker ([`Pos::sync_nudge`]), so a sale goes out at once; the poll picks up what nothing
@@ -163,7 +164,7 @@ impl Pos {
 
     /// The status line (anyone logged in): told to `watch` now and whenever it changes, until
     /// [`Pos::sync_status_unwatch`] with the id returned.
-    pub fn sync_status_watch(&self, token: &str, watch: Watch<SyncStatusView>) -> Result<u64> {
+    pub fn sync_status_watch(&self, token: &SessionToken, watch: Watch<SyncStatusView>) -> Result<u64> {
         self.authorize(token, ANYONE, "see the sync status")?;
         watch(&self.sync_status_now()?);
         Ok(self.sync.status_watchers.add(watch))
@@ -248,7 +249,7 @@ impl Pos {
     }
 
     /// Parked events, oldest first (managers).
-    pub fn sync_parked_list(&self, token: &str) -> Result<Vec<ParkedEventView>> {
+    pub fn sync_parked_list(&self, token: &SessionToken) -> Result<Vec<ParkedEventView>> {
         self.authorize(token, MANAGERS, "see parked sync events")?;
         let now = self.now_ms();
         Ok(self
@@ -269,7 +270,7 @@ impl Pos {
     }
 
     /// Sends a parked event again, same body and key (managers; audited as `outbox.retry`).
-    pub fn sync_parked_retry(&self, token: &str, event_id: &str) -> Result<Vec<ParkedEventView>> {
+    pub fn sync_parked_retry(&self, token: &SessionToken, event_id: &str) -> Result<Vec<ParkedEventView>> {
         let s = self.authorize(token, MANAGERS, "retry parked sync events")?;
         if self.store.parked_card_data_gone(event_id)? {
             return Err(PosError::ForwardCardDataGone);
@@ -284,7 +285,7 @@ impl Pos {
     /// `outbox.discard`). A wrong PIN counts towards the lock like a wrong login.
     pub fn sync_parked_discard(
         &self,
-        token: &str,
+        token: &SessionToken,
         event_id: &str,
         manager_pin: String,
     ) -> Result<Vec<ParkedEventView>> {

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::time::Duration;
 use till_core::Role;
+use till_core::SessionToken;
 
 /// The `SecretBox` purpose the terminal secret is sealed for.
 pub const SECRET_PURPOSE: &str = "sync-terminal-secret";
@@ -158,7 +159,7 @@ fn parse_secret(hex_text: &str) -> Result<till_client::Secret> {
 
 impl Pos {
     /// The server settings, without the secret (installers).
-    pub fn sync_settings_get(&self, token: &str) -> Result<SyncSettingsView> {
+    pub fn sync_settings_get(&self, token: &SessionToken) -> Result<SyncSettingsView> {
         self.authorize(token, SETTINGS_EDITORS, "see the server settings")?;
         Ok(view(load(self)?.as_ref()))
     }
@@ -167,7 +168,7 @@ impl Pos {
     /// changes nothing. Changing the terminal id is refused while events wait
     /// ([`PosError::SyncPending`]): they would reach the server as another till's. The URL and
     /// the secret may always change: that is how a moved server or a wrong secret is fixed.
-    pub fn sync_settings_set(&self, token: &str, input: SyncSettingsInput) -> Result<SyncSettingsView> {
+    pub fn sync_settings_set(&self, token: &SessionToken, input: SyncSettingsInput) -> Result<SyncSettingsView> {
         let s = self.authorize(token, SETTINGS_EDITORS, "change the server settings")?;
         let SyncSettingsInput { sales_url, refunds_url, points_url, payments_url, terminal_id, secret } = input;
         let parsed = (|| {
@@ -205,7 +206,7 @@ impl Pos {
 
     /// Forgets the server settings (installers): this till signs out of the server and stops
     /// syncing. Refused while events wait, since they would then never be delivered.
-    pub fn sync_settings_clear(&self, token: &str) -> Result<SyncSettingsView> {
+    pub fn sync_settings_clear(&self, token: &SessionToken) -> Result<SyncSettingsView> {
         let s = self.authorize(token, SETTINGS_EDITORS, "clear the server settings")?;
         crate::sync::ensure_nothing_pending(self)?;
         let now = self.now_ms();
@@ -273,7 +274,7 @@ impl Pos {
 
     /// Test connection (installers): a signed `GET /v1/ping` to each distinct URL of the saved
     /// settings, each failure named exactly.
-    pub fn sync_test_connection(&self, token: &str) -> Result<ConnectionTest> {
+    pub fn sync_test_connection(&self, token: &SessionToken) -> Result<ConnectionTest> {
         self.authorize(token, SETTINGS_EDITORS, "test the server connection")?;
         let creds = self.sync_credentials()?.ok_or(PosError::SyncNotConfigured)?;
         let mut groups: Vec<(String, Vec<Service>)> = Vec::new();

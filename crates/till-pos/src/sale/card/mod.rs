@@ -56,6 +56,7 @@ use serde_json::json;
 use sha2::Sha256;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use till_core::SessionToken;
 use till_core::{CardPayment, Payment};
 const KEY_SETTING: &str = "card_hash_key";
 /// The reader address recorded for a keyboard-wedge swipe.
@@ -257,7 +258,12 @@ impl Pos {
     /// waits for the swipe in the background. Answers at once; every later change of step
     /// (the card read, a failure, the PIN and signature taken, authorising, the answer) goes to
     /// `watch` as it happens.
-    pub fn payment_start(&self, token: &str, cart_id: &str, watch: Watch<CardPaymentView>) -> Result<CardPaymentView> {
+    pub fn payment_start(
+        &self,
+        token: &SessionToken,
+        cart_id: &str,
+        watch: Watch<CardPaymentView>,
+    ) -> Result<CardPaymentView> {
         let s = self.authorize(token, SELLERS, "take payment")?;
         // The reader's lock is not taken here: a cancelled payment's thread may still hold it
         // for a moment, and a command must never wait on a device.
@@ -315,7 +321,7 @@ impl Pos {
     /// Like [`Pos::payment_start`], the changes going to `watch`.
     pub fn payment_swipe_text(
         &self,
-        token: &str,
+        token: &SessionToken,
         cart_id: &str,
         text: String,
         watch: Watch<CardPaymentView>,
@@ -327,7 +333,7 @@ impl Pos {
 
     fn take_swipe(
         &self,
-        token: &str,
+        token: &SessionToken,
         cart_id: &str,
         text: &str,
         watch: Watch<CardPaymentView>,
@@ -354,7 +360,7 @@ impl Pos {
     }
 
     /// Cancels the payment: the reader stops waiting, any card data is dropped, the cart stays.
-    pub fn payment_cancel(&self, token: &str, payment_id: &str) -> Result<CardPaymentView> {
+    pub fn payment_cancel(&self, token: &SessionToken, payment_id: &str) -> Result<CardPaymentView> {
         let s = self.authorize(token, SELLERS, "take payment")?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         entry.cancel()?;
@@ -364,13 +370,13 @@ impl Pos {
 
     /// The customer's PIN: enciphered at once into an ISO 9564 format 4 PIN block, then
     /// overwritten. Only for a card that asks for a PIN.
-    pub fn payment_pin(&self, token: &str, payment_id: &str, pin: String) -> Result<CardPaymentView> {
+    pub fn payment_pin(&self, token: &SessionToken, payment_id: &str, pin: String) -> Result<CardPaymentView> {
         let outcome = self.take_pin(token, payment_id, &pin);
         wipe_string(pin);
         outcome
     }
 
-    fn take_pin(&self, token: &str, payment_id: &str, pin: &str) -> Result<CardPaymentView> {
+    fn take_pin(&self, token: &SessionToken, payment_id: &str, pin: &str) -> Result<CardPaymentView> {
         let s = self.authorize(token, SELLERS, "take payment")?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         pin_block::check_card_pin(pin)?;
@@ -405,7 +411,7 @@ impl Pos {
 
     /// The customer's signature, as the signature pad's SVG; validated, kept with the payment.
     /// `None`: the cashier goes on without a signature (the customer cannot sign).
-    pub fn payment_sign(&self, token: &str, payment_id: &str, svg: Option<String>) -> Result<CardPaymentView> {
+    pub fn payment_sign(&self, token: &SessionToken, payment_id: &str, svg: Option<String>) -> Result<CardPaymentView> {
         let s = self.authorize(token, SELLERS, "take payment")?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         if let Some(svg) = &svg {
@@ -426,7 +432,7 @@ impl Pos {
     /// Asks the authoriser and, when approved, records the sale; returns its receipt. The card
     /// data and PIN block are dropped whatever the answer. A decline ends the payment with
     /// [`PaymentError::Declined`] and keeps the cart.
-    pub fn payment_authorize(&self, token: &str, payment_id: &str) -> Result<Receipt> {
+    pub fn payment_authorize(&self, token: &SessionToken, payment_id: &str) -> Result<Receipt> {
         let s = self.authorize(token, SELLERS, "take payment")?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         let card = {

@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 use std::sync::RwLock;
 use till_core::Role;
+use till_core::SessionToken;
 use till_devices::SecretPan;
 /// The `SecretBox` purpose the key is sealed for.
 pub const PURPOSE: &str = "payment-platform-key";
@@ -226,7 +227,7 @@ fn store(pos: &Pos, secrets: &SecretBox, key: &PlatformKey, actor: Option<i64>, 
 impl Pos {
     /// Sets the payment platform key (installers only): 64 hex digits. The old key is replaced;
     /// a payment whose card was read under the old key must be started again.
-    pub fn platform_key_set(&self, token: &str, hex_key: &str) -> Result<PlatformKeyStatus> {
+    pub fn platform_key_set(&self, token: &SessionToken, hex_key: &str) -> Result<PlatformKeyStatus> {
         let s = self.authorize(token, KEY_SETTERS, "set the payment platform key")?;
         let key = PlatformKey::from_hex(hex_key)?;
         store(self, &self.secrets, &key, Some(s.user_id), "installer")?;
@@ -237,7 +238,7 @@ impl Pos {
     }
 
     /// Whether the payment platform key is set, and its fingerprint.
-    pub fn platform_key_status(&self, token: &str) -> Result<PlatformKeyStatus> {
+    pub fn platform_key_status(&self, token: &SessionToken) -> Result<PlatformKeyStatus> {
         self.authorize(token, KEY_VIEWERS, "see the payment platform key status")?;
         Ok(PlatformKeyStatus::of(self.sale.card_payments.keys.get().as_ref()))
     }

@@ -56,12 +56,12 @@ impl Pushed {
 }
 
 /// Starts a card payment with a listener.
-pub(crate) fn start_payment(p: &Pos, t: &str, cart_id: &str) -> Result<(CardPaymentView, Pushed)> {
+pub(crate) fn start_payment(p: &Pos, t: &SessionToken, cart_id: &str) -> Result<(CardPaymentView, Pushed)> {
     let (watch, pushed) = Pushed::listen();
     p.payment_start(t, cart_id, watch).map(|v| (v, pushed))
 }
 
-fn start(reader: &str) -> (tempfile::TempDir, Pos, String, crate::ipc::views::CartView) {
+fn start(reader: &str) -> (tempfile::TempDir, Pos, SessionToken, crate::ipc::views::CartView) {
     let (dir, _c, p) = pos_with_reader(reader);
     let t = p.login(CASHIER, "1111").unwrap().token;
     let cart = p.cart_scan(&t, TEA).unwrap();
