@@ -54,12 +54,11 @@ pub fn run(dir: &Path, orders: u64, seed: u64, days: u32) -> Result<(), CliError
         .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
         .sum();
     println!(
-        "wrote {} orders, {} lines, {} payments, {} refunds, {} points rows, {} events in {:.1} s ({:.0} orders/s); database {:.1} MB",
+        "wrote {} orders, {} lines, {} payments, {} refunds, {} events in {:.1} s ({:.0} orders/s); database {:.1} MB",
         report.orders,
         report.lines,
         report.payments,
         report.refunds,
-        report.points,
         report.events,
         secs,
         report.orders as f64 / secs.max(1e-9),
