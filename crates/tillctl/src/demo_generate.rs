@@ -1,6 +1,8 @@
 //! `tillctl demo generate --data-dir DIR --orders N [--seed S] [--days D]`: fills a demo till
 //! with a realistic sales history (see `till_store::demo_data`), for trying the back office and
-//! for `tillctl bench history`.
+//! for `tillctl bench history`. The history is written by the till's own checkout and refund
+//! code, so `tillctl sync run` can send all of it to a till-server, as from a real till; card
+//! numbers are hashed under this till's own card hash key.
 //!
 //! The database is opened the way `tillctl seed` opens it (a demo till: demo users and
 //! catalogue on first start). Four cashiers and a manager are made sure of, created through the
