@@ -35,6 +35,9 @@ use till_core::{Currency, Money, Product, ProductId, Sku, TaxRate};
 /// Orders written per transaction.
 pub const BATCH: u64 = 10_000;
 
+/// SQLite page cache while generating, KiB.
+const GENERATION_CACHE_KIB: i64 = 256 * 1024;
+
 /// The setting the till keeps its card hash key in (hex), created by till-pos on first start.
 const CARD_HASH_KEY_SETTING: &str = "card_hash_key";
 
@@ -219,18 +222,39 @@ pub fn generate(store: &Store, spec: &GenerateSpec, progress: &mut dyn FnMut(u64
         ts.sort_unstable();
         ts
     });
+    // A batch dirties far more pages than SQLite's default 2 MB cache holds; spilled pages are
+    // written to the WAL again each time they change, so a bigger cache for the run cuts the
+    // writes (system time at 100,000 orders went from about 9 s to 6 s). It is a setting of
+    // this connection only, and put back afterwards.
+    let cache: i64 = store.write(|tx| Ok(tx.query_row("PRAGMA cache_size", [], |r| r.get(0))?))?;
+    store.write(|tx| Ok(tx.execute_batch(&format!("PRAGMA cache_size = -{GENERATION_CACHE_KIB}"))?))?;
+    let written = write_batches(store, spec, &ctx, &mut rng, &mut times, &mut report, progress);
+    store.write(|tx| Ok(tx.execute_batch(&format!("PRAGMA cache_size = {cache}"))?))?;
+    written?;
+    Ok(report)
+}
+
+fn write_batches(
+    store: &Store,
+    spec: &GenerateSpec,
+    ctx: &sale::Ctx<'_>,
+    rng: &mut StdRng,
+    times: &mut dyn Iterator<Item = i64>,
+    report: &mut GenerateReport,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<()> {
     let mut done = 0u64;
     while done < spec.orders {
         let n = BATCH.min(spec.orders - done);
-        let batch: Vec<i64> = times.by_ref().take(n as usize).collect();
+        let batch: Vec<i64> = (&mut *times).take(n as usize).collect();
         store.write(|tx| {
             for &at in &batch {
-                sale::sell(tx, &ctx, &mut rng, at, &mut report)?;
+                sale::sell(tx, ctx, rng, at, report)?;
             }
             Ok(())
         })?;
         done += n;
         progress(done, spec.orders);
     }
-    Ok(report)
+    Ok(())
 }

@@ -79,6 +79,8 @@ fn the_data_is_consistent() {
         Ok(())
     })
     .unwrap();
+    let cache: i64 = s.write(|tx| Ok(tx.query_row("PRAGMA cache_size", [], |r| r.get(0))?)).unwrap();
+    assert_eq!(cache, -2000, "the till's own cache size is back");
     let audit = s.verify_audit().unwrap();
     assert!(audit.ok);
     assert_eq!(audit.entries, (r.orders + r.refunds) as i64, "one entry per sale and per refund, as at the till");
