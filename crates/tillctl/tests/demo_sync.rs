@@ -126,5 +126,13 @@ fn two_thousand_generated_orders_with_refunds_drain_to_a_real_server_and_both_si
     );
     assert_eq!(one(&srv, "SELECT count(*) FROM refunds"), one(&till, "SELECT count(*) FROM refund_lines"));
     assert_eq!(one(&srv, "SELECT count(*) FROM order_lines"), one(&till, "SELECT count(*) FROM order_lines"));
+    assert_eq!(
+        map(&srv, "SELECT order_id, length(customer_id) FROM orders WHERE customer_id IS NOT NULL"),
+        map(&till, "SELECT order_no, length(customer_ref) FROM orders WHERE customer_ref IS NOT NULL"),
+        "the loyalty customers came along"
+    );
+    // Card refunds named the approval code of the sale, and the server found the card that paid.
+    assert!(one(&srv, "SELECT count(*) FROM refunds WHERE tender = 'card' AND refund_to GLOB '*[*]*'") > 0);
+    assert_eq!(one(&srv, "SELECT count(*) FROM refunds WHERE tender = 'card' AND original_auth_code IS NULL"), 0);
     eprintln!("generated in {generated:?}, drained and compared in {:?}", started.elapsed() - generated);
 }
