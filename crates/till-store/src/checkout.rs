@@ -175,7 +175,12 @@ fn write_loyalty(
     Ok(())
 }
 
-fn write_sale(
+/// Writes a paid sale inside an open transaction: the order, its lines, its payments, the
+/// audit entry, the `sale.recorded` event (and the loyalty side and any linked event). The one
+/// writer of a sale: [`Store::record_sale`] calls it in a transaction of its own, the demo
+/// generator ([`crate::demo_data`]) with many sales per transaction, so a generated sale is
+/// exactly what the till would have written and its events sync the same way.
+pub(crate) fn write_sale(
     tx: &Transaction<'_>,
     order: &NewOrder,
     event_id: &str,
@@ -183,8 +188,14 @@ fn write_sale(
     loyalty: Option<&SaleLoyalty>,
     fail_after: &dyn Fn(&'static str) -> Result<()>,
 ) -> Result<RecordedSale> {
+    if let Some(l) = loyalty {
+        if l.points_paid() < 0 || l.points_paid() > order.total.minor() {
+            return Err(StoreError::Invalid("points cannot pay more than the total".into()));
+        }
+    }
     let existing: Option<i64> = tx
-        .query_row("SELECT id FROM orders WHERE checkout_key = ?1", [&order.checkout_key], |r| r.get(0))
+        .prepare_cached("SELECT id FROM orders WHERE checkout_key = ?1")?
+        .query_row([&order.checkout_key], |r| r.get(0))
         .optional()?;
     if let Some(order_id) = existing {
         return Err(StoreError::AlreadyCheckedOut { order_id });
@@ -330,11 +341,6 @@ impl Store {
         event_id: &str,
         loyalty: Option<&SaleLoyalty>,
     ) -> Result<RecordedSale> {
-        if let Some(l) = loyalty {
-            if l.points_paid() < 0 || l.points_paid() > order.total.minor() {
-                return Err(StoreError::Invalid("points cannot pay more than the total".into()));
-            }
-        }
         let linked = match order.payment {
             Payment::Card(_) => self.linked().get(&order.checkout_key).cloned(),
             Payment::Cash(_) => None,

@@ -1739,12 +1739,21 @@ mod tests {
             .read(|c| {
                 Ok(c.query_row(
                     "SELECT r.order_id, r.id FROM refunds r JOIN orders o ON o.id = r.order_id
-                     WHERE r.status = 'confirmed' AND o.customer_ref IS NOT NULL ORDER BY r.id LIMIT 1",
+                     WHERE o.customer_ref IS NOT NULL ORDER BY r.id LIMIT 1",
                     [],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )?)
             })
             .unwrap();
+        // Generated customers earn no points (no loyalty token), so the order gets one here.
+        s.write(|tx| {
+            Ok(tx.execute(
+                "INSERT INTO points_ledger (customer_ref, order_id, kind, points, status, created_at_ms)
+                 SELECT customer_ref, id, 'earn', 12, 'confirmed', created_at_ms FROM orders WHERE id = ?1",
+                [order_id],
+            )?)
+        })
+        .unwrap();
         s.audit(1, None, "receipt.reprinted", &serde_json::json!({ "order_id": order_id })).unwrap();
         s.audit(1, None, "receipt.reprinted", &serde_json::json!({ "order_id": order_id * 10 + 1 })).unwrap();
         let x = s.order_extras(order_id).unwrap();
@@ -1759,10 +1768,18 @@ mod tests {
         assert_eq!(x.refunds[0].refund_no, format!("R{refund_id:07}"));
         assert_eq!(x.refunds[0].lines.iter().map(|l| l.amount.minor()).sum::<i64>(), x.refunds[0].amount.minor());
         assert!(x.points.iter().any(|p| p.kind == "earn"));
-        assert!(x.points.iter().all(|p| p.customer_ref.starts_with("CUS-")));
+        assert!(x.points.iter().all(|p| p.customer_ref.len() == 32));
         let kinds: Vec<&str> = x.sync.iter().map(|e| e.kind.as_str()).collect();
-        assert_eq!(kinds, ["sale.recorded", "refund.recorded"]);
-        assert_eq!(x.audit.len(), 1, "only the entry naming this order: {:?}", x.audit);
+        let mut expected = vec!["sale.recorded"];
+        expected.extend(x.refunds[0].lines.iter().map(|_| "refund.requested"));
+        assert_eq!(kinds, expected);
+        let actions: Vec<&str> = x.audit.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            ["sale.recorded", "refund.recorded", "receipt.reprinted"],
+            "only the entries naming this order: {:?}",
+            x.audit
+        );
         assert!(matches!(s.order_extras(999_999), Err(StoreError::NotFound(_))));
     }
 }

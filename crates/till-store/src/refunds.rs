@@ -458,7 +458,11 @@ fn points_of_order(tx: &Transaction<'_>, order_id: i64) -> Result<[i64; 4]> {
     Ok([sum("earn")?, sum("redeem")?, sum("reverse-earn")?, sum("return-redeem")?])
 }
 
-fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<RecordedRefund> {
+/// Checks and writes a refund inside an open transaction: the refund, its lines, the points
+/// reversals, the audit entry and the `refund.requested` (and `points.reversed`) events. The one
+/// writer of a refund: [`Store::record_refund`], [`Store::refund_preview`] and the demo
+/// generator ([`crate::demo_data`]) all call it.
+pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<RecordedRefund> {
     let order = load_order(tx, r.order_id, None)?.ok_or(StoreError::NotFound("order"))?;
     if r.lines.is_empty() {
         return Err(invalid("choose at least one line to refund"));

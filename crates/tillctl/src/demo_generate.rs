@@ -1,6 +1,8 @@
 //! `tillctl demo generate --data-dir DIR --orders N [--seed S] [--days D]`: fills a demo till
 //! with a realistic sales history (see `till_store::demo_data`), for trying the back office and
-//! for `tillctl bench history`.
+//! for `tillctl bench history`. The history is written by the till's own checkout and refund
+//! code, so `tillctl sync run` can send all of it to a till-server, as from a real till; card
+//! numbers are hashed under this till's own card hash key.
 //!
 //! The database is opened the way `tillctl seed` opens it (a demo till: demo users and
 //! catalogue on first start). Four cashiers and a manager are made sure of, created through the
@@ -54,12 +56,11 @@ pub fn run(dir: &Path, orders: u64, seed: u64, days: u32) -> Result<(), CliError
         .map(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
         .sum();
     println!(
-        "wrote {} orders, {} lines, {} payments, {} refunds, {} points rows, {} events in {:.1} s ({:.0} orders/s); database {:.1} MB",
+        "wrote {} orders, {} lines, {} payments, {} refunds, {} events in {:.1} s ({:.0} orders/s); database {:.1} MB",
         report.orders,
         report.lines,
         report.payments,
         report.refunds,
-        report.points,
         report.events,
         secs,
         report.orders as f64 / secs.max(1e-9),
