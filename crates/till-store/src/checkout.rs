@@ -1,6 +1,7 @@
 //! Recording a sale: the order, its lines, its payment, an audit entry and the outbox event,
 //! all in one IMMEDIATE transaction and so one commit (one WAL fsync).
 
+use crate::sale_event::SaleRecorded;
 use crate::{audit, outbox, Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
@@ -80,50 +81,6 @@ impl SaleLoyalty {
 
 /// The steps of a checkout, in order; a test can make the store fail right after any of them.
 pub const STEPS: &[&str] = &["order", "lines", "payment", "audit", "outbox"];
-
-/// The `sale.recorded` event body: everything the server needs, nothing it must not have
-/// (no PAN, not even its hash).
-fn sale_event(order: &NewOrder, order_id: i64, order_no: &str, loyalty: Option<&SaleLoyalty>) -> serde_json::Value {
-    let money = order.total.minor() - loyalty.map(SaleLoyalty::points_paid).unwrap_or(0);
-    let payment = match &order.payment {
-        Payment::Cash(c) => {
-            json!({ "tender": "cash", "amount": money, "tendered": c.tendered.minor(), "change": c.change.minor() })
-        }
-        Payment::Card(c) => {
-            json!({ "tender": "card", "amount": money, "card_masked": c.masked_pan.as_str(), "brand": c.brand.name(), "auth_code": c.auth_code, "entry_mode": c.entry_mode, "cvm": c.cvm })
-        }
-    };
-    let mut event = json!({
-        "order_id": order_id,
-        "order_no": order_no,
-        "checkout_key": order.checkout_key,
-        "created_at_ms": order.created_at_ms,
-        "cashier_id": order.cashier_id,
-        "currency": order.currency.code(),
-        "subtotal": order.subtotal.minor(),
-        "tax": order.tax.minor(),
-        "total": order.total.minor(),
-        "lines": order.lines.iter().map(|l| json!({
-            "line_code": l.line_code.as_str(),
-            "sku": l.sku,
-            "quantity": l.quantity,
-            "unit_price": l.unit_price.minor(),
-            "tax_rate_bp": l.tax_rate_bp,
-            "net": l.net.minor(),
-            "tax": l.tax.minor(),
-            "gross": l.gross.minor(),
-            "device": l.device.as_ref().map(|d| json!({ "kind": d.kind().as_str(), "identifier": d.as_str() })),
-        })).collect::<Vec<_>>(),
-        "payment": payment,
-    });
-    if let Some(l) = loyalty {
-        event["customer_ref"] = json!(l.customer_ref);
-        if l.points_paid() > 0 {
-            event["points_payment"] = json!(l.points_paid());
-        }
-    }
-    event
-}
 
 /// Writes the loyalty side of a sale: the customer on the order, the points payment, the
 /// pending ledger rows and their `points.updated` events.
@@ -308,7 +265,13 @@ pub(crate) fn write_sale(
         event_id,
         EventKind::SaleRecorded,
         &format!("order/{order_id}"),
-        &sale_event(order, order_id, &order_no, loyalty),
+        &SaleRecorded::of(
+            order,
+            order_id,
+            &order_no,
+            loyalty.map(|l| l.customer_ref.as_str()),
+            loyalty.map(SaleLoyalty::points_paid).unwrap_or(0),
+        ),
         order.created_at_ms,
     )?;
     if let Some(l) = loyalty {
@@ -424,6 +387,10 @@ mod tests {
         let ev = s.outbox_events("sale.recorded").unwrap();
         assert_eq!(ev[0].id, "evt-1");
         assert!(ev[0].payload.contains(order.lines[0].line_code.as_str()));
+        // the event carries all the server needs: the sync worker reads nothing back
+        let queued: crate::sale_event::SaleRecorded = serde_json::from_str(&ev[0].payload).unwrap();
+        assert_eq!(queued.lines[0].name, order.lines[0].name);
+        assert_eq!(queued.order_no.as_deref(), Some(rec.order_no.as_str()));
         assert!(s.verify_audit().unwrap().ok);
     }
 

@@ -37,6 +37,7 @@ pub mod outbox;
 pub mod points_ledger;
 pub mod refunds;
 pub mod reports;
+pub mod sale_event;
 pub mod settings;
 pub mod users;
 

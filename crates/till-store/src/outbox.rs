@@ -13,10 +13,13 @@ pub fn enqueue_kind(
     id: &str,
     kind: EventKind,
     subject: &str,
-    payload: &serde_json::Value,
+    payload: &impl serde::Serialize,
     now_ms: i64,
 ) -> Result<()> {
-    enqueue(tx, id, kind.as_str(), subject, payload, now_ms)
+    // The store's own payloads are plain data; one that does not serialise is a bug.
+    let payload =
+        serde_json::to_value(payload).map_err(|e| crate::StoreError::Invalid(format!("event payload: {e}")))?;
+    enqueue(tx, id, kind.as_str(), subject, &payload, now_ms)
 }
 
 /// Queues an event of any kind inside an open transaction (the store's own code uses

@@ -17,6 +17,7 @@ use serde_json::Value;
 use till_api::sales::{DeviceIn, SaleLine, SalePayment, SaleRequest, TenderKind};
 use till_api::AmountIn;
 use till_core::{EventId, EventKind, ServerEventKind};
+use till_store::sale_event::SaleRecorded;
 use till_store::{ClaimedEvent, DueEvent, Prepared};
 
 /// The server's path for a server event kind.
@@ -46,91 +47,70 @@ pub fn batch_body(events: &[ClaimedEvent]) -> String {
     body
 }
 
-/// Line names the local payload does not carry, by line code; empty when unknown (the SKU then
-/// stands in for the name).
-pub type LineNames = std::collections::HashMap<String, String>;
-
 /// Turns a queued event into its request, or says why it cannot be sent (the event is then
 /// parked with that reason).
-pub fn prepare(ev: &DueEvent, store_name: &str, names: &LineNames) -> Result<Prepared, String> {
+pub fn prepare(ev: &DueEvent, store_name: &str) -> Result<Prepared, String> {
     // The id travels as the Idempotency-Key: one the server would refuse is parked here, with
     // the reason, instead of after a round trip.
     EventId::parse(&ev.id).map_err(|e| format!("the event id cannot be an Idempotency-Key: {e}"))?;
-    let payload: Value =
-        serde_json::from_str(&ev.payload).map_err(|e| format!("the queued payload is not JSON: {e}"))?;
     let kind = EventKind::parse(&ev.kind).map_err(|_| format!("no server endpoint for event kind {:?}", ev.kind))?;
-    // A sale's server body is built from the local payload; every other kind is sent as queued.
+    let bad = |e: serde_json::Error| format!("the queued payload is not a {} event: {e}", ev.kind);
+    // A sale's server body is built from the typed local event; every other kind is sent as
+    // queued.
     let body = match kind {
-        EventKind::SaleRecorded => serde_json::to_string(&sale_body(&payload, store_name, names)?),
-        _ => serde_json::to_string(&payload),
+        EventKind::SaleRecorded => {
+            let sale: SaleRecorded = serde_json::from_str(&ev.payload).map_err(bad)?;
+            serde_json::to_string(&sale_body(&sale, store_name)?)
+        }
+        _ => serde_json::to_string(&serde_json::from_str::<Value>(&ev.payload).map_err(bad)?),
     }
     .map_err(|e| e.to_string())?;
     Ok(Prepared { wire_kind: kind.server_kind().as_str().to_string(), body })
 }
 
-fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, String> {
-    v.get(name).ok_or_else(|| format!("the sale payload has no {name:?}"))
-}
-
-fn int(v: &Value, name: &str) -> Result<i64, String> {
-    field(v, name)?.as_i64().ok_or_else(|| format!("{name:?} is not a whole number"))
-}
-
-fn text<'a>(v: &'a Value, name: &str) -> Result<&'a str, String> {
-    field(v, name)?.as_str().ok_or_else(|| format!("{name:?} is not text"))
-}
-
-/// The `sale.recorded` payload (till-store's checkout) as a `POST /v1/sales` body: the printed
+/// The `sale.recorded` event (till-store's checkout) as a `POST /v1/sales` body: the printed
 /// order number is the server's order id, amounts become `{minor, currency}`, each line is
 /// paid its gross amount, and the payment carries the masked card number, never more. The body
 /// is till-api's [`SaleRequest`], the type the server reads, so the two cannot drift apart.
-pub fn sale_body(p: &Value, store_name: &str, names: &LineNames) -> Result<SaleRequest, String> {
-    let currency = text(p, "currency")?;
+pub fn sale_body(p: &SaleRecorded, store_name: &str) -> Result<SaleRequest, String> {
+    let currency = p.currency.as_str();
     let amount = |minor: i64| AmountIn::new(minor, currency);
-    let order_id = match p.get("order_no").and_then(Value::as_str) {
-        Some(no) => no.to_string(),
-        None => int(p, "order_id")?.to_string(),
-    };
-    let lines = field(p, "lines")?
-        .as_array()
-        .ok_or("\"lines\" is not a list")?
+    let lines = p
+        .lines
         .iter()
         .map(|l| {
-            let code = text(l, "line_code")?;
-            let sku = text(l, "sku")?;
-            let name = names.get(code).map(String::as_str).unwrap_or(sku);
             // The sold-data list (CN103310370A) learns the device from the sale.
-            let devices = match l.get("device").filter(|d| !d.is_null()) {
+            let devices = match &l.device {
                 Some(d) => vec![DeviceIn {
-                    kind: named(text(d, "kind")?, "device kind")?,
-                    identifier: text(d, "identifier")?.to_string(),
+                    kind: named(&d.kind, "device kind")?,
+                    identifier: d.identifier.clone(),
                     software: None,
                 }],
                 None => Vec::new(),
             };
             Ok(SaleLine {
-                line_code: code.to_string(),
-                sku: sku.to_string(),
-                name: name.to_string(),
-                quantity: int(l, "quantity")?,
-                unit_price: amount(int(l, "unit_price")?),
-                total: amount(int(l, "gross")?),
+                line_code: l.line_code.clone(),
+                sku: l.sku.clone(),
+                // Events queued before sales carried their names go with the SKU instead.
+                name: if l.name.is_empty() { l.sku.clone() } else { l.name.clone() },
+                quantity: l.quantity,
+                unit_price: amount(l.unit_price),
+                total: amount(l.gross),
                 seller: None,
                 devices,
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let pay = field(p, "payment")?;
     let mut payments = Vec::with_capacity(2);
-    if int(pay, "amount")? > 0 {
+    if p.payment.amount > 0 {
         payments.push(SalePayment {
-            tender: named(text(pay, "tender")?, "tender")?,
-            amount: amount(int(pay, "amount")?),
-            masked_pan: pay.get("card_masked").and_then(Value::as_str).map(str::to_string),
-            auth_code: pay.get("auth_code").and_then(Value::as_str).map(str::to_string),
+            tender: named(&p.payment.tender, "tender")?,
+            amount: amount(p.payment.amount),
+            masked_pan: p.payment.card_masked.clone(),
+            auth_code: p.payment.auth_code.clone(),
         });
     }
-    if let Some(points) = p.get("points_payment").and_then(Value::as_i64) {
+    if let Some(points) = p.points_payment {
         payments.push(SalePayment {
             tender: TenderKind::Points,
             amount: amount(points),
@@ -139,11 +119,11 @@ pub fn sale_body(p: &Value, store_name: &str, names: &LineNames) -> Result<SaleR
         });
     }
     Ok(SaleRequest {
-        order_id,
+        order_id: p.order_no.clone().unwrap_or_else(|| p.order_id.to_string()),
         store: store_name.to_string(),
-        created_at: int(p, "created_at_ms")?.div_euclid(1000),
+        created_at: p.created_at_ms.div_euclid(1000),
         currency: currency.to_string(),
-        customer_id: p.get("customer_ref").and_then(Value::as_str).map(str::to_string),
+        customer_id: p.customer_ref.clone(),
         lines,
         payments,
     })
@@ -174,11 +154,10 @@ mod tests {
         let p = json!({
             "order_id": 7, "order_no": "00000007", "checkout_key": "c", "created_at_ms": 1_795_000_000_123i64,
             "cashier_id": 1, "currency": "CNY", "subtotal": 700, "tax": 0, "total": 700,
-            "lines": [{"line_code": "L1", "sku": "A", "quantity": 2, "unit_price": 350, "tax_rate_bp": 0, "net": 700, "tax": 0, "gross": 700}],
+            "lines": [{"line_code": "L1", "sku": "A", "name": "Apple", "quantity": 2, "unit_price": 350, "tax_rate_bp": 0, "net": 700, "tax": 0, "gross": 700}],
             "payment": {"tender": "card", "amount": 700, "card_masked": "411111******1111", "brand": "visa", "auth_code": "A1"}
         });
-        let names = LineNames::from([("L1".to_string(), "Apple".to_string())]);
-        let out = prepare(&due("sale.recorded", &p.to_string()), "shop-1", &names).unwrap();
+        let out = prepare(&due("sale.recorded", &p.to_string()), "shop-1").unwrap();
         assert_eq!(out.wire_kind, "sale");
         let b: Value = serde_json::from_str(&out.body).unwrap();
         assert_eq!(b["order_id"], "00000007");
@@ -189,8 +168,14 @@ mod tests {
         assert_eq!(b["payments"][0]["masked_pan"], "411111******1111");
         assert!(b["payments"][0].get("brand").is_none());
         assert!(b["lines"][0].get("devices").is_none() && b.get("customer_id").is_none());
+        // an event queued before sales carried their lines' names goes with the SKU
+        let mut old = p.clone();
+        old["lines"][0].as_object_mut().unwrap().remove("name");
+        let b: Value =
+            serde_json::from_str(&prepare(&due("sale.recorded", &old.to_string()), "shop-1").unwrap().body).unwrap();
+        assert_eq!(b["lines"][0]["name"], "A");
         // deterministic: the same event gives the same bytes
-        assert_eq!(out, prepare(&due("sale.recorded", &p.to_string()), "shop-1", &names).unwrap());
+        assert_eq!(out, prepare(&due("sale.recorded", &p.to_string()), "shop-1").unwrap());
     }
 
     #[test]
@@ -202,16 +187,14 @@ mod tests {
             "payment": {"tender": "cash", "amount": 700}, "points_payment": 300, "customer_ref": "ab12"
         });
         let b: Value =
-            serde_json::from_str(&prepare(&due("sale.recorded", &p.to_string()), "s", &LineNames::new()).unwrap().body)
-                .unwrap();
+            serde_json::from_str(&prepare(&due("sale.recorded", &p.to_string()), "s").unwrap().body).unwrap();
         assert_eq!(b["lines"][0]["devices"], json!([{"kind": "imei", "identifier": "490154203237518"}]));
         assert_eq!(b["customer_id"], "ab12");
         assert_eq!(b["payments"][1], json!({"tender": "points", "amount": {"minor": 300, "currency": "CNY"}}));
         assert_eq!(b["payments"][0]["amount"]["minor"], 700);
         // The body is the server's type, read back as the server reads it.
         let sale: SaleRequest =
-            till_api::from_json(&prepare(&due("sale.recorded", &p.to_string()), "s", &LineNames::new()).unwrap().body)
-                .unwrap();
+            till_api::from_json(&prepare(&due("sale.recorded", &p.to_string()), "s").unwrap().body).unwrap();
         assert_eq!(sale.lines[0].devices[0].kind, till_api::sales::DeviceKind::Imei);
         assert_eq!(sale.payments.iter().map(|p| p.tender).collect::<Vec<_>>(), [TenderKind::Cash, TenderKind::Points]);
     }
@@ -223,26 +206,27 @@ mod tests {
             "lines": [{"line_code": "L1", "sku": "A", "quantity": 1, "unit_price": 1, "gross": 1}],
             "payment": {"tender": "cheque", "amount": 1}
         });
-        let e = prepare(&due("sale.recorded", &p.to_string()), "s", &LineNames::new()).unwrap_err();
+        let e = prepare(&due("sale.recorded", &p.to_string()), "s").unwrap_err();
         assert_eq!(e, "the server knows no tender \"cheque\"");
         let mut p = p;
         p["payment"]["tender"] = json!("cash");
         p["lines"][0]["device"] = json!({"kind": "vin", "identifier": "X"});
-        let e = prepare(&due("sale.recorded", &p.to_string()), "s", &LineNames::new()).unwrap_err();
+        let e = prepare(&due("sale.recorded", &p.to_string()), "s").unwrap_err();
         assert!(e.contains("device kind \"vin\""), "{e}");
     }
 
     #[test]
     fn unknown_kinds_and_bad_payloads_are_refused_with_a_reason() {
-        assert!(prepare(&due("mystery", "{}"), "s", &LineNames::new()).unwrap_err().contains("mystery"));
+        assert!(prepare(&due("mystery", "{}"), "s").unwrap_err().contains("mystery"));
         let mut spaced = due("refund.requested", "{}");
         spaced.id = "e 1".into();
-        assert!(prepare(&spaced, "s", &LineNames::new()).unwrap_err().contains("Idempotency-Key"));
-        assert!(prepare(&due("sale.recorded", "not json"), "s", &LineNames::new()).is_err());
-        assert!(prepare(&due("sale.recorded", "{}"), "s", &LineNames::new()).unwrap_err().contains("currency"));
-        let r = prepare(&due("refund.requested", r#"{"refund_id":"r1"}"#), "s", &LineNames::new()).unwrap();
+        assert!(prepare(&spaced, "s").unwrap_err().contains("Idempotency-Key"));
+        assert!(prepare(&due("sale.recorded", "not json"), "s").is_err());
+        let e = prepare(&due("sale.recorded", "{}"), "s").unwrap_err();
+        assert!(e.contains("not a sale.recorded event") && e.contains("missing field"), "{e}");
+        let r = prepare(&due("refund.requested", r#"{"refund_id":"r1"}"#), "s").unwrap();
         assert_eq!((r.wire_kind.as_str(), r.body.as_str()), ("refund", r#"{"refund_id":"r1"}"#));
-        let r = prepare(&due("payment.forward", r#"{"payment_id":"p1"}"#), "s", &LineNames::new()).unwrap();
+        let r = prepare(&due("payment.forward", r#"{"payment_id":"p1"}"#), "s").unwrap();
         assert_eq!(
             (r.wire_kind.as_str(), endpoint(&r.wire_kind)),
             ("payment_authorize", Some("/v1/payments/authorize"))
@@ -252,7 +236,7 @@ mod tests {
     #[test]
     fn a_points_reversal_goes_as_queued_to_its_endpoint() {
         let payload = r#"{"refund_id":"r1","order_id":"00000007","account_id":"00112233445566778899aabbccddeeff","kind":"reverse_earn","points":120}"#;
-        let r = prepare(&due("points.reversed", payload), "s", &LineNames::new()).unwrap();
+        let r = prepare(&due("points.reversed", payload), "s").unwrap();
         assert_eq!(r.wire_kind, "points_reversal");
         let sent: Value = serde_json::from_str(&r.body).unwrap();
         assert_eq!(sent, serde_json::from_str::<Value>(payload).unwrap());

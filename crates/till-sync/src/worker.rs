@@ -30,7 +30,7 @@ use std::time::Duration;
 use till_api::{BatchResponse, BatchResult, ErrorBody};
 use till_client::{Client, HttpAnswer};
 use till_core::Clock;
-use till_core::{EventKind, ServerEventKind};
+use till_core::ServerEventKind;
 use till_store::{ClaimedEvent, DueEvent, Settlement, Store};
 
 /// What one round did.
@@ -140,16 +140,8 @@ impl Syncer {
     /// One round: claim, send, record. Returns what happened; `claimed == 0` when nothing was due.
     pub fn round(&mut self) -> Result<RoundReport, SyncError> {
         let now = self.clock.now_ms();
-        let store = self.store.clone();
         let store_name = self.config.store_name.clone();
-        let mut prepare = |ev: &DueEvent| {
-            let names = if ev.kind == EventKind::SaleRecorded.as_str() {
-                line_names(&store, ev)
-            } else {
-                wire::LineNames::new()
-            };
-            wire::prepare(ev, &store_name, &names)
-        };
+        let mut prepare = |ev: &DueEvent| wire::prepare(ev, &store_name);
         let lease_ms = self.config.lease.as_millis() as i64;
         let claimed = self.store.claim_due(now, self.config.batch_size, lease_ms, &mut prepare)?;
         if claimed.is_empty() {
@@ -364,17 +356,6 @@ pub fn route(events: &[ClaimedEvent], config: &SyncConfig) -> (Vec<(String, Vec<
 
 fn empty() -> HttpAnswer {
     HttpAnswer { status: 0, body: String::new() }
-}
-
-/// Names of a recorded order's lines by line code (the `sale.recorded` payload has none).
-fn line_names(store: &Store, ev: &DueEvent) -> wire::LineNames {
-    let Some(id) = ev.subject.strip_prefix("order/").and_then(|n| n.parse::<i64>().ok()) else {
-        return wire::LineNames::new();
-    };
-    match store.order(id) {
-        Ok(o) => o.lines.into_iter().map(|l| (l.line_code, l.name)).collect(),
-        Err(_) => wire::LineNames::new(),
-    }
 }
 
 #[derive(Default)]

@@ -139,8 +139,7 @@ impl Model {
             Op::Crash { n, sent } => {
                 // A worker process claims events and dies; maybe after the server committed them.
                 let store = self.app.store.clone();
-                let mut prepare =
-                    |ev: &till_store::DueEvent| till_sync::wire::prepare(ev, "Shop 1", &Default::default());
+                let mut prepare = |ev: &till_store::DueEvent| till_sync::wire::prepare(ev, "Shop 1");
                 let claimed = store.claim_due(now_ms(), *n, 2_000, &mut prepare).unwrap();
                 if *sent && !claimed.is_empty() {
                     let events: Vec<_> = claimed

@@ -80,36 +80,6 @@ pub struct GenerateReport {
     pub products_added: u64,
 }
 
-/// The Luhn check digit of `payload` (digits only), as IMEIs and card numbers end with.
-pub fn luhn_check_digit(payload: &str) -> u8 {
-    let sum: u32 = payload
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b.wrapping_sub(b'0'));
-            if i % 2 == 0 {
-                let x = d * 2;
-                if x > 9 {
-                    x - 9
-                } else {
-                    x
-                }
-            } else {
-                d
-            }
-        })
-        .sum();
-    ((10 - sum % 10) % 10) as u8
-}
-
-/// True when `digits` ends with its correct Luhn check digit.
-pub fn luhn_ok(digits: &str) -> bool {
-    digits.len() >= 2
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && luhn_check_digit(&digits[..digits.len() - 1]) == digits.as_bytes()[digits.len() - 1] - b'0'
-}
-
 /// The products sold, as the till's catalogue reads them.
 fn load_products(store: &Store, currency: Currency) -> Result<Vec<Product>> {
     // A big synthetic catalogue would make every product rare; a couple of thousand

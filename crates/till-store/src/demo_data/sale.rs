@@ -3,7 +3,7 @@
 //! till's own refund code ([`crate::refunds::write_refund`]).
 
 use super::calendar::{DAY_MS, HOUR_MS};
-use super::{luhn_check_digit, GenerateReport};
+use super::GenerateReport;
 use crate::checkout::{write_sale, PointsChange, SaleLoyalty};
 use crate::refunds::{write_refund, NewRefund};
 use crate::Result;
@@ -39,8 +39,7 @@ fn random_hex(rng: &mut StdRng) -> String {
 
 fn imei(rng: &mut StdRng) -> String {
     let payload = format!("35{:012}", rng.gen_range(0..1_000_000_000_000u64));
-    let check = luhn_check_digit(&payload);
-    format!("{payload}{check}")
+    with_check_digit(payload)
 }
 
 /// A loyalty account as the points server names it (32 hex digits), one of `customers`.
@@ -53,7 +52,7 @@ fn customer_ref(rng: &mut StdRng, customers: u64) -> String {
 /// A card payment as the till stores it: the number is made up, masked and hashed, and dropped.
 fn card(ctx: &Ctx<'_>, rng: &mut StdRng) -> Result<CardPayment> {
     let body = format!("{}{:09}", BINS[rng.gen_range(0..BINS.len())], rng.gen_range(0..1_000_000_000u64));
-    let pan = format!("{body}{}", luhn_check_digit(&body));
+    let pan = with_check_digit(body);
     let small = rng.gen_bool(0.2);
     Ok(CardPayment {
         masked_pan: MaskedPan::from_pan(&pan)?,
@@ -197,4 +196,11 @@ fn refund(
     r.events += refund.lines.len() as u64;
     debug_assert_eq!(recorded.points_reversed + recorded.points_returned, 0);
     Ok(())
+}
+
+/// `digits` (ASCII digits, as generated here) followed by their Luhn check digit.
+fn with_check_digit(digits: String) -> String {
+    let values: Vec<u8> = digits.bytes().map(|b| b.wrapping_sub(b'0')).collect();
+    let check = till_core::luhn::check_digit(&values);
+    format!("{digits}{check}")
 }
