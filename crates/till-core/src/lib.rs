@@ -30,6 +30,7 @@
 //! as its production implementation.
 
 pub mod barcode;
+pub mod calendar;
 pub mod card;
 pub mod cart;
 pub mod clock;

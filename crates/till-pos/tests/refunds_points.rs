@@ -198,7 +198,7 @@ fn a_phone_sold_with_its_imei_is_refunded_by_scanning_it() {
     assert_eq!(found.order_no, sale.order_no);
     assert!(found.lines[0].matched);
     // by receipt number, the local day printed on it (UTC+8 here) and its total: all three must match
-    let local_day = till_store::calendar::utc_date(sale.created_at_ms + 8 * 3_600_000);
+    let local_day = till_core::calendar::utc_date(sale.created_at_ms + 8 * 3_600_000);
     let by_receipt = |date: &str, amount: i64| {
         p.refund_find(
             &c,

@@ -44,16 +44,7 @@ impl Entropy for SeededEntropy {
 
 /// The calendar year and month (1..=12) of a Unix time, in UTC.
 pub fn year_month(unix: i64) -> (i64, u32) {
-    // Howard Hinnant's civil_from_days, so no date crate is needed for one comparison.
-    let z = unix.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
-    (year, month)
+    till_core::calendar::year_month(unix.saturating_mul(1000))
 }
 
 #[cfg(test)]

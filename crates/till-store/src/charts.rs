@@ -102,7 +102,7 @@ impl Bucket {
     }
 
     fn label(self, local_start: i64) -> String {
-        let (y, m, d) = crate::calendar::civil_from_days(local_start.div_euclid(DAY_MS));
+        let (y, m, d) = till_core::calendar::civil_from_days(local_start.div_euclid(DAY_MS));
         match self {
             Bucket::Hour => format!("{y:04}-{m:02}-{d:02} {:02}:00", local_start.rem_euclid(DAY_MS) / HOUR_MS),
             Bucket::Day => format!("{y:04}-{m:02}-{d:02}"),

@@ -7,13 +7,13 @@
 //! reader connection is not held while the file is written. The card columns are the masked
 //! number, brand, approval code and entry mode only: never the PAN hash or the signature.
 
-pub use crate::calendar::{iso_utc, parse_utc_date, utc_date};
 use crate::{connection, Result, Store, StoreError};
 use rusqlite::{Connection, Row};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+pub use till_core::calendar::{iso_utc, parse_utc_date, utc_date};
 use till_core::{Currency, Money};
 use ts_rs::TS;
 

@@ -16,7 +16,6 @@
 pub mod answers;
 pub mod audit;
 pub mod audit_view;
-pub mod calendar;
 pub mod catalogue;
 pub mod catalogue_admin;
 pub mod catalogue_import;

@@ -368,7 +368,7 @@ fn compute(c: &Connection, lo: i64, hi: i64, cur: Currency, now_ms: i64) -> Resu
 
 /// True when `s` is a real calendar date written `YYYY-MM-DD`, from 1970 on.
 pub fn is_business_date(s: &str) -> bool {
-    crate::calendar::parse_utc_date(s).is_some_and(|ms| ms >= 0)
+    till_core::calendar::parse_utc_date(s).is_some_and(|ms| ms >= 0)
 }
 
 fn close_in(
@@ -557,9 +557,9 @@ pub fn report_lines(r: &DayReport) -> Vec<String> {
     if let Some(id) = r.close_id {
         out.push(format!("Close no. {id}"));
     }
-    out.push(format!("From  {}", crate::calendar::utc_minute(r.from_ms)));
-    out.push(format!("To    {}", crate::calendar::utc_minute(r.to_ms)));
-    out.push(format!("Made  {}", crate::calendar::utc_minute(r.generated_at_ms)));
+    out.push(format!("From  {}", till_core::calendar::utc_minute(r.from_ms)));
+    out.push(format!("To    {}", till_core::calendar::utc_minute(r.to_ms)));
+    out.push(format!("Made  {}", till_core::calendar::utc_minute(r.generated_at_ms)));
     if let Some(by) = &r.closed_by {
         out.push(format!("Closed by {by}"));
     }
@@ -631,9 +631,9 @@ mod tests {
     #[test]
     fn times_print_in_utc() {
         assert_eq!(
-            crate::calendar::utc_minute(1_764_806_400_000 + 13 * 3_600_000 + 5 * 60_000),
+            till_core::calendar::utc_minute(1_764_806_400_000 + 13 * 3_600_000 + 5 * 60_000),
             "2025-12-04 13:05 UTC"
         );
-        assert_eq!(crate::calendar::utc_minute(0), "1970-01-01 00:00 UTC");
+        assert_eq!(till_core::calendar::utc_minute(0), "1970-01-01 00:00 UTC");
     }
 }

@@ -106,22 +106,7 @@ impl Pos {
         if !user.active {
             return Err(PosError::UserInactive);
         }
-        if let Some(until) = user.locked_until_ms.filter(|t| *t > now) {
-            return Err(PosError::UserLocked { minutes: (until - now + 59_999) / 60_000 });
-        }
-        if !verify_pin(pin, &user.pin_hash)? {
-            let failed = user.failed_attempts + 1;
-            if failed >= MAX_FAILED_PINS {
-                self.store.write(|tx| {
-                    users::set_login_state(tx, user.id, 0, Some(now + LOCKOUT_MS))?;
-                    audit::append(tx, now, Some(user.id), "user.locked", &json!({ "failed_pins": failed }))
-                })?;
-                tracing::warn!(user_id, "user locked after {failed} wrong PINs");
-                return Err(PosError::UserLocked { minutes: LOCKOUT_MS / 60_000 });
-            }
-            self.store.write(|tx| users::set_login_state(tx, user.id, failed, None))?;
-            return Err(PosError::WrongPin { remaining: MAX_FAILED_PINS - failed });
-        }
+        self.check_pin(&user, pin, now)?;
         self.store.write(|tx| {
             users::set_login_state(tx, user.id, 0, None)?;
             audit::append(tx, now, Some(user.id), "user.login", &json!({}))
@@ -141,13 +126,21 @@ impl Pos {
     pub(crate) fn confirm_pin(&self, user_id: i64, pin: &str) -> Result<()> {
         let now = self.now_ms();
         let user = self.store.user(user_id)?;
+        self.check_pin(&user, pin, now)?;
+        if user.failed_attempts > 0 {
+            self.store.write(|tx| users::set_login_state(tx, user.id, 0, None))?;
+        }
+        Ok(())
+    }
+
+    /// The one PIN check of login and of a confirmation: refused while the user is locked; a
+    /// wrong PIN counts, and the fifth in a row locks the user for [`LOCKOUT_MS`] and ends
+    /// their sessions. A right PIN changes nothing here (each caller records its success).
+    fn check_pin(&self, user: &till_store::UserRecord, pin: &str, now: i64) -> Result<()> {
         if let Some(until) = user.locked_until_ms.filter(|t| *t > now) {
             return Err(PosError::UserLocked { minutes: (until - now + 59_999) / 60_000 });
         }
         if verify_pin(pin, &user.pin_hash)? {
-            if user.failed_attempts > 0 {
-                self.store.write(|tx| users::set_login_state(tx, user.id, 0, None))?;
-            }
             return Ok(());
         }
         let failed = user.failed_attempts + 1;
@@ -156,6 +149,7 @@ impl Pos {
                 users::set_login_state(tx, user.id, 0, Some(now + LOCKOUT_MS))?;
                 audit::append(tx, now, Some(user.id), "user.locked", &json!({ "failed_pins": failed }))
             })?;
+            tracing::warn!(user_id = user.id, "user locked after {failed} wrong PINs");
             self.end_sessions_of(user.id);
             return Err(PosError::UserLocked { minutes: LOCKOUT_MS / 60_000 });
         }

@@ -103,7 +103,7 @@ fn day_range(date: &str, offset_minutes: i32) -> Result<(i64, i64)> {
     if !(-14 * 60..=14 * 60).contains(&offset_minutes) {
         return Err(PosError::InvalidInput("the UTC offset is -14:00 to +14:00".into()));
     }
-    let midnight = till_store::calendar::parse_utc_date(date)
+    let midnight = till_core::calendar::parse_utc_date(date)
         .ok_or_else(|| PosError::InvalidInput(format!("{date:?} is not a date (YYYY-MM-DD)")))?;
     let from = midnight - i64::from(offset_minutes) * 60_000;
     Ok((from, from + 86_400_000))

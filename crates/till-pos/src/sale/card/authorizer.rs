@@ -153,19 +153,6 @@ fn declined(reason_code: &str, message: &str) -> AuthorizationResponse {
     AuthorizationResponse::Declined { reason_code: reason_code.into(), message: message.into() }
 }
 
-/// (year, month) of a time in ms since the epoch, UTC (proleptic Gregorian calendar).
-pub fn year_month(ms: i64) -> (i64, u32) {
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = ms.div_euclid(86_400_000) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month)
-}
-
 /// Whether a `YYMM` expiry lies before the month of `now_ms` (a card is good through the end of
 /// its expiry month). Years are taken as 20YY.
 pub fn expired(expiry: &str, now_ms: i64) -> bool {
@@ -173,7 +160,7 @@ pub fn expired(expiry: &str, now_ms: i64) -> bool {
         (Some(Ok(y)), Some(Ok(m))) if expiry.len() == 4 => (y, m),
         _ => return true,
     };
-    let (year, month) = year_month(now_ms);
+    let (year, month) = till_core::calendar::year_month(now_ms);
     (2000 + yy, mm) < (year, month)
 }
 
@@ -325,9 +312,9 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(year_month(0), (1970, 1));
-        assert_eq!(year_month(NOW), (2026, 9));
-        assert_eq!(year_month(951_782_400_000), (2000, 2)); // 2000-02-29
+        assert_eq!(till_core::calendar::year_month(0), (1970, 1));
+        assert_eq!(till_core::calendar::year_month(NOW), (2026, 9));
+        assert_eq!(till_core::calendar::year_month(951_782_400_000), (2000, 2)); // 2000-02-29
         assert!(expired("2608", NOW) && !expired("2609", NOW) && !expired("3001", NOW) && expired("xx", NOW));
     }
 }

@@ -1,11 +1,12 @@
-//! UTC calendar arithmetic for reports, charts and exports: days since the epoch to a
-//! proleptic Gregorian date and back (Howard Hinnant's algorithms), so no date crate is needed
-//! for what is only ever UTC dates and times.
+//! UTC calendar arithmetic, once for every crate: days since the epoch to a proleptic
+//! Gregorian date and back (Howard Hinnant's algorithms), so no date crate is needed for what
+//! is only ever UTC dates and times (reports, charts, exports, card expiry dates).
 
-const DAY_MS: i64 = 86_400_000;
+/// Milliseconds in a day.
+pub const DAY_MS: i64 = 86_400_000;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
-pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -16,7 +17,7 @@ pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// Year, month, day of a count of days since 1970-01-01.
-pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -26,6 +27,12 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// The year and month (1..=12) of a time in ms since the epoch, UTC.
+pub fn year_month(ms: i64) -> (i64, u32) {
+    let (y, m, _) = civil_from_days(ms.div_euclid(DAY_MS));
+    (y, m)
 }
 
 /// Milliseconds since the epoch as ISO-8601 UTC, e.g. `2026-12-04T09:30:00.125Z`.
