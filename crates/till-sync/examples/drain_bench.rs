@@ -89,7 +89,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 let p = serde_json::json!({
                     "order_id": n, "order_no": format!("{n:08}"), "created_at_ms": 1_795_000_000_000i64,
                     "currency": "CNY", "total": total,
-                    "lines": [{"line_code": code.as_str(), "sku": "SKU-1", "quantity": 1, "unit_price": total, "gross": total}],
+                    "lines": [{"line_code": code.as_str(), "sku": "SKU-1", "name": "Item 1", "quantity": 1, "unit_price": total, "gross": total}],
                     "payment": {"tender": "cash", "amount": total}
                 });
                 till_store::outbox::enqueue(tx, &format!("evt-{n:08}"), "sale.recorded", &format!("order/{n}"), &p, 0)?;
