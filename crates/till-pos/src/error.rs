@@ -403,6 +403,15 @@ impl From<DeviceError> for PaymentError {
     }
 }
 
+impl From<PosError> for PaymentError {
+    fn from(e: PosError) -> Self {
+        match e {
+            PosError::Payment(p) => p,
+            other => PaymentError::Internal(other.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,14 +422,5 @@ mod tests {
         assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"code":"cart_empty","message":"the cart is empty"}"#);
         let e = IpcError::from(PosError::Store(StoreError::AlreadyCheckedOut { order_id: 7 }));
         assert_eq!(e.code, ErrorCode::AlreadyCheckedOut);
-    }
-}
-
-impl From<PosError> for PaymentError {
-    fn from(e: PosError) -> Self {
-        match e {
-            PosError::Payment(p) => p,
-            other => PaymentError::Internal(other.to_string()),
-        }
     }
 }

@@ -184,7 +184,7 @@ impl From<&SyncConfig> for ClientConfig {
         ClientConfig {
             base_url: c.base_url.clone(),
             terminal_id: c.terminal_id.clone(),
-            secret: c.secret.clone().into(),
+            secret: c.secret.clone(),
             connect_timeout: c.connect_timeout,
             request_timeout: c.request_timeout,
             trusted_roots_pem: c.trusted_roots_pem.clone(),

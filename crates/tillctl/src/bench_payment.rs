@@ -24,7 +24,10 @@ pub fn run(rounds: usize) -> Result<(), CliError> {
         let (tx, pushed) = mpsc::channel::<CardPaymentView>();
         let tx = Mutex::new(tx);
         let watch = Arc::new(move |v: &CardPaymentView| {
-            let _ = tx.lock().map(|tx| tx.send(v.clone()));
+            if let Ok(tx) = tx.lock() {
+                // The receiver outlives every payment of the run; a failed send only means it ended.
+                let _ = tx.send(v.clone());
+            }
         });
         let payment = pos.payment_start(&session.token, &cart.cart_id, watch)?;
         let read = loop {
