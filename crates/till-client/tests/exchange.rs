@@ -6,7 +6,8 @@ use rand::SeedableRng;
 use std::sync::Arc;
 use std::time::Duration;
 use till_client::{Client, ClientConfig, ClientError, Secret, SendError};
-use till_server::clock::{OsEntropy, SystemClock};
+use till_core::SystemClock;
+use till_server::clock::OsEntropy;
 
 struct Server {
     bg: till_server::server::Background,
@@ -19,7 +20,7 @@ fn server() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(&dir.path().join("s.db")).unwrap());
     let t = till_server::admin::add_terminal(&*repo, "till 1", &SystemClock, &OsEntropy).unwrap();
-    let state = till_server::app::AppState::new(
+    let state = till_server::state::AppState::new(
         repo,
         Arc::new(SystemClock),
         Arc::new(OsEntropy),

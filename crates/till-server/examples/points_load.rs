@@ -17,12 +17,13 @@ use std::error::Error;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use till_server::app::AppState;
-use till_server::clock::{Clock, OsEntropy, SystemClock};
+use till_core::{Clock, SystemClock};
+use till_server::clock::OsEntropy;
 use till_server::config::Config;
 use till_server::points::{base32_decode, make_token};
 use till_server::repo::sqlite::SqliteRepository;
 use till_server::server::Background;
+use till_server::state::AppState;
 
 struct Client {
     base: String,

@@ -1,9 +1,10 @@
 //! What the `till-server` admin subcommands do, as functions (the binary only parses arguments).
 
-use crate::clock::{Clock, Entropy};
+use crate::clock::Entropy;
 use crate::error::ApiError;
 use crate::repo::{RefundRecord, Repository, TerminalRecord};
 use serde::Serialize;
+use till_core::Clock;
 
 /// A terminal's credentials, printed once by `terminals add`.
 #[derive(Debug, Clone, Serialize)]

@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-// The state lives in crate::state (below the routes); these keep `till_server::app::AppState`
+// The state lives in crate::state (below the routes); these keep `till_server::state::AppState`
 // and `app::AuthedTerminal` working for the till's tests, tillctl and the examples.
-pub use crate::state::{AppState, AuthedTerminal};
+use crate::state::{AppState, AuthedTerminal};
 
 /// Largest request body accepted (a batch of 1,000 sales fits).
 pub const BODY_LIMIT: usize = 8 * 1024 * 1024;

@@ -1,9 +1,7 @@
-//! Time and randomness, passed in so that tests can fix them.
+//! Randomness, passed in so that tests can fix it, and the calendar month of a Unix time.
 //!
 //! The clock is till-core's ([`till_core::clock`]), shared with the till and its sync worker;
 //! randomness stays here because only the server makes secrets, keys and auth codes.
-
-pub use till_core::clock::{Clock, ManualClock, SystemClock};
 
 /// A source of random bytes (secrets, keys, auth codes).
 pub trait Entropy: Send + Sync {

@@ -11,11 +11,13 @@
 //! request is applied exactly once per idempotency key ([`idempotency`]): the claim, the effect
 //! and the stored response commit in one transaction of the [`repo::Repository`], SQLite by
 //! default. Errors are `{code, message}` with stable codes ([`error::ApiError`]). Time and
-//! randomness come in through [`clock`], so tests are deterministic.
+//! randomness come in from outside (till-core's clock, [`clock`]'s entropy), so tests are
+//! deterministic.
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use till_server::{app::AppState, clock::{OsEntropy, SystemClock}, config::Config};
+//! use till_core::SystemClock;
+//! use till_server::{clock::OsEntropy, config::Config, state::AppState};
 //! use till_server::repo::sqlite::SqliteRepository;
 //! let repo = Arc::new(SqliteRepository::open("server.db".as_ref()).unwrap());
 //! let state = AppState::new(repo, Arc::new(SystemClock), Arc::new(OsEntropy), Config::default());

@@ -16,12 +16,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use till_core::{Clock, SystemClock};
 use till_server::admin;
-use till_server::app::AppState;
-use till_server::clock::{Clock, OsEntropy, SystemClock};
+use till_server::clock::OsEntropy;
 use till_server::config::Config;
 use till_server::repo::sqlite::SqliteRepository;
 use till_server::server::{serve, TlsFiles};
+use till_server::state::AppState;
 
 const USAGE: &str = "usage:
   till-server serve --db FILE --listen ADDR:PORT [--tls-cert FILE --tls-key FILE] [--config FILE]

@@ -7,12 +7,13 @@
 //!                                       \-> state (AppState, AuthedTerminal, Ctx) <-/
 //! ```
 
-use crate::clock::{Clock, Entropy};
+use crate::clock::Entropy;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::repo::Repository;
 use crate::signing;
 use std::sync::Arc;
+use till_core::Clock;
 
 /// Everything a request handler needs; cheap to clone.
 #[derive(Clone)]

@@ -6,7 +6,8 @@
 mod support;
 use serde_json::{json, Value};
 use support::*;
-use till_server::clock::{Clock, SeededEntropy};
+use till_core::Clock;
+use till_server::clock::SeededEntropy;
 use till_server::config::Config;
 use till_server::points::{base32_decode, make_token};
 

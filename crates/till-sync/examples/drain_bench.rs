@@ -29,10 +29,11 @@ fn vm_hwm_kib(pid: &str) -> u64 {
 /// The child: a till-server on 127.0.0.1, its URL, terminal and secret on stdout; it lives until
 /// its stdin closes, then prints its own VmHWM.
 fn serve(db: &str) -> Result<(), Box<dyn Error>> {
-    use till_server::clock::{OsEntropy, SystemClock};
+    use till_core::SystemClock;
+    use till_server::clock::OsEntropy;
     let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(db.as_ref())?);
     let t = till_server::admin::add_terminal(&*repo, "bench", &SystemClock, &OsEntropy)?;
-    let state = till_server::app::AppState::new(
+    let state = till_server::state::AppState::new(
         repo,
         Arc::new(SystemClock),
         Arc::new(OsEntropy),

@@ -196,12 +196,13 @@ fn through_faults(mode: Delivery, batch: usize, events: usize, weights: &[(Fault
 
 #[test]
 fn https_with_a_trusted_self_signed_certificate_and_refused_without_it() {
-    use till_server::clock::{OsEntropy, SystemClock as ServerClock};
+    use till_core::SystemClock as ServerClock;
+    use till_server::clock::OsEntropy;
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../till-server/tests/fixtures");
     let dir = tempfile::tempdir().unwrap();
     let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(&dir.path().join("s.db")).unwrap());
     let t = till_server::admin::add_terminal(&*repo, "till", &ServerClock, &OsEntropy).unwrap();
-    let state = till_server::app::AppState::new(
+    let state = till_server::state::AppState::new(
         repo,
         Arc::new(ServerClock),
         Arc::new(OsEntropy),

@@ -10,11 +10,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
-use till_server::app::AppState;
-use till_server::clock::{OsEntropy, SystemClock};
+use till_core::SystemClock;
+use till_server::clock::OsEntropy;
 use till_server::config::Config;
 use till_server::repo::sqlite::SqliteRepository;
 use till_server::server::Background;
+use till_server::state::AppState;
 
 fn tillctl() -> Command {
     Command::new(env!("CARGO_BIN_EXE_tillctl"))

@@ -4,11 +4,12 @@
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use till_server::app::AppState;
-use till_server::clock::{ManualClock, SeededEntropy};
+use till_core::ManualClock;
+use till_server::clock::SeededEntropy;
 use till_server::config::Config;
 use till_server::repo::sqlite::SqliteRepository;
 use till_server::server::Background;
+use till_server::state::AppState;
 
 /// 2026-11-18 12:26:40 UTC.
 pub const NOW: i64 = 1_795_000_000;
@@ -95,13 +96,7 @@ impl TestServer {
     }
 
     pub fn send(&self, method: &str, path: &str, body: &[u8], idem: Option<&str>) -> Answer {
-        let h = self.sign_headers(
-            method,
-            path,
-            till_server::clock::Clock::now_unix(&*self.clock),
-            &self.next_nonce(),
-            body,
-        );
+        let h = self.sign_headers(method, path, till_core::Clock::now_unix(&*self.clock), &self.next_nonce(), body);
         self.raw(method, path, body, idem, &h)
     }
 

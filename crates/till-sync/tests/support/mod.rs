@@ -12,11 +12,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use till_client::Secret;
-use till_server::app::AppState;
-use till_server::clock::{OsEntropy, SystemClock};
+use till_core::SystemClock;
+use till_server::clock::OsEntropy;
 use till_server::config::Config;
 use till_server::repo::sqlite::SqliteRepository;
 use till_server::server::Background;
+use till_server::state::AppState;
 use till_store::Store;
 use till_sync::{BackoffPolicy, SyncConfig};
 
