@@ -7,19 +7,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
-use std::sync::Arc;
 use std::time::Instant;
-use till_core::SystemClock;
-use till_server::clock::OsEntropy;
-use till_server::config::Config;
-use till_server::repo::sqlite::SqliteRepository;
-use till_server::server::Background;
-use till_server::state::AppState;
 
-fn tillctl() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_tillctl"))
-}
+mod support;
+use support::tillctl;
 
 fn map(c: &rusqlite::Connection, sql: &str) -> BTreeMap<String, i64> {
     c.prepare(sql).unwrap().query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
@@ -33,14 +24,7 @@ fn one(c: &rusqlite::Connection, sql: &str) -> i64 {
 fn two_thousand_generated_orders_with_refunds_drain_to_a_real_server_and_both_sides_agree() {
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
-    let server_db = dir.path().join("server.db");
-    let repo = Arc::new(SqliteRepository::open(&server_db).unwrap());
-    let t = till_server::admin::add_terminal(&*repo, "till 1", &SystemClock, &OsEntropy).unwrap();
-    let server =
-        Background::start(AppState::new(repo, Arc::new(SystemClock), Arc::new(OsEntropy), Config::default()), None)
-            .unwrap();
-    let secret_file = dir.path().join("secret");
-    std::fs::write(&secret_file, format!("{}\n", t.secret)).unwrap();
+    let support::TestServer { server, db: server_db, terminal_id, secret_file } = support::start_server(dir.path());
     let data = dir.path().join("till");
 
     let out = tillctl()
@@ -61,7 +45,7 @@ fn two_thousand_generated_orders_with_refunds_drain_to_a_real_server_and_both_si
     let out = tillctl()
         .args(["sync", "run", "--once", "--data-dir"])
         .arg(&data)
-        .args(["--url", &server.url(), "--terminal-id", &t.terminal_id, "--secret-file"])
+        .args(["--url", &server.url(), "--terminal-id", &terminal_id, "--secret-file"])
         .arg(&secret_file)
         .args(["--batch", "100"])
         .output()

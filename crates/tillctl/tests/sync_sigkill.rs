@@ -9,31 +9,16 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::process::Stdio;
 use std::time::Duration;
-use till_core::SystemClock;
-use till_server::clock::OsEntropy;
-use till_server::config::Config;
-use till_server::repo::sqlite::SqliteRepository;
-use till_server::server::Background;
-use till_server::state::AppState;
 
-fn tillctl() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_tillctl"))
-}
+mod support;
+use support::tillctl;
 
 #[test]
 fn sigkill_of_the_sync_worker_mid_batch_loses_and_doubles_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let server_db = dir.path().join("server.db");
-    let repo = Arc::new(SqliteRepository::open(&server_db).unwrap());
-    let t = till_server::admin::add_terminal(&*repo, "till 1", &SystemClock, &OsEntropy).unwrap();
-    let server =
-        Background::start(AppState::new(repo, Arc::new(SystemClock), Arc::new(OsEntropy), Config::default()), None)
-            .unwrap();
-    let secret_file = dir.path().join("secret");
-    std::fs::write(&secret_file, format!("{}\n", t.secret)).unwrap();
+    let support::TestServer { server, db: server_db, terminal_id, secret_file } = support::start_server(dir.path());
     let data = dir.path().join("till");
 
     // Real sales, as the till rings them up.
@@ -70,7 +55,7 @@ fn sigkill_of_the_sync_worker_mid_batch_loses_and_doubles_nothing() {
         let mut c = tillctl();
         c.args(["sync", "run", "--data-dir"])
             .arg(&data)
-            .args(["--url", &server.url(), "--terminal-id", &t.terminal_id, "--secret-file"])
+            .args(["--url", &server.url(), "--terminal-id", &terminal_id, "--secret-file"])
             .arg(&secret_file)
             .args(["--batch", "7", "--timeout-ms", "5000"])
             .args(extra);

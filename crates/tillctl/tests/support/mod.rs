@@ -1,0 +1,44 @@
+//! What the command-line tests share: the `tillctl` binary, and a real till-server on
+//! 127.0.0.1 with one registered terminal whose secret is in a file, as an installer has it.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // each test uses a part; a test fails by panicking
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use till_core::SystemClock;
+use till_server::clock::OsEntropy;
+use till_server::config::Config;
+use till_server::repo::sqlite::SqliteRepository;
+use till_server::server::Background;
+use till_server::state::AppState;
+
+/// The `tillctl` binary of this build.
+pub fn tillctl() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_tillctl"))
+}
+
+/// A till-server running in the background, its database, and the terminal it knows.
+pub struct TestServer {
+    /// The running server (stops when dropped).
+    pub server: Background,
+    /// Its SQLite file.
+    pub db: PathBuf,
+    /// The registered terminal's id.
+    pub terminal_id: String,
+    /// A file holding the terminal's secret, as `tillctl sync run --secret-file` reads it.
+    pub secret_file: PathBuf,
+}
+
+/// Starts a server with its database in `dir` and registers one terminal.
+pub fn start_server(dir: &Path) -> TestServer {
+    let db = dir.join("server.db");
+    let repo = Arc::new(SqliteRepository::open(&db).unwrap());
+    let t = till_server::admin::add_terminal(&*repo, "till 1", &SystemClock, &OsEntropy).unwrap();
+    let server =
+        Background::start(AppState::new(repo, Arc::new(SystemClock), Arc::new(OsEntropy), Config::default()), None)
+            .unwrap();
+    let secret_file = dir.join("secret");
+    std::fs::write(&secret_file, format!("{}\n", t.secret)).unwrap();
+    TestServer { server, db, terminal_id: t.terminal_id, secret_file }
+}
