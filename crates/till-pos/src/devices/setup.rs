@@ -47,7 +47,18 @@ impl Pos {
         if self.devices.overview_watchers.is_empty() {
             return;
         }
-        match self.overview() {
+        thread_local! {
+            static PUBLISHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        }
+        // Reading the overview refreshes the lights, which may publish again on this thread:
+        // the outer call sends the overview read after that refresh, so a nested one has
+        // nothing to add.
+        if PUBLISHING.with(|p| p.replace(true)) {
+            return;
+        }
+        let read = self.overview();
+        PUBLISHING.with(|p| p.set(false));
+        match read {
             Ok(o) => self.devices.overview_watchers.send(&o),
             Err(e) => tracing::warn!("device overview not read: {e}"),
         }
