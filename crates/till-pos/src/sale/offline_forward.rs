@@ -545,6 +545,6 @@ mod tests {
         p.payment_settings_set(&i, new).unwrap();
         assert_eq!(p.payment_settings_get(&i).unwrap(), new);
         assert_eq!(new.timeout(), Duration::from_secs(5));
-        let _ = RemoteConfig::new(till_sync::SyncConfig::new("http://x", "t", till_client::Secret::new([1; 32])));
+        let _ = RemoteConfig::new(till_client::ClientConfig::new("http://x", "t", till_client::Secret::new([1; 32])));
     }
 }

@@ -89,15 +89,16 @@ pub struct SyncCredentials {
 }
 
 impl SyncCredentials {
-    /// A sync configuration for the service's URL with the defaults of [`till_sync::SyncConfig::new`].
-    pub fn config_for(&self, service: Service) -> till_sync::SyncConfig {
-        till_sync::SyncConfig::new(self.urls.get(service), &self.terminal_id, self.secret.clone())
+    /// The signed client's configuration for the service's URL, with the defaults of
+    /// [`till_client::ClientConfig::new`] (card authorisation, lookups, enrolment, Test).
+    pub fn config_for(&self, service: Service) -> till_client::ClientConfig {
+        till_client::ClientConfig::new(self.urls.get(service), &self.terminal_id, self.secret.clone())
     }
 
     /// The sync worker's configuration: the sales URL as its base, and every service's events to
     /// that service's URL.
     pub fn worker_config(&self) -> till_sync::SyncConfig {
-        let mut config = self.config_for(Service::Sales);
+        let mut config = till_sync::SyncConfig::new(&self.urls.sales, &self.terminal_id, self.secret.clone());
         config.set_service_url(till_sync::Service::Sales, &self.urls.sales);
         config.set_service_url(till_sync::Service::Refunds, &self.urls.refunds);
         config.set_service_url(till_sync::Service::Points, &self.urls.points);
@@ -289,7 +290,7 @@ impl Pos {
         let checks: Vec<ConnectionCheck> = groups
             .into_iter()
             .map(|(url, services)| {
-                let mut config = till_sync::SyncConfig::new(&url, &creds.terminal_id, creds.secret.clone());
+                let mut config = till_client::ClientConfig::new(&url, &creds.terminal_id, creds.secret.clone());
                 config.connect_timeout = TEST_TIMEOUT;
                 config.request_timeout = TEST_TIMEOUT;
                 let mut check = ping(&config, self.now_ms().div_euclid(1000), &mut rng);
@@ -304,7 +305,7 @@ impl Pos {
 }
 
 /// One signed ping and its verdict.
-fn ping(config: &till_sync::SyncConfig, now_s: i64, rng: &mut StdRng) -> ConnectionCheck {
+fn ping(config: &till_client::ClientConfig, now_s: i64, rng: &mut StdRng) -> ConnectionCheck {
     let check = |outcome, message: String, skew_s, server_id| ConnectionCheck {
         services: Vec::new(),
         url: config.base_url.clone(),
@@ -415,7 +416,7 @@ fn snippet(body: &str) -> String {
 }
 
 /// Names a failed exchange from the error chain reqwest gives (DNS, refused, TLS, timeout).
-fn classify_send_error(e: &till_client::SendError, config: &till_sync::SyncConfig) -> (ConnectionOutcome, String) {
+fn classify_send_error(e: &till_client::SendError, config: &till_client::ClientConfig) -> (ConnectionOutcome, String) {
     let host = config.base_url.split("://").nth(1).unwrap_or(&config.base_url).to_string();
     match e {
         till_client::SendError::Timeout(ms) => {

@@ -149,12 +149,12 @@ impl Pos {
         let Some(creds) = self.sync_credentials()? else {
             return Ok(cp.stand_in.clone());
         };
-        let sync = creds.config_for(crate::ipc::sync::Service::Payments);
+        let client = creds.config_for(crate::ipc::sync::Service::Payments);
         let timeout = self.payment_settings()?.timeout();
         let key = RemoteKey {
-            url: sync.base_url.clone(),
-            terminal_id: sync.terminal_id.clone(),
-            secret: sync.secret.clone(),
+            url: client.base_url.clone(),
+            terminal_id: client.terminal_id.clone(),
+            secret: client.secret.clone(),
             timeout,
         };
         let mut cached = lock(&cp.remote);
@@ -164,7 +164,7 @@ impl Pos {
             }
         }
         let seed = StdRng::from_rng(&mut *lock(&cp.rng)).map_err(|e| PosError::Internal(e.to_string()))?;
-        let client = Arc::new(RemoteAuthorizer::new(RemoteConfig { sync, timeout }, self.clock.clone(), seed)?);
+        let client = Arc::new(RemoteAuthorizer::new(RemoteConfig { client, timeout }, self.clock.clone(), seed)?);
         *cached = Some((key, client.clone()));
         Ok(client)
     }

@@ -26,8 +26,8 @@ use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use till_client::Client;
+use till_client::ClientConfig;
 use till_core::Clock;
-use till_sync::SyncConfig;
 
 /// How long the till waits for the platform's answer unless the installer sets otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -76,16 +76,16 @@ pub fn request_body(r: &AuthorizationRequest) -> String {
 /// Where the platform is and how patient to be.
 #[derive(Debug, Clone)]
 pub struct RemoteConfig {
-    /// The payments service's base URL, its terminal id and secret (the sync settings).
-    pub sync: SyncConfig,
+    /// The payments service's base URL, its terminal id and secret (the server settings).
+    pub client: ClientConfig,
     /// Longest wait for an answer; past it the platform counts as unreachable.
     pub timeout: Duration,
 }
 
 impl RemoteConfig {
-    /// `sync` with the default timeout.
-    pub fn new(sync: SyncConfig) -> Self {
-        RemoteConfig { sync, timeout: DEFAULT_TIMEOUT }
+    /// `client` with the default timeout.
+    pub fn new(client: ClientConfig) -> Self {
+        RemoteConfig { client, timeout: DEFAULT_TIMEOUT }
     }
 }
 
@@ -134,12 +134,10 @@ pub fn decline_message(reason_code: &str) -> &'static str {
 impl RemoteAuthorizer {
     /// A client for `config`; time from `clock` (signing timestamps), nonces from `rng`.
     pub fn new(config: RemoteConfig, clock: Arc<dyn Clock>, rng: StdRng) -> Result<Self> {
-        let mut sync = config.sync;
-        sync.request_timeout = config.timeout;
-        sync.connect_timeout = config.timeout.min(sync.connect_timeout);
-        // The client checks that a lease outlasts a request; the payment client holds no lease.
-        sync.lease = sync.lease.max(config.timeout + Duration::from_secs(1));
-        let client = Client::new(&sync).map_err(|e| PosError::InvalidInput(e.to_string()))?;
+        let mut client = config.client;
+        client.request_timeout = config.timeout;
+        client.connect_timeout = config.timeout.min(client.connect_timeout);
+        let client = Client::new(client).map_err(|e| PosError::InvalidInput(e.to_string()))?;
         Ok(RemoteAuthorizer { client, clock, rng: Mutex::new(rng) })
     }
 
@@ -231,7 +229,7 @@ pub(crate) mod tests {
 
         pub(crate) fn config(&self, url: &str, timeout: Duration) -> RemoteConfig {
             let secret = till_client::Secret::from_hex(&self.secret_hex).unwrap();
-            RemoteConfig { sync: SyncConfig::new(url, &self.terminal_id, secret), timeout }
+            RemoteConfig { client: ClientConfig::new(url, &self.terminal_id, secret), timeout }
         }
 
         pub(crate) fn url(&self) -> String {
