@@ -124,7 +124,10 @@ fn roles_are_checked_on_every_command() {
         ("cart_get", json!({ "token": installer })),
         ("cart_scan", json!({ "token": installer, "code": "6901234567892" })),
         ("catalogue_search", json!({ "token": installer, "query": "tea", "limit": 5 })),
-        ("checkout_cash", json!({ "token": installer, "cartId": "x", "tenderedMinor": 1 })),
+        (
+            "checkout_cash",
+            json!({ "token": installer, "cartId": "00000000000000000000000000000000", "tenderedMinor": 1 }),
+        ),
         ("users_list", json!({ "token": installer })),
         ("users_list", json!({ "token": cashier })),
         ("user_create", json!({ "token": cashier, "name": "X", "role": "manager", "pin": "1234" })),
@@ -265,7 +268,10 @@ fn card_failures_are_typed_and_keep_the_cart() {
     assert_eq!(r["payment"]["cardMasked"], "411111******1111");
     let installer = h.login("Wang Fang");
     for (cmd, args) in [
-        ("payment_start", json!({ "token": installer, "cartId": "x", "onProgress": h.channel().0 })),
+        (
+            "payment_start",
+            json!({ "token": installer, "cartId": "00000000000000000000000000000000", "onProgress": h.channel().0 }),
+        ),
         ("payment_cancel", json!({ "token": installer, "paymentId": "x" })),
         ("payment_authorize", json!({ "token": installer, "paymentId": "x" })),
         ("platform_key_set", json!({ "token": t, "keyHex": "00".repeat(32) })),

@@ -4,7 +4,7 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
-use till_core::SessionToken;
+use till_core::{CartId, SessionToken};
 use till_pos::ipc::views::Receipt;
 
 /// Pays the open cart `cart_id` in cash.
@@ -12,7 +12,7 @@ use till_pos::ipc::views::Receipt;
 pub async fn checkout_cash(
     till: State<'_, TillState>,
     token: SessionToken,
-    cart_id: String,
+    cart_id: CartId,
     tendered_minor: i64,
 ) -> CmdResult<Receipt> {
     run(&till, move |p| p.checkout_cash(&token, &cart_id, tendered_minor)).await

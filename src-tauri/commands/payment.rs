@@ -6,7 +6,7 @@ use super::{channel_watch, run, CmdResult};
 use crate::TillState;
 use tauri::ipc::Channel;
 use tauri::State;
-use till_core::SessionToken;
+use till_core::{CartId, PaymentId, SessionToken};
 use till_pos::ipc::sale::CardPaymentView;
 use till_pos::ipc::sale::PlatformKeyStatus;
 use till_pos::ipc::sale::{ForwardedDecline, PaymentSettings};
@@ -17,7 +17,7 @@ use till_pos::ipc::views::Receipt;
 pub async fn payment_start(
     till: State<'_, TillState>,
     token: SessionToken,
-    cart_id: String,
+    cart_id: CartId,
     on_progress: Channel<CardPaymentView>,
 ) -> CmdResult<CardPaymentView> {
     run(&till, move |p| p.payment_start(&token, &cart_id, channel_watch(on_progress))).await
@@ -28,7 +28,7 @@ pub async fn payment_start(
 pub async fn payment_cancel(
     till: State<'_, TillState>,
     token: SessionToken,
-    payment_id: String,
+    payment_id: PaymentId,
 ) -> CmdResult<CardPaymentView> {
     run(&till, move |p| p.payment_cancel(&token, &payment_id)).await
 }
@@ -38,7 +38,7 @@ pub async fn payment_cancel(
 pub async fn payment_swipe_text(
     till: State<'_, TillState>,
     token: SessionToken,
-    cart_id: String,
+    cart_id: CartId,
     text: String,
     on_progress: Channel<CardPaymentView>,
 ) -> CmdResult<CardPaymentView> {
@@ -50,7 +50,7 @@ pub async fn payment_swipe_text(
 pub async fn payment_pin(
     till: State<'_, TillState>,
     token: SessionToken,
-    payment_id: String,
+    payment_id: PaymentId,
     pin: String,
 ) -> CmdResult<CardPaymentView> {
     run(&till, move |p| p.payment_pin(&token, &payment_id, pin)).await
@@ -61,7 +61,7 @@ pub async fn payment_pin(
 pub async fn payment_sign(
     till: State<'_, TillState>,
     token: SessionToken,
-    payment_id: String,
+    payment_id: PaymentId,
     svg: Option<String>,
 ) -> CmdResult<CardPaymentView> {
     run(&till, move |p| p.payment_sign(&token, &payment_id, svg)).await
@@ -72,7 +72,7 @@ pub async fn payment_sign(
 pub async fn payment_authorize(
     till: State<'_, TillState>,
     token: SessionToken,
-    payment_id: String,
+    payment_id: PaymentId,
 ) -> CmdResult<Receipt> {
     run(&till, move |p| p.payment_authorize(&token, &payment_id)).await
 }

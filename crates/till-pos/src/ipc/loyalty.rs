@@ -1,6 +1,7 @@
 //! Loyalty views: the identified customer, enrolment, receipt points, the manager's points settings and problems.
 
 use serde::{Deserialize, Serialize};
+use till_core::CartId;
 use till_core::Money;
 use ts_rs::TS;
 
@@ -94,7 +95,8 @@ pub struct LoyaltySettings {
 #[serde(rename_all = "camelCase")]
 pub struct CustomerView {
     /// The cart the customer belongs to.
-    pub cart_id: String,
+    #[ts(type = "string")]
+    pub cart_id: CartId,
     /// The points account, shortened for the screen (first 8 hex digits).
     pub account_short: String,
     /// When the phone was presented, ms since the epoch.

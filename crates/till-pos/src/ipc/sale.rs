@@ -3,6 +3,7 @@
 use crate::error::IpcError;
 use serde::{Deserialize, Serialize};
 use till_core::Money;
+use till_core::{CartId, PaymentId};
 use ts_rs::TS;
 
 /// The installer's payment settings: how long to wait for the platform, and the limits of
@@ -103,9 +104,11 @@ pub struct CardSummary {
 #[serde(rename_all = "camelCase")]
 pub struct CardPaymentView {
     /// The payment id: the commands' handle and the authorisation's idempotency key.
-    pub payment_id: String,
+    #[ts(type = "string")]
+    pub payment_id: PaymentId,
     /// The cart it pays.
-    pub cart_id: String,
+    #[ts(type = "string")]
+    pub cart_id: CartId,
     /// The amount the reader was armed with.
     pub amount: Money,
     /// Where it stands.

@@ -1,6 +1,7 @@
 //! What crosses IPC: plain data shaped for the UI, with TypeScript types generated from them.
 
 use serde::{Deserialize, Serialize};
+use till_core::CartId;
 use till_core::SessionToken;
 use till_core::{Money, Product, Role};
 use till_store::UserRecord;
@@ -171,7 +172,8 @@ pub struct CartLine {
 #[serde(rename_all = "camelCase")]
 pub struct CartView {
     /// Cart id; checkout names it so a second checkout of the same cart is refused.
-    pub cart_id: String,
+    #[ts(type = "string")]
+    pub cart_id: CartId,
     /// Lines.
     pub lines: Vec<CartLine>,
     /// Net total.

@@ -8,8 +8,8 @@ use crate::mutex::lock;
 use crate::Pos;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use till_core::SessionToken;
 use till_core::{Barcode, Cart, CashPayment, DeviceIdentifier, Money, NewOrder, Payment, ProductId, Sku};
+use till_core::{CartId, SessionToken};
 use till_store::OrderRecord;
 use till_store::{SavedCart, StoreError};
 
@@ -20,7 +20,7 @@ pub const MAX_SEARCH_RESULTS: u32 = 50;
 #[derive(Debug, Clone)]
 pub struct OpenCart {
     /// Random id; the order's checkout key.
-    pub id: String,
+    pub id: CartId,
     /// The lines.
     pub cart: Cart,
 }
@@ -61,7 +61,7 @@ impl OpenCart {
 
 impl Pos {
     fn new_cart(&self) -> OpenCart {
-        OpenCart { id: self.random_hex(16), cart: Cart::new(self.currency) }
+        OpenCart { id: CartId::generate(&mut **lock(&self.rng)), cart: Cart::new(self.currency) }
     }
 
     /// The user's open cart: in memory, else as saved on disk (after a restart or a crash),
@@ -90,7 +90,7 @@ impl Pos {
                 }
             }
         }
-        Ok(OpenCart { id: saved.cart_id, cart })
+        Ok(OpenCart { id: CartId::parse(&saved.cart_id)?, cart })
     }
 
     /// Applies `change` to the user's cart and saves it; on any error the cart is left as it was,
@@ -105,7 +105,7 @@ impl Pos {
         if candidate.cart != open.cart {
             let lines = candidate.cart.lines().iter().map(|l| (l.product.id.0, l.quantity)).collect();
             let devices = candidate.cart.lines().iter().map(|l| l.device.as_ref().map(|d| d.to_string())).collect();
-            let saved = SavedCart { cart_id: candidate.id.clone(), lines, devices };
+            let saved = SavedCart { cart_id: candidate.id.to_string(), lines, devices };
             self.store.save_open_cart(user_id, &saved, self.now_ms())?;
         }
         *open = candidate;
@@ -183,8 +183,8 @@ impl Pos {
     }
 
     /// Explains why `cart_id` is not the user's open cart: it was paid already, or it never was.
-    fn stale_cart(&self, cart_id: &str) -> PosError {
-        match self.store.order_by_checkout_key(cart_id) {
+    fn stale_cart(&self, cart_id: &CartId) -> PosError {
+        match self.store.order_by_checkout_key(cart_id.as_str()) {
             Ok(Some(o)) => PosError::Store(StoreError::AlreadyCheckedOut { order_id: o.id }),
             Ok(None) => PosError::Conflict("this cart is no longer open; the screen will refresh".into()),
             Err(e) => e.into(),
@@ -225,7 +225,7 @@ impl Pos {
         let recorded = loop {
             let order = {
                 let mut rng = lock(&self.rng);
-                NewOrder::from_cart(&open.cart, payment.clone(), open.id.clone(), user_id, now, &mut **rng)?
+                NewOrder::from_cart(&open.cart, payment.clone(), open.id.to_string(), user_id, now, &mut **rng)?
             };
             let event_id = self.random_hex(16);
             match self.store.record_sale_with_points(&order, &event_id, loyalty.as_ref()) {
@@ -248,10 +248,10 @@ impl Pos {
     }
 
     /// The user's open cart as it is now, checked against the id the UI holds.
-    pub(crate) fn snapshot_cart(&self, user_id: i64, cart_id: &str) -> Result<OpenCart> {
+    pub(crate) fn snapshot_cart(&self, user_id: i64, cart_id: &CartId) -> Result<OpenCart> {
         let mut carts = lock(&self.sale.carts);
         let open = self.open_cart(&mut carts, user_id)?;
-        if open.id == cart_id {
+        if open.id == *cart_id {
             Ok(open.clone())
         } else {
             Err(self.stale_cart(cart_id))
@@ -259,7 +259,7 @@ impl Pos {
     }
 
     /// Takes cash for the open cart `cart_id` and records the sale.
-    pub fn checkout_cash(&self, token: &SessionToken, cart_id: &str, tendered_minor: i64) -> Result<Receipt> {
+    pub fn checkout_cash(&self, token: &SessionToken, cart_id: &CartId, tendered_minor: i64) -> Result<Receipt> {
         let s = self.authorize(token, SELLERS, "take payment")?;
         let expected = self.snapshot_cart(s.user_id, cart_id)?;
         let currency = self.currency;

@@ -15,7 +15,7 @@ use crate::Pos;
 use std::time::Duration;
 use till_core::loyalty::{points_earned, points_for, redeem_value};
 use till_core::Money;
-use till_core::SessionToken;
+use till_core::{CartId, SessionToken};
 use till_store::{PointsChange, SaleLoyalty};
 /// How long the terminal waits for a phone.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(60);
@@ -139,11 +139,11 @@ impl Pos {
         self.set_redemption(s.user_id, &cart.cart_id, Some(Redemption { points, value, token: confirm.to_bytes() }))
     }
 
-    fn set_redemption(&self, user_id: i64, cart_id: &str, r: Option<Redemption>) -> Result<CustomerView> {
+    fn set_redemption(&self, user_id: i64, cart_id: &CartId, r: Option<Redemption>) -> Result<CustomerView> {
         let mut customers = lock(&self.sale.customers);
         let c = customers
             .get_mut(&user_id)
-            .filter(|c| c.view.cart_id == cart_id)
+            .filter(|c| c.view.cart_id == *cart_id)
             .ok_or_else(|| PosError::InvalidInput("identify the customer first".into()))?;
         c.view.redeem_points = r.as_ref().map_or(0, |r| r.points);
         c.view.redeem_value = r.as_ref().map(|r| r.value);
@@ -152,10 +152,10 @@ impl Pos {
     }
 
     /// What points pay of the user's cart `cart_id` (zero without a redemption).
-    pub(crate) fn points_paying(&self, user_id: i64, cart_id: &str) -> Option<Money> {
+    pub(crate) fn points_paying(&self, user_id: i64, cart_id: &CartId) -> Option<Money> {
         lock(&self.sale.customers)
             .get(&user_id)
-            .filter(|c| c.view.cart_id == cart_id)
+            .filter(|c| c.view.cart_id == *cart_id)
             .and_then(|c| c.redemption.as_ref().map(|r| r.value))
     }
 
@@ -163,10 +163,10 @@ impl Pos {
     pub(crate) fn sale_loyalty(
         &self,
         user_id: i64,
-        cart_id: &str,
+        cart_id: &CartId,
         cart: &till_core::Cart,
     ) -> Result<Option<SaleLoyalty>> {
-        let Some(c) = lock(&self.sale.customers).get(&user_id).filter(|c| c.view.cart_id == cart_id).cloned() else {
+        let Some(c) = lock(&self.sale.customers).get(&user_id).filter(|c| c.view.cart_id == *cart_id).cloned() else {
             return Ok(None);
         };
         let settings = self.loyalty_settings()?;

@@ -56,8 +56,8 @@ use serde_json::json;
 use sha2::Sha256;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use till_core::SessionToken;
 use till_core::{CardPayment, Payment};
+use till_core::{CartId, PaymentId, SessionToken};
 const KEY_SETTING: &str = "card_hash_key";
 /// The reader address recorded for a keyboard-wedge swipe.
 pub const WEDGE_READER: &str = "keyboard-wedge";
@@ -95,7 +95,7 @@ pub fn pan_hash(key: &[u8; 32], pan: &str) -> String {
 
 /// The till's card payments under way, and what they need.
 pub struct CardPayments {
-    active: Mutex<HashMap<String, Arc<PaymentEntry>>>,
+    active: Mutex<HashMap<PaymentId, Arc<PaymentEntry>>>,
     /// The payment platform key, shared with the authoriser.
     pub(crate) keys: Arc<PlatformKeySlot>,
     // An authoriser fixed by the configuration (tests, tools); otherwise the payment platform
@@ -171,7 +171,7 @@ impl Pos {
 
     /// Drops card data nobody came back for, and forgets payments long over: a till left alone
     /// must not hold a card read or PIN block for hours.
-    fn sweep(&self, active: &mut HashMap<String, Arc<PaymentEntry>>) {
+    fn sweep(&self, active: &mut HashMap<PaymentId, Arc<PaymentEntry>>) {
         let now = self.now_ms();
         let mut expired = Vec::new();
         active.retain(|_, e| {
@@ -196,7 +196,7 @@ impl Pos {
         }
     }
 
-    fn payment_entry(&self, user_id: i64, payment_id: &str) -> Result<Arc<PaymentEntry>> {
+    fn payment_entry(&self, user_id: i64, payment_id: &PaymentId) -> Result<Arc<PaymentEntry>> {
         let mut active = lock(&self.sale.card_payments.active);
         self.sweep(&mut active);
         active.get(payment_id).filter(|e| e.user_id == user_id).cloned().ok_or_else(|| PaymentError::NotFound.into())
@@ -206,7 +206,7 @@ impl Pos {
     fn new_payment(
         &self,
         user_id: i64,
-        cart_id: &str,
+        cart_id: &CartId,
         reader: String,
         mode: EntryMode,
         watch: Watch<CardPaymentView>,
@@ -240,7 +240,7 @@ impl Pos {
             e.is_authorising()
         });
         let entry = Arc::new(PaymentEntry::new(NewPayment {
-            id: self.random_hex(16),
+            id: PaymentId::generate(&mut **lock(&self.rng)),
             user_id,
             cart,
             amount,
@@ -261,7 +261,7 @@ impl Pos {
     pub fn payment_start(
         &self,
         token: &SessionToken,
-        cart_id: &str,
+        cart_id: &CartId,
         watch: Watch<CardPaymentView>,
     ) -> Result<CardPaymentView> {
         let s = self.authorize(token, SELLERS, "take payment")?;
@@ -284,7 +284,7 @@ impl Pos {
                 reader.read_card(worker.amount, timeout, &worker.cancel)
             };
             let next = match read {
-                Ok(read) => match protect(read, &worker.id, &keys, &rng, &hash_key) {
+                Ok(read) => match protect(read, worker.id.as_str(), &keys, &rng, &hash_key) {
                     Ok(card) => Phase::CardRead(Box::new(card)),
                     Err(e) => Phase::Failed(e),
                 },
@@ -322,7 +322,7 @@ impl Pos {
     pub fn payment_swipe_text(
         &self,
         token: &SessionToken,
-        cart_id: &str,
+        cart_id: &CartId,
         text: String,
         watch: Watch<CardPaymentView>,
     ) -> Result<CardPaymentView> {
@@ -334,7 +334,7 @@ impl Pos {
     fn take_swipe(
         &self,
         token: &SessionToken,
-        cart_id: &str,
+        cart_id: &CartId,
         text: &str,
         watch: Watch<CardPaymentView>,
     ) -> Result<CardPaymentView> {
@@ -343,7 +343,7 @@ impl Pos {
         let entry = self.new_payment(s.user_id, cart_id, WEDGE_READER.into(), EntryMode::MagstripeWedge, watch)?;
         let card = protect(
             read,
-            &entry.id,
+            entry.id.as_str(),
             &self.sale.card_payments.keys,
             &self.sale.card_payments.rng,
             &self.sale.card_hash_key,
@@ -360,23 +360,23 @@ impl Pos {
     }
 
     /// Cancels the payment: the reader stops waiting, any card data is dropped, the cart stays.
-    pub fn payment_cancel(&self, token: &SessionToken, payment_id: &str) -> Result<CardPaymentView> {
+    pub fn payment_cancel(&self, token: &SessionToken, payment_id: &PaymentId) -> Result<CardPaymentView> {
         let s = self.authorize(token, SELLERS, "take payment")?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         entry.cancel()?;
-        tracing::info!(payment_id, "card payment cancelled");
+        tracing::info!(payment_id = %payment_id, "card payment cancelled");
         Ok(entry.view())
     }
 
     /// The customer's PIN: enciphered at once into an ISO 9564 format 4 PIN block, then
     /// overwritten. Only for a card that asks for a PIN.
-    pub fn payment_pin(&self, token: &SessionToken, payment_id: &str, pin: String) -> Result<CardPaymentView> {
+    pub fn payment_pin(&self, token: &SessionToken, payment_id: &PaymentId, pin: String) -> Result<CardPaymentView> {
         let outcome = self.take_pin(token, payment_id, &pin);
         wipe_string(pin);
         outcome
     }
 
-    fn take_pin(&self, token: &SessionToken, payment_id: &str, pin: &str) -> Result<CardPaymentView> {
+    fn take_pin(&self, token: &SessionToken, payment_id: &PaymentId, pin: &str) -> Result<CardPaymentView> {
         let s = self.authorize(token, SELLERS, "take payment")?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         pin_block::check_card_pin(pin)?;
@@ -394,7 +394,7 @@ impl Pos {
             .into());
         };
         let key = self.sale.card_payments.keys.require()?;
-        let (pan, _expiry) = key.decrypt_card(&entry.id, data).map_err(|_| {
+        let (pan, _expiry) = key.decrypt_card(entry.id.as_str(), data).map_err(|_| {
             PaymentError::WrongStep(
                 "the payment platform key changed during this payment; please start it again".into(),
             )
@@ -404,14 +404,19 @@ impl Pos {
         card.pin_block = Some(block);
         entry.card_changed(card);
         drop(phase);
-        tracing::info!(payment_id, "PIN taken as a format 4 PIN block");
+        tracing::info!(payment_id = %payment_id, "PIN taken as a format 4 PIN block");
         entry.publish();
         Ok(entry.view())
     }
 
     /// The customer's signature, as the signature pad's SVG; validated, kept with the payment.
     /// `None`: the cashier goes on without a signature (the customer cannot sign).
-    pub fn payment_sign(&self, token: &SessionToken, payment_id: &str, svg: Option<String>) -> Result<CardPaymentView> {
+    pub fn payment_sign(
+        &self,
+        token: &SessionToken,
+        payment_id: &PaymentId,
+        svg: Option<String>,
+    ) -> Result<CardPaymentView> {
         let s = self.authorize(token, SELLERS, "take payment")?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         if let Some(svg) = &svg {
@@ -432,7 +437,7 @@ impl Pos {
     /// Asks the authoriser and, when approved, records the sale; returns its receipt. The card
     /// data and PIN block are dropped whatever the answer. A decline ends the payment with
     /// [`PaymentError::Declined`] and keeps the cart.
-    pub fn payment_authorize(&self, token: &SessionToken, payment_id: &str) -> Result<Receipt> {
+    pub fn payment_authorize(&self, token: &SessionToken, payment_id: &PaymentId) -> Result<Receipt> {
         let s = self.authorize(token, SELLERS, "take payment")?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         let card = {
@@ -473,8 +478,8 @@ impl Pos {
             (false, false) => "none",
         };
         let request = AuthorizationRequest {
-            payment_id: entry.id.clone(),
-            order_ref: entry.cart.id.clone(),
+            payment_id: entry.id.to_string(),
+            order_ref: entry.cart.id.to_string(),
             amount: entry.amount,
             masked_pan: masked_pan.clone(),
             brand,
@@ -501,7 +506,7 @@ impl Pos {
             Ok(AuthorizationResponse::Approved { auth_code }) => auth_code,
             Ok(AuthorizationResponse::Declined { reason_code, message })
             | Err(PosError::Payment(PaymentError::Declined { reason_code, message })) => {
-                tracing::info!(payment_id, card = %masked_pan, reason_code, "card declined");
+                tracing::info!(payment_id = %payment_id, card = %masked_pan, reason_code, "card declined");
                 let audit = json!({ "payment_id": entry.id, "card_masked": masked_pan.as_str(), "reason_code": reason_code, "amount": entry.amount.minor() });
                 self.store.audit(self.now_ms(), Some(s.user_id), "card.declined", &audit)?;
                 let declined = PaymentError::Declined { reason_code, message };
@@ -514,7 +519,7 @@ impl Pos {
                 return Err(err.into());
             }
         };
-        tracing::info!(payment_id, card = %masked_pan, authorizer = authorizer.name(), offline, "card approved");
+        tracing::info!(payment_id = %payment_id, card = %masked_pan, authorizer = authorizer.name(), offline, "card approved");
         let payment = Payment::Card(CardPayment {
             masked_pan,
             pan_hash,
@@ -541,9 +546,9 @@ impl Pos {
             }
             Err(e) => {
                 // An offline approval's forward goes only with its sale.
-                self.store.unlink_checkout(&entry.cart.id);
+                self.store.unlink_checkout(entry.cart.id.as_str());
                 // Approved but not recorded: the platform client will have to reverse it.
-                tracing::error!(payment_id, "approved card payment could not be recorded: {e}");
+                tracing::error!(payment_id = %payment_id, "approved card payment could not be recorded: {e}");
                 Err(fail(e))
             }
         }

@@ -15,7 +15,7 @@ use crate::sale::cart::OpenCart;
 use rand::rngs::StdRng;
 use std::sync::{Arc, Mutex};
 use till_core::Clock;
-use till_core::{CardBrand, MaskedPan, Money};
+use till_core::{CardBrand, MaskedPan, Money, PaymentId};
 use till_devices::{Cancel, CardData, CardRead};
 
 /// The card after the read: only protected data.
@@ -65,7 +65,7 @@ pub(super) enum Phase {
 
 /// One card payment under way.
 pub(super) struct PaymentEntry {
-    pub(super) id: String,
+    pub(super) id: PaymentId,
     pub(super) user_id: i64,
     pub(super) cart: OpenCart,
     pub(super) amount: Money,
@@ -84,7 +84,7 @@ pub(super) struct PaymentEntry {
 
 /// What a new payment is made of.
 pub(super) struct NewPayment {
-    pub(super) id: String,
+    pub(super) id: PaymentId,
     pub(super) user_id: i64,
     pub(super) cart: OpenCart,
     pub(super) amount: Money,

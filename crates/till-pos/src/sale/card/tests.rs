@@ -7,6 +7,7 @@ use crate::ErrorCode;
 use std::cell::RefCell;
 use std::sync::mpsc;
 use std::time::Duration;
+use till_core::CartId;
 
 const TEA: &str = "6901234567892";
 /// A Visa test card whose service code (220) asks for a PIN.
@@ -56,7 +57,7 @@ impl Pushed {
 }
 
 /// Starts a card payment with a listener.
-pub(crate) fn start_payment(p: &Pos, t: &SessionToken, cart_id: &str) -> Result<(CardPaymentView, Pushed)> {
+pub(crate) fn start_payment(p: &Pos, t: &SessionToken, cart_id: &CartId) -> Result<(CardPaymentView, Pushed)> {
     let (watch, pushed) = Pushed::listen();
     p.payment_start(t, cart_id, watch).map(|v| (v, pushed))
 }
@@ -266,7 +267,10 @@ fn payments_belong_to_their_cashier_and_empty_carts_cannot_start() {
     // the reader waits for the cashier's card: the manager's payment must wait its turn
     let theirs = p.cart_scan(&m, TEA).unwrap();
     assert_eq!(start_payment(&p, &m, &theirs.cart_id).err().unwrap().code(), ErrorCode::Conflict);
-    assert_eq!(start_payment(&p, &t, "not-my-cart").err().unwrap().code(), ErrorCode::Conflict);
+    assert_eq!(
+        start_payment(&p, &t, &CartId::parse(&"0".repeat(32)).unwrap()).err().unwrap().code(),
+        ErrorCode::Conflict
+    );
     // a second start replaces the first, which ends cancelled
     let (second, pushed_second) = start_payment(&p, &t, &cart.cart_id).unwrap();
     assert_eq!(p.payment_cancel(&t, &v.payment_id).unwrap_err().code(), ErrorCode::NotFound);
