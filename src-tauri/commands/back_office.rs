@@ -4,7 +4,7 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
-use till_core::SessionToken;
+use till_core::{OrderId, SessionToken};
 use till_pos::ipc::back_office::ExportStatus;
 use till_pos::ipc::back_office::{OrderDetail, SavedFile};
 use till_pos::ipc::views::{LoginUser, Receipt};
@@ -46,13 +46,17 @@ pub async fn history_cashiers(till: State<'_, TillState>, token: SessionToken) -
 
 /// An order with everything recorded about it.
 #[tauri::command]
-pub async fn order_detail(till: State<'_, TillState>, token: SessionToken, order_id: i64) -> CmdResult<OrderDetail> {
+pub async fn order_detail(
+    till: State<'_, TillState>,
+    token: SessionToken,
+    order_id: OrderId,
+) -> CmdResult<OrderDetail> {
     run(&till, move |p| p.order_detail(&token, order_id)).await
 }
 
 /// A past order's receipt, to print again (audited).
 #[tauri::command]
-pub async fn receipt_reprint(till: State<'_, TillState>, token: SessionToken, order_id: i64) -> CmdResult<Receipt> {
+pub async fn receipt_reprint(till: State<'_, TillState>, token: SessionToken, order_id: OrderId) -> CmdResult<Receipt> {
     run(&till, move |p| p.receipt_reprint(&token, order_id)).await
 }
 

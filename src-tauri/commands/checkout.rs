@@ -4,7 +4,7 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
-use till_core::{CartId, SessionToken};
+use till_core::{CartId, OrderId, SessionToken};
 use till_pos::ipc::views::Receipt;
 
 /// Pays the open cart `cart_id` in cash.
@@ -20,6 +20,6 @@ pub async fn checkout_cash(
 
 /// The receipt of a recorded order.
 #[tauri::command]
-pub async fn receipt_get(till: State<'_, TillState>, token: SessionToken, order_id: i64) -> CmdResult<Receipt> {
+pub async fn receipt_get(till: State<'_, TillState>, token: SessionToken, order_id: OrderId) -> CmdResult<Receipt> {
     run(&till, move |p| p.receipt(&token, order_id)).await
 }

@@ -3,7 +3,7 @@
 use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
-use till_core::SessionToken;
+use till_core::{OrderId, SessionToken};
 use till_pos::ipc::loyalty::CustomerView;
 use till_pos::ipc::loyalty::{EnrolView, LoyaltySettings, PointsProblemView};
 use till_pos::ipc::refund::{
@@ -77,7 +77,7 @@ pub async fn refund_refresh(
 pub async fn refunds_of_order(
     till: State<'_, TillState>,
     token: SessionToken,
-    order_id: i64,
+    order_id: OrderId,
 ) -> CmdResult<Vec<RefundReceipt>> {
     run(&till, move |p| p.refunds_of_order(&token, order_id)).await
 }

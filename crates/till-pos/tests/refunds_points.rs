@@ -366,7 +366,7 @@ fn points_earned_offline_are_confirmed_later_and_a_replayed_token_is_refused_wit
     // back up: the change is confirmed with the balance
     p.sync_settings_set(&i, till_pos::ipc::sync::SyncSettingsInput { sales_url: srv.url.clone(), ..dead }).unwrap();
     drained(&p);
-    let r = p.receipt(&c, sale.order_id).unwrap().points.unwrap();
+    let r = p.receipt(&c, till_core::OrderId::new(sale.order_id).unwrap()).unwrap().points.unwrap();
     assert_eq!((r.status.as_str(), r.balance), ("confirmed", Some(38)));
     assert_eq!(balance(&srv, &account), 38);
 

@@ -15,7 +15,7 @@ use base64::Engine;
 use serde_json::json;
 use std::path::PathBuf;
 use till_core::Money;
-use till_core::SessionToken;
+use till_core::{OrderId, SessionToken};
 use till_store::charts::ChartData;
 use till_store::history::{HistoryCount, HistoryPage, HistoryQuery};
 use till_store::reports::{ClosedDay, DayReport};
@@ -74,14 +74,16 @@ impl Pos {
     }
 
     /// An order with its receipt, refunds, points, sync events and audit trail.
-    pub fn order_detail(&self, token: &SessionToken, order_id: i64) -> Result<OrderDetail> {
+    pub fn order_detail(&self, token: &SessionToken, order_id: OrderId) -> Result<OrderDetail> {
+        let order_id = order_id.get();
         self.authorize(token, MANAGERS, "review the history")?;
         let receipt = receipt_of(&self.store.order(order_id)?)?;
         Ok(OrderDetail { receipt, extras: self.store.order_extras(order_id)? })
     }
 
     /// The receipt of a past order, to print again; the reprint is audited.
-    pub fn receipt_reprint(&self, token: &SessionToken, order_id: i64) -> Result<Receipt> {
+    pub fn receipt_reprint(&self, token: &SessionToken, order_id: OrderId) -> Result<Receipt> {
+        let order_id = order_id.get();
         let s = self.authorize(token, MANAGERS, "reprint receipts")?;
         let receipt = receipt_of(&self.store.order(order_id)?)?;
         self.store.audit(self.now_ms(), Some(s.user_id), "receipt.reprinted", &json!({ "order_id": order_id }))?;

@@ -21,8 +21,8 @@ use crate::Pos;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use till_core::refund::RefundPolicy;
-use till_core::SessionToken;
 use till_core::{Currency, DeviceIdentifier, LineCode, Money, Role};
+use till_core::{OrderId, SessionToken};
 use till_store::{NewRefund, RecordedRefund, RefundableOrder};
 
 /// Largest photo of a defect the till keeps.
@@ -456,7 +456,8 @@ impl Pos {
     }
 
     /// Refunds of one order, newest first (for the refund screen's list).
-    pub fn refunds_of_order(&self, token: &SessionToken, order_id: i64) -> Result<Vec<RefundReceipt>> {
+    pub fn refunds_of_order(&self, token: &SessionToken, order_id: OrderId) -> Result<Vec<RefundReceipt>> {
+        let order_id = order_id.get();
         self.authorize(token, SELLERS, "see refunds")?;
         let ids = self.store.refund_ids_of_order(order_id)?;
         ids.into_iter().map(|id| self.refund_receipt_of(id)).collect()

@@ -9,7 +9,7 @@ use crate::Pos;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use till_core::{Barcode, Cart, CashPayment, DeviceIdentifier, Money, NewOrder, Payment, ProductId, Sku};
-use till_core::{CartId, SessionToken};
+use till_core::{CartId, OrderId, SessionToken};
 use till_store::OrderRecord;
 use till_store::{SavedCart, StoreError};
 
@@ -269,7 +269,8 @@ impl Pos {
     }
 
     /// The receipt of a recorded order.
-    pub fn receipt(&self, token: &SessionToken, order_id: i64) -> Result<Receipt> {
+    pub fn receipt(&self, token: &SessionToken, order_id: OrderId) -> Result<Receipt> {
+        let order_id = order_id.get();
         self.authorize(token, SELLERS, "view receipts")?;
         let mut receipt = receipt_of(&self.store.order(order_id)?)?;
         receipt.points = crate::loyalty::receipt_points(&self.store.points_of_order(order_id)?);
@@ -364,7 +365,7 @@ mod tests {
         assert_eq!(r.payment.change.unwrap().minor(), 1000);
         assert_eq!(r.lines.len(), 2);
         assert!(r.lines.iter().all(|l| till_core::LineCode::parse(&l.line_code).is_ok()));
-        assert_eq!(p.receipt(&t, r.order_id).unwrap().order_no, r.order_no);
+        assert_eq!(p.receipt(&t, till_core::OrderId::new(r.order_id).unwrap()).unwrap().order_no, r.order_no);
         // a fresh, empty cart with a new id
         let next = p.cart_get(&t).unwrap();
         assert!(next.lines.is_empty());
