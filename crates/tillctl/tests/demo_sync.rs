@@ -6,19 +6,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 mod support;
-use support::tillctl;
-
-fn map(c: &rusqlite::Connection, sql: &str) -> BTreeMap<String, i64> {
-    c.prepare(sql).unwrap().query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
-}
-
-fn one(c: &rusqlite::Connection, sql: &str) -> i64 {
-    c.query_row(sql, [], |r| r.get(0)).unwrap()
-}
+use support::{map, one, set, tillctl};
 
 #[test]
 fn two_thousand_generated_orders_with_refunds_drain_to_a_real_server_and_both_sides_agree() {
@@ -65,20 +56,8 @@ fn two_thousand_generated_orders_with_refunds_drain_to_a_real_server_and_both_si
 
     // The server's view, from its SQLite file, against the till's.
     let srv = rusqlite::Connection::open(&server_db).unwrap();
-    let keys: BTreeSet<String> = srv
-        .prepare("SELECT idem_key FROM idempotency")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
-    let ids: BTreeSet<String> = till
-        .prepare("SELECT id FROM outbox")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
+    let keys = set(&srv, "SELECT idem_key FROM idempotency");
+    let ids = set(&till, "SELECT id FROM outbox");
     assert_eq!(keys, ids, "every event applied once");
     assert_eq!(
         map(&srv, "SELECT order_id, total_minor FROM orders"),

@@ -95,20 +95,8 @@ fn sigkill_of_the_sync_worker_mid_batch_loses_and_doubles_nothing() {
 
     // The server's view, from its SQLite file.
     let c = rusqlite::Connection::open(&server_db).unwrap();
-    let sales: BTreeMap<String, i64> = c
-        .prepare("SELECT order_id, total_minor FROM orders")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
-    let keys: BTreeSet<String> = c
-        .prepare("SELECT idem_key FROM idempotency")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
+    let sales = support::map(&c, "SELECT order_id, total_minor FROM orders");
+    let keys = support::set(&c, "SELECT idem_key FROM idempotency");
     assert_eq!(keys, expected_keys);
     assert_eq!(sales, expected_sales);
     let lines: i64 = c.query_row("SELECT count(*) FROM order_lines", [], |r| r.get(0)).unwrap();

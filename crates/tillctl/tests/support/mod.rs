@@ -3,6 +3,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)] // each test uses a part; a test fails by panicking
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -41,4 +42,19 @@ pub fn start_server(dir: &Path) -> TestServer {
     let secret_file = dir.join("secret");
     std::fs::write(&secret_file, format!("{}\n", t.secret)).unwrap();
     TestServer { server, db, terminal_id: t.terminal_id, secret_file }
+}
+
+/// The (text, number) rows of `sql` as a map.
+pub fn map(c: &rusqlite::Connection, sql: &str) -> BTreeMap<String, i64> {
+    c.prepare(sql).unwrap().query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
+}
+
+/// The first column of `sql`'s rows, as a set of texts.
+pub fn set(c: &rusqlite::Connection, sql: &str) -> BTreeSet<String> {
+    c.prepare(sql).unwrap().query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect()
+}
+
+/// The single number `sql` answers.
+pub fn one(c: &rusqlite::Connection, sql: &str) -> i64 {
+    c.query_row(sql, [], |r| r.get(0)).unwrap()
 }
