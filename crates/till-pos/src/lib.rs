@@ -117,6 +117,9 @@ impl Pos {
     /// opens the card reader.
     pub fn open(config: PosConfig) -> Result<Pos> {
         let store = Store::open(&config.db_path)?;
+        if let Some(dir) = config.db_path.parent() {
+            admin::data_dir::narrow_existing(dir);
+        }
         // The configured reader if there is one, else the default (`TILL_CARD_READER`).
         let card_reader = devices::reader::initial_reader(&store, &config.card_reader)?;
         let reader_opened = card_reader.open_result();

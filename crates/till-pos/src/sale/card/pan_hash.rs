@@ -40,6 +40,15 @@ pub fn pan_hash(key: &[u8; 32], pan: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+impl Pos {
+    /// The till's keyed hash of a card number, as stored with its card payments: for tools that
+    /// write card payments the till must find again (the demo history generator). The key
+    /// itself never leaves the till.
+    pub fn card_pan_hash(&self, pan: &str) -> String {
+        pan_hash(&self.sale.card_hash_key, pan)
+    }
+}
+
 /// How the key was found when the till opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Found {
