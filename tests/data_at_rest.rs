@@ -5,6 +5,8 @@
 //! the till made without an explicit mode would come out 0644 there and be caught, whatever the
 //! umask of whoever runs the tests. The child also gets a log subscriber of its own.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
+
 use base64::Engine;
 use rand::SeedableRng;
 use std::os::unix::fs::PermissionsExt;

@@ -645,7 +645,8 @@ fn outside_demo_a_card_is_refused_as_not_set_up_across_ipc() {
     let t = h.ok("login", json!({ "userId": 1, "pin": "1111" }))["token"].as_str().unwrap().to_string();
     let cart = h.ok("cart_scan", json!({ "token": t, "code": "SVC-002" }));
     let (channel, id) = h.channel();
-    let e = h.call("payment_start", json!({ "token": t, "cartId": cart["cartId"], "onProgress": channel })).unwrap_err();
+    let e =
+        h.call("payment_start", json!({ "token": t, "cartId": cart["cartId"], "onProgress": channel })).unwrap_err();
     assert_eq!(e["code"], "card_payments_not_set_up", "{e}");
     assert!(e["message"].as_str().unwrap().contains("no payments server is configured"), "{e}");
     assert!(h.pushed(id).is_empty(), "no reader was armed");
