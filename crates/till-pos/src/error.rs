@@ -58,6 +58,9 @@ pub enum ErrorCode {
     CardDeclined,
     /// No payment platform key is set; the installer must set one.
     PlatformKeyMissing,
+    /// Card payments are not set up on this till (no payments server, no platform key, or no
+    /// successful Test connection); nothing is authorised until the installer sets them up.
+    CardPaymentsNotSetUp,
     /// The payment platform did not answer in time.
     PaymentPlatformUnreachable,
     /// The payment platform refused the request itself (credentials, a malformed block).
@@ -339,6 +342,9 @@ pub enum PaymentError {
     /// A clear-text reader was used but no payment platform key is set.
     #[error("no payment platform key is set; the installer must set it before cards can be taken")]
     PlatformKeyMissing,
+    /// Outside demo mode, no payment platform is set up yet: what is missing, in words.
+    #[error("card payments are not set up on this till: {0}; ask the installer to set up the payment platform, or take another tender")]
+    NotSetUp(String),
     /// The signature is not one the signature pad writes.
     #[error("the signature was refused: {0}")]
     InvalidSignature(String),
@@ -378,6 +384,7 @@ impl PaymentError {
             PaymentError::Reader(_) => ErrorCode::CardReadFailed,
             PaymentError::Declined { .. } => ErrorCode::CardDeclined,
             PaymentError::PlatformKeyMissing => ErrorCode::PlatformKeyMissing,
+            PaymentError::NotSetUp(_) => ErrorCode::CardPaymentsNotSetUp,
             PaymentError::InvalidSignature(_) => ErrorCode::InvalidSignature,
             PaymentError::NotFound => ErrorCode::NotFound,
             PaymentError::WrongStep(_) => ErrorCode::Conflict,

@@ -12,7 +12,10 @@
 //!
 //! [`Pos::sync_test_connection`] sends a signed `GET /v1/ping` to each distinct URL and says
 //! exactly what failed: the URL, DNS, a refused connection, TLS, a timeout, the clock, or the
-//! credentials (unknown terminal, bad secret, disabled terminal).
+//! credentials (unknown terminal, bad secret, disabled terminal). When the payments server
+//! answers, that success is remembered for exactly the settings it was made with
+//! ([`PAYMENTS_TESTED`], [`payments_tested`]): outside demo mode a till takes cards only after
+//! it (see `sale::card::platform_setup`), and any change of the settings asks for a new test.
 
 use crate::admin::secrets::wipe_string;
 use crate::error::{PosError, Result};
@@ -39,6 +42,31 @@ pub const SETTINGS_EDITORS: &[Role] = &[Role::Installer];
 pub const SKEW_WARN_SECS: i64 = 60;
 /// How long Test connection waits for each server.
 pub const TEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// The settings key of the last successful test of the payments server: the SHA-256 of the
+/// stored settings it was made with, its URL and when.
+pub const PAYMENTS_TESTED: &str = "payments.platform_tested";
+
+/// A successful Test connection of the payments server.
+#[derive(Debug, Serialize, Deserialize)]
+struct PaymentsTested {
+    settings_sha256: String,
+    url: String,
+    at_ms: i64,
+}
+
+fn settings_digest(text: &str) -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()))
+}
+
+/// Whether the payments server of the settings stored now has passed Test connection: a
+/// success recorded under other settings (another URL, terminal or secret) does not count.
+pub fn payments_tested(pos: &Pos) -> Result<bool> {
+    let (Some(tested), Some(settings)) = (pos.store.setting(PAYMENTS_TESTED)?, pos.store.setting(SETTING)?) else {
+        return Ok(false);
+    };
+    // An unreadable record is no test.
+    Ok(serde_json::from_str::<PaymentsTested>(&tested).is_ok_and(|t| t.settings_sha256 == settings_digest(&settings)))
+}
 
 impl Service {
     /// All four, in the order the installer screen lists them.
@@ -276,7 +304,8 @@ impl Pos {
     /// Test connection (installers): a signed `GET /v1/ping` to each distinct URL of the saved
     /// settings, each failure named exactly.
     pub fn sync_test_connection(&self, token: &SessionToken) -> Result<ConnectionTest> {
-        self.authorize(token, SETTINGS_EDITORS, "test the server connection")?;
+        let s = self.authorize(token, SETTINGS_EDITORS, "test the server connection")?;
+        let settings_text = self.store.setting(SETTING)?;
         let creds = self.sync_credentials()?.ok_or(PosError::SyncNotConfigured)?;
         let mut groups: Vec<(String, Vec<Service>)> = Vec::new();
         for service in Service::ALL {
@@ -300,6 +329,18 @@ impl Pos {
             .collect();
         let ok = checks.iter().all(|c| c.outcome == ConnectionOutcome::Ok);
         tracing::info!(ok, "server connection tested");
+        let payments_ok =
+            checks.iter().any(|c| c.services.contains(&Service::Payments) && c.outcome == ConnectionOutcome::Ok);
+        if let (true, Some(text)) = (payments_ok, settings_text) {
+            let url = creds.urls.get(Service::Payments).to_string();
+            let record = PaymentsTested { settings_sha256: settings_digest(&text), url, at_ms: self.now_ms() };
+            let json = serde_json::to_string(&record).map_err(|e| PosError::Internal(e.to_string()))?;
+            let detail = json!({ "url": record.url });
+            self.store.write(|tx| {
+                till_store::settings::put(tx, PAYMENTS_TESTED, &json)?;
+                till_store::audit::append(tx, record.at_ms, Some(s.user_id), "payments.platform_tested", &detail)
+            })?;
+        }
         Ok(ConnectionTest { ok, checks })
     }
 }

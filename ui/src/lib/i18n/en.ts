@@ -142,6 +142,9 @@ const en = {
   "card.reading": "Reading card…",
   "card.swipeIgnored": "Card swipe not recognised; please swipe again",
   "card.approved": "Approved",
+  "card.notSetUpTitle": "Card payments are not set up",
+  "card.notSetUpHint": "This till takes no cards until the installer sets up the payment platform: the payments server, the platform key and a successful Test connection. Take another tender meanwhile.",
+  "cashier.cardNotSetUp": "Not set up",
 
   "receipt.title": "Receipt",
   "receipt.shopName": "Till",
@@ -322,6 +325,7 @@ const en = {
   "error.payment_cancelled": "The card payment was cancelled",
   "error.card_declined": "The card was declined",
   "error.platform_key_missing": "No payment platform key is set; ask the installer to set it",
+  "error.card_payments_not_set_up": "Card payments are not set up on this till; ask the installer",
   "error.payment_platform_unreachable": "The payment platform cannot be reached",
   "error.payment_platform_refused": "The payment platform refused the request; ask the installer to check the server settings and the platform key",
   "forwardDeclines.title": "Declined after forwarding",

@@ -142,6 +142,9 @@ const zh: Record<MessageKey, string> = {
   "card.reading": "正在读卡…",
   "card.swipeIgnored": "无法识别刷卡，请重新刷卡",
   "card.approved": "已批准",
+  "card.notSetUpTitle": "尚未设置银行卡支付",
+  "card.notSetUpHint": "安装人员设置好支付平台（支付服务器、平台密钥，并通过“测试连接”）之前，本收银台不能收取银行卡。请先使用其他支付方式。",
+  "cashier.cardNotSetUp": "未设置",
 
   "receipt.title": "小票",
   "receipt.shopName": "Till 收银",
@@ -322,6 +325,7 @@ const zh: Record<MessageKey, string> = {
   "error.payment_cancelled": "银行卡支付已取消",
   "error.card_declined": "银行卡被拒绝",
   "error.platform_key_missing": "尚未设置支付平台密钥，请联系安装人员设置",
+  "error.card_payments_not_set_up": "本收银台尚未设置银行卡支付，请联系安装人员",
   "error.payment_platform_unreachable": "无法连接支付平台",
   "error.payment_platform_refused": "支付平台拒绝了该请求；请安装人员检查服务器设置和平台密钥",
   "forwardDeclines.title": "转发后被拒绝",
