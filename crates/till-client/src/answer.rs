@@ -62,7 +62,9 @@ pub fn check(status: u16, body: &[u8], signature: Option<&str>, request: &Signed
         return Ok(());
     }
     let Some(signature) = signature else {
-        return Err(SendError::UnverifiedAnswer(format!("the HTTP {status} answer carries no {HEADER_RESPONSE_SIGNATURE}")));
+        return Err(SendError::UnverifiedAnswer(format!(
+            "the HTTP {status} answer carries no {HEADER_RESPONSE_SIGNATURE}"
+        )));
     };
     if verify_response(request.secret, request.nonce, status, body, request.timestamp, signature) {
         Ok(())
@@ -95,7 +97,8 @@ mod tests {
         assert!(matches!(check(201, BODY, Some(sig), &request(&secret)), Err(SendError::UnverifiedAnswer(_))));
         assert!(matches!(check(200, BODY, None, &request(&secret)), Err(SendError::UnverifiedAnswer(_))));
         assert!(matches!(check(200, BODY, Some(""), &request(&secret)), Err(SendError::UnverifiedAnswer(_))));
-        let other = SignedRequest { secret: &secret, nonce: "ffeeddccbbaa99887766554433221100", timestamp: 1_795_000_000 };
+        let other =
+            SignedRequest { secret: &secret, nonce: "ffeeddccbbaa99887766554433221100", timestamp: 1_795_000_000 };
         assert!(matches!(check(200, BODY, Some(sig), &other), Err(SendError::UnverifiedAnswer(_))));
         assert!(matches!(check(200, BODY, Some(sig), &request(&[0u8; 32])), Err(SendError::UnverifiedAnswer(_))));
         // Only a 401 passes unsigned; a 5xx or 4xx without a signature does not.

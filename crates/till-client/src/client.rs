@@ -125,8 +125,7 @@ impl Client {
         }
         let resp = req.send().map_err(|e| self.classify(e))?;
         let signed = SignedRequest { secret: self.secret.bytes(), nonce: &nonce, timestamp: now_s };
-        let (status, body) =
-            answer::read_verified(resp, &signed, self.max_answer_bytes, |e| self.classify_read(e))?;
+        let (status, body) = answer::read_verified(resp, &signed, self.max_answer_bytes, |e| self.classify_read(e))?;
         // Verified bytes from the server, which writes UTF-8 JSON; a 401 is shown as it came.
         let body = String::from_utf8(body).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         Ok(HttpAnswer { status, body })

@@ -148,7 +148,10 @@ mod tests {
         assert_eq!(c.base_url, "http://127.0.0.1:1");
         assert!(c.validate().is_ok());
         c.base_url = "ftp://x".into();
-        assert_eq!(c.validate(), Err(ClientError::Config("\"ftp://x\" is not an https:// URL (https://host[:port])".into())));
+        assert_eq!(
+            c.validate(),
+            Err(ClientError::Config("\"ftp://x\" is not an https:// URL (https://host[:port])".into()))
+        );
         c.base_url = "https://x".into();
         c.terminal_id = " ".into();
         assert_eq!(c.validate(), Err(ClientError::Config("the terminal id is empty".into())));

@@ -31,5 +31,5 @@ pub mod tls;
 
 pub use client::{Client, HttpAnswer};
 pub use config::{check_base_url, ClientConfig, Secret};
-pub use tls::CertPin;
 pub use error::{ClientError, SendError};
+pub use tls::CertPin;

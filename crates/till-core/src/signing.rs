@@ -109,14 +109,7 @@ pub fn sign_response(secret: &[u8], nonce: &str, status: u16, body: &[u8], times
 
 /// Whether `signature` (base64) is the answer signature of `status` and `body` for the request
 /// signed with `nonce` and `timestamp`, compared in constant time.
-pub fn verify_response(
-    secret: &[u8],
-    nonce: &str,
-    status: u16,
-    body: &[u8],
-    timestamp: i64,
-    signature: &str,
-) -> bool {
+pub fn verify_response(secret: &[u8], nonce: &str, status: u16, body: &[u8], timestamp: i64, signature: &str) -> bool {
     let Ok(given) = base64::engine::general_purpose::STANDARD.decode(signature.trim()) else { return false };
     response_mac(secret, nonce, status, body, timestamp).verify_slice(&given).is_ok()
 }

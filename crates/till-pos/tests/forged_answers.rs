@@ -109,7 +109,8 @@ impl Message {
 
     fn without_header(mut self, name: &str) -> Message {
         let prefix = format!("{name}:");
-        self.head = self.head.lines().filter(|l| !l.to_ascii_lowercase().starts_with(&prefix)).collect::<Vec<_>>().join("\r\n");
+        self.head =
+            self.head.lines().filter(|l| !l.to_ascii_lowercase().starts_with(&prefix)).collect::<Vec<_>>().join("\r\n");
         self
     }
 }
@@ -131,7 +132,9 @@ fn read_message(s: &mut TcpStream) -> Option<Message> {
     let head = String::from_utf8_lossy(&buf[..end]).to_string();
     let len = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap()))
+        .find_map(|l| {
+            l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap())
+        })
         .unwrap_or(0);
     let mut body = buf[end + 4..].to_vec();
     while body.len() < len {
@@ -237,13 +240,18 @@ impl Server {
 
 fn authorizer(s: &Server, url: &str) -> RemoteAuthorizer {
     let client = till_client::ClientConfig::new(url, &s.terminal_id, s.secret.clone());
-    RemoteAuthorizer::new(RemoteConfig { client, timeout: Duration::from_secs(5) }, Arc::new(SystemClock), StdRng::seed_from_u64(3))
-        .unwrap()
+    RemoteAuthorizer::new(
+        RemoteConfig { client, timeout: Duration::from_secs(5) },
+        Arc::new(SystemClock),
+        StdRng::seed_from_u64(3),
+    )
+    .unwrap()
 }
 
 fn card_request(id: &str, pan: &str) -> AuthorizationRequest {
     let key = PlatformKey::from_hex(PLATFORM_KEY).unwrap();
-    let data = key.encrypt_card(id, &till_devices::SecretPan::new(pan.into()), "2812", &mut StdRng::seed_from_u64(1)).unwrap();
+    let data =
+        key.encrypt_card(id, &till_devices::SecretPan::new(pan.into()), "2812", &mut StdRng::seed_from_u64(1)).unwrap();
     AuthorizationRequest {
         payment_id: id.into(),
         order_ref: format!("cart-{id}"),
@@ -282,7 +290,9 @@ fn till_with_a_sale(n: u64) -> (tempfile::TempDir, Arc<till_store::Store>) {
     });
     let now = till_core::Clock::now_ms(&SystemClock);
     store
-        .write(|tx| till_store::outbox::enqueue(tx, &format!("evt-{n}"), "sale.recorded", &format!("order/{n}"), &sale, now))
+        .write(|tx| {
+            till_store::outbox::enqueue(tx, &format!("evt-{n}"), "sale.recorded", &format!("order/{n}"), &sale, now)
+        })
         .unwrap();
     (dir, store)
 }

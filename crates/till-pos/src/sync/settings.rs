@@ -162,7 +162,9 @@ fn parse_pin(text: &str) -> Result<Option<String>> {
         return Ok(None);
     }
     let pin = till_client::CertPin::parse(text).map_err(|_| {
-        PosError::InvalidInput("the certificate fingerprint is a SHA-256: 64 hex digits, ':' between pairs allowed".into())
+        PosError::InvalidInput(
+            "the certificate fingerprint is a SHA-256: 64 hex digits, ':' between pairs allowed".into(),
+        )
     })?;
     Ok(Some(hex::encode(pin.bytes())))
 }
@@ -240,8 +242,16 @@ impl Pos {
     /// the secret may always change: that is how a moved server or a wrong secret is fixed.
     pub fn sync_settings_set(&self, token: &SessionToken, input: SyncSettingsInput) -> Result<SyncSettingsView> {
         let s = self.authorize(token, SETTINGS_EDITORS, "change the server settings")?;
-        let SyncSettingsInput { sales_url, refunds_url, points_url, payments_url, terminal_id, secret, cert_sha256, ca_pem } =
-            input;
+        let SyncSettingsInput {
+            sales_url,
+            refunds_url,
+            points_url,
+            payments_url,
+            terminal_id,
+            secret,
+            cert_sha256,
+            ca_pem,
+        } = input;
         let parsed = (|| {
             let sales = normalise_url(&sales_url)?;
             let or_sales = |u: &str| if u.trim().is_empty() { Ok(sales.clone()) } else { normalise_url(u) };
@@ -314,7 +324,8 @@ impl Pos {
             }
         }
         let secret_sealed = hex::encode(self.secrets.seal(SECRET_PURPOSE, secret.bytes()));
-        let stored = Stored { urls, terminal_id, secret_sealed, from_environment: true, cert_sha256: None, ca_pem: None };
+        let stored =
+            Stored { urls, terminal_id, secret_sealed, from_environment: true, cert_sha256: None, ca_pem: None };
         self.save(&stored, None, true)?;
         Ok(true)
     }
