@@ -355,6 +355,8 @@ fn points_earned_offline_are_confirmed_later_and_a_replayed_token_is_refused_wit
         payments_url: String::new(),
         terminal_id: srv.terminal_id.clone(),
         secret: String::new(),
+        cert_sha256: String::new(),
+        ca_pem: String::new(),
     };
     p.sync_settings_set(&i, dead.clone()).unwrap();
     let cart = p.cart_scan(&c, "TEA-01").unwrap();

@@ -187,6 +187,8 @@ mod tests {
             payments_url: String::new(),
             terminal_id: server.terminal_id.clone(),
             secret: secret.into(),
+            cert_sha256: String::new(),
+            ca_pem: String::new(),
         };
         p.sync_settings_set(&i, input(&server.secret_hex)).unwrap();
         // Settings alone are not enough: they have not been tried.
