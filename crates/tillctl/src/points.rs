@@ -89,6 +89,7 @@ pub fn error_code(e: &DeviceError) -> &'static str {
         DeviceError::PointsPairingRefused => "pairing_refused",
         DeviceError::PointsTerminalError { .. } => "terminal_error",
         DeviceError::PointsTimeout => "timeout",
+        DeviceError::PointsRedemptionMismatch => "redemption_mismatch",
         _ => "device_error",
     }
 }

@@ -47,13 +47,14 @@
 //!
 //! Modules, one per concept: [`crc`], [`frame`] (framing and the byte receiver), [`message`]
 //! (typed bodies), [`pairing`], [`session`] (key derivation, sealing), [`token`], [`client`]
-//! (the driver), [`simulator`], [`pipe`] (the in-memory link).
+//! (the driver), [`simulator`] and its [`phone`], [`pipe`] (the in-memory link).
 
 pub mod client;
 pub mod crc;
 pub mod frame;
 pub mod message;
 pub mod pairing;
+pub mod phone;
 pub mod pipe;
 pub mod session;
 pub mod simulator;
@@ -62,7 +63,9 @@ pub mod token;
 pub use client::{LoyaltyTerminal, PointsTerminal, TerminalInfo, Timing};
 pub use message::TerminalState;
 pub use pairing::{Pairing, PairingKey, TerminalId};
-pub use simulator::{Fault, Phone, SimConfig, SimulatorHandle};
+pub use phone::Phone;
+pub use simulator::{Fault, SimConfig, SimulatorHandle};
+pub use till_core::loyalty_token::{RedeemToken, Redemption};
 pub use token::LoyaltyToken;
 
 use crate::transport::{SerialLink, SerialSettings};
