@@ -47,10 +47,12 @@
 //!
 //! Modules, one per concept: [`crc`], [`frame`] (framing and the byte receiver), [`message`]
 //! (typed bodies), [`pairing`], [`session`] (key derivation, sealing), [`token`], [`client`]
-//! (the driver), [`simulator`] and its [`phone`], [`pipe`] (the in-memory link).
+//! (the driver), [`simulator`] with its [`phone`] and its [`fault`]s, [`pipe`] (the in-memory
+//! link).
 
 pub mod client;
 pub mod crc;
+pub mod fault;
 pub mod frame;
 pub mod message;
 pub mod pairing;
