@@ -83,6 +83,9 @@ pub enum ErrorCode {
     PointsPairingRefused,
     /// No phone was presented in time.
     PointsNoCustomer,
+    /// The points server cannot be reached and the redemption is over what may be redeemed
+    /// offline (the last known balance less unconfirmed redemptions, and the installer's cap).
+    PointsOfflineLimit,
     /// Any other device failure (permission denied, unsupported address...).
     DeviceFailed,
     /// The wait on a device was cancelled.
@@ -219,6 +222,9 @@ pub enum PosError {
     /// A server could not be reached.
     #[error("the server could not be reached: {0}")]
     ServerUnreachable(String),
+    /// A redemption over the offline limit; the message says the limit and why.
+    #[error("{0}")]
+    PointsOfflineLimit(String),
     /// A server refused a request.
     #[error("the server refused: {code}: {message}")]
     ServerRefused {
@@ -268,7 +274,9 @@ impl PosError {
                 DeviceError::PointsBadCrc | DeviceError::PointsBadFrame(_) | DeviceError::PointsBadMessage { .. } => {
                     C::PointsBadCrc
                 }
-                DeviceError::PointsAuthFailed | DeviceError::PointsBadSequence { .. } => C::PointsAuthFailed,
+                DeviceError::PointsAuthFailed
+                | DeviceError::PointsBadSequence { .. }
+                | DeviceError::PointsRedemptionMismatch => C::PointsAuthFailed,
                 DeviceError::PointsRepairNeeded { .. } | DeviceError::PointsNotPaired => C::PointsRepairNeeded,
                 DeviceError::PointsPairingRefused => C::PointsPairingRefused,
                 DeviceError::PointsTimeout => C::PointsNoCustomer,
@@ -279,6 +287,7 @@ impl PosError {
             PosError::ApprovalRequired(_) => C::ApprovalRequired,
             PosError::ServerUnreachable(_) => C::ServerUnreachable,
             PosError::ServerRefused { .. } => C::ServerRefused,
+            PosError::PointsOfflineLimit(_) => C::PointsOfflineLimit,
             PosError::Core(e) => match e {
                 CoreError::Overflow => C::AmountOverflow,
                 CoreError::BarcodeFormat(_) | CoreError::BarcodeCheckDigit { .. } => C::InvalidBarcode,

@@ -90,12 +90,18 @@ CREATE INDEX points_entries_order ON points_entries (account_id, terminal_id, or
 ALTER TABLE refunds ADD COLUMN original_auth_code TEXT;
 ";
 
+/// Version 3: an order keeps the till's checkout key, the order a points redemption's token
+/// (version 2) names, so the server checks a redemption against the sale it recorded.
+const MIGRATION_3: &str = "
+ALTER TABLE orders ADD COLUMN checkout_key TEXT;
+";
+
 /// The changes after [`SCHEMA`], in order. A new database goes through them too, so every
 /// database reaches the current shape by the same path.
-const MIGRATIONS: &[(i64, &str)] = &[(2, MIGRATION_2)];
+const MIGRATIONS: &[(i64, &str)] = &[(2, MIGRATION_2), (3, MIGRATION_3)];
 
 /// The schema version this build writes.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Creates the first schema if needed and applies the migrations the database lacks; the caller
 /// holds the transaction, so a failed step leaves the database as it was.
@@ -403,7 +409,7 @@ impl Tx for SqliteTx<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO orders (terminal_id, order_id, store, currency, total_minor, customer_id, created_at, \
-                 recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 recorded_at, checkout_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 o.terminal_id,
@@ -413,7 +419,8 @@ impl Tx for SqliteTx<'_> {
                 o.total_minor,
                 o.customer_id,
                 o.created_at,
-                o.recorded_at
+                o.recorded_at,
+                o.checkout_key
             ])?;
         Ok(())
     }
@@ -480,8 +487,8 @@ impl Tx for SqliteTx<'_> {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT terminal_id, order_id, store, currency, total_minor, customer_id, created_at, recorded_at \
-                 FROM orders WHERE terminal_id = ?1 AND order_id = ?2",
+                "SELECT terminal_id, order_id, store, currency, total_minor, customer_id, created_at, recorded_at, \
+                 checkout_key FROM orders WHERE terminal_id = ?1 AND order_id = ?2",
             )?
             .query_row(params![terminal, order_id], |r| {
                 Ok(OrderRecord {
@@ -493,6 +500,7 @@ impl Tx for SqliteTx<'_> {
                     customer_id: r.get(5)?,
                     created_at: r.get(6)?,
                     recorded_at: r.get(7)?,
+                    checkout_key: r.get(8)?,
                 })
             })
             .optional()?)
