@@ -175,7 +175,10 @@ mod tests {
     fn a_reversal_request_reads_as_the_contract_shows_it() {
         let text = r#"{"payment_id":"p1","amount":{"minor":1999,"currency":"CNY"},"reason":"sale_not_recorded"}"#;
         let r: ReversalRequest = crate::from_json(text).unwrap();
-        assert_eq!((r.payment_id.as_str(), r.amount.minor.as_i64(), r.reason.as_str()), ("p1", Some(1999), "sale_not_recorded"));
+        assert_eq!(
+            (r.payment_id.as_str(), r.amount.minor.as_i64(), r.reason.as_str()),
+            ("p1", Some(1999), "sale_not_recorded")
+        );
         assert!(crate::from_json::<ReversalRequest>(r#"{"payment_id":"p1"}"#).is_err());
         let answer = ReversalResponse {
             payment_id: "p1".into(),

@@ -31,9 +31,7 @@ fn reverse(s: &TestServer, id: &str, key: &str) -> Answer {
 /// The authorisation's status and whether a reversal row exists, from the server's file.
 fn stored(s: &TestServer, id: &str) -> (Option<String>, bool) {
     let c = rusqlite::Connection::open(s.dir.path().join("server.db")).unwrap();
-    let status = c
-        .query_row("SELECT status FROM authorizations WHERE payment_id = ?1", [id], |r| r.get(0))
-        .ok();
+    let status = c.query_row("SELECT status FROM authorizations WHERE payment_id = ?1", [id], |r| r.get(0)).ok();
     let reversed: i64 =
         c.query_row("SELECT count(*) FROM payment_reversals WHERE payment_id = ?1", [id], |r| r.get(0)).unwrap();
     (status, reversed == 1)
@@ -105,7 +103,8 @@ fn declined_payments_wrong_amounts_and_mismatched_ids_are_refused_and_change_not
 fn a_reversal_goes_through_a_batch_like_any_event() {
     let s = TestServer::start();
     authorize(&s, "p6", "4111111111111111");
-    let ev = json!({"events": [{"idempotency_key": "rev-p6", "kind": "payment_reversal", "body": reversal("p6", 1999)}]});
+    let ev =
+        json!({"events": [{"idempotency_key": "rev-p6", "kind": "payment_reversal", "body": reversal("p6", 1999)}]});
     let b = s.send("POST", "/v1/sync/batch", ev.to_string().as_bytes(), None);
     assert_eq!(b.body["results"][0]["status"], 200, "{}", b.text);
     // sent alone afterwards with the same key: recognised as the same request
