@@ -94,3 +94,7 @@ impl Pos {
         Ok(done)
     }
 }
+
+#[cfg(test)]
+#[path = "journal_tests.rs"]
+mod tests;
