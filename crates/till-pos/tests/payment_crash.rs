@@ -178,7 +178,9 @@ fn sigkill_between_approval_and_commit_reverses_the_payment_and_the_retry_charge
     let audit: i64 = pos
         .store()
         .read(|c| {
-            Ok(c.query_row("SELECT count(*) FROM audit_log WHERE action = 'payment.reversal_queued'", [], |r| r.get(0))?)
+            Ok(c.query_row("SELECT count(*) FROM audit_log WHERE action = 'payment.reversal_queued'", [], |r| {
+                r.get(0)
+            })?)
         })
         .unwrap();
     assert_eq!(audit, 1, "the manager can see what was taken back");
@@ -198,11 +200,9 @@ fn sigkill_between_approval_and_commit_reverses_the_payment_and_the_retry_charge
     assert_eq!(approved, [(retry.to_string(), "approved".to_string())], "one approved, unreversed authorisation");
     let c = rusqlite::Connection::open(&platform.db).unwrap();
     let for_cart: i64 = c
-        .query_row(
-            "SELECT count(*) FROM authorizations WHERE order_id = ?1 AND status = 'approved'",
-            [&cart_id],
-            |r| r.get(0),
-        )
+        .query_row("SELECT count(*) FROM authorizations WHERE order_id = ?1 AND status = 'approved'", [&cart_id], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(for_cart, 1);
     // The sale is recorded once, on the till and on the server.

@@ -186,42 +186,33 @@ pub fn reversal_event_id(payment_id: &str) -> String {
 const COLUMNS: &str = "payment_id, method, platform, checkout_key, cashier_id, amount_minor, currency, state, \
                        masked_ref, auth_code, platform_ref, order_id, reason, last_error, created_at_ms, updated_at_ms";
 
-/// A row as stored; [`Raw::parse`] checks its names.
-struct Raw {
-    e: (String, String, String, String, Option<i64>, i64, String, String),
-    rest: (Option<String>, Option<String>, Option<String>, Option<i64>, Option<String>, Option<String>, i64, i64),
+/// A stored text that is not one of the journal's names (or not a currency): the row is bad.
+fn bad_text(col: usize, what: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, what.into())
 }
 
-fn raw(r: &Row<'_>) -> rusqlite::Result<Raw> {
-    Ok(Raw {
-        e: (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
-        rest: (r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?, r.get(14)?, r.get(15)?),
+fn entry(r: &Row<'_>) -> rusqlite::Result<JournalEntry> {
+    let text = |col: usize| -> rusqlite::Result<String> { r.get(col) };
+    let platform = text(2)?;
+    let currency = text(6)?;
+    let state = text(7)?;
+    Ok(JournalEntry {
+        payment_id: r.get(0)?,
+        method: r.get(1)?,
+        platform: Platform::parse(&platform).map_err(|e| bad_text(2, e.to_string()))?,
+        checkout_key: r.get(3)?,
+        cashier_id: r.get(4)?,
+        amount: Money::new(r.get(5)?, Currency::parse(&currency).map_err(|e| bad_text(6, e.to_string()))?),
+        state: JournalState::parse(&state).map_err(|e| bad_text(7, e.to_string()))?,
+        masked_ref: r.get(8)?,
+        auth_code: r.get(9)?,
+        platform_ref: r.get(10)?,
+        order_id: r.get(11)?,
+        reason: r.get(12)?,
+        last_error: r.get(13)?,
+        created_at_ms: r.get(14)?,
+        updated_at_ms: r.get(15)?,
     })
-}
-
-impl Raw {
-    fn parse(self) -> Result<JournalEntry> {
-        let (payment_id, method, platform, checkout_key, cashier_id, minor, currency, state) = self.e;
-        let (masked_ref, auth_code, platform_ref, order_id, reason, last_error, created_at_ms, updated_at_ms) =
-            self.rest;
-        Ok(JournalEntry {
-            payment_id,
-            method,
-            platform: Platform::parse(&platform)?,
-            checkout_key,
-            cashier_id,
-            amount: Money::new(minor, Currency::parse(&currency)?),
-            state: JournalState::parse(&state)?,
-            masked_ref,
-            auth_code,
-            platform_ref,
-            order_id,
-            reason,
-            last_error,
-            created_at_ms,
-            updated_at_ms,
-        })
-    }
 }
 
 /// Whether `s` shows at most the first six and last four digits of a card number.
@@ -233,11 +224,10 @@ fn is_masked(s: &str) -> bool {
 }
 
 fn load(tx: &rusqlite::Connection, payment_id: &str) -> Result<Option<JournalEntry>> {
-    let row = tx
+    Ok(tx
         .prepare_cached(&format!("SELECT {COLUMNS} FROM payment_journal WHERE payment_id = ?1"))?
-        .query_row([payment_id], raw)
-        .optional()?;
-    row.map(Raw::parse).transpose()
+        .query_row([payment_id], entry)
+        .optional()?)
 }
 
 fn insert(tx: &Transaction<'_>, p: &NewJournalPayment, state: JournalState, now_ms: i64) -> Result<()> {
@@ -473,8 +463,8 @@ impl Store {
             let mut s = c.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM payment_journal WHERE checkout_key = ?1 ORDER BY created_at_ms, rowid"
             ))?;
-            let rows = s.query_map([checkout_key], raw)?.collect::<std::result::Result<Vec<_>, _>>()?;
-            rows.into_iter().map(Raw::parse).collect()
+            let rows = s.query_map([checkout_key], entry)?.collect::<std::result::Result<Vec<_>, _>>()?;
+            Ok(rows)
         })
     }
 
@@ -488,8 +478,8 @@ impl Store {
             let mut s = c.prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM payment_journal WHERE {condition} ORDER BY created_at_ms, rowid"
             ))?;
-            let rows = s.query_map([], raw)?.collect::<std::result::Result<Vec<_>, _>>()?;
-            rows.into_iter().map(Raw::parse).collect()
+            let rows = s.query_map([], entry)?.collect::<std::result::Result<Vec<_>, _>>()?;
+            Ok(rows)
         })
     }
 }

@@ -75,8 +75,7 @@ impl Pos {
             let settled_by_another =
                 others.iter().any(|o| o.state == JournalState::Settled && o.payment_id != p.payment_id);
             let paid_by_it = order.as_ref().is_some_and(|o| {
-                p.auth_code.is_some()
-                    && o.payments.iter().any(|x| x.tender == p.method && x.auth_code == p.auth_code)
+                p.auth_code.is_some() && o.payments.iter().any(|x| x.tender == p.method && x.auth_code == p.auth_code)
             });
             match order {
                 Some(o) if paid_by_it && !settled_by_another => {

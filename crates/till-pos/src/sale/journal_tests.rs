@@ -51,7 +51,9 @@ fn an_approval_whose_sale_cannot_be_recorded_is_reversed_and_the_cart_kept() {
     let queued: i64 = p
         .store()
         .read(|c| {
-            Ok(c.query_row("SELECT count(*) FROM audit_log WHERE action = 'payment.reversal_queued'", [], |r| r.get(0))?)
+            Ok(c.query_row("SELECT count(*) FROM audit_log WHERE action = 'payment.reversal_queued'", [], |r| {
+                r.get(0)
+            })?)
         })
         .unwrap();
     assert_eq!(queued, 1);
@@ -81,7 +83,10 @@ fn a_recorded_sale_settles_its_payment_and_a_decline_is_final() {
     let (cart, payment_id) = read_card(&p, &t);
     let r = p.payment_authorize(&t, &payment_id).unwrap();
     let e = p.store().journal_entry(payment_id.as_str()).unwrap().unwrap();
-    assert_eq!((e.state, e.order_id, e.checkout_key.as_str()), (JournalState::Settled, Some(r.order_id), cart.as_str()));
+    assert_eq!(
+        (e.state, e.order_id, e.checkout_key.as_str()),
+        (JournalState::Settled, Some(r.order_id), cart.as_str())
+    );
     assert_eq!(e.masked_ref.as_deref(), Some("411111******1111"));
     assert!(p.store().journal_unsettled().unwrap().is_empty());
 

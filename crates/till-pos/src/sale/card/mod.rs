@@ -42,9 +42,7 @@ use crate::error::{PosError, Result};
 use crate::ipc::sale::CardPaymentView;
 use crate::ipc::watch::Watch;
 use crate::mutex::lock;
-use crate::sale::card::authorizer::{
-    EntryMode, PaymentAuthorizer, PlatformCardData,
-};
+use crate::sale::card::authorizer::{EntryMode, PaymentAuthorizer, PlatformCardData};
 use crate::sale::card::platform_key::PlatformKeySlot;
 use crate::sale::card::remote_authorizer::{RemoteAuthorizer, RemoteConfig};
 use crate::Pos;
