@@ -311,7 +311,8 @@ pub(crate) fn apply_reversal_answer(tx: &Transaction<'_>, event_id: &str, answer
         .query_row([event_id], |r| r.get(0))
         .optional()?
         .flatten();
-    let Some(payment_id) = payment_id else { return Ok(()) };
+    // An event without its journal row (written by hand, or by a test) has nothing to update.
+    let Some(payment_id) = payment_id.filter(|id| matches!(load(tx, id), Ok(Some(_)))) else { return Ok(()) };
     let pending = [JournalState::ReversalPending];
     let outcome = match answer {
         Answer::Done(body) => {
@@ -337,14 +338,10 @@ pub(crate) fn apply_reversal_answer(tx: &Transaction<'_>, event_id: &str, answer
     if let Some((to, reason)) = outcome {
         let set = ", reason = coalesce(reason || '; ', '') || ?4, last_error = NULL";
         // An answer for a payment no longer pending (a replay) changes nothing.
-        let _ = transition(tx, &payment_id, &pending, to, set, &[&reason], now)?;
-        audit::append(
-            tx,
-            now,
-            None,
-            "payment.reversed",
-            &json!({ "payment_id": payment_id, "outcome": to.as_str(), "why": reason }),
-        )?;
+        if transition(tx, &payment_id, &pending, to, set, &[&reason], now)?.is_ok() {
+            let detail = json!({ "payment_id": payment_id, "outcome": to.as_str(), "why": reason });
+            audit::append(tx, now, None, "payment.reversed", &detail)?;
+        }
     }
     Ok(())
 }
