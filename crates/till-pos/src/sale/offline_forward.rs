@@ -8,8 +8,8 @@
 //! oldest of them; 24 h by default as Square and Adyen do) the sale is recorded with the approval
 //! code [`OFFLINE_AUTH_CODE`] ("offline approval" on the receipt) and, **in the same
 //! transaction** ([`till_store::checkout::LinkedEvent`]), a `payment.forward` outbox event whose
-//! id is the payment id and whose payload is the platform request: the card data as the till
-//! encrypted it under the platform key the moment it was read, never in clear. A card that asks
+//! id is the offline payment's id and whose payload is the platform request: the card data
+//! encrypted under the platform key (never in clear), and its journal row, `settled`. A card that asks
 //! for its PIN is never approved offline: only the platform can check a PIN, and a PIN block is
 //! never stored. Beyond the limits the payment is declined with a reason code `offline_*` and
 //! words for the cashier, who takes another tender; the cart stays.
@@ -19,9 +19,9 @@
 //! all, so the payment journal takes it back ([`crate::sale::journal`]) and it is never
 //! forwarded. The sync worker sends the reversal first and the forward after it, each alone
 //! to its endpoint with its own Idempotency-Key, so the platform ends with one authorisation
-//! for the sale, not two. The moment the answer is recorded
-//! (or the event is parked or discarded) the encrypted card data is removed from the outbox row
-//! (till-store's `delivery`). A forwarded payment the platform declined (or refused) is listed
+//! for the sale, not two. The moment the forward's answer is recorded (or the event is parked
+//! or discarded) the encrypted card data is removed from the outbox row (till-store's
+//! `delivery`). A forwarded payment the platform declined (or refused) is listed
 //! for managers by [`Pos::forwarded_declines_list`].
 
 use crate::admin::auth::INSTALLERS;
