@@ -1,5 +1,7 @@
 //! `POST /v1/payments/authorize`: a card payment for the payment platform, the card encrypted
-//! by the till or its reader (docs/api.md, "Card blocks").
+//! by the till or its reader (docs/api.md, "Card blocks"); and
+//! `POST /v1/payments/{payment_id}/reversal`: taking back an authorisation whose sale the till
+//! could not record.
 
 use crate::amount::{Amount, AmountIn};
 use serde::{Deserialize, Serialize};
@@ -103,6 +105,48 @@ pub struct CardBlock {
     pub masked_pan: Option<String>,
 }
 
+/// A request to reverse (void) the authorisation of a payment whose sale was not recorded, in
+/// full. Its `payment_id` is the one in the path (also in the body, so that a reversal hashes
+/// and reads alike alone or in a batch).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReversalRequest {
+    /// The payment id of the authorisation, as in the path.
+    pub payment_id: String,
+    /// The amount the till asked to authorise; must be the authorisation's.
+    pub amount: AmountIn,
+    /// Why, for the platform's records: `sale_not_recorded`, `no_answer`, `till_restarted`.
+    pub reason: String,
+}
+
+/// What a reversal did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReversalStatus {
+    /// The approved authorisation is reversed: nothing will be captured, and it cannot be
+    /// refunded.
+    Reversed,
+}
+
+/// The platform's answer to a reversal of an approved authorisation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReversalResponse {
+    /// Echo of the payment id.
+    pub payment_id: String,
+    /// Always `reversed`.
+    pub status: ReversalStatus,
+    /// The approval code of the authorisation that was reversed.
+    pub auth_code: Option<String>,
+    /// The amount released.
+    pub amount: Amount,
+    /// When it was reversed, unix seconds.
+    pub reversed_at: i64,
+    /// Always true: this platform is a sandbox.
+    pub sandbox: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +169,26 @@ mod tests {
                 "card": { "scheme": "platform_gcm", "data": "00ff", "masked_pan": "411111******1111" } })
         );
         assert!(crate::from_json::<AuthorizeRequest>(&text.replace("platform_gcm", "rot13")).is_err());
+    }
+
+    #[test]
+    fn a_reversal_request_reads_as_the_contract_shows_it() {
+        let text = r#"{"payment_id":"p1","amount":{"minor":1999,"currency":"CNY"},"reason":"sale_not_recorded"}"#;
+        let r: ReversalRequest = crate::from_json(text).unwrap();
+        assert_eq!(
+            (r.payment_id.as_str(), r.amount.minor.as_i64(), r.reason.as_str()),
+            ("p1", Some(1999), "sale_not_recorded")
+        );
+        assert!(crate::from_json::<ReversalRequest>(r#"{"payment_id":"p1"}"#).is_err());
+        let answer = ReversalResponse {
+            payment_id: "p1".into(),
+            status: ReversalStatus::Reversed,
+            auth_code: Some("123456".into()),
+            amount: crate::Amount::new(1999, "CNY"),
+            reversed_at: 1,
+            sandbox: true,
+        };
+        assert_eq!(serde_json::to_value(&answer).unwrap()["status"], "reversed");
     }
 
     #[test]

@@ -25,17 +25,21 @@ pub enum EventKind {
     PointsReversed,
     /// `payment.forward`: a card payment approved offline, forwarded to the payment platform.
     PaymentForward,
+    /// `payment.reversal`: an authorisation whose sale was not recorded, taken back at the
+    /// payment platform (the payment journal's `reversal_pending`).
+    PaymentReversal,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::SaleRecorded,
         EventKind::RefundRequested,
         EventKind::PointsEnrolled,
         EventKind::PointsUpdated,
         EventKind::PointsReversed,
         EventKind::PaymentForward,
+        EventKind::PaymentReversal,
     ];
 
     /// The stored name.
@@ -47,6 +51,7 @@ impl EventKind {
             EventKind::PointsUpdated => "points.updated",
             EventKind::PointsReversed => "points.reversed",
             EventKind::PaymentForward => "payment.forward",
+            EventKind::PaymentReversal => "payment.reversal",
         }
     }
 
@@ -67,6 +72,7 @@ impl EventKind {
             EventKind::PointsUpdated => ServerEventKind::PointsUpdate,
             EventKind::PointsReversed => ServerEventKind::PointsReversal,
             EventKind::PaymentForward => ServerEventKind::PaymentAuthorize,
+            EventKind::PaymentReversal => ServerEventKind::PaymentReversal,
         }
     }
 }
@@ -103,17 +109,20 @@ pub enum ServerEventKind {
     PointsReversal,
     /// `POST /v1/payments/authorize` (in a batch: payments a till approved offline, forwarded).
     PaymentAuthorize,
+    /// `POST /v1/payments/{payment_id}/reversal`: an authorisation taken back.
+    PaymentReversal,
 }
 
 impl ServerEventKind {
     /// Every kind.
-    pub const ALL: [ServerEventKind; 6] = [
+    pub const ALL: [ServerEventKind; 7] = [
         ServerEventKind::Sale,
         ServerEventKind::Refund,
         ServerEventKind::PointsEnrol,
         ServerEventKind::PointsUpdate,
         ServerEventKind::PointsReversal,
         ServerEventKind::PaymentAuthorize,
+        ServerEventKind::PaymentReversal,
     ];
 
     /// The name in a batch (`sale`, `points_enrol`, ...).
@@ -125,6 +134,7 @@ impl ServerEventKind {
             ServerEventKind::PointsUpdate => "points_update",
             ServerEventKind::PointsReversal => "points_reversal",
             ServerEventKind::PaymentAuthorize => "payment_authorize",
+            ServerEventKind::PaymentReversal => "payment_reversal",
         }
     }
 
@@ -136,7 +146,9 @@ impl ServerEventKind {
             .ok_or_else(|| CoreError::UnknownEventKind(text.chars().take(80).collect()))
     }
 
-    /// The endpoint the event belongs to; part of the server's request hash.
+    /// The endpoint the event belongs to; part of the server's request hash. A path with a
+    /// `{payment_id}` is a template: the request goes to [`ServerEventKind::path_for`] while the
+    /// hash keeps the template, so an event hashes alike alone and in a batch.
     pub fn path(self) -> &'static str {
         match self {
             ServerEventKind::Sale => "/v1/sales",
@@ -145,13 +157,28 @@ impl ServerEventKind {
             ServerEventKind::PointsUpdate => "/v1/points/updates",
             ServerEventKind::PointsReversal => "/v1/points/reversals",
             ServerEventKind::PaymentAuthorize => "/v1/payments/authorize",
+            ServerEventKind::PaymentReversal => "/v1/payments/{payment_id}/reversal",
         }
     }
 
-    /// Whether `POST /v1/sync/batch` takes it: every kind but payment authorisations, which the
-    /// server answers only on their own endpoint.
+    /// The path a request of this kind is sent to: [`ServerEventKind::path`] with its
+    /// `{payment_id}` filled in (percent-encoded) from `payment_id`.
+    pub fn path_for(self, payment_id: &str) -> String {
+        let mut encoded = String::with_capacity(payment_id.len());
+        for b in payment_id.bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                encoded.push(char::from(b));
+            } else {
+                encoded.push_str(&format!("%{b:02X}"));
+            }
+        }
+        self.path().replace("{payment_id}", &encoded)
+    }
+
+    /// Whether `POST /v1/sync/batch` takes it from the till: every kind but the payment
+    /// platform's (authorisations and reversals), which go alone to their own endpoint.
     pub fn batchable(self) -> bool {
-        self != ServerEventKind::PaymentAuthorize
+        !matches!(self, ServerEventKind::PaymentAuthorize | ServerEventKind::PaymentReversal)
     }
 }
 
@@ -185,7 +212,8 @@ mod tests {
                 "points.enrolled",
                 "points.updated",
                 "points.reversed",
-                "payment.forward"
+                "payment.forward",
+                "payment.reversal"
             ]
         );
         for kind in EventKind::ALL {
@@ -221,9 +249,13 @@ mod tests {
                 ("points.updated", "points_update", "/v1/points/updates"),
                 ("points.reversed", "points_reversal", "/v1/points/reversals"),
                 ("payment.forward", "payment_authorize", "/v1/payments/authorize"),
+                ("payment.reversal", "payment_reversal", "/v1/payments/{payment_id}/reversal"),
             ]
         );
         let unbatched: Vec<_> = ServerEventKind::ALL.into_iter().filter(|k| !k.batchable()).collect();
-        assert_eq!(unbatched, [ServerEventKind::PaymentAuthorize]);
+        assert_eq!(unbatched, [ServerEventKind::PaymentAuthorize, ServerEventKind::PaymentReversal]);
+        assert_eq!(ServerEventKind::PaymentReversal.path_for("ab12"), "/v1/payments/ab12/reversal");
+        assert_eq!(ServerEventKind::PaymentReversal.path_for("a b/é"), "/v1/payments/a%20b%2F%C3%A9/reversal");
+        assert_eq!(ServerEventKind::Sale.path_for("x"), "/v1/sales");
     }
 }

@@ -65,6 +65,9 @@ pub enum ErrorCode {
     PaymentPlatformUnreachable,
     /// The payment platform refused the request itself (credentials, a malformed block).
     PaymentPlatformRefused,
+    /// The card was approved but the sale could not be recorded: the payment is being reversed
+    /// (the customer is not charged) and the cart is kept.
+    PaymentNotRecorded,
     /// A signature that is not what the signature pad writes.
     InvalidSignature,
     /// A secret sealed at rest does not open (key file replaced, or the data altered).
@@ -377,6 +380,9 @@ pub enum PaymentError {
         /// The platform's words.
         message: String,
     },
+    /// Approved, but the sale could not be recorded: the payment journal reverses it.
+    #[error("the sale could not be recorded ({0}); the card payment is being reversed, so the customer is not charged; the cart is kept: please take payment again")]
+    NotRecorded(String),
     /// A bug or a failure underneath, already logged.
     #[error("{0}")]
     Internal(String),
@@ -399,6 +405,7 @@ impl PaymentError {
             PaymentError::WrongStep(_) => ErrorCode::Conflict,
             PaymentError::Unreachable(_) => ErrorCode::PaymentPlatformUnreachable,
             PaymentError::PlatformRefused { .. } => ErrorCode::PaymentPlatformRefused,
+            PaymentError::NotRecorded(_) => ErrorCode::PaymentNotRecorded,
             PaymentError::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -20,6 +20,7 @@ pub mod back_office;
 mod context;
 pub mod devices;
 pub mod error;
+pub mod fault;
 pub mod ipc;
 pub mod loyalty;
 mod mutex;
@@ -163,6 +164,12 @@ impl Pos {
         sale::card::platform_key::load(&pos, &pos.secrets, &pos.sale.card_payments.keys)?;
         if pos.demo {
             admin::demo::seed_if_empty(&pos)?;
+        }
+        // A payment the last run left between its request and its sale is settled or taken back
+        // before anything else is sold.
+        let recovered = pos.recover_payments()?;
+        if recovered != sale::journal::Recovered::default() {
+            tracing::warn!(?recovered, "payments left unsettled by the last run");
         }
         pos.init_reader_status(reader_opened)?;
         Ok(pos)

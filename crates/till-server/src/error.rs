@@ -86,6 +86,26 @@ pub enum ApiError {
     /// The payment id was already authorised under another idempotency key.
     #[error("payment {0} was already authorised")]
     PaymentExists(String),
+    /// No authorisation with this payment id. Answered by a reversal, which blocks the id.
+    #[error("no authorisation with payment id {0}; the id is now blocked: an authorisation with it will be refused")]
+    PaymentNotFound(String),
+    /// A reversal of a payment the platform declined: no money was taken.
+    #[error("payment {0} was declined; there is nothing to reverse")]
+    PaymentDeclined(String),
+    /// The payment was reversed already (under another idempotency key).
+    #[error("payment {0} is already reversed")]
+    AlreadyReversed(String),
+    /// An authorisation with a payment id that was reversed (or blocked) before it arrived.
+    #[error("payment {0} was reversed; a reversed payment id cannot be authorised")]
+    PaymentReversed(String),
+    /// A reversal names another amount than the authorisation's.
+    #[error("the reversal is for {asked} but the authorisation is for {authorised}")]
+    ReversalAmountMismatch {
+        /// What the reversal named.
+        asked: String,
+        /// What was authorised.
+        authorised: String,
+    },
     /// The refund id was already used for another refund.
     #[error("refund {0} already exists")]
     RefundExists(String),
@@ -199,6 +219,11 @@ impl ApiError {
             ApiError::RefundExceedsPaid { .. } => "refund_exceeds_paid",
             ApiError::RefundExists(_) => "refund_exists",
             ApiError::PaymentExists(_) => "payment_exists",
+            ApiError::PaymentNotFound(_) => "payment_not_found",
+            ApiError::PaymentDeclined(_) => "payment_declined",
+            ApiError::AlreadyReversed(_) => "already_reversed",
+            ApiError::PaymentReversed(_) => "payment_reversed",
+            ApiError::ReversalAmountMismatch { .. } => "amount_mismatch",
             ApiError::RefundNotPending(_) => "refund_not_pending",
             ApiError::InvalidToken => "invalid_token",
             ApiError::TokenReplayed { .. } => "token_replayed",
@@ -234,8 +259,9 @@ impl ApiError {
             | InvalidLineCode(_) => StatusCode::BAD_REQUEST,
             PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             IdempotencyConflict | OrderExists(_) | LineCodeExists(_) | DeviceAlreadySold(_) | RefundExists(_)
-            | PaymentExists(_) | RefundNotPending(_) | ReversalExists(_) => StatusCode::CONFLICT,
-            NotFound(_) | RouteNotFound => StatusCode::NOT_FOUND,
+            | PaymentExists(_) | RefundNotPending(_) | ReversalExists(_) | PaymentDeclined(_) | AlreadyReversed(_)
+            | PaymentReversed(_) => StatusCode::CONFLICT,
+            NotFound(_) | RouteNotFound | PaymentNotFound(_) => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             RefundExceedsPaid { .. }
             | InvalidToken
@@ -246,6 +272,7 @@ impl ApiError {
             | NoPointsToReverse { .. }
             | ReversalExceedsOriginal { .. }
             | AuthorizationMismatch(_)
+            | ReversalAmountMismatch { .. }
             | InvalidCardBlock(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

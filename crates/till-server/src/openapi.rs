@@ -11,6 +11,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         crate::routes::lookups::ping,
         crate::routes::authorize,
+        crate::routes::post_payment_reversal,
         crate::routes::post_sale,
         crate::routes::lookups::line_code,
         crate::routes::lookups::sold_device,

@@ -7,6 +7,7 @@
 //! | --- | --- | --- |
 //! | `refund.requested` | the line takes the answer's `status` | the line is `rejected` |
 //! | `points.updated`, `points.reversed` | ledger row `confirmed`, balance and level kept, the account's last known balance (`points_balances`) set | ledger row `rejected`, reason kept |
+//! | `payment.reversal` | journal payment `reversed` (or `declined`), see [`crate::payment_journal`] | stays `reversal_pending`, the refusal kept |
 //!
 //! A refund is `confirmed` when every line is `refunded`, `refused` as soon as one is
 //! `rejected` (its quantities are given back by the trigger of migration 7), else `pending`.
@@ -25,9 +26,9 @@ pub(crate) enum Answer<'a> {
     Refused(&'a str),
 }
 
-/// Applies the answer to event `id` of `kind` to the rows it is about. Other kinds change
-/// nothing.
-pub(crate) fn apply(tx: &Transaction<'_>, id: &str, kind: &str, answer: Answer<'_>) -> Result<()> {
+/// Applies the answer to event `id` of `kind` to the rows it is about, at `now_ms`. Other kinds
+/// change nothing.
+pub(crate) fn apply(tx: &Transaction<'_>, id: &str, kind: &str, answer: Answer<'_>, now_ms: i64) -> Result<()> {
     // Kinds this till does not know (another version's, a test's) have nothing to update.
     let Ok(kind) = EventKind::parse(kind) else { return Ok(()) };
     match (kind, answer) {
@@ -69,6 +70,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, id: &str, kind: &str, answer: Answer<'
             .execute(params![id, reason])?;
             Ok(())
         }
+        (EventKind::PaymentReversal, answer) => crate::payment_journal::apply_reversal_answer(tx, id, answer, now_ms),
         _ => Ok(()),
     }
 }

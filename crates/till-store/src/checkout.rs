@@ -304,11 +304,31 @@ impl Store {
         event_id: &str,
         loyalty: Option<&SaleLoyalty>,
     ) -> Result<RecordedSale> {
+        self.record_sale_settling(order, event_id, loyalty, None)
+    }
+
+    /// [`Store::record_sale_with_points`] that also settles the payment the tender was approved
+    /// under in the payment journal ([`crate::payment_journal`]), in the same transaction: the
+    /// sale and `settled` are on disk together or not at all, and a payment no longer
+    /// `authorising` or `approved` (being reversed) refuses the sale.
+    pub fn record_sale_settling(
+        &self,
+        order: &NewOrder,
+        event_id: &str,
+        loyalty: Option<&SaleLoyalty>,
+        settle: Option<&crate::payment_journal::Settle>,
+    ) -> Result<RecordedSale> {
         let linked = match order.payment {
             Payment::Card(_) => self.linked().get(&order.checkout_key).cloned(),
             Payment::Cash(_) => None,
         };
-        let recorded = self.write(|tx| write_sale(tx, order, event_id, linked.as_ref(), loyalty, &|_| Ok(())))?;
+        let recorded = self.write(|tx| {
+            let sale = write_sale(tx, order, event_id, linked.as_ref(), loyalty, &|_| Ok(()))?;
+            if let Some(s) = settle {
+                crate::payment_journal::settle(tx, s, sale.order_id, order.created_at_ms)?;
+            }
+            Ok(sale)
+        })?;
         if linked.is_some() {
             self.linked().remove(&order.checkout_key);
         }

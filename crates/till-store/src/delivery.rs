@@ -296,7 +296,7 @@ impl Store {
                             &[id, status, response, &now_ms],
                         )?;
                         if let Some(k) = &k {
-                            answers::apply(tx, id, k, answers::Answer::Done(response))?;
+                            answers::apply(tx, id, k, answers::Answer::Done(response), now_ms)?;
                         }
                         usize::from(k.is_some())
                     }
@@ -314,7 +314,7 @@ impl Store {
                             &[id, reason, &now_ms],
                         )?;
                         if let Some(k) = &k {
-                            answers::apply(tx, id, k, answers::Answer::Refused(reason))?;
+                            answers::apply(tx, id, k, answers::Answer::Refused(reason), now_ms)?;
                         }
                         usize::from(k.is_some())
                     }

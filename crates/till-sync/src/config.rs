@@ -40,7 +40,7 @@ impl Service {
             ServerEventKind::PointsEnrol | ServerEventKind::PointsUpdate | ServerEventKind::PointsReversal => {
                 Service::Points
             }
-            ServerEventKind::PaymentAuthorize => Service::Payments,
+            ServerEventKind::PaymentAuthorize | ServerEventKind::PaymentReversal => Service::Payments,
         })
     }
 }

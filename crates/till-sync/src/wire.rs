@@ -10,6 +10,7 @@
 //! | `points.updated` | `points_update` (`POST /v1/points/updates`) | the payload as queued |
 //! | `points.reversed` | `points_reversal` (`POST /v1/points/reversals`) | the payload as queued: `{refund_id, order_id, account_id, kind: reverse_earn \| return_redeem, points}` |
 //! | `payment.forward` | `payment_authorize` (`POST /v1/payments/authorize`) | the payload as queued: a card payment approved offline, forwarded (store-and-forward); its id is the payment id |
+//! | `payment.reversal` | `payment_reversal` (`POST /v1/payments/{payment_id}/reversal`) | the payload as queued: `{payment_id, amount, reason}`, an authorisation the payment journal takes back; its id is `reversal-<payment id>` |
 //!
 //! Any other kind is parked with the reason "no server endpoint for event kind ...".
 
@@ -20,9 +21,33 @@ use till_core::{EventId, EventKind, ServerEventKind};
 use till_store::sale_event::SaleRecorded;
 use till_store::{ClaimedEvent, DueEvent, Prepared};
 
-/// The server's path for a server event kind.
+/// The server's path for a server event kind (a template for the payment platform's
+/// reversals: [`request_path`] fills it in).
 pub fn endpoint(wire_kind: &str) -> Option<&'static str> {
     ServerEventKind::parse(wire_kind).ok().map(ServerEventKind::path)
+}
+
+/// The path a claimed event is sent to alone: its kind's endpoint, with the `payment_id` of its
+/// body filled in where the path names one. `None`: no endpoint (the event is parked).
+pub fn request_path(e: &ClaimedEvent) -> Option<String> {
+    let kind = ServerEventKind::parse(&e.wire_kind).ok()?;
+    if !kind.path().contains("{payment_id}") {
+        return Some(kind.path().to_string());
+    }
+    let body: Value = serde_json::from_str(&e.body).ok()?;
+    Some(kind.path_for(body.get("payment_id")?.as_str()?))
+}
+
+/// Whether an answer other than 2xx is an outcome the event reached rather than a refusal to
+/// park: for a reversal, a payment the platform never had (404 `payment_not_found`: its id is
+/// now blocked), one reversed already (409 `already_reversed`) or declined in the first place
+/// (409 `payment_declined`). Either way no money is held, which is what the reversal was for.
+pub fn is_final_outcome(wire_kind: &str, status: u16, body: &str) -> bool {
+    if ServerEventKind::parse(wire_kind) != Ok(ServerEventKind::PaymentReversal) {
+        return false;
+    }
+    let code = till_api::from_json::<till_api::ErrorBody>(body).map(|e| e.code).unwrap_or_default();
+    matches!((status, code.as_str()), (404, "payment_not_found") | (409, "already_reversed" | "payment_declined"))
 }
 
 /// The body of `POST /v1/sync/batch` (a [`till_api::BatchRequest`]) for claimed events. Built
@@ -250,6 +275,35 @@ mod tests {
             (r.wire_kind.as_str(), endpoint(&r.wire_kind)),
             ("payment_authorize", Some("/v1/payments/authorize"))
         );
+    }
+
+    #[test]
+    fn a_payment_reversal_goes_alone_to_its_payments_path_and_its_final_refusals_are_outcomes() {
+        let payload = r#"{"payment_id":"ab12","amount":{"minor":1999,"currency":"CNY"},"reason":"sale_not_recorded"}"#;
+        let r = prepare(&due("payment.reversal", payload), "s").unwrap();
+        assert_eq!(r.wire_kind, "payment_reversal");
+        assert_eq!(serde_json::from_str::<Value>(&r.body).unwrap(), serde_json::from_str::<Value>(payload).unwrap());
+        let claimed = ClaimedEvent {
+            id: "reversal-ab12".into(),
+            kind: "payment.reversal".into(),
+            subject: "payment/ab12".into(),
+            wire_kind: r.wire_kind.clone(),
+            body: r.body.clone(),
+            attempts: 1,
+            created_at_ms: 0,
+        };
+        assert_eq!(request_path(&claimed).as_deref(), Some("/v1/payments/ab12/reversal"));
+        let sale = ClaimedEvent { wire_kind: "sale".into(), ..claimed.clone() };
+        assert_eq!(request_path(&sale).as_deref(), Some("/v1/sales"));
+        let no_id = ClaimedEvent { body: "{}".into(), ..claimed };
+        assert_eq!(request_path(&no_id), None);
+        let err = |code: &str| format!(r#"{{"code":"{code}","message":"m"}}"#);
+        assert!(is_final_outcome("payment_reversal", 404, &err("payment_not_found")));
+        assert!(is_final_outcome("payment_reversal", 409, &err("already_reversed")));
+        assert!(is_final_outcome("payment_reversal", 409, &err("payment_declined")));
+        assert!(!is_final_outcome("payment_reversal", 422, &err("amount_mismatch")));
+        assert!(!is_final_outcome("payment_reversal", 404, &err("route_not_found")));
+        assert!(!is_final_outcome("refund", 404, &err("payment_not_found")));
     }
 
     #[test]

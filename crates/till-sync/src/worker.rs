@@ -15,6 +15,7 @@
 //! | answer | fate |
 //! | --- | --- |
 //! | 2xx | done, answer stored |
+//! | an outcome of the event's kind ([`wire::is_final_outcome`]: a reversal's 404 `payment_not_found`, 409 `already_reversed` or `payment_declined`) | done, answer stored |
 //! | no answer (refused, reset, timeout), 408, 429, 5xx, 401 | retry with backoff, same body and key |
 //! | any other 4xx | parked with `status code: message` |
 
@@ -87,6 +88,16 @@ pub fn classify(status: u16, body: &str) -> Verdict {
         Verdict::Retry(describe(status, body))
     } else {
         Verdict::Park(describe(status, body))
+    }
+}
+
+/// The verdict for one event's answer, knowing its kind: an answer that is the outcome the
+/// event was after ([`wire::is_final_outcome`]) is done, whatever its status.
+pub fn classify_event(wire_kind: &str, status: u16, body: &str) -> Verdict {
+    if wire::is_final_outcome(wire_kind, status, body) {
+        Verdict::Done
+    } else {
+        classify(status, body)
     }
 }
 
@@ -291,7 +302,7 @@ impl Syncer {
             .map(|e| match by_key.remove(&e.id) {
                 Some(r) => {
                     let text = r.body.to_string();
-                    (classify(r.status, &text), HttpAnswer { status: r.status, body: text })
+                    (classify_event(&e.wire_kind, r.status, &text), HttpAnswer { status: r.status, body: text })
                 }
                 None => (Verdict::Retry(SendError::BadAnswer("no result for the event".into()).to_string()), empty()),
             })
@@ -308,13 +319,13 @@ impl Syncer {
                 out.push((Verdict::Retry(format!("not sent: {err}")), empty()));
                 continue;
             }
-            let Some(path) = wire::endpoint(&e.wire_kind) else {
+            let Some(path) = wire::request_path(e) else {
                 out.push((Verdict::Park(format!("no server endpoint for {:?}", e.wire_kind)), empty()));
                 continue;
             };
-            match self.exchange(url, path, e.body.as_bytes(), Some(&e.id)) {
+            match self.exchange(url, &path, e.body.as_bytes(), Some(&e.id)) {
                 Ok(a) => {
-                    let verdict = classify(a.status, &a.body);
+                    let verdict = classify_event(&e.wire_kind, a.status, &a.body);
                     if let Verdict::Retry(why) = &verdict {
                         held_back = Some(format!("event {} is retried first ({why})", e.id));
                     }

@@ -192,13 +192,14 @@ impl Pos {
     }
 
     /// Records the sale of the user's open cart, which must still be `expected` (same id and
-    /// lines), paid by `payment(total)`. The carts lock is held until the commit returns, so a
-    /// double click cannot record the cart twice; the cart is replaced by a fresh one only
-    /// after the commit.
+    /// lines), paid by `payment(total)`, settling `settle` in the payment journal in the same
+    /// commit. The carts lock is held until the commit returns, so a double click cannot
+    /// record the cart twice; the cart is replaced by a fresh one only after the commit.
     pub(crate) fn record_checkout(
         &self,
         user_id: i64,
         expected: &OpenCart,
+        settle: Option<&till_store::Settle>,
         payment: impl FnOnce(Money) -> Result<Payment>,
     ) -> Result<Receipt> {
         let mut carts = lock(&self.sale.carts);
@@ -228,7 +229,7 @@ impl Pos {
                 NewOrder::from_cart(&open.cart, payment.clone(), open.id.to_string(), user_id, now, &mut **rng)?
             };
             let event_id = self.random_hex(16);
-            match self.store.record_sale_with_points(&order, &event_id, loyalty.as_ref()) {
+            match self.store.record_sale_settling(&order, &event_id, loyalty.as_ref(), settle) {
                 // A line code collision (1 in 2^60 per pair) just draws new codes.
                 Err(e) if e.is_unique_violation() && attempt < 3 => attempt += 1,
                 other => break other?,
@@ -263,7 +264,7 @@ impl Pos {
         let s = self.authorize(token, SELLERS, "take payment")?;
         let expected = self.snapshot_cart(s.user_id, cart_id)?;
         let currency = self.currency;
-        self.record_checkout(s.user_id, &expected, |total| {
+        self.record_checkout(s.user_id, &expected, None, |total| {
             Ok(Payment::Cash(CashPayment::take(total, Money::new(tendered_minor, currency))?))
         })
     }

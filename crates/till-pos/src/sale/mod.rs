@@ -1,10 +1,12 @@
 //! Ringing up and taking payment: the open carts and cash checkout ([`cart`]), card payments
-//! step by step ([`card`]), and card payments approved offline and forwarded later
-//! ([`offline_forward`]).
+//! step by step ([`card`]), card payments approved offline and forwarded later
+//! ([`offline_forward`]), and the payment journal that takes back an approval whose sale was
+//! not recorded ([`journal`]).
 
 pub mod card;
 pub mod cart;
 pub mod customer;
+pub mod journal;
 pub mod offline_forward;
 
 use crate::mutex::lock;

@@ -1,4 +1,5 @@
-//! The sandbox payment platform: `POST /v1/payments/authorize`.
+//! The sandbox payment platform: `POST /v1/payments/authorize` and
+//! `POST /v1/payments/{payment_id}/reversal` ([`reversal`]).
 //!
 //! A SANDBOX, not a bank: it decrypts the card block with keys from its configuration, checks
 //! Luhn, expiry, an amount limit, a table of test cards and their PIN rules, and approves with a
@@ -7,6 +8,7 @@
 
 pub mod card;
 pub mod dukpt;
+pub mod reversal;
 
 use crate::error::ApiError;
 use crate::idempotency::Reply;
@@ -83,6 +85,9 @@ pub fn authorize(tx: &mut dyn Tx, ctx: &Ctx, req: &AuthorizeRequest) -> Result<R
     if tx.authorization_exists(&ctx.terminal_id, &req.payment_id)? {
         return Err(ApiError::PaymentExists(req.payment_id.clone()));
     }
+    // A till that lost the answer reverses the payment id; if that reversal arrived first, this
+    // late authorisation must not take money the till will never record.
+    reversal::refuse_if_reversed(tx, ctx, &req.payment_id)?;
     let card = card::decrypt(&req.card, &req.payment_id, &ctx.config.sandbox)?;
     // An undecodable PIN block is a wrong PIN, as a real host answers.
     let pin = match (&req.pin_block, &card.pin_key) {
@@ -123,6 +128,7 @@ pub fn authorize(tx: &mut dyn Tx, ctx: &Ctx, req: &AuthorizeRequest) -> Result<R
         currency: amount.currency().code().to_string(),
         masked_pan: masked.as_str().to_string(),
         approved: decision.is_ok(),
+        status: if decision.is_ok() { "approved" } else { "declined" }.to_string(),
         auth_code: auth_code.clone(),
         reason_code: decision.err().map(str::to_string),
         created_at: ctx.now,

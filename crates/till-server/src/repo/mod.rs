@@ -113,6 +113,14 @@ pub trait Tx {
     fn insert_authorization(&mut self, a: &AuthorizationRecord) -> RepoResult<()>;
     /// Whether the terminal already asked to authorise this payment id.
     fn authorization_exists(&mut self, terminal: &str, payment_id: &str) -> RepoResult<bool>;
+    /// The authorisation of a payment id of the terminal.
+    fn authorization(&mut self, terminal: &str, payment_id: &str) -> RepoResult<Option<AuthorizationRecord>>;
+    /// Sets an authorisation's status (`approved`, `declined`, `reversed`).
+    fn set_authorization_status(&mut self, terminal: &str, payment_id: &str, status: &str) -> RepoResult<()>;
+    /// Stores the reversal of a payment id, authorised or not (one per payment id).
+    fn insert_payment_reversal(&mut self, r: &PaymentReversalRecord) -> RepoResult<()>;
+    /// The reversal of a payment id of the terminal, if there was one.
+    fn payment_reversal(&mut self, terminal: &str, payment_id: &str) -> RepoResult<Option<PaymentReversalRecord>>;
 }
 
 /// A registered till.
@@ -340,12 +348,34 @@ pub struct AuthorizationRecord {
     pub currency: String,
     /// Masked PAN.
     pub masked_pan: String,
-    /// Approved or declined.
+    /// Approved or declined, as first answered.
     pub approved: bool,
+    /// `approved`, `declined`, or `reversed` (an approval taken back; it cannot be refunded).
+    pub status: String,
     /// Auth code when approved.
     pub auth_code: Option<String>,
     /// Reason code when declined.
     pub reason_code: Option<String>,
     /// When.
+    pub created_at: i64,
+}
+
+/// A reversal of a payment id: of an approved authorisation, or a block on a payment id the
+/// platform had not seen (so that an authorisation arriving later with it is refused).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentReversalRecord {
+    /// Terminal that asked.
+    pub terminal_id: String,
+    /// The till's payment id.
+    pub payment_id: String,
+    /// Amount the till named, minor units.
+    pub amount_minor: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Why, as the till said.
+    pub reason: String,
+    /// Whether an approved authorisation was reversed (false: the id was blocked unseen).
+    pub authorised: bool,
+    /// When, unix seconds.
     pub created_at: i64,
 }

@@ -96,12 +96,26 @@ const MIGRATION_3: &str = "
 ALTER TABLE orders ADD COLUMN checkout_key TEXT;
 ";
 
+/// Version 4: reversals of card authorisations (the till's payment journal).
+///
+/// An authorisation gets a status that can change after its answer (`reversed`); the old rows
+/// take theirs from `approved`. `payment_reversals` holds one row per reversed payment id,
+/// also for an id the platform never saw: that row is what refuses a late authorisation.
+const MIGRATION_4: &str = "
+ALTER TABLE authorizations ADD COLUMN status TEXT NOT NULL DEFAULT 'approved';
+UPDATE authorizations SET status = 'declined' WHERE approved = 0;
+CREATE TABLE payment_reversals (
+    terminal_id TEXT NOT NULL, payment_id TEXT NOT NULL, amount_minor BIGINT NOT NULL, currency TEXT NOT NULL,
+    reason TEXT NOT NULL, authorised BIGINT NOT NULL, created_at BIGINT NOT NULL,
+    PRIMARY KEY (terminal_id, payment_id));
+";
+
 /// The changes after [`SCHEMA`], in order. A new database goes through them too, so every
 /// database reaches the current shape by the same path.
-const MIGRATIONS: &[(i64, &str)] = &[(2, MIGRATION_2), (3, MIGRATION_3)];
+const MIGRATIONS: &[(i64, &str)] = &[(2, MIGRATION_2), (3, MIGRATION_3), (4, MIGRATION_4)];
 
 /// The schema version this build writes.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// Creates the first schema if needed and applies the migrations the database lacks; the caller
 /// holds the transaction, so a failed step leaves the database as it was.
@@ -715,7 +729,8 @@ impl Tx for SqliteTx<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO authorizations (terminal_id, payment_id, order_id, amount_minor, currency, masked_pan, \
-                 approved, auth_code, reason_code, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 approved, auth_code, reason_code, created_at, status) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 a.terminal_id,
@@ -727,7 +742,8 @@ impl Tx for SqliteTx<'_> {
                 i64::from(a.approved),
                 a.auth_code,
                 a.reason_code,
-                a.created_at
+                a.created_at,
+                a.status
             ])?;
         Ok(())
     }
@@ -739,6 +755,77 @@ impl Tx for SqliteTx<'_> {
             .query_row(params![terminal, payment_id], |_| Ok(()))
             .optional()?
             .is_some())
+    }
+
+    fn authorization(&mut self, terminal: &str, payment_id: &str) -> RepoResult<Option<AuthorizationRecord>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT terminal_id, payment_id, order_id, amount_minor, currency, masked_pan, approved, auth_code, \
+                 reason_code, created_at, status FROM authorizations WHERE terminal_id = ?1 AND payment_id = ?2",
+            )?
+            .query_row(params![terminal, payment_id], |r| {
+                Ok(AuthorizationRecord {
+                    terminal_id: r.get(0)?,
+                    payment_id: r.get(1)?,
+                    order_id: r.get(2)?,
+                    amount_minor: r.get(3)?,
+                    currency: r.get(4)?,
+                    masked_pan: r.get(5)?,
+                    approved: r.get::<_, i64>(6)? != 0,
+                    auth_code: r.get(7)?,
+                    reason_code: r.get(8)?,
+                    created_at: r.get(9)?,
+                    status: r.get(10)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn set_authorization_status(&mut self, terminal: &str, payment_id: &str, status: &str) -> RepoResult<()> {
+        self.conn
+            .prepare_cached("UPDATE authorizations SET status = ?3 WHERE terminal_id = ?1 AND payment_id = ?2")?
+            .execute(params![terminal, payment_id, status])?;
+        Ok(())
+    }
+
+    fn insert_payment_reversal(&mut self, r: &PaymentReversalRecord) -> RepoResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO payment_reversals (terminal_id, payment_id, amount_minor, currency, reason, authorised, \
+                 created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                r.terminal_id,
+                r.payment_id,
+                r.amount_minor,
+                r.currency,
+                r.reason,
+                i64::from(r.authorised),
+                r.created_at
+            ])?;
+        Ok(())
+    }
+
+    fn payment_reversal(&mut self, terminal: &str, payment_id: &str) -> RepoResult<Option<PaymentReversalRecord>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT terminal_id, payment_id, amount_minor, currency, reason, authorised, created_at \
+                 FROM payment_reversals WHERE terminal_id = ?1 AND payment_id = ?2",
+            )?
+            .query_row(params![terminal, payment_id], |r| {
+                Ok(PaymentReversalRecord {
+                    terminal_id: r.get(0)?,
+                    payment_id: r.get(1)?,
+                    amount_minor: r.get(2)?,
+                    currency: r.get(3)?,
+                    reason: r.get(4)?,
+                    authorised: r.get::<_, i64>(5)? != 0,
+                    created_at: r.get(6)?,
+                })
+            })
+            .optional()?)
     }
 }
 
@@ -852,6 +939,42 @@ mod tests {
         let repo = SqliteRepository::open(&path).unwrap();
         let version: i64 = repo.lock().query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_version_2_database_gets_authorisation_statuses_and_reversals() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(SCHEMA).unwrap();
+            c.execute_batch(MIGRATION_2).unwrap();
+            c.execute_batch(
+                "INSERT INTO schema_version (version) VALUES (1), (2);
+                 INSERT INTO authorizations VALUES ('t', 'p1', 'o', 100, 'CNY', '411111******1111', 1, '123456', NULL, 0);
+                 INSERT INTO authorizations VALUES ('t', 'p2', 'o', 100, 'CNY', '400000******0002', 0, NULL, 'do_not_honour', 0);",
+            )
+            .unwrap();
+        }
+        let repo = SqliteRepository::open(&path).unwrap();
+        let mut tx = repo.begin().unwrap();
+        let status = |tx: &mut Box<dyn Tx + '_>, id: &str| tx.authorization("t", id).unwrap().unwrap().status;
+        assert_eq!((status(&mut tx, "p1"), status(&mut tx, "p2")), ("approved".into(), "declined".into()));
+        tx.set_authorization_status("t", "p1", "reversed").unwrap();
+        assert_eq!(status(&mut tx, "p1"), "reversed");
+        let r = PaymentReversalRecord {
+            terminal_id: "t".into(),
+            payment_id: "p9".into(),
+            amount_minor: 5,
+            currency: "CNY".into(),
+            reason: "no_answer".into(),
+            authorised: false,
+            created_at: 3,
+        };
+        tx.insert_payment_reversal(&r).unwrap();
+        assert_eq!(tx.payment_reversal("t", "p9").unwrap(), Some(r.clone()));
+        assert_eq!(tx.payment_reversal("t2", "p9").unwrap(), None);
+        assert!(tx.insert_payment_reversal(&r).is_err(), "one reversal per payment id");
     }
 
     #[test]

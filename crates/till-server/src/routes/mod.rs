@@ -10,7 +10,7 @@ pub mod sales;
 
 use crate::error::ApiError;
 use crate::idempotency::{self, Outcome, Reply};
-use crate::payments::{self, AuthorizeRequest};
+use crate::payments::{self, reversal, AuthorizeRequest};
 use crate::repo::Tx;
 use crate::signing::HEADER_IDEMPOTENCY_KEY;
 use axum::extract::State;
@@ -36,6 +36,7 @@ pub(crate) enum Event {
     PointsUpdate(points::PointsUpdateRequest),
     PointsReversal(points::PointsReversalRequest),
     Authorize(AuthorizeRequest),
+    Reversal(reversal::ReversalRequest),
 }
 
 impl Event {
@@ -73,6 +74,11 @@ impl Event {
                 payments::validate(&r)?;
                 Event::Authorize(r)
             }
+            EventKind::PaymentReversal => {
+                let r: reversal::ReversalRequest = from_value(value)?;
+                reversal::validate(&r)?;
+                Event::Reversal(r)
+            }
         })
     }
 
@@ -85,6 +91,7 @@ impl Event {
             Event::PointsUpdate(r) => points::update(tx, ctx, r),
             Event::PointsReversal(r) => points::reverse(tx, ctx, r),
             Event::Authorize(r) => payments::authorize(tx, ctx, r),
+            Event::Reversal(r) => reversal::reverse(tx, ctx, r),
         }
     }
 }
@@ -162,6 +169,41 @@ pub async fn authorize(
     body: axum::body::Bytes,
 ) -> Response {
     post(app, t, headers, body, EventKind::PaymentAuthorize).await
+}
+
+/// Reverse (void) an approved card authorisation whose sale the till did not record.
+#[utoipa::path(post, path = "/v1/payments/{payment_id}/reversal", tag = "payments",
+    request_body = reversal::ReversalRequest,
+    params(
+        ("payment_id" = String, Path, description = "The payment id of the authorisation (also in the body)"),
+        ("Idempotency-Key" = String, Header, description = "The till's reversal event id")),
+    responses(
+        (status = 200, description = "Reversed", body = reversal::ReversalResponse),
+        (status = 400, description = "Malformed request, or the body's payment_id is not the path's", body = crate::error::ErrorBody),
+        (status = 401, description = "Signature refused", body = crate::error::ErrorBody),
+        (status = 404, description = "payment_not_found: never authorised; the id is now blocked (stored and replayed like a success)", body = crate::error::ErrorBody),
+        (status = 409, description = "idempotency_conflict, already_reversed, payment_declined", body = crate::error::ErrorBody),
+        (status = 422, description = "amount_mismatch", body = crate::error::ErrorBody)),
+    security(("till_signature" = [])))]
+pub async fn post_payment_reversal(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    payment_id: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let same_id = || -> Result<(), ApiError> {
+        let id = payment_id.map(|p| p.0).map_err(|e| ApiError::InvalidRequest(e.body_text()))?;
+        let value = crate::wire::parse_json(&body)?;
+        if value.get("payment_id").and_then(serde_json::Value::as_str) != Some(id.as_str()) {
+            return Err(ApiError::InvalidRequest("the body's payment_id must be the one in the path".into()));
+        }
+        Ok(())
+    };
+    if let Err(e) = same_id() {
+        return e.into_response();
+    }
+    post(app, t, headers, body, EventKind::PaymentReversal).await
 }
 
 /// Record a completed sale.

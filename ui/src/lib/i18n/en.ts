@@ -335,6 +335,7 @@ const en = {
   "error.card_payments_not_set_up": "Card payments are not set up on this till; ask the installer",
   "error.payment_platform_unreachable": "The payment platform cannot be reached",
   "error.payment_platform_refused": "The payment platform refused the request; ask the installer to check the server settings and the platform key",
+  "error.payment_not_recorded": "The card was approved but the sale could not be recorded: the payment is being reversed, so the customer is not charged. The cart is kept; take payment again",
   "forwardDeclines.title": "Declined after forwarding",
   "forwardDeclines.hint": "Card payments the till approved offline that the payment platform declined (or refused) once forwarded. The goods are gone: contact the customer or record the loss.",
   "forwardDeclines.none": "No forwarded payment was declined.",

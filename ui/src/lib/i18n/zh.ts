@@ -335,6 +335,7 @@ const zh: Record<MessageKey, string> = {
   "error.card_payments_not_set_up": "本收银台尚未设置银行卡支付，请联系安装人员",
   "error.payment_platform_unreachable": "无法连接支付平台",
   "error.payment_platform_refused": "支付平台拒绝了该请求；请安装人员检查服务器设置和平台密钥",
+  "error.payment_not_recorded": "银行卡已授权，但销售未能记录：该笔付款正在撤销，顾客不会被扣款。购物车已保留，请重新收款",
   "forwardDeclines.title": "转发后被拒绝",
   "forwardDeclines.hint": "收银机离线批准、转发后被支付平台拒绝（或拒收）的银行卡付款。商品已售出：请联系顾客或记录损失。",
   "forwardDeclines.none": "没有转发后被拒绝的付款。",

@@ -135,6 +135,12 @@ pub trait PaymentAuthorizer: Send + Sync {
     /// [`crate::error::PaymentError::Unreachable`] in particular means the platform could
     /// not be reached in time, which the card flow may answer with an offline approval.
     fn authorize(&self, request: &AuthorizationRequest) -> Result<AuthorizationResponse>;
+
+    /// Who keeps its approvals, and so who must reverse one whose sale is not recorded (the
+    /// payment journal): the payment platform unless said otherwise.
+    fn platform(&self) -> till_store::Platform {
+        till_store::Platform::PaymentPlatform
+    }
 }
 
 /// The local stand-in for the payment platform; see the module docs for its rules.
@@ -168,6 +174,11 @@ pub fn expired(expiry: &str, now_ms: i64) -> bool {
 impl PaymentAuthorizer for StandInAuthorizer {
     fn name(&self) -> &'static str {
         "stand-in (no payment platform)"
+    }
+
+    /// Its approvals exist on this till only: reversing one is local.
+    fn platform(&self) -> till_store::Platform {
+        till_store::Platform::StandIn
     }
 
     fn authorize(&self, r: &AuthorizationRequest) -> Result<AuthorizationResponse> {

@@ -16,16 +16,18 @@
 //!    ([`crate::sale::card::pin_block`]) and drops the PIN.
 //! 4. [`Pos::payment_sign`] keeps the signature drawn on screen ([`crate::sale::card::signature`]),
 //!    or notes that the cashier went on without one.
-//! 5. [`Pos::payment_authorize`] sends the request to the [`PaymentAuthorizer`] and, when
-//!    approved, records the sale exactly as cash does (one transaction: order, lines, payment
-//!    with its signature, audit entry, outbox event). The card data and PIN block are dropped
-//!    whatever the answer.
+//! 5. [`Pos::payment_authorize`] (in `authorize.rs`) journals the payment, sends the request to
+//!    the [`PaymentAuthorizer`] and, when approved, records the sale exactly as cash does (one
+//!    transaction: order, lines, payment with its signature, audit entry, outbox event, the
+//!    journal's `settled`). The card data and PIN block are dropped whatever the answer.
 //!
 //! A failure or a cancel keeps the cart as it was, so the cashier can try again or take cash.
-//! Payments under way live in memory only: nothing of a card reaches the disk before it is
-//! approved, and then only the masked number, brand, keyed hash, approval code, entry mode,
-//! verification method and signature.
+//! The card itself lives in memory only: nothing of it reaches the disk but the masked number
+//! (in the payment journal, from the moment it is authorised) and, once approved, the brand,
+//! keyed hash, approval code, entry mode, verification method and signature. An approval whose
+//! sale is not recorded is taken back ([`crate::sale::journal`]).
 
+mod authorize;
 pub mod authorizer;
 pub mod pan_hash;
 pub mod payment;
@@ -40,24 +42,18 @@ use crate::admin::secrets::wipe_string;
 use crate::error::PaymentError;
 use crate::error::{PosError, Result};
 use crate::ipc::sale::CardPaymentView;
-use crate::ipc::views::Receipt;
 use crate::ipc::watch::Watch;
 use crate::mutex::lock;
-use crate::sale::card::authorizer::{
-    AuthorizationRequest, AuthorizationResponse, EntryMode, PaymentAuthorizer, PlatformCardData,
-};
+use crate::sale::card::authorizer::{EntryMode, PaymentAuthorizer, PlatformCardData};
 use crate::sale::card::platform_key::PlatformKeySlot;
 use crate::sale::card::remote_authorizer::{RemoteAuthorizer, RemoteConfig};
-use crate::sale::offline_forward::OFFLINE_AUTH_CODE;
 use crate::Pos;
 pub use pan_hash::pan_hash;
-use payment::{protect, NewPayment, PaymentEntry, Phase, ProtectedCard};
+use payment::{protect, NewPayment, PaymentEntry, Phase};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use till_core::{CardPayment, Payment};
 use till_core::{CartId, PaymentId, SessionToken};
 /// The reader address recorded for a keyboard-wedge swipe.
 pub const WEDGE_READER: &str = "keyboard-wedge";
@@ -408,126 +404,6 @@ impl Pos {
         drop(phase);
         entry.publish();
         Ok(entry.view())
-    }
-
-    /// Asks the authoriser and, when approved, records the sale; returns its receipt. The card
-    /// data and PIN block are dropped whatever the answer. A decline ends the payment with
-    /// [`PaymentError::Declined`] and keeps the cart.
-    pub fn payment_authorize(&self, token: &SessionToken, payment_id: &PaymentId) -> Result<Receipt> {
-        let s = self.authorize(token, SELLERS, "take payment")?;
-        let entry = self.payment_entry(s.user_id, payment_id)?;
-        let card = {
-            let mut phase = lock(&entry.phase);
-            match std::mem::replace(&mut *phase, Phase::Authorising) {
-                Phase::CardRead(card) => card,
-                other => {
-                    *phase = other;
-                    return Err(PaymentError::WrongStep("there is no card read to authorise".into()).into());
-                }
-            }
-        };
-        entry.publish();
-        let fail = |e: PosError| -> PosError {
-            let why = match &e {
-                PosError::Payment(p) => p.clone(),
-                PosError::Conflict(m) => PaymentError::WrongStep(m.clone()),
-                other => PaymentError::Internal(other.to_string()),
-            };
-            entry.enter(Phase::Failed(why));
-            e
-        };
-        // Do not authorise a cart that can no longer be recorded as it was.
-        match self.snapshot_cart(s.user_id, &entry.cart.id) {
-            Ok(now) if now.cart == entry.cart.cart => {}
-            Ok(_) => {
-                return Err(fail(PosError::Conflict(
-                    "the cart changed during payment; please take payment again".into(),
-                )))
-            }
-            Err(e) => return Err(fail(e)),
-        }
-        let ProtectedCard { masked_pan, brand, pin_required, pan_hash, data, pin_block, signature_svg, .. } = *card;
-        let cvm = match (pin_block.is_some(), signature_svg.is_some()) {
-            (true, true) => "pin-and-signature",
-            (true, false) => "pin",
-            (false, true) => "signature",
-            (false, false) => "none",
-        };
-        let request = AuthorizationRequest {
-            payment_id: entry.id.to_string(),
-            order_ref: entry.cart.id.to_string(),
-            amount: entry.amount,
-            masked_pan: masked_pan.clone(),
-            brand,
-            card_data: data,
-            pin_required,
-            pin_block,
-            entry_mode: entry.entry_mode,
-        };
-        let authorizer = match self.payment_authorizer() {
-            Ok(a) => a,
-            Err(e) => return Err(fail(e)),
-        };
-        let mut offline = false;
-        let answer = match authorizer.authorize(&request) {
-            // No answer in time is not a decline: approve offline within the installer's limits.
-            Err(PosError::Payment(PaymentError::Unreachable(why))) => self.approve_offline(&request, &why).map(|()| {
-                offline = true;
-                AuthorizationResponse::Approved { auth_code: OFFLINE_AUTH_CODE.into() }
-            }),
-            other => other,
-        };
-        drop(request); // the card data and PIN block go here, approved or not
-        let auth_code = match answer {
-            Ok(AuthorizationResponse::Approved { auth_code }) => auth_code,
-            Ok(AuthorizationResponse::Declined { reason_code, message })
-            | Err(PosError::Payment(PaymentError::Declined { reason_code, message })) => {
-                tracing::info!(payment_id = %payment_id, card = %masked_pan, reason_code, "card declined");
-                let audit = json!({ "payment_id": entry.id, "card_masked": masked_pan.as_str(), "reason_code": reason_code, "amount": entry.amount.minor() });
-                self.store.audit(self.now_ms(), Some(s.user_id), "card.declined", &audit)?;
-                let declined = PaymentError::Declined { reason_code, message };
-                entry.enter(Phase::Failed(declined.clone()));
-                return Err(declined.into());
-            }
-            Err(e) => {
-                let err = PaymentError::from(e);
-                entry.enter(Phase::Failed(err.clone()));
-                return Err(err.into());
-            }
-        };
-        tracing::info!(payment_id = %payment_id, card = %masked_pan, authorizer = authorizer.name(), offline, "card approved");
-        let payment = Payment::Card(CardPayment {
-            masked_pan,
-            pan_hash,
-            brand,
-            auth_code,
-            reader: lock(&entry.reader).clone(),
-            entry_mode: entry.entry_mode.as_str().into(),
-            cvm: cvm.into(),
-            signature_svg,
-        });
-        let amount = entry.amount;
-        let recorded = self.record_checkout(s.user_id, &entry.cart, |total| {
-            if total == amount {
-                Ok(payment)
-            } else {
-                Err(PosError::Conflict("the total changed during payment; please take payment again".into()))
-            }
-        });
-        match recorded {
-            Ok(receipt) => {
-                entry.enter(Phase::Approved(receipt.order_id));
-                lock(&self.sale.card_payments.active).remove(&entry.id);
-                Ok(receipt)
-            }
-            Err(e) => {
-                // An offline approval's forward goes only with its sale.
-                self.store.unlink_checkout(entry.cart.id.as_str());
-                // Approved but not recorded: the platform client will have to reverse it.
-                tracing::error!(payment_id = %payment_id, "approved card payment could not be recorded: {e}");
-                Err(fail(e))
-            }
-        }
     }
 }
 

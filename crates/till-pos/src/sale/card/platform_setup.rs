@@ -207,7 +207,7 @@ mod tests {
         // The platform's own six-digit code, not the stand-in's.
         let code = receipt.payment.auth_code.unwrap();
         assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
-        assert_eq!(server.authorizations(), [(v.payment_id.to_string(), true)]);
+        assert_eq!(server.authorizations(), [(v.payment_id.to_string(), "approved".to_string())]);
         // New settings (the secret entered again) need a new test.
         p.sync_settings_set(&i, input(&server.secret_hex)).unwrap();
         assert_eq!(p.card_payments_missing().unwrap(), [Missing::ConnectionTest]);

@@ -236,11 +236,20 @@ pub(crate) mod tests {
             self.server.url()
         }
 
-        /// Authorisations the platform recorded: (payment id, approved).
-        pub(crate) fn authorizations(&self) -> Vec<(String, bool)> {
+        /// Authorisations the platform recorded: (payment id, status: approved, declined or
+        /// reversed).
+        pub(crate) fn authorizations(&self) -> Vec<(String, String)> {
             let c = rusqlite::Connection::open(&self.db).unwrap();
-            let mut s = c.prepare("SELECT payment_id, approved FROM authorizations ORDER BY payment_id").unwrap();
+            let mut s = c.prepare("SELECT payment_id, status FROM authorizations ORDER BY payment_id").unwrap();
             let rows = s.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+            rows.map(|r| r.unwrap()).collect()
+        }
+
+        /// Reversals the platform recorded: (payment id, whether it had authorised it).
+        pub(crate) fn reversals(&self) -> Vec<(String, bool)> {
+            let c = rusqlite::Connection::open(&self.db).unwrap();
+            let mut s = c.prepare("SELECT payment_id, authorised FROM payment_reversals ORDER BY payment_id").unwrap();
+            let rows = s.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? == 1))).unwrap();
             rows.map(|r| r.unwrap()).collect()
         }
     }
