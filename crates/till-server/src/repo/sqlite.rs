@@ -11,6 +11,8 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+mod cards;
+
 /// The first schema (version 1); [`MIGRATIONS`] bring it up to date. Portable on purpose: TEXT and
 /// BIGINT only, explicit primary keys, no rowid aliases, no SQLite-only clauses, so PostgreSQL
 /// accepts the same statements.
@@ -90,12 +92,27 @@ CREATE INDEX points_entries_order ON points_entries (account_id, terminal_id, or
 ALTER TABLE refunds ADD COLUMN original_auth_code TEXT;
 ";
 
+/// Version 3: the server decides card refunds and takes DUKPT blocks from its own records.
+///
+/// A sale's card payment names its payment id (the key of its authorisation), once per terminal;
+/// an authorisation has a status that can change after the platform's decision (`reversed`);
+/// each encrypting reader's last DUKPT counter is kept.
+const MIGRATION_3: &str = "
+ALTER TABLE payments ADD COLUMN payment_id TEXT;
+CREATE UNIQUE INDEX payments_payment_id ON payments (terminal_id, payment_id) WHERE payment_id IS NOT NULL;
+ALTER TABLE authorizations ADD COLUMN status TEXT NOT NULL DEFAULT 'declined';
+UPDATE authorizations SET status = 'approved' WHERE approved = 1;
+CREATE TABLE card_reader_counters (
+    reader_id TEXT PRIMARY KEY, last_counter BIGINT NOT NULL, terminal_id TEXT NOT NULL,
+    payment_id TEXT NOT NULL, updated_at BIGINT NOT NULL);
+";
+
 /// The changes after [`SCHEMA`], in order. A new database goes through them too, so every
 /// database reaches the current shape by the same path.
-const MIGRATIONS: &[(i64, &str)] = &[(2, MIGRATION_2)];
+const MIGRATIONS: &[(i64, &str)] = &[(2, MIGRATION_2), (3, MIGRATION_3)];
 
 /// The schema version this build writes.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Creates the first schema if needed and applies the migrations the database lacks; the caller
 /// holds the transaction, so a failed step leaves the database as it was.
@@ -266,6 +283,7 @@ fn payment_row(r: &Row<'_>) -> rusqlite::Result<PaymentRecord> {
         currency: r.get(5)?,
         masked_pan: r.get(6)?,
         auth_code: r.get(7)?,
+        payment_id: r.get(8)?,
     })
 }
 
@@ -444,7 +462,7 @@ impl Tx for SqliteTx<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO payments (terminal_id, order_id, seq, tender, amount_minor, currency, masked_pan, \
-                 auth_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 auth_code, payment_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 p.terminal_id,
@@ -454,15 +472,16 @@ impl Tx for SqliteTx<'_> {
                 p.amount_minor,
                 p.currency,
                 p.masked_pan,
-                p.auth_code
+                p.auth_code,
+                p.payment_id
             ])?;
         Ok(())
     }
 
     fn order_payments(&mut self, terminal: &str, order_id: &str) -> RepoResult<Vec<PaymentRecord>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT terminal_id, order_id, seq, tender, amount_minor, currency, masked_pan, auth_code FROM payments \
-             WHERE terminal_id = ?1 AND order_id = ?2 ORDER BY seq",
+            "SELECT terminal_id, order_id, seq, tender, amount_minor, currency, masked_pan, auth_code, payment_id \
+             FROM payments WHERE terminal_id = ?1 AND order_id = ?2 ORDER BY seq",
         )?;
         let rows = stmt.query_map(params![terminal, order_id], payment_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
@@ -707,7 +726,7 @@ impl Tx for SqliteTx<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO authorizations (terminal_id, payment_id, order_id, amount_minor, currency, masked_pan, \
-                 approved, auth_code, reason_code, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 approved, auth_code, reason_code, created_at, status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 a.terminal_id,
@@ -719,7 +738,8 @@ impl Tx for SqliteTx<'_> {
                 i64::from(a.approved),
                 a.auth_code,
                 a.reason_code,
-                a.created_at
+                a.created_at,
+                a.status
             ])?;
         Ok(())
     }
@@ -731,6 +751,18 @@ impl Tx for SqliteTx<'_> {
             .query_row(params![terminal, payment_id], |_| Ok(()))
             .optional()?
             .is_some())
+    }
+
+    fn authorization(&mut self, terminal: &str, payment_id: &str) -> RepoResult<Option<AuthorizationRecord>> {
+        cards::authorization(&self.conn, terminal, payment_id)
+    }
+
+    fn payment_id_recorded(&mut self, terminal: &str, payment_id: &str) -> RepoResult<bool> {
+        cards::payment_id_recorded(&self.conn, terminal, payment_id)
+    }
+
+    fn advance_reader_counter(&mut self, c: &ReaderCounter) -> RepoResult<Option<i64>> {
+        cards::advance_reader_counter(&self.conn, c)
     }
 }
 
