@@ -525,6 +525,7 @@ impl Pos {
             pan_hash,
             brand,
             auth_code,
+            payment_id: Some(entry.id.clone()),
             reader: lock(&entry.reader).clone(),
             entry_mode: entry.entry_mode.as_str().into(),
             cvm: cvm.into(),
