@@ -850,7 +850,9 @@ mod tests {
                  INSERT INTO points_entries VALUES ('a', 9, 't', 'o', 'redeem', -10, 30, 2);
                  INSERT INTO points_entries VALUES ('a', 2, 't', 'o', 'earn', 40, 40, 1);
                  INSERT INTO refunds (refund_id, terminal_id, line_code, amount_minor, currency, tender, reason,
-                     status, refund_to, created_at) VALUES ('r', 't', 'L', 1, 'CNY', 'cash', 'x', 'refunded', 'cash', 0);",
+                     status, refund_to, created_at) VALUES ('r', 't', 'L', 1, 'CNY', 'cash', 'x', 'refunded', 'cash', 0);
+                 INSERT INTO authorizations VALUES ('t', 'p1', 'o', 5, 'CNY', '411111******1111', 1, '123456', NULL, 0);
+                 INSERT INTO authorizations VALUES ('t', 'p2', 'o', 5, 'CNY', '411111******1111', 0, NULL, 'do_not_honour', 0);",
             )
             .unwrap();
         }
@@ -861,6 +863,9 @@ mod tests {
         };
         assert_eq!(kinds(&mut tx), ["redeem", "earn"]);
         assert_eq!(tx.refund("r").unwrap().unwrap().original_auth_code, None);
+        // Version 3: an authorisation's status follows the platform's decision.
+        assert_eq!(tx.authorization("t", "p1").unwrap().unwrap().status, AUTH_APPROVED);
+        assert_eq!(tx.authorization("t", "p2").unwrap().unwrap().status, AUTH_DECLINED);
         // A reversal shares the account's last counter and still lands after it in the history.
         tx.insert_points_entry(&entry("a", 9, "reverse_earn", -5, Some("r"))).unwrap();
         assert_eq!(kinds(&mut tx), ["reverse_earn", "redeem", "earn"]);
@@ -876,6 +881,28 @@ mod tests {
         let repo = SqliteRepository::open(&path).unwrap();
         let version: i64 = repo.lock().query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_readers_counter_only_moves_up() {
+        let (_dir, repo) = repo();
+        let mut tx = repo.begin().unwrap();
+        let take = |tx: &mut Box<dyn Tx + '_>, reader: &str, counter: i64| {
+            let c = ReaderCounter {
+                reader_id: reader.into(),
+                counter,
+                terminal_id: "t".into(),
+                payment_id: format!("p{counter}"),
+                at: 0,
+            };
+            tx.advance_reader_counter(&c).unwrap()
+        };
+        assert_eq!(take(&mut tx, "tdes:A", 5), None);
+        assert_eq!(take(&mut tx, "tdes:A", 5), Some(5));
+        assert_eq!(take(&mut tx, "tdes:A", 4), Some(5));
+        assert_eq!(take(&mut tx, "tdes:B", 1), None);
+        assert_eq!(take(&mut tx, "tdes:A", 6), None);
+        assert_eq!(take(&mut tx, "tdes:A", 6), Some(6));
     }
 
     #[test]
