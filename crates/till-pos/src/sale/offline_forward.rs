@@ -275,7 +275,7 @@ pub fn forward_payload(store: &till_store::Store, payment_id: &str) -> Result<Op
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::error::ErrorCode;
     use crate::ipc::sale::CardPaymentStatus;
@@ -290,9 +290,9 @@ mod tests {
     use std::time::Duration;
     use till_core::Currency;
 
-    const NOW: i64 = 1_790_000_000_000;
+    pub(crate) const NOW: i64 = 1_790_000_000_000;
     const TEA: &str = "6901234567892";
-    const DECLINED_TRACK2: &str = "%3B4000000000000002%3D28121010000000000%3F";
+    pub(crate) const DECLINED_TRACK2: &str = "%3B4000000000000002%3D28121010000000000%3F";
 
     fn cny(minor: i64) -> Money {
         Money::new(minor, Currency::CNY)
@@ -325,7 +325,7 @@ mod tests {
     }
 
     /// A till whose payment platform is `url`, selling with the simulated reader's `track2`.
-    fn till(
+    pub(crate) fn till(
         dir: &tempfile::TempDir,
         clock: Arc<ManualClock>,
         url: impl FnOnce(&Server) -> String,
@@ -359,7 +359,7 @@ mod tests {
         (pos, server)
     }
 
-    fn closed_url() -> String {
+    pub(crate) fn closed_url() -> String {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", l.local_addr().unwrap())
     }
@@ -388,19 +388,22 @@ mod tests {
         url
     }
 
-    fn pay(p: &Pos, t: &SessionToken) -> Result<crate::ipc::views::Receipt> {
+    pub(crate) fn pay(p: &Pos, t: &SessionToken) -> Result<crate::ipc::views::Receipt> {
         let cart = p.cart_scan(t, TEA).unwrap();
         let (v, pushed) = start_payment(p, t, &cart.cart_id).unwrap();
         assert_eq!(pushed.read().status, CardPaymentStatus::Signature);
         p.payment_authorize(t, &v.payment_id)
     }
 
-    fn forward(p: &Pos, server: &Server) -> till_sync::RoundReport {
+    pub(crate) fn forward(p: &Pos, server: &Server) -> till_sync::RoundReport {
+        // Each drain signs with fresh nonces: the server refuses a nonce it has seen.
+        static SEEDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(7);
+        let seed = SEEDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let store = Arc::new(till_store::Store::open(p.store().path()).unwrap());
         let secret = till_client::Secret::from_hex(&server.secret_hex).unwrap();
         let config = till_sync::SyncConfig::new(&server.url(), &server.terminal_id, secret);
         let mut syncer =
-            till_sync::Syncer::new(store, config, Arc::new(till_core::SystemClock), Box::new(StdRng::seed_from_u64(7)))
+            till_sync::Syncer::new(store, config, Arc::new(till_core::SystemClock), Box::new(StdRng::seed_from_u64(seed)))
                 .unwrap();
         syncer.drain().unwrap()
     }

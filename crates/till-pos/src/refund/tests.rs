@@ -1,0 +1,98 @@
+//! Refunds of card sales the till approved offline, against a real till-server: the server
+//! pays back to the card only when the platform approved the forwarded payment, and the till
+//! shows the server's refusal with its code.
+
+use super::refusal_code;
+use crate::ipc::refund::{RefundInput, RefundLineInput, RefundLookup};
+use crate::sale::offline_forward::tests::{closed_url, forward, pay, till, DECLINED_TRACK2, NOW};
+use crate::tests::{CASHIER, MANAGER};
+use crate::{ManualClock, Pos};
+use std::sync::Arc;
+use till_core::SessionToken;
+
+/// Refunds the whole sale `order_no` (found by its first line's code) as the signed-in manager.
+fn refund_all(p: &Pos, m: &SessionToken, line_code: &str) -> crate::ipc::refund::RefundReceipt {
+    let found = p
+        .refund_find(
+            m,
+            RefundLookup {
+                by: "line_code".into(),
+                text: line_code.into(),
+                date: None,
+                amount_minor: None,
+                utc_offset_minutes: None,
+            },
+        )
+        .unwrap();
+    let input = RefundInput {
+        order_id: found.order_id,
+        lines: found
+            .lines
+            .iter()
+            .map(|l| RefundLineInput { order_line_id: l.order_line_id, quantity: l.refundable })
+            .collect(),
+        reason: "defective".into(),
+        photo_base64: None,
+        manager_id: None,
+        manager_pin: None,
+        wait_for_seller: false,
+    };
+    p.refund_record(m, input).unwrap()
+}
+
+#[test]
+fn a_card_refund_of_an_offline_sale_whose_forward_was_declined_is_refused_and_shown_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, server) = till(&dir, Arc::new(ManualClock::new(NOW)), |_| closed_url(), Some(DECLINED_TRACK2));
+    let t = p.login(CASHIER, "1111").unwrap().token;
+    let sale = pay(&p, &t).unwrap();
+    assert!(sale.payment.offline_approval, "{sale:?}");
+    // The platform is back: the sale and the forward go; the platform declines the card.
+    forward(&p, &server);
+    let m = p.login(MANAGER, "2222").unwrap().token;
+    let r = refund_all(&p, &m, &sale.lines[0].line_code);
+    assert_eq!((r.tender.as_str(), r.status.as_str(), r.server_refusal.as_deref()), ("card", "pending", None));
+    let report = forward(&p, &server);
+    assert_eq!(report.parked, 1, "{report:?}");
+    let r = p.refund_receipt(&m, r.refund_id).unwrap();
+    assert_eq!((r.status.as_str(), r.server_refusal.as_deref()), ("refused", Some("card_sale_not_authorised")));
+    // The manager sees why on the Sync screen too.
+    let parked = p.store().parked_events().unwrap();
+    assert!(parked[0].reason.starts_with("422 card_sale_not_authorised:"), "{parked:?}");
+    let refunded: i64 = rusqlite::Connection::open(&server.db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM refunds", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(refunded, 0, "the server refunded nothing");
+}
+
+#[test]
+fn a_card_refund_of_an_offline_sale_whose_forward_was_approved_goes_to_the_card() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, server) = till(&dir, Arc::new(ManualClock::new(NOW)), |_| closed_url(), None);
+    let t = p.login(CASHIER, "1111").unwrap().token;
+    let sale = pay(&p, &t).unwrap();
+    assert!(sale.payment.offline_approval);
+    forward(&p, &server);
+    let m = p.login(MANAGER, "2222").unwrap().token;
+    let r = refund_all(&p, &m, &sale.lines[0].line_code);
+    let report = forward(&p, &server);
+    assert_eq!((report.done, report.parked), (1, 0), "{report:?}");
+    let r = p.refund_receipt(&m, r.refund_id).unwrap();
+    // No customer: the server waits for the seller; nothing was refused.
+    assert_eq!((r.status.as_str(), r.server_refusal), ("pending", None));
+    let refund_to: String = rusqlite::Connection::open(&server.db)
+        .unwrap()
+        .query_row("SELECT refund_to FROM refunds", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(refund_to, "411111******1111");
+}
+
+#[test]
+fn the_code_is_read_from_the_reason_the_sync_worker_parked_with() {
+    assert_eq!(refusal_code("422 card_sale_not_authorised: the card payment of order 7 is not authorised"), "card_sale_not_authorised");
+    assert_eq!(refusal_code("409 refund_exists: refund r already exists"), "refund_exists");
+    // A refusal without a JSON body has no code: the reason itself.
+    assert_eq!(refusal_code("400: <html>bad</html>"), "400: <html>bad</html>");
+    assert_eq!(refusal_code("no server endpoint for \"x\""), "no server endpoint for \"x\"");
+}
