@@ -143,7 +143,9 @@ pub enum ApiError {
     InvalidCardBlock(String),
     /// A DUKPT card block whose KSN counter is not above the last one taken from its reader:
     /// the same block again (under another payment id), or an older one.
-    #[error("this card block was already used: its reader's counter {counter} is not above {last}, the last one taken")]
+    #[error(
+        "this card block was already used: its reader's counter {counter} is not above {last}, the last one taken"
+    )]
     ReplayedCardBlock {
         /// The block's KSN counter.
         counter: i64,

@@ -208,7 +208,10 @@ fn refunds_follow_the_reputation_threshold_and_never_exceed_what_was_paid() {
     cash["payments"] = json!([{"tender": "cash", "amount": {"minor": 199900, "currency": "CNY"}}]);
     assert_eq!(s.post("/v1/sales", &cash, "sale-2").status, 201);
     let a = s.post("/v1/refunds", &refund("r-4", &cash_code, 1_000, "stranger"), "r4");
-    assert_eq!((a.body["status"].as_str(), a.body["refund_to"].as_str()), (Some("pending_seller_confirmation"), Some("original")));
+    assert_eq!(
+        (a.body["status"].as_str(), a.body["refund_to"].as_str()),
+        (Some("pending_seller_confirmation"), Some("original"))
+    );
     till_server::routes::refunds::decide(&*s.repo, "r-4", true, "seller-a", NOW).unwrap();
     assert_eq!(s.get("/v1/refunds/r-4").body["status"], "refunded");
 

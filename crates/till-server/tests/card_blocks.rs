@@ -83,7 +83,11 @@ fn a_tdes_dukpt_block_is_taken_once_and_only_above_its_readers_last_counter() {
     let other = authorize(&s, "p5", &tdes_block("FFFF9876543211000001", "4111111111111111"));
     assert_eq!(outcome(&other), (200, "approved".to_string()), "{}", other.text);
     // A declined swipe uses its counter up too: a copy of it is not another try.
-    let over = s.post("/v1/payments/authorize", &body("p6", 200_000_000, &tdes_block("FFFF9876543210E00006", "4111111111111111")), "p6");
+    let over = s.post(
+        "/v1/payments/authorize",
+        &body("p6", 200_000_000, &tdes_block("FFFF9876543210E00006", "4111111111111111")),
+        "p6",
+    );
     assert_eq!(over.body["reason_code"], "amount_limit", "{}", over.text);
     let copy = authorize(&s, "p7", &tdes_block("FFFF9876543210E00006", "4111111111111111"));
     assert_eq!(outcome(&copy), replayed());
@@ -94,7 +98,8 @@ fn a_tdes_dukpt_block_is_taken_once_and_only_above_its_readers_last_counter() {
     let real = authorize(&s, "p9", &tdes_block("FFFF9876543210E00007", "4111111111111111"));
     assert_eq!(outcome(&real), (200, "approved".to_string()), "{}", real.text);
     // The same rules in a batch (a forwarded offline payment).
-    let batch = json!({"events": [{"idempotency_key": "p10", "kind": "payment_authorize", "body": body("p10", 1999, &swipe)}]});
+    let batch =
+        json!({"events": [{"idempotency_key": "p10", "kind": "payment_authorize", "body": body("p10", 1999, &swipe)}]});
     let b = s.post("/v1/sync/batch", &batch, "batch-1");
     assert_eq!(b.body["results"][0]["status"], 422, "{}", b.text);
     assert_eq!(b.body["results"][0]["body"]["code"], "replayed_card_block");

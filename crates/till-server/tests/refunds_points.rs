@@ -391,7 +391,8 @@ fn the_orders_customer_decides_the_refund_policy_not_the_one_the_till_names() {
     let mut sold = s.authorised_sale("o-2", &code, None);
     sold["customer_id"] = json!("trusted");
     assert_eq!(s.post("/v1/sales", &sold, "sale-2").status, 201);
-    let a = s.post("/v1/refunds", &with(card_refund("r-2", &code, 1_000, None), "/customer_id", json!("stranger")), "r2");
+    let a =
+        s.post("/v1/refunds", &with(card_refund("r-2", &code, 1_000, None), "/customer_id", json!("stranger")), "r2");
     assert_eq!((a.status, a.body["status"].as_str()), (201, Some("refunded")), "{}", a.text);
     // An order without a customer: a named one changes nothing either.
     let code = line_code(3);
@@ -421,8 +422,7 @@ fn a_card_refund_needs_the_sales_approved_authorisation_on_the_server() {
 
     // A sale approved OFFLINE at the till; its forward reaches the platform (through a batch, as
     // the till's outbox sends it) and is declined.
-    let key: [u8; 32] =
-        hex::decode(Config::default().sandbox.platform_key).unwrap().try_into().unwrap();
+    let key: [u8; 32] = hex::decode(Config::default().sandbox.platform_key).unwrap().try_into().unwrap();
     let data = till_server::payments::card::seal_platform_gcm(&key, "p-off", [3; 12], "4000000000000002", "2812");
     let forward = json!({"events": [{"idempotency_key": "p-off", "kind": "payment_authorize",
         "body": {"payment_id": "p-off", "order_id": "cart-1", "amount": {"minor": 199900, "currency": "CNY"},
@@ -495,5 +495,10 @@ fn a_card_refund_needs_the_sales_approved_authorisation_on_the_server() {
     let sold = card_sale("o-off-2", &code, "411111******1111", "OFFLINE", Some("p-off-2"));
     assert_eq!(s.post("/v1/sales", &sold, "sale-off-2").status, 201);
     let a = s.post("/v1/refunds", &card_refund("r-10", &code, 1_000, Some("OFFLINE")), "r10");
-    assert_eq!((a.status, a.body["status"].as_str(), a.body["refund_to"].as_str()), (201, Some("refunded"), Some("411111******1111")), "{}", a.text);
+    assert_eq!(
+        (a.status, a.body["status"].as_str(), a.body["refund_to"].as_str()),
+        (201, Some("refunded"), Some("411111******1111")),
+        "{}",
+        a.text
+    );
 }

@@ -90,7 +90,10 @@ fn a_card_refund_of_an_offline_sale_whose_forward_was_approved_goes_to_the_card(
 
 #[test]
 fn the_code_is_read_from_the_reason_the_sync_worker_parked_with() {
-    assert_eq!(refusal_code("422 card_sale_not_authorised: the card payment of order 7 is not authorised"), "card_sale_not_authorised");
+    assert_eq!(
+        refusal_code("422 card_sale_not_authorised: the card payment of order 7 is not authorised"),
+        "card_sale_not_authorised"
+    );
     assert_eq!(refusal_code("409 refund_exists: refund r already exists"), "refund_exists");
     // A refusal without a JSON body has no code: the reason itself.
     assert_eq!(refusal_code("400: <html>bad</html>"), "400: <html>bad</html>");

@@ -402,9 +402,13 @@ pub(crate) mod tests {
         let store = Arc::new(till_store::Store::open(p.store().path()).unwrap());
         let secret = till_client::Secret::from_hex(&server.secret_hex).unwrap();
         let config = till_sync::SyncConfig::new(&server.url(), &server.terminal_id, secret);
-        let mut syncer =
-            till_sync::Syncer::new(store, config, Arc::new(till_core::SystemClock), Box::new(StdRng::seed_from_u64(seed)))
-                .unwrap();
+        let mut syncer = till_sync::Syncer::new(
+            store,
+            config,
+            Arc::new(till_core::SystemClock),
+            Box::new(StdRng::seed_from_u64(seed)),
+        )
+        .unwrap();
         syncer.drain().unwrap()
     }
 

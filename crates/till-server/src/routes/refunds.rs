@@ -182,10 +182,9 @@ fn card_payment<'a>(
     }
     match (req.tender.as_str(), cards.next()) {
         ("cash" | "points", _) => Ok(None),
-        ("card", None) => Err(ApiError::CardSaleNotAuthorised {
-            order_id: order_id.to_string(),
-            why: "no card paid for it".into(),
-        }),
+        ("card", None) => {
+            Err(ApiError::CardSaleNotAuthorised { order_id: order_id.to_string(), why: "no card paid for it".into() })
+        }
         (_, card) => Ok(card),
     }
 }

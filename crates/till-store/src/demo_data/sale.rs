@@ -12,8 +12,8 @@ use rand::Rng;
 use rusqlite::Transaction;
 use sha2::{Digest, Sha256};
 use till_core::{
-    CardBrand, CardPayment, Cart, CashPayment, Currency, DeviceIdentifier, MaskedPan, Money, NewOrder, Payment, PaymentId,
-    Product,
+    CardBrand, CardPayment, Cart, CashPayment, Currency, DeviceIdentifier, MaskedPan, Money, NewOrder, Payment,
+    PaymentId, Product,
 };
 
 const REASONS: &[&str] = &["damaged", "wrong size", "changed mind", "faulty", "expired", "duplicate sale"];
