@@ -884,28 +884,6 @@ mod tests {
     }
 
     #[test]
-    fn a_readers_counter_only_moves_up() {
-        let (_dir, repo) = repo();
-        let mut tx = repo.begin().unwrap();
-        let take = |tx: &mut Box<dyn Tx + '_>, reader: &str, counter: i64| {
-            let c = ReaderCounter {
-                reader_id: reader.into(),
-                counter,
-                terminal_id: "t".into(),
-                payment_id: format!("p{counter}"),
-                at: 0,
-            };
-            tx.advance_reader_counter(&c).unwrap()
-        };
-        assert_eq!(take(&mut tx, "tdes:A", 5), None);
-        assert_eq!(take(&mut tx, "tdes:A", 5), Some(5));
-        assert_eq!(take(&mut tx, "tdes:A", 4), Some(5));
-        assert_eq!(take(&mut tx, "tdes:B", 1), None);
-        assert_eq!(take(&mut tx, "tdes:A", 6), None);
-        assert_eq!(take(&mut tx, "tdes:A", 6), Some(6));
-    }
-
-    #[test]
     fn savepoints_undo_part_of_a_transaction() {
         let (_dir, repo) = repo();
         let mut tx = repo.begin().unwrap();

@@ -63,3 +63,33 @@ pub(super) fn advance_reader_counter(conn: &Connection, c: &ReaderCounter) -> Re
         .query_row([&c.reader_id], |r| r.get(0))?;
     Ok(Some(last))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::{Repository, Tx};
+    use super::super::SqliteRepository;
+    use super::*;
+
+    #[test]
+    fn a_readers_counter_only_moves_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = SqliteRepository::open(&dir.path().join("s.db")).unwrap();
+        let mut tx = repo.begin().unwrap();
+        let take = |tx: &mut Box<dyn Tx + '_>, reader: &str, counter: i64| {
+            let c = ReaderCounter {
+                reader_id: reader.into(),
+                counter,
+                terminal_id: "t".into(),
+                payment_id: format!("p{counter}"),
+                at: 0,
+            };
+            tx.advance_reader_counter(&c).unwrap()
+        };
+        assert_eq!(take(&mut tx, "tdes:A", 5), None);
+        assert_eq!(take(&mut tx, "tdes:A", 5), Some(5));
+        assert_eq!(take(&mut tx, "tdes:A", 4), Some(5));
+        assert_eq!(take(&mut tx, "tdes:B", 1), None);
+        assert_eq!(take(&mut tx, "tdes:A", 6), None);
+        assert_eq!(take(&mut tx, "tdes:A", 6), Some(6));
+    }
+}
