@@ -5,7 +5,10 @@
 use super::refusal_code;
 use crate::ipc::refund::{RefundInput, RefundLineInput, RefundLookup};
 use crate::sale::offline_forward::tests::{closed_url, forward, pay, till, DECLINED_TRACK2, NOW};
-use crate::tests::{CASHIER, MANAGER};
+use crate::ipc::refund::RemoteRefundInput;
+use crate::ipc::sale::{CardPaymentStatus, PaymentSettings};
+use crate::sale::card::tests::start_payment;
+use crate::tests::{CASHIER, INSTALLER, MANAGER};
 use crate::{ManualClock, Pos};
 use std::sync::Arc;
 use till_core::SessionToken;
@@ -86,6 +89,44 @@ fn a_card_refund_of_an_offline_sale_whose_forward_was_approved_goes_to_the_card(
         .query_row("SELECT refund_to FROM refunds", [], |r| r.get(0))
         .unwrap();
     assert_eq!(refund_to, "411111******1111");
+}
+
+#[test]
+fn a_phone_whose_offline_card_sale_was_declined_is_refused_when_another_till_refunds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, server) = till(&dir, Arc::new(ManualClock::new(NOW)), |_| closed_url(), Some(DECLINED_TRACK2));
+    // A phone is above the default offline limit: the installer raised it.
+    let i = p.login(INSTALLER, "3333").unwrap().token;
+    let limits = PaymentSettings { offline_max_amount_minor: 1_000_000, ..PaymentSettings::default() };
+    p.payment_settings_set(&i, limits).unwrap();
+    let t = p.login(CASHIER, "1111").unwrap().token;
+    let cart = p.cart_scan(&t, "PHN-001").unwrap();
+    let cart = p.cart_set_device(&t, cart.lines[0].line_no, "490154203237518").unwrap();
+    let (v, pushed) = start_payment(&p, &t, &cart.cart_id).unwrap();
+    assert_eq!(pushed.read().status, CardPaymentStatus::Signature);
+    assert!(p.payment_authorize(&t, &v.payment_id).unwrap().payment.offline_approval);
+    forward(&p, &server);
+
+    // Another till of the shop, its own terminal on the same server, refunds the phone there.
+    let repo = till_server::repo::sqlite::SqliteRepository::open(&server.db).unwrap();
+    let t2 = till_server::admin::add_terminal(&repo, "till 2", &till_core::SystemClock, &till_server::clock::OsEntropy)
+        .unwrap();
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = Pos::open(crate::PosConfig::demo(other_dir.path().join("till.db"))).unwrap();
+    other.sync_seed_settings(&server.url(), &t2.terminal_id, &t2.secret).unwrap();
+    other.sync_start().unwrap();
+    let m = other.login(MANAGER, "2222").unwrap().token;
+    let input = RemoteRefundInput {
+        identifier: "490154203237518".into(),
+        reason: "defective".into(),
+        photo_base64: None,
+        manager_id: None,
+        manager_pin: None,
+        wait_for_seller: false,
+    };
+    let r = other.refund_remote(&m, input).unwrap();
+    assert_eq!((r.status.as_str(), r.server_refusal.as_deref()), ("rejected", Some("card_sale_not_authorised")));
+    assert_eq!(r.paying_account, "400000******0002");
 }
 
 #[test]
