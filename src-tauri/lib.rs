@@ -44,7 +44,8 @@ pub fn data_dir() -> PathBuf {
 
 /// Opens the till with the embedded defaults and any overrides from the environment.
 pub fn open_pos(dir: &std::path::Path) -> Result<Pos, StartError> {
-    std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.to_path_buf(), e))?;
+    // Owner-only (0700) when the till makes it; everything in it is 0600 / 0700 too.
+    till_store::private_fs::create_private_dir_all(dir).map_err(|e| StartError::DataDir(dir.to_path_buf(), e))?;
     let mut config = PosConfig::demo(dir.join("till.db"));
     if let Ok(reader) = std::env::var("TILL_CARD_READER") {
         config.card_reader = reader;

@@ -630,3 +630,26 @@ fn a_manager_edits_the_catalogue_and_imports_only_a_clean_file() {
     assert_eq!(cart["lines"][0]["sku"], "NEW-1");
     assert_eq!(cart["lines"][0]["unitPrice"]["minor"].as_i64(), Some(1250));
 }
+
+#[test]
+fn outside_demo_a_card_is_refused_as_not_set_up_across_ipc() {
+    // A till out of demo mode (its users made by a demo start), with no payment platform set up.
+    let dir = tempfile::tempdir().unwrap();
+    drop(till_pos::Pos::open(till_pos::PosConfig::demo(dir.path().join("till.db"))).unwrap());
+    let mut config = till_pos::PosConfig::demo(dir.path().join("till.db"));
+    config.demo = false;
+    config.card_reader = "sim://card-reader?delay_ms=1".into();
+    let pos = Arc::new(till_pos::Pos::open(config).unwrap());
+    let h = build(dir, till_app::TillState(Ok(pos)));
+    assert_eq!(h.ok("app_info", json!({}))["demoMode"], false);
+    let t = h.ok("login", json!({ "userId": 1, "pin": "1111" }))["token"].as_str().unwrap().to_string();
+    let cart = h.ok("cart_scan", json!({ "token": t, "code": "SVC-002" }));
+    let (channel, id) = h.channel();
+    let e =
+        h.call("payment_start", json!({ "token": t, "cartId": cart["cartId"], "onProgress": channel })).unwrap_err();
+    assert_eq!(e["code"], "card_payments_not_set_up", "{e}");
+    assert!(e["message"].as_str().unwrap().contains("no payments server is configured"), "{e}");
+    assert!(h.pushed(id).is_empty(), "no reader was armed");
+    // the cart stays and takes cash
+    assert_eq!(h.ok("cart_get", json!({ "token": t }))["cartId"], cart["cartId"]);
+}

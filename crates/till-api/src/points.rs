@@ -39,7 +39,9 @@ pub enum PointsKind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PointsUpdateRequest {
-    /// The 44-byte loyalty token from the phone, hex (88 digits).
+    /// The loyalty token from the phone, hex: an identify token (version 1, 44 bytes, 88
+    /// digits) for `earn`; for `redeem` only a redemption token (version 2, 66 bytes, 132
+    /// digits) whose MAC covers the kind, these points and the sale's checkout key.
     pub token: String,
     /// Earn or redeem.
     pub kind: PointsKind,

@@ -20,6 +20,11 @@ pub struct SaleRequest {
     /// Customer id, when the till knows the customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
+    /// The till's checkout key of the sale (the cart it came from, 32 hex digits): the order a
+    /// points redemption's token (version 2) names, so the server checks the token against the
+    /// sale it recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout_key: Option<String>,
     /// The lines.
     pub lines: Vec<SaleLine>,
     /// The payments applied to the order (change excluded); they add up to the lines' total.

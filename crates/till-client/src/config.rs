@@ -2,6 +2,7 @@
 //! to wait, which certificates to trust.
 
 use crate::error::ClientError;
+use crate::tls::CertPin;
 use std::fmt;
 use std::time::Duration;
 
@@ -36,20 +37,39 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Checks a server's base URL: `http://` or `https://` (no trailing path is added or removed).
+/// Checks a server's base URL: `https://` for every server, or `http://` to this computer only
+/// (127.0.0.0/8, `::1`, `localhost`), where nobody on the network can read or change the
+/// traffic. Plain http to any other host is refused: anyone on the shop's network could read the
+/// requests and answer in the server's place.
 pub fn check_base_url(url: &str) -> Result<(), ClientError> {
-    if url.starts_with("http://") || url.starts_with("https://") {
-        Ok(())
-    } else {
-        Err(ClientError::Config(format!("{url:?} is not an http:// or https:// URL")))
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|_| ClientError::Config(format!("{url:?} is not an https:// URL (https://host[:port])")))?;
+    let host = parsed.host_str().filter(|h| !h.is_empty());
+    match (parsed.scheme(), host) {
+        ("https", Some(_)) => Ok(()),
+        ("http", Some(h)) if is_loopback(h) => Ok(()),
+        ("http", Some(_)) => Err(ClientError::Config(format!(
+            "{url:?} is plain http to another computer: use https:// (http:// is allowed only to \
+             this computer: 127.0.0.1, ::1, localhost)"
+        ))),
+        _ => Err(ClientError::Config(format!("{url:?} is not an https:// URL (https://host[:port])"))),
+    }
+}
+
+/// Whether a URL's host (as the URL parser normalised it, IPv6 in brackets) is this computer.
+fn is_loopback(host: &str) -> bool {
+    let ip = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
     }
 }
 
 /// What a [`crate::Client`] needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientConfig {
-    /// `http://host:port` or `https://host:port` (no trailing path): where [`crate::Client::send`]
-    /// sends requests.
+    /// `https://host[:port]` (no trailing path), or `http://` to this computer only
+    /// ([`check_base_url`]): where [`crate::Client::send`] sends requests.
     pub base_url: String,
     /// The terminal id printed by `till-server terminals add`.
     pub terminal_id: String,
@@ -63,6 +83,9 @@ pub struct ClientConfig {
     /// PEM certificates to trust instead of the system's roots, for a shop's own server with a
     /// private CA or a self-signed certificate (`None`: the system's trust store).
     pub trusted_roots_pem: Option<Vec<u8>>,
+    /// The SHA-256 fingerprint of the server's own certificate, for a shop's own server: only
+    /// that certificate is accepted (with `trusted_roots_pem` too, it must also chain to them).
+    pub pinned_cert: Option<CertPin>,
 }
 
 impl ClientConfig {
@@ -76,12 +99,17 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(3),
             request_timeout: Duration::from_secs(10),
             trusted_roots_pem: None,
+            pinned_cert: None,
         }
     }
 
     /// Checks what can be checked without the network.
     pub fn validate(&self) -> Result<(), ClientError> {
         check_base_url(&self.base_url)?;
+        if self.pinned_cert.is_some() && !self.base_url.starts_with("https://") {
+            // Pinning a certificate and then sending in clear would give a false sense of safety.
+            return Err(ClientError::Config("a pinned certificate needs an https:// URL".into()));
+        }
         if self.terminal_id.trim().is_empty() {
             return Err(ClientError::Config("the terminal id is empty".into()));
         }
@@ -110,7 +138,7 @@ mod tests {
         assert_eq!(format!("{s:?}"), "Secret(..)");
         assert!(Secret::from_hex("abcd").is_err());
         assert!(Secret::from_hex(&"zz".repeat(32)).is_err());
-        let c = ClientConfig::new("http://x", "t", s);
+        let c = ClientConfig::new("https://x", "t", s);
         assert!(!format!("{c:?}").contains("abab"), "{c:?}");
     }
 
@@ -120,7 +148,10 @@ mod tests {
         assert_eq!(c.base_url, "http://127.0.0.1:1");
         assert!(c.validate().is_ok());
         c.base_url = "ftp://x".into();
-        assert_eq!(c.validate(), Err(ClientError::Config("\"ftp://x\" is not an http:// or https:// URL".into())));
+        assert_eq!(
+            c.validate(),
+            Err(ClientError::Config("\"ftp://x\" is not an https:// URL (https://host[:port])".into()))
+        );
         c.base_url = "https://x".into();
         c.terminal_id = " ".into();
         assert_eq!(c.validate(), Err(ClientError::Config("the terminal id is empty".into())));
@@ -128,5 +159,51 @@ mod tests {
         assert!(c.validate().unwrap_err().to_string().contains("no spaces"));
         c.terminal_id = "t_3f9c0a1b2c3d4e5f".into();
         assert!(c.validate().is_ok());
+    }
+
+    /// Plain http only to this computer: anywhere else anyone on the network could answer.
+    #[test]
+    fn https_is_required_for_every_server_but_this_computer() {
+        for ok in [
+            "https://shop-server:8787",
+            "https://sync.example",
+            "https://10.0.0.5:8443",
+            "https://[2001:db8::1]:8443",
+            "http://127.0.0.1:8787",
+            "http://127.3.4.5",
+            "http://[::1]:8787",
+            "http://localhost:8787",
+            "http://LOCALHOST",
+        ] {
+            assert_eq!(check_base_url(ok), Ok(()), "{ok}");
+        }
+        let e = check_base_url("http://shop-server:8787").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "client configuration: \"http://shop-server:8787\" is plain http to another computer: use https:// \
+             (http:// is allowed only to this computer: 127.0.0.1, ::1, localhost)"
+        );
+        for bad in [
+            "http://shop-server:8787",
+            "http://10.0.0.5:8787",
+            "http://192.168.1.20",
+            "http://[2001:db8::1]:80",
+            "http://localhost.shop.example",
+            "http://127.0.0.1.shop.example",
+            "ftp://127.0.0.1",
+            "https://",
+            "127.0.0.1:8787",
+            "",
+        ] {
+            assert!(check_base_url(bad).is_err(), "{bad}");
+        }
+        // The same rule for the client configuration, and a pin needs https.
+        let mut c = ClientConfig::new("http://shop-server:8787", "t1", Secret::new([0; 32]));
+        assert!(c.validate().unwrap_err().to_string().contains("use https://"));
+        c.base_url = "http://127.0.0.1:8787".into();
+        c.pinned_cert = Some(CertPin::new([1; 32]));
+        assert_eq!(c.validate(), Err(ClientError::Config("a pinned certificate needs an https:// URL".into())));
+        c.base_url = "https://shop-server:8787".into();
+        assert_eq!(c.validate(), Ok(()));
     }
 }

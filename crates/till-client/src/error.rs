@@ -24,4 +24,12 @@ pub enum SendError {
     /// An answer that is not what the contract says (not JSON, results missing).
     #[error("unexpected answer: {0}")]
     BadAnswer(String),
+    /// An answer without a valid `X-Till-Response-Signature`: made up, changed or replayed by
+    /// something between the till and its server, or a server that does not sign its answers.
+    /// Treated as no answer: nothing it says is believed.
+    #[error("answer not signed by the server: {0}")]
+    UnverifiedAnswer(String),
+    /// An answer body larger than the client reads (bytes): refused unread.
+    #[error("answer larger than {0} bytes, refused")]
+    AnswerTooLarge(usize),
 }

@@ -22,11 +22,14 @@
 //!
 //! Time and randomness are the caller's: the signing time and the RNG for nonces are passed in.
 
+pub mod answer;
 pub mod client;
 pub mod config;
 pub mod error;
 pub mod signing;
+pub mod tls;
 
 pub use client::{Client, HttpAnswer};
 pub use config::{check_base_url, ClientConfig, Secret};
 pub use error::{ClientError, SendError};
+pub use tls::CertPin;

@@ -90,6 +90,9 @@ pub enum CoreError {
     /// Not an enrolment message (`TILL-ENROL 1 <account> <key> <server>`).
     #[error("not a points enrolment message")]
     InvalidEnrolment,
+    /// A loyalty token (or what it should allow) that cannot be read.
+    #[error("loyalty token: {0}")]
+    InvalidLoyaltyToken(&'static str),
     /// A device identifier for a product that is not serialised.
     #[error("line {0} is not a serialised product")]
     NotSerialised(u32),

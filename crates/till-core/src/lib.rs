@@ -42,6 +42,7 @@ pub mod event_kind;
 pub mod ids;
 pub mod line_code;
 pub mod loyalty;
+pub mod loyalty_token;
 pub mod luhn;
 pub mod money;
 pub mod order;

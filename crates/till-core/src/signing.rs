@@ -1,10 +1,15 @@
-//! The request signature shared by the till (till-sync) and the server (till-server): one pure
-//! function and the header names it travels in, so the two sides cannot drift apart. Nonces and
-//! the server's replay cache stay with each side.
+//! The request and answer signatures shared by the till (till-client) and the server
+//! (till-server): pure functions and the header names they travel in, so the two sides cannot
+//! drift apart. Nonces and the server's replay cache stay with each side.
 //!
 //! `X-Till-Signature` = base64 (standard, padded) of HMAC-SHA256(secret, `METHOD \n PATH \n
 //! TIMESTAMP \n NONCE \n hex(SHA-256(body))`), PATH being the request target as sent (with its
 //! `?query`, if any) and the body hash lower-case hex.
+//!
+//! The server's answer to a signed request carries `X-Till-Response-Signature` = base64 of
+//! HMAC-SHA256(secret, `RESPONSE \n NONCE \n STATUS \n hex(SHA-256(answer body)) \n TIMESTAMP`),
+//! NONCE and TIMESTAMP being the request's: the answer is bound to the one request it answers, so
+//! nobody between the two can change it, make one up, or replay another request's.
 //!
 //! ```
 //! let sig = till_core::signing::sign(&[7u8; 32], "POST", "/v1/sales", 1_795_000_000, "00112233445566778899aabbccddeeff", b"{}");
@@ -27,6 +32,8 @@ pub const HEADER_NONCE: &str = "x-till-nonce";
 pub const HEADER_SIGNATURE: &str = "x-till-signature";
 /// Header with the idempotency key of a state-changing request.
 pub const HEADER_IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// Header of the server's answer with the base64 answer signature.
+pub const HEADER_RESPONSE_SIGNATURE: &str = "x-till-response-signature";
 
 /// All four signing headers for a request, as (name, value) pairs, ready for any HTTP client.
 pub fn signed_headers(
@@ -79,6 +86,34 @@ pub fn verify(
     mac(secret, method, path, timestamp, nonce, body).verify_slice(&given).is_ok()
 }
 
+/// The exact text an answer's signature covers: `RESPONSE`, the request's nonce, the answer's
+/// status in decimal, the lower-case hex SHA-256 of the answer body, the request's timestamp.
+pub fn response_string_to_sign(nonce: &str, status: u16, body: &[u8], timestamp: i64) -> String {
+    let body_hash = hex::encode(Sha256::digest(body));
+    format!("RESPONSE\n{nonce}\n{status}\n{body_hash}\n{timestamp}")
+}
+
+fn response_mac(secret: &[u8], nonce: &str, status: u16, body: &[u8], timestamp: i64) -> HmacSha256 {
+    // As in `mac`: any key length is accepted, the fallback is unreachable.
+    let mut mac = HmacSha256::new_from_slice(secret).unwrap_or_else(|_| HmacSha256::new(&Default::default()));
+    mac.update(response_string_to_sign(nonce, status, body, timestamp).as_bytes());
+    mac
+}
+
+/// The `X-Till-Response-Signature` value of an answer with `status` and `body` to the request
+/// signed with `nonce` and `timestamp`.
+pub fn sign_response(secret: &[u8], nonce: &str, status: u16, body: &[u8], timestamp: i64) -> String {
+    base64::engine::general_purpose::STANDARD
+        .encode(response_mac(secret, nonce, status, body, timestamp).finalize().into_bytes())
+}
+
+/// Whether `signature` (base64) is the answer signature of `status` and `body` for the request
+/// signed with `nonce` and `timestamp`, compared in constant time.
+pub fn verify_response(secret: &[u8], nonce: &str, status: u16, body: &[u8], timestamp: i64, signature: &str) -> bool {
+    let Ok(given) = base64::engine::general_purpose::STANDARD.decode(signature.trim()) else { return false };
+    response_mac(secret, nonce, status, body, timestamp).verify_slice(&given).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +127,30 @@ mod tests {
         assert!(verify(&[7u8; 32], "POST", "/v1/sales", 1_795_000_000, nonce, b"{}", &sig));
         assert!(!verify(&[7u8; 32], "POST", "/v1/sales", 1_795_000_000, nonce, b"{ }", &sig));
         assert!(!verify(&[7u8; 32], "POST", "/v1/sales", 1_795_000_000, nonce, b"{}", "not base64!"));
+    }
+
+    /// The worked example of docs/api.md ("Signed answers"); the same vector is checked by
+    /// till-client's and till-server's tests.
+    #[test]
+    fn the_response_signature_of_docs_api_md() {
+        let secret: Vec<u8> = (0u8..32).collect();
+        let nonce = "00112233445566778899aabbccddeeff";
+        let body = br#"{"status":"declined","reason_code":"do_not_honour"}"#;
+        assert_eq!(
+            response_string_to_sign(nonce, 200, body, 1_795_000_000),
+            "RESPONSE\n00112233445566778899aabbccddeeff\n200\n\
+             37ccefb543325aac2c9d74008ffcb8c4b3098212e2cd1d452f04a32b793885c5\n1795000000"
+        );
+        let sig = sign_response(&secret, nonce, 200, body, 1_795_000_000);
+        assert_eq!(sig, "U2hQz+nonlzSAJV7HOoHnYYtc+b6w2GLglWgnSU21B0=");
+        assert!(verify_response(&secret, nonce, 200, body, 1_795_000_000, &sig));
+        // Any other status, body, nonce, timestamp or key: no longer the answer's signature.
+        assert!(!verify_response(&secret, nonce, 201, body, 1_795_000_000, &sig));
+        assert!(!verify_response(&secret, nonce, 200, br#"{"status":"approved"}"#, 1_795_000_000, &sig));
+        assert!(!verify_response(&secret, "ffeeddccbbaa99887766554433221100", 200, body, 1_795_000_000, &sig));
+        assert!(!verify_response(&secret, nonce, 200, body, 1_795_000_001, &sig));
+        assert!(!verify_response(&[0u8; 32], nonce, 200, body, 1_795_000_000, &sig));
+        assert!(!verify_response(&secret, nonce, 200, body, 1_795_000_000, ""));
+        assert!(!verify_response(&secret, nonce, 200, body, 1_795_000_000, "not base64!"));
     }
 }

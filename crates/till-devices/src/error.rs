@@ -105,4 +105,10 @@ pub enum DeviceError {
     /// No phone was presented before the timeout.
     #[error("no phone was presented to the points terminal in time")]
     PointsTimeout,
+    /// The phone signed a redemption other than the one the till asked the terminal to show
+    /// (other points, another order, another kind of token).
+    #[error(
+        "security error: the customer's phone signed another redemption than the one shown; no points were redeemed"
+    )]
+    PointsRedemptionMismatch,
 }

@@ -10,8 +10,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 use till_core::{Currency, Money};
 use till_devices::points::{
-    simulator, simulator::SimStats, Fault, Pairing, PairingKey, PointsTerminal, SimConfig, SimulatorHandle, TerminalId,
-    TerminalState,
+    simulator, simulator::SimStats, Fault, Pairing, PairingKey, PointsTerminal, RedeemToken, Redemption, SimConfig,
+    SimulatorHandle, TerminalId, TerminalState,
 };
 use till_devices::transport::SerialLink;
 use till_devices::{Cancel, DeviceError};
@@ -155,6 +155,66 @@ fn cancel_stops_a_waiting_read_and_the_terminal_is_idle_again() {
     assert_eq!(t.status().unwrap(), TerminalState::Idle);
     assert_eq!(sim.state(), TerminalState::Idle);
     t.cancel().unwrap();
+}
+
+const CART: &str = "c0ffee00112233445566778899aabbcc";
+
+#[test]
+fn redeem_returns_a_version_2_token_the_phone_signed_over_exactly_what_the_terminal_showed() {
+    let (mut t, sim) = paired();
+    sim.present_phone(1).unwrap();
+    let identify = t.read_customer(cny(5_600), Duration::from_secs(5), &Cancel::new()).unwrap();
+    let asked = Redemption::new(100, CART).unwrap();
+    sim.present_phone(1).unwrap();
+    let token = t.redeem(asked, cny(100), Duration::from_secs(5), &Cancel::new()).unwrap();
+    let phone = sim.phone(1).unwrap();
+    // What the terminal showed the customer...
+    assert_eq!(sim.display_lines(), ["Redeem 100 points", "= CNY 1.00", "Order c0ffee00", "Confirm on your phone"]);
+    // ...is what the phone signed: the kind, the points, the order, under the account's key.
+    assert_eq!(token.redemption, asked);
+    assert_eq!((token.account_id, token.counter, token.issued_at), (phone.account_id, identify.counter + 1, NOW));
+    assert!(token.mac_matches(&phone.k_c));
+    assert_eq!(token.mac, mac_of(&phone.k_c, &token.signed_bytes()));
+    assert_eq!(token.to_bytes()[0], 2, "version 2");
+    // The simulator hands over the bytes it signed, and nothing else.
+    assert_eq!(sim.issued_tokens(), vec![identify.to_bytes().to_vec(), token.to_bytes().to_vec()]);
+    assert_eq!(RedeemToken::parse(&sim.issued_tokens()[1]).unwrap(), token);
+    assert_eq!(sim.stats().redeems, 1);
+    assert_eq!(t.status().unwrap(), TerminalState::Idle);
+}
+
+#[test]
+fn a_phone_that_signs_another_redemption_than_the_one_shown_is_refused_by_the_till() {
+    let (mut t, sim) = paired();
+    sim.present_phone(0).unwrap();
+    sim.inject(Fault::WrongRedeem);
+    let asked = Redemption::new(100, CART).unwrap();
+    let answer = t.redeem(asked, cny(100), Duration::from_secs(5), &Cancel::new());
+    assert_eq!(answer, Err(DeviceError::PointsRedemptionMismatch));
+    // It did sign 101: the driver saw it and kept it from the till.
+    let signed = RedeemToken::parse(&sim.issued_tokens()[0]).unwrap();
+    assert_eq!(signed.redemption.points, 101);
+    sim.present_phone(0).unwrap();
+    assert_eq!(t.redeem(asked, cny(100), Duration::from_secs(5), &Cancel::new()).unwrap().redemption, asked);
+}
+
+#[test]
+fn a_redeem_times_out_or_is_cancelled_and_the_terminal_is_idle_again() {
+    let (mut t, sim) = paired();
+    let asked = Redemption::new(5, CART).unwrap();
+    assert_eq!(t.redeem(asked, cny(5), Duration::from_secs(1), &Cancel::new()), Err(DeviceError::PointsTimeout));
+    let cancel = Cancel::new();
+    let result = thread::scope(|s| {
+        let c = cancel.clone();
+        s.spawn(move || {
+            thread::sleep(Duration::from_millis(300));
+            c.cancel();
+        });
+        t.redeem(asked, cny(5), Duration::from_secs(30), &cancel)
+    });
+    assert_eq!(result, Err(DeviceError::Cancelled));
+    assert_eq!(t.status().unwrap(), TerminalState::Idle);
+    assert!(sim.issued_tokens().is_empty(), "no phone, no token");
 }
 
 #[test]

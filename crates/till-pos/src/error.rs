@@ -58,6 +58,9 @@ pub enum ErrorCode {
     CardDeclined,
     /// No payment platform key is set; the installer must set one.
     PlatformKeyMissing,
+    /// Card payments are not set up on this till (no payments server, no platform key, or no
+    /// successful Test connection); nothing is authorised until the installer sets them up.
+    CardPaymentsNotSetUp,
     /// The payment platform did not answer in time.
     PaymentPlatformUnreachable,
     /// The payment platform refused the request itself (credentials, a malformed block).
@@ -80,6 +83,9 @@ pub enum ErrorCode {
     PointsPairingRefused,
     /// No phone was presented in time.
     PointsNoCustomer,
+    /// The points server cannot be reached and the redemption is over what may be redeemed
+    /// offline (the last known balance less unconfirmed redemptions, and the installer's cap).
+    PointsOfflineLimit,
     /// Any other device failure (permission denied, unsupported address...).
     DeviceFailed,
     /// The wait on a device was cancelled.
@@ -216,6 +222,9 @@ pub enum PosError {
     /// A server could not be reached.
     #[error("the server could not be reached: {0}")]
     ServerUnreachable(String),
+    /// A redemption over the offline limit; the message says the limit and why.
+    #[error("{0}")]
+    PointsOfflineLimit(String),
     /// A server refused a request.
     #[error("the server refused: {code}: {message}")]
     ServerRefused {
@@ -265,7 +274,9 @@ impl PosError {
                 DeviceError::PointsBadCrc | DeviceError::PointsBadFrame(_) | DeviceError::PointsBadMessage { .. } => {
                     C::PointsBadCrc
                 }
-                DeviceError::PointsAuthFailed | DeviceError::PointsBadSequence { .. } => C::PointsAuthFailed,
+                DeviceError::PointsAuthFailed
+                | DeviceError::PointsBadSequence { .. }
+                | DeviceError::PointsRedemptionMismatch => C::PointsAuthFailed,
                 DeviceError::PointsRepairNeeded { .. } | DeviceError::PointsNotPaired => C::PointsRepairNeeded,
                 DeviceError::PointsPairingRefused => C::PointsPairingRefused,
                 DeviceError::PointsTimeout => C::PointsNoCustomer,
@@ -276,6 +287,7 @@ impl PosError {
             PosError::ApprovalRequired(_) => C::ApprovalRequired,
             PosError::ServerUnreachable(_) => C::ServerUnreachable,
             PosError::ServerRefused { .. } => C::ServerRefused,
+            PosError::PointsOfflineLimit(_) => C::PointsOfflineLimit,
             PosError::Core(e) => match e {
                 CoreError::Overflow => C::AmountOverflow,
                 CoreError::BarcodeFormat(_) | CoreError::BarcodeCheckDigit { .. } => C::InvalidBarcode,
@@ -339,6 +351,9 @@ pub enum PaymentError {
     /// A clear-text reader was used but no payment platform key is set.
     #[error("no payment platform key is set; the installer must set it before cards can be taken")]
     PlatformKeyMissing,
+    /// Outside demo mode, no payment platform is set up yet: what is missing, in words.
+    #[error("card payments are not set up on this till: {0}; ask the installer to set up the payment platform, or take another tender")]
+    NotSetUp(String),
     /// The signature is not one the signature pad writes.
     #[error("the signature was refused: {0}")]
     InvalidSignature(String),
@@ -378,6 +393,7 @@ impl PaymentError {
             PaymentError::Reader(_) => ErrorCode::CardReadFailed,
             PaymentError::Declined { .. } => ErrorCode::CardDeclined,
             PaymentError::PlatformKeyMissing => ErrorCode::PlatformKeyMissing,
+            PaymentError::NotSetUp(_) => ErrorCode::CardPaymentsNotSetUp,
             PaymentError::InvalidSignature(_) => ErrorCode::InvalidSignature,
             PaymentError::NotFound => ErrorCode::NotFound,
             PaymentError::WrongStep(_) => ErrorCode::Conflict,

@@ -46,7 +46,10 @@ pub struct PosConfig {
     pub db_path: PathBuf,
     /// The till's currency.
     pub currency: Currency,
-    /// Seed the demo catalogue and users on first start, and show demo PINs.
+    /// Seed the demo catalogue and users on first start, show demo PINs, and let the local
+    /// stand-in authorise cards while no payments server is configured. Outside demo mode only
+    /// the payment platform, once set up, authorises cards
+    /// ([`sale::card::platform_setup`]).
     pub demo: bool,
     /// A session lapses after this long without a command.
     pub session_idle: Duration,
@@ -59,8 +62,10 @@ pub struct PosConfig {
     /// Random source (session tokens, cart ids, line codes, event ids, keys).
     pub rng: Box<dyn RngCore + Send>,
     /// Who authorises card payments; `None`: the payment platform
-    /// ([`sale::card::remote_authorizer::RemoteAuthorizer`]) when the sync settings name a payments server,
-    /// else the local stand-in ([`sale::card::authorizer::StandInAuthorizer`]).
+    /// ([`sale::card::remote_authorizer::RemoteAuthorizer`]) once it is set up; in demo mode,
+    /// while no payments server is configured, the local stand-in
+    /// ([`sale::card::authorizer::StandInAuthorizer`]); otherwise nobody: card payments are
+    /// refused as `card_payments_not_set_up`.
     pub authorizer: Option<Arc<dyn sale::card::authorizer::PaymentAuthorizer>>,
     /// Lists the serial and HID devices on the machine (the installer's table, the status
     /// lights).
@@ -112,6 +117,9 @@ impl Pos {
     /// opens the card reader.
     pub fn open(config: PosConfig) -> Result<Pos> {
         let store = Store::open(&config.db_path)?;
+        if let Some(dir) = config.db_path.parent() {
+            admin::data_dir::narrow_existing(dir);
+        }
         // The configured reader if there is one, else the default (`TILL_CARD_READER`).
         let card_reader = devices::reader::initial_reader(&store, &config.card_reader)?;
         let reader_opened = card_reader.open_result();
@@ -130,7 +138,12 @@ impl Pos {
             &mut *rng,
         )?);
         let keys = Arc::new(sale::card::platform_key::PlatformKeySlot::default());
-        let stand_in = Arc::new(sale::card::authorizer::StandInAuthorizer::new(keys.clone(), config.clock.clone()));
+        // The stand-in approves test cards by its own rules: it exists in demo mode only, so
+        // outside it nothing but the payment platform can approve a card.
+        let stand_in = config.demo.then(|| {
+            Arc::new(sale::card::authorizer::StandInAuthorizer::new(keys.clone(), config.clock.clone()))
+                as Arc<dyn sale::card::authorizer::PaymentAuthorizer>
+        });
         let seed = StdRng::from_rng(&mut rng).map_err(|e| PosError::Internal(e.to_string()))?;
         let card_payments = sale::card::CardPayments::new(keys, config.authorizer, stand_in, seed);
         let mut pos = Pos {
@@ -146,7 +159,7 @@ impl Pos {
             sync: sync::SyncRuntime::default(),
             back_office: back_office::BackOffice::default(),
         };
-        pos.sale.card_hash_key = sale::card::load_or_create_key(&pos)?;
+        pos.sale.card_hash_key = sale::card::pan_hash::load_or_create(&pos, &pos.secrets)?;
         sale::card::platform_key::load(&pos, &pos.secrets, &pos.sale.card_payments.keys)?;
         if pos.demo {
             admin::demo::seed_if_empty(&pos)?;

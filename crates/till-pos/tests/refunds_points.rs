@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use till_core::SystemClock as ServerClock;
 use till_devices::points::{
-    LoyaltyTerminal, LoyaltyToken, Pairing, PairingKey, Phone, TerminalId, TerminalInfo, TerminalState,
+    LoyaltyTerminal, LoyaltyToken, Pairing, PairingKey, Phone, RedeemToken, Redemption, TerminalId, TerminalInfo,
+    TerminalState,
 };
 use till_devices::{Cancel, DeviceError};
 use till_pos::devices::points_link::TerminalOpener;
@@ -56,6 +57,17 @@ impl LoyaltyTerminal for FakeTerminal {
         let t = s.phone.as_mut().ok_or(DeviceError::Timeout)?.issue(now);
         s.last = Some(t);
         Ok(t)
+    }
+    fn redeem(
+        &mut self,
+        shown: Redemption,
+        _: till_core::Money,
+        _: Duration,
+        _: &Cancel,
+    ) -> Result<RedeemToken, DeviceError> {
+        let mut s = self.0.lock().unwrap();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        Ok(s.phone.as_mut().ok_or(DeviceError::Timeout)?.issue_redeem(now, shown))
     }
     fn display(&mut self, _lines: &[&str]) -> Result<(), DeviceError> {
         Ok(())
@@ -355,6 +367,8 @@ fn points_earned_offline_are_confirmed_later_and_a_replayed_token_is_refused_wit
         payments_url: String::new(),
         terminal_id: srv.terminal_id.clone(),
         secret: String::new(),
+        cert_sha256: String::new(),
+        ca_pem: String::new(),
     };
     p.sync_settings_set(&i, dead.clone()).unwrap();
     let cart = p.cart_scan(&c, "TEA-01").unwrap();

@@ -2,6 +2,7 @@
 //! module graph: it uses [`crate::routes`] and [`crate::state`], and nothing below uses it.
 
 use crate::error::ApiError;
+use crate::response_signature::{self, ResponseKey};
 use crate::routes::{self, batch, lookups};
 use crate::signing::{self, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP, TIMESTAMP_WINDOW_SECS};
 use crate::state::blocking;
@@ -19,8 +20,8 @@ use crate::state::{AppState, AuthedTerminal};
 /// Largest request body accepted (a batch of 1,000 sales fits).
 pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
 
-/// The whole API. Every `/v1` route requires a valid signature; unknown paths answer
-/// `route_not_found`.
+/// The whole API. Every `/v1` route requires a valid signature and signs its answer; unknown
+/// paths answer `route_not_found`.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/ping", get(lookups::ping))
@@ -36,6 +37,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/points/reversals", post(routes::post_points_reversal))
         .route("/v1/points/accounts/{account_id}", get(lookups::points_account))
         .route("/v1/sync/batch", post(batch::batch))
+        // Inside the signing check: only answers to requests it let through are signed.
+        .route_layer(middleware::from_fn(response_signature::sign_answers))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
         // The signing check reads the body under BODY_LIMIT already; axum's own, smaller default
         // limit would otherwise refuse large batches with a plain-text answer.
@@ -94,6 +97,8 @@ async fn check_signature(app: &AppState, req: Request) -> Result<Request, ApiErr
     if !app.nonces.check_and_insert(&terminal.id, &nonce, timestamp, now) {
         return Err(ApiError::ReplayedNonce);
     }
+    // The answer is signed with the secret the request proved it holds (response_signature).
+    parts.extensions.insert(ResponseKey { terminal_id: terminal.id.clone(), secret });
     parts.extensions.insert(AuthedTerminal { id: terminal.id });
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }

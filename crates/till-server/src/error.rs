@@ -106,6 +106,11 @@ pub enum ApiError {
     /// The loyalty token was issued too long ago, or in the future.
     #[error("the loyalty token was issued {0} s away from the server clock (limit 600 s)")]
     TokenExpired(i64),
+    /// The loyalty token does not allow this change: an identify token (version 1) for a
+    /// redemption, a redemption token for an earn, or a redemption token for other points or
+    /// another order than the redemption names.
+    #[error("the loyalty token does not cover this change: {0}")]
+    TokenDoesNotCover(String),
     /// A redemption asks for more points than the account holds.
     #[error("not enough points: balance {balance}, asked {asked}")]
     InsufficientPoints {
@@ -222,6 +227,7 @@ impl ApiError {
             ApiError::InvalidToken => "invalid_token",
             ApiError::TokenReplayed { .. } => "token_replayed",
             ApiError::TokenExpired(_) => "token_expired",
+            ApiError::TokenDoesNotCover(_) => "token_does_not_cover",
             ApiError::InsufficientPoints { .. } => "insufficient_points",
             ApiError::NoPointsToReverse { .. } => "no_points_to_reverse",
             ApiError::ReversalExceedsOriginal { .. } => "reversal_exceeds_original",
@@ -262,6 +268,7 @@ impl ApiError {
             | InvalidToken
             | TokenReplayed { .. }
             | TokenExpired(_)
+            | TokenDoesNotCover(_)
             | InsufficientPoints { .. }
             | NoPointsToReverse { .. }
             | ReversalExceedsOriginal { .. }

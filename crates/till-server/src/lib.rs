@@ -7,7 +7,8 @@
 //! or device with a reputation threshold and seller confirmation ([`routes::refunds`]); and
 //! loyalty points verified with phone-made tokens ([`points`], [`routes::points`]).
 //!
-//! Every request is signed by a registered terminal ([`signing`]) and every state-changing
+//! Every request is signed by a registered terminal ([`signing`]), every answer to it is signed
+//! back with the same terminal's secret ([`response_signature`]), and every state-changing
 //! request is applied exactly once per idempotency key ([`idempotency`]): the claim, the effect
 //! and the stored response commit in one transaction of the [`repo::Repository`], SQLite by
 //! default. Errors are `{code, message}` with stable codes ([`error::ApiError`]). Time and
@@ -37,6 +38,7 @@ pub mod openapi;
 pub mod payments;
 pub mod points;
 pub mod repo;
+pub mod response_signature;
 pub mod routes;
 pub mod server;
 pub mod signing;

@@ -6,7 +6,7 @@ mod support;
 use serde_json::{json, Value};
 use support::*;
 use till_server::payments::{card, dukpt};
-use till_server::points::{base32_decode, make_token};
+use till_server::points::{base32_decode, make_redeem_token, make_token};
 
 #[test]
 fn an_identical_replay_returns_the_identical_response() {
@@ -255,9 +255,23 @@ fn points_levels_promotions_and_replayed_tokens() {
     // The same token under a new key: refused, nothing changed.
     let a = update(1, "earn", 1_200, "u2");
     assert_eq!((a.status, a.body["code"].as_str()), (422, Some("token_replayed")));
-    let a = update(2, "redeem", 5_000, "u3");
+    // Redemptions name the sale (its checkout key) in their version 2 token.
+    let cart = "0123456789abcdef0123456789abcdef";
+    let mut sold = sale("o", &line_code(1), None);
+    sold["checkout_key"] = json!(cart);
+    assert_eq!(s.post("/v1/sales", &sold, "sale-o").status, 201);
+    let redeem = |counter: u32, points: i64, idem: &str| {
+        let id: [u8; 16] = hex::decode(&account).unwrap().try_into().unwrap();
+        let token = hex::encode(make_redeem_token(&key, &id, counter, NOW as u64, points, cart).unwrap());
+        s.post(
+            "/v1/points/updates",
+            &json!({"token": token, "kind": "redeem", "points": points, "order_id": "o"}),
+            idem,
+        )
+    };
+    let a = redeem(2, 5_000, "u3");
     assert_eq!((a.status, a.body["code"].as_str()), (422, Some("insufficient_points")));
-    let a = update(3, "redeem", 200, "u4");
+    let a = redeem(3, 200, "u4");
     assert_eq!((a.body["balance"].as_i64(), a.body["level"].as_str()), (Some(1000), Some("silver")));
     // A token made 11 minutes ago is stale; a forged MAC is invalid.
     let body = json!({"token": token(&account, &key, 9, NOW - 660), "kind": "earn", "points": 1, "order_id": "o"});

@@ -9,7 +9,7 @@ use support::*;
 use till_core::Clock;
 use till_server::clock::SeededEntropy;
 use till_server::config::Config;
-use till_server::points::{base32_decode, make_token};
+use till_server::points::{base32_decode, make_redeem_token, make_token};
 
 /// A second till registered on the same server.
 struct OtherTill {
@@ -90,6 +90,23 @@ fn token(account: &str, key: &[u8], counter: u32) -> String {
     hex::encode(make_token(key, &id, counter, NOW as u64))
 }
 
+/// A redemption token (version 2) for `points` of the sale whose checkout key is `cart`.
+fn redeem_token(account: &str, key: &[u8], counter: u32, points: i64, cart: &str) -> String {
+    let id: [u8; 16] = hex::decode(account).unwrap().try_into().unwrap();
+    hex::encode(make_redeem_token(key, &id, counter, NOW as u64, points, cart).unwrap())
+}
+
+/// A sale of this terminal whose checkout key (the till's cart) is `cart`.
+fn sale_of_cart(s: &TestServer, order: &str, code: &str, cart: &str) {
+    let mut body = sale(order, code, None);
+    body["checkout_key"] = json!(cart);
+    let a = s.post("/v1/sales", &body, &format!("sale-{order}"));
+    assert_eq!(a.status, 201, "{}", a.text);
+}
+
+const CART_1: &str = "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1";
+const CART_2: &str = "c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2";
+
 fn reversal(refund: &str, order: &str, account: &str, kind: &str, points: i64) -> Value {
     json!({"refund_id": refund, "order_id": order, "account_id": account, "kind": kind, "points": points})
 }
@@ -99,10 +116,15 @@ fn reversals_are_bounded_by_the_original_change_of_the_order() {
     let s = TestServer::start();
     let (account, key) = enrol(&s);
     let update = |counter: u32, kind: &str, points: i64, order: &str| {
-        let body = json!({"token": token(&account, &key, counter), "kind": kind, "points": points, "order_id": order});
+        let token = match kind {
+            "redeem" => redeem_token(&account, &key, counter, points, CART_1),
+            _ => token(&account, &key, counter),
+        };
+        let body = json!({"token": token, "kind": kind, "points": points, "order_id": order});
         let a = s.post("/v1/points/updates", &body, &format!("u{counter}"));
         assert_eq!(a.status, 200, "{}", a.text);
     };
+    sale_of_cart(&s, "o-1", &line_code(1), CART_1);
     update(1, "earn", 300, "o-1");
     update(2, "redeem", 100, "o-1");
     let reverse = |body: Value, key: &str| s.post("/v1/points/reversals", &body, key);
@@ -197,6 +219,54 @@ fn reversals_are_bounded_by_the_original_change_of_the_order() {
         ]
     );
     assert_eq!(acct.body["history"][1]["balance_after"], 30);
+}
+
+#[test]
+fn a_redemption_needs_a_version_2_token_for_exactly_its_points_and_its_sale() {
+    let s = TestServer::start();
+    let (account, key) = enrol(&s);
+    sale_of_cart(&s, "o-1", &line_code(1), CART_1);
+    sale_of_cart(&s, "o-2", &line_code(2), CART_2);
+    let earn = json!({"token": token(&account, &key, 1), "kind": "earn", "points": 1_000, "order_id": "o-1"});
+    assert_eq!(s.post("/v1/points/updates", &earn, "u1").status, 200);
+    let redeem = |token: String, points: i64, order: &str, idem: &str| {
+        let body = json!({"token": token, "kind": "redeem", "points": points, "order_id": order});
+        s.post("/v1/points/updates", &body, idem)
+    };
+    let refused = |a: Answer, why: &str| {
+        assert_eq!((a.status, a.body["code"].as_str()), (422, Some("token_does_not_cover")), "{}", a.text);
+        assert!(a.body["message"].as_str().unwrap().contains(why), "{}", a.text);
+    };
+    // The token that identified the customer (version 1, fresh counter, valid MAC) cannot
+    // redeem the whole balance: before version 2 it could.
+    refused(redeem(token(&account, &key, 2), 1_000, "o-1", "r1"), "identify token");
+    // A redemption token for 100 points of o-1 redeems neither 500 nor 99, nor for o-2.
+    let for_100 = redeem_token(&account, &key, 2, 100, CART_1);
+    refused(redeem(for_100.clone(), 500, "o-1", "r2"), "allows 100 points");
+    refused(redeem(for_100.clone(), 99, "o-1", "r3"), "allows 100 points");
+    refused(redeem(for_100.clone(), 100, "o-2", "r4"), "another order");
+    // Nor for an order this terminal never sent, nor from another till's sale of that number.
+    refused(redeem(for_100.clone(), 100, "o-9", "r5"), "no sale o-9");
+    let other = OtherTill::register(&s);
+    let body = json!({"token": for_100, "kind": "redeem", "points": 100, "order_id": "o-1"});
+    refused(other.post(&s, "/v1/points/updates", &body, "r6"), "no sale o-1");
+    // A redemption token cannot earn.
+    let body = json!({"token": for_100, "kind": "earn", "points": 100, "order_id": "o-1"});
+    refused(s.post("/v1/points/updates", &body, "r7"), "cannot earn");
+    // None of that changed anything; the token still redeems what it names, once.
+    assert_eq!(s.get(&format!("/v1/points/accounts/{account}")).body["balance"], 1_000);
+    let a = redeem(for_100.clone(), 100, "o-1", "r8");
+    assert_eq!((a.status, a.body["balance"].as_i64()), (200, Some(900)), "{}", a.text);
+    let a = redeem(for_100, 100, "o-1", "r9");
+    assert_eq!((a.status, a.body["code"].as_str()), (422, Some("token_replayed")));
+    // A forged version 2 token (another key) is invalid, whatever it names.
+    let forged = redeem_token(&account, &[9u8; 32], 3, 100, CART_2);
+    assert_eq!(redeem(forged, 100, "o-2", "r10").body["code"], "invalid_token");
+    // A sale's checkout key must be 32 hex digits.
+    let mut bad = sale("o-3", &line_code(3), None);
+    bad["checkout_key"] = json!("not-a-cart");
+    let a = s.post("/v1/sales", &bad, "sale-bad");
+    assert_eq!((a.status, a.body["code"].as_str()), (400, Some("invalid_request")));
 }
 
 #[test]

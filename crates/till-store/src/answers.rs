@@ -6,7 +6,7 @@
 //! | event kind | delivered (2xx) | refused for good (parked) |
 //! | --- | --- | --- |
 //! | `refund.requested` | the line takes the answer's `status` | the line is `rejected` |
-//! | `points.updated`, `points.reversed` | ledger row `confirmed`, balance and level kept | ledger row `rejected`, reason kept |
+//! | `points.updated`, `points.reversed` | ledger row `confirmed`, balance and level kept, the account's last known balance (`points_balances`) set | ledger row `rejected`, reason kept |
 //!
 //! A refund is `confirmed` when every line is `refunded`, `refused` as soon as one is
 //! `rejected` (its quantities are given back by the trigger of migration 7), else `pending`.
@@ -48,6 +48,18 @@ pub(crate) fn apply(tx: &Transaction<'_>, id: &str, kind: &str, answer: Answer<'
                 v.get("balance").and_then(Value::as_i64),
                 v.get("level").and_then(Value::as_str)
             ])?;
+            // The balance is the server's latest word on the account: the offline redemption
+            // limit starts from it (and no longer counts this change as pending).
+            if let Some(balance) = v.get("balance").and_then(Value::as_i64) {
+                tx.prepare_cached(
+                    "INSERT INTO points_balances (customer_ref, balance, answered_at_ms)
+                     SELECT p.customer_ref, ?2, coalesce(o.done_at_ms, 0)
+                       FROM points_ledger p LEFT JOIN outbox o ON o.id = p.event_id WHERE p.event_id = ?1
+                     ON CONFLICT (customer_ref) DO UPDATE
+                        SET balance = excluded.balance, answered_at_ms = excluded.answered_at_ms",
+                )?
+                .execute(params![id, balance])?;
+            }
             Ok(())
         }
         (EventKind::PointsUpdated | EventKind::PointsReversed, Answer::Refused(reason)) => {

@@ -5,12 +5,12 @@
 //! currency column; times are ISO-8601 UTC. Rows are streamed from a prepared statement on a
 //! connection of its own, so memory stays flat however many rows there are, and the till's
 //! reader connection is not held while the file is written. The card columns are the masked
-//! number, brand, approval code and entry mode only: never the PAN hash or the signature.
+//! number, brand, approval code and entry mode only: never the PAN hash or the signature. The
+//! folder is made 0700 and each file 0600 (see [`crate::private_fs`]).
 
 use crate::{connection, Result, Store, StoreError};
 use rusqlite::{Connection, Row};
 use serde::{Deserialize, Serialize};
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 pub use till_core::calendar::{iso_utc, parse_utc_date, utc_date};
@@ -292,7 +292,7 @@ impl Store {
                 kinds_seen.push(*k);
             }
         }
-        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        crate::private_fs::create_private_dir_all(dir).map_err(|e| io(dir, e))?;
         // A connection of its own: a long export must not hold the till's reader, and one read
         // transaction gives every file (and the total) the same snapshot.
         let mut conn = connection::open(self.path())?;
@@ -309,7 +309,7 @@ impl Store {
                 let part = dir.join(format!("{name}.part"));
                 parts.push(part.clone());
                 finals.push(dir.join(&name));
-                let mut w = BufWriter::new(File::create(&part).map_err(|e| io(&part, e))?);
+                let mut w = BufWriter::new(crate::private_fs::create_private_file(&part).map_err(|e| io(&part, e))?);
                 w.write_all("\u{feff}".as_bytes()).map_err(|e| io(&part, e))?;
                 write_record(&mut w, kind.columns().iter().map(|c| (*c, false))).map_err(|e| io(&part, e))?;
                 let mut stmt = tx.prepare(&kind.select())?;

@@ -34,6 +34,7 @@ pub mod open_carts;
 pub mod orders;
 pub mod outbox;
 pub mod points_ledger;
+pub mod private_fs;
 pub mod refunds;
 pub mod reports;
 pub mod sale_event;
@@ -100,7 +101,21 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and migrates it to this build's schema.
+    ///
+    /// A new database file is created with mode 0600 before SQLite opens it, so it and its
+    /// `-wal` and `-shm` files (which SQLite gives the database's mode) are the owner's alone;
+    /// those files of an older Till are narrowed to 0600 ([`private_fs`]).
     pub fn open(path: &Path) -> Result<Store> {
+        let io = |p: &Path, e: std::io::Error| StoreError::Io(format!("{}: {e}", p.display()));
+        private_fs::touch_private(path).map_err(|e| io(path, e))?;
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = PathBuf::from(name);
+            if private_fs::narrow(&file).map_err(|e| io(&file, e))? {
+                tracing::info!(path = %file.display(), "narrowed to owner-only (0600)");
+            }
+        }
         let mut writer = connection::open(path)?;
         migrations::migrate(&mut writer)?;
         let reader = connection::open(path)?;
@@ -131,6 +146,15 @@ impl Store {
         let out = f(&tx).map_err(day_closed)?;
         tx.commit().map_err(|e| day_closed(e.into()))?;
         Ok(out)
+    }
+
+    /// Copies every WAL frame into the database file and truncates the WAL to nothing, so a
+    /// page's older versions (a secret just overwritten) are no longer on disk beside it.
+    /// Returns false when a reader kept it from completing.
+    pub fn checkpoint_truncate(&self) -> Result<bool> {
+        let conn = Self::lock(&self.writer);
+        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+        Ok(busy == 0)
     }
 
     /// Runs `f` with the reader connection.

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0008_day_close.sql"),
     include_str!("../../../migrations/0009_history_indexes.sql"),
     include_str!("../../../migrations/0010_refund_flow.sql"),
+    include_str!("../../../migrations/0014_points_balances.sql"),
 ];
 
 /// The schema version this build writes.

@@ -3,7 +3,7 @@
 //! confirmed change (levels and promotions to print).
 
 use crate::{Result, Store};
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 
 /// One points change as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +83,42 @@ impl Store {
                   WHERE p.order_id = ?1 AND o.state = 'pending' AND o.attempts > 0",
             )?
             .query_row([order_id], |r| r.get(0))?)
+        })
+    }
+
+    /// The last balance the points server gave for `customer_ref` (an account lookup, or the
+    /// answer to a points change), with when it was recorded; `None` if it never answered.
+    pub fn points_last_balance(&self, customer_ref: &str) -> Result<Option<(i64, i64)>> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT balance, answered_at_ms FROM points_balances WHERE customer_ref = ?1")?
+                .query_row([customer_ref], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?)
+        })
+    }
+
+    /// Records a balance the points server just gave for `customer_ref` (an account lookup at
+    /// the counter).
+    pub fn points_balance_put(&self, customer_ref: &str, balance: i64, at_ms: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "INSERT INTO points_balances (customer_ref, balance, answered_at_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (customer_ref) DO UPDATE
+                    SET balance = excluded.balance, answered_at_ms = excluded.answered_at_ms",
+            )?
+            .execute(params![customer_ref, balance, at_ms])?;
+            Ok(())
+        })
+    }
+
+    /// The points of `customer_ref`'s redemptions the server has not confirmed yet (pending
+    /// ledger rows, queued or not yet answered), as a positive number.
+    pub fn points_pending_redeemed(&self, customer_ref: &str) -> Result<i64> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT coalesce(-sum(points), 0) FROM points_ledger
+                  WHERE customer_ref = ?1 AND status = 'pending' AND kind = 'redeem'",
+            )?
+            .query_row([customer_ref], |r| r.get(0))?)
         })
     }
 

@@ -1,4 +1,4 @@
-//! Key/value settings of this till (currency, demo mode, the card-hash key...).
+//! Key/value settings of this till (currency, demo mode, sealed secrets...).
 
 use crate::{Result, Store};
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -10,6 +10,22 @@ pub fn put(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
         params![key, value],
     )?;
     Ok(())
+}
+
+/// Reads a setting inside an open transaction.
+pub fn get(tx: &Transaction<'_>, key: &str) -> Result<Option<String>> {
+    Ok(tx.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+}
+
+/// Deletes a setting inside an open transaction with SQLite's `secure_delete` on for it, so the
+/// row's bytes are overwritten with zeros in the page rather than left in free space (a secret
+/// that was once stored in clear). Returns whether there was one.
+pub fn delete_overwriting(tx: &Transaction<'_>, key: &str) -> Result<bool> {
+    let before: i64 = tx.query_row("PRAGMA secure_delete", [], |r| r.get(0))?;
+    tx.pragma_update(None, "secure_delete", 1)?;
+    let deleted = tx.execute("DELETE FROM settings WHERE key = ?1", [key]);
+    tx.pragma_update(None, "secure_delete", before)?;
+    Ok(deleted? > 0)
 }
 
 impl Store {

@@ -5,7 +5,7 @@
 use crate::backoff::BackoffPolicy;
 use crate::error::SyncError;
 use std::time::Duration;
-use till_client::{check_base_url, ClientConfig, Secret};
+use till_client::{check_base_url, CertPin, ClientConfig, Secret};
 use till_core::ServerEventKind;
 
 /// How events travel.
@@ -81,8 +81,9 @@ impl ServiceUrls {
 /// Configuration of a [`crate::Syncer`] / [`crate::SyncWorker`].
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
-    /// `http://host:port` or `https://host:port` (no trailing path): where every service's
-    /// events go unless `service_urls` names another server for it.
+    /// `https://host[:port]` (no trailing path; `http://` only to this computer, see
+    /// [`till_client::check_base_url`]): where every service's events go unless `service_urls`
+    /// names another server for it.
     pub base_url: String,
     /// A server per service, each defaulting to `base_url` (set with
     /// [`SyncConfig::set_service_url`]).
@@ -113,6 +114,9 @@ pub struct SyncConfig {
     /// PEM certificates to trust instead of the system's roots, for a shop's own server with a
     /// private CA or a self-signed certificate (`None`: the system's trust store).
     pub trusted_roots_pem: Option<Vec<u8>>,
+    /// The SHA-256 fingerprint of the servers' own certificate: only that certificate is
+    /// accepted (see [`till_client::ClientConfig::pinned_cert`]).
+    pub pinned_cert: Option<CertPin>,
 }
 
 impl SyncConfig {
@@ -133,6 +137,7 @@ impl SyncConfig {
             backoff: BackoffPolicy::default(),
             idle_poll: Duration::from_secs(5),
             trusted_roots_pem: None,
+            pinned_cert: None,
         }
     }
 
@@ -177,7 +182,8 @@ impl SyncConfig {
     }
 }
 
-/// The client's part of the configuration: base URL, terminal, secret, timeouts, trusted roots.
+/// The client's part of the configuration: base URL, terminal, secret, timeouts, trusted roots
+/// and pin.
 /// (So `till_client::Client::new(&sync_config)` works.)
 impl From<&SyncConfig> for ClientConfig {
     fn from(c: &SyncConfig) -> Self {
@@ -188,6 +194,7 @@ impl From<&SyncConfig> for ClientConfig {
             connect_timeout: c.connect_timeout,
             request_timeout: c.request_timeout,
             trusted_roots_pem: c.trusted_roots_pem.clone(),
+            pinned_cert: c.pinned_cert,
         }
     }
 }
@@ -233,6 +240,11 @@ mod tests {
         assert!(c.validate().is_ok());
         c.set_service_url(Service::Refunds, "ftp://x");
         assert!(c.validate().is_err());
+        // Every service's server is held to the https rule, not only the base URL.
+        c.set_service_url(Service::Refunds, "http://shop-server:8787");
+        assert!(c.validate().unwrap_err().to_string().contains("use https://"));
+        c.set_service_url(Service::Refunds, "https://shop-server:8787");
+        assert!(c.validate().is_ok());
     }
 
     #[test]
@@ -240,6 +252,7 @@ mod tests {
         let mut c = SyncConfig::new("https://a.example/", "t1", Secret::new([9; 32]));
         c.request_timeout = Duration::from_secs(4);
         c.trusted_roots_pem = Some(b"pem".to_vec());
+        c.pinned_cert = Some(CertPin::new([3; 32]));
         c.set_service_url(Service::Points, "https://b.example");
         let client = ClientConfig::from(&c);
         assert_eq!(
@@ -251,6 +264,7 @@ mod tests {
                 connect_timeout: Duration::from_secs(3),
                 request_timeout: Duration::from_secs(4),
                 trusted_roots_pem: Some(b"pem".to_vec()),
+                pinned_cert: Some(CertPin::new([3; 32])),
             }
         );
         c.terminal_id = " ".into();

@@ -127,6 +127,9 @@ pub fn sale_body(p: &SaleRecorded, store_name: &str) -> Result<SaleRequest, Stri
         created_at: p.created_at_ms.div_euclid(1000),
         currency: currency.to_string(),
         customer_id: p.customer_ref.clone(),
+        // A cart id (32 hex digits) is what a redemption token names; an older or foreign key
+        // is left out rather than have the sale refused for it.
+        checkout_key: till_core::loyalty_token::order_ref(&p.checkout_key).is_ok().then(|| p.checkout_key.clone()),
         lines,
         payments,
     })
@@ -203,6 +206,22 @@ mod tests {
             till_api::from_json(&prepare(&due("sale.recorded", &p.to_string()), "s").unwrap().body).unwrap();
         assert_eq!(sale.lines[0].devices[0].kind, till_api::sales::DeviceKind::Imei);
         assert_eq!(sale.payments.iter().map(|p| p.tender).collect::<Vec<_>>(), [TenderKind::Cash, TenderKind::Points]);
+    }
+
+    #[test]
+    fn a_sale_carries_its_cart_id_as_checkout_key_for_the_redemption_it_paid_with() {
+        let sale = |key: &str| {
+            let p = json!({
+                "order_id": 9, "order_no": "00000009", "checkout_key": key, "created_at_ms": 0, "currency": "CNY",
+                "lines": [{"line_code": "L1", "sku": "T", "quantity": 1, "unit_price": 500, "gross": 500}],
+                "payment": {"tender": "cash", "amount": 470}, "points_payment": 30, "customer_ref": "ab12"
+            });
+            serde_json::from_str::<Value>(&prepare(&due("sale.recorded", &p.to_string()), "s").unwrap().body).unwrap()
+        };
+        let cart = "0123456789abcdef0123456789abcdef";
+        assert_eq!(sale(cart)["checkout_key"], cart);
+        // A key that is not a cart id never reaches the server, which would refuse the sale.
+        assert!(sale("cart-1").get("checkout_key").is_none());
     }
 
     #[test]

@@ -109,7 +109,12 @@ fn server_down_shows_offline_keeps_events_and_they_go_through_when_it_is_back() 
     assert!(st.oldest_pending_age_ms.is_some());
     proxy.set_down(false);
     worker.nudge();
-    assert!(wait_until(Duration::from_secs(20), || worker.status().unwrap().pending == 0));
+    // The events are settled a moment before the round's outcome reaches the status line: wait
+    // for both, or the line may still show the failure before.
+    assert!(wait_until(Duration::from_secs(20), || {
+        let st = worker.status().unwrap();
+        st.pending == 0 && st.online == Some(true)
+    }));
     let st = worker.status().unwrap();
     assert_eq!((st.online, st.done, st.last_error.as_deref()), (Some(true), 50, None));
     worker.stop();

@@ -6,7 +6,6 @@
 //! - time from opening the till on that catalogue to the first search result.
 
 use crate::error::CliError;
-use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -39,7 +38,7 @@ fn report(name: &str, mut samples: Vec<Duration>) {
 }
 
 fn fsync_samples(dir: &Path, n: usize) -> Result<Vec<Duration>, CliError> {
-    let mut f = OpenOptions::new().create(true).write(true).truncate(true).open(dir.join("fsync.bin"))?;
+    let mut f = till_store::private_fs::create_private_file(&dir.join("fsync.bin"))?;
     let block = [0x5Au8; 4096];
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
@@ -169,7 +168,7 @@ fn catalogue_figures(dir: &Path, n: usize) -> Result<(), CliError> {
 
 /// Opens a demo till in `dir` (demo users and catalogue) and adds `n` synthetic products.
 pub fn seed(dir: &Path, n: usize) -> Result<(), CliError> {
-    std::fs::create_dir_all(dir)?;
+    till_store::private_fs::create_private_dir_all(dir)?;
     let pos = Pos::open(PosConfig::demo(dir.join("till.db")))?;
     let t = Instant::now();
     for chunk in synthetic_catalogue(n)?.chunks(10_000) {
@@ -188,7 +187,7 @@ pub fn run(dir: Option<PathBuf>, products: usize, checkouts: usize) -> Result<()
     let base = dir.unwrap_or_else(|| std::env::temp_dir().join(format!("tillctl-bench-{}", std::process::id())));
     let _ = std::fs::remove_dir_all(&base);
     for sub in ["fsync", "checkout", "catalogue"] {
-        std::fs::create_dir_all(base.join(sub))?;
+        till_store::private_fs::create_private_dir_all(&base.join(sub))?;
     }
     println!("bench directory: {}\n", base.display());
     println!("| measurement | runs | p50 | p99 | rate |\n|---|---|---|---|---|");

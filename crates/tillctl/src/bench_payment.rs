@@ -12,7 +12,7 @@ use till_pos::{Pos, PosConfig};
 /// Runs `rounds` swipes on a demo till in a fresh directory and prints p50/p99 as a table row.
 pub fn run(rounds: usize) -> Result<(), CliError> {
     let dir = std::env::temp_dir().join(format!("till-bench-payment-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    till_store::private_fs::create_private_dir_all(&dir)?;
     let mut config = PosConfig::demo(dir.join("till.db"));
     config.card_reader = "sim://card-reader?delay_ms=0".into();
     let pos = Pos::open(config)?;

@@ -2,7 +2,7 @@
 //! with a realistic sales history (see `till_store::demo_data`), for trying the back office and
 //! for `tillctl bench history`. The history is written by the till's own checkout and refund
 //! code, so `tillctl sync run` can send all of it to a till-server, as from a real till; card
-//! numbers are hashed under this till's own card hash key.
+//! numbers are hashed by this till's own keyed hash ([`till_pos::Pos::card_pan_hash`]).
 //!
 //! The database is opened the way `tillctl seed` opens it (a demo till: demo users and
 //! catalogue on first start). Four cashiers and a manager are made sure of, created through the
@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use till_core::Currency;
 use till_pos::{Pos, PosConfig};
-use till_store::demo_data::{generate, GenerateSpec};
+use till_store::demo_data::{generate_with_pan_hash, GenerateSpec};
 
 /// The demo manager who creates the extra cashiers (seeded by the demo till).
 const MANAGER: (&str, &str) = ("Li Wei", "2222");
@@ -24,7 +24,7 @@ const CASHIERS: &[(&str, &str)] =
 
 /// Runs the command.
 pub fn run(dir: &Path, orders: u64, seed: u64, days: u32) -> Result<(), CliError> {
-    std::fs::create_dir_all(dir)?;
+    till_store::private_fs::create_private_dir_all(dir)?;
     let pos = Pos::open(PosConfig::demo(dir.join("till.db")))?;
     let users = pos.store().users()?;
     let manager = users
@@ -43,7 +43,8 @@ pub fn run(dir: &Path, orders: u64, seed: u64, days: u32) -> Result<(), CliError
     let spec =
         GenerateSpec { orders, seed, start_ms: now - i64::from(days) * 86_400_000, days, currency: Currency::CNY };
     let t = Instant::now();
-    let report = generate(pos.store(), &spec, &mut |done, total| {
+    let pan_hash = |pan: &str| pos.card_pan_hash(pan);
+    let report = generate_with_pan_hash(pos.store(), &spec, &pan_hash, &mut |done, total| {
         let s = t.elapsed().as_secs_f64().max(1e-9);
         eprint!("\r{done}/{total} orders ({:.0}/s)   ", done as f64 / s);
     })?;

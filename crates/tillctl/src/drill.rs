@@ -6,7 +6,7 @@ use std::path::Path;
 use till_pos::{Pos, PosConfig};
 
 fn open(dir: &Path) -> Result<Pos, CliError> {
-    std::fs::create_dir_all(dir)?;
+    till_store::private_fs::create_private_dir_all(dir)?;
     Ok(Pos::open(PosConfig::demo(dir.join("till.db")))?)
 }
 

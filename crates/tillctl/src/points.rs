@@ -11,7 +11,7 @@
 //!                                      from then on it is the phone presented
 //!       fault NAME | fault-always NAME commit a fault once / on every frame; NAME is one of
 //!                                      garbage truncate bad-crc silence nak wrong-seq replay
-//!                                      bad-auth unplug
+//!                                      bad-auth unplug wrong-redeem
 //!       clear-faults                   stop committing faults
 //!       swap ID                        another terminal (id ID) takes this one's place
 //!       status                         print the state, the terminal id and the counters
@@ -89,6 +89,7 @@ pub fn error_code(e: &DeviceError) -> &'static str {
         DeviceError::PointsPairingRefused => "pairing_refused",
         DeviceError::PointsTerminalError { .. } => "terminal_error",
         DeviceError::PointsTimeout => "timeout",
+        DeviceError::PointsRedemptionMismatch => "redemption_mismatch",
         _ => "device_error",
     }
 }

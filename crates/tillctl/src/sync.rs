@@ -7,12 +7,17 @@
 //!     and the parked events with their reasons
 //! tillctl sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]
 //!                  [--store NAME] [--batch N] [--one-by-one] [--timeout-ms N] [--ca-file PEM]
+//!                  [--pin-sha256 FINGERPRINT]
 //!     drain the outbox to the server; with --once stop when nothing is due, else keep going
 //!     (one line per round on stdout: `ROUND claimed=.. done=.. retried=.. parked=..`)
 //! ```
 //!
+//! The URL is `https://` (plain `http://` only to this computer: 127.0.0.1, ::1, localhost).
 //! `--ca-file` trusts the PEM certificates in that file instead of the system's roots (a shop's
-//! own server with a private CA or a self-signed certificate). The secret file holds the 64 hex digits `till-server terminals add` printed. Only one worker
+//! own server with a private CA or a self-signed certificate); `--pin-sha256` accepts only the
+//! server certificate with that SHA-256 fingerprint (as `openssl x509 -noout -fingerprint
+//! -sha256` prints it). Every answer must carry the server's answer signature, or it is retried.
+//! The secret file holds the 64 hex digits `till-server terminals add` printed. Only one worker
 //! may run per database (the app's or this one): `sync run` first releases claims a previous run
 //! left behind.
 
@@ -80,6 +85,9 @@ pub fn run(args: &[String]) -> Result<(), CliError> {
     config.lease = config.request_timeout * 6;
     if let Some(ca) = arg_value(args, "--ca-file") {
         config.trusted_roots_pem = Some(std::fs::read(ca)?);
+    }
+    if let Some(pin) = arg_value(args, "--pin-sha256") {
+        config.pinned_cert = Some(till_client::CertPin::parse(&pin).map_err(|e| cli(e.into()))?);
     }
     if args.iter().any(|a| a == "--one-by-one") {
         config.delivery = Delivery::OneByOne;

@@ -12,6 +12,7 @@ use crate::{Cancel, DeviceError};
 use rand::RngCore;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
+use till_core::loyalty_token::{RedeemToken, Redemption};
 use till_core::Money;
 
 /// How long the driver waits, and how often it tries.
@@ -62,6 +63,15 @@ pub trait LoyaltyTerminal: Send {
     /// Shows `amount` and waits up to `timeout` for a phone, checking `cancel` every 50 ms.
     fn read_customer(&mut self, amount: Money, timeout: Duration, cancel: &Cancel)
         -> Result<LoyaltyToken, DeviceError>;
+    /// Shows the redemption (its points, what they pay, its order) and waits up to `timeout`
+    /// for the phone to sign exactly that: the version 2 token, checked to name `redemption`.
+    fn redeem(
+        &mut self,
+        redemption: Redemption,
+        value: Money,
+        timeout: Duration,
+        cancel: &Cancel,
+    ) -> Result<RedeemToken, DeviceError>;
     /// Shows up to four lines of at most 64 bytes each.
     fn display(&mut self, lines: &[&str]) -> Result<(), DeviceError>;
     /// Stops a wait for a phone (harmless when none is running).
@@ -247,6 +257,42 @@ impl PointsTerminal {
         }
     }
 
+    /// Shows `redemption` on the terminal ("redeem N points, worth `value`, for order X") and
+    /// waits up to `timeout` (1..=255 s) for the phone to sign it. A token that names other
+    /// points or another order is [`DeviceError::PointsRedemptionMismatch`]: the till never
+    /// forwards a redemption the customer did not see. A terminal whose firmware predates
+    /// REDEEM cannot have redemptions signed ([`DeviceError::Unsupported`]).
+    pub fn redeem(
+        &mut self,
+        redemption: Redemption,
+        value: Money,
+        timeout: Duration,
+        cancel: &Cancel,
+    ) -> Result<RedeemToken, DeviceError> {
+        let timeout_s = timeout.as_secs().clamp(1, 255) as u8;
+        let msg = Message::Redeem {
+            redemption,
+            value_minor: value.minor(),
+            currency: value.currency().code().to_string(),
+            timeout_s,
+        };
+        msg.payload()?;
+        let wait = Duration::from_secs(u64::from(timeout_s)) + self.timing.response_timeout;
+        match self.request(&msg, kind::REDEEM_R, wait, Some(cancel)) {
+            Ok(Message::RedeemR { token }) if token.covers(&redemption) => Ok(token),
+            Ok(Message::RedeemR { .. }) => Err(DeviceError::PointsRedemptionMismatch),
+            Ok(_) => Err(unexpected("REDEEM_R")),
+            Err(DeviceError::PointsNoAnswer(_)) => Err(DeviceError::PointsTimeout),
+            Err(DeviceError::PointsTerminalError { code, .. }) if code == ErrorCode::UNKNOWN_TYPE.0 => {
+                Err(DeviceError::Unsupported(
+                    "this points terminal cannot have redemptions signed (its firmware predates REDEEM); update it"
+                        .into(),
+                ))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Shows up to four lines (at most 64 bytes of UTF-8 each).
     pub fn display(&mut self, lines: &[&str]) -> Result<(), DeviceError> {
         let msg = Message::Display { lines: lines.iter().map(|l| l.to_string()).collect() };
@@ -308,18 +354,18 @@ impl PointsTerminal {
         self.send_message(msg, seq)?;
         let answer = self.await_answer(seq, expect, Instant::now() + wait, cancel)?;
         if let Awaited::Cancelled = answer {
-            self.abort_read(seq)?;
+            self.abort_read(seq, expect)?;
         }
         Ok(answer)
     }
 
-    /// The cashier cancelled a READ_CUSTOMER: CANCEL, then the terminal answers the read
-    /// (ERROR CANCELLED, or the token if a phone came first) and then the CANCEL.
-    fn abort_read(&mut self, read_seq: u16) -> Result<(), DeviceError> {
+    /// The cashier cancelled a READ_CUSTOMER or a REDEEM: CANCEL, then the terminal answers the
+    /// wait (ERROR CANCELLED, or the token if a phone came first, discarded) and then the CANCEL.
+    fn abort_read(&mut self, read_seq: u16, expect: u8) -> Result<(), DeviceError> {
         let seq = self.take_seq();
         self.send_message(&Message::Cancel, seq)?;
         let deadline = Instant::now() + self.timing.response_timeout;
-        match self.await_answer(read_seq, kind::CUSTOMER, deadline, None) {
+        match self.await_answer(read_seq, expect, deadline, None) {
             Ok(_) | Err(DeviceError::Cancelled) => {}
             Err(e) => return Err(e),
         }
@@ -496,6 +542,15 @@ impl LoyaltyTerminal for PointsTerminal {
         cancel: &Cancel,
     ) -> Result<LoyaltyToken, DeviceError> {
         PointsTerminal::read_customer(self, amount, timeout, cancel)
+    }
+    fn redeem(
+        &mut self,
+        redemption: Redemption,
+        value: Money,
+        timeout: Duration,
+        cancel: &Cancel,
+    ) -> Result<RedeemToken, DeviceError> {
+        PointsTerminal::redeem(self, redemption, value, timeout, cancel)
     }
     fn display(&mut self, lines: &[&str]) -> Result<(), DeviceError> {
         PointsTerminal::display(self, lines)

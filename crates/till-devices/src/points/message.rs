@@ -4,6 +4,7 @@
 use super::pairing::{PairingKey, TerminalId};
 use super::token::LoyaltyToken;
 use crate::DeviceError;
+use till_core::loyalty_token::{RedeemToken, Redemption, MAX_POINTS};
 
 /// The protocol version this driver speaks.
 pub const VERSION: u8 = 0x01;
@@ -26,6 +27,8 @@ pub mod kind {
     pub const CANCEL: u8 = 0x12;
     /// POS -> terminal: what are you doing?
     pub const STATUS: u8 = 0x13;
+    /// POS -> terminal: show a redemption and have the phone sign it.
+    pub const REDEEM: u8 = 0x14;
     /// Terminal -> POS: the request failed.
     pub const ERROR: u8 = 0x7F;
     /// Bit 7 marks a response.
@@ -42,10 +45,12 @@ pub mod kind {
     pub const CANCEL_R: u8 = CANCEL | RESPONSE;
     /// Answer to STATUS.
     pub const STATUS_R: u8 = STATUS | RESPONSE;
+    /// Answer to REDEEM: the redemption token.
+    pub const REDEEM_R: u8 = REDEEM | RESPONSE;
 
     /// Whether messages of this TYPE carry an AES-256-GCM sealed payload.
     pub fn is_encrypted(kind: u8) -> bool {
-        matches!(kind & !RESPONSE, 0x10..=0x13) && kind != super::kind::ERROR
+        matches!(kind & !RESPONSE, 0x10..=0x14) && kind != super::kind::ERROR
     }
 }
 
@@ -210,6 +215,22 @@ pub enum Message {
         /// The state.
         state: TerminalState,
     },
+    /// Show "redeem N points (worth V) for order X" and wait for the phone to sign exactly that.
+    Redeem {
+        /// The points and the order; the phone's token must name these.
+        redemption: Redemption,
+        /// What the points pay, in minor units (shown, not signed).
+        value_minor: i64,
+        /// ISO 4217 code of the value, three upper-case letters.
+        currency: String,
+        /// How long to wait, in seconds (1..=255).
+        timeout_s: u8,
+    },
+    /// The phone's redemption token (version 2).
+    RedeemR {
+        /// The token.
+        token: RedeemToken,
+    },
     /// The request failed.
     Error {
         /// Why, as a code.
@@ -250,6 +271,8 @@ impl Message {
             Message::CancelR => kind::CANCEL_R,
             Message::Status => kind::STATUS,
             Message::StatusR { .. } => kind::STATUS_R,
+            Message::Redeem { .. } => kind::REDEEM,
+            Message::RedeemR { .. } => kind::REDEEM_R,
             Message::Error { .. } => kind::ERROR,
         }
     }
@@ -280,6 +303,20 @@ impl Message {
                 out.push(*timeout_s);
             }
             Message::Customer { token } => out.extend_from_slice(&token.to_bytes()),
+            Message::Redeem { redemption, value_minor, currency, timeout_s } => {
+                if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+                    return Err(bad("REDEEM currency", "three upper-case letters"));
+                }
+                if !(1..=MAX_POINTS).contains(&redemption.points) || *value_minor < 0 || *timeout_s == 0 {
+                    return Err(bad("REDEEM", "1 to 1,000,000,000 points, a value not below zero, a timeout"));
+                }
+                out.extend_from_slice(&redemption.points.to_be_bytes());
+                out.extend_from_slice(&value_minor.to_be_bytes());
+                out.extend_from_slice(currency.as_bytes());
+                out.extend_from_slice(&redemption.order_ref);
+                out.push(*timeout_s);
+            }
+            Message::RedeemR { token } => out.extend_from_slice(&token.to_bytes()),
             Message::Display { lines } => {
                 if lines.len() > MAX_DISPLAY_LINES {
                     return Err(bad("DISPLAY", format!("{} lines, over {MAX_DISPLAY_LINES}", lines.len())));
@@ -353,6 +390,33 @@ impl Message {
                 }
             }
             kind::CUSTOMER => Message::Customer { token: LoyaltyToken::parse(p)? },
+            kind::REDEEM => {
+                exact(p, 32, "REDEEM")?;
+                let points = u32::from_be_bytes(fixed(p, 0, "REDEEM points")?);
+                if !(1..=MAX_POINTS).contains(&points) {
+                    return Err(bad("REDEEM points", format!("{points} is not 1 to {MAX_POINTS}")));
+                }
+                let value_minor = i64::from_be_bytes(fixed(p, 4, "REDEEM value")?);
+                if value_minor < 0 {
+                    return Err(bad("REDEEM value", "below zero"));
+                }
+                let cur: [u8; 3] = fixed(p, 12, "REDEEM currency")?;
+                if !cur.iter().all(u8::is_ascii_uppercase) {
+                    return Err(bad("REDEEM currency", "not three upper-case letters"));
+                }
+                if p[31] == 0 {
+                    return Err(bad("REDEEM timeout", "zero seconds"));
+                }
+                Message::Redeem {
+                    redemption: Redemption { points, order_ref: fixed(p, 15, "REDEEM order")? },
+                    value_minor,
+                    currency: String::from_utf8_lossy(&cur).into_owned(),
+                    timeout_s: p[31],
+                }
+            }
+            kind::REDEEM_R => {
+                Message::RedeemR { token: RedeemToken::parse(p).map_err(|e| bad("REDEEM_R", e.to_string()))? }
+            }
             kind::DISPLAY => {
                 let mut lines = Vec::new();
                 let mut rest = p;
@@ -421,6 +485,21 @@ mod tests {
             Message::CancelR,
             Message::Status,
             Message::StatusR { state: TerminalState::Waiting },
+            Message::Redeem {
+                redemption: Redemption { points: 100, order_ref: [0xC4; 16] },
+                value_minor: 100,
+                currency: "CNY".into(),
+                timeout_s: 60,
+            },
+            Message::RedeemR {
+                token: RedeemToken::sign(
+                    &[7; 32],
+                    [5; 16],
+                    10,
+                    1_800_000_000,
+                    Redemption { points: 100, order_ref: [0xC4; 16] },
+                ),
+            },
             Message::Error { code: ErrorCode::TIMEOUT, message: "no phone".into() },
         ]
     }
@@ -437,6 +516,17 @@ mod tests {
     fn payload_layouts_are_byte_exact() {
         let rc = Message::ReadCustomer { amount_minor: 1250, currency: "EUR".into(), timeout_s: 60 };
         assert_eq!(rc.payload().unwrap(), [0, 0, 0, 0, 0, 0, 0x04, 0xE2, b'E', b'U', b'R', 60]);
+        let r = Message::Redeem {
+            redemption: Redemption { points: 0x0102_0304, order_ref: [0xAB; 16] },
+            value_minor: 1250,
+            currency: "EUR".into(),
+            timeout_s: 60,
+        };
+        let p = r.payload().unwrap();
+        assert_eq!(&p[..12], [1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0x04, 0xE2]);
+        assert_eq!(&p[12..15], b"EUR");
+        assert_eq!(&p[15..31], &[0xAB; 16]);
+        assert_eq!(p[31], 60);
         let d = Message::Display { lines: vec!["Hi".into(), "".into()] };
         assert_eq!(d.payload().unwrap(), [2, b'H', b'i', 0]);
         let e = Message::Error { code: ErrorCode::BUSY, message: "busy".into() };
@@ -467,6 +557,22 @@ mod tests {
         assert!(Message::parse(kind::DISPLAY, &[1, 0xFF]).is_err());
         assert!(Message::parse(kind::DISPLAY, &[0, 0, 0, 0, 0]).is_err(), "five lines");
         assert!(Message::parse(kind::STATUS_R, &[3]).is_err());
+        let redeem = |points: u32, value: i64, cur: &[u8; 3], timeout: u8| {
+            let mut p = points.to_be_bytes().to_vec();
+            p.extend_from_slice(&value.to_be_bytes());
+            p.extend_from_slice(cur);
+            p.extend_from_slice(&[1; 16]);
+            p.push(timeout);
+            p
+        };
+        assert!(Message::parse(kind::REDEEM, &redeem(100, 100, b"CNY", 30)).is_ok());
+        assert!(Message::parse(kind::REDEEM, &redeem(0, 100, b"CNY", 30)).is_err(), "no points");
+        assert!(Message::parse(kind::REDEEM, &redeem(1_000_000_001, 100, b"CNY", 30)).is_err());
+        assert!(Message::parse(kind::REDEEM, &redeem(100, -1, b"CNY", 30)).is_err());
+        assert!(Message::parse(kind::REDEEM, &redeem(100, 100, b"cny", 30)).is_err());
+        assert!(Message::parse(kind::REDEEM, &redeem(100, 100, b"CNY", 0)).is_err());
+        assert!(Message::parse(kind::REDEEM, &redeem(100, 100, b"CNY", 30)[..31]).is_err());
+        assert!(Message::parse(kind::REDEEM_R, &[0; 44]).is_err(), "an identify token is not a redemption");
         assert!(Message::parse(kind::STATUS, &[0]).is_err());
         assert!(Message::parse(kind::ERROR, &[]).is_err());
         assert!(Message::parse(0x55, &[]).is_err());
@@ -479,7 +585,7 @@ mod tests {
     #[test]
     fn only_data_messages_are_encrypted() {
         let sealed: Vec<u8> = (0..=255u8).filter(|&k| kind::is_encrypted(k)).collect();
-        assert_eq!(sealed, vec![0x10, 0x11, 0x12, 0x13, 0x90, 0x91, 0x92, 0x93]);
+        assert_eq!(sealed, vec![0x10, 0x11, 0x12, 0x13, 0x14, 0x90, 0x91, 0x92, 0x93, 0x94]);
     }
 
     proptest! {
@@ -491,7 +597,7 @@ mod tests {
 
         #[test]
         fn every_known_type_rejects_or_round_trips(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
-            for k in [0x01, 0x02, 0x10, 0x11, 0x12, 0x13, 0x7F, 0x81, 0x82, 0x90, 0x91, 0x92, 0x93] {
+            for k in [0x01, 0x02, 0x10, 0x11, 0x12, 0x13, 0x14, 0x7F, 0x81, 0x82, 0x90, 0x91, 0x92, 0x93, 0x94] {
                 if let Ok(m) = Message::parse(k, &bytes) {
                     prop_assert_eq!(Message::parse(k, &m.payload().unwrap()).unwrap(), m);
                 }

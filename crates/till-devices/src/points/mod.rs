@@ -47,13 +47,16 @@
 //!
 //! Modules, one per concept: [`crc`], [`frame`] (framing and the byte receiver), [`message`]
 //! (typed bodies), [`pairing`], [`session`] (key derivation, sealing), [`token`], [`client`]
-//! (the driver), [`simulator`], [`pipe`] (the in-memory link).
+//! (the driver), [`simulator`] with its [`phone`] and its [`fault`]s, [`pipe`] (the in-memory
+//! link).
 
 pub mod client;
 pub mod crc;
+pub mod fault;
 pub mod frame;
 pub mod message;
 pub mod pairing;
+pub mod phone;
 pub mod pipe;
 pub mod session;
 pub mod simulator;
@@ -62,7 +65,9 @@ pub mod token;
 pub use client::{LoyaltyTerminal, PointsTerminal, TerminalInfo, Timing};
 pub use message::TerminalState;
 pub use pairing::{Pairing, PairingKey, TerminalId};
-pub use simulator::{Fault, Phone, SimConfig, SimulatorHandle};
+pub use phone::Phone;
+pub use simulator::{Fault, SimConfig, SimulatorHandle};
+pub use till_core::loyalty_token::{RedeemToken, Redemption};
 pub use token::LoyaltyToken;
 
 use crate::transport::{SerialLink, SerialSettings};
@@ -204,6 +209,44 @@ mod worked_example {
         let [RxEvent::Frame(bytes)] = out.as_slice() else { panic!("{out:?}") };
         let answer = open_body(&Body::parse(bytes).unwrap(), Some(&key)).unwrap();
         assert_eq!(answer, Message::StatusR { state: TerminalState::Waiting });
+    }
+
+    const REDEEM: &str = "02 00 40 01 00 02 14 B0 B1 B2 B3 B4 B5 B6 B7 B8 B9 BA BB \
+                          AA D1 71 97 A6 2F B3 21 67 56 87 90 C1 B4 66 F0 33 63 86 D0 B5 A5 75 7C BF 39 5D 6D \
+                          C3 80 F7 35 13 02 81 23 EA 8A C1 32 4F 86 2E A6 2F BF AE DC 2A 2B 03";
+    const REDEEM_TOKEN: &str =
+        "02 44 45 4D 4F 2D 41 43 43 4F 55 4E 54 2D 30 30 31 00 00 00 02 00 00 00 00 6B 49 D2 00 \
+                                01 00 00 00 64 C0 FF EE 00 11 22 33 44 55 66 77 88 99 AA BB CC \
+                                49 38 DE 7E E3 93 7C 1A 05 D5 1C 81 12 FF 33 7A";
+    const REDEEM_R: &str = "02 00 62 01 00 02 94 B0 B1 B2 B3 B4 B5 B6 B7 B8 B9 BA BB \
+                            A8 95 34 BE E9 02 F2 62 24 19 D2 BA D6 D7 0F 00 FD 8D 86 C1 95 96 31 29 D9 25 9C 26 \
+                            69 3A 3B 09 D4 68 E8 7E 26 65 FE 71 09 81 A7 BF 05 ED 1F D6 BC 8C DD 1E EA 62 A7 39 \
+                            DB 13 EE 74 D2 57 90 3A 56 BD C6 9C 75 DC 05 C3 93 85 BE 4A 17 A1 5E 77 28 73 09 16 03";
+
+    #[test]
+    fn redeem_its_answer_and_the_redemption_token() {
+        let (pos_nonce, term_nonce, k) = nonces();
+        let key = SessionKey::derive(&k, &pos_nonce, &term_nonce);
+        let nonce: [u8; 12] = std::array::from_fn(|i| 0xB0 + i as u8);
+        let order_ref =
+            [0xC0, 0xFF, 0xEE, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xAA, 0xBB, 0xCC];
+        let redemption = Redemption { points: 100, order_ref };
+        let ask = Message::Redeem { redemption, value_minor: 100, currency: "CNY".into(), timeout_s: 60 };
+        let sealed = key.seal(nonce, &[1, 0, 2, 0x14], &ask.payload().unwrap()).unwrap();
+        let body = Body { seq: 2, kind: message::kind::REDEEM, payload: sealed };
+        assert_eq!(frame::encode(&body.encode()).unwrap(), unhex(REDEEM));
+
+        // Demo phone 1 signs what it was shown: counter 2, issued 1 800 000 000.
+        let phone = Phone::demo(1);
+        let token = RedeemToken::sign(&phone.k_c, phone.account_id, 2, 1_800_000_000, redemption);
+        assert_eq!(token.to_bytes().to_vec(), unhex(REDEEM_TOKEN));
+
+        let mut rx = FrameReceiver::default();
+        let mut out = Vec::new();
+        rx.push(&unhex(REDEEM_R), Instant::now(), &mut out);
+        let [RxEvent::Frame(bytes)] = out.as_slice() else { panic!("{out:?}") };
+        let answer = open_body(&Body::parse(bytes).unwrap(), Some(&key)).unwrap();
+        assert_eq!(answer, Message::RedeemR { token });
     }
 
     #[test]

@@ -6,11 +6,12 @@
 //! presses or holds, enrolled phones that make real loyalty tokens, and faults to inject on
 //! demand, once ([`SimulatorHandle::inject`]) or on every frame ([`SimulatorHandle::inject_always`]).
 
-use super::frame::{self, FrameReceiver, RxEvent, ACK, NAK, STX};
+pub use super::fault::{Fault, GARBAGE};
+use super::frame::{self, FrameReceiver, RxEvent, ACK, NAK};
 use super::message::{kind, Body, ErrorCode, Message, TerminalState};
 use super::pairing::{hmac_sha256, pair_proof, PairingKey, TerminalId};
+pub use super::phone::Phone;
 use super::session::{open_body, seal_body, SessionKey};
-use super::token::LoyaltyToken;
 use crate::transport::ByteLink;
 use crate::{DeviceAddress, DeviceError};
 use rand::RngCore;
@@ -18,114 +19,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// Line noise the [`Fault::Garbage`] fault sends before a frame. It holds a stray STX whose
-/// length runs into the real frame, so the receiver must resynchronise to find it.
-pub const GARBAGE: [u8; 9] = [0x00, 0xFF, 0x55, STX, 0x00, 0x04, 0xAA, 0x03, 0x7E];
-
-/// A phone enrolled in a points account: it makes tokens as the real app would.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Phone {
-    /// The points account.
-    pub account_id: [u8; 16],
-    /// The account's key, shared only with the points server.
-    pub k_c: [u8; 32],
-    /// The last counter used; the next token carries one more.
-    pub counter: u32,
-}
-
-impl Phone {
-    /// Demo phone `n`: account id `DEMO-ACCOUNT-nnn` (zero-padded to 3 digits, 16 bytes) and
-    /// `k_c` = `HMAC-SHA256("till-demo-phone", [n])`. Test keys only.
-    pub fn demo(n: u8) -> Phone {
-        let mut account_id = [0u8; 16];
-        account_id.copy_from_slice(format!("DEMO-ACCOUNT-{n:03}").as_bytes());
-        Phone { account_id, k_c: hmac_sha256(b"till-demo-phone", &[&[n]]), counter: 0 }
-    }
-
-    /// The phone of a new points account, from the enrolment message the till showed as a
-    /// QR code (the phone's side of CN101986339A's registration).
-    pub fn enrol(message: &str) -> Result<Phone, DeviceError> {
-        let e = till_core::enrolment::Enrolment::parse(message)
-            .map_err(|_| DeviceError::Unsupported("not a points enrolment message".into()))?;
-        Ok(Phone { account_id: e.account_id, k_c: e.key, counter: 0 })
-    }
-
-    /// The next token: counter + 1, `issued_at` in unix seconds, MAC over both and the account.
-    pub fn issue(&mut self, issued_at: u64) -> LoyaltyToken {
-        self.counter = self.counter.wrapping_add(1);
-        let mut t = LoyaltyToken { account_id: self.account_id, counter: self.counter, issued_at, mac: [0; 16] };
-        let full = hmac_sha256(&self.k_c, &[&t.signed_bytes()]);
-        t.mac.copy_from_slice(&full[..16]);
-        t
-    }
-}
-
-/// A fault the simulator can commit on purpose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// Line noise (with a stray STX) before the next frame it sends.
-    Garbage,
-    /// Sends only the first half of the next frame; the full frame follows the till's NAK.
-    Truncate,
-    /// The next frame it sends has a wrong CRC.
-    BadCrc,
-    /// Ignores the next frame it receives: no ACK, no answer.
-    Silence,
-    /// Answers the next frame it receives with NAK.
-    NakAll,
-    /// The next answer carries the request's SEQ plus one.
-    WrongSeq,
-    /// Sends an earlier answer of this session again instead of the next answer.
-    Replay,
-    /// The next sealed answer has its tag changed (and a correct CRC).
-    BadAuth,
-    /// Acknowledges the next request, then closes the link.
-    Unplug,
-}
-
-impl Fault {
-    /// Every fault, in the order of its names.
-    pub const ALL: [Fault; 9] = [
-        Fault::Garbage,
-        Fault::Truncate,
-        Fault::BadCrc,
-        Fault::Silence,
-        Fault::NakAll,
-        Fault::WrongSeq,
-        Fault::Replay,
-        Fault::BadAuth,
-        Fault::Unplug,
-    ];
-
-    /// The name used on tillctl's stdin (`fault bad-crc`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Fault::Garbage => "garbage",
-            Fault::Truncate => "truncate",
-            Fault::BadCrc => "bad-crc",
-            Fault::Silence => "silence",
-            Fault::NakAll => "nak",
-            Fault::WrongSeq => "wrong-seq",
-            Fault::Replay => "replay",
-            Fault::BadAuth => "bad-auth",
-            Fault::Unplug => "unplug",
-        }
-    }
-
-    /// The fault called `name`.
-    pub fn parse(name: &str) -> Option<Fault> {
-        Fault::ALL.into_iter().find(|f| f.name() == name)
-    }
-
-    fn on_receive(self) -> bool {
-        matches!(self, Fault::Silence | Fault::NakAll | Fault::Unplug)
-    }
-
-    fn on_send(self) -> bool {
-        matches!(self, Fault::Garbage | Fault::Truncate | Fault::BadCrc)
-    }
-}
+use till_core::loyalty_token::Redemption;
 
 /// Counters of what crossed the link, for tests to check what the till did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -142,6 +36,8 @@ pub struct SimStats {
     pub security_errors: u32,
     /// READ_CUSTOMER requests handled.
     pub reads: u32,
+    /// REDEEM requests handled.
+    pub redeems: u32,
 }
 
 /// How a simulator starts.
@@ -216,6 +112,8 @@ struct Shared {
     once: VecDeque<Fault>,
     always: Vec<Fault>,
     display: Vec<String>,
+    /// Every token the phones handed over, as sent: what the customer approved.
+    issued: Vec<Vec<u8>>,
     stats: SimStats,
     state: TerminalState,
     stop: bool,
@@ -308,9 +206,15 @@ impl SimulatorHandle {
         lock(&self.shared).stats.clone()
     }
 
-    /// The lines the last DISPLAY showed.
+    /// The lines the terminal shows: the last DISPLAY's, or the redemption a REDEEM showed.
     pub fn display_lines(&self) -> Vec<String> {
         lock(&self.shared).display.clone()
+    }
+
+    /// Every token the phones handed over so far, oldest first, as they went to the till (44
+    /// bytes to identify, 66 to redeem).
+    pub fn issued_tokens(&self) -> Vec<Vec<u8>> {
+        lock(&self.shared).issued.clone()
     }
 
     /// The pairing key the terminal holds.
@@ -364,6 +268,7 @@ pub fn spawn(link: Box<dyn ByteLink>, config: SimConfig) -> SimulatorHandle {
         once: VecDeque::new(),
         always: Vec::new(),
         display: Vec::new(),
+        issued: Vec::new(),
         stats: SimStats::default(),
         state: TerminalState::Idle,
         stop: false,
@@ -407,6 +312,22 @@ struct Waiting {
     seq: u16,
     since: Instant,
     deadline: Instant,
+    /// The redemption shown, for a REDEEM; `None` for a READ_CUSTOMER.
+    redeem: Option<Redemption>,
+}
+
+/// What the terminal shows the customer for a REDEEM: the points, what they pay, the order.
+pub fn redemption_lines(redemption: &Redemption, value_minor: i64, currency: &str) -> Vec<String> {
+    let value = till_core::Currency::parse(currency)
+        .map(|c| till_core::Money::new(value_minor, c).to_string())
+        .unwrap_or_else(|_| format!("{currency} {value_minor} (minor units)"));
+    let order = redemption.checkout_key();
+    vec![
+        format!("Redeem {} points", redemption.points),
+        format!("= {value}"),
+        format!("Order {}", &order[..8]),
+        "Confirm on your phone".into(),
+    ]
 }
 
 struct Terminal {
@@ -662,6 +583,26 @@ impl Terminal {
                     seq: body.seq,
                     since: now,
                     deadline: now + Duration::from_secs(u64::from(timeout_s)),
+                    redeem: None,
+                });
+                self.tick()
+            }
+            Message::Redeem { redemption, value_minor, currency, timeout_s } => {
+                if self.waiting.is_some() {
+                    return self.error(body.seq, ErrorCode::BUSY, "already waiting for a phone");
+                }
+                {
+                    let mut s = lock(&self.shared);
+                    s.stats.redeems += 1;
+                    // The customer sees what they are asked to approve.
+                    s.display = redemption_lines(&redemption, value_minor, &currency);
+                }
+                let now = Instant::now();
+                self.waiting = Some(Waiting {
+                    seq: body.seq,
+                    since: now,
+                    deadline: now + Duration::from_secs(u64::from(timeout_s)),
+                    redeem: Some(redemption),
                 });
                 self.tick()
             }
@@ -692,10 +633,11 @@ impl Terminal {
         }
     }
 
-    /// Answers a waiting READ_CUSTOMER with a presented phone's token, or with TIMEOUT.
+    /// Answers a waiting READ_CUSTOMER with a presented phone's identify token, a waiting
+    /// REDEEM with its redemption token (signed over exactly what was shown), or with TIMEOUT.
     fn tick(&mut self) -> Result<(), DeviceError> {
         let Some(w) = &self.waiting else { return Ok(()) };
-        let (seq, since, deadline) = (w.seq, w.since, w.deadline);
+        let (seq, since, deadline, redeem) = (w.seq, w.since, w.deadline, w.redeem);
         let mut phone = lock(&self.shared).presented.pop_front();
         if phone.is_none() {
             if let Some((index, after)) = self.auto_present {
@@ -705,10 +647,29 @@ impl Terminal {
         }
         if let Some(index) = phone {
             let issued_at = (self.clock)();
-            let token = lock(&self.shared).phones.get_mut(index).map(|p| p.issue(issued_at));
-            if let Some(token) = token {
+            let signed = match redeem {
+                Some(mut shown) => {
+                    if self.take_fault(|f| f == Fault::WrongRedeem).is_some() {
+                        shown.points = shown.points.saturating_add(1);
+                    }
+                    lock(&self.shared)
+                        .phones
+                        .get_mut(index)
+                        .map(|p| Message::RedeemR { token: p.issue_redeem(issued_at, shown) })
+                }
+                None => {
+                    lock(&self.shared).phones.get_mut(index).map(|p| Message::Customer { token: p.issue(issued_at) })
+                }
+            };
+            if let Some(answer) = signed {
                 self.waiting = None;
-                return self.respond(seq, &Message::Customer { token });
+                let wire = match &answer {
+                    Message::RedeemR { token } => token.to_bytes().to_vec(),
+                    Message::Customer { token } => token.to_bytes().to_vec(),
+                    _ => Vec::new(),
+                };
+                lock(&self.shared).issued.push(wire);
+                return self.respond(seq, &answer);
             }
         }
         if Instant::now() >= deadline {
@@ -716,30 +677,5 @@ impl Terminal {
             return self.error(seq, ErrorCode::TIMEOUT, "no phone was presented");
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_demo_phone_makes_tokens_whose_mac_is_hmac_of_k_c() {
-        let mut phone = Phone::demo(1);
-        assert_eq!(&phone.account_id, b"DEMO-ACCOUNT-001");
-        let t1 = phone.issue(1_800_000_000);
-        let t2 = phone.issue(1_800_000_001);
-        assert_eq!((t1.counter, t2.counter), (1, 2));
-        let full = hmac_sha256(&phone.k_c, &[&t1.account_id, &1u32.to_be_bytes(), &1_800_000_000u64.to_be_bytes()]);
-        assert_eq!(t1.mac, full[..16]);
-        assert_ne!(t1.mac, t2.mac);
-    }
-
-    #[test]
-    fn fault_names_round_trip() {
-        for f in Fault::ALL {
-            assert_eq!(Fault::parse(f.name()), Some(f));
-        }
-        assert_eq!(Fault::parse("nonsense"), None);
     }
 }

@@ -1,7 +1,8 @@
 //! Small secrets at rest: [`SecretBox`] seals them with AES-256-GCM under a local key file.
 //!
-//! The payment platform key (and, later, the points terminal's pairing keys) must survive a
-//! restart but must not sit in the database in clear: a copy of `till.db` alone (a backup, a
+//! The payment platform key, the card hash key, the terminal's signing secret (and, later, the
+//! points terminal's pairing keys) must survive a restart but must not sit in the database in
+//! clear: a copy of `till.db` alone (a backup, a
 //! support bundle) must not give them away. So the database keeps only sealed bytes, and the
 //! key that opens them lives in a separate file beside it, `till.key`, created at random on
 //! first use and readable by the till's own user only (mode 0600).

@@ -6,6 +6,7 @@
 pub mod export_jobs;
 
 use crate::admin::auth::MANAGERS;
+use crate::admin::data_dir::EXPORTS_DIR;
 use crate::error::{PosError, Result};
 use crate::ipc::back_office::{OrderDetail, SavedFile};
 use crate::ipc::views::{LoginUser, Receipt};
@@ -35,10 +36,11 @@ pub const COUNT_CAP: i64 = 100_000;
 pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
 
 impl Pos {
-    /// Where files made for the manager (exports, PDFs) go: `exports/` beside the database.
+    /// Where files made for the manager (exports, PDFs) go: `exports/` beside the database,
+    /// made 0700 (its files 0600).
     pub fn exports_dir(&self) -> Result<PathBuf> {
-        let dir = self.store.path().parent().map(|p| p.join("exports")).unwrap_or_else(|| PathBuf::from("exports"));
-        std::fs::create_dir_all(&dir)
+        let dir = self.store.path().parent().map(|p| p.join(EXPORTS_DIR)).unwrap_or_else(|| PathBuf::from(EXPORTS_DIR));
+        till_store::private_fs::create_private_dir_all(&dir)
             .map_err(|e| PosError::Internal(format!("cannot create {}: {e}", dir.display())))?;
         Ok(dir)
     }
@@ -237,10 +239,10 @@ fn decode_file(file_base64: &str) -> Result<Vec<u8>> {
 }
 
 /// Writes `bytes` to `path` through a temporary file, so a crash never leaves half a file under
-/// the final name.
+/// the final name. The file is 0600 from its creation.
 pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     let part = path.with_extension("part");
-    std::fs::write(&part, bytes)
+    till_store::private_fs::write_private(&part, bytes)
         .and_then(|_| std::fs::rename(&part, path))
         .map_err(|e| PosError::Internal(format!("cannot write {}: {e}", path.display())))
 }

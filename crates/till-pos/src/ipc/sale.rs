@@ -21,6 +21,12 @@ pub struct PaymentSettings {
     /// No offline approval while one approved offline has waited longer than this to be
     /// forwarded (1 to 72 hours).
     pub offline_max_age_hours: u32,
+    /// Most points a customer may have redeemed and not yet confirmed by the points server
+    /// while it cannot be reached (and never more than their last known balance); 0, the
+    /// default, turns redeeming points offline off.
+    #[serde(default)]
+    #[ts(type = "number")]
+    pub offline_points_cap: i64,
 }
 
 /// A forwarded offline payment the platform did not approve, for the manager.

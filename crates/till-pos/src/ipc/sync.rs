@@ -35,7 +35,7 @@ pub struct ServiceUrls {
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncSettingsInput {
-    /// Sales server URL: `http(s)://host[:port]`.
+    /// Sales server URL: `https://host[:port]` (`http://` only to this computer).
     pub sales_url: String,
     /// Refunds server URL, or empty.
     #[serde(default)]
@@ -51,6 +51,13 @@ pub struct SyncSettingsInput {
     /// The 64 hex digits of the secret; empty keeps the stored one.
     #[serde(default)]
     pub secret: String,
+    /// The SHA-256 fingerprint of the shop's own server certificate to pin (64 hex digits,
+    /// `:` between pairs allowed), or empty for none.
+    #[serde(default)]
+    pub cert_sha256: String,
+    /// PEM certificates of the shop's own CA to trust instead of the system's roots, or empty.
+    #[serde(default)]
+    pub ca_pem: String,
 }
 
 /// The settings as the installer screen shows them: never the secret.
@@ -67,6 +74,10 @@ pub struct SyncSettingsView {
     pub secret_set: bool,
     /// Whether the settings were seeded from the environment (`make run`'s demo server).
     pub from_environment: bool,
+    /// The pinned server certificate's SHA-256 fingerprint (`AB:CD:…`), when one is pinned.
+    pub cert_sha256: Option<String>,
+    /// The trusted CA certificates (PEM), when the system's roots are not used.
+    pub ca_pem: Option<String>,
 }
 
 /// What Test connection found for one server.
@@ -75,14 +86,17 @@ pub struct SyncSettingsView {
 pub enum ConnectionOutcome {
     /// Signed ping answered; credentials and clock are fine.
     Ok,
-    /// The URL is not `http(s)://host[:port]`.
+    /// The URL is not `https://host[:port]` (or `http://` to this computer).
     InvalidUrl,
     /// The host name does not resolve.
     DnsFailed,
     /// Nothing listens at that address and port.
     ConnectionRefused,
-    /// The TLS handshake failed (certificate, or not a TLS server).
+    /// The TLS handshake failed (certificate, pin, or not a TLS server).
     TlsFailed,
+    /// An answer came without a valid answer signature: not this terminal's till-server, or
+    /// something on the way changes answers.
+    UnverifiedAnswer,
     /// No answer in time.
     Timeout,
     /// The till's clock is too far from the server's.

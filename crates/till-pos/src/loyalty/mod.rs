@@ -9,6 +9,8 @@
 //! points) and listed for the manager. After a sale the till waits a few seconds for the
 //! answer so that, online, the cashier and the customer see the new balance at once.
 
+pub mod offline_limit;
+
 use crate::admin::auth::{MANAGERS, SELLERS};
 use crate::error::{PosError, Result};
 use crate::ipc::loyalty::{EnrolView, LoyaltySettings, PointsProblemView, ReceiptPoints};

@@ -11,6 +11,7 @@
 //! own refunds. Every refund and every override is in the audit log.
 
 use crate::admin::auth::SELLERS;
+use crate::admin::data_dir::EVIDENCE_DIR;
 use crate::error::{PosError, Result};
 use crate::ipc::refund::{
     RefundInput, RefundLookup, RefundOrderView, RefundQuoteView, RefundReceipt, RefundReceiptLine, RefundSaleLine,
@@ -23,6 +24,7 @@ use sha2::{Digest, Sha256};
 use till_core::refund::RefundPolicy;
 use till_core::{Currency, DeviceIdentifier, LineCode, Money, Role};
 use till_core::{OrderId, SessionToken};
+use till_store::private_fs;
 use till_store::{NewRefund, RecordedRefund, RefundableOrder};
 
 /// Largest photo of a defect the till keeps.
@@ -422,9 +424,10 @@ impl Pos {
             return Err(PosError::InvalidInput("the photo must be 1 byte to 10 MB".into()));
         }
         let sha = hex::encode(Sha256::digest(&bytes));
-        let dir = self.store.path().parent().unwrap_or(std::path::Path::new(".")).join("evidence");
-        std::fs::create_dir_all(&dir).map_err(|e| PosError::Internal(format!("evidence folder: {e}")))?;
-        std::fs::write(dir.join(format!("{sha}.img")), &bytes)
+        // The folder 0700 and the photo 0600: a customer's photo is the owner's alone.
+        let dir = self.store.path().parent().unwrap_or(std::path::Path::new(".")).join(EVIDENCE_DIR);
+        private_fs::create_private_dir_all(&dir).map_err(|e| PosError::Internal(format!("evidence folder: {e}")))?;
+        private_fs::write_private(&dir.join(format!("{sha}.img")), &bytes)
             .map_err(|e| PosError::Internal(format!("saving the photo: {e}")))?;
         Ok(sha)
     }

@@ -3,11 +3,11 @@
 //! shows the server's refusal with its code.
 
 use super::refusal_code;
-use crate::ipc::refund::{RefundInput, RefundLineInput, RefundLookup};
-use crate::sale::offline_forward::tests::{closed_url, forward, pay, till, DECLINED_TRACK2, NOW};
 use crate::ipc::refund::RemoteRefundInput;
+use crate::ipc::refund::{RefundInput, RefundLineInput, RefundLookup};
 use crate::ipc::sale::{CardPaymentStatus, PaymentSettings};
 use crate::sale::card::tests::start_payment;
+use crate::sale::offline_forward::tests::{closed_url, forward, pay, till, DECLINED_TRACK2, NOW};
 use crate::tests::{CASHIER, INSTALLER, MANAGER};
 use crate::{ManualClock, Pos};
 use std::sync::Arc;

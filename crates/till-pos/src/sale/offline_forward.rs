@@ -45,6 +45,8 @@ impl Default for PaymentSettings {
             offline_max_amount_minor: 50_000,
             offline_max_pending: 20,
             offline_max_age_hours: 24,
+            // Fail closed: points are redeemed offline only once the installer sets a limit.
+            offline_points_cap: 0,
         }
     }
 }
@@ -64,6 +66,9 @@ impl PaymentSettings {
         }
         if !(1..=72).contains(&self.offline_max_age_hours) {
             return bad("the offline age limit is 1 to 72 hours");
+        }
+        if !(0..=1_000_000).contains(&self.offline_points_cap) {
+            return bad("the offline points limit is 0 to 1,000,000 points");
         }
         Ok(())
     }
@@ -544,11 +549,19 @@ pub(crate) mod tests {
             PaymentSettings { offline_max_age_hours: 0, ..d },
             PaymentSettings { offline_max_amount_minor: -1, ..d },
             PaymentSettings { offline_max_pending: 5000, ..d },
+            PaymentSettings { offline_points_cap: -1, ..d },
+            PaymentSettings { offline_points_cap: 1_000_001, ..d },
         ] {
             assert_eq!(p.payment_settings_set(&i, bad).unwrap_err().code(), ErrorCode::InvalidInput);
         }
         assert_eq!(p.payment_settings_get(&i).unwrap(), d);
-        let new = PaymentSettings { authorization_timeout_s: 5, offline_max_amount_minor: 10_000, ..d };
+        assert_eq!(d.offline_points_cap, 0, "no points are redeemed offline until the installer sets a limit");
+        let new = PaymentSettings {
+            authorization_timeout_s: 5,
+            offline_max_amount_minor: 10_000,
+            offline_points_cap: 500,
+            ..d
+        };
         p.payment_settings_set(&i, new).unwrap();
         assert_eq!(p.payment_settings_get(&i).unwrap(), new);
         assert_eq!(new.timeout(), Duration::from_secs(5));

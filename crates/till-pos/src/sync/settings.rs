@@ -10,9 +10,18 @@
 //! ([`SyncCredentials::worker_config`]): sales, refunds, points changes, and card payments
 //! forwarded after an offline approval.
 //!
+//! Every URL is `https://`, except to this computer (`http://127.0.0.1`, `[::1]`, `localhost`),
+//! the rule of [`till_client::check_base_url`]. The server's certificate is checked against the
+//! system's roots, or the shop's own CA certificates, or a pinned SHA-256 fingerprint of the
+//! server's certificate (or both of the last two), as the installer enters them.
+//!
 //! [`Pos::sync_test_connection`] sends a signed `GET /v1/ping` to each distinct URL and says
-//! exactly what failed: the URL, DNS, a refused connection, TLS, a timeout, the clock, or the
-//! credentials (unknown terminal, bad secret, disabled terminal).
+//! exactly what failed: the URL, DNS, a refused connection, TLS (a wrong pin included), a
+//! timeout, an answer not signed by the server, the clock, or the credentials (unknown terminal,
+//! bad secret, disabled terminal). When the payments server answers, that success is remembered
+//! for exactly the settings it was made with ([`PAYMENTS_TESTED`], [`payments_tested`]): outside
+//! demo mode a till takes cards only after it (see `sale::card::platform_setup`), and any change
+//! of the settings asks for a new test.
 
 use crate::admin::secrets::wipe_string;
 use crate::error::{PosError, Result};
@@ -39,6 +48,31 @@ pub const SETTINGS_EDITORS: &[Role] = &[Role::Installer];
 pub const SKEW_WARN_SECS: i64 = 60;
 /// How long Test connection waits for each server.
 pub const TEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// The settings key of the last successful test of the payments server: the SHA-256 of the
+/// stored settings it was made with, its URL and when.
+pub const PAYMENTS_TESTED: &str = "payments.platform_tested";
+
+/// A successful Test connection of the payments server.
+#[derive(Debug, Serialize, Deserialize)]
+struct PaymentsTested {
+    settings_sha256: String,
+    url: String,
+    at_ms: i64,
+}
+
+fn settings_digest(text: &str) -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(text.as_bytes()))
+}
+
+/// Whether the payments server of the settings stored now has passed Test connection: a
+/// success recorded under other settings (another URL, terminal or secret) does not count.
+pub fn payments_tested(pos: &Pos) -> Result<bool> {
+    let (Some(tested), Some(settings)) = (pos.store.setting(PAYMENTS_TESTED)?, pos.store.setting(SETTING)?) else {
+        return Ok(false);
+    };
+    // An unreadable record is no test.
+    Ok(serde_json::from_str::<PaymentsTested>(&tested).is_ok_and(|t| t.settings_sha256 == settings_digest(&settings)))
+}
 
 impl Service {
     /// All four, in the order the installer screen lists them.
@@ -67,7 +101,7 @@ impl ServiceUrls {
     }
 }
 
-/// The stored form. The secret is sealed, as hex.
+/// The stored form. The secret is sealed, as hex; the pin and the CA are public.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Stored {
     urls: ServiceUrls,
@@ -75,6 +109,12 @@ struct Stored {
     secret_sealed: String,
     #[serde(default)]
     from_environment: bool,
+    /// The pinned certificate's SHA-256, 64 hex digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cert_sha256: Option<String>,
+    /// Trusted CA certificates, PEM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ca_pem: Option<String>,
 }
 
 /// Credentials ready for a client: the secret opened, in memory only.
@@ -86,13 +126,25 @@ pub struct SyncCredentials {
     pub terminal_id: String,
     /// The signing secret (its `Debug` is redacted).
     pub secret: till_client::Secret,
+    /// The pinned server certificate, if any.
+    pub pinned_cert: Option<till_client::CertPin>,
+    /// Trusted CA certificates (PEM) instead of the system's roots, if any.
+    pub trusted_roots_pem: Option<Vec<u8>>,
 }
 
 impl SyncCredentials {
     /// The signed client's configuration for the service's URL, with the defaults of
-    /// [`till_client::ClientConfig::new`] (card authorisation, lookups, enrolment, Test).
+    /// [`till_client::ClientConfig::new`] (card authorisation, lookups, enrolment, Test) and
+    /// the installer's trust (pin, CA).
     pub fn config_for(&self, service: Service) -> till_client::ClientConfig {
-        till_client::ClientConfig::new(self.urls.get(service), &self.terminal_id, self.secret.clone())
+        self.client_config(self.urls.get(service))
+    }
+
+    fn client_config(&self, url: &str) -> till_client::ClientConfig {
+        let mut config = till_client::ClientConfig::new(url, &self.terminal_id, self.secret.clone());
+        config.pinned_cert = self.pinned_cert;
+        config.trusted_roots_pem = self.trusted_roots_pem.clone();
+        config
     }
 
     /// The sync worker's configuration: the sales URL as its base, and every service's events to
@@ -103,12 +155,15 @@ impl SyncCredentials {
         config.set_service_url(till_sync::Service::Refunds, &self.urls.refunds);
         config.set_service_url(till_sync::Service::Points, &self.urls.points);
         config.set_service_url(till_sync::Service::Payments, &self.urls.payments);
+        config.pinned_cert = self.pinned_cert;
+        config.trusted_roots_pem = self.trusted_roots_pem.clone();
         config
     }
 }
 
-/// Checks a base URL: `http://` or `https://`, a host, no path, query or white space.
-/// Returns it without a trailing slash.
+/// Checks a base URL: `https://` (or `http://` to this computer only, see
+/// [`till_client::check_base_url`]), a host, no path, query or white space. Returns it without a
+/// trailing slash.
 pub fn normalise_url(text: &str) -> Result<String> {
     let url = text.trim().trim_end_matches('/');
     let bad = || PosError::InvalidInput(format!("{url:?} is not a server address like https://sync.example:8443"));
@@ -122,7 +177,49 @@ pub fn normalise_url(text: &str) -> Result<String> {
             return Err(bad());
         }
     }
+    till_client::check_base_url(url).map_err(|e| match e {
+        till_client::ClientError::Config(m) => PosError::InvalidInput(m),
+        other => PosError::InvalidInput(other.to_string()),
+    })?;
     Ok(url.to_string())
+}
+
+/// Reads the installer's pin: empty is none, else a SHA-256 fingerprint (stored as 64 hex digits).
+fn parse_pin(text: &str) -> Result<Option<String>> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let pin = till_client::CertPin::parse(text).map_err(|_| {
+        PosError::InvalidInput(
+            "the certificate fingerprint is a SHA-256: 64 hex digits, ':' between pairs allowed".into(),
+        )
+    })?;
+    Ok(Some(hex::encode(pin.bytes())))
+}
+
+/// Reads the installer's CA certificates: empty is none, else PEM a client can use.
+fn parse_ca(text: &str) -> Result<Option<String>> {
+    let pem = text.trim();
+    if pem.is_empty() {
+        return Ok(None);
+    }
+    // The client's own check (PEM, at least one certificate), on a throwaway configuration.
+    let mut probe = till_client::ClientConfig::new("https://127.0.0.1", "t", till_client::Secret::new([0; 32]));
+    probe.trusted_roots_pem = Some(pem.as_bytes().to_vec());
+    till_client::Client::new(probe).map_err(|e| match e {
+        till_client::ClientError::Config(m) => PosError::InvalidInput(m),
+        other => PosError::InvalidInput(other.to_string()),
+    })?;
+    Ok(Some(format!("{pem}\n")))
+}
+
+fn stored_pin(stored: &Stored) -> Result<Option<till_client::CertPin>> {
+    stored
+        .cert_sha256
+        .as_deref()
+        .map(till_client::CertPin::parse)
+        .transpose()
+        .map_err(|e| PosError::Internal(format!("the stored certificate fingerprint is unreadable: {e}")))
 }
 
 fn load(pos: &Pos) -> Result<Option<Stored>> {
@@ -141,6 +238,8 @@ fn view(stored: Option<&Stored>) -> SyncSettingsView {
         terminal_id: stored.map(|s| s.terminal_id.clone()),
         secret_set: stored.is_some_and(|s| !s.secret_sealed.is_empty()),
         from_environment: stored.is_some_and(|s| s.from_environment),
+        cert_sha256: stored.and_then(|s| stored_pin(s).ok().flatten()).map(|p| p.to_string()),
+        ca_pem: stored.and_then(|s| s.ca_pem.clone()),
     }
 }
 
@@ -171,7 +270,16 @@ impl Pos {
     /// the secret may always change: that is how a moved server or a wrong secret is fixed.
     pub fn sync_settings_set(&self, token: &SessionToken, input: SyncSettingsInput) -> Result<SyncSettingsView> {
         let s = self.authorize(token, SETTINGS_EDITORS, "change the server settings")?;
-        let SyncSettingsInput { sales_url, refunds_url, points_url, payments_url, terminal_id, secret } = input;
+        let SyncSettingsInput {
+            sales_url,
+            refunds_url,
+            points_url,
+            payments_url,
+            terminal_id,
+            secret,
+            cert_sha256,
+            ca_pem,
+        } = input;
         let parsed = (|| {
             let sales = normalise_url(&sales_url)?;
             let or_sales = |u: &str| if u.trim().is_empty() { Ok(sales.clone()) } else { normalise_url(u) };
@@ -183,10 +291,16 @@ impl Pos {
             };
             let terminal_id = check_terminal_id(&terminal_id)?;
             let secret = if secret.trim().is_empty() { None } else { Some(parse_secret(&secret)?) };
-            Ok::<_, PosError>((urls, terminal_id, secret))
+            let pin = parse_pin(&cert_sha256)?;
+            let all = [&urls.sales, &urls.refunds, &urls.points, &urls.payments];
+            if pin.is_some() && all.iter().any(|u| !u.starts_with("https://")) {
+                return Err(PosError::InvalidInput("a pinned certificate needs https:// addresses".into()));
+            }
+            let ca = parse_ca(&ca_pem)?;
+            Ok::<_, PosError>((urls, terminal_id, secret, pin, ca))
         })();
         wipe_string(secret);
-        let (urls, terminal_id, secret) = parsed?;
+        let (urls, terminal_id, secret, cert_sha256, ca_pem) = parsed?;
         let before = load(self)?;
         if let Some(b) = &before {
             if b.terminal_id != terminal_id {
@@ -198,7 +312,7 @@ impl Pos {
             (None, Some(b)) if !b.secret_sealed.is_empty() => b.secret_sealed.clone(),
             (None, _) => return Err(PosError::InvalidInput("enter the terminal secret".into())),
         };
-        let stored = Stored { urls, terminal_id, secret_sealed, from_environment: false };
+        let stored = Stored { urls, terminal_id, secret_sealed, from_environment: false, cert_sha256, ca_pem };
         self.save(&stored, Some(s.user_id), secret.is_some())?;
         tracing::info!(terminal_id = %stored.terminal_id, sales_url = %stored.urls.sales, "server settings saved");
         self.sync_restart()?;
@@ -238,7 +352,9 @@ impl Pos {
             }
         }
         let secret_sealed = hex::encode(self.secrets.seal(SECRET_PURPOSE, secret.bytes()));
-        self.save(&Stored { urls, terminal_id, secret_sealed, from_environment: true }, None, true)?;
+        let stored =
+            Stored { urls, terminal_id, secret_sealed, from_environment: true, cert_sha256: None, ca_pem: None };
+        self.save(&stored, None, true)?;
         Ok(true)
     }
 
@@ -250,6 +366,8 @@ impl Pos {
             "urls": stored.urls,
             "secret_changed": secret_changed,
             "from_environment": stored.from_environment,
+            "cert_sha256": stored.cert_sha256,
+            "ca_set": stored.ca_pem.is_some(),
         });
         self.store.write(|tx| {
             till_store::settings::put(tx, SETTING, &text)?;
@@ -266,17 +384,21 @@ impl Pos {
             hex::decode(&stored.secret_sealed).map_err(|_| PosError::SecretUnreadable(SECRET_PURPOSE.into()))?;
         let opened = self.secrets.open(SECRET_PURPOSE, &sealed)?;
         let bytes: [u8; 32] = opened[..].try_into().map_err(|_| PosError::SecretUnreadable(SECRET_PURPOSE.into()))?;
+        let pinned_cert = stored_pin(&stored)?;
         Ok(Some(SyncCredentials {
             urls: stored.urls,
             terminal_id: stored.terminal_id,
             secret: till_client::Secret::new(bytes),
+            pinned_cert,
+            trusted_roots_pem: stored.ca_pem.map(String::into_bytes),
         }))
     }
 
     /// Test connection (installers): a signed `GET /v1/ping` to each distinct URL of the saved
     /// settings, each failure named exactly.
     pub fn sync_test_connection(&self, token: &SessionToken) -> Result<ConnectionTest> {
-        self.authorize(token, SETTINGS_EDITORS, "test the server connection")?;
+        let s = self.authorize(token, SETTINGS_EDITORS, "test the server connection")?;
+        let settings_text = self.store.setting(SETTING)?;
         let creds = self.sync_credentials()?.ok_or(PosError::SyncNotConfigured)?;
         let mut groups: Vec<(String, Vec<Service>)> = Vec::new();
         for service in Service::ALL {
@@ -290,7 +412,7 @@ impl Pos {
         let checks: Vec<ConnectionCheck> = groups
             .into_iter()
             .map(|(url, services)| {
-                let mut config = till_client::ClientConfig::new(&url, &creds.terminal_id, creds.secret.clone());
+                let mut config = creds.client_config(&url);
                 config.connect_timeout = TEST_TIMEOUT;
                 config.request_timeout = TEST_TIMEOUT;
                 let mut check = ping(&config, self.now_ms().div_euclid(1000), &mut rng);
@@ -300,6 +422,18 @@ impl Pos {
             .collect();
         let ok = checks.iter().all(|c| c.outcome == ConnectionOutcome::Ok);
         tracing::info!(ok, "server connection tested");
+        let payments_ok =
+            checks.iter().any(|c| c.services.contains(&Service::Payments) && c.outcome == ConnectionOutcome::Ok);
+        if let (true, Some(text)) = (payments_ok, settings_text) {
+            let url = creds.urls.get(Service::Payments).to_string();
+            let record = PaymentsTested { settings_sha256: settings_digest(&text), url, at_ms: self.now_ms() };
+            let json = serde_json::to_string(&record).map_err(|e| PosError::Internal(e.to_string()))?;
+            let detail = json!({ "url": record.url });
+            self.store.write(|tx| {
+                till_store::settings::put(tx, PAYMENTS_TESTED, &json)?;
+                till_store::audit::append(tx, record.at_ms, Some(s.user_id), "payments.platform_tested", &detail)
+            })?;
+        }
         Ok(ConnectionTest { ok, checks })
     }
 }
@@ -421,6 +555,16 @@ fn classify_send_error(e: &till_client::SendError, config: &till_client::ClientC
     match e {
         till_client::SendError::Timeout(ms) => {
             (ConnectionOutcome::Timeout, format!("no answer from {host} within {} s", ms / 1000))
+        }
+        till_client::SendError::UnverifiedAnswer(text) => (
+            ConnectionOutcome::UnverifiedAnswer,
+            format!(
+                "{host} answered, but not as this terminal's till-server: {text}; the server does not sign \
+                 its answers (an older version?) or something on the way changes them"
+            ),
+        ),
+        till_client::SendError::AnswerTooLarge(max) => {
+            (ConnectionOutcome::ServerError, format!("{host} answered with more than {max} bytes; refused"))
         }
         till_client::SendError::Network(text) | till_client::SendError::BadAnswer(text) => {
             let lower = text.to_lowercase();

@@ -59,6 +59,8 @@ fn input(url: &str, terminal: &str, secret: &str) -> SyncSettingsInput {
         payments_url: String::new(),
         terminal_id: terminal.into(),
         secret: secret.into(),
+        cert_sha256: String::new(),
+        ca_pem: String::new(),
     }
 }
 
@@ -98,10 +100,10 @@ fn settings_round_trip_with_the_secret_sealed_and_installers_only() {
         input("ftp://x", "t-1", SECRET),
         input("http://host/path", "t-1", SECRET),
         input("http://host:0", "t-1", SECRET),
-        input("http://h", "", SECRET),
-        input("http://h", "t 1", SECRET),
-        input("http://h", "t-1", "abcd"),
-        input("http://h", "t-1", &"zz".repeat(32)),
+        input("https://h", "", SECRET),
+        input("https://h", "t 1", SECRET),
+        input("https://h", "t-1", "abcd"),
+        input("https://h", "t-1", &"zz".repeat(32)),
     ] {
         assert_eq!(p.sync_settings_set(&i, bad).unwrap_err().code(), ErrorCode::InvalidInput);
     }
@@ -187,7 +189,7 @@ fn test_connection_names_exactly_what_failed() {
     drop(silent);
 
     // a name that cannot resolve (.invalid is reserved)
-    p.sync_settings_set(&i, input("http://till-server.invalid:8787", &srv.terminal_id, "")).unwrap();
+    p.sync_settings_set(&i, input("https://till-server.invalid:8787", &srv.terminal_id, "")).unwrap();
     let (o, m) = outcome(&p);
     assert_eq!(o, ConnectionOutcome::DnsFailed, "{m}");
 }
@@ -386,7 +388,7 @@ fn the_guard_refuses_losing_undelivered_events() {
     let e = p.sync_settings_clear(&i).unwrap_err();
     assert_eq!(e.code(), ErrorCode::SyncPending);
     assert!(e.to_string().contains("0 event(s) have not reached the server yet and 1 wait"), "{e}");
-    assert_eq!(p.sync_settings_set(&i, input("http://h", "t-2", "")).unwrap_err().code(), ErrorCode::SyncPending);
+    assert_eq!(p.sync_settings_set(&i, input("https://h", "t-2", "")).unwrap_err().code(), ErrorCode::SyncPending);
     assert_eq!(p.ensure_sync_drained().unwrap_err().code(), ErrorCode::SyncPending);
     // fixing the URL or the secret of the same terminal is always allowed
     p.sync_settings_set(&i, input("http://127.0.0.1:10", "t-1", &"22".repeat(32))).unwrap();

@@ -165,6 +165,8 @@ pub struct OrderRecord {
     pub total_minor: i64,
     /// Customer, when known.
     pub customer_id: Option<String>,
+    /// The till's checkout key (the cart), when the till sent it: what a redemption token names.
+    pub checkout_key: Option<String>,
     /// When the till completed the sale.
     pub created_at: i64,
     /// When the server recorded it.

@@ -92,12 +92,18 @@ CREATE INDEX points_entries_order ON points_entries (account_id, terminal_id, or
 ALTER TABLE refunds ADD COLUMN original_auth_code TEXT;
 ";
 
-/// Version 3: the server decides card refunds and takes DUKPT blocks from its own records.
+/// Version 3: an order keeps the till's checkout key, the order a points redemption's token
+/// (version 2) names, so the server checks a redemption against the sale it recorded.
+const MIGRATION_3: &str = "
+ALTER TABLE orders ADD COLUMN checkout_key TEXT;
+";
+
+/// Version 4: the server decides card refunds and takes DUKPT blocks from its own records.
 ///
 /// A sale's card payment names its payment id (the key of its authorisation), once per terminal;
 /// an authorisation has a status that can change after the platform's decision (`reversed`);
 /// each encrypting reader's last DUKPT counter is kept.
-const MIGRATION_3: &str = "
+const MIGRATION_4: &str = "
 ALTER TABLE payments ADD COLUMN payment_id TEXT;
 CREATE UNIQUE INDEX payments_payment_id ON payments (terminal_id, payment_id) WHERE payment_id IS NOT NULL;
 ALTER TABLE authorizations ADD COLUMN status TEXT NOT NULL DEFAULT 'declined';
@@ -109,10 +115,10 @@ CREATE TABLE card_reader_counters (
 
 /// The changes after [`SCHEMA`], in order. A new database goes through them too, so every
 /// database reaches the current shape by the same path.
-const MIGRATIONS: &[(i64, &str)] = &[(2, MIGRATION_2), (3, MIGRATION_3)];
+const MIGRATIONS: &[(i64, &str)] = &[(2, MIGRATION_2), (3, MIGRATION_3), (4, MIGRATION_4)];
 
 /// The schema version this build writes.
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// Creates the first schema if needed and applies the migrations the database lacks; the caller
 /// holds the transaction, so a failed step leaves the database as it was.
@@ -421,7 +427,7 @@ impl Tx for SqliteTx<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO orders (terminal_id, order_id, store, currency, total_minor, customer_id, created_at, \
-                 recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 recorded_at, checkout_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 o.terminal_id,
@@ -431,7 +437,8 @@ impl Tx for SqliteTx<'_> {
                 o.total_minor,
                 o.customer_id,
                 o.created_at,
-                o.recorded_at
+                o.recorded_at,
+                o.checkout_key
             ])?;
         Ok(())
     }
@@ -499,8 +506,8 @@ impl Tx for SqliteTx<'_> {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT terminal_id, order_id, store, currency, total_minor, customer_id, created_at, recorded_at \
-                 FROM orders WHERE terminal_id = ?1 AND order_id = ?2",
+                "SELECT terminal_id, order_id, store, currency, total_minor, customer_id, created_at, recorded_at, \
+                 checkout_key FROM orders WHERE terminal_id = ?1 AND order_id = ?2",
             )?
             .query_row(params![terminal, order_id], |r| {
                 Ok(OrderRecord {
@@ -512,6 +519,7 @@ impl Tx for SqliteTx<'_> {
                     customer_id: r.get(5)?,
                     created_at: r.get(6)?,
                     recorded_at: r.get(7)?,
+                    checkout_key: r.get(8)?,
                 })
             })
             .optional()?)
@@ -863,7 +871,7 @@ mod tests {
         };
         assert_eq!(kinds(&mut tx), ["redeem", "earn"]);
         assert_eq!(tx.refund("r").unwrap().unwrap().original_auth_code, None);
-        // Version 3: an authorisation's status follows the platform's decision.
+        // Version 4: an authorisation's status follows the platform's decision.
         assert_eq!(tx.authorization("t", "p1").unwrap().unwrap().status, AUTH_APPROVED);
         assert_eq!(tx.authorization("t", "p2").unwrap().unwrap().status, AUTH_DECLINED);
         // A reversal shares the account's last counter and still lands after it in the history.

@@ -220,7 +220,7 @@ pub async fn post_enrol(
     params(("Idempotency-Key" = String, Header, description = "The outbox event id")),
     responses(
         (status = 200, description = "Applied", body = points::AccountSummary),
-        (status = 422, description = "invalid_token, token_replayed, token_expired, insufficient_points", body = crate::error::ErrorBody)),
+        (status = 422, description = "invalid_token, token_does_not_cover, token_replayed, token_expired, insufficient_points", body = crate::error::ErrorBody)),
     security(("till_signature" = [])))]
 pub async fn post_points_update(
     State(app): State<AppState>,

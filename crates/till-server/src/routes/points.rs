@@ -9,7 +9,7 @@
 
 use crate::error::ApiError;
 use crate::idempotency::Reply;
-use crate::points::{enrolment_message, LoyaltyToken};
+use crate::points::{enrolment_message, Token};
 use crate::repo::{PointsAccount, PointsEntry, Tx};
 use crate::state::Ctx;
 use crate::wire::check_text;
@@ -50,7 +50,7 @@ pub fn validate_update(req: &PointsUpdateRequest) -> Result<(), ApiError> {
         return Err(ApiError::InvalidAmount(format!("points must be 1 to {MAX_POINTS_PER_UPDATE}")));
     }
     let bytes = hex::decode(&req.token).map_err(|_| ApiError::InvalidToken)?;
-    LoyaltyToken::parse(&bytes)?;
+    Token::parse(&bytes)?;
     Ok(())
 }
 
@@ -79,17 +79,52 @@ pub fn enrol(tx: &mut dyn Tx, ctx: &Ctx, req: &EnrolRequest) -> Result<Reply, Ap
     )
 }
 
-/// Verifies the token and applies the change.
+/// Whether `token` allows the change `req` asks for. Earning takes an identify token (version
+/// 1); redeeming takes only a redemption token (version 2) for exactly these points and for the
+/// sale this terminal recorded under `req.order_id`, whose checkout key it must name. The
+/// sale is always sent before its points changes (the till's outbox keeps their order), so a
+/// redemption for a sale the server does not hold is refused, not waited for.
+fn check_covers(tx: &mut dyn Tx, ctx: &Ctx, token: &Token, req: &PointsUpdateRequest) -> Result<(), ApiError> {
+    let not = |why: String| Err(ApiError::TokenDoesNotCover(why));
+    match (req.kind, token) {
+        (PointsKind::Earn, Token::Identify(_)) => Ok(()),
+        (PointsKind::Earn, Token::Redeem(_)) => not("a redemption token cannot earn points".into()),
+        (PointsKind::Redeem, Token::Identify(_)) => not(
+            "an identify token (version 1) cannot redeem; the customer approves each redemption on their phone (version 2)"
+                .into(),
+        ),
+        (PointsKind::Redeem, Token::Redeem(t)) => {
+            if i64::from(t.redemption.points) != req.points {
+                return not(format!(
+                    "the token allows {} points, the redemption asks for {}",
+                    t.redemption.points, req.points
+                ));
+            }
+            let sale = tx.order(ctx.terminal_id.as_str(), &req.order_id)?;
+            let Some(sale) = sale else {
+                return not(format!("this terminal sent no sale {} to redeem against", req.order_id));
+            };
+            if sale.checkout_key.as_deref() != Some(t.redemption.checkout_key().as_str()) {
+                return not(format!("the token names another order than sale {}", req.order_id));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Verifies the token, checks that it covers the change, and applies it.
 pub fn update(tx: &mut dyn Tx, ctx: &Ctx, req: &PointsUpdateRequest) -> Result<Reply, ApiError> {
     let bytes = hex::decode(&req.token).map_err(|_| ApiError::InvalidToken)?;
-    let token = LoyaltyToken::parse(&bytes)?;
-    let account_id = hex::encode(token.account_id);
+    let token = Token::parse(&bytes)?;
+    let account_id = hex::encode(token.account_id());
     // An unknown account is reported like a bad MAC: the answer must not reveal which ids exist.
     let account = tx.points_account(&account_id)?.ok_or(ApiError::InvalidToken)?;
     let key = hex::decode(&account.key_hex).map_err(|_| ApiError::Internal("stored key is not hex".into()))?;
     let last =
         u32::try_from(account.last_counter).map_err(|_| ApiError::Internal("stored counter out of range".into()))?;
-    token.verify(&key, last, ctx.now)?;
+    token.verify_mac(&key)?;
+    check_covers(tx, ctx, &token, req)?;
+    token.check_fresh(last, ctx.now)?;
     let delta = match req.kind {
         PointsKind::Earn => req.points,
         PointsKind::Redeem => -req.points,
@@ -98,7 +133,7 @@ pub fn update(tx: &mut dyn Tx, ctx: &Ctx, req: &PointsUpdateRequest) -> Result<R
     if balance < 0 {
         return Err(ApiError::InsufficientPoints { balance: account.balance, asked: req.points });
     }
-    let counter = i64::from(token.counter);
+    let counter = i64::from(token.counter());
     tx.update_points_account(&account_id, counter, balance)?;
     tx.insert_points_entry(&PointsEntry {
         account_id: account_id.clone(),

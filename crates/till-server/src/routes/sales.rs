@@ -49,6 +49,11 @@ fn check(req: &SaleRequest) -> Result<Checked, ApiError> {
     if let Some(c) = &req.customer_id {
         check_text("customer_id", c, 64)?;
     }
+    if let Some(k) = &req.checkout_key {
+        if k.len() != 32 || !k.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ApiError::InvalidRequest("checkout_key is 32 hex digits".into()));
+        }
+    }
     let currency = Currency::parse(&req.currency)?;
     if req.lines.is_empty() || req.lines.len() > MAX_LINES {
         return Err(ApiError::InvalidRequest(format!("an order has 1 to {MAX_LINES} lines")));
@@ -185,6 +190,7 @@ pub fn record(tx: &mut dyn Tx, ctx: &Ctx, req: &SaleRequest) -> Result<Reply, Ap
         currency: currency.clone(),
         total_minor: c.total.minor(),
         customer_id: req.customer_id.clone(),
+        checkout_key: req.checkout_key.as_ref().map(|k| k.to_ascii_lowercase()),
         created_at: req.created_at,
         recorded_at: ctx.now,
     })?;

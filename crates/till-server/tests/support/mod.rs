@@ -30,6 +30,8 @@ pub struct Answer {
     pub body: Value,
     pub text: String,
     pub replayed: bool,
+    /// `X-Till-Response-Signature`, when the answer carries one.
+    pub signature: Option<String>,
 }
 
 impl TestServer {
@@ -79,9 +81,10 @@ impl TestServer {
         };
         let status = resp.status();
         let replayed = resp.header("idempotent-replayed") == Some("true");
+        let signature = resp.header("x-till-response-signature").map(str::to_string);
         let text = resp.into_string().unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer { status, body, text, replayed }
+        Answer { status, body, text, replayed, signature }
     }
 
     pub fn sign_headers(

@@ -15,8 +15,9 @@
 //! generator writes no points ledger rows and no points events. Loyalty customers still appear
 //! on their orders, and points still pay part of some orders (a points tender).
 //!
-//! Card numbers are made up, masked and hashed under the till's own card hash key (HMAC-SHA256,
-//! as the till hashes a swiped card), and never stored.
+//! Card numbers are made up, masked and hashed, and never stored. The till's own hasher (its card
+//! hash key is sealed under the till's key file, out of this crate's reach) is passed to
+//! [`generate_with_pan_hash`]; [`generate`] alone hashes under a key made from the seed.
 
 mod calendar;
 mod sale;
@@ -37,9 +38,6 @@ pub const BATCH: u64 = 10_000;
 
 /// SQLite page cache while generating, KiB.
 const GENERATION_CACHE_KIB: i64 = 256 * 1024;
-
-/// The setting the till keeps its card hash key in (hex), created by till-pos on first start.
-const CARD_HASH_KEY_SETTING: &str = "card_hash_key";
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,19 +134,30 @@ fn ensure_products(store: &Store, currency: Currency) -> Result<u64> {
     Ok(n)
 }
 
-/// The till's card hash key, or (a database no till has opened yet) one made from the seed.
-fn card_hash_key(store: &Store, seed: u64) -> Result<Vec<u8>> {
-    if let Some(k) = store.setting(CARD_HASH_KEY_SETTING)? {
-        if let Ok(key) = hex::decode(k.trim()) {
-            return Ok(key);
-        }
-    }
-    Ok(Sha256::new().chain_update(b"till demo card hash key").chain_update(seed.to_be_bytes()).finalize().to_vec())
+/// A stand-in card hash key made from the seed, for a database with no till's hasher at hand.
+fn seed_hash_key(seed: u64) -> Vec<u8> {
+    Sha256::new().chain_update(b"till demo card hash key").chain_update(seed.to_be_bytes()).finalize().to_vec()
 }
 
 /// Writes `spec.orders` orders with their lines, payments, refunds and events, calling
 /// `progress(done, total)` after each batch. Needs at least one active cashier or manager.
+/// Card numbers are hashed under a key made from the seed; a till's own history is made with
+/// [`generate_with_pan_hash`].
 pub fn generate(store: &Store, spec: &GenerateSpec, progress: &mut dyn FnMut(u64, u64)) -> Result<GenerateReport> {
+    let mac = <Hmac<Sha256> as Mac>::new_from_slice(&seed_hash_key(spec.seed))
+        .map_err(|e| StoreError::Invalid(format!("card hash key: {e}")))?;
+    let pan_hash = move |pan: &str| hex::encode(mac.clone().chain_update(pan.as_bytes()).finalize().into_bytes());
+    generate_with_pan_hash(store, spec, &pan_hash, progress)
+}
+
+/// [`generate`], with card numbers hashed by `pan_hash` (the till's own keyed hash, so the
+/// generated payments look up like swiped ones).
+pub fn generate_with_pan_hash(
+    store: &Store,
+    spec: &GenerateSpec,
+    pan_hash: &dyn Fn(&str) -> String,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<GenerateReport> {
     if spec.orders == 0 || spec.days == 0 {
         return Err(StoreError::Invalid("give at least one order over at least one day".into()));
     }
@@ -166,9 +175,6 @@ pub fn generate(store: &Store, spec: &GenerateSpec, progress: &mut dyn FnMut(u64
     let mut report = GenerateReport { products_added: ensure_products(store, spec.currency)?, ..Default::default() };
     let products = load_products(store, spec.currency)?;
     let (serialised, plain): (Vec<Product>, Vec<Product>) = products.into_iter().partition(|p| p.serialised);
-    let mac = <Hmac<Sha256> as Mac>::new_from_slice(&card_hash_key(store, spec.seed)?)
-        .map_err(|e| StoreError::Invalid(format!("card hash key: {e}")))?;
-    let pan_hash = move |pan: &str| hex::encode(mac.clone().chain_update(pan.as_bytes()).finalize().into_bytes());
     let ctx = sale::Ctx {
         currency: spec.currency,
         serialised: &serialised,
@@ -176,7 +182,7 @@ pub fn generate(store: &Store, spec: &GenerateSpec, progress: &mut dyn FnMut(u64
         cashiers: &cashiers,
         customers: (spec.orders / 60).max(50),
         end_ms: spec.start_ms + i64::from(spec.days) * DAY_MS,
-        pan_hash: &pan_hash,
+        pan_hash,
     };
     // The orders already there go into the seed, so a second run draws fresh line codes
     // instead of repeating (and colliding with) the first run's.

@@ -112,11 +112,8 @@ fn the_same_seed_gives_the_same_history() {
 #[test]
 fn card_numbers_are_hashed_with_the_tills_own_key() {
     let (_d, s) = with_cashier();
-    s.write(|tx| {
-        Ok(tx.execute("INSERT INTO settings (key, value) VALUES ('card_hash_key', ?1)", [hex::encode([7u8; 32])])?)
-    })
-    .unwrap();
-    generate(&s, &spec(100), &mut |_, _| {}).unwrap();
+    let tills_hash = |pan: &str| format!("{:x}", Sha256::new().chain_update(b"till key").chain_update(pan).finalize());
+    generate_with_pan_hash(&s, &spec(100), &tills_hash, &mut |_, _| {}).unwrap();
     let other = with_cashier();
     generate(&other.1, &spec(100), &mut |_, _| {}).unwrap();
     let hashes = |s: &Store| -> Vec<String> {
@@ -130,6 +127,12 @@ fn card_numbers_are_hashed_with_the_tills_own_key() {
     let (a, b) = (hashes(&s), hashes(&other.1));
     assert!(!a.is_empty() && a.len() == b.len());
     assert!(a.iter().zip(&b).all(|(x, y)| x != y), "a different key gives different hashes");
+    // the till's hasher is what was stored, and no key went into the settings
+    assert!(a.iter().all(|h| h.len() == 64));
+    let settings: i64 = s
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM settings WHERE key LIKE '%hash%'", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(settings, 0);
 }
 
 #[test]

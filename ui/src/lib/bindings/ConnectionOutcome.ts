@@ -3,4 +3,4 @@
 /**
  * What Test connection found for one server.
  */
-export type ConnectionOutcome = "ok" | "invalid_url" | "dns_failed" | "connection_refused" | "tls_failed" | "timeout" | "clock_skew" | "unknown_terminal" | "bad_secret" | "terminal_disabled" | "server_error" | "network_error";
+export type ConnectionOutcome = "ok" | "invalid_url" | "dns_failed" | "connection_refused" | "tls_failed" | "unverified_answer" | "timeout" | "clock_skew" | "unknown_terminal" | "bad_secret" | "terminal_disabled" | "server_error" | "network_error";

@@ -21,4 +21,10 @@ offlineMaxPending: number,
  * No offline approval while one approved offline has waited longer than this to be
  * forwarded (1 to 72 hours).
  */
-offlineMaxAgeHours: number, };
+offlineMaxAgeHours: number, 
+/**
+ * Most points a customer may have redeemed and not yet confirmed by the points server
+ * while it cannot be reached (and never more than their last known balance); 0, the
+ * default, turns redeeming points offline off.
+ */
+offlinePointsCap: number, };

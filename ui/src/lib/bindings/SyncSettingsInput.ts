@@ -5,7 +5,7 @@
  */
 export type SyncSettingsInput = { 
 /**
- * Sales server URL: `http(s)://host[:port]`.
+ * Sales server URL: `https://host[:port]` (`http://` only to this computer).
  */
 salesUrl: string, 
 /**
@@ -27,4 +27,13 @@ terminalId: string,
 /**
  * The 64 hex digits of the secret; empty keeps the stored one.
  */
-secret: string, };
+secret: string, 
+/**
+ * The SHA-256 fingerprint of the shop's own server certificate to pin (64 hex digits,
+ * `:` between pairs allowed), or empty for none.
+ */
+certSha256: string, 
+/**
+ * PEM certificates of the shop's own CA to trust instead of the system's roots, or empty.
+ */
+caPem: string, };

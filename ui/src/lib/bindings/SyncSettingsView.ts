@@ -24,4 +24,12 @@ secretSet: boolean,
 /**
  * Whether the settings were seeded from the environment (`make run`'s demo server).
  */
-fromEnvironment: boolean, };
+fromEnvironment: boolean, 
+/**
+ * The pinned server certificate's SHA-256 fingerprint (`AB:CD:…`), when one is pinned.
+ */
+certSha256: string | null, 
+/**
+ * The trusted CA certificates (PEM), when the system's roots are not used.
+ */
+caPem: string | null, };

@@ -16,6 +16,8 @@ export interface CardDialogProps extends PaymentDialogProps {
   oncash: () => void;
   /** A payment a keyboard-wedge swipe started (card already read), as the till pushes it. */
   started?: PaymentFeed | null;
+  /** The till refused: card payments are not set up (`card_payments_not_set_up`). */
+  onnotsetup?: () => void;
 }
 
 /** Pending while the backend takes the payment, paid once it returned a receipt, else the error. */

@@ -1,6 +1,7 @@
 //! Card authorisation: the interface the payment platform client
 //! ([`crate::sale::card::remote_authorizer::RemoteAuthorizer`]) implements, and the stand-in that answers
-//! in demo mode and in tests, when no payments server is configured.
+//! in demo mode only, while no payments server is configured (outside demo mode it does not
+//! exist: see [`crate::sale::card::platform_setup`]).
 //!
 //! [`AuthorizationRequest`] is what the real client will send: the payment id as idempotency
 //! key, the amount and currency, the masked number and brand, the card data (encrypted under
@@ -9,8 +10,8 @@
 //! secrets. [`AuthorizationResponse`] is approved with an approval code, or declined with a
 //! reason code and message.
 //!
-//! [`StandInAuthorizer`] is **not** a payment platform. It plays one locally, so a till can
-//! sell by card in demo and in tests: it decrypts the card data with the platform key (as the
+//! [`StandInAuthorizer`] is **not** a payment platform. It plays one locally, so a demo till
+//! can sell by card: it decrypts the card data with the platform key (as the
 //! platform would), applies the rules below and approves with codes that start with `SIM`.
 //! Its rules, in order:
 //!

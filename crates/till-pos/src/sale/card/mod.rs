@@ -27,9 +27,11 @@
 //! verification method and signature.
 
 pub mod authorizer;
+pub mod pan_hash;
 pub mod payment;
 pub mod pin_block;
 pub mod platform_key;
+pub mod platform_setup;
 pub mod remote_authorizer;
 pub mod signature;
 
@@ -48,50 +50,20 @@ use crate::sale::card::platform_key::PlatformKeySlot;
 use crate::sale::card::remote_authorizer::{RemoteAuthorizer, RemoteConfig};
 use crate::sale::offline_forward::OFFLINE_AUTH_CODE;
 use crate::Pos;
-use hmac::{Hmac, Mac};
+pub use pan_hash::pan_hash;
 use payment::{protect, NewPayment, PaymentEntry, Phase, ProtectedCard};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde_json::json;
-use sha2::Sha256;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use till_core::{CardPayment, Payment};
 use till_core::{CartId, PaymentId, SessionToken};
-const KEY_SETTING: &str = "card_hash_key";
 /// The reader address recorded for a keyboard-wedge swipe.
 pub const WEDGE_READER: &str = "keyboard-wedge";
 /// A card read that is not authorised this long after the swipe deadline is dropped (with its
 /// card data and PIN block), and payments over that long ago are forgotten.
 pub const CARD_READ_TTL_MS: i64 = 5 * 60 * 1000;
-
-/// The till's key for hashing card numbers, created at random on first start.
-pub(crate) fn load_or_create_key(pos: &Pos) -> Result<[u8; 32]> {
-    let decode = |hex_key: &str| -> Result<[u8; 32]> {
-        let bytes = hex::decode(hex_key).map_err(|e| PosError::Internal(format!("card hash key: {e}")))?;
-        bytes.try_into().map_err(|_| PosError::Internal("card hash key has the wrong length".into()))
-    };
-    if let Some(k) = pos.store.setting(KEY_SETTING)? {
-        return decode(&k);
-    }
-    let fresh = pos.random_hex(32);
-    pos.store.write(|tx| {
-        // Another process may have raced us to it; keep whichever landed first.
-        tx.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)", [KEY_SETTING, &fresh])?;
-        Ok(())
-    })?;
-    let stored = pos.store.setting(KEY_SETTING)?.ok_or_else(|| PosError::Internal("card hash key vanished".into()))?;
-    decode(&stored)
-}
-
-/// HMAC-SHA256 of a PAN under `key`, hex: lets the till find a card's payments again without
-/// storing its number.
-pub fn pan_hash(key: &[u8; 32], pan: &str) -> String {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    mac.update(pan.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
 
 /// The till's card payments under way, and what they need.
 pub struct CardPayments {
@@ -99,9 +71,11 @@ pub struct CardPayments {
     /// The payment platform key, shared with the authoriser.
     pub(crate) keys: Arc<PlatformKeySlot>,
     // An authoriser fixed by the configuration (tests, tools); otherwise the payment platform
-    // client when the sync settings name a payments server, else the stand-in.
-    fixed: Option<Arc<dyn PaymentAuthorizer>>,
-    stand_in: Arc<dyn PaymentAuthorizer>,
+    // client once it is set up (see `platform_setup`).
+    pub(crate) fixed: Option<Arc<dyn PaymentAuthorizer>>,
+    // Demo mode only: answers while no payments server is configured. `None` outside demo, so
+    // nothing there can approve a card but the payment platform.
+    pub(crate) stand_in: Option<Arc<dyn PaymentAuthorizer>>,
     // The platform client built for the current settings, rebuilt when they change.
     remote: Mutex<Option<(RemoteKey, Arc<RemoteAuthorizer>)>>,
     // Nonces and PIN fill for the background reader thread, seeded from the injected RNG.
@@ -118,12 +92,13 @@ struct RemoteKey {
 }
 
 impl CardPayments {
-    /// Payments through `fixed` if given, else through the payment platform when configured
-    /// and `stand_in` when not; the key in `keys`; `rng` seeds nonces and PIN fill.
+    /// Payments through `fixed` if given, else through the payment platform once set up, and
+    /// `stand_in` (demo mode only) while no payments server is configured; the key in `keys`;
+    /// `rng` seeds nonces and PIN fill.
     pub fn new(
         keys: Arc<PlatformKeySlot>,
         fixed: Option<Arc<dyn PaymentAuthorizer>>,
-        stand_in: Arc<dyn PaymentAuthorizer>,
+        stand_in: Option<Arc<dyn PaymentAuthorizer>>,
         rng: StdRng,
     ) -> Self {
         CardPayments {
@@ -139,15 +114,13 @@ impl CardPayments {
 
 impl Pos {
     /// Who authorises now: the configured authoriser, else the payment platform client for the
-    /// saved sync settings (payments URL, terminal id, secret; the installer's timeout), else
-    /// the stand-in.
+    /// saved sync settings (payments URL, terminal id, secret; the installer's timeout) once
+    /// set up, else (demo mode only) the stand-in; otherwise [`PaymentError::NotSetUp`].
     fn payment_authorizer(&self) -> Result<Arc<dyn PaymentAuthorizer>> {
         let cp = &self.sale.card_payments;
-        if let Some(fixed) = &cp.fixed {
-            return Ok(fixed.clone());
-        }
-        let Some(creds) = self.sync_credentials()? else {
-            return Ok(cp.stand_in.clone());
+        let creds = match self.card_answerer()? {
+            platform_setup::Answerer::Fixed(a) | platform_setup::Answerer::StandIn(a) => return Ok(a),
+            platform_setup::Answerer::Platform(creds) => creds,
         };
         let client = creds.config_for(crate::ipc::sync::Service::Payments);
         let timeout = self.payment_settings()?.timeout();
@@ -265,6 +238,8 @@ impl Pos {
         watch: Watch<CardPaymentView>,
     ) -> Result<CardPaymentView> {
         let s = self.authorize(token, SELLERS, "take payment")?;
+        // Fail closed: no reader is armed for a card nobody may authorise.
+        self.card_answerer()?;
         // The reader's lock is not taken here: a cancelled payment's thread may still hold it
         // for a moment, and a command must never wait on a device.
         let entry = self.new_payment(s.user_id, cart_id, String::new(), EntryMode::Magstripe, watch)?;
@@ -339,6 +314,7 @@ impl Pos {
         watch: Watch<CardPaymentView>,
     ) -> Result<CardPaymentView> {
         let s = self.authorize(token, SELLERS, "take payment")?;
+        self.card_answerer()?;
         let read = till_devices::card_reader::iso7813::parse_text(text).map_err(PaymentError::from)?;
         let entry = self.new_payment(s.user_id, cart_id, WEDGE_READER.into(), EntryMode::MagstripeWedge, watch)?;
         let card = protect(

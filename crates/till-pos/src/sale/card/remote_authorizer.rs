@@ -7,7 +7,7 @@
 //! | answer | outcome |
 //! | --- | --- |
 //! | 200 `approved` / `declined` | [`AuthorizationResponse`] |
-//! | no answer (refused, reset, DNS, TLS), past the timeout, 408, 429, 5xx | [`PaymentError::Unreachable`]: **not** a decline; the card flow may approve offline ([`crate::sale::offline_forward`]) |
+//! | no answer (refused, reset, DNS, TLS), past the timeout, 408, 429, 5xx, an answer without the server's valid answer signature or over 8 MiB (till-client refuses it) | [`PaymentError::Unreachable`]: **not** a decline, and never the approval it may claim; the card flow may approve offline ([`crate::sale::offline_forward`]) |
 //! | 422 `replayed_card_block` | a decline, reason code `replayed_card_block`: the reader's block was used before (a copied or replayed read), so the cashier has the card swiped again or takes another tender |
 //! | any other 4xx | [`PaymentError::PlatformRefused`] with the server's `code` |
 //!

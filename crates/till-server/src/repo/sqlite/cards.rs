@@ -1,4 +1,4 @@
-//! The statements behind card refunds and DUKPT replay checks (schema version 3): an
+//! The statements behind card refunds and DUKPT replay checks (schema version 4): an
 //! authorisation by payment id, whether a sale already named a payment id, and the readers'
 //! last counters.
 
