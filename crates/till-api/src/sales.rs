@@ -136,6 +136,11 @@ pub struct SalePayment {
     /// Authorisation code for card payments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_code: Option<String>,
+    /// The till's payment id of a card payment: the key under which it was authorised
+    /// (online, or forwarded after an offline approval). A card refund needs the approved
+    /// authorisation it names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<String>,
 }
 
 /// The answer to a recorded sale.

@@ -1,6 +1,6 @@
 //! Payments: how an order was paid.
 
-use crate::{CardBrand, CoreError, MaskedPan, Money};
+use crate::{CardBrand, CoreError, MaskedPan, Money, PaymentId};
 
 /// The kind of tender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,10 @@ pub struct CardPayment {
     pub brand: CardBrand,
     /// Approval code from whoever authorised it.
     pub auth_code: String,
+    /// The payment id it was authorised under at the payment platform (online, or forwarded
+    /// after an offline approval); the server finds the authorisation of a card refund by it.
+    /// `None` for a payment no platform saw (generated or imported history).
+    pub payment_id: Option<PaymentId>,
     /// The reader's device address, e.g. `sim://card-reader`.
     pub reader: String,
     /// How the card was entered: `magstripe` (a reader the till drives) or `magstripe-wedge`

@@ -166,6 +166,30 @@ pub enum ApiError {
     /// The card block cannot be used (unknown key, bad length or encoding).
     #[error("card block: {0}")]
     InvalidCardBlock(String),
+    /// A DUKPT card block whose KSN counter is not above the last one taken from its reader:
+    /// the same block again (under another payment id), or an older one.
+    #[error(
+        "this card block was already used: its reader's counter {counter} is not above {last}, the last one taken"
+    )]
+    ReplayedCardBlock {
+        /// The block's KSN counter.
+        counter: i64,
+        /// The reader's last counter taken.
+        last: i64,
+    },
+    /// A refund to a card whose sale has no approved authorisation on the server: none named,
+    /// unknown, declined (an offline approval whose forward was declined), reversed, or for
+    /// another card or a smaller amount.
+    #[error("the card payment of order {order_id} is not authorised: {why}")]
+    CardSaleNotAuthorised {
+        /// The order of the refunded line.
+        order_id: String,
+        /// What is missing.
+        why: String,
+    },
+    /// A sale names a payment id another sale of the terminal already named.
+    #[error("payment {0} is already recorded on another sale")]
+    PaymentRecorded(String),
     /// No route matches the path.
     #[error("no such endpoint")]
     RouteNotFound,
@@ -235,6 +259,9 @@ impl ApiError {
             ApiError::ReversalExists(_) => "reversal_exists",
             ApiError::AuthorizationMismatch(_) => "authorization_mismatch",
             ApiError::InvalidCardBlock(_) => "invalid_card_block",
+            ApiError::ReplayedCardBlock { .. } => "replayed_card_block",
+            ApiError::CardSaleNotAuthorised { .. } => "card_sale_not_authorised",
+            ApiError::PaymentRecorded(_) => "payment_recorded",
             ApiError::RouteNotFound => "route_not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::Storage(_) => "storage_unavailable",
@@ -260,7 +287,7 @@ impl ApiError {
             PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             IdempotencyConflict | OrderExists(_) | LineCodeExists(_) | DeviceAlreadySold(_) | RefundExists(_)
             | PaymentExists(_) | RefundNotPending(_) | ReversalExists(_) | PaymentDeclined(_) | AlreadyReversed(_)
-            | PaymentReversed(_) => StatusCode::CONFLICT,
+            | PaymentReversed(_) | PaymentRecorded(_) => StatusCode::CONFLICT,
             NotFound(_) | RouteNotFound | PaymentNotFound(_) => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             RefundExceedsPaid { .. }
@@ -273,7 +300,9 @@ impl ApiError {
             | ReversalExceedsOriginal { .. }
             | AuthorizationMismatch(_)
             | ReversalAmountMismatch { .. }
-            | InvalidCardBlock(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | InvalidCardBlock(_)
+            | ReplayedCardBlock { .. }
+            | CardSaleNotAuthorised { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -171,20 +171,22 @@ fn refund(id: &str, code: &str, minor: i64, customer: &str) -> Value {
 fn refunds_follow_the_reputation_threshold_and_never_exceed_what_was_paid() {
     let s = TestServer::start();
     let code = line_code(1);
-    assert_eq!(s.post("/v1/sales", &sale("o-1", &code, None), "sale").status, 201);
-    till_server::admin::set_reputation(&*s.repo, "trusted", 90).unwrap();
-    till_server::admin::set_reputation(&*s.repo, "new", 10).unwrap();
+    // cust-1 paid by card, and the platform approved the payment.
+    assert_eq!(s.post("/v1/sales", &s.authorised_sale("o-1", &code, None), "sale").status, 201);
+    till_server::admin::set_reputation(&*s.repo, "cust-1", 90).unwrap();
 
-    let a = s.post("/v1/refunds", &refund("r-1", &code, 50_000, "trusted"), "r1");
+    let a = s.post("/v1/refunds", &refund("r-1", &code, 50_000, "cust-1"), "r1");
     assert_eq!((a.status, a.body["status"].as_str()), (201, Some("refunded")), "{}", a.text);
     assert_eq!(a.body["refund_to"], "411111******1111");
     assert_eq!(a.body["decided_by"], "policy");
 
-    let a = s.post("/v1/refunds", &refund("r-2", &code, 100_000, "new"), "r2");
+    // The customer's reputation has fallen: the next refund waits for the seller.
+    till_server::admin::set_reputation(&*s.repo, "cust-1", 10).unwrap();
+    let a = s.post("/v1/refunds", &refund("r-2", &code, 100_000, "cust-1"), "r2");
     assert_eq!((a.status, a.body["status"].as_str()), (201, Some("pending_seller_confirmation")));
 
     // 199900 paid, 150000 refunded or reserved: 49901 is too much.
-    let a = s.post("/v1/refunds", &refund("r-3", &code, 49_901, "trusted"), "r3");
+    let a = s.post("/v1/refunds", &refund("r-3", &code, 49_901, "cust-1"), "r3");
     assert_eq!((a.status, a.body["code"].as_str()), (422, Some("refund_exceeds_paid")));
     assert_eq!(s.get(&format!("/v1/line-codes/{code}")).body["refundable"]["minor"], 49_900);
 
@@ -198,9 +200,18 @@ fn refunds_follow_the_reputation_threshold_and_never_exceed_what_was_paid() {
         "refund_not_pending"
     );
 
-    // An unknown customer waits for the seller, who confirms.
-    let a = s.post("/v1/refunds", &refund("r-4", &code, 1_000, "stranger"), "r4");
-    assert_eq!(a.body["status"], "pending_seller_confirmation");
+    // A customer the server does not know waits for the seller, who confirms; a refund of a
+    // cash sale goes back as it was paid, without any card check.
+    let cash_code = line_code(2);
+    let mut cash = sale("o-2", &cash_code, None);
+    cash["customer_id"] = json!("stranger");
+    cash["payments"] = json!([{"tender": "cash", "amount": {"minor": 199900, "currency": "CNY"}}]);
+    assert_eq!(s.post("/v1/sales", &cash, "sale-2").status, 201);
+    let a = s.post("/v1/refunds", &refund("r-4", &cash_code, 1_000, "stranger"), "r4");
+    assert_eq!(
+        (a.body["status"].as_str(), a.body["refund_to"].as_str()),
+        (Some("pending_seller_confirmation"), Some("original"))
+    );
     till_server::routes::refunds::decide(&*s.repo, "r-4", true, "seller-a", NOW).unwrap();
     assert_eq!(s.get("/v1/refunds/r-4").body["status"], "refunded");
 
@@ -213,10 +224,11 @@ fn refunds_follow_the_reputation_threshold_and_never_exceed_what_was_paid() {
 #[test]
 fn a_device_is_refunded_by_its_identifier_once() {
     let s = TestServer::start();
-    assert_eq!(s.post("/v1/sales", &sale("o-1", &line_code(1), Some("352099001761481")), "sale").status, 201);
-    till_server::admin::set_reputation(&*s.repo, "trusted", 90).unwrap();
+    let sold = s.authorised_sale("o-1", &line_code(1), Some("352099001761481"));
+    assert_eq!(s.post("/v1/sales", &sold, "sale").status, 201);
+    till_server::admin::set_reputation(&*s.repo, "cust-1", 90).unwrap();
     let body = json!({"refund_id": "r-1", "device_identifier": "35 209900 176148 1", "amount": {"minor": 199900, "currency": "CNY"},
-                      "tender": "original", "reason": "does not boot", "customer_id": "trusted", "approved_by": "manager-2"});
+                      "tender": "original", "reason": "does not boot", "customer_id": "cust-1", "approved_by": "manager-2"});
     let a = s.post("/v1/refunds", &body, "r1");
     assert_eq!((a.status, a.body["status"].as_str()), (201, Some("refunded")), "{}", a.text);
     assert_eq!(a.body["refund_to"], "411111******1111");
@@ -408,6 +420,11 @@ fn the_sandbox_platform_decrypts_tdes_and_aes_dukpt_reader_blocks() {
         hex::encode(dukpt::encrypt::tdes_block(&pin_key, card::iso0_block("1234", "5555555555554444").unwrap()));
     let a = authorize(&s, "p1", 500, block.clone(), Some(pin_block));
     assert_eq!((a.status, a.body["status"].as_str()), (200, Some("approved")), "{}", a.text);
+    // The next swipe (counter 4) with a wrong PIN.
+    let ksn: [u8; 10] = hex::decode("FFFF9876543210E00004").unwrap().try_into().unwrap();
+    let pin_key = dukpt::tdes_pin_key(&bdk, &ksn);
+    let track = dukpt::encrypt::tdes_cbc_zero_padded(&pin_key, b";5555555555554444=28121010000000000000?");
+    let block = json!({"scheme": "tdes_dukpt", "ksn": hex::encode(ksn), "data": hex::encode(&track)});
     let wrong_pin =
         hex::encode(dukpt::encrypt::tdes_block(&pin_key, card::iso0_block("4321", "5555555555554444").unwrap()));
     assert_eq!(authorize(&s, "p2", 500, block, Some(wrong_pin)).body["reason_code"], "incorrect_pin");

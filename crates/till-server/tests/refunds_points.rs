@@ -294,14 +294,23 @@ fn reversals_travel_in_batches_like_other_events() {
     assert_eq!(alone.body, r[1]["body"]);
 }
 
-/// An order of one line paid with two cards.
-fn two_card_sale(order: &str, code: &str, imei: &str) -> Value {
+/// An order of one line bought by `trusted`, paid with two cards the platform approved first;
+/// with the approval codes of the first and the second card.
+fn two_card_sale(s: &TestServer, order: &str, code: &str, imei: &str) -> (Value, String, String) {
+    let approve = |id: String, minor: i64, pan: &str| {
+        let a = s.authorise(&id, minor, pan);
+        assert_eq!(a.body["status"], "approved", "{}", a.text);
+        (id, a.body["auth_code"].as_str().unwrap().to_string())
+    };
+    let (first, a) = approve(format!("{order}-a"), 100_000, "4111111111111111");
+    let (second, b) = approve(format!("{order}-b"), 99_900, "5105105105105100");
     let mut v = sale(order, code, Some(imei));
+    v["customer_id"] = json!("trusted");
     v["payments"] = json!([
-        {"tender": "card", "amount": {"minor": 100000, "currency": "CNY"}, "masked_pan": "411111******1111", "auth_code": "A11111"},
-        {"tender": "card", "amount": {"minor": 99900, "currency": "CNY"}, "masked_pan": "555555******4444", "auth_code": "B22222"},
+        {"tender": "card", "amount": {"minor": 100000, "currency": "CNY"}, "masked_pan": "411111******1111", "auth_code": a, "payment_id": first},
+        {"tender": "card", "amount": {"minor": 99900, "currency": "CNY"}, "masked_pan": "510510******5100", "auth_code": b, "payment_id": second},
     ]);
-    v
+    (v, a, b)
 }
 
 fn card_refund(id: &str, code: &str, minor: i64, auth: Option<&str>) -> Value {
@@ -313,15 +322,16 @@ fn card_refund(id: &str, code: &str, minor: i64, auth: Option<&str>) -> Value {
 fn a_card_refund_goes_back_to_the_payment_with_its_authorisation_code() {
     let s = TestServer::start();
     let code = line_code(1);
-    let a = s.post("/v1/sales", &two_card_sale("o-1", &code, "352099001761481"), "sale");
+    let (sold, first, second) = two_card_sale(&s, "o-1", &code, "352099001761481");
+    let a = s.post("/v1/sales", &sold, "sale");
     assert_eq!(a.status, 201, "{}", a.text);
     till_server::admin::set_reputation(&*s.repo, "trusted", 90).unwrap();
 
-    let a = s.post("/v1/refunds", &card_refund("r-1", &code, 50_000, Some("B22222")), "r1");
+    let a = s.post("/v1/refunds", &card_refund("r-1", &code, 50_000, Some(&second)), "r1");
     assert_eq!((a.status, a.body["status"].as_str()), (201, Some("refunded")), "{}", a.text);
     assert_eq!(
         (a.body["refund_to"].as_str(), a.body["original_auth_code"].as_str()),
-        (Some("555555******4444"), Some("B22222"))
+        (Some("510510******5100"), Some(second.as_str()))
     );
     let g = s.get("/v1/refunds/r-1");
     assert_eq!(g.status, 200);
@@ -334,7 +344,7 @@ fn a_card_refund_goes_back_to_the_payment_with_its_authorisation_code() {
     assert_eq!(s.get("/v1/refunds/r-2").status, 404);
     // Only with tender card.
     let a =
-        s.post("/v1/refunds", &with(card_refund("r-3", &code, 1_000, Some("A11111")), "/tender", json!("cash")), "r3");
+        s.post("/v1/refunds", &with(card_refund("r-3", &code, 1_000, Some(&first)), "/tender", json!("cash")), "r3");
     assert_eq!((a.status, a.body["code"].as_str()), (400, Some("invalid_request")));
     // Without it, a card refund goes to the first card, as before, and says no code.
     let a = s.post("/v1/refunds", &card_refund("r-4", &code, 1_000, None), "r4");
@@ -345,7 +355,7 @@ fn a_card_refund_goes_back_to_the_payment_with_its_authorisation_code() {
     let mut cash = sale("o-2", &cash_code, None);
     cash["payments"] = json!([{"tender": "cash", "amount": {"minor": 199900, "currency": "CNY"}}]);
     assert_eq!(s.post("/v1/sales", &cash, "sale-2").status, 201);
-    let a = s.post("/v1/refunds", &card_refund("r-5", &cash_code, 1_000, Some("A11111")), "r5");
+    let a = s.post("/v1/refunds", &card_refund("r-5", &cash_code, 1_000, Some(&first)), "r5");
     assert_eq!(a.body["code"], "authorization_mismatch");
 }
 
@@ -358,7 +368,8 @@ fn with(mut v: Value, pointer: &str, new: Value) -> Value {
 fn a_device_sold_at_one_till_is_refunded_at_another() {
     let s = TestServer::start();
     let code = line_code(1);
-    assert_eq!(s.post("/v1/sales", &two_card_sale("o-1", &code, "352099001761481"), "sale").status, 201);
+    let (sold, _, second) = two_card_sale(&s, "o-1", &code, "352099001761481");
+    assert_eq!(s.post("/v1/sales", &sold, "sale").status, 201);
     till_server::admin::set_reputation(&*s.repo, "trusted", 90).unwrap();
     let other = OtherTill::register(&s);
 
@@ -378,10 +389,10 @@ fn a_device_sold_at_one_till_is_refunded_at_another() {
     assert_eq!((c.body["reputation"].as_i64(), c.body["threshold"].as_i64()), (Some(90), Some(60)));
 
     let body = json!({"refund_id": "r-1", "device_identifier": "352099001761481", "amount": {"minor": 199900, "currency": "CNY"},
-                      "tender": "card", "reason": "does not boot", "customer_id": "trusted", "original_auth_code": "B22222"});
+                      "tender": "card", "reason": "does not boot", "customer_id": "trusted", "original_auth_code": second});
     let a = other.post(&s, "/v1/refunds", &body, "r1");
     assert_eq!((a.status, a.body["status"].as_str()), (201, Some("refunded")), "{}", a.text);
-    assert_eq!(a.body["refund_to"], "555555******4444");
+    assert_eq!(a.body["refund_to"], "510510******5100");
     // Either till follows the refund; the device is marked refunded.
     assert_eq!(s.get("/v1/refunds/r-1").body, a.body);
     assert_eq!(other.get(&s, "/v1/refunds/r-1").body["status"], "refunded");
@@ -393,7 +404,7 @@ fn a_device_sold_at_one_till_is_refunded_at_another() {
 fn two_tills_refunding_the_same_line_at_the_same_moment_cannot_both_be_paid() {
     let s = std::sync::Arc::new(TestServer::start());
     let code = line_code(1);
-    assert_eq!(s.post("/v1/sales", &two_card_sale("o-1", &code, "352099001761481"), "sale").status, 201);
+    assert_eq!(s.post("/v1/sales", &two_card_sale(&s, "o-1", &code, "352099001761481").0, "sale").status, 201);
     till_server::admin::set_reputation(&*s.repo, "trusted", 90).unwrap();
     let other = std::sync::Arc::new(OtherTill::register(&s));
     // Each till asks for 1,500.00 of the 1,999.00 line: together more than was paid.
@@ -426,5 +437,138 @@ fn two_tills_refunding_the_same_line_at_the_same_moment_cannot_both_be_paid() {
     assert_eq!(
         (line.body["refunded"]["minor"].as_i64(), line.body["refundable"]["minor"].as_i64()),
         (Some(150_000), Some(49_900))
+    );
+}
+
+#[test]
+fn the_orders_customer_decides_the_refund_policy_not_the_one_the_till_names() {
+    let s = TestServer::start();
+    till_server::admin::set_reputation(&*s.repo, "trusted", 90).unwrap();
+    till_server::admin::set_reputation(&*s.repo, "cust-1", 10).unwrap();
+    let code = line_code(1);
+    // cust-1 (reputation 10) bought it.
+    assert_eq!(s.post("/v1/sales", &s.authorised_sale("o-1", &code, None), "sale").status, 201);
+    // The till names a trusted customer: not believed, the order's customer decides.
+    let body = card_refund("r-1", &code, 1_000, None);
+    let a = s.post("/v1/refunds", &body, "r1");
+    assert_eq!((a.status, a.body["status"].as_str()), (201, Some("pending_seller_confirmation")), "{}", a.text);
+    assert_eq!(a.body["decided_by"], Value::Null);
+    let stored = till_server::admin::list_refunds(&*s.repo, None).unwrap();
+    assert_eq!((stored[0].customer_id.as_deref(), stored[0].reputation), (Some("cust-1"), Some(10)));
+    // The other way round: the order's trusted customer is refunded at once, whoever the till
+    // names (here a customer the server does not know, who alone would wait).
+    let code = line_code(2);
+    let mut sold = s.authorised_sale("o-2", &code, None);
+    sold["customer_id"] = json!("trusted");
+    assert_eq!(s.post("/v1/sales", &sold, "sale-2").status, 201);
+    let a =
+        s.post("/v1/refunds", &with(card_refund("r-2", &code, 1_000, None), "/customer_id", json!("stranger")), "r2");
+    assert_eq!((a.status, a.body["status"].as_str()), (201, Some("refunded")), "{}", a.text);
+    // An order without a customer: a named one changes nothing either.
+    let code = line_code(3);
+    let mut sold = s.authorised_sale("o-3", &code, None);
+    sold.as_object_mut().unwrap().remove("customer_id");
+    assert_eq!(s.post("/v1/sales", &sold, "sale-3").status, 201);
+    let a = s.post("/v1/refunds", &card_refund("r-3", &code, 1_000, None), "r3");
+    assert_eq!(a.body["status"], "pending_seller_confirmation", "{}", a.text);
+}
+
+/// A sale of one 1,999.00 phone line paid by the card `masked` under `payment_id` (or none),
+/// with the approval code `auth_code`, bought by `trusted`.
+fn card_sale(order: &str, code: &str, masked: &str, auth_code: &str, payment_id: Option<&str>) -> Value {
+    let mut v = sale(order, code, None);
+    v["customer_id"] = json!("trusted");
+    v["payments"] = json!([{"tender": "card", "amount": {"minor": 199900, "currency": "CNY"},
+                            "masked_pan": masked, "auth_code": auth_code, "payment_id": payment_id}]);
+    v
+}
+
+#[test]
+fn a_card_refund_needs_the_sales_approved_authorisation_on_the_server() {
+    let s = TestServer::start();
+    till_server::admin::set_reputation(&*s.repo, "trusted", 90).unwrap();
+    let refused = |a: &Answer| (a.status, a.body["code"].as_str().map(str::to_string));
+    let not_authorised = (422, Some("card_sale_not_authorised".to_string()));
+
+    // A sale approved OFFLINE at the till; its forward reaches the platform (through a batch, as
+    // the till's outbox sends it) and is declined.
+    let key: [u8; 32] = hex::decode(Config::default().sandbox.platform_key).unwrap().try_into().unwrap();
+    let data = till_server::payments::card::seal_platform_gcm(&key, "p-off", [3; 12], "4000000000000002", "2812");
+    let forward = json!({"events": [{"idempotency_key": "p-off", "kind": "payment_authorize",
+        "body": {"payment_id": "p-off", "order_id": "cart-1", "amount": {"minor": 199900, "currency": "CNY"},
+                 "card": {"scheme": "platform_gcm", "data": data, "masked_pan": "400000******0002"}}}]});
+    let b = s.post("/v1/sync/batch", &forward, "batch-1");
+    assert_eq!(b.body["results"][0]["body"]["status"], "declined", "{}", b.text);
+    let code = line_code(1);
+    let sold = card_sale("o-off", &code, "400000******0002", "OFFLINE", Some("p-off"));
+    assert_eq!(s.post("/v1/sales", &sold, "sale-off").status, 201);
+    // Its card refund is refused, with the code; nothing is reserved.
+    let a = s.post("/v1/refunds", &card_refund("r-1", &code, 1_000, Some("OFFLINE")), "r1");
+    assert_eq!(refused(&a), not_authorised, "{}", a.text);
+    assert!(a.body["message"].as_str().unwrap().contains("declined"), "{}", a.text);
+    let original = json!({"refund_id": "r-2", "line_code": code, "amount": {"minor": 1000, "currency": "CNY"},
+                          "tender": "original", "reason": "faulty"});
+    assert_eq!(refused(&s.post("/v1/refunds", &original, "r2")), not_authorised);
+    assert_eq!(s.get(&format!("/v1/line-codes/{code}")).body["refunded"]["minor"], 0);
+    assert_eq!(s.get("/v1/refunds/r-1").status, 404);
+    // The goods may still be refunded in cash.
+    let cash = with(original.clone(), "/tender", json!("cash"));
+    let a = s.post("/v1/refunds", &with(cash, "/refund_id", json!("r-3")), "r3");
+    assert_eq!((a.status, a.body["refund_to"].as_str()), (201, Some("cash")), "{}", a.text);
+
+    // A sale naming no payment id, or one the platform never saw: refused too.
+    let code = line_code(2);
+    assert_eq!(s.post("/v1/sales", &card_sale("o-2", &code, "411111******1111", "123456", None), "sale-2").status, 201);
+    assert_eq!(refused(&s.post("/v1/refunds", &card_refund("r-4", &code, 1_000, None), "r4")), not_authorised);
+    let code = line_code(3);
+    let sold = card_sale("o-3", &code, "411111******1111", "123456", Some("never-authorised"));
+    assert_eq!(s.post("/v1/sales", &sold, "sale-3").status, 201);
+    assert_eq!(refused(&s.post("/v1/refunds", &card_refund("r-5", &code, 1_000, None), "r5")), not_authorised);
+
+    // An approved authorisation of another card, or of less than the sale says: refused.
+    assert_eq!(s.authorise("p-small", 100, "4111111111111111").body["status"], "approved");
+    let code = line_code(4);
+    let sold = card_sale("o-4", &code, "411111******1111", "123456", Some("p-small"));
+    assert_eq!(s.post("/v1/sales", &sold, "sale-4").status, 201);
+    assert_eq!(refused(&s.post("/v1/refunds", &card_refund("r-6", &code, 50, None), "r6")), not_authorised);
+    assert_eq!(s.authorise("p-other", 199_900, "4111111111111111").body["status"], "approved");
+    let code = line_code(5);
+    let sold = card_sale("o-5", &code, "510510******5100", "123456", Some("p-other"));
+    assert_eq!(s.post("/v1/sales", &sold, "sale-5").status, 201);
+    assert_eq!(refused(&s.post("/v1/refunds", &card_refund("r-7", &code, 1_000, None), "r7")), not_authorised);
+
+    // An authorisation backs one sale only: a second sale naming it is 409 payment_recorded.
+    let approved = s.authorise("p-ok", 199_900, "4111111111111111");
+    let auth_code = approved.body["auth_code"].as_str().unwrap().to_string();
+    let code = line_code(6);
+    let sold = card_sale("o-6", &code, "411111******1111", &auth_code, Some("p-ok"));
+    assert_eq!(s.post("/v1/sales", &sold, "sale-6").status, 201);
+    let twice = card_sale("o-7", &line_code(7), "411111******1111", &auth_code, Some("p-ok"));
+    assert_eq!(refused(&s.post("/v1/sales", &twice, "sale-7")), (409, Some("payment_recorded".to_string())));
+    // The sale that names its approved authorisation is refunded to its card.
+    let a = s.post("/v1/refunds", &card_refund("r-8", &code, 1_000, Some(&auth_code)), "r8");
+    assert_eq!((a.status, a.body["refund_to"].as_str()), (201, Some("411111******1111")), "{}", a.text);
+    // Once the payment is reversed, no more card refunds of it.
+    let db = rusqlite::Connection::open(s.dir.path().join("server.db")).unwrap();
+    db.execute("UPDATE authorizations SET status = 'reversed' WHERE payment_id = 'p-ok'", []).unwrap();
+    let a = s.post("/v1/refunds", &card_refund("r-9", &code, 1_000, None), "r9");
+    assert_eq!(refused(&a), not_authorised);
+    assert!(a.body["message"].as_str().unwrap().contains("reversed"), "{}", a.text);
+
+    // An offline sale whose forward was approved is refunded to the card.
+    let data = till_server::payments::card::seal_platform_gcm(&key, "p-off-2", [4; 12], "4111111111111111", "2812");
+    let forward = json!({"events": [{"idempotency_key": "p-off-2", "kind": "payment_authorize",
+        "body": {"payment_id": "p-off-2", "order_id": "cart-2", "amount": {"minor": 199900, "currency": "CNY"},
+                 "card": {"scheme": "platform_gcm", "data": data}}}]});
+    assert_eq!(s.post("/v1/sync/batch", &forward, "batch-2").body["results"][0]["body"]["status"], "approved");
+    let code = line_code(8);
+    let sold = card_sale("o-off-2", &code, "411111******1111", "OFFLINE", Some("p-off-2"));
+    assert_eq!(s.post("/v1/sales", &sold, "sale-off-2").status, 201);
+    let a = s.post("/v1/refunds", &card_refund("r-10", &code, 1_000, Some("OFFLINE")), "r10");
+    assert_eq!(
+        (a.status, a.body["status"].as_str(), a.body["refund_to"].as_str()),
+        (201, Some("refunded"), Some("411111******1111")),
+        "{}",
+        a.text
     );
 }

@@ -106,6 +106,10 @@ pub struct SaleRecordedPayment {
     /// Approval code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_code: Option<String>,
+    /// The payment id the card was authorised under (the key of its authorisation on the
+    /// server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment_id: Option<String>,
     /// How the card was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entry_mode: Option<String>,
@@ -134,6 +138,7 @@ impl SaleRecorded {
                 card_masked: None,
                 brand: None,
                 auth_code: None,
+                payment_id: None,
                 entry_mode: None,
                 cvm: None,
             },
@@ -145,6 +150,7 @@ impl SaleRecorded {
                 card_masked: Some(c.masked_pan.as_str().to_string()),
                 brand: Some(c.brand.name().to_string()),
                 auth_code: Some(c.auth_code.clone()),
+                payment_id: c.payment_id.as_ref().map(ToString::to_string),
                 entry_mode: Some(c.entry_mode.clone()),
                 cvm: Some(c.cvm.clone()),
             },

@@ -73,6 +73,7 @@ fn db_with(conn_do: impl FnOnce(&Connection)) -> Fixture {
                 pan_hash: "d1c9a7e5b3f1".into(),
                 brand: CardBrand::from_bin(PAN),
                 auth_code: "A1B2C3".into(),
+                payment_id: None,
                 reader: "sim://card-reader".into(),
                 entry_mode: "magstripe".into(),
                 cvm: "signature".into(),

@@ -52,6 +52,7 @@ fn card_order(s: &Store, uid: i64, cart_key: &str, auth_code: &str) -> NewOrder 
         pan_hash: "00".into(),
         brand: till_core::CardBrand::from_bin("411111"),
         auth_code: auth_code.into(),
+        payment_id: None,
         reader: "sim://card-reader".into(),
         entry_mode: "magstripe".into(),
         cvm: "signature".into(),

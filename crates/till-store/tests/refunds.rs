@@ -308,6 +308,7 @@ fn a_card_sale_is_refunded_to_the_card_quoting_the_original_authorisation() {
         pan_hash: "00".into(),
         brand: till_core::CardBrand::from_bin("555555"),
         auth_code: "A12345".into(),
+        payment_id: None,
         reader: "sim://card-reader".into(),
         entry_mode: "magstripe".into(),
         cvm: "pin".into(),

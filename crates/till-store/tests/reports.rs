@@ -107,6 +107,7 @@ impl Fixture {
                 pan_hash: "00".into(),
                 brand: CardBrand::from_bin("555555"),
                 auth_code: "123456".into(),
+                payment_id: None,
                 reader: "sim://card-reader".into(),
                 entry_mode: "magstripe".into(),
                 cvm: "pin".into(),

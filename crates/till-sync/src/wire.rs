@@ -95,7 +95,8 @@ pub fn prepare(ev: &DueEvent, store_name: &str) -> Result<Prepared, String> {
 
 /// The `sale.recorded` event (till-store's checkout) as a `POST /v1/sales` body: the printed
 /// order number is the server's order id, amounts become `{minor, currency}`, each line is
-/// paid its gross amount, and the payment carries the masked card number, never more. The body
+/// paid its gross amount, and the payment carries the masked card number and the payment id it
+/// was authorised under (for the server's check of card refunds), never more. The body
 /// is till-api's [`SaleRequest`], the type the server reads, so the two cannot drift apart.
 pub fn sale_body(p: &SaleRecorded, store_name: &str) -> Result<SaleRequest, String> {
     let currency = p.currency.as_str();
@@ -133,6 +134,7 @@ pub fn sale_body(p: &SaleRecorded, store_name: &str) -> Result<SaleRequest, Stri
             amount: amount(p.payment.amount),
             masked_pan: p.payment.card_masked.clone(),
             auth_code: p.payment.auth_code.clone(),
+            payment_id: p.payment.payment_id.clone(),
         });
     }
     if let Some(points) = p.points_payment {
@@ -141,6 +143,7 @@ pub fn sale_body(p: &SaleRecorded, store_name: &str) -> Result<SaleRequest, Stri
             amount: amount(points),
             masked_pan: None,
             auth_code: None,
+            payment_id: None,
         });
     }
     Ok(SaleRequest {
@@ -183,7 +186,8 @@ mod tests {
             "order_id": 7, "order_no": "00000007", "checkout_key": "c", "created_at_ms": 1_795_000_000_123i64,
             "cashier_id": 1, "currency": "CNY", "subtotal": 700, "tax": 0, "total": 700,
             "lines": [{"line_code": "L1", "sku": "A", "name": "Apple", "quantity": 2, "unit_price": 350, "tax_rate_bp": 0, "net": 700, "tax": 0, "gross": 700}],
-            "payment": {"tender": "card", "amount": 700, "card_masked": "411111******1111", "brand": "visa", "auth_code": "A1"}
+            "payment": {"tender": "card", "amount": 700, "card_masked": "411111******1111", "brand": "visa", "auth_code": "A1",
+                        "payment_id": "0190f3a4-1"}
         });
         let out = prepare(&due("sale.recorded", &p.to_string()), "shop-1").unwrap();
         assert_eq!(out.wire_kind, "sale");
@@ -194,6 +198,8 @@ mod tests {
         assert_eq!(b["lines"][0]["name"], "Apple");
         assert_eq!(b["lines"][0]["total"], json!({"minor": 700, "currency": "CNY"}));
         assert_eq!(b["payments"][0]["masked_pan"], "411111******1111");
+        // the payment id names the card payment's authorisation on the server
+        assert_eq!(b["payments"][0]["payment_id"], "0190f3a4-1");
         assert!(b["payments"][0].get("brand").is_none());
         assert!(b["lines"][0].get("devices").is_none() && b.get("customer_id").is_none());
         // an event queued before sales carried their lines' names goes with the SKU

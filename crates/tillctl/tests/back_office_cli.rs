@@ -59,6 +59,7 @@ fn make_db(dir: &Path) {
                 pan_hash: "00aa11bb".into(),
                 brand: CardBrand::from_bin(PAN),
                 auth_code: "OK1234".into(),
+                payment_id: None,
                 reader: "sim://card-reader".into(),
                 entry_mode: "magstripe".into(),
                 cvm: "signature".into(),

@@ -172,8 +172,11 @@ pub struct RemoteRefundView {
     pub approved_by: Option<String>,
     /// The server's id of the refund.
     pub server_refund_id: String,
-    /// `refunded`, `pending_seller_confirmation`, `rejected`, or `queued` (not answered yet).
+    /// `refunded`, `pending_seller_confirmation`, `rejected` (by the seller, or refused by the
+    /// server: then `server_refusal`), or `queued` (not answered yet).
     pub status: String,
+    /// The code the server refused the refund with, e.g. `card_sale_not_authorised`.
+    pub server_refusal: Option<String>,
 }
 
 /// What a refund would pay back and whether it is within policy.
@@ -250,6 +253,10 @@ pub struct RefundReceipt {
     pub points_returned: i64,
     /// SHA-256 of the photo.
     pub evidence_sha256: Option<String>,
+    /// When the server refused a line of the refund (status `refused`, not the seller): its
+    /// code, e.g. `card_sale_not_authorised` (the sale's card payment has no approved
+    /// authorisation on the server).
+    pub server_refusal: Option<String>,
 }
 
 /// A line of a refund receipt.

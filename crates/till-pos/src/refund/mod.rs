@@ -33,6 +33,19 @@ pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
 /// The reason codes a refund may give.
 pub const REASONS: &[&str] = &["defective", "wrong_item", "not_as_described", "changed_mind", "other"];
 
+/// The server's code in the reason an event was parked with (`"422 card_sale_not_authorised:
+/// the card payment ..."`, as the sync worker writes it), for the window to put in words; the
+/// whole reason when it has no code (a transport-level refusal).
+fn refusal_code(reason: &str) -> String {
+    let code = reason
+        .split_once(' ')
+        .filter(|(status, _)| !status.is_empty() && status.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|(_, rest)| rest.split_once(':'))
+        .map(|(code, _)| code)
+        .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+    code.unwrap_or(reason).to_string()
+}
+
 /// The refund policy's verdict on one refund.
 struct Verdict {
     over_limit: bool,
@@ -360,12 +373,19 @@ impl Pos {
         // Online, the server's decision is back within a moment.
         let deadline = std::time::Instant::now() + crate::loyalty::ANSWER_WAIT;
         let mut status = "queued".to_string();
+        let mut server_refusal = None;
         while std::time::Instant::now() < deadline {
             if let Some((_, body)) = self.store.delivery_response(&event_id)? {
                 status = serde_json::from_str::<serde_json::Value>(&body)
                     .ok()
                     .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string))
                     .unwrap_or_else(|| "refunded".into());
+                break;
+            }
+            // Refused for good (a card sale the platform never approved, say): say so and why.
+            if let Some(code) = self.remote_refusal(&event_id)? {
+                status = "rejected".into();
+                server_refusal = Some(code);
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
@@ -378,7 +398,21 @@ impl Pos {
             approved_by: approved_by.map(|(_, n)| n),
             server_refund_id: key,
             status,
+            server_refusal,
         })
+    }
+
+    /// The code of a remote refund's event the server refused (parked), if it did.
+    fn remote_refusal(&self, event_id: &str) -> Result<Option<String>> {
+        let reason: Option<String> = self.store.read(|c| {
+            // A scalar subquery: one row, NULL when the event is not refused.
+            Ok(c.query_row(
+                "SELECT (SELECT parked_reason FROM outbox WHERE id = ?1 AND state IN ('parked', 'discarded'))",
+                [event_id],
+                |r| r.get(0),
+            )?)
+        })?;
+        Ok(reason.as_deref().map(refusal_code))
     }
 
     /// Keeps the photo of a defect beside the database; returns its SHA-256 (hex).
@@ -434,7 +468,24 @@ impl Pos {
                 .collect(),
             points_reversed: r.points_reversed,
             points_returned: r.points_returned,
+            server_refusal: self.server_refusal(refund_id)?,
         })
+    }
+
+    /// The code the server refused a line of the local refund `refund_id` with, from its
+    /// parked event (see [`refusal_code`]); `None` while no line was refused by the server.
+    fn server_refusal(&self, refund_id: i64) -> Result<Option<String>> {
+        let reason: Option<String> = self.store.read(|c| {
+            // A scalar subquery: one row, NULL when no line was refused.
+            Ok(c.query_row(
+                "SELECT (SELECT o.parked_reason FROM refund_lines l JOIN outbox o ON o.id = l.event_id
+                  WHERE l.refund_id = ?1 AND o.state IN ('parked', 'discarded') AND o.parked_reason IS NOT NULL
+                  ORDER BY o.parked_at_ms LIMIT 1)",
+                [refund_id],
+                |r| r.get(0),
+            )?)
+        })?;
+        Ok(reason.as_deref().map(refusal_code))
     }
 
     /// Asks the server again about refunds waiting for the seller, records the decisions, and
@@ -466,3 +517,6 @@ impl Pos {
         ids.into_iter().map(|id| self.refund_receipt_of(id)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -18,7 +18,7 @@ use till_store::{JournalState, Platform};
 
 pub(crate) const NOW: i64 = 1_790_000_000_000;
 pub(crate) const TEA: &str = "6901234567892";
-const DECLINED_TRACK2: &str = "%3B4000000000000002%3D28121010000000000%3F";
+pub(crate) const DECLINED_TRACK2: &str = "%3B4000000000000002%3D28121010000000000%3F";
 
 fn cny(minor: i64) -> Money {
     Money::new(minor, Currency::CNY)
@@ -122,11 +122,14 @@ pub(crate) fn pay(p: &Pos, t: &SessionToken) -> Result<crate::ipc::views::Receip
 }
 
 pub(crate) fn forward(p: &Pos, server: &Server) -> till_sync::RoundReport {
+    // Each drain signs with fresh nonces: the server refuses a nonce it has seen.
+    static SEEDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(7);
+    let seed = SEEDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let store = Arc::new(till_store::Store::open(p.store().path()).unwrap());
     let secret = till_client::Secret::from_hex(&server.secret_hex).unwrap();
     let config = till_sync::SyncConfig::new(&server.url(), &server.terminal_id, secret);
     let mut syncer =
-        till_sync::Syncer::new(store, config, Arc::new(till_core::SystemClock), Box::new(StdRng::seed_from_u64(7)))
+        till_sync::Syncer::new(store, config, Arc::new(till_core::SystemClock), Box::new(StdRng::seed_from_u64(seed)))
             .unwrap();
     syncer.drain().unwrap()
 }
@@ -291,12 +294,8 @@ fn settings_are_for_installers_and_checked() {
     }
     assert_eq!(p.payment_settings_get(&i).unwrap(), d);
     assert_eq!(d.offline_points_cap, 0, "no points are redeemed offline until the installer sets a limit");
-    let new = PaymentSettings {
-        authorization_timeout_s: 5,
-        offline_max_amount_minor: 10_000,
-        offline_points_cap: 500,
-        ..d
-    };
+    let new =
+        PaymentSettings { authorization_timeout_s: 5, offline_max_amount_minor: 10_000, offline_points_cap: 500, ..d };
     p.payment_settings_set(&i, new).unwrap();
     assert_eq!(p.payment_settings_get(&i).unwrap(), new);
     assert_eq!(new.timeout(), Duration::from_secs(5));

@@ -8,11 +8,12 @@
 
 pub mod card;
 pub mod dukpt;
+pub mod reader_counter;
 pub mod reversal;
 
 use crate::error::ApiError;
 use crate::idempotency::Reply;
-use crate::repo::{AuthorizationRecord, Tx};
+use crate::repo::{AuthorizationRecord, ReaderCounter, Tx, AUTH_APPROVED, AUTH_DECLINED};
 use crate::state::Ctx;
 use crate::wire::{check_text, AmountCheck};
 use card::{CardScheme, ClearCard, PinKey};
@@ -89,6 +90,21 @@ pub fn authorize(tx: &mut dyn Tx, ctx: &Ctx, req: &AuthorizeRequest) -> Result<R
     // late authorisation must not take money the till will never record.
     reversal::refuse_if_reversed(tx, ctx, &req.payment_id)?;
     let card = card::decrypt(&req.card, &req.payment_id, &ctx.config.sandbox)?;
+    // Only a block that decrypted to a card track moves its reader's counter, so nobody can
+    // burn a reader's counters with made-up blocks. Idempotent retries never get here: their
+    // stored answer was replayed before.
+    if let Some(ksn) = reader_counter::ksn_use(&req.card)? {
+        let taken = ReaderCounter {
+            reader_id: ksn.reader,
+            counter: ksn.counter,
+            terminal_id: ctx.terminal_id.clone(),
+            payment_id: req.payment_id.clone(),
+            at: ctx.now,
+        };
+        if let Some(last) = tx.advance_reader_counter(&taken)? {
+            return Err(ApiError::ReplayedCardBlock { counter: ksn.counter, last });
+        }
+    }
     // An undecodable PIN block is a wrong PIN, as a real host answers.
     let pin = match (&req.pin_block, &card.pin_key) {
         (Some(block_hex), Some(PinKey::Tdes(pin_key))) => {
@@ -128,7 +144,7 @@ pub fn authorize(tx: &mut dyn Tx, ctx: &Ctx, req: &AuthorizeRequest) -> Result<R
         currency: amount.currency().code().to_string(),
         masked_pan: masked.as_str().to_string(),
         approved: decision.is_ok(),
-        status: if decision.is_ok() { "approved" } else { "declined" }.to_string(),
+        status: if decision.is_ok() { AUTH_APPROVED } else { AUTH_DECLINED }.to_string(),
         auth_code: auth_code.clone(),
         reason_code: decision.err().map(str::to_string),
         created_at: ctx.now,

@@ -16,7 +16,7 @@
 
 use crate::error::ApiError;
 use crate::idempotency::Reply;
-use crate::repo::{PaymentReversalRecord, Tx};
+use crate::repo::{PaymentReversalRecord, Tx, AUTH_APPROVED, AUTH_DECLINED, AUTH_REVERSED};
 use crate::state::Ctx;
 use crate::wire::{check_text, AmountCheck};
 
@@ -52,8 +52,8 @@ pub fn reverse(tx: &mut dyn Tx, ctx: &Ctx, req: &ReversalRequest) -> Result<Repl
         return Reply::json(not_found.status().as_u16(), &not_found.body());
     };
     match auth.status.as_str() {
-        "approved" => {}
-        "declined" => return Err(ApiError::PaymentDeclined(req.payment_id.clone())),
+        AUTH_APPROVED => {}
+        AUTH_DECLINED => return Err(ApiError::PaymentDeclined(req.payment_id.clone())),
         _ => return Err(ApiError::AlreadyReversed(req.payment_id.clone())),
     }
     if auth.amount_minor != amount.minor() || auth.currency != amount.currency().code() {
@@ -62,7 +62,7 @@ pub fn reverse(tx: &mut dyn Tx, ctx: &Ctx, req: &ReversalRequest) -> Result<Repl
             authorised: format!("{} {}", auth.amount_minor, auth.currency),
         });
     }
-    tx.set_authorization_status(&ctx.terminal_id, &req.payment_id, "reversed")?;
+    tx.set_authorization_status(&ctx.terminal_id, &req.payment_id, AUTH_REVERSED)?;
     tx.insert_payment_reversal(&record(true))?;
     Reply::json(
         200,

@@ -121,6 +121,13 @@ pub trait Tx {
     fn insert_payment_reversal(&mut self, r: &PaymentReversalRecord) -> RepoResult<()>;
     /// The reversal of a payment id of the terminal, if there was one.
     fn payment_reversal(&mut self, terminal: &str, payment_id: &str) -> RepoResult<Option<PaymentReversalRecord>>;
+    /// Whether a sale of the terminal already names this payment id for one of its payments.
+    fn payment_id_recorded(&mut self, terminal: &str, payment_id: &str) -> RepoResult<bool>;
+    /// Takes a DUKPT block's counter for its reader: `None` when the counter is above the
+    /// reader's last one (or the reader is new) and is now its last one; otherwise the last
+    /// counter, unchanged. One conditional write, so of two concurrent takers of the same
+    /// counter exactly one gets `None`.
+    fn advance_reader_counter(&mut self, c: &ReaderCounter) -> RepoResult<Option<i64>>;
 }
 
 /// A registered till.
@@ -220,6 +227,8 @@ pub struct PaymentRecord {
     pub masked_pan: Option<String>,
     /// Authorisation code for card payments.
     pub auth_code: Option<String>,
+    /// The till's payment id of a card payment: the key of its authorisation.
+    pub payment_id: Option<String>,
 }
 
 /// An entry of the sold-data list (CN103310370A).
@@ -348,9 +357,9 @@ pub struct AuthorizationRecord {
     pub currency: String,
     /// Masked PAN.
     pub masked_pan: String,
-    /// Approved or declined, as first answered.
+    /// Whether the platform approved it (its decision, which never changes).
     pub approved: bool,
-    /// `approved`, `declined`, or `reversed` (an approval taken back; it cannot be refunded).
+    /// Where it stands now: [`AUTH_APPROVED`], [`AUTH_DECLINED`] or [`AUTH_REVERSED`].
     pub status: String,
     /// Auth code when approved.
     pub auth_code: Option<String>,
@@ -378,4 +387,26 @@ pub struct PaymentReversalRecord {
     pub authorised: bool,
     /// When, unix seconds.
     pub created_at: i64,
+}
+
+/// Status of an authorisation the platform approved and nothing has undone.
+pub const AUTH_APPROVED: &str = "approved";
+/// Status of an authorisation the platform declined.
+pub const AUTH_DECLINED: &str = "declined";
+/// Status of an approved authorisation that was reversed since.
+pub const AUTH_REVERSED: &str = "reversed";
+
+/// The last DUKPT counter taken from one encrypting card reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReaderCounter {
+    /// The reader: its KSN without the counter bits (`payments::reader_counter`).
+    pub reader_id: String,
+    /// The counter of the block taken.
+    pub counter: i64,
+    /// The terminal that sent it.
+    pub terminal_id: String,
+    /// The payment it was taken for.
+    pub payment_id: String,
+    /// When.
+    pub at: i64,
 }

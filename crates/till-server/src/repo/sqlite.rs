@@ -11,6 +11,8 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+mod cards;
+
 /// The first schema (version 1); [`MIGRATIONS`] bring it up to date. Portable on purpose: TEXT and
 /// BIGINT only, explicit primary keys, no rowid aliases, no SQLite-only clauses, so PostgreSQL
 /// accepts the same statements.
@@ -96,18 +98,25 @@ const MIGRATION_3: &str = "
 ALTER TABLE orders ADD COLUMN checkout_key TEXT;
 ";
 
-/// Version 4: reversals of card authorisations (the till's payment journal).
+/// Version 4: the server decides card refunds, reversals and DUKPT blocks from its own records.
 ///
-/// An authorisation gets a status that can change after its answer (`reversed`); the old rows
-/// take theirs from `approved`. `payment_reversals` holds one row per reversed payment id,
-/// also for an id the platform never saw: that row is what refuses a late authorisation.
+/// An authorisation has a status that can change after the platform's decision (`reversed`,
+/// by the till's payment journal); `payment_reversals` holds one row per reversed payment id,
+/// also for an id the platform never saw: that row is what refuses a late authorisation. A
+/// sale's card payment names its payment id (the key of its authorisation), once per terminal;
+/// each encrypting reader's last DUKPT counter is kept.
 const MIGRATION_4: &str = "
-ALTER TABLE authorizations ADD COLUMN status TEXT NOT NULL DEFAULT 'approved';
-UPDATE authorizations SET status = 'declined' WHERE approved = 0;
+ALTER TABLE payments ADD COLUMN payment_id TEXT;
+CREATE UNIQUE INDEX payments_payment_id ON payments (terminal_id, payment_id) WHERE payment_id IS NOT NULL;
+ALTER TABLE authorizations ADD COLUMN status TEXT NOT NULL DEFAULT 'declined';
+UPDATE authorizations SET status = 'approved' WHERE approved = 1;
 CREATE TABLE payment_reversals (
     terminal_id TEXT NOT NULL, payment_id TEXT NOT NULL, amount_minor BIGINT NOT NULL, currency TEXT NOT NULL,
     reason TEXT NOT NULL, authorised BIGINT NOT NULL, created_at BIGINT NOT NULL,
     PRIMARY KEY (terminal_id, payment_id));
+CREATE TABLE card_reader_counters (
+    reader_id TEXT PRIMARY KEY, last_counter BIGINT NOT NULL, terminal_id TEXT NOT NULL,
+    payment_id TEXT NOT NULL, updated_at BIGINT NOT NULL);
 ";
 
 /// The changes after [`SCHEMA`], in order. A new database goes through them too, so every
@@ -286,6 +295,7 @@ fn payment_row(r: &Row<'_>) -> rusqlite::Result<PaymentRecord> {
         currency: r.get(5)?,
         masked_pan: r.get(6)?,
         auth_code: r.get(7)?,
+        payment_id: r.get(8)?,
     })
 }
 
@@ -465,7 +475,7 @@ impl Tx for SqliteTx<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO payments (terminal_id, order_id, seq, tender, amount_minor, currency, masked_pan, \
-                 auth_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 auth_code, payment_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 p.terminal_id,
@@ -475,15 +485,16 @@ impl Tx for SqliteTx<'_> {
                 p.amount_minor,
                 p.currency,
                 p.masked_pan,
-                p.auth_code
+                p.auth_code,
+                p.payment_id
             ])?;
         Ok(())
     }
 
     fn order_payments(&mut self, terminal: &str, order_id: &str) -> RepoResult<Vec<PaymentRecord>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT terminal_id, order_id, seq, tender, amount_minor, currency, masked_pan, auth_code FROM payments \
-             WHERE terminal_id = ?1 AND order_id = ?2 ORDER BY seq",
+            "SELECT terminal_id, order_id, seq, tender, amount_minor, currency, masked_pan, auth_code, payment_id \
+             FROM payments WHERE terminal_id = ?1 AND order_id = ?2 ORDER BY seq",
         )?;
         let rows = stmt.query_map(params![terminal, order_id], payment_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
@@ -758,74 +769,27 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn authorization(&mut self, terminal: &str, payment_id: &str) -> RepoResult<Option<AuthorizationRecord>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT terminal_id, payment_id, order_id, amount_minor, currency, masked_pan, approved, auth_code, \
-                 reason_code, created_at, status FROM authorizations WHERE terminal_id = ?1 AND payment_id = ?2",
-            )?
-            .query_row(params![terminal, payment_id], |r| {
-                Ok(AuthorizationRecord {
-                    terminal_id: r.get(0)?,
-                    payment_id: r.get(1)?,
-                    order_id: r.get(2)?,
-                    amount_minor: r.get(3)?,
-                    currency: r.get(4)?,
-                    masked_pan: r.get(5)?,
-                    approved: r.get::<_, i64>(6)? != 0,
-                    auth_code: r.get(7)?,
-                    reason_code: r.get(8)?,
-                    created_at: r.get(9)?,
-                    status: r.get(10)?,
-                })
-            })
-            .optional()?)
+        cards::authorization(&self.conn, terminal, payment_id)
+    }
+
+    fn payment_id_recorded(&mut self, terminal: &str, payment_id: &str) -> RepoResult<bool> {
+        cards::payment_id_recorded(&self.conn, terminal, payment_id)
+    }
+
+    fn advance_reader_counter(&mut self, c: &ReaderCounter) -> RepoResult<Option<i64>> {
+        cards::advance_reader_counter(&self.conn, c)
     }
 
     fn set_authorization_status(&mut self, terminal: &str, payment_id: &str, status: &str) -> RepoResult<()> {
-        self.conn
-            .prepare_cached("UPDATE authorizations SET status = ?3 WHERE terminal_id = ?1 AND payment_id = ?2")?
-            .execute(params![terminal, payment_id, status])?;
-        Ok(())
+        cards::set_authorization_status(&self.conn, terminal, payment_id, status)
     }
 
     fn insert_payment_reversal(&mut self, r: &PaymentReversalRecord) -> RepoResult<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO payment_reversals (terminal_id, payment_id, amount_minor, currency, reason, authorised, \
-                 created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                r.terminal_id,
-                r.payment_id,
-                r.amount_minor,
-                r.currency,
-                r.reason,
-                i64::from(r.authorised),
-                r.created_at
-            ])?;
-        Ok(())
+        cards::insert_payment_reversal(&self.conn, r)
     }
 
     fn payment_reversal(&mut self, terminal: &str, payment_id: &str) -> RepoResult<Option<PaymentReversalRecord>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT terminal_id, payment_id, amount_minor, currency, reason, authorised, created_at \
-                 FROM payment_reversals WHERE terminal_id = ?1 AND payment_id = ?2",
-            )?
-            .query_row(params![terminal, payment_id], |r| {
-                Ok(PaymentReversalRecord {
-                    terminal_id: r.get(0)?,
-                    payment_id: r.get(1)?,
-                    amount_minor: r.get(2)?,
-                    currency: r.get(3)?,
-                    reason: r.get(4)?,
-                    authorised: r.get::<_, i64>(5)? != 0,
-                    created_at: r.get(6)?,
-                })
-            })
-            .optional()?)
+        cards::payment_reversal(&self.conn, terminal, payment_id)
     }
 }
 
@@ -913,7 +877,9 @@ mod tests {
                  INSERT INTO points_entries VALUES ('a', 9, 't', 'o', 'redeem', -10, 30, 2);
                  INSERT INTO points_entries VALUES ('a', 2, 't', 'o', 'earn', 40, 40, 1);
                  INSERT INTO refunds (refund_id, terminal_id, line_code, amount_minor, currency, tender, reason,
-                     status, refund_to, created_at) VALUES ('r', 't', 'L', 1, 'CNY', 'cash', 'x', 'refunded', 'cash', 0);",
+                     status, refund_to, created_at) VALUES ('r', 't', 'L', 1, 'CNY', 'cash', 'x', 'refunded', 'cash', 0);
+                 INSERT INTO authorizations VALUES ('t', 'p1', 'o', 5, 'CNY', '411111******1111', 1, '123456', NULL, 0);
+                 INSERT INTO authorizations VALUES ('t', 'p2', 'o', 5, 'CNY', '411111******1111', 0, NULL, 'do_not_honour', 0);",
             )
             .unwrap();
         }
@@ -924,6 +890,9 @@ mod tests {
         };
         assert_eq!(kinds(&mut tx), ["redeem", "earn"]);
         assert_eq!(tx.refund("r").unwrap().unwrap().original_auth_code, None);
+        // Version 4: an authorisation's status follows the platform's decision.
+        assert_eq!(tx.authorization("t", "p1").unwrap().unwrap().status, AUTH_APPROVED);
+        assert_eq!(tx.authorization("t", "p2").unwrap().unwrap().status, AUTH_DECLINED);
         // A reversal shares the account's last counter and still lands after it in the history.
         tx.insert_points_entry(&entry("a", 9, "reverse_earn", -5, Some("r"))).unwrap();
         assert_eq!(kinds(&mut tx), ["reverse_earn", "redeem", "earn"]);

@@ -160,7 +160,7 @@ async fn post(
         (status = 400, description = "Malformed request", body = crate::error::ErrorBody),
         (status = 401, description = "Signature refused", body = crate::error::ErrorBody),
         (status = 409, description = "idempotency_conflict or payment_exists", body = crate::error::ErrorBody),
-        (status = 422, description = "invalid_card_block", body = crate::error::ErrorBody)),
+        (status = 422, description = "invalid_card_block, or replayed_card_block: a DUKPT block whose KSN counter is not above the last one taken from its reader (the same block under another payment id, or an older one)", body = crate::error::ErrorBody)),
     security(("till_signature" = [])))]
 pub async fn authorize(
     State(app): State<AppState>,
@@ -213,7 +213,7 @@ pub async fn post_payment_reversal(
         (status = 201, description = "Recorded", body = sales::SaleRecorded),
         (status = 400, description = "Invalid sale", body = crate::error::ErrorBody),
         (status = 401, description = "Signature refused", body = crate::error::ErrorBody),
-        (status = 409, description = "idempotency_conflict, order_exists, line_code_exists, device_already_sold", body = crate::error::ErrorBody)),
+        (status = 409, description = "idempotency_conflict, order_exists, line_code_exists, device_already_sold, payment_recorded (a card payment's payment_id already named by another sale)", body = crate::error::ErrorBody)),
     security(("till_signature" = [])))]
 pub async fn post_sale(
     State(app): State<AppState>,
@@ -232,7 +232,7 @@ pub async fn post_sale(
         (status = 400, description = "Malformed request", body = crate::error::ErrorBody),
         (status = 404, description = "Unknown line code or device", body = crate::error::ErrorBody),
         (status = 409, description = "idempotency_conflict or refund_exists", body = crate::error::ErrorBody),
-        (status = 422, description = "refund_exceeds_paid, authorization_mismatch", body = crate::error::ErrorBody)),
+        (status = 422, description = "refund_exceeds_paid, authorization_mismatch, or card_sale_not_authorised: the money would go back to a card whose payment has no approved authorisation on the server (no payment_id, unknown, declined, reversed, another card or a smaller amount)", body = crate::error::ErrorBody)),
     security(("till_signature" = [])))]
 pub async fn post_refund(
     State(app): State<AppState>,

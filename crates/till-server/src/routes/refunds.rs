@@ -3,17 +3,23 @@
 //!
 //! A customer whose reputation is at or above the configured threshold is refunded at once;
 //! anyone else (including an unknown customer) waits until the seller confirms, with
-//! `till-server refunds confirm`. The amount is reserved against the line as soon as the refund
+//! `till-server refunds confirm`. The customer is the one the sale recorded: a `customer_id`
+//! the till sends with the refund is not believed (one that differs is logged and ignored). The amount is reserved against the line as soon as the refund
 //! is asked for, so two refunds can never together exceed what was paid; a rejection releases it.
 //!
 //! A card refund may name the authorisation code of the card payment it goes back to
 //! (`original_auth_code`); the server then checks that the order of the refunded line was paid by
 //! card with that code, and refunds to that card, so an order paid with two cards is refunded
 //! to the right one and a till cannot refund to a card that never paid.
+//!
+//! Money goes back to a card only when the server's own records show the platform approved that
+//! card payment: the sale names the payment id, and its authorisation is `approved` (not
+//! declined, as a forwarded offline approval can end, nor reversed). Otherwise the refund is
+//! refused with 422 `card_sale_not_authorised`; a refund in cash is still possible.
 
 use crate::error::ApiError;
 use crate::idempotency::Reply;
-use crate::repo::{RefundRecord, Repository, Tx};
+use crate::repo::{PaymentRecord, RefundRecord, Repository, Tx, AUTH_APPROVED, AUTH_REVERSED};
 use crate::state::Ctx;
 use crate::wire::{check_text, Amount, AmountCheck};
 use till_core::LineCode;
@@ -107,26 +113,28 @@ pub fn request(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Reply,
     if amount.minor() > left {
         return Err(ApiError::RefundExceedsPaid { asked: amount.minor(), left });
     }
-    let reputation = match &req.customer_id {
+    let order = tx
+        .order(&line.terminal_id, &line.order_id)?
+        .ok_or_else(|| ApiError::Internal(format!("line {line_code} has no order")))?;
+    // The policy decides on the customer the sale recorded, never on the one a till names now:
+    // a till could otherwise name a trusted customer to have any refund paid at once.
+    if req.customer_id.is_some() && req.customer_id != order.customer_id {
+        tracing::warn!(refund_id = %req.refund_id, order_id = %order.order_id,
+            "the refund names another customer than its order; the order's customer decides");
+    }
+    let customer = order.customer_id;
+    let reputation = match &customer {
         Some(c) => tx.customer_reputation(c)?,
         None => None,
     };
     let direct = reputation.is_some_and(|r| r >= ctx.config.refund_reputation_threshold);
-    let refund_to = match (&req.original_auth_code, &device) {
-        (Some(code), _) => tx
-            .order_payments(&line.terminal_id, &line.order_id)?
-            .into_iter()
-            .find(|p| p.tender == "card" && p.auth_code.as_deref() == Some(code.as_str()))
-            .ok_or_else(|| ApiError::AuthorizationMismatch(line.order_id.clone()))?
-            .masked_pan
-            // Sales refuse card payments without a masked PAN; this only guards old rows.
-            .unwrap_or_else(|| req.tender.clone()),
-        (None, Some(d)) => d.paying_account.clone(),
-        (None, None) => tx
-            .order_payments(&line.terminal_id, &line.order_id)?
-            .into_iter()
-            .find_map(|p| p.masked_pan)
-            .unwrap_or_else(|| req.tender.clone()),
+    let payments = tx.order_payments(&line.terminal_id, &line.order_id)?;
+    let refund_to = match card_payment(req, &line.order_id, &payments)? {
+        Some(card) => authorised_card(tx, &line.terminal_id, &line.order_id, card)?,
+        None => match (&device, req.tender.as_str()) {
+            (Some(d), "original") => d.paying_account.clone(),
+            _ => req.tender.clone(),
+        },
     };
     tx.add_line_refunded(&line_code, amount.minor())?;
     if let Some(d) = &device {
@@ -142,7 +150,7 @@ pub fn request(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Reply,
         tender: req.tender.clone(),
         reason: req.reason.clone(),
         evidence_sha256: req.evidence_sha256.clone(),
-        customer_id: req.customer_id.clone(),
+        customer_id: customer,
         approved_by: req.approved_by.clone(),
         original_auth_code: req.original_auth_code.clone(),
         reputation,
@@ -154,6 +162,55 @@ pub fn request(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Reply,
     };
     tx.insert_refund(&record)?;
     Reply::json(201, &RefundResponse::from(&record))
+}
+
+/// The card payment of the order a refund goes back to: the one with `original_auth_code`
+/// (which must exist), else for tender `card` or `original` the order's first card payment.
+/// `None` when the money does not go to a card: tender `cash` or `points`, or `original` for an
+/// order no card paid. Tender `card` for such an order has no card to go to.
+fn card_payment<'a>(
+    req: &RefundRequest,
+    order_id: &str,
+    payments: &'a [PaymentRecord],
+) -> Result<Option<&'a PaymentRecord>, ApiError> {
+    let mut cards = payments.iter().filter(|p| p.tender == "card");
+    if let Some(code) = &req.original_auth_code {
+        return cards
+            .find(|p| p.auth_code.as_deref() == Some(code.as_str()))
+            .map(Some)
+            .ok_or_else(|| ApiError::AuthorizationMismatch(order_id.to_string()));
+    }
+    match (req.tender.as_str(), cards.next()) {
+        ("cash" | "points", _) => Ok(None),
+        ("card", None) => {
+            Err(ApiError::CardSaleNotAuthorised { order_id: order_id.to_string(), why: "no card paid for it".into() })
+        }
+        (_, card) => Ok(card),
+    }
+}
+
+/// The masked PAN a refund to the card payment `p` goes to, once the server's own records show
+/// that the platform approved the payment: the authorisation the sale names by payment id,
+/// still `approved` (not declined, which is also how a declined forward of an offline approval
+/// ends, and not reversed), for the same card and at least the payment's amount.
+fn authorised_card(tx: &mut dyn Tx, terminal: &str, order_id: &str, p: &PaymentRecord) -> Result<String, ApiError> {
+    let refuse = |why: String| ApiError::CardSaleNotAuthorised { order_id: order_id.to_string(), why };
+    let id = p.payment_id.as_deref().ok_or_else(|| refuse("the sale names no payment id for its card".into()))?;
+    let a = tx
+        .authorization(terminal, id)?
+        .ok_or_else(|| refuse(format!("the payment platform has no authorisation of payment {id}")))?;
+    match a.status.as_str() {
+        AUTH_APPROVED => {}
+        AUTH_REVERSED => return Err(refuse(format!("payment {id} was reversed"))),
+        _ => return Err(refuse(format!("the payment platform declined payment {id}"))),
+    }
+    if Some(a.masked_pan.as_str()) != p.masked_pan.as_deref() || a.currency != p.currency {
+        return Err(refuse(format!("payment {id} was authorised for another card")));
+    }
+    if a.amount_minor < p.amount_minor {
+        return Err(refuse(format!("payment {id} was authorised for less than the sale says")));
+    }
+    Ok(a.masked_pan)
 }
 
 /// The seller's decision on a pending refund (the `refunds confirm` / `refunds reject` admin

@@ -103,6 +103,7 @@ fn check(req: &SaleRequest) -> Result<Checked, ApiError> {
         devices.push(ids);
     }
     let mut payments = Vec::with_capacity(req.payments.len());
+    let mut payment_ids = HashSet::new();
     for p in &req.payments {
         let amount = same(p.amount.to_money()?)?;
         match (&p.masked_pan, p.tender) {
@@ -114,6 +115,17 @@ fn check(req: &SaleRequest) -> Result<Checked, ApiError> {
         }
         if let Some(a) = &p.auth_code {
             check_text("auth_code", a, 32)?;
+        }
+        if let Some(id) = &p.payment_id {
+            if p.tender != TenderKind::Card {
+                return Err(ApiError::InvalidRequest("payment_id goes with card payments only".into()));
+            }
+            till_core::PaymentId::parse(id).map_err(|_| {
+                ApiError::InvalidRequest("payment_id must be 1 to 64 characters without control characters".into())
+            })?;
+            if !payment_ids.insert(id.as_str()) {
+                return Err(ApiError::InvalidRequest(format!("payment {id} appears twice")));
+            }
         }
         payments.push(amount);
     }
@@ -149,6 +161,12 @@ pub fn record(tx: &mut dyn Tx, ctx: &Ctx, req: &SaleRequest) -> Result<Reply, Ap
     for id in c.devices.iter().flatten() {
         if tx.sold_device(id)?.is_some_and(|d| !d.refunded) {
             return Err(ApiError::DeviceAlreadySold(id.clone()));
+        }
+    }
+    // One authorisation backs one sale's payment: two sales naming it could be refunded twice.
+    for id in req.payments.iter().filter_map(|p| p.payment_id.as_ref()) {
+        if tx.payment_id_recorded(terminal, id)? {
+            return Err(ApiError::PaymentRecorded(id.clone()));
         }
     }
     // The paying account of a device: the card that paid (masked), else the main tender.
@@ -223,6 +241,7 @@ pub fn record(tx: &mut dyn Tx, ctx: &Ctx, req: &SaleRequest) -> Result<Reply, Ap
             currency: currency.clone(),
             masked_pan: p.masked_pan.clone(),
             auth_code: p.auth_code.clone(),
+            payment_id: p.payment_id.clone(),
         })?;
     }
     Reply::json(

@@ -110,6 +110,28 @@ impl TestServer {
     pub fn get(&self, path: &str) -> Answer {
         self.send("GET", path, b"", None)
     }
+
+    /// Authorises `payment_id` for `minor` CNY at the sandbox with a `platform_gcm` block of
+    /// `pan` (expiry 12/28), the payment id as key: the platform's record a card refund needs.
+    pub fn authorise(&self, payment_id: &str, minor: i64, pan: &str) -> Answer {
+        let key: [u8; 32] = hex::decode(Config::default().sandbox.platform_key).unwrap().try_into().unwrap();
+        let data = till_server::payments::card::seal_platform_gcm(&key, payment_id, [3; 12], pan, "2812");
+        let body = serde_json::json!({"payment_id": payment_id, "order_id": format!("cart-{payment_id}"),
+            "amount": {"minor": minor, "currency": "CNY"}, "card": {"scheme": "platform_gcm", "data": data}});
+        self.post("/v1/payments/authorize", &body, payment_id)
+    }
+
+    /// [`sale`] whose card payment the platform approved first, under payment id
+    /// `pay-<order>`, and which names that payment id and the approval code.
+    pub fn authorised_sale(&self, order: &str, code: &str, imei: Option<&str>) -> Value {
+        let id = format!("pay-{order}");
+        let a = self.authorise(&id, 199_900, "4111111111111111");
+        assert_eq!(a.body["status"], "approved", "{}", a.text);
+        let mut v = sale(order, code, imei);
+        v["payments"][0]["auth_code"] = a.body["auth_code"].clone();
+        v["payments"][0]["payment_id"] = Value::String(id);
+        v
+    }
 }
 
 /// A valid line code derived from a number (check symbol computed by till-core).

@@ -12,7 +12,8 @@ use rand::Rng;
 use rusqlite::Transaction;
 use sha2::{Digest, Sha256};
 use till_core::{
-    CardBrand, CardPayment, Cart, CashPayment, Currency, DeviceIdentifier, MaskedPan, Money, NewOrder, Payment, Product,
+    CardBrand, CardPayment, Cart, CashPayment, Currency, DeviceIdentifier, MaskedPan, Money, NewOrder, Payment,
+    PaymentId, Product,
 };
 
 const REASONS: &[&str] = &["damaged", "wrong size", "changed mind", "faulty", "expired", "duplicate sale"];
@@ -59,6 +60,8 @@ fn card(ctx: &Ctx<'_>, rng: &mut StdRng) -> Result<CardPayment> {
         pan_hash: (ctx.pan_hash)(&pan),
         brand: CardBrand::from_bin(&pan),
         auth_code: format!("{:06}", rng.gen_range(0..1_000_000)),
+        // Named after the checkout key once it is drawn (see `sell`).
+        payment_id: None,
         reader: "sim://card-reader".into(),
         entry_mode: "magstripe".into(),
         cvm: if small { "none" } else { "pin" }.into(),
@@ -121,7 +124,7 @@ pub(super) fn sell(
         _ => 0,
     };
     let due = Money::new(total.minor() - points_paid, ctx.currency);
-    let payment = if rng.gen_bool(0.55) {
+    let mut payment = if rng.gen_bool(0.55) {
         Payment::Card(card(ctx, rng)?)
     } else {
         // Customers hand over round notes more often than the exact amount.
@@ -129,6 +132,12 @@ pub(super) fn sell(
         Payment::Cash(CashPayment::take(due, Money::new(tendered, ctx.currency))?)
     };
     let checkout_key = random_hex(rng);
+    // A payment id like a till's, from the checkout key so the generated history stays the
+    // same for a seed. No platform authorised it: a server refuses its card refunds unless it
+    // holds an approved authorisation of that id (the sync test gives it one).
+    if let Payment::Card(c) = &mut payment {
+        c.payment_id = Some(PaymentId::parse(&format!("pay-{checkout_key}"))?);
+    }
     let order = NewOrder::from_cart(&cart, payment, checkout_key, cashier, at, rng)?;
     // The account is on the order and its events, but no points move: a points change needs a
     // loyalty token the points server can check, which a generated customer's phone never

@@ -69,4 +69,10 @@ pointsReturned: number,
 /**
  * SHA-256 of the photo.
  */
-evidenceSha256: string | null, };
+evidenceSha256: string | null, 
+/**
+ * When the server refused a line of the refund (status `refused`, not the seller): its
+ * code, e.g. `card_sale_not_authorised` (the sale's card payment has no approved
+ * authorisation on the server).
+ */
+serverRefusal: string | null, };

@@ -30,6 +30,11 @@ approvedBy: string | null,
  */
 serverRefundId: string, 
 /**
- * `refunded`, `pending_seller_confirmation`, `rejected`, or `queued` (not answered yet).
+ * `refunded`, `pending_seller_confirmation`, `rejected` (by the seller, or refused by the
+ * server: then `server_refusal`), or `queued` (not answered yet).
  */
-status: string, };
+status: string, 
+/**
+ * The code the server refused the refund with, e.g. `card_sale_not_authorised`.
+ */
+serverRefusal: string | null, };

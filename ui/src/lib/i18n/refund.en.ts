@@ -152,6 +152,10 @@ export default {
   "refund.status.pending": "Pending",
   "refund.status.confirmed": "Confirmed",
   "refund.status.refused": "Refused by the seller",
+  "refund.status.refusedByServer": "Refused by the server",
+  "refund.refusal.card_sale_not_authorised":
+    "Refused by the server: the payment platform never approved this sale's card payment (an offline approval it declined later, or a payment reversed). Pay nothing back to the card; a manager decides (a cash refund, or contact the customer).",
+  "refund.refusal.other": "Refused by the server ({code}): pay nothing back. A manager sees it on the Sync screen (F10).",
   "refund.done": "Refund recorded",
   "refund.done.pending": "Waiting for the seller: do not pay back yet.",
   "refund.done.refused": "The seller refused: pay nothing back.",

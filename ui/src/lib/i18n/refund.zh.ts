@@ -154,6 +154,10 @@ export default {
   "refund.status.pending": "待处理",
   "refund.status.confirmed": "已确认",
   "refund.status.refused": "卖家已拒绝",
+  "refund.status.refusedByServer": "服务器已拒绝",
+  "refund.refusal.card_sale_not_authorised":
+    "服务器拒绝：支付平台从未批准此笔销售的银行卡付款（离线批准后被拒绝，或付款已冲正）。不要退回到银行卡；请经理决定（现金退款或联系顾客）。",
+  "refund.refusal.other": "服务器拒绝（{code}）：不予退款。经理可在同步页面（F10）查看。",
   "refund.done": "退款已记录",
   "refund.done.pending": "等待卖家确认：暂不退款。",
   "refund.done.refused": "卖家已拒绝：不予退款。",

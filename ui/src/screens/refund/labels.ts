@@ -13,6 +13,17 @@ export const reasonLabel = (reason: string | null | undefined) => lookup("refund
 export const tenderLabel = (tender: string | null | undefined) => lookup("refund.tender", tender);
 export const statusLabel = (status: string | null | undefined) => lookup("refund.status", status);
 
+/** A refund's status; a refusal by the server (not by the seller) says so. */
+export function refundStatusLabel(r: { status: string; serverRefusal: string | null }): string {
+  return r.status === "refused" && r.serverRefusal ? t("refund.status.refusedByServer") : statusLabel(r.status);
+}
+
+/** What the cashier is told about the server's refusal code (e.g. card_sale_not_authorised). */
+export function refusalText(code: string): string {
+  const key = `refund.refusal.${code}`;
+  return key in en ? t(key as MessageKey) : t("refund.refusal.other", { code });
+}
+
 /** How a refund was approved: at once, by manager NAME, or waiting for the seller. */
 export function approvalLabel(approval: string, approvedBy: string | null): string {
   if (approval === "manager") {

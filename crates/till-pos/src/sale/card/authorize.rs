@@ -153,11 +153,17 @@ impl Pos {
         };
         drop(request); // the card data and PIN block go here, approved or not
         tracing::info!(payment_id = %payment_id, card = %masked_pan, authorizer = authorizer.name(), offline, "card approved");
+        // The id the platform knows the authorisation by: an offline approval's own.
+        let authorised_id = match &settle {
+            Settle::Payment(id) => id.clone(),
+            Settle::Offline(p, _) => p.payment_id.clone(),
+        };
         let payment = Payment::Card(CardPayment {
             masked_pan,
             pan_hash,
             brand,
             auth_code,
+            payment_id: PaymentId::parse(&authorised_id).ok(),
             reader: lock(&entry.reader).clone(),
             entry_mode: entry.entry_mode.as_str().into(),
             cvm: cvm.into(),

@@ -8,6 +8,7 @@
 //! | --- | --- |
 //! | 200 `approved` / `declined` | [`AuthorizationResponse`] |
 //! | no answer (refused, reset, DNS, TLS), past the timeout, 408, 429, 5xx, an answer without the server's valid answer signature or over 8 MiB (till-client refuses it) | [`PaymentError::Unreachable`]: **not** a decline, and never the approval it may claim; the card flow may approve offline ([`crate::sale::offline_forward`]) |
+//! | 422 `replayed_card_block` | a decline, reason code `replayed_card_block`: the reader's block was used before (a copied or replayed read), so the cashier has the card swiped again or takes another tender |
 //! | any other 4xx | [`PaymentError::PlatformRefused`] with the server's `code` |
 //!
 //! The body ([`request_body`]) carries only protected card data: the `platform_gcm` block the
@@ -116,6 +117,10 @@ struct ErrorBody {
     message: String,
 }
 
+/// The platform's code for a reader's block it has taken before (its KSN counter is not above the
+/// reader's last one): shown to the cashier as a decline of that reason.
+pub const REPLAYED_CARD_BLOCK: &str = "replayed_card_block";
+
 /// Words for the cashier for the platform's reason codes.
 pub fn decline_message(reason_code: &str) -> &'static str {
     match reason_code {
@@ -127,6 +132,10 @@ pub fn decline_message(reason_code: &str) -> &'static str {
         "insufficient_funds" => "insufficient funds",
         "lost_or_stolen" => "the card is reported lost or stolen; keep it if it is safe to do so",
         "processing_error" => "the card issuer could not process it; try again or take another tender",
+        REPLAYED_CARD_BLOCK => {
+            "this card read was already used for another payment (a copied or replayed read); swipe the card \
+             again, and if it happens again stop using this reader and call the installer"
+        }
         _ => "do not honour",
     }
 }
@@ -174,6 +183,10 @@ pub fn interpret(status: u16, body: &str) -> Result<AuthorizationResponse> {
         Ok(e) => (e.code, e.message),
         Err(_) => (format!("http_{status}"), body.chars().take(200).collect()),
     };
+    if status == 422 && code == REPLAYED_CARD_BLOCK {
+        // Nothing was authorised: a decline the cashier can act on, not a set-up fault.
+        return Err(PaymentError::Declined { message: decline_message(&code).into(), reason_code: code }.into());
+    }
     Err(PaymentError::PlatformRefused { status, code, message }.into())
 }
 
@@ -316,6 +329,51 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_readers_block_sent_again_under_a_new_payment_is_declined_as_replayed() {
+        use till_server::payments::dukpt;
+        let key = PlatformKey::random(&mut StdRng::seed_from_u64(2));
+        let s = Server::start(&key);
+        let a = authorizer(s.config(&s.url(), Duration::from_secs(5)));
+        // A MagneSafe swipe: TDES DUKPT under the sandbox's X9.24-1 test BDK, KSN counter 3.
+        let ksn: [u8; 10] = hex::decode("FFFF9876543210E00003").unwrap().try_into().unwrap();
+        let bdk: [u8; 16] = hex::decode("0123456789ABCDEFFEDCBA9876543210").unwrap().try_into().unwrap();
+        let track2 = dukpt::encrypt::tdes_cbc_zero_padded(
+            &dukpt::tdes_pin_key(&bdk, &ksn),
+            b";4111111111111111=28121010000000000000?",
+        );
+        let block = till_devices::EncryptedBlock {
+            scheme: "TDES-CBC DUKPT (PIN variant)".into(),
+            ksn: ksn.to_vec(),
+            device_serial: None,
+            tracks: [None, Some(track2), None],
+        };
+        let request = |id: &str| AuthorizationRequest {
+            payment_id: id.into(),
+            order_ref: "cart-1".into(),
+            amount: Money::new(1999, Currency::CNY),
+            masked_pan: MaskedPan::from_pan("4111111111111111").unwrap(),
+            brand: CardBrand::Visa,
+            card_data: PlatformCardData::ReaderBlock(block.clone()),
+            pin_required: false,
+            pin_block: None,
+            entry_mode: EntryMode::Magstripe,
+        };
+        let first = a.authorize(&request("p1")).unwrap();
+        assert!(matches!(first, AuthorizationResponse::Approved { .. }), "{first:?}");
+        // a retry of the same payment gets the platform's stored answer
+        assert_eq!(a.authorize(&request("p1")).unwrap(), first);
+        // the same read under another payment id: a decline the cashier can read, not an error
+        match a.authorize(&request("p2")) {
+            Err(PosError::Payment(PaymentError::Declined { reason_code, message })) => {
+                assert_eq!(reason_code, REPLAYED_CARD_BLOCK);
+                assert!(message.contains("already used"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(s.authorizations(), vec![("p1".to_string(), "approved".to_string())]);
+    }
+
+    #[test]
     fn no_server_and_a_slow_server_are_unreachable_not_declined() {
         let key = PlatformKey::random(&mut StdRng::seed_from_u64(2));
         // nothing listens on this port
@@ -350,6 +408,13 @@ pub(crate) mod tests {
         assert_eq!(e.code(), crate::ErrorCode::PaymentPlatformRefused);
         assert!(e.to_string().contains("payment_exists"), "{e}");
         assert_eq!(interpret(401, "nope").unwrap_err().code(), crate::ErrorCode::PaymentPlatformRefused);
+        match interpret(422, r#"{"code":"replayed_card_block","message":"counter 3 is not above 3"}"#) {
+            Err(PosError::Payment(PaymentError::Declined { reason_code, message })) => {
+                assert_eq!(reason_code, "replayed_card_block");
+                assert!(message.contains("already used") && message.contains("swipe the card again"), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
         assert!(interpret(200, "not json").is_err());
         assert_eq!(
             interpret(200, r#"{"status":"declined","reason_code":"expired_card"}"#).unwrap(),
