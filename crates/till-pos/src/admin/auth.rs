@@ -3,6 +3,7 @@
 //! PINs are stored as argon2id hashes. Five wrong PINs in a row lock the user for five
 //! minutes. A session is a random bearer token that lapses after a configurable idle time.
 
+use crate::admin::permissions::Command;
 use crate::error::{PosError, Result};
 use crate::ipc::views::{LoginUser, Session, UserView};
 use crate::mutex::lock;
@@ -20,15 +21,6 @@ use till_store::{audit, users};
 pub const MAX_FAILED_PINS: i64 = 5;
 /// How long the lock lasts.
 pub const LOCKOUT_MS: i64 = 5 * 60 * 1000;
-
-/// Roles that may sell.
-pub const SELLERS: &[Role] = &[Role::Cashier, Role::Manager];
-/// Roles that may manage users and read the audit log.
-pub const MANAGERS: &[Role] = &[Role::Manager];
-/// Roles that set up devices and servers.
-pub const INSTALLERS: &[Role] = &[Role::Installer];
-/// Every role: the status lights are for anyone logged in.
-pub const ANYONE: &[Role] = &[Role::Cashier, Role::Manager, Role::Installer];
 
 /// The live sessions, by token, and how long one lasts without a command.
 pub(crate) struct Sessions {
@@ -118,7 +110,7 @@ impl Pos {
             SessionState { user_id: user.id, name: user.name.clone(), role: user.role, expires_at_ms },
         );
         tracing::info!(user_id, role = user.role.as_str(), "login");
-        Ok(Session { token, user: UserView::new(&user, now), expires_at_ms })
+        Ok(Session { token, user: UserView::new(&user, now), expires_at_ms, manages: user.role.manages().to_vec() })
     }
 
     /// Checks a logged-in user's PIN again before a sensitive action (a manager discarding a
@@ -165,8 +157,10 @@ impl Pos {
         Ok(())
     }
 
-    /// The session behind `token`, if its role is one of `allowed`; extends its idle timer.
-    pub fn authorize(&self, token: &SessionToken, allowed: &[Role], action: &'static str) -> Result<SessionState> {
+    /// The session behind `token`, if the permissions table lets its role call `command`;
+    /// extends its idle timer. The one role check of every command.
+    pub fn authorize(&self, token: &SessionToken, command: Command) -> Result<SessionState> {
+        let row = command.permission();
         let now = self.now_ms();
         let mut sessions = lock(&self.sessions.live);
         let s = sessions.get_mut(token).ok_or(PosError::Unauthenticated)?;
@@ -174,8 +168,8 @@ impl Pos {
             sessions.remove(token);
             return Err(PosError::SessionExpired);
         }
-        if !allowed.contains(&s.role) {
-            return Err(PosError::Forbidden { role: s.role, action });
+        if !row.access.allows(s.role) {
+            return Err(PosError::Forbidden { role: s.role, action: row.action });
         }
         s.expires_at_ms = now + self.sessions.idle_ms;
         Ok(s.clone())

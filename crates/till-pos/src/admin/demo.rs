@@ -1,6 +1,6 @@
 //! The demo till: a catalogue of about 60 products (groceries, drinks, household goods,
 //! stationery, serialised phones, services) with valid barcodes and three tax rates, and one
-//! user per role. Seeded on first start when the till runs in demo mode.
+//! user per role (the owner included). Seeded on first start when the till runs in demo mode.
 
 use crate::error::Result;
 use crate::ipc::views::DemoUser;
@@ -9,9 +9,14 @@ use serde_json::json;
 use till_core::{Barcode, Money, Role, Sku, TaxRate};
 use till_store::{audit, catalogue, users, NewProduct};
 
-/// The demo users: name, role, PIN.
-pub const USERS: &[(&str, Role, &str)] =
-    &[("Chen Jing", Role::Cashier, "1111"), ("Li Wei", Role::Manager, "2222"), ("Wang Fang", Role::Installer, "3333")];
+/// The demo users: name, role, PIN. The owner comes last so the others keep the ids 1 to 3 they
+/// had before there were owners.
+pub const USERS: &[(&str, Role, &str)] = &[
+    ("Chen Jing", Role::Cashier, "1111"),
+    ("Li Wei", Role::Manager, "2222"),
+    ("Wang Fang", Role::Installer, "3333"),
+    ("Liu Yang", Role::Owner, "4444"),
+];
 
 /// (SKU, English name, Chinese name, price in fen, tax basis points, tax-inclusive, serialised)
 type Item = (&'static str, &'static str, &'static str, i64, i64, bool, bool);

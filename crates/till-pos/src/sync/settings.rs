@@ -26,15 +26,13 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::time::Duration;
-use till_core::Role;
+use crate::admin::permissions::Command;
 use till_core::SessionToken;
 
 /// The `SecretBox` purpose the terminal secret is sealed for.
 pub const SECRET_PURPOSE: &str = "sync-terminal-secret";
 /// The settings key.
 pub const SETTING: &str = "sync.settings";
-/// Who may see and change the server settings.
-pub const SETTINGS_EDITORS: &[Role] = &[Role::Installer];
 /// A clock further than this from the server's is reported (the server refuses beyond 300 s).
 pub const SKEW_WARN_SECS: i64 = 60;
 /// How long Test connection waits for each server.
@@ -161,7 +159,7 @@ fn parse_secret(hex_text: &str) -> Result<till_client::Secret> {
 impl Pos {
     /// The server settings, without the secret (installers).
     pub fn sync_settings_get(&self, token: &SessionToken) -> Result<SyncSettingsView> {
-        self.authorize(token, SETTINGS_EDITORS, "see the server settings")?;
+        self.authorize(token, Command::SyncSettingsGet)?;
         Ok(view(load(self)?.as_ref()))
     }
 
@@ -170,7 +168,7 @@ impl Pos {
     /// ([`PosError::SyncPending`]): they would reach the server as another till's. The URL and
     /// the secret may always change: that is how a moved server or a wrong secret is fixed.
     pub fn sync_settings_set(&self, token: &SessionToken, input: SyncSettingsInput) -> Result<SyncSettingsView> {
-        let s = self.authorize(token, SETTINGS_EDITORS, "change the server settings")?;
+        let s = self.authorize(token, Command::SyncSettingsSet)?;
         let SyncSettingsInput { sales_url, refunds_url, points_url, payments_url, terminal_id, secret } = input;
         let parsed = (|| {
             let sales = normalise_url(&sales_url)?;
@@ -208,7 +206,7 @@ impl Pos {
     /// Forgets the server settings (installers): this till signs out of the server and stops
     /// syncing. Refused while events wait, since they would then never be delivered.
     pub fn sync_settings_clear(&self, token: &SessionToken) -> Result<SyncSettingsView> {
-        let s = self.authorize(token, SETTINGS_EDITORS, "clear the server settings")?;
+        let s = self.authorize(token, Command::SyncSettingsClear)?;
         crate::sync::ensure_nothing_pending(self)?;
         let now = self.now_ms();
         self.store.write(|tx| {
@@ -276,7 +274,7 @@ impl Pos {
     /// Test connection (installers): a signed `GET /v1/ping` to each distinct URL of the saved
     /// settings, each failure named exactly.
     pub fn sync_test_connection(&self, token: &SessionToken) -> Result<ConnectionTest> {
-        self.authorize(token, SETTINGS_EDITORS, "test the server connection")?;
+        self.authorize(token, Command::SyncTestConnection)?;
         let creds = self.sync_credentials()?.ok_or(PosError::SyncNotConfigured)?;
         let mut groups: Vec<(String, Vec<Service>)> = Vec::new();
         for service in Service::ALL {

@@ -33,7 +33,7 @@ pub mod platform_key;
 pub mod remote_authorizer;
 pub mod signature;
 
-use crate::admin::auth::SELLERS;
+use crate::admin::permissions::Command;
 use crate::admin::secrets::wipe_string;
 use crate::error::PaymentError;
 use crate::error::{PosError, Result};
@@ -264,7 +264,7 @@ impl Pos {
         cart_id: &CartId,
         watch: Watch<CardPaymentView>,
     ) -> Result<CardPaymentView> {
-        let s = self.authorize(token, SELLERS, "take payment")?;
+        let s = self.authorize(token, Command::PaymentStart)?;
         // The reader's lock is not taken here: a cancelled payment's thread may still hold it
         // for a moment, and a command must never wait on a device.
         let entry = self.new_payment(s.user_id, cart_id, String::new(), EntryMode::Magstripe, watch)?;
@@ -338,7 +338,7 @@ impl Pos {
         text: &str,
         watch: Watch<CardPaymentView>,
     ) -> Result<CardPaymentView> {
-        let s = self.authorize(token, SELLERS, "take payment")?;
+        let s = self.authorize(token, Command::PaymentSwipeText)?;
         let read = till_devices::card_reader::iso7813::parse_text(text).map_err(PaymentError::from)?;
         let entry = self.new_payment(s.user_id, cart_id, WEDGE_READER.into(), EntryMode::MagstripeWedge, watch)?;
         let card = protect(
@@ -361,7 +361,7 @@ impl Pos {
 
     /// Cancels the payment: the reader stops waiting, any card data is dropped, the cart stays.
     pub fn payment_cancel(&self, token: &SessionToken, payment_id: &PaymentId) -> Result<CardPaymentView> {
-        let s = self.authorize(token, SELLERS, "take payment")?;
+        let s = self.authorize(token, Command::PaymentCancel)?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         entry.cancel()?;
         tracing::info!(payment_id = %payment_id, "card payment cancelled");
@@ -377,7 +377,7 @@ impl Pos {
     }
 
     fn take_pin(&self, token: &SessionToken, payment_id: &PaymentId, pin: &str) -> Result<CardPaymentView> {
-        let s = self.authorize(token, SELLERS, "take payment")?;
+        let s = self.authorize(token, Command::PaymentPin)?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         pin_block::check_card_pin(pin)?;
         let mut phase = lock(&entry.phase);
@@ -417,7 +417,7 @@ impl Pos {
         payment_id: &PaymentId,
         svg: Option<String>,
     ) -> Result<CardPaymentView> {
-        let s = self.authorize(token, SELLERS, "take payment")?;
+        let s = self.authorize(token, Command::PaymentSign)?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         if let Some(svg) = &svg {
             crate::sale::card::signature::validate(svg)?;
@@ -438,7 +438,7 @@ impl Pos {
     /// data and PIN block are dropped whatever the answer. A decline ends the payment with
     /// [`PaymentError::Declined`] and keeps the cart.
     pub fn payment_authorize(&self, token: &SessionToken, payment_id: &PaymentId) -> Result<Receipt> {
-        let s = self.authorize(token, SELLERS, "take payment")?;
+        let s = self.authorize(token, Command::PaymentAuthorize)?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         let card = {
             let mut phase = lock(&entry.phase);
