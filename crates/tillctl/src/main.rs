@@ -39,6 +39,8 @@
 //!                                       cashiers and a manager, PINs printed)
 //! tillctl bench history --data-dir DIR [--rounds N]
 //!                                       first-page latency and query plan of each history filter
+//! tillctl bench login [--rounds N]      PIN hashing, verifying and login, argon2id library
+//!                                       defaults against the till's parameters
 //! tillctl sync status --data-dir DIR [--json]
 //! tillctl sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]
 //!                                       the outbox's delivery to the server (see sync.rs)
@@ -49,6 +51,7 @@
 
 mod bench;
 mod bench_history;
+mod bench_login;
 mod bench_payment;
 mod card;
 mod demo_generate;
@@ -121,12 +124,13 @@ fn run(args: &[String]) -> Result<(), CliError> {
         ),
         ["bench", "history", ..] => bench_history::run(&data_dir(args)?, number(args, "--rounds", 50)?),
         ["bench", "payment", ..] => bench_payment::run(number(args, "--rounds", 200)?),
+        ["bench", "login", ..] => bench_login::run(number(args, "--rounds", 20)?),
         ["bench", ..] => bench::run(
             arg_value(args, "--dir").map(PathBuf::from),
             number(args, "--products", 300_000)?,
             number(args, "--checkouts", 2_000)?,
         ),
-        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | export --data-dir DIR --from YYYY-MM-DD --to YYYY-MM-DD [--kinds K,K] [--out DIR] | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA | devices list [--json] | devices test URI --role card-reader [--driver D] [--timeout S] [--json] | sim card-reader [--serial] [--card NAME] [--driver D] | bench devices | sim points-terminal [--serial] | devices pair URI --key-file FILE | devices test URI --role points-terminal [--key-file FILE] [--json] | bench points [--rounds N] | bench payment [--rounds N] | demo generate --data-dir DIR --orders N [--seed S] [--days D] | bench history --data-dir DIR [--rounds N] | sync status --data-dir DIR [--json] | sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]")),
+        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | export --data-dir DIR --from YYYY-MM-DD --to YYYY-MM-DD [--kinds K,K] [--out DIR] | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA | devices list [--json] | devices test URI --role card-reader [--driver D] [--timeout S] [--json] | sim card-reader [--serial] [--card NAME] [--driver D] | bench devices | sim points-terminal [--serial] | devices pair URI --key-file FILE | devices test URI --role points-terminal [--key-file FILE] [--json] | bench points [--rounds N] | bench payment [--rounds N] | demo generate --data-dir DIR --orders N [--seed S] [--days D] | bench history --data-dir DIR [--rounds N] | bench login [--rounds N] | sync status --data-dir DIR [--json] | sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]")),
     }
 }
 

@@ -5,5 +5,6 @@
 pub mod auth;
 pub mod demo;
 pub mod permissions;
+pub mod pin;
 pub mod secrets;
 pub mod users;
