@@ -362,7 +362,7 @@ fn only_an_owner_manages_installers_managers_and_owners() {
     let session = h.ok("login", json!({ "userId": id("manager"), "pin": "2222" }));
     assert_eq!(session["manages"], json!(["cashier"]));
 
-    let o = h.login("Liu Yang");
+    let o = h.login("Zhou Xin");
     let i = h.ok("user_create", json!({ "token": o, "name": "Ivy", "role": "installer", "pin": "4321" }));
     assert_eq!(i["role"], "installer");
     h.ok("user_set_pin", json!({ "token": o, "userId": id("installer"), "pin": "9999" }));

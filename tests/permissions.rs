@@ -176,7 +176,7 @@ struct Users {
 
 /// The roles as the demo till has them, by login name.
 const CALLERS: [(Role, &str, &str); 4] = [
-    (Role::Owner, "Liu Yang", "4444"),
+    (Role::Owner, "Zhou Xin", "4444"),
     (Role::Manager, "Li Wei", "2222"),
     (Role::Cashier, "Chen Jing", "1111"),
     (Role::Installer, "Wang Fang", "3333"),
@@ -187,7 +187,7 @@ fn every_command_answers_every_role_as_the_permissions_table_says() {
     let h = harness();
     let users = h.pos.login_users().unwrap();
     let id_of = |name: &str| users.iter().find(|u| u.name == name).unwrap().id;
-    let owner = h.pos.login(id_of("Liu Yang"), "4444").unwrap().token;
+    let owner = h.pos.login(id_of("Zhou Xin"), "4444").unwrap().token;
     let made = Users {
         target: h.pos.user_create(&owner, "Probe Target", "cashier", "1234").unwrap().id,
         login_probe: h.pos.user_create(&owner, "Probe Login", "cashier", "1357").unwrap().id,

@@ -9,13 +9,14 @@ use serde_json::json;
 use till_core::{Barcode, Money, Role, Sku, TaxRate};
 use till_store::{audit, catalogue, users, NewProduct};
 
-/// The demo users: name, role, PIN. The owner comes last so the others keep the ids 1 to 3 they
-/// had before there were owners.
+/// The demo users: name, role, PIN. The owner comes last, and its name sorts last, so the
+/// others keep the ids 1 to 3 and the places on the login screen (keys 1 to 3) they had before
+/// there were owners.
 pub const USERS: &[(&str, Role, &str)] = &[
     ("Chen Jing", Role::Cashier, "1111"),
     ("Li Wei", Role::Manager, "2222"),
     ("Wang Fang", Role::Installer, "3333"),
-    ("Liu Yang", Role::Owner, "4444"),
+    ("Zhou Xin", Role::Owner, "4444"),
 ];
 
 /// (SKU, English name, Chinese name, price in fen, tax basis points, tax-inclusive, serialised)
