@@ -118,7 +118,11 @@ fn every_command_is_declared_and_has_a_permissions_row_and_nothing_else_is() {
     assert!(registered.len() > 50 && registered.contains("payment_start"), "{registered:?}");
     let mut problems = Vec::new();
     problems.extend(differences("src-tauri/build.rs", &declared(), &registered));
-    problems.extend(differences("the permissions table (till_pos::admin::permissions)", &with_permissions(), &registered));
+    problems.extend(differences(
+        "the permissions table (till_pos::admin::permissions)",
+        &with_permissions(),
+        &registered,
+    ));
     assert!(problems.is_empty(), "the command lists differ:\n{}", problems.join("\n"));
 }
 
@@ -128,8 +132,10 @@ fn the_window_is_granted_exactly_the_commands_the_ui_calls() {
     let (allowed, called) = (allowed(), called_by_the_ui());
     let mut problems = Vec::new();
     problems.extend(called.difference(&allowed).map(|c| format!("the UI calls {c} but the window is not granted it")));
-    problems.extend(allowed.difference(&called).map(|c| format!("the window is granted {c} but the UI never calls it")));
-    problems.extend(called.difference(&registered).map(|c| format!("the UI calls {c} but no such command is registered")));
+    problems
+        .extend(allowed.difference(&called).map(|c| format!("the window is granted {c} but the UI never calls it")));
+    problems
+        .extend(called.difference(&registered).map(|c| format!("the UI calls {c} but no such command is registered")));
     assert!(problems.is_empty(), "capabilities/main-window.json is not what the UI needs:\n{}", problems.join("\n"));
     // A short list would pass the check above too: the window needs most of the commands.
     assert!(allowed.len() > 50 && allowed.contains("payment_start"), "{allowed:?}");

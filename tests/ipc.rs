@@ -317,7 +317,7 @@ fn installers_set_the_payment_limits_and_managers_see_forwarded_declines() {
     let mut s = pos.payment_settings_get(&token).unwrap();
     assert_eq!((s.authorization_timeout_s, s.offline_max_age_hours), (15, 24));
     h.refused_to_the_window("payment_settings_get", json!({ "token": i }));
-    let mut new = serde_json::to_value(&s).unwrap();
+    let mut new = serde_json::to_value(s).unwrap();
     new["offlineMaxPending"] = json!(3);
     h.refused_to_the_window("payment_settings_set", json!({ "token": i, "settings": new }));
     assert_eq!(pos.payment_settings_get(&token).unwrap().offline_max_pending, s.offline_max_pending);
@@ -356,8 +356,14 @@ fn only_an_owner_manages_installers_managers_and_owners() {
         let args = json!({ "token": m, "name": "Sneaky", "role": role, "pin": "4321" });
         assert_eq!(h.err_code("user_create", args), "forbidden", "{role}");
     }
-    assert_eq!(h.err_code("user_set_pin", json!({ "token": m, "userId": id("installer"), "pin": "9999" })), "forbidden");
-    assert_eq!(h.err_code("user_set_active", json!({ "token": m, "userId": id("owner"), "active": false })), "forbidden");
+    assert_eq!(
+        h.err_code("user_set_pin", json!({ "token": m, "userId": id("installer"), "pin": "9999" })),
+        "forbidden"
+    );
+    assert_eq!(
+        h.err_code("user_set_active", json!({ "token": m, "userId": id("owner"), "active": false })),
+        "forbidden"
+    );
     assert_eq!(h.err_code("login", json!({ "userId": id("installer"), "pin": "9999" })), "wrong_pin");
     let session = h.ok("login", json!({ "userId": id("manager"), "pin": "2222" }));
     assert_eq!(session["manages"], json!(["cashier"]));

@@ -100,11 +100,29 @@ fn args(cmd: &str, token: &str, users: &Users, n: usize) -> Value {
     match cmd {
         "app_info" | "login_users" => json!({}),
         "login" => json!({ "userId": users.login_probe, "pin": "1357" }),
-        "logout" | "cart_get" | "cart_clear" | "platform_key_status" | "payment_settings_get"
-        | "forwarded_declines_list" | "users_list" | "audit_verify" | "device_pair" | "device_cancel"
-        | "customer_get" | "customer_clear" | "sync_settings_get" | "sync_settings_clear"
-        | "sync_test_connection" | "sync_parked_list" | "history_cashiers" | "report_x" | "report_closed_list"
-        | "points_problems" | "loyalty_settings_get" | "customer_identify" | "points_enrol" => json!({ "token": t }),
+        "logout"
+        | "cart_get"
+        | "cart_clear"
+        | "platform_key_status"
+        | "payment_settings_get"
+        | "forwarded_declines_list"
+        | "users_list"
+        | "audit_verify"
+        | "device_pair"
+        | "device_cancel"
+        | "customer_get"
+        | "customer_clear"
+        | "sync_settings_get"
+        | "sync_settings_clear"
+        | "sync_test_connection"
+        | "sync_parked_list"
+        | "history_cashiers"
+        | "report_x"
+        | "report_closed_list"
+        | "points_problems"
+        | "loyalty_settings_get"
+        | "customer_identify"
+        | "points_enrol" => json!({ "token": t }),
         "catalogue_search" => json!({ "token": t, "query": "tea", "limit": 5 }),
         "cart_scan" => json!({ "token": t, "code": "0000000000000" }),
         "cart_add" => json!({ "token": t, "productId": 999_999, "quantity": 1 }),
@@ -136,7 +154,9 @@ fn args(cmd: &str, token: &str, users: &Users, n: usize) -> Value {
             "driver": "no-such-driver", "baud": null, "parity": null, "swipeTimeoutS": null } }),
         "device_remove" => json!({ "token": t, "role": "points-terminal" }),
         "device_test" => json!({ "token": t, "role": "card-reader" }),
-        "sync_settings_set" => json!({ "token": t, "settings": { "salesUrl": "not a url", "terminalId": "t-1", "secret": "" } }),
+        "sync_settings_set" => {
+            json!({ "token": t, "settings": { "salesUrl": "not a url", "terminalId": "t-1", "secret": "" } })
+        }
         "sync_parked_retry" => json!({ "token": t, "eventId": "nope" }),
         "sync_parked_discard" => json!({ "token": t, "eventId": "nope", "managerPin": "0000" }),
         "history_search" => json!({ "token": t, "query": orders_query(), "cursor": null, "limit": 5 }),

@@ -16,8 +16,7 @@ const GUESSES: usize = 12;
 fn parallel_wrong_pins_count_exactly_five_then_even_the_right_pin_is_locked_out() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("till.db");
-    let tills: Vec<Arc<Pos>> =
-        (0..2).map(|_| Arc::new(Pos::open(PosConfig::demo(db.clone())).unwrap())).collect();
+    let tills: Vec<Arc<Pos>> = (0..2).map(|_| Arc::new(Pos::open(PosConfig::demo(db.clone())).unwrap())).collect();
     let start = Arc::new(Barrier::new(GUESSES));
     let guesses: Vec<_> = (0..GUESSES)
         .map(|i| {

@@ -145,7 +145,9 @@ mod tests {
              INSERT INTO open_carts (user_id, cart_id, lines, updated_at_ms) VALUES (1, 'c1', '[]', 1);",
         )
         .unwrap();
-        assert!(c.execute("INSERT INTO users (name, role, pin_hash, created_at_ms) VALUES ('O', 'owner', 'h', 0)", []).is_err());
+        assert!(c
+            .execute("INSERT INTO users (name, role, pin_hash, created_at_ms) VALUES ('O', 'owner', 'h', 0)", [])
+            .is_err());
 
         migrate(&mut c).unwrap();
         let fk: i64 = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
@@ -166,8 +168,11 @@ mod tests {
             ]
         );
         // an owner is accepted now, another role still is not, and references are still enforced
-        c.execute("INSERT INTO users (name, role, pin_hash, created_at_ms) VALUES ('Olu', 'owner', 'h', 0)", []).unwrap();
-        assert!(c.execute("INSERT INTO users (name, role, pin_hash, created_at_ms) VALUES ('X', 'admin', 'h', 0)", []).is_err());
+        c.execute("INSERT INTO users (name, role, pin_hash, created_at_ms) VALUES ('Olu', 'owner', 'h', 0)", [])
+            .unwrap();
+        assert!(c
+            .execute("INSERT INTO users (name, role, pin_hash, created_at_ms) VALUES ('X', 'admin', 'h', 0)", [])
+            .is_err());
         assert!(c
             .execute("INSERT INTO open_carts (user_id, cart_id, lines, updated_at_ms) VALUES (77, 'c2', '[]', 1)", [])
             .is_err());

@@ -69,7 +69,10 @@ pub fn run(rounds: usize) -> Result<(), CliError> {
 
     let salt = [9u8; 16];
     report(&format!("hash a PIN, {defaults}"), timed(rounds, |_| Ok(hash_pin_with("2580", &salt, dm, dt, dp)?))?);
-    report(&format!("hash a PIN, {till}"), timed(rounds, |_| Ok(hash_pin_with("2580", &salt, M_COST_KIB, T_COST, P_COST)?))?);
+    report(
+        &format!("hash a PIN, {till}"),
+        timed(rounds, |_| Ok(hash_pin_with("2580", &salt, M_COST_KIB, T_COST, P_COST)?))?,
+    );
     let old = hash_pin_with("2580", &salt, dm, dt, dp)?;
     let new = hash_pin_with("2580", &salt, M_COST_KIB, T_COST, P_COST)?;
     report(&format!("verify a PIN (one guess), {defaults}"), timed(rounds, |_| Ok(verify_pin("2580", &old)?))?);
@@ -83,7 +86,10 @@ pub fn run(rounds: usize) -> Result<(), CliError> {
             .map(|i| till_store::users::insert(tx, &format!("Old hash {i}"), Role::Cashier, &old, 0))
             .collect::<Result<Vec<_>, _>>()
     })?;
-    report("first Pos::login with an old hash (verify, then rehash)", timed(rounds, |i| Ok(pos.login(ids[i], "2580")?))?);
+    report(
+        "first Pos::login with an old hash (verify, then rehash)",
+        timed(rounds, |i| Ok(pos.login(ids[i], "2580")?))?,
+    );
     drop(pos);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())

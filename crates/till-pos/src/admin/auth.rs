@@ -4,11 +4,11 @@
 //! the user for five minutes, counted in the database inside the transaction that decides. A session is a random bearer token that lapses after a configurable idle time.
 
 use crate::admin::permissions::Command;
+use crate::admin::pin::{check_pin_format, hash_pin, needs_rehash, verify_pin, M_COST_KIB, P_COST, T_COST};
 use crate::error::{PosError, Result};
 use crate::ipc::views::{LoginUser, Session, UserView};
 use crate::mutex::lock;
 use crate::Pos;
-use crate::admin::pin::{check_pin_format, hash_pin, needs_rehash, verify_pin, M_COST_KIB, P_COST, T_COST};
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -121,13 +121,7 @@ impl Pos {
     /// made in one IMMEDIATE transaction on the user as stored at that moment. So logins made
     /// at the same time, by threads or by processes, are counted one after the other: five
     /// wrong PINs, then the lock, whatever the timing.
-    fn check_pin(
-        &self,
-        user_id: i64,
-        pin: &str,
-        now: i64,
-        on_good: Option<&str>,
-    ) -> Result<UserRecord> {
+    fn check_pin(&self, user_id: i64, pin: &str, now: i64, on_good: Option<&str>) -> Result<UserRecord> {
         let mut user = self.store.user(user_id)?;
         // A PIN changed between the hash and the transaction is checked again with the new hash.
         for _ in 0..3 {
@@ -275,7 +269,8 @@ mod tests {
     fn a_hash_with_the_old_parameters_still_logs_in_and_is_upgraded_by_that_login() {
         let (_d, _c, p) = pos();
         let old = crate::admin::pin::hash_pin_with("2580", &[3; 16], 19_456, 2, 1).unwrap();
-        let id = p.store().write(|tx| till_store::users::insert(tx, "Old Hash", till_core::Role::Cashier, &old, 0)).unwrap();
+        let id =
+            p.store().write(|tx| till_store::users::insert(tx, "Old Hash", till_core::Role::Cashier, &old, 0)).unwrap();
         // a wrong PIN upgrades nothing
         assert_eq!(p.login(id, "0000").unwrap_err().code(), ErrorCode::WrongPin);
         assert_eq!(p.store().user(id).unwrap().pin_hash, old);

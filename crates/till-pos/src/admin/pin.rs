@@ -18,6 +18,9 @@ pub const T_COST: u32 = 3;
 /// Lanes. One: a login runs on one thread, and more lanes would not slow an attacker down.
 pub const P_COST: u32 = 1;
 
+// The parameters may not slip back towards the library's defaults: this fails to compile.
+const _: () = assert!(M_COST_KIB >= 3 * Params::DEFAULT_M_COST && T_COST > Params::DEFAULT_T_COST);
+
 /// Checks a PIN's shape: 4 to 8 digits.
 pub fn check_pin_format(pin: &str) -> Result<()> {
     if (4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()) {
@@ -79,7 +82,6 @@ mod tests {
         assert!(old.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{old}");
         assert!(verify_pin("1234", &old).unwrap() && !verify_pin("1235", &old).unwrap());
         assert!(needs_rehash(&old));
-        assert!(M_COST_KIB >= 3 * Params::DEFAULT_M_COST && T_COST > Params::DEFAULT_T_COST);
     }
 
     #[test]

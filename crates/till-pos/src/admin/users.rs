@@ -172,7 +172,8 @@ mod tests {
             assert_eq!(p.user_set_pin(&m, target, "9999").unwrap_err().code(), ErrorCode::Forbidden);
             assert_eq!(p.user_set_active(&m, target, false).unwrap_err().code(), ErrorCode::Forbidden);
         }
-        let other_manager = p.store().write(|tx| till_store::users::insert(tx, "Ma Li", till_core::Role::Manager, "h", 0));
+        let other_manager =
+            p.store().write(|tx| till_store::users::insert(tx, "Ma Li", till_core::Role::Manager, "h", 0));
         let other_manager = other_manager.unwrap();
         assert_eq!(p.user_set_pin(&m, other_manager, "9999").unwrap_err().code(), ErrorCode::Forbidden);
         assert_eq!(p.user_set_active(&m, other_manager, false).unwrap_err().code(), ErrorCode::Forbidden);
@@ -195,9 +196,12 @@ mod tests {
         let (_d, _c, p) = pos();
         let o = p.login(OWNER, "4444").unwrap().token;
         let before = p.audit_verify(&o).unwrap().entries;
-        for (name, role, pin) in
-            [("Ivy", "installer", "1357"), ("Max", "manager", "2468"), ("Ola", "owner", "8642"), ("Cai", "cashier", "1470")]
-        {
+        for (name, role, pin) in [
+            ("Ivy", "installer", "1357"),
+            ("Max", "manager", "2468"),
+            ("Ola", "owner", "8642"),
+            ("Cai", "cashier", "1470"),
+        ] {
             let u = p.user_create(&o, name, role, pin).unwrap();
             assert_eq!(u.role.as_str(), role);
             let s = p.login(u.id, pin).unwrap();
@@ -217,9 +221,8 @@ mod tests {
     #[test]
     fn the_session_says_which_roles_its_user_manages() {
         let (_d, _c, p) = pos();
-        let names = |id, pin| {
-            p.login(id, pin).unwrap().manages.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
-        };
+        let names =
+            |id, pin| p.login(id, pin).unwrap().manages.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",");
         assert_eq!(names(OWNER, "4444"), "cashier,manager,installer,owner");
         assert_eq!(names(MANAGER, "2222"), "cashier");
         assert_eq!(names(CASHIER, "1111"), "");

@@ -14,6 +14,7 @@
 //! exactly what failed: the URL, DNS, a refused connection, TLS, a timeout, the clock, or the
 //! credentials (unknown terminal, bad secret, disabled terminal).
 
+use crate::admin::permissions::Command;
 use crate::admin::secrets::wipe_string;
 use crate::error::{PosError, Result};
 use crate::ipc::sync::{
@@ -26,7 +27,6 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::time::Duration;
-use crate::admin::permissions::Command;
 use till_core::SessionToken;
 
 /// The `SecretBox` purpose the terminal secret is sealed for.

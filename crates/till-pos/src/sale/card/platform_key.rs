@@ -10,6 +10,7 @@
 //! HKDF-SHA256 (`info = "till/card-data/aes-256-gcm/v1"`), the plaintext `PAN=YYMM` and the
 //! payment id as associated data, so a ciphertext cannot be replayed under another payment.
 
+use crate::admin::permissions::Command;
 use crate::admin::secrets::{wipe, SecretBox, SecretBytes};
 use crate::error::{PosError, Result};
 use crate::ipc::sale::PlatformKeyStatus;
@@ -23,7 +24,6 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::sync::RwLock;
-use crate::admin::permissions::Command;
 use till_core::SessionToken;
 use till_devices::SecretPan;
 /// The `SecretBox` purpose the key is sealed for.
