@@ -1,5 +1,5 @@
 //! Declares Till's commands to Tauri so each needs an explicit `allow-<command>` permission in
-//! `capabilities/`, and embeds the config, icons and capabilities.
+//! `capabilities/`, and embeds the config, icons, capabilities and the isolation app.
 
 /// Every IPC command. `tests/command_lists.rs` fails when this list, `commands::handler()`, the
 /// window's capability and the UI's calls do not name the same commands.
@@ -90,6 +90,9 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn main() {
+    // The isolation app (tauri.conf.json, app.security.pattern) is embedded by
+    // `generate_context!`; a change to it must rebuild the app.
+    println!("cargo:rerun-if-changed=isolation");
     let attrs = tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
     if let Err(e) = tauri_build::try_build(attrs) {
         eprintln!("tauri build step failed: {e:#}");

@@ -92,6 +92,19 @@ impl Harness {
         self.pushed.lock().unwrap().get(&channel).cloned().unwrap_or_default()
     }
 
+    /// The till behind the window, for what the window may not do itself (commands no screen
+    /// calls are not granted to it).
+    fn pos(&self) -> Arc<till_pos::Pos> {
+        let state = tauri::Manager::state::<till_app::TillState>(&self.window);
+        state.0.as_ref().unwrap().clone()
+    }
+
+    /// Asserts that Tauri's ACL refuses `cmd` to the window before it reaches the till.
+    fn refused_to_the_window(&self, cmd: &str, args: Value) {
+        let e = self.call(cmd, args).expect_err(cmd);
+        assert!(e.get("code").is_none() && e.to_string().contains("not allowed"), "{cmd}: {e}");
+    }
+
     fn login(&self, name: &str) -> String {
         let info = self.ok("app_info", json!({}));
         let user = info["demoUsers"].as_array().unwrap().iter().find(|u| u["name"] == name).unwrap().clone();
@@ -104,7 +117,7 @@ impl Harness {
 fn login_and_its_errors() {
     let h = harness();
     let users = h.ok("login_users", json!({}));
-    assert_eq!(users.as_array().unwrap().len(), 3);
+    assert_eq!(users.as_array().unwrap().len(), 4);
     let cashier = users.as_array().unwrap().iter().find(|u| u["role"] == "cashier").unwrap()["id"].clone();
     assert_eq!(h.err_code("login", json!({ "userId": cashier, "pin": "0000" })), "wrong_pin");
     assert_eq!(h.err_code("login", json!({ "userId": 999, "pin": "1111" })), "not_found");
@@ -171,8 +184,9 @@ fn cart_and_cash_checkout() {
         h.err_code("checkout_cash", json!({ "token": t, "cartId": id, "tenderedMinor": 20_000 })),
         "already_checked_out"
     );
-    let again = h.ok("receipt_get", json!({ "token": t, "orderId": r["orderId"] }));
-    assert_eq!(again["orderNo"], r["orderNo"]);
+    let order_id = till_core::OrderId::new(r["orderId"].as_i64().unwrap()).unwrap();
+    let token = till_core::SessionToken::parse(&t).unwrap();
+    assert_eq!(json!(h.pos().receipt(&token, order_id).unwrap().order_no), r["orderNo"]);
     assert_eq!(h.ok("cart_get", json!({ "token": t }))["lines"].as_array().unwrap().len(), 0);
 }
 
@@ -297,15 +311,19 @@ fn the_installer_sets_the_platform_key_and_sees_only_its_fingerprint() {
 fn installers_set_the_payment_limits_and_managers_see_forwarded_declines() {
     let h = harness();
     let i = h.login("Wang Fang");
-    let s = h.ok("payment_settings_get", json!({ "token": i }));
-    assert_eq!((s["authorizationTimeoutS"].as_i64(), s["offlineMaxAgeHours"].as_i64()), (Some(15), Some(24)));
-    let mut new = s.clone();
+    // No screen sets the limits yet, so the window may not; the till itself checks the role.
+    let pos = h.pos();
+    let token = till_core::SessionToken::parse(&i).unwrap();
+    let mut s = pos.payment_settings_get(&token).unwrap();
+    assert_eq!((s.authorization_timeout_s, s.offline_max_age_hours), (15, 24));
+    h.refused_to_the_window("payment_settings_get", json!({ "token": i }));
+    let mut new = serde_json::to_value(s).unwrap();
     new["offlineMaxPending"] = json!(3);
-    assert_eq!(h.ok("payment_settings_set", json!({ "token": i, "settings": new }))["offlineMaxPending"], 3);
-    new["authorizationTimeoutS"] = json!(0);
-    assert_eq!(h.err_code("payment_settings_set", json!({ "token": i, "settings": new })), "invalid_input");
+    h.refused_to_the_window("payment_settings_set", json!({ "token": i, "settings": new }));
+    assert_eq!(pos.payment_settings_get(&token).unwrap().offline_max_pending, s.offline_max_pending);
+    s.offline_max_pending = 3;
+    assert_eq!(pos.payment_settings_set(&token, s).unwrap().offline_max_pending, 3);
     let c = h.login("Chen Jing");
-    assert_eq!(h.err_code("payment_settings_get", json!({ "token": c })), "forbidden");
     assert_eq!(h.err_code("forwarded_declines_list", json!({ "token": c })), "forbidden");
     let m = h.login("Li Wei");
     assert_eq!(h.ok("forwarded_declines_list", json!({ "token": m })), json!([]));
@@ -323,8 +341,53 @@ fn managers_manage_users() {
     );
     let u = h.ok("user_set_active", json!({ "token": m, "userId": u["id"], "active": false }));
     assert_eq!(u["active"], false);
-    assert_eq!(h.ok("users_list", json!({ "token": m })).as_array().unwrap().len(), 4);
+    assert_eq!(h.ok("users_list", json!({ "token": m })).as_array().unwrap().len(), 5);
     assert_eq!(h.ok("audit_verify", json!({ "token": m }))["ok"], true);
+}
+
+#[test]
+fn only_an_owner_manages_installers_managers_and_owners() {
+    let h = harness();
+    let m = h.login("Li Wei");
+    let users = h.ok("login_users", json!({}));
+    let id = |role: &str| users.as_array().unwrap().iter().find(|u| u["role"] == role).unwrap()["id"].clone();
+    // a manager cannot make themselves an installer: no new installer, no installer's PIN
+    for role in ["installer", "manager", "owner"] {
+        let args = json!({ "token": m, "name": "Sneaky", "role": role, "pin": "4321" });
+        assert_eq!(h.err_code("user_create", args), "forbidden", "{role}");
+    }
+    assert_eq!(
+        h.err_code("user_set_pin", json!({ "token": m, "userId": id("installer"), "pin": "9999" })),
+        "forbidden"
+    );
+    assert_eq!(
+        h.err_code("user_set_active", json!({ "token": m, "userId": id("owner"), "active": false })),
+        "forbidden"
+    );
+    assert_eq!(h.err_code("login", json!({ "userId": id("installer"), "pin": "9999" })), "wrong_pin");
+    let session = h.ok("login", json!({ "userId": id("manager"), "pin": "2222" }));
+    assert_eq!(session["manages"], json!(["cashier"]));
+
+    let o = h.login("Zhou Xin");
+    let i = h.ok("user_create", json!({ "token": o, "name": "Ivy", "role": "installer", "pin": "4321" }));
+    assert_eq!(i["role"], "installer");
+    h.ok("user_set_pin", json!({ "token": o, "userId": id("installer"), "pin": "9999" }));
+    assert_eq!(h.ok("login", json!({ "userId": id("installer"), "pin": "9999" }))["user"]["role"], "installer");
+    let session = h.ok("login", json!({ "userId": id("owner"), "pin": "4444" }));
+    assert_eq!(session["manages"], json!(["cashier", "manager", "installer", "owner"]));
+}
+
+#[test]
+fn commands_no_screen_calls_are_refused_to_the_window() {
+    let h = harness();
+    let (c, i) = (h.login("Chen Jing"), h.login("Wang Fang"));
+    h.refused_to_the_window("customer_clear", json!({ "token": c }));
+    h.refused_to_the_window("receipt_get", json!({ "token": c, "orderId": 1 }));
+    h.refused_to_the_window("sync_settings_clear", json!({ "token": i }));
+    h.refused_to_the_window("payment_settings_get", json!({ "token": i }));
+    // and Tauri's own commands, none of which the window is granted
+    h.refused_to_the_window("plugin:app|version", json!({}));
+    h.refused_to_the_window("plugin:window|close", json!({}));
 }
 
 #[test]
@@ -418,7 +481,7 @@ fn a_cashier_identifies_a_customer_and_faults_keep_the_cart() {
     assert_eq!(c["cartId"], cart["cartId"]);
     assert_eq!(c["accountShort"].as_str().unwrap().len(), 8);
     assert_eq!(h.ok("customer_get", json!({ "token": t }))["accountShort"], c["accountShort"]);
-    h.ok("customer_clear", json!({ "token": t }));
+    h.pos().customer_clear(&till_core::SessionToken::parse(&t).unwrap()).unwrap();
     assert_eq!(h.ok("customer_get", json!({ "token": t })), Value::Null);
 
     let h = harness_with_terminal("serial:///dev/no-such-points-terminal");
@@ -462,7 +525,8 @@ fn sync_status_for_all_parked_events_for_managers_server_settings_for_installers
     let t = h.ok("sync_test_connection", json!({ "token": i }));
     assert_eq!(t["ok"], false);
     assert_eq!(t["checks"][0]["outcome"], "connection_refused");
-    assert_eq!(h.ok("sync_settings_clear", json!({ "token": i }))["configured"], false);
+    let token = till_core::SessionToken::parse(&i).unwrap();
+    assert!(!h.pos().sync_settings_clear(&token).unwrap().configured);
 }
 
 /// Sells one cash sale of `code` as the cashier and returns the receipt.

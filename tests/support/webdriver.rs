@@ -141,6 +141,14 @@ impl Session {
         call("POST", &self.url("/execute/sync"), Some(json!({ "script": script, "args": [] }))).expect("execute");
     }
 
+    /// Runs an asynchronous script in the page and returns what it passes to its callback
+    /// (the last argument). Each test file compiles this module; not all use this.
+    #[allow(dead_code)]
+    pub fn execute_async(&self, script: &str) -> Value {
+        let body = json!({ "script": script, "args": [] });
+        call("POST", &self.url("/execute/async"), Some(body)).expect("execute async")["value"].clone()
+    }
+
     /// A PNG of the window.
     pub fn screenshot(&self) -> Vec<u8> {
         // WebKit takes the snapshot at the next paint; a page with nothing animating may not

@@ -208,6 +208,7 @@ pub(crate) mod tests {
     pub(crate) const CASHIER: i64 = 1;
     pub(crate) const MANAGER: i64 = 2;
     pub(crate) const INSTALLER: i64 = 3;
+    pub(crate) const OWNER: i64 = 4;
 
     fn config(dir: &tempfile::TempDir, reader: &str, clock: Arc<ManualClock>) -> PosConfig {
         PosConfig {
@@ -238,8 +239,8 @@ pub(crate) mod tests {
         let (_d, _c, p) = pos();
         let info = p.app_info().unwrap();
         assert!(info.demo_mode);
-        assert_eq!(info.demo_users.len(), 3);
+        assert_eq!(info.demo_users.len(), 4);
         assert_eq!(info.currency, "CNY");
-        assert_eq!(p.login_users().unwrap().len(), 3);
+        assert_eq!(p.login_users().unwrap().len(), 4);
     }
 }

@@ -20,8 +20,16 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0009_history_indexes.sql"),
     include_str!("../../../migrations/0010_refund_flow.sql"),
     include_str!("../../../migrations/0011_payment_journal.sql"),
+    include_str!("../../../migrations/0013_owner_role.sql"),
     include_str!("../../../migrations/0014_points_balances.sql"),
 ];
+
+/// The first line of a migration that rebuilds a table other tables refer to. SQLite's way of
+/// changing a table's constraints (new table, copy, drop, rename) needs foreign keys off while
+/// it runs, and the pragma cannot change inside a transaction: the runner turns them off
+/// around such a migration and checks every reference with `PRAGMA foreign_key_check` before
+/// committing it.
+const FOREIGN_KEYS_OFF: &str = "-- till: foreign_keys off";
 
 /// The schema version this build writes.
 pub fn latest_version() -> u32 {
@@ -41,16 +49,38 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         return Err(StoreError::DatabaseTooNew { found, supported });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Re-check under the write lock: another process may have migrated meanwhile.
-        if current_version(&tx)? > i as u32 {
-            continue;
+        let rebuilds = sql.starts_with(FOREIGN_KEYS_OFF);
+        if rebuilds {
+            conn.pragma_update(None, "foreign_keys", "OFF")?;
         }
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
-        tx.commit()?;
-        tracing::info!(version = i + 1, "applied migration");
+        let applied = apply(conn, i, sql, rebuilds);
+        if rebuilds {
+            // Back on whatever happened: every other statement of this connection relies on it.
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+        }
+        applied?;
     }
+    Ok(())
+}
+
+/// Applies migration `i` and its version bump in one IMMEDIATE transaction.
+fn apply(conn: &mut Connection, i: usize, sql: &str, check_references: bool) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Re-check under the write lock: another process may have migrated meanwhile.
+    if current_version(&tx)? > i as u32 {
+        return Ok(());
+    }
+    tx.execute_batch(sql)?;
+    if check_references {
+        let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+        if broken > 0 {
+            // Dropping the transaction rolls the migration back.
+            return Err(StoreError::Corrupt(format!("migration {} left {broken} broken references", i + 1)));
+        }
+    }
+    tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+    tx.commit()?;
+    tracing::info!(version = i + 1, "applied migration");
     Ok(())
 }
 
@@ -98,6 +128,59 @@ mod tests {
         assert_eq!(store.setting("k").unwrap().as_deref(), Some("v"));
         assert_eq!(store.read(current_version).unwrap(), latest_version());
         assert!(store.read(|c| Ok(tables(c))).unwrap().iter().any(|t| t == "open_carts"));
+    }
+
+    #[test]
+    fn the_owner_migration_keeps_every_user_and_reference_and_foreign_keys_stay_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("till.db");
+        let mut c = crate::connection::open(&path).unwrap();
+        let before_owner = MIGRATIONS.iter().position(|m| m.contains("Version 13: the owner role")).unwrap();
+        for (i, m) in MIGRATIONS[..before_owner].iter().enumerate() {
+            c.execute_batch(m).unwrap();
+            c.pragma_update(None, "user_version", (i + 1) as u32).unwrap();
+        }
+        c.execute_batch(
+            "INSERT INTO users (id, name, role, pin_hash, failed_attempts, locked_until_ms, created_at_ms)
+                 VALUES (1, 'Ann', 'cashier', 'h1', 2, 99, 10), (2, 'Meg', 'manager', 'h2', 0, NULL, 11),
+                        (3, 'Ian', 'installer', 'h3', 0, NULL, 12);
+             INSERT INTO open_carts (user_id, cart_id, lines, updated_at_ms) VALUES (1, 'c1', '[]', 1);",
+        )
+        .unwrap();
+        assert!(c
+            .execute("INSERT INTO users (name, role, pin_hash, created_at_ms) VALUES ('O', 'owner', 'h', 0)", [])
+            .is_err());
+
+        migrate(&mut c).unwrap();
+        let fk: i64 = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1, "foreign keys are back on after the rebuild");
+        let users: Vec<(i64, String, String, i64, Option<i64>)> = c
+            .prepare("SELECT id, name, role, failed_attempts, locked_until_ms FROM users ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(
+            users,
+            vec![
+                (1, "Ann".into(), "cashier".into(), 2, Some(99)),
+                (2, "Meg".into(), "manager".into(), 0, None),
+                (3, "Ian".into(), "installer".into(), 0, None),
+            ]
+        );
+        // an owner is accepted now, another role still is not, and references are still enforced
+        c.execute("INSERT INTO users (name, role, pin_hash, created_at_ms) VALUES ('Olu', 'owner', 'h', 0)", [])
+            .unwrap();
+        assert!(c
+            .execute("INSERT INTO users (name, role, pin_hash, created_at_ms) VALUES ('X', 'admin', 'h', 0)", [])
+            .is_err());
+        assert!(c
+            .execute("INSERT INTO open_carts (user_id, cart_id, lines, updated_at_ms) VALUES (77, 'c2', '[]', 1)", [])
+            .is_err());
+        assert!(c.execute("DELETE FROM users WHERE id = 1", []).is_err(), "the open cart still refers to Ann");
+        let broken: i64 = c.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(broken, 0);
     }
 
     #[test]

@@ -106,6 +106,13 @@ pub fn set_pin_hash(tx: &Transaction<'_>, id: i64, pin_hash: &str) -> Result<()>
     Ok(())
 }
 
+/// Replaces a user's PIN hash with `new` if it is still `old` (a login upgrading the hash's
+/// parameters must not undo a PIN change made meanwhile). Says whether it did.
+pub fn replace_pin_hash(tx: &Transaction<'_>, id: i64, old: &str, new: &str) -> Result<bool> {
+    let n = tx.execute("UPDATE users SET pin_hash = ?3 WHERE id = ?1 AND pin_hash = ?2", params![id, old, new])?;
+    Ok(n == 1)
+}
+
 impl Store {
     /// All users, by name.
     pub fn users(&self) -> Result<Vec<UserRecord>> {
@@ -145,5 +152,8 @@ mod tests {
         let u = s.user(id).unwrap();
         assert_eq!((u.failed_attempts, u.locked_until_ms, u.pin_hash.as_str()), (0, None, "h2"));
         assert!(matches!(s.write(|tx| set_active(tx, 99, false)), Err(StoreError::NotFound(_))));
+        assert!(!s.write(|tx| replace_pin_hash(tx, id, "h1", "h3")).unwrap(), "the hash is h2, not h1");
+        assert!(s.write(|tx| replace_pin_hash(tx, id, "h2", "h3")).unwrap());
+        assert_eq!(s.user(id).unwrap().pin_hash, "h3");
     }
 }

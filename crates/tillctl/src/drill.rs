@@ -64,13 +64,16 @@ fn ids(list: &[i64]) -> String {
     list.iter().map(|id| format!("order {id}")).collect::<Vec<_>>().join(", ")
 }
 
-/// Rings up and pays sales for ever, printing `ACK <cart id> <order id>` once each commit has
-/// returned, the moment the till would tell the cashier "paid".
+/// Rings up and pays sales for ever, printing `READY` once the till is open and the cashier
+/// logged in, then `ACK <cart id> <order id>` once each commit has returned, the moment the
+/// till would tell the cashier "paid".
 pub fn checkout_loop(dir: &Path) -> Result<(), CliError> {
     let pos = open(dir)?;
     let token = pos.login(1, "1111")?.token;
     let items = ["6901234567892", "SNK-001", "DRK-002", "SVC-002"];
     let mut out = std::io::stdout().lock();
+    writeln!(out, "READY")?;
+    out.flush()?;
     for n in 0usize.. {
         for code in &items[..1 + n % items.len()] {
             pos.cart_scan(&token, code)?;

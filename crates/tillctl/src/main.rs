@@ -4,6 +4,10 @@
 //! tillctl db check  --data-dir DIR      one line per check: integrity_check, audit chain,
 //!                                       whole orders, order totals, line counts, payments,
 //!                                       refunds within payments; exit 1 if any fails
+//! tillctl users list --data-dir DIR   one line per user: id, role, active, name
+//! tillctl users create-owner --data-dir DIR --name NAME
+//!                                       make an owner, the PIN read from the first line of
+//!                                       stdin (for a till that has none; see users.rs)
 //! tillctl export --data-dir DIR --from YYYY-MM-DD --to YYYY-MM-DD [--kinds orders,lines,payments,refunds,points] [--out DIR]
 //!                                       CSV files for those UTC days (--to inclusive; default
 //!                                       all kinds, into DIR/exports); see docs/back-office.md
@@ -39,6 +43,8 @@
 //!                                       cashiers and a manager, PINs printed)
 //! tillctl bench history --data-dir DIR [--rounds N]
 //!                                       first-page latency and query plan of each history filter
+//! tillctl bench login [--rounds N]      PIN hashing, verifying and login, argon2id library
+//!                                       defaults against the till's parameters
 //! tillctl sync status --data-dir DIR [--json]
 //! tillctl sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]
 //!                                       the outbox's delivery to the server (see sync.rs)
@@ -49,6 +55,7 @@
 
 mod bench;
 mod bench_history;
+mod bench_login;
 mod bench_payment;
 mod card;
 mod demo_generate;
@@ -58,6 +65,7 @@ mod error;
 mod export;
 mod points;
 mod sync;
+mod users;
 
 use error::CliError;
 use std::path::PathBuf;
@@ -80,6 +88,11 @@ fn number(args: &[String], name: &str, default: usize) -> Result<usize, CliError
 fn run(args: &[String]) -> Result<(), CliError> {
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["db", "check", ..] => drill::check(&data_dir(args)?),
+        ["users", "list", ..] => users::list(&data_dir(args)?),
+        ["users", "create-owner", ..] => {
+            let name = arg_value(args, "--name").ok_or(CliError::Usage("--name NAME is required"))?;
+            users::create_owner(&data_dir(args)?, &name, &mut std::io::stdin().lock())
+        }
         ["export", ..] => export::run(args),
         ["drill", "checkout", ..] => drill::checkout_loop(&data_dir(args)?),
         ["seed", ..] => bench::seed(&data_dir(args)?, number(args, "--products", 300_000)?),
@@ -121,12 +134,13 @@ fn run(args: &[String]) -> Result<(), CliError> {
         ),
         ["bench", "history", ..] => bench_history::run(&data_dir(args)?, number(args, "--rounds", 50)?),
         ["bench", "payment", ..] => bench_payment::run(number(args, "--rounds", 200)?),
+        ["bench", "login", ..] => bench_login::run(number(args, "--rounds", 20)?),
         ["bench", ..] => bench::run(
             arg_value(args, "--dir").map(PathBuf::from),
             number(args, "--products", 300_000)?,
             number(args, "--checkouts", 2_000)?,
         ),
-        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | export --data-dir DIR --from YYYY-MM-DD --to YYYY-MM-DD [--kinds K,K] [--out DIR] | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA | devices list [--json] | devices test URI --role card-reader [--driver D] [--timeout S] [--json] | sim card-reader [--serial] [--card NAME] [--driver D] | bench devices | sim points-terminal [--serial] | devices pair URI --key-file FILE | devices test URI --role points-terminal [--key-file FILE] [--json] | bench points [--rounds N] | bench payment [--rounds N] | demo generate --data-dir DIR --orders N [--seed S] [--days D] | bench history --data-dir DIR [--rounds N] | sync status --data-dir DIR [--json] | sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]")),
+        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | users list --data-dir DIR | users create-owner --data-dir DIR --name NAME (PIN on stdin) | export --data-dir DIR --from YYYY-MM-DD --to YYYY-MM-DD [--kinds K,K] [--out DIR] | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA | devices list [--json] | devices test URI --role card-reader [--driver D] [--timeout S] [--json] | sim card-reader [--serial] [--card NAME] [--driver D] | bench devices | sim points-terminal [--serial] | devices pair URI --key-file FILE | devices test URI --role points-terminal [--key-file FILE] [--json] | bench points [--rounds N] | bench payment [--rounds N] | demo generate --data-dir DIR --orders N [--seed S] [--days D] | bench history --data-dir DIR [--rounds N] | bench login [--rounds N] | sync status --data-dir DIR [--json] | sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]")),
     }
 }
 

@@ -1,5 +1,5 @@
 // Application-wide state: who is signed in, which screen is shown, open dialogs.
-import type { AppInfo, Receipt, Session } from "./bindings";
+import type { AppInfo, Receipt, Role, Session } from "./bindings";
 import type { MessageKey } from "./i18n/index.svelte";
 import * as ipc from "./ipc";
 import { followSyncLine, stopSyncLine, syncLine } from "./syncLine.svelte";
@@ -93,6 +93,11 @@ export function goTo(screen: Screen): void {
   app.screen = screen;
 }
 
+/** Whether a role has a manager's say (approvals, the back office): managers and owners. */
+export function hasManagerRights(role: Role | undefined): boolean {
+  return role === "manager" || role === "owner";
+}
+
 export function isManager(): boolean {
-  return app.session?.user.role === "manager";
+  return hasManagerRights(app.session?.user.role);
 }

@@ -20,7 +20,6 @@ import type {
   IpcError,
   LoginUser,
   ParkedEventView,
-  PaymentSettings,
   PlatformKeyStatus,
   ProductView,
   Receipt,
@@ -223,7 +222,6 @@ export const paymentAuthorize = (token: string, paymentId: string) =>
 export const platformKeySet = (token: string, keyHex: string) =>
   call<PlatformKeyStatus>("platform_key_set", { token, keyHex });
 export const platformKeyStatus = (token: string) => call<PlatformKeyStatus>("platform_key_status", { token });
-export const receiptGet = (token: string, orderId: number) => call<Receipt>("receipt_get", { token, orderId });
 
 export const usersList = (token: string) => call<UserView[]>("users_list", { token });
 export const userCreate = (token: string, name: string, role: Role, pin: string) =>
@@ -255,7 +253,6 @@ export const watchDeviceStatus = (token: string, onchange: (s: DeviceStatus) => 
   watch<DeviceStatus>(["device_status_watch", "device_status_unwatch"], token, onchange);
 export const customerIdentify = (token: string) => call<CustomerView>("customer_identify", { token });
 export const customerGet = (token: string) => call<CustomerView | null>("customer_get", { token });
-export const customerClear = (token: string) => call<null>("customer_clear", { token });
 
 // Serialised goods, refunds and loyalty points (docs/refunds-and-points.md).
 export const cartSetDevice = (token: string, lineNo: number, identifier: string) =>
@@ -279,10 +276,8 @@ export const loyaltySettingsGet = (token: string) => call<LoyaltySettings>("loya
 export const loyaltySettingsSet = (token: string, settings: LoyaltySettings) =>
   call<LoyaltySettings>("loyalty_settings_set", { token, settings });
 
-// Payments: authorisation timeout and offline limits (installers), forwarded declines (managers).
-export const paymentSettingsGet = (token: string) => call<PaymentSettings>("payment_settings_get", { token });
-export const paymentSettingsSet = (token: string, settings: PaymentSettings) =>
-  call<PaymentSettings>("payment_settings_set", { token, settings });
+// Payments: forwarded declines (managers). The authorisation timeout and offline limits have
+// commands (payment_settings_get/_set) but no screen yet, so the window is not granted them.
 export const forwardedDeclinesList = (token: string) =>
   call<ForwardedDecline[]>("forwarded_declines_list", { token });
 
@@ -310,5 +305,4 @@ export const syncParkedDiscard = (token: string, eventId: string, managerPin: st
 export const syncSettingsGet = (token: string) => call<SyncSettingsView>("sync_settings_get", { token });
 export const syncSettingsSet = (token: string, settings: SyncSettingsInput) =>
   call<SyncSettingsView>("sync_settings_set", { token, settings });
-export const syncSettingsClear = (token: string) => call<SyncSettingsView>("sync_settings_clear", { token });
 export const syncTestConnection = (token: string) => call<ConnectionTest>("sync_test_connection", { token });

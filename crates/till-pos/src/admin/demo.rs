@@ -1,17 +1,25 @@
 //! The demo till: a catalogue of about 60 products (groceries, drinks, household goods,
 //! stationery, serialised phones, services) with valid barcodes and three tax rates, and one
-//! user per role. Seeded on first start when the till runs in demo mode.
+//! user per role (the owner included). Seeded on first start when the till runs in demo mode.
 
-use crate::error::Result;
+use crate::admin::pin::hash_pin;
+use crate::error::{PosError, Result};
 use crate::ipc::views::DemoUser;
+use crate::mutex::lock;
 use crate::Pos;
 use serde_json::json;
 use till_core::{Barcode, Money, Role, Sku, TaxRate};
 use till_store::{audit, catalogue, users, NewProduct};
 
-/// The demo users: name, role, PIN.
-pub const USERS: &[(&str, Role, &str)] =
-    &[("Chen Jing", Role::Cashier, "1111"), ("Li Wei", Role::Manager, "2222"), ("Wang Fang", Role::Installer, "3333")];
+/// The demo users: name, role, PIN. The owner comes last, and its name sorts last, so the
+/// others keep the ids 1 to 3 and the places on the login screen (keys 1 to 3) they had before
+/// there were owners.
+pub const USERS: &[(&str, Role, &str)] = &[
+    ("Chen Jing", Role::Cashier, "1111"),
+    ("Li Wei", Role::Manager, "2222"),
+    ("Wang Fang", Role::Installer, "3333"),
+    ("Zhou Xin", Role::Owner, "4444"),
+];
 
 /// (SKU, English name, Chinese name, price in fen, tax basis points, tax-inclusive, serialised)
 type Item = (&'static str, &'static str, &'static str, i64, i64, bool, bool);
@@ -115,11 +123,7 @@ pub(crate) fn seed_if_empty(pos: &Pos) -> Result<()> {
     if !need_users && !need_products {
         return Ok(());
     }
-    let hashes = if need_users {
-        USERS.iter().map(|(_, _, pin)| pos.new_pin_hash(pin)).collect::<Result<Vec<_>>>()?
-    } else {
-        Vec::new()
-    };
+    let hashes = if need_users { demo_pin_hashes(pos)? } else { Vec::new() };
     let products = if need_products { catalogue()? } else { Vec::new() };
     let now = pos.now_ms();
     pos.store.write(|tx| {
@@ -132,6 +136,27 @@ pub(crate) fn seed_if_empty(pos: &Pos) -> Result<()> {
     })?;
     tracing::info!(users = hashes.len(), products = products.len(), "seeded demo data");
     Ok(())
+}
+
+/// The demo users' PIN hashes, made side by side: each costs 64 MiB and about a tenth of a
+/// second of one core (admin::pin), and a first start should not wait for four in a row. The
+/// salts are drawn in order from the till's random source first.
+fn demo_pin_hashes(pos: &Pos) -> Result<Vec<String>> {
+    let salts: Vec<[u8; 16]> = USERS
+        .iter()
+        .map(|_| {
+            let mut salt = [0u8; 16];
+            lock(&pos.rng).fill_bytes(&mut salt);
+            salt
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        let jobs: Vec<_> =
+            USERS.iter().zip(&salts).map(|((_, _, pin), salt)| scope.spawn(move || hash_pin(pin, salt))).collect();
+        jobs.into_iter()
+            .map(|job| job.join().unwrap_or_else(|_| Err(PosError::Internal("hashing a demo PIN failed".into()))))
+            .collect()
+    })
 }
 
 /// The demo users as they are in the database, with their demo PINs.

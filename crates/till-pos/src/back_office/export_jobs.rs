@@ -3,7 +3,7 @@
 //! same file), so a long export never holds up the till's own reads, and it streams rows to
 //! disk, so memory stays flat however long the range is.
 
-use crate::admin::auth::MANAGERS;
+use crate::admin::permissions::Command;
 use crate::error::IpcError;
 use crate::error::{PosError, Result};
 use crate::ipc::back_office::ExportStatus;
@@ -63,7 +63,7 @@ impl Pos {
         to_ms: i64,
         kinds: &[ExportKind],
     ) -> Result<ExportStatus> {
-        self.authorize(token, MANAGERS, "export data")?;
+        self.authorize(token, Command::ExportStart)?;
         if kinds.is_empty() {
             return Err(PosError::InvalidInput("choose at least one kind of data to export".into()));
         }
@@ -99,7 +99,7 @@ impl Pos {
 
     /// Where an export stands.
     pub fn export_status(&self, token: &SessionToken, job_id: &str) -> Result<ExportStatus> {
-        self.authorize(token, MANAGERS, "export data")?;
+        self.authorize(token, Command::ExportStatus)?;
         let job = self.back_office.jobs.get(job_id)?;
         let status = lock(&job.status).clone();
         Ok(status)
@@ -107,7 +107,7 @@ impl Pos {
 
     /// Asks a running export to stop; its partial files are removed.
     pub fn export_cancel(&self, token: &SessionToken, job_id: &str) -> Result<ExportStatus> {
-        self.authorize(token, MANAGERS, "export data")?;
+        self.authorize(token, Command::ExportCancel)?;
         let job = self.back_office.jobs.get(job_id)?;
         job.cancel.store(true, Ordering::SeqCst);
         let status = lock(&job.status).clone();

@@ -5,8 +5,8 @@
 
 pub mod export_jobs;
 
-use crate::admin::auth::MANAGERS;
 use crate::admin::data_dir::EXPORTS_DIR;
+use crate::admin::permissions::Command;
 use crate::error::{PosError, Result};
 use crate::ipc::back_office::{OrderDetail, SavedFile};
 use crate::ipc::views::{LoginUser, Receipt};
@@ -53,19 +53,19 @@ impl Pos {
         cursor: Option<&str>,
         limit: u32,
     ) -> Result<HistoryPage> {
-        self.authorize(token, MANAGERS, "review the history")?;
+        self.authorize(token, Command::HistorySearch)?;
         Ok(self.store.history_page(query, cursor, limit.clamp(1, MAX_PAGE))?)
     }
 
     /// How many rows a history query has, up to [`COUNT_CAP`].
     pub fn history_count(&self, token: &SessionToken, query: &HistoryQuery) -> Result<HistoryCount> {
-        self.authorize(token, MANAGERS, "review the history")?;
+        self.authorize(token, Command::HistoryCount)?;
         Ok(self.store.history_count(query, COUNT_CAP)?)
     }
 
     /// Everyone who may have sold something (the cashier filter), inactive users included.
     pub fn history_cashiers(&self, token: &SessionToken) -> Result<Vec<LoginUser>> {
-        self.authorize(token, MANAGERS, "review the history")?;
+        self.authorize(token, Command::HistoryCashiers)?;
         Ok(self
             .store
             .users()?
@@ -78,7 +78,7 @@ impl Pos {
     /// An order with its receipt, refunds, points, sync events and audit trail.
     pub fn order_detail(&self, token: &SessionToken, order_id: OrderId) -> Result<OrderDetail> {
         let order_id = order_id.get();
-        self.authorize(token, MANAGERS, "review the history")?;
+        self.authorize(token, Command::OrderDetail)?;
         let receipt = receipt_of(&self.store.order(order_id)?)?;
         Ok(OrderDetail { receipt, extras: self.store.order_extras(order_id)? })
     }
@@ -86,7 +86,7 @@ impl Pos {
     /// The receipt of a past order, to print again; the reprint is audited.
     pub fn receipt_reprint(&self, token: &SessionToken, order_id: OrderId) -> Result<Receipt> {
         let order_id = order_id.get();
-        let s = self.authorize(token, MANAGERS, "reprint receipts")?;
+        let s = self.authorize(token, Command::ReceiptReprint)?;
         let receipt = receipt_of(&self.store.order(order_id)?)?;
         self.store.audit(self.now_ms(), Some(s.user_id), "receipt.reprinted", &json!({ "order_id": order_id }))?;
         Ok(receipt)
@@ -94,13 +94,13 @@ impl Pos {
 
     /// The X report of the open period: changes nothing.
     pub fn report_x(&self, token: &SessionToken) -> Result<DayReport> {
-        self.authorize(token, MANAGERS, "run reports")?;
+        self.authorize(token, Command::ReportX)?;
         Ok(self.store.x_report(self.now_ms())?)
     }
 
     /// The Z report: closes the open period as `business_date` with the cash the manager counted.
     pub fn report_z(&self, token: &SessionToken, business_date: &str, cash_counted_minor: i64) -> Result<DayReport> {
-        let s = self.authorize(token, MANAGERS, "close the day")?;
+        let s = self.authorize(token, Command::ReportZ)?;
         if cash_counted_minor < 0 {
             return Err(PosError::InvalidInput("the cash counted cannot be negative".into()));
         }
@@ -110,19 +110,19 @@ impl Pos {
 
     /// The days closed so far, newest first.
     pub fn report_closed_list(&self, token: &SessionToken) -> Result<Vec<ClosedDay>> {
-        self.authorize(token, MANAGERS, "run reports")?;
+        self.authorize(token, Command::ReportClosedList)?;
         Ok(self.store.closed_days(400)?)
     }
 
     /// A closed day's Z report, exactly as it was when closed.
     pub fn report_closed_get(&self, token: &SessionToken, close_id: i64) -> Result<DayReport> {
-        self.authorize(token, MANAGERS, "run reports")?;
+        self.authorize(token, Command::ReportClosedGet)?;
         Ok(self.store.closed_day(close_id)?)
     }
 
     /// Saves a report as PDF in the exports folder: a closed day's, or the X report of now.
     pub fn report_pdf(&self, token: &SessionToken, close_id: Option<i64>) -> Result<SavedFile> {
-        self.authorize(token, MANAGERS, "run reports")?;
+        self.authorize(token, Command::ReportPdf)?;
         let (report, name) = match close_id {
             Some(id) => {
                 let r = self.store.closed_day(id)?;
@@ -153,7 +153,7 @@ impl Pos {
         bucket: &str,
         utc_offset_minutes: i32,
     ) -> Result<ChartData> {
-        self.authorize(token, MANAGERS, "see charts")?;
+        self.authorize(token, Command::ChartsGet)?;
         Ok(self.store.chart_data(from_ms, to_ms, bucket, utc_offset_minutes)?)
     }
 
@@ -166,7 +166,7 @@ impl Pos {
         offset: u32,
         limit: u32,
     ) -> Result<Vec<catalogue_admin::ProductAdminView>> {
-        self.authorize(token, MANAGERS, "edit the catalogue")?;
+        self.authorize(token, Command::CatalogueList)?;
         Ok(self.store.products_admin(query, include_inactive, offset, limit.clamp(1, MAX_PAGE))?)
     }
 
@@ -176,7 +176,7 @@ impl Pos {
         token: &SessionToken,
         input: &catalogue_admin::ProductInput,
     ) -> Result<catalogue_admin::ProductAdminView> {
-        let s = self.authorize(token, MANAGERS, "edit the catalogue")?;
+        let s = self.authorize(token, Command::ProductCreate)?;
         Ok(self.store.product_create(input, self.currency, s.user_id, self.now_ms())?)
     }
 
@@ -187,7 +187,7 @@ impl Pos {
         product_id: i64,
         input: &catalogue_admin::ProductInput,
     ) -> Result<catalogue_admin::ProductAdminView> {
-        let s = self.authorize(token, MANAGERS, "edit the catalogue")?;
+        let s = self.authorize(token, Command::ProductUpdate)?;
         Ok(self.store.product_update(product_id, input, self.currency, s.user_id, self.now_ms())?)
     }
 
@@ -198,7 +198,7 @@ impl Pos {
         product_id: i64,
         active: bool,
     ) -> Result<catalogue_admin::ProductAdminView> {
-        let s = self.authorize(token, MANAGERS, "edit the catalogue")?;
+        let s = self.authorize(token, Command::ProductSetActive)?;
         Ok(self.store.product_set_active(product_id, active, s.user_id, self.now_ms())?)
     }
 
@@ -208,7 +208,7 @@ impl Pos {
         token: &SessionToken,
         file_base64: &str,
     ) -> Result<catalogue_import::ImportPreview> {
-        self.authorize(token, MANAGERS, "edit the catalogue")?;
+        self.authorize(token, Command::CatalogueImportPreview)?;
         Ok(self.store.catalogue_import_preview(&decode_file(file_base64)?, self.currency)?)
     }
 
@@ -218,13 +218,13 @@ impl Pos {
         token: &SessionToken,
         file_base64: &str,
     ) -> Result<catalogue_import::ImportOutcome> {
-        let s = self.authorize(token, MANAGERS, "edit the catalogue")?;
+        let s = self.authorize(token, Command::CatalogueImportApply)?;
         Ok(self.store.catalogue_import_apply(&decode_file(file_base64)?, self.currency, s.user_id, self.now_ms())?)
     }
 
     /// A page of the audit log, newest first, each entry checked against the chain.
     pub fn audit_list(&self, token: &SessionToken, before_id: Option<i64>, limit: u32) -> Result<AuditPage> {
-        self.authorize(token, MANAGERS, "read the audit log")?;
+        self.authorize(token, Command::AuditList)?;
         Ok(self.store.audit_page(before_id, limit.clamp(1, MAX_PAGE))?)
     }
 }

@@ -14,7 +14,7 @@ pub mod reader;
 pub mod setup;
 pub mod status;
 
-use crate::admin::auth::ANYONE;
+use crate::admin::permissions::Command;
 use crate::devices::points_link::TerminalOpener;
 use crate::devices::status::{Action, RoleStatus};
 use crate::error::{PosError, Result};
@@ -261,7 +261,7 @@ impl Pos {
     /// The status lights, for anyone logged in: told to `watch` now and on every change until
     /// [`Pos::device_status_unwatch`] with the id returned.
     pub fn device_status_watch(&self, token: &SessionToken, watch: Watch<DeviceStatus>) -> Result<u64> {
-        self.authorize(token, ANYONE, "see device status")?;
+        self.authorize(token, Command::DeviceStatusWatch)?;
         watch(&self.device_status_now());
         Ok(self.devices.status_watchers.add(watch))
     }
@@ -308,7 +308,7 @@ impl Pos {
 
     /// Cancels the caller's wait on a device (a test swipe, a customer's phone).
     pub fn device_cancel(&self, token: &SessionToken) -> Result<()> {
-        let s = self.authorize(token, ANYONE, "cancel a device wait")?;
+        let s = self.authorize(token, Command::DeviceCancel)?;
         if let Some(c) = lock(&self.devices.waits).get(&s.user_id) {
             c.cancel();
         }

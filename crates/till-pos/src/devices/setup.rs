@@ -2,7 +2,7 @@
 
 use super::reader::{initial_reader, ReaderSlot};
 use super::{PAIRING_KEY_PURPOSE, POINTS_DEFAULT_BAUD, POINTS_DRIVER, SIM_DRIVER, TEST_SWIPE_TIMEOUT};
-use crate::admin::auth::INSTALLERS;
+use crate::admin::permissions::Command;
 use crate::error::{PosError, Result};
 use crate::ipc::devices::{
     ConfiguredView, DeviceAssignment, DeviceRole, DeviceTestResult, DevicesOverview, DiscoveredView, DriverOption,
@@ -24,14 +24,14 @@ use till_store::{devices as store_devices, DeviceConfig, DeviceRecord};
 impl Pos {
     /// The devices on the machine, the configured ones and the status lights. Installers only.
     pub fn devices_list(&self, token: &SessionToken) -> Result<DevicesOverview> {
-        self.authorize(token, INSTALLERS, "set up devices")?;
+        self.authorize(token, Command::DevicesWatch)?;
         self.overview()
     }
 
     /// The same, told to `watch` now and again whenever a device is plugged in or pulled out,
     /// a light changes or the configuration changes, until [`Pos::devices_unwatch`].
     pub fn devices_watch(&self, token: &SessionToken, watch: Watch<DevicesOverview>) -> Result<u64> {
-        self.authorize(token, INSTALLERS, "set up devices")?;
+        self.authorize(token, Command::DevicesWatch)?;
         watch(&self.overview()?);
         Ok(self.devices.overview_watchers.add(watch))
     }
@@ -119,7 +119,7 @@ impl Pos {
     /// Assigns a role, driver and serial settings to an address, replacing what the role had.
     /// A new card reader is put to use at once.
     pub fn device_assign(&self, token: &SessionToken, assignment: &DeviceAssignment) -> Result<DevicesOverview> {
-        let s = self.authorize(token, INSTALLERS, "set up devices")?;
+        let s = self.authorize(token, Command::DeviceAssign)?;
         let config = validate(assignment)?;
         let now = self.now_ms();
         self.store.write(|tx| {
@@ -141,7 +141,7 @@ impl Pos {
 
     /// Removes the device of a role; the card reader falls back to the default.
     pub fn device_remove(&self, token: &SessionToken, role: DeviceRole) -> Result<DevicesOverview> {
-        let s = self.authorize(token, INSTALLERS, "set up devices")?;
+        let s = self.authorize(token, Command::DeviceRemove)?;
         let now = self.now_ms();
         let removed = self.store.write(|tx| {
             let removed = store_devices::remove(tx, role.as_str())?;
@@ -185,7 +185,7 @@ impl Pos {
     /// Tests the device of a role: a card reader waits for a swipe and reports the masked read;
     /// a points terminal answers HELLO. The result says exactly what is wrong when it fails.
     pub fn device_test(&self, token: &SessionToken, role: DeviceRole) -> Result<DeviceTestResult> {
-        let s = self.authorize(token, INSTALLERS, "test devices")?;
+        let s = self.authorize(token, Command::DeviceTest)?;
         let cancel = self.begin_wait(s.user_id);
         let result = match role {
             DeviceRole::CardReader => self.test_reader(&cancel),
@@ -266,7 +266,7 @@ impl Pos {
     /// fresh random key goes to the terminal, its proof is checked, and the key is stored
     /// sealed with the terminal's id.
     pub fn device_pair(&self, token: &SessionToken) -> Result<DeviceTestResult> {
-        let s = self.authorize(token, INSTALLERS, "pair devices")?;
+        let s = self.authorize(token, Command::DevicePair)?;
         self.pair_terminal(Some(s.user_id))
     }
 

@@ -92,6 +92,9 @@ pub struct Session {
     /// When it lapses if idle, ms since the epoch.
     #[ts(type = "number")]
     pub expires_at_ms: i64,
+    /// The roles whose accounts this user may create and manage ([`Role::manages`]): what the
+    /// user-management screen offers. The commands check it again.
+    pub manages: Vec<Role>,
 }
 
 /// A catalogue product.

@@ -11,7 +11,7 @@
 
 pub mod offline_limit;
 
-use crate::admin::auth::{MANAGERS, SELLERS};
+use crate::admin::permissions::Command;
 use crate::error::{PosError, Result};
 use crate::ipc::loyalty::{EnrolView, LoyaltySettings, PointsProblemView, ReceiptPoints};
 use crate::ipc::sync::Service;
@@ -130,13 +130,13 @@ impl Pos {
 
     /// The settings, for the manager's screen.
     pub fn loyalty_settings_get(&self, token: &SessionToken) -> Result<LoyaltySettings> {
-        self.authorize(token, MANAGERS, "see the points and refund settings")?;
+        self.authorize(token, Command::LoyaltySettingsGet)?;
         self.loyalty_settings()
     }
 
     /// Changes the settings (managers; audited).
     pub fn loyalty_settings_set(&self, token: &SessionToken, settings: LoyaltySettings) -> Result<LoyaltySettings> {
-        let s = self.authorize(token, MANAGERS, "change the points and refund settings")?;
+        let s = self.authorize(token, Command::LoyaltySettingsSet)?;
         settings.check()?;
         let text = serde_json::to_string(&settings).map_err(|e| PosError::Internal(e.to_string()))?;
         let now = self.now_ms();
@@ -152,7 +152,7 @@ impl Pos {
     /// the enrolment message, shown as a QR code for the customer's phone. A simulated
     /// terminal's phone takes the message at once (as if it scanned the code).
     pub fn points_enrol(&self, token: &SessionToken) -> Result<EnrolView> {
-        let s = self.authorize(token, SELLERS, "enrol customers")?;
+        let s = self.authorize(token, Command::PointsEnrol)?;
         let key = self.random_hex(16);
         let answer =
             self.server_call(Service::Points, "POST", "/v1/points/enrol", Some(&serde_json::json!({})), Some(&key))?;
@@ -211,7 +211,7 @@ impl Pos {
 
     /// Points changes the server rejected (managers).
     pub fn points_problems(&self, token: &SessionToken) -> Result<Vec<PointsProblemView>> {
-        self.authorize(token, MANAGERS, "see rejected points changes")?;
+        self.authorize(token, Command::PointsProblems)?;
         Ok(self
             .store
             .points_rejected(200)?

@@ -10,8 +10,8 @@
 //! money is then paid back only when the seller confirms). A manager at the till approves their
 //! own refunds. Every refund and every override is in the audit log.
 
-use crate::admin::auth::SELLERS;
 use crate::admin::data_dir::EVIDENCE_DIR;
+use crate::admin::permissions::Command;
 use crate::error::{PosError, Result};
 use crate::ipc::refund::{
     RefundInput, RefundLookup, RefundOrderView, RefundQuoteView, RefundReceipt, RefundReceiptLine, RefundSaleLine,
@@ -22,7 +22,7 @@ use crate::Pos;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use till_core::refund::RefundPolicy;
-use till_core::{Currency, DeviceIdentifier, LineCode, Money, Role};
+use till_core::{Currency, DeviceIdentifier, LineCode, Money};
 use till_core::{OrderId, SessionToken};
 use till_store::private_fs;
 use till_store::{NewRefund, RecordedRefund, RefundableOrder};
@@ -127,7 +127,7 @@ fn day_range(date: &str, offset_minutes: i32) -> Result<(i64, i64)> {
 impl Pos {
     /// Finds the sale to refund.
     pub fn refund_find(&self, token: &SessionToken, q: RefundLookup) -> Result<RefundOrderView> {
-        self.authorize(token, SELLERS, "refund")?;
+        self.authorize(token, Command::RefundFind)?;
         let text = q.text.trim();
         if text.is_empty() {
             return Err(PosError::InvalidInput("scan or type what to look for".into()));
@@ -252,7 +252,7 @@ impl Pos {
 
     /// What the refund would pay back, and whether it needs approval. Writes nothing.
     pub fn refund_quote(&self, token: &SessionToken, input: RefundInput) -> Result<RefundQuoteView> {
-        let s = self.authorize(token, SELLERS, "refund")?;
+        let s = self.authorize(token, Command::RefundQuote)?;
         let preview = self.store.refund_preview(&self.new_refund(s.user_id, &input, None)?)?;
         let order = self.store.refundable_order(input.order_id)?.ok_or(till_store::StoreError::NotFound("sale"))?;
         let verdict = self.verdict(preview.amount_minor, self.reputation(order.customer_ref.as_deref()))?;
@@ -261,7 +261,7 @@ impl Pos {
 
     /// Records the refund (after the policy check and any approval) and returns its receipt.
     pub fn refund_record(&self, token: &SessionToken, input: RefundInput) -> Result<RefundReceipt> {
-        let s = self.authorize(token, SELLERS, "refund")?;
+        let s = self.authorize(token, Command::RefundRecord)?;
         let photo = match input.photo_base64.as_deref().filter(|p| !p.is_empty()) {
             Some(b64) => Some(self.keep_photo(b64)?),
             None => None,
@@ -298,13 +298,13 @@ impl Pos {
         if verdict.within() {
             return Ok(("policy".into(), None));
         }
-        if s.role == Role::Manager {
+        if s.role.is_manager() {
             return Ok(("manager".into(), Some((s.user_id, s.name.clone()))));
         }
         match (a.manager_id, a.manager_pin.as_deref()) {
             (Some(manager), Some(pin)) => {
                 let user = self.store.user(manager)?;
-                if user.role != Role::Manager || !user.active {
+                if !user.role.is_manager() || !user.active {
                     return Err(PosError::Forbidden { role: user.role, action: "approve refunds" });
                 }
                 self.confirm_pin(manager, pin)?;
@@ -332,7 +332,7 @@ impl Pos {
     /// same policy applies; the customer is unknown here, so outside it a manager's PIN or the
     /// seller approves.
     pub fn refund_remote(&self, token: &SessionToken, input: RemoteRefundInput) -> Result<RemoteRefundView> {
-        let s = self.authorize(token, SELLERS, "refund")?;
+        let s = self.authorize(token, Command::RefundRemote)?;
         if !REASONS.contains(&input.reason.as_str()) {
             return Err(PosError::InvalidInput(format!("reason is one of {}", REASONS.join(", "))));
         }
@@ -434,7 +434,7 @@ impl Pos {
 
     /// A refund's receipt (any seller; reprints included).
     pub fn refund_receipt(&self, token: &SessionToken, refund_id: i64) -> Result<RefundReceipt> {
-        self.authorize(token, SELLERS, "see refunds")?;
+        self.authorize(token, Command::RefundRefresh)?;
         self.refund_receipt_of(refund_id)
     }
 
@@ -491,7 +491,7 @@ impl Pos {
     /// Asks the server again about refunds waiting for the seller, records the decisions, and
     /// returns the refund's receipt with its status now.
     pub fn refund_refresh(&self, token: &SessionToken, refund_id: i64) -> Result<RefundReceipt> {
-        self.authorize(token, SELLERS, "see refunds")?;
+        self.authorize(token, Command::RefundRefresh)?;
         for w in self.store.refunds_awaiting_seller()? {
             match self.server_call(Service::Refunds, "GET", &format!("/v1/refunds/{}", w.server_refund_id), None, None)
             {
@@ -512,7 +512,7 @@ impl Pos {
     /// Refunds of one order, newest first (for the refund screen's list).
     pub fn refunds_of_order(&self, token: &SessionToken, order_id: OrderId) -> Result<Vec<RefundReceipt>> {
         let order_id = order_id.get();
-        self.authorize(token, SELLERS, "see refunds")?;
+        self.authorize(token, Command::RefundsOfOrder)?;
         let ids = self.store.refund_ids_of_order(order_id)?;
         ids.into_iter().map(|id| self.refund_receipt_of(id)).collect()
     }

@@ -1,7 +1,7 @@
 //! Ringing up and checking out: the open cart of each user, and turning it into a recorded
 //! order only when the store's commit has returned.
 
-use crate::admin::auth::SELLERS;
+use crate::admin::permissions::Command;
 use crate::error::{PosError, Result};
 use crate::ipc::views::{CartLine, CartView, PaymentView, ProductView, Receipt, ReceiptLine, TaxLine, Tender};
 use crate::mutex::lock;
@@ -114,21 +114,21 @@ impl Pos {
 
     /// Search-as-you-type over the catalogue.
     pub fn catalogue_search(&self, token: &SessionToken, query: &str, limit: u32) -> Result<Vec<ProductView>> {
-        self.authorize(token, SELLERS, "search the catalogue")?;
+        self.authorize(token, Command::CatalogueSearch)?;
         let hits = self.store.search_products(query, limit.clamp(1, MAX_SEARCH_RESULTS))?;
         Ok(hits.iter().map(ProductView::from).collect())
     }
 
     /// The user's open cart.
     pub fn cart_get(&self, token: &SessionToken) -> Result<CartView> {
-        let s = self.authorize(token, SELLERS, "sell")?;
+        let s = self.authorize(token, Command::CartGet)?;
         self.with_cart(s.user_id, |_| Ok(()))
     }
 
     /// Adds one unit of the product with this barcode or SKU, as a scanner or the keyboard
     /// typed it.
     pub fn cart_scan(&self, token: &SessionToken, code: &str) -> Result<CartView> {
-        let s = self.authorize(token, SELLERS, "sell")?;
+        let s = self.authorize(token, Command::CartScan)?;
         let code = code.trim();
         if code.is_empty() {
             return Err(PosError::InvalidInput("nothing was scanned".into()));
@@ -147,34 +147,34 @@ impl Pos {
 
     /// Adds `quantity` of a product chosen from search results.
     pub fn cart_add(&self, token: &SessionToken, product_id: i64, quantity: i64) -> Result<CartView> {
-        let s = self.authorize(token, SELLERS, "sell")?;
+        let s = self.authorize(token, Command::CartAdd)?;
         let product = self.store.product_by_id(ProductId(product_id))?.ok_or(PosError::UnknownProduct(product_id))?;
         self.with_cart(s.user_id, |c| Ok(c.add(&product, quantity).map(|_| ())?))
     }
 
     /// Sets a line's quantity.
     pub fn cart_set_quantity(&self, token: &SessionToken, line_no: u32, quantity: i64) -> Result<CartView> {
-        let s = self.authorize(token, SELLERS, "sell")?;
+        let s = self.authorize(token, Command::CartSetQuantity)?;
         self.with_cart(s.user_id, |c| Ok(c.set_quantity(line_no, quantity)?))
     }
 
     /// Records the IMEI, MEID, ESN or serial number of the device sold on a serialised
     /// product's line (scanned or typed; an IMEI's check digit is verified).
     pub fn cart_set_device(&self, token: &SessionToken, line_no: u32, identifier: &str) -> Result<CartView> {
-        let s = self.authorize(token, SELLERS, "sell")?;
+        let s = self.authorize(token, Command::CartSetDevice)?;
         let id = DeviceIdentifier::parse(identifier)?;
         self.with_cart(s.user_id, |c| Ok(c.set_device(line_no, id)?))
     }
 
     /// Removes a line.
     pub fn cart_remove(&self, token: &SessionToken, line_no: u32) -> Result<CartView> {
-        let s = self.authorize(token, SELLERS, "sell")?;
+        let s = self.authorize(token, Command::CartRemove)?;
         self.with_cart(s.user_id, |c| Ok(c.remove(line_no)?))
     }
 
     /// Empties the cart (it keeps its id: nothing was sold).
     pub fn cart_clear(&self, token: &SessionToken) -> Result<CartView> {
-        let s = self.authorize(token, SELLERS, "sell")?;
+        let s = self.authorize(token, Command::CartClear)?;
         let currency = self.currency;
         self.with_cart(s.user_id, |c| {
             *c = Cart::new(currency);
@@ -261,7 +261,7 @@ impl Pos {
 
     /// Takes cash for the open cart `cart_id` and records the sale.
     pub fn checkout_cash(&self, token: &SessionToken, cart_id: &CartId, tendered_minor: i64) -> Result<Receipt> {
-        let s = self.authorize(token, SELLERS, "take payment")?;
+        let s = self.authorize(token, Command::CheckoutCash)?;
         let expected = self.snapshot_cart(s.user_id, cart_id)?;
         let currency = self.currency;
         self.record_checkout(s.user_id, &expected, None, |total| {
@@ -272,7 +272,7 @@ impl Pos {
     /// The receipt of a recorded order.
     pub fn receipt(&self, token: &SessionToken, order_id: OrderId) -> Result<Receipt> {
         let order_id = order_id.get();
-        self.authorize(token, SELLERS, "view receipts")?;
+        self.authorize(token, Command::ReceiptGet)?;
         let mut receipt = receipt_of(&self.store.order(order_id)?)?;
         receipt.points = crate::loyalty::receipt_points(&self.store.points_of_order(order_id)?);
         Ok(receipt)

@@ -12,7 +12,7 @@
 //! points against the server's balance, or, offline, against the offline limit
 //! ([`crate::loyalty::offline_limit`]).
 
-use crate::admin::auth::SELLERS;
+use crate::admin::permissions::Command;
 use crate::error::{PosError, Result};
 use crate::ipc::loyalty::CustomerView;
 use crate::ipc::sync::Service;
@@ -58,7 +58,7 @@ impl Pos {
     /// (up to a minute, or until [`Pos::device_cancel`]). The cart stays as it is whatever
     /// happens.
     pub fn customer_identify(&self, token: &SessionToken) -> Result<CustomerView> {
-        let s = self.authorize(token, SELLERS, "identify customers")?;
+        let s = self.authorize(token, Command::CustomerIdentify)?;
         let cart = self.cart_get(token)?;
         let cancel = self.begin_wait(s.user_id);
         let read = self.with_terminal(|t| t.read_customer(cart.total, READ_TIMEOUT, &cancel));
@@ -98,7 +98,7 @@ impl Pos {
     /// The customer identified for the caller's open cart, if any. A customer belongs to one
     /// cart: after checkout or a cleared cart there is none.
     pub fn customer_get(&self, token: &SessionToken) -> Result<Option<CustomerView>> {
-        let s = self.authorize(token, SELLERS, "see the customer")?;
+        let s = self.authorize(token, Command::CustomerGet)?;
         let cart_id = self.cart_get(token).map(|c| c.cart_id).ok();
         let mut customers = lock(&self.sale.customers);
         match customers.get(&s.user_id) {
@@ -113,7 +113,7 @@ impl Pos {
 
     /// Forgets the customer of the caller's cart.
     pub fn customer_clear(&self, token: &SessionToken) -> Result<()> {
-        let s = self.authorize(token, SELLERS, "identify customers")?;
+        let s = self.authorize(token, Command::CustomerClear)?;
         lock(&self.sale.customers).remove(&s.user_id);
         Ok(())
     }
@@ -123,7 +123,7 @@ impl Pos {
     /// their phone, which signs exactly that (a version 2 token). At most the cart's total and
     /// the customer's balance (offline: the offline limit); 0 removes the redemption.
     pub fn points_redeem(&self, token: &SessionToken, points: i64) -> Result<CustomerView> {
-        let s = self.authorize(token, SELLERS, "redeem points")?;
+        let s = self.authorize(token, Command::PointsRedeem)?;
         let cart = self.cart_get(token)?;
         let current = lock(&self.sale.customers)
             .get(&s.user_id)

@@ -24,8 +24,7 @@
 //! `delivery`). A forwarded payment the platform declined (or refused) is listed
 //! for managers by [`Pos::forwarded_declines_list`].
 
-use crate::admin::auth::INSTALLERS;
-use crate::admin::auth::MANAGERS;
+use crate::admin::permissions::Command;
 use crate::error::PaymentError;
 use crate::error::{PosError, Result};
 use crate::ipc::sale::{ForwardedDecline, PaymentSettings};
@@ -158,13 +157,13 @@ impl Pos {
 
     /// The payment settings (installers).
     pub fn payment_settings_get(&self, token: &SessionToken) -> Result<PaymentSettings> {
-        self.authorize(token, INSTALLERS, "see the payment settings")?;
+        self.authorize(token, Command::PaymentSettingsGet)?;
         self.payment_settings()
     }
 
     /// Sets the payment settings (installers); checked first, audited, nothing changed when bad.
     pub fn payment_settings_set(&self, token: &SessionToken, settings: PaymentSettings) -> Result<PaymentSettings> {
-        let s = self.authorize(token, INSTALLERS, "change the payment settings")?;
+        let s = self.authorize(token, Command::PaymentSettingsSet)?;
         settings.validate()?;
         let text = serde_json::to_string(&settings).map_err(|e| PosError::Internal(e.to_string()))?;
         let detail = serde_json::to_value(settings).map_err(|e| PosError::Internal(e.to_string()))?;
@@ -249,7 +248,7 @@ impl Pos {
 
     /// Forwarded offline payments the platform declined or refused, newest first (managers).
     pub fn forwarded_declines_list(&self, token: &SessionToken) -> Result<Vec<ForwardedDecline>> {
-        self.authorize(token, MANAGERS, "see declined offline payments")?;
+        self.authorize(token, Command::ForwardedDeclinesList)?;
         let currency = self.currency;
         let rows = self.store.read(|c| {
             let mut s = c.prepare(

@@ -16,8 +16,7 @@
 pub mod server_call;
 pub mod settings;
 
-use crate::admin::auth::ANYONE;
-use crate::admin::auth::MANAGERS;
+use crate::admin::permissions::Command;
 use crate::admin::secrets::wipe_string;
 use crate::error::{PosError, Result};
 use crate::ipc::sync::{ParkedEventView, SyncStatusView};
@@ -165,7 +164,7 @@ impl Pos {
     /// The status line (anyone logged in): told to `watch` now and whenever it changes, until
     /// [`Pos::sync_status_unwatch`] with the id returned.
     pub fn sync_status_watch(&self, token: &SessionToken, watch: Watch<SyncStatusView>) -> Result<u64> {
-        self.authorize(token, ANYONE, "see the sync status")?;
+        self.authorize(token, Command::SyncStatusWatch)?;
         watch(&self.sync_status_now()?);
         Ok(self.sync.status_watchers.add(watch))
     }
@@ -250,7 +249,7 @@ impl Pos {
 
     /// Parked events, oldest first (managers).
     pub fn sync_parked_list(&self, token: &SessionToken) -> Result<Vec<ParkedEventView>> {
-        self.authorize(token, MANAGERS, "see parked sync events")?;
+        self.authorize(token, Command::SyncParkedList)?;
         let now = self.now_ms();
         Ok(self
             .store
@@ -271,7 +270,7 @@ impl Pos {
 
     /// Sends a parked event again, same body and key (managers; audited as `outbox.retry`).
     pub fn sync_parked_retry(&self, token: &SessionToken, event_id: &str) -> Result<Vec<ParkedEventView>> {
-        let s = self.authorize(token, MANAGERS, "retry parked sync events")?;
+        let s = self.authorize(token, Command::SyncParkedRetry)?;
         if self.store.parked_card_data_gone(event_id)? {
             return Err(PosError::ForwardCardDataGone);
         }
@@ -289,7 +288,7 @@ impl Pos {
         event_id: &str,
         manager_pin: String,
     ) -> Result<Vec<ParkedEventView>> {
-        let s = self.authorize(token, MANAGERS, "discard parked sync events");
+        let s = self.authorize(token, Command::SyncParkedDiscard);
         let checked = s.and_then(|s| self.confirm_pin(s.user_id, &manager_pin).map(|()| s));
         wipe_string(manager_pin);
         let s = checked?;

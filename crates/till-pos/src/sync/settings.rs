@@ -23,6 +23,7 @@
 //! demo mode a till takes cards only after it (see `sale::card::platform_setup`), and any change
 //! of the settings asks for a new test.
 
+use crate::admin::permissions::Command;
 use crate::admin::secrets::wipe_string;
 use crate::error::{PosError, Result};
 use crate::ipc::sync::{
@@ -35,15 +36,12 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::time::Duration;
-use till_core::Role;
 use till_core::SessionToken;
 
 /// The `SecretBox` purpose the terminal secret is sealed for.
 pub const SECRET_PURPOSE: &str = "sync-terminal-secret";
 /// The settings key.
 pub const SETTING: &str = "sync.settings";
-/// Who may see and change the server settings.
-pub const SETTINGS_EDITORS: &[Role] = &[Role::Installer];
 /// A clock further than this from the server's is reported (the server refuses beyond 300 s).
 pub const SKEW_WARN_SECS: i64 = 60;
 /// How long Test connection waits for each server.
@@ -260,7 +258,7 @@ fn parse_secret(hex_text: &str) -> Result<till_client::Secret> {
 impl Pos {
     /// The server settings, without the secret (installers).
     pub fn sync_settings_get(&self, token: &SessionToken) -> Result<SyncSettingsView> {
-        self.authorize(token, SETTINGS_EDITORS, "see the server settings")?;
+        self.authorize(token, Command::SyncSettingsGet)?;
         Ok(view(load(self)?.as_ref()))
     }
 
@@ -269,7 +267,7 @@ impl Pos {
     /// ([`PosError::SyncPending`]): they would reach the server as another till's. The URL and
     /// the secret may always change: that is how a moved server or a wrong secret is fixed.
     pub fn sync_settings_set(&self, token: &SessionToken, input: SyncSettingsInput) -> Result<SyncSettingsView> {
-        let s = self.authorize(token, SETTINGS_EDITORS, "change the server settings")?;
+        let s = self.authorize(token, Command::SyncSettingsSet)?;
         let SyncSettingsInput {
             sales_url,
             refunds_url,
@@ -322,7 +320,7 @@ impl Pos {
     /// Forgets the server settings (installers): this till signs out of the server and stops
     /// syncing. Refused while events wait, since they would then never be delivered.
     pub fn sync_settings_clear(&self, token: &SessionToken) -> Result<SyncSettingsView> {
-        let s = self.authorize(token, SETTINGS_EDITORS, "clear the server settings")?;
+        let s = self.authorize(token, Command::SyncSettingsClear)?;
         crate::sync::ensure_nothing_pending(self)?;
         let now = self.now_ms();
         self.store.write(|tx| {
@@ -397,7 +395,7 @@ impl Pos {
     /// Test connection (installers): a signed `GET /v1/ping` to each distinct URL of the saved
     /// settings, each failure named exactly.
     pub fn sync_test_connection(&self, token: &SessionToken) -> Result<ConnectionTest> {
-        let s = self.authorize(token, SETTINGS_EDITORS, "test the server connection")?;
+        let s = self.authorize(token, Command::SyncTestConnection)?;
         let settings_text = self.store.setting(SETTING)?;
         let creds = self.sync_credentials()?.ok_or(PosError::SyncNotConfigured)?;
         let mut groups: Vec<(String, Vec<Service>)> = Vec::new();

@@ -29,6 +29,7 @@ const en = {
   "role.cashier": "Cashier",
   "role.manager": "Manager",
   "role.installer": "Installer",
+  "role.owner": "Owner",
 
   "header.signedInAs": "Signed in as {name} ({role})",
   "header.logout": "Log out",
@@ -206,6 +207,8 @@ const en = {
   "users.auditOk": "Audit log OK: {entries} entries verified.",
   "users.auditBad": "Audit log check FAILED at entry {id} ({entries} entries).",
   "users.auditBadUnknown": "Audit log check FAILED ({entries} entries).",
+  "users.roleHint": "Managers, installers and owners are created by an owner.",
+  "users.ownerOnly": "Only an owner manages this account.",
   "users.saving": "Saving…",
 
 

@@ -65,6 +65,7 @@ const ROLE_KEYS = {
   cashier: "role.cashier",
   manager: "role.manager",
   installer: "role.installer",
+  owner: "role.owner",
 } as const satisfies Record<string, MessageKey>;
 
 /** Translated name of a role; unknown roles are shown as sent. */

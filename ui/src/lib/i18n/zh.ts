@@ -29,6 +29,7 @@ const zh: Record<MessageKey, string> = {
   "role.cashier": "收银员",
   "role.manager": "经理",
   "role.installer": "安装人员",
+  "role.owner": "店主",
 
   "header.signedInAs": "当前用户：{name}（{role}）",
   "header.logout": "退出登录",
@@ -206,6 +207,8 @@ const zh: Record<MessageKey, string> = {
   "users.auditOk": "审计日志正常：已校验 {entries} 条记录。",
   "users.auditBad": "审计日志校验失败：第 {id} 条记录异常（共 {entries} 条）。",
   "users.auditBadUnknown": "审计日志校验失败（共 {entries} 条）。",
+  "users.roleHint": "经理、安装人员和店主的账户只能由店主创建。",
+  "users.ownerOnly": "只有店主可以管理此账户。",
   "users.saving": "保存中…",
 
 

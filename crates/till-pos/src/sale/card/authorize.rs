@@ -16,7 +16,7 @@
 //! payment id.
 
 use super::payment::{Phase, ProtectedCard};
-use crate::admin::auth::SELLERS;
+use crate::admin::permissions::Command;
 use crate::error::{PaymentError, PosError, Result};
 use crate::ipc::views::Receipt;
 use crate::mutex::lock;
@@ -34,7 +34,7 @@ impl Pos {
     /// [`PaymentError::Declined`] and keeps the cart; so does an approval whose sale cannot be
     /// recorded ([`PaymentError::NotRecorded`]), which is taken back.
     pub fn payment_authorize(&self, token: &SessionToken, payment_id: &PaymentId) -> Result<Receipt> {
-        let s = self.authorize(token, SELLERS, "take payment")?;
+        let s = self.authorize(token, Command::PaymentAuthorize)?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         let card = {
             let mut phase = lock(&entry.phase);

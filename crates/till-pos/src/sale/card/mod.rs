@@ -37,7 +37,7 @@ pub mod platform_setup;
 pub mod remote_authorizer;
 pub mod signature;
 
-use crate::admin::auth::SELLERS;
+use crate::admin::permissions::Command;
 use crate::admin::secrets::wipe_string;
 use crate::error::PaymentError;
 use crate::error::{PosError, Result};
@@ -233,7 +233,7 @@ impl Pos {
         cart_id: &CartId,
         watch: Watch<CardPaymentView>,
     ) -> Result<CardPaymentView> {
-        let s = self.authorize(token, SELLERS, "take payment")?;
+        let s = self.authorize(token, Command::PaymentStart)?;
         // Fail closed: no reader is armed for a card nobody may authorise.
         self.card_answerer()?;
         // The reader's lock is not taken here: a cancelled payment's thread may still hold it
@@ -309,7 +309,7 @@ impl Pos {
         text: &str,
         watch: Watch<CardPaymentView>,
     ) -> Result<CardPaymentView> {
-        let s = self.authorize(token, SELLERS, "take payment")?;
+        let s = self.authorize(token, Command::PaymentSwipeText)?;
         self.card_answerer()?;
         let read = till_devices::card_reader::iso7813::parse_text(text).map_err(PaymentError::from)?;
         let entry = self.new_payment(s.user_id, cart_id, WEDGE_READER.into(), EntryMode::MagstripeWedge, watch)?;
@@ -333,7 +333,7 @@ impl Pos {
 
     /// Cancels the payment: the reader stops waiting, any card data is dropped, the cart stays.
     pub fn payment_cancel(&self, token: &SessionToken, payment_id: &PaymentId) -> Result<CardPaymentView> {
-        let s = self.authorize(token, SELLERS, "take payment")?;
+        let s = self.authorize(token, Command::PaymentCancel)?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         entry.cancel()?;
         tracing::info!(payment_id = %payment_id, "card payment cancelled");
@@ -349,7 +349,7 @@ impl Pos {
     }
 
     fn take_pin(&self, token: &SessionToken, payment_id: &PaymentId, pin: &str) -> Result<CardPaymentView> {
-        let s = self.authorize(token, SELLERS, "take payment")?;
+        let s = self.authorize(token, Command::PaymentPin)?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         pin_block::check_card_pin(pin)?;
         let mut phase = lock(&entry.phase);
@@ -389,7 +389,7 @@ impl Pos {
         payment_id: &PaymentId,
         svg: Option<String>,
     ) -> Result<CardPaymentView> {
-        let s = self.authorize(token, SELLERS, "take payment")?;
+        let s = self.authorize(token, Command::PaymentSign)?;
         let entry = self.payment_entry(s.user_id, payment_id)?;
         if let Some(svg) = &svg {
             crate::sale::card::signature::validate(svg)?;

@@ -10,6 +10,7 @@
 //! HKDF-SHA256 (`info = "till/card-data/aes-256-gcm/v1"`), the plaintext `PAN=YYMM` and the
 //! payment id as associated data, so a ciphertext cannot be replayed under another payment.
 
+use crate::admin::permissions::Command;
 use crate::admin::secrets::{wipe, SecretBox, SecretBytes};
 use crate::error::{PosError, Result};
 use crate::ipc::sale::PlatformKeyStatus;
@@ -23,7 +24,6 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::sync::RwLock;
-use till_core::Role;
 use till_core::SessionToken;
 use till_devices::SecretPan;
 /// The `SecretBox` purpose the key is sealed for.
@@ -34,11 +34,6 @@ const CARD_DATA_AAD: &str = "till/card-data/v1|";
 
 /// The key a demo till starts with: till-server's default `sandbox.platform_key` (public).
 pub const DEMO_KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-
-/// Who may set the key.
-pub const KEY_SETTERS: &[Role] = &[Role::Installer];
-/// Who may see whether it is set.
-pub const KEY_VIEWERS: &[Role] = &[Role::Installer, Role::Manager];
 
 /// The payment platform key, in memory.
 #[derive(Clone)]
@@ -228,7 +223,7 @@ impl Pos {
     /// Sets the payment platform key (installers only): 64 hex digits. The old key is replaced;
     /// a payment whose card was read under the old key must be started again.
     pub fn platform_key_set(&self, token: &SessionToken, hex_key: &str) -> Result<PlatformKeyStatus> {
-        let s = self.authorize(token, KEY_SETTERS, "set the payment platform key")?;
+        let s = self.authorize(token, Command::PlatformKeySet)?;
         let key = PlatformKey::from_hex(hex_key)?;
         store(self, &self.secrets, &key, Some(s.user_id), "installer")?;
         tracing::info!(fingerprint = %key.fingerprint(), "payment platform key set");
@@ -239,7 +234,7 @@ impl Pos {
 
     /// Whether the payment platform key is set, and its fingerprint.
     pub fn platform_key_status(&self, token: &SessionToken) -> Result<PlatformKeyStatus> {
-        self.authorize(token, KEY_VIEWERS, "see the payment platform key status")?;
+        self.authorize(token, Command::PlatformKeyStatus)?;
         Ok(PlatformKeyStatus::of(self.sale.card_payments.keys.get().as_ref()))
     }
 }

@@ -1,0 +1,147 @@
+//! The real window's side of docs/security.md sections 4 and 12, through tauri-driver and
+//! WebKitWebDriver (needs an X display, like tests/e2e.rs: run under Xvfb).
+//!
+//! The window runs under Tauri's isolation pattern: its isolation frame is in the page, a
+//! well-formed call goes through it, a malformed one is turned away by the hook in
+//! `isolation/hook.js`, and a command the window's capability does not grant is refused by
+//! Tauri's ACL even though the till has it. The users screen offers a manager only the cashier
+//! role and an owner every role.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
+
+#[allow(dead_code)] // each test file uses part of the WebDriver client
+mod support;
+
+use serde_json::Value;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::webdriver::{Session, ENTER};
+
+/// tauri-driver and what it started, in one process group killed as a whole at the end.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", self.0.id())]).status();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn tauri_driver() -> String {
+    if let Ok(p) = std::env::var("TAURI_DRIVER") {
+        return p;
+    }
+    let home = std::env::var("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"));
+    let candidate = home.join("bin/tauri-driver");
+    if candidate.exists() {
+        candidate.display().to_string()
+    } else {
+        "tauri-driver".into()
+    }
+}
+
+fn start_driver(data_dir: &std::path::Path) -> (Driver, String) {
+    assert!(std::env::var_os("DISPLAY").is_some(), "no X display: run the end-to-end tests under Xvfb");
+    let (port, native) = (free_port(), free_port());
+    let child = Command::new(tauri_driver())
+        .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+        .env("TILL_DATA_DIR", data_dir)
+        .env("TILL_CARD_READER", "sim://card-reader?delay_ms=1")
+        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(data_dir.join("driver.log")).unwrap())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start tauri-driver ({e})"));
+    let base = format!("http://127.0.0.1:{port}");
+    let start = Instant::now();
+    while ureq::get(&format!("{base}/status")).call().is_err() {
+        assert!(start.elapsed() < Duration::from_secs(20), "tauri-driver did not come up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    (Driver(child), base)
+}
+
+/// Calls `cmd` with `args` (JSON text) from the page, as the UI's own `invoke` does; the
+/// answer or the refusal as `{ ok }` / `{ err }`.
+fn invoke(s: &Session, cmd: &str, args: &str) -> Value {
+    s.execute_async(&format!(
+        "const done = arguments[arguments.length - 1];
+         window.__TAURI_INTERNALS__.invoke({cmd:?}, {args})
+           .then((ok) => done({{ ok }}), (err) => done({{ err: typeof err === 'string' ? err : JSON.stringify(err) }}));"
+    ))
+}
+
+/// Logs in user `digit` (its place on the login screen, which is its id) with `pin`.
+fn login_as(s: &Session, digit: &str, pin: &str) {
+    s.wait_for(&format!(".login-user[data-user-id='{digit}']"));
+    s.keys(&format!("{digit}{ENTER}"));
+    s.wait_for("#pin-pad");
+    s.keys(&format!("{pin}{ENTER}"));
+}
+
+/// The values the users screen's role list offers.
+fn offered_roles(s: &Session) -> Vec<String> {
+    s.wait_for("#new-role");
+    s.find_all("#new-role option").iter().map(|o| s.attribute(o, "value")).collect()
+}
+
+#[test]
+fn the_window_is_isolated_and_granted_only_what_its_screens_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_driver, base) = start_driver(dir.path());
+    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
+    s.wait_for(".login-user[data-user-id='1']");
+
+    // The isolation frame Tauri adds under the isolation pattern, from its own scheme.
+    let frame = s.execute_async(
+        "const done = arguments[arguments.length - 1];
+         const f = document.querySelector('iframe#__tauri_isolation__');
+         done(f ? f.src : null);",
+    );
+    let frame = frame.as_str().expect("the isolation frame is in the page");
+    assert!(frame.starts_with("isolation"), "{frame}");
+
+    // A well-formed call goes through the frame and is answered.
+    let info = invoke(&s, "app_info", "{}");
+    assert_eq!(info["ok"]["demoMode"], true, "{info}");
+    // A malformed one (arguments that are not an object) never reaches the command.
+    let bad = invoke(&s, "login_users", "[1, 2, 3]");
+    assert!(bad["err"].as_str().is_some_and(|e| e.contains("isolation_refused")), "{bad}");
+    // A command the till has but no screen calls is refused by the capability...
+    let ungranted = invoke(&s, "payment_settings_get", "{ token: '00' }");
+    assert!(ungranted["err"].as_str().is_some_and(|e| e.contains("not allowed")), "{ungranted}");
+    // ... and so is one of Tauri's own (the hook turns it away before the ACL does).
+    let core = invoke(&s, "plugin:app|version", "{}");
+    assert!(core.get("err").is_some(), "{core}");
+
+    // A manager may make cashiers only; an owner every role.
+    login_as(&s, "2", "2222");
+    s.wait_for("#scan-input");
+    s.keys("\u{E039}"); // F9: users
+    assert_eq!(offered_roles(&s), ["cashier"]);
+    s.keys("\u{E00C}"); // Escape: back to the sale
+    s.wait_for("#scan-input");
+    s.execute("document.querySelector('#logout')?.click()");
+    let start = Instant::now();
+    while s.find_all(".login-user[data-user-id='4']").is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(10), "no way back to the login screen");
+        if let Some(b) = s.find_all("#logout-confirm").first() {
+            s.click(b);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    login_as(&s, "4", "4444");
+    s.wait_for("#scan-input");
+    s.keys("\u{E039}");
+    assert_eq!(offered_roles(&s), ["cashier", "manager", "installer", "owner"]);
+    s.end();
+}
