@@ -117,7 +117,7 @@ fn the_window_is_isolated_and_granted_only_what_its_screens_call() {
     let bad = invoke(&s, "login_users", "[1, 2, 3]");
     assert!(bad["err"].as_str().is_some_and(|e| e.contains("isolation_refused")), "{bad}");
     // A command the till has but no screen calls is refused by the capability...
-    let ungranted = invoke(&s, "payment_settings_get", "{ token: '00' }");
+    let ungranted = invoke(&s, "sync_settings_clear", "{ token: '00' }");
     assert!(ungranted["err"].as_str().is_some_and(|e| e.contains("not allowed")), "{ungranted}");
     // ... and so is one of Tauri's own (the hook turns it away before the ACL does).
     let core = invoke(&s, "plugin:app|version", "{}");

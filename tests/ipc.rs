@@ -311,19 +311,14 @@ fn the_installer_sets_the_platform_key_and_sees_only_its_fingerprint() {
 fn installers_set_the_payment_limits_and_managers_see_forwarded_declines() {
     let h = harness();
     let i = h.login("Wang Fang");
-    // No screen sets the limits yet, so the window may not; the till itself checks the role.
-    let pos = h.pos();
-    let token = till_core::SessionToken::parse(&i).unwrap();
-    let mut s = pos.payment_settings_get(&token).unwrap();
-    assert_eq!((s.authorization_timeout_s, s.offline_max_age_hours), (15, 24));
-    h.refused_to_the_window("payment_settings_get", json!({ "token": i }));
-    let mut new = serde_json::to_value(s).unwrap();
+    // The installer screen sets the offline points limit through these; cashiers may not.
+    let s = h.ok("payment_settings_get", json!({ "token": i }));
+    assert_eq!((s["authorizationTimeoutS"].as_i64(), s["offlineMaxAgeHours"].as_i64()), (Some(15), Some(24)));
+    let mut new = s.clone();
     new["offlineMaxPending"] = json!(3);
-    h.refused_to_the_window("payment_settings_set", json!({ "token": i, "settings": new }));
-    assert_eq!(pos.payment_settings_get(&token).unwrap().offline_max_pending, s.offline_max_pending);
-    s.offline_max_pending = 3;
-    assert_eq!(pos.payment_settings_set(&token, s).unwrap().offline_max_pending, 3);
+    assert_eq!(h.ok("payment_settings_set", json!({ "token": i, "settings": new }))["offlineMaxPending"], 3);
     let c = h.login("Chen Jing");
+    assert_eq!(h.err_code("payment_settings_set", json!({ "token": c, "settings": new })), "forbidden");
     assert_eq!(h.err_code("forwarded_declines_list", json!({ "token": c })), "forbidden");
     let m = h.login("Li Wei");
     assert_eq!(h.ok("forwarded_declines_list", json!({ "token": m })), json!([]));
@@ -384,7 +379,6 @@ fn commands_no_screen_calls_are_refused_to_the_window() {
     h.refused_to_the_window("customer_clear", json!({ "token": c }));
     h.refused_to_the_window("receipt_get", json!({ "token": c, "orderId": 1 }));
     h.refused_to_the_window("sync_settings_clear", json!({ "token": i }));
-    h.refused_to_the_window("payment_settings_get", json!({ "token": i }));
     // and Tauri's own commands, none of which the window is granted
     h.refused_to_the_window("plugin:app|version", json!({}));
     h.refused_to_the_window("plugin:window|close", json!({}));

@@ -20,6 +20,7 @@ import type {
   IpcError,
   LoginUser,
   ParkedEventView,
+  PaymentSettings,
   PlatformKeyStatus,
   ProductView,
   Receipt,
@@ -276,8 +277,11 @@ export const loyaltySettingsGet = (token: string) => call<LoyaltySettings>("loya
 export const loyaltySettingsSet = (token: string, settings: LoyaltySettings) =>
   call<LoyaltySettings>("loyalty_settings_set", { token, settings });
 
-// Payments: forwarded declines (managers). The authorisation timeout and offline limits have
-// commands (payment_settings_get/_set) but no screen yet, so the window is not granted them.
+// Payments: the offline points limit (installers; the authorisation timeout and offline card
+// limits share its settings but have no field yet), forwarded declines (managers).
+export const paymentSettingsGet = (token: string) => call<PaymentSettings>("payment_settings_get", { token });
+export const paymentSettingsSet = (token: string, settings: PaymentSettings) =>
+  call<PaymentSettings>("payment_settings_set", { token, settings });
 export const forwardedDeclinesList = (token: string) =>
   call<ForwardedDecline[]>("forwarded_declines_list", { token });
 
