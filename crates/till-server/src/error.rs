@@ -164,6 +164,9 @@ pub enum RepoError {
     /// Stored data that does not make sense.
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    /// The server key file is missing, unreadable, open to others, or not the database's key.
+    #[error("server key: {0}")]
+    Key(String),
 }
 
 impl ApiError {
