@@ -25,7 +25,7 @@ use std::time::Duration;
 /// The first schema (version 1); [`MIGRATIONS`] bring it up to date. Portable on purpose: TEXT and
 /// BIGINT only, explicit primary keys, no rowid aliases, no SQLite-only clauses, so PostgreSQL
 /// accepts the same statements.
-const SCHEMA: &str = "
+pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS terminals (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hex TEXT NOT NULL,
@@ -83,7 +83,7 @@ CREATE TABLE IF NOT EXISTS authorizations (
 /// which preserves their order), `refund_id` marks reversals, and a token counter stays unique
 /// among the token-authorised entries only. SQLite cannot change a primary key in place, hence
 /// the copy; the statements are PostgreSQL's too.
-const MIGRATION_2: &str = "
+pub(super) const MIGRATION_2: &str = "
 CREATE TABLE points_entries_v2 (
     account_id TEXT NOT NULL REFERENCES points_accounts (account_id), seq BIGINT NOT NULL,
     counter BIGINT NOT NULL, terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, kind TEXT NOT NULL,
