@@ -19,7 +19,7 @@ use crate::state::{AppState, AuthedTerminal};
 
 /// The largest batch body accepted by default (a batch of 1,000 sales fits); other bodies are
 /// limited to 1 MiB. Both are `limits` in the configuration.
-pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
+pub const BODY_LIMIT: usize = crate::config::DEFAULT_BATCH_BODY_LIMIT;
 
 /// The whole API. Every `/v1` route requires a valid signature; unknown paths answer
 /// `route_not_found`. Every request, unknown paths included, goes through the request limits.

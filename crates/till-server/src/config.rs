@@ -25,6 +25,11 @@ pub struct Config {
     pub limits: Limits,
 }
 
+/// The default largest request body (every route but the batch).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// The default largest batch body (a batch of 1,000 sales fits).
+pub const DEFAULT_BATCH_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
 /// What one client may take of the server: body sizes, time, connections and requests at once.
 /// Durations are in milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,8 +63,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            body_limit_bytes: 1024 * 1024,
-            batch_body_limit_bytes: 8 * 1024 * 1024,
+            body_limit_bytes: DEFAULT_BODY_LIMIT,
+            batch_body_limit_bytes: DEFAULT_BATCH_BODY_LIMIT,
             header_read_timeout_ms: 10_000,
             idle_timeout_ms: 30_000,
             request_timeout_ms: 15_000,
