@@ -248,7 +248,10 @@ fn measure(target: &Target, clients: usize, batch: usize, seconds: u64, next: &A
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().map_err(|_| "a client thread panicked")).collect::<std::result::Result<_, _>>()
+        handles
+            .into_iter()
+            .map(|h| h.join().map_err(|_| "a client thread panicked"))
+            .collect::<std::result::Result<_, _>>()
     })?;
     let elapsed = started.elapsed().as_secs_f64();
     let updates: u64 = results.iter().map(|r| r.0).sum();
@@ -295,7 +298,9 @@ fn main() -> Result<()> {
             }
         }
     }
-    println!("| clients | mode | server | updates/s (median) | range over {rounds} round(s) | p50 ms | p99 ms | errors |");
+    println!(
+        "| clients | mode | server | updates/s (median) | range over {rounds} round(s) | p50 ms | p99 ms | errors |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     for (r, &(clients, batch)) in rows.iter().enumerate() {
         let mode = if batch == 1 { "one update per request".to_string() } else { format!("batches of {batch}") };

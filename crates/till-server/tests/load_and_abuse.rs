@@ -253,7 +253,7 @@ fn requests_beyond_the_concurrency_limit_wait_for_a_slot_then_are_refused_busy()
     });
     let slots = [hold_a_slot(&s, 1), hold_a_slot(&s, 2)];
     std::thread::sleep(Duration::from_millis(200)); // both are inside the server
-    // Full: a third request waits the queue timeout, then is refused with a retry hint.
+                                                    // Full: a third request waits the queue timeout, then is refused with a retry hint.
     let started = Instant::now();
     let a = s.get("/v1/ping");
     let waited = started.elapsed();

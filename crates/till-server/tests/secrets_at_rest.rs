@@ -57,7 +57,8 @@ fn neither_a_terminal_secret_nor_a_points_key_is_in_the_database_files() {
     // The account is used, so the key was read back from the database.
     let id: [u8; 16] = hex::decode(&account).unwrap().try_into().unwrap();
     let token = hex::encode(make_token(&key, &id, 1, NOW as u64));
-    let earn = s.post("/v1/points/updates", &json!({"token": token, "kind": "earn", "points": 5, "order_id": "o"}), "e-1");
+    let earn =
+        s.post("/v1/points/updates", &json!({"token": token, "kind": "earn", "points": 5, "order_id": "o"}), "e-1");
     assert_eq!(earn.status, 200, "{}", earn.text);
 
     // A replay of the enrolment answers byte for byte what the first did, key included.

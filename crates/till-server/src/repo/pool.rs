@@ -19,10 +19,7 @@ pub struct ReadPool {
 
 impl ReadPool {
     /// A pool of `connections` made by `open` (each then set read-only).
-    pub fn new(
-        connections: usize,
-        open: impl Fn() -> Result<Connection, RepoError>,
-    ) -> Result<ReadPool, RepoError> {
+    pub fn new(connections: usize, open: impl Fn() -> Result<Connection, RepoError>) -> Result<ReadPool, RepoError> {
         let mut idle = Vec::with_capacity(connections);
         for _ in 0..connections.max(1) {
             let conn = open()?;

@@ -106,10 +106,8 @@ type CodeStep = fn(&Connection, &ServerKey) -> RepoResult<()>;
 
 /// The changes after [`SCHEMA`], in order: SQL, then code when the step needs it. A new database
 /// goes through them too, so every database reaches the current shape by the same path.
-const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] = &[
-    (2, MIGRATION_2, None),
-    (3, super::sealed_columns::MIGRATION_3, Some(super::sealed_columns::seal_existing_rows)),
-];
+const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] =
+    &[(2, MIGRATION_2, None), (3, super::sealed_columns::MIGRATION_3, Some(super::sealed_columns::seal_existing_rows))];
 
 /// The schema version this build writes.
 const SCHEMA_VERSION: i64 = 3;
