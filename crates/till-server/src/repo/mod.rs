@@ -7,6 +7,7 @@
 //! no rowid or AUTOINCREMENT), so a PostgreSQL implementation can reuse the schema and the
 //! statements (with `$N` in place of SQLite's `?N` placeholders).
 
+mod opening;
 pub mod pool;
 mod sealed_columns;
 pub mod sqlite;
