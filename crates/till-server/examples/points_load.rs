@@ -15,7 +15,9 @@
 //! Each client thread has keep-alive connections and its own accounts (so tokens' counters
 //! increase per account as a phone's would). Every request is a full update: signature check,
 //! nonce, idempotency claim, token MAC and counter, balance change, history entry and stored
-//! response, committed with one fsync. Prints a Markdown table.
+//! response, committed with one fsync. The last row measures lookups of points accounts while as
+//! many other clients send updates: what a read costs while the writer is busy. Prints a
+//! Markdown table.
 #![allow(missing_docs)]
 
 use serde_json::json;
@@ -63,6 +65,30 @@ impl Client {
             Ok(r) => (r.status(), r.into_string().unwrap_or_default()),
             Err(ureq::Error::Status(s, r)) => (s, r.into_string().unwrap_or_default()),
             Err(e) => (0, e.to_string()),
+        }
+    }
+}
+
+impl Client {
+    fn get(&self, path: &str) -> u16 {
+        let nonce = format!("{:032x}", self.nonce.fetch_add(1, Ordering::Relaxed));
+        let headers = till_server::signing::signed_headers(
+            &self.terminal,
+            &self.secret,
+            "GET",
+            path,
+            SystemClock.now_unix(),
+            &nonce,
+            b"",
+        );
+        let mut req = self.agent.get(&format!("{}{}", self.base, path));
+        for (k, v) in &headers {
+            req = req.set(k, v);
+        }
+        match req.call() {
+            Ok(r) => r.status(),
+            Err(ureq::Error::Status(s, _)) => s,
+            Err(_) => 0,
         }
     }
 }
@@ -193,62 +219,103 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
-fn measure(target: &Target, clients: usize, batch: usize, seconds: u64, next: &AtomicU64) -> Result<Figures> {
+/// What one client thread counted: successes, errors, latencies.
+type Counts = (u64, u64, Vec<Duration>);
+
+/// Sends updates (one per request, or batches of `batch`) until `deadline`.
+fn updater(c: &Client, accounts: &mut [Account], batch: usize, deadline: Instant, next: &AtomicU64) -> Counts {
+    let (mut ok, mut errors, mut latencies) = (0u64, 0u64, Vec::new());
+    let mut i = 0usize;
+    while Instant::now() < deadline {
+        let mut events = Vec::with_capacity(batch);
+        for _ in 0..batch {
+            let n = accounts.len();
+            let a = &mut accounts[i % n];
+            i += 1;
+            a.counter += 1;
+            let token = hex::encode(make_token(&a.key, &a.id, a.counter, SystemClock.now_unix() as u64));
+            let key = format!("ev-{}", next.fetch_add(1, Ordering::Relaxed));
+            events.push((key, json!({"token": token, "kind": "earn", "points": 10, "order_id": "o"})));
+        }
+        let t0 = Instant::now();
+        if batch == 1 {
+            let (key, body) = &events[0];
+            let (status, _) = c.post("/v1/points/updates", &body.to_string(), key);
+            if status == 200 {
+                ok += 1
+            } else {
+                errors += 1
+            }
+        } else {
+            let body = json!({"events": events.iter().map(|(k, b)| json!({"idempotency_key": k, "kind": "points_update", "body": b})).collect::<Vec<_>>()});
+            let (status, text) = c.post("/v1/sync/batch", &body.to_string(), "batch");
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            let good = v["results"].as_array().map_or(0, |r| r.iter().filter(|x| x["status"] == 200).count());
+            if status == 200 {
+                ok += good as u64;
+                errors += (batch - good) as u64;
+            } else {
+                errors += batch as u64;
+            }
+        }
+        latencies.push(t0.elapsed());
+    }
+    (ok, errors, latencies)
+}
+
+/// Looks accounts up (`GET /v1/points/accounts/{id}`) until `deadline`.
+fn reader(c: &Client, accounts: &[String], deadline: Instant) -> Counts {
+    let (mut ok, mut errors, mut latencies) = (0u64, 0u64, Vec::new());
+    let mut i = 0usize;
+    while Instant::now() < deadline {
+        let path = format!("/v1/points/accounts/{}", accounts[i % accounts.len()]);
+        i += 1;
+        let t0 = Instant::now();
+        if c.get(&path) == 200 {
+            ok += 1
+        } else {
+            errors += 1
+        }
+        latencies.push(t0.elapsed());
+    }
+    (ok, errors, latencies)
+}
+
+/// A row of the table: `clients` threads sending updates in batches of `batch`; or, with
+/// `lookups`, `clients` threads looking accounts up beside `clients` threads sending updates
+/// (the figures are then the lookups').
+#[derive(Clone, Copy)]
+struct Row {
+    clients: usize,
+    batch: usize,
+    lookups: bool,
+}
+
+fn measure(target: &Target, row: Row, seconds: u64, next: &AtomicU64) -> Result<Figures> {
     let setup = target.client();
-    let mut per_thread: Vec<Vec<Account>> = (0..clients)
+    let mut per_thread: Vec<Vec<Account>> = (0..row.clients)
         .map(|_| (0..4).map(|_| target.enrol(&setup, next.fetch_add(1, Ordering::Relaxed))).collect())
         .collect::<Result<_>>()?;
+    let ids: Vec<String> = per_thread.iter().flatten().map(|a| hex::encode(a.id)).collect();
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
-    let results: Vec<(u64, u64, Vec<Duration>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = per_thread
+    let results: Vec<Counts> = std::thread::scope(|scope| {
+        let updaters: Vec<_> = per_thread
             .iter_mut()
             .map(|accounts| {
                 let c = target.client();
-                scope.spawn(move || {
-                    let (mut ok, mut errors, mut latencies) = (0u64, 0u64, Vec::new());
-                    let mut i = 0usize;
-                    while Instant::now() < deadline {
-                        let mut events = Vec::with_capacity(batch);
-                        for _ in 0..batch {
-                            let n = accounts.len();
-                            let a = &mut accounts[i % n];
-                            i += 1;
-                            a.counter += 1;
-                            let token =
-                                hex::encode(make_token(&a.key, &a.id, a.counter, SystemClock.now_unix() as u64));
-                            let key = format!("ev-{}", next.fetch_add(1, Ordering::Relaxed));
-                            events.push((key, json!({"token": token, "kind": "earn", "points": 10, "order_id": "o"})));
-                        }
-                        let t0 = Instant::now();
-                        if batch == 1 {
-                            let (key, body) = &events[0];
-                            let (status, _) = c.post("/v1/points/updates", &body.to_string(), key);
-                            if status == 200 {
-                                ok += 1
-                            } else {
-                                errors += 1
-                            }
-                        } else {
-                            let body = json!({"events": events.iter().map(|(k, b)| json!({"idempotency_key": k, "kind": "points_update", "body": b})).collect::<Vec<_>>()});
-                            let (status, text) = c.post("/v1/sync/batch", &body.to_string(), "batch");
-                            let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-                            let good =
-                                v["results"].as_array().map_or(0, |r| r.iter().filter(|x| x["status"] == 200).count());
-                            if status == 200 {
-                                ok += good as u64;
-                                errors += (batch - good) as u64;
-                            } else {
-                                errors += batch as u64;
-                            }
-                        }
-                        latencies.push(t0.elapsed());
-                    }
-                    (ok, errors, latencies)
-                })
+                scope.spawn(move || updater(&c, accounts, row.batch, deadline, next))
             })
             .collect();
-        handles
+        let readers: Vec<_> = (0..if row.lookups { row.clients } else { 0 })
+            .map(|_| {
+                let c = target.client();
+                let ids = &ids;
+                scope.spawn(move || reader(&c, ids, deadline))
+            })
+            .collect();
+        let counted = if row.lookups { readers } else { updaters };
+        counted
             .into_iter()
             .map(|h| h.join().map_err(|_| "a client thread panicked"))
             .collect::<std::result::Result<_, _>>()
@@ -286,15 +353,21 @@ fn main() -> Result<()> {
         None => targets.push(in_process(dir.path())?),
     }
     let next = AtomicU64::new(1);
-    let rows = [(1usize, 1usize), (4, 1), (16, 1), (4, 100)];
+    let rows = [
+        Row { clients: 1, batch: 1, lookups: false },
+        Row { clients: 4, batch: 1, lookups: false },
+        Row { clients: 16, batch: 1, lookups: false },
+        Row { clients: 4, batch: 100, lookups: false },
+        Row { clients: 4, batch: 1, lookups: true },
+    ];
     // figures[row][target] over the rounds
     let mut figures: Vec<Vec<Vec<Figures>>> =
         rows.iter().map(|_| targets.iter().map(|_| Vec::new()).collect()).collect();
     for _ in 0..rounds {
-        for (r, &(clients, batch)) in rows.iter().enumerate() {
+        for (r, &row) in rows.iter().enumerate() {
             // Alternate the servers row by row, so the machine's mood is shared between them.
             for (t, target) in targets.iter().enumerate() {
-                figures[r][t].push(measure(target, clients, batch, seconds, &next)?);
+                figures[r][t].push(measure(target, row, seconds, &next)?);
             }
         }
     }
@@ -302,8 +375,13 @@ fn main() -> Result<()> {
         "| clients | mode | server | updates/s (median) | range over {rounds} round(s) | p50 ms | p99 ms | errors |"
     );
     println!("|---|---|---|---|---|---|---|---|");
-    for (r, &(clients, batch)) in rows.iter().enumerate() {
-        let mode = if batch == 1 { "one update per request".to_string() } else { format!("batches of {batch}") };
+    for (r, row) in rows.iter().enumerate() {
+        let clients = row.clients;
+        let mode = match (row.lookups, row.batch) {
+            (true, _) => format!("account lookups, beside {clients} clients updating"),
+            (false, 1) => "one update per request".to_string(),
+            (false, batch) => format!("batches of {batch}"),
+        };
         for (t, target) in targets.iter().enumerate() {
             let runs = &mut figures[r][t];
             runs.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
