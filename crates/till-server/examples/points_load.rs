@@ -372,7 +372,7 @@ fn main() -> Result<()> {
         }
     }
     println!(
-        "| clients | mode | server | updates/s (median) | range over {rounds} round(s) | p50 ms | p99 ms | errors |"
+        "| clients | mode | server | per second (median) | range over {rounds} round(s) | p50 ms | p99 ms | errors |"
     );
     println!("|---|---|---|---|---|---|---|---|");
     for (r, row) in rows.iter().enumerate() {
