@@ -106,7 +106,21 @@ struct Target {
     terminal: String,
     secret: Vec<u8>,
     nonce: Arc<AtomicU64>,
+    /// The server's process id when it runs as a child (its CPU time is then measured).
+    pid: Option<u32>,
     _running: Running,
+}
+
+/// CPU time (user + system) of process `pid` so far, in seconds, from /proc (Linux).
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; clock ticks
+    // of USER_HZ, which is 100 on Linux.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
 }
 
 enum Running {
@@ -135,6 +149,7 @@ fn in_process(dir: &std::path::Path) -> Result<Target> {
         terminal: t.terminal_id,
         secret: hex::decode(&t.secret)?,
         nonce: Arc::new(AtomicU64::new(1)),
+        pid: None,
         _running: Running::InProcess(server),
     })
 }
@@ -155,6 +170,7 @@ fn child(name: &str, bin: &str, dir: &std::path::Path) -> Result<Target> {
         .stderr(Stdio::piped())
         .spawn()?;
     let stderr = server.stderr.take().ok_or("no stderr")?;
+    let pid = server.id();
     let running = Running::Child(server);
     let mut lines = BufReader::new(stderr).lines();
     let first = lines.next().ok_or("the server printed nothing")??;
@@ -167,6 +183,7 @@ fn child(name: &str, bin: &str, dir: &std::path::Path) -> Result<Target> {
         terminal: creds["terminal_id"].as_str().ok_or("no terminal_id")?.into(),
         secret: hex::decode(creds["secret"].as_str().ok_or("no secret")?)?,
         nonce: Arc::new(AtomicU64::new(1)),
+        pid: Some(pid),
         _running: running,
     })
 }
@@ -209,6 +226,8 @@ struct Figures {
     p99: f64,
     updates: u64,
     errors: u64,
+    /// The server's CPU time per counted operation, microseconds (child servers only).
+    cpu_us: Option<f64>,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -298,6 +317,7 @@ fn measure(target: &Target, row: Row, seconds: u64, next: &AtomicU64) -> Result<
         .collect::<Result<_>>()?;
     let ids: Vec<String> = per_thread.iter().flatten().map(|a| hex::encode(a.id)).collect();
     let deadline = Instant::now() + Duration::from_secs(seconds);
+    let cpu_before = target.pid.and_then(cpu_seconds);
     let started = Instant::now();
     let results: Vec<Counts> = std::thread::scope(|scope| {
         let updaters: Vec<_> = per_thread
@@ -321,6 +341,7 @@ fn measure(target: &Target, row: Row, seconds: u64, next: &AtomicU64) -> Result<
             .collect::<std::result::Result<_, _>>()
     })?;
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu = target.pid.and_then(cpu_seconds).zip(cpu_before).map(|(after, before)| after - before);
     let updates: u64 = results.iter().map(|r| r.0).sum();
     let errors: u64 = results.iter().map(|r| r.1).sum();
     let mut lat: Vec<Duration> = results.into_iter().flat_map(|r| r.2).collect();
@@ -331,6 +352,8 @@ fn measure(target: &Target, row: Row, seconds: u64, next: &AtomicU64) -> Result<
         p99: percentile(&lat, 0.99),
         updates,
         errors,
+        // With lookups beside updates the server's time goes to both; per lookup it means little.
+        cpu_us: cpu.filter(|_| !row.lookups && updates > 0).map(|c| c * 1e6 / updates as f64),
     })
 }
 
@@ -372,9 +395,10 @@ fn main() -> Result<()> {
         }
     }
     println!(
-        "| clients | mode | server | per second (median) | range over {rounds} round(s) | p50 ms | p99 ms | errors |"
+        "| clients | mode | server | per second (median) | range over {rounds} round(s) | p50 ms | p99 ms | \
+         server CPU µs per update (median) | errors |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for (r, row) in rows.iter().enumerate() {
         let clients = row.clients;
         let mode = match (row.lookups, row.batch) {
@@ -384,13 +408,16 @@ fn main() -> Result<()> {
         };
         for (t, target) in targets.iter().enumerate() {
             let runs = &mut figures[r][t];
+            let mut cpu: Vec<f64> = runs.iter().filter_map(|f| f.cpu_us).collect();
+            cpu.sort_by(f64::total_cmp);
+            let cpu = cpu.get(cpu.len() / 2).map_or("–".to_string(), |c| format!("{c:.0}"));
             runs.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
             let median = &runs[runs.len() / 2];
             let (low, high) = (runs[0].per_second, runs[runs.len() - 1].per_second);
             let errors: u64 = runs.iter().map(|f| f.errors).sum();
             let updates: u64 = runs.iter().map(|f| f.updates).sum();
             println!(
-                "| {clients} | {mode} | {} | {:.0} | {low:.0}–{high:.0} | {:.2} | {:.2} | {errors} of {} |",
+                "| {clients} | {mode} | {} | {:.0} | {low:.0}–{high:.0} | {:.2} | {:.2} | {cpu} | {errors} of {} |",
                 target.name,
                 median.per_second,
                 median.p50,
