@@ -71,30 +71,40 @@ where
 
 /// A stream that fails with `TimedOut` once nothing has been read from or written to it for
 /// the idle timeout; hyper then drops the connection.
+///
+/// Progress only records the time (a clock read); the timer is moved lazily, when it fires
+/// while there was progress since it was set, so a busy connection costs no timer work per read.
 pub struct IdleIo<T> {
     inner: T,
     idle: Duration,
+    last_progress: Instant,
     deadline: Pin<Box<Sleep>>,
 }
 
 impl<T> IdleIo<T> {
     /// Wraps `inner`; the clock starts now.
     pub fn new(inner: T, idle: Duration) -> IdleIo<T> {
-        IdleIo { inner, idle, deadline: Box::pin(tokio::time::sleep(idle)) }
+        IdleIo { inner, idle, last_progress: Instant::now(), deadline: Box::pin(tokio::time::sleep(idle)) }
     }
 
     /// Something moved: the idle clock starts again.
     fn touch(&mut self) {
-        let at = Instant::now() + self.idle;
-        self.deadline.as_mut().reset(at);
+        self.last_progress = Instant::now();
     }
 
     /// Called when the stream has nothing to give: pending, unless the idle time is up (the
     /// timer also wakes the task, so an idle connection is noticed without any traffic).
     fn pending_or_expired<R>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
-        match self.deadline.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "connection idle too long"))),
-            Poll::Pending => Poll::Pending,
+        loop {
+            if self.deadline.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let due = self.last_progress + self.idle;
+            if Instant::now() >= due {
+                return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "connection idle too long")));
+            }
+            // It fired, but something moved since it was set: wait for the rest.
+            self.deadline.as_mut().reset(due);
         }
     }
 }
