@@ -58,7 +58,7 @@ pub struct TerminalInfo {
 /// Every terminal, without secrets.
 pub fn list_terminals(repo: &dyn Repository) -> Result<Vec<TerminalInfo>, ApiError> {
     Ok(repo
-        .begin()?
+        .read()?
         .terminals()?
         .into_iter()
         .map(|t| TerminalInfo { terminal_id: t.id, name: t.name, created_at: t.created_at, disabled: t.disabled })
@@ -77,7 +77,7 @@ pub fn set_terminal_disabled(repo: &dyn Repository, terminal_id: &str, disabled:
 
 /// Refunds, optionally only those with `status`.
 pub fn list_refunds(repo: &dyn Repository, status: Option<&str>) -> Result<Vec<RefundRecord>, ApiError> {
-    Ok(repo.begin()?.refunds(status)?)
+    Ok(repo.read()?.refunds(status)?)
 }
 
 /// Sets a customer's reputation score (used by the refund policy).

@@ -2,7 +2,8 @@
 //! module graph: it uses [`crate::routes`] and [`crate::state`], and nothing below uses it.
 
 use crate::error::ApiError;
-use crate::response_signature::{self, ResponseKey};
+use crate::limits::{self, RequestLimits};
+use crate::response_signature;
 use crate::routes::{self, batch, lookups};
 use crate::signing::{self, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP, TIMESTAMP_WINDOW_SECS};
 use crate::state::blocking;
@@ -17,12 +18,15 @@ use axum::Router;
 // and `app::AuthedTerminal` working for the till's tests, tillctl and the examples.
 use crate::state::{AppState, AuthedTerminal};
 
-/// Largest request body accepted (a batch of 1,000 sales fits).
-pub const BODY_LIMIT: usize = 8 * 1024 * 1024;
+/// The largest batch body accepted by default (a batch of 1,000 sales fits); other bodies are
+/// limited to 1 MiB. Both are `limits` in the configuration.
+pub const BODY_LIMIT: usize = crate::config::DEFAULT_BATCH_BODY_LIMIT;
 
 /// The whole API. Every `/v1` route requires a valid signature and signs its answer; unknown
-/// paths answer `route_not_found`.
+/// paths answer `route_not_found`. Every request, unknown paths included, goes through the
+/// request limits.
 pub fn router(state: AppState) -> Router {
+    let request_limits = RequestLimits::new(&state.config.limits);
     Router::new()
         .route("/v1/ping", get(lookups::ping))
         .route("/v1/payments/authorize", post(routes::authorize))
@@ -37,19 +41,20 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/points/updates", post(routes::post_points_update))
         .route("/v1/points/reversals", post(routes::post_points_reversal))
         .route("/v1/points/accounts/{account_id}", get(lookups::points_account))
-        .route("/v1/sync/batch", post(batch::batch))
+        .route(limits::BATCH_PATH, post(batch::batch))
         // Inside the signing check: only answers to requests it let through are signed.
         .route_layer(middleware::from_fn(response_signature::sign_answers))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
-        // The signing check reads the body under BODY_LIMIT already; axum's own, smaller default
-        // limit would otherwise refuse large batches with a plain-text answer.
+        // The signing check reads the body under the route's limit already; axum's own, smaller
+        // default limit would otherwise refuse large batches with a plain-text answer.
         .layer(DefaultBodyLimit::disable())
         .fallback(|| async { ApiError::RouteNotFound.into_response() })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed.into_response() })
+        .layer(middleware::from_fn_with_state(request_limits, limits::limit))
         .with_state(state)
 }
 
-/// The signing check: headers, clock window, terminal, HMAC, then the nonce.
+/// The signing check: headers, clock window, terminal, body size, HMAC, then the nonce.
 async fn authenticate(State(app): State<AppState>, req: Request, next: Next) -> Response {
     match check_signature(&app, req).await {
         Ok(req) => next.run(req).await,
@@ -57,6 +62,9 @@ async fn authenticate(State(app): State<AppState>, req: Request, next: Next) -> 
     }
 }
 
+/// Everything that can be checked before the body is read is checked first, so a client that
+/// is not a registered, enabled terminal with a fresh timestamp never gets the server to read
+/// (or wait for) a body; only the HMAC, which covers the body, needs it.
 async fn check_signature(app: &AppState, req: Request) -> Result<Request, ApiError> {
     let (mut parts, body) = req.into_parts();
     let header = |name: &str| {
@@ -76,18 +84,35 @@ async fn check_signature(app: &AppState, req: Request) -> Result<Request, ApiErr
     if !signing::nonce_is_well_formed(&nonce) {
         return Err(ApiError::BadAuthHeaders(format!("{HEADER_NONCE} is not 32 hex digits")));
     }
+    if !signature_is_well_formed(&signature) {
+        return Err(ApiError::BadAuthHeaders(format!("{HEADER_SIGNATURE} is not base64 of 32 bytes")));
+    }
     let now = app.clock.now_unix();
     let skew = now.saturating_sub(timestamp);
     if skew.saturating_abs() > TIMESTAMP_WINDOW_SECS {
         return Err(ApiError::StaleTimestamp(skew));
     }
-    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| ApiError::PayloadTooLarge(BODY_LIMIT))?;
+    if till_core::TerminalId::parse(&terminal_id).is_err() {
+        // Not the form of any terminal id: no need to ask the database.
+        return Err(ApiError::UnknownTerminal);
+    }
     let repo = app.repo.clone();
     let lookup_id = terminal_id.clone();
-    let terminal = blocking(move || Ok(repo.begin()?.terminal(&lookup_id)?)).await?.ok_or(ApiError::UnknownTerminal)?;
+    // A read transaction: it does not wait for a write in progress.
+    let terminal = blocking(move || Ok(repo.read()?.terminal(&lookup_id)?)).await?.ok_or(ApiError::UnknownTerminal)?;
     if terminal.disabled {
         return Err(ApiError::TerminalDisabled);
     }
+    let limit = limits::body_limit(&app.config.limits, parts.uri.path());
+    let declared = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::PayloadTooLarge(limit))?;
     let secret =
         hex::decode(&terminal.secret_hex).map_err(|_| ApiError::Internal("stored secret is not hex".into()))?;
     let path = parts.uri.path_and_query().map_or_else(|| parts.uri.path(), |p| p.as_str());
@@ -98,8 +123,15 @@ async fn check_signature(app: &AppState, req: Request) -> Result<Request, ApiErr
     if !app.nonces.check_and_insert(&terminal.id, &nonce, timestamp, now) {
         return Err(ApiError::ReplayedNonce);
     }
-    // The answer is signed with the secret the request proved it holds (response_signature).
-    parts.extensions.insert(ResponseKey { terminal_id: terminal.id.clone(), secret });
-    parts.extensions.insert(AuthedTerminal { id: terminal.id });
+    // Later layers (the endpoints, the answer's signature) need who asked and their secret.
+    parts.extensions.insert(AuthedTerminal { id: terminal.id, secret });
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// Whether a signature header can be a signature at all: base64 (standard, padded) of the 32
+/// bytes of an HMAC-SHA256, i.e. 44 characters ending in one `=`.
+fn signature_is_well_formed(signature: &str) -> bool {
+    use base64::Engine;
+    signature.len() == 44
+        && base64::engine::general_purpose::STANDARD.decode(signature).is_ok_and(|bytes| bytes.len() == 32)
 }

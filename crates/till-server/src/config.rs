@@ -1,4 +1,5 @@
-//! The server's configuration: policies and the sandbox payment platform's keys and test cards.
+//! The server's configuration: policies, the limits that keep a client from starving the others,
+//! and the sandbox payment platform's keys and test cards.
 //!
 //! Everything has a default so `till-server serve` runs with no file; `--config FILE` reads a JSON
 //! object whose fields override the defaults (see docs/api.md for the format).
@@ -20,6 +21,83 @@ pub struct Config {
     pub promotions: Vec<Promotion>,
     /// The sandbox payment platform.
     pub sandbox: SandboxConfig,
+    /// Body sizes, timeouts and concurrency.
+    pub limits: Limits,
+}
+
+/// The default largest request body (every route but the batch).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// The default largest batch body (a batch of 1,000 sales fits).
+pub const DEFAULT_BATCH_BODY_LIMIT: usize = 8 * 1024 * 1024;
+
+/// What one client may take of the server: body sizes, time, connections and requests at once.
+/// Durations are in milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Largest request body, except `POST /v1/sync/batch` (413 `payload_too_large`).
+    pub body_limit_bytes: usize,
+    /// Largest body of `POST /v1/sync/batch` (a batch of 1,000 sales fits).
+    pub batch_body_limit_bytes: usize,
+    /// Time a client has to send a whole request header, counted from when the connection is
+    /// ready for a request: just opened, or the previous answer sent. A connection that sends
+    /// nothing, half a header, or no new request on a kept-alive connection is closed after it.
+    pub header_read_timeout_ms: u64,
+    /// A connection on which nothing is read or written for this long is closed, whatever it is
+    /// doing (a body stopped halfway, an answer the client does not read).
+    pub idle_timeout_ms: u64,
+    /// A request not answered within this time (waiting for a slot, reading the body and the
+    /// work included) gets 503 `request_timeout`; its effect may still commit, and a retry with
+    /// the same idempotency key finds it.
+    pub request_timeout_ms: u64,
+    /// Requests served at once; more wait for a slot.
+    pub max_concurrent_requests: usize,
+    /// How long a request waits for a slot before it is refused with 503 `server_busy`.
+    pub queue_timeout_ms: u64,
+    /// Open connections at once; more wait in the listen backlog until one closes.
+    pub max_connections: usize,
+    /// SQLite connections that only read (lookups, the signing check), beside the one writer.
+    pub read_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_limit_bytes: DEFAULT_BODY_LIMIT,
+            batch_body_limit_bytes: DEFAULT_BATCH_BODY_LIMIT,
+            header_read_timeout_ms: 10_000,
+            idle_timeout_ms: 30_000,
+            request_timeout_ms: 15_000,
+            max_concurrent_requests: 64,
+            queue_timeout_ms: 2_000,
+            max_connections: 1024,
+            read_connections: 4,
+        }
+    }
+}
+
+impl Limits {
+    /// Checks that every limit is usable: nothing zero, a batch at least as large as a request.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive = [
+            ("limits.body_limit_bytes", self.body_limit_bytes as u64),
+            ("limits.batch_body_limit_bytes", self.batch_body_limit_bytes as u64),
+            ("limits.header_read_timeout_ms", self.header_read_timeout_ms),
+            ("limits.idle_timeout_ms", self.idle_timeout_ms),
+            ("limits.request_timeout_ms", self.request_timeout_ms),
+            ("limits.max_concurrent_requests", self.max_concurrent_requests as u64),
+            ("limits.queue_timeout_ms", self.queue_timeout_ms),
+            ("limits.max_connections", self.max_connections as u64),
+            ("limits.read_connections", self.read_connections as u64),
+        ];
+        if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
+            return Err(format!("{name} must be above 0"));
+        }
+        if self.batch_body_limit_bytes < self.body_limit_bytes {
+            return Err("limits.batch_body_limit_bytes must be at least limits.body_limit_bytes".into());
+        }
+        Ok(())
+    }
 }
 
 /// A points level.
@@ -102,6 +180,7 @@ impl Default for Config {
                 },
             ],
             sandbox: SandboxConfig::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -152,6 +231,7 @@ impl Config {
             key_len(&b.bdk, 16, "an AES bdk")?;
             key_len(&b.bdk_id, 4, "an AES bdk_id")?;
         }
+        self.limits.validate()?;
         if self.levels.is_empty() || self.levels.windows(2).any(|w| w[0].min_points >= w[1].min_points) {
             return Err("levels must be non-empty and in increasing min_points".into());
         }
@@ -200,5 +280,10 @@ mod tests {
         assert_eq!(c.server_id, "till-server");
         assert!(Config::from_json(r#"{"sandbox": {"platform_key": "00"}}"#).is_err());
         assert!(Config::from_json(r#"{"nonsense": 1}"#).is_err());
+        let c = Config::from_json(r#"{"limits": {"request_timeout_ms": 500}}"#).unwrap();
+        assert_eq!((c.limits.request_timeout_ms, c.limits.body_limit_bytes), (500, 1024 * 1024));
+        assert!(Config::from_json(r#"{"limits": {"max_concurrent_requests": 0}}"#).is_err());
+        assert!(Config::from_json(r#"{"limits": {"batch_body_limit_bytes": 10}}"#).is_err());
+        assert!(Config::from_json(r#"{"limits": {"header_timeout": 1}}"#).is_err());
     }
 }

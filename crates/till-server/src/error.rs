@@ -196,6 +196,13 @@ pub enum ApiError {
     /// The route exists but not for this method.
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// Every request slot stayed taken for the queue timeout; retry after a moment.
+    #[error("the server is busy; retry in a moment")]
+    ServerBusy,
+    /// The request was not answered within the request timeout (milliseconds). Its effect may
+    /// still commit; a retry with the same idempotency key finds it.
+    #[error("the request took longer than {0} ms; retry with the same idempotency key")]
+    RequestTimeout(u64),
     /// The storage failed; the request may be retried.
     #[error("storage error: {0}")]
     Storage(#[from] RepoError),
@@ -213,6 +220,9 @@ pub enum RepoError {
     /// Stored data that does not make sense.
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    /// The server key file is missing, unreadable, open to others, or not the database's key.
+    #[error("server key: {0}")]
+    Key(String),
 }
 
 impl ApiError {
@@ -264,6 +274,8 @@ impl ApiError {
             ApiError::PaymentRecorded(_) => "payment_recorded",
             ApiError::RouteNotFound => "route_not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::ServerBusy => "server_busy",
+            ApiError::RequestTimeout(_) => "request_timeout",
             ApiError::Storage(_) => "storage_unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -303,7 +315,7 @@ impl ApiError {
             | InvalidCardBlock(_)
             | ReplayedCardBlock { .. }
             | CardSaleNotAuthorised { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Storage(_) | ServerBusy | RequestTimeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -321,7 +333,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status().is_server_error() {
+        // Busy and timed-out answers are expected under load; logging each would flood the log.
+        if self.status().is_server_error() && !matches!(self, ApiError::ServerBusy | ApiError::RequestTimeout(_)) {
             tracing::error!(error = %self, "request failed");
         }
         (self.status(), axum::Json(self.body())).into_response()

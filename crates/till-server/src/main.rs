@@ -11,6 +11,10 @@
 //! till-server customers set-reputation --db FILE --id CUSTOMER_ID --score N
 //! till-server openapi                                   prints the OpenAPI document
 //! ```
+//!
+//! Every command that takes `--db` also takes `--key-file FILE` (or `TILL_SERVER_KEY_FILE`): the
+//! server key that seals the secrets in the database; by default `<db>.key` beside it, made
+//! (mode 0600) at the first start.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,7 +24,7 @@ use till_core::{Clock, SystemClock};
 use till_server::admin;
 use till_server::clock::OsEntropy;
 use till_server::config::Config;
-use till_server::repo::sqlite::SqliteRepository;
+use till_server::repo::sqlite::{SqliteRepository, StorageOptions};
 use till_server::server::{serve, TlsFiles};
 use till_server::state::AppState;
 
@@ -33,7 +37,9 @@ const USAGE: &str = "usage:
   till-server refunds confirm --db FILE --id REFUND_ID [--by NAME]
   till-server refunds reject --db FILE --id REFUND_ID [--by NAME]
   till-server customers set-reputation --db FILE --id CUSTOMER_ID --score N
-  till-server openapi";
+  till-server openapi
+every command with --db also takes --key-file FILE (default: the database's path + .key; or
+TILL_SERVER_KEY_FILE)";
 
 /// `--name value` pairs after the subcommand words.
 fn flags(args: &[String]) -> Result<HashMap<String, String>, String> {
@@ -52,8 +58,16 @@ fn need<'a>(f: &'a HashMap<String, String>, name: &str) -> Result<&'a str, Strin
 }
 
 fn open(f: &HashMap<String, String>) -> Result<Arc<SqliteRepository>, String> {
+    open_with(f, StorageOptions::default().read_connections)
+}
+
+/// Opens the database with its key file: `--key-file`, else `TILL_SERVER_KEY_FILE`, else beside
+/// the database.
+fn open_with(f: &HashMap<String, String>, read_connections: usize) -> Result<Arc<SqliteRepository>, String> {
     let db = need(f, "db")?;
-    SqliteRepository::open(db.as_ref()).map(Arc::new).map_err(|e| format!("cannot open {db}: {e}"))
+    let key_file = f.get("key-file").cloned().or_else(|| std::env::var("TILL_SERVER_KEY_FILE").ok()).map(PathBuf::from);
+    let options = StorageOptions { key_file, read_connections };
+    SqliteRepository::open_with(db.as_ref(), &options).map(Arc::new).map_err(|e| format!("cannot open {db}: {e}"))
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<(), String> {
@@ -131,7 +145,7 @@ fn serve_command(f: &HashMap<String, String>) -> Result<(), String> {
         _ => return Err("--tls-cert and --tls-key go together".into()),
     };
     let listen = need(f, "listen")?;
-    let repo = open(f)?;
+    let repo = open_with(f, config.limits.read_connections)?;
     let listener = std::net::TcpListener::bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let state = AppState::new(repo, Arc::new(SystemClock), Arc::new(OsEntropy), config);

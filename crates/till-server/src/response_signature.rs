@@ -4,40 +4,24 @@
 //! server's answer from one made up, changed or replayed by anyone between the two.
 //!
 //! [`sign_answers`] is a middleware that runs inside the signing check (`app::authenticate`):
-//! the check puts the proven terminal's [`ResponseKey`] into the request's extensions, and this
+//! the check puts the proven terminal ([`AuthedTerminal`], with its secret) into the request's extensions, and this
 //! layer signs whatever the endpoint answered (errors and idempotent replays included). A
 //! request that failed the check never gets here: its 401 carries no signature, since the
 //! server does not know whose secret to sign with.
 
 use crate::signing::{HEADER_NONCE, HEADER_TIMESTAMP};
+use crate::state::AuthedTerminal;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::fmt;
 
 pub use till_core::signing::{response_string_to_sign, sign_response, verify_response, HEADER_RESPONSE_SIGNATURE};
 
-/// The key answers to one request are signed with: the secret of the terminal whose signature
-/// the request carried. Put into the request's extensions by the signing check.
-#[derive(Clone)]
-pub struct ResponseKey {
-    /// The terminal's id (for the log).
-    pub terminal_id: String,
-    /// The terminal's secret.
-    pub secret: Vec<u8>,
-}
-
-impl fmt::Debug for ResponseKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResponseKey").field("terminal_id", &self.terminal_id).finish_non_exhaustive()
-    }
-}
-
 /// Signs the endpoint's answer; see the module docs.
 pub async fn sign_answers(req: Request, next: Next) -> Response {
-    let key = req.extensions().get::<ResponseKey>().cloned();
+    let key = req.extensions().get::<AuthedTerminal>().cloned();
     let nonce = header(&req, HEADER_NONCE);
     let timestamp = header(&req, HEADER_TIMESTAMP).and_then(|t| t.parse::<i64>().ok());
     let answer = next.run(req).await;
@@ -52,7 +36,7 @@ pub async fn sign_answers(req: Request, next: Next) -> Response {
     let bytes = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(b) => b,
         Err(e) => {
-            tracing::error!(error = %e, terminal = %key.terminal_id, "reading an answer to sign failed");
+            tracing::error!(error = %e, terminal = %key.id, "reading an answer to sign failed");
             return crate::error::ApiError::Internal("the answer could not be read".into()).into_response();
         }
     };
@@ -83,12 +67,5 @@ mod tests {
         let body = br#"{"status":"declined","reason_code":"do_not_honour"}"#;
         let sig = sign_response(&secret, "00112233445566778899aabbccddeeff", 200, body, 1_795_000_000);
         assert_eq!(sig, "U2hQz+nonlzSAJV7HOoHnYYtc+b6w2GLglWgnSU21B0=");
-    }
-
-    #[test]
-    fn the_key_never_prints_its_secret() {
-        let k = ResponseKey { terminal_id: "t_1".into(), secret: vec![0xab; 32] };
-        let text = format!("{k:?}");
-        assert!(text.contains("t_1") && !text.contains("171") && !text.contains("ab"), "{text}");
     }
 }

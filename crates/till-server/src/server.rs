@@ -1,12 +1,20 @@
 //! Running the router: plain HTTP or TLS (rustls), on a listener the caller bound.
+//!
+//! The accept loop is the server's own (hyper's HTTP/1.1 connection builder) rather than
+//! `axum::serve`, which sets no header read timeout: it takes a connection only while fewer than
+//! `max_connections` are open, and each connection ([`crate::connection`]) has the header read
+//! and idle timeouts of the configuration's `limits`.
 
 use crate::app::router;
+use crate::connection;
 use crate::idempotency::RETENTION_SECS;
 use crate::state::AppState;
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// Errors of starting or running the server.
 #[derive(Debug, thiserror::Error)]
@@ -28,8 +36,11 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
-/// Serves `state` on `listener` until `shutdown` completes. Also purges idempotency keys older
-/// than the retention period once an hour.
+/// How long open requests may run on after the stop signal.
+const DRAIN: Duration = Duration::from_secs(5);
+
+/// Serves `state` on `listener` until `shutdown` completes, then lets open requests finish (for
+/// at most 5 s). Also purges idempotency keys older than the retention period once an hour.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -37,52 +48,77 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     listener.set_nonblocking(true)?;
-    let purge_state = state.clone();
-    let purger = tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(3600));
-        loop {
-            every.tick().await;
-            let s = purge_state.clone();
-            let before = s.clock.now_unix().saturating_sub(RETENTION_SECS);
-            let purged = tokio::task::spawn_blocking(move || -> Result<usize, crate::error::RepoError> {
-                let mut tx = s.repo.begin()?;
-                let n = tx.purge_idempotency(before)?;
-                tx.commit()?;
-                Ok(n)
-            })
-            .await;
-            if let Ok(Err(e)) = purged {
-                tracing::warn!(error = %e, "purging old idempotency keys failed");
-            }
-        }
-    });
-    let app = router(state);
-    let result = match tls {
-        None => {
-            let listener = tokio::net::TcpListener::from_std(listener)?;
-            axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(ServeError::from)
-        }
-        Some(files) => {
-            // ring is the provider already in the workspace; installing twice is harmless.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key)
-                .await
-                .map_err(|e| ServeError::Tls(e.to_string()))?;
-            let handle = axum_server::Handle::new();
-            let stopper = handle.clone();
-            tokio::spawn(async move {
-                shutdown.await;
-                stopper.graceful_shutdown(Some(Duration::from_secs(5)));
-            });
-            axum_server::from_tcp_rustls(listener, config)
-                .handle(handle)
-                .serve(app.into_make_service())
-                .await
-                .map_err(ServeError::from)
-        }
+    let acceptor = match &tls {
+        Some(files) => Some(connection::tls_acceptor(&files.cert, &files.key).map_err(ServeError::Tls)?),
+        None => None,
     };
+    let limits = Arc::new(state.config.limits.clone());
+    let purger = tokio::spawn(purge_every_hour(state.clone()));
+    let app = router(state);
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let open_slots = Arc::new(Semaphore::new(limits.max_connections));
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        // Wait for a free slot before accepting: beyond the limit, clients wait in the backlog.
+        let slot = tokio::select! {
+            () = &mut shutdown => break,
+            slot = open_slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break, // the semaphore is never closed
+            },
+        };
+        let stream = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: pause rather than spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        while connections.try_join_next().is_some() {}
+        connections.spawn(connection::serve(
+            stream,
+            acceptor.clone(),
+            app.clone(),
+            limits.clone(),
+            stopping.clone(),
+            slot,
+        ));
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    let drained = tokio::time::timeout(DRAIN, async { while connections.join_next().await.is_some() {} }).await;
+    if drained.is_err() {
+        tracing::warn!(open = connections.len(), "stopping with requests still open");
+        connections.abort_all();
+    }
     purger.abort();
-    result
+    Ok(())
+}
+
+async fn purge_every_hour(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let s = state.clone();
+        let before = s.clock.now_unix().saturating_sub(RETENTION_SECS);
+        let purged = tokio::task::spawn_blocking(move || -> Result<usize, crate::error::RepoError> {
+            let mut tx = s.repo.begin()?;
+            let n = tx.purge_idempotency(before)?;
+            tx.commit()?;
+            Ok(n)
+        })
+        .await;
+        if let Ok(Err(e)) = purged {
+            tracing::warn!(error = %e, "purging old idempotency keys failed");
+        }
+    }
 }
 
 /// A server running on its own thread and runtime (tests, the load generator).

@@ -47,11 +47,21 @@ impl AppState {
     }
 }
 
-/// The terminal a request's signature proved, put into the request by the signing check.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The terminal a request's signature proved, put into the request's extensions by the signing
+/// check, for the endpoints and for the layers that sign the answer.
+#[derive(Clone, PartialEq, Eq)]
 pub struct AuthedTerminal {
     /// Terminal id.
     pub id: String,
+    /// The terminal's signing secret (32 bytes), as the signature was checked with.
+    pub secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for AuthedTerminal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The secret never reaches a log.
+        f.debug_struct("AuthedTerminal").field("id", &self.id).finish_non_exhaustive()
+    }
 }
 
 /// What a request's business logic may use: who asked, when, the configuration, randomness.

@@ -7,6 +7,9 @@
 //! no rowid or AUTOINCREMENT), so a PostgreSQL implementation can reuse the schema and the
 //! statements (with `$N` in place of SQLite's `?N` placeholders).
 
+mod opening;
+pub mod pool;
+mod sealed_columns;
 pub mod sqlite;
 
 use crate::error::RepoError;
@@ -19,6 +22,13 @@ pub trait Repository: Send + Sync {
     /// Starts a write transaction. It takes the write lock at once (SQLite `BEGIN IMMEDIATE`),
     /// so the read-check-write sequences of the routes cannot interleave.
     fn begin(&self) -> RepoResult<Box<dyn Tx + '_>>;
+
+    /// Starts a read-only transaction on a snapshot of the last commit. It does not wait for an
+    /// open write transaction (lookups and the signing check use it); writing through it fails.
+    /// An implementation without separate readers may hand out a write transaction instead.
+    fn read(&self) -> RepoResult<Box<dyn Tx + '_>> {
+        self.begin()
+    }
 }
 
 /// One open transaction. Dropping it without [`Tx::commit`] rolls it back.
@@ -137,7 +147,8 @@ pub struct TerminalRecord {
     pub id: String,
     /// Name given by the installer.
     pub name: String,
-    /// The 32-byte signing secret, hex. The server needs it in clear to check HMACs.
+    /// The 32-byte signing secret, hex. The server needs it in clear to check HMACs; it is in
+    /// clear only in memory: the SQLite repository stores it sealed under the server key.
     pub secret_hex: String,
     /// Registration time, unix seconds.
     pub created_at: i64,
@@ -152,7 +163,7 @@ pub struct StoredReply {
     pub request_hash: String,
     /// Its HTTP status, once completed.
     pub status: Option<u16>,
-    /// Its response body, once completed.
+    /// Its response body, once completed (stored sealed: an enrolment's holds the points key).
     pub body: Option<String>,
 }
 
@@ -306,7 +317,8 @@ pub struct RefundRecord {
 pub struct PointsAccount {
     /// 16 bytes, hex.
     pub account_id: String,
-    /// The key information `k_c`, 32 bytes hex; the phone holds the same.
+    /// The key information `k_c`, 32 bytes hex; the phone holds the same. In clear only in
+    /// memory: the SQLite repository stores it sealed under the server key.
     pub key_hex: String,
     /// Last token counter accepted.
     pub last_counter: i64,

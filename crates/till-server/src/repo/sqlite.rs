@@ -1,22 +1,35 @@
 //! The SQLite repository: one file, zero set-up, for a single shop.
 //!
-//! One connection behind a mutex: SQLite has one writer at a time anyway, and taking the lock in
-//! the process instead of in the file avoids busy-waiting. The connection is opened like the
-//! till's own database (WAL, `synchronous=FULL`, foreign keys), so a response is sent only after
-//! its effect is on disk.
+//! One writer connection behind a mutex: SQLite has one writer at a time anyway, and taking the
+//! lock in the process instead of in the file avoids busy-waiting. Beside it a small pool of
+//! read-only connections ([`pool::ReadPool`]) serves [`Repository::read`]: in WAL mode a reader
+//! sees the last commit and never waits for the writer, so lookups and the signing check keep
+//! answering while a write transaction is open. Connections are opened like the till's own
+//! database (WAL, `synchronous=FULL`, foreign keys), so a response is sent only after its effect
+//! is on disk.
+//!
+//! Terminal secrets, points keys and stored idempotent answers are sealed under the server key
+//! ([`crate::sealing`]) on their way in and opened on their way out: the records the routes see
+//! are in clear, the file never is. The database and its WAL are 0600 ([`crate::private_files`]).
 
+use super::opening::{connect, load_key, recorded_key_id};
+use super::pool::{Pooled, ReadPool};
 use super::*;
+use crate::private_files;
+use crate::sealing::{self, Purpose, ServerKey};
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::ops::Deref;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
+
+pub use super::opening::StorageOptions;
 
 mod cards;
 
 /// The first schema (version 1); [`MIGRATIONS`] bring it up to date. Portable on purpose: TEXT and
 /// BIGINT only, explicit primary keys, no rowid aliases, no SQLite-only clauses, so PostgreSQL
 /// accepts the same statements.
-const SCHEMA: &str = "
+pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS terminals (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hex TEXT NOT NULL,
@@ -74,7 +87,7 @@ CREATE TABLE IF NOT EXISTS authorizations (
 /// which preserves their order), `refund_id` marks reversals, and a token counter stays unique
 /// among the token-authorised entries only. SQLite cannot change a primary key in place, hence
 /// the copy; the statements are PostgreSQL's too.
-const MIGRATION_2: &str = "
+pub(super) const MIGRATION_2: &str = "
 CREATE TABLE points_entries_v2 (
     account_id TEXT NOT NULL REFERENCES points_accounts (account_id), seq BIGINT NOT NULL,
     counter BIGINT NOT NULL, terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, kind TEXT NOT NULL,
@@ -119,16 +132,25 @@ CREATE TABLE card_reader_counters (
     payment_id TEXT NOT NULL, updated_at BIGINT NOT NULL);
 ";
 
-/// The changes after [`SCHEMA`], in order. A new database goes through them too, so every
-/// database reaches the current shape by the same path.
-const MIGRATIONS: &[(i64, &str)] = &[(2, MIGRATION_2), (3, MIGRATION_3), (4, MIGRATION_4)];
+/// A step of a migration that needs code, not only SQL (sealing the rows of version 5).
+type CodeStep = fn(&Connection, &ServerKey) -> RepoResult<()>;
+
+/// The changes after [`SCHEMA`], in order: SQL, then code when the step needs it. A new database
+/// goes through them too, so every database reaches the current shape by the same path.
+const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] = &[
+    (2, MIGRATION_2, None),
+    (3, MIGRATION_3, None),
+    (4, MIGRATION_4, None),
+    (5, super::sealed_columns::MIGRATION_5, Some(super::sealed_columns::seal_existing_rows)),
+];
 
 /// The schema version this build writes.
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// Creates the first schema if needed and applies the migrations the database lacks; the caller
-/// holds the transaction, so a failed step leaves the database as it was.
-fn migrate(conn: &Connection) -> RepoResult<()> {
+/// holds the transaction, so a failed step leaves the database as it was. Returns whether rows
+/// were sealed (the file then still holds their old, clear pages until it is vacuumed).
+fn migrate(conn: &Connection, key: &ServerKey) -> RepoResult<bool> {
     conn.execute_batch(SCHEMA)?;
     let stored: Option<i64> = conn.query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))?;
     let mut version = match stored {
@@ -143,46 +165,76 @@ fn migrate(conn: &Connection) -> RepoResult<()> {
             "database schema {version} is newer than this server understands ({SCHEMA_VERSION})"
         )));
     }
-    for &(to, sql) in MIGRATIONS {
+    let mut sealed_rows = false;
+    for &(to, sql, code) in MIGRATIONS {
         if to > version {
             conn.execute_batch(sql)?;
+            if let Some(step) = code {
+                step(conn, key)?;
+                sealed_rows = true;
+            }
             conn.execute("INSERT INTO schema_version (version) VALUES (?1)", [to])?;
             version = to;
         }
     }
-    Ok(())
+    Ok(sealed_rows)
 }
 
 /// A [`Repository`] on one SQLite file.
 #[derive(Debug)]
 pub struct SqliteRepository {
-    conn: Mutex<Connection>,
+    writer: Mutex<Connection>,
+    readers: ReadPool,
+    key: ServerKey,
 }
 
 impl SqliteRepository {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the database at `path` with its key file beside it, and
+    /// brings its schema up to date.
     pub fn open(path: &Path) -> RepoResult<Self> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
+        Self::open_with(path, &StorageOptions::default())
+    }
+
+    /// Opens (creating if needed) the database at `path`: makes its files owner-only, loads (or
+    /// at the first start makes) the server key, and brings the schema up to date in one
+    /// transaction, sealing the secrets of an older database.
+    pub fn open_with(path: &Path, options: &StorageOptions) -> RepoResult<Self> {
+        private_files::prepare_database_files(path)?;
+        let conn = connect(path)?;
+        let key_file = options.key_file.clone().unwrap_or_else(|| sealing::default_key_path(path));
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        match migrate(&conn) {
-            Ok(()) => conn.execute_batch("COMMIT")?,
+        let migrated = load_key(&conn, &key_file).and_then(|key| {
+            let sealed_rows = migrate(&conn, &key)?;
+            if recorded_key_id(&conn)?.is_none() {
+                conn.execute("INSERT INTO server_key (key_id) VALUES (?1)", [key.id()])?;
+            }
+            Ok((key, sealed_rows))
+        });
+        let (key, sealed_rows) = match migrated {
+            Ok(done) => {
+                conn.execute_batch("COMMIT")?;
+                done
+            }
             Err(e) => {
                 // The error that made the migration stop is the one to report.
                 let _ = conn.execute_batch("ROLLBACK");
                 return Err(e);
             }
+        };
+        if sealed_rows {
+            // The rows were rewritten sealed; their clear versions may linger in pages freed
+            // before secure_delete was on and in the WAL. Rebuild the file and empty the WAL.
+            conn.execute_batch("VACUUM")?;
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         }
-        Ok(SqliteRepository { conn: Mutex::new(conn) })
+        let readers = ReadPool::new(options.read_connections, || connect(path))?;
+        Ok(SqliteRepository { writer: Mutex::new(conn), readers, key })
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves at most an open transaction, which SqliteTx's Drop
         // rolled back during unwinding; the connection itself is still sound.
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -190,14 +242,40 @@ impl Repository for SqliteRepository {
     fn begin(&self) -> RepoResult<Box<dyn Tx + '_>> {
         let conn = self.lock();
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(Box::new(SqliteTx { conn, open: true }))
+        Ok(Box::new(SqliteTx { conn: Held::Writer(conn), open: true, key: &self.key }))
+    }
+
+    fn read(&self) -> RepoResult<Box<dyn Tx + '_>> {
+        let conn = self.readers.get();
+        // Deferred: the snapshot is taken at the first read and no lock on the writer is asked.
+        conn.execute_batch("BEGIN")?;
+        Ok(Box::new(SqliteTx { conn: Held::Reader(conn), open: true, key: &self.key }))
     }
 }
 
-/// A transaction on the locked connection.
+/// The connection a transaction runs on.
+enum Held<'a> {
+    /// The one writer, locked for the transaction.
+    Writer(MutexGuard<'a, Connection>),
+    /// A read-only connection from the pool.
+    Reader(Pooled<'a>),
+}
+
+impl Deref for Held<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Held::Writer(c) => c,
+            Held::Reader(c) => c,
+        }
+    }
+}
+
+/// A transaction on the locked writer or on a pooled reader.
 struct SqliteTx<'a> {
-    conn: MutexGuard<'a, Connection>,
+    conn: Held<'a>,
     open: bool,
+    key: &'a ServerKey,
 }
 
 impl Drop for SqliteTx<'_> {
@@ -313,6 +391,14 @@ fn entry_row(r: &Row<'_>) -> rusqlite::Result<PointsEntry> {
     })
 }
 
+impl SqliteTx<'_> {
+    /// A terminal row with its secret opened.
+    fn opened_terminal(&self, mut t: TerminalRecord) -> RepoResult<TerminalRecord> {
+        t.secret_hex = self.key.open_text(Purpose::TerminalSecret(&t.id), &t.secret_hex)?;
+        Ok(t)
+    }
+}
+
 const LINE_COLUMNS: &str = "line_code, terminal_id, order_id, line_no, sku, name, quantity, unit_price_minor, \
      total_minor, currency, seller, refunded_minor";
 const DEVICE_COLUMNS: &str = "identifier, kind, line_code, terminal_id, order_id, store, price_minor, currency, \
@@ -341,28 +427,31 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_terminal(&mut self, t: &TerminalRecord) -> RepoResult<()> {
+        let sealed = self.key.seal(Purpose::TerminalSecret(&t.id), t.secret_hex.as_bytes())?;
         self.conn
             .prepare_cached(
-                "INSERT INTO terminals (id, name, secret_hex, created_at, disabled) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO terminals (id, name, secret_sealed, created_at, disabled) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![t.id, t.name, t.secret_hex, t.created_at, i64::from(t.disabled)])?;
+            .execute(params![t.id, t.name, sealed, t.created_at, i64::from(t.disabled)])?;
         Ok(())
     }
 
     fn terminal(&mut self, id: &str) -> RepoResult<Option<TerminalRecord>> {
-        Ok(self
+        let row = self
             .conn
-            .prepare_cached("SELECT id, name, secret_hex, created_at, disabled FROM terminals WHERE id = ?1")?
+            .prepare_cached("SELECT id, name, secret_sealed, created_at, disabled FROM terminals WHERE id = ?1")?
             .query_row([id], terminal_row)
-            .optional()?)
+            .optional()?;
+        row.map(|t| self.opened_terminal(t)).transpose()
     }
 
     fn terminals(&mut self) -> RepoResult<Vec<TerminalRecord>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, secret_hex, created_at, disabled FROM terminals ORDER BY created_at, id",
+            "SELECT id, name, secret_sealed, created_at, disabled FROM terminals ORDER BY created_at, id",
         )?;
         let rows = stmt.query_map([], terminal_row)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        drop(stmt);
+        rows.into_iter().map(|t| self.opened_terminal(t)).collect()
     }
 
     fn set_terminal_disabled(&mut self, id: &str, disabled: bool) -> RepoResult<bool> {
@@ -385,17 +474,18 @@ impl Tx for SqliteTx<'_> {
         let inserted = self
             .conn
             .prepare_cached(
-                "INSERT INTO idempotency (terminal_id, idem_key, request_hash, status, response, created_at) \
+                "INSERT INTO idempotency (terminal_id, idem_key, request_hash, status, response_sealed, created_at) \
                  VALUES (?1, ?2, ?3, NULL, NULL, ?4) ON CONFLICT (terminal_id, idem_key) DO NOTHING",
             )?
             .execute(params![terminal, key, request_hash, now])?;
         if inserted == 1 {
             return Ok(None);
         }
-        let stored = self
+        let mut stored = self
             .conn
             .prepare_cached(
-                "SELECT request_hash, status, response FROM idempotency WHERE terminal_id = ?1 AND idem_key = ?2",
+                "SELECT request_hash, status, response_sealed FROM idempotency \
+                 WHERE terminal_id = ?1 AND idem_key = ?2",
             )?
             .query_row(params![terminal, key], |r| {
                 Ok(StoredReply {
@@ -404,15 +494,21 @@ impl Tx for SqliteTx<'_> {
                     body: r.get(2)?,
                 })
             })?;
+        // An answer may hold a customer's points key (enrolment): it is stored sealed.
+        stored.body = match stored.body {
+            Some(sealed) => Some(self.key.open_text(Purpose::IdempotentAnswer(terminal, key), &sealed)?),
+            None => None,
+        };
         Ok(Some(stored))
     }
 
     fn complete_idempotency(&mut self, terminal: &str, key: &str, status: u16, body: &str) -> RepoResult<()> {
+        let sealed = self.key.seal(Purpose::IdempotentAnswer(terminal, key), body.as_bytes())?;
         self.conn
             .prepare_cached(
-                "UPDATE idempotency SET status = ?3, response = ?4 WHERE terminal_id = ?1 AND idem_key = ?2",
+                "UPDATE idempotency SET status = ?3, response_sealed = ?4 WHERE terminal_id = ?1 AND idem_key = ?2",
             )?
-            .execute(params![terminal, key, i64::from(status), body])?;
+            .execute(params![terminal, key, i64::from(status), sealed])?;
         Ok(())
     }
 
@@ -649,20 +745,21 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_points_account(&mut self, a: &PointsAccount) -> RepoResult<()> {
+        let sealed = self.key.seal(Purpose::PointsKey(&a.account_id), a.key_hex.as_bytes())?;
         self.conn
             .prepare_cached(
-                "INSERT INTO points_accounts (account_id, key_hex, last_counter, balance, customer_ref, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO points_accounts (account_id, key_sealed, last_counter, balance, customer_ref, \
+                 created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![a.account_id, a.key_hex, a.last_counter, a.balance, a.customer_ref, a.created_at])?;
+            .execute(params![a.account_id, sealed, a.last_counter, a.balance, a.customer_ref, a.created_at])?;
         Ok(())
     }
 
     fn points_account(&mut self, account_id: &str) -> RepoResult<Option<PointsAccount>> {
-        Ok(self
+        let row = self
             .conn
             .prepare_cached(
-                "SELECT account_id, key_hex, last_counter, balance, customer_ref, created_at FROM points_accounts \
+                "SELECT account_id, key_sealed, last_counter, balance, customer_ref, created_at FROM points_accounts \
                  WHERE account_id = ?1",
             )?
             .query_row([account_id], |r| {
@@ -675,7 +772,12 @@ impl Tx for SqliteTx<'_> {
                     created_at: r.get(5)?,
                 })
             })
-            .optional()?)
+            .optional()?;
+        row.map(|mut a| {
+            a.key_hex = self.key.open_text(Purpose::PointsKey(&a.account_id), &a.key_hex)?;
+            Ok(a)
+        })
+        .transpose()
     }
 
     fn update_points_account(&mut self, account_id: &str, last_counter: i64, balance: i64) -> RepoResult<()> {

@@ -48,7 +48,7 @@ pub async fn line_code(State(app): State<AppState>, code: Result<Path<String>, P
             let code = LineCode::parse(&param(code)?)?;
             let repo = app.repo.clone();
             blocking(move || {
-                let mut tx = repo.begin()?;
+                let mut tx = repo.read()?;
                 let l = tx.line(code.as_str())?.ok_or(ApiError::NotFound("line code"))?;
                 let o = tx.order(&l.terminal_id, &l.order_id)?.ok_or(ApiError::NotFound("order"))?;
                 Ok(LineInfo {
@@ -88,7 +88,7 @@ pub async fn sold_device(State(app): State<AppState>, identifier: Result<Path<St
     let repo = app.repo.clone();
     json(
         blocking(move || {
-            let mut tx = repo.begin()?;
+            let mut tx = repo.read()?;
             let d = tx.sold_device(&id)?.ok_or(ApiError::NotFound("device"))?;
             Ok(SoldDeviceInfo {
                 price: Amount::new(d.price_minor, &d.currency),
@@ -121,7 +121,7 @@ pub async fn refund(State(app): State<AppState>, refund_id: Result<Path<String>,
     let repo = app.repo.clone();
     json(
         blocking(move || {
-            let mut tx = repo.begin()?;
+            let mut tx = repo.read()?;
             let r = tx.refund(&refund_id)?.ok_or(ApiError::NotFound("refund"))?;
             Ok(RefundResponse::from(&r))
         })
@@ -147,7 +147,7 @@ pub async fn customer(State(app): State<AppState>, customer_id: Result<Path<Stri
     let threshold = app.config.refund_reputation_threshold;
     json(
         blocking(move || {
-            let reputation = repo.begin()?.customer_reputation(&customer_id)?;
+            let reputation = repo.read()?.customer_reputation(&customer_id)?;
             // An unknown customer is not an error: the policy treats them as below the threshold.
             Ok(CustomerInfo { customer_id, reputation, threshold })
         })
@@ -173,7 +173,7 @@ pub async fn points_account(
     let ctx = app.ctx(&t);
     json(
         blocking(move || {
-            let mut tx = repo.begin()?;
+            let mut tx = repo.read()?;
             let a = tx.points_account(&account_id.to_ascii_lowercase())?.ok_or(ApiError::NotFound("points account"))?;
             let history = tx
                 .points_history(&a.account_id, 50)?
