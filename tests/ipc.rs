@@ -700,7 +700,10 @@ fn outside_demo_a_card_is_refused_as_not_set_up_across_ipc() {
     let pos = Arc::new(till_pos::Pos::open(config).unwrap());
     let h = build(dir, till_app::TillState(Ok(pos)));
     assert_eq!(h.ok("app_info", json!({}))["demoMode"], false);
-    let t = h.ok("login", json!({ "userId": 1, "pin": "1111" }))["token"].as_str().unwrap().to_string();
+    let session = h.ok("login", json!({ "userId": 1, "pin": "1111" }));
+    // the Card button knows before it is pressed
+    assert_eq!(session["cardPaymentsReady"], false, "{session}");
+    let t = session["token"].as_str().unwrap().to_string();
     let cart = h.ok("cart_scan", json!({ "token": t, "code": "SVC-002" }));
     let (channel, id) = h.channel();
     let e =

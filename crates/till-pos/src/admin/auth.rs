@@ -99,7 +99,15 @@ impl Pos {
             SessionState { user_id: user.id, name: user.name.clone(), role: user.role, expires_at_ms },
         );
         tracing::info!(user_id, role = user.role.as_str(), "login");
-        Ok(Session { token, user: UserView::new(&user, now), expires_at_ms, manages: user.role.manages().to_vec() })
+        // A setting that cannot be read is "not ready": the Card button then explains on press.
+        let card_payments_ready = self.card_payments_missing().map(|m| m.is_empty()).unwrap_or(false);
+        Ok(Session {
+            token,
+            user: UserView::new(&user, now),
+            expires_at_ms,
+            manages: user.role.manages().to_vec(),
+            card_payments_ready,
+        })
     }
 
     /// Checks a logged-in user's PIN again before a sensitive action (a manager discarding a

@@ -95,6 +95,10 @@ pub struct Session {
     /// The roles whose accounts this user may create and manage ([`Role::manages`]): what the
     /// user-management screen offers. The commands check it again.
     pub manages: Vec<Role>,
+    /// Whether this till may take cards now (a payment platform set up and tested, or demo
+    /// mode): the cashier screen says "not set up" on the Card button before anyone presses
+    /// it. The payment commands check it again.
+    pub card_payments_ready: bool,
 }
 
 /// A catalogue product.

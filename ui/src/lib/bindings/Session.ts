@@ -22,4 +22,10 @@ expiresAtMs: number,
  * The roles whose accounts this user may create and manage ([`Role::manages`]): what the
  * user-management screen offers. The commands check it again.
  */
-manages: Array<Role>, };
+manages: Array<Role>, 
+/**
+ * Whether this till may take cards now (a payment platform set up and tested, or demo
+ * mode): the cashier screen says "not set up" on the Card button before anyone presses
+ * it. The payment commands check it again.
+ */
+cardPaymentsReady: boolean, };

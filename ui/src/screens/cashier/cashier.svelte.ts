@@ -21,7 +21,8 @@ export class CashierState {
   error = $state<{ err: IpcError; code: string | null } | null>(null);
   /** A thunk so the message follows language changes. */
   status = $state<(() => string) | null>(null);
-  /** The till refused a card as not set up: the Card button says so until a card goes through. */
+  /** No payment platform is set up (known at login, or the till refused a card as not set up):
+   * the Card button says so until a card goes through. */
   cardNotSetUp = $state(false);
 
   readonly selectedLine = $derived(this.cart?.lines.find((l) => l.lineNo === this.selectedLineNo) ?? null);

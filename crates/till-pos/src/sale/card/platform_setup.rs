@@ -145,7 +145,10 @@ mod tests {
         let (_dir, p) = shop_till();
         assert!(!p.app_info().unwrap().demo_mode);
         assert_eq!(p.card_payments_missing().unwrap(), [Missing::PaymentsServer]);
-        let t = p.login(CASHIER, "1111").unwrap().token;
+        let session = p.login(CASHIER, "1111").unwrap();
+        // The cashier screen knows from the login: the Card button says "not set up" at once.
+        assert!(!session.card_payments_ready);
+        let t = session.token;
         let cart = p.cart_scan(&t, TEA).unwrap();
         // The reader is not even armed; before, the stand-in approved this card as `SIM…`.
         let e = start_payment(&p, &t, &cart.cart_id).err().unwrap();
@@ -198,8 +201,10 @@ mod tests {
         let e = start_payment(&p, &t, &cart.cart_id).err().unwrap();
         assert_eq!(e.code(), ErrorCode::CardPaymentsNotSetUp);
         assert!(e.to_string().contains("Test connection"), "{e}");
+        assert!(!p.login(CASHIER, "1111").unwrap().card_payments_ready);
         assert!(p.sync_test_connection(&i).unwrap().ok);
         assert!(p.card_payments_missing().unwrap().is_empty());
+        assert!(p.login(CASHIER, "1111").unwrap().card_payments_ready);
         let (v, pushed) = start_payment(&p, &t, &cart.cart_id).unwrap();
         assert_eq!(pushed.read().status, CardPaymentStatus::Signature);
         p.payment_sign(&t, &v.payment_id, None).unwrap();
@@ -220,6 +225,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = Pos::open(config(&dir, true, 1)).unwrap();
         assert!(p.card_payments_missing().unwrap().is_empty());
+        assert!(p.login(CASHIER, "1111").unwrap().card_payments_ready);
         assert!(matches!(p.card_answerer(), Ok(Answerer::StandIn(_))));
     }
 }
