@@ -17,7 +17,7 @@ use super::pool::{Pooled, ReadPool};
 use super::*;
 use crate::private_files;
 use crate::sealing::{self, Purpose, ServerKey};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension};
 use std::ops::Deref;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -25,160 +25,16 @@ use std::sync::{Mutex, MutexGuard};
 pub use super::opening::StorageOptions;
 
 mod cards;
+mod points;
+mod rows;
+mod schema;
+#[cfg(test)]
+mod tests;
 
-/// The first schema (version 1); [`MIGRATIONS`] bring it up to date. Portable on purpose: TEXT and
-/// BIGINT only, explicit primary keys, no rowid aliases, no SQLite-only clauses, so PostgreSQL
-/// accepts the same statements.
-pub(super) const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS terminals (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hex TEXT NOT NULL,
-    created_at BIGINT NOT NULL, disabled BIGINT NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS idempotency (
-    terminal_id TEXT NOT NULL, idem_key TEXT NOT NULL, request_hash TEXT NOT NULL,
-    status BIGINT, response TEXT, created_at BIGINT NOT NULL,
-    PRIMARY KEY (terminal_id, idem_key));
-CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at);
-CREATE TABLE IF NOT EXISTS orders (
-    terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, store TEXT NOT NULL, currency TEXT NOT NULL,
-    total_minor BIGINT NOT NULL, customer_id TEXT, created_at BIGINT NOT NULL, recorded_at BIGINT NOT NULL,
-    PRIMARY KEY (terminal_id, order_id));
-CREATE TABLE IF NOT EXISTS order_lines (
-    line_code TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, line_no BIGINT NOT NULL,
-    sku TEXT NOT NULL, name TEXT NOT NULL, quantity BIGINT NOT NULL, unit_price_minor BIGINT NOT NULL,
-    total_minor BIGINT NOT NULL, currency TEXT NOT NULL, seller TEXT, refunded_minor BIGINT NOT NULL,
-    FOREIGN KEY (terminal_id, order_id) REFERENCES orders (terminal_id, order_id));
-CREATE INDEX IF NOT EXISTS order_lines_order ON order_lines (terminal_id, order_id);
-CREATE TABLE IF NOT EXISTS payments (
-    terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, seq BIGINT NOT NULL, tender TEXT NOT NULL,
-    amount_minor BIGINT NOT NULL, currency TEXT NOT NULL, masked_pan TEXT, auth_code TEXT,
-    PRIMARY KEY (terminal_id, order_id, seq),
-    FOREIGN KEY (terminal_id, order_id) REFERENCES orders (terminal_id, order_id));
-CREATE TABLE IF NOT EXISTS sold_devices (
-    identifier TEXT PRIMARY KEY, kind TEXT NOT NULL, line_code TEXT NOT NULL REFERENCES order_lines (line_code),
-    terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, store TEXT NOT NULL, price_minor BIGINT NOT NULL,
-    currency TEXT NOT NULL, paying_account TEXT NOT NULL, software TEXT, sold_at BIGINT NOT NULL,
-    refunded BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS customers (customer_id TEXT PRIMARY KEY, reputation BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS refunds (
-    refund_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, line_code TEXT NOT NULL REFERENCES order_lines (line_code),
-    device_identifier TEXT, amount_minor BIGINT NOT NULL, currency TEXT NOT NULL, tender TEXT NOT NULL,
-    reason TEXT NOT NULL, evidence_sha256 TEXT, customer_id TEXT, approved_by TEXT, reputation BIGINT,
-    status TEXT NOT NULL,
-    refund_to TEXT NOT NULL, created_at BIGINT NOT NULL, decided_at BIGINT, decided_by TEXT);
-CREATE INDEX IF NOT EXISTS refunds_status ON refunds (status, created_at);
-CREATE TABLE IF NOT EXISTS points_accounts (
-    account_id TEXT PRIMARY KEY, key_hex TEXT NOT NULL, last_counter BIGINT NOT NULL, balance BIGINT NOT NULL,
-    customer_ref TEXT, created_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS points_entries (
-    account_id TEXT NOT NULL REFERENCES points_accounts (account_id), counter BIGINT NOT NULL,
-    terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, kind TEXT NOT NULL, delta BIGINT NOT NULL,
-    balance_after BIGINT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (account_id, counter));
-CREATE TABLE IF NOT EXISTS authorizations (
-    terminal_id TEXT NOT NULL, payment_id TEXT NOT NULL, order_id TEXT NOT NULL, amount_minor BIGINT NOT NULL,
-    currency TEXT NOT NULL, masked_pan TEXT NOT NULL, approved BIGINT NOT NULL, auth_code TEXT,
-    reason_code TEXT, created_at BIGINT NOT NULL, PRIMARY KEY (terminal_id, payment_id));
-";
-
-/// Version 2: points reversals for refunds and card refunds bound to an authorisation.
-///
-/// A reversal has no loyalty token, so no counter of its own: history entries are now keyed by
-/// their position in the account's history (`seq`; the old rows keep their counter as position,
-/// which preserves their order), `refund_id` marks reversals, and a token counter stays unique
-/// among the token-authorised entries only. SQLite cannot change a primary key in place, hence
-/// the copy; the statements are PostgreSQL's too.
-pub(super) const MIGRATION_2: &str = "
-CREATE TABLE points_entries_v2 (
-    account_id TEXT NOT NULL REFERENCES points_accounts (account_id), seq BIGINT NOT NULL,
-    counter BIGINT NOT NULL, terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, kind TEXT NOT NULL,
-    delta BIGINT NOT NULL, balance_after BIGINT NOT NULL, at BIGINT NOT NULL, refund_id TEXT,
-    PRIMARY KEY (account_id, seq));
-INSERT INTO points_entries_v2
-    (account_id, seq, counter, terminal_id, order_id, kind, delta, balance_after, at, refund_id)
-    SELECT account_id, counter, counter, terminal_id, order_id, kind, delta, balance_after, at, NULL
-    FROM points_entries;
-DROP TABLE points_entries;
-ALTER TABLE points_entries_v2 RENAME TO points_entries;
-CREATE UNIQUE INDEX points_entries_token ON points_entries (account_id, counter) WHERE refund_id IS NULL;
-CREATE UNIQUE INDEX points_entries_refund ON points_entries (account_id, refund_id, kind);
-CREATE INDEX points_entries_order ON points_entries (account_id, terminal_id, order_id, kind);
-ALTER TABLE refunds ADD COLUMN original_auth_code TEXT;
-";
-
-/// Version 3: an order keeps the till's checkout key, the order a points redemption's token
-/// (version 2) names, so the server checks a redemption against the sale it recorded.
-const MIGRATION_3: &str = "
-ALTER TABLE orders ADD COLUMN checkout_key TEXT;
-";
-
-/// Version 4: the server decides card refunds, reversals and DUKPT blocks from its own records.
-///
-/// An authorisation has a status that can change after the platform's decision (`reversed`,
-/// by the till's payment journal); `payment_reversals` holds one row per reversed payment id,
-/// also for an id the platform never saw: that row is what refuses a late authorisation. A
-/// sale's card payment names its payment id (the key of its authorisation), once per terminal;
-/// each encrypting reader's last DUKPT counter is kept.
-const MIGRATION_4: &str = "
-ALTER TABLE payments ADD COLUMN payment_id TEXT;
-CREATE UNIQUE INDEX payments_payment_id ON payments (terminal_id, payment_id) WHERE payment_id IS NOT NULL;
-ALTER TABLE authorizations ADD COLUMN status TEXT NOT NULL DEFAULT 'declined';
-UPDATE authorizations SET status = 'approved' WHERE approved = 1;
-CREATE TABLE payment_reversals (
-    terminal_id TEXT NOT NULL, payment_id TEXT NOT NULL, amount_minor BIGINT NOT NULL, currency TEXT NOT NULL,
-    reason TEXT NOT NULL, authorised BIGINT NOT NULL, created_at BIGINT NOT NULL,
-    PRIMARY KEY (terminal_id, payment_id));
-CREATE TABLE card_reader_counters (
-    reader_id TEXT PRIMARY KEY, last_counter BIGINT NOT NULL, terminal_id TEXT NOT NULL,
-    payment_id TEXT NOT NULL, updated_at BIGINT NOT NULL);
-";
-
-/// A step of a migration that needs code, not only SQL (sealing the rows of version 5).
-type CodeStep = fn(&Connection, &ServerKey) -> RepoResult<()>;
-
-/// The changes after [`SCHEMA`], in order: SQL, then code when the step needs it. A new database
-/// goes through them too, so every database reaches the current shape by the same path.
-const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] = &[
-    (2, MIGRATION_2, None),
-    (3, MIGRATION_3, None),
-    (4, MIGRATION_4, None),
-    (5, super::sealed_columns::MIGRATION_5, Some(super::sealed_columns::seal_existing_rows)),
-];
-
-/// The schema version this build writes.
-const SCHEMA_VERSION: i64 = 5;
-
-/// Creates the first schema if needed and applies the migrations the database lacks; the caller
-/// holds the transaction, so a failed step leaves the database as it was. Returns whether rows
-/// were sealed (the file then still holds their old, clear pages until it is vacuumed).
-fn migrate(conn: &Connection, key: &ServerKey) -> RepoResult<bool> {
-    conn.execute_batch(SCHEMA)?;
-    let stored: Option<i64> = conn.query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))?;
-    let mut version = match stored {
-        Some(v) => v,
-        None => {
-            conn.execute("INSERT INTO schema_version (version) VALUES (1)", [])?;
-            1
-        }
-    };
-    if version > SCHEMA_VERSION {
-        return Err(RepoError::Corrupt(format!(
-            "database schema {version} is newer than this server understands ({SCHEMA_VERSION})"
-        )));
-    }
-    let mut sealed_rows = false;
-    for &(to, sql, code) in MIGRATIONS {
-        if to > version {
-            conn.execute_batch(sql)?;
-            if let Some(step) = code {
-                step(conn, key)?;
-                sealed_rows = true;
-            }
-            conn.execute("INSERT INTO schema_version (version) VALUES (?1)", [to])?;
-            version = to;
-        }
-    }
-    Ok(sealed_rows)
-}
+use rows::*;
+use schema::migrate;
+#[cfg(test)]
+pub(in crate::repo) use schema::{MIGRATION_2, SCHEMA};
 
 /// A [`Repository`] on one SQLite file.
 #[derive(Debug)]
@@ -294,101 +150,6 @@ fn savepoint_name(name: &str) -> RepoResult<&str> {
     } else {
         Err(RepoError::Corrupt(format!("bad savepoint name {name:?}")))
     }
-}
-
-fn terminal_row(r: &Row<'_>) -> rusqlite::Result<TerminalRecord> {
-    Ok(TerminalRecord {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        secret_hex: r.get(2)?,
-        created_at: r.get(3)?,
-        disabled: r.get::<_, i64>(4)? != 0,
-    })
-}
-
-fn line_row(r: &Row<'_>) -> rusqlite::Result<LineRecord> {
-    Ok(LineRecord {
-        line_code: r.get(0)?,
-        terminal_id: r.get(1)?,
-        order_id: r.get(2)?,
-        line_no: r.get(3)?,
-        sku: r.get(4)?,
-        name: r.get(5)?,
-        quantity: r.get(6)?,
-        unit_price_minor: r.get(7)?,
-        total_minor: r.get(8)?,
-        currency: r.get(9)?,
-        seller: r.get(10)?,
-        refunded_minor: r.get(11)?,
-    })
-}
-
-fn device_row(r: &Row<'_>) -> rusqlite::Result<SoldDeviceRecord> {
-    Ok(SoldDeviceRecord {
-        identifier: r.get(0)?,
-        kind: r.get(1)?,
-        line_code: r.get(2)?,
-        terminal_id: r.get(3)?,
-        order_id: r.get(4)?,
-        store: r.get(5)?,
-        price_minor: r.get(6)?,
-        currency: r.get(7)?,
-        paying_account: r.get(8)?,
-        software: r.get(9)?,
-        sold_at: r.get(10)?,
-        refunded: r.get::<_, i64>(11)? != 0,
-    })
-}
-
-fn refund_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
-    Ok(RefundRecord {
-        refund_id: r.get(0)?,
-        terminal_id: r.get(1)?,
-        line_code: r.get(2)?,
-        device_identifier: r.get(3)?,
-        amount_minor: r.get(4)?,
-        currency: r.get(5)?,
-        tender: r.get(6)?,
-        reason: r.get(7)?,
-        evidence_sha256: r.get(8)?,
-        customer_id: r.get(9)?,
-        approved_by: r.get(10)?,
-        reputation: r.get(11)?,
-        status: r.get(12)?,
-        refund_to: r.get(13)?,
-        created_at: r.get(14)?,
-        decided_at: r.get(15)?,
-        decided_by: r.get(16)?,
-        original_auth_code: r.get(17)?,
-    })
-}
-
-fn payment_row(r: &Row<'_>) -> rusqlite::Result<PaymentRecord> {
-    Ok(PaymentRecord {
-        terminal_id: r.get(0)?,
-        order_id: r.get(1)?,
-        seq: r.get(2)?,
-        tender: r.get(3)?,
-        amount_minor: r.get(4)?,
-        currency: r.get(5)?,
-        masked_pan: r.get(6)?,
-        auth_code: r.get(7)?,
-        payment_id: r.get(8)?,
-    })
-}
-
-fn entry_row(r: &Row<'_>) -> rusqlite::Result<PointsEntry> {
-    Ok(PointsEntry {
-        account_id: r.get(0)?,
-        counter: r.get(1)?,
-        terminal_id: r.get(2)?,
-        order_id: r.get(3)?,
-        kind: r.get(4)?,
-        delta: r.get(5)?,
-        balance_after: r.get(6)?,
-        at: r.get(7)?,
-        refund_id: r.get(8)?,
-    })
 }
 
 impl SqliteTx<'_> {
@@ -745,97 +506,31 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_points_account(&mut self, a: &PointsAccount) -> RepoResult<()> {
-        let sealed = self.key.seal(Purpose::PointsKey(&a.account_id), a.key_hex.as_bytes())?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO points_accounts (account_id, key_sealed, last_counter, balance, customer_ref, \
-                 created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![a.account_id, sealed, a.last_counter, a.balance, a.customer_ref, a.created_at])?;
-        Ok(())
+        points::insert_points_account(&self.conn, self.key, a)
     }
 
     fn points_account(&mut self, account_id: &str) -> RepoResult<Option<PointsAccount>> {
-        let row = self
-            .conn
-            .prepare_cached(
-                "SELECT account_id, key_sealed, last_counter, balance, customer_ref, created_at FROM points_accounts \
-                 WHERE account_id = ?1",
-            )?
-            .query_row([account_id], |r| {
-                Ok(PointsAccount {
-                    account_id: r.get(0)?,
-                    key_hex: r.get(1)?,
-                    last_counter: r.get(2)?,
-                    balance: r.get(3)?,
-                    customer_ref: r.get(4)?,
-                    created_at: r.get(5)?,
-                })
-            })
-            .optional()?;
-        row.map(|mut a| {
-            a.key_hex = self.key.open_text(Purpose::PointsKey(&a.account_id), &a.key_hex)?;
-            Ok(a)
-        })
-        .transpose()
+        points::points_account(&self.conn, self.key, account_id)
     }
 
     fn update_points_account(&mut self, account_id: &str, last_counter: i64, balance: i64) -> RepoResult<()> {
-        self.conn
-            .prepare_cached("UPDATE points_accounts SET last_counter = ?2, balance = ?3 WHERE account_id = ?1")?
-            .execute(params![account_id, last_counter, balance])?;
-        Ok(())
+        points::update_points_account(&self.conn, account_id, last_counter, balance)
     }
 
     fn insert_points_entry(&mut self, e: &PointsEntry) -> RepoResult<()> {
-        // The next position in the account's history; the write lock of the transaction (and the
-        // primary key, on a database without one) keeps two appends from taking the same one.
-        self.conn
-            .prepare_cached(
-                "INSERT INTO points_entries (account_id, seq, counter, terminal_id, order_id, kind, delta, \
-                 balance_after, at, refund_id) SELECT ?1, COALESCE(MAX(seq), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 \
-                 FROM points_entries WHERE account_id = ?1",
-            )?
-            .execute(params![
-                e.account_id,
-                e.counter,
-                e.terminal_id,
-                e.order_id,
-                e.kind,
-                e.delta,
-                e.balance_after,
-                e.at,
-                e.refund_id
-            ])?;
-        Ok(())
+        points::insert_points_entry(&self.conn, e)
     }
 
     fn points_history(&mut self, account_id: &str, limit: i64) -> RepoResult<Vec<PointsEntry>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT account_id, counter, terminal_id, order_id, kind, delta, balance_after, at, refund_id \
-             FROM points_entries WHERE account_id = ?1 ORDER BY seq DESC LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![account_id, limit], entry_row)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        points::points_history(&self.conn, account_id, limit)
     }
 
     fn points_order_sum(&mut self, account_id: &str, terminal: &str, order_id: &str, kind: &str) -> RepoResult<i64> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT COALESCE(SUM(delta), 0) FROM points_entries \
-                 WHERE account_id = ?1 AND terminal_id = ?2 AND order_id = ?3 AND kind = ?4",
-            )?
-            .query_row(params![account_id, terminal, order_id, kind], |r| r.get(0))?)
+        points::points_order_sum(&self.conn, account_id, terminal, order_id, kind)
     }
 
     fn points_reversal_exists(&mut self, account_id: &str, refund_id: &str, kind: &str) -> RepoResult<bool> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT 1 FROM points_entries WHERE account_id = ?1 AND refund_id = ?2 AND kind = ?3")?
-            .query_row(params![account_id, refund_id, kind], |_| Ok(()))
-            .optional()?
-            .is_some())
+        points::points_reversal_exists(&self.conn, account_id, refund_id, kind)
     }
 
     fn insert_authorization(&mut self, a: &AuthorizationRecord) -> RepoResult<()> {
@@ -892,175 +587,5 @@ impl Tx for SqliteTx<'_> {
 
     fn payment_reversal(&mut self, terminal: &str, payment_id: &str) -> RepoResult<Option<PaymentReversalRecord>> {
         cards::payment_reversal(&self.conn, terminal, payment_id)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn repo() -> (tempfile::TempDir, SqliteRepository) {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = SqliteRepository::open(&dir.path().join("s.db")).unwrap();
-        (dir, repo)
-    }
-
-    #[test]
-    fn durability_pragmas_and_reopen() {
-        let (dir, repo) = repo();
-        {
-            let c = repo.lock();
-            let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
-            let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
-            assert_eq!((mode.as_str(), sync), ("wal", 2));
-        }
-        drop(repo);
-        SqliteRepository::open(&dir.path().join("s.db")).unwrap();
-    }
-
-    #[test]
-    fn claim_is_first_come_and_rollback_releases_it() {
-        let (_dir, repo) = repo();
-        let mut tx = repo.begin().unwrap();
-        assert_eq!(tx.claim_idempotency("t", "k", "h1", 1).unwrap(), None);
-        drop(tx); // rolled back
-        let mut tx = repo.begin().unwrap();
-        assert_eq!(tx.claim_idempotency("t", "k", "h1", 1).unwrap(), None);
-        tx.complete_idempotency("t", "k", 201, "{}").unwrap();
-        tx.commit().unwrap();
-        let mut tx = repo.begin().unwrap();
-        let stored = tx.claim_idempotency("t", "k", "h2", 2).unwrap().unwrap();
-        assert_eq!(
-            (stored.request_hash.as_str(), stored.status, stored.body.as_deref()),
-            ("h1", Some(201), Some("{}"))
-        );
-        assert_eq!(tx.claim_idempotency("t2", "k", "h2", 2).unwrap(), None);
-    }
-
-    #[test]
-    fn old_idempotency_keys_are_purged() {
-        let (_dir, repo) = repo();
-        let mut tx = repo.begin().unwrap();
-        tx.claim_idempotency("t", "old", "h", 100).unwrap();
-        tx.complete_idempotency("t", "old", 200, "{}").unwrap();
-        tx.claim_idempotency("t", "new", "h", 200).unwrap();
-        tx.complete_idempotency("t", "new", 200, "{}").unwrap();
-        assert_eq!(tx.purge_idempotency(150).unwrap(), 1);
-        assert_eq!(tx.claim_idempotency("t", "old", "h2", 300).unwrap(), None);
-        assert!(tx.claim_idempotency("t", "new", "h2", 300).unwrap().is_some());
-    }
-
-    fn entry(account: &str, counter: i64, kind: &str, delta: i64, refund: Option<&str>) -> PointsEntry {
-        PointsEntry {
-            account_id: account.into(),
-            counter,
-            terminal_id: "t".into(),
-            order_id: "o".into(),
-            kind: kind.into(),
-            delta,
-            balance_after: 0,
-            at: 0,
-            refund_id: refund.map(str::to_string),
-        }
-    }
-
-    #[test]
-    fn a_version_1_database_is_migrated_with_its_history_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("v1.db");
-        {
-            let c = Connection::open(&path).unwrap();
-            // Fixture rows only: the refund's line does not exist.
-            c.pragma_update(None, "foreign_keys", "OFF").unwrap();
-            c.execute_batch(SCHEMA).unwrap();
-            c.execute_batch(
-                "INSERT INTO schema_version (version) VALUES (1);
-                 INSERT INTO points_accounts VALUES ('a', 'k', 9, 30, NULL, 0);
-                 INSERT INTO points_entries VALUES ('a', 9, 't', 'o', 'redeem', -10, 30, 2);
-                 INSERT INTO points_entries VALUES ('a', 2, 't', 'o', 'earn', 40, 40, 1);
-                 INSERT INTO refunds (refund_id, terminal_id, line_code, amount_minor, currency, tender, reason,
-                     status, refund_to, created_at) VALUES ('r', 't', 'L', 1, 'CNY', 'cash', 'x', 'refunded', 'cash', 0);
-                 INSERT INTO authorizations VALUES ('t', 'p1', 'o', 5, 'CNY', '411111******1111', 1, '123456', NULL, 0);
-                 INSERT INTO authorizations VALUES ('t', 'p2', 'o', 5, 'CNY', '411111******1111', 0, NULL, 'do_not_honour', 0);",
-            )
-            .unwrap();
-        }
-        let repo = SqliteRepository::open(&path).unwrap();
-        let mut tx = repo.begin().unwrap();
-        let kinds = |tx: &mut Box<dyn Tx + '_>| -> Vec<String> {
-            tx.points_history("a", 10).unwrap().into_iter().map(|e| e.kind).collect()
-        };
-        assert_eq!(kinds(&mut tx), ["redeem", "earn"]);
-        assert_eq!(tx.refund("r").unwrap().unwrap().original_auth_code, None);
-        // Version 4: an authorisation's status follows the platform's decision.
-        assert_eq!(tx.authorization("t", "p1").unwrap().unwrap().status, AUTH_APPROVED);
-        assert_eq!(tx.authorization("t", "p2").unwrap().unwrap().status, AUTH_DECLINED);
-        // A reversal shares the account's last counter and still lands after it in the history.
-        tx.insert_points_entry(&entry("a", 9, "reverse_earn", -5, Some("r"))).unwrap();
-        assert_eq!(kinds(&mut tx), ["reverse_earn", "redeem", "earn"]);
-        assert_eq!(tx.points_order_sum("a", "t", "o", "earn").unwrap(), 40);
-        assert_eq!(tx.points_order_sum("a", "t", "o", "return_redeem").unwrap(), 0);
-        assert!(tx.points_reversal_exists("a", "r", "reverse_earn").unwrap());
-        assert!(!tx.points_reversal_exists("a", "r", "return_redeem").unwrap());
-        // One reversal per refund and kind; one entry per token counter.
-        assert!(tx.insert_points_entry(&entry("a", 9, "reverse_earn", -1, Some("r"))).is_err());
-        assert!(tx.insert_points_entry(&entry("a", 2, "earn", 1, None)).is_err());
-        tx.commit().unwrap();
-        drop(repo);
-        let repo = SqliteRepository::open(&path).unwrap();
-        let version: i64 = repo.lock().query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0)).unwrap();
-        assert_eq!(version, SCHEMA_VERSION);
-    }
-
-    #[test]
-    fn a_version_2_database_gets_authorisation_statuses_and_reversals() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("v2.db");
-        {
-            let c = Connection::open(&path).unwrap();
-            c.execute_batch(SCHEMA).unwrap();
-            c.execute_batch(MIGRATION_2).unwrap();
-            c.execute_batch(
-                "INSERT INTO schema_version (version) VALUES (1), (2);
-                 INSERT INTO authorizations VALUES ('t', 'p1', 'o', 100, 'CNY', '411111******1111', 1, '123456', NULL, 0);
-                 INSERT INTO authorizations VALUES ('t', 'p2', 'o', 100, 'CNY', '400000******0002', 0, NULL, 'do_not_honour', 0);",
-            )
-            .unwrap();
-        }
-        let repo = SqliteRepository::open(&path).unwrap();
-        let mut tx = repo.begin().unwrap();
-        let status = |tx: &mut Box<dyn Tx + '_>, id: &str| tx.authorization("t", id).unwrap().unwrap().status;
-        assert_eq!((status(&mut tx, "p1"), status(&mut tx, "p2")), ("approved".into(), "declined".into()));
-        tx.set_authorization_status("t", "p1", "reversed").unwrap();
-        assert_eq!(status(&mut tx, "p1"), "reversed");
-        let r = PaymentReversalRecord {
-            terminal_id: "t".into(),
-            payment_id: "p9".into(),
-            amount_minor: 5,
-            currency: "CNY".into(),
-            reason: "no_answer".into(),
-            authorised: false,
-            created_at: 3,
-        };
-        tx.insert_payment_reversal(&r).unwrap();
-        assert_eq!(tx.payment_reversal("t", "p9").unwrap(), Some(r.clone()));
-        assert_eq!(tx.payment_reversal("t2", "p9").unwrap(), None);
-        assert!(tx.insert_payment_reversal(&r).is_err(), "one reversal per payment id");
-    }
-
-    #[test]
-    fn savepoints_undo_part_of_a_transaction() {
-        let (_dir, repo) = repo();
-        let mut tx = repo.begin().unwrap();
-        tx.set_customer_reputation("a", 1).unwrap();
-        tx.savepoint("ev_1").unwrap();
-        tx.set_customer_reputation("b", 2).unwrap();
-        tx.rollback_to("ev_1").unwrap();
-        tx.release("ev_1").unwrap();
-        tx.commit().unwrap();
-        let mut tx = repo.begin().unwrap();
-        assert_eq!(tx.customer_reputation("a").unwrap(), Some(1));
-        assert_eq!(tx.customer_reputation("b").unwrap(), None);
-        assert!(tx.savepoint("bad name; DROP").is_err());
     }
 }

@@ -1,0 +1,161 @@
+//! The server's schema: the first one (version 1) and the steps after it, applied in one
+//! transaction at open so every database reaches the current shape by the same path.
+
+use super::super::RepoResult;
+use crate::repo::RepoError;
+use crate::sealing::ServerKey;
+use rusqlite::Connection;
+
+/// The first schema (version 1); [`MIGRATIONS`] bring it up to date. Portable on purpose: TEXT and
+/// BIGINT only, explicit primary keys, no rowid aliases, no SQLite-only clauses, so PostgreSQL
+/// accepts the same statements.
+pub(in crate::repo) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS terminals (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, secret_hex TEXT NOT NULL,
+    created_at BIGINT NOT NULL, disabled BIGINT NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS idempotency (
+    terminal_id TEXT NOT NULL, idem_key TEXT NOT NULL, request_hash TEXT NOT NULL,
+    status BIGINT, response TEXT, created_at BIGINT NOT NULL,
+    PRIMARY KEY (terminal_id, idem_key));
+CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at);
+CREATE TABLE IF NOT EXISTS orders (
+    terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, store TEXT NOT NULL, currency TEXT NOT NULL,
+    total_minor BIGINT NOT NULL, customer_id TEXT, created_at BIGINT NOT NULL, recorded_at BIGINT NOT NULL,
+    PRIMARY KEY (terminal_id, order_id));
+CREATE TABLE IF NOT EXISTS order_lines (
+    line_code TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, line_no BIGINT NOT NULL,
+    sku TEXT NOT NULL, name TEXT NOT NULL, quantity BIGINT NOT NULL, unit_price_minor BIGINT NOT NULL,
+    total_minor BIGINT NOT NULL, currency TEXT NOT NULL, seller TEXT, refunded_minor BIGINT NOT NULL,
+    FOREIGN KEY (terminal_id, order_id) REFERENCES orders (terminal_id, order_id));
+CREATE INDEX IF NOT EXISTS order_lines_order ON order_lines (terminal_id, order_id);
+CREATE TABLE IF NOT EXISTS payments (
+    terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, seq BIGINT NOT NULL, tender TEXT NOT NULL,
+    amount_minor BIGINT NOT NULL, currency TEXT NOT NULL, masked_pan TEXT, auth_code TEXT,
+    PRIMARY KEY (terminal_id, order_id, seq),
+    FOREIGN KEY (terminal_id, order_id) REFERENCES orders (terminal_id, order_id));
+CREATE TABLE IF NOT EXISTS sold_devices (
+    identifier TEXT PRIMARY KEY, kind TEXT NOT NULL, line_code TEXT NOT NULL REFERENCES order_lines (line_code),
+    terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, store TEXT NOT NULL, price_minor BIGINT NOT NULL,
+    currency TEXT NOT NULL, paying_account TEXT NOT NULL, software TEXT, sold_at BIGINT NOT NULL,
+    refunded BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS customers (customer_id TEXT PRIMARY KEY, reputation BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS refunds (
+    refund_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL, line_code TEXT NOT NULL REFERENCES order_lines (line_code),
+    device_identifier TEXT, amount_minor BIGINT NOT NULL, currency TEXT NOT NULL, tender TEXT NOT NULL,
+    reason TEXT NOT NULL, evidence_sha256 TEXT, customer_id TEXT, approved_by TEXT, reputation BIGINT,
+    status TEXT NOT NULL,
+    refund_to TEXT NOT NULL, created_at BIGINT NOT NULL, decided_at BIGINT, decided_by TEXT);
+CREATE INDEX IF NOT EXISTS refunds_status ON refunds (status, created_at);
+CREATE TABLE IF NOT EXISTS points_accounts (
+    account_id TEXT PRIMARY KEY, key_hex TEXT NOT NULL, last_counter BIGINT NOT NULL, balance BIGINT NOT NULL,
+    customer_ref TEXT, created_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS points_entries (
+    account_id TEXT NOT NULL REFERENCES points_accounts (account_id), counter BIGINT NOT NULL,
+    terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, kind TEXT NOT NULL, delta BIGINT NOT NULL,
+    balance_after BIGINT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (account_id, counter));
+CREATE TABLE IF NOT EXISTS authorizations (
+    terminal_id TEXT NOT NULL, payment_id TEXT NOT NULL, order_id TEXT NOT NULL, amount_minor BIGINT NOT NULL,
+    currency TEXT NOT NULL, masked_pan TEXT NOT NULL, approved BIGINT NOT NULL, auth_code TEXT,
+    reason_code TEXT, created_at BIGINT NOT NULL, PRIMARY KEY (terminal_id, payment_id));
+";
+
+/// Version 2: points reversals for refunds and card refunds bound to an authorisation.
+///
+/// A reversal has no loyalty token, so no counter of its own: history entries are now keyed by
+/// their position in the account's history (`seq`; the old rows keep their counter as position,
+/// which preserves their order), `refund_id` marks reversals, and a token counter stays unique
+/// among the token-authorised entries only. SQLite cannot change a primary key in place, hence
+/// the copy; the statements are PostgreSQL's too.
+pub(in crate::repo) const MIGRATION_2: &str = "
+CREATE TABLE points_entries_v2 (
+    account_id TEXT NOT NULL REFERENCES points_accounts (account_id), seq BIGINT NOT NULL,
+    counter BIGINT NOT NULL, terminal_id TEXT NOT NULL, order_id TEXT NOT NULL, kind TEXT NOT NULL,
+    delta BIGINT NOT NULL, balance_after BIGINT NOT NULL, at BIGINT NOT NULL, refund_id TEXT,
+    PRIMARY KEY (account_id, seq));
+INSERT INTO points_entries_v2
+    (account_id, seq, counter, terminal_id, order_id, kind, delta, balance_after, at, refund_id)
+    SELECT account_id, counter, counter, terminal_id, order_id, kind, delta, balance_after, at, NULL
+    FROM points_entries;
+DROP TABLE points_entries;
+ALTER TABLE points_entries_v2 RENAME TO points_entries;
+CREATE UNIQUE INDEX points_entries_token ON points_entries (account_id, counter) WHERE refund_id IS NULL;
+CREATE UNIQUE INDEX points_entries_refund ON points_entries (account_id, refund_id, kind);
+CREATE INDEX points_entries_order ON points_entries (account_id, terminal_id, order_id, kind);
+ALTER TABLE refunds ADD COLUMN original_auth_code TEXT;
+";
+
+/// Version 3: an order keeps the till's checkout key, the order a points redemption's token
+/// (version 2) names, so the server checks a redemption against the sale it recorded.
+pub(super) const MIGRATION_3: &str = "
+ALTER TABLE orders ADD COLUMN checkout_key TEXT;
+";
+
+/// Version 4: the server decides card refunds, reversals and DUKPT blocks from its own records.
+///
+/// An authorisation has a status that can change after the platform's decision (`reversed`,
+/// by the till's payment journal); `payment_reversals` holds one row per reversed payment id,
+/// also for an id the platform never saw: that row is what refuses a late authorisation. A
+/// sale's card payment names its payment id (the key of its authorisation), once per terminal;
+/// each encrypting reader's last DUKPT counter is kept.
+pub(super) const MIGRATION_4: &str = "
+ALTER TABLE payments ADD COLUMN payment_id TEXT;
+CREATE UNIQUE INDEX payments_payment_id ON payments (terminal_id, payment_id) WHERE payment_id IS NOT NULL;
+ALTER TABLE authorizations ADD COLUMN status TEXT NOT NULL DEFAULT 'declined';
+UPDATE authorizations SET status = 'approved' WHERE approved = 1;
+CREATE TABLE payment_reversals (
+    terminal_id TEXT NOT NULL, payment_id TEXT NOT NULL, amount_minor BIGINT NOT NULL, currency TEXT NOT NULL,
+    reason TEXT NOT NULL, authorised BIGINT NOT NULL, created_at BIGINT NOT NULL,
+    PRIMARY KEY (terminal_id, payment_id));
+CREATE TABLE card_reader_counters (
+    reader_id TEXT PRIMARY KEY, last_counter BIGINT NOT NULL, terminal_id TEXT NOT NULL,
+    payment_id TEXT NOT NULL, updated_at BIGINT NOT NULL);
+";
+
+/// A step of a migration that needs code, not only SQL (sealing the rows of version 5).
+type CodeStep = fn(&Connection, &ServerKey) -> RepoResult<()>;
+
+/// The changes after [`SCHEMA`], in order: SQL, then code when the step needs it. A new database
+/// goes through them too, so every database reaches the current shape by the same path.
+const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] = &[
+    (2, MIGRATION_2, None),
+    (3, MIGRATION_3, None),
+    (4, MIGRATION_4, None),
+    (5, super::super::sealed_columns::MIGRATION_5, Some(super::super::sealed_columns::seal_existing_rows)),
+];
+
+/// The schema version this build writes.
+pub(super) const SCHEMA_VERSION: i64 = 5;
+
+/// Creates the first schema if needed and applies the migrations the database lacks; the caller
+/// holds the transaction, so a failed step leaves the database as it was. Returns whether rows
+/// were sealed (the file then still holds their old, clear pages until it is vacuumed).
+pub(super) fn migrate(conn: &Connection, key: &ServerKey) -> RepoResult<bool> {
+    conn.execute_batch(SCHEMA)?;
+    let stored: Option<i64> = conn.query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))?;
+    let mut version = match stored {
+        Some(v) => v,
+        None => {
+            conn.execute("INSERT INTO schema_version (version) VALUES (1)", [])?;
+            1
+        }
+    };
+    if version > SCHEMA_VERSION {
+        return Err(RepoError::Corrupt(format!(
+            "database schema {version} is newer than this server understands ({SCHEMA_VERSION})"
+        )));
+    }
+    let mut sealed_rows = false;
+    for &(to, sql, code) in MIGRATIONS {
+        if to > version {
+            conn.execute_batch(sql)?;
+            if let Some(step) = code {
+                step(conn, key)?;
+                sealed_rows = true;
+            }
+            conn.execute("INSERT INTO schema_version (version) VALUES (?1)", [to])?;
+            version = to;
+        }
+    }
+    Ok(sealed_rows)
+}
