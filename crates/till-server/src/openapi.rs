@@ -40,6 +40,23 @@ impl Modify for Signature {
                 "base64(HMAC-SHA256(secret, METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nhex(SHA-256(body)))), with X-Till-Terminal, X-Till-Timestamp and X-Till-Nonce",
             ))),
         );
+        // Every answer to a request that passed the signing check is signed back; a 401 is not
+        // (the server does not know whose secret to sign with).
+        let mut signed = utoipa::openapi::header::Header::new(
+            utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String),
+        );
+        signed.description = Some(
+            "base64(HMAC-SHA256(terminal secret, RESPONSE\\nX-Till-Nonce\\nstatus\\nhex(SHA-256(body))\\nX-Till-Timestamp)); the till refuses an answer without a valid one (docs/api.md, Signed answers)".into(),
+        );
+        for item in openapi.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.delete].into_iter().flatten() {
+                for (status, response) in op.responses.responses.iter_mut() {
+                    if let (false, utoipa::openapi::RefOr::T(r)) = (status == "401", response) {
+                        r.headers.insert("X-Till-Response-Signature".to_string(), signed.clone());
+                    }
+                }
+            }
+        }
     }
 }
 
