@@ -642,25 +642,13 @@ struct TestServer {
 }
 
 fn test_server(dir: &std::path::Path) -> TestServer {
-    use std::sync::Arc;
-    use till_core::SystemClock;
-    use till_server::clock::OsEntropy;
-    let db = dir.join("server.db");
-    let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(&db).unwrap());
-    let t = till_server::admin::add_terminal(&*repo, "e2e till", &SystemClock, &OsEntropy).unwrap();
-    let state = till_server::state::AppState::new(
-        repo.clone(),
-        Arc::new(SystemClock),
-        Arc::new(OsEntropy),
-        till_server::config::Config::default(),
-    );
-    let server = till_server::server::Background::start(state, None).unwrap();
+    let s = till_server::local::LocalServer::start(&dir.join("server.db"), Default::default(), None).unwrap();
     let env = vec![
-        ("TILL_SYNC_URL", server.url()),
-        ("TILL_SYNC_TERMINAL_ID", t.terminal_id.clone()),
-        ("TILL_SYNC_SECRET", t.secret.clone()),
+        ("TILL_SYNC_URL", s.url.clone()),
+        ("TILL_SYNC_TERMINAL_ID", s.terminal_id.clone()),
+        ("TILL_SYNC_SECRET", s.secret.clone()),
     ];
-    TestServer { server, repo, db, env }
+    TestServer { server: s.background, repo: s.repo, db: s.db, env }
 }
 
 impl TestServer {

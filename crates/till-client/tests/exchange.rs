@@ -5,11 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rand::SeedableRng;
-use std::sync::Arc;
 use std::time::Duration;
 use till_client::{Client, ClientConfig, ClientError, Secret, SendError};
-use till_core::SystemClock;
-use till_server::clock::OsEntropy;
 
 struct Server {
     bg: till_server::server::Background,
@@ -20,16 +17,8 @@ struct Server {
 
 fn server() -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(&dir.path().join("s.db")).unwrap());
-    let t = till_server::admin::add_terminal(&*repo, "till 1", &SystemClock, &OsEntropy).unwrap();
-    let state = till_server::state::AppState::new(
-        repo,
-        Arc::new(SystemClock),
-        Arc::new(OsEntropy),
-        till_server::config::Config::default(),
-    );
-    let bg = till_server::server::Background::start(state, None).unwrap();
-    Server { bg, terminal_id: t.terminal_id, secret: Secret::from_hex(&t.secret).unwrap(), _dir: dir }
+    let s = till_server::local::LocalServer::start(&dir.path().join("s.db"), Default::default(), None).unwrap();
+    Server { bg: s.background, terminal_id: s.terminal_id, secret: Secret::from_hex(&s.secret).unwrap(), _dir: dir }
 }
 
 fn now_s() -> i64 {

@@ -7,10 +7,8 @@ use rand::SeedableRng;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use std::path::PathBuf;
-use std::sync::Arc;
 use till_client::{CertPin, Client, ClientConfig, Secret, SendError};
 use till_core::SystemClock;
-use till_server::clock::OsEntropy;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../till-server/tests/fixtures").join(name)
@@ -25,17 +23,9 @@ struct TlsServer {
 
 fn server() -> TlsServer {
     let dir = tempfile::tempdir().unwrap();
-    let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(&dir.path().join("s.db")).unwrap());
-    let t = till_server::admin::add_terminal(&*repo, "till 1", &SystemClock, &OsEntropy).unwrap();
-    let state = till_server::state::AppState::new(
-        repo,
-        Arc::new(SystemClock),
-        Arc::new(OsEntropy),
-        till_server::config::Config::default(),
-    );
     let tls = till_server::server::TlsFiles { cert: fixture("test-cert.pem"), key: fixture("test-key.pem") };
-    let bg = till_server::server::Background::start(state, Some(tls)).unwrap();
-    TlsServer { bg, terminal_id: t.terminal_id, secret: Secret::from_hex(&t.secret).unwrap(), _dir: dir }
+    let s = till_server::local::LocalServer::start(&dir.path().join("s.db"), Default::default(), Some(tls)).unwrap();
+    TlsServer { bg: s.background, terminal_id: s.terminal_id, secret: Secret::from_hex(&s.secret).unwrap(), _dir: dir }
 }
 
 fn ping(config: ClientConfig) -> Result<u16, SendError> {

@@ -27,7 +27,6 @@ use till_pos::sale::card::authorizer::{
 use till_pos::sale::card::platform_key::PlatformKey;
 use till_pos::sale::card::remote_authorizer::{RemoteAuthorizer, RemoteConfig};
 use till_pos::PosError;
-use till_server::clock::OsEntropy;
 
 /// The sandbox platform's default key (till-server's `Config::default()`), shared by the till.
 const PLATFORM_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -220,16 +219,9 @@ struct Server {
 fn server() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
-    let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(&db).unwrap());
-    let t = till_server::admin::add_terminal(&*repo, "till 1", &SystemClock, &OsEntropy).unwrap();
-    let state = till_server::state::AppState::new(
-        repo,
-        Arc::new(SystemClock),
-        Arc::new(OsEntropy),
-        till_server::config::Config::default(),
-    );
-    let bg = till_server::server::Background::start(state, None).unwrap();
-    Server { bg, db, terminal_id: t.terminal_id, secret: till_client::Secret::from_hex(&t.secret).unwrap(), _dir: dir }
+    let s = till_server::local::LocalServer::start(&db, till_server::config::Config::default(), None).unwrap();
+    let secret = till_client::Secret::from_hex(&s.secret).unwrap();
+    Server { bg: s.background, db, terminal_id: s.terminal_id, secret, _dir: dir }
 }
 
 impl Server {

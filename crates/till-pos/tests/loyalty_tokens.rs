@@ -9,12 +9,10 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use till_core::SystemClock;
 use till_devices::points::{simulator, RedeemToken, SimConfig, SimulatorHandle};
 use till_devices::transport::SerialLink;
 use till_pos::ipc::sync::SyncSettingsInput;
 use till_pos::{ErrorCode, Pos, PosConfig};
-use till_server::clock::OsEntropy;
 
 const CASHIER: i64 = 1;
 const INSTALLER: i64 = 3;
@@ -29,19 +27,9 @@ struct Server {
 }
 
 fn server() -> Server {
-    use till_server::repo::sqlite::SqliteRepository;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    let repo = Arc::new(SqliteRepository::open(&db).unwrap());
-    let t = till_server::admin::add_terminal(&*repo, "till 1", &SystemClock, &OsEntropy).unwrap();
-    let state = till_server::state::AppState::new(
-        repo,
-        Arc::new(SystemClock),
-        Arc::new(OsEntropy),
-        till_server::config::Config::default(),
-    );
-    let bg = till_server::server::Background::start(state, None).unwrap();
-    Server { url: bg.url(), _bg: bg, db, terminal_id: t.terminal_id, secret: t.secret, _dir: dir }
+    let s = till_server::local::LocalServer::start(&dir.path().join("server.db"), Default::default(), None).unwrap();
+    Server { url: s.url, _bg: s.background, db: s.db, terminal_id: s.terminal_id, secret: s.secret, _dir: dir }
 }
 
 /// A till whose points terminal is the simulator on the far side of a pseudo-terminal, opened

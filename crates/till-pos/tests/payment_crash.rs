@@ -79,18 +79,8 @@ struct Platform {
 impl Platform {
     /// A real till-server with the sandbox's default platform key.
     fn start(dir: &Path) -> Platform {
-        use till_server::clock::OsEntropy;
-        let db = dir.join("server.db");
-        let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(&db).unwrap());
-        let t = till_server::admin::add_terminal(&*repo, "till 1", &till_core::SystemClock, &OsEntropy).unwrap();
-        let state = till_server::state::AppState::new(
-            repo,
-            Arc::new(till_core::SystemClock),
-            Arc::new(OsEntropy),
-            till_server::config::Config::default(),
-        );
-        let server = till_server::server::Background::start(state, None).unwrap();
-        Platform { server, db, terminal_id: t.terminal_id, secret_hex: t.secret }
+        let s = till_server::local::LocalServer::start(&dir.join("server.db"), Default::default(), None).unwrap();
+        Platform { server: s.background, db: s.db, terminal_id: s.terminal_id, secret_hex: s.secret }
     }
 
     fn rows(&self, sql: &str) -> Vec<(String, String)> {

@@ -102,19 +102,17 @@ struct Server {
 }
 
 fn server() -> Server {
-    use till_server::repo::sqlite::SqliteRepository;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    let repo = Arc::new(SqliteRepository::open(&db).unwrap());
-    let t = till_server::admin::add_terminal(&*repo, "till 1", &ServerClock, &OsEntropy).unwrap();
-    let state = till_server::state::AppState::new(
-        repo.clone(),
-        Arc::new(ServerClock),
-        Arc::new(OsEntropy),
-        till_server::config::Config::default(),
-    );
-    let bg = till_server::server::Background::start(state, None).unwrap();
-    Server { url: bg.url(), _bg: bg, repo, db, terminal_id: t.terminal_id, secret: t.secret, _dir: dir }
+    let s = till_server::local::LocalServer::start(&dir.path().join("server.db"), Default::default(), None).unwrap();
+    Server {
+        url: s.url,
+        _bg: s.background,
+        repo: s.repo,
+        db: s.db,
+        terminal_id: s.terminal_id,
+        secret: s.secret,
+        _dir: dir,
+    }
 }
 
 fn till(phone: Arc<Mutex<PhoneState>>) -> (tempfile::TempDir, Pos) {

@@ -11,10 +11,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 use std::path::PathBuf;
 use std::sync::Arc;
-use till_core::SystemClock as ServerClock;
 use till_pos::ipc::sync::{ConnectionOutcome, SyncSettingsInput};
 use till_pos::{ErrorCode, Pos, PosConfig};
-use till_server::clock::OsEntropy;
 
 const INSTALLER: i64 = 3;
 const SECRET: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
@@ -38,19 +36,11 @@ struct Server {
 }
 
 fn tls_server() -> Server {
-    use till_server::repo::sqlite::SqliteRepository;
     let dir = tempfile::tempdir().unwrap();
-    let repo = Arc::new(SqliteRepository::open(&dir.path().join("server.db")).unwrap());
-    let t = till_server::admin::add_terminal(&*repo, "till 1", &ServerClock, &OsEntropy).unwrap();
-    let state = till_server::state::AppState::new(
-        repo,
-        Arc::new(ServerClock),
-        Arc::new(OsEntropy),
-        till_server::config::Config::default(),
-    );
     let tls = till_server::server::TlsFiles { cert: fixture("test-cert.pem"), key: fixture("test-key.pem") };
-    let bg = till_server::server::Background::start(state, Some(tls)).unwrap();
-    Server { bg, terminal_id: t.terminal_id, secret: t.secret, _dir: dir }
+    let s =
+        till_server::local::LocalServer::start(&dir.path().join("server.db"), Default::default(), Some(tls)).unwrap();
+    Server { bg: s.background, terminal_id: s.terminal_id, secret: s.secret, _dir: dir }
 }
 
 fn till() -> (tempfile::TempDir, Pos) {

@@ -36,6 +36,7 @@ pub mod connection;
 pub mod error;
 pub mod idempotency;
 pub mod limits;
+pub mod local;
 pub mod openapi;
 pub mod payments;
 pub mod points;

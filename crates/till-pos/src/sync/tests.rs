@@ -6,8 +6,6 @@ use crate::ipc::sync::{ConnectionOutcome, SyncSettingsInput};
 use crate::sync::settings::SETTING;
 use crate::tests::{CASHIER, INSTALLER, MANAGER};
 use crate::{ManualClock, PosConfig};
-use till_core::SystemClock as ServerClock;
-use till_server::clock::OsEntropy;
 
 const SECRET: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
@@ -36,19 +34,9 @@ struct Server {
 }
 
 fn server() -> Server {
-    use till_server::repo::sqlite::SqliteRepository;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    let repo = Arc::new(SqliteRepository::open(&db).unwrap());
-    let t = till_server::admin::add_terminal(&*repo, "till 1", &ServerClock, &OsEntropy).unwrap();
-    let state = till_server::state::AppState::new(
-        repo,
-        Arc::new(ServerClock),
-        Arc::new(OsEntropy),
-        till_server::config::Config::default(),
-    );
-    let bg = till_server::server::Background::start(state, None).unwrap();
-    Server { url: bg.url(), _bg: bg, db, terminal_id: t.terminal_id, secret: t.secret, _dir: dir }
+    let s = till_server::local::LocalServer::start(&dir.path().join("server.db"), Default::default(), None).unwrap();
+    Server { url: s.url, _bg: s.background, db: s.db, terminal_id: s.terminal_id, secret: s.secret, _dir: dir }
 }
 
 fn input(url: &str, terminal: &str, secret: &str) -> SyncSettingsInput {

@@ -34,12 +34,15 @@ pub struct Server {
 impl Server {
     pub fn start() -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("server.db");
-        let repo = Arc::new(SqliteRepository::open(&db).unwrap());
-        let t = till_server::admin::add_terminal(&*repo, "till 1", &SystemClock, &OsEntropy).unwrap();
-        let state = AppState::new(repo.clone(), Arc::new(SystemClock), Arc::new(OsEntropy), Config::default());
-        let server = Background::start(state, None).unwrap();
-        Server { server, repo, db, terminal_id: t.terminal_id, secret_hex: t.secret, _dir: dir }
+        let s = till_server::local::LocalServer::start(&dir.path().join("server.db"), Config::default(), None).unwrap();
+        Server {
+            server: s.background,
+            repo: s.repo,
+            db: s.db,
+            terminal_id: s.terminal_id,
+            secret_hex: s.secret,
+            _dir: dir,
+        }
     }
 
     /// A second server that knows the same terminal (same id and secret), for the services a

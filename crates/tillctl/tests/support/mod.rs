@@ -6,13 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
-use till_core::SystemClock;
-use till_server::clock::OsEntropy;
 use till_server::config::Config;
-use till_server::repo::sqlite::SqliteRepository;
 use till_server::server::Background;
-use till_server::state::AppState;
 
 /// The `tillctl` binary of this build.
 pub fn tillctl() -> Command {
@@ -34,11 +29,8 @@ pub struct TestServer {
 /// Starts a server with its database in `dir` and registers one terminal.
 pub fn start_server(dir: &Path) -> TestServer {
     let db = dir.join("server.db");
-    let repo = Arc::new(SqliteRepository::open(&db).unwrap());
-    let t = till_server::admin::add_terminal(&*repo, "till 1", &SystemClock, &OsEntropy).unwrap();
-    let server =
-        Background::start(AppState::new(repo, Arc::new(SystemClock), Arc::new(OsEntropy), Config::default()), None)
-            .unwrap();
+    let t = till_server::local::LocalServer::start(&db, Config::default(), None).unwrap();
+    let server = t.background;
     let secret_file = dir.join("secret");
     std::fs::write(&secret_file, format!("{}\n", t.secret)).unwrap();
     TestServer { server, db, terminal_id: t.terminal_id, secret_file }

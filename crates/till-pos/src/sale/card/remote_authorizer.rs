@@ -227,17 +227,11 @@ pub(crate) mod tests {
 
     impl Server {
         pub(crate) fn start(key: &PlatformKey) -> Server {
-            use till_core::SystemClock as ServerClock;
-            use till_server::clock::OsEntropy;
             let dir = tempfile::tempdir().unwrap();
-            let db = dir.path().join("server.db");
-            let repo = Arc::new(till_server::repo::sqlite::SqliteRepository::open(&db).unwrap());
-            let t = till_server::admin::add_terminal(&*repo, "till 1", &ServerClock, &OsEntropy).unwrap();
             let mut config = till_server::config::Config::default();
             config.sandbox.platform_key = key.test_hex();
-            let state = till_server::state::AppState::new(repo, Arc::new(ServerClock), Arc::new(OsEntropy), config);
-            let server = till_server::server::Background::start(state, None).unwrap();
-            Server { server, terminal_id: t.terminal_id, secret_hex: t.secret, db, _dir: dir }
+            let s = till_server::local::LocalServer::start(&dir.path().join("server.db"), config, None).unwrap();
+            Server { server: s.background, terminal_id: s.terminal_id, secret_hex: s.secret, db: s.db, _dir: dir }
         }
 
         pub(crate) fn config(&self, url: &str, timeout: Duration) -> RemoteConfig {
