@@ -74,6 +74,22 @@ impl Session {
         self.wait_for_n(css, 1, Duration::from_secs(20)).remove(0)
     }
 
+    /// Waits for an element matching `css` whose text contains `needle` (a view still loading
+    /// shows its placeholder first), and returns that text.
+    pub fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let text = self.find_all(css).first().map(|e| self.text(e)).unwrap_or_default();
+            if text.contains(needle) {
+                return text;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("waited for {needle:?} in {css:?}; it reads:\n{text}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Clicks an element.
     pub fn click(&self, element: &str) {
         call("POST", &self.url(&format!("/element/{element}/click")), Some(json!({}))).expect("click");
