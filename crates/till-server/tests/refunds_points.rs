@@ -484,6 +484,29 @@ fn card_sale(order: &str, code: &str, masked: &str, auth_code: &str, payment_id:
 }
 
 #[test]
+fn a_seller_cannot_confirm_a_card_refund_of_a_payment_reversed_since() {
+    let s = TestServer::start();
+    let approved = s.authorise("p-1", 199_900, "4111111111111111");
+    let auth_code = approved.body["auth_code"].as_str().unwrap().to_string();
+    let code = line_code(1);
+    // No customer the policy trusts: the refund waits for the seller.
+    let sold = with(card_sale("o-1", &code, "411111******1111", &auth_code, Some("p-1")), "/customer_id", Value::Null);
+    assert_eq!(s.post("/v1/sales", &sold, "sale-1").status, 201);
+    let a = s.post("/v1/refunds", &card_refund("r-1", &code, 1_000, Some(&auth_code)), "r1");
+    assert_eq!(a.body["status"], "pending_seller_confirmation", "{}", a.text);
+    // The payment is reversed before the seller decides.
+    let db = rusqlite::Connection::open(s.dir.path().join("server.db")).unwrap();
+    db.execute("UPDATE authorizations SET status = 'reversed' WHERE payment_id = 'p-1'", []).unwrap();
+    let e = till_server::routes::refunds::decide(&*s.repo, "r-1", true, "seller-a", NOW).unwrap_err();
+    assert_eq!(e.code(), "card_sale_not_authorised", "{e}");
+    // Nothing changed: still pending, and the seller may reject it, which frees the line.
+    assert_eq!(s.get("/v1/refunds/r-1").body["status"], "pending_seller_confirmation");
+    let r = till_server::routes::refunds::decide(&*s.repo, "r-1", false, "seller-a", NOW).unwrap();
+    assert_eq!(r.status, "rejected");
+    assert_eq!(s.get(&format!("/v1/line-codes/{code}")).body["refunded"]["minor"], 0);
+}
+
+#[test]
 fn a_card_refund_needs_the_sales_approved_authorisation_on_the_server() {
     let s = TestServer::start();
     till_server::admin::set_reputation(&*s.repo, "trusted", 90).unwrap();

@@ -213,6 +213,19 @@ fn authorised_card(tx: &mut dyn Tx, terminal: &str, order_id: &str, p: &PaymentR
     Ok(a.masked_pan)
 }
 
+/// A card refund waiting for the seller goes back to the card only if the sale's payment is
+/// still approved when the seller confirms: it may have been reversed since it was asked for.
+/// The refund then stays pending (the seller may still reject it).
+fn still_authorised(tx: &mut dyn Tx, r: &RefundRecord) -> Result<(), ApiError> {
+    let line = tx.line(&r.line_code)?.ok_or(ApiError::NotFound("line code"))?;
+    let payments = tx.order_payments(&line.terminal_id, &line.order_id)?;
+    let to_card = payments.iter().find(|p| p.tender == "card" && p.masked_pan.as_deref() == Some(r.refund_to.as_str()));
+    match to_card {
+        Some(p) => authorised_card(tx, &line.terminal_id, &line.order_id, p).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
 /// The seller's decision on a pending refund (the `refunds confirm` / `refunds reject` admin
 /// commands). A rejection gives the reserved amount back to the line.
 pub fn decide(
@@ -226,6 +239,9 @@ pub fn decide(
     let r = tx.refund(refund_id)?.ok_or(ApiError::NotFound("refund"))?;
     if r.status != PENDING {
         return Err(ApiError::RefundNotPending(refund_id.to_string()));
+    }
+    if confirm {
+        still_authorised(&mut *tx, &r)?;
     }
     let status = if confirm { REFUNDED } else { REJECTED };
     tx.set_refund_status(refund_id, status, now, by)?;
