@@ -13,6 +13,7 @@
 //! be able to hand over the till during an outage, and the events stay in the outbox whoever is
 //! logged in; the UI shows the count and asks for confirmation instead (see docs/sync.md).
 
+pub mod connection_test;
 pub mod server_call;
 pub mod settings;
 
