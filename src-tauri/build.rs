@@ -87,6 +87,11 @@ const COMMANDS: &[&str] = &[
     "points_problems",
     "loyalty_settings_get",
     "loyalty_settings_set",
+    "setup_status",
+    "setup_shop_save",
+    "setup_first_people",
+    "setup_pass",
+    "shop_profile_set",
 ];
 
 fn main() {

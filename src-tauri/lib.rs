@@ -2,13 +2,17 @@
 //! registers the IPC commands (thin adapters in [`commands`]) and starts the window.
 //! No business logic lives here.
 //!
+//! Demo mode is asked for: `till --demo`, or `TILL_DEMO=1` (what `make run` does). Without it the
+//! till is a shop's: no demo users, catalogue, simulators or sandbox key, and a fresh data
+//! directory opens the first-run setup.
+//!
 //! Settings from the environment:
 //! - `TILL_DATA_DIR`: where the database and log live (default: the platform data directory,
 //!   e.g. `~/.local/share/till`).
-//! - `TILL_CARD_READER`: the card reader's address (default `sim://card-reader`) while the
-//!   installer has configured none.
-//! - `TILL_POINTS_TERMINAL`: the points terminal's address (default `sim://points-terminal`)
-//!   while the installer has configured none.
+//! - `TILL_CARD_READER`: the card reader's address while the installer has configured none
+//!   (demo mode: `sim://card-reader` by default; a shop's till: none).
+//! - `TILL_POINTS_TERMINAL`: the points terminal's address while the installer has configured
+//!   none (demo mode: `sim://points-terminal` by default; a shop's till: none).
 //! - `TILL_SYNC_URL`, `TILL_SYNC_TERMINAL_ID`, `TILL_SYNC_SECRET` (64 hex digits): the sync
 //!   server and this till's credentials, stored (the secret sealed) on first start while the
 //!   installer has entered none; `make run` points them at a local till-server.
@@ -42,11 +46,19 @@ pub fn data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("till-data"))
 }
 
-/// Opens the till with the embedded defaults and any overrides from the environment.
-pub fn open_pos(dir: &std::path::Path) -> Result<Pos, StartError> {
+/// Whether demo mode was asked for: `--demo` among the arguments, or `TILL_DEMO` set to `1`,
+/// `true` or `yes`.
+pub fn demo_requested(args: impl IntoIterator<Item = String>, env: Option<String>) -> bool {
+    args.into_iter().any(|a| a == "--demo")
+        || env.is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes"))
+}
+
+/// Opens the till, a demo one or a shop's, with any overrides from the environment.
+pub fn open_pos(dir: &std::path::Path, demo: bool) -> Result<Pos, StartError> {
     // Owner-only (0700) when the till makes it; everything in it is 0600 / 0700 too.
     till_store::private_fs::create_private_dir_all(dir).map_err(|e| StartError::DataDir(dir.to_path_buf(), e))?;
-    let mut config = PosConfig::demo(dir.join("till.db"));
+    let db = dir.join("till.db");
+    let mut config = if demo { PosConfig::demo(db) } else { PosConfig::shop(db) };
     if let Ok(reader) = std::env::var("TILL_CARD_READER") {
         config.card_reader = reader;
     }
@@ -99,10 +111,13 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, till: TillState) -> 
 pub fn run() -> Result<(), StartError> {
     let dir = data_dir();
     logging::init(&dir);
+    let demo = demo_requested(std::env::args().skip(1), std::env::var("TILL_DEMO").ok());
     let started = std::time::Instant::now();
-    let opened = open_pos(&dir);
+    let opened = open_pos(&dir, demo);
     match &opened {
-        Ok(_) => tracing::info!(data_dir = %dir.display(), ms = started.elapsed().as_millis() as u64, "till opened"),
+        Ok(_) => {
+            tracing::info!(data_dir = %dir.display(), demo, ms = started.elapsed().as_millis() as u64, "till opened")
+        }
         Err(e) => tracing::error!(data_dir = %dir.display(), "till could not open: {e}"),
     }
     let till: TillState = opened.into();

@@ -44,11 +44,11 @@ fn in_child_under_umask_022(name: &str, body: impl FnOnce()) {
     assert!(stdout.contains("1 passed"), "the child did not run the test:\n{stdout}");
 }
 
-/// A till opened as the desktop app opens it, in `data` (which does not exist yet), logging to
+/// A demo till opened as the desktop app opens it (`till --demo`), in `data` (which does not exist yet), logging to
 /// `data/till.log`.
 fn open_till(data: &Path) -> Pos {
     till_app::logging::init(data);
-    till_app::open_pos(data).unwrap()
+    till_app::open_pos(data, true).unwrap()
 }
 
 /// Sells a tea by card: `PAN` swiped on a keyboard-wedge reader, no PIN, no signature.

@@ -4,114 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
+#[path = "support/ipc.rs"]
+mod ipc;
+
+use ipc::{build, harness, harness_with_reader, Harness};
 use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::WebviewWindow;
-
-/// What the commands sent to the window's channels, by channel id, in order.
-type Pushed = Arc<Mutex<HashMap<u32, Vec<Value>>>>;
-
-struct Harness {
-    _dir: tempfile::TempDir,
-    _app: tauri::App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-    pushed: Pushed,
-    next_channel: AtomicU32,
-}
-
-fn harness() -> Harness {
-    harness_with_reader("sim://card-reader?delay_ms=1")
-}
-
-fn harness_with_reader(reader: &str) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = till_pos::PosConfig::demo(dir.path().join("till.db"));
-    config.card_reader = reader.into();
-    let pos = Arc::new(till_pos::Pos::open(config).unwrap());
-    build(dir, till_app::TillState(Ok(pos)))
-}
-
-fn build(dir: tempfile::TempDir, till: till_app::TillState) -> Harness {
-    // The mock window runs no script, so what a command sends to a channel is caught here on
-    // its way to the window.
-    let pushed: Pushed = Arc::default();
-    let into = pushed.clone();
-    let builder = mock_builder().channel_interceptor(move |_, channel, _, body| {
-        if let tauri::ipc::InvokeResponseBody::Json(json) = body {
-            into.lock().unwrap().entry(channel.0).or_default().push(serde_json::from_str(json).unwrap());
-        }
-        true
-    });
-    let app = till_app::setup(builder, till).build(tauri::generate_context!()).unwrap();
-    let window = match tauri::Manager::get_webview_window(&app, "main") {
-        Some(w) => w,
-        None => tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap(),
-    };
-    Harness { _dir: dir, _app: app, window, pushed, next_channel: AtomicU32::new(1) }
-}
-
-impl Harness {
-    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        get_ipc_response(
-            &self.window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: tauri::ipc::CallbackFn(0),
-                error: tauri::ipc::CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: tauri::ipc::InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<Value>().unwrap())
-    }
-
-    fn ok(&self, cmd: &str, args: Value) -> Value {
-        self.call(cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
-    }
-
-    fn err_code(&self, cmd: &str, args: Value) -> String {
-        let e = self.call(cmd, args).expect_err(cmd);
-        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
-        e["code"].as_str().unwrap_or_else(|| panic!("no code in {e}")).to_string()
-    }
-
-    /// A new channel as the window passes it to a command, and its id.
-    fn channel(&self) -> (String, u32) {
-        let id = self.next_channel.fetch_add(1, Ordering::Relaxed);
-        (format!("__CHANNEL__:{id}"), id)
-    }
-
-    /// What was sent to a channel so far.
-    fn pushed(&self, channel: u32) -> Vec<Value> {
-        self.pushed.lock().unwrap().get(&channel).cloned().unwrap_or_default()
-    }
-
-    /// The till behind the window, for what the window may not do itself (commands no screen
-    /// calls are not granted to it).
-    fn pos(&self) -> Arc<till_pos::Pos> {
-        let state = tauri::Manager::state::<till_app::TillState>(&self.window);
-        state.0.as_ref().unwrap().clone()
-    }
-
-    /// Asserts that Tauri's ACL refuses `cmd` to the window before it reaches the till.
-    fn refused_to_the_window(&self, cmd: &str, args: Value) {
-        let e = self.call(cmd, args).expect_err(cmd);
-        assert!(e.get("code").is_none() && e.to_string().contains("not allowed"), "{cmd}: {e}");
-    }
-
-    fn login(&self, name: &str) -> String {
-        let info = self.ok("app_info", json!({}));
-        let user = info["demoUsers"].as_array().unwrap().iter().find(|u| u["name"] == name).unwrap().clone();
-        let s = self.ok("login", json!({ "userId": user["userId"], "pin": user["pin"] }));
-        s["token"].as_str().unwrap().to_string()
-    }
-}
+use std::sync::Arc;
 
 #[test]
 fn login_and_its_errors() {
@@ -391,7 +289,7 @@ fn a_database_from_a_newer_till_is_refused_with_a_clear_error_on_every_command()
     let c = rusqlite::Connection::open(dir.path().join("till.db")).unwrap();
     c.pragma_update(None, "user_version", 99).unwrap();
     drop(c);
-    let opened = till_app::open_pos(dir.path());
+    let opened = till_app::open_pos(dir.path(), false);
     let h = build(dir, opened.into());
     for cmd in ["app_info", "login_users"] {
         let e = h.call(cmd, json!({})).unwrap_err();

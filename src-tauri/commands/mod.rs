@@ -9,6 +9,7 @@ pub mod devices;
 pub mod payment;
 pub mod refunds;
 pub mod session;
+pub mod setup;
 pub mod sync;
 pub mod users;
 
@@ -138,5 +139,10 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         refunds::points_problems,
         refunds::loyalty_settings_get,
         refunds::loyalty_settings_set,
+        setup::setup_status,
+        setup::setup_shop_save,
+        setup::setup_first_people,
+        setup::setup_pass,
+        setup::shop_profile_set,
     ]
 }

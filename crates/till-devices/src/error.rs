@@ -29,6 +29,9 @@ pub enum DeviceError {
         /// Why.
         reason: String,
     },
+    /// No device of this role is set up: a shop's till has none until the installer picks one.
+    #[error("no {0} is set up; the installer chooses one on the installer screen")]
+    NotSetUp(String),
     /// The device is not connected (or was unplugged).
     #[error("device {0} is not connected")]
     Disconnected(String),

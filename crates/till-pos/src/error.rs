@@ -103,6 +103,11 @@ pub enum ErrorCode {
     SyncPending,
     /// The till has no server settings yet.
     SyncNotConfigured,
+    /// The first-run setup is not finished, or this step is not open now.
+    SetupIncomplete,
+    /// The data directory holds a till of the other mode (demo data without `--demo`, or a
+    /// shop's till with it).
+    ModeMismatch,
     /// The till could not open (database from a newer Till, data directory not writable...).
     StartupFailed,
     /// A bug.
@@ -206,6 +211,12 @@ pub enum PosError {
     /// No server settings.
     #[error("the till has no server settings; the installer enters them on the installer screen")]
     SyncNotConfigured,
+    /// The first-run setup is not finished, or the step asked for is closed: why, in words.
+    #[error("{0}")]
+    SetupIncomplete(String),
+    /// The data directory holds a till of the other mode: which, and what to do.
+    #[error("{0}")]
+    ModeMismatch(String),
     /// A parked card payment approved offline cannot be sent again: its card data was removed
     /// when it was parked. A manager discards it and the customer pays again.
     #[error("{}", till_store::delivery::CARD_DATA_GONE)]
@@ -266,11 +277,14 @@ impl PosError {
             PosError::Cancelled => C::Cancelled,
             PosError::SyncPending { .. } => C::SyncPending,
             PosError::SyncNotConfigured => C::SyncNotConfigured,
+            PosError::SetupIncomplete(_) => C::SetupIncomplete,
+            PosError::ModeMismatch(_) => C::ModeMismatch,
             PosError::ForwardCardDataGone => C::Conflict,
             PosError::Device(_) => C::DeviceFailed,
             PosError::Points(e) => match e {
                 DeviceError::PointsNotResponding { .. }
                 | DeviceError::Disconnected(_)
+                | DeviceError::NotSetUp(_)
                 | DeviceError::NotFound(_)
                 | DeviceError::Io(_)
                 | DeviceError::Timeout => C::PointsNotResponding,
@@ -418,6 +432,7 @@ impl From<DeviceError> for PaymentError {
             DeviceError::Cancelled => PaymentError::Cancelled,
             DeviceError::BadRead { .. } | DeviceError::BadReport { .. } => PaymentError::BadRead(e.to_string()),
             DeviceError::Disconnected(_)
+            | DeviceError::NotSetUp(_)
             | DeviceError::NotFound(_)
             | DeviceError::PermissionDenied(_)
             | DeviceError::Io(_) => PaymentError::ReaderDisconnected(e.to_string()),

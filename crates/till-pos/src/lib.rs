@@ -26,6 +26,7 @@ pub mod loyalty;
 mod mutex;
 pub mod refund;
 pub mod sale;
+pub mod setup;
 pub mod sync;
 
 pub use error::{ErrorCode, IpcError, PosError, Result};
@@ -50,11 +51,12 @@ pub struct PosConfig {
     /// Seed the demo catalogue and users on first start, show demo PINs, and let the local
     /// stand-in authorise cards while no payments server is configured. Outside demo mode only
     /// the payment platform, once set up, authorises cards
-    /// ([`sale::card::platform_setup`]).
+    /// ([`sale::card::platform_setup`]), and a fresh till opens the first-run setup ([`setup`]).
     pub demo: bool,
     /// A session lapses after this long without a command.
     pub session_idle: Duration,
-    /// Address of the card reader.
+    /// Address of the card reader used while the installer has configured none; empty: none
+    /// (a shop's till, until the installer picks one).
     pub card_reader: String,
     /// How long to wait for a swipe.
     pub card_timeout: Duration,
@@ -78,7 +80,14 @@ pub struct PosConfig {
 }
 
 impl PosConfig {
-    /// The embedded defaults: CNY, demo data, simulated card reader, system clock, OS entropy.
+    /// A shop's till: no demo data, no card reader or points terminal until the installer picks
+    /// them, the system clock and OS entropy. The currency is the shop profile's once it is set.
+    pub fn shop(db_path: PathBuf) -> Self {
+        PosConfig { demo: false, card_reader: String::new(), points_terminal: None, ..PosConfig::demo(db_path) }
+    }
+
+    /// The demo till: CNY, demo data, simulated card reader and points terminal, system clock,
+    /// OS entropy.
     pub fn demo(db_path: PathBuf) -> Self {
         PosConfig {
             db_path,
@@ -100,7 +109,8 @@ impl PosConfig {
 /// The till: store, devices, carts and sessions.
 pub struct Pos {
     store: Store,
-    currency: Currency,
+    // The shop profile may set it during the setup, before anything is sold.
+    currency: Mutex<Currency>,
     demo: bool,
     clock: Arc<dyn Clock>,
     rng: Mutex<Box<dyn RngCore + Send>>,
@@ -149,7 +159,7 @@ impl Pos {
         let card_payments = sale::card::CardPayments::new(keys, config.authorizer, stand_in, seed);
         let mut pos = Pos {
             store,
-            currency: config.currency,
+            currency: Mutex::new(config.currency),
             demo: config.demo,
             clock: config.clock,
             rng: Mutex::new(rng),
@@ -160,6 +170,11 @@ impl Pos {
             sync: sync::SyncRuntime::default(),
             back_office: back_office::BackOffice::default(),
         };
+        setup::check_mode(&pos)?;
+        if let Some(profile) = pos.shop_profile()? {
+            let currency = Currency::parse(&profile.currency).map_err(|e| PosError::Internal(e.to_string()))?;
+            pos.set_currency(currency);
+        }
         pos.sale.card_hash_key = sale::card::pan_hash::load_or_create(&pos, &pos.secrets)?;
         sale::card::platform_key::load(&pos, &pos.secrets, &pos.sale.card_payments.keys)?;
         if pos.demo {
@@ -187,7 +202,11 @@ impl Pos {
 
     /// The till's currency.
     pub fn currency(&self) -> Currency {
-        self.currency
+        *mutex::lock(&self.currency)
+    }
+
+    pub(crate) fn set_currency(&self, currency: Currency) {
+        *mutex::lock(&self.currency) = currency;
     }
 
     /// What the login screen shows.
@@ -195,8 +214,9 @@ impl Pos {
         Ok(ipc::views::AppInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
             demo_mode: self.demo,
-            currency: self.currency.code().to_string(),
+            currency: self.currency().code().to_string(),
             demo_users: if self.demo { admin::demo::demo_users(self)? } else { Vec::new() },
+            setup: self.setup_status()?,
         })
     }
 }

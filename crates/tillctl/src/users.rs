@@ -37,7 +37,7 @@ pub fn create_owner(dir: &Path, name: &str, pin_source: &mut dyn BufRead) -> Res
     let mut line = String::new();
     pin_source.read_line(&mut line)?;
     let pin = line.trim_end_matches(['\r', '\n']);
-    check_pin_format(pin)?;
+    check_pin_format(pin, till_pos::admin::pin::SHOP_MIN_PIN_LEN)?;
     let mut salt = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut salt);
     let hash = hash_pin(pin, &salt)?;

@@ -69,8 +69,17 @@ fn locked_error(until: i64, now: i64) -> PosError {
 
 impl Pos {
     /// Hashes a PIN with a fresh salt.
+    /// The shortest PIN this till accepts: six digits in a shop, four in demo mode.
+    pub fn pin_min_length(&self) -> usize {
+        if self.demo {
+            crate::admin::pin::DEMO_MIN_PIN_LEN
+        } else {
+            crate::admin::pin::SHOP_MIN_PIN_LEN
+        }
+    }
+
     pub(crate) fn new_pin_hash(&self, pin: &str) -> Result<String> {
-        check_pin_format(pin)?;
+        check_pin_format(pin, self.pin_min_length())?;
         let mut salt = [0u8; 16];
         lock(&self.rng).fill_bytes(&mut salt);
         hash_pin(pin, &salt)
@@ -91,6 +100,7 @@ impl Pos {
     pub fn login(&self, user_id: i64, pin: &str) -> Result<Session> {
         let now = self.now_ms();
         let user = self.check_pin(user_id, pin, now, Some("user.login"))?;
+        self.check_login_allowed(user.role)?;
         self.upgrade_pin_hash(&user, pin, now);
         let token = SessionToken::generate(&mut **lock(&self.rng));
         let expires_at_ms = now + self.sessions.idle_ms;

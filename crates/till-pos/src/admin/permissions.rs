@@ -40,6 +40,8 @@ const MANAGERS: Access = Access::Roles(&[Role::Owner, Role::Manager]);
 const INSTALLERS: Access = Access::Roles(&[Role::Installer]);
 /// The payment platform key's status: installers set it up, managers see whether it is there.
 const KEY_VIEWERS: Access = Access::Roles(&[Role::Owner, Role::Manager, Role::Installer]);
+/// The shop profile: its owners and its installer.
+const SHOP_KEEPERS: Access = Access::Roles(&[Role::Owner, Role::Installer]);
 /// No session needed.
 const PUBLIC: Access = Access::Public;
 
@@ -158,6 +160,11 @@ permissions! {
     PointsProblems "points_problems" MANAGERS "see rejected points changes";
     LoyaltySettingsGet "loyalty_settings_get" MANAGERS "see the points and refund settings";
     LoyaltySettingsSet "loyalty_settings_set" MANAGERS "change the points and refund settings";
+    SetupStatus "setup_status" PUBLIC "see the setup's progress";
+    SetupShopSave "setup_shop_save" PUBLIC "set up the shop";
+    SetupFirstPeople "setup_first_people" PUBLIC "create the first owner and installer";
+    SetupPass "setup_pass" INSTALLERS "go on with the setup";
+    ShopProfileSet "shop_profile_set" SHOP_KEEPERS "change the shop profile";
 }
 
 impl Command {
@@ -224,6 +231,8 @@ mod tests {
                 "sync_settings_set",
                 "sync_settings_clear",
                 "sync_test_connection",
+                "setup_pass",
+                "shop_profile_set",
             ]
         );
         for row in TABLE {

@@ -21,12 +21,20 @@ pub const P_COST: u32 = 1;
 // The parameters may not slip back towards the library's defaults: this fails to compile.
 const _: () = assert!(M_COST_KIB >= 3 * Params::DEFAULT_M_COST && T_COST > Params::DEFAULT_T_COST);
 
-/// Checks a PIN's shape: 4 to 8 digits.
-pub fn check_pin_format(pin: &str) -> Result<()> {
-    if (4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()) {
+/// The shortest PIN a shop's till accepts. Four digits are 10,000 guesses; the lockout slows
+/// guessing at the counter, but a shop's owner and installer guard more than a demo does.
+pub const SHOP_MIN_PIN_LEN: usize = 6;
+/// The shortest PIN in demo mode, where the demo users have four-digit PINs.
+pub const DEMO_MIN_PIN_LEN: usize = 4;
+/// The longest PIN: what the keypad takes.
+pub const MAX_PIN_LEN: usize = 8;
+
+/// Checks a PIN's shape: `min_len` to 8 digits.
+pub fn check_pin_format(pin: &str, min_len: usize) -> Result<()> {
+    if (min_len..=MAX_PIN_LEN).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
-        Err(PosError::InvalidInput("a PIN is 4 to 8 digits".into()))
+        Err(PosError::InvalidInput(format!("a PIN is {min_len} to {MAX_PIN_LEN} digits")))
     }
 }
 
@@ -87,10 +95,14 @@ mod tests {
     #[test]
     fn pin_shapes() {
         for ok in ["1234", "12345678"] {
-            assert!(check_pin_format(ok).is_ok());
+            assert!(check_pin_format(ok, DEMO_MIN_PIN_LEN).is_ok());
         }
         for bad in ["123", "123456789", "12a4", "", "１２３４"] {
-            assert!(check_pin_format(bad).is_err(), "{bad}");
+            assert!(check_pin_format(bad, DEMO_MIN_PIN_LEN).is_err(), "{bad}");
         }
+        // a shop's till wants six digits at least
+        assert!(check_pin_format("1234", SHOP_MIN_PIN_LEN).is_err());
+        assert!(check_pin_format("12345", SHOP_MIN_PIN_LEN).is_err());
+        assert!(check_pin_format("123456", SHOP_MIN_PIN_LEN).is_ok());
     }
 }

@@ -34,7 +34,8 @@ fn check_manages(actor: Role, target: Role) -> Result<()> {
     }
 }
 
-fn check_name(name: &str) -> Result<&str> {
+/// A user's name, trimmed: 1 to 40 characters, no control characters.
+pub(crate) fn check_name(name: &str) -> Result<&str> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_LEN || name.chars().any(char::is_control) {
         return Err(PosError::InvalidInput(format!("a name is 1 to {MAX_NAME_LEN} characters")));

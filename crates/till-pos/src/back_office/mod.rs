@@ -104,7 +104,7 @@ impl Pos {
         if cash_counted_minor < 0 {
             return Err(PosError::InvalidInput("the cash counted cannot be negative".into()));
         }
-        let counted = Money::new(cash_counted_minor, self.currency);
+        let counted = Money::new(cash_counted_minor, self.currency());
         Ok(self.store.close_day(business_date, counted, s.user_id, self.now_ms())?)
     }
 
@@ -177,7 +177,7 @@ impl Pos {
         input: &catalogue_admin::ProductInput,
     ) -> Result<catalogue_admin::ProductAdminView> {
         let s = self.authorize(token, Command::ProductCreate)?;
-        Ok(self.store.product_create(input, self.currency, s.user_id, self.now_ms())?)
+        Ok(self.store.product_create(input, self.currency(), s.user_id, self.now_ms())?)
     }
 
     /// Changes a product; past orders keep what they were sold at.
@@ -188,7 +188,7 @@ impl Pos {
         input: &catalogue_admin::ProductInput,
     ) -> Result<catalogue_admin::ProductAdminView> {
         let s = self.authorize(token, Command::ProductUpdate)?;
-        Ok(self.store.product_update(product_id, input, self.currency, s.user_id, self.now_ms())?)
+        Ok(self.store.product_update(product_id, input, self.currency(), s.user_id, self.now_ms())?)
     }
 
     /// Takes a product off sale, or back on.
@@ -209,7 +209,7 @@ impl Pos {
         file_base64: &str,
     ) -> Result<catalogue_import::ImportPreview> {
         self.authorize(token, Command::CatalogueImportPreview)?;
-        Ok(self.store.catalogue_import_preview(&decode_file(file_base64)?, self.currency)?)
+        Ok(self.store.catalogue_import_preview(&decode_file(file_base64)?, self.currency())?)
     }
 
     /// Imports a catalogue CSV in one transaction; refused while any row has an error.
@@ -219,7 +219,7 @@ impl Pos {
         file_base64: &str,
     ) -> Result<catalogue_import::ImportOutcome> {
         let s = self.authorize(token, Command::CatalogueImportApply)?;
-        Ok(self.store.catalogue_import_apply(&decode_file(file_base64)?, self.currency, s.user_id, self.now_ms())?)
+        Ok(self.store.catalogue_import_apply(&decode_file(file_base64)?, self.currency(), s.user_id, self.now_ms())?)
     }
 
     /// A page of the audit log, newest first, each entry checked against the chain.

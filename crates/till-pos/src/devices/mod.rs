@@ -149,10 +149,12 @@ impl Pos {
         Ok(())
     }
 
-    /// The card reader in use: the configured one, else the default.
+    /// The card reader in use: the configured one, else the default, else (a shop's till before
+    /// the installer picked one) none.
     fn effective_reader(&self) -> Result<Option<DeviceConfig>> {
         Ok(Some(match self.store.device(DeviceRole::CardReader.as_str())?.filter(|d| d.config.enabled) {
             Some(d) => d.config,
+            None if self.devices.default_reader.is_empty() => return Ok(None),
             None => DeviceConfig {
                 role: DeviceRole::CardReader.as_str().into(),
                 driver: String::new(),

@@ -93,6 +93,12 @@ impl ReaderSlot {
 pub(crate) fn initial_reader(store: &till_store::Store, default_uri: &str) -> Result<ReaderSlot> {
     match store.device(DeviceRole::CardReader.as_str())?.filter(|d| d.config.enabled) {
         Some(d) => Ok(slot_for(&d.config)),
+        None if default_uri.is_empty() => Ok(ReaderSlot {
+            inner: None,
+            uri: String::new(),
+            timeout: None,
+            fault: Some(DeviceError::NotSetUp("card reader".into())),
+        }),
         None => Ok(ReaderSlot {
             inner: Some(till_devices::card_reader::open(default_uri)?),
             uri: default_uri.to_string(),

@@ -208,7 +208,7 @@ impl Pos {
         let uri = reader.address();
         let out = DeviceTestResult::new(DeviceRole::CardReader, &uri);
         let timeout = TEST_SWIPE_TIMEOUT.min(self.devices.card_timeout.max(Duration::from_secs(5)));
-        match reader.read_card(Money::zero(self.currency), timeout, cancel) {
+        match reader.read_card(Money::zero(self.currency()), timeout, cancel) {
             Ok(read) => Ok(DeviceTestResult {
                 ok: true,
                 // The same words as `tillctl devices test`.

@@ -10,6 +10,8 @@ use ts_rs::TS;
 /// Writes one `<Type>.ts` file per type (and the types they use) into `dir`.
 pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     AppInfo::export_all_to(dir)?;
+    crate::ipc::setup::SetupStatus::export_all_to(dir)?;
+    crate::ipc::setup::FirstPeopleInput::export_all_to(dir)?;
     LoginUser::export_all_to(dir)?;
     Session::export_all_to(dir)?;
     ProductView::export_all_to(dir)?;

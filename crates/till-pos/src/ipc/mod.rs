@@ -7,6 +7,7 @@ pub mod devices;
 pub mod loyalty;
 pub mod refund;
 pub mod sale;
+pub mod setup;
 pub mod sync;
 pub mod views;
 pub mod watch;

@@ -34,6 +34,8 @@ pub struct AppInfo {
     pub currency: String,
     /// Demo users and PINs (empty unless demo mode).
     pub demo_users: Vec<DemoUser>,
+    /// The first-run setup's progress and the shop profile (receipts carry its name).
+    pub setup: crate::ipc::setup::SetupStatus,
 }
 
 /// A user as listed on the login screen.

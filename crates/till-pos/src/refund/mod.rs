@@ -149,7 +149,7 @@ impl Pos {
             other => return Err(PosError::InvalidInput(format!("unknown lookup {other:?}"))),
         };
         let o = found.ok_or(PosError::Store(till_store::StoreError::NotFound("sale")))?;
-        order_view(&o, self.currency)
+        order_view(&o, self.currency())
     }
 
     /// A device sold at another till, from the server's sold-devices list.
@@ -162,13 +162,13 @@ impl Pos {
         };
         let s = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
         let price = d.get("price").and_then(|p| p.get("minor")).and_then(|v| v.as_i64()).unwrap_or(0);
-        let price = Money::new(price, self.currency);
+        let price = Money::new(price, self.currency());
         Ok(RefundOrderView {
             order_id: 0,
             order_no: s("order_id"),
             created_at_ms: d.get("sold_at").and_then(|v| v.as_i64()).unwrap_or(0) * 1000,
             total: price,
-            refunded: Money::zero(self.currency),
+            refunded: Money::zero(self.currency()),
             tender: "original".into(),
             card_masked: None,
             customer_short: None,
@@ -216,10 +216,10 @@ impl Pos {
     fn verdict(&self, amount_minor: i64, reputation: Option<i64>) -> Result<Verdict> {
         let settings = self.loyalty_settings()?;
         let policy = RefundPolicy {
-            cashier_limit: Money::new(settings.cashier_refund_limit_minor, self.currency),
+            cashier_limit: Money::new(settings.cashier_refund_limit_minor, self.currency()),
             reputation_threshold: settings.reputation_threshold,
         };
-        let (over_limit, low_reputation) = match policy.check(Money::new(amount_minor, self.currency), reputation) {
+        let (over_limit, low_reputation) = match policy.check(Money::new(amount_minor, self.currency()), reputation) {
             Ok(()) => (false, false),
             Err(o) => (o.over_limit, o.low_reputation),
         };
@@ -233,7 +233,7 @@ impl Pos {
     }
 
     fn quote(&self, r: &RecordedRefund, v: &Verdict) -> RefundQuoteView {
-        let m = |x: i64| Money::new(x, self.currency);
+        let m = |x: i64| Money::new(x, self.currency());
         RefundQuoteView {
             amount: m(r.amount_minor),
             tax: m(r.tax_minor),
@@ -440,7 +440,7 @@ impl Pos {
 
     fn refund_receipt_of(&self, refund_id: i64) -> Result<RefundReceipt> {
         let r = self.store.refund_summary(refund_id)?;
-        let m = |v: i64| Money::new(v, self.currency);
+        let m = |v: i64| Money::new(v, self.currency());
         Ok(RefundReceipt {
             refund_id,
             refund_no: r.refund_no,

@@ -61,7 +61,7 @@ impl OpenCart {
 
 impl Pos {
     fn new_cart(&self) -> OpenCart {
-        OpenCart { id: CartId::generate(&mut **lock(&self.rng)), cart: Cart::new(self.currency) }
+        OpenCart { id: CartId::generate(&mut **lock(&self.rng)), cart: Cart::new(self.currency()) }
     }
 
     /// The user's open cart: in memory, else as saved on disk (after a restart or a crash),
@@ -76,7 +76,7 @@ impl Pos {
     /// Rebuilds a saved cart from today's catalogue; products no longer sold are left out.
     fn load_open_cart(&self, user_id: i64) -> Result<OpenCart> {
         let Some(saved) = self.store.open_cart(user_id)? else { return Ok(self.new_cart()) };
-        let mut cart = Cart::new(self.currency);
+        let mut cart = Cart::new(self.currency());
         for (i, (product_id, quantity)) in saved.lines.into_iter().enumerate() {
             if let Some(p) = self.store.product_by_id(ProductId(product_id))? {
                 match cart.add(&p, quantity) {
@@ -175,7 +175,7 @@ impl Pos {
     /// Empties the cart (it keeps its id: nothing was sold).
     pub fn cart_clear(&self, token: &SessionToken) -> Result<CartView> {
         let s = self.authorize(token, Command::CartClear)?;
-        let currency = self.currency;
+        let currency = self.currency();
         self.with_cart(s.user_id, |c| {
             *c = Cart::new(currency);
             Ok(())
@@ -263,7 +263,7 @@ impl Pos {
     pub fn checkout_cash(&self, token: &SessionToken, cart_id: &CartId, tendered_minor: i64) -> Result<Receipt> {
         let s = self.authorize(token, Command::CheckoutCash)?;
         let expected = self.snapshot_cart(s.user_id, cart_id)?;
-        let currency = self.currency;
+        let currency = self.currency();
         self.record_checkout(s.user_id, &expected, None, |total| {
             Ok(Payment::Cash(CashPayment::take(total, Money::new(tendered_minor, currency))?))
         })

@@ -249,7 +249,7 @@ impl Pos {
     /// Forwarded offline payments the platform declined or refused, newest first (managers).
     pub fn forwarded_declines_list(&self, token: &SessionToken) -> Result<Vec<ForwardedDecline>> {
         self.authorize(token, Command::ForwardedDeclinesList)?;
-        let currency = self.currency;
+        let currency = self.currency();
         let rows = self.store.read(|c| {
             let mut s = c.prepare(
                 "SELECT e.id, e.payload, e.created_at_ms, e.state, e.response_body, e.done_at_ms,

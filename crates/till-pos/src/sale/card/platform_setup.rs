@@ -128,11 +128,11 @@ mod tests {
         }
     }
 
-    /// A till that is not in demo mode (its users made by a demo start, then reopened).
+    /// A shop's till, set up with the demo users and catalogue.
     fn shop_till() -> (tempfile::TempDir, Pos) {
         let dir = tempfile::tempdir().unwrap();
-        drop(Pos::open(config(&dir, true, 1)).unwrap());
         let pos = Pos::open(config(&dir, false, 2)).unwrap();
+        crate::setup::tests::finish_setup_with_demo_data(&pos);
         (dir, pos)
     }
 
@@ -144,7 +144,7 @@ mod tests {
     fn outside_demo_no_card_is_taken_until_a_payment_platform_is_set_up() {
         let (_dir, p) = shop_till();
         assert!(!p.app_info().unwrap().demo_mode);
-        assert_eq!(p.card_payments_missing().unwrap(), [Missing::PaymentsServer]);
+        assert_eq!(p.card_payments_missing().unwrap(), [Missing::PaymentsServer, Missing::PlatformKey]);
         let session = p.login(CASHIER, "1111").unwrap();
         // The cashier screen knows from the login: the Card button says "not set up" at once.
         assert!(!session.card_payments_ready);
@@ -166,13 +166,8 @@ mod tests {
 
     #[test]
     fn without_a_platform_key_that_is_missing_too() {
-        let dir = tempfile::tempdir().unwrap();
-        let demo = Pos::open(config(&dir, true, 1)).unwrap();
-        demo.store()
-            .write(|tx| Ok(tx.execute("DELETE FROM settings WHERE key = 'payment_platform_key_sealed'", [])?))
-            .unwrap();
-        drop(demo);
-        let p = Pos::open(config(&dir, false, 2)).unwrap();
+        // A shop's till starts with no key (a demo till gets the sandbox's).
+        let (_dir, p) = shop_till();
         assert_eq!(p.card_payments_missing().unwrap(), [Missing::PaymentsServer, Missing::PlatformKey]);
         let Err(e) = p.card_answerer() else { panic!("a till without a platform has an authoriser") };
         assert!(e.to_string().contains("no payment platform key is set"), "{e}");
@@ -181,8 +176,9 @@ mod tests {
     #[test]
     fn outside_demo_the_platform_answers_once_set_up_and_tested() {
         let (_dir, p) = shop_till();
-        let server = Server::start(&p.sale.card_payments.keys.get().unwrap());
         let i = p.login(INSTALLER, "3333").unwrap().token;
+        p.platform_key_set(&i, crate::sale::card::platform_key::DEMO_KEY_HEX).unwrap();
+        let server = Server::start(&p.sale.card_payments.keys.get().unwrap());
         let input = |secret: &str| SyncSettingsInput {
             sales_url: server.url(),
             refunds_url: String::new(),
