@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: starts a local till-server on 127.0.0.1, registers a demo terminal the first time
 # (its credentials kept next to the server's database, readable by this user only), points the
-# app at it through TILL_SYNC_*, runs the app, and stops the server when the app exits.
+# app at it through TILL_SYNC_*, runs the app in demo mode (`--demo`) on a data directory of its
+# own (.run/till, so a real till's data directory never holds demo data), and stops the server
+# when the app exits.
 #
 #   TILL_DEMO_PORT   the server's port (default 8787)
 #   TILL_DEMO_DIR    where the server's database, credentials and log live (default .run)
@@ -55,9 +57,10 @@ for _ in $(seq 1 100); do
 done
 echo "run-demo: till-server on http://127.0.0.1:$PORT (log: $LOG); terminal $TERMINAL_ID"
 
+export TILL_DATA_DIR="${TILL_DATA_DIR:-$DIR/till}"
 export TILL_SYNC_URL="http://127.0.0.1:$PORT"
 export TILL_SYNC_TERMINAL_ID="$TERMINAL_ID"
 export TILL_SYNC_SECRET="$SECRET"
 status=0
-"$CARGO" run --bin till || status=$?
+"$CARGO" run --bin till -- --demo || status=$?
 exit "$status"

@@ -97,6 +97,7 @@ fn start_driver_with(data_dir: &std::path::Path, env: &[(&str, String)]) -> (Dri
     let child = Command::new(tauri_driver())
         .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
         .env("TILL_DATA_DIR", data_dir)
+        .env("TILL_DEMO", "1")
         .env("TILL_CARD_READER", format!("sim://card-reader?delay_ms=1500&track2={PIN_CARD_TRACK2}"))
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))

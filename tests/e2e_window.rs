@@ -54,6 +54,7 @@ fn start_driver(data_dir: &std::path::Path) -> (Driver, String) {
     let child = Command::new(tauri_driver())
         .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
         .env("TILL_DATA_DIR", data_dir)
+        .env("TILL_DEMO", "1")
         .env("TILL_CARD_READER", "sim://card-reader?delay_ms=1")
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .stdout(Stdio::null())

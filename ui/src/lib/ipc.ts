@@ -40,6 +40,10 @@ import type {
   RefundReceipt,
   RemoteRefundInput,
   RemoteRefundView,
+  FirstPeopleInput,
+  SetupStatus,
+  SetupStep,
+  ShopProfile,
 } from "./bindings";
 
 const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
@@ -93,6 +97,8 @@ const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   storage: "error.storage",
   sync_pending: "error.sync_pending",
   sync_not_configured: "error.sync_not_configured",
+  setup_incomplete: "error.setup_incomplete",
+  mode_mismatch: "error.mode_mismatch",
   internal: "error.internal",
   startup_failed: "error.startup_failed",
 };
@@ -146,6 +152,8 @@ const DETAILED: ReadonlySet<string> = new Set([
   "conflict",
   "storage",
   "sync_pending",
+  "setup_incomplete",
+  "mode_mismatch",
   "internal",
 ]);
 
@@ -310,3 +318,11 @@ export const syncSettingsGet = (token: string) => call<SyncSettingsView>("sync_s
 export const syncSettingsSet = (token: string, settings: SyncSettingsInput) =>
   call<SyncSettingsView>("sync_settings_set", { token, settings });
 export const syncTestConnection = (token: string) => call<ConnectionTest>("sync_test_connection", { token });
+
+// First-run setup and the shop profile.
+export const setupStatus = () => call<SetupStatus>("setup_status");
+export const setupShopSave = (profile: ShopProfile) => call<ShopProfile>("setup_shop_save", { profile });
+export const setupFirstPeople = (input: FirstPeopleInput) => call<null>("setup_first_people", { input });
+export const setupPass = (token: string, step: SetupStep) => call<SetupStatus>("setup_pass", { token, step });
+export const shopProfileSet = (token: string, profile: ShopProfile) =>
+  call<ShopProfile>("shop_profile_set", { token, profile });

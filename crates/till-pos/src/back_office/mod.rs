@@ -138,7 +138,9 @@ impl Pos {
             Some(_) => "Z report",
             None => "X report",
         };
-        let pdf = till_core::pdf::text_pdf(title, &till_store::reports::report_lines(&report));
+        let mut lines = self.shop_heading()?;
+        lines.extend(till_store::reports::report_lines(&report));
+        let pdf = till_core::pdf::text_pdf(title, &lines);
         let path = self.exports_dir()?.join(name);
         write_file(&path, &pdf)?;
         Ok(SavedFile { path: path.display().to_string(), bytes: pdf.len() as u64 })

@@ -102,6 +102,21 @@ impl Pos {
         }
     }
 
+    /// The shop's lines at the head of a report or a PDF: name, address, tax id, receipt header
+    /// and the till's name, then a blank line; nothing on a till without a profile (demo).
+    pub(crate) fn shop_heading(&self) -> Result<Vec<String>> {
+        let Some(p) = self.shop_profile()? else { return Ok(Vec::new()) };
+        let mut lines = vec![p.name.clone()];
+        lines.extend(p.address.lines().map(str::to_string));
+        if !p.tax_id.is_empty() {
+            lines.push(format!("Tax id {}", p.tax_id));
+        }
+        lines.extend(p.receipt_header.lines().map(str::to_string));
+        lines.push(p.till_name.clone());
+        lines.push(String::new());
+        Ok(lines)
+    }
+
     /// Saves the shop profile (owners and installers). Bad input changes nothing; the currency
     /// cannot change once the till has sold anything.
     pub fn shop_profile_set(&self, token: &SessionToken, profile: ShopProfile) -> Result<ShopProfile> {

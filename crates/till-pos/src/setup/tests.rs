@@ -185,3 +185,18 @@ pub(crate) fn finish_setup_with_demo_data(pos: &Pos) {
     pos.store.write(|tx| settings::put(tx, PASSED, &passed)).unwrap();
     assert!(pos.setup_complete().unwrap());
 }
+
+#[test]
+fn reports_carry_the_shop_profile() {
+    let (dir, pos) = shop_till();
+    assert!(pos.shop_heading().unwrap().is_empty());
+    finish_setup_with_demo_data(&pos);
+    let manager = pos.login(2, "2222").unwrap();
+    let saved = pos.report_pdf(&manager.token, None).unwrap();
+    let pdf = std::fs::read(&saved.path).unwrap();
+    let text = String::from_utf8_lossy(&pdf);
+    for line in ["Green Leaf Grocery", "12 Nanjing Road", "Tax id 91310000MA1FL0XX1X", "Open 8:00-22:00", "Counter 1"] {
+        assert!(text.contains(line), "{line} is not in the PDF");
+    }
+    drop(dir);
+}

@@ -4,12 +4,14 @@ import historyEn from "./history.en";
 import reportsEn from "./reports.en";
 import refundEn from "./refund.en";
 import loyaltyEn from "./loyalty.en";
+import setupEn from "./setup.en";
 
 const en = {
   ...historyEn,
   ...reportsEn,
   ...refundEn,
   ...loyaltyEn,
+  ...setupEn,
   "app.name": "Till",
   "app.version": "Version {version}",
   "lang.toggle": "中文",
@@ -149,6 +151,7 @@ const en = {
 
   "receipt.title": "Receipt",
   "receipt.shopName": "Till",
+  "receipt.taxId": "Tax id {taxId}",
   "receipt.shopTagline": "Sales receipt",
   "receipt.orderNo": "Order",
   "receipt.date": "Date",
@@ -510,6 +513,8 @@ const en = {
   "server.service.payments": "payments",
   "error.sync_pending": "Events have not reached the server yet; wait until sync shows nothing pending, or have a manager handle the parked ones",
   "error.sync_not_configured": "No server is set up; save the server settings first",
+  "error.setup_incomplete": "The till is not set up yet",
+  "error.mode_mismatch": "This data directory belongs to the other mode (demo or shop)",
   "office.title": "Back office",
   "office.back": "Till",
   "office.tabs": "Back office sections",

@@ -4,12 +4,14 @@ import historyZh from "./history.zh";
 import reportsZh from "./reports.zh";
 import refundZh from "./refund.zh";
 import loyaltyZh from "./loyalty.zh";
+import setupZh from "./setup.zh";
 
 const zh: Record<MessageKey, string> = {
   ...historyZh,
   ...reportsZh,
   ...refundZh,
   ...loyaltyZh,
+  ...setupZh,
   "app.name": "Till 收银",
   "app.version": "版本 {version}",
   "lang.toggle": "English",
@@ -149,6 +151,7 @@ const zh: Record<MessageKey, string> = {
 
   "receipt.title": "小票",
   "receipt.shopName": "Till 收银",
+  "receipt.taxId": "税号 {taxId}",
   "receipt.shopTagline": "销售小票",
   "receipt.orderNo": "订单号",
   "receipt.date": "日期",
@@ -510,6 +513,8 @@ const zh: Record<MessageKey, string> = {
   "server.service.payments": "支付",
   "error.sync_pending": "尚有事件未送达服务器；请等待同步显示无待发送事件，或请经理处理搁置的事件",
   "error.sync_not_configured": "尚未设置服务器；请先保存服务器设置",
+  "error.setup_incomplete": "本收银机尚未完成设置",
+  "error.mode_mismatch": "此数据目录属于另一种模式（演示或门店）",
   "office.title": "后台管理",
   "office.back": "收银台",
   "office.tabs": "后台管理栏目",

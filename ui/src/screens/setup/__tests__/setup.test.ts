@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { bpToPercent, formFor, percentToBp, pinProblem, problems, toProfile } from "../setup";
+
+describe("tax rates", () => {
+  it("turns typed percentages into basis points and back", () => {
+    expect(percentToBp("13")).toBe(1300);
+    expect(percentToBp("6.5")).toBe(650);
+    expect(percentToBp("0,25")).toBe(25);
+    expect(percentToBp("100")).toBe(10000);
+    expect(bpToPercent(650)).toBe("6.5");
+  });
+  it("refuses what is not a rate", () => {
+    for (const bad of ["", "abc", "101", "-1", "1.234", "13%"]) expect(percentToBp(bad)).toBeNull();
+  });
+});
+
+describe("the shop form", () => {
+  it("starts with China's VAT rates and the machine's time zone", () => {
+    const f = formFor(null);
+    expect(f.rates.map((r) => r.percent)).toEqual(["13", "9", "6"]);
+    expect(f.timeZone.length).toBeGreaterThan(0);
+    expect(problems(f).name).toBe("setup.shop.nameRequired");
+  });
+  it("round-trips a profile", () => {
+    const f = formFor(null);
+    f.name = "Green Leaf";
+    f.address = "12 Nanjing Road";
+    f.defaultRate = 1;
+    expect(problems(f)).toEqual({});
+    const p = toProfile(f);
+    expect(p.taxRates[1]).toEqual({ name: "Reduced", rateBp: 900 });
+    expect(p.defaultTaxRate).toBe(1);
+    expect(formFor(p)).toEqual(f);
+  });
+  it("flags a bad rate", () => {
+    const f = formFor(null);
+    f.rates[0].percent = "130";
+    expect(problems(f).rates).toBe("setup.shop.ratesInvalid");
+  });
+});
+
+describe("PINs", () => {
+  it("follows the till's length policy", () => {
+    expect(pinProblem("1234", "1234", 6)).toBe("setup.people.pinLength");
+    expect(pinProblem("123456", "123456", 6)).toBeNull();
+    expect(pinProblem("123456", "123457", 6)).toBe("setup.people.pinMismatch");
+    expect(pinProblem("123456789", "123456789", 6)).toBe("setup.people.pinLength");
+    expect(pinProblem("1234", "1234", 4)).toBeNull();
+  });
+});
