@@ -6,6 +6,9 @@
 //! `isolation/hook.js`, and a command the window's capability does not grant is refused by
 //! Tauri's ACL even though the till has it. The users screen offers a manager only the cashier
 //! role and an owner every role.
+//!
+//! A shop's till (no `--demo`) opens on the first-run setup, which an installer finishes from
+//! the keyboard; the owner then logs in, and no demo user or PIN was ever on screen.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
@@ -48,14 +51,20 @@ fn tauri_driver() -> String {
     }
 }
 
-fn start_driver(data_dir: &std::path::Path) -> (Driver, String) {
+/// Starts tauri-driver for a till in `data_dir`: a demo till (`TILL_DEMO=1`, a simulated
+/// reader), or a shop's (nothing in the environment that a shop's till would not have).
+fn start_driver(data_dir: &std::path::Path, demo: bool) -> (Driver, String) {
     assert!(std::env::var_os("DISPLAY").is_some(), "no X display: run the end-to-end tests under Xvfb");
     let (port, native) = (free_port(), free_port());
-    let child = Command::new(tauri_driver())
+    let mut command = Command::new(tauri_driver());
+    if demo {
+        command.env("TILL_DEMO", "1").env("TILL_CARD_READER", "sim://card-reader?delay_ms=1");
+    } else {
+        command.env_remove("TILL_DEMO").env_remove("TILL_CARD_READER").env_remove("TILL_POINTS_TERMINAL");
+    }
+    let child = command
         .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
         .env("TILL_DATA_DIR", data_dir)
-        .env("TILL_DEMO", "1")
-        .env("TILL_CARD_READER", "sim://card-reader?delay_ms=1")
         .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(data_dir.join("driver.log")).unwrap())
@@ -98,7 +107,7 @@ fn offered_roles(s: &Session) -> Vec<String> {
 #[test]
 fn the_window_is_isolated_and_granted_only_what_its_screens_call() {
     let dir = tempfile::tempdir().unwrap();
-    let (_driver, base) = start_driver(dir.path());
+    let (_driver, base) = start_driver(dir.path(), true);
     let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
     s.wait_for(".login-user[data-user-id='1']");
 
@@ -144,5 +153,66 @@ fn the_window_is_isolated_and_granted_only_what_its_screens_call() {
     s.wait_for("#scan-input");
     s.keys("\u{E039}");
     assert_eq!(offered_roles(&s), ["cashier", "manager", "installer", "owner"]);
+    s.end();
+}
+
+/// Types `text` into the field `css` (found, focused, typed).
+fn fill(s: &Session, css: &str, text: &str) {
+    let field = s.wait_for(css);
+    s.type_into(&field, text);
+}
+
+#[test]
+fn a_shop_till_opens_on_the_setup_and_the_installer_finishes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_driver, base) = start_driver(dir.path(), false);
+    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
+    s.wait_for("#setup[data-step='shop']");
+    assert!(s.find_all("#demo-heading").is_empty(), "no demo panel");
+
+    // Shop profile: the name field has the focus; a missing address is caught before sending.
+    fill(&s, "#shop-name", "Green Leaf Grocery");
+    s.click(&s.wait_for("#shop-save"));
+    s.wait_for_text(".field-error", "address");
+    fill(&s, "#shop-address", "12 Nanjing Road");
+    fill(&s, "#shop-header", "Open 8:00-22:00");
+    s.click(&s.wait_for("#shop-save"));
+
+    // The owner and the installer: a four-digit PIN is refused, six digits are taken.
+    s.wait_for("#setup[data-step='people']");
+    fill(&s, "#owner-name", "Chen Mei");
+    fill(&s, "#owner-pin", "1234");
+    fill(&s, "#owner-pin2", "1234");
+    fill(&s, "#installer-name", "Wang Jun");
+    fill(&s, "#installer-pin", "135791");
+    fill(&s, "#installer-pin2", "135791");
+    s.click(&s.wait_for("#people-save"));
+    s.wait_for_text(".field-error", "6 to 8 digits");
+    // The refused PIN is cleared for typing again; the installer's stays.
+    fill(&s, "#owner-pin", "246810");
+    fill(&s, "#owner-pin2", "246810");
+    s.click(&s.wait_for("#people-save"));
+
+    // From here the installer logs in; server and payment key are left for later (F10).
+    s.wait_for("#setup[data-step='server'] #setup-login");
+    fill(&s, "#setup-login-pin", &format!("135791{ENTER}"));
+    s.wait_for("#server-panel");
+    s.keys("\u{E03A}"); // F10
+    s.wait_for("#setup[data-step='payments'] #platform-key");
+    s.keys("\u{E03A}");
+    s.wait_for("#setup[data-step='devices'] #devices-table");
+    s.click(&s.wait_for("#setup-continue"));
+
+    // Done: the login screen, the owner and the installer, no PINs on screen.
+    s.wait_for(".login-user[data-user-id='1']");
+    let names = s.execute_async(
+        "const done = arguments[arguments.length - 1];
+         done([...document.querySelectorAll('.login-user .name')].map((e) => e.textContent));",
+    );
+    assert_eq!(names, serde_json::json!(["Chen Mei", "Wang Jun"]));
+    let page = s.page_text();
+    assert!(!page.contains("246810") && !page.contains("135791") && !page.contains("1111"), "{page}");
+    login_as(&s, "1", "246810");
+    s.wait_for(".topbar .user[data-role='owner']");
     s.end();
 }
