@@ -589,20 +589,14 @@ fn a_manager_edits_the_catalogue_and_imports_only_a_clean_file() {
 
 #[test]
 fn outside_demo_a_card_is_refused_as_not_set_up_across_ipc() {
-    // A till out of demo mode (its users made by a demo start), with no payment platform set up.
-    let dir = tempfile::tempdir().unwrap();
-    drop(till_pos::Pos::open(till_pos::PosConfig::demo(dir.path().join("till.db"))).unwrap());
-    let mut config = till_pos::PosConfig::demo(dir.path().join("till.db"));
-    config.demo = false;
-    config.card_reader = "sim://card-reader?delay_ms=1".into();
-    let pos = Arc::new(till_pos::Pos::open(config).unwrap());
-    let h = build(dir, till_app::TillState(Ok(pos)));
+    // A shop's till, set up with no payment platform.
+    let (h, _owner) = ipc::set_up_shop_till();
     assert_eq!(h.ok("app_info", json!({}))["demoMode"], false);
-    let session = h.ok("login", json!({ "userId": 1, "pin": "1111" }));
+    let session = h.ok("login", json!({ "userId": 1, "pin": "246810" }));
     // the Card button knows before it is pressed
     assert_eq!(session["cardPaymentsReady"], false, "{session}");
     let t = session["token"].as_str().unwrap().to_string();
-    let cart = h.ok("cart_scan", json!({ "token": t, "code": "SVC-002" }));
+    let cart = h.ok("cart_scan", json!({ "token": t, "code": "TEA-1" }));
     let (channel, id) = h.channel();
     let e =
         h.call("payment_start", json!({ "token": t, "cartId": cart["cartId"], "onProgress": channel })).unwrap_err();

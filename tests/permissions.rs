@@ -182,8 +182,22 @@ fn args(cmd: &str, token: &str, users: &Users, n: usize) -> Value {
         "points_redeem" => json!({ "token": t, "points": 0 }),
         "loyalty_settings_set" => json!({ "token": t, "settings": { "pointsPerUnit": -1, "redeemValueMinor": -1,
             "multipliers": [], "cashierRefundLimitMinor": -1, "reputationThreshold": -1 } }),
+        // On the demo till the setup's commands are closed, and the profile is malformed: nothing changes.
+        "setup_status" => json!({}),
+        "setup_shop_save" => json!({ "profile": bad_profile() }),
+        "setup_first_people" => {
+            json!({ "input": { "ownerName": "", "ownerPin": "", "installerName": "", "installerPin": "" } })
+        }
+        "setup_pass" => json!({ "token": t, "step": "server" }),
+        "shop_profile_set" => json!({ "token": t, "profile": bad_profile() }),
         other => panic!("no sample arguments for {other}: add them to tests/permissions.rs"),
     }
+}
+
+/// A shop profile the till refuses (no name).
+fn bad_profile() -> Value {
+    json!({ "name": "", "address": "", "taxId": "", "currency": "CNY", "taxRates": [], "defaultTaxRate": 0,
+        "receiptHeader": "", "receiptFooter": "", "timeZone": "UTC", "tillName": "" })
 }
 
 /// Users the calls act on, made for the test so no demo user is changed.

@@ -113,3 +113,32 @@ impl Harness {
         s["token"].as_str().unwrap().to_string()
     }
 }
+
+/// A shop's till in a fresh directory, as the app opens it without `--demo`, set up through
+/// the window's commands: a profile, owner Chen Mei (PIN 246810) and installer Wang Jun
+/// (135791), the later steps left for later, and one product (`TEA-1`, 12.50). Returns the
+/// harness and the owner's token (owners sell).
+pub fn set_up_shop_till() -> (Harness, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let opened = till_app::open_pos(dir.path(), false);
+    let h = build(dir, opened.into());
+    let profile = json!({
+        "name": "Green Leaf Grocery", "address": "12 Nanjing Road\nShanghai", "taxId": "",
+        "currency": "CNY", "taxRates": [{ "name": "Standard", "rateBp": 1300 }], "defaultTaxRate": 0,
+        "receiptHeader": "", "receiptFooter": "Thank you!", "timeZone": "Asia/Shanghai", "tillName": "Counter 1",
+    });
+    h.ok("setup_shop_save", json!({ "profile": profile }));
+    h.ok(
+        "setup_first_people",
+        json!({ "input": { "ownerName": "Chen Mei", "ownerPin": "246810", "installerName": "Wang Jun", "installerPin": "135791" } }),
+    );
+    let installer = h.ok("login", json!({ "userId": 2, "pin": "135791" }))["token"].clone();
+    for step in ["server", "payments", "devices"] {
+        h.ok("setup_pass", json!({ "token": installer, "step": step }));
+    }
+    let owner = h.ok("login", json!({ "userId": 1, "pin": "246810" }))["token"].as_str().unwrap().to_string();
+    let product = json!({ "sku": "TEA-1", "barcode": null, "name": "Green tea", "nameZh": "绿茶", "priceMinor": 1250,
+        "taxRateBp": 1300, "taxInclusive": true, "serialised": false });
+    h.ok("product_create", json!({ "token": owner, "input": product }));
+    (h, owner)
+}

@@ -129,6 +129,7 @@ impl Pos {
     /// those as skipped). Passing the last one finishes the setup. Steps are passed in order.
     pub fn setup_pass(&self, token: &SessionToken, step: SetupStep) -> Result<SetupStatus> {
         let s = self.authorize(token, Command::SetupPass)?;
+        self.check_not_demo()?;
         let current = self.setup_step()?;
         if !LATER_STEPS.contains(&step) || current != step {
             return Err(PosError::SetupIncomplete(format!("the setup is at the {current:?} step, not {step:?}")));
@@ -154,13 +155,18 @@ impl Pos {
 
     /// Refuses unless the sessionless first steps are open: outside demo mode, with no user yet.
     pub(crate) fn check_bootstrap_open(&self) -> Result<()> {
-        if self.demo {
-            return Err(PosError::SetupIncomplete("a demo till has no first-run setup".into()));
-        }
+        self.check_not_demo()?;
         if self.store.has_users()? {
             return Err(PosError::SetupIncomplete(
                 "this till already has users: an owner or the installer logs in to change its setup".into(),
             ));
+        }
+        Ok(())
+    }
+
+    fn check_not_demo(&self) -> Result<()> {
+        if self.demo {
+            return Err(PosError::SetupIncomplete("a demo till has no first-run setup".into()));
         }
         Ok(())
     }
