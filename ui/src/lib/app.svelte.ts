@@ -35,6 +35,11 @@ export function currency(): string {
   return app.info?.currency ?? "CNY";
 }
 
+/** The shortest PIN the till accepts (6 in a shop, 4 in demo mode); the till checks again. */
+export function pinMinLength(): number {
+  return app.info?.setup.pinMinLength ?? 6;
+}
+
 export function token(): string {
   return app.session?.token ?? "";
 }

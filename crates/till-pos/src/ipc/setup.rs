@@ -99,4 +99,8 @@ pub struct EnrolmentInput {
     pub url: String,
     /// The code `till-server terminals add --enrolment-code` printed.
     pub code: String,
+    /// The server certificate's SHA-256 to pin (empty: none).
+    pub cert_sha256: String,
+    /// The shop's CA certificates in PEM (empty: the system's roots).
+    pub ca_pem: String,
 }

@@ -175,7 +175,7 @@ pub fn normalise_url(text: &str) -> Result<String> {
 }
 
 /// Reads the installer's pin: empty is none, else a SHA-256 fingerprint (stored as 64 hex digits).
-fn parse_pin(text: &str) -> Result<Option<String>> {
+pub(crate) fn parse_pin(text: &str) -> Result<Option<String>> {
     if text.trim().is_empty() {
         return Ok(None);
     }
@@ -188,7 +188,7 @@ fn parse_pin(text: &str) -> Result<Option<String>> {
 }
 
 /// Reads the installer's CA certificates: empty is none, else PEM a client can use.
-fn parse_ca(text: &str) -> Result<Option<String>> {
+pub(crate) fn parse_ca(text: &str) -> Result<Option<String>> {
     let pem = text.trim();
     if pem.is_empty() {
         return Ok(None);

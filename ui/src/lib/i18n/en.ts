@@ -197,7 +197,7 @@ const en = {
   "users.pin": "PIN (4–8 digits)",
   "users.pinConfirm": "Confirm PIN",
   "users.newPin": "New PIN (4–8 digits)",
-  "users.pinInvalid": "The PIN must be 4 to 8 digits.",
+  "users.pinInvalid": "The PIN must be {min} to 8 digits.",
   "users.pinMismatch": "The PINs do not match.",
   "users.nameRequired": "Enter a name.",
   "users.created": "User {name} created.",

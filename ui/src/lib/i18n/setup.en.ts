@@ -67,8 +67,6 @@ export default {
   "setup.people.pinAgain": "PIN again",
   "setup.people.create": "Create both and continue",
   "setup.people.nameRequired": "Enter a name.",
-  "setup.people.pinLength": "A PIN is {min} to 8 digits.",
-  "setup.people.pinMismatch": "The two PINs differ.",
   "setup.people.pinsDiffer": "The owner and the installer need different PINs.",
 
   "setup.login.hint": "The installer goes on with the setup: log in with the installer's PIN.",

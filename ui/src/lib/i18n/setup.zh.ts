@@ -65,8 +65,6 @@ export default {
   "setup.people.pinAgain": "再次输入 PIN",
   "setup.people.create": "创建并继续",
   "setup.people.nameRequired": "请输入姓名。",
-  "setup.people.pinLength": "PIN 为 {min} 到 8 位数字。",
-  "setup.people.pinMismatch": "两次输入的 PIN 不一致。",
   "setup.people.pinsDiffer": "店主和安装员的 PIN 不能相同。",
 
   "setup.login.hint": "由安装员继续设置：请用安装员的 PIN 登录。",

@@ -197,7 +197,7 @@ const zh: Record<MessageKey, string> = {
   "users.pin": "PIN 码（4–8 位数字）",
   "users.pinConfirm": "确认 PIN 码",
   "users.newPin": "新 PIN 码（4–8 位数字）",
-  "users.pinInvalid": "PIN 码必须是 4 到 8 位数字。",
+  "users.pinInvalid": "PIN 码必须是 {min} 到 8 位数字。",
   "users.pinMismatch": "两次输入的 PIN 码不一致。",
   "users.nameRequired": "请输入姓名。",
   "users.created": "已创建用户 {name}。",

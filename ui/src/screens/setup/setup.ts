@@ -126,10 +126,3 @@ export function toProfile(f: ShopForm): ShopProfile {
     tillName: f.tillName,
   };
 }
-
-/** What is wrong with a new PIN and its confirmation, under the till's length policy. */
-export function pinProblem(pin: string, confirm: string, minLength: number): MessageKey | null {
-  if (!/^\d+$/.test(pin) || pin.length < minLength || pin.length > 8) return "setup.people.pinLength";
-  if (pin !== confirm) return "setup.people.pinMismatch";
-  return null;
-}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { bpToPercent, formFor, percentToBp, pinProblem, problems, toProfile } from "../setup";
+import { pinProblem } from "../../users/pin";
+import { bpToPercent, formFor, percentToBp, problems, toProfile } from "../setup";
 
 describe("tax rates", () => {
   it("turns typed percentages into basis points and back", () => {
@@ -41,10 +42,10 @@ describe("the shop form", () => {
 
 describe("PINs", () => {
   it("follows the till's length policy", () => {
-    expect(pinProblem("1234", "1234", 6)).toBe("setup.people.pinLength");
+    expect(pinProblem("1234", "1234", 6)).toBe("users.pinInvalid");
     expect(pinProblem("123456", "123456", 6)).toBeNull();
-    expect(pinProblem("123456", "123457", 6)).toBe("setup.people.pinMismatch");
-    expect(pinProblem("123456789", "123456789", 6)).toBe("setup.people.pinLength");
+    expect(pinProblem("123456", "123457", 6)).toBe("users.pinMismatch");
+    expect(pinProblem("123456789", "123456789", 6)).toBe("users.pinInvalid");
     expect(pinProblem("1234", "1234", 4)).toBeNull();
   });
 });
