@@ -40,6 +40,7 @@ import type {
   RefundReceipt,
   RemoteRefundInput,
   RemoteRefundView,
+  EnrolmentInput,
   FirstPeopleInput,
   SetupStatus,
   SetupStep,
@@ -326,3 +327,5 @@ export const setupFirstPeople = (input: FirstPeopleInput) => call<null>("setup_f
 export const setupPass = (token: string, step: SetupStep) => call<SetupStatus>("setup_pass", { token, step });
 export const shopProfileSet = (token: string, profile: ShopProfile) =>
   call<ShopProfile>("shop_profile_set", { token, profile });
+export const syncEnrol = (token: string, input: EnrolmentInput) =>
+  call<SyncSettingsView>("sync_enrol", { token, input });

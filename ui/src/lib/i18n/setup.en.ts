@@ -69,6 +69,17 @@ export default {
   "setup.people.nameRequired": "Enter a name.",
   "setup.people.pinsDiffer": "The owner and the installer need different PINs.",
 
+  "setup.enrol.title": "Enrol with a one-time code",
+  "setup.enrol.hint":
+    "On the server, `till-server terminals add --name NAME --enrolment-code` prints a code valid for 24 hours. The till exchanges it once for its terminal id and secret; nobody sees the secret.",
+  "setup.enrol.url": "Server address",
+  "setup.enrol.code": "Enrolment code",
+  "setup.enrol.certPin": "Server certificate SHA-256 (optional, to pin it)",
+  "setup.enrol.go": "Enrol this till",
+  "setup.enrol.how": "How this till gets its credentials",
+  "setup.enrol.byCode": "A one-time enrolment code",
+  "setup.enrol.bySecret": "Terminal id and secret",
+
   "setup.login.hint": "The installer goes on with the setup: log in with the installer's PIN.",
   "setup.login.who": "Installer",
   "setup.login.go": "Log in and continue",

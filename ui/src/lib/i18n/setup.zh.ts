@@ -67,6 +67,17 @@ export default {
   "setup.people.nameRequired": "请输入姓名。",
   "setup.people.pinsDiffer": "店主和安装员的 PIN 不能相同。",
 
+  "setup.enrol.title": "用一次性注册码注册",
+  "setup.enrol.hint":
+    "在服务器上，`till-server terminals add --name 名称 --enrolment-code` 会打印一个 24 小时内有效的注册码。本机用它换取一次终端编号和密钥；密钥不会显示给任何人。",
+  "setup.enrol.url": "服务器地址",
+  "setup.enrol.code": "注册码",
+  "setup.enrol.certPin": "服务器证书 SHA-256（可选，用于固定证书）",
+  "setup.enrol.go": "注册本机",
+  "setup.enrol.how": "本机获取凭据的方式",
+  "setup.enrol.byCode": "一次性注册码",
+  "setup.enrol.bySecret": "终端编号和密钥",
+
   "setup.login.hint": "由安装员继续设置：请用安装员的 PIN 登录。",
   "setup.login.who": "安装员",
   "setup.login.go": "登录并继续",
