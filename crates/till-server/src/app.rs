@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::limits::{self, RequestLimits};
 use crate::response_signature;
-use crate::routes::{self, batch, lookups};
+use crate::routes::{self, batch, lookups, terminals};
 use crate::signing::{self, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP, TIMESTAMP_WINDOW_SECS};
 use crate::state::blocking;
 use axum::body::Body;
@@ -22,7 +22,8 @@ use crate::state::{AppState, AuthedTerminal};
 /// limited to 1 MiB. Both are `limits` in the configuration.
 pub const BODY_LIMIT: usize = crate::config::DEFAULT_BATCH_BODY_LIMIT;
 
-/// The whole API. Every `/v1` route requires a valid signature and signs its answer; unknown
+/// The whole API. Every `/v1` route but `POST /v1/terminals/enrol` requires a valid signature
+/// and signs its answer; unknown
 /// paths answer `route_not_found`. Every request, unknown paths included, goes through the
 /// request limits.
 pub fn router(state: AppState) -> Router {
@@ -45,6 +46,9 @@ pub fn router(state: AppState) -> Router {
         // Inside the signing check: only answers to requests it let through are signed.
         .route_layer(middleware::from_fn(response_signature::sign_answers))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        // After the route layers, so outside the signing check: the till enrolling has no secret
+        // yet; its one-time code is what it proves itself with. The request limits still apply.
+        .route(terminals::ENROL_PATH, post(terminals::post_terminal_enrol))
         // The signing check reads the body under the route's limit already; axum's own, smaller
         // default limit would otherwise refuse large batches with a plain-text answer.
         .layer(DefaultBodyLimit::disable())
