@@ -62,10 +62,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: String,
     /// The TLS certificate chain (PEM); with --tls-key, serve HTTPS.
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    #[arg(long, value_name = "FILE")]
     pub tls_cert: Option<PathBuf>,
     /// The TLS private key (PEM); with --tls-cert.
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    #[arg(long, value_name = "FILE")]
     pub tls_key: Option<PathBuf>,
     /// Policies, limits and sandbox keys as JSON (default: built-in defaults).
     #[arg(long, value_name = "FILE")]

@@ -126,10 +126,10 @@ fn serve_command(args: &ServeArgs) -> Result<(), String> {
         }
         None => Config::default(),
     };
-    // clap makes each of --tls-cert and --tls-key require the other.
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(TlsFiles { cert: cert.clone(), key: key.clone() }),
-        _ => None,
+        (None, None) => None,
+        _ => return Err("--tls-cert and --tls-key go together".into()),
     };
     let listen = args.listen.as_str();
     let repo = open_with(&args.db, config.limits.read_connections)?;
