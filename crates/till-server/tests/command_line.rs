@@ -131,6 +131,8 @@ fn generate_writes_man_pages_and_completions() {
         assert!(text.starts_with(&format!(".TH {title} 1 ")), "{page} does not start with its title:\n{text}");
         assert!(text.contains("\n.SH NAME\n"), "{page}:\n{text}");
     }
+    let top = std::fs::read_to_string(man.join("till-server.1")).unwrap();
+    assert!(top.contains("till\\-server\\-serve(1)") && !top.contains("help(1)"), "{top}");
     let add = std::fs::read_to_string(man.join("till-server-terminals-add.1")).unwrap();
     assert!(add.contains("enrolment\\-code"), "{add}");
 

@@ -15,6 +15,11 @@ use std::path::{Path, PathBuf};
 
 /// Writes the man pages and completions of `cmd` under `out`; returns the files written.
 pub fn write_all(cmd: Command, out: &Path) -> std::io::Result<Vec<PathBuf>> {
+    // The pages list a command's subcommands; clap's own `help` subcommand has no page, so the
+    // pages are made from a copy without it (the binary and the completions keep it). Before
+    // `build`, which adds it.
+    let mut pages = without_help_subcommand(cmd.clone());
+    pages.build();
     let mut cmd = cmd;
     cmd.build();
     let name = cmd.get_name().to_string();
@@ -23,7 +28,7 @@ pub fn write_all(cmd: Command, out: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(&man_dir)?;
     std::fs::create_dir_all(&completions_dir)?;
     let mut written = Vec::new();
-    man_pages(&cmd, &name, &man_dir, &mut written)?;
+    man_pages(&pages, &name, &man_dir, &mut written)?;
     for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
         written.push(clap_complete::generate_to(shell, &mut cmd, &name, &completions_dir)?);
     }
@@ -44,12 +49,16 @@ fn man_pages(cmd: &Command, page_name: &str, dir: &Path, written: &mut Vec<PathB
     file.flush()?;
     written.push(path);
     for sub in cmd.get_subcommands() {
-        if sub.is_hide_set() || sub.get_name() == "help" {
+        if sub.is_hide_set() {
             continue;
         }
         man_pages(sub, &format!("{page_name}-{}", sub.get_name()), dir, written)?;
     }
     Ok(())
+}
+
+fn without_help_subcommand(cmd: Command) -> Command {
+    cmd.disable_help_subcommand(true).mut_subcommands(without_help_subcommand)
 }
 
 /// The page with its `.TH` title line first. The renderer opens with two lines defining the

@@ -134,6 +134,11 @@ fn generate_writes_man_pages_and_completions() {
         assert!(text.starts_with(".TH "), "{page} does not start with its title line:\n{text}");
         assert!(text.contains("\n.SH NAME\n"), "{page} has no NAME section:\n{text}");
     }
+    let top = std::fs::read_to_string(man.join("tillctl.1")).unwrap();
+    assert!(
+        top.contains("tillctl\\-devices(1)") && !top.contains("help(1)"),
+        "pages name only pages that exist:\n{top}"
+    );
     let check = std::fs::read_to_string(man.join("tillctl-db-check.1")).unwrap();
     assert!(check.starts_with(".TH tillctl-db-check 1 "), "{check}");
     assert!(check.contains("data\\-dir"), "{check}");
