@@ -21,6 +21,7 @@
 use crate::answer::{read_capped, MAX_ANSWER_BYTES};
 use crate::client::{classify_read, classify_send, http_client};
 use crate::config::{ClientConfig, Secret};
+pub use crate::error::EnrolError;
 use crate::error::{ClientError, SendError};
 use crate::tls::CertPin;
 use std::time::Duration;
@@ -47,42 +48,6 @@ pub struct Enrolled {
     pub terminal_id: String,
     /// The terminal's signing secret (its `Debug` is redacted).
     pub secret: Secret,
-}
-
-/// Why a code was not exchanged.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum EnrolError {
-    /// The URL, the trust settings or the code's form cannot work; nothing was sent.
-    #[error(transparent)]
-    Config(#[from] ClientError),
-    /// No usable answer: timeout, network or TLS failure, an answer too large or not the
-    /// contract's. The code may or may not have been used; if it was, make a new one.
-    #[error(transparent)]
-    Send(#[from] SendError),
-    /// The server refused the code: `enrolment_code_invalid`, `enrolment_code_used`,
-    /// `enrolment_code_expired`, `too_many_enrolment_attempts`, `terminal_disabled`, ...
-    #[error("the server refused the code ({status} {code}): {message}")]
-    Refused {
-        /// HTTP status.
-        status: u16,
-        /// The server's stable error code.
-        code: String,
-        /// The server's explanation.
-        message: String,
-    },
-}
-
-impl EnrolError {
-    /// A stable code for the window: the server's own code when it refused, otherwise
-    /// `server_config`, `server_unreachable` or `server_bad_answer`.
-    pub fn code(&self) -> &str {
-        match self {
-            EnrolError::Config(_) => "server_config",
-            EnrolError::Send(SendError::Timeout(_) | SendError::Network(_)) => "server_unreachable",
-            EnrolError::Send(_) => "server_bad_answer",
-            EnrolError::Refused { code, .. } => code,
-        }
-    }
 }
 
 /// Exchanges `code` (as typed; till-server reads it forgivingly) with the server at `base_url`

@@ -35,5 +35,5 @@ pub mod tls;
 
 pub use client::{Client, HttpAnswer};
 pub use config::{check_base_url, ClientConfig, Secret};
-pub use error::{ClientError, SendError};
+pub use error::{ClientError, EnrolError, SendError};
 pub use tls::CertPin;
