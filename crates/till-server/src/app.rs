@@ -24,9 +24,8 @@ pub const BODY_LIMIT: usize = crate::config::DEFAULT_BATCH_BODY_LIMIT;
 
 /// The whole API. Every `/v1` route but `POST /v1/terminals/enrol` (and a `GET /v1/ping` with no
 /// signing header at all, answered as a liveness probe) requires a valid signature and signs
-/// its answer; unknown
-/// paths answer `route_not_found`. Every request, unknown paths included, goes through the
-/// request limits.
+/// its answer; unknown paths answer `route_not_found`. Every request, unknown paths included,
+/// goes through the request limits.
 pub fn router(state: AppState) -> Router {
     let request_limits = RequestLimits::new(&state.config.limits);
     Router::new()
