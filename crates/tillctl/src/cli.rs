@@ -47,6 +47,7 @@ pub enum Command {
     /// The outbox's delivery to the server.
     #[command(subcommand)]
     Sync(SyncCommand),
+    // `backup` and `restore` are reserved here for the backup commands (backup.rs).
     /// Write man pages and shell completions (used when packaging).
     #[command(hide = true)]
     Generate(GenerateArgs),
