@@ -7,7 +7,7 @@
 //! (docs/openapi.json) is generated from these types.
 //!
 //! One module per endpoint family, as in docs/api.md: [`payments`], [`sales`], [`refunds`],
-//! [`points`], [`lookups`], [`ping`] and [`batch`], with [`amount`] and [`error`] shared by all.
+//! [`points`], [`lookups`], [`ping`], [`enrolment`] (a till's one-time code) and [`batch`], with [`amount`] and [`error`] shared by all.
 //! The server's checks of these bodies (lengths, codes, sums) stay in till-server.
 //!
 //! ```
@@ -19,6 +19,7 @@
 
 pub mod amount;
 pub mod batch;
+pub mod enrolment;
 pub mod error;
 pub mod lookups;
 pub mod payments;
@@ -29,6 +30,7 @@ pub mod sales;
 
 pub use amount::{Amount, AmountIn};
 pub use batch::{BatchEvent, BatchRequest, BatchResponse, BatchResult, MAX_BATCH_EVENTS};
+pub use enrolment::{EnrolmentCode, TerminalEnrolRequest, TerminalEnrolResponse};
 pub use error::{BodyError, ErrorBody};
 pub use ping::Pong;
 

@@ -34,14 +34,28 @@ pub struct SignedRequest<'a> {
 /// Reads the body of `resp` (at most `max` bytes) and checks its signature against `request`.
 /// Returns the status and the body's bytes.
 pub fn read_verified(
-    mut resp: reqwest::blocking::Response,
+    resp: reqwest::blocking::Response,
     request: &SignedRequest<'_>,
     max: usize,
     classify: impl Fn(&std::io::Error) -> SendError,
 ) -> Result<(u16, Vec<u8>), SendError> {
-    let status = resp.status().as_u16();
     let signature =
         resp.headers().get(HEADER_RESPONSE_SIGNATURE).map(|v| v.to_str().map(str::to_string).unwrap_or_default());
+    let (status, body) = read_capped(resp, max, classify)?;
+    check(status, &body, signature.as_deref(), request)?;
+    Ok((status, body))
+}
+
+/// Reads the status and at most `max` bytes of body of `resp`, refusing a longer body
+/// ([`SendError::AnswerTooLarge`]) as soon as its announced length or the bytes read pass `max`.
+/// Nothing is verified: for answers that cannot be signed (the enrolment's, before the till has
+/// a secret) the caller relies on TLS.
+pub fn read_capped(
+    mut resp: reqwest::blocking::Response,
+    max: usize,
+    classify: impl Fn(&std::io::Error) -> SendError,
+) -> Result<(u16, Vec<u8>), SendError> {
+    let status = resp.status().as_u16();
     if resp.content_length().is_some_and(|n| n > max as u64) {
         return Err(SendError::AnswerTooLarge(max));
     }
@@ -52,7 +66,6 @@ pub fn read_verified(
     if body.len() > max {
         return Err(SendError::AnswerTooLarge(max));
     }
-    check(status, &body, signature.as_deref(), request)?;
     Ok((status, body))
 }
 

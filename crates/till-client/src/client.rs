@@ -42,32 +42,7 @@ impl Client {
     pub fn new(config: impl Into<ClientConfig>) -> Result<Client, ClientError> {
         let config: ClientConfig = config.into();
         config.validate()?;
-        // Another part of the process may have installed a provider already; either is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::blocking::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            // A redirect could take the signed request (and its card data) to another server,
-            // in clear; a 3xx is an answer like any other and, unsigned, is refused.
-            .redirect(reqwest::redirect::Policy::none())
-            // A fresh connection per request. An answer sent twice (a faulty proxy or server)
-            // would otherwise wait on a kept-alive connection and be read as the answer to the
-            // next request. Signed answers are bound to their request's nonce, so such a stale
-            // answer now fails its check and is retried rather than believed; but a stale 401
-            // (never signed) would still be taken as the next request's refusal, so
-            // connections stay unshared.
-            .pool_max_idle_per_host(0);
-        if let Some(pin) = config.pinned_cert {
-            builder = builder.tls_backend_preconfigured(tls::pinned_config(pin, config.trusted_roots_pem.as_deref())?);
-        } else if let Some(pem) = &config.trusted_roots_pem {
-            let roots = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| ClientError::Config(format!("the trusted certificates are not PEM: {e}")))?;
-            if roots.is_empty() {
-                return Err(ClientError::Config("no certificate in the trusted certificates file".into()));
-            }
-            builder = builder.tls_certs_only(roots);
-        }
-        let http = builder.build().map_err(|e| ClientError::Build(e.to_string()))?;
+        let http = http_client(&config)?;
         Ok(Client {
             http,
             base_url: config.base_url,
@@ -131,29 +106,71 @@ impl Client {
         Ok(HttpAnswer { status, body })
     }
 
-    /// A failure while reading the body: reqwest's own error inside the I/O error, when there.
+    /// A failure while reading the body.
     fn classify_read(&self, e: &std::io::Error) -> SendError {
-        if e.kind() == std::io::ErrorKind::TimedOut {
-            return SendError::Timeout(self.timeout.as_millis() as u64);
-        }
-        match e.get_ref().and_then(|inner| inner.downcast_ref::<reqwest::Error>()) {
-            Some(r) if r.is_timeout() => SendError::Timeout(self.timeout.as_millis() as u64),
-            _ => SendError::Network(format!("reading the answer: {e}")),
-        }
+        classify_read(e, self.timeout)
     }
 
     fn classify(&self, e: reqwest::Error) -> SendError {
-        if e.is_timeout() {
-            SendError::Timeout(self.timeout.as_millis() as u64)
-        } else {
-            // The chain says what really happened (refused, reset, closed before the answer).
-            let mut msg = e.to_string();
-            let mut src = std::error::Error::source(&e);
-            while let Some(s) = src {
-                msg = format!("{msg}: {s}");
-                src = s.source();
-            }
-            SendError::Network(msg)
-        }
+        classify_send(e, self.timeout)
     }
+}
+
+/// A failure while reading the body: reqwest's own error inside the I/O error, when there.
+pub(crate) fn classify_read(e: &std::io::Error, timeout: Duration) -> SendError {
+    if e.kind() == std::io::ErrorKind::TimedOut {
+        return SendError::Timeout(timeout.as_millis() as u64);
+    }
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<reqwest::Error>()) {
+        Some(r) if r.is_timeout() => SendError::Timeout(timeout.as_millis() as u64),
+        _ => SendError::Network(format!("reading the answer: {e}")),
+    }
+}
+
+/// A request that got no answer: a timeout, or what the network said.
+pub(crate) fn classify_send(e: reqwest::Error, timeout: Duration) -> SendError {
+    if e.is_timeout() {
+        SendError::Timeout(timeout.as_millis() as u64)
+    } else {
+        // The chain says what really happened (refused, reset, closed before the answer).
+        let mut msg = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            msg = format!("{msg}: {s}");
+            src = s.source();
+        }
+        SendError::Network(msg)
+    }
+}
+
+/// The HTTP client every request of the till goes through: rustls on ring, the configuration's
+/// timeouts and trust (system roots, the shop's CA, or a pinned certificate), no redirects, no
+/// kept-alive connections. Installs rustls' ring provider as the process default if none is.
+pub(crate) fn http_client(config: &ClientConfig) -> Result<reqwest::blocking::Client, ClientError> {
+    // Another part of the process may have installed a provider already; either is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::blocking::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.request_timeout)
+        // A redirect could take the signed request (and its card data) to another server,
+        // in clear; a 3xx is an answer like any other and, unsigned, is refused.
+        .redirect(reqwest::redirect::Policy::none())
+        // A fresh connection per request. An answer sent twice (a faulty proxy or server)
+        // would otherwise wait on a kept-alive connection and be read as the answer to the
+        // next request. Signed answers are bound to their request's nonce, so such a stale
+        // answer now fails its check and is retried rather than believed; but a stale 401
+        // (never signed) would still be taken as the next request's refusal, so
+        // connections stay unshared.
+        .pool_max_idle_per_host(0);
+    if let Some(pin) = config.pinned_cert {
+        builder = builder.tls_backend_preconfigured(tls::pinned_config(pin, config.trusted_roots_pem.as_deref())?);
+    } else if let Some(pem) = &config.trusted_roots_pem {
+        let roots = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| ClientError::Config(format!("the trusted certificates are not PEM: {e}")))?;
+        if roots.is_empty() {
+            return Err(ClientError::Config("no certificate in the trusted certificates file".into()));
+        }
+        builder = builder.tls_certs_only(roots);
+    }
+    builder.build().map_err(|e| ClientError::Build(e.to_string()))
 }

@@ -1,4 +1,4 @@
-//! Errors of the client: building it, and one exchange.
+//! Errors of the client: building it, one exchange, and exchanging an enrolment code.
 
 /// Why a client cannot be built, or a secret read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,4 +32,40 @@ pub enum SendError {
     /// An answer body larger than the client reads (bytes): refused unread.
     #[error("answer larger than {0} bytes, refused")]
     AnswerTooLarge(usize),
+}
+
+/// Why a code was not exchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnrolError {
+    /// The URL, the trust settings or the code's form cannot work; nothing was sent.
+    #[error(transparent)]
+    Config(#[from] ClientError),
+    /// No usable answer: timeout, network or TLS failure, an answer too large or not the
+    /// contract's. The code may or may not have been used; if it was, make a new one.
+    #[error(transparent)]
+    Send(#[from] SendError),
+    /// The server refused the code: `enrolment_code_invalid`, `enrolment_code_used`,
+    /// `enrolment_code_expired`, `too_many_enrolment_attempts`, `terminal_disabled`, ...
+    #[error("the server refused the code ({status} {code}): {message}")]
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The server's stable error code.
+        code: String,
+        /// The server's explanation.
+        message: String,
+    },
+}
+
+impl EnrolError {
+    /// A stable code for the window: the server's own code when it refused, otherwise
+    /// `server_config`, `server_unreachable` or `server_bad_answer`.
+    pub fn code(&self) -> &str {
+        match self {
+            EnrolError::Config(_) => "server_config",
+            EnrolError::Send(SendError::Timeout(_) | SendError::Network(_)) => "server_unreachable",
+            EnrolError::Send(_) => "server_bad_answer",
+            EnrolError::Refused { code, .. } => code,
+        }
+    }
 }

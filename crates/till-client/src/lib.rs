@@ -20,16 +20,20 @@
 //! println!("{} {}", answer.status, answer.body);
 //! ```
 //!
+//! [`enrolment::exchange`] is the one unsigned call: a one-time enrolment code exchanged for the
+//! terminal's id and secret, under the same TLS rules.
+//!
 //! Time and randomness are the caller's: the signing time and the RNG for nonces are passed in.
 
 pub mod answer;
 pub mod client;
 pub mod config;
+pub mod enrolment;
 pub mod error;
 pub mod signing;
 pub mod tls;
 
 pub use client::{Client, HttpAnswer};
 pub use config::{check_base_url, ClientConfig, Secret};
-pub use error::{ClientError, SendError};
+pub use error::{ClientError, EnrolError, SendError};
 pub use tls::CertPin;

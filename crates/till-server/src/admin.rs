@@ -2,7 +2,7 @@
 
 use crate::clock::Entropy;
 use crate::error::ApiError;
-use crate::repo::{RefundRecord, Repository, TerminalRecord};
+use crate::repo::{RefundRecord, Repository, TerminalRecord, Tx};
 use serde::Serialize;
 use till_core::Clock;
 
@@ -24,6 +24,14 @@ pub fn add_terminal(
     clock: &dyn Clock,
     entropy: &dyn Entropy,
 ) -> Result<NewTerminal, ApiError> {
+    let mut tx = repo.begin()?;
+    let terminal = add_terminal_in(&mut *tx, name, clock.now_unix(), entropy)?;
+    tx.commit()?;
+    Ok(terminal)
+}
+
+/// Registers a terminal with a fresh id and secret inside `tx` (committed by the caller).
+pub fn add_terminal_in(tx: &mut dyn Tx, name: &str, now: i64, entropy: &dyn Entropy) -> Result<NewTerminal, ApiError> {
     crate::wire::check_text("name", name, 64)?;
     let mut id = [0u8; 8];
     let mut secret = [0u8; 32];
@@ -33,12 +41,10 @@ pub fn add_terminal(
         id: till_core::TerminalId::from_random(id).to_string(),
         name: name.to_string(),
         secret_hex: hex::encode(secret),
-        created_at: clock.now_unix(),
+        created_at: now,
         disabled: false,
     };
-    let mut tx = repo.begin()?;
     tx.insert_terminal(&record)?;
-    tx.commit()?;
     Ok(NewTerminal { terminal_id: record.id, secret: record.secret_hex, name: record.name })
 }
 

@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::limits::{self, RequestLimits};
 use crate::response_signature;
-use crate::routes::{self, batch, lookups};
+use crate::routes::{self, batch, lookups, terminals};
 use crate::signing::{self, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP, TIMESTAMP_WINDOW_SECS};
 use crate::state::blocking;
 use axum::body::Body;
@@ -22,9 +22,10 @@ use crate::state::{AppState, AuthedTerminal};
 /// limited to 1 MiB. Both are `limits` in the configuration.
 pub const BODY_LIMIT: usize = crate::config::DEFAULT_BATCH_BODY_LIMIT;
 
-/// The whole API. Every `/v1` route requires a valid signature and signs its answer; unknown
-/// paths answer `route_not_found`. Every request, unknown paths included, goes through the
-/// request limits.
+/// The whole API. Every `/v1` route but `POST /v1/terminals/enrol` (and a `GET /v1/ping` with no
+/// signing header at all, answered as a liveness probe) requires a valid signature and signs
+/// its answer; unknown paths answer `route_not_found`. Every request, unknown paths included,
+/// goes through the request limits.
 pub fn router(state: AppState) -> Router {
     let request_limits = RequestLimits::new(&state.config.limits);
     Router::new()
@@ -45,6 +46,9 @@ pub fn router(state: AppState) -> Router {
         // Inside the signing check: only answers to requests it let through are signed.
         .route_layer(middleware::from_fn(response_signature::sign_answers))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        // After the route layers, so outside the signing check: the till enrolling has no secret
+        // yet; its one-time code is what it proves itself with. The request limits still apply.
+        .route(terminals::ENROL_PATH, post(terminals::post_terminal_enrol))
         // The signing check reads the body under the route's limit already; axum's own, smaller
         // default limit would otherwise refuse large batches with a plain-text answer.
         .layer(DefaultBodyLimit::disable())
@@ -56,10 +60,24 @@ pub fn router(state: AppState) -> Router {
 
 /// The signing check: headers, clock window, terminal, body size, HMAC, then the nonce.
 async fn authenticate(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    if is_unsigned_ping(&req) {
+        // Outside the signature check and unsigned: a service manager's or a package test's
+        // probe has no terminal. A request with any signing header is checked in full.
+        return lookups::alive(&app);
+    }
     match check_signature(&app, req).await {
         Ok(req) => next.run(req).await,
         Err(e) => e.into_response(),
     }
+}
+
+/// `GET /v1/ping` without any of the four signing headers.
+fn is_unsigned_ping(req: &Request) -> bool {
+    req.method() == axum::http::Method::GET
+        && req.uri().path() == "/v1/ping"
+        && [HEADER_TERMINAL, HEADER_TIMESTAMP, HEADER_NONCE, HEADER_SIGNATURE]
+            .iter()
+            .all(|h| !req.headers().contains_key(*h))
 }
 
 /// Everything that can be checked before the body is read is checked first, so a client that

@@ -190,6 +190,18 @@ pub enum ApiError {
     /// A sale names a payment id another sale of the terminal already named.
     #[error("payment {0} is already recorded on another sale")]
     PaymentRecorded(String),
+    /// No enrolment code like this one was issued (or it is not a code at all).
+    #[error("this enrolment code is not valid: {0}")]
+    EnrolmentCodeInvalid(String),
+    /// The enrolment code was already exchanged; a code gives the secret once.
+    #[error("this enrolment code was already used; make a new one with `till-server terminals add --enrolment-code`")]
+    EnrolmentCodeUsed,
+    /// The enrolment code's 24 hours are over.
+    #[error("this enrolment code has expired; make a new one with `till-server terminals add --enrolment-code`")]
+    EnrolmentCodeExpired,
+    /// Too many wrong enrolment codes lately; try again after the given seconds.
+    #[error("too many wrong enrolment codes; try again in {0} s")]
+    TooManyEnrolmentAttempts(i64),
     /// No route matches the path.
     #[error("no such endpoint")]
     RouteNotFound,
@@ -272,6 +284,10 @@ impl ApiError {
             ApiError::ReplayedCardBlock { .. } => "replayed_card_block",
             ApiError::CardSaleNotAuthorised { .. } => "card_sale_not_authorised",
             ApiError::PaymentRecorded(_) => "payment_recorded",
+            ApiError::EnrolmentCodeInvalid(_) => "enrolment_code_invalid",
+            ApiError::EnrolmentCodeUsed => "enrolment_code_used",
+            ApiError::EnrolmentCodeExpired => "enrolment_code_expired",
+            ApiError::TooManyEnrolmentAttempts(_) => "too_many_enrolment_attempts",
             ApiError::RouteNotFound => "route_not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::ServerBusy => "server_busy",
@@ -285,8 +301,15 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         use ApiError::*;
         match self {
-            BadAuthHeaders(_) | UnknownTerminal | TerminalDisabled | BadSignature | StaleTimestamp(_)
-            | ReplayedNonce => StatusCode::UNAUTHORIZED,
+            BadAuthHeaders(_)
+            | UnknownTerminal
+            | TerminalDisabled
+            | BadSignature
+            | StaleTimestamp(_)
+            | ReplayedNonce
+            | EnrolmentCodeInvalid(_) => StatusCode::UNAUTHORIZED,
+            EnrolmentCodeUsed | EnrolmentCodeExpired => StatusCode::GONE,
+            TooManyEnrolmentAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             MalformedJson(_)
             | InvalidRequest(_)
             | MissingIdempotencyKey

@@ -33,6 +33,7 @@ pub mod app;
 pub mod clock;
 pub mod config;
 pub mod connection;
+pub mod enrolment;
 pub mod error;
 pub mod idempotency;
 pub mod limits;

@@ -3,6 +3,10 @@
 //! ```text
 //! till-server serve --db FILE --listen 127.0.0.1:PORT [--tls-cert F --tls-key F] [--config FILE]
 //! till-server terminals add --db FILE --name NAME      prints {"terminal_id", "secret", "name"} once
+//! till-server terminals add --db FILE --name NAME --enrolment-code
+//!                                                       prints {"terminal_id", "name", "enrolment_code",
+//!                                                       "expires_at"}: a one-time code, valid 24 h, that
+//!                                                       the till exchanges for its secret (no secret shown)
 //! till-server terminals list --db FILE
 //! till-server terminals disable|enable --db FILE --id TERMINAL_ID
 //! till-server refunds list --db FILE [--status pending_seller_confirmation|refunded|rejected]
@@ -14,10 +18,14 @@
 //!
 //! Every command that takes `--db` also takes `--key-file FILE` (or `TILL_SERVER_KEY_FILE`): the
 //! server key that seals the secrets in the database; by default `<db>.key` beside it, made
-//! (mode 0600) at the first start.
+//! (mode 0600) at the first start. `--help` on any subcommand says the same per flag (cli.rs);
+//! the man pages and completions come from it (`till-server generate --out DIR`, generate.rs).
 
-use std::collections::HashMap;
-use std::path::PathBuf;
+mod cli;
+mod generate;
+
+use clap::{CommandFactory, Parser};
+use cli::{Cli, Command, CustomersCommand, DbArgs, RefundsCommand, ServeArgs, TerminalsCommand};
 use std::process::ExitCode;
 use std::sync::Arc;
 use till_core::{Clock, SystemClock};
@@ -28,46 +36,17 @@ use till_server::repo::sqlite::{SqliteRepository, StorageOptions};
 use till_server::server::{serve, TlsFiles};
 use till_server::state::AppState;
 
-const USAGE: &str = "usage:
-  till-server serve --db FILE --listen ADDR:PORT [--tls-cert FILE --tls-key FILE] [--config FILE]
-  till-server terminals add --db FILE --name NAME
-  till-server terminals list --db FILE
-  till-server terminals disable|enable --db FILE --id TERMINAL_ID
-  till-server refunds list --db FILE [--status STATUS]
-  till-server refunds confirm --db FILE --id REFUND_ID [--by NAME]
-  till-server refunds reject --db FILE --id REFUND_ID [--by NAME]
-  till-server customers set-reputation --db FILE --id CUSTOMER_ID --score N
-  till-server openapi
-every command with --db also takes --key-file FILE (default: the database's path + .key; or
-TILL_SERVER_KEY_FILE)";
-
-/// `--name value` pairs after the subcommand words.
-fn flags(args: &[String]) -> Result<HashMap<String, String>, String> {
-    let mut out = HashMap::new();
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let name = flag.strip_prefix("--").ok_or_else(|| format!("unexpected argument {flag:?}"))?;
-        let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
-        out.insert(name.to_string(), value.clone());
-    }
-    Ok(out)
+fn open(db: &DbArgs) -> Result<Arc<SqliteRepository>, String> {
+    open_with(db, StorageOptions::default().read_connections)
 }
 
-fn need<'a>(f: &'a HashMap<String, String>, name: &str) -> Result<&'a str, String> {
-    f.get(name).map(String::as_str).ok_or_else(|| format!("--{name} is required"))
-}
-
-fn open(f: &HashMap<String, String>) -> Result<Arc<SqliteRepository>, String> {
-    open_with(f, StorageOptions::default().read_connections)
-}
-
-/// Opens the database with its key file: `--key-file`, else `TILL_SERVER_KEY_FILE`, else beside
-/// the database.
-fn open_with(f: &HashMap<String, String>, read_connections: usize) -> Result<Arc<SqliteRepository>, String> {
-    let db = need(f, "db")?;
-    let key_file = f.get("key-file").cloned().or_else(|| std::env::var("TILL_SERVER_KEY_FILE").ok()).map(PathBuf::from);
-    let options = StorageOptions { key_file, read_connections };
-    SqliteRepository::open_with(db.as_ref(), &options).map(Arc::new).map_err(|e| format!("cannot open {db}: {e}"))
+/// Opens the database with its key file: `--key-file`, else `TILL_SERVER_KEY_FILE` (clap reads
+/// both into `key_file`), else beside the database.
+fn open_with(db: &DbArgs, read_connections: usize) -> Result<Arc<SqliteRepository>, String> {
+    let options = StorageOptions { key_file: db.key_file.clone(), read_connections };
+    SqliteRepository::open_with(&db.db, &options)
+        .map(Arc::new)
+        .map_err(|e| format!("cannot open {}: {e}", db.db.display()))
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<(), String> {
@@ -75,23 +54,29 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<(), String> {
     Ok(())
 }
 
-fn run(args: &[String]) -> Result<(), String> {
-    let words: Vec<&str> = args.iter().map(String::as_str).take_while(|a| !a.starts_with("--")).collect();
-    let f = flags(&args[words.len()..])?;
-    match words.as_slice() {
-        ["serve"] => serve_command(&f),
-        ["terminals", "add"] => {
-            let t = admin::add_terminal(&*open(&f)?, need(&f, "name")?, &SystemClock, &OsEntropy)
-                .map_err(|e| e.to_string())?;
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(args) => serve_command(&args),
+        Command::Terminals(TerminalsCommand::Add { db, name, enrolment_code: false }) => {
+            let t = admin::add_terminal(&*open(&db)?, &name, &SystemClock, &OsEntropy).map_err(|e| e.to_string())?;
             print_json(&t)
         }
-        ["terminals", verb @ ("disable" | "enable")] => {
-            admin::set_terminal_disabled(&*open(&f)?, need(&f, "id")?, *verb == "disable").map_err(|e| e.to_string())
+        Command::Terminals(TerminalsCommand::Add { db, name, enrolment_code: true }) => {
+            let e = till_server::enrolment::issue(&*open(&db)?, &name, &SystemClock, &OsEntropy)
+                .map_err(|e| e.to_string())?;
+            print_json(&e)
         }
-        ["terminals", "list"] => print_json(&admin::list_terminals(&*open(&f)?).map_err(|e| e.to_string())?),
-        ["refunds", "list"] => {
-            let refunds =
-                admin::list_refunds(&*open(&f)?, f.get("status").map(String::as_str)).map_err(|e| e.to_string())?;
+        Command::Terminals(TerminalsCommand::Disable(t)) => {
+            admin::set_terminal_disabled(&*open(&t.db)?, &t.id, true).map_err(|e| e.to_string())
+        }
+        Command::Terminals(TerminalsCommand::Enable(t)) => {
+            admin::set_terminal_disabled(&*open(&t.db)?, &t.id, false).map_err(|e| e.to_string())
+        }
+        Command::Terminals(TerminalsCommand::List(db)) => {
+            print_json(&admin::list_terminals(&*open(&db)?).map_err(|e| e.to_string())?)
+        }
+        Command::Refunds(RefundsCommand::List { db, status }) => {
+            let refunds = admin::list_refunds(&*open(&db)?, status.map(|s| s.as_str())).map_err(|e| e.to_string())?;
             let rows: Vec<_> = refunds
                 .iter()
                 .map(|r| {
@@ -107,45 +92,47 @@ fn run(args: &[String]) -> Result<(), String> {
                 .collect();
             print_json(&rows)
         }
-        ["refunds", verb @ ("confirm" | "reject")] => {
-            let by = f.get("by").map_or("seller", String::as_str);
-            let r = till_server::routes::refunds::decide(
-                &*open(&f)?,
-                need(&f, "id")?,
-                *verb == "confirm",
-                by,
-                SystemClock.now_unix(),
-            )
-            .map_err(|e| e.to_string())?;
-            print_json(&till_server::routes::refunds::RefundResponse::from(&r))
+        Command::Refunds(RefundsCommand::Confirm(d)) => decide(d, true),
+        Command::Refunds(RefundsCommand::Reject(d)) => decide(d, false),
+        Command::Customers(CustomersCommand::SetReputation { db, id, score }) => {
+            admin::set_reputation(&*open(&db)?, &id, score).map_err(|e| e.to_string())
         }
-        ["customers", "set-reputation"] => {
-            let score: i64 = need(&f, "score")?.parse().map_err(|_| "--score is a whole number".to_string())?;
-            admin::set_reputation(&*open(&f)?, need(&f, "id")?, score).map_err(|e| e.to_string())
-        }
-        ["openapi"] => {
+        Command::Openapi => {
             print!("{}", till_server::openapi::json());
             Ok(())
         }
-        _ => Err(USAGE.to_string()),
+        Command::Generate { out } => {
+            let written = generate::write_all(Cli::command(), &out).map_err(|e| format!("{}: {e}", out.display()))?;
+            for path in written {
+                println!("{}", path.display());
+            }
+            Ok(())
+        }
     }
 }
 
-fn serve_command(f: &HashMap<String, String>) -> Result<(), String> {
-    let config = match f.get("config") {
+/// A seller's decision on a pending refund.
+fn decide(d: cli::RefundDecision, confirm: bool) -> Result<(), String> {
+    let r = till_server::routes::refunds::decide(&*open(&d.db)?, &d.id, confirm, &d.by, SystemClock.now_unix())
+        .map_err(|e| e.to_string())?;
+    print_json(&till_server::routes::refunds::RefundResponse::from(&r))
+}
+
+fn serve_command(args: &ServeArgs) -> Result<(), String> {
+    let config = match &args.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-            Config::from_json(&text).map_err(|e| format!("{path}: {e}"))?
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Config::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?
         }
         None => Config::default(),
     };
-    let tls = match (f.get("tls-cert"), f.get("tls-key")) {
-        (Some(cert), Some(key)) => Some(TlsFiles { cert: PathBuf::from(cert), key: PathBuf::from(key) }),
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert: cert.clone(), key: key.clone() }),
         (None, None) => None,
         _ => return Err("--tls-cert and --tls-key go together".into()),
     };
-    let listen = need(f, "listen")?;
-    let repo = open_with(f, config.limits.read_connections)?;
+    let listen = args.listen.as_str();
+    let repo = open_with(&args.db, config.limits.read_connections)?;
     let listener = std::net::TcpListener::bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let state = AppState::new(repo, Arc::new(SystemClock), Arc::new(OsEntropy), config);
@@ -177,8 +164,9 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    // Clap prints help and version and exits 0, or names the wrong argument and exits 2.
+    let cli = Cli::parse();
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("till-server: {e}");

@@ -9,6 +9,7 @@
 
 use crate::clock::Entropy;
 use crate::config::Config;
+use crate::enrolment::FailedAttempts;
 use crate::error::ApiError;
 use crate::repo::Repository;
 use crate::signing;
@@ -28,12 +29,21 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Nonces seen within the timestamp window.
     pub nonces: Arc<signing::NonceCache>,
+    /// Wrong enrolment codes lately (`POST /v1/terminals/enrol`).
+    pub enrolment_attempts: Arc<FailedAttempts>,
 }
 
 impl AppState {
     /// State over `repo` with the given clock, entropy and configuration.
     pub fn new(repo: Arc<dyn Repository>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>, config: Config) -> Self {
-        AppState { repo, clock, entropy, config: Arc::new(config), nonces: Arc::new(signing::NonceCache::default()) }
+        AppState {
+            repo,
+            clock,
+            entropy,
+            config: Arc::new(config),
+            nonces: Arc::new(signing::NonceCache::default()),
+            enrolment_attempts: Arc::new(FailedAttempts::default()),
+        }
     }
 
     /// The context of one request from `terminal`, with the clock read once.

@@ -67,8 +67,11 @@ fn refused_requests_and_unknown_routes_get_no_signature() {
     assert_eq!((a.status, a.body["code"].as_str()), (401, Some("bad_signature")));
     assert_eq!(a.signature, None);
     // No signing headers at all.
-    let a = s.raw("GET", "/v1/ping", b"", None, &[]);
+    let a = s.raw("GET", "/v1/customers/c1", b"", None, &[]);
     assert_eq!((a.status, a.signature.as_deref()), (401, None));
+    // A ping without them is the liveness answer: 200, and unsigned too.
+    let a = s.raw("GET", "/v1/ping", b"", None, &[]);
+    assert_eq!((a.status, a.signature.as_deref()), (200, None));
     // A path that is no endpoint is answered before any signing check.
     let (a, _) = send(&s, "GET", "/v1/nothing-here", b"", None);
     assert_eq!((a.status, a.signature.as_deref()), (404, None));

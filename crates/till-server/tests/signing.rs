@@ -81,7 +81,9 @@ fn a_wrong_secret_and_missing_or_malformed_headers_are_refused() {
     let n = s.next_nonce();
     let h = till_server::signing::signed_headers(&s.terminal_id, &[0u8; 32], "GET", "/v1/ping", NOW, &n, b"");
     assert_401(&s.raw("GET", "/v1/ping", b"", None, &h), "bad_signature");
-    assert_401(&s.raw("GET", "/v1/ping", b"", None, &[]), "bad_auth_headers");
+    // (A ping without any signing header is the unsigned liveness answer, tested below.)
+    assert_401(&s.raw("GET", "/v1/customers/c1", b"", None, &[]), "bad_auth_headers");
+    assert_401(&s.raw("GET", "/v1/ping", b"", None, &h[..1]), "bad_auth_headers");
     let mut h = s.sign_headers("GET", "/v1/ping", NOW, "not-hex", b"");
     assert_401(&s.raw("GET", "/v1/ping", b"", None, &h), "bad_auth_headers");
     h = s.sign_headers("GET", "/v1/ping", NOW, &s.next_nonce(), b"");
@@ -110,4 +112,20 @@ fn a_disabled_terminal_is_refused() {
     till_server::admin::set_terminal_disabled(&*s.repo, &s.terminal_id, false).unwrap();
     assert_eq!(s.get("/v1/ping").status, 200);
     assert_eq!(till_server::admin::set_terminal_disabled(&*s.repo, "t_nope", true).unwrap_err().code(), "not_found");
+}
+
+#[test]
+fn a_ping_without_signing_headers_only_says_the_server_is_up() {
+    let s = TestServer::start();
+    let a = s.raw("GET", "/v1/ping", b"", None, &[]);
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body, serde_json::json!({"server_id": "till-server", "server_time": NOW}));
+    assert_eq!(a.signature, None, "unsigned: it proves nothing about who answered");
+    // Any signing header and the request is checked in full.
+    let h = s.sign_headers("GET", "/v1/ping", NOW, &s.next_nonce(), b"");
+    assert_401(&s.raw("GET", "/v1/ping", b"", None, &h[2..3]), "bad_auth_headers");
+    // Only the ping: other routes still refuse unsigned requests.
+    assert_401(&s.raw("GET", "/v1/refunds/r1", b"", None, &[]), "bad_auth_headers");
+    let a = s.raw("POST", "/v1/ping", b"", None, &[]);
+    assert_eq!((a.status, a.body["code"].as_str()), (405, Some("method_not_allowed")), "{}", a.text);
 }

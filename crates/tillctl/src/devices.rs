@@ -25,6 +25,7 @@
 //! Nothing here prints a full card number: reads are shown as BIN and last four.
 
 use crate::card::to_json;
+use crate::cli::DeviceTestArgs;
 use crate::error::CliError;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -41,25 +42,6 @@ use till_devices::card_reader::{
 use till_devices::transport::discovery::{self, DiscoveredDevice};
 use till_devices::transport::SerialLink;
 use till_devices::{Cancel, CardRead, CardReader, DeviceAddress, DeviceError};
-
-const DEFAULT_TIMEOUT_S: u64 = 30;
-
-fn flag(args: &[String], name: &str) -> bool {
-    args.iter().any(|a| a == name)
-}
-
-/// The first argument after `skip` that is neither a flag nor a flag's value.
-fn positional(args: &[String], skip: usize, flags_with_values: &[&str]) -> Option<String> {
-    let mut rest = args.iter().skip(skip);
-    while let Some(a) = rest.next() {
-        if flags_with_values.contains(&a.as_str()) {
-            rest.next();
-        } else if !a.starts_with("--") {
-            return Some(a.clone());
-        }
-    }
-    None
-}
 
 /// A stable code for each error, for the installer screen and scripts.
 pub fn error_code(e: &DeviceError) -> &'static str {
@@ -83,9 +65,9 @@ fn hex_id(id: Option<u16>) -> String {
 }
 
 /// `tillctl devices list [--json]`.
-pub fn list(args: &[String]) -> Result<(), CliError> {
+pub fn list(json_out: bool) -> Result<(), CliError> {
     let devices = discovery::enumerate(true)?;
-    if flag(args, "--json") {
+    if json_out {
         println!("{}", serde_json::to_string_pretty(&devices).map_err(|e| std::io::Error::other(e.to_string()))?);
         return Ok(());
     }
@@ -165,22 +147,18 @@ fn print_error(e: &DeviceError, json_out: bool) {
 }
 
 /// `tillctl devices test URI --role card-reader [--driver D] [--timeout S] [--json]`.
-pub fn test_card_reader(args: &[String]) -> Result<(), CliError> {
-    let uri = positional(args, 2, &["--role", "--driver", "--timeout"])
-        .ok_or(CliError::Usage("devices test needs a device URI"))?;
-    let driver = crate::arg_value(args, "--driver");
-    let timeout = match crate::arg_value(args, "--timeout") {
-        None => DEFAULT_TIMEOUT_S,
-        Some(s) => s.parse().map_err(|_| CliError::Usage("--timeout takes whole seconds"))?,
-    };
-    let json_out = flag(args, "--json");
-    let result = card_reader::open_with_driver(&uri, driver.as_deref()).and_then(|mut reader| {
+pub fn test_card_reader(args: &DeviceTestArgs) -> Result<(), CliError> {
+    let uri = &args.uri;
+    let driver = args.driver.clone();
+    let timeout = args.timeout;
+    let json_out = args.json;
+    let result = card_reader::open_with_driver(uri, driver.as_deref()).and_then(|mut reader| {
         eprintln!("waiting for a swipe on {uri} ({timeout} s)...");
         reader.read_card(amount(), Duration::from_secs(timeout), &Cancel::new())
     });
     match result {
         Ok(read) => {
-            print_read(&driver_name(&uri, driver.as_deref()), &uri, &read, json_out);
+            print_read(&driver_name(uri, driver.as_deref()), uri, &read, json_out);
             Ok(())
         }
         Err(e) => {
@@ -197,20 +175,18 @@ fn print_cards() {
 }
 
 /// `tillctl sim card-reader [--serial] [--card NAME] [--driver D]`.
-pub fn sim_card_reader(args: &[String]) -> Result<(), CliError> {
-    let card = crate::arg_value(args, "--card").unwrap_or_else(|| "visa".into());
-    if test_cards::find(&card).is_none() {
+pub fn sim_card_reader(serial: bool, card: &str, driver: &str) -> Result<(), CliError> {
+    if test_cards::find(card).is_none() {
         return Err(CliError::Usage("--card must be visa|mastercard|unionpay|expired|pin|unreadable"));
     }
-    if flag(args, "--serial") {
-        return serial_sim(&card);
+    if serial {
+        return serial_sim(card);
     }
-    let driver = crate::arg_value(args, "--driver").unwrap_or_else(|| "magtek-hid".into());
-    let protocol = ReaderProtocol::parse(&driver)?;
+    let protocol = ReaderProtocol::parse(driver)?;
     let (device, control) = SimulatedHidReader::new(protocol, Box::new(StdRng::from_entropy()));
     let uri = format!("sim-hid://{}", protocol.name());
     let mut reader = HidCardReader::new(Box::new(device), protocol, uri.clone());
-    let swiper = swipe_soon(&control, &card);
+    let swiper = swipe_soon(&control, card);
     let result = reader.read_card(amount(), Duration::from_secs(5), &Cancel::new());
     let _ = swiper.join();
     match result {
@@ -336,13 +312,7 @@ fn latency_samples(mut reader: Box<dyn CardReader>, control: &SimControl, n: usi
 }
 
 /// `tillctl bench devices [--reports N] [--swipes N]`.
-pub fn bench(args: &[String]) -> Result<(), CliError> {
-    let number = |name: &str, default: usize| -> Result<usize, CliError> {
-        crate::arg_value(args, name)
-            .map(|v| v.parse().map_err(|_| CliError::Usage("numbers must be positive integers")))
-            .unwrap_or(Ok(default))
-    };
-    let (reports, swipes) = (number("--reports", 20_000)?, number("--swipes", 100)?);
+pub fn bench(reports: usize, swipes: usize) -> Result<(), CliError> {
     let visa = test_cards::find("visa").ok_or(CliError::CheckFailed("no visa test card".into()))?;
     let mut rng = StdRng::seed_from_u64(1);
     let ksn = sim_reports::KsnCounter::new().next_ksn();
@@ -377,15 +347,8 @@ pub fn bench(args: &[String]) -> Result<(), CliError> {
 mod tests {
     use super::*;
 
-    fn args(a: &[&str]) -> Vec<String> {
-        a.iter().map(|s| s.to_string()).collect()
-    }
-
     #[test]
-    fn finds_the_uri_among_flags() {
-        let a = args(&["devices", "test", "--role", "card-reader", "serial:///dev/ttyACM0", "--json"]);
-        assert_eq!(positional(&a, 2, &["--role"]).as_deref(), Some("serial:///dev/ttyACM0"));
-        assert_eq!(positional(&args(&["devices", "test", "--json"]), 2, &["--role"]), None);
+    fn names_the_driver_and_the_error() {
         assert_eq!(driver_name("hid://0801:0002", None), "magtek-hid");
         assert_eq!(driver_name("hid://0801:0002?driver=magtek-magnesafe", None), "magtek-magnesafe");
         assert_eq!(driver_name("serial:///dev/ttyACM0", None), "idtech-enhanced");

@@ -50,6 +50,9 @@
 //!                                       the outbox's delivery to the server (see sync.rs)
 //! ```
 //!
+//! `tillctl --help` and `tillctl <subcommand> --help` say the same per flag (cli.rs); the man
+//! pages and completions are generated from it (`tillctl generate --out DIR`, generate.rs).
+//!
 //! Test cards: visa, mastercard, unionpay, expired, pin, unreadable. Faults: garbage,
 //! truncated, bad-lrc, silence, unplug. See `devices.rs` for the details.
 
@@ -58,95 +61,74 @@ mod bench_history;
 mod bench_login;
 mod bench_payment;
 mod card;
+mod cli;
 mod demo_generate;
 mod devices;
 mod drill;
 mod error;
 mod export;
+mod generate;
 mod points;
 mod sync;
 mod users;
 
+use clap::{CommandFactory, Parser};
+use cli::{BenchCommand, CardCommand, Cli, Command, DbCommand, DemoCommand, DeviceRoleArg, DevicesCommand};
+use cli::{DrillCommand, SimCommand, SyncCommand, UsersCommand};
 use error::CliError;
-use std::path::PathBuf;
 
-fn arg_value(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
-}
-
-fn data_dir(args: &[String]) -> Result<PathBuf, CliError> {
-    arg_value(args, "--data-dir").map(PathBuf::from).ok_or(CliError::Usage("--data-dir DIR is required"))
-}
-
-fn number(args: &[String], name: &str, default: usize) -> Result<usize, CliError> {
-    match arg_value(args, name) {
-        None => Ok(default),
-        Some(v) => v.parse().map_err(|_| CliError::Usage("numbers must be positive integers")),
-    }
-}
-
-fn run(args: &[String]) -> Result<(), CliError> {
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["db", "check", ..] => drill::check(&data_dir(args)?),
-        ["users", "list", ..] => users::list(&data_dir(args)?),
-        ["users", "create-owner", ..] => {
-            let name = arg_value(args, "--name").ok_or(CliError::Usage("--name NAME is required"))?;
-            users::create_owner(&data_dir(args)?, &name, &mut std::io::stdin().lock())
+fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Db(DbCommand::Check(d)) => drill::check(&d.data_dir),
+        Command::Users(UsersCommand::List(d)) => users::list(&d.data_dir),
+        Command::Users(UsersCommand::CreateOwner(a)) => {
+            users::create_owner(&a.dir.data_dir, &a.name, &mut std::io::stdin().lock())
         }
-        ["export", ..] => export::run(args),
-        ["drill", "checkout", ..] => drill::checkout_loop(&data_dir(args)?),
-        ["seed", ..] => bench::seed(&data_dir(args)?, number(args, "--products", 300_000)?),
-        ["card", "decode", ..] => {
-            let format = arg_value(args, "--format").ok_or(CliError::Usage("--format is required"))?;
-            // DATA is the one argument after `card decode` that is not --format or its value.
-            let mut rest = args[2..].iter();
-            let mut data = None;
-            while let Some(a) = rest.next() {
-                match a.as_str() {
-                    "--format" => {
-                        rest.next();
-                    }
-                    _ if data.is_none() => data = Some(a),
-                    _ => return Err(CliError::Usage("card decode takes one DATA argument")),
-                }
-            }
-            let data = data.ok_or(CliError::Usage("DATA is required"))?;
-            println!("{}", card::decode(&format, data)?);
+        Command::Export(a) => export::run(&a),
+        Command::Drill(DrillCommand::Checkout(d)) => drill::checkout_loop(&d.data_dir),
+        Command::Seed(a) => bench::seed(&a.dir.data_dir, a.products),
+        Command::Card(CardCommand::Decode { format, data }) => {
+            println!("{}", card::decode(format.name(), &data)?);
             Ok(())
         }
-        ["devices", "list", ..] => devices::list(args),
-        ["devices", "test", ..] if arg_value(args, "--role").as_deref() == Some("card-reader") => {
-            devices::test_card_reader(args)
+        Command::Devices(DevicesCommand::List { json }) => devices::list(json),
+        Command::Devices(DevicesCommand::Pair { uri, key_file, json }) => points::pair(&uri, &key_file, json),
+        Command::Devices(DevicesCommand::Test(t)) => match t.role {
+            DeviceRoleArg::CardReader => devices::test_card_reader(&t),
+            DeviceRoleArg::PointsTerminal => points::test(&t),
+        },
+        Command::Sim(SimCommand::CardReader { serial, card, driver }) => {
+            devices::sim_card_reader(serial, &card, &driver)
         }
-        ["sim", "card-reader", ..] => devices::sim_card_reader(args),
-        ["bench", "devices", ..] => devices::bench(args),
-        ["sim", "points-terminal", ..] => points::sim(args),
-        ["devices", "pair", ..] => points::pair(args),
-        ["devices", "test", ..] if arg_value(args, "--role").as_deref() == Some("points-terminal") => points::test(args),
-        ["sync", "status", ..] => sync::status(args),
-        ["sync", "run", ..] => sync::run(args),
-        ["bench", "points", ..] => points::bench(number(args, "--rounds", 200)?),
-        ["demo", "generate", ..] => demo_generate::run(
-            &data_dir(args)?,
-            number(args, "--orders", 0)? as u64,
-            number(args, "--seed", 1)? as u64,
-            number(args, "--days", 730)? as u32,
-        ),
-        ["bench", "history", ..] => bench_history::run(&data_dir(args)?, number(args, "--rounds", 50)?),
-        ["bench", "payment", ..] => bench_payment::run(number(args, "--rounds", 200)?),
-        ["bench", "login", ..] => bench_login::run(number(args, "--rounds", 20)?),
-        ["bench", ..] => bench::run(
-            arg_value(args, "--dir").map(PathBuf::from),
-            number(args, "--products", 300_000)?,
-            number(args, "--checkouts", 2_000)?,
-        ),
-        _ => Err(CliError::Usage("usage: tillctl db check --data-dir DIR | users list --data-dir DIR | users create-owner --data-dir DIR --name NAME (PIN on stdin) | export --data-dir DIR --from YYYY-MM-DD --to YYYY-MM-DD [--kinds K,K] [--out DIR] | drill checkout --data-dir DIR | seed --data-dir DIR --products N | bench [--dir DIR] [--products N] [--checkouts N] | card decode --format FORMAT DATA | devices list [--json] | devices test URI --role card-reader [--driver D] [--timeout S] [--json] | sim card-reader [--serial] [--card NAME] [--driver D] | bench devices | sim points-terminal [--serial] | devices pair URI --key-file FILE | devices test URI --role points-terminal [--key-file FILE] [--json] | bench points [--rounds N] | bench payment [--rounds N] | demo generate --data-dir DIR --orders N [--seed S] [--days D] | bench history --data-dir DIR [--rounds N] | bench login [--rounds N] | sync status --data-dir DIR [--json] | sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]")),
+        Command::Sim(SimCommand::PointsTerminal { serial, baud, hold_pair, auto_present }) => {
+            points::sim(serial, baud, hold_pair, auto_present)
+        }
+        Command::Bench(b) => match b.what {
+            None => bench::run(b.dir, b.products, b.checkouts),
+            Some(BenchCommand::Devices { reports, swipes }) => devices::bench(reports, swipes),
+            Some(BenchCommand::Points { rounds }) => points::bench(rounds),
+            Some(BenchCommand::Payment { rounds }) => bench_payment::run(rounds),
+            Some(BenchCommand::History { dir, rounds }) => bench_history::run(&dir.data_dir, rounds),
+            Some(BenchCommand::Login { rounds }) => bench_login::run(rounds),
+        },
+        Command::Demo(DemoCommand::Generate { dir, orders, seed, days }) => {
+            demo_generate::run(&dir.data_dir, orders, seed, days)
+        }
+        Command::Sync(SyncCommand::Status { dir, json }) => sync::status(&dir.data_dir, json),
+        Command::Sync(SyncCommand::Run(a)) => sync::run(&a),
+        Command::Generate(g) => {
+            for path in generate::write_all(Cli::command(), &g.out)? {
+                println!("{}", path.display());
+            }
+            Ok(())
+        }
     }
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if let Err(e) = run(&args) {
+    // Clap prints help and version and exits 0, or names the wrong argument and exits 2.
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
         eprintln!("tillctl: {e}");
         std::process::exit(match e {
             CliError::Usage(_) => 2,

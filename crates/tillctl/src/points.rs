@@ -29,6 +29,7 @@
 //!     settings, next to the line-rate floor of the same bytes
 //! ```
 
+use crate::cli::DeviceTestArgs;
 use crate::error::CliError;
 use serde_json::json;
 use std::io::{BufRead, Write};
@@ -42,30 +43,6 @@ use till_devices::points::{
 };
 use till_devices::transport::SerialLink;
 use till_devices::{Cancel, DeviceError};
-
-fn arg_value(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
-}
-
-fn flag(args: &[String], name: &str) -> bool {
-    args.iter().any(|a| a == name)
-}
-
-/// The URI argument: the first argument after `devices <verb>` that is neither a flag nor a
-/// flag's value.
-fn uri(args: &[String]) -> Result<String, CliError> {
-    let mut rest = args.iter().skip(2);
-    while let Some(a) = rest.next() {
-        match a.as_str() {
-            "--role" | "--key-file" => {
-                rest.next();
-            }
-            "--json" => {}
-            _ => return Ok(a.clone()),
-        }
-    }
-    Err(CliError::Usage("a device URI is required, e.g. serial:///dev/ttyUSB0?baud=115200"))
-}
 
 /// A stable code for each error, for `--json` output and scripts.
 pub fn error_code(e: &DeviceError) -> &'static str {
@@ -130,15 +107,12 @@ pub fn read_key_file(path: &Path) -> Result<Pairing, CliError> {
 }
 
 /// `tillctl devices pair URI --key-file FILE [--json]`.
-pub fn pair(args: &[String]) -> Result<(), CliError> {
-    let address = uri(args)?;
-    let key_file = arg_value(args, "--key-file")
-        .ok_or(CliError::Usage("--key-file FILE is required: the new pairing key is written there, never printed"))?;
-    let json = flag(args, "--json");
-    let result = points::open(&address, None).and_then(|mut t| t.pair(PairingKey::generate(&mut rand::rngs::OsRng)));
+pub fn pair(address: &str, key_file: &Path, json: bool) -> Result<(), CliError> {
+    let result = points::open(address, None).and_then(|mut t| t.pair(PairingKey::generate(&mut rand::rngs::OsRng)));
     match result {
         Ok(pairing) => {
-            write_key_file(Path::new(&key_file), &pairing)?;
+            write_key_file(key_file, &pairing)?;
+            let key_file = key_file.display().to_string();
             if json {
                 let out = json!({ "ok": true, "address": address, "terminal_id": pairing.terminal_id.as_str(), "key_file": key_file });
                 println!("{out}");
@@ -158,13 +132,13 @@ pub fn pair(args: &[String]) -> Result<(), CliError> {
 }
 
 /// `tillctl devices test URI --role points-terminal [--key-file FILE] [--json]`.
-pub fn test(args: &[String]) -> Result<(), CliError> {
-    let address = uri(args)?;
-    let json = flag(args, "--json");
-    let pairing = arg_value(args, "--key-file").map(|f| read_key_file(Path::new(&f))).transpose()?;
+pub fn test(args: &DeviceTestArgs) -> Result<(), CliError> {
+    let address = args.uri.as_str();
+    let json = args.json;
+    let pairing = args.key_file.as_deref().map(read_key_file).transpose()?;
     let checks_session = pairing.is_some();
     let mut terminal = None;
-    let result = points::open(&address, pairing).and_then(|t| {
+    let result = points::open(address, pairing).and_then(|t| {
         let t = terminal.insert(t);
         let info = t.hello()?;
         let state = if checks_session { Some(t.status()?) } else { None };
@@ -216,27 +190,23 @@ pub fn test(args: &[String]) -> Result<(), CliError> {
     }
 }
 
-fn sim_config(args: &[String]) -> Result<SimConfig, CliError> {
-    let mut config = SimConfig { pairing_button: flag(args, "--hold-pair"), ..SimConfig::default() };
-    if let Some(ms) = arg_value(args, "--auto-present") {
-        let ms: u64 = ms.parse().map_err(|_| CliError::Usage("--auto-present takes milliseconds"))?;
+fn sim_config(hold_pair: bool, auto_present_ms: Option<u64>) -> SimConfig {
+    let mut config = SimConfig { pairing_button: hold_pair, ..SimConfig::default() };
+    if let Some(ms) = auto_present_ms {
         config.auto_present = Some((0, Duration::from_millis(ms)));
     }
-    Ok(config)
+    config
 }
 
 /// `tillctl sim points-terminal [--serial] ...`.
-pub fn sim(args: &[String]) -> Result<(), CliError> {
-    if !flag(args, "--serial") {
+pub fn sim(serial: bool, baud: Option<u32>, hold_pair: bool, auto_present_ms: Option<u64>) -> Result<(), CliError> {
+    if !serial {
         return demo();
     }
-    let baud = match arg_value(args, "--baud") {
-        None => points::DEFAULT_BAUD,
-        Some(b) => b.parse().map_err(|_| CliError::Usage("--baud takes a number"))?,
-    };
+    let baud = baud.unwrap_or(points::DEFAULT_BAUD);
     let (device, pos) = SerialLink::pty_pair()?;
     let path = pos.name().to_string();
-    let handle = simulator::spawn(Box::new(device), sim_config(args)?);
+    let handle = simulator::spawn(Box::new(device), sim_config(hold_pair, auto_present_ms));
     let mut out = std::io::stdout().lock();
     writeln!(out, "pty: {path}")?;
     writeln!(

@@ -21,10 +21,11 @@
 //! may run per database (the app's or this one): `sync run` first releases claims a previous run
 //! left behind.
 
+use crate::cli::SyncRunArgs;
 use crate::error::CliError;
-use crate::{arg_value, data_dir, number};
 use rand::SeedableRng;
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use till_client::Secret;
@@ -39,17 +40,16 @@ fn cli(e: SyncError) -> CliError {
     }
 }
 
-fn open(args: &[String]) -> Result<Arc<Store>, CliError> {
-    let dir = data_dir(args)?;
+fn open(dir: &Path) -> Result<Arc<Store>, CliError> {
     Ok(Arc::new(Store::open(&dir.join("till.db"))?))
 }
 
 /// `tillctl sync status`.
-pub fn status(args: &[String]) -> Result<(), CliError> {
-    let store = open(args)?;
+pub fn status(dir: &Path, json: bool) -> Result<(), CliError> {
+    let store = open(dir)?;
     let s = till_sync::read_status(&store, SystemClock.now_ms(), None).map_err(cli)?;
     let parked = store.parked_events()?;
-    if args.iter().any(|a| a == "--json") {
+    if json {
         let parked: Vec<_> = parked
             .iter()
             .map(|p| {
@@ -70,30 +70,27 @@ pub fn status(args: &[String]) -> Result<(), CliError> {
 }
 
 /// `tillctl sync run`.
-pub fn run(args: &[String]) -> Result<(), CliError> {
-    let store = open(args)?;
-    let url = arg_value(args, "--url").ok_or(CliError::Usage("--url URL is required"))?;
-    let terminal = arg_value(args, "--terminal-id").ok_or(CliError::Usage("--terminal-id ID is required"))?;
-    let secret_file = arg_value(args, "--secret-file").ok_or(CliError::Usage("--secret-file FILE is required"))?;
-    let secret = Secret::from_hex(&std::fs::read_to_string(secret_file)?).map_err(|e| cli(e.into()))?;
-    let mut config = SyncConfig::new(&url, &terminal, secret);
-    if let Some(name) = arg_value(args, "--store") {
-        config.store_name = name;
+pub fn run(args: &SyncRunArgs) -> Result<(), CliError> {
+    let store = open(&args.dir.data_dir)?;
+    let secret = Secret::from_hex(&std::fs::read_to_string(&args.secret_file)?).map_err(|e| cli(e.into()))?;
+    let mut config = SyncConfig::new(&args.url, &args.terminal_id, secret);
+    if let Some(name) = &args.store {
+        config.store_name = name.clone();
     }
-    config.batch_size = number(args, "--batch", config.batch_size)?;
-    config.request_timeout = Duration::from_millis(number(args, "--timeout-ms", 10_000)? as u64);
+    config.batch_size = args.batch.unwrap_or(config.batch_size);
+    config.request_timeout = Duration::from_millis(args.timeout_ms);
     config.lease = config.request_timeout * 6;
-    if let Some(ca) = arg_value(args, "--ca-file") {
+    if let Some(ca) = &args.ca_file {
         config.trusted_roots_pem = Some(std::fs::read(ca)?);
     }
-    if let Some(pin) = arg_value(args, "--pin-sha256") {
-        config.pinned_cert = Some(till_client::CertPin::parse(&pin).map_err(|e| cli(e.into()))?);
+    if let Some(pin) = &args.pin_sha256 {
+        config.pinned_cert = Some(till_client::CertPin::parse(pin).map_err(|e| cli(e.into()))?);
     }
-    if args.iter().any(|a| a == "--one-by-one") {
+    if args.one_by_one {
         config.delivery = Delivery::OneByOne;
     }
     let idle = config.idle_poll;
-    let once = args.iter().any(|a| a == "--once");
+    let once = args.once;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut syncer =
         Syncer::new(store.clone(), config, clock.clone(), Box::new(rand::rngs::StdRng::from_entropy())).map_err(cli)?;

@@ -138,6 +138,14 @@ pub trait Tx {
     /// counter, unchanged. One conditional write, so of two concurrent takers of the same
     /// counter exactly one gets `None`.
     fn advance_reader_counter(&mut self, c: &ReaderCounter) -> RepoResult<Option<i64>>;
+
+    /// Stores a new one-time enrolment code (its hash only).
+    fn insert_enrolment_code(&mut self, c: &EnrolmentCodeRecord) -> RepoResult<()>;
+    /// The enrolment code with this SHA-256 (hex), used or not.
+    fn enrolment_code(&mut self, code_sha256: &str) -> RepoResult<Option<EnrolmentCodeRecord>>;
+    /// Marks the code used at `at` if it is not yet: true when this call marked it. One
+    /// conditional write, so of two exchanges of the same code exactly one gets true.
+    fn use_enrolment_code(&mut self, code_sha256: &str, at: i64) -> RepoResult<bool>;
 }
 
 /// A registered till.
@@ -421,4 +429,19 @@ pub struct ReaderCounter {
     pub payment_id: String,
     /// When.
     pub at: i64,
+}
+
+/// A one-time enrolment code: the till that types it gets its terminal's secret, once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentCodeRecord {
+    /// SHA-256 (hex) of the code's 16 symbols; the code itself is never stored.
+    pub code_sha256: String,
+    /// The terminal whose secret the code gives.
+    pub terminal_id: String,
+    /// When it was made, unix seconds.
+    pub created_at: i64,
+    /// From when it is refused, unix seconds.
+    pub expires_at: i64,
+    /// When it was exchanged, if it was.
+    pub used_at: Option<i64>,
 }

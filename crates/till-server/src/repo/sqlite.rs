@@ -25,6 +25,7 @@ use std::sync::{Mutex, MutexGuard};
 pub use super::opening::StorageOptions;
 
 mod cards;
+mod enrolment;
 mod points;
 mod rows;
 mod schema;
@@ -587,5 +588,17 @@ impl Tx for SqliteTx<'_> {
 
     fn payment_reversal(&mut self, terminal: &str, payment_id: &str) -> RepoResult<Option<PaymentReversalRecord>> {
         cards::payment_reversal(&self.conn, terminal, payment_id)
+    }
+
+    fn insert_enrolment_code(&mut self, c: &EnrolmentCodeRecord) -> RepoResult<()> {
+        enrolment::insert(&self.conn, c)
+    }
+
+    fn enrolment_code(&mut self, code_sha256: &str) -> RepoResult<Option<EnrolmentCodeRecord>> {
+        enrolment::by_hash(&self.conn, code_sha256)
+    }
+
+    fn use_enrolment_code(&mut self, code_sha256: &str, at: i64) -> RepoResult<bool> {
+        enrolment::mark_used(&self.conn, code_sha256, at)
     }
 }

@@ -1,5 +1,5 @@
 //! The read-only endpoints: line codes, sold devices, refunds, customers, points accounts, and a
-//! signed ping.
+//! signed ping (or, unsigned, a liveness answer).
 
 use super::{blocking, points, refunds::RefundResponse};
 use crate::error::{ApiError, ErrorBody};
@@ -30,11 +30,18 @@ fn json<T: Serialize>(r: Result<T, ApiError>) -> Response {
     }
 }
 
-/// Checks credentials and clock: a signed no-op for the installer's test button.
+/// Checks credentials and clock: a signed no-op for the installer's test button. Sent without
+/// any signing header it answers only that the server is up (`{server_id, server_time}`,
+/// unsigned; see [`alive`]).
 #[utoipa::path(get, path = "/v1/ping", tag = "terminals",
-    responses((status = 200, body = Pong), (status = 401, body = ErrorBody)), security(("till_signature" = [])))]
+    responses((status = 200, body = Pong, description = "Signed request: the terminal, the server and its clock. Without any signing header: only {server_id, server_time}, unsigned (a liveness probe)"), (status = 401, body = ErrorBody)), security(("till_signature" = [])))]
 pub async fn ping(State(app): State<AppState>, Extension(t): Extension<AuthedTerminal>) -> Response {
     json(Ok(Pong { terminal_id: t.id, server_id: app.config.server_id.clone(), server_time: app.clock.now_unix() }))
+}
+
+/// The answer to a ping without any signing header: the server is up, and nothing else.
+pub fn alive(app: &AppState) -> Response {
+    json(Ok(till_api::ping::Alive { server_id: app.config.server_id.clone(), server_time: app.clock.now_unix() }))
 }
 
 /// The order line behind a line code.

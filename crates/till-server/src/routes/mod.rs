@@ -7,6 +7,7 @@ pub mod lookups;
 pub mod points;
 pub mod refunds;
 pub mod sales;
+pub mod terminals;
 
 use crate::error::ApiError;
 use crate::idempotency::{self, Outcome, Reply};

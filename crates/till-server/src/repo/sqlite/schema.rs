@@ -112,6 +112,15 @@ CREATE TABLE card_reader_counters (
     payment_id TEXT NOT NULL, updated_at BIGINT NOT NULL);
 ";
 
+/// Version 6: one-time enrolment codes. A till exchanges one for its terminal's secret once;
+/// only the code's SHA-256 is kept, with its expiry and when it was used.
+pub(super) const MIGRATION_6: &str = "
+CREATE TABLE enrolment_codes (
+    code_sha256 TEXT PRIMARY KEY, terminal_id TEXT NOT NULL REFERENCES terminals (id),
+    created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);
+CREATE INDEX enrolment_codes_terminal ON enrolment_codes (terminal_id);
+";
+
 /// A step of a migration that needs code, not only SQL (sealing the rows of version 5).
 type CodeStep = fn(&Connection, &ServerKey) -> RepoResult<()>;
 
@@ -122,10 +131,11 @@ const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] = &[
     (3, MIGRATION_3, None),
     (4, MIGRATION_4, None),
     (5, super::super::sealed_columns::MIGRATION_5, Some(super::super::sealed_columns::seal_existing_rows)),
+    (6, MIGRATION_6, None),
 ];
 
 /// The schema version this build writes.
-pub(super) const SCHEMA_VERSION: i64 = 5;
+pub(super) const SCHEMA_VERSION: i64 = 6;
 
 /// Creates the first schema if needed and applies the migrations the database lacks; the caller
 /// holds the transaction, so a failed step leaves the database as it was. Returns whether rows

@@ -1,0 +1,192 @@
+//! till-server's command line (a module of the binary, not of the library): every subcommand
+//! and flag with its help, as clap types. `main.rs` only dispatches them; `generate.rs` turns
+//! the same definition into man pages and shell completions.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Till's reference remote server: serve it, and administer its terminals, refunds and
+/// customers.
+#[derive(Debug, Parser)]
+#[command(name = "till-server", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (sandbox payment platform, sales, refunds, points) until SIGTERM or Ctrl-C.
+    Serve(ServeArgs),
+    /// Register, list, disable and enable tills (terminals).
+    #[command(subcommand)]
+    Terminals(TerminalsCommand),
+    /// Refunds waiting for the seller: list, confirm, reject.
+    #[command(subcommand)]
+    Refunds(RefundsCommand),
+    /// Customers known to the refund policy.
+    #[command(subcommand)]
+    Customers(CustomersCommand),
+    /// Print the OpenAPI document of the API.
+    Openapi,
+    /// Write man pages and shell completions (used when packaging).
+    #[command(hide = true)]
+    Generate {
+        /// Where to write man/ and completions/.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+/// The database and the key that seals its secrets.
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// The server's SQLite database (created if missing).
+    #[arg(long, value_name = "FILE")]
+    pub db: PathBuf,
+    /// The server key sealing the secrets in the database (default: the database's path + .key,
+    /// made mode 0600 at the first start).
+    #[arg(long, value_name = "FILE", env = "TILL_SERVER_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
+}
+
+/// `till-server serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    /// The database.
+    pub db: DbArgs,
+    /// The address to listen on, e.g. 127.0.0.1:8443 or 0.0.0.0:8443.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: String,
+    /// The TLS certificate chain (PEM); with --tls-key, serve HTTPS.
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM); with --tls-cert.
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// Policies, limits and sandbox keys as JSON (default: built-in defaults).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// `till-server terminals ...`.
+#[derive(Debug, Subcommand)]
+pub enum TerminalsCommand {
+    /// Register a till: prints {"terminal_id", "secret", "name"} once, or with --enrolment-code
+    /// {"terminal_id", "name", "enrolment_code", "expires_at"} and no secret.
+    Add {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The till's name, e.g. "counter 1".
+        #[arg(long)]
+        name: String,
+        /// Print a one-time code (valid 24 h) the till exchanges for its secret, instead of the
+        /// secret.
+        #[arg(long)]
+        enrolment_code: bool,
+    },
+    /// Every terminal, without secrets, as JSON.
+    List(DbArgs),
+    /// Refuse a terminal's requests (terminal_disabled).
+    Disable(TerminalId),
+    /// Accept a disabled terminal's requests again.
+    Enable(TerminalId),
+}
+
+/// A terminal by id.
+#[derive(Debug, Args)]
+pub struct TerminalId {
+    #[command(flatten)]
+    /// The database.
+    pub db: DbArgs,
+    /// The terminal's id (t_ and 16 hex digits).
+    #[arg(long, value_name = "TERMINAL_ID")]
+    pub id: String,
+}
+
+/// `till-server refunds ...`.
+#[derive(Debug, Subcommand)]
+pub enum RefundsCommand {
+    /// Refunds as JSON, optionally only those with one status.
+    List {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// Only refunds with this status.
+        #[arg(long, value_enum)]
+        status: Option<RefundStatus>,
+    },
+    /// Confirm a refund waiting for the seller (the money goes back).
+    Confirm(RefundDecision),
+    /// Reject a refund waiting for the seller.
+    Reject(RefundDecision),
+}
+
+/// The refund statuses.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum RefundStatus {
+    /// Waiting for the seller's decision.
+    PendingSellerConfirmation,
+    /// Refunded.
+    Refunded,
+    /// Rejected by the seller.
+    Rejected,
+}
+
+impl RefundStatus {
+    /// The status as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PendingSellerConfirmation => "pending_seller_confirmation",
+            Self::Refunded => "refunded",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+/// A seller's decision on a refund.
+#[derive(Debug, Args)]
+pub struct RefundDecision {
+    #[command(flatten)]
+    /// The database.
+    pub db: DbArgs,
+    /// The refund's id.
+    #[arg(long, value_name = "REFUND_ID")]
+    pub id: String,
+    /// Who decided (recorded with the decision).
+    #[arg(long, value_name = "NAME", default_value = "seller")]
+    pub by: String,
+}
+
+/// `till-server customers ...`.
+#[derive(Debug, Subcommand)]
+pub enum CustomersCommand {
+    /// Set a customer's reputation score (the refund policy's threshold compares against it).
+    SetReputation {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The customer's id.
+        #[arg(long, value_name = "CUSTOMER_ID")]
+        id: String,
+        /// The score, a whole number.
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        score: i64,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,158 @@
+//! One-time enrolment codes: how a till gets its terminal secret without anyone copying 64 hex
+//! digits by hand.
+//!
+//! `till-server terminals add --enrolment-code` registers the terminal as usual (its secret made
+//! here and sealed in the database like every terminal secret) and [`issue`]s a code: 80 random
+//! bits shown as `XXXX-XXXX-XXXX-XXXX` (till-api's [`EnrolmentCode`]), valid 24 hours. Only the
+//! code's SHA-256 is stored, so the database never holds a code that could be typed. The till
+//! sends the code to `POST /v1/terminals/enrol` (unsigned: it has no secret yet) and
+//! [`exchange`] answers the terminal id and secret once:
+//!
+//! - the code is looked up by its hash, so what the lookup's timing could reveal is about
+//!   hashes, never about the code;
+//! - marking it used and reading the secret happen in one IMMEDIATE transaction, and the mark is
+//!   a conditional write, so of two exchanges of one code exactly one gets the secret;
+//! - an unknown, used or expired code is refused with its own error and changes nothing;
+//! - wrong codes are counted ([`FailedAttempts`]): past [`MAX_FAILURES`] in a minute every
+//!   exchange is refused until the minute is over. 80 bits cannot be guessed anyway; the limit
+//!   keeps a flood of guesses from costing the server a transaction each.
+
+use crate::admin::{add_terminal_in, NewTerminal};
+use crate::clock::Entropy;
+use crate::error::ApiError;
+use crate::repo::{EnrolmentCodeRecord, Repository};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::sync::Mutex;
+use till_api::enrolment::{EnrolmentCode, TerminalEnrolResponse};
+use till_core::Clock;
+
+/// How long a code may be exchanged, seconds.
+pub const CODE_LIFETIME_SECS: i64 = 24 * 60 * 60;
+
+/// Wrong codes accepted per [`FAILURE_WINDOW_SECS`] before every exchange is refused.
+pub const MAX_FAILURES: u32 = 20;
+
+/// The window wrong codes are counted in, seconds.
+pub const FAILURE_WINDOW_SECS: i64 = 60;
+
+/// What `terminals add --enrolment-code` prints: no secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewEnrolment {
+    /// The terminal registered.
+    pub terminal_id: String,
+    /// The name given.
+    pub name: String,
+    /// The one-time code, `XXXX-XXXX-XXXX-XXXX`.
+    pub enrolment_code: String,
+    /// Until when the code can be exchanged, unix seconds.
+    pub expires_at: i64,
+}
+
+/// SHA-256 (hex) of a code's 16 symbols: the only form in which a code is stored.
+pub fn code_sha256(code: &EnrolmentCode) -> String {
+    hex::encode(Sha256::digest(code.canonical().as_bytes()))
+}
+
+/// Registers a terminal named `name` and makes its one-time code, valid for 24 hours.
+pub fn issue(
+    repo: &dyn Repository,
+    name: &str,
+    clock: &dyn Clock,
+    entropy: &dyn Entropy,
+) -> Result<NewEnrolment, ApiError> {
+    let mut bytes = [0u8; EnrolmentCode::BYTES];
+    entropy.fill(&mut bytes);
+    let code = EnrolmentCode::from_bytes(bytes);
+    let now = clock.now_unix();
+    // The terminal and its code in one transaction: no terminal without its code.
+    let mut tx = repo.begin()?;
+    // The secret stays on the server (sealed) until the code is exchanged; it is not printed.
+    let NewTerminal { terminal_id, name, .. } = add_terminal_in(&mut *tx, name, now, entropy)?;
+    let record = EnrolmentCodeRecord {
+        code_sha256: code_sha256(&code),
+        terminal_id: terminal_id.clone(),
+        created_at: now,
+        expires_at: now + CODE_LIFETIME_SECS,
+        used_at: None,
+    };
+    tx.insert_enrolment_code(&record)?;
+    tx.commit()?;
+    Ok(NewEnrolment { terminal_id, name, enrolment_code: code.grouped(), expires_at: record.expires_at })
+}
+
+/// Exchanges `typed` (as the installer typed it) for its terminal's id and secret, once, at
+/// `now`. Wrong codes count towards `attempts`.
+pub fn exchange(
+    repo: &dyn Repository,
+    attempts: &FailedAttempts,
+    typed: &str,
+    now: i64,
+) -> Result<TerminalEnrolResponse, ApiError> {
+    attempts.check(now)?;
+    let result = exchange_code(repo, typed, now);
+    if matches!(result, Err(ApiError::EnrolmentCodeInvalid(_))) {
+        attempts.failed(now);
+    }
+    result
+}
+
+fn exchange_code(repo: &dyn Repository, typed: &str, now: i64) -> Result<TerminalEnrolResponse, ApiError> {
+    let code = EnrolmentCode::parse(typed).map_err(|e| ApiError::EnrolmentCodeInvalid(e.to_string()))?;
+    let hash = code_sha256(&code);
+    // IMMEDIATE: the write lock is taken before the code is read, so no other exchange reads it
+    // between this one's check and its mark. Returning early drops (rolls back) the transaction.
+    let mut tx = repo.begin()?;
+    let record = tx.enrolment_code(&hash)?.ok_or_else(|| ApiError::EnrolmentCodeInvalid("no such code".into()))?;
+    if record.used_at.is_some() {
+        return Err(ApiError::EnrolmentCodeUsed);
+    }
+    if now >= record.expires_at {
+        return Err(ApiError::EnrolmentCodeExpired);
+    }
+    let terminal = tx
+        .terminal(&record.terminal_id)?
+        .ok_or_else(|| ApiError::Internal("an enrolment code names no terminal".into()))?;
+    if terminal.disabled {
+        return Err(ApiError::TerminalDisabled);
+    }
+    if !tx.use_enrolment_code(&hash, now)? {
+        return Err(ApiError::EnrolmentCodeUsed);
+    }
+    tx.commit()?;
+    Ok(TerminalEnrolResponse { terminal_id: terminal.id, secret: terminal.secret_hex })
+}
+
+/// Wrong enrolment codes in the current window, for the whole server (the listener does not
+/// tell the routes who is asking).
+#[derive(Debug, Default)]
+pub struct FailedAttempts(Mutex<Window>);
+
+#[derive(Debug, Default)]
+struct Window {
+    started: i64,
+    failures: u32,
+}
+
+impl FailedAttempts {
+    /// Refuses while the window holds [`MAX_FAILURES`] wrong codes.
+    fn check(&self, now: i64) -> Result<(), ApiError> {
+        let mut w = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if now >= w.started + FAILURE_WINDOW_SECS || now < w.started {
+            *w = Window { started: now, failures: 0 };
+        }
+        if w.failures >= MAX_FAILURES {
+            return Err(ApiError::TooManyEnrolmentAttempts(w.started + FAILURE_WINDOW_SECS - now));
+        }
+        Ok(())
+    }
+
+    /// Counts a wrong code.
+    fn failed(&self, now: i64) {
+        let mut w = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if now >= w.started + FAILURE_WINDOW_SECS || now < w.started {
+            *w = Window { started: now, failures: 0 };
+        }
+        w.failures = w.failures.saturating_add(1);
+    }
+}
