@@ -92,6 +92,7 @@ const COMMANDS: &[&str] = &[
     "setup_first_people",
     "setup_pass",
     "shop_profile_set",
+    "sync_enrol",
 ];
 
 fn main() {

@@ -190,6 +190,10 @@ fn args(cmd: &str, token: &str, users: &Users, n: usize) -> Value {
         }
         "setup_pass" => json!({ "token": t, "step": "server" }),
         "shop_profile_set" => json!({ "token": t, "profile": bad_profile() }),
+        // Refused before anything is sent: the code is empty.
+        "sync_enrol" => {
+            json!({ "token": t, "input": { "url": "http://127.0.0.1:9", "code": "", "certSha256": "", "caPem": "" } })
+        }
         other => panic!("no sample arguments for {other}: add them to tests/permissions.rs"),
     }
 }

@@ -144,5 +144,6 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         setup::setup_first_people,
         setup::setup_pass,
         setup::shop_profile_set,
+        setup::sync_enrol,
     ]
 }

@@ -5,7 +5,8 @@ use super::{run, CmdResult};
 use crate::TillState;
 use tauri::State;
 use till_core::SessionToken;
-use till_pos::ipc::setup::{FirstPeopleInput, SetupStatus, SetupStep, ShopProfile};
+use till_pos::ipc::setup::{EnrolmentInput, FirstPeopleInput, SetupStatus, SetupStep, ShopProfile};
+use till_pos::ipc::sync::SyncSettingsView;
 
 /// Where the setup stands.
 #[tauri::command]
@@ -39,4 +40,14 @@ pub async fn shop_profile_set(
     profile: ShopProfile,
 ) -> CmdResult<ShopProfile> {
     run(&till, move |p| p.shop_profile_set(&token, profile)).await
+}
+
+/// Exchanges a one-time enrolment code for this till's server settings (installers).
+#[tauri::command]
+pub async fn sync_enrol(
+    till: State<'_, TillState>,
+    token: SessionToken,
+    input: EnrolmentInput,
+) -> CmdResult<SyncSettingsView> {
+    run(&till, move |p| p.sync_enrol(&token, input)).await
 }

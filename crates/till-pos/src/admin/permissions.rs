@@ -124,6 +124,7 @@ permissions! {
     SyncSettingsSet "sync_settings_set" INSTALLERS "change the server settings";
     SyncSettingsClear "sync_settings_clear" INSTALLERS "clear the server settings";
     SyncTestConnection "sync_test_connection" INSTALLERS "test the server connection";
+    SyncEnrol "sync_enrol" INSTALLERS "enrol the till with the server";
     SyncParkedList "sync_parked_list" MANAGERS "see parked sync events";
     SyncParkedRetry "sync_parked_retry" MANAGERS "retry parked sync events";
     SyncParkedDiscard "sync_parked_discard" MANAGERS "discard parked sync events";
@@ -231,6 +232,7 @@ mod tests {
                 "sync_settings_set",
                 "sync_settings_clear",
                 "sync_test_connection",
+                "sync_enrol",
                 "setup_pass",
                 "shop_profile_set",
             ]

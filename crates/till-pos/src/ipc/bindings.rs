@@ -12,6 +12,7 @@ pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     AppInfo::export_all_to(dir)?;
     crate::ipc::setup::SetupStatus::export_all_to(dir)?;
     crate::ipc::setup::FirstPeopleInput::export_all_to(dir)?;
+    crate::ipc::setup::EnrolmentInput::export_all_to(dir)?;
     LoginUser::export_all_to(dir)?;
     Session::export_all_to(dir)?;
     ProductView::export_all_to(dir)?;

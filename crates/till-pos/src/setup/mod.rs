@@ -3,7 +3,7 @@
 //! A till opened outside demo mode on a fresh data directory has no users, no catalogue and no
 //! server: the window opens the setup, led by the installer, and it goes step by step
 //! ([`SetupStep`]): the shop profile ([`shop`]), the first owner and the installer
-//! ([`people`]), the server (settings or a one-time enrolment code), the payment
+//! ([`people`]), the server (settings or a one-time enrolment code, [`enrolment`]), the payment
 //! platform key, the devices. Every step's result is stored as it is made, so an interrupted
 //! setup opens again where it stopped. The first two steps need no session (nobody exists yet);
 //! from then on the installer logs in and the commands are the installer's usual ones.
@@ -11,6 +11,7 @@
 //! A data directory belongs to one mode for good ([`check_mode`]): demo data never opens without
 //! `--demo`, and a shop's till never opens in demo mode, where the stand-in would approve cards.
 
+pub mod enrolment;
 pub mod people;
 pub mod shop;
 

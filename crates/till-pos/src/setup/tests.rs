@@ -200,3 +200,48 @@ fn reports_carry_the_shop_profile() {
     }
     drop(dir);
 }
+
+#[test]
+fn a_one_time_code_becomes_the_server_settings_once() {
+    use crate::ipc::setup::EnrolmentInput;
+    use till_core::SystemClock;
+    let server_dir = tempfile::tempdir().unwrap();
+    let server =
+        till_server::local::LocalServer::start(&server_dir.path().join("s.db"), Default::default(), None).unwrap();
+    let issued =
+        till_server::enrolment::issue(&*server.repo, "counter 1", &SystemClock, &till_server::clock::OsEntropy)
+            .unwrap();
+    // The real time: the server checks signing times against its own.
+    let dir = tempfile::tempdir().unwrap();
+    let pos = Pos::open(PosConfig { clock: Arc::new(SystemClock), ..shop_config(&dir) }).unwrap();
+    pos.setup_shop_save(profile()).unwrap();
+    pos.setup_first_people(people("246810", "135791")).unwrap();
+    let installer = pos.login(user_id(&pos, "Wang Jun"), "135791").unwrap().token;
+    let input = |code: &str| EnrolmentInput {
+        url: server.url.clone(),
+        code: code.into(),
+        cert_sha256: String::new(),
+        ca_pem: String::new(),
+    };
+
+    // A wrong code: the server's refusal, nothing stored.
+    let e = pos.sync_enrol(&installer, input("ABCD-EFGH-JKMN-PQRS")).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::ServerRefused, "{e}");
+    assert!(pos.store.setting(crate::sync::settings::SETTING).unwrap().is_none());
+
+    // The printed code, typed in lower case: the settings are the terminal's, the secret sealed.
+    let view = pos.sync_enrol(&installer, input(&issued.enrolment_code.to_lowercase())).unwrap();
+    assert!(view.configured && view.secret_set, "{view:?}");
+    assert!(view.terminal_id.as_deref().is_some_and(|t| t.starts_with("t_")), "{view:?}");
+    assert!(pos.setup_status().unwrap().server_set);
+    // The credentials work: Test connection signs with them and verifies the answers.
+    let test = pos.sync_test_connection(&installer).unwrap();
+    assert!(test.ok, "{test:?}");
+
+    // A till that has its settings does not spend a code.
+    let again = till_server::enrolment::issue(&*server.repo, "counter 2", &SystemClock, &till_server::clock::OsEntropy)
+        .unwrap();
+    let e = pos.sync_enrol(&installer, input(&again.enrolment_code)).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Conflict, "{e}");
+    drop(dir);
+}

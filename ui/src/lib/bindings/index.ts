@@ -28,6 +28,7 @@ export type { DevicesOverview } from "./DevicesOverview";
 export type { DiscoveredView } from "./DiscoveredView";
 export type { DriverOption } from "./DriverOption";
 export type { EnrolView } from "./EnrolView";
+export type { EnrolmentInput } from "./EnrolmentInput";
 export type { ErrorCode } from "./ErrorCode";
 export type { ExportKind } from "./ExportKind";
 export type { ExportStatus } from "./ExportStatus";
