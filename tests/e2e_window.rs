@@ -193,10 +193,23 @@ fn a_shop_till_opens_on_the_setup_and_the_installer_finishes_it() {
     fill(&s, "#owner-pin2", "246810");
     s.click(&s.wait_for("#people-save"));
 
-    // From here the installer logs in; server and payment key are left for later (F10).
+    // From here the installer logs in and enrols the till with a one-time code from a real
+    // till-server; the payment key is left for later (F10).
     s.wait_for("#setup[data-step='server'] #setup-login");
     fill(&s, "#setup-login-pin", &format!("135791{ENTER}"));
-    s.wait_for("#server-panel");
+    let server =
+        till_server::local::LocalServer::start(&dir.path().join("server.db"), Default::default(), None).unwrap();
+    let clock = till_core::SystemClock;
+    let code = till_server::enrolment::issue(&*server.repo, "counter 1", &clock, &till_server::clock::OsEntropy)
+        .unwrap()
+        .enrolment_code;
+    let url = s.wait_for("#enrol-url");
+    s.execute("document.querySelector('#enrol-url').value = ''");
+    s.type_into(&url, &server.url);
+    fill(&s, "#enrol-code", &format!("{code}{ENTER}"));
+    // Enrolled: the server settings show the terminal, never the secret.
+    s.wait_for("#server-panel #server-secret-state[data-set='true']");
+    assert!(s.find_all("#enrol-form").is_empty());
     s.keys("\u{E03A}"); // F10
     s.wait_for("#setup[data-step='payments'] #platform-key");
     s.keys("\u{E03A}");
