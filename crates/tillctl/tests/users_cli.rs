@@ -25,21 +25,24 @@ fn create_owner(dir: &std::path::Path, name: &str, stdin: &str) -> Output {
 fn a_till_without_an_owner_gets_one_from_tillctl() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("till.db");
-    // A till as it was before owners: a manager and a cashier.
+    // A till as it was before owners (and before the first-run setup): a manager.
     let pin_hash = till_pos::admin::pin::hash_pin("2222", &[1; 16]).unwrap();
     let store = Store::open(&db).unwrap();
     let manager = store.write(|tx| till_store::users::insert(tx, "Meg", Role::Manager, &pin_hash, 0)).unwrap();
     drop(store);
     let pos = Pos::open(PosConfig { demo: false, ..PosConfig::demo(db.clone()) }).unwrap();
     let m = pos.login(manager, "2222").unwrap().token;
-    assert!(pos.user_create(&m, "Cal", "cashier", "1234").is_ok(), "a manager still manages cashiers");
-    assert_eq!(pos.user_create(&m, "Ian", "installer", "1234").unwrap_err().code(), ErrorCode::Forbidden);
+    assert!(pos.user_create(&m, "Cal", "cashier", "135791").is_ok(), "a manager still manages cashiers");
+    assert_eq!(pos.user_create(&m, "Ian", "installer", "135791").unwrap_err().code(), ErrorCode::Forbidden);
     drop(pos);
 
     // A malformed PIN makes nobody.
     let out = create_owner(dir.path(), "Olu", "12\n");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("4 to 8 digits"), "{out:?}");
+    // A shop's PIN policy: six digits at least.
+    assert!(String::from_utf8_lossy(&out.stderr).contains("6 to 8 digits"), "{out:?}");
+    let out = create_owner(dir.path(), "Olu", "1234\n");
+    assert!(!out.status.success(), "{out:?}");
 
     let out = create_owner(dir.path(), "Olu", "246810\n");
     assert!(out.status.success(), "{out:?}");
@@ -55,7 +58,7 @@ fn a_till_without_an_owner_gets_one_from_tillctl() {
     let owner = pos.login_users().unwrap().into_iter().find(|u| u.name == "Olu").unwrap();
     assert_eq!(owner.role, Role::Owner);
     let o = pos.login(owner.id, "246810").unwrap().token;
-    let installer = pos.user_create(&o, "Ian", "installer", "1357").unwrap();
+    let installer = pos.user_create(&o, "Ian", "installer", "135700").unwrap();
     assert_eq!(installer.role, Role::Installer);
     let audit = pos.audit_list(&o, None, 50).unwrap();
     assert!(audit.entries.iter().any(|e| e.action == "user.created" && e.detail.contains("tillctl")), "{audit:?}");

@@ -33,7 +33,8 @@ const LATER_STEPS: [SetupStep; 3] = [SetupStep::Server, SetupStep::Payments, Set
 
 /// Refuses a data directory of the other mode, and records the mode of a new one. A database
 /// from before modes existed is a demo one if demo data was ever seeded in it, a shop's if it
-/// has users otherwise.
+/// has users otherwise; such a shop's till has been selling, so its setup counts as finished
+/// (its profile can be added later on the installer screen).
 pub(crate) fn check_mode(pos: &Pos) -> Result<()> {
     let wanted = if pos.demo { "demo" } else { "shop" };
     let stored = match pos.store.setting(MODE)? {
@@ -44,14 +45,22 @@ pub(crate) fn check_mode(pos: &Pos) -> Result<()> {
                     r.get(0)
                 })?)
             })?;
+            let legacy_shop = !seeded && pos.store.has_users()?;
             let inferred = if seeded {
                 "demo"
-            } else if pos.store.has_users()? {
+            } else if legacy_shop {
                 "shop"
             } else {
                 wanted
             };
-            pos.store.write(|tx| settings::put(tx, MODE, inferred))?;
+            let passed = serde_json::to_string(&LATER_STEPS).map_err(|e| PosError::Internal(e.to_string()))?;
+            pos.store.write(|tx| {
+                settings::put(tx, MODE, inferred)?;
+                if legacy_shop {
+                    settings::put(tx, PASSED, &passed)?;
+                }
+                Ok(())
+            })?;
             inferred.to_string()
         }
     };
@@ -93,15 +102,18 @@ impl Pos {
         Ok(has(Role::Owner) && has(Role::Installer))
     }
 
-    /// The step the setup is at.
+    /// The step the setup is at; passing the last step finishes it for good.
     fn setup_step(&self) -> Result<SetupStep> {
+        let passed = self.passed_steps()?;
+        if passed.contains(&SetupStep::Devices) {
+            return Ok(SetupStep::Done);
+        }
         if self.shop_profile()?.is_none() {
             return Ok(SetupStep::Shop);
         }
         if !self.has_first_people()? {
             return Ok(SetupStep::People);
         }
-        let passed = self.passed_steps()?;
         Ok(LATER_STEPS.into_iter().find(|s| !passed.contains(s)).unwrap_or(SetupStep::Done))
     }
 
