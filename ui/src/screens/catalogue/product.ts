@@ -18,8 +18,10 @@ export interface ProductForm {
 export type ProductField = "sku" | "barcode" | "name" | "price" | "tax";
 export type FieldErrors = Partial<Record<ProductField, MessageKey>>;
 
-export function emptyForm(): ProductForm {
-  return { sku: "", barcode: "", name: "", nameZh: "", price: "", tax: "13", inclusive: true, serialised: false };
+/** A new product's form; its tax rate is the shop's default (basis points), 13 % without a profile. */
+export function emptyForm(defaultTaxBp = 1300): ProductForm {
+  const tax = bpToPercentText(defaultTaxBp);
+  return { sku: "", barcode: "", name: "", nameZh: "", price: "", tax, inclusive: true, serialised: false };
 }
 
 /** Basis points as the percent text typed in the form: 1300 -> "13", 650 -> "6.5", 625 -> "6.25". */

@@ -1,7 +1,9 @@
 // The first-run setup's pure parts: the steps in order, a new shop profile's defaults, tax rates
-// as the form edits them (percent text) and as the till stores them (basis points).
+// as the form edits them (percent text, read as the catalogue reads it) and as the till stores
+// them (basis points).
 import type { SetupStep, ShopProfile, TaxRateEntry } from "../../lib/bindings";
 import type { MessageKey } from "../../lib/i18n/index.svelte";
+import { bpToPercentText, parseTaxPercent } from "../catalogue/product";
 
 /** The steps as the progress list shows them. */
 export const STEPS: readonly Exclude<SetupStep, "done">[] = ["shop", "people", "server", "payments", "devices"];
@@ -48,19 +50,6 @@ export function timeZones(): string[] {
   }
 }
 
-/** Basis points as a percentage without trailing zeros: 1300 → "13", 650 → "6.5". */
-export function bpToPercent(bp: number): string {
-  return String(bp / 100);
-}
-
-/** A typed percentage as basis points, or null when it is not 0 to 100 with at most 2 decimals. */
-export function percentToBp(text: string): number | null {
-  const t = text.trim().replace(",", ".");
-  if (!/^\d{1,3}(\.\d{1,2})?$/.test(t)) return null;
-  const bp = Math.round(Number(t) * 100);
-  return bp <= 10000 ? bp : null;
-}
-
 /** The form for a profile, or a new shop's defaults (China's 13 %, 9 % and 6 % VAT rates). */
 export function formFor(p: ShopProfile | null): ShopForm {
   if (p) {
@@ -69,7 +58,7 @@ export function formFor(p: ShopProfile | null): ShopForm {
       address: p.address,
       taxId: p.taxId,
       currency: p.currency,
-      rates: p.taxRates.map((r) => ({ name: r.name, percent: bpToPercent(r.rateBp) })),
+      rates: p.taxRates.map((r) => ({ name: r.name, percent: bpToPercentText(r.rateBp) })),
       defaultRate: p.defaultTaxRate,
       receiptHeader: p.receiptHeader,
       receiptFooter: p.receiptFooter,
@@ -104,7 +93,7 @@ export function problems(f: ShopForm): FormProblems {
   if (!f.address.trim()) out.address = "setup.shop.addressRequired";
   if (!f.tillName.trim()) out.tillName = "setup.shop.tillNameRequired";
   if (!f.timeZone.trim()) out.timeZone = "setup.shop.timeZoneRequired";
-  if (f.rates.length === 0 || f.rates.some((r) => !r.name.trim() || percentToBp(r.percent) === null)) {
+  if (f.rates.length === 0 || f.rates.some((r) => !r.name.trim() || parseTaxPercent(r.percent) === null)) {
     out.rates = "setup.shop.ratesInvalid";
   }
   return out;
@@ -112,7 +101,7 @@ export function problems(f: ShopForm): FormProblems {
 
 /** The profile to send; call only when `problems` found none. */
 export function toProfile(f: ShopForm): ShopProfile {
-  const rates: TaxRateEntry[] = f.rates.map((r) => ({ name: r.name.trim(), rateBp: percentToBp(r.percent) ?? 0 }));
+  const rates: TaxRateEntry[] = f.rates.map((r) => ({ name: r.name.trim(), rateBp: parseTaxPercent(r.percent) ?? 0 }));
   return {
     name: f.name,
     address: f.address,

@@ -1,19 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pinProblem } from "../../users/pin";
-import { bpToPercent, formFor, percentToBp, problems, toProfile } from "../setup";
-
-describe("tax rates", () => {
-  it("turns typed percentages into basis points and back", () => {
-    expect(percentToBp("13")).toBe(1300);
-    expect(percentToBp("6.5")).toBe(650);
-    expect(percentToBp("0,25")).toBe(25);
-    expect(percentToBp("100")).toBe(10000);
-    expect(bpToPercent(650)).toBe("6.5");
-  });
-  it("refuses what is not a rate", () => {
-    for (const bad of ["", "abc", "101", "-1", "1.234", "13%"]) expect(percentToBp(bad)).toBeNull();
-  });
-});
+import { formFor, problems, toProfile } from "../setup";
 
 describe("the shop form", () => {
   it("starts with China's VAT rates and the machine's time zone", () => {
