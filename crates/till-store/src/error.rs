@@ -14,6 +14,34 @@ pub enum StoreError {
         /// Newest version this build knows.
         supported: u32,
     },
+    /// A migration failed while upgrading the database. Every pending migration runs in one
+    /// transaction, so the file is still at version `from`, as it was.
+    #[error(
+        "the database could not be upgraded: migration {version} failed: {reason}. The database is unchanged \
+         (still at schema version {from}); {}",
+        backup.as_ref().map_or("no copy was needed".to_string(), |p| format!("a copy taken before the upgrade is at {}", p.display()))
+    )]
+    MigrationFailed {
+        /// The schema version the failing migration brings the file to.
+        version: u32,
+        /// The version the file had, and still has.
+        from: u32,
+        /// What SQLite or the check said.
+        reason: String,
+        /// The backup taken before the upgrade, when there is one.
+        backup: Option<std::path::PathBuf>,
+    },
+    /// The backup that must precede an upgrade could not be made, so the database was not
+    /// upgraded (and is unchanged).
+    #[error("the database at schema version {from} needs an upgrade, but the backup taken before it failed: {reason}. The database is unchanged; free some disk space or make {folder} writable, then start Till again")]
+    PreUpgradeBackupFailed {
+        /// The file's version.
+        from: u32,
+        /// The folder the backup goes to.
+        folder: String,
+        /// Why.
+        reason: String,
+    },
     /// This cart was already checked out; the order it became is `order_id`.
     #[error("this cart was already checked out as order {order_id}")]
     AlreadyCheckedOut {

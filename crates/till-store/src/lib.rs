@@ -16,6 +16,7 @@
 pub mod answers;
 pub mod audit;
 pub mod audit_view;
+pub mod backup;
 pub mod catalogue;
 pub mod catalogue_admin;
 pub mod catalogue_import;
@@ -40,6 +41,7 @@ pub mod refunds;
 pub mod reports;
 pub mod sale_event;
 pub mod settings;
+pub mod upgrade;
 pub mod users;
 
 pub use audit::AuditReport;
@@ -102,12 +104,25 @@ pub struct Store {
 }
 
 impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it to this build's schema,
+    /// reading the system clock (for the name of a pre-upgrade backup).
+    pub fn open(path: &Path) -> Result<Store> {
+        Self::open_with_clock(path, &till_core::SystemClock)
+    }
+
     /// Opens (creating if needed) the database at `path` and migrates it to this build's schema.
     ///
     /// A new database file is created with mode 0600 before SQLite opens it, so it and its
     /// `-wal` and `-shm` files (which SQLite gives the database's mode) are the owner's alone;
-    /// those files of an older Till are narrowed to 0600 ([`private_fs`]).
-    pub fn open(path: &Path) -> Result<Store> {
+    /// those files of an older Till are narrowed to 0600 ([`private_fs`]). A file of an older
+    /// schema is copied to `backups/` first and then migrated in one transaction
+    /// ([`upgrade`]); `clock` names that copy.
+    pub fn open_with_clock(path: &Path, clock: &dyn till_core::Clock) -> Result<Store> {
+        Self::open_with(path, clock, migrations::MIGRATIONS)
+    }
+
+    /// [`Store::open_with_clock`] with a given list of migrations (tests inject a failing one).
+    pub(crate) fn open_with(path: &Path, clock: &dyn till_core::Clock, migrations: &[&str]) -> Result<Store> {
         let io = |p: &Path, e: std::io::Error| StoreError::Io(format!("{}: {e}", p.display()));
         private_fs::touch_private(path).map_err(|e| io(path, e))?;
         for suffix in ["", "-wal", "-shm", "-journal"] {
@@ -119,7 +134,14 @@ impl Store {
             }
         }
         let mut writer = connection::open(path)?;
-        migrations::migrate(&mut writer)?;
+        let found = migrations::current_version(&writer)?;
+        // Version 0 is a new file: nothing to keep. A newer file is refused by the migration.
+        let copy = if found > 0 && (found as usize) < migrations.len() {
+            Some(upgrade::pre_upgrade_backup(path, found, clock.now_ms())?)
+        } else {
+            None
+        };
+        migrations::migrate_with(&mut writer, migrations).map_err(|e| upgrade::with_backup(e, copy))?;
         let reader = connection::open(path)?;
         Ok(Store {
             path: path.to_path_buf(),

@@ -1,8 +1,8 @@
 //! Versioned schema migrations, embedded from the repository's `migrations/` folder.
 //!
-//! The schema version lives in `PRAGMA user_version`. Each migration runs in its own IMMEDIATE
-//! transaction together with the version bump, so a crash mid-migration leaves the previous
-//! version intact.
+//! The schema version lives in `PRAGMA user_version`. The pending migrations run together in
+//! one IMMEDIATE transaction with the version bump, so a crash or a failing migration leaves
+//! the previous version intact ([`crate::upgrade`] takes a backup first).
 
 use crate::{Result, StoreError};
 use rusqlite::{Connection, TransactionBehavior};
@@ -43,44 +43,68 @@ pub fn current_version(conn: &Connection) -> Result<u32> {
 
 /// Brings the database up to [`latest_version`]; a no-op when it is already there.
 pub fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_with(conn, MIGRATIONS)
+}
+
+/// Brings the database up to `migrations.len()`: every pending migration and the version bump
+/// in ONE IMMEDIATE transaction, so a migration that fails rolls back the ones before it too
+/// and the file stays at the version it had (see docs/install.md, "Upgrades"). The error names
+/// the migration that failed.
+pub(crate) fn migrate_with(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
     let found = current_version(conn)?;
-    let supported = latest_version();
+    let supported = migrations.len() as u32;
     if found > supported {
         return Err(StoreError::DatabaseTooNew { found, supported });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let rebuilds = sql.starts_with(FOREIGN_KEYS_OFF);
-        if rebuilds {
-            conn.pragma_update(None, "foreign_keys", "OFF")?;
-        }
-        let applied = apply(conn, i, sql, rebuilds);
-        if rebuilds {
-            // Back on whatever happened: every other statement of this connection relies on it.
-            conn.pragma_update(None, "foreign_keys", "ON")?;
-        }
-        applied?;
-    }
-    Ok(())
-}
-
-/// Applies migration `i` and its version bump in one IMMEDIATE transaction.
-fn apply(conn: &mut Connection, i: usize, sql: &str, check_references: bool) -> Result<()> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    // Re-check under the write lock: another process may have migrated meanwhile.
-    if current_version(&tx)? > i as u32 {
+    if found == supported {
         return Ok(());
     }
-    tx.execute_batch(sql)?;
+    let rebuilds = migrations[found as usize..].iter().any(|sql| sql.starts_with(FOREIGN_KEYS_OFF));
+    if rebuilds {
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
+    }
+    let applied = apply_pending(conn, migrations, rebuilds);
+    if rebuilds {
+        // Back on whatever happened: every other statement of this connection relies on it.
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+    }
+    applied
+}
+
+/// Applies every migration past the file's version and the version bump in one IMMEDIATE
+/// transaction; dropping the transaction on an error rolls all of them back.
+fn apply_pending(conn: &mut Connection, migrations: &[&str], check_references: bool) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Re-check under the write lock: another process may have migrated meanwhile.
+    let from = current_version(&tx)?;
+    let to = migrations.len() as u32;
+    if from >= to {
+        return Ok(());
+    }
+    for (i, sql) in migrations.iter().enumerate().skip(from as usize) {
+        let version = i as u32 + 1;
+        tx.execute_batch(sql).map_err(|e| StoreError::MigrationFailed {
+            version,
+            from,
+            reason: e.to_string(),
+            backup: None,
+        })?;
+        tracing::info!(version, "applied migration (not committed yet)");
+    }
     if check_references {
         let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
         if broken > 0 {
-            // Dropping the transaction rolls the migration back.
-            return Err(StoreError::Corrupt(format!("migration {} left {broken} broken references", i + 1)));
+            return Err(StoreError::MigrationFailed {
+                version: to,
+                from,
+                reason: format!("{broken} broken references after the migrations"),
+                backup: None,
+            });
         }
     }
-    tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+    tx.pragma_update(None, "user_version", to)?;
     tx.commit()?;
-    tracing::info!(version = i + 1, "applied migration");
+    tracing::info!(from, to, "database upgraded");
     Ok(())
 }
 
