@@ -14,7 +14,11 @@ fn open(dir: &Path) -> Result<Pos, CliError> {
 /// against their lines, line counts, payments against totals, refunds within payments.
 /// Any failure makes the command exit 1 after every line has been printed.
 pub fn check(dir: &Path) -> Result<(), CliError> {
-    let store = till_store::Store::open(&dir.join("till.db"))?;
+    check_store(&till_store::Store::open(&dir.join("till.db"))?)
+}
+
+/// The checks of [`check`] on an open store (`tillctl restore` runs them on the backup).
+pub fn check_store(store: &till_store::Store) -> Result<(), CliError> {
     let mut failed = Vec::new();
     match store.integrity_check() {
         Ok(()) => println!("integrity_check: ok"),

@@ -18,6 +18,9 @@ pub enum CliError {
     /// A file could not be written or read.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// A command stopped for a reason it explains (a restore's refusal, a missing file).
+    #[error("{0}")]
+    Failed(String),
     /// `db check` found a problem.
     #[error("check failed: {0}")]
     CheckFailed(String),

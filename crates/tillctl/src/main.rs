@@ -56,6 +56,7 @@
 //! Test cards: visa, mastercard, unionpay, expired, pin, unreadable. Faults: garbage,
 //! truncated, bad-lrc, silence, unplug. See `devices.rs` for the details.
 
+mod backup;
 mod bench;
 mod bench_history;
 mod bench_login;
