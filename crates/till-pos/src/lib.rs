@@ -121,13 +121,14 @@ pub struct Pos {
     devices: devices::Devices,
     sync: sync::SyncRuntime,
     back_office: back_office::BackOffice,
+    backups: admin::backups::Backups,
 }
 
 impl Pos {
     /// Opens the database (migrating it), seeds demo data on first start when configured, and
     /// opens the card reader.
     pub fn open(config: PosConfig) -> Result<Pos> {
-        let store = Store::open(&config.db_path)?;
+        let store = Store::open_with_clock(&config.db_path, &*config.clock)?;
         if let Some(dir) = config.db_path.parent() {
             admin::data_dir::narrow_existing(dir);
         }
@@ -169,6 +170,7 @@ impl Pos {
             devices,
             sync: sync::SyncRuntime::default(),
             back_office: back_office::BackOffice::default(),
+            backups: Default::default(),
         };
         setup::check_mode(&pos)?;
         if let Some(profile) = pos.shop_profile()? {

@@ -42,6 +42,8 @@ const INSTALLERS: Access = Access::Roles(&[Role::Installer]);
 const KEY_VIEWERS: Access = Access::Roles(&[Role::Owner, Role::Manager, Role::Installer]);
 /// The shop profile: its owners and its installer.
 const SHOP_KEEPERS: Access = Access::Roles(&[Role::Owner, Role::Installer]);
+/// The till's backups: the installer sets them up, the owner may too.
+const BACKUP_KEEPERS: Access = Access::Roles(&[Role::Owner, Role::Installer]);
 /// No session needed.
 const PUBLIC: Access = Access::Public;
 
@@ -166,6 +168,10 @@ permissions! {
     SetupFirstPeople "setup_first_people" PUBLIC "create the first owner and installer";
     SetupPass "setup_pass" INSTALLERS "go on with the setup";
     ShopProfileSet "shop_profile_set" SHOP_KEEPERS "change the shop profile";
+    BackupSettingsGet "backup_settings_get" BACKUP_KEEPERS "see the backup settings";
+    BackupSettingsSet "backup_settings_set" BACKUP_KEEPERS "change the backup settings";
+    BackupNow "backup_now" BACKUP_KEEPERS "take a backup";
+    BackupStatus "backup_status" BACKUP_KEEPERS "see the backups";
 }
 
 impl Command {
@@ -206,7 +212,7 @@ mod tests {
     #[test]
     fn installers_neither_sell_nor_see_sales_and_owners_do_what_managers_do() {
         // Everything an installer may call once logged in: devices, servers, keys, limits,
-        // the status lights and the sync line (counts only). No cart, payment, receipt,
+        // the status lights, the sync line (counts only) and the backups. No cart, payment, receipt,
         // history, report, export, refund, customer or user command.
         let installer: Vec<&str> = TABLE
             .iter()
@@ -235,6 +241,10 @@ mod tests {
                 "sync_enrol",
                 "setup_pass",
                 "shop_profile_set",
+                "backup_settings_get",
+                "backup_settings_set",
+                "backup_now",
+                "backup_status",
             ]
         );
         for row in TABLE {

@@ -35,6 +35,8 @@ pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::ipc::sync::SyncSettingsView::export_all_to(dir)?;
     crate::ipc::sync::SyncSettingsInput::export_all_to(dir)?;
     crate::ipc::sync::ConnectionTest::export_all_to(dir)?;
+    crate::ipc::backups::BackupSettings::export_all_to(dir)?;
+    crate::ipc::backups::BackupStatus::export_all_to(dir)?;
     crate::ipc::back_office::OrderDetail::export_all_to(dir)?;
     crate::ipc::refund::RefundLookup::export_all_to(dir)?;
     crate::ipc::refund::RefundOrderView::export_all_to(dir)?;

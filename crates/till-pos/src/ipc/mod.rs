@@ -2,6 +2,7 @@
 //! generated from them. Nothing here calls into the use cases; they all build these views.
 
 pub mod back_office;
+pub mod backups;
 pub mod bindings;
 pub mod devices;
 pub mod loyalty;
