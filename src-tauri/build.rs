@@ -93,6 +93,10 @@ const COMMANDS: &[&str] = &[
     "setup_pass",
     "shop_profile_set",
     "sync_enrol",
+    "backup_settings_get",
+    "backup_settings_set",
+    "backup_now",
+    "backup_status",
 ];
 
 fn main() {

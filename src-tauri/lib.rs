@@ -128,6 +128,10 @@ pub fn run() -> Result<(), StartError> {
             tracing::warn!("device monitor did not start: {e}");
         }
         start_sync(pos);
+        // The nightly backup beside the database (admin/backups in till-pos).
+        if let Err(e) = Pos::start_backups(pos, till_pos::admin::backups::worker::TICK) {
+            tracing::warn!("nightly backups did not start: {e}");
+        }
     }
     setup(tauri::Builder::default(), till).run(tauri::generate_context!())?;
     Ok(())

@@ -122,7 +122,13 @@ fn args(cmd: &str, token: &str, users: &Users, n: usize) -> Value {
         | "points_problems"
         | "loyalty_settings_get"
         | "customer_identify"
-        | "points_enrol" => json!({ "token": t }),
+        | "points_enrol"
+        | "backup_settings_get"
+        | "backup_status"
+        | "backup_now" => json!({ "token": t }),
+        "backup_settings_set" => {
+            json!({ "token": t, "settings": { "hour": 99, "utcOffsetMinutes": 0, "secondTarget": "" } })
+        }
         "catalogue_search" => json!({ "token": t, "query": "tea", "limit": 5 }),
         "cart_scan" => json!({ "token": t, "code": "0000000000000" }),
         "cart_add" => json!({ "token": t, "productId": 999_999, "quantity": 1 }),

@@ -3,6 +3,7 @@
 //! (including a panic) cross as `{code, message}`.
 
 pub mod back_office;
+pub mod backups;
 pub mod cart;
 pub mod checkout;
 pub mod devices;
@@ -145,5 +146,9 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         setup::setup_pass,
         setup::shop_profile_set,
         setup::sync_enrol,
+        backups::backup_settings_get,
+        backups::backup_settings_set,
+        backups::backup_now,
+        backups::backup_status,
     ]
 }

@@ -6,6 +6,8 @@ import { t, type MessageKey } from "./i18n/index.svelte";
 import type {
   AppInfo,
   AuditReport,
+  BackupSettings,
+  BackupStatus,
   CardPaymentView,
   ConnectionTest,
   CartView,
@@ -293,6 +295,13 @@ export const paymentSettingsSet = (token: string, settings: PaymentSettings) =>
   call<PaymentSettings>("payment_settings_set", { token, settings });
 export const forwardedDeclinesList = (token: string) =>
   call<ForwardedDecline[]>("forwarded_declines_list", { token });
+
+// Backups (installers and owners): the nightly backup's settings, "Back up now", the outcome.
+export const backupSettingsGet = (token: string) => call<BackupSettings>("backup_settings_get", { token });
+export const backupSettingsSet = (token: string, settings: BackupSettings) =>
+  call<BackupSettings>("backup_settings_set", { token, settings });
+export const backupNow = (token: string) => call<BackupStatus>("backup_now", { token });
+export const backupStatus = (token: string) => call<BackupStatus>("backup_status", { token });
 
 // Sync: the status line (anyone), parked events (managers), server settings (installers).
 /** Follows the sync status line: `onchange` now and on every change; resolves to the stop function. */

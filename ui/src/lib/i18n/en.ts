@@ -5,6 +5,7 @@ import reportsEn from "./reports.en";
 import refundEn from "./refund.en";
 import loyaltyEn from "./loyalty.en";
 import setupEn from "./setup.en";
+import backupEn from "./backup.en";
 
 const en = {
   ...historyEn,
@@ -12,6 +13,7 @@ const en = {
   ...refundEn,
   ...loyaltyEn,
   ...setupEn,
+  ...backupEn,
   "app.name": "Till",
   "app.version": "Version {version}",
   "lang.toggle": "中文",

@@ -5,6 +5,7 @@ import reportsZh from "./reports.zh";
 import refundZh from "./refund.zh";
 import loyaltyZh from "./loyalty.zh";
 import setupZh from "./setup.zh";
+import backupZh from "./backup.zh";
 
 const zh: Record<MessageKey, string> = {
   ...historyZh,
@@ -12,6 +13,7 @@ const zh: Record<MessageKey, string> = {
   ...refundZh,
   ...loyaltyZh,
   ...setupZh,
+  ...backupZh,
   "app.name": "Till 收银",
   "app.version": "版本 {version}",
   "lang.toggle": "English",
