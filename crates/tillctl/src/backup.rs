@@ -126,13 +126,7 @@ fn check_key(data_dir: &Path, store: &Store) -> Result<(), CliError> {
 }
 
 /// Replaces the current database (if any) by the staged copy, keeping the current one.
-fn replace(
-    data_dir: &Path,
-    staged: &Path,
-    force: bool,
-    clock: &dyn Clock,
-    orders: i64,
-) -> Result<Restored, CliError> {
+fn replace(data_dir: &Path, staged: &Path, force: bool, clock: &dyn Clock, orders: i64) -> Result<Restored, CliError> {
     let db = data_dir.join(DB_FILE);
     let mut replaced = None;
     // Held until the new file is in place: the lock is what tells a running till apart.

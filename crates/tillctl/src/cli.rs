@@ -1,6 +1,6 @@
 //! tillctl's command line: every subcommand and flag, with its help, as clap types. `main.rs`
 //! only dispatches them; `generate.rs` turns the same definition into man pages and shell
-//! completions. The subcommands `backup` and `restore` are reserved for the backup commands.
+//! completions.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -47,7 +47,10 @@ pub enum Command {
     /// The outbox's delivery to the server.
     #[command(subcommand)]
     Sync(SyncCommand),
-    // `backup` and `restore` are reserved here for the backup commands (backup.rs).
+    /// Take an online backup of the till's database while it sells (till.key is not in it).
+    Backup(BackupArgs),
+    /// Check a backup and put it in place of the till's database, keeping the replaced one.
+    Restore(RestoreArgs),
     /// Write man pages and shell completions (used when packaging).
     #[command(hide = true)]
     Generate(GenerateArgs),
@@ -59,6 +62,33 @@ pub struct DataDir {
     /// The till's data directory (holds till.db).
     #[arg(long, value_name = "DIR")]
     pub data_dir: PathBuf,
+}
+
+/// `tillctl backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    /// The till.
+    pub dir: DataDir,
+    /// The backup file to write (its folder must exist; an existing file is replaced once the
+    /// new copy is whole and checked).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// `tillctl restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    /// The till (closed: the restore refuses while the till has the database open).
+    pub dir: DataDir,
+    /// The backup to restore; checked first (integrity, audit chain, db check, till.key).
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// Replace the database even though it has events not yet sent to the server (they stay,
+    /// unsent, in the kept till.db.replaced-<time>).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `tillctl db ...`.
@@ -177,6 +207,21 @@ pub enum BenchCommand {
         /// How many rounds to time.
         #[arg(long, value_name = "N", default_value_t = 50)]
         rounds: usize,
+    },
+    /// Checkout latency with and without an online backup running, on the till in DIR.
+    Backup {
+        #[command(flatten)]
+        /// The till (make a big one with `tillctl demo generate`).
+        dir: DataDir,
+        /// Checkouts timed for the baseline (those during the backup run until it ends).
+        #[arg(long, value_name = "N", default_value_t = 300)]
+        checkouts: usize,
+        /// Pages the backup copies per step.
+        #[arg(long, value_name = "N", default_value_t = 1024)]
+        pages: i32,
+        /// Pause between the backup's steps, ms.
+        #[arg(long, value_name = "MS", default_value_t = 5)]
+        pause_ms: u64,
     },
     /// PIN hashing, verifying and login: library defaults against the till's parameters.
     Login {

@@ -45,6 +45,15 @@
 //!                                       first-page latency and query plan of each history filter
 //! tillctl bench login [--rounds N]      PIN hashing, verifying and login, argon2id library
 //!                                       defaults against the till's parameters
+//! tillctl backup --data-dir DIR --out FILE
+//!                                       online backup of DIR/till.db while the till sells (see
+//!                                       backup.rs); till.key is not in it
+//! tillctl restore --data-dir DIR --from FILE [--force]
+//!                                       check the backup, refuse while the till has the
+//!                                       database open or (without --force) events are unsent,
+//!                                       keep the replaced one as till.db.replaced-<time>
+//! tillctl bench backup --data-dir DIR [--checkouts N] [--pages N] [--pause-ms MS]
+//!                                       checkout latency with and without a backup running
 //! tillctl sync status --data-dir DIR [--json]
 //! tillctl sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]
 //!                                       the outbox's delivery to the server (see sync.rs)
@@ -58,6 +67,7 @@
 
 mod backup;
 mod bench;
+mod bench_backup;
 mod bench_history;
 mod bench_login;
 mod bench_payment;
@@ -77,6 +87,7 @@ use clap::{CommandFactory, Parser};
 use cli::{BenchCommand, CardCommand, Cli, Command, DbCommand, DemoCommand, DeviceRoleArg, DevicesCommand};
 use cli::{DrillCommand, SimCommand, SyncCommand, UsersCommand};
 use error::CliError;
+use std::time::Duration;
 
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
@@ -111,12 +122,19 @@ fn run(cli: Cli) -> Result<(), CliError> {
             Some(BenchCommand::Payment { rounds }) => bench_payment::run(rounds),
             Some(BenchCommand::History { dir, rounds }) => bench_history::run(&dir.data_dir, rounds),
             Some(BenchCommand::Login { rounds }) => bench_login::run(rounds),
+            Some(BenchCommand::Backup { dir, checkouts, pages, pause_ms }) => bench_backup::run(
+                &dir.data_dir,
+                checkouts,
+                till_store::backup::BackupOptions { pages_per_step: pages, pause: Duration::from_millis(pause_ms) },
+            ),
         },
         Command::Demo(DemoCommand::Generate { dir, orders, seed, days }) => {
             demo_generate::run(&dir.data_dir, orders, seed, days)
         }
         Command::Sync(SyncCommand::Status { dir, json }) => sync::status(&dir.data_dir, json),
         Command::Sync(SyncCommand::Run(a)) => sync::run(&a),
+        Command::Backup(a) => backup::backup(&a.dir.data_dir, &a.out).map(|_| ()),
+        Command::Restore(a) => backup::restore(&a.dir.data_dir, &a.from, a.force, &till_core::SystemClock).map(|_| ()),
         Command::Generate(g) => {
             for path in generate::write_all(Cli::command(), &g.out)? {
                 println!("{}", path.display());

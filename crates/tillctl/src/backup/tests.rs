@@ -27,7 +27,8 @@ fn sell(pos: &Pos, token: &till_core::SessionToken, n: usize) -> i64 {
 
 fn order_ids(db: &Path) -> HashSet<i64> {
     let c = rusqlite::Connection::open(db).unwrap();
-    let ids = c.prepare("SELECT id FROM orders").unwrap().query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
+    let ids =
+        c.prepare("SELECT id FROM orders").unwrap().query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect();
     ids
 }
 
@@ -70,8 +71,11 @@ fn a_backup_taken_during_50_concurrent_checkouts_restores_with_every_acknowledge
         }
         let started = Instant::now();
         // Small steps with pauses: the copy spans many commits.
-        let report =
-            backup_database(pos.store().path(), &out, &BackupOptions { pages_per_step: 8, pause: Duration::from_millis(2) });
+        let report = backup_database(
+            pos.store().path(),
+            &out,
+            &BackupOptions { pages_per_step: 8, pause: Duration::from_millis(2) },
+        );
         let finished = Instant::now();
         // A few more sales after it, then stop.
         let after = acked.lock().unwrap().len() + 50;
@@ -127,14 +131,21 @@ fn restore_refuses_while_events_are_unsent_unless_forced_and_keeps_the_replaced_
     assert!(err.contains("3 event(s) not yet sent") && err.contains("--force"), "{err}");
     assert_eq!(std::fs::read(shop.path().join(DB_FILE)).unwrap(), before, "till.db untouched");
     assert_eq!(order_ids(&shop.path().join(DB_FILE)).len(), 3);
-    assert!(!std::fs::read_dir(shop.path()).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains("restoring")));
+    assert!(!std::fs::read_dir(shop.path()).unwrap().any(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .contains("restoring")));
 
     let restored = restore(shop.path(), &out, true, &clock).unwrap();
     let kept = shop.path().join("till.db.replaced-20261206T030405Z");
     assert_eq!(restored.replaced.as_deref(), Some(kept.as_path()));
     assert_eq!(order_ids(&shop.path().join(DB_FILE)).len(), 1, "the backup's one sale");
     assert_eq!(order_ids(&kept).len(), 3, "the replaced database keeps its three");
-    assert!(!shop.path().join("till.db-wal").exists() || std::fs::metadata(shop.path().join("till.db-wal")).unwrap().len() == 0);
+    assert!(
+        !shop.path().join("till.db-wal").exists()
+            || std::fs::metadata(shop.path().join("till.db-wal")).unwrap().len() == 0
+    );
     crate::drill::check(shop.path()).unwrap();
 }
 
@@ -197,7 +208,9 @@ fn a_damaged_backup_or_another_tills_key_is_refused_and_changes_nothing() {
     assert!(err.contains("is missing"), "{err}");
 
     assert_eq!(std::fs::read(shop.path().join(DB_FILE)).unwrap(), before);
-    let names: Vec<String> =
-        std::fs::read_dir(shop.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(shop.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     assert!(!names.iter().any(|n| n.contains("replaced") || n.contains("restoring")), "{names:?}");
 }
