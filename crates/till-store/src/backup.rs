@@ -95,10 +95,8 @@ pub fn integrity_check_file(path: &Path) -> Result<()> {
 }
 
 fn integrity_check(conn: &Connection) -> Result<()> {
-    let rows: Vec<String> = conn
-        .prepare("PRAGMA integrity_check")?
-        .query_map([], |r| r.get(0))?
-        .collect::<std::result::Result<_, _>>()?;
+    let rows: Vec<String> =
+        conn.prepare("PRAGMA integrity_check")?.query_map([], |r| r.get(0))?.collect::<std::result::Result<_, _>>()?;
     if rows == ["ok"] {
         Ok(())
     } else {
@@ -223,7 +221,11 @@ mod tests {
         let out = dir.path().join("copy.db");
         let writer = std::thread::scope(|s| {
             let h = s.spawn(|| {
-                backup_database(store.path(), &out, &BackupOptions { pages_per_step: 1, pause: Duration::from_millis(1) })
+                backup_database(
+                    store.path(),
+                    &out,
+                    &BackupOptions { pages_per_step: 1, pause: Duration::from_millis(1) },
+                )
             });
             let mut n = 0;
             while !h.is_finished() {
@@ -243,8 +245,9 @@ mod tests {
     #[test]
     fn a_missing_source_or_folder_fails_and_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(backup_database(&dir.path().join("none.db"), &dir.path().join("c.db"), &BackupOptions::default())
-            .is_err());
+        assert!(
+            backup_database(&dir.path().join("none.db"), &dir.path().join("c.db"), &BackupOptions::default()).is_err()
+        );
         let store = Store::open(&dir.path().join("till.db")).unwrap();
         let err = backup_database(store.path(), &dir.path().join("missing/c.db"), &BackupOptions::default());
         assert!(matches!(err, Err(StoreError::Io(_))), "{err:?}");

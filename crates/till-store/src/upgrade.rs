@@ -39,11 +39,8 @@ pub fn pre_upgrade_path(db: &Path, from: u32, now_ms: i64) -> PathBuf {
 pub(crate) fn pre_upgrade_backup(db: &Path, from: u32, now_ms: i64) -> Result<PathBuf> {
     let folder = backups_dir(db);
     let out = pre_upgrade_path(db, from, now_ms);
-    let failed = |reason: String| StoreError::PreUpgradeBackupFailed {
-        from,
-        folder: folder.display().to_string(),
-        reason,
-    };
+    let failed =
+        |reason: String| StoreError::PreUpgradeBackupFailed { from, folder: folder.display().to_string(), reason };
     private_fs::create_private_dir_all(&folder).map_err(|e| failed(e.to_string()))?;
     // Nothing else has the file open yet (the till is starting): one step, no pauses.
     backup_database(db, &out, &BackupOptions::all_at_once()).map_err(|e| failed(e.to_string()))?;

@@ -42,7 +42,12 @@ fn summary(store: &Store) -> Value {
             let mut s = c.prepare("SELECT id, checkout_key, total_minor, status FROM orders ORDER BY id")?;
             let orders: Vec<Value> = s
                 .query_map([], |r| {
-                    Ok(json!([r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?]))
+                    Ok(json!([
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?
+                    ]))
                 })?
                 .collect::<Result<_, _>>()?;
             Ok(json!({
@@ -155,13 +160,12 @@ fn a_database_written_by_schema_version_13_opens_passes_the_checks_and_keeps_eve
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("till.db");
     std::fs::copy(fixtures().join(format!("till-v{FIXTURE_VERSION}.db")), &path).unwrap();
-    let expected: Value =
-        serde_json::from_str(&std::fs::read_to_string(fixtures().join(format!("till-v{FIXTURE_VERSION}.json"))).unwrap())
-            .unwrap();
-    let version: u32 = rusqlite::Connection::open(&path)
-        .unwrap()
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
+    let expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join(format!("till-v{FIXTURE_VERSION}.json"))).unwrap(),
+    )
+    .unwrap();
+    let version: u32 =
+        rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, FIXTURE_VERSION, "the fixture is what its name says");
 
     let clock = ManualClock::new(START_MS + 30 * 86_400_000);

@@ -73,9 +73,7 @@ impl Pos {
 
     /// The stored settings (defaults where none are stored).
     pub(crate) fn backup_settings(&self) -> Result<BackupSettings> {
-        let number = |key: &str| -> Result<Option<i64>> {
-            Ok(self.store.setting(key)?.and_then(|v| v.parse().ok()))
-        };
+        let number = |key: &str| -> Result<Option<i64>> { Ok(self.store.setting(key)?.and_then(|v| v.parse().ok())) };
         Ok(BackupSettings {
             hour: number(HOUR)?.and_then(|h| u8::try_from(h).ok()).filter(|h| *h < 24).unwrap_or(DEFAULT_HOUR),
             utc_offset_minutes: number(OFFSET)?.and_then(|m| i32::try_from(m).ok()).unwrap_or(0),
@@ -225,7 +223,9 @@ impl Pos {
     fn record_run(&self, run: &BackupRun, actor: Option<i64>) -> Result<()> {
         match (&run.error, &run.second_target) {
             (Some(e), _) => tracing::error!(kind = %run.kind, "backup failed: {e}"),
-            (None, Some(t)) if !t.ok => tracing::warn!(folder = %t.folder, "backup's second copy failed: {}", t.message),
+            (None, Some(t)) if !t.ok => {
+                tracing::warn!(folder = %t.folder, "backup's second copy failed: {}", t.message)
+            }
             _ => tracing::info!(kind = %run.kind, file = ?run.file, bytes = run.bytes, "backup written"),
         }
         let stored = serde_json::to_string(run).map_err(|e| PosError::Internal(e.to_string()))?;

@@ -30,9 +30,15 @@ pub fn last_slot_ms(now_ms: i64, hour: u8, offset_min: i32) -> i64 {
 
 /// Whether the nightly backup is due: no good backup since the last slot (so a till that was
 /// off at the hour backs up at its first start after), and no failed try in the last hour.
-pub fn is_due(now_ms: i64, hour: u8, offset_min: i32, last_success_ms: Option<i64>, last_failure_ms: Option<i64>) -> bool {
+pub fn is_due(
+    now_ms: i64,
+    hour: u8,
+    offset_min: i32,
+    last_success_ms: Option<i64>,
+    last_failure_ms: Option<i64>,
+) -> bool {
     let slot = last_slot_ms(now_ms, hour, offset_min);
-    let missed = last_success_ms.map_or(true, |at| at < slot);
+    let missed = last_success_ms.is_none_or(|at| at < slot);
     let resting = last_failure_ms.is_some_and(|at| at >= slot && now_ms - at < RETRY_AFTER_FAILURE_MS);
     missed && !resting
 }
@@ -40,7 +46,7 @@ pub fn is_due(now_ms: i64, hour: u8, offset_min: i32, last_success_ms: Option<i6
 /// When the next nightly backup is due (now, when it is).
 pub fn next_due_ms(now_ms: i64, hour: u8, offset_min: i32, last_success_ms: Option<i64>) -> i64 {
     let slot = last_slot_ms(now_ms, hour, offset_min);
-    if last_success_ms.map_or(true, |at| at < slot) {
+    if last_success_ms.is_none_or(|at| at < slot) {
         now_ms
     } else {
         slot + DAY_MS

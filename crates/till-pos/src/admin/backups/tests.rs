@@ -123,7 +123,10 @@ fn settings_are_checked_stored_audited_and_for_installers_and_owners_only() {
     assert!(matches!(p.backup_settings_get(&cashier), Err(PosError::Forbidden { .. })));
     assert!(matches!(p.backup_now(&cashier), Err(PosError::Forbidden { .. })));
     let owner = p.login(OWNER, "4444").unwrap().token;
-    assert_eq!(p.backup_settings_get(&owner).unwrap(), BackupSettings { hour: 3, utc_offset_minutes: 0, second_target: String::new() });
+    assert_eq!(
+        p.backup_settings_get(&owner).unwrap(),
+        BackupSettings { hour: 3, utc_offset_minutes: 0, second_target: String::new() }
+    );
     for bad in [
         BackupSettings { hour: 24, ..settings("") },
         BackupSettings { utc_offset_minutes: 15 * 60, ..settings("") },
