@@ -28,6 +28,9 @@ const SUBCOMMANDS: &[(&str, &[&str])] = &[
     ("bench payment", &["--rounds", "[default: 200]"]),
     ("bench history", &["--data-dir", "--rounds", "[default: 50]"]),
     ("bench login", &["--rounds", "[default: 20]"]),
+    ("bench backup", &["--data-dir", "--checkouts", "--pages", "--pause-ms", "[default: 1024]"]),
+    ("backup", &["--data-dir", "--out"]),
+    ("restore", &["--data-dir", "--from", "--force"]),
     ("card decode", &["--format", "<DATA>", "magtek-hid", "iso7813-text"]),
     ("sim card-reader", &["--serial", "--card", "--driver"]),
     ("sim points-terminal", &["--serial", "--baud", "--hold-pair", "--auto-present"]),
@@ -108,6 +111,10 @@ fn a_wrong_flag_is_named_and_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--name"), "{out:?}");
 
+    let out = tillctl(&["restore", "--data-dir", "/nowhere", "--force"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--from"), "{out:?}");
+
     let out = tillctl(&["bench", "login", "--rounds", "many"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--rounds"), "{out:?}");
@@ -145,7 +152,7 @@ fn generate_writes_man_pages_and_completions() {
     // One page per visible subcommand, none for the hidden one or clap's `help`.
     let names: Vec<String> =
         std::fs::read_dir(&man).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    assert_eq!(names.len(), 1 + 11 + SUBCOMMANDS.iter().filter(|(p, _)| p.contains(' ')).count(), "{names:?}");
+    assert_eq!(names.len(), 1 + 13 + SUBCOMMANDS.iter().filter(|(p, _)| p.contains(' ')).count(), "{names:?}");
     assert!(!names.iter().any(|n| n == "tillctl-generate.1" || n.contains("help")), "{names:?}");
 
     let completions = dir.path().join("completions");
