@@ -1,5 +1,5 @@
 //! till-server's command line (a module of the binary, not of the library): every subcommand
-//! and flag with its help, as clap types. `main.rs` only dispatches them; `generate.rs` turns
+//! and flag with its help, as clap types. `main.rs` only dispatches them; the till-cli-docs crate turns
 //! the same definition into man pages and shell completions.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};

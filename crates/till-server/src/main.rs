@@ -19,10 +19,9 @@
 //! Every command that takes `--db` also takes `--key-file FILE` (or `TILL_SERVER_KEY_FILE`): the
 //! server key that seals the secrets in the database; by default `<db>.key` beside it, made
 //! (mode 0600) at the first start. `--help` on any subcommand says the same per flag (cli.rs);
-//! the man pages and completions come from it (`till-server generate --out DIR`, generate.rs).
+//! the man pages and completions come from it (`till-server generate --out DIR`, the till-cli-docs crate).
 
 mod cli;
-mod generate;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, CustomersCommand, DbArgs, RefundsCommand, ServeArgs, TerminalsCommand};
@@ -102,7 +101,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Generate { out } => {
-            let written = generate::write_all(Cli::command(), &out).map_err(|e| format!("{}: {e}", out.display()))?;
+            let written = till_cli_docs::write_all(Cli::command(), &out).map_err(|e| e.to_string())?;
             for path in written {
                 println!("{}", path.display());
             }

@@ -1,5 +1,5 @@
 //! tillctl's command line: every subcommand and flag, with its help, as clap types. `main.rs`
-//! only dispatches them; `generate.rs` turns the same definition into man pages and shell
+//! only dispatches them; the till-cli-docs crate turns the same definition into man pages and shell
 //! completions.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -18,6 +18,9 @@ pub enum CliError {
     /// A file could not be written or read.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The man pages or completions could not be written.
+    #[error(transparent)]
+    Docs(#[from] till_cli_docs::CliDocsError),
     /// A command stopped for a reason it explains (a restore's refusal, a missing file).
     #[error("{0}")]
     Failed(String),

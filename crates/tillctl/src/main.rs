@@ -60,7 +60,7 @@
 //! ```
 //!
 //! `tillctl --help` and `tillctl <subcommand> --help` say the same per flag (cli.rs); the man
-//! pages and completions are generated from it (`tillctl generate --out DIR`, generate.rs).
+//! pages and completions are generated from it (`tillctl generate --out DIR`, the till-cli-docs crate).
 //!
 //! Test cards: visa, mastercard, unionpay, expired, pin, unreadable. Faults: garbage,
 //! truncated, bad-lrc, silence, unplug. See `devices.rs` for the details.
@@ -78,7 +78,6 @@ mod devices;
 mod drill;
 mod error;
 mod export;
-mod generate;
 mod points;
 mod sync;
 mod users;
@@ -136,7 +135,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup(a) => backup::backup(&a.dir.data_dir, &a.out).map(|_| ()),
         Command::Restore(a) => backup::restore(&a.dir.data_dir, &a.from, a.force, &till_core::SystemClock).map(|_| ()),
         Command::Generate(g) => {
-            for path in generate::write_all(Cli::command(), &g.out)? {
+            for path in till_cli_docs::write_all(Cli::command(), &g.out)? {
                 println!("{}", path.display());
             }
             Ok(())

@@ -1,11 +1,16 @@
-//! `tillctl generate --out DIR` (hidden): man pages and shell completions from the same clap
-//! definition that parses the command line, so what is installed cannot drift from what the
-//! binary accepts. Packaging runs it at build time:
+//! Man pages and shell completions of Till's command lines, made from the same clap definition
+//! that parses each command line, so what a package installs cannot drift from what the binary
+//! accepts. `tillctl generate --out DIR` and `till-server generate --out DIR` (hidden
+//! subcommands) call [`write_all`]; packaging runs them at build time and installs:
 //!
 //! ```text
-//! DIR/man/tillctl.1, DIR/man/tillctl-<sub>.1, DIR/man/tillctl-<sub>-<subsub>.1
-//! DIR/completions/tillctl.bash, DIR/completions/_tillctl, DIR/completions/tillctl.fish
+//! DIR/man/<bin>.1, DIR/man/<bin>-<sub>.1, DIR/man/<bin>-<sub>-<subsub>.1
+//! DIR/completions/<bin>.bash, DIR/completions/_<bin>, DIR/completions/<bin>.fish
 //! ```
+
+pub mod error;
+
+pub use error::CliDocsError;
 
 use clap::Command;
 use clap_complete::Shell;
@@ -14,7 +19,11 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Writes the man pages and completions of `cmd` under `out`; returns the files written.
-pub fn write_all(cmd: Command, out: &Path) -> std::io::Result<Vec<PathBuf>> {
+pub fn write_all(cmd: Command, out: &Path) -> Result<Vec<PathBuf>, CliDocsError> {
+    write_all_io(cmd, out).map_err(|source| CliDocsError::Write { dir: out.to_path_buf(), source })
+}
+
+fn write_all_io(cmd: Command, out: &Path) -> std::io::Result<Vec<PathBuf>> {
     // The pages list a command's subcommands; clap's own `help` subcommand has no page, so the
     // pages are made from a copy without it (the binary and the completions keep it). Before
     // `build`, which adds it.
