@@ -9,42 +9,28 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
+#[path = "support/ipc.rs"]
+mod ipc;
+
+use ipc::Harness;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use tauri::ipc::CapabilityBuilder;
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindow};
+use tauri::Manager;
 use till_core::Role;
 use till_pos::admin::permissions::{Access, TABLE};
 
-struct Harness {
-    _dir: tempfile::TempDir,
-    _app: tauri::App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
-    pos: Arc<till_pos::Pos>,
-}
-
+/// The demo till behind its window, the window granted every command: those its capability
+/// leaves out (the UI never calls them) through a capability of this test's own.
 fn harness() -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = till_pos::PosConfig::demo(dir.path().join("till.db"));
-    config.card_reader = "sim://card-reader?delay_ms=1".into();
-    let pos = Arc::new(till_pos::Pos::open(config).unwrap());
-    let builder = mock_builder().channel_interceptor(|_, _, _, _| true);
-    let app = till_app::setup(builder, till_app::TillState(Ok(pos.clone()))).build(tauri::generate_context!()).unwrap();
-    let window = match app.get_webview_window("main") {
-        Some(w) => w,
-        None => tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap(),
-    };
-    // The commands the window's capability leaves out (the UI never calls them).
+    let h = ipc::harness();
     let granted = window_grants();
     let mut extra = CapabilityBuilder::new("permissions-test").window("main");
     for row in TABLE.iter().filter(|r| !granted.contains(r.name)) {
         extra = extra.permission(format!("allow-{}", row.name.replace('_', "-")));
     }
-    app.add_capability(extra).unwrap();
-    Harness { _dir: dir, _app: app, window, pos }
+    h.app.add_capability(extra).unwrap();
+    h
 }
 
 /// The commands `capabilities/main-window.json` allows.
@@ -57,24 +43,6 @@ fn window_grants() -> BTreeSet<String> {
         .iter()
         .filter_map(|p| p.as_str()?.strip_prefix("allow-").map(|c| c.replace('-', "_")))
         .collect()
-}
-
-impl Harness {
-    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        get_ipc_response(
-            &self.window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: tauri::ipc::CallbackFn(0),
-                error: tauri::ipc::CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: tauri::ipc::InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<Value>().unwrap())
-    }
 }
 
 /// A token that is well formed but belongs to no session.
@@ -229,12 +197,12 @@ const CALLERS: [(Role, &str, &str); 4] = [
 #[test]
 fn every_command_answers_every_role_as_the_permissions_table_says() {
     let h = harness();
-    let users = h.pos.login_users().unwrap();
+    let users = h.pos().login_users().unwrap();
     let id_of = |name: &str| users.iter().find(|u| u.name == name).unwrap().id;
-    let owner = h.pos.login(id_of("Zhou Xin"), "4444").unwrap().token;
+    let owner = h.pos().login(id_of("Zhou Xin"), "4444").unwrap().token;
     let made = Users {
-        target: h.pos.user_create(&owner, "Probe Target", "cashier", "1234").unwrap().id,
-        login_probe: h.pos.user_create(&owner, "Probe Login", "cashier", "1357").unwrap().id,
+        target: h.pos().user_create(&owner, "Probe Target", "cashier", "1234").unwrap().id,
+        login_probe: h.pos().user_create(&owner, "Probe Login", "cashier", "1357").unwrap().id,
     };
     let tokens: Vec<(Role, String)> = CALLERS
         .iter()

@@ -18,7 +18,8 @@ type Pushed = Arc<Mutex<HashMap<u32, Vec<Value>>>>;
 
 pub struct Harness {
     pub _dir: tempfile::TempDir,
-    _app: tauri::App<MockRuntime>,
+    /// The mock app, for a test that grants its window more (tests/permissions.rs).
+    pub app: tauri::App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
     pushed: Pushed,
     next_channel: AtomicU32,
@@ -52,7 +53,7 @@ pub fn build(dir: tempfile::TempDir, till: till_app::TillState) -> Harness {
         Some(w) => w,
         None => tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap(),
     };
-    Harness { _dir: dir, _app: app, window, pushed, next_channel: AtomicU32::new(1) }
+    Harness { _dir: dir, app, window, pushed, next_channel: AtomicU32::new(1) }
 }
 
 impl Harness {
