@@ -13,7 +13,8 @@ use till_core::{Barcode, Currency, Money, Sku, TaxRate};
 use till_pos::{Pos, PosConfig};
 use till_store::{NewProduct, Store};
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+/// The `p` quantile (0 to 1) of sorted samples, the nearest one; zero when there are none.
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }

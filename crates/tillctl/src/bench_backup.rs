@@ -9,19 +9,12 @@
 //! included), as in `tillctl bench`. Prints p50, p95 and max of both, and the backup's duration,
 //! steps and size. The backup file is removed at the end; the checkouts stay in the database.
 
+use crate::bench::percentile;
 use crate::error::CliError;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use till_pos::{Pos, PosConfig};
 use till_store::backup::{backup_database, BackupOptions};
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
-}
 
 fn row(name: &str, mut samples: Vec<Duration>) {
     samples.sort();

@@ -2,6 +2,7 @@
 //! generated database (`tillctl demo generate`): for each filter, the first page (50 rows) N
 //! times, p50/p95/p99, and the query plan SQLite chose.
 
+use crate::bench::percentile;
 use crate::error::CliError;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -18,13 +19,6 @@ fn pick(store: &Store, q: &HistoryQuery, skip: usize) -> Result<Option<HistoryRo
         }
     }
     Ok(store.history_page(q, cursor.as_deref(), 1)?.rows.into_iter().next())
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
 }
 
 fn ms(d: Duration) -> String {

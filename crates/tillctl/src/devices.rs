@@ -24,6 +24,7 @@
 //!
 //! Nothing here prints a full card number: reads are shown as BIN and last four.
 
+use crate::bench::percentile;
 use crate::card::to_json;
 use crate::cli::DeviceTestArgs;
 use crate::error::CliError;
@@ -254,14 +255,6 @@ fn serial_sim(default_card: &str) -> Result<(), CliError> {
     loop {
         thread::sleep(Duration::from_secs(3600));
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
 }
 
 fn row(name: &str, mut samples: Vec<Duration>) {
