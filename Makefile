@@ -1,11 +1,12 @@
 # Till: two commands on a fresh Debian 12 machine.
 #   make run    install what is missing, build the UI, start a local till-server and the app with demo data
 #   make test   install what is missing, then run every test (UI, Rust, IPC, crash, end to end)
+# Installing on a till PC: make package (docs/install.md).
 
 CARGO ?= cargo
 NPM ?= npm
 
-.PHONY: run test deps test-deps ui ui-test rust-test lint bindings bench db-check clean
+.PHONY: run test deps test-deps ui ui-test rust-test lint bindings bench db-check clean package package-test
 
 # scripts/run-demo.sh starts a local till-server on 127.0.0.1:8787 (data in .run/) with a demo
 # terminal, points the app at it (TILL_SYNC_*), and stops the server when the app exits.
@@ -41,6 +42,16 @@ lint: ui
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test -p till-pos --test bindings
 
+# The Debian packages `till` and `till-server` into dist/ (scripts/package.sh, docs/install.md).
+# PACKAGE_FLAGS=--debug packages debug builds instead of release builds (what CI does).
+package: deps ui
+	CARGO="$(CARGO)" scripts/package.sh $(PACKAGE_FLAGS)
+
+# Builds both packages, installs them (dpkg -i, as root), checks that the app opens and the
+# server answers, and removes them again (scripts/package-test.sh).
+package-test: test-deps ui
+	CARGO="$(CARGO)" scripts/package-test.sh $(PACKAGE_FLAGS)
+
 bench:
 	$(CARGO) run --release -p tillctl -- bench
 
@@ -49,4 +60,4 @@ db-check:
 
 clean:
 	$(CARGO) clean
-	rm -rf ui/dist ui/node_modules
+	rm -rf ui/dist ui/node_modules dist
