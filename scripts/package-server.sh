@@ -46,8 +46,8 @@ printf '/etc/till-server/config.json\n/etc/till-server/environment\n' >"$ROOT/DE
 depends="adduser"
 if command -v dpkg-shlibdeps >/dev/null 2>&1; then
   mkdir -p "$ROOT/debian"
-  printf 'Source: till-server\n\nPackage: till-server\n' >"$ROOT/debian/control"
-  shlibs=$(cd "$ROOT" && dpkg-shlibdeps -O usr/bin/till-server 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+  printf 'Source: till-server\n\nPackage: till-server\nArchitecture: any\n' >"$ROOT/debian/control"
+  shlibs=$(cd "$ROOT" && dpkg-shlibdeps -O usr/bin/till-server 2>/dev/null | sed -n 's/^shlibs:Depends=//p' || true)
   rm -rf "$ROOT/debian"
   [ -n "$shlibs" ] && depends="$depends, $shlibs"
 else

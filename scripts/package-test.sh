@@ -95,6 +95,15 @@ getent passwd till-server >/dev/null || fail "no till-server user"
 [ "$(stat -c '%U %a' /var/lib/till-server)" = "till-server 700" ] || fail "/var/lib/till-server is not till-server's, 0700"
 for g in dialout plugdev lp; do getent group "$g" >/dev/null || fail "no $g group"; done
 
+# Kiosk: the autostart entry comes and goes.
+KIOSK_HOME="$WORK/kiosk-home"
+mkdir -p "$KIOSK_HOME"
+HOME="$KIOSK_HOME" till-kiosk enable >/dev/null || fail "till-kiosk enable"
+grep -qx 'Exec=till --kiosk' "$KIOSK_HOME/.config/autostart/till-kiosk.desktop" || fail "no kiosk autostart entry"
+HOME="$KIOSK_HOME" till-kiosk status | grep -q '^enabled' || fail "till-kiosk status does not say enabled"
+HOME="$KIOSK_HOME" till-kiosk disable >/dev/null || fail "till-kiosk disable"
+[ ! -e "$KIOSK_HOME/.config/autostart/till-kiosk.desktop" ] || fail "till-kiosk disable left the entry"
+
 # --- the app: a fresh HOME, its window on the setup screen -----------------------------------
 if [ -z "${DISPLAY:-}" ]; then
   Xvfb :97 -screen 0 1280x1024x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &

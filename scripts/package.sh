@@ -87,7 +87,10 @@ tauri_profile=()
 "$TAURI" build "${tauri_profile[@]}" --bundles deb --ci
 mkdir -p "$OUT"
 rm -f "$OUT"/till_*.deb
-cp "$TARGET_DIR/$PROFILE/bundle/deb/till_${VERSION}_${ARCH}.deb" "$OUT/"
+# The bundler names the file after the product ("Till_..."); the package inside is `till`.
+built=$(ls -t "$TARGET_DIR/$PROFILE/bundle/deb/"*"_${VERSION}_${ARCH}.deb" | head -n 1)
+[ "$(dpkg-deb -f "$built" Package)" = till ] || { echo "package: $built is not the till package" >&2; exit 1; }
+cp "$built" "$OUT/till_${VERSION}_${ARCH}.deb"
 
 SERVER_ROOT="$STAGE/till-server"
 mkdir -p "$SERVER_ROOT"

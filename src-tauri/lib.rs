@@ -16,12 +16,23 @@
 //! - `TILL_SYNC_URL`, `TILL_SYNC_TERMINAL_ID`, `TILL_SYNC_SECRET` (64 hex digits): the sync
 //!   server and this till's credentials, stored (the secret sealed) on first start while the
 //!   installer has entered none; `make run` points them at a local till-server.
+//! - `TILL_KIOSK=1` (or `--kiosk`): full screen without decorations ([`kiosk`]).
+//! - `TILL_LOG_MAX_BYTES`: the size at which `till.log` is rotated ([`log_file`]).
+//!
+//! One till runs per data directory: a second start shows the first window and exits
+//! ([`single_instance`]).
 
 pub mod commands;
+pub mod kiosk;
+pub mod log_file;
 pub mod logging;
+#[cfg(unix)]
+pub mod single_instance;
+pub mod webview_memory;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use tauri::Manager;
 use till_pos::{ErrorCode, IpcError, Pos, PosConfig};
 
 /// Errors that stop the app from starting.
@@ -111,6 +122,18 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, till: TillState) -> 
 pub fn run() -> Result<(), StartError> {
     let dir = data_dir();
     logging::init(&dir);
+    #[cfg(unix)]
+    let primary = match single_instance::acquire(&dir) {
+        Ok(single_instance::Instance::Primary(p)) => Some(p),
+        Ok(single_instance::Instance::Secondary) => {
+            tracing::info!(data_dir = %dir.display(), "Till already runs on this data directory; showed its window");
+            return Ok(());
+        }
+        Err(e) => {
+            tracing::warn!(data_dir = %dir.display(), "cannot check for another running Till: {e}");
+            None
+        }
+    };
     let demo = demo_requested(std::env::args().skip(1), std::env::var("TILL_DEMO").ok());
     let started = std::time::Instant::now();
     let opened = open_pos(&dir, demo);
@@ -133,6 +156,29 @@ pub fn run() -> Result<(), StartError> {
             tracing::warn!("nightly backups did not start: {e}");
         }
     }
-    setup(tauri::Builder::default(), till).run(tauri::generate_context!())?;
+    let kiosk = kiosk::requested();
+    let builder = setup(tauri::Builder::default(), till).setup(move |app| {
+        let window = app.get_webview_window("main");
+        if let (true, Some(w)) = (webview_memory::enabled(), &window) {
+            if let Err(e) = webview_memory::apply(w) {
+                tracing::warn!("webview memory settings: {e}");
+            }
+        }
+        if let (true, Some(w)) = (kiosk, &window) {
+            if let Err(e) = kiosk::apply(w) {
+                tracing::warn!("kiosk mode: {e}");
+            }
+        }
+        #[cfg(unix)]
+        if let (Some(primary), Some(w)) = (primary, window) {
+            primary.serve(move || {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            })?;
+        }
+        Ok(())
+    });
+    builder.run(tauri::generate_context!())?;
     Ok(())
 }

@@ -1,7 +1,9 @@
-//! Logs go to stderr and to `till.log` in the data directory. Nothing card-related beyond the
-//! masked number is ever logged (see `till_pos::sale::card`). The log is created 0600 (and the
-//! data directory 0700 when the log makes it): it names users, orders and amounts.
+//! Logs go to stderr and to `till.log` in the data directory, capped in size and rotated
+//! ([`crate::log_file`]). Nothing card-related beyond the masked number is ever logged (see
+//! `till_pos::sale::card`). The log is created 0600 (and the data directory 0700 when the log
+//! makes it): it names users, orders and amounts.
 
+use crate::log_file::{Limits, RotatingFile};
 use std::path::Path;
 use std::sync::Mutex;
 use till_pos::admin::data_dir::LOG_FILE;
@@ -9,11 +11,12 @@ use till_store::private_fs;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 use tracing_subscriber::EnvFilter;
 
-/// Starts logging; `RUST_LOG` overrides the default `info` level.
+/// Starts logging; `RUST_LOG` overrides the default `info` level, `TILL_LOG_MAX_BYTES` the size
+/// at which the log is rotated.
 pub fn init(dir: &Path) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let _ = private_fs::create_private_dir_all(dir);
-    let file = private_fs::private_file_options().create(true).append(true).open(dir.join(LOG_FILE));
+    let file = RotatingFile::open(&dir.join(LOG_FILE), Limits::from_env());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false);
     let _ = match file {
         Ok(f) => builder.with_writer(std::io::stderr.and(Mutex::new(f))).try_init(),
