@@ -23,16 +23,19 @@ const app = arg("app", join(targetDir, "release", "till"));
 const sales = Number(arg("sales", "100"));
 const settleMs = Number(arg("settle", "8")) * 1000;
 
-// The variants: "baseline" is the app as it starts by itself; the others add settings.
+// The variants. "webkit-defaults" is the baseline: WebKit as it comes (the app before its memory
+// settings, src-tauri/webview_memory.rs; the end-to-end tests also set no-compositing). "till"
+// is the app as it starts by itself; the others change one thing on top of it.
 const VARIANTS = {
-  baseline: {},
-  "no-compositing": { WEBKIT_DISABLE_COMPOSITING_MODE: "1" },
-  "no-dmabuf": { WEBKIT_DISABLE_DMABUF_RENDERER: "1" },
-  "malloc-arenas-2": { MALLOC_ARENA_MAX: "2" },
-  "no-jit": { JSC_useJIT: "0" },
-  "till-low-memory-off": { TILL_WEBKIT_LOW_MEMORY: "0" },
+  "webkit-defaults": { TILL_WEBKIT_LOW_MEMORY: "0" },
+  "webkit-defaults+no-compositing-env": { TILL_WEBKIT_LOW_MEMORY: "0", WEBKIT_DISABLE_COMPOSITING_MODE: "1" },
+  till: {},
+  "till+no-compositing-env": { WEBKIT_DISABLE_COMPOSITING_MODE: "1" },
+  "till+jit": { JSC_useJIT: "1" },
+  "till+small-gc-heap": { JSC_forceRAMSize: String(256 * 1024 * 1024) },
+  "till+malloc-arenas-2": { MALLOC_ARENA_MAX: "2" },
 };
-const chosen = arg("variants", "baseline,no-compositing").split(",");
+const chosen = arg("variants", "webkit-defaults,webkit-defaults+no-compositing-env,till").split(",");
 for (const v of chosen) if (!VARIANTS[v]) throw new Error(`unknown variant ${v}; known: ${Object.keys(VARIANTS).join(", ")}`);
 if (!existsSync(app)) throw new Error(`no app at ${app}; build it (cargo build --release --bin till) or pass --app`);
 if (!process.env.DISPLAY) throw new Error("no X display: run under xvfb-run -a -s '-screen 0 1280x1024x24'");

@@ -120,6 +120,8 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, till: TillState) -> 
 
 /// Starts the app.
 pub fn run() -> Result<(), StartError> {
+    // Before any thread starts: WebKit's processes inherit it.
+    webview_memory::set_process_env();
     let dir = data_dir();
     logging::init(&dir);
     #[cfg(unix)]

@@ -3,6 +3,12 @@
 //! again, are memory spent for nothing. What each setting saved is in docs/performance.md
 //! ("Idle memory of the whole app"), measured by scripts/measure-memory.mjs.
 //!
+//! Two settings are environment variables that WebKit reads when it starts its processes
+//! ([`set_process_env`]): no DMA-BUF renderer (the window's frames are copied through shared
+//! memory instead of GPU buffers) and no JavaScript JIT (the till's screens are small Svelte
+//! components; the interpreter runs them as fast as a cashier types, and the JIT's code and
+//! profiling data cost memory in the web process). Either is left alone when already set.
+//!
 //! `TILL_WEBKIT_LOW_MEMORY=0` leaves WebKit's defaults (the baseline of that measurement).
 
 /// Whether the settings apply (unless `TILL_WEBKIT_LOW_MEMORY` is 0/false/no).
@@ -11,6 +17,22 @@ pub fn enabled() -> bool {
         std::env::var("TILL_WEBKIT_LOW_MEMORY").map(|v| v.trim().to_ascii_lowercase()).as_deref(),
         Ok("0" | "false" | "no")
     )
+}
+
+/// WebKit's environment settings, each only where the environment does not set it already.
+const PROCESS_ENV: &[(&str, &str)] = &[("WEBKIT_DISABLE_DMABUF_RENDERER", "1"), ("JSC_useJIT", "0")];
+
+/// Sets WebKit's environment settings for this process and the WebKit processes it starts.
+/// Call it first thing in `main`, before any thread starts (the environment is process-wide).
+pub fn set_process_env() {
+    if !enabled() {
+        return;
+    }
+    for (key, value) in PROCESS_ENV {
+        if std::env::var_os(key).is_none() {
+            std::env::set_var(key, value);
+        }
+    }
 }
 
 /// Applies the settings to `window`'s webview.
