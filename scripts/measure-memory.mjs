@@ -237,11 +237,11 @@ try {
 console.log(`# idle memory of Till (PSS, MiB, summed over the app's process tree)`);
 console.log(`# ${new Date().toISOString()}  app ${app}  ${cpus().length} cpus (${cpu})  ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM`);
 console.log(`# settle ${settleMs / 1000} s before each reading; ${sales} cash sales through the window`);
-console.log(`${"variant".padEnd(22)}${"login".padStart(8)}${`+${sales} sales`.padStart(12)}   per process after the sales`);
+console.log(`${"variant".padEnd(36)}${"login".padStart(8)}${`+${sales} sales`.padStart(12)}   per process after the sales`);
 for (const r of results) {
   const parts = Object.entries(r.afterSales.parts)
     .sort((a, b) => b[1] - a[1])
     .map(([k, kib]) => `${k} ${(kib / 1024).toFixed(1)}`)
     .join(", ");
-  console.log(`${r.name.padEnd(22)}${fmt(r.atLogin.totalMiB)}${fmt(r.afterSales.totalMiB).padStart(12)}   ${parts}  (sales took ${r.salesSeconds.toFixed(0)} s)`);
+  console.log(`${r.name.padEnd(36)}${fmt(r.atLogin.totalMiB)}${fmt(r.afterSales.totalMiB).padStart(12)}   ${parts}  (sales took ${r.salesSeconds.toFixed(0)} s)`);
 }
