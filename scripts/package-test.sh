@@ -106,10 +106,13 @@ HOME="$KIOSK_HOME" till-kiosk disable >/dev/null || fail "till-kiosk disable"
 
 # --- the app: a fresh HOME, its window on the setup screen -----------------------------------
 if [ -z "${DISPLAY:-}" ]; then
-  Xvfb :97 -screen 0 1280x1024x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+  # -displayfd: Xvfb picks a free display number and writes it once it accepts clients.
+  Xvfb -displayfd 3 -screen 0 1280x1024x24 -nolisten tcp 3>"$WORK/display" >"$WORK/xvfb.log" 2>&1 &
   PIDS+=($!)
-  export DISPLAY=:97
-  sleep 1
+  for _ in $(seq 1 100); do [ -s "$WORK/display" ] && break; sleep 0.1; done
+  [ -s "$WORK/display" ] || fail "Xvfb did not start"
+  DISPLAY=":$(head -n 1 "$WORK/display")"
+  export DISPLAY
 fi
 DRIVER=${TAURI_DRIVER:-}
 if [ -z "$DRIVER" ]; then
