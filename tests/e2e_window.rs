@@ -173,7 +173,7 @@ fn a_shop_till_opens_on_the_setup_and_the_installer_finishes_it() {
     // Shop profile: the name field has the focus; a missing address is caught before sending.
     fill(&s, "#shop-name", "Green Leaf Grocery");
     s.click(&s.wait_for("#shop-save"));
-    s.wait_for_text(".field-error", "address");
+    s.wait_for("#shop-address[aria-invalid='true']");
     fill(&s, "#shop-address", "12 Nanjing Road");
     fill(&s, "#shop-header", "Open 8:00-22:00");
     s.click(&s.wait_for("#shop-save"));
@@ -187,7 +187,8 @@ fn a_shop_till_opens_on_the_setup_and_the_installer_finishes_it() {
     fill(&s, "#installer-pin", "135791");
     fill(&s, "#installer-pin2", "135791");
     s.click(&s.wait_for("#people-save"));
-    s.wait_for_text(".field-error", "6 to 8 digits");
+    s.wait_for("#owner-pin[aria-invalid='true']");
+    assert_eq!(s.find_all("#installer-pin[aria-invalid='true']").len(), 0);
     // The refused PIN is cleared for typing again; the installer's stays.
     fill(&s, "#owner-pin", "246810");
     fill(&s, "#owner-pin2", "246810");
