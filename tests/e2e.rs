@@ -50,9 +50,7 @@ const DECLINED_SWIPE: &str = ";4000000000000002=28121010000000000?";
 
 /// Saves a screenshot when `TILL_SCREENSHOTS` names a directory (how docs/screenshots are made).
 fn screenshot(s: &Session, name: &str) {
-    if let Some(dir) = std::env::var_os("TILL_SCREENSHOTS") {
-        std::fs::write(std::path::Path::new(&dir).join(name), s.screenshot()).unwrap();
-    }
+    s.screenshot_for_docs(name);
 }
 
 /// Starts the window in English: the language is kept in the web view's storage, which every

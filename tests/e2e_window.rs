@@ -20,7 +20,7 @@ use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::webdriver::{Session, ENTER};
+use support::webdriver::{Session, ENTER, F2};
 
 /// tauri-driver and what it started, in one process group killed as a whole at the end.
 struct Driver(Child);
@@ -169,6 +169,9 @@ fn a_shop_till_opens_on_the_setup_and_the_installer_finishes_it() {
     let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
     s.wait_for("#setup[data-step='shop']");
     assert!(s.find_all("#demo-heading").is_empty(), "no demo panel");
+    // In English, whatever an earlier run of the web view left in its storage.
+    s.execute("if (localStorage.getItem('till.locale') !== 'en') { localStorage.setItem('till.locale', 'en'); location.reload(); }");
+    s.wait_for("#setup[data-step='shop']");
 
     // Shop profile: the name field has the focus; a missing address is caught before sending.
     fill(&s, "#shop-name", "Green Leaf Grocery");
@@ -228,5 +231,32 @@ fn a_shop_till_opens_on_the_setup_and_the_installer_finishes_it() {
     assert!(!page.contains("246810") && !page.contains("135791") && !page.contains("1111"), "{page}");
     login_as(&s, "1", "246810");
     s.wait_for(".topbar .user[data-role='owner']");
+
+    // The shop's first sale (a product put in the catalogue beside the running till), for cash:
+    // the receipt carries the shop's name, address and header from the setup.
+    let db = rusqlite::Connection::open(dir.path().join("till.db")).unwrap();
+    db.busy_timeout(Duration::from_secs(5)).unwrap();
+    db.execute(
+        "INSERT INTO products (sku, barcode, name, name_zh, price_minor, currency, tax_rate_bp, tax_inclusive, serialised)
+         VALUES ('TEA-1', '6901234567892', 'Green tea', '绿茶', 1250, 'CNY', 1300, 1, 0)",
+        [],
+    )
+    .unwrap();
+    s.wait_for("#scan-input");
+    s.keys(&format!("6901234567892{ENTER}"));
+    s.wait_for_n(".cart-line", 1, Duration::from_secs(10));
+    s.keys(F2);
+    s.wait_for("#tendered");
+    s.keys(&format!("20{ENTER}"));
+    s.wait_for("#receipt");
+    let heading = s.execute_async(
+        "const done = arguments[arguments.length - 1];
+         done(document.querySelector('#receipt header.shop').textContent);",
+    );
+    let heading = heading.as_str().unwrap_or_default().to_string();
+    for expected in ["Green Leaf Grocery", "12 Nanjing Road", "Open 8:00-22:00"] {
+        assert!(heading.contains(expected), "{expected} is not on the receipt: {heading}");
+    }
+    s.screenshot_for_docs("shop-receipt.png");
     s.end();
 }

@@ -177,6 +177,14 @@ impl Session {
         base64_decode(v["value"].as_str().expect("base64 PNG"))
     }
 
+    /// Saves a screenshot as `name` when `TILL_SCREENSHOTS` names a directory (how
+    /// docs/screenshots are made); does nothing otherwise.
+    pub fn screenshot_for_docs(&self, name: &str) {
+        if let Some(dir) = std::env::var_os("TILL_SCREENSHOTS") {
+            std::fs::write(std::path::Path::new(&dir).join(name), self.screenshot()).expect("screenshot saved");
+        }
+    }
+
     /// Ends the session (closes the app).
     pub fn end(self) {
         let _ = call("DELETE", &self.url(""), None);
