@@ -1,7 +1,9 @@
 //! A minimal PDF 1.4 writer for plain text reports: A4 pages, a Helvetica-Bold title and the
-//! lines in Courier (monospaced, so columns made with spaces stay aligned). Only the standard
-//! base fonts are used, so nothing is embedded; they cover Latin-1 and every other character
-//! becomes `?`.
+//! lines in Courier (monospaced, so columns made with spaces stay aligned). A line with
+//! characters beyond Latin-1 (a Chinese shop name, a product's Chinese name) is set in
+//! STSong-Light, the standard Simplified Chinese font every PDF reader provides for Adobe-GB1
+//! (PDF 1.4, 5.6.3), as UCS-2 through the `UniGB-UCS2-H` CMap. No font is embedded; characters
+//! outside the Basic Multilingual Plane become `?`.
 
 /// A4 width in points.
 const PAGE_W: u32 = 595;
@@ -50,6 +52,24 @@ fn wrap(lines: &[String]) -> Vec<String> {
     out
 }
 
+/// Whether a line needs the Chinese font: a character beyond Latin-1.
+fn needs_cjk(line: &str) -> bool {
+    line.chars().any(|c| c as u32 > 0xFF)
+}
+
+/// `text` as a PDF hex string of UCS-2 big-endian code units, for the `UniGB-UCS2-H` font;
+/// control characters and characters beyond the BMP become `?`.
+fn ucs2_hex(text: &str) -> Vec<u8> {
+    let mut out = b"<".to_vec();
+    for ch in text.chars() {
+        let code = ch as u32;
+        let unit = if code < 0x20 || code > 0xFFFF { u32::from(b'?') } else { code };
+        out.extend_from_slice(format!("{unit:04X}").as_bytes());
+    }
+    out.push(b'>');
+    out
+}
+
 fn page_content(title: &str, page: usize, pages: usize, lines: &[String]) -> Vec<u8> {
     let mut c = Vec::new();
     let top = PAGE_H - MARGIN - TITLE_SIZE;
@@ -62,9 +82,15 @@ fn page_content(title: &str, page: usize, pages: usize, lines: &[String]) -> Vec
     c.extend_from_slice(b") Tj ET\n");
     c.extend_from_slice(format!("BT /F2 {BODY_SIZE} Tf {LEADING} TL {MARGIN} {} Td\n", top - 2 * LEADING).as_bytes());
     for line in lines {
-        c.push(b'(');
-        c.extend(pdf_string(line));
-        c.extend_from_slice(b") Tj T*\n");
+        if needs_cjk(line) {
+            c.extend_from_slice(format!("/F3 {BODY_SIZE} Tf ").as_bytes());
+            c.extend(ucs2_hex(line));
+            c.extend_from_slice(format!(" Tj T* /F2 {BODY_SIZE} Tf\n").as_bytes());
+        } else {
+            c.push(b'(');
+            c.extend(pdf_string(line));
+            c.extend_from_slice(b") Tj T*\n");
+        }
     }
     c.extend_from_slice(b"ET\n");
     c
@@ -75,8 +101,9 @@ pub fn text_pdf(title: &str, lines: &[String]) -> Vec<u8> {
     let lines = wrap(lines);
     let chunks: Vec<&[String]> = if lines.is_empty() { vec![&[]] } else { lines.chunks(LINES_PER_PAGE).collect() };
     let pages = chunks.len();
-    // Objects: 1 catalog, 2 page tree, 3 and 4 fonts, then a page and its content per page.
-    let page_id = |i: usize| 5 + 2 * i;
+    // Objects: 1 catalog, 2 page tree, 3 and 4 the Latin fonts, 5 to 7 the Chinese font, then a
+    // page and its content per page.
+    let page_id = |i: usize| 8 + 2 * i;
     let mut objects: Vec<Vec<u8>> = vec![
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         format!(
@@ -86,11 +113,15 @@ pub fn text_pdf(title: &str, lines: &[String]) -> Vec<u8> {
         .into_bytes(),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>".to_vec(),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>".to_vec(),
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [6 0 R] >>"
+            .to_vec(),
+        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor 7 0 R /DW 1000 /W [1 95 500] >>".to_vec(),
+        b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>".to_vec(),
     ];
     for (i, chunk) in chunks.iter().enumerate() {
         objects.push(
             format!(
-                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {} 0 R >>",
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] /Resources << /Font << /F1 3 0 R /F2 4 0 R /F3 5 0 R >> >> /Contents {} 0 R >>",
                 page_id(i) + 1
             )
             .into_bytes(),
@@ -159,7 +190,7 @@ mod tests {
         let pdf = text_pdf("X report", &["Sales  CNY 38.00".to_string(), "(paren) \\ back".to_string()]);
         assert!(pdf.starts_with(b"%PDF-1.4\n"));
         assert!(pdf.ends_with(b"%%EOF\n"));
-        assert_eq!(check_xref(&pdf), 6);
+        assert_eq!(check_xref(&pdf), 9);
         assert!(find(&pdf, b"/Count 1 >>").is_some());
         assert!(find(&pdf, b"(\\(paren\\) \\\\ back) Tj").is_some());
     }
@@ -172,16 +203,22 @@ mod tests {
         assert!(pages > 1);
         assert!(find(&pdf, format!("/Count {pages} >>").as_bytes()).is_some());
         assert_eq!(count(&pdf, b"/Type /Page "), pages);
-        assert_eq!(check_xref(&pdf), 4 + 2 * pages);
+        assert_eq!(check_xref(&pdf), 7 + 2 * pages);
         assert!(find(&pdf, b"(line 199) Tj").is_some());
         assert!(pdf.ends_with(b"%%EOF\n"));
     }
 
     #[test]
-    fn characters_beyond_latin1_become_question_marks() {
-        let pdf = text_pdf("报表", &["caf\u{e9} \u{a5}12 茶".to_string()]);
+    fn chinese_lines_are_set_in_the_chinese_font_and_latin1_lines_stay_in_courier() {
+        let lines = ["绿叶超市 Counter 1".to_string(), "caf\u{e9} \u{a5}12".to_string(), "\u{1F600}茶".to_string()];
+        let pdf = text_pdf("报表", &lines);
+        // The title font is Latin-1 only: its Chinese becomes question marks.
         assert!(find(&pdf, b"(??) Tj").is_some());
-        assert!(find(&pdf, b"(caf\xE9 \xA512 ?) Tj").is_some());
+        assert!(find(&pdf, b"/BaseFont /STSong-Light /Encoding /UniGB-UCS2-H").is_some());
+        assert!(find(&pdf, b"/F3 10 Tf <7EFF53F68D855E0200200043006F0075006E00740065007200200031> Tj").is_some());
+        assert!(find(&pdf, b"(caf\xE9 \xA512) Tj").is_some());
+        // Beyond the BMP there is no UCS-2 code: a question mark.
+        assert!(find(&pdf, b"<003F8336> Tj").is_some());
         check_xref(&pdf);
     }
 
