@@ -13,7 +13,7 @@ export default {
   "setup.hint.people":
     "The shop's first owner manages managers and installers; the installer goes on with this setup. Each chooses a PIN.",
   "setup.hint.server":
-    "The server takes this till's sales, refunds and points, and authorises cards. Enter its address and this till's terminal id and secret, then test the connection.",
+    "The server takes this till's sales, refunds and points, and authorises cards. Enrol this till with the one-time code the server printed, or type its terminal id and secret; then test the connection.",
   "setup.hint.payments": "The key the payment platform gave this shop. Cards are refused until it is set and the server tested.",
   "setup.hint.devices": "Choose the card reader and the points terminal this till uses, then test them.",
   "setup.hint.done": "The till is set up.",
@@ -71,7 +71,7 @@ export default {
 
   "setup.enrol.title": "Enrol with a one-time code",
   "setup.enrol.hint":
-    "On the server, `till-server terminals add --name NAME --enrolment-code` prints a code valid for 24 hours. The till exchanges it once for its terminal id and secret; nobody sees the secret.",
+    "On the server, “till-server terminals add --name NAME --enrolment-code” prints a code valid for 24 hours. The till exchanges it once for its terminal id and secret; nobody sees the secret.",
   "setup.enrol.url": "Server address",
   "setup.enrol.code": "Enrolment code",
   "setup.enrol.certPin": "Server certificate SHA-256 (optional, to pin it)",

@@ -12,7 +12,7 @@ export default {
   "setup.step.done": "完成",
   "setup.hint.shop": "小票、报表和 PDF 上显示的门店信息，门店使用的币种和税率，以及本机的时区和名称。",
   "setup.hint.people": "门店的第一位店主管理经理和安装员；安装员继续完成本设置。每人自选 PIN。",
-  "setup.hint.server": "服务器接收本机的销售、退款和积分，并授权银行卡。输入其地址及本机的终端编号和密钥，然后测试连接。",
+  "setup.hint.server": "服务器接收本机的销售、退款和积分，并授权银行卡。用服务器打印的一次性注册码注册本机，或输入终端编号和密钥；然后测试连接。",
   "setup.hint.payments": "支付平台发给本店的密钥。设置密钥并测试服务器之前，不受理银行卡。",
   "setup.hint.devices": "选择本机使用的读卡器和积分终端，然后测试。",
   "setup.hint.done": "本收银机已设置完成。",
@@ -69,7 +69,7 @@ export default {
 
   "setup.enrol.title": "用一次性注册码注册",
   "setup.enrol.hint":
-    "在服务器上，`till-server terminals add --name 名称 --enrolment-code` 会打印一个 24 小时内有效的注册码。本机用它换取一次终端编号和密钥；密钥不会显示给任何人。",
+    "在服务器上，“till-server terminals add --name 名称 --enrolment-code” 会打印一个 24 小时内有效的注册码。本机用它换取一次终端编号和密钥；密钥不会显示给任何人。",
   "setup.enrol.url": "服务器地址",
   "setup.enrol.code": "注册码",
   "setup.enrol.certPin": "服务器证书 SHA-256（可选，用于固定证书）",
