@@ -63,7 +63,7 @@ fn ucs2_hex(text: &str) -> Vec<u8> {
     let mut out = b"<".to_vec();
     for ch in text.chars() {
         let code = ch as u32;
-        let unit = if code < 0x20 || code > 0xFFFF { u32::from(b'?') } else { code };
+        let unit = if (0x20..=0xFFFF).contains(&code) { code } else { u32::from(b'?') };
         out.extend_from_slice(format!("{unit:04X}").as_bytes());
     }
     out.push(b'>');
