@@ -35,6 +35,21 @@ export function currency(): string {
   return app.info?.currency ?? "CNY";
 }
 
+/**
+ * The shop's time zone (the shop profile's), for the times on receipts and in the history;
+ * undefined (the PC's own zone) on a till without a profile or with a zone this browser lacks.
+ */
+export function shopTimeZone(): string | undefined {
+  const zone = app.info?.setup.shop?.timeZone;
+  if (!zone) return undefined;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return zone;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The shortest PIN the till accepts (6 in a shop, 4 in demo mode); the till checks again. */
 export function pinMinLength(): number {
   return app.info?.setup.pinMinLength ?? 6;

@@ -1,5 +1,6 @@
 // Display helpers shared by the history, order detail, export and audit screens: dates and
 // numbers in the current language, translated kinds / statuses / tenders (unknown values as sent).
+import { shopTimeZone } from "../../lib/app.svelte";
 import { getLocale, t, type MessageKey } from "../../lib/i18n/index.svelte";
 import en from "../../lib/i18n/en";
 
@@ -11,15 +12,20 @@ function intlLocale(): string {
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
 const numberFormats = new Map<string, Intl.NumberFormat>();
 
-/** A local date and time in the current language, e.g. "12/4/26, 9:30:05 AM" / "2026/12/4 09:30:05". */
+/**
+ * A date and time in the shop's time zone (the PC's without a shop profile) and the current
+ * language, e.g. "12/4/26, 9:30:05 AM" / "2026/12/4 09:30:05".
+ */
 export function formatDateTime(ms: number): string {
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) return "";
   const locale = intlLocale();
-  let f = dateFormats.get(locale);
+  const timeZone = shopTimeZone();
+  const key = `${locale} ${timeZone ?? ""}`;
+  let f = dateFormats.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "medium" });
-    dateFormats.set(locale, f);
+    f = new Intl.DateTimeFormat(locale, { dateStyle: "short", timeStyle: "medium", timeZone });
+    dateFormats.set(key, f);
   }
   return f.format(d);
 }

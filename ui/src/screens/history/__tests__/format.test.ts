@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { app } from "../../../lib/app.svelte";
+import type { AppInfo, ShopProfile } from "../../../lib/bindings";
 import { setLocale } from "../../../lib/i18n/index.svelte";
 import { formatCount, formatDateTime, kindLabel, sortLabel, statusLabel, tenderLabel } from "../format";
 
@@ -20,6 +22,20 @@ describe("history display helpers", () => {
     expect(en).toContain("30");
     expect(zh).toContain("2026");
     expect(formatDateTime(Number.NaN)).toBe("");
+  });
+
+  it("shows times in the shop's time zone", () => {
+    setLocale("en");
+    const ms = Date.UTC(2026, 11, 4, 1, 30, 5); // 09:30:05 in Shanghai, 10:30:05 in Tokyo
+    const shop = (timeZone: string) => ({ timeZone }) as ShopProfile;
+    app.info = { setup: { shop: shop("Asia/Shanghai") } } as unknown as AppInfo;
+    expect(formatDateTime(ms)).toContain("9:30:05");
+    app.info = { setup: { shop: shop("Asia/Tokyo") } } as unknown as AppInfo;
+    expect(formatDateTime(ms)).toContain("10:30:05");
+    // A zone this browser does not know: the PC's own, never an error.
+    app.info = { setup: { shop: shop("Mars/Olympus") } } as unknown as AppInfo;
+    expect(formatDateTime(ms)).not.toBe("");
+    app.info = null;
   });
 
   it("translates known values and shows unknown ones as sent", () => {
