@@ -1,14 +1,21 @@
+import type { Role } from "../../lib/bindings";
 import type { MessageKey } from "../../lib/i18n/index.svelte";
 
-// The back office's tabs, in the order of their shortcuts (Alt+1 … Alt+7).
-export const TABS = ["history", "reports", "charts", "export", "catalogue", "audit", "loyalty"] as const;
+// The back office's tabs, in the order of their shortcuts (Alt+1 … Alt+8). The shop profile is
+// an owner's (and the installer's, on the installer screen); managers do not see its tab.
+export const TABS = ["history", "reports", "charts", "export", "catalogue", "audit", "loyalty", "shop"] as const;
 export type Tab = (typeof TABS)[number];
 
-/** The tab an Alt+digit combo selects, or null. */
-export function tabForCombo(combo: string): Tab | null {
+/** The tabs a user with `role` sees, in order. */
+export function tabsFor(role: Role | undefined): Tab[] {
+  return TABS.filter((tab) => tab !== "shop" || role === "owner");
+}
+
+/** The tab an Alt+digit combo selects among `tabs`, or null. */
+export function tabForCombo(combo: string, tabs: readonly Tab[]): Tab | null {
   const m = /^Alt\+([1-9])$/.exec(combo);
   if (!m) return null;
-  return TABS[Number(m[1]) - 1] ?? null;
+  return tabs[Number(m[1]) - 1] ?? null;
 }
 
 /** Each tab's label. */
@@ -20,4 +27,5 @@ export const TAB_LABELS: Record<Tab, MessageKey> = {
   catalogue: "office.tab.catalogue",
   audit: "office.tab.audit",
   loyalty: "loyalty.tab",
+  shop: "setup.shop.panelTitle",
 };

@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { tabForCombo, tabsFor } from "../tabs";
+
+describe("back office tabs", () => {
+  it("shows the shop profile to owners only", () => {
+    expect(tabsFor("owner")).toContain("shop");
+    expect(tabsFor("manager")).not.toContain("shop");
+    expect(tabsFor("manager")).toHaveLength(7);
+  });
+  it("picks a tab by Alt+digit among those shown", () => {
+    expect(tabForCombo("Alt+8", tabsFor("owner"))).toBe("shop");
+    expect(tabForCombo("Alt+8", tabsFor("manager"))).toBeNull();
+    expect(tabForCombo("Alt+1", tabsFor("manager"))).toBe("history");
+    expect(tabForCombo("Ctrl+1", tabsFor("owner"))).toBeNull();
+  });
+});
