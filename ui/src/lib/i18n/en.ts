@@ -526,6 +526,7 @@ const en = {
   "office.tab.export": "Export",
   "office.tab.catalogue": "Catalogue",
   "office.tab.audit": "Audit log",
+  "office.tab.shop": "Shop and backups",
   "cashier.backOffice": "Back office",
   "cashier.help.backOffice": "back office",
   "startup.title": "Till could not start",

@@ -526,6 +526,7 @@ const zh: Record<MessageKey, string> = {
   "office.tab.export": "导出",
   "office.tab.catalogue": "商品目录",
   "office.tab.audit": "审计日志",
+  "office.tab.shop": "门店与备份",
   "cashier.backOffice": "后台管理",
   "cashier.help.backOffice": "后台管理",
   "startup.title": "收银系统无法启动",

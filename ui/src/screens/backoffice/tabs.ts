@@ -2,7 +2,8 @@ import type { Role } from "../../lib/bindings";
 import type { MessageKey } from "../../lib/i18n/index.svelte";
 
 // The back office's tabs, in the order of their shortcuts (Alt+1 … Alt+8). The shop profile is
-// an owner's (and the installer's, on the installer screen); managers do not see its tab.
+// and the backups are an owner's (and the installer's, on the installer screen); managers do
+// not see their tab.
 export const TABS = ["history", "reports", "charts", "export", "catalogue", "audit", "loyalty", "shop"] as const;
 export type Tab = (typeof TABS)[number];
 
@@ -27,5 +28,5 @@ export const TAB_LABELS: Record<Tab, MessageKey> = {
   catalogue: "office.tab.catalogue",
   audit: "office.tab.audit",
   loyalty: "loyalty.tab",
-  shop: "setup.shop.panelTitle",
+  shop: "office.tab.shop",
 };
