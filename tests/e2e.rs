@@ -24,22 +24,9 @@
 mod support;
 
 use rusqlite::Connection;
-use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::driver::Driver;
 use support::webdriver::{Session, ENTER, F2};
-
-/// tauri-driver and everything it started (WebKitWebDriver, the app), in one process group
-/// that is killed as a whole when the test ends, pass or fail.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", self.0.id())]).status();
-        let _ = self.0.wait();
-    }
-}
 
 /// The Visa test card with service code 220: it asks for a PIN.
 const PIN_CARD_TRACK2: &str = "%3B4111111111111111%3D28122200000000000%3F";
@@ -62,57 +49,19 @@ fn in_english(s: &Session) {
     s.wait_for(".login-user");
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn tauri_driver() -> String {
-    if let Ok(p) = std::env::var("TAURI_DRIVER") {
-        return p;
-    }
-    let home = std::env::var("CARGO_HOME")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"));
-    let candidate = home.join("bin/tauri-driver");
-    if candidate.exists() {
-        candidate.display().to_string()
-    } else {
-        "tauri-driver".into()
-    }
-}
-
 fn start_driver(data_dir: &std::path::Path) -> (Driver, String) {
     start_driver_with(data_dir, &[])
 }
 
-/// Starts tauri-driver with extra environment for the app (e.g. the sync server's address).
+/// Starts tauri-driver for a demo till with the PIN card in the simulated reader, and extra
+/// environment for the app (e.g. the sync server's address).
 fn start_driver_with(data_dir: &std::path::Path, env: &[(&str, String)]) -> (Driver, String) {
-    assert!(
-        std::env::var_os("DISPLAY").is_some(),
-        "no X display: run the end-to-end tests under Xvfb (make test does)"
-    );
-    let (port, native) = (free_port(), free_port());
-    let child = Command::new(tauri_driver())
-        .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-        .env("TILL_DATA_DIR", data_dir)
-        .env("TILL_DEMO", "1")
-        .env("TILL_CARD_READER", format!("sim://card-reader?delay_ms=1500&track2={PIN_CARD_TRACK2}"))
-        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(data_dir.join("driver.log")).unwrap())
-        .process_group(0)
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("cannot start tauri-driver ({e}); `make test` installs it with cargo install tauri-driver")
-        });
-    let base = format!("http://127.0.0.1:{port}");
-    let start = Instant::now();
-    while ureq::get(&format!("{base}/status")).call().is_err() {
-        assert!(start.elapsed() < Duration::from_secs(20), "tauri-driver did not come up");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (Driver(child), base)
+    let mut all = vec![
+        ("TILL_DEMO", "1".to_string()),
+        ("TILL_CARD_READER", format!("sim://card-reader?delay_ms=1500&track2={PIN_CARD_TRACK2}")),
+    ];
+    all.extend(env.iter().cloned());
+    support::driver::start(data_dir, &all, &[])
 }
 
 #[test]

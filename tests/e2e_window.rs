@@ -16,68 +16,19 @@
 mod support;
 
 use serde_json::Value;
-use std::net::TcpListener;
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::driver::Driver;
 use support::webdriver::{Session, ENTER, F2};
-
-/// tauri-driver and what it started, in one process group killed as a whole at the end.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-s", "KILL", "--", &format!("-{}", self.0.id())]).status();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn tauri_driver() -> String {
-    if let Ok(p) = std::env::var("TAURI_DRIVER") {
-        return p;
-    }
-    let home = std::env::var("CARGO_HOME")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"));
-    let candidate = home.join("bin/tauri-driver");
-    if candidate.exists() {
-        candidate.display().to_string()
-    } else {
-        "tauri-driver".into()
-    }
-}
 
 /// Starts tauri-driver for a till in `data_dir`: a demo till (`TILL_DEMO=1`, a simulated
 /// reader), or a shop's (nothing in the environment that a shop's till would not have).
 fn start_driver(data_dir: &std::path::Path, demo: bool) -> (Driver, String) {
-    assert!(std::env::var_os("DISPLAY").is_some(), "no X display: run the end-to-end tests under Xvfb");
-    let (port, native) = (free_port(), free_port());
-    let mut command = Command::new(tauri_driver());
     if demo {
-        command.env("TILL_DEMO", "1").env("TILL_CARD_READER", "sim://card-reader?delay_ms=1");
+        let env = [("TILL_DEMO", "1".to_string()), ("TILL_CARD_READER", "sim://card-reader?delay_ms=1".to_string())];
+        support::driver::start(data_dir, &env, &[])
     } else {
-        command.env_remove("TILL_DEMO").env_remove("TILL_CARD_READER").env_remove("TILL_POINTS_TERMINAL");
+        support::driver::start(data_dir, &[], &["TILL_DEMO", "TILL_CARD_READER", "TILL_POINTS_TERMINAL"])
     }
-    let child = command
-        .args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-        .env("TILL_DATA_DIR", data_dir)
-        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(data_dir.join("driver.log")).unwrap())
-        .process_group(0)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start tauri-driver ({e})"));
-    let base = format!("http://127.0.0.1:{port}");
-    let start = Instant::now();
-    while ureq::get(&format!("{base}/status")).call().is_err() {
-        assert!(start.elapsed() < Duration::from_secs(20), "tauri-driver did not come up");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (Driver(child), base)
 }
 
 /// Calls `cmd` with `args` (JSON text) from the page, as the UI's own `invoke` does; the
