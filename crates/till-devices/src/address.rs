@@ -1,12 +1,12 @@
 //! Device addresses: `sim://card-reader?delay_ms=800`, `serial:///dev/ttyUSB0?baud=9600`,
-//! `hid://0801:0002`.
+//! `hid://0801:0002`, and for printers `usb:///dev/usb/lp0`, `tcp://HOST:9100`, `cups://QUEUE`.
 
 use crate::DeviceError;
 
 /// A parsed device URI: scheme, the part after `://`, and its query parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceAddress {
-    /// `sim`, `serial` or `hid`.
+    /// `sim`, `serial`, `hid`, `usb`, `tcp` or `cups`.
     pub scheme: String,
     /// What follows `://` up to `?`.
     pub path: String,
@@ -19,7 +19,7 @@ impl DeviceAddress {
     pub fn parse(text: &str) -> Result<Self, DeviceError> {
         let bad = || DeviceError::InvalidAddress(text.to_string());
         let (scheme, rest) = text.split_once("://").ok_or_else(bad)?;
-        if !matches!(scheme, "sim" | "serial" | "hid") {
+        if !matches!(scheme, "sim" | "serial" | "hid" | "usb" | "tcp" | "cups") {
             return Err(bad());
         }
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));

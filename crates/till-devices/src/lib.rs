@@ -48,6 +48,7 @@ pub mod cancel;
 pub mod card_reader;
 pub mod error;
 pub mod points;
+pub mod printer;
 pub mod transport;
 
 pub use address::DeviceAddress;
