@@ -3,6 +3,7 @@
 //! devices), so a driver does not care which one it runs on and a simulator can stand in.
 
 pub mod discovery;
+pub mod printer_discovery;
 pub mod hid;
 pub mod serial;
 
