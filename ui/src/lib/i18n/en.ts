@@ -6,6 +6,7 @@ import refundEn from "./refund.en";
 import loyaltyEn from "./loyalty.en";
 import setupEn from "./setup.en";
 import backupEn from "./backup.en";
+import printEn from "./print.en";
 
 const en = {
   ...historyEn,
@@ -14,6 +15,7 @@ const en = {
   ...loyaltyEn,
   ...setupEn,
   ...backupEn,
+  ...printEn,
   "app.name": "Till",
   "app.version": "Version {version}",
   "lang.toggle": "中文",

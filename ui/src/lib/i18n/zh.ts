@@ -6,6 +6,7 @@ import refundZh from "./refund.zh";
 import loyaltyZh from "./loyalty.zh";
 import setupZh from "./setup.zh";
 import backupZh from "./backup.zh";
+import printZh from "./print.zh";
 
 const zh: Record<MessageKey, string> = {
   ...historyZh,
@@ -14,6 +15,7 @@ const zh: Record<MessageKey, string> = {
   ...loyaltyZh,
   ...setupZh,
   ...backupZh,
+  ...printZh,
   "app.name": "Till 收银",
   "app.version": "版本 {version}",
   "lang.toggle": "English",
