@@ -162,3 +162,23 @@ fn io_error(path: &str, e: &std::io::Error) -> DeviceError {
         _ => DeviceError::Io(format!("{path}: {e}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_settings_come_from_the_address() {
+        let settings = |uri: &str| LineSettings::from_address(&DeviceAddress::parse(uri).unwrap());
+        assert_eq!(
+            settings("serial:///dev/ttyUSB0").unwrap(),
+            LineSettings { baud: 19_200, parity: Parity::None, flow: FlowControl::None }
+        );
+        assert_eq!(
+            settings("serial:///dev/ttyUSB0?baud=9600&flow=rtscts").unwrap(),
+            LineSettings { baud: 9600, parity: Parity::None, flow: FlowControl::RtsCts }
+        );
+        assert_eq!(settings("serial:///dev/ttyS0?flow=xonxoff&parity=even").unwrap().flow, FlowControl::XonXoff);
+        assert!(matches!(settings("serial:///dev/ttyS0?flow=dtr"), Err(DeviceError::InvalidAddress(_))));
+    }
+}
