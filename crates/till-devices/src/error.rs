@@ -114,4 +114,14 @@ pub enum DeviceError {
         "security error: the customer's phone signed another redemption than the one shown; no points were redeemed"
     )]
     PointsRedemptionMismatch,
+    /// The receipt printer reports a state it cannot print in (paper end, cover open, offline,
+    /// an error), or does not answer its status query.
+    #[error("{0}")]
+    PrinterFault(crate::printer::PrinterFault),
+    /// The operating system refused to open the USB printer's device file.
+    #[error("permission denied on {0}; add the till's user to the lp group (USB printers)")]
+    PrinterPermissionDenied(String),
+    /// The CUPS command `lp` is missing or refused the job.
+    #[error("printing through CUPS failed: {0}")]
+    CupsFailed(String),
 }

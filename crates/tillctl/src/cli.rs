@@ -41,6 +41,12 @@ pub enum Command {
     /// Find, pair and test the counter's devices.
     #[command(subcommand)]
     Devices(DevicesCommand),
+    /// Receipt printers: print a test page.
+    #[command(subcommand)]
+    Printer(PrinterCommand),
+    /// The cash drawer on a receipt printer's kick port.
+    #[command(subcommand)]
+    Drawer(DrawerCommand),
     /// Demo data.
     #[command(subcommand)]
     Demo(DemoCommand),
@@ -488,4 +494,86 @@ mod tests {
             Command::Bench(BenchArgs { what: Some(BenchCommand::History { rounds: 50, .. }), .. })
         ));
     }
+}
+
+/// `tillctl printer ...`.
+#[derive(Debug, Subcommand)]
+pub enum PrinterCommand {
+    /// Print a test page (shop name, date, a Chinese line, a column ruler, a QR code) with the
+    /// printer's status before and after; refuses to print while the printer reports a fault.
+    Test(PrinterTestArgs),
+}
+
+/// `tillctl printer test`.
+#[derive(Debug, Args)]
+pub struct PrinterTestArgs {
+    /// The printer: usb:///dev/usb/lp0, serial:///dev/ttyUSB0?baud=19200, tcp://HOST:9100,
+    /// cups://QUEUE.
+    pub uri: String,
+    /// Paper width in millimetres.
+    #[arg(long, value_enum, default_value = "80")]
+    pub width: PaperWidthArg,
+    /// Language of the page's labels.
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: LangArg,
+    /// How the printer takes text: gb18030 (a Chinese-model printer) or pc437.
+    #[arg(long, value_enum, default_value = "gb18030")]
+    pub code_page: CodePageArg,
+    /// A till's data directory: its shop profile's name heads the page (default "Till").
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Paper width.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PaperWidthArg {
+    /// 58 mm, 32 columns.
+    #[value(name = "58")]
+    Mm58,
+    /// 80 mm, 48 columns.
+    #[value(name = "80")]
+    Mm80,
+}
+
+/// Language of a printout's labels.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    /// English.
+    En,
+    /// Simplified Chinese.
+    Zh,
+}
+
+/// A printer's code page.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CodePageArg {
+    /// Chinese mode, text in GB18030.
+    Gb18030,
+    /// Code page 437; Chinese prints as '?'.
+    Pc437,
+}
+
+/// `tillctl drawer ...`.
+#[derive(Debug, Subcommand)]
+pub enum DrawerCommand {
+    /// Kick the drawer open (ESC p, 50 ms pulse) and report its state if the printer gives it;
+    /// refuses while the printer reports a fault.
+    Open {
+        /// The printer the drawer is cabled to (see `tillctl printer test --help`).
+        uri: String,
+        /// The kick connector's pin the drawer is wired to (2 for nearly every drawer cable).
+        #[arg(long, value_enum, default_value = "2")]
+        pin: DrawerPinArg,
+    },
+}
+
+/// A kick connector pin.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DrawerPinArg {
+    /// Pin 2.
+    #[value(name = "2")]
+    Pin2,
+    /// Pin 5 (a second drawer).
+    #[value(name = "5")]
+    Pin5,
 }

@@ -54,6 +54,11 @@
 //!                                       keep the replaced one as till.db.replaced-<time>
 //! tillctl bench backup --data-dir DIR [--checkouts N] [--pages N] [--pause-ms MS]
 //!                                       checkout latency with and without a backup running
+//! tillctl printer test URI [--width 58|80] [--lang en|zh] [--code-page gb18030|pc437] [--data-dir DIR]
+//! tillctl drawer open URI [--pin 2|5]
+//!                                       a receipt printer's test page, the cash drawer's kick,
+//!                                       with the printer's status before and after; refused
+//!                                       while it reports a fault (see printer.rs)
 //! tillctl sync status --data-dir DIR [--json]
 //! tillctl sync run --data-dir DIR --url URL --terminal-id ID --secret-file FILE [--once]
 //!                                       the outbox's delivery to the server (see sync.rs)
@@ -79,11 +84,13 @@ mod drill;
 mod error;
 mod export;
 mod points;
+mod printer;
 mod sync;
 mod users;
 
 use clap::{CommandFactory, Parser};
 use cli::{BenchCommand, CardCommand, Cli, Command, DbCommand, DemoCommand, DeviceRoleArg, DevicesCommand};
+use cli::{CodePageArg, DrawerCommand, DrawerPinArg, LangArg, PaperWidthArg, PrinterCommand};
 use cli::{DrillCommand, SimCommand, SyncCommand, UsersCommand};
 use error::CliError;
 use std::time::Duration;
@@ -127,6 +134,29 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 till_store::backup::BackupOptions { pages_per_step: pages, pause: Duration::from_millis(pause_ms) },
             ),
         },
+        Command::Printer(PrinterCommand::Test(a)) => {
+            let width = match a.width {
+                PaperWidthArg::Mm58 => till_devices::printer::PaperWidth::Mm58,
+                PaperWidthArg::Mm80 => till_devices::printer::PaperWidth::Mm80,
+            };
+            let code_page = match a.code_page {
+                CodePageArg::Gb18030 => till_devices::printer::CodePage::Gb18030,
+                CodePageArg::Pc437 => till_devices::printer::CodePage::Pc437,
+            };
+            let lang = match a.lang {
+                LangArg::En => printer::Lang::En,
+                LangArg::Zh => printer::Lang::Zh,
+            };
+            let settings = till_devices::printer::PrinterSettings { width, code_page };
+            printer::test(&a.uri, &settings, lang, a.data_dir.as_deref(), &till_core::SystemClock)
+        }
+        Command::Drawer(DrawerCommand::Open { uri, pin }) => {
+            let pin = match pin {
+                DrawerPinArg::Pin2 => till_devices::printer::encode::DrawerPin::Pin2,
+                DrawerPinArg::Pin5 => till_devices::printer::encode::DrawerPin::Pin5,
+            };
+            printer::open_drawer(&uri, pin)
+        }
         Command::Demo(DemoCommand::Generate { dir, orders, seed, days }) => {
             demo_generate::run(&dir.data_dir, orders, seed, days)
         }

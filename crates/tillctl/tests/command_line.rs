@@ -40,6 +40,8 @@ const SUBCOMMANDS: &[(&str, &[&str])] = &[
         "devices test",
         &["<URI>", "--role", "card-reader", "points-terminal", "--driver", "--timeout", "--key-file", "--json"],
     ),
+    ("printer test", &["<URI>", "--width", "--lang", "--code-page", "--data-dir", "gb18030", "pc437"]),
+    ("drawer open", &["<URI>", "--pin"]),
     ("demo generate", &["--data-dir", "--orders", "--seed", "--days"]),
     ("sync status", &["--data-dir", "--json"]),
     (
@@ -76,7 +78,10 @@ fn help_on_every_subcommand_names_its_flags() {
     let out = tillctl(&["--help"]);
     assert!(out.status.success());
     let top = stdout(&out);
-    for sub in ["db", "users", "export", "drill", "seed", "bench", "card", "sim", "devices", "demo", "sync"] {
+    for sub in [
+        "db", "users", "export", "drill", "seed", "bench", "card", "sim", "devices", "printer", "drawer", "demo",
+        "sync",
+    ] {
         assert!(top.contains(&format!("\n  {sub} ")), "tillctl --help does not list {sub}:\n{top}");
     }
     assert!(!top.contains("generate "), "the packaging subcommand stays hidden:\n{top}");
@@ -152,7 +157,7 @@ fn generate_writes_man_pages_and_completions() {
     // One page per visible subcommand, none for the hidden one or clap's `help`.
     let names: Vec<String> =
         std::fs::read_dir(&man).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    assert_eq!(names.len(), 1 + 13 + SUBCOMMANDS.iter().filter(|(p, _)| p.contains(' ')).count(), "{names:?}");
+    assert_eq!(names.len(), 1 + 15 + SUBCOMMANDS.iter().filter(|(p, _)| p.contains(' ')).count(), "{names:?}");
     assert!(!names.iter().any(|n| n == "tillctl-generate.1" || n.contains("help")), "{names:?}");
 
     let completions = dir.path().join("completions");
