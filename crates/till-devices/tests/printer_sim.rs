@@ -381,3 +381,10 @@ mod rendering {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+#[test]
+fn printer_open_takes_sim_addresses() {
+    let mut link = till_devices::printer::open("sim://printer-open-test?width=80").unwrap();
+    link.send(b"\x1b@hello\n\x1dV\x00").unwrap();
+    assert_eq!(simulator::shared("printer-open-test").jobs(), vec!["hello\n[CUT]\n".to_string()]);
+}

@@ -16,5 +16,9 @@ pub trait PrinterLink: Send {
 /// Opens the printer at `address`: `usb:///dev/usb/lp0`, `serial:///dev/ttyUSB0?baud=19200`,
 /// `tcp://HOST:9100`, `cups://QUEUE` or `sim://printer`.
 pub fn open(address: &str) -> Result<Box<dyn PrinterLink>, DeviceError> {
-    Err(DeviceError::Unsupported(address.to_string()))
+    let parsed = crate::DeviceAddress::parse(address)?;
+    match parsed.scheme.as_str() {
+        "sim" => crate::printer::simulator::link(&parsed),
+        _ => Err(DeviceError::Unsupported(address.to_string())),
+    }
 }
