@@ -23,6 +23,8 @@
 //!                                       parse one card reader report (hex, or the typed text
 //!                                       for iso7813-text) and print it as JSON, masked
 //! tillctl sim points-terminal [--serial] [--baud N] [--hold-pair] [--auto-present MS]
+//! tillctl sim printer --tcp HOST:PORT | --pty [--out DIR] [--width 58|80] [--fail F] [--slow MS]
+//!                                       a simulated receipt printer and drawer (see sim_printer.rs)
 //! tillctl devices pair URI --key-file FILE [--json]
 //! tillctl devices test URI --role points-terminal [--key-file FILE] [--json]
 //! tillctl bench points [--rounds N]
@@ -79,6 +81,7 @@ mod drill;
 mod error;
 mod export;
 mod points;
+mod sim_printer;
 mod sync;
 mod users;
 
@@ -114,6 +117,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sim(SimCommand::PointsTerminal { serial, baud, hold_pair, auto_present }) => {
             points::sim(serial, baud, hold_pair, auto_present)
         }
+        Command::Sim(SimCommand::Printer(a)) => sim_printer::run(&a),
         Command::Bench(b) => match b.what {
             None => bench::run(b.dir, b.products, b.checkouts),
             Some(BenchCommand::Devices { reports, swipes }) => devices::bench(reports, swipes),

@@ -19,7 +19,7 @@ pub mod serve;
 
 pub use decoder::{Decoder, Event, Kick};
 pub use page::{decode_jobs, Element, Printed};
-pub use printer::{Job, SimHandle};
+pub use printer::{Job, SimHandle, UnknownControl};
 
 use crate::printer::status::{QUERY_OFFLINE, QUERY_PAPER, QUERY_PRINTER};
 use crate::printer::{PaperWidth, PrinterLink, PrinterStatus};

@@ -3,7 +3,6 @@
 use super::decoder::{Decoder, Event};
 use super::page::{Applied, PageBuilder, Printed};
 use crate::printer::{PaperWidth, PrinterStatus};
-use crate::DeviceError;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -16,6 +15,11 @@ pub struct Job {
     /// What it printed.
     pub printed: Printed,
 }
+
+/// A control line the simulator does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown control line {0:?}; the lines are paper-out, paper-near-end, paper-loaded, cover-open, cover-closed, offline, online, slow MS, drawer-closed")]
+pub struct UnknownControl(pub String);
 
 /// Called with each finished job (after its files are written).
 pub type JobListener = Box<dyn FnMut(&Job) + Send>;
@@ -233,11 +237,9 @@ impl SimHandle {
     /// Applies one control line of `tillctl sim printer`: `paper-out`, `paper-near-end`,
     /// `paper-loaded`, `cover-open`, `cover-closed`, `offline`, `online`, `slow MS`,
     /// `drawer-closed`.
-    pub fn control(&self, line: &str) -> Result<(), DeviceError> {
+    pub fn control(&self, line: &str) -> Result<(), UnknownControl> {
         let mut words = line.split_whitespace();
-        let bad = || {
-            DeviceError::Io(format!("unknown control line {line:?}; try paper-out, paper-near-end, paper-loaded, cover-open, cover-closed, offline, online, slow MS, drawer-closed"))
-        };
+        let bad = || UnknownControl(line.to_string());
         match (words.next(), words.next(), words.next()) {
             (Some("paper-out"), None, None) => self.paper_out(),
             (Some("paper-near-end"), None, None) => self.paper_near_end(),
