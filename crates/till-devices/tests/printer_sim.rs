@@ -388,3 +388,32 @@ fn printer_open_takes_sim_addresses() {
     link.send(b"\x1b@hello\n\x1dV\x00").unwrap();
     assert_eq!(simulator::shared("printer-open-test").jobs(), vec!["hello\n[CUT]\n".to_string()]);
 }
+
+#[test]
+fn unknown_commands_are_skipped_by_their_documented_lengths_and_counted() {
+    let printer = SimHandle::default();
+    let mut bytes = b"\x1b@a".to_vec();
+    // GS v 0: a raster image 2 bytes wide, 3 rows; its pixels hold LF and ESC bytes.
+    bytes.extend([0x1D, 0x76, 0x30, 0x00, 0x02, 0x00, 0x03, 0x00, 0x0A, 0x0A, 0x1B, 0x40, 0x0A, 0x0A]);
+    // ESC 3 n (line spacing) whose n is LF; ESC - n; GS ( L with a 4-byte body holding LFs.
+    bytes.extend([0x1B, 0x33, 0x0A, 0x1B, 0x2D, 0x01]);
+    bytes.extend([0x1D, 0x28, 0x4C, 0x04, 0x00, 0x0A, 0x0A, 0x0A, 0x0A]);
+    // A CODE39 barcode ended by NUL (m = 4), one of the length-prefixed kind (m = 69), and
+    // ESC * with 2 columns of 3 bytes.
+    bytes.extend([0x1D, 0x6B, 0x04, b'1', 0x0A, 0x00, 0x1D, 0x6B, 0x45, 0x02, 0x0A, 0x0A]);
+    bytes.extend([0x1B, 0x2A, 0x21, 0x02, 0x00, 0x0A, 0x0A, 0x0A, 0x0A, 0x0A, 0x0A]);
+    bytes.extend(b"b\n\x1dV\x00");
+    printer.take(&bytes);
+    assert_eq!(printer.jobs(), vec!["ab\n[CUT]\n".to_string()]);
+    assert_eq!(printer.unknown_commands(), 7);
+}
+
+#[test]
+fn init_clears_text_not_yet_fed_and_resets_the_modes() {
+    let printer = SimHandle::default();
+    printer.take(b"\x1ba\x01\x1bE\x01lost\x1b@kept\n\x1dV\x00");
+    let job = &printer.printed()[0];
+    assert_eq!(job.printed.text(), "kept\n[CUT]\n");
+    let simulator::Element::Line(line) = &job.printed.elements[0] else { panic!("a line") };
+    assert_eq!((line.align, line.bold()), (till_devices::printer::Align::Left, false));
+}

@@ -13,6 +13,8 @@
 //! and barcodes of the NUL-terminated kind skip to the NUL; commands with one parameter byte
 //! (`ESC - n`, `GS H n`, ...) skip it; any other `ESC x`, `GS x`, `FS x` is taken as two bytes.
 //! Long payloads are skipped as they stream by, never buffered, and no input makes it panic.
+//! `ESC t n` and the Chinese character settings `FS !`, `FS -`, `FS C`, `FS W` are taken
+//! without being counted: they change how characters look, not what is printed.
 
 use crate::printer::Align;
 use encoding_rs::GB18030;

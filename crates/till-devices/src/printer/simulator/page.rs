@@ -213,9 +213,9 @@ impl PageBuilder {
                 self.page.elements.push(Element::FeedDots(u16::from(*n)));
             }
             Event::Init => {
+                // ESC @ clears the print buffer: text not yet fed out is lost, as on Epson's.
                 let page = std::mem::take(&mut self.page);
-                let line = self.line.take();
-                *self = PageBuilder { page, line, ..PageBuilder::default() };
+                *self = PageBuilder { page, ..PageBuilder::default() };
             }
             Event::Align(a) => self.align = *a,
             Event::Bold(b) => self.bold = *b,
