@@ -11,6 +11,7 @@ packages=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libssl-dev libxdo-dev
   libudev-dev
   webkit2gtk-driver xvfb xauth
+  fonts-dejavu-core fonts-droid-fallback
 )
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 

@@ -308,6 +308,67 @@ pub enum SimCommand {
         #[arg(long, value_name = "MS")]
         auto_present: Option<u64>,
     },
+    /// A simulated ESC/POS receipt printer with a cash drawer, on a TCP port or a
+    /// pseudo-terminal: it decodes what it receives, answers status queries, writes each job
+    /// as job-NNNN.txt and job-NNNN.png, and takes control lines on stdin (paper-out,
+    /// paper-near-end, paper-loaded, cover-open, cover-closed, offline, online, slow MS,
+    /// drawer-closed), answering `ok` to each.
+    Printer(SimPrinterArgs),
+}
+
+/// `tillctl sim printer`.
+#[derive(Debug, Args)]
+pub struct SimPrinterArgs {
+    /// Listen on this TCP address (like a network printer's port 9100; port 0 picks one);
+    /// prints `listening HOST:PORT` first.
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "pty", required_unless_present = "pty")]
+    pub tcp: Option<String>,
+    /// Serve on a new pseudo-terminal instead (a serial printer); prints `pty /dev/pts/N` first.
+    #[arg(long)]
+    pub pty: bool,
+    /// Write each finished job there as job-NNNN.txt and job-NNNN.png (from 0001).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Paper width in millimetres: 58 (384 dots) or 80 (576 dots).
+    #[arg(long, value_name = "MM", default_value = "80")]
+    pub width: PaperWidthArg,
+    /// Start with this fault.
+    #[arg(long, value_name = "FAULT")]
+    pub fail: Option<PrinterFailArg>,
+    /// Take bytes slowly: MS milliseconds per 100 bytes.
+    #[arg(long, value_name = "MS")]
+    pub slow: Option<u64>,
+}
+
+/// Paper width on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PaperWidthArg {
+    /// 58 mm: 32 columns, 384 dots.
+    #[value(name = "58")]
+    Mm58,
+    /// 80 mm: 48 columns, 576 dots.
+    #[value(name = "80")]
+    Mm80,
+}
+
+impl From<PaperWidthArg> for till_devices::printer::PaperWidth {
+    fn from(w: PaperWidthArg) -> Self {
+        match w {
+            PaperWidthArg::Mm58 => till_devices::printer::PaperWidth::Mm58,
+            PaperWidthArg::Mm80 => till_devices::printer::PaperWidth::Mm80,
+        }
+    }
+}
+
+/// A fault the simulated printer can start with.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PrinterFailArg {
+    /// Out of paper.
+    PaperOut,
+    /// Cover open.
+    CoverOpen,
+    /// Offline.
+    Offline,
 }
 
 /// `tillctl devices ...`.
@@ -522,17 +583,6 @@ pub struct PrinterTestArgs {
     /// A till's data directory: its shop profile's name heads the page (default "Till").
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-}
-
-/// Paper width.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum PaperWidthArg {
-    /// 58 mm, 32 columns.
-    #[value(name = "58")]
-    Mm58,
-    /// 80 mm, 48 columns.
-    #[value(name = "80")]
-    Mm80,
 }
 
 /// Language of a printout's labels.

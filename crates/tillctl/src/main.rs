@@ -23,6 +23,8 @@
 //!                                       parse one card reader report (hex, or the typed text
 //!                                       for iso7813-text) and print it as JSON, masked
 //! tillctl sim points-terminal [--serial] [--baud N] [--hold-pair] [--auto-present MS]
+//! tillctl sim printer --tcp HOST:PORT | --pty [--out DIR] [--width 58|80] [--fail F] [--slow MS]
+//!                                       a simulated receipt printer and drawer (see sim_printer.rs)
 //! tillctl devices pair URI --key-file FILE [--json]
 //! tillctl devices test URI --role points-terminal [--key-file FILE] [--json]
 //! tillctl bench points [--rounds N]
@@ -85,12 +87,13 @@ mod error;
 mod export;
 mod points;
 mod printer;
+mod sim_printer;
 mod sync;
 mod users;
 
 use clap::{CommandFactory, Parser};
 use cli::{BenchCommand, CardCommand, Cli, Command, DbCommand, DemoCommand, DeviceRoleArg, DevicesCommand};
-use cli::{CodePageArg, DrawerCommand, DrawerPinArg, LangArg, PaperWidthArg, PrinterCommand};
+use cli::{CodePageArg, DrawerCommand, DrawerPinArg, LangArg, PrinterCommand};
 use cli::{DrillCommand, SimCommand, SyncCommand, UsersCommand};
 use error::CliError;
 use std::time::Duration;
@@ -121,6 +124,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sim(SimCommand::PointsTerminal { serial, baud, hold_pair, auto_present }) => {
             points::sim(serial, baud, hold_pair, auto_present)
         }
+        Command::Sim(SimCommand::Printer(a)) => sim_printer::run(&a),
         Command::Bench(b) => match b.what {
             None => bench::run(b.dir, b.products, b.checkouts),
             Some(BenchCommand::Devices { reports, swipes }) => devices::bench(reports, swipes),
@@ -135,10 +139,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             ),
         },
         Command::Printer(PrinterCommand::Test(a)) => {
-            let width = match a.width {
-                PaperWidthArg::Mm58 => till_devices::printer::PaperWidth::Mm58,
-                PaperWidthArg::Mm80 => till_devices::printer::PaperWidth::Mm80,
-            };
+            let width = a.width.into();
             let code_page = match a.code_page {
                 CodePageArg::Gb18030 => till_devices::printer::CodePage::Gb18030,
                 CodePageArg::Pc437 => till_devices::printer::CodePage::Pc437,

@@ -34,6 +34,7 @@ const SUBCOMMANDS: &[(&str, &[&str])] = &[
     ("card decode", &["--format", "<DATA>", "magtek-hid", "iso7813-text"]),
     ("sim card-reader", &["--serial", "--card", "--driver"]),
     ("sim points-terminal", &["--serial", "--baud", "--hold-pair", "--auto-present"]),
+    ("sim printer", &["--tcp", "--pty", "--out", "--width", "--fail", "--slow", "paper-out"]),
     ("devices list", &["--json"]),
     ("devices pair", &["<URI>", "--key-file", "--json"]),
     (

@@ -3,8 +3,8 @@
 //! devices), so a driver does not care which one it runs on and a simulator can stand in.
 
 pub mod discovery;
-pub mod printer_discovery;
 pub mod hid;
+pub mod printer_discovery;
 pub mod serial;
 
 pub use discovery::{DeviceChange, DeviceMonitor, DiscoveredDevice, Enumerator};

@@ -38,7 +38,7 @@ pub fn open(address: &str) -> Result<Box<dyn PrinterLink>, DeviceError> {
         "serial" => Ok(Box::new(serial::SerialPrinterLink::open(&a)?)),
         "tcp" => Ok(Box::new(tcp::TcpLink::new(&a.path)?)),
         "cups" => Ok(Box::new(cups::CupsLink::new(&a.path)?)),
-        // The in-process simulated printer (`sim://printer`) is added here.
+        "sim" => crate::printer::simulator::link(&a),
         _ => Err(DeviceError::Unsupported(address.to_string())),
     }
 }
