@@ -2,6 +2,7 @@
 import type { AppInfo, Receipt, Role, Session } from "./bindings";
 import type { MessageKey } from "./i18n/index.svelte";
 import * as ipc from "./ipc";
+import { followPrintLine, stopPrintLine } from "./printLine.svelte";
 import { followSyncLine, stopSyncLine, syncLine } from "./syncLine.svelte";
 
 export type Screen = "login" | "cashier" | "receipt" | "users" | "installer" | "sync" | "backoffice" | "refund";
@@ -65,10 +66,12 @@ export function startSession(session: Session): void {
   app.receipt = null;
   app.screen = session.user.role === "installer" ? "installer" : "cashier";
   void followSyncLine(session.token);
+  void followPrintLine(session.token);
 }
 
 export function endSession(notice: MessageKey | null): void {
   stopSyncLine();
+  stopPrintLine();
   app.session = null;
   app.receipt = null;
   app.loginNotice = notice;

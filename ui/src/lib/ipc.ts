@@ -23,6 +23,8 @@ import type {
   LoginUser,
   ParkedEventView,
   PaymentSettings,
+  PrintReportKind,
+  PrintStatus,
   PlatformKeyStatus,
   ProductView,
   Receipt,
@@ -305,6 +307,20 @@ export const backupStatus = (token: string) => call<BackupStatus>("backup_status
 
 // Sync: the status line (anyone), parked events (managers), server settings (installers).
 /** Follows the sync status line: `onchange` now and on every change; resolves to the stop function. */
+/** Follows the receipt printer: `onchange` now and on every change. */
+export const watchPrintStatus = (token: string, onchange: (s: PrintStatus) => void) =>
+  watch<PrintStatus>(["print_status_watch", "print_status_unwatch"], token, onchange);
+export const printRetry = (token: string) => call<PrintStatus>("print_retry", { token });
+export const printReprint = (token: string, orderId: number) => call<PrintStatus>("print_reprint", { token, orderId });
+export const printRefundReceipt = (token: string, refundId: number) =>
+  call<PrintStatus>("print_refund_receipt", { token, refundId });
+export const printSetLanguage = (token: string, lang: string) => call<null>("print_set_language", { token, lang });
+export const printCancelJob = (token: string, jobId: number) => call<PrintStatus>("print_cancel_job", { token, jobId });
+export const printOnOther = (token: string, jobId: number, uri: string) =>
+  call<PrintStatus>("print_on_other", { token, jobId, uri });
+export const printReport = (token: string, kind: PrintReportKind, closeId: number | null) =>
+  call<PrintStatus>("print_report", { token, kind, closeId });
+export const drawerOpen = (token: string, reason: string) => call<PrintStatus>("drawer_open", { token, reason });
 export const watchSyncStatus = (token: string, onchange: (s: SyncStatusView) => void) =>
   watch<SyncStatusView>(["sync_status_watch", "sync_status_unwatch"], token, onchange);
 

@@ -2,7 +2,11 @@
 import type { MessageKey } from "../../lib/i18n/index.svelte";
 import type { ConfiguredView, DeviceRole, DiscoveredView, DriverOption, Parity } from "../../lib/bindings";
 
-export const ROLES: DeviceRole[] = ["card-reader", "points-terminal"];
+export const ROLES: DeviceRole[] = ["card-reader", "points-terminal", "receipt-printer"];
+/** Paper widths a receipt printer takes, in millimetres. */
+export const PAPER_WIDTHS = [80, 58];
+/** Character sets a receipt printer can print in. */
+export const CODE_PAGES = ["gb18030", "pc437"];
 export const PARITIES: Parity[] = ["none", "even", "odd"];
 export const BAUDS = [9600, 19200, 38400, 57600, 115200];
 
@@ -11,7 +15,9 @@ export function roleKey(role: DeviceRole): MessageKey {
 }
 
 export function kindKey(kind: string): MessageKey | null {
-  return kind === "serial" || kind === "hid" || kind === "sim" ? (`installer.kind.${kind}` as MessageKey) : null;
+  return ["serial", "hid", "sim", "usb-printer", "cups", "network"].includes(kind)
+    ? (`installer.kind.${kind}` as MessageKey)
+    : null;
 }
 
 /** The drivers that can run `role` on a device of `kind`. */
@@ -36,6 +42,25 @@ export interface AssignForm {
   parity: Parity;
   /** Seconds as typed; "" for the default. */
   swipeTimeout: string;
+  /** Receipt printer: paper width in millimetres. */
+  paperMm: number;
+  /** Receipt printer: `gb18030` or `pc437`. */
+  codePage: string;
+}
+
+/** The form for a network printer typed in by address (nothing to discover on a network). */
+export function networkPrinterForm(): AssignForm {
+  return {
+    uri: "tcp://",
+    kind: "network",
+    role: "receipt-printer",
+    driver: "escpos",
+    baud: 19200,
+    parity: "none",
+    swipeTimeout: "",
+    paperMm: 80,
+    codePage: "gb18030",
+  };
 }
 
 /** What the form shows for a device: its configuration if it has one, else the best guess. */
@@ -52,5 +77,7 @@ export function formFor(d: DiscoveredView, drivers: DriverOption[], configured: 
     baud: current?.baud ?? (role === "points-terminal" ? 115200 : 9600),
     parity: current?.parity ?? "none",
     swipeTimeout: current?.swipeTimeoutS ? String(current.swipeTimeoutS) : "",
+    paperMm: current?.paperMm ?? 80,
+    codePage: current?.codePage ?? "gb18030",
   };
 }
