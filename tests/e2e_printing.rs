@@ -1,0 +1,144 @@
+//! Receipt printing through the real window (tauri-driver and WebKitWebDriver under Xvfb, like
+//! tests/e2e.rs), against the simulated ESC/POS printer served on a real TCP port of
+//! 127.0.0.1, as a network printer on port 9100 is reached.
+//!
+//! The installer adds the network printer by its address on the device setup and prints a test
+//! page; a cashier's cash sale prints its receipt and kicks the drawer; with the paper out the
+//! next sale is recorded all the same, the screen says what is wrong, and "paper loaded – print
+//! again" prints the held receipt exactly once.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
+
+#[allow(dead_code)] // each test file uses part of the WebDriver client
+mod support;
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+use support::webdriver::{Session, ENTER, F2};
+use till_devices::printer::simulator::{serve, SimHandle};
+use till_devices::printer::PaperWidth;
+
+/// Logs in user `digit` with `pin` from the login screen.
+fn login_as(s: &Session, digit: &str, pin: &str) {
+    s.wait_for(&format!(".login-user[data-user-id='{digit}']"));
+    s.keys(&format!("{digit}{ENTER}"));
+    s.wait_for("#pin-pad");
+    s.keys(&format!("{pin}{ENTER}"));
+}
+
+/// Waits until the printer has printed `n` jobs; answers them.
+fn wait_jobs(printer: &SimHandle, n: usize) -> Vec<String> {
+    let start = Instant::now();
+    loop {
+        let jobs = printer.jobs();
+        if jobs.len() >= n {
+            return jobs;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{} jobs printed, {n} expected: {jobs:?}", jobs.len());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Logs out, confirming the question about events not yet sent when it comes.
+fn log_out(s: &Session, next_user: &str) {
+    s.execute("document.querySelector('#logout')?.click()");
+    let start = Instant::now();
+    while s.find_all(&format!(".login-user[data-user-id='{next_user}']")).is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(10), "no way back to the login screen");
+        if let Some(b) = s.find_all("#logout-confirm").first() {
+            s.click(b);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// One cash sale of the demo's green tea, paid with 20.
+fn cash_sale(s: &Session) {
+    s.wait_for("#scan-input");
+    s.keys(&format!("6901234567892{ENTER}"));
+    s.wait_for_n(".cart-line", 1, Duration::from_secs(10));
+    s.keys(F2);
+    s.wait_for("#tendered");
+    s.keys(&format!("20{ENTER}"));
+    s.wait_for("#receipt");
+}
+
+#[test]
+fn an_installer_sets_up_a_network_printer_and_a_paper_fault_costs_neither_sale_nor_receipt() {
+    let dir = tempfile::tempdir().unwrap();
+    let printer = SimHandle::new(PaperWidth::Mm80);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("tcp://{}", listener.local_addr().unwrap());
+    let _server = serve::tcp(printer.clone(), listener).unwrap();
+
+    let env = [("TILL_DEMO", "1".to_string())];
+    let (_driver, base) = support::driver::start(dir.path(), &env, &[]);
+    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
+    s.wait_for(".login-user");
+    s.execute("if (localStorage.getItem('till.locale') !== 'en') { localStorage.setItem('till.locale', 'en'); location.reload(); }");
+    std::thread::sleep(Duration::from_millis(300));
+
+    // The installer types the network printer's address, picks 58 mm paper and saves.
+    login_as(&s, "3", "3333");
+    s.click(&s.wait_for("#add-network-printer"));
+    let uri = s.wait_for("#assign-uri");
+    s.execute("document.querySelector('#assign-uri').value = ''");
+    s.type_into(&uri, &address);
+    s.execute(
+        "const p = document.querySelector('#assign-paper'); p.value = '58'; p.dispatchEvent(new Event('change'));",
+    );
+    s.click(&s.wait_for("#assign-save"));
+    let saved = s.text(&s.wait_for("#assign-result"));
+    assert!(saved.contains(&address), "{saved}");
+    s.wait_for_text("#printer-paper", "58 mm");
+    // F5 prints a test page on it.
+    s.keys("\u{E035}");
+    let jobs = wait_jobs(&printer, 1);
+    assert!(jobs[0].contains("[QR"), "the test page has a QR code: {}", jobs[0]);
+    log_out(&s, "1");
+
+    // A cashier's cash sale prints its receipt (shop, line code as text and QR code) and
+    // opens the drawer.
+    login_as(&s, "1", "1111");
+    cash_sale(&s);
+    let jobs = wait_jobs(&printer, 2);
+    let receipt = &jobs[1];
+    assert!(receipt.contains("[DRAWER pin=0 on=50ms off=500ms]"), "{receipt}");
+    assert!(receipt.contains("[CUT]"), "{receipt}");
+    let line_code = s.text(&s.wait_for("#receipt .line-code"));
+    let line_code = line_code.trim().trim_start_matches("Line code").trim().to_string();
+    assert!(receipt.contains(&format!("[QR {line_code}]")), "{line_code} as a QR code in {receipt}");
+    assert!(printer.drawer_open(), "the drawer was kicked open");
+    s.wait_for("#receipt-print-state[data-state='printed']");
+    s.click(&s.wait_for("#new-sale"));
+
+    // Paper out: the next sale is recorded and its receipt shown, the screen says what is
+    // wrong, and nothing prints.
+    printer.paper_out();
+    cash_sale(&s);
+    s.wait_for_text("#printer-fault", "out of paper");
+    s.wait_for("#receipt-print-state[data-state='held']");
+    let held = s.wait_for(".held-job[data-kind='receipt']");
+    assert_eq!(s.attribute(&held, "data-fault"), "paper-end");
+    s.screenshot_for_docs("printer-paper-out.png");
+    assert_eq!(printer.jobs().len(), 2, "nothing printed while the paper is out");
+    let orders: i64 = {
+        let db = rusqlite::Connection::open(dir.path().join("till.db")).unwrap();
+        db.query_row("SELECT count(*) FROM orders", [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(orders, 2, "both sales are recorded");
+
+    // Paper loaded, print again: the held receipt prints once, and the alert goes.
+    printer.paper_loaded();
+    s.click(&s.wait_for("#print-retry"));
+    let jobs = wait_jobs(&printer, 3);
+    assert!(jobs[2].contains("[CUT]"), "{}", jobs[2]);
+    let start = Instant::now();
+    while !s.find_all("#printer-alert").is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(10), "the printer alert stayed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(printer.jobs().len(), 3, "printed exactly once: {:?}", printer.jobs());
+    s.end();
+}
