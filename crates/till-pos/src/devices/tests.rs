@@ -77,7 +77,7 @@ fn setup(terminal: Option<&str>) -> (tempfile::TempDir, FakeBus, Pos) {
 }
 
 fn assignment(uri: &str, role: DeviceRole, driver: &str) -> DeviceAssignment {
-    DeviceAssignment { uri: uri.into(), role, driver: driver.into(), baud: None, parity: None, swipe_timeout_s: None }
+    DeviceAssignment { uri: uri.into(), role, driver: driver.into(), baud: None, parity: None, swipe_timeout_s: None, paper_mm: None, code_page: None }
 }
 
 #[test]
@@ -117,6 +117,8 @@ fn discovered_devices_include_the_simulators_and_assignments_round_trip() {
         baud: Some(57_600),
         parity: Some(Parity::Even),
         swipe_timeout_s: None,
+        paper_mm: None,
+        code_page: None,
     };
     let o = p.device_assign(&t, &a).unwrap();
     let c = &o.configured[0];
@@ -466,6 +468,8 @@ fn serial_addresses_carry_the_configured_baud_and_parity() {
         parity: parity.map(str::to_string),
         enabled: true,
         swipe_timeout_s: None,
+        paper_mm: None,
+        code_page: None,
     };
     assert_eq!(
         line_address(&config("serial:///dev/ttyACM0", Some(19_200), Some("even"))),
