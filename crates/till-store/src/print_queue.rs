@@ -226,6 +226,18 @@ pub fn enqueue(tx: &Transaction<'_>, job: &NewJob, now_ms: i64) -> Result<i64> {
     )?)
 }
 
+/// Cancels the held jobs of a sale inside an open transaction (a reprint replaces them);
+/// returns their ids.
+pub fn cancel_held_of_order(tx: &Transaction<'_>, order_id: i64) -> Result<Vec<i64>> {
+    let ids = tx
+        .prepare(
+            "UPDATE print_jobs SET state = 'cancelled', fault = NULL WHERE state = 'held' AND order_id = ?1 RETURNING id",
+        )?
+        .query_map([order_id], |r| r.get(0))?
+        .collect::<std::result::Result<Vec<i64>, _>>()?;
+    Ok(ids)
+}
+
 fn set_state(tx: &Transaction<'_>, id: i64, from: &[JobState], to: JobState, fault: Option<&str>) -> Result<()> {
     let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
     let n = tx.execute(
