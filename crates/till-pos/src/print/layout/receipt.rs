@@ -65,7 +65,7 @@ pub fn receipt(r: &Receipt, shop: Option<&ShopProfile>, lang: Lang, width: Paper
         }
         Tender::Card => {
             let brand = p.card_brand.as_deref().unwrap_or_default();
-            doc.pair(&format!("{} {brand}", l.card).trim().to_string(), &p.amount.major_units(), false);
+            doc.pair(format!("{} {brand}", l.card).trim(), &p.amount.major_units(), false);
             if let Some(masked) = &p.card_masked {
                 doc.text(&format!("  {masked}"), Align::Left);
             }
