@@ -206,6 +206,17 @@ impl Pos {
         Ok(Outcome::Printed)
     }
 
+    /// The printout of job `job_id` as the worker lays it out for the configured printer
+    /// (`None` for a drawer kick alone): for tests, tools and a screen's preview.
+    pub fn print_doc_of_job(&self, job_id: i64) -> Result<Option<(PrintDoc, PrinterSettings)>> {
+        let job = self.store.print_job(job_id)?;
+        let printer = self
+            .receipt_printer()?
+            .ok_or(PosError::DeviceNotConfigured(DeviceRole::ReceiptPrinter.as_str()))?;
+        let settings = settings_of(&printer);
+        Ok(self.print_doc(&job, &settings)?.map(|doc| (doc, settings)))
+    }
+
     /// The printout of a job (`None` for a drawer kick alone).
     pub(crate) fn print_doc(&self, job: &PrintJob, settings: &PrinterSettings) -> Result<Option<PrintDoc>> {
         let lang = Lang::parse(&job.lang);
