@@ -30,14 +30,14 @@ pub fn receipt(r: &Receipt, shop: Option<&ShopProfile>, lang: Lang, width: Paper
         };
         doc.text(name, Align::Left);
         doc.pair(
-            &format!("  {} x {}", line.quantity, line.unit_price.major_units()),
+            &format!("{} x {}", line.quantity, line.unit_price.major_units()),
             &line.line_total.major_units(),
             false,
         );
         if let Some(device) = &line.device {
-            doc.text(&format!("  {} {device}", l.device), Align::Left);
+            doc.text(&format!("{} {device}", l.device), Align::Left);
         }
-        doc.text(&format!("  {} {}", l.line_code, line.line_code), Align::Left);
+        doc.text(&format!("{} {}", l.line_code, line.line_code), Align::Left);
         doc.qr(&line.line_code);
     }
     doc.rule();
@@ -67,7 +67,7 @@ pub fn receipt(r: &Receipt, shop: Option<&ShopProfile>, lang: Lang, width: Paper
             let brand = p.card_brand.as_deref().unwrap_or_default();
             doc.pair(format!("{} {brand}", l.card).trim(), &p.amount.major_units(), false);
             if let Some(masked) = &p.card_masked {
-                doc.text(&format!("  {masked}"), Align::Left);
+                doc.text(&format!("{masked}"), Align::Left);
             }
             if let Some(code) = &p.auth_code {
                 doc.pair(l.approval, code, false);

@@ -26,9 +26,9 @@ pub fn refund(r: &RefundReceipt, shop: Option<&ShopProfile>, lang: Lang, width: 
             _ => line.name.as_str(),
         };
         doc.text(name, Align::Left);
-        doc.pair(&format!("  {} x", line.quantity), &format!("-{}", line.amount.major_units()), false);
+        doc.pair(&format!("{} x", line.quantity), &format!("-{}", line.amount.major_units()), false);
         if let Some(device) = &line.device {
-            doc.text(&format!("  {} {device}", l.device), Align::Left);
+            doc.text(&format!("{} {device}", l.device), Align::Left);
         }
     }
     doc.rule();

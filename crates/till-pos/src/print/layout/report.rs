@@ -38,22 +38,22 @@ pub fn report(r: &DayReport, shop: Option<&ShopProfile>, lang: Lang, width: Pape
     doc.rule();
     doc.text(l.by_tender, Align::Left);
     for t in &r.tenders {
-        doc.pair(&format!("  {} ({})", t.tender, t.count), &t.sales.major_units(), false);
-        doc.pair(&format!("    {}", l.refunds), &t.refunds.major_units(), false);
-        doc.pair(&format!("    {}", l.net), &t.net.major_units(), false);
+        doc.pair(&format!("{} ({})", t.tender, t.count), &t.sales.major_units(), false);
+        doc.pair(&format!("{} {}", t.tender, l.refunds), &t.refunds.major_units(), false);
+        doc.pair(&format!("{} {}", t.tender, l.net), &t.net.major_units(), false);
     }
     doc.text(l.by_tax, Align::Left);
     for t in &r.taxes {
-        doc.text(&format!("  {}", rate(t.rate_bp)), Align::Left);
-        doc.pair(&format!("    {}", l.net), &t.net.major_units(), false);
-        doc.pair(&format!("    {}", l.tax), &t.tax.major_units(), false);
-        doc.pair(&format!("    {}", l.gross), &t.gross.major_units(), false);
-        doc.pair(&format!("    {}", l.tax_refunded), &t.refunds_tax.major_units(), false);
+        let r = rate(t.rate_bp);
+        doc.pair(&format!("{r} {}", l.net), &t.net.major_units(), false);
+        doc.pair(&format!("{r} {}", l.tax), &t.tax.major_units(), false);
+        doc.pair(&format!("{r} {}", l.gross), &t.gross.major_units(), false);
+        doc.pair(&format!("{r} {}", l.tax_refunded), &t.refunds_tax.major_units(), false);
     }
     doc.text(l.by_cashier, Align::Left);
     for c in &r.cashiers {
-        doc.pair(&format!("  {} ({})", c.name, c.orders), &c.sales.major_units(), false);
-        doc.pair(&format!("    {}", l.refunds), &c.refunds.major_units(), false);
+        doc.pair(&format!("{} ({})", c.name, c.orders), &c.sales.major_units(), false);
+        doc.pair(&format!("{} {}", c.name, l.refunds), &c.refunds.major_units(), false);
     }
     doc.rule();
     doc.pair(l.points_issued, &r.points_issued.to_string(), false);
