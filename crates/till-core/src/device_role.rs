@@ -104,9 +104,17 @@ mod tests {
         use ts_rs::TS;
         // `DeviceRole::name` is the inherent role name; the binding's name is TS's.
         assert_eq!(<DeviceRole as TS>::name(), "DeviceRole");
-        assert_eq!(<DeviceRole as TS>::inline(), r#""card-reader" | "points-terminal" | "receipt-printer" | "customer-display""#);
+        assert_eq!(
+            <DeviceRole as TS>::inline(),
+            r#""card-reader" | "points-terminal" | "receipt-printer" | "customer-display""#
+        );
         let decl = <DeviceRole as TS>::decl();
-        assert!(decl.contains(r#"type DeviceRole = "card-reader" | "points-terminal" | "receipt-printer" | "customer-display";"#), "{decl}");
+        assert!(
+            decl.contains(
+                r#"type DeviceRole = "card-reader" | "points-terminal" | "receipt-printer" | "customer-display";"#
+            ),
+            "{decl}"
+        );
         // A binding that uses it (as till-pos's DeviceAssignment does) refers to it by name.
         #[derive(ts_rs::TS)]
         #[allow(dead_code)]

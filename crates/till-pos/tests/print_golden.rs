@@ -52,7 +52,14 @@ fn line(code: &str, name: &str, zh: Option<&str>, qty: i64, unit: i64, device: O
 
 fn card_receipt() -> Receipt {
     let lines = vec![
-        line("K7QX-2M9D-4TJA-7", "Longjing green tea 250 g tin, spring harvest", Some("西湖龙井绿茶 250克 春茶"), 2, 12_800, None),
+        line(
+            "K7QX-2M9D-4TJA-7",
+            "Longjing green tea 250 g tin, spring harvest",
+            Some("西湖龙井绿茶 250克 春茶"),
+            2,
+            12_800,
+            None,
+        ),
         line("P3ZR-8W2N-6HFE-2", "Smartphone X1", Some("智能手机 X1"), 1, 249_900, Some("356938035643809")),
     ];
     Receipt {

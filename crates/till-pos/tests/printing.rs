@@ -73,9 +73,7 @@ struct TestLink(TestPrinter);
 impl PrinterLink for TestLink {
     fn send(&mut self, bytes: &[u8]) -> Result<(), DeviceError> {
         let c = rusqlite::Connection::open(&self.0.db).unwrap();
-        let job: Option<i64> = c
-            .query_row("SELECT id FROM print_jobs WHERE state = 'sending'", [], |r| r.get(0))
-            .ok();
+        let job: Option<i64> = c.query_row("SELECT id FROM print_jobs WHERE state = 'sending'", [], |r| r.get(0)).ok();
         let mut s = self.0.state.lock().unwrap();
         let sent = Sent { job, bytes: bytes.to_vec() };
         s.sent.push(sent.clone());
@@ -216,9 +214,7 @@ fn a_cash_sale_prints_exactly_once_with_the_drawer_kick_before_the_receipt() {
     assert!(text.contains(&format!("[QR {}]", receipt.lines[0].line_code)), "{text}");
     assert!(text.lines().all(|l| till_devices::printer::document::width_of(l) <= 32), "{text}");
     // The kick opened the drawer: the pushed status says since when, and warns after 30 s.
-    wait_for("the drawer to be seen open", || {
-        t.pos.print_status(&cashier).unwrap().drawer_open_since_ms.is_some()
-    });
+    wait_for("the drawer to be seen open", || t.pos.print_status(&cashier).unwrap().drawer_open_since_ms.is_some());
     assert!(!t.pos.print_status(&cashier).unwrap().drawer_warning);
     t.clock.advance(31_000);
     assert!(t.pos.print_status(&cashier).unwrap().drawer_warning);
@@ -284,7 +280,9 @@ fn paper_out_holds_the_receipt_the_sale_is_recorded_and_retry_prints_it_once() {
 fn paper_running_out_during_a_job_holds_it_and_a_reprint_prints_it_once_more() {
     let t = till(true);
     let cashier = login(&t.pos, CASHIER);
-    t.printer.set(|s| s.fault_during_next_job = Some(PrinterStatus { paper_end: true, offline: true, ..Default::default() }));
+    t.printer.set(|s| {
+        s.fault_during_next_job = Some(PrinterStatus { paper_end: true, offline: true, ..Default::default() })
+    });
     let order = cash_sale(&t.pos, &cashier);
     wait_for("the receipt to be held", || jobs(&t.pos, order)[0].state == JobState::Held);
     assert_eq!(jobs(&t.pos, order)[0].fault.as_deref(), Some("paper-end"), "not marked printed");

@@ -224,7 +224,8 @@ mod tests {
                  VALUES ('points-terminal', 'till-points-v1', 'serial:///dev/ttyACM0', 115200, 'none', 1, x'0102', 'T-1', 5, 1, 2);",
         )
         .unwrap();
-        let printer = "INSERT INTO devices (role, driver, uri, enabled, paper_mm, code_page, created_at_ms, updated_at_ms)
+        let printer =
+            "INSERT INTO devices (role, driver, uri, enabled, paper_mm, code_page, created_at_ms, updated_at_ms)
                        VALUES ('receipt-printer', 'escpos', 'tcp://10.0.0.5:9100', 1, 58, 'gb18030', 1, 1)";
         assert!(c.execute(printer, []).is_err());
         migrate(&mut c).unwrap();
@@ -242,10 +243,13 @@ mod tests {
                 []
             )
             .is_err());
+        assert!(
+            c.execute("INSERT INTO print_jobs (kind, state, created_at_ms) VALUES ('receipt', 'held', 1)", []).is_err(),
+            "a held job says why"
+        );
         assert!(c
-            .execute("INSERT INTO print_jobs (kind, state, created_at_ms) VALUES ('receipt', 'held', 1)", [])
-            .is_err(), "a held job says why");
-        assert!(c.execute("INSERT INTO print_jobs (kind, order_id, created_at_ms) VALUES ('receipt', 999, 1)", []).is_err());
+            .execute("INSERT INTO print_jobs (kind, order_id, created_at_ms) VALUES ('receipt', 999, 1)", [])
+            .is_err());
     }
 
     #[test]

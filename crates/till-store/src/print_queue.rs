@@ -141,7 +141,8 @@ pub struct NewJob {
     pub lang: String,
 }
 
-const COLUMNS: &str = "j.id, j.kind, j.order_id, coalesce(o.order_no, ro.order_no), j.refund_id, j.payload, j.kick_drawer, \
+const COLUMNS: &str =
+    "j.id, j.kind, j.order_id, coalesce(o.order_no, ro.order_no), j.refund_id, j.payload, j.kick_drawer, \
                        j.lang, j.state, j.fault, j.attempts, j.uri, j.created_at_ms, j.printed_at_ms";
 const FROM: &str = "print_jobs j LEFT JOIN orders o ON o.id = j.order_id LEFT JOIN refunds r ON r.id = j.refund_id \
                     LEFT JOIN orders ro ON ro.id = r.order_id";
@@ -216,7 +217,9 @@ pub fn enqueue(tx: &Transaction<'_>, job: &NewJob, now_ms: i64) -> Result<i64> {
         return Err(StoreError::Invalid(format!("a receipt prints in en or zh, not {:?}", job.lang)));
     }
     if matches!(job.kind, JobKind::Receipt) {
-        return Err(StoreError::Invalid("a sale's receipt is queued with the sale; print it again as a reprint".into()));
+        return Err(StoreError::Invalid(
+            "a sale's receipt is queued with the sale; print it again as a reprint".into(),
+        ));
     }
     Ok(tx.query_row(
         "INSERT INTO print_jobs (kind, order_id, refund_id, payload, kick_drawer, lang, created_at_ms)

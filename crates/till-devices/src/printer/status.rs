@@ -35,7 +35,9 @@ impl PrinterStatus {
     pub fn from_answers(printer: u8, offline: u8, paper: u8) -> Result<Self, DeviceError> {
         for (which, byte) in [("DLE EOT 1", printer), ("DLE EOT 2", offline), ("DLE EOT 4", paper)] {
             if byte & 0b1001_0011 != 0b0001_0010 {
-                return Err(DeviceError::Io(format!("the printer's answer to {which} is not a status byte ({byte:#04x})")));
+                return Err(DeviceError::Io(format!(
+                    "the printer's answer to {which} is not a status byte ({byte:#04x})"
+                )));
             }
         }
         Ok(PrinterStatus {

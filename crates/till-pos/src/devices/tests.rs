@@ -77,7 +77,16 @@ fn setup(terminal: Option<&str>) -> (tempfile::TempDir, FakeBus, Pos) {
 }
 
 fn assignment(uri: &str, role: DeviceRole, driver: &str) -> DeviceAssignment {
-    DeviceAssignment { uri: uri.into(), role, driver: driver.into(), baud: None, parity: None, swipe_timeout_s: None, paper_mm: None, code_page: None }
+    DeviceAssignment {
+        uri: uri.into(),
+        role,
+        driver: driver.into(),
+        baud: None,
+        parity: None,
+        swipe_timeout_s: None,
+        paper_mm: None,
+        code_page: None,
+    }
 }
 
 #[test]

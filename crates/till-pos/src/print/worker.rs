@@ -35,7 +35,13 @@ pub fn fault_code(f: PrinterFault) -> &'static str {
 
 /// A fault code in plain English.
 pub fn fault_message(code: &str) -> String {
-    let known = [PrinterFault::PaperEnd, PrinterFault::CoverOpen, PrinterFault::Offline, PrinterFault::Error, PrinterFault::NoAnswer];
+    let known = [
+        PrinterFault::PaperEnd,
+        PrinterFault::CoverOpen,
+        PrinterFault::Offline,
+        PrinterFault::Error,
+        PrinterFault::NoAnswer,
+    ];
     match known.into_iter().find(|f| fault_code(*f) == code) {
         Some(f) => f.to_string(),
         None if code == till_store::print_queue::INTERRUPTED => {
@@ -210,9 +216,8 @@ impl Pos {
     /// (`None` for a drawer kick alone): for tests, tools and a screen's preview.
     pub fn print_doc_of_job(&self, job_id: i64) -> Result<Option<(PrintDoc, PrinterSettings)>> {
         let job = self.store.print_job(job_id)?;
-        let printer = self
-            .receipt_printer()?
-            .ok_or(PosError::DeviceNotConfigured(DeviceRole::ReceiptPrinter.as_str()))?;
+        let printer =
+            self.receipt_printer()?.ok_or(PosError::DeviceNotConfigured(DeviceRole::ReceiptPrinter.as_str()))?;
         let settings = settings_of(&printer);
         Ok(self.print_doc(&job, &settings)?.map(|doc| (doc, settings)))
     }

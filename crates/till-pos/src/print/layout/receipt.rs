@@ -67,7 +67,7 @@ pub fn receipt(r: &Receipt, shop: Option<&ShopProfile>, lang: Lang, width: Paper
             let brand = p.card_brand.as_deref().unwrap_or_default();
             doc.pair(format!("{} {brand}", l.card).trim(), &p.amount.major_units(), false);
             if let Some(masked) = &p.card_masked {
-                doc.text(&format!("{masked}"), Align::Left);
+                doc.text(masked, Align::Left);
             }
             if let Some(code) = &p.auth_code {
                 doc.pair(l.approval, code, false);
