@@ -21,6 +21,7 @@ use till_devices::printer::encode::{encode, DRAWER_KICK};
 use till_devices::printer::{PrinterLink, PrinterStatus};
 use till_devices::DeviceError;
 use till_pos::ipc::devices::{DeviceAssignment, DeviceRole};
+use till_pos::ipc::print::PrintReportKind;
 use till_pos::print::PrinterOpener;
 use till_pos::{ErrorCode, Pos, PosConfig};
 use till_store::{JobKind, JobState, PrintJob};
@@ -363,4 +364,36 @@ fn only_managers_open_the_drawer_and_each_opening_is_audited_with_its_reason() {
     let entry = audit.entries.iter().find(|e| e.action == "drawer.opened").expect("audited");
     assert!(entry.detail.contains("change for a customer"), "{entry:?}");
     assert_eq!(entry.actor.as_deref(), Some("Li Wei"));
+}
+
+#[test]
+fn a_manager_prints_the_x_report_in_chinese_within_the_paper_and_a_cashier_may_not() {
+    let t = till(true);
+    let cashier = login(&t.pos, CASHIER);
+    cash_sale(&t.pos, &cashier);
+    assert_eq!(t.pos.print_report(&cashier, PrintReportKind::X, None).unwrap_err().code(), ErrorCode::Forbidden);
+    assert_eq!(t.pos.print_set_language(&cashier, "fr").unwrap_err().code(), ErrorCode::InvalidInput);
+    t.pos.print_set_language(&cashier, "zh").unwrap();
+    let manager = login(&t.pos, MANAGER);
+    t.pos.print_report(&manager, PrintReportKind::X, None).unwrap();
+    let id: i64 = t
+        .pos
+        .store()
+        .read(|c| Ok(c.query_row("SELECT id FROM print_jobs WHERE kind = 'report'", [], |r| r.get(0))?))
+        .unwrap();
+    let report = || t.pos.store().print_job(id).unwrap();
+    wait_for("the report to print", || report().state == JobState::Printed);
+    let job = report();
+    assert_eq!(job.lang, "zh");
+    let (doc, _) = t.pos.print_doc_of_job(job.id).unwrap().unwrap();
+    let text = doc.plain_text();
+    assert!(text.contains("X 报表") && text.contains("订单数"), "{text}");
+    assert!(text.lines().all(|l| till_devices::printer::document::width_of(l) <= 32), "{text}");
+    // The same report in English, laid out again for 80 mm, fits 48 columns.
+    let mut printer = t.pos.store().device("receipt-printer").unwrap().unwrap().config;
+    printer.paper_mm = Some(80);
+    t.pos.store().write(|tx| till_store::devices::put(tx, &printer, 2)).unwrap();
+    let (doc, settings) = t.pos.print_doc_of_job(job.id).unwrap().unwrap();
+    assert_eq!(settings.width.columns(), 48);
+    assert!(doc.plain_text().lines().all(|l| till_devices::printer::document::width_of(l) <= 48));
 }
