@@ -397,8 +397,10 @@ fn driver_options() -> Vec<DriverOption> {
 }
 
 /// Checks an assignment and turns it into what is stored: the driver fits the role and the
-/// address, serial settings only for serial devices, a timeout only for card readers.
-fn validate(a: &DeviceAssignment) -> Result<DeviceConfig> {
+/// address, serial settings only for serial devices, a timeout only for card readers, paper
+/// width and code page only for receipt printers. The window's assignment and
+/// `tillctl devices assign` both go through it.
+pub fn validate(a: &DeviceAssignment) -> Result<DeviceConfig> {
     let bad = |m: String| Err(PosError::InvalidInput(m));
     let (paper_mm, code_page) = printer_settings(a)?;
     if a.role == DeviceRole::CustomerDisplay && a.uri.trim() == DISPLAY_WINDOW_URI {
