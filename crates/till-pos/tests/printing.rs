@@ -4,6 +4,7 @@
 //! exercised by the app's end-to-end tests).
 //!
 //! - a cash sale prints exactly once, the drawer kick before the receipt;
+//! - a sale never waits for the printer (one stuck sending does not stop the next sales);
 //! - a printer out of paper holds the job, the sale is recorded anyway, and retry after the
 //!   paper is loaded prints it once;
 //! - jobs print in id order;
@@ -42,6 +43,8 @@ struct Sent {
 #[derive(Default)]
 struct PrinterState {
     status: PrinterStatus,
+    /// While set, a send waits until the test drops the sender (a printer that takes its time).
+    stall: Option<std::sync::mpsc::Receiver<()>>,
     /// A fault that appears while the next job prints (seen by the status after it).
     fault_during_next_job: Option<PrinterStatus>,
     sent: Vec<Sent>,
@@ -73,6 +76,10 @@ struct TestLink(TestPrinter);
 
 impl PrinterLink for TestLink {
     fn send(&mut self, bytes: &[u8]) -> Result<(), DeviceError> {
+        let stall = self.0.state.lock().unwrap().stall.take();
+        if let Some(stall) = stall {
+            let _ = stall.recv();
+        }
         let c = rusqlite::Connection::open(&self.0.db).unwrap();
         let job: Option<i64> = c.query_row("SELECT id FROM print_jobs WHERE state = 'sending'", [], |r| r.get(0)).ok();
         let mut s = self.0.state.lock().unwrap();
@@ -396,4 +403,25 @@ fn a_manager_prints_the_x_report_in_chinese_within_the_paper_and_a_cashier_may_n
     let (doc, settings) = t.pos.print_doc_of_job(job.id).unwrap().unwrap();
     assert_eq!(settings.width.columns(), 48);
     assert!(doc.plain_text().lines().all(|l| till_devices::printer::document::width_of(l) <= 48));
+}
+
+#[test]
+fn a_sale_never_waits_for_the_printer() {
+    let t = till(true);
+    let cashier = login(&t.pos, CASHIER);
+    let (release, stall) = std::sync::mpsc::channel::<()>();
+    t.printer.set(|s| s.stall = Some(stall));
+    let first = cash_sale(&t.pos, &cashier);
+    wait_for("the worker to be stuck sending the first receipt", || jobs(&t.pos, first)[0].state == JobState::Sending);
+    // The printer has not taken a byte yet, and the cashier sells on: two more sales recorded.
+    let more: Vec<i64> = (0..2).map(|_| cash_sale(&t.pos, &cashier)).collect();
+    assert!(t.printer.sent().is_empty());
+    for o in &more {
+        assert_eq!(jobs(&t.pos, *o)[0].state, JobState::Queued);
+    }
+    drop(release);
+    wait_for("all three receipts", || {
+        std::iter::once(first).chain(more.iter().copied()).all(|o| jobs(&t.pos, o)[0].state == JobState::Printed)
+    });
+    assert_eq!(t.printer.sent().len(), 3);
 }
