@@ -1,6 +1,6 @@
 //! Golden printouts: one receipt (a Chinese-named line, a device sold, a card payment approved
 //! offline, points) and one cash receipt reprinted, laid out at 58 and 80 mm in English and
-//! Chinese, compared line for line with the checked-in text under `tests/golden/`. Every line
+//! Chinese, a refund receipt and a Z report, compared line for line with the checked-in text under `tests/golden/`. Every line
 //! must fit the paper (32 or 48 columns, a Chinese character counted as two).
 //!
 //! After a deliberate layout change: `UPDATE_GOLDEN=1 cargo test -p till-pos --test
@@ -12,10 +12,15 @@ use till_core::{Currency, Money};
 use till_devices::printer::document::width_of;
 use till_devices::printer::PaperWidth;
 use till_pos::ipc::loyalty::ReceiptPoints;
+use till_pos::ipc::refund::{RefundReceipt, RefundReceiptLine};
 use till_pos::ipc::setup::{ShopProfile, TaxRateEntry};
 use till_pos::ipc::views::{PaymentView, Receipt, ReceiptLine, TaxLine, Tender};
 use till_pos::print::layout::receipt::receipt;
+use till_pos::print::layout::refund::refund;
+use till_pos::print::layout::report::report;
 use till_pos::print::layout::Lang;
+use till_store::reports::{CashierTotals, TaxSummary, TenderTotals};
+use till_store::{DayReport, ReportKind};
 
 fn m(minor: i64) -> Money {
     Money::new(minor, Currency::CNY)
@@ -164,4 +169,89 @@ fn the_receipt_carries_each_line_code_as_text_and_as_a_qr_code() {
     assert!(text.contains("356938035643809"), "the device sold");
     assert!(text.contains("离线授权"), "the offline approval is marked");
     assert!(!text.contains("REPRINT"), "an original is no reprint");
+}
+
+fn refund_receipt() -> RefundReceipt {
+    RefundReceipt {
+        refund_id: 7,
+        refund_no: "R0000007".into(),
+        order_no: "00000042".into(),
+        created_at_ms: 1_796_130_000_000,
+        amount: m(12_800),
+        tax: m(1_473),
+        tender: "cash".into(),
+        card_masked: None,
+        reason: "defective".into(),
+        approval: "manager".into(),
+        approved_by: Some("Li Wei".into()),
+        status: "pending".into(),
+        lines: vec![RefundReceiptLine {
+            name: "Longjing green tea 250 g tin, spring harvest".into(),
+            name_zh: Some("西湖龙井绿茶 250克 春茶".into()),
+            quantity: 1,
+            amount: m(12_800),
+            device: None,
+        }],
+        points_reversed: 128,
+        points_returned: 0,
+        evidence_sha256: None,
+        server_refusal: None,
+    }
+}
+
+fn z_report() -> DayReport {
+    DayReport {
+        kind: ReportKind::Z,
+        close_id: Some(3),
+        business_date: Some("2026-12-01".into()),
+        from_ms: 1_796_083_200_000,
+        to_ms: 1_796_169_000_000,
+        generated_at_ms: 1_796_169_000_000,
+        orders: 2,
+        refunds_count: 1,
+        sales: m(279_300),
+        refunds: m(12_800),
+        net: m(266_500),
+        tenders: vec![
+            TenderTotals { tender: "card".into(), sales: m(270_500), refunds: m(0), net: m(270_500), count: 1 },
+            TenderTotals { tender: "cash".into(), sales: m(3_800), refunds: m(12_800), net: m(-9_000), count: 1 },
+        ],
+        taxes: vec![TaxSummary {
+            rate_bp: 1300,
+            net: m(247_168),
+            tax: m(32_132),
+            gross: m(279_300),
+            refunds_tax: m(1_473),
+        }],
+        cashiers: vec![CashierTotals {
+            cashier_id: 1,
+            name: "Chen Jing".into(),
+            orders: 2,
+            sales: m(279_300),
+            refunds: m(12_800),
+        }],
+        points_issued: 2_705,
+        points_redeemed: 500,
+        cash_expected: m(-9_000),
+        cash_counted: Some(m(-9_000)),
+        cash_difference: Some(m(0)),
+        closed_by: Some("Li Wei".into()),
+    }
+}
+
+#[test]
+fn the_refund_receipt_and_the_z_report_print_as_their_golden_text() {
+    let shop = shop();
+    check(
+        "refund-58-zh.txt",
+        &refund(&refund_receipt(), Some(&shop), Lang::Zh, PaperWidth::Mm58, false).plain_text(),
+        32,
+    );
+    check(
+        "refund-80-en.txt",
+        &refund(&refund_receipt(), Some(&shop), Lang::En, PaperWidth::Mm80, true).plain_text(),
+        48,
+    );
+    check("z-report-58-en.txt", &report(&z_report(), Some(&shop), Lang::En, PaperWidth::Mm58).plain_text(), 32);
+    check("z-report-80-zh.txt", &report(&z_report(), Some(&shop), Lang::Zh, PaperWidth::Mm80).plain_text(), 48);
 }

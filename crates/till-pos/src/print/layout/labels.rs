@@ -52,8 +52,12 @@ pub struct Labels {
     pub line_code: &'static str,
     /// "Tax".
     pub tax: &'static str,
-    /// "Net".
+    /// "net" (a part of a row).
     pub net: &'static str,
+    /// "Net" (the period's net total).
+    pub net_total: &'static str,
+    /// "refunds" (a part of a row).
+    pub refunds_part: &'static str,
     /// "Subtotal".
     pub subtotal: &'static str,
     /// "Total".
@@ -170,6 +174,8 @@ const EN: Labels = Labels {
     line_code: "Code",
     tax: "Tax",
     net: "net",
+    net_total: "Net",
+    refunds_part: "refunds",
     subtotal: "Subtotal",
     total: "TOTAL",
     cash: "Cash",
@@ -235,6 +241,8 @@ const ZH: Labels = Labels {
     line_code: "编码",
     tax: "税",
     net: "净额",
+    net_total: "净额",
+    refunds_part: "退款",
     subtotal: "小计",
     total: "合计",
     cash: "现金",

@@ -59,6 +59,16 @@ pub(crate) fn rate(bp: i64) -> String {
     }
 }
 
+/// A stored tender name (`cash`, `card`, `points`) in the printout's language.
+pub(crate) fn tender<'a>(l: &'a Labels, name: &'a str) -> &'a str {
+    match name {
+        "cash" => l.cash,
+        "card" => l.card,
+        "points" => l.points,
+        other => other,
+    }
+}
+
 /// A time as the printouts show it.
 pub(crate) fn time(ms: i64) -> String {
     till_core::calendar::utc_minute(ms)

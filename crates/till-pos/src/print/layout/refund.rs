@@ -1,7 +1,7 @@
 //! A refund's receipt as a printout.
 
 use super::labels::Lang;
-use super::{shop_footer, shop_header, time};
+use super::{shop_footer, shop_header, tender, time};
 use crate::ipc::refund::RefundReceipt;
 use crate::ipc::setup::ShopProfile;
 use till_devices::printer::{Align, PaperWidth, PrintDoc, TextSize};
@@ -33,14 +33,12 @@ pub fn refund(r: &RefundReceipt, shop: Option<&ShopProfile>, lang: Lang, width: 
     }
     doc.rule();
     doc.pair(l.tax, &format!("-{}", r.tax.major_units()), false);
-    doc.pair(l.paid_back, &format!("-{}", r.amount), true);
-    let tender = match r.tender.as_str() {
-        "cash" => l.cash.to_string(),
+    doc.pair(l.paid_back, &format!("{} -{}", r.amount.currency(), r.amount.major_units()), true);
+    let back_to = match r.tender.as_str() {
         "card" => format!("{} {}", l.card, r.card_masked.as_deref().unwrap_or_default()).trim().to_string(),
-        "points" => l.points.to_string(),
-        other => other.to_string(),
+        other => tender(l, other).to_string(),
     };
-    doc.pair(l.back_to, &tender, false);
+    doc.pair(l.back_to, &back_to, false);
     doc.pair(l.reason, &r.reason, false);
     if let Some(by) = &r.approved_by {
         doc.pair(l.approved_by, by, false);

@@ -2,7 +2,7 @@
 //! (`till_store::reports`), in the cashier's language.
 
 use super::labels::Lang;
-use super::{rate, shop_header, time};
+use super::{rate, shop_header, tender, time};
 use crate::ipc::setup::ShopProfile;
 use till_devices::printer::{Align, PaperWidth, PrintDoc, TextSize};
 use till_store::{DayReport, ReportKind};
@@ -34,13 +34,14 @@ pub fn report(r: &DayReport, shop: Option<&ShopProfile>, lang: Lang, width: Pape
     doc.pair(l.orders, &r.orders.to_string(), false);
     doc.pair(l.sales, &r.sales.major_units(), false);
     doc.pair(&format!("{} ({})", l.refunds, r.refunds_count), &r.refunds.major_units(), false);
-    doc.pair(l.net, &r.net.to_string(), true);
+    doc.pair(l.net_total, &r.net.to_string(), true);
     doc.rule();
     doc.text(l.by_tender, Align::Left);
     for t in &r.tenders {
-        doc.pair(&format!("{} ({})", t.tender, t.count), &t.sales.major_units(), false);
-        doc.pair(&format!("{} {}", t.tender, l.refunds), &t.refunds.major_units(), false);
-        doc.pair(&format!("{} {}", t.tender, l.net), &t.net.major_units(), false);
+        let name = tender(l, &t.tender);
+        doc.pair(&format!("{name} ({})", t.count), &t.sales.major_units(), false);
+        doc.pair(&format!("{name} {}", l.refunds_part), &t.refunds.major_units(), false);
+        doc.pair(&format!("{name} {}", l.net), &t.net.major_units(), false);
     }
     doc.text(l.by_tax, Align::Left);
     for t in &r.taxes {
@@ -53,7 +54,7 @@ pub fn report(r: &DayReport, shop: Option<&ShopProfile>, lang: Lang, width: Pape
     doc.text(l.by_cashier, Align::Left);
     for c in &r.cashiers {
         doc.pair(&format!("{} ({})", c.name, c.orders), &c.sales.major_units(), false);
-        doc.pair(&format!("{} {}", c.name, l.refunds), &c.refunds.major_units(), false);
+        doc.pair(&format!("{} {}", c.name, l.refunds_part), &c.refunds.major_units(), false);
     }
     doc.rule();
     doc.pair(l.points_issued, &r.points_issued.to_string(), false);
