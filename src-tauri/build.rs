@@ -97,6 +97,16 @@ const COMMANDS: &[&str] = &[
     "backup_settings_set",
     "backup_now",
     "backup_status",
+    "print_status_watch",
+    "print_status_unwatch",
+    "print_retry",
+    "print_reprint",
+    "print_refund_receipt",
+    "print_set_language",
+    "print_cancel_job",
+    "print_on_other",
+    "print_report",
+    "drawer_open",
 ];
 
 fn main() {

@@ -157,6 +157,10 @@ pub fn run() -> Result<(), StartError> {
         if let Err(e) = Pos::start_backups(pos, till_pos::admin::backups::worker::TICK) {
             tracing::warn!("nightly backups did not start: {e}");
         }
+        // The print queue's worker (print/ in till-pos): receipts, reports, the drawer.
+        if let Err(e) = Pos::start_printing(pos) {
+            tracing::warn!("the print worker did not start: {e}");
+        }
     }
     let kiosk = kiosk::requested();
     let builder = setup(tauri::Builder::default(), till).setup(move |app| {

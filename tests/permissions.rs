@@ -93,7 +93,17 @@ fn args(cmd: &str, token: &str, users: &Users, n: usize) -> Value {
         | "points_enrol"
         | "backup_settings_get"
         | "backup_status"
-        | "backup_now" => json!({ "token": t }),
+        | "backup_now"
+        | "print_retry" => json!({ "token": t }),
+        "print_status_watch" => json!({ "token": t, "onChange": format!("__CHANNEL__:{}", 100 + n) }),
+        "print_status_unwatch" => json!({ "id": 999_999 }),
+        "print_reprint" => json!({ "token": t, "orderId": 999_999 }),
+        "print_refund_receipt" => json!({ "token": t, "refundId": 999_999 }),
+        "print_set_language" => json!({ "token": t, "lang": "xx" }),
+        "print_cancel_job" => json!({ "token": t, "jobId": 999_999 }),
+        "print_on_other" => json!({ "token": t, "jobId": 999_999, "uri": "not a printer" }),
+        "print_report" => json!({ "token": t, "kind": "z", "closeId": null }),
+        "drawer_open" => json!({ "token": t, "reason": "" }),
         "backup_settings_set" => {
             json!({ "token": t, "settings": { "hour": 99, "utcOffsetMinutes": 0, "secondTarget": "" } })
         }

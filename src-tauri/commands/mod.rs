@@ -8,6 +8,7 @@ pub mod cart;
 pub mod checkout;
 pub mod devices;
 pub mod payment;
+pub mod print;
 pub mod refunds;
 pub mod session;
 pub mod setup;
@@ -150,5 +151,15 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         backups::backup_settings_set,
         backups::backup_now,
         backups::backup_status,
+        print::print_status_watch,
+        print::print_status_unwatch,
+        print::print_retry,
+        print::print_reprint,
+        print::print_refund_receipt,
+        print::print_set_language,
+        print::print_cancel_job,
+        print::print_on_other,
+        print::print_report,
+        print::drawer_open,
     ]
 }

@@ -2,7 +2,7 @@
 //! the till's device settings (till-pos) and the UI bindings.
 //!
 //! Its names are stored in the till's database (`devices.role`) and travel in JSON and on the
-//! command line, always as `card-reader` and `points-terminal`.
+//! command line, always as `card-reader`, `points-terminal`, `receipt-printer` and `customer-display`.
 
 use crate::CoreError;
 use serde::{Deserialize, Serialize};
@@ -18,17 +18,24 @@ pub enum DeviceRole {
     CardReader,
     /// The loyalty points terminal.
     PointsTerminal,
+    /// The thermal receipt printer (ESC/POS), with the cash drawer on its kick port.
+    ReceiptPrinter,
+    /// The display facing the customer: a second window or a serial pole display.
+    CustomerDisplay,
 }
 
 impl DeviceRole {
     /// Every role, in the order screens list them.
-    pub const ALL: [DeviceRole; 2] = [DeviceRole::CardReader, DeviceRole::PointsTerminal];
+    pub const ALL: [DeviceRole; 4] =
+        [DeviceRole::CardReader, DeviceRole::PointsTerminal, DeviceRole::ReceiptPrinter, DeviceRole::CustomerDisplay];
 
     /// The stored name, as in JSON and on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
             DeviceRole::CardReader => "card-reader",
             DeviceRole::PointsTerminal => "points-terminal",
+            DeviceRole::ReceiptPrinter => "receipt-printer",
+            DeviceRole::CustomerDisplay => "customer-display",
         }
     }
 
@@ -37,7 +44,8 @@ impl DeviceRole {
         self.as_str()
     }
 
-    /// Parses a stored name (`card-reader`, `points-terminal`).
+    /// Parses a stored name (`card-reader`, `points-terminal`, `receipt-printer`,
+    /// `customer-display`).
     pub fn parse(text: &str) -> Result<Self, CoreError> {
         DeviceRole::ALL
             .into_iter()
@@ -76,6 +84,8 @@ mod tests {
         // The stored names of existing databases.
         assert_eq!(DeviceRole::CardReader.as_str(), "card-reader");
         assert_eq!(DeviceRole::PointsTerminal.as_str(), "points-terminal");
+        assert_eq!(DeviceRole::ReceiptPrinter.as_str(), "receipt-printer");
+        assert_eq!(DeviceRole::CustomerDisplay.as_str(), "customer-display");
     }
 
     #[test]
@@ -94,9 +104,17 @@ mod tests {
         use ts_rs::TS;
         // `DeviceRole::name` is the inherent role name; the binding's name is TS's.
         assert_eq!(<DeviceRole as TS>::name(), "DeviceRole");
-        assert_eq!(<DeviceRole as TS>::inline(), r#""card-reader" | "points-terminal""#);
+        assert_eq!(
+            <DeviceRole as TS>::inline(),
+            r#""card-reader" | "points-terminal" | "receipt-printer" | "customer-display""#
+        );
         let decl = <DeviceRole as TS>::decl();
-        assert!(decl.contains(r#"type DeviceRole = "card-reader" | "points-terminal";"#), "{decl}");
+        assert!(
+            decl.contains(
+                r#"type DeviceRole = "card-reader" | "points-terminal" | "receipt-printer" | "customer-display";"#
+            ),
+            "{decl}"
+        );
         // A binding that uses it (as till-pos's DeviceAssignment does) refers to it by name.
         #[derive(ts_rs::TS)]
         #[allow(dead_code)]

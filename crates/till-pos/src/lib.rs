@@ -24,6 +24,7 @@ pub mod fault;
 pub mod ipc;
 pub mod loyalty;
 mod mutex;
+pub mod print;
 pub mod refund;
 pub mod sale;
 pub mod setup;
@@ -77,6 +78,8 @@ pub struct PosConfig {
     pub points_terminal: Option<String>,
     /// Opens points terminals (the till-points-v1 driver; a scripted terminal in tests).
     pub terminal_opener: Arc<dyn devices::points_link::TerminalOpener>,
+    /// Opens the receipt printer's link (the till-devices drivers; tests give their own).
+    pub printer_opener: Arc<dyn print::PrinterOpener>,
 }
 
 impl PosConfig {
@@ -102,6 +105,7 @@ impl PosConfig {
             device_enumerator: Box::new(till_devices::transport::discovery::SystemEnumerator::default()),
             points_terminal: Some("sim://points-terminal".into()),
             terminal_opener: Arc::new(devices::points_link::DriverOpener),
+            printer_opener: Arc::new(print::DriverOpener),
         }
     }
 }
@@ -122,6 +126,7 @@ pub struct Pos {
     sync: sync::SyncRuntime,
     back_office: back_office::BackOffice,
     backups: admin::backups::Backups,
+    print: print::Printing,
 }
 
 impl Pos {
@@ -171,6 +176,7 @@ impl Pos {
             sync: sync::SyncRuntime::default(),
             back_office: back_office::BackOffice::default(),
             backups: Default::default(),
+            print: print::Printing::new(config.printer_opener),
         };
         setup::check_mode(&pos)?;
         if let Some(profile) = pos.shop_profile()? {
@@ -187,6 +193,12 @@ impl Pos {
         let recovered = pos.recover_payments()?;
         if recovered != sale::journal::Recovered::default() {
             tracing::warn!(?recovered, "payments left unsettled by the last run");
+        }
+        // A print job the last run was sending may or may not have printed: held for the
+        // cashier to decide, never sent again by itself (docs/printing.md).
+        let interrupted = pos.store.print_recover()?;
+        if !interrupted.is_empty() {
+            tracing::warn!(?interrupted, "print jobs interrupted by the last run are held");
         }
         pos.init_reader_status(reader_opened)?;
         Ok(pos)

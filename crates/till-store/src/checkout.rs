@@ -136,13 +136,15 @@ fn write_loyalty(
 /// audit entry, the `sale.recorded` event (and the loyalty side and any linked event). The one
 /// writer of a sale: [`Store::record_sale`] calls it in a transaction of its own, the demo
 /// generator ([`crate::demo_data`]) with many sales per transaction, so a generated sale is
-/// exactly what the till would have written and its events sync the same way.
+/// exactly what the till would have written and its events sync the same way. `print` queues
+/// the receipt's print job when a receipt printer is set up (the demo generator prints nothing).
 pub(crate) fn write_sale(
     tx: &Transaction<'_>,
     order: &NewOrder,
     event_id: &str,
     linked: Option<&LinkedEvent>,
     loyalty: Option<&SaleLoyalty>,
+    print: bool,
     fail_after: &dyn Fn(&'static str) -> Result<()>,
 ) -> Result<RecordedSale> {
     if let Some(l) = loyalty {
@@ -280,6 +282,13 @@ pub(crate) fn write_sale(
     if let Some(ev) = linked {
         outbox::enqueue(tx, &ev.id, &ev.kind, &format!("order/{order_id}"), &ev.payload, order.created_at_ms)?;
     }
+    if print {
+        // The receipt's print job commits with the sale (when a receipt printer is set up): a
+        // printer fault can never lose it, and printing never holds up this commit. Cash
+        // opens the drawer.
+        let cash = matches!(order.payment, Payment::Cash(_));
+        crate::print_queue::queue_receipt(tx, order_id, cash, order.created_at_ms)?;
+    }
     fail_after("outbox")?;
 
     Ok(RecordedSale { order_id, order_no })
@@ -323,7 +332,7 @@ impl Store {
             Payment::Cash(_) => None,
         };
         let recorded = self.write(|tx| {
-            let sale = write_sale(tx, order, event_id, linked.as_ref(), loyalty, &|_| Ok(()))?;
+            let sale = write_sale(tx, order, event_id, linked.as_ref(), loyalty, true, &|_| Ok(()))?;
             if let Some(s) = settle {
                 crate::payment_journal::settle(tx, s, sale.order_id, order.created_at_ms)?;
             }
@@ -355,7 +364,7 @@ impl Store {
     /// that a failure mid-checkout leaves nothing behind. For tests and the crash drill.
     pub fn record_sale_failing_after(&self, order: &NewOrder, event_id: &str, step: &str) -> Result<RecordedSale> {
         self.write(|tx| {
-            write_sale(tx, order, event_id, None, None, &|s| {
+            write_sale(tx, order, event_id, None, None, true, &|s| {
                 if s == step {
                     Err(StoreError::Injected(s))
                 } else {
@@ -461,5 +470,45 @@ mod tests {
         let r = s.record_sale(&second, "evt-2");
         assert!(r.unwrap_err().is_unique_violation());
         assert_eq!(counts(&s), [1, 2, 1, 1, 1]);
+    }
+
+    fn jobs(s: &Store) -> Vec<(String, i64, i64)> {
+        s.read(|c| {
+            let rows = c
+                .prepare("SELECT kind, order_id, kick_drawer FROM print_jobs ORDER BY id")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<std::result::Result<_, _>>()?;
+            Ok(rows)
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_cash_sale_queues_one_receipt_with_the_kick_only_when_a_printer_is_set_up() {
+        let (_d, s, order) = setup();
+        let first = s.record_sale(&order, "evt-1").unwrap();
+        assert!(jobs(&s).is_empty(), "no printer, no job");
+        s.write(|tx| crate::devices::put(tx, &crate::print_queue::tests::printer(), 1)).unwrap();
+        let mut second = order.clone();
+        second.checkout_key = "cart-2".into();
+        for (i, l) in second.lines.iter_mut().enumerate() {
+            l.line_code = till_core::LineCode::generate(&mut StdRng::seed_from_u64(100 + i as u64));
+        }
+        let rec = s.record_sale(&second, "evt-2").unwrap();
+        assert_ne!(rec.order_id, first.order_id);
+        assert_eq!(jobs(&s), vec![("receipt".to_string(), rec.order_id, 1)]);
+        assert_eq!(s.print_next().unwrap().unwrap().order_no.as_deref(), Some(rec.order_no.as_str()));
+    }
+
+    #[test]
+    fn a_sale_that_fails_to_record_leaves_no_print_job() {
+        let (_d, s, order) = setup();
+        s.write(|tx| crate::devices::put(tx, &crate::print_queue::tests::printer(), 1)).unwrap();
+        for step in STEPS {
+            assert!(s.record_sale_failing_after(&order, "evt-1", step).is_err());
+            assert!(jobs(&s).is_empty(), "after failing at {step}");
+        }
+        s.record_sale(&order, "evt-1").unwrap();
+        assert_eq!(jobs(&s).len(), 1);
     }
 }

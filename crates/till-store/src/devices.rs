@@ -24,6 +24,10 @@ pub struct DeviceConfig {
     pub enabled: bool,
     /// How long a card reader waits for a swipe, in seconds (the till's default when unset).
     pub swipe_timeout_s: Option<u32>,
+    /// A receipt printer's paper width in millimetres (58 or 80).
+    pub paper_mm: Option<u32>,
+    /// A receipt printer's code page (`gb18030`, `pc437`).
+    pub code_page: Option<String>,
 }
 
 /// A configured device as stored.
@@ -58,7 +62,7 @@ impl fmt::Debug for DeviceRecord {
 }
 
 const COLUMNS: &str = "role, driver, uri, baud, parity, enabled, swipe_timeout_s, pairing_key_sealed, terminal_id, \
-                       paired_at_ms, created_at_ms, updated_at_ms";
+                       paired_at_ms, created_at_ms, updated_at_ms, paper_mm, code_page";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<DeviceRecord> {
     Ok(DeviceRecord {
@@ -70,6 +74,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<DeviceRecord> {
             parity: r.get(4)?,
             enabled: r.get(5)?,
             swipe_timeout_s: r.get(6)?,
+            paper_mm: r.get(12)?,
+            code_page: r.get(13)?,
         },
         pairing_key_sealed: r.get(7)?,
         terminal_id: r.get(8)?,
@@ -99,11 +105,12 @@ pub fn put(tx: &Transaction<'_>, config: &DeviceConfig, now_ms: i64) -> Result<(
     let keep_pairing =
         get(tx, &config.role)?.is_some_and(|d| d.config.uri == config.uri && d.config.driver == config.driver);
     tx.execute(
-        "INSERT INTO devices (role, driver, uri, baud, parity, enabled, swipe_timeout_s, created_at_ms, updated_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+        "INSERT INTO devices (role, driver, uri, baud, parity, enabled, swipe_timeout_s, created_at_ms, updated_at_ms,
+                              paper_mm, code_page)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10)
          ON CONFLICT (role) DO UPDATE SET driver = excluded.driver, uri = excluded.uri, baud = excluded.baud,
              parity = excluded.parity, enabled = excluded.enabled, swipe_timeout_s = excluded.swipe_timeout_s,
-             updated_at_ms = excluded.updated_at_ms",
+             updated_at_ms = excluded.updated_at_ms, paper_mm = excluded.paper_mm, code_page = excluded.code_page",
         params![
             config.role,
             config.driver,
@@ -112,7 +119,9 @@ pub fn put(tx: &Transaction<'_>, config: &DeviceConfig, now_ms: i64) -> Result<(
             config.parity,
             config.enabled,
             config.swipe_timeout_s,
-            now_ms
+            now_ms,
+            config.paper_mm,
+            config.code_page
         ],
     )?;
     if !keep_pairing {
@@ -185,6 +194,8 @@ mod tests {
             parity: Some("none".into()),
             enabled: true,
             swipe_timeout_s: Some(20),
+            paper_mm: None,
+            code_page: None,
         }
     }
 
@@ -197,6 +208,8 @@ mod tests {
             parity: None,
             enabled: true,
             swipe_timeout_s: None,
+            paper_mm: None,
+            code_page: None,
         }
     }
 

@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0011_payment_journal.sql"),
     include_str!("../../../migrations/0013_owner_role.sql"),
     include_str!("../../../migrations/0014_points_balances.sql"),
+    include_str!("../../../migrations/0015_printing.sql"),
 ];
 
 /// The first line of a migration that rebuilds a table other tables refer to. SQLite's way of
@@ -205,6 +206,50 @@ mod tests {
         assert!(c.execute("DELETE FROM users WHERE id = 1", []).is_err(), "the open cart still refers to Ann");
         let broken: i64 = c.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0)).unwrap();
         assert_eq!(broken, 0);
+    }
+
+    #[test]
+    fn the_printing_migration_keeps_the_devices_and_accepts_the_new_roles() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("till.db");
+        let mut c = crate::connection::open(&path).unwrap();
+        let printing = MIGRATIONS.iter().position(|m| m.contains("Version 15: receipt printers")).unwrap();
+        for (i, m) in MIGRATIONS[..printing].iter().enumerate() {
+            c.execute_batch(m).unwrap();
+            c.pragma_update(None, "user_version", (i + 1) as u32).unwrap();
+        }
+        c.execute_batch(
+            "INSERT INTO devices (role, driver, uri, baud, parity, enabled, pairing_key_sealed, terminal_id, paired_at_ms,
+                                  created_at_ms, updated_at_ms)
+                 VALUES ('points-terminal', 'till-points-v1', 'serial:///dev/ttyACM0', 115200, 'none', 1, x'0102', 'T-1', 5, 1, 2);",
+        )
+        .unwrap();
+        let printer =
+            "INSERT INTO devices (role, driver, uri, enabled, paper_mm, code_page, created_at_ms, updated_at_ms)
+                       VALUES ('receipt-printer', 'escpos', 'tcp://10.0.0.5:9100', 1, 58, 'gb18030', 1, 1)";
+        assert!(c.execute(printer, []).is_err());
+        migrate(&mut c).unwrap();
+        let kept: (String, Vec<u8>, String, i64) = c
+            .query_row("SELECT uri, pairing_key_sealed, terminal_id, paired_at_ms FROM devices", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .unwrap();
+        assert_eq!(kept, ("serial:///dev/ttyACM0".into(), vec![1, 2], "T-1".into(), 5));
+        c.execute(printer, []).unwrap();
+        assert!(c
+            .execute(
+                "INSERT INTO devices (role, driver, uri, paper_mm, created_at_ms, updated_at_ms)
+                 VALUES ('customer-display', 'window', 'window://customer', 76, 1, 1)",
+                []
+            )
+            .is_err());
+        assert!(
+            c.execute("INSERT INTO print_jobs (kind, state, created_at_ms) VALUES ('receipt', 'held', 1)", []).is_err(),
+            "a held job says why"
+        );
+        assert!(c
+            .execute("INSERT INTO print_jobs (kind, order_id, created_at_ms) VALUES ('receipt', 999, 1)", [])
+            .is_err());
     }
 
     #[test]

@@ -326,3 +326,40 @@ fn a_card_sale_is_refunded_to_the_card_quoting_the_original_authorisation() {
     // only the masked number is anywhere in the event; never the card number
     assert!(!ev.payload.contains("5555555555554444"));
 }
+
+#[test]
+fn a_cash_refund_queues_its_receipt_with_the_drawer_kick_in_its_own_commit_when_a_printer_is_set_up() {
+    let (_d, s, uid) = setup();
+    let jobs = |s: &Store| {
+        s.read(|c| {
+            let rows = c
+                .prepare("SELECT kind, refund_id, kick_drawer FROM print_jobs ORDER BY id")?
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, i64>(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .unwrap()
+    };
+    let order = sell(&s, uid, &[(0, 3)], 1);
+    let line = s.refundable_order(order).unwrap().unwrap().lines[0].order_line_id;
+    refund(&s, uid, order, vec![(line, 1)], 1).unwrap();
+    assert!(jobs(&s).is_empty(), "no printer, no job");
+    let printer = till_store::DeviceConfig {
+        role: "receipt-printer".into(),
+        driver: "escpos".into(),
+        uri: "tcp://127.0.0.1:9100".into(),
+        baud: None,
+        parity: None,
+        enabled: true,
+        swipe_timeout_s: None,
+        paper_mm: Some(80),
+        code_page: Some("gb18030".into()),
+    };
+    s.write(|tx| till_store::devices::put(tx, &printer, 1)).unwrap();
+    let r = refund(&s, uid, order, vec![(line, 1)], 2).unwrap();
+    assert_eq!(r.tender, "cash");
+    assert_eq!(jobs(&s), vec![("refund".to_string(), Some(r.refund_id), 1)]);
+    // A refund the checks refuse writes no job either.
+    assert!(refund(&s, uid, order, vec![(line, 5)], 3).is_err());
+    assert_eq!(jobs(&s).len(), 1);
+}

@@ -394,6 +394,35 @@ pub enum DevicesCommand {
     },
     /// Test a device: wait for a swipe on a card reader, or greet a points terminal.
     Test(DeviceTestArgs),
+    /// Set up the device of a role in a till's data directory (as the installer screen does;
+    /// audited): e.g. a receipt printer with its paper width and code page.
+    Assign(DeviceAssignArgs),
+}
+
+/// `tillctl devices assign`.
+#[derive(Debug, Args)]
+pub struct DeviceAssignArgs {
+    #[command(flatten)]
+    pub dir: DataDir,
+    /// The device's address: tcp://HOST:9100, usb:///dev/usb/lp0, serial:///dev/ttyUSB0,
+    /// cups://QUEUE, sim://printer, ...
+    #[arg(value_name = "URI")]
+    pub uri: String,
+    /// card-reader, points-terminal, receipt-printer or customer-display.
+    #[arg(long, value_parser = till_core::DeviceRole::parse)]
+    pub role: till_core::DeviceRole,
+    /// The driver: escpos (printers), sim (simulators), magtek-hid, till-points-v1, ...
+    #[arg(long, value_name = "D")]
+    pub driver: String,
+    /// Serial speed (serial devices).
+    #[arg(long, value_name = "N")]
+    pub baud: Option<u32>,
+    /// Receipt printer: paper width in mm, 58 or 80 (80 when not given).
+    #[arg(long, value_name = "MM")]
+    pub paper: Option<u32>,
+    /// Receipt printer: gb18030 or pc437 (gb18030 when not given).
+    #[arg(long, value_name = "CP")]
+    pub code_page: Option<String>,
 }
 
 /// `tillctl devices test`.

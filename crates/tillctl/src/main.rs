@@ -35,6 +35,8 @@
 //! tillctl devices test URI --role card-reader [--driver D] [--timeout S] [--json]
 //!                                       wait for a swipe and print the read, masked, or what
 //!                                       is wrong (permission, no device, no swipe, bad LRC)
+//! tillctl devices assign --data-dir DIR URI --role R --driver D [--baud N] [--paper 58|80] [--code-page CP]
+//!                                       set up a role's device in the till's database (audited)
 //! tillctl sim card-reader [--serial] [--card NAME] [--driver D]
 //!                                       a simulated reader; --serial prints `pty: <path>` and
 //!                                       takes `swipe [CARD]` / `fault KIND` / `cards` on stdin
@@ -82,6 +84,7 @@ mod card;
 mod cli;
 mod demo_generate;
 mod devices;
+mod devices_assign;
 mod drill;
 mod error;
 mod export;
@@ -114,6 +117,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Devices(DevicesCommand::List { json }) => devices::list(json),
         Command::Devices(DevicesCommand::Pair { uri, key_file, json }) => points::pair(&uri, &key_file, json),
+        Command::Devices(DevicesCommand::Assign(a)) => devices_assign::run(&a),
         Command::Devices(DevicesCommand::Test(t)) => match t.role {
             DeviceRoleArg::CardReader => devices::test_card_reader(&t),
             DeviceRoleArg::PointsTerminal => points::test(&t),

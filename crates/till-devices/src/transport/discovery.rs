@@ -56,6 +56,8 @@ pub struct DiscoveredDevice {
 const MAGTEK_USAGE_PAGE: u16 = 0xFF00;
 const MAGTEK: u16 = 0x0801;
 const IDTECH: u16 = 0x0ACD;
+/// Seiko Epson: its TM receipt printers show up as USB serial ports in "virtual COM" mode.
+const EPSON: u16 = 0x04B8;
 
 /// The role and driver of a HID device, from its USB ids and usage page.
 pub fn guess_hid(vendor_id: u16, product_id: u16, usage_page: u16) -> (Option<DeviceRole>, Option<String>) {
@@ -71,6 +73,7 @@ pub fn guess_hid(vendor_id: u16, product_id: u16, usage_page: u16) -> (Option<De
 pub fn guess_serial(usb_ids: Option<(u16, u16)>) -> (Option<DeviceRole>, Option<String>) {
     match usb_ids {
         Some((IDTECH, 0x0630)) => (Some(DeviceRole::CardReader), Some("idtech-enhanced".into())),
+        Some((EPSON, _)) => (Some(DeviceRole::ReceiptPrinter), Some("escpos".into())),
         // A USB-CDC port we do not recognise is most likely the points terminal; the installer
         // confirms with `devices test`.
         Some(_) => (Some(DeviceRole::PointsTerminal), Some("till-points-v1".into())),
@@ -322,6 +325,7 @@ mod tests {
             (Some(DeviceRole::CardReader), Some("idtech-enhanced".into()))
         );
         assert_eq!(guess_serial(Some((0x2341, 0x0043))).0, Some(DeviceRole::PointsTerminal));
+        assert_eq!(guess_serial(Some((0x04B8, 0x0202))), (Some(DeviceRole::ReceiptPrinter), Some("escpos".into())));
         assert_eq!(guess_serial(None), (None, None));
     }
 

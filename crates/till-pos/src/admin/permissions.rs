@@ -172,6 +172,16 @@ permissions! {
     BackupSettingsSet "backup_settings_set" BACKUP_KEEPERS "change the backup settings";
     BackupNow "backup_now" BACKUP_KEEPERS "take a backup";
     BackupStatus "backup_status" BACKUP_KEEPERS "see the backups";
+    PrintStatusWatch "print_status_watch" ANYONE "see the printer's status";
+    PrintStatusUnwatch "print_status_unwatch" PUBLIC "stop the printer feed";
+    PrintRetry "print_retry" SELLERS "retry printing";
+    PrintReprint "print_reprint" SELLERS "reprint receipts";
+    PrintRefundReceipt "print_refund_receipt" SELLERS "reprint receipts";
+    PrintSetLanguage "print_set_language" SELLERS "choose the receipt language";
+    PrintCancelJob "print_cancel_job" MANAGERS "cancel print jobs";
+    PrintOnOther "print_on_other" MANAGERS "print on another printer";
+    PrintReport "print_report" MANAGERS "print reports";
+    DrawerOpen "drawer_open" MANAGERS "open the cash drawer";
 }
 
 impl Command {
@@ -245,6 +255,7 @@ mod tests {
                 "backup_settings_set",
                 "backup_now",
                 "backup_status",
+                "print_status_watch",
             ]
         );
         for row in TABLE {

@@ -21,7 +21,7 @@ use crate::error::{PosError, Result};
 use crate::ipc::devices::{DeviceRole, DeviceTestResult, Parity};
 use crate::ipc::devices::{DeviceStatus, DevicesOverview};
 use crate::ipc::watch::{Watch, Watchers};
-use crate::mutex::lock;
+use crate::mutex::{lock, Wake};
 use crate::Pos;
 use reader::{line_address, slot_for, ReaderSlot};
 use std::collections::HashMap;
@@ -44,6 +44,18 @@ pub const POINTS_DEFAULT_BAUD: u32 = 115_200;
 pub const TEST_SWIPE_TIMEOUT: Duration = Duration::from_secs(20);
 /// The driver name the simulators take.
 pub const SIM_DRIVER: &str = "sim";
+/// The receipt printer's protocol.
+pub const PRINTER_DRIVER: &str = "escpos";
+/// A serial receipt printer's speed unless the installer sets another.
+pub const PRINTER_DEFAULT_BAUD: u32 = 19_200;
+/// The customer display in a second window of the till.
+pub const DISPLAY_WINDOW_DRIVER: &str = "window";
+/// The second window's address.
+pub const DISPLAY_WINDOW_URI: &str = "window://customer";
+/// A serial pole display (2×20, the ESC/POS display command set).
+pub const DISPLAY_POLE_DRIVER: &str = "escpos-display";
+/// A pole display's speed unless the installer sets another.
+pub const DISPLAY_DEFAULT_BAUD: u32 = 9_600;
 
 impl Parity {
     fn as_str(self) -> &'static str {
@@ -102,6 +114,8 @@ pub(crate) struct Devices {
     last_status: Mutex<Option<DeviceStatus>>,
     /// The installer's listeners for the whole device table.
     pub(crate) overview_watchers: Watchers<DevicesOverview>,
+    /// Wakes the print worker: a job was queued by hand or the printer's setup changed.
+    pub(crate) printer_wake: Arc<Wake>,
 }
 
 /// How the devices part of the till is set up (from `PosConfig`).
@@ -130,6 +144,7 @@ impl Devices {
             status_watchers: Watchers::default(),
             last_status: Mutex::new(None),
             overview_watchers: Watchers::default(),
+            printer_wake: Arc::new(Wake::default()),
         }
     }
 }
@@ -163,6 +178,8 @@ impl Pos {
                 parity: None,
                 enabled: true,
                 swipe_timeout_s: None,
+                paper_mm: None,
+                code_page: None,
             },
         }))
     }
@@ -183,6 +200,8 @@ impl Pos {
                     parity: None,
                     enabled: true,
                     swipe_timeout_s: None,
+                    paper_mm: None,
+                    code_page: None,
                 },
                 None,
             )

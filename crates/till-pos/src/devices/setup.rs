@@ -1,7 +1,10 @@
 //! The installer's device setup: the list of devices with the configured ones, assigning and removing a role, testing a device and pairing the points terminal.
 
 use super::reader::{initial_reader, ReaderSlot};
-use super::{PAIRING_KEY_PURPOSE, POINTS_DEFAULT_BAUD, POINTS_DRIVER, SIM_DRIVER, TEST_SWIPE_TIMEOUT};
+use super::{
+    DISPLAY_DEFAULT_BAUD, DISPLAY_POLE_DRIVER, DISPLAY_WINDOW_DRIVER, DISPLAY_WINDOW_URI, PAIRING_KEY_PURPOSE,
+    POINTS_DEFAULT_BAUD, POINTS_DRIVER, PRINTER_DEFAULT_BAUD, PRINTER_DRIVER, SIM_DRIVER, TEST_SWIPE_TIMEOUT,
+};
 use crate::admin::permissions::Command;
 use crate::error::{PosError, Result};
 use crate::ipc::devices::{
@@ -17,6 +20,7 @@ use till_core::Money;
 use till_core::SessionToken;
 use till_devices::card_reader::ReaderProtocol;
 use till_devices::points::PairingKey;
+use till_devices::printer::{CodePage, PaperWidth};
 use till_devices::transport::discovery::{self, DiscoveredDevice};
 use till_devices::{Cancel, DeviceAddress, DeviceError};
 use till_store::{devices as store_devices, DeviceConfig, DeviceRecord};
@@ -130,7 +134,8 @@ impl Pos {
                 Some(s.user_id),
                 "device.assigned",
                 &json!({ "role": config.role, "driver": config.driver, "uri": config.uri, "baud": config.baud,
-                         "parity": config.parity, "swipe_timeout_s": config.swipe_timeout_s }),
+                         "parity": config.parity, "swipe_timeout_s": config.swipe_timeout_s,
+                         "paper_mm": config.paper_mm, "code_page": config.code_page }),
             )
         })?;
         tracing::info!(role = %config.role, uri = %config.uri, driver = %config.driver, "device assigned");
@@ -178,6 +183,11 @@ impl Pos {
             DeviceRole::PointsTerminal => {
                 *lock(&self.devices.terminal) = None;
             }
+            // The print worker reads the printer's row before each job; it only needs waking
+            // so held jobs show against the new printer.
+            DeviceRole::ReceiptPrinter => self.devices.printer_wake.notify(),
+            // The customer display reads its row when it shows something.
+            DeviceRole::CustomerDisplay => {}
         }
         Ok(())
     }
@@ -190,6 +200,17 @@ impl Pos {
         let result = match role {
             DeviceRole::CardReader => self.test_reader(&cancel),
             DeviceRole::PointsTerminal => self.test_terminal(),
+            DeviceRole::ReceiptPrinter => self.test_printer(),
+            DeviceRole::CustomerDisplay => {
+                self.store.device(role.as_str()).map_err(PosError::from).and_then(|d| match d {
+                    Some(d) => Ok(DeviceTestResult {
+                        ok: true,
+                        message: "the customer display is set up; it shows the next sale".into(),
+                        ..DeviceTestResult::new(role, &d.config.uri)
+                    }),
+                    None => Err(PosError::DeviceNotConfigured(role.as_str())),
+                })
+            }
         };
         self.end_wait(s.user_id);
         let result = result?;
@@ -231,6 +252,32 @@ impl Pos {
             Err(DeviceError::Cancelled) => Err(PosError::Cancelled),
             Err(e) => Ok(out.failed(PosError::CardReadFailed(e.to_string()))),
         }
+    }
+
+    /// The printer's test goes through the print queue like every printout, so it also proves
+    /// the queue and the worker; the printer status line says how it went.
+    fn test_printer(&self) -> Result<DeviceTestResult> {
+        let d = self
+            .store
+            .device(DeviceRole::ReceiptPrinter.as_str())?
+            .filter(|d| d.config.enabled)
+            .ok_or(PosError::DeviceNotConfigured(DeviceRole::ReceiptPrinter.as_str()))?;
+        let lang = self.store.setting(till_store::print_queue::LANG_SETTING)?.filter(|l| l == "zh");
+        let job = till_store::NewJob {
+            kind: till_store::JobKind::Test,
+            order_id: None,
+            refund_id: None,
+            payload: None,
+            kick_drawer: false,
+            lang: lang.unwrap_or_else(|| "en".into()),
+        };
+        let id = self.store.print_enqueue(&job, self.now_ms())?;
+        self.devices.printer_wake.notify();
+        Ok(DeviceTestResult {
+            ok: true,
+            message: format!("test page queued as print job {id}; the printer's status line shows whether it printed"),
+            ..DeviceTestResult::new(DeviceRole::ReceiptPrinter, &d.config.uri)
+        })
     }
 
     fn test_terminal(&self) -> Result<DeviceTestResult> {
@@ -314,6 +361,8 @@ pub(crate) fn configured_view(d: &DeviceRecord) -> Option<ConfiguredView> {
     let role = match d.config.role.as_str() {
         "card-reader" => DeviceRole::CardReader,
         "points-terminal" => DeviceRole::PointsTerminal,
+        "receipt-printer" => DeviceRole::ReceiptPrinter,
+        "customer-display" => DeviceRole::CustomerDisplay,
         _ => return None,
     };
     Some(ConfiguredView {
@@ -327,6 +376,8 @@ pub(crate) fn configured_view(d: &DeviceRecord) -> Option<ConfiguredView> {
         paired: d.pairing_key_sealed.is_some(),
         terminal_id: d.terminal_id.clone(),
         paired_at_ms: d.paired_at_ms,
+        paper_mm: d.config.paper_mm,
+        code_page: d.config.code_page.clone(),
     })
 }
 
@@ -338,18 +389,44 @@ fn driver_options() -> Vec<DriverOption> {
     out.push(DriverOption { role: DeviceRole::CardReader, name: SIM_DRIVER.into() });
     out.push(DriverOption { role: DeviceRole::PointsTerminal, name: POINTS_DRIVER.into() });
     out.push(DriverOption { role: DeviceRole::PointsTerminal, name: SIM_DRIVER.into() });
+    out.push(DriverOption { role: DeviceRole::ReceiptPrinter, name: PRINTER_DRIVER.into() });
+    out.push(DriverOption { role: DeviceRole::ReceiptPrinter, name: SIM_DRIVER.into() });
+    out.push(DriverOption { role: DeviceRole::CustomerDisplay, name: DISPLAY_WINDOW_DRIVER.into() });
+    out.push(DriverOption { role: DeviceRole::CustomerDisplay, name: DISPLAY_POLE_DRIVER.into() });
     out
 }
 
 /// Checks an assignment and turns it into what is stored: the driver fits the role and the
-/// address, serial settings only for serial devices, a timeout only for card readers.
-fn validate(a: &DeviceAssignment) -> Result<DeviceConfig> {
+/// address, serial settings only for serial devices, a timeout only for card readers, paper
+/// width and code page only for receipt printers. The window's assignment and
+/// `tillctl devices assign` both go through it.
+pub fn validate(a: &DeviceAssignment) -> Result<DeviceConfig> {
     let bad = |m: String| Err(PosError::InvalidInput(m));
+    let (paper_mm, code_page) = printer_settings(a)?;
+    if a.role == DeviceRole::CustomerDisplay && a.uri.trim() == DISPLAY_WINDOW_URI {
+        // The second window is no device address: nothing more to check.
+        if a.driver != DISPLAY_WINDOW_DRIVER {
+            return bad(format!("{DISPLAY_WINDOW_URI} takes the driver {DISPLAY_WINDOW_DRIVER:?}"));
+        }
+        return Ok(DeviceConfig {
+            role: a.role.as_str().into(),
+            driver: a.driver.clone(),
+            uri: DISPLAY_WINDOW_URI.into(),
+            baud: None,
+            parity: None,
+            enabled: true,
+            swipe_timeout_s: None,
+            paper_mm: None,
+            code_page: None,
+        });
+    }
     let addr = DeviceAddress::parse(a.uri.trim()).map_err(|e| PosError::InvalidInput(e.to_string()))?;
     let is_sim = addr.scheme == "sim";
     let expected_sim = match a.role {
         DeviceRole::CardReader => "card-reader",
         DeviceRole::PointsTerminal => "points-terminal",
+        DeviceRole::ReceiptPrinter => "printer",
+        DeviceRole::CustomerDisplay => "customer-display",
     };
     if is_sim && addr.path != expected_sim {
         return bad(format!("{} is not a simulated {}", a.uri, a.role.as_str().replace('-', " ")));
@@ -362,6 +439,10 @@ fn validate(a: &DeviceAssignment) -> Result<DeviceConfig> {
             Err(_) => false,
         },
         (DeviceRole::PointsTerminal, false) => a.driver == POINTS_DRIVER && addr.scheme == "serial",
+        (DeviceRole::ReceiptPrinter, false) => {
+            a.driver == PRINTER_DRIVER && matches!(addr.scheme.as_str(), "usb" | "serial" | "tcp" | "cups")
+        }
+        (DeviceRole::CustomerDisplay, false) => a.driver == DISPLAY_POLE_DRIVER && addr.scheme == "serial",
     };
     if !driver_ok {
         return bad(format!("driver {:?} cannot run the {} at {}", a.driver, a.role.as_str().replace('-', " "), a.uri));
@@ -389,6 +470,8 @@ fn validate(a: &DeviceAssignment) -> Result<DeviceConfig> {
     let default_baud = match a.role {
         DeviceRole::PointsTerminal => POINTS_DEFAULT_BAUD,
         DeviceRole::CardReader => till_devices::card_reader::DEFAULT_BAUD,
+        DeviceRole::ReceiptPrinter => PRINTER_DEFAULT_BAUD,
+        DeviceRole::CustomerDisplay => DISPLAY_DEFAULT_BAUD,
     };
     Ok(DeviceConfig {
         role: a.role.as_str().into(),
@@ -398,5 +481,27 @@ fn validate(a: &DeviceAssignment) -> Result<DeviceConfig> {
         parity: if serial { Some(a.parity.unwrap_or(Parity::None).as_str().into()) } else { None },
         enabled: true,
         swipe_timeout_s: a.swipe_timeout_s,
+        paper_mm,
+        code_page,
     })
+}
+
+/// A receipt printer's paper width (58 or 80 mm, 80 unless set) and code page (`gb18030`
+/// unless set); other roles take neither.
+fn printer_settings(a: &DeviceAssignment) -> Result<(Option<u32>, Option<String>)> {
+    if a.role != DeviceRole::ReceiptPrinter {
+        if a.paper_mm.is_some() || a.code_page.is_some() {
+            return Err(PosError::InvalidInput("paper width and code page apply to receipt printers only".into()));
+        }
+        return Ok((None, None));
+    }
+    let paper = a.paper_mm.unwrap_or(80);
+    if PaperWidth::from_millimetres(paper).is_none() {
+        return Err(PosError::InvalidInput(format!("a paper width of {paper} mm is not supported (58 or 80 mm)")));
+    }
+    let code_page = a.code_page.as_deref().unwrap_or(CodePage::Gb18030.as_str());
+    let Some(code_page) = CodePage::parse(code_page) else {
+        return Err(PosError::InvalidInput(format!("code page {code_page:?} is not supported (gb18030 or pc437)")));
+    };
+    Ok((Some(paper), Some(code_page.as_str().to_string())))
 }

@@ -77,7 +77,16 @@ fn setup(terminal: Option<&str>) -> (tempfile::TempDir, FakeBus, Pos) {
 }
 
 fn assignment(uri: &str, role: DeviceRole, driver: &str) -> DeviceAssignment {
-    DeviceAssignment { uri: uri.into(), role, driver: driver.into(), baud: None, parity: None, swipe_timeout_s: None }
+    DeviceAssignment {
+        uri: uri.into(),
+        role,
+        driver: driver.into(),
+        baud: None,
+        parity: None,
+        swipe_timeout_s: None,
+        paper_mm: None,
+        code_page: None,
+    }
 }
 
 #[test]
@@ -117,6 +126,8 @@ fn discovered_devices_include_the_simulators_and_assignments_round_trip() {
         baud: Some(57_600),
         parity: Some(Parity::Even),
         swipe_timeout_s: None,
+        paper_mm: None,
+        code_page: None,
     };
     let o = p.device_assign(&t, &a).unwrap();
     let c = &o.configured[0];
@@ -466,6 +477,8 @@ fn serial_addresses_carry_the_configured_baud_and_parity() {
         parity: parity.map(str::to_string),
         enabled: true,
         swipe_timeout_s: None,
+        paper_mm: None,
+        code_page: None,
     };
     assert_eq!(
         line_address(&config("serial:///dev/ttyACM0", Some(19_200), Some("even"))),
@@ -477,4 +490,41 @@ fn serial_addresses_carry_the_configured_baud_and_parity() {
         "serial:///dev/ttyACM0?baud=9600"
     );
     assert_eq!(line_address(&config("sim://card-reader", Some(9600), Some("odd"))), "sim://card-reader");
+}
+
+#[test]
+fn a_receipt_printer_is_assigned_with_its_paper_and_code_page_and_tested_through_the_queue() {
+    let (_d, _b, p) = setup(None);
+    let t = p.login(INSTALLER, "3333").unwrap().token;
+    let mut a = assignment("tcp://192.168.1.50:9100", DeviceRole::ReceiptPrinter, "escpos");
+    a.paper_mm = Some(58);
+    let o = p.device_assign(&t, &a).unwrap();
+    let c = o.configured.iter().find(|c| c.role == DeviceRole::ReceiptPrinter).unwrap();
+    assert_eq!((c.paper_mm, c.code_page.as_deref(), c.baud), (Some(58), Some("gb18030"), None));
+    // Refused, and nothing changes: a width no printer has, a code page the encoder lacks,
+    // paper for a card reader, a printer driver on a HID address, a simulated reader as a printer.
+    let refused = |a: &DeviceAssignment| p.device_assign(&t, a).unwrap_err().code();
+    let mut bad = a.clone();
+    bad.paper_mm = Some(76);
+    assert_eq!(refused(&bad), ErrorCode::InvalidInput);
+    let mut bad = a.clone();
+    bad.code_page = Some("cp936".into());
+    assert_eq!(refused(&bad), ErrorCode::InvalidInput);
+    let mut bad = assignment("sim://card-reader", DeviceRole::CardReader, "sim");
+    bad.paper_mm = Some(58);
+    assert_eq!(refused(&bad), ErrorCode::InvalidInput);
+    assert_eq!(refused(&assignment("hid://0801:0002", DeviceRole::ReceiptPrinter, "escpos")), ErrorCode::InvalidInput);
+    assert_eq!(refused(&assignment("sim://card-reader", DeviceRole::ReceiptPrinter, "sim")), ErrorCode::InvalidInput);
+    let d = p.store().device("receipt-printer").unwrap().unwrap();
+    assert_eq!((d.config.uri.as_str(), d.config.paper_mm), ("tcp://192.168.1.50:9100", Some(58)));
+    // A serial printer gets its default speed; the in-process simulator takes the sim driver.
+    let o = p.device_assign(&t, &assignment("serial:///dev/ttyUSB0", DeviceRole::ReceiptPrinter, "escpos")).unwrap();
+    let c = o.configured.iter().find(|c| c.role == DeviceRole::ReceiptPrinter).unwrap();
+    assert_eq!((c.baud, c.paper_mm), (Some(19_200), Some(80)));
+    p.device_assign(&t, &assignment("sim://printer", DeviceRole::ReceiptPrinter, "sim")).unwrap();
+    // "Test" queues a test page.
+    let r = p.device_test(&t, DeviceRole::ReceiptPrinter).unwrap();
+    assert!(r.ok && r.message.contains("queued"), "{r:?}");
+    let jobs = p.store().print_open_jobs().unwrap();
+    assert_eq!(jobs.iter().map(|j| j.kind).collect::<Vec<_>>(), vec![till_store::JobKind::Test]);
 }

@@ -25,6 +25,8 @@ pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::ipc::devices::DeviceAssignment::export_all_to(dir)?;
     crate::ipc::devices::DeviceTestResult::export_all_to(dir)?;
     crate::ipc::devices::DeviceStatus::export_all_to(dir)?;
+    crate::ipc::print::PrintStatus::export_all_to(dir)?;
+    crate::ipc::print::PrintReportKind::export_all_to(dir)?;
     crate::ipc::loyalty::CustomerView::export_all_to(dir)?;
     crate::ipc::sale::CardPaymentView::export_all_to(dir)?;
     crate::ipc::sale::PlatformKeyStatus::export_all_to(dir)?;

@@ -98,6 +98,10 @@ pub struct ConfiguredView {
     /// When it was paired, ms since the epoch.
     #[ts(type = "number | null")]
     pub paired_at_ms: Option<i64>,
+    /// Receipt printer: paper width, 58 or 80 mm.
+    pub paper_mm: Option<u32>,
+    /// Receipt printer: `gb18030` or `pc437`.
+    pub code_page: Option<String>,
 }
 
 /// A driver the installer may pick for a role.
@@ -142,6 +146,14 @@ pub struct DeviceAssignment {
     pub parity: Option<Parity>,
     /// Card reader's swipe timeout, seconds (5 to 300).
     pub swipe_timeout_s: Option<u32>,
+    /// Receipt printer: paper width, 58 or 80 mm (80 when not given).
+    #[serde(default)]
+    #[ts(optional)]
+    pub paper_mm: Option<u32>,
+    /// Receipt printer: `gb18030` or `pc437` (`gb18030` when not given).
+    #[serde(default)]
+    #[ts(optional)]
+    pub code_page: Option<String>,
 }
 
 /// The outcome of testing a device: a masked card read, the terminal's HELLO, or what is wrong.

@@ -6,6 +6,7 @@ pub mod backups;
 pub mod bindings;
 pub mod devices;
 pub mod loyalty;
+pub mod print;
 pub mod refund;
 pub mod sale;
 pub mod setup;

@@ -284,6 +284,7 @@ impl Pos {
         }
         tracing::info!(refund_id = recorded.refund_id, amount = recorded.amount_minor, approval = %new.approval, "refund recorded");
         self.sync_nudge();
+        self.devices.printer_wake.notify();
         self.refund_receipt_of(recorded.refund_id)
     }
 
@@ -438,7 +439,7 @@ impl Pos {
         self.refund_receipt_of(refund_id)
     }
 
-    fn refund_receipt_of(&self, refund_id: i64) -> Result<RefundReceipt> {
+    pub(crate) fn refund_receipt_of(&self, refund_id: i64) -> Result<RefundReceipt> {
         let r = self.store.refund_summary(refund_id)?;
         let m = |v: i64| Money::new(v, self.currency());
         Ok(RefundReceipt {

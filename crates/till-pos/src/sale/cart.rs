@@ -241,6 +241,9 @@ impl Pos {
         // The sale (and a card payment approved offline, queued with it) goes out now, not at
         // the worker's next idle poll. Cash and card checkouts both come through here.
         self.sync_nudge();
+        // The receipt's print job (if a printer is set up) was committed with the sale; the
+        // print worker takes it now. Printing never holds up the sale.
+        self.devices.printer_wake.notify();
         let mut receipt = receipt_of(&self.store.order(recorded.order_id)?)?;
         if loyalty.is_some() {
             receipt.points = self.points_after_sale(recorded.order_id)?;

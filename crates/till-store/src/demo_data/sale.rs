@@ -152,7 +152,7 @@ pub(super) fn sell(
         redeem_first: true,
     });
     let event_id = random_hex(rng);
-    let sale = write_sale(tx, &order, &event_id, None, loyalty.as_ref(), &|_| Ok(()))?;
+    let sale = write_sale(tx, &order, &event_id, None, loyalty.as_ref(), false, &|_| Ok(()))?;
     r.orders += 1;
     r.lines += order.lines.len() as u64;
     r.payments += 1 + u64::from(points_paid > 0);

@@ -388,8 +388,14 @@ impl Store {
     /// Records a refund: checks it against what is left of the sale, writes the refund, its
     /// lines, the points reversals, an audit entry and one outbox event per line and per points
     /// reversal, all in one IMMEDIATE transaction. Nothing is written when any check fails.
+    /// The refund receipt's print job is queued in the same commit when a receipt printer is
+    /// set up; a cash refund opens the drawer.
     pub fn record_refund(&self, r: &NewRefund) -> Result<RecordedRefund> {
-        self.write(|tx| write_refund(tx, r))
+        self.write(|tx| {
+            let recorded = write_refund(tx, r)?;
+            crate::print_queue::queue_refund(tx, recorded.refund_id, recorded.tender == "cash", r.now_ms)?;
+            Ok(recorded)
+        })
     }
 
     /// Queues the refund of a device sold at another till, with its audit entry, in one

@@ -45,4 +45,12 @@ terminalId: string | null,
 /**
  * When it was paired, ms since the epoch.
  */
-pairedAtMs: number | null, };
+pairedAtMs: number | null, 
+/**
+ * Receipt printer: paper width, 58 or 80 mm.
+ */
+paperMm: number | null, 
+/**
+ * Receipt printer: `gb18030` or `pc437`.
+ */
+codePage: string | null, };

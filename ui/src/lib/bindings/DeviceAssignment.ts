@@ -29,4 +29,12 @@ parity: Parity | null,
 /**
  * Card reader's swipe timeout, seconds (5 to 300).
  */
-swipeTimeoutS: number | null, };
+swipeTimeoutS: number | null, 
+/**
+ * Receipt printer: paper width, 58 or 80 mm (80 when not given).
+ */
+paperMm?: number, 
+/**
+ * Receipt printer: `gb18030` or `pc437` (`gb18030` when not given).
+ */
+codePage?: string, };

@@ -3,4 +3,4 @@
 /**
  * What a device is for.
  */
-export type DeviceRole = "card-reader" | "points-terminal";
+export type DeviceRole = "card-reader" | "points-terminal" | "receipt-printer" | "customer-display";

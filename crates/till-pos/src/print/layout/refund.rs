@@ -1,0 +1,58 @@
+//! A refund's receipt as a printout.
+
+use super::labels::Lang;
+use super::{shop_footer, shop_header, tender, time};
+use crate::ipc::refund::RefundReceipt;
+use crate::ipc::setup::ShopProfile;
+use till_devices::printer::{Align, PaperWidth, PrintDoc, TextSize};
+
+/// The refund receipt `r` in `lang` on `width` paper; `reprint` adds the reprint banner.
+pub fn refund(r: &RefundReceipt, shop: Option<&ShopProfile>, lang: Lang, width: PaperWidth, reprint: bool) -> PrintDoc {
+    let l = lang.labels();
+    let mut doc = PrintDoc::new(width);
+    if reprint {
+        doc.styled(l.reprint, Align::Centre, true, TextSize::Normal);
+    }
+    shop_header(&mut doc, shop, l);
+    doc.rule();
+    doc.styled(l.refund, Align::Centre, true, TextSize::Double);
+    doc.pair(l.refund_no, &r.refund_no, true);
+    doc.pair(l.sale, &r.order_no, false);
+    doc.pair(l.time, &time(r.created_at_ms), false);
+    doc.rule();
+    for line in &r.lines {
+        let name = match (lang, &line.name_zh) {
+            (Lang::Zh, Some(zh)) if !zh.trim().is_empty() => zh.as_str(),
+            _ => line.name.as_str(),
+        };
+        doc.text(name, Align::Left);
+        doc.pair(&format!("{} x", line.quantity), &format!("-{}", line.amount.major_units()), false);
+        if let Some(device) = &line.device {
+            doc.text(&format!("{} {device}", l.device), Align::Left);
+        }
+    }
+    doc.rule();
+    doc.pair(l.tax, &format!("-{}", r.tax.major_units()), false);
+    doc.pair(l.paid_back, &format!("{} -{}", r.amount.currency(), r.amount.major_units()), true);
+    let back_to = match r.tender.as_str() {
+        "card" => format!("{} {}", l.card, r.card_masked.as_deref().unwrap_or_default()).trim().to_string(),
+        other => tender(l, other).to_string(),
+    };
+    doc.pair(l.back_to, &back_to, false);
+    doc.pair(l.reason, &r.reason, false);
+    if let Some(by) = &r.approved_by {
+        doc.pair(l.approved_by, by, false);
+    }
+    if r.points_reversed != 0 {
+        doc.pair(l.points_reversed, &r.points_reversed.to_string(), false);
+    }
+    if r.points_returned != 0 {
+        doc.pair(l.points_returned, &r.points_returned.to_string(), false);
+    }
+    shop_footer(&mut doc, shop);
+    if reprint {
+        doc.styled(l.reprint, Align::Centre, true, TextSize::Normal);
+        doc.feed(1);
+    }
+    doc
+}
