@@ -76,6 +76,15 @@ pub fn open_pos(dir: &std::path::Path, demo: bool) -> Result<Pos, StartError> {
     if let Ok(terminal) = std::env::var("TILL_POINTS_TERMINAL") {
         config.points_terminal = Some(terminal);
     }
+    if demo {
+        // The demo's simulated printer leaves each printout as text in `printed/`, where a
+        // person trying the till can read what a real printer would have printed.
+        let printed = dir.join("printed");
+        match till_store::private_fs::create_private_dir_all(&printed) {
+            Ok(()) => till_devices::printer::simulator::shared("printer").set_out_dir(Some(printed)),
+            Err(e) => tracing::warn!("no folder for the demo printer's printouts: {e}"),
+        }
+    }
     Ok(Pos::open(config)?)
 }
 

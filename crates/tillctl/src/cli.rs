@@ -205,6 +205,16 @@ pub enum BenchCommand {
         #[arg(long, value_name = "N", default_value_t = 200)]
         rounds: usize,
     },
+    /// Checkout time with no printer, a network printer and a slow one, and the time from a
+    /// sale's commit to its receipt's last byte (simulated ESC/POS printer on 127.0.0.1).
+    Print {
+        /// Cash sales per till.
+        #[arg(long, value_name = "N", default_value_t = 200)]
+        sales: usize,
+        /// How slow the slow printer is: milliseconds per 100 bytes.
+        #[arg(long, value_name = "MS", default_value_t = 40)]
+        slow_ms: u64,
+    },
     /// First-page latency and query plan of each history filter.
     History {
         #[command(flatten)]

@@ -80,11 +80,7 @@ pub fn list(json_out: bool) -> Result<(), CliError> {
 }
 
 fn table_row(d: &DiscoveredDevice) -> String {
-    let kind = match d.kind {
-        discovery::DeviceKind::Serial => "serial",
-        discovery::DeviceKind::Hid => "hid",
-        discovery::DeviceKind::Sim => "sim",
-    };
+    let kind = d.kind.as_str();
     let ids = match (d.vendor_id, d.product_id) {
         (None, None) => "-".to_string(),
         (v, p) => format!("{}:{}", hex_id(v), hex_id(p)),

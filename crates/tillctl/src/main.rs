@@ -80,6 +80,7 @@ mod bench_backup;
 mod bench_history;
 mod bench_login;
 mod bench_payment;
+mod bench_print;
 mod card;
 mod cli;
 mod demo_generate;
@@ -134,6 +135,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             Some(BenchCommand::Devices { reports, swipes }) => devices::bench(reports, swipes),
             Some(BenchCommand::Points { rounds }) => points::bench(rounds),
             Some(BenchCommand::Payment { rounds }) => bench_payment::run(rounds),
+            Some(BenchCommand::Print { sales, slow_ms }) => bench_print::run(sales, slow_ms),
             Some(BenchCommand::History { dir, rounds }) => bench_history::run(&dir.data_dir, rounds),
             Some(BenchCommand::Login { rounds }) => bench_login::run(rounds),
             Some(BenchCommand::Backup { dir, checkouts, pages, pause_ms }) => bench_backup::run(

@@ -31,6 +31,11 @@ export async function followPrintLine(token: string): Promise<void> {
   }
 }
 
+/** Whether a receipt printer is set up: printing goes to it rather than to the system's dialog. */
+export function printerReady(): boolean {
+  return printLine.status?.printerSetUp ?? false;
+}
+
 /** Stops following the printer. */
 export function stopPrintLine(): void {
   stop?.();

@@ -27,6 +27,23 @@ pub enum DeviceKind {
     Hid,
     /// A simulator inside the till.
     Sim,
+    /// A USB printer-class device (`/dev/usb/lpN`).
+    UsbPrinter,
+    /// A queue of the local CUPS.
+    Cups,
+}
+
+impl DeviceKind {
+    /// Its name on the installer's screen and the command line (as in JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceKind::Serial => "serial",
+            DeviceKind::Hid => "hid",
+            DeviceKind::Sim => "sim",
+            DeviceKind::UsbPrinter => "usb-printer",
+            DeviceKind::Cups => "cups",
+        }
+    }
 }
 
 /// One device found on the machine.
@@ -83,20 +100,24 @@ pub fn guess_serial(usb_ids: Option<(u16, u16)>) -> (Option<DeviceRole>, Option<
 
 /// The in-process simulators, listed so an installer without hardware can pick them.
 pub fn simulators() -> Vec<DiscoveredDevice> {
-    [("sim://card-reader", DeviceRole::CardReader), ("sim://points-terminal", DeviceRole::PointsTerminal)]
-        .into_iter()
-        .map(|(uri, role)| DiscoveredDevice {
-            uri: uri.into(),
-            kind: DeviceKind::Sim,
-            vendor_id: None,
-            product_id: None,
-            serial: None,
-            product: Some("Till simulator".into()),
-            usage_page: None,
-            guessed_role: Some(role),
-            guessed_driver: Some("sim".into()),
-        })
-        .collect()
+    [
+        ("sim://card-reader", DeviceRole::CardReader),
+        ("sim://points-terminal", DeviceRole::PointsTerminal),
+        ("sim://printer", DeviceRole::ReceiptPrinter),
+    ]
+    .into_iter()
+    .map(|(uri, role)| DiscoveredDevice {
+        uri: uri.into(),
+        kind: DeviceKind::Sim,
+        vendor_id: None,
+        product_id: None,
+        serial: None,
+        product: Some("Till simulator".into()),
+        usage_page: None,
+        guessed_role: Some(role),
+        guessed_driver: Some("sim".into()),
+    })
+    .collect()
 }
 
 /// Lists the devices on the machine.
@@ -116,6 +137,7 @@ impl Enumerator for SystemEnumerator {
     fn enumerate(&mut self) -> Result<Vec<DiscoveredDevice>, DeviceError> {
         let mut devices = serial_ports()?;
         devices.extend(hid_devices()?);
+        devices.extend(printers());
         if self.include_simulators {
             devices.extend(simulators());
         }
@@ -176,6 +198,28 @@ pub fn hid_devices() -> Result<Vec<DiscoveredDevice>, DeviceError> {
         }
     }
     Ok(by_uri.into_values().collect())
+}
+
+/// The USB printers and CUPS queues (super::printer_discovery), as discovered devices: a
+/// printer that names ESC/POS among its command sets, and every CUPS queue, is guessed to be the
+/// receipt printer.
+pub fn printers() -> Vec<DiscoveredDevice> {
+    use super::printer_discovery::{cups_queues, usb_printers};
+    let usb = usb_printers().into_iter().map(|p| (p, DeviceKind::UsbPrinter));
+    let cups = cups_queues().into_iter().map(|p| (p, DeviceKind::Cups));
+    usb.chain(cups)
+        .map(|(p, kind)| DiscoveredDevice {
+            guessed_role: Some(DeviceRole::ReceiptPrinter),
+            guessed_driver: Some("escpos".into()),
+            uri: p.uri,
+            kind,
+            vendor_id: p.vendor_id,
+            product_id: p.product_id,
+            serial: p.serial,
+            product: p.product,
+            usage_page: None,
+        })
+        .collect()
 }
 
 /// Lists serial ports and HID devices, and the simulators if asked.

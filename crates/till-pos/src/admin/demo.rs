@@ -131,11 +131,31 @@ pub(crate) fn seed_if_empty(pos: &Pos) -> Result<()> {
             users::insert(tx, name, *role, hash, now)?;
         }
         catalogue::insert_products(tx, &products)?;
+        if need_users {
+            // A demo till prints on the simulated printer inside it (printed jobs are kept in
+            // memory, and written as text to the data directory's `printed/` by the shell).
+            till_store::devices::put(tx, &demo_printer(), now)?;
+        }
         audit::append(tx, now, None, "demo.seeded", &json!({ "users": hashes.len(), "products": products.len() }))?;
         Ok(())
     })?;
     tracing::info!(users = hashes.len(), products = products.len(), "seeded demo data");
     Ok(())
+}
+
+/// The demo's receipt printer: the simulated one, 80 mm, Chinese-capable.
+fn demo_printer() -> till_store::devices::DeviceConfig {
+    till_store::devices::DeviceConfig {
+        role: till_core::DeviceRole::ReceiptPrinter.as_str().into(),
+        driver: "sim".into(),
+        uri: "sim://printer".into(),
+        baud: None,
+        parity: None,
+        enabled: true,
+        swipe_timeout_s: None,
+        paper_mm: Some(80),
+        code_page: Some("gb18030".into()),
+    }
 }
 
 /// The demo users' PIN hashes, made side by side: each costs 64 MiB and about a tenth of a

@@ -80,12 +80,7 @@ impl Pos {
                     .find(|c| crate::devices::status::same_device(&c.uri, &d.uri))
                     .map(|c| c.role),
                 usb_ids: d.vendor_id.zip(d.product_id).map(|(v, p)| format!("{v:04x}:{p:04x}")),
-                kind: match d.kind {
-                    discovery::DeviceKind::Serial => "serial",
-                    discovery::DeviceKind::Hid => "hid",
-                    discovery::DeviceKind::Sim => "sim",
-                }
-                .to_string(),
+                kind: d.kind.as_str().to_string(),
                 guessed_role: d.guessed_role,
                 uri: d.uri,
                 product: d.product,
