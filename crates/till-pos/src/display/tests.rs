@@ -141,3 +141,57 @@ fn the_pole_display_gets_two_lines_for_each_phase() {
     let (a, b) = pole::lines(&p.customer_display_view());
     assert_eq!((a.as_str(), b.as_str()), ("THANK YOU", "CHANGE          2.00"));
 }
+
+/// Reads what reaches the pole display's end of the line until `want` is among it (5 s at
+/// most, for a loaded machine); fails if it never comes.
+fn pole_heard(device: &mut till_devices::transport::SerialLink, want: &[u8]) -> Vec<u8> {
+    use till_devices::transport::ByteLink;
+    let mut got = Vec::new();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut buf = [0u8; 256];
+    while !got.windows(want.len()).any(|w| w == want) && std::time::Instant::now() < until {
+        let n = device.read(&mut buf, std::time::Duration::from_millis(100)).unwrap();
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert!(got.windows(want.len()).any(|w| w == want), "{want:?} never reached the pole display: {got:?}");
+    got
+}
+
+#[test]
+fn a_configured_pole_display_follows_the_sale_over_its_serial_line() {
+    let (mut device, port) = till_devices::transport::SerialLink::pty_pair().unwrap();
+    let (_d, _c, p) = pos();
+    p.store().set_setting(SETTING_POLE, &format!("serial://{}?baud=9600", port.name())).unwrap();
+    p.customer_display_start().unwrap();
+    // opened: ESC @, CLR, then the welcome
+    let got = pole_heard(&mut device, b"WELCOME");
+    assert!(got.starts_with(&[0x1B, 0x40, 0x0C, 0x1F, 0x24, 1, 1]), "{got:?}");
+
+    let t = p.login(CASHIER, "1111").unwrap().token;
+    let cart = p.cart_scan(&t, TEA).unwrap();
+    let mut frame = vec![0x1F, 0x24, 1, 1];
+    frame.extend_from_slice(b"Organic green  38.00");
+    frame.extend_from_slice(&[0x1F, 0x24, 1, 2]);
+    frame.extend_from_slice(b"TOTAL          38.00");
+    pole_heard(&mut device, &frame);
+    p.checkout_cash(&t, &cart.cart_id, 5000).unwrap();
+    let got = pole_heard(&mut device, b"CHANGE          12.00");
+    assert!(got.windows(20).any(|w| w == b"THANK YOU           "), "{got:?}");
+    assert_eq!(p.customer_display_pole_fault(), None);
+    drop(port);
+}
+
+#[test]
+fn a_missing_pole_display_is_a_fault_not_the_cashiers_error() {
+    let (_d, _c, p) = pos();
+    p.store().set_setting(SETTING_POLE, "serial:///dev/no-such-pole-display").unwrap();
+    p.customer_display_start().unwrap();
+    let t = p.login(CASHIER, "1111").unwrap().token;
+    let cart = p.cart_scan(&t, TEA).unwrap();
+    p.checkout_cash(&t, &cart.cart_id, cart.total.minor()).unwrap();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while p.customer_display_pole_fault().is_none() && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(p.customer_display_pole_fault().is_some_and(|f| f.contains("no-such-pole-display")));
+}
