@@ -175,7 +175,7 @@ fn a_configured_pole_display_follows_the_sale_over_its_serial_line() {
     frame.extend_from_slice(b"TOTAL          38.00");
     pole_heard(&mut device, &frame);
     p.checkout_cash(&t, &cart.cart_id, 5000).unwrap();
-    let got = pole_heard(&mut device, b"CHANGE          12.00");
+    let got = pole_heard(&mut device, b"CHANGE         12.00");
     assert!(got.windows(20).any(|w| w == b"THANK YOU           "), "{got:?}");
     assert_eq!(p.customer_display_pole_fault(), None);
     drop(port);
