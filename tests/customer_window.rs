@@ -77,8 +77,9 @@ fn only_the_main_window_is_granted_the_tills_commands() {
     let customer = read("customer-display.json");
     assert_eq!(customer["windows"], json!(["customer"]));
     assert_eq!(customer["permissions"], json!([]));
-    let conf: Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{}/tauri.conf.json", env!("CARGO_MANIFEST_DIR"))).unwrap())
-            .unwrap();
+    let conf: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{}/tauri.conf.json", env!("CARGO_MANIFEST_DIR"))).unwrap(),
+    )
+    .unwrap();
     assert_eq!(conf["app"]["security"]["capabilities"], json!(["main-window", "customer-display"]));
 }

@@ -81,7 +81,8 @@ mod tests {
         assert_eq!(pair("Oolong tea, premium grade", "1234.50", 20), "Oolong tea,  1234.50");
         assert_eq!(pair("x", "123456789012345678901234", 20), "56789012345678901234");
         assert_eq!(pair("THANK YOU", "", 20), "THANK YOU           ");
-        for (l, r) in [("", ""), ("a", "b"), ("长长长长长长长长长长长长长长长长长长长长长长", "¥1.00")] {
+        for (l, r) in [("", ""), ("a", "b"), ("长长长长长长长长长长长长长长长长长长长长长长", "¥1.00")]
+        {
             assert_eq!(pair(l, r, 20).chars().count(), 20);
         }
     }

@@ -110,9 +110,10 @@ impl State {
 /// highlighted before, if still there; else (a cart seen for the first time) the last.
 fn latest_line(before: Option<&CartView>, after: &CartView, shown: Option<u32>) -> Option<u32> {
     let Some(before) = before else { return after.lines.last().map(|l| l.line_no) };
-    let changed = after.lines.iter().rev().find(|l| {
-        !before.lines.iter().any(|b| b.line_no == l.line_no && b.quantity == l.quantity && b.name == l.name)
-    });
+    let changed =
+        after.lines.iter().rev().find(|l| {
+            !before.lines.iter().any(|b| b.line_no == l.line_no && b.quantity == l.quantity && b.name == l.name)
+        });
     changed.map(|l| l.line_no).or(shown)
 }
 

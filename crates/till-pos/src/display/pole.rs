@@ -27,12 +27,12 @@ pub fn lines(view: &CustomerDisplayView) -> (String, String) {
             }
         }
         CustomerPhase::Scanning => {
-            let line = view
-                .latest_line_no
-                .and_then(|n| view.lines.iter().find(|l| l.line_no == n))
-                .or(view.lines.last());
+            let line =
+                view.latest_line_no.and_then(|n| view.lines.iter().find(|l| l.line_no == n)).or(view.lines.last());
             let first = match line {
-                Some(l) if l.quantity > 1 => pair(&format!("{}x {}", l.quantity, l.name), &amount(l.line_total), COLUMNS),
+                Some(l) if l.quantity > 1 => {
+                    pair(&format!("{}x {}", l.quantity, l.name), &amount(l.line_total), COLUMNS)
+                }
                 Some(l) => pair(&l.name, &amount(l.line_total), COLUMNS),
                 None => String::new(),
             };

@@ -27,7 +27,10 @@ fn the_view_follows_a_cash_sale_from_scan_to_thank_you_and_back_to_the_welcome()
     let v = p.customer_display_view();
     assert_eq!(v.phase, P::Scanning);
     assert_eq!(v.lines.len(), 1);
-    assert_eq!((v.lines[0].name.as_str(), v.lines[0].name_zh.as_str()), (cart.lines[0].name.as_str(), cart.lines[0].name_zh.as_deref().unwrap()));
+    assert_eq!(
+        (v.lines[0].name.as_str(), v.lines[0].name_zh.as_str()),
+        (cart.lines[0].name.as_str(), cart.lines[0].name_zh.as_deref().unwrap())
+    );
     assert_eq!((v.total, v.amount_to_pay, v.item_count), (cart.total, cart.total, 1));
     assert_eq!(v.latest_line_no, Some(cart.lines[0].line_no));
 
