@@ -198,3 +198,23 @@ fn a_missing_pole_display_is_a_fault_not_the_cashiers_error() {
     }
     assert!(p.customer_display_pole_fault().is_some_and(|f| f.contains("no-such-pole-display")));
 }
+
+#[test]
+fn points_redeemed_take_their_value_off_what_is_left_to_pay() {
+    let (_d, _c, p) = pos();
+    let t = p.login(CASHIER, "1111").unwrap().token;
+    let cart = p.cart_scan(&t, TEA).unwrap();
+    let value = Money::new(500, cart.total.currency());
+    // what `set_redemption` tells the display once the customer's phone approved the points
+    p.customer_display.points_paid(9, &cart.cart_id, Some(value));
+    assert_eq!(p.customer_display_view().points_paid, None, "another seller's cart changes nothing");
+    p.customer_display.points_paid(CASHIER, &cart.cart_id, Some(value));
+    let v = p.customer_display_view();
+    assert_eq!((v.points_paid, v.amount_to_pay.minor()), (Some(value), cart.total.minor() - 500));
+    assert_eq!(
+        pole::lines(&v).1,
+        format!("TO PAY{:>14}", Money::new(cart.total.minor() - 500, value.currency()).major_units())
+    );
+    p.customer_display.points_paid(CASHIER, &cart.cart_id, None);
+    assert_eq!(p.customer_display_view().amount_to_pay, cart.total);
+}
