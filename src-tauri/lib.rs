@@ -17,12 +17,15 @@
 //!   server and this till's credentials, stored (the secret sealed) on first start while the
 //!   installer has entered none; `make run` points them at a local till-server.
 //! - `TILL_KIOSK=1` (or `--kiosk`): full screen without decorations ([`kiosk`]).
+//! - `TILL_CUSTOMER_DISPLAY=1`: open the customer window even when the till's setting
+//!   `display.customer_window` is not `on` ([`customer_window`]).
 //! - `TILL_LOG_MAX_BYTES`: the size at which `till.log` is rotated ([`log_file`]).
 //!
 //! One till runs per data directory: a second start shows the first window and exits
 //! ([`single_instance`]).
 
 pub mod commands;
+pub mod customer_window;
 pub mod kiosk;
 pub mod log_file;
 pub mod logging;
@@ -127,6 +130,21 @@ pub fn setup<R: tauri::Runtime>(builder: tauri::Builder<R>, till: TillState) -> 
     builder.manage(till).invoke_handler(commands::handler())
 }
 
+/// Opens the customer window when the till's setting or `TILL_CUSTOMER_DISPLAY` asks for it.
+/// A failure is logged: the till sells without it.
+fn open_customer_window<R: tauri::Runtime>(app: &tauri::App<R>) {
+    let Ok(pos) = &app.state::<TillState>().0 else { return };
+    let wanted = pos.customer_window_wanted().unwrap_or_else(|e| {
+        tracing::warn!("customer window setting unreadable: {e}");
+        false
+    });
+    if customer_window::requested(std::env::var("TILL_CUSTOMER_DISPLAY").ok().as_deref(), wanted) {
+        if let Err(e) = customer_window::open(app, pos.clone()) {
+            tracing::warn!("customer window did not open: {e}");
+        }
+    }
+}
+
 /// Starts the app.
 pub fn run() -> Result<(), StartError> {
     // Before any thread starts: WebKit's processes inherit it.
@@ -170,6 +188,10 @@ pub fn run() -> Result<(), StartError> {
         if let Err(e) = Pos::start_printing(pos) {
             tracing::warn!("the print worker did not start: {e}");
         }
+        // The customer display's timer, and the pole display when one is set up.
+        if let Err(e) = pos.customer_display_start() {
+            tracing::warn!("customer display did not start: {e}");
+        }
     }
     let kiosk = kiosk::requested();
     let builder = setup(tauri::Builder::default(), till).setup(move |app| {
@@ -184,6 +206,7 @@ pub fn run() -> Result<(), StartError> {
                 tracing::warn!("kiosk mode: {e}");
             }
         }
+        open_customer_window(app);
         #[cfg(unix)]
         if let (Some(primary), Some(w)) = (primary, window) {
             primary.serve(move || {

@@ -20,6 +20,8 @@
 //!   [`card_reader::SimControl`].
 //! - [`points`]: the loyalty points terminal: the till-points-v1 protocol, its driver
 //!   [`points::PointsTerminal`] and its simulator.
+//! - [`display`]: serial pole displays facing the customer (2×20, the ESC/POS customer
+//!   display command set).
 //! - [`address`]: device address URIs.
 //! - [`transport`]: the byte-stream and HID link traits drivers run on, serial ports and
 //!   pseudo-terminals ([`transport::SerialLink`]), USB HID ([`transport::HidDeviceLink`]), and
@@ -46,6 +48,7 @@
 pub mod address;
 pub mod cancel;
 pub mod card_reader;
+pub mod display;
 pub mod error;
 pub mod points;
 pub mod printer;

@@ -19,6 +19,7 @@ pub mod admin;
 pub mod back_office;
 mod context;
 pub mod devices;
+pub mod display;
 pub mod error;
 pub mod fault;
 pub mod ipc;
@@ -127,6 +128,7 @@ pub struct Pos {
     back_office: back_office::BackOffice,
     backups: admin::backups::Backups,
     print: print::Printing,
+    customer_display: display::CustomerDisplay,
 }
 
 impl Pos {
@@ -163,6 +165,7 @@ impl Pos {
         });
         let seed = StdRng::from_rng(&mut rng).map_err(|e| PosError::Internal(e.to_string()))?;
         let card_payments = sale::card::CardPayments::new(keys, config.authorizer, stand_in, seed);
+        let customer_display = display::CustomerDisplay::new(config.clock.clone(), config.currency);
         let mut pos = Pos {
             store,
             currency: Mutex::new(config.currency),
@@ -177,11 +180,13 @@ impl Pos {
             back_office: back_office::BackOffice::default(),
             backups: Default::default(),
             print: print::Printing::new(config.printer_opener),
+            customer_display,
         };
         setup::check_mode(&pos)?;
         if let Some(profile) = pos.shop_profile()? {
             let currency = Currency::parse(&profile.currency).map_err(|e| PosError::Internal(e.to_string()))?;
             pos.set_currency(currency);
+            pos.customer_display.set_shop(&profile.name, currency);
         }
         pos.sale.card_hash_key = sale::card::pan_hash::load_or_create(&pos, &pos.secrets)?;
         sale::card::platform_key::load(&pos, &pos.secrets, &pos.sale.card_payments.keys)?;

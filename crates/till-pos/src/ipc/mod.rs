@@ -5,6 +5,7 @@ pub mod back_office;
 pub mod backups;
 pub mod bindings;
 pub mod devices;
+pub mod display;
 pub mod loyalty;
 pub mod print;
 pub mod refund;

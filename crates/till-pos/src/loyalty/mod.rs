@@ -172,6 +172,7 @@ impl Pos {
             "points.enrolled",
             &serde_json::json!({ "account": &account_id[..8.min(account_id.len())] }),
         )?;
+        self.customer_display.enrol(&message);
         Ok(EnrolView {
             account_short: account_id.chars().take(8).collect::<String>().to_uppercase(),
             qr_svg: qr_svg(&message)?,

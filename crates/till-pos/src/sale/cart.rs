@@ -109,6 +109,7 @@ impl Pos {
             self.store.save_open_cart(user_id, &saved, self.now_ms())?;
         }
         *open = candidate;
+        self.customer_display.cart(user_id, &view, self.points_paying(user_id, &view.cart_id));
         Ok(view)
     }
 
@@ -248,6 +249,7 @@ impl Pos {
         if loyalty.is_some() {
             receipt.points = self.points_after_sale(recorded.order_id)?;
         }
+        self.customer_display.sale_done(&receipt);
         Ok(receipt)
     }
 

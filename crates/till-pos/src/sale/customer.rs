@@ -219,6 +219,7 @@ impl Pos {
         c.view.redeem_points = r.as_ref().map_or(0, |r| r.points);
         c.view.redeem_value = r.as_ref().map(|r| r.value);
         c.redemption = r;
+        self.customer_display.points_paid(user_id, cart_id, c.view.redeem_value);
         Ok(c.view.clone())
     }
 

@@ -180,6 +180,7 @@ impl Pos {
         mode: EntryMode,
         watch: Watch<CardPaymentView>,
     ) -> Result<Arc<PaymentEntry>> {
+        let watch = self.customer_display.follow_card(watch);
         let cart = self.snapshot_cart(user_id, cart_id)?;
         if cart.cart.is_empty() {
             return Err(till_core::CoreError::EmptyCart.into());
