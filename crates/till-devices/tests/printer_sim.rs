@@ -185,6 +185,15 @@ fn a_kick_sent_while_the_cover_is_open_does_not_open_the_drawer() {
     assert!(!printer.drawer_open() && printer.jobs().is_empty());
 }
 
+#[test]
+fn a_real_time_kick_opens_the_drawer_while_the_paper_is_out() {
+    let printer = SimHandle::default();
+    printer.paper_out();
+    printer.take(&till_devices::printer::encode::DRAWER_KICK_REALTIME);
+    assert!(printer.drawer_open());
+    assert_eq!(printer.jobs(), vec!["[DRAWER pin=0 on=100ms off=100ms]\n".to_string()]);
+}
+
 fn run_chunks(bytes: &[u8], cuts: &[usize]) -> (Vec<String>, Vec<u8>, u64) {
     let printer = SimHandle::default();
     let mut answers = Vec::new();

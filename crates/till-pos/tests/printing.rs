@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use till_core::{ManualClock, SessionToken};
-use till_devices::printer::encode::{encode, DRAWER_KICK};
+use till_devices::printer::encode::{encode, DRAWER_KICK, DRAWER_KICK_REALTIME};
 use till_devices::printer::{PrinterLink, PrinterStatus};
 use till_devices::DeviceError;
 use till_pos::ipc::devices::{DeviceAssignment, DeviceRole};
@@ -186,10 +186,11 @@ fn settle(pos: &Pos) {
     }
 }
 
-/// The bytes a job should come out as: the kick first when it has one, then the printout.
-fn expected_bytes(pos: &Pos, job: &PrintJob) -> Vec<u8> {
+/// The bytes a job should come out as: the kick first when it had one (`kicked`), then the
+/// printout.
+fn expected_bytes(pos: &Pos, job: &PrintJob, kicked: bool) -> Vec<u8> {
     let mut out = Vec::new();
-    if job.kick_drawer {
+    if kicked {
         out.extend_from_slice(&DRAWER_KICK);
     }
     if let Some((doc, settings)) = pos.print_doc_of_job(job.id).unwrap() {
@@ -208,12 +209,13 @@ fn a_cash_sale_prints_exactly_once_with_the_drawer_kick_before_the_receipt() {
     let js = jobs(&t.pos, order);
     assert_eq!(js.len(), 1, "{js:?}");
     let job = &js[0];
-    assert_eq!((job.kind, job.kick_drawer, job.attempts), (JobKind::Receipt, true, 1));
+    // The kick went out with it, and is marked so: a reprint never opens the drawer again.
+    assert_eq!((job.kind, job.kick_drawer, job.attempts), (JobKind::Receipt, false, 1));
     let sent = t.printer.sent();
     assert_eq!(sent.len(), 1, "sent once: {sent:?}");
     assert_eq!(sent[0].job, Some(job.id), "marked sending before the bytes left");
     assert!(sent[0].bytes.starts_with(&DRAWER_KICK), "the kick comes first");
-    assert_eq!(sent[0].bytes, expected_bytes(&t.pos, job));
+    assert_eq!(sent[0].bytes, expected_bytes(&t.pos, job, true));
     // The printout is the sale's receipt on 58 mm paper: never wider than 32 columns.
     let (doc, _) = t.pos.print_doc_of_job(job.id).unwrap().unwrap();
     let text = doc.plain_text();
@@ -238,6 +240,8 @@ fn a_sale_without_a_printer_queues_nothing_and_prints_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let printer = TestPrinter { state: Arc::default(), db: dir.path().join("till.db") };
     let pos = open(dir.path(), Arc::new(ManualClock::new(1_796_083_200_000)), printer.clone(), true);
+    // The demo till comes with its simulated printer: take it away.
+    pos.device_remove(&login(&pos, INSTALLER), DeviceRole::ReceiptPrinter).unwrap();
     let cashier = login(&pos, CASHIER);
     let order = cash_sale(&pos, &cashier);
     settle(&pos);
@@ -261,7 +265,11 @@ fn paper_out_holds_the_receipt_the_sale_is_recorded_and_retry_prints_it_once() {
     assert!(t.pos.store().order(order).is_ok(), "the sale is recorded whatever the printer does");
     wait_for("the receipt to be held", || jobs(&t.pos, order)[0].state == JobState::Held);
     assert_eq!(jobs(&t.pos, order)[0].fault.as_deref(), Some("paper-end"));
-    assert!(t.printer.sent().is_empty(), "nothing is sent to a printer out of paper");
+    // Nothing prints; the drawer opens for the change by a real-time kick (no job is sending).
+    wait_for("the real-time kick", || !t.printer.sent().is_empty());
+    let sent = t.printer.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!((sent[0].job, sent[0].bytes.as_slice()), (None, DRAWER_KICK_REALTIME.as_slice()));
     wait_for("the status to be pushed", || {
         pushed.lock().unwrap().last().is_some_and(|s| s.held.len() == 1 && s.fault.as_deref() == Some("paper-end"))
     });
@@ -270,9 +278,12 @@ fn paper_out_holds_the_receipt_the_sale_is_recorded_and_retry_prints_it_once() {
     assert_eq!(held.message, "the printer is out of paper");
 
     // A second sale queues behind the held one: the queue keeps its order.
+    // Its drawer opens at once too.
     let second = cash_sale(&t.pos, &cashier);
+    wait_for("the second real-time kick", || t.printer.sent().len() == 2);
     settle(&t.pos);
     assert_eq!(jobs(&t.pos, second)[0].state, JobState::Queued);
+    assert!(!jobs(&t.pos, second)[0].kick_drawer, "its kick is done");
 
     t.printer.set(|s| s.status.paper_end = false);
     t.pos.print_retry(&cashier).unwrap();
@@ -282,6 +293,7 @@ fn paper_out_holds_the_receipt_the_sale_is_recorded_and_retry_prints_it_once() {
     settle(&t.pos);
     let printed: Vec<Option<i64>> = t.printer.printed().iter().map(|s| s.job).collect();
     assert_eq!(printed, vec![Some(jobs(&t.pos, order)[0].id), Some(jobs(&t.pos, second)[0].id)], "once each, in order");
+    assert!(t.printer.printed().iter().all(|s| !s.bytes.starts_with(&DRAWER_KICK)), "no second kick");
 }
 
 #[test]

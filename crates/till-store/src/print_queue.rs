@@ -325,6 +325,15 @@ impl Store {
         })
     }
 
+    /// Records that a job's drawer kick has gone out: printing it again later (a retry, a
+    /// reprint) never opens the drawer a second time.
+    pub fn print_kick_done(&self, id: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute("UPDATE print_jobs SET kick_drawer = 0 WHERE id = ?1", [id])?;
+            Ok(())
+        })
+    }
+
     /// Marks a job being sent as printed.
     pub fn print_mark_printed(&self, id: i64, now_ms: i64) -> Result<()> {
         self.write(|tx| {

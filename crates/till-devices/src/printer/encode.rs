@@ -24,6 +24,11 @@ use std::rc::Rc;
 /// `ESC p m t1 t2`: a 50 ms pulse on pin 2, then 500 ms off (the two time bytes are required).
 pub const DRAWER_KICK: [u8; 5] = [0x1B, 0x70, 0x00, 0x19, 0xFA];
 
+/// `DLE DC4 1 m t`: a 100 ms pulse on pin 2 in real time. The printer executes it at once, even
+/// while it is stopped for paper or an open cover (not in an error state), so a cash sale's
+/// drawer opens when its receipt cannot print.
+pub const DRAWER_KICK_REALTIME: [u8; 5] = [0x10, 0x14, 0x01, 0x00, 0x01];
+
 /// `FS &`: Chinese (double-byte) character mode on.
 pub const CHINESE_ON: [u8; 2] = [0x1C, 0x26];
 /// `FS .`: Chinese character mode off.

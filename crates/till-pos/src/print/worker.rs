@@ -13,7 +13,7 @@ use crate::Pos;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use till_core::DeviceRole;
-use till_devices::printer::encode::{encode, DRAWER_KICK};
+use till_devices::printer::encode::{encode, DRAWER_KICK, DRAWER_KICK_REALTIME};
 use till_devices::printer::{CodePage, PaperWidth, PrintDoc, PrinterFault, PrinterLink, PrinterSettings};
 use till_store::{DeviceConfig, JobKind, PrintJob};
 
@@ -114,6 +114,7 @@ impl Pos {
                 Outcome::Held => break,
             }
         }
+        self.kick_behind(&printer)?;
         let watching = lock(&self.print.live).drawer_watch;
         let faulted = lock(&self.print.live).fault.is_some();
         if watching || faulted {
@@ -166,6 +167,11 @@ impl Pos {
             Ok(Some(status)) => {
                 lock(&self.print.live).saw(&status, self.now_ms());
                 if let Some(f) = status.fault() {
+                    if job.kick_drawer && matches!(f, PrinterFault::PaperEnd | PrinterFault::CoverOpen) {
+                        // The receipt waits for paper; the cashier's change does not: a
+                        // real-time kick opens the drawer of a stopped printer.
+                        self.kick_now(job, link.as_mut())?;
+                    }
                     return self.hold(job, fault_code(f));
                 }
             }
@@ -189,6 +195,7 @@ impl Pos {
             return self.hold(job, fault_code(PrinterFault::NoAnswer));
         }
         if job.kick_drawer {
+            self.store.print_kick_done(job.id)?;
             lock(&self.print.live).drawer_watch = true;
         }
         match link.status() {
@@ -210,6 +217,40 @@ impl Pos {
         lock(&self.print.live).fault = None;
         tracing::info!(job = job.id, kind = job.kind.as_str(), "printed");
         Ok(Outcome::Printed)
+    }
+
+    /// Cash sales made while the queue waits for paper or a closed cover: their receipts stay
+    /// in line, their drawer kicks go now, in real time.
+    fn kick_behind(&self, printer: &DeviceConfig) -> Result<()> {
+        let stopped_for_paper = matches!(lock(&self.print.live).fault.as_deref(), Some("paper-end" | "cover-open"));
+        let waiting: Vec<PrintJob> = self
+            .store
+            .print_open_jobs()?
+            .into_iter()
+            .filter(|j| j.kick_drawer && j.state == till_store::JobState::Queued)
+            .collect();
+        if !stopped_for_paper || waiting.is_empty() {
+            return Ok(());
+        }
+        let _one_at_a_time = lock(&self.print.link);
+        let Ok(mut link) = self.print.opener.open(&printer.uri) else { return Ok(()) };
+        for job in &waiting {
+            self.kick_now(job, link.as_mut())?;
+        }
+        Ok(())
+    }
+
+    /// Sends the real-time drawer kick of a job held before printing, once.
+    fn kick_now(&self, job: &PrintJob, link: &mut dyn PrinterLink) -> Result<()> {
+        match link.send(&DRAWER_KICK_REALTIME) {
+            Ok(()) => {
+                self.store.print_kick_done(job.id)?;
+                lock(&self.print.live).drawer_watch = true;
+                tracing::info!(job = job.id, "drawer kicked in real time; the receipt waits");
+            }
+            Err(e) => tracing::warn!(job = job.id, "the real-time drawer kick failed: {e}"),
+        }
+        Ok(())
     }
 
     /// The printout of job `job_id` as the worker lays it out for the configured printer

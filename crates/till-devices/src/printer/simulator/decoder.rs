@@ -64,8 +64,11 @@ pub enum Event {
         /// Dots fed before the cut (`GS V 65/66 n`).
         feed_dots: u8,
     },
-    /// `ESC p m t1 t2` or `DLE DC4 1 m t`: a pulse on the drawer kick connector.
+    /// `ESC p m t1 t2`: a pulse on the drawer kick connector, in turn with the print data.
     DrawerKick(Kick),
+    /// `DLE DC4 1 m t`: the same pulse in real time, executed even while the printer is
+    /// stopped for paper or an open cover (Epson ignores it only in an error state).
+    RealtimeKick(Kick),
     /// `DLE EOT n`: real-time status request; the printer answers one byte at once.
     StatusQuery(u8),
     /// `GS r n`: status request answered after the buffer (here: at once).
@@ -211,7 +214,7 @@ impl Decoder {
                         if b[2] == 1 {
                             // DLE DC4 1 m t: a pulse of t × 100 ms on and off.
                             let t = u32::from(b[4].clamp(1, 8)) * 100;
-                            Step::Done(5, Some(Event::DrawerKick(Kick { pin: b[3] & 1, on_ms: t, off_ms: t })))
+                            Step::Done(5, Some(Event::RealtimeKick(Kick { pin: b[3] & 1, on_ms: t, off_ms: t })))
                         } else {
                             Step::Done(5, Some(Event::Unknown(0x10, 0x14)))
                         }

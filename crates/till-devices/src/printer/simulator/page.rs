@@ -255,7 +255,7 @@ impl PageBuilder {
                 self.page.elements.push(Element::Cut { partial: *partial });
                 return Applied::Cut;
             }
-            Event::DrawerKick(kick) => {
+            Event::DrawerKick(kick) | Event::RealtimeKick(kick) => {
                 let alone = !self.has_content();
                 self.page.elements.push(Element::Drawer(*kick));
                 if alone {

@@ -129,6 +129,13 @@ impl SimHandle {
             match event {
                 Event::StatusQuery(n) => answers.extend(s.status_answer(n)),
                 Event::TransmitStatus(n) => answers.extend(s.transmit_status(n)),
+                Event::RealtimeKick(_) if s.status.error => {}
+                Event::RealtimeKick(k) => {
+                    s.status.drawer_open = true;
+                    if s.page.apply(&Event::RealtimeKick(k)) != Applied::Printing {
+                        s.finish_job();
+                    }
+                }
                 _ if stopped => {}
                 e => {
                     if let Event::DrawerKick(_) = e {
