@@ -73,6 +73,8 @@ fn setup(terminal: Option<&str>) -> (tempfile::TempDir, FakeBus, Pos) {
     let dir = tempfile::tempdir().unwrap();
     let bus = FakeBus::default();
     let pos = open_pos(&dir, &bus, "sim://card-reader?delay_ms=1", terminal);
+    // These tests start from a till with nothing configured: without the demo's printer.
+    pos.store().write(|tx| till_store::devices::remove(tx, DeviceRole::ReceiptPrinter.as_str())).unwrap();
     (dir, bus, pos)
 }
 
