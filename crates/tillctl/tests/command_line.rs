@@ -28,6 +28,7 @@ const SUBCOMMANDS: &[(&str, &[&str])] = &[
     ("bench payment", &["--rounds", "[default: 200]"]),
     ("bench history", &["--data-dir", "--rounds", "[default: 50]"]),
     ("bench login", &["--rounds", "[default: 20]"]),
+    ("bench print", &["--sales", "--slow-ms", "[default: 200]"]),
     ("bench backup", &["--data-dir", "--checkouts", "--pages", "--pause-ms", "[default: 1024]"]),
     ("backup", &["--data-dir", "--out"]),
     ("restore", &["--data-dir", "--from", "--force"]),
@@ -36,6 +37,7 @@ const SUBCOMMANDS: &[(&str, &[&str])] = &[
     ("sim points-terminal", &["--serial", "--baud", "--hold-pair", "--auto-present"]),
     ("sim printer", &["--tcp", "--pty", "--out", "--width", "--fail", "--slow", "paper-out"]),
     ("devices list", &["--json"]),
+    ("devices assign", &["<URI>", "--data-dir", "--role", "--driver", "--baud", "--paper", "--code-page"]),
     ("devices pair", &["<URI>", "--key-file", "--json"]),
     (
         "devices test",
