@@ -16,6 +16,24 @@ use tauri::WebviewWindow;
 /// What the commands sent to the window's channels, by channel id, in order.
 type Pushed = Arc<Mutex<HashMap<u32, Vec<Value>>>>;
 
+/// Calls `cmd` with `args` from `window`, as its page's `invoke` would: the answer, or the
+/// refusal (the ACL's or the command's).
+pub fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: tauri::ipc::InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
+}
+
 pub struct Harness {
     pub _dir: tempfile::TempDir,
     /// The mock app, for a test that grants its window more (tests/permissions.rs).
@@ -58,19 +76,7 @@ pub fn build(dir: tempfile::TempDir, till: till_app::TillState) -> Harness {
 
 impl Harness {
     pub fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        get_ipc_response(
-            &self.window,
-            InvokeRequest {
-                cmd: cmd.into(),
-                callback: tauri::ipc::CallbackFn(0),
-                error: tauri::ipc::CallbackFn(1),
-                url: "tauri://localhost".parse().unwrap(),
-                body: tauri::ipc::InvokeBody::Json(args),
-                headers: Default::default(),
-                invoke_key: INVOKE_KEY.to_string(),
-            },
-        )
-        .map(|body| body.deserialize::<Value>().unwrap())
+        invoke(&self.window, cmd, args)
     }
 
     pub fn ok(&self, cmd: &str, args: Value) -> Value {

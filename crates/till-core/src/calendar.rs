@@ -50,6 +50,14 @@ pub fn utc_minute(ms: i64) -> String {
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
 }
 
+/// Milliseconds since the epoch as `YYYY-MM-DD HH:MM` in the IANA time zone `zone`
+/// (`Asia/Shanghai`), for printouts; `None` when the zone is unknown or the time out of range.
+pub fn local_minute(ms: i64, zone: &str) -> Option<String> {
+    let tz = jiff::tz::TimeZone::get(zone).ok()?;
+    let at = jiff::Timestamp::from_millisecond(ms).ok()?.to_zoned(tz);
+    Some(at.strftime("%Y-%m-%d %H:%M").to_string())
+}
+
 /// The UTC date of `ms` as `YYYY-MM-DD`.
 pub fn utc_date(ms: i64) -> String {
     let (y, m, d) = civil_from_days(ms.div_euclid(DAY_MS));
@@ -76,4 +84,24 @@ pub fn parse_utc_date(text: &str) -> Option<i64> {
         return None;
     }
     Some(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_minutes_follow_the_zone_rules() {
+        // 2026-12-01 04:05 UTC.
+        let ms = 1_796_097_900_000;
+        assert_eq!(utc_minute(ms), "2026-12-01 04:05 UTC");
+        assert_eq!(local_minute(ms, "Asia/Shanghai").as_deref(), Some("2026-12-01 12:05"));
+        assert_eq!(local_minute(ms, "UTC").as_deref(), Some("2026-12-01 04:05"));
+        // New York is on EST (UTC-5) in December and EDT (UTC-4) in July.
+        assert_eq!(local_minute(ms, "America/New_York").as_deref(), Some("2026-11-30 23:05"));
+        let july = ms - 143 * 86_400_000;
+        assert_eq!(utc_minute(july), "2026-07-11 04:05 UTC");
+        assert_eq!(local_minute(july, "America/New_York").as_deref(), Some("2026-07-11 00:05"));
+        assert_eq!(local_minute(ms, "Mars/Olympus_Mons"), None);
+    }
 }

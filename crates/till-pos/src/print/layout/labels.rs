@@ -158,8 +158,8 @@ pub struct Labels {
     pub code_page: &'static str,
     /// A line of Chinese the test page prints whatever the language.
     pub chinese_sample: &'static str,
-    /// "Times in UTC".
-    pub times_utc: &'static str,
+    /// "Times in" (followed by the time zone's name).
+    pub times_in: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -226,7 +226,7 @@ const EN: Labels = Labels {
     paper: "Paper",
     code_page: "Code page",
     chinese_sample: "中文：绿茶 Green tea",
-    times_utc: "Times in UTC",
+    times_in: "Times in",
 };
 
 const ZH: Labels = Labels {
@@ -293,7 +293,7 @@ const ZH: Labels = Labels {
     paper: "纸宽",
     code_page: "编码",
     chinese_sample: "中文：绿茶 Green tea",
-    times_utc: "时间为 UTC",
+    times_in: "时区",
 };
 
 #[cfg(test)]

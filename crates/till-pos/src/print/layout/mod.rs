@@ -2,8 +2,8 @@
 //! installer's test page, in English or Chinese, for 58 or 80 mm paper. Laid out here once, the
 //! encoder turns them into ESC/POS and tests compare their plain text.
 //!
-//! Times print in UTC, as the PDF report does (`till_core::calendar::utc_minute`): till-core has
-//! no time zone rules yet, and a wrong local time would be worse than a labelled UTC one.
+//! Times print in the shop's time zone, as the screen shows them (`till_core::calendar::
+//! local_minute`, IANA rules bundled); a till without a shop profile prints UTC, marked so.
 
 pub mod labels;
 pub mod receipt;
@@ -13,9 +13,20 @@ pub mod test_page;
 
 use crate::ipc::setup::ShopProfile;
 use labels::Labels;
-use till_devices::printer::{Align, PrintDoc, TextSize};
+use till_devices::printer::{Align, PaperWidth, PrintDoc, TextSize};
 
 pub use labels::Lang;
+
+/// A receipt's top: the reprint banner when it is one, the shop's heading, a rule.
+pub(crate) fn head(shop: Option<&ShopProfile>, l: &Labels, width: PaperWidth, reprint: bool) -> PrintDoc {
+    let mut doc = PrintDoc::new(width);
+    if reprint {
+        doc.styled(l.reprint, Align::Centre, true, TextSize::Normal);
+    }
+    shop_header(&mut doc, shop, l);
+    doc.rule();
+    doc
+}
 
 /// The shop's heading: name (large), address, tax id, the receipt header lines.
 pub(crate) fn shop_header(doc: &mut PrintDoc, shop: Option<&ShopProfile>, l: &Labels) {
@@ -69,9 +80,11 @@ pub(crate) fn tender<'a>(l: &'a Labels, name: &'a str) -> &'a str {
     }
 }
 
-/// A time as the printouts show it.
-pub(crate) fn time(ms: i64) -> String {
-    till_core::calendar::utc_minute(ms)
+/// A time as the printouts show it: in the shop's time zone (the screen's), or in UTC, marked
+/// so, when the till has no shop profile or the zone is unknown.
+pub(crate) fn time(ms: i64, shop: Option<&ShopProfile>) -> String {
+    shop.and_then(|s| till_core::calendar::local_minute(ms, &s.time_zone))
+        .unwrap_or_else(|| till_core::calendar::utc_minute(ms))
 }
 
 #[cfg(test)]

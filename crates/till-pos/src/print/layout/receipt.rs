@@ -1,7 +1,7 @@
 //! A sale's receipt as a printout.
 
 use super::labels::Lang;
-use super::{rate, shop_footer, shop_header, time};
+use super::{head, rate, shop_footer, time};
 use crate::ipc::setup::ShopProfile;
 use crate::ipc::views::{Receipt, Tender};
 use till_devices::printer::{Align, PaperWidth, PrintDoc, TextSize};
@@ -10,14 +10,9 @@ use till_devices::printer::{Align, PaperWidth, PrintDoc, TextSize};
 /// banner at the top and the bottom.
 pub fn receipt(r: &Receipt, shop: Option<&ShopProfile>, lang: Lang, width: PaperWidth, reprint: bool) -> PrintDoc {
     let l = lang.labels();
-    let mut doc = PrintDoc::new(width);
-    if reprint {
-        doc.styled(l.reprint, Align::Centre, true, TextSize::Normal);
-    }
-    shop_header(&mut doc, shop, l);
-    doc.rule();
+    let mut doc = head(shop, l, width, reprint);
     doc.pair(l.order, &r.order_no, true);
-    doc.pair(l.time, &time(r.created_at_ms), false);
+    doc.pair(l.time, &time(r.created_at_ms, shop), false);
     doc.pair(l.cashier, &r.cashier_name, false);
     if let Some(till) = shop.map(|s| s.till_name.trim()).filter(|t| !t.is_empty()) {
         doc.pair(l.till, till, false);

@@ -1,7 +1,7 @@
 //! A refund's receipt as a printout.
 
 use super::labels::Lang;
-use super::{shop_footer, shop_header, tender, time};
+use super::{head, shop_footer, tender, time};
 use crate::ipc::refund::RefundReceipt;
 use crate::ipc::setup::ShopProfile;
 use till_devices::printer::{Align, PaperWidth, PrintDoc, TextSize};
@@ -9,16 +9,11 @@ use till_devices::printer::{Align, PaperWidth, PrintDoc, TextSize};
 /// The refund receipt `r` in `lang` on `width` paper; `reprint` adds the reprint banner.
 pub fn refund(r: &RefundReceipt, shop: Option<&ShopProfile>, lang: Lang, width: PaperWidth, reprint: bool) -> PrintDoc {
     let l = lang.labels();
-    let mut doc = PrintDoc::new(width);
-    if reprint {
-        doc.styled(l.reprint, Align::Centre, true, TextSize::Normal);
-    }
-    shop_header(&mut doc, shop, l);
-    doc.rule();
+    let mut doc = head(shop, l, width, reprint);
     doc.styled(l.refund, Align::Centre, true, TextSize::Double);
     doc.pair(l.refund_no, &r.refund_no, true);
     doc.pair(l.sale, &r.order_no, false);
-    doc.pair(l.time, &time(r.created_at_ms), false);
+    doc.pair(l.time, &time(r.created_at_ms, shop), false);
     doc.rule();
     for line in &r.lines {
         let name = match (lang, &line.name_zh) {

@@ -24,9 +24,9 @@ pub fn report(r: &DayReport, shop: Option<&ShopProfile>, lang: Lang, width: Pape
     if let Some(id) = r.close_id {
         doc.pair(l.close_no, &id.to_string(), false);
     }
-    doc.pair(l.from, &time(r.from_ms), false);
-    doc.pair(l.to, &time(r.to_ms), false);
-    doc.pair(l.made, &time(r.generated_at_ms), false);
+    doc.pair(l.from, &time(r.from_ms, shop), false);
+    doc.pair(l.to, &time(r.to_ms, shop), false);
+    doc.pair(l.made, &time(r.generated_at_ms, shop), false);
     if let Some(by) = &r.closed_by {
         doc.pair(l.closed_by, by, false);
     }
@@ -66,7 +66,8 @@ pub fn report(r: &DayReport, shop: Option<&ShopProfile>, lang: Lang, width: Pape
     if let Some(diff) = r.cash_difference {
         doc.pair(l.difference, &diff.major_units(), true);
     }
-    doc.text(l.times_utc, Align::Left);
+    let zone = shop.map(|s| s.time_zone.as_str()).filter(|z| till_core::calendar::local_minute(0, z).is_some());
+    doc.text(&format!("{} {}", l.times_in, zone.unwrap_or("UTC")), Align::Left);
     doc.feed(2);
     doc
 }

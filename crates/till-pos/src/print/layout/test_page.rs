@@ -18,7 +18,7 @@ pub fn test_page(shop: Option<&ShopProfile>, lang: Lang, settings: &PrinterSetti
     doc.styled(l.printer_test, Align::Centre, true, TextSize::Double);
     doc.pair(l.paper, &format!("{} mm, {}", settings.width.millimetres(), settings.width.columns()), false);
     doc.pair(l.code_page, settings.code_page.as_str(), false);
-    doc.pair(l.time, &time(now_ms), false);
+    doc.pair(l.time, &time(now_ms, shop), false);
     doc.text(l.chinese_sample, Align::Left);
     doc.text(&"1234567890".repeat(settings.width.columns() / 10 + 1)[..settings.width.columns()], Align::Left);
     doc.qr(TEST_QR);
