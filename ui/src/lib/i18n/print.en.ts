@@ -44,4 +44,5 @@ export default {
   "print.setup.codePage.gb18030": "Chinese (GB18030)",
   "print.setup.codePage.pc437": "Western (code page 437)",
   "print.setup.test": "Print a test page",
+  "print.setup.testSent": "test page sent; a fault would show under the header",
 } as const;

@@ -46,4 +46,5 @@ export default {
   "print.setup.codePage.gb18030": "中文（GB18030）",
   "print.setup.codePage.pc437": "西文（代码页 437）",
   "print.setup.test": "打印测试页",
+  "print.setup.testSent": "测试页已发送；如有故障会显示在标题栏下方",
 } satisfies Record<keyof typeof en, string>;
