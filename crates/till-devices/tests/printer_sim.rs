@@ -387,6 +387,11 @@ mod rendering {
         assert_eq!(decode_qr(&png), ["L-00000042-1", "L-00000042-2"]);
         assert_eq!(std::fs::read_to_string(dir.join("job-0002.txt")).unwrap(), "[DRAWER pin=0 on=50ms off=500ms]\n");
         assert!(!dir.join("job-0002.png").exists(), "a lone kick prints nothing");
+        use std::os::unix::fs::PermissionsExt;
+        for file in ["job-0001.txt", "job-0001.png", "job-0002.txt"] {
+            let mode = std::fs::metadata(dir.join(file)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{file} is for its owner only");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -331,9 +331,19 @@ fn write_job(dir: &std::path::Path, job: &Job, width: PaperWidth) -> Result<(), 
     write_file(&dir.join(format!("{stem}.txt")), job.printed.text().as_bytes())
 }
 
+/// Readable by its owner only (0600), like every file the till writes: a printout carries a
+/// masked card number and the shop's sales.
 fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes)
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(bytes))
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
