@@ -3,8 +3,9 @@
 //! Three tills in fresh directories sell the same cash sales: one with no printer (the
 //! baseline), one with the simulated ESC/POS printer on a TCP port of this computer (a network
 //! printer's link), one with that printer slowed down as an old serial printer is. For each it
-//! prints the checkout time (the sale's commit, which also queues the receipt) and, with a
-//! printer, the time from the commit to the receipt's last byte taken by the printer.
+//! prints the checkout time of sales rung back to back (the sale's commit, which also queues the
+//! receipt, while the printer works through the queue) and, with a printer, the time from a
+//! sale's commit to its receipt's last byte taken by the printer, for sales rung one at a time.
 
 use crate::bench::percentile;
 use crate::error::CliError;
@@ -17,6 +18,9 @@ use till_devices::printer::simulator::{serve, SimHandle};
 use till_devices::printer::PaperWidth;
 use till_pos::ipc::devices::DeviceAssignment;
 use till_pos::{Pos, PosConfig};
+
+/// Sales rung one at a time, each receipt printed before the next, for the commit-to-paper time.
+const PACED: usize = 50;
 
 /// One till's figures.
 struct Figures {
@@ -67,34 +71,38 @@ fn sell(dir: &Path, sales: usize, printer: Option<u64>) -> Result<Figures, CliEr
     }
     pos.logout(&installer)?;
     let token = pos.login(1, "1111")?.token;
-    let mut checkout = Vec::with_capacity(sales);
-    let mut committed = Vec::with_capacity(sales);
-    for _ in 0..sales {
+    let sell_one = || -> Result<Duration, CliError> {
         for code in ["6901234567892", "SNK-001", "DRK-002"] {
             pos.cart_scan(&token, code)?;
         }
         let cart = pos.cart_get(&token)?;
         let t = Instant::now();
         pos.checkout_cash(&token, &cart.cart_id, cart.total.minor())?;
-        let now = Instant::now();
-        checkout.push(now - t);
-        committed.push(now);
-    }
-    let mut to_last_byte = Vec::new();
-    if printer.is_some() {
-        let deadline = Instant::now() + Duration::from_secs(60 + sales as u64);
+        Ok(t.elapsed())
+    };
+    let wait_printed = |n: usize| -> Result<Instant, CliError> {
+        let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            let done = printed.lock().map(|d| d.len()).unwrap_or(0);
-            if done >= sales {
-                break;
+            if let Some(at) = printed.lock().ok().and_then(|d| d.get(n - 1).copied()) {
+                return Ok(at);
             }
             if Instant::now() > deadline {
-                return Err(CliError::CheckFailed(format!("{done} of {sales} receipts printed")));
+                return Err(CliError::CheckFailed(format!("receipt {n} never printed")));
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(1));
         }
-        let done = printed.lock().map(|d| d.clone()).unwrap_or_default();
-        to_last_byte = done.iter().zip(&committed).map(|(p, c)| p.saturating_duration_since(*c)).collect();
+    };
+    // A rush: sales back to back while the printer works through the queue behind them.
+    let checkout = (0..sales).map(|_| sell_one()).collect::<Result<Vec<_>, _>>()?;
+    let mut to_last_byte = Vec::new();
+    if printer.is_some() {
+        wait_printed(sales)?;
+        // At a counter's pace: each sale's receipt printed before the next sale.
+        for i in 1..=PACED {
+            sell_one()?;
+            let committed = Instant::now();
+            to_last_byte.push(wait_printed(sales + i)?.saturating_duration_since(committed));
+        }
     }
     drop(pos);
     drop(server);
