@@ -83,6 +83,7 @@ mod bench_payment;
 mod bench_print;
 mod card;
 mod cli;
+mod cli_printing;
 mod demo_generate;
 mod devices;
 mod devices_assign;

@@ -2,7 +2,7 @@
 // read by the printer alert under the header, the receipt screen and the drawer button. The
 // till tells the window when a job is queued, printed or held and when the printer's state
 // changes; nothing here asks again.
-import type { HeldJob, PrintStatus } from "./bindings";
+import type { HeldJob, IpcError, PrintStatus } from "./bindings";
 import { getLocale, t, type MessageKey } from "./i18n/index.svelte";
 import * as ipc from "./ipc";
 
@@ -34,6 +34,23 @@ export async function followPrintLine(token: string): Promise<void> {
 /** Whether a receipt printer is set up: printing goes to it rather than to the system's dialog. */
 export function printerReady(): boolean {
   return printLine.status?.printerSetUp ?? false;
+}
+
+/**
+ * Prints with `send` on the receipt printer when one is set up, else opens the system's print
+ * dialog; resolves to the error `send` met, or null.
+ */
+export async function printOrDialog(send: (() => Promise<unknown>) | null): Promise<IpcError | null> {
+  if (!printerReady() || !send) {
+    window.print();
+    return null;
+  }
+  try {
+    await send();
+    return null;
+  } catch (e) {
+    return ipc.toIpcError(e);
+  }
 }
 
 /** Stops following the printer. */
