@@ -30,6 +30,33 @@ pub struct DeviceConfig {
     pub code_page: Option<String>,
 }
 
+impl DeviceConfig {
+    /// The device of `role` at `uri` run by `driver`, enabled, with every other setting at the
+    /// till's default.
+    pub fn new(role: &str, driver: &str, uri: &str) -> Self {
+        DeviceConfig {
+            role: role.into(),
+            driver: driver.into(),
+            uri: uri.into(),
+            baud: None,
+            parity: None,
+            enabled: true,
+            swipe_timeout_s: None,
+            paper_mm: None,
+            code_page: None,
+        }
+    }
+
+    /// A receipt printer on `paper_mm` paper printing in `code_page`.
+    pub fn printer(driver: &str, uri: &str, paper_mm: u32, code_page: &str) -> Self {
+        DeviceConfig {
+            paper_mm: Some(paper_mm),
+            code_page: Some(code_page.into()),
+            ..DeviceConfig::new("receipt-printer", driver, uri)
+        }
+    }
+}
+
 /// A configured device as stored.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DeviceRecord {

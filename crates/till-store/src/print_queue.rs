@@ -409,17 +409,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn printer() -> DeviceConfig {
-        DeviceConfig {
-            role: "receipt-printer".into(),
-            driver: "escpos".into(),
-            uri: "tcp://127.0.0.1:9100".into(),
-            baud: None,
-            parity: None,
-            enabled: true,
-            swipe_timeout_s: None,
-            paper_mm: Some(58),
-            code_page: Some("gb18030".into()),
-        }
+        DeviceConfig::printer("escpos", "tcp://127.0.0.1:9100", 58, "gb18030")
     }
 
     #[test]

@@ -344,17 +344,7 @@ fn a_cash_refund_queues_its_receipt_with_the_drawer_kick_in_its_own_commit_when_
     let line = s.refundable_order(order).unwrap().unwrap().lines[0].order_line_id;
     refund(&s, uid, order, vec![(line, 1)], 1).unwrap();
     assert!(jobs(&s).is_empty(), "no printer, no job");
-    let printer = till_store::DeviceConfig {
-        role: "receipt-printer".into(),
-        driver: "escpos".into(),
-        uri: "tcp://127.0.0.1:9100".into(),
-        baud: None,
-        parity: None,
-        enabled: true,
-        swipe_timeout_s: None,
-        paper_mm: Some(80),
-        code_page: Some("gb18030".into()),
-    };
+    let printer = till_store::DeviceConfig::printer("escpos", "tcp://127.0.0.1:9100", 80, "gb18030");
     s.write(|tx| till_store::devices::put(tx, &printer, 1)).unwrap();
     let r = refund(&s, uid, order, vec![(line, 1)], 2).unwrap();
     assert_eq!(r.tender, "cash");

@@ -145,17 +145,7 @@ pub(crate) fn seed_if_empty(pos: &Pos) -> Result<()> {
 
 /// The demo's receipt printer: the simulated one, 80 mm, Chinese-capable.
 fn demo_printer() -> till_store::devices::DeviceConfig {
-    till_store::devices::DeviceConfig {
-        role: till_core::DeviceRole::ReceiptPrinter.as_str().into(),
-        driver: "sim".into(),
-        uri: "sim://printer".into(),
-        baud: None,
-        parity: None,
-        enabled: true,
-        swipe_timeout_s: None,
-        paper_mm: Some(80),
-        code_page: Some("gb18030".into()),
-    }
+    till_store::devices::DeviceConfig::printer("sim", "sim://printer", 80, "gb18030")
 }
 
 /// The demo users' PIN hashes, made side by side: each costs 64 MiB and about a tenth of a

@@ -170,17 +170,7 @@ impl Pos {
         Ok(Some(match self.store.device(DeviceRole::CardReader.as_str())?.filter(|d| d.config.enabled) {
             Some(d) => d.config,
             None if self.devices.default_reader.is_empty() => return Ok(None),
-            None => DeviceConfig {
-                role: DeviceRole::CardReader.as_str().into(),
-                driver: String::new(),
-                uri: self.devices.default_reader.clone(),
-                baud: None,
-                parity: None,
-                enabled: true,
-                swipe_timeout_s: None,
-                paper_mm: None,
-                code_page: None,
-            },
+            None => DeviceConfig::new(DeviceRole::CardReader.as_str(), "", &self.devices.default_reader),
         }))
     }
 
@@ -190,22 +180,11 @@ impl Pos {
         if let Some(d) = self.store.device(DeviceRole::PointsTerminal.as_str())?.filter(|d| d.config.enabled) {
             return Ok(Some((d.config.clone(), Some(d))));
         }
-        Ok(self.devices.default_terminal.as_ref().map(|uri| {
-            (
-                DeviceConfig {
-                    role: DeviceRole::PointsTerminal.as_str().into(),
-                    driver: SIM_DRIVER.into(),
-                    uri: uri.clone(),
-                    baud: None,
-                    parity: None,
-                    enabled: true,
-                    swipe_timeout_s: None,
-                    paper_mm: None,
-                    code_page: None,
-                },
-                None,
-            )
-        }))
+        Ok(self
+            .devices
+            .default_terminal
+            .as_ref()
+            .map(|uri| (DeviceConfig::new(DeviceRole::PointsTerminal.as_str(), SIM_DRIVER, uri), None)))
     }
 
     /// Feeds the devices present to the status model, and reopens a card reader that came back.

@@ -403,17 +403,7 @@ pub fn validate(a: &DeviceAssignment) -> Result<DeviceConfig> {
         if a.driver != DISPLAY_WINDOW_DRIVER {
             return bad(format!("{DISPLAY_WINDOW_URI} takes the driver {DISPLAY_WINDOW_DRIVER:?}"));
         }
-        return Ok(DeviceConfig {
-            role: a.role.as_str().into(),
-            driver: a.driver.clone(),
-            uri: DISPLAY_WINDOW_URI.into(),
-            baud: None,
-            parity: None,
-            enabled: true,
-            swipe_timeout_s: None,
-            paper_mm: None,
-            code_page: None,
-        });
+        return Ok(DeviceConfig::new(a.role.as_str(), &a.driver, DISPLAY_WINDOW_URI));
     }
     let addr = DeviceAddress::parse(a.uri.trim()).map_err(|e| PosError::InvalidInput(e.to_string()))?;
     let is_sim = addr.scheme == "sim";

@@ -17,6 +17,14 @@ use till_devices::printer::{Align, PaperWidth, PrintDoc, TextSize};
 
 pub use labels::Lang;
 
+/// A line's name in the printout's language: the Chinese name in Chinese when there is one.
+pub(crate) fn line_name<'a>(lang: Lang, name: &'a str, name_zh: Option<&'a str>) -> &'a str {
+    match (lang, name_zh) {
+        (Lang::Zh, Some(zh)) if !zh.trim().is_empty() => zh,
+        _ => name,
+    }
+}
+
 /// A receipt's top: the reprint banner when it is one, the shop's heading, a rule.
 pub(crate) fn head(shop: Option<&ShopProfile>, l: &Labels, width: PaperWidth, reprint: bool) -> PrintDoc {
     let mut doc = PrintDoc::new(width);

@@ -1,7 +1,7 @@
 //! A sale's receipt as a printout.
 
 use super::labels::Lang;
-use super::{head, rate, shop_footer, time};
+use super::{head, line_name, rate, shop_footer, time};
 use crate::ipc::setup::ShopProfile;
 use crate::ipc::views::{Receipt, Tender};
 use till_devices::printer::{Align, PaperWidth, PrintDoc, TextSize};
@@ -19,11 +19,7 @@ pub fn receipt(r: &Receipt, shop: Option<&ShopProfile>, lang: Lang, width: Paper
     }
     doc.rule();
     for line in &r.lines {
-        let name = match (lang, &line.name_zh) {
-            (Lang::Zh, Some(zh)) if !zh.trim().is_empty() => zh.as_str(),
-            _ => line.name.as_str(),
-        };
-        doc.text(name, Align::Left);
+        doc.text(line_name(lang, &line.name, line.name_zh.as_deref()), Align::Left);
         doc.pair(
             &format!("{} x {}", line.quantity, line.unit_price.major_units()),
             &line.line_total.major_units(),

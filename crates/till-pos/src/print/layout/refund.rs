@@ -1,7 +1,7 @@
 //! A refund's receipt as a printout.
 
 use super::labels::Lang;
-use super::{head, shop_footer, tender, time};
+use super::{head, line_name, shop_footer, tender, time};
 use crate::ipc::refund::RefundReceipt;
 use crate::ipc::setup::ShopProfile;
 use till_devices::printer::{Align, PaperWidth, PrintDoc, TextSize};
@@ -16,11 +16,7 @@ pub fn refund(r: &RefundReceipt, shop: Option<&ShopProfile>, lang: Lang, width: 
     doc.pair(l.time, &time(r.created_at_ms, shop), false);
     doc.rule();
     for line in &r.lines {
-        let name = match (lang, &line.name_zh) {
-            (Lang::Zh, Some(zh)) if !zh.trim().is_empty() => zh.as_str(),
-            _ => line.name.as_str(),
-        };
-        doc.text(name, Align::Left);
+        doc.text(line_name(lang, &line.name, line.name_zh.as_deref()), Align::Left);
         doc.pair(&format!("{} x", line.quantity), &format!("-{}", line.amount.major_units()), false);
         if let Some(device) = &line.device {
             doc.text(&format!("{} {device}", l.device), Align::Left);
