@@ -21,6 +21,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails by panicking
 
+#[allow(dead_code)] // each test file uses part of the WebDriver client
 mod support;
 
 use rusqlite::Connection;
@@ -398,14 +399,6 @@ fn a_sale_reaches_a_real_till_server_and_the_sync_chip_follows() {
 /// A Mastercard test card as a keyboard-wedge reader types it (service code 101: no PIN).
 const MASTERCARD_SWIPE: &str = "%B5555555555554444^TEST/CARD^28121010000000000000?;5555555555554444=28121010000000000?";
 
-/// Logs in user `digit` with `pin` from the login screen, in English.
-fn login_as(s: &Session, digit: &str, pin: &str) {
-    s.wait_for(&format!(".login-user[data-user-id='{digit}']"));
-    s.keys(&format!("{digit}{ENTER}"));
-    s.wait_for("#pin-pad");
-    s.keys(&format!("{pin}{ENTER}"));
-}
-
 /// Waits until `css` matches an element whose text contains `needle`.
 fn wait_text(s: &Session, css: &str, needle: &str) -> String {
     let start = Instant::now();
@@ -428,7 +421,7 @@ fn a_manager_finds_a_card_sale_reprints_it_closes_the_day_and_exports_csv() {
     in_english(&s);
 
     // The cashier: one sale by card (a Mastercard typed by a wedge reader), one by cash.
-    login_as(&s, "1", "1111");
+    s.login_as("1", "1111");
     s.wait_for("#scan-input");
     s.keys(&format!("SVC-002{ENTER}"));
     s.wait_for_n(".cart-line", 1, Duration::from_secs(10));
@@ -464,7 +457,7 @@ fn a_manager_finds_a_card_sale_reprints_it_closes_the_day_and_exports_csv() {
     }
 
     // The manager: F8 opens the back office on the history.
-    login_as(&s, "2", "2222");
+    s.login_as("2", "2222");
     s.wait_for("#scan-input");
     screenshot(&s, "manager-till.png");
     s.keys(F8);
@@ -626,7 +619,7 @@ fn cashier_with_server(dir: &std::path::Path) -> (TestServer, std::path::PathBuf
     let (driver, base) = start_driver_with(&data, &srv.env);
     let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
     in_english(&s);
-    login_as(&s, "1", "1111");
+    s.login_as("1", "1111");
     s.wait_for("#scan-input");
     (srv, data, driver, s)
 }

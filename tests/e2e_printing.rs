@@ -18,14 +18,6 @@ use support::webdriver::{Session, ENTER, F2};
 use till_devices::printer::simulator::{serve, SimHandle};
 use till_devices::printer::PaperWidth;
 
-/// Logs in user `digit` with `pin` from the login screen.
-fn login_as(s: &Session, digit: &str, pin: &str) {
-    s.wait_for(&format!(".login-user[data-user-id='{digit}']"));
-    s.keys(&format!("{digit}{ENTER}"));
-    s.wait_for("#pin-pad");
-    s.keys(&format!("{pin}{ENTER}"));
-}
-
 /// Waits until the printer has printed `n` jobs; answers them (the screen's text in the failure).
 fn wait_jobs(s: &Session, printer: &SimHandle, n: usize) -> Vec<String> {
     let start = Instant::now();
@@ -36,20 +28,6 @@ fn wait_jobs(s: &Session, printer: &SimHandle, n: usize) -> Vec<String> {
         }
         if start.elapsed() > Duration::from_secs(20) {
             panic!("{} jobs printed, {n} expected: {jobs:?}\nscreen: {}", jobs.len(), s.page_text());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// Logs out, confirming the question about events not yet sent when it comes.
-fn log_out(s: &Session, next_user: &str) {
-    s.execute("document.querySelector('#logout')?.click()");
-    let start = Instant::now();
-    while s.find_all(&format!(".login-user[data-user-id='{next_user}']")).is_empty() {
-        assert!(start.elapsed() < Duration::from_secs(10), "no way back to the login screen: {}", s.page_text());
-        // Sales not yet sent to a server: the till asks first; Enter logs out anyway.
-        if !s.find_all("[role=alertdialog], [role=dialog]").is_empty() {
-            s.keys(ENTER);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -83,7 +61,7 @@ fn an_installer_sets_up_a_network_printer_and_a_paper_fault_costs_neither_sale_n
     s.wait_for(".login-user");
 
     // The installer types the network printer's address, picks 58 mm paper and saves.
-    login_as(&s, "3", "3333");
+    s.login_as("3", "3333");
     // The button is drawn before the screen has settled: click until the form is there.
     let start = Instant::now();
     while s.find_all("#assign-uri").is_empty() {
@@ -107,11 +85,11 @@ fn an_installer_sets_up_a_network_printer_and_a_paper_fault_costs_neither_sale_n
     s.keys("\u{E037}");
     let jobs = wait_jobs(&s, &printer, 1);
     assert!(jobs[0].contains("[QR"), "the test page has a QR code: {}", jobs[0]);
-    log_out(&s, "1");
+    s.log_out_to("1");
 
     // A cashier's cash sale prints its receipt (shop, line code as text and QR code) and
     // opens the drawer.
-    login_as(&s, "1", "1111");
+    s.login_as("1", "1111");
     cash_sale(&s);
     // The drawer is kicked first (the cashier counts the change while the receipt prints).
     let jobs = wait_jobs(&s, &printer, 3);
@@ -166,8 +144,8 @@ fn an_installer_sets_up_a_network_printer_and_a_paper_fault_costs_neither_sale_n
     // window itself never reloads): the printer set up again from the command line's side
     // shows as a new entry.
     s.click(&s.wait_for("#new-sale"));
-    log_out(&s, "2");
-    login_as(&s, "2", "2222");
+    s.log_out_to("2");
+    s.login_as("2", "2222");
     s.wait_for("#scan-input");
     s.keys("\u{E038}"); // F8: the back office
     s.wait_for("#office-back");

@@ -16,7 +16,7 @@
 mod support;
 
 use serde_json::Value;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::driver::Driver;
 use support::webdriver::{Session, ENTER, F2};
 
@@ -39,14 +39,6 @@ fn invoke(s: &Session, cmd: &str, args: &str) -> Value {
          window.__TAURI_INTERNALS__.invoke({cmd:?}, {args})
            .then((ok) => done({{ ok }}), (err) => done({{ err: typeof err === 'string' ? err : JSON.stringify(err) }}));"
     ))
-}
-
-/// Logs in user `digit` (its place on the login screen, which is its id) with `pin`.
-fn login_as(s: &Session, digit: &str, pin: &str) {
-    s.wait_for(&format!(".login-user[data-user-id='{digit}']"));
-    s.keys(&format!("{digit}{ENTER}"));
-    s.wait_for("#pin-pad");
-    s.keys(&format!("{pin}{ENTER}"));
 }
 
 /// The values the users screen's role list offers.
@@ -85,22 +77,14 @@ fn the_window_is_isolated_and_granted_only_what_its_screens_call() {
     assert!(core.get("err").is_some(), "{core}");
 
     // A manager may make cashiers only; an owner every role.
-    login_as(&s, "2", "2222");
+    s.login_as("2", "2222");
     s.wait_for("#scan-input");
     s.keys("\u{E039}"); // F9: users
     assert_eq!(offered_roles(&s), ["cashier"]);
     s.keys("\u{E00C}"); // Escape: back to the sale
     s.wait_for("#scan-input");
-    s.execute("document.querySelector('#logout')?.click()");
-    let start = Instant::now();
-    while s.find_all(".login-user[data-user-id='4']").is_empty() {
-        assert!(start.elapsed() < Duration::from_secs(10), "no way back to the login screen");
-        if let Some(b) = s.find_all("#logout-confirm").first() {
-            s.click(b);
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    login_as(&s, "4", "4444");
+    s.log_out_to("4");
+    s.login_as("4", "4444");
     s.wait_for("#scan-input");
     s.keys("\u{E039}");
     assert_eq!(offered_roles(&s), ["cashier", "manager", "installer", "owner"]);
@@ -180,7 +164,7 @@ fn a_shop_till_opens_on_the_setup_and_the_installer_finishes_it() {
     assert_eq!(names, serde_json::json!(["Chen Mei", "Wang Jun"]));
     let page = s.page_text();
     assert!(!page.contains("246810") && !page.contains("135791") && !page.contains("1111"), "{page}");
-    login_as(&s, "1", "246810");
+    s.login_as("1", "246810");
     s.wait_for(".topbar .user[data-role='owner']");
 
     // The shop's first sale (a product put in the catalogue beside the running till), for cash:

@@ -31,6 +31,28 @@ fn call(method: &str, url: &str, body: Option<Value>) -> Result<Value, String> {
 }
 
 impl Session {
+    /// Logs in user `digit` (its place on the login screen, which is its id) with `pin`.
+    pub fn login_as(&self, digit: &str, pin: &str) {
+        self.wait_for(&format!(".login-user[data-user-id='{digit}']"));
+        self.keys(&format!("{digit}{ENTER}"));
+        self.wait_for("#pin-pad");
+        self.keys(&format!("{pin}{ENTER}"));
+    }
+
+    /// Logs out with the header's button, saying yes when the till asks about sales not yet
+    /// sent to a server, until user `next_user` is on the login screen.
+    pub fn log_out_to(&self, next_user: &str) {
+        self.execute("document.querySelector('#logout')?.click()");
+        let start = Instant::now();
+        while self.find_all(&format!(".login-user[data-user-id='{next_user}']")).is_empty() {
+            assert!(start.elapsed() < Duration::from_secs(10), "no way back to the login screen: {}", self.page_text());
+            if !self.find_all("[role=alertdialog], [role=dialog]").is_empty() {
+                self.keys(ENTER);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Starts a session that launches `application` through the driver at `base`.
     pub fn start(base: &str, application: &str) -> Result<Session, String> {
         let caps = json!({ "capabilities": { "alwaysMatch": { "tauri:options": { "application": application } } } });

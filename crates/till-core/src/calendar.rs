@@ -58,6 +58,11 @@ pub fn local_minute(ms: i64, zone: &str) -> Option<String> {
     Some(at.strftime("%Y-%m-%d %H:%M").to_string())
 }
 
+/// Whether `zone` names a time zone the IANA rules know (`Asia/Shanghai`, `UTC`).
+pub fn is_time_zone(zone: &str) -> bool {
+    jiff::tz::TimeZone::get(zone).is_ok()
+}
+
 /// The UTC date of `ms` as `YYYY-MM-DD`.
 pub fn utc_date(ms: i64) -> String {
     let (y, m, d) = civil_from_days(ms.div_euclid(DAY_MS));
@@ -103,5 +108,6 @@ mod tests {
         assert_eq!(utc_minute(july), "2026-07-11 04:05 UTC");
         assert_eq!(local_minute(july, "America/New_York").as_deref(), Some("2026-07-11 00:05"));
         assert_eq!(local_minute(ms, "Mars/Olympus_Mons"), None);
+        assert!(is_time_zone("Asia/Shanghai") && !is_time_zone("Mars/Olympus_Mons"));
     }
 }

@@ -71,11 +71,7 @@ pub fn shop_name(data_dir: Option<&Path>) -> Result<String, CliError> {
         return Err(CliError::Failed(format!("no till database at {}", db.display())));
     }
     let store = till_store::Store::open(&db)?;
-    let name = store
-        .setting("shop.profile")?
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-        .and_then(|profile| profile.get("name").and_then(|n| n.as_str()).map(str::to_string))
-        .filter(|n| !n.trim().is_empty());
+    let name = till_pos::setup::shop::stored_profile(&store)?.map(|p| p.name).filter(|n| !n.trim().is_empty());
     Ok(name.unwrap_or_else(|| "Till".to_string()))
 }
 

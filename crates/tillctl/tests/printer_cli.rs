@@ -107,7 +107,11 @@ fn a_test_page_prints_chinese_a_qr_code_and_is_cut() {
 fn the_test_page_carries_the_shops_name_from_its_data_dir() {
     let dir = tempfile::tempdir().unwrap();
     let store = till_store::Store::open(&dir.path().join("till.db")).unwrap();
-    store.set_setting("shop.profile", r#"{"name":"Lotus Tea 莲花茶"}"#).unwrap();
+    // The profile as the first-run setup stores it.
+    let profile = r#"{"name":"Lotus Tea 莲花茶","address":"1 Lake Road","taxId":"","currency":"CNY",
+        "taxRates":[{"name":"Standard","rateBp":1300}],"defaultTaxRate":1300,"receiptHeader":"",
+        "receiptFooter":"","timeZone":"Asia/Shanghai","tillName":"Counter 1"}"#;
+    store.set_setting("shop.profile", profile).unwrap();
     drop(store);
     let (uri, p) = printer(PrinterStatus::default());
     let data_dir = dir.path().display().to_string();

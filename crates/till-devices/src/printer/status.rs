@@ -99,6 +99,33 @@ pub enum PrinterFault {
     NoAnswer,
 }
 
+impl PrinterFault {
+    /// Every fault.
+    pub const ALL: [PrinterFault; 5] = [
+        PrinterFault::PaperEnd,
+        PrinterFault::CoverOpen,
+        PrinterFault::Offline,
+        PrinterFault::Error,
+        PrinterFault::NoAnswer,
+    ];
+
+    /// Its stored name, as in JSON: `paper-end`, `cover-open`, `offline`, `error`, `no-answer`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrinterFault::PaperEnd => "paper-end",
+            PrinterFault::CoverOpen => "cover-open",
+            PrinterFault::Offline => "offline",
+            PrinterFault::Error => "error",
+            PrinterFault::NoAnswer => "no-answer",
+        }
+    }
+
+    /// The fault of a stored name.
+    pub fn parse(name: &str) -> Option<Self> {
+        PrinterFault::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +165,15 @@ mod tests {
             assert_eq!(back.fault(), s.fault(), "{s:?}");
             assert_eq!((back.drawer_open, back.paper_near_end), (s.drawer_open, s.paper_near_end));
         }
+    }
+
+    #[test]
+    fn fault_names_round_trip_and_match_json() {
+        for f in PrinterFault::ALL {
+            assert_eq!(PrinterFault::parse(f.as_str()), Some(f));
+            assert_eq!(serde_json::to_string(&f).unwrap(), format!("\"{}\"", f.as_str()));
+        }
+        assert_eq!(PrinterFault::parse("interrupted"), None);
     }
 
     #[test]

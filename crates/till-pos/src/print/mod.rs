@@ -53,7 +53,7 @@ pub(crate) struct Live {
 impl Live {
     /// Takes in a status answer: its fault (or none) and the paper and drawer bits.
     pub(crate) fn saw(&mut self, status: &PrinterStatus, now_ms: i64) {
-        self.fault = status.fault().map(|f| worker::fault_code(f).to_string());
+        self.fault = status.fault().map(|f| f.as_str().to_string());
         self.paper_near_end = status.paper_near_end;
         if self.drawer_watch {
             if status.drawer_open {

@@ -22,27 +22,9 @@ pub const IDLE: Duration = Duration::from_secs(2);
 /// How often the drawer's state is read while it is open.
 pub const DRAWER_POLL: Duration = Duration::from_secs(2);
 
-/// The stored code of a printer fault.
-pub fn fault_code(f: PrinterFault) -> &'static str {
-    match f {
-        PrinterFault::PaperEnd => "paper-end",
-        PrinterFault::CoverOpen => "cover-open",
-        PrinterFault::Offline => "offline",
-        PrinterFault::Error => "error",
-        PrinterFault::NoAnswer => "no-answer",
-    }
-}
-
 /// A fault code in plain English.
 pub fn fault_message(code: &str) -> String {
-    let known = [
-        PrinterFault::PaperEnd,
-        PrinterFault::CoverOpen,
-        PrinterFault::Offline,
-        PrinterFault::Error,
-        PrinterFault::NoAnswer,
-    ];
-    match known.into_iter().find(|f| fault_code(*f) == code) {
+    match PrinterFault::parse(code) {
         Some(f) => f.to_string(),
         None if code == till_store::print_queue::INTERRUPTED => {
             "the till stopped while sending this job: it may have printed; reprint it or cancel it".into()
@@ -134,7 +116,7 @@ impl Pos {
         match answer {
             Ok(Some(status)) => live.saw(&status, now),
             Ok(None) => live.fault = None,
-            Err(_) => live.fault = Some(fault_code(PrinterFault::NoAnswer).into()),
+            Err(_) => live.fault = Some(PrinterFault::NoAnswer.as_str().into()),
         }
     }
 
@@ -160,7 +142,7 @@ impl Pos {
             Ok(link) => link,
             Err(e) => {
                 tracing::warn!(uri = %uri, "printer not reached: {e}");
-                return self.hold(job, fault_code(PrinterFault::NoAnswer));
+                return self.hold(job, PrinterFault::NoAnswer.as_str());
             }
         };
         match link.status() {
@@ -172,13 +154,13 @@ impl Pos {
                         // real-time kick opens the drawer of a stopped printer.
                         self.kick_now(job, link.as_mut())?;
                     }
-                    return self.hold(job, fault_code(f));
+                    return self.hold(job, f.as_str());
                 }
             }
             Ok(None) => {}
             Err(e) => {
                 tracing::warn!(uri = %uri, "printer gave no status: {e}");
-                return self.hold(job, fault_code(PrinterFault::NoAnswer));
+                return self.hold(job, PrinterFault::NoAnswer.as_str());
             }
         }
         // On disk before the first byte leaves: a crash from here on is seen at the next start.
@@ -192,7 +174,7 @@ impl Pos {
         }
         if let Err(e) = link.send(&bytes) {
             tracing::warn!(uri = %uri, "sending to the printer failed: {e}");
-            return self.hold(job, fault_code(PrinterFault::NoAnswer));
+            return self.hold(job, PrinterFault::NoAnswer.as_str());
         }
         if job.kick_drawer {
             self.store.print_kick_done(job.id)?;
@@ -203,14 +185,14 @@ impl Pos {
                 lock(&self.print.live).saw(&status, self.now_ms());
                 if let Some(f) = status.fault() {
                     // It may have stopped halfway: the cashier sees it held and reprints.
-                    return self.hold(job, fault_code(f));
+                    return self.hold(job, f.as_str());
                 }
             }
             // A link that carries no answers (a CUPS queue) took the job: that is all it can say.
             Ok(None) => {}
             Err(e) => {
                 tracing::warn!(uri = %uri, "printer gave no status after the job: {e}");
-                return self.hold(job, fault_code(PrinterFault::NoAnswer));
+                return self.hold(job, PrinterFault::NoAnswer.as_str());
             }
         }
         self.store.print_mark_printed(job.id, self.now_ms())?;
@@ -222,14 +204,17 @@ impl Pos {
     /// Cash sales made while the queue waits for paper or a closed cover: their receipts stay
     /// in line, their drawer kicks go now, in real time.
     fn kick_behind(&self, printer: &DeviceConfig) -> Result<()> {
-        let stopped_for_paper = matches!(lock(&self.print.live).fault.as_deref(), Some("paper-end" | "cover-open"));
+        let fault = lock(&self.print.live).fault.as_deref().and_then(PrinterFault::parse);
+        if !matches!(fault, Some(PrinterFault::PaperEnd | PrinterFault::CoverOpen)) {
+            return Ok(());
+        }
         let waiting: Vec<PrintJob> = self
             .store
             .print_open_jobs()?
             .into_iter()
             .filter(|j| j.kick_drawer && j.state == till_store::JobState::Queued)
             .collect();
-        if !stopped_for_paper || waiting.is_empty() {
+        if waiting.is_empty() {
             return Ok(());
         }
         let _one_at_a_time = lock(&self.print.link);

@@ -91,15 +91,21 @@ pub fn validate(p: &ShopProfile) -> Result<ShopProfile> {
     })
 }
 
+/// The shop profile stored in a till's database, once saved (for tools that read a till's files
+/// without opening the till, such as `tillctl printer test`).
+pub fn stored_profile(store: &till_store::Store) -> Result<Option<ShopProfile>> {
+    match store.setting(SETTING)? {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| PosError::Internal(format!("the stored shop profile does not read: {e}"))),
+    }
+}
+
 impl Pos {
     /// The shop profile, once saved.
     pub(crate) fn shop_profile(&self) -> Result<Option<ShopProfile>> {
-        match self.store.setting(SETTING)? {
-            None => Ok(None),
-            Some(text) => serde_json::from_str(&text)
-                .map(Some)
-                .map_err(|e| PosError::Internal(format!("the stored shop profile does not read: {e}"))),
-        }
+        stored_profile(&self.store)
     }
 
     /// The shop's lines at the head of a report or a PDF: name, address, tax id, receipt header

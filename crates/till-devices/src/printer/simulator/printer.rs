@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+/// How many finished jobs the simulator keeps in memory.
+const KEPT_JOBS: usize = 1000;
+
 /// A finished job as the simulator keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
@@ -170,12 +173,12 @@ impl SimHandle {
         self.lock().status.drawer_open
     }
 
-    /// The text of each finished job, oldest first.
+    /// The text of each finished job, oldest first (the latest 1,000).
     pub fn jobs(&self) -> Vec<String> {
         self.lock().jobs.iter().map(|j| j.printed.text()).collect()
     }
 
-    /// The finished jobs, oldest first.
+    /// The finished jobs, oldest first (the latest 1,000).
     pub fn printed(&self) -> Vec<Job> {
         self.lock().jobs.clone()
     }
@@ -311,6 +314,11 @@ impl State {
         }
         if let Some(listener) = self.listener.as_mut() {
             listener(&job);
+        }
+        // A demo till prints for as long as it runs: memory keeps the latest jobs (the out dir
+        // keeps them all).
+        if self.jobs.len() == KEPT_JOBS {
+            self.jobs.remove(0);
         }
         self.jobs.push(job);
     }

@@ -66,7 +66,7 @@ pub fn report(r: &DayReport, shop: Option<&ShopProfile>, lang: Lang, width: Pape
     if let Some(diff) = r.cash_difference {
         doc.pair(l.difference, &diff.major_units(), true);
     }
-    let zone = shop.map(|s| s.time_zone.as_str()).filter(|z| till_core::calendar::local_minute(0, z).is_some());
+    let zone = shop.map(|s| s.time_zone.as_str()).filter(|z| till_core::calendar::is_time_zone(z));
     doc.text(&format!("{} {}", l.times_in, zone.unwrap_or("UTC")), Align::Left);
     doc.feed(2);
     doc
