@@ -69,6 +69,6 @@ pub use money::{Currency, Money};
 pub use order::{NewOrder, NewOrderLine};
 pub use payment::{CardPayment, CashPayment, Payment, Tender};
 pub use product::{Product, ProductId, Sku};
-pub use refund::{OutsidePolicy, RefundPolicy};
+pub use refund::{Decision, LineFacts, OutsidePolicy, RefundPolicy};
 pub use role::Role;
 pub use tax::TaxRate;

@@ -4,10 +4,16 @@
 //! that refunding every unit, in any number of steps, pays back exactly the line's amount and
 //! never a minor unit more: the share of `already + q` units minus the share of `already`.
 //!
-//! The policy (CN102982479A, with the till's own cashier limit): a refund within the cashier's
-//! limit for a customer whose reputation is at or above the threshold is approved at once;
-//! otherwise a manager approves it on the spot with a PIN, or it waits for the seller's
-//! confirmation on the server.
+//! The decision on a refund line (CN102982479A) is [`decide`], and it is the one decision: the
+//! server runs it when the refund arrives and the till runs it (through the server's dry run
+//! when online, with what it knows when offline), so the two agree by construction. A customer
+//! whose reputation is at or above the threshold is refunded directly; otherwise the seller
+//! confirms. The shop is the seller of the lines it sold itself, so a manager of the shop
+//! approving at the counter is the seller's confirmation; a line sold on behalf of another
+//! seller waits for that seller whatever the shop's manager says.
+//!
+//! The cashier's limit ([`RefundPolicy`]) is the shop's own control over its staff, checked at
+//! the till only: above it a manager approves.
 
 use crate::{CoreError, Money};
 
@@ -22,6 +28,64 @@ pub fn unit_share(amount: Money, sold: i64, already: i64, quantity: i64) -> Resu
         (i128::from(amount.minor()) * i128::from(units) / i128::from(sold)) as i64
     };
     Ok(Money::new(part(already + quantity) - part(already), amount.currency()))
+}
+
+/// How a refund line is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// The customer's reputation is at or above the threshold: refunded directly.
+    Policy,
+    /// A line the shop sold itself, approved by a manager of the shop: the seller's confirmation.
+    ShopManager,
+    /// Waits for the seller to confirm or reject it.
+    AwaitSeller,
+}
+
+impl Decision {
+    /// Whether the money may go back now.
+    pub fn approved(self) -> bool {
+        !matches!(self, Decision::AwaitSeller)
+    }
+
+    /// The name on the wire and in the databases: `policy`, `shop_manager`, `await_seller`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Policy => "policy",
+            Decision::ShopManager => "shop_manager",
+            Decision::AwaitSeller => "await_seller",
+        }
+    }
+}
+
+/// What a refund line is decided on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineFacts<'a> {
+    /// The seller the line was sold for; `None` when the shop sold it itself.
+    pub seller: Option<&'a str>,
+    /// The reputation of the sale's customer; `None` when there is none or it is unknown,
+    /// which counts as 0.
+    pub reputation: Option<i64>,
+    /// Lowest reputation refunded directly (the server's `refund_reputation_threshold`); 0
+    /// refunds every customer directly.
+    pub threshold: i64,
+    /// A manager of the shop approved the refund at the counter.
+    pub shop_manager_approved: bool,
+    /// The till asked for the seller's confirmation even where the policy would refund
+    /// directly (the cashier left it to the seller).
+    pub hold_for_seller: bool,
+}
+
+/// The one decision on a refund line (see the module's documentation).
+pub fn decide(f: &LineFacts<'_>) -> Decision {
+    if f.hold_for_seller {
+        Decision::AwaitSeller
+    } else if f.reputation.unwrap_or(0) >= f.threshold {
+        Decision::Policy
+    } else if f.seller.is_none() && f.shop_manager_approved {
+        Decision::ShopManager
+    } else {
+        Decision::AwaitSeller
+    }
 }
 
 /// The limits a refund is held against (settings).
@@ -85,6 +149,28 @@ mod tests {
         assert_eq!(p.check(cny(100), None), Err(OutsidePolicy { over_limit: false, low_reputation: true }));
         let open = RefundPolicy { reputation_threshold: 0, ..p };
         assert_eq!(open.check(cny(100), None), Ok(()));
+    }
+
+    #[test]
+    fn the_shop_manager_confirms_for_the_shop_and_never_for_another_seller() {
+        let base = LineFacts {
+            seller: None,
+            reputation: Some(40),
+            threshold: 60,
+            shop_manager_approved: false,
+            hold_for_seller: false,
+        };
+        assert_eq!(decide(&base), Decision::AwaitSeller);
+        assert_eq!(decide(&LineFacts { shop_manager_approved: true, ..base }), Decision::ShopManager);
+        let other = LineFacts { seller: Some("acme"), shop_manager_approved: true, ..base };
+        assert_eq!(decide(&other), Decision::AwaitSeller);
+        // Reputation at the threshold refunds directly, for any seller; unknown counts as 0.
+        assert_eq!(decide(&LineFacts { reputation: Some(60), ..other }), Decision::Policy);
+        assert_eq!(decide(&LineFacts { reputation: None, ..base }), Decision::AwaitSeller);
+        assert_eq!(decide(&LineFacts { reputation: None, threshold: 0, ..base }), Decision::Policy);
+        // Left to the seller: it waits even for a trusted customer.
+        assert_eq!(decide(&LineFacts { reputation: Some(99), hold_for_seller: true, ..base }), Decision::AwaitSeller);
+        assert!(Decision::ShopManager.approved() && Decision::Policy.approved() && !Decision::AwaitSeller.approved());
     }
 
     proptest! {
