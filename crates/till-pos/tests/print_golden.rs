@@ -233,6 +233,7 @@ fn z_report() -> DayReport {
         points_issued: 2_705,
         points_redeemed: 500,
         cash_expected: m(-9_000),
+        remote_refunds: Vec::new(),
         cash_counted: Some(m(-9_000)),
         cash_difference: Some(m(0)),
         closed_by: Some("Li Wei".into()),

@@ -9,8 +9,9 @@
 //! | `points.updated`, `points.reversed` | ledger row `confirmed`, balance and level kept, the account's last known balance (`points_balances`) set | ledger row `rejected`, reason kept |
 //! | `payment.reversal` | journal payment `reversed` (or `declined`), see [`crate::payment_journal`] | stays `reversal_pending`, the refusal kept |
 //!
-//! A refund is `confirmed` when every line is `refunded`, `refused` as soon as one is
-//! `rejected` (its quantities are given back by the trigger of migration 7), else `pending`.
+//! Each refund line moves on its own ([`set_refund_line_status`]); the refund is `pending` while
+//! a line waits for the seller, `refused` when every line is refused (a refused line's units
+//! and amount are given back by the triggers of migration 16), else `confirmed`.
 
 use crate::refunds::set_order_status;
 use crate::{Result, Store};
@@ -35,9 +36,13 @@ pub(crate) fn apply(tx: &Transaction<'_>, id: &str, kind: &str, answer: Answer<'
         (EventKind::RefundRequested, Answer::Done(body)) => {
             let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
             let status = v.get("status").and_then(Value::as_str).unwrap_or("refunded");
-            set_refund_line_status(tx, id, status)
+            set_refund_line_status(tx, id, status, now_ms)?;
+            crate::remote_refunds::apply_answer(tx, id, status, None, now_ms)
         }
-        (EventKind::RefundRequested, Answer::Refused(_)) => set_refund_line_status(tx, id, "rejected"),
+        (EventKind::RefundRequested, Answer::Refused(reason)) => {
+            set_refund_line_status(tx, id, "rejected", now_ms)?;
+            crate::remote_refunds::apply_answer(tx, id, "rejected", Some(reason), now_ms)
+        }
         (EventKind::PointsUpdated | EventKind::PointsReversed, Answer::Done(body)) => {
             let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
             tx.prepare_cached(
@@ -75,38 +80,76 @@ pub(crate) fn apply(tx: &Transaction<'_>, id: &str, kind: &str, answer: Answer<'
     }
 }
 
-/// Records the server's decision on one refund line and derives the refund's status.
-pub(crate) fn set_refund_line_status(tx: &Transaction<'_>, event_id: &str, status: &str) -> Result<()> {
-    let refund: Option<(i64, i64, String)> = tx
+/// Records the server's decision on one refund line, moves the line as the decision says, and
+/// derives the refund's status.
+///
+/// | the line at the till | server: `refunded` | `pending_seller_confirmation` | `rejected` |
+/// | --- | --- | --- | --- |
+/// | awaiting the seller | approved: cash to pay out, card or points paid by the server | stays | refused |
+/// | approved, cash not paid out yet | stays | awaiting the seller | refused |
+/// | approved, cash paid | stays | stays: a disagreement | stays: a disagreement |
+/// | approved, card or points | stays | awaiting the seller | refused |
+///
+/// Cash that left the drawer cannot be taken back by an answer: the line stays as paid and the
+/// manager's sync screen lists the disagreement with the amount at stake.
+pub(crate) fn set_refund_line_status(tx: &Transaction<'_>, event_id: &str, status: &str, now_ms: i64) -> Result<()> {
+    let line: Option<(i64, i64, String, Option<i64>, String)> = tx
         .prepare_cached(
-            "SELECT r.id, r.order_id, r.status FROM refund_lines l JOIN refunds r ON r.id = l.refund_id WHERE l.event_id = ?1",
+            "SELECT r.id, r.order_id, l.status, l.paid_at_ms, r.tender
+               FROM refund_lines l JOIN refunds r ON r.id = l.refund_id WHERE l.event_id = ?1",
         )?
-        .query_row([event_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row([event_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
         .optional()?;
-    let Some((refund_id, order_id, current)) = refund else { return Ok(()) };
-    if current == "refused" {
-        return Ok(()); // final: its quantities were given back already
-    }
+    let Some((refund_id, order_id, line_status, paid_at, tender)) = line else { return Ok(()) };
     tx.prepare_cached("UPDATE refund_lines SET server_status = ?2 WHERE event_id = ?1")?
         .execute(params![event_id, status])?;
-    let (lines, refunded, rejected): (i64, i64, i64) = tx
-        .prepare_cached(
-            "SELECT count(*), coalesce(sum(server_status = 'refunded'), 0), coalesce(sum(server_status = 'rejected'), 0)
-               FROM refund_lines WHERE refund_id = ?1",
+    if line_status == "refused" {
+        return Ok(()); // final: its units were given back already
+    }
+    let cash_paid = tender == "cash" && paid_at.is_some();
+    // (new status, what happens to paid_at: `now`, `clear` or `keep`)
+    let next = match (line_status.as_str(), status) {
+        ("awaiting_seller", "refunded") => Some(("approved", if tender == "cash" { "keep" } else { "now" })),
+        ("approved", "pending_seller_confirmation") if !cash_paid => Some(("awaiting_seller", "clear")),
+        (_, "rejected") if !cash_paid => Some(("refused", "keep")),
+        _ => None,
+    };
+    if let Some((to, paid)) = next {
+        tx.prepare_cached(
+            "UPDATE refund_lines
+                SET decision = CASE WHEN status = 'awaiting_seller' AND ?2 = 'approved' THEN 'seller' ELSE decision END,
+                    status = ?2,
+                    paid_at_ms = CASE ?3 WHEN 'now' THEN ?4 WHEN 'clear' THEN NULL ELSE paid_at_ms END,
+                    paid_by = CASE ?3 WHEN 'clear' THEN NULL ELSE paid_by END
+              WHERE event_id = ?1",
         )?
-        .query_row([refund_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let next = if rejected > 0 {
+        .execute(params![event_id, to, paid, now_ms])?;
+    }
+    derive_refund_status(tx, refund_id, order_id)
+}
+
+/// A refund's status from its lines: `pending` while one waits for the seller, `refused` when
+/// every line is refused, else `confirmed`.
+pub(crate) fn derive_refund_status(tx: &Transaction<'_>, refund_id: i64, order_id: i64) -> Result<()> {
+    let (lines, refused, waiting, current): (i64, i64, i64, String) = tx
+        .prepare_cached(
+            "SELECT count(*), coalesce(sum(l.status = 'refused'), 0), coalesce(sum(l.status = 'awaiting_seller'), 0),
+                    (SELECT status FROM refunds WHERE id = ?1)
+               FROM refund_lines l WHERE l.refund_id = ?1",
+        )?
+        .query_row([refund_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    let next = if refused == lines {
         "refused"
-    } else if refunded == lines {
-        "confirmed"
-    } else {
+    } else if waiting > 0 {
         "pending"
+    } else {
+        "confirmed"
     };
     if next != current {
         tx.prepare_cached("UPDATE refunds SET status = ?2 WHERE id = ?1")?.execute(params![refund_id, next])?;
-        if next == "refused" {
-            set_order_status(tx, order_id)?;
-        }
+    }
+    if refused > 0 {
+        set_order_status(tx, order_id)?;
     }
     Ok(())
 }
@@ -136,7 +179,10 @@ impl Store {
 
     /// Records a decision the server reports for a refund line (`refunded`, `rejected`, or
     /// still `pending_seller_confirmation`).
-    pub fn refund_line_decided(&self, event_id: &str, status: &str) -> Result<()> {
-        self.write(|tx| set_refund_line_status(tx, event_id, status))
+    pub fn refund_line_decided(&self, event_id: &str, status: &str, now_ms: i64) -> Result<()> {
+        self.write(|tx| {
+            set_refund_line_status(tx, event_id, status, now_ms)?;
+            crate::remote_refunds::apply_answer(tx, event_id, status, None, now_ms)
+        })
     }
 }

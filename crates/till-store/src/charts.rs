@@ -124,8 +124,8 @@ fn hourly(c: &Connection, from: i64, to: i64, shift_plus_offset: i64) -> Result<
 
 fn refunds_in(c: &Connection, from: i64, to: i64) -> Result<i64> {
     Ok(c.prepare_cached(
-        "SELECT coalesce(sum(amount_minor), 0) FROM refunds
-         WHERE created_at_ms >= ?1 AND created_at_ms < ?2 AND status <> 'refused'",
+        "SELECT coalesce(sum(amount_minor - refused_minor), 0) FROM refunds
+         WHERE created_at_ms >= ?1 AND created_at_ms < ?2",
     )?
     .query_row(params![from, to], |r| r.get(0))?)
 }

@@ -182,11 +182,16 @@ pub(crate) fn write_sale(
 
     let mut line = tx.prepare_cached(
         "INSERT INTO order_lines (order_id, line_no, line_code, product_id, sku, name, name_zh, quantity, unit_price_minor,
-                                  tax_rate_bp, tax_inclusive, net_minor, tax_minor, gross_minor, serial_number)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                                  tax_rate_bp, tax_inclusive, net_minor, tax_minor, gross_minor, serial_number, seller)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                 (SELECT seller FROM products WHERE id = ?4))
+         RETURNING seller",
     )?;
+    // The seller a line is sold for comes from its product, as it is now (the sale event
+    // carries it to the server, whose refund decision depends on it).
+    let mut sellers = Vec::with_capacity(order.lines.len());
     for (i, l) in order.lines.iter().enumerate() {
-        line.execute(params![
+        let seller: Option<String> = line.query_row(params![
             order_id,
             i as i64 + 1,
             l.line_code.as_str(),
@@ -202,7 +207,8 @@ pub(crate) fn write_sale(
             l.tax.minor(),
             l.gross.minor(),
             l.device.as_ref().map(|d| d.as_str())
-        ])?;
+        ], |r| r.get(0))?;
+        sellers.push(seller);
     }
     fail_after("lines")?;
     // What was not paid with points is the cash or card payment.
@@ -273,7 +279,8 @@ pub(crate) fn write_sale(
             &order_no,
             loyalty.map(|l| l.customer_ref.as_str()),
             loyalty.map(SaleLoyalty::points_paid).unwrap_or(0),
-        ),
+        )
+        .with_sellers(sellers),
         order.created_at_ms,
     )?;
     if let Some(l) = loyalty {

@@ -82,8 +82,8 @@ impl Store {
                 )?,
                 refunds: breach(
                     c,
-                    "SELECT o.id FROM orders o JOIN refunds r ON r.order_id = o.id AND r.status <> 'refused'
-                     GROUP BY o.id HAVING sum(r.amount_minor) > o.total_minor ORDER BY o.id",
+                    "SELECT o.id FROM orders o JOIN refunds r ON r.order_id = o.id
+                     GROUP BY o.id HAVING sum(r.amount_minor - r.refused_minor) > o.total_minor ORDER BY o.id",
                 )?,
                 // A cash payment's amount is what it paid of the order; the cash handed over is
                 // `tendered` and the excess went back as `change`. So payments sum to the total,

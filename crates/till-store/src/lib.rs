@@ -39,6 +39,7 @@ pub mod points_ledger;
 pub mod print_queue;
 pub mod private_fs;
 pub mod refunds;
+pub mod remote_refunds;
 pub mod reports;
 pub mod sale_event;
 pub mod settings;

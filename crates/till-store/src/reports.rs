@@ -76,6 +76,21 @@ pub struct CashierTotals {
     pub refunds: Money,
 }
 
+/// A refund of a device sold at another till, asked for at this till in the period: listed
+/// apart, since no money moved through this drawer (the server pays the account that paid).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteRefundEntry {
+    /// Printed number (`RR000001`).
+    pub refund_no: String,
+    /// The device's identifier.
+    pub identifier: String,
+    /// Its price, as the server said.
+    pub amount: Money,
+    /// `pending`, `awaiting_seller`, `confirmed` or `refused`.
+    pub status: String,
+}
+
 /// An X or Z report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -124,6 +139,10 @@ pub struct DayReport {
     /// Cash that should be in the drawer: cash sales (change already given back) minus cash
     /// refunds.
     pub cash_expected: Money,
+    /// Refunds of devices sold at other tills asked for here in the period (apart: they move
+    /// no money through this drawer).
+    #[serde(default)]
+    pub remote_refunds: Vec<RemoteRefundEntry>,
     /// Z only: the cash the manager counted.
     pub cash_counted: Option<Money>,
     /// Z only: `counted - expected` (negative = cash missing).
@@ -224,15 +243,20 @@ fn compute(c: &Connection, lo: i64, hi: i64, cur: Currency, now_ms: i64) -> Resu
     let (mut refunds_count, mut refunds_minor) = (0i64, 0i64);
     {
         let mut st = c.prepare_cached(
-            // A refund of a sale paid partly with points gives that part back as points
-            // (`points_value_minor`): it counts under points, the rest under the money tender.
-            "SELECT tender, coalesce(sum(CASE WHEN tender = 'points' THEN amount_minor ELSE amount_minor - points_value_minor END), 0),
-                    count(*)
-               FROM refunds WHERE created_at_ms > ?1 AND created_at_ms <= ?2 AND status <> 'refused' GROUP BY tender
+            // Refunds are booked when their money goes back: a line approved at the counter when
+            // it was recorded, one the seller confirmed later when it was paid out (cash) or
+            // refunded by the server (card, points). A refund of a sale paid partly with points
+            // gives that part back as points (`points_value_minor`): it counts under points, the
+            // rest under the money tender. A line waiting for the seller has moved no money.
+            "SELECT r.tender, sum(CASE WHEN r.tender = 'points' THEN l.amount_minor ELSE l.amount_minor - l.points_value_minor END),
+                    count(DISTINCT r.id)
+               FROM refund_lines l JOIN refunds r ON r.id = l.refund_id
+              WHERE l.paid_at_ms > ?1 AND l.paid_at_ms <= ?2 AND l.status = 'approved' GROUP BY r.tender
              UNION ALL
-             SELECT 'points', sum(points_value_minor), 0 FROM refunds
-              WHERE created_at_ms > ?1 AND created_at_ms <= ?2 AND status <> 'refused' AND tender <> 'points'
-                AND points_value_minor > 0
+             SELECT 'points', sum(l.points_value_minor), 0
+               FROM refund_lines l JOIN refunds r ON r.id = l.refund_id
+              WHERE l.paid_at_ms > ?1 AND l.paid_at_ms <= ?2 AND l.status = 'approved' AND r.tender <> 'points'
+                AND l.points_value_minor > 0
              HAVING count(*) > 0",
         )?;
         let rows = st.query_map(params![lo, hi], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get(2)?)))?;
@@ -259,8 +283,8 @@ fn compute(c: &Connection, lo: i64, hi: i64, cur: Currency, now_ms: i64) -> Resu
         }
         let mut st = c.prepare_cached(
             "SELECT l.tax_rate_bp, sum(rl.tax_minor)
-             FROM refunds r JOIN refund_lines rl ON rl.refund_id = r.id JOIN order_lines l ON l.id = rl.order_line_id
-             WHERE r.created_at_ms > ?1 AND r.created_at_ms <= ?2 AND r.status <> 'refused' GROUP BY l.tax_rate_bp",
+             FROM refund_lines rl JOIN order_lines l ON l.id = rl.order_line_id
+             WHERE rl.paid_at_ms > ?1 AND rl.paid_at_ms <= ?2 AND rl.status = 'approved' GROUP BY l.tax_rate_bp",
         )?;
         let rows = st.query_map(params![lo, hi], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
         for row in rows {
@@ -283,9 +307,9 @@ fn compute(c: &Connection, lo: i64, hi: i64, cur: Currency, now_ms: i64) -> Resu
             cashiers.insert(id, (name, n, total, 0));
         }
         let mut st = c.prepare_cached(
-            "SELECT r.cashier_id, u.name, sum(r.amount_minor)
-             FROM refunds r JOIN users u ON u.id = r.cashier_id
-             WHERE r.created_at_ms > ?1 AND r.created_at_ms <= ?2 AND r.status <> 'refused' GROUP BY r.cashier_id",
+            "SELECT coalesce(l.paid_by, r.cashier_id), u.name, sum(l.amount_minor)
+             FROM refund_lines l JOIN refunds r ON r.id = l.refund_id JOIN users u ON u.id = coalesce(l.paid_by, r.cashier_id)
+             WHERE l.paid_at_ms > ?1 AND l.paid_at_ms <= ?2 AND l.status = 'approved' GROUP BY 1",
         )?;
         let rows = st.query_map(params![lo, hi], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         for row in rows {
@@ -340,6 +364,22 @@ fn compute(c: &Connection, lo: i64, hi: i64, cur: Currency, now_ms: i64) -> Resu
             refunds: money(r, cur),
         })
         .collect();
+    let remote_refunds = {
+        let mut st = c.prepare_cached(
+            "SELECT refund_no, identifier, amount_minor, currency, status FROM remote_refunds
+              WHERE created_at_ms > ?1 AND created_at_ms <= ?2 ORDER BY id",
+        )?;
+        let rows = st.query_map(params![lo, hi], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get(4)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (refund_no, identifier, amount, currency, status) = row?;
+            let currency = Currency::parse(&currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            out.push(RemoteRefundEntry { refund_no, identifier, amount: Money::new(amount, currency), status });
+        }
+        out
+    };
     // With no close yet the period starts at the epoch; show it as just before the first order.
     let from_ms = if lo == 0 { first_order.map_or(hi.min(now_ms), |t| t - 1) } else { lo };
     Ok(DayReport {
@@ -360,6 +400,7 @@ fn compute(c: &Connection, lo: i64, hi: i64, cur: Currency, now_ms: i64) -> Resu
         points_issued,
         points_redeemed,
         cash_expected,
+        remote_refunds,
         cash_counted: None,
         cash_difference: None,
         closed_by: None,

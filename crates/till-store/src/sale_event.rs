@@ -73,6 +73,9 @@ pub struct SaleRecordedLine {
     /// The device sold on the line.
     #[serde(default)]
     pub device: Option<SoldDevice>,
+    /// The seller the line was sold for; absent when the shop sold it itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seller: Option<String>,
 }
 
 /// A device sold on a line (the sold-data list learns it from the sale).
@@ -119,6 +122,14 @@ pub struct SaleRecordedPayment {
 }
 
 impl SaleRecorded {
+    /// The same event with the lines' sellers (in line order; None: the shop itself).
+    pub fn with_sellers(mut self, sellers: Vec<Option<String>>) -> SaleRecorded {
+        for (line, seller) in self.lines.iter_mut().zip(sellers) {
+            line.seller = seller;
+        }
+        self
+    }
+
     /// The event of `order`, recorded as `order_id` / `order_no`; points paid `points_paid` of
     /// it for the customer `customer_ref`.
     pub fn of(
@@ -182,6 +193,7 @@ impl SaleRecorded {
                         kind: d.kind().as_str().to_string(),
                         identifier: d.as_str().to_string(),
                     }),
+                    seller: None,
                 })
                 .collect(),
             payment,

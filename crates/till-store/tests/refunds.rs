@@ -81,6 +81,8 @@ fn refund(
         approval: "policy".into(),
         customer_ref: None,
         key: format!("key-{n}"),
+        decisions: Vec::new(),
+        decided_offline: false,
         now_ms: 10_000 + n as i64,
     })
 }

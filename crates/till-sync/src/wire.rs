@@ -122,7 +122,7 @@ pub fn sale_body(p: &SaleRecorded, store_name: &str) -> Result<SaleRequest, Stri
                 quantity: l.quantity,
                 unit_price: amount(l.unit_price),
                 total: amount(l.gross),
-                seller: None,
+                seller: l.seller.clone(),
                 devices,
             })
         })

@@ -86,7 +86,12 @@ const ITEMS: &[Item] = &[
     ("SVC-001", "Phone screen protector fitting", "手机贴膜服务", 3000, 600, false, false),
     ("SVC-002", "Gift wrapping", "礼品包装服务", 1000, 600, false, false),
     ("SVC-003", "Home delivery", "送货上门", 1500, 600, false, false),
+    ("MKT-001", "Bluetooth speaker (Acme Audio)", "蓝牙音箱（Acme音响）", 19900, 1300, true, false),
 ];
+
+/// Demo products the shop sells for another seller, and that seller: their refunds wait for
+/// the seller's confirmation whatever the shop's manager says (docs/refunds-and-points.md).
+pub const SOLD_FOR_OTHERS: &[(&str, &str)] = &[("MKT-001", "acme-audio")];
 
 /// The demo products, with EAN-13 barcodes in the GS1 China range (690–699). Services have no
 /// barcode and are sold by SKU or search.
@@ -131,6 +136,11 @@ pub(crate) fn seed_if_empty(pos: &Pos) -> Result<()> {
             users::insert(tx, name, *role, hash, now)?;
         }
         catalogue::insert_products(tx, &products)?;
+        if need_products {
+            for (sku, seller) in SOLD_FOR_OTHERS {
+                tx.execute("UPDATE products SET seller = ?2 WHERE sku = ?1", [sku, seller])?;
+            }
+        }
         if need_users {
             // A demo till prints on the simulated printer inside it (printed jobs are kept in
             // memory, and written as text to the data directory's `printed/` by the shell).

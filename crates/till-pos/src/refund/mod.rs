@@ -200,6 +200,8 @@ impl Pos {
             customer_ref: None,
             key: self.random_hex(12),
             event_ids: (0..input.lines.len() + 2).map(|_| self.random_hex(16)).collect(),
+            decisions: Vec::new(),
+            decided_offline: false,
             now_ms: self.now_ms(),
         })
     }

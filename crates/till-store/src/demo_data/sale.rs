@@ -198,6 +198,8 @@ fn refund(
         approval: "policy".into(),
         customer_ref: None,
         key: random_hex(rng),
+        decisions: Vec::new(),
+        decided_offline: false,
         now_ms: later.min(ctx.end_ms).max(order.created_at_ms),
     };
     let recorded = write_refund(tx, &refund)?;

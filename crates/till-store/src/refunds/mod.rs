@@ -20,9 +20,12 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
 use till_core::loyalty::points_share;
 use till_core::refund::unit_share;
+use till_core::refund::Decision;
 use till_core::{Currency, EventKind, Money};
 
+mod payout;
 mod write;
+pub use payout::{RefundDisagreement, RefundToPayOut};
 pub(crate) use write::{set_order_status, write_refund};
 
 /// A line of a sale as a refund sees it.
@@ -50,6 +53,8 @@ pub struct RefundableLine {
     pub gross_minor: i64,
     /// The device sold on it.
     pub serial_number: Option<String>,
+    /// The seller it was sold for (None: the shop itself).
+    pub seller: Option<String>,
 }
 
 /// A sale as a refund sees it.
@@ -106,6 +111,12 @@ pub struct NewRefund {
     pub key: String,
     /// One outbox event id per line, then one per points reversal (at most two more).
     pub event_ids: Vec<String>,
+    /// The decision on each line, in the order of `lines` ([`till_core::refund::decide`]);
+    /// empty: every line as `approval` says (`policy`, `manager` as the shop's manager,
+    /// `seller` waiting for the seller).
+    pub decisions: Vec<Decision>,
+    /// The till decided without the server (offline), with what it knew.
+    pub decided_offline: bool,
     /// When.
     pub now_ms: i64,
 }
@@ -131,6 +142,8 @@ pub struct RemoteRefund {
     pub approved_by: Option<(i64, String)>,
     /// `policy`, `manager` or `seller`.
     pub approval: String,
+    /// The account the server pays it back to, as the server named it (masked).
+    pub paying_account: String,
     /// The server's refund id.
     pub key: String,
     /// Outbox event id.
@@ -158,6 +171,10 @@ pub struct RecordedRefund {
     pub points_reversed: i64,
     /// Points given back from what the sale redeemed.
     pub points_returned: i64,
+    /// Of the amount, what goes back now (lines approved); the rest waits for the seller.
+    pub approved_minor: i64,
+    /// Of the amount, what leaves the drawer now (cash lines approved).
+    pub cash_now_minor: i64,
 }
 
 /// A recorded refund as its receipt shows it.
@@ -183,8 +200,11 @@ pub struct RefundSummary {
     pub approval: String,
     /// The approving manager's name.
     pub approved_by: Option<String>,
-    /// `pending`, `confirmed` or `refused`.
+    /// `pending` (a line waits for the seller), `confirmed` (no line waits, at least one
+    /// approved) or `refused` (every line refused).
     pub status: String,
+    /// The till decided without the server.
+    pub decided_offline: bool,
     /// SHA-256 of the photo.
     pub evidence_sha256: Option<String>,
     /// Lines.
@@ -208,10 +228,21 @@ pub struct RefundSummaryLine {
     pub amount_minor: i64,
     /// The device sold on the line.
     pub serial_number: Option<String>,
+    /// `approved`, `awaiting_seller` or `refused`.
+    pub status: String,
+    /// How it was decided: `policy`, `shop_manager`, `await_seller`, or `seller` (the seller
+    /// confirmed it later).
+    pub decision: Option<String>,
+    /// The server's last answer: `refunded`, `pending_seller_confirmation`, `rejected`.
+    pub server_status: Option<String>,
+    /// When its money went back (None: not yet).
+    pub paid_at_ms: Option<i64>,
+    /// The seller it was sold for (None: the shop).
+    pub seller: Option<String>,
 }
 
 const ORDER_COLUMNS: &str = "o.id, o.order_no, o.created_at_ms, o.currency, o.total_minor, o.customer_ref,
-    (SELECT coalesce(sum(amount_minor), 0) FROM refunds WHERE order_id = o.id AND status <> 'refused'),
+    (SELECT coalesce(sum(amount_minor - refused_minor), 0) FROM refunds WHERE order_id = o.id),
     (SELECT tender FROM payments WHERE order_id = o.id AND tender <> 'points' ORDER BY id LIMIT 1),
     (SELECT card_masked FROM payments WHERE order_id = o.id AND tender = 'card' ORDER BY id LIMIT 1),
     (SELECT auth_code FROM payments WHERE order_id = o.id AND tender = 'card' ORDER BY id LIMIT 1),
@@ -241,7 +272,7 @@ fn load_order(c: &rusqlite::Connection, order_id: i64, matched: Option<i64>) -> 
     let Some(mut order) = head else { return Ok(None) };
     let mut s = c.prepare_cached(
         "SELECT id, line_no, line_code, sku, name, name_zh, quantity, refunded_quantity, unit_price_minor, gross_minor,
-                serial_number
+                serial_number, seller
            FROM order_lines WHERE order_id = ?1 ORDER BY line_no",
     )?;
     order.lines = s
@@ -258,6 +289,7 @@ fn load_order(c: &rusqlite::Connection, order_id: i64, matched: Option<i64>) -> 
                 unit_price_minor: r.get(8)?,
                 gross_minor: r.get(9)?,
                 serial_number: r.get(10)?,
+                seller: r.get(11)?,
             })
         })?
         .collect::<std::result::Result<_, _>>()?;
@@ -327,7 +359,8 @@ impl Store {
                             (SELECT coalesce(sum(CASE WHEN kind = 'reverse-earn' THEN -points END), 0)
                                FROM points_ledger WHERE refund_id = r.id),
                             (SELECT coalesce(sum(CASE WHEN kind = 'return-redeem' THEN points END), 0)
-                               FROM points_ledger WHERE refund_id = r.id)
+                               FROM points_ledger WHERE refund_id = r.id),
+                            r.decided_offline
                        FROM refunds r JOIN orders o ON o.id = r.order_id LEFT JOIN users u ON u.id = r.approved_by
                       WHERE r.id = ?1",
                 )?
@@ -347,13 +380,15 @@ impl Store {
                         card_masked: r.get(11)?,
                         points_reversed: r.get(12)?,
                         points_returned: r.get(13)?,
+                        decided_offline: r.get(14)?,
                         lines: Vec::new(),
                     })
                 })
                 .optional()?
                 .ok_or(StoreError::NotFound("refund"))?;
             let mut s = c.prepare_cached(
-                "SELECT l.name, l.name_zh, rl.quantity, rl.amount_minor, l.serial_number
+                "SELECT l.name, l.name_zh, rl.quantity, rl.amount_minor, l.serial_number, rl.status, rl.decision,
+                        rl.server_status, rl.paid_at_ms, l.seller
                    FROM refund_lines rl JOIN order_lines l ON l.id = rl.order_line_id WHERE rl.refund_id = ?1 ORDER BY l.line_no",
             )?;
             r.lines = s
@@ -364,6 +399,11 @@ impl Store {
                         quantity: x.get(2)?,
                         amount_minor: x.get(3)?,
                         serial_number: x.get(4)?,
+                        status: x.get(5)?,
+                        decision: x.get(6)?,
+                        server_status: x.get(7)?,
+                        paid_at_ms: x.get(8)?,
+                        seller: x.get(9)?,
                     })
                 })?
                 .collect::<std::result::Result<_, _>>()?;
@@ -395,47 +435,6 @@ impl Store {
             let recorded = write_refund(tx, r)?;
             crate::print_queue::queue_refund(tx, recorded.refund_id, recorded.tender == "cash", r.now_ms)?;
             Ok(recorded)
-        })
-    }
-
-    /// Queues the refund of a device sold at another till, with its audit entry, in one
-    /// transaction. A second request for a device whose first one has not been refused is a
-    /// conflict.
-    pub fn record_remote_refund(&self, r: &RemoteRefund) -> Result<()> {
-        self.write(|tx| {
-            let subject = format!("device/{}", r.identifier);
-            let open: i64 = tx.query_row(
-                "SELECT count(*) FROM outbox WHERE subject = ?1 AND kind = 'refund.requested' AND state <> 'parked'
-                    AND coalesce(json_extract(response_body, '$.status'), '') <> 'rejected'",
-                [&subject],
-                |row| row.get(0),
-            )?;
-            if open > 0 {
-                return Err(StoreError::Conflict(format!("a refund of device {} was already asked for", r.identifier)));
-            }
-            let mut body = json!({
-                "refund_id": r.key,
-                "device_identifier": r.identifier,
-                "amount": { "minor": r.amount_minor, "currency": r.currency },
-                "tender": "original",
-                "reason": r.reason,
-            });
-            if let Some(h) = &r.evidence_sha256 {
-                body["evidence_sha256"] = json!(h);
-            }
-            if let Some((_, name)) = &r.approved_by {
-                body["approved_by"] = json!(name);
-            }
-            outbox::enqueue_kind(tx, &r.event_id, EventKind::RefundRequested, &subject, &body, r.now_ms)?;
-            audit::append(
-                tx,
-                r.now_ms,
-                Some(r.cashier_id),
-                "refund.remote_requested",
-                &json!({ "device": r.identifier, "amount": r.amount_minor, "currency": r.currency, "reason": r.reason,
-                         "approval": r.approval, "approved_by": r.approved_by.as_ref().map(|(id, _)| *id) }),
-            )?;
-            Ok(())
         })
     }
 

@@ -35,6 +35,15 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
     if r.event_ids.len() < r.lines.len() + 2 {
         return Err(invalid("an event id is needed per line and per points reversal"));
     }
+    if !r.decisions.is_empty() && r.decisions.len() != r.lines.len() {
+        return Err(invalid("a decision is needed per line"));
+    }
+    let by_approval = match r.approval.as_str() {
+        "policy" => Decision::Policy,
+        "manager" => Decision::ShopManager,
+        _ => Decision::AwaitSeller,
+    };
+    let decision_of = |i: usize| r.decisions.get(i).copied().unwrap_or(by_approval);
     let currency = Currency::parse(&order.currency).map_err(|e| invalid(e.to_string()))?;
     let mut parts = Vec::with_capacity(r.lines.len());
     let (mut amount, mut tax) = (0i64, 0i64);
@@ -79,8 +88,9 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
     let (refund_id, refund_no): (i64, String) = tx
         .prepare_cached(
             "INSERT INTO refunds (order_id, created_at_ms, cashier_id, approved_by, tender, currency, amount_minor, tax_minor,
-                                  reason, evidence_sha256, approval, customer_ref, points_value_minor)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id, refund_no",
+                                  reason, evidence_sha256, approval, customer_ref, points_value_minor, decided_offline,
+                                  status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id, refund_no",
         )?
         .query_row(
             params![
@@ -96,7 +106,9 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
                 r.evidence_sha256,
                 r.approval,
                 r.customer_ref.as_ref().or(order.customer_ref.as_ref()),
-                points_value
+                points_value,
+                r.decided_offline,
+                if (0..parts.len()).any(|i| !decision_of(i).approved()) { "pending" } else { "confirmed" }
             ],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
@@ -104,13 +116,39 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
     // before its refunds, a points update before its reversal.
     let subject = format!("order/{}", r.order_id);
     let customer = r.customer_ref.clone().or_else(|| order.customer_ref.clone());
+    let (mut approved_minor, mut cash_now_minor, mut before_line) = (0i64, 0i64, 0i64);
     for (i, (line, quantity, a, t)) in parts.iter().enumerate() {
         let event_id = &r.event_ids[i];
+        let decision = decision_of(i);
+        // The points part of each line, so that the lines' parts add up to the refund's.
+        let line_points = points_share(points_value, now, Money::new(before_line, currency), Money::new(*a, currency));
+        before_line += a;
+        // An approved line's money goes back now; one waiting for the seller pays nothing yet.
+        let (status, paid_at) = if decision.approved() { ("approved", Some(r.now_ms)) } else { ("awaiting_seller", None) };
+        if decision.approved() {
+            approved_minor += a;
+            if tender == "cash" {
+                cash_now_minor += a - line_points;
+            }
+        }
         tx.prepare_cached(
-            "INSERT INTO refund_lines (refund_id, order_line_id, quantity, amount_minor, tax_minor, event_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO refund_lines (refund_id, order_line_id, quantity, amount_minor, tax_minor, event_id, status,
+                                       decision, paid_at_ms, paid_by, points_value_minor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?
-        .execute(params![refund_id, line.order_line_id, quantity, a, t, event_id])?;
+        .execute(params![
+            refund_id,
+            line.order_line_id,
+            quantity,
+            a,
+            t,
+            event_id,
+            status,
+            decision.as_str(),
+            paid_at,
+            paid_at.map(|_| r.cashier_id),
+            line_points
+        ])?;
         let mut body = json!({
             "refund_id": format!("{}-{}", r.key, line.line_no),
             "amount": { "minor": a, "currency": order.currency },
@@ -130,6 +168,10 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
         }
         if let Some((_, name)) = &r.approved_by {
             body["approved_by"] = json!(name);
+        }
+        // Left to the seller: the server waits for them too, whatever the customer's reputation.
+        if r.approval == "seller" {
+            body["hold_for_seller"] = json!(true);
         }
         if tender == "card" {
             if let Some(code) = &order.auth_code {
@@ -183,6 +225,8 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
             "refund_id": refund_id, "refund_no": refund_no, "order_id": r.order_id, "order_no": order.order_no,
             "amount": amount, "currency": order.currency, "tender": tender, "reason": r.reason.trim(),
             "approval": r.approval, "approved_by": r.approved_by.as_ref().map(|(id, _)| *id),
+            "approved_now": approved_minor, "decided_offline": r.decided_offline,
+            "decisions": (0..parts.len()).map(|i| decision_of(i).as_str()).collect::<Vec<_>>(),
         }),
     )?;
     Ok(RecordedRefund {
@@ -194,6 +238,8 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
         points_value_minor: points_value,
         points_reversed,
         points_returned,
+        approved_minor,
+        cash_now_minor,
     })
 }
 
