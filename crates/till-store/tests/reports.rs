@@ -42,7 +42,7 @@ struct GenRefund {
     tender: String,
     amount: i64,
     line_tax: Vec<(i64, i64)>, // (rate_bp, tax)
-    refused: bool,
+    moved_money: bool,
 }
 
 /// A generated sale.
@@ -149,10 +149,21 @@ impl Fixture {
                 params![order_id, at, cashier, tender, amount, tax, status],
             )?;
             let id = tx.last_insert_rowid();
+            // A confirmed refund's money went back when it was made; a pending one waits for
+            // the seller and has moved none; a refused one gave its units and amount back.
+            let (line_status, paid_at) = match status {
+                "confirmed" => ("approved", Some(at)),
+                "refused" => ("refused", None),
+                _ => ("awaiting_seller", None),
+            };
             tx.execute(
-                "INSERT INTO refund_lines (refund_id, order_line_id, quantity, amount_minor, tax_minor) VALUES (?1, ?2, 1, ?3, ?4)",
-                params![id, line_id, amount, tax],
+                "INSERT INTO refund_lines (refund_id, order_line_id, quantity, amount_minor, tax_minor, status, paid_at_ms)
+                 VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6)",
+                params![id, line_id, amount, tax, line_status, paid_at],
             )?;
+            if status == "refused" {
+                tx.execute("UPDATE refunds SET refused_minor = amount_minor WHERE id = ?1", [id])?;
+            }
             tx.execute("UPDATE orders SET status = 'partly_refunded' WHERE id = ?1", [order_id])?;
             Ok(id)
         })?;
@@ -163,7 +174,8 @@ impl Fixture {
             tender,
             amount,
             line_tax: vec![(i64::from(l.tax_rate_bp), tax)],
-            refused: status == "refused",
+            // Only a confirmed refund moved money.
+            moved_money: status == "confirmed",
         })
     }
 
@@ -233,7 +245,7 @@ fn expected(sales: &[GenSale], refunds: &[GenRefund], points: &[(String, i64, St
         c.0 += 1;
         c.1 += o.total.minor();
     }
-    for r in refunds.iter().filter(|r| !r.refused) {
+    for r in refunds.iter().filter(|r| r.moved_money) {
         e.refunds += r.amount;
         e.refunds_count += 1;
         e.tenders.entry(r.tender.clone()).or_default().1 += r.amount;
