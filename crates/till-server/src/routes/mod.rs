@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod lookups;
 pub mod points;
+pub mod refund_check;
 pub mod refunds;
 pub mod sales;
 pub mod terminals;
