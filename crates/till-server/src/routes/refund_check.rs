@@ -119,6 +119,8 @@ fn check_one(tx: &mut dyn Tx, ctx: &Ctx, r: &RefundRequest) -> Result<RefundChec
         }
         Err(e @ (ApiError::Storage(_) | ApiError::Internal(_))) => Err(e),
         Err(e) => {
+            // `apply` refuses before it writes today; the savepoint keeps a refusal from
+            // leaving anything behind for the following requests should that ever change.
             tx.rollback_to(SAVEPOINT)?;
             tx.release(SAVEPOINT)?;
             let seller = sale(tx, r)?.and_then(|s| s.seller);
