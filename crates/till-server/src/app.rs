@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::limits::{self, RequestLimits};
 use crate::response_signature;
-use crate::routes::{self, batch, lookups, terminals};
+use crate::routes::{self, batch, lookups, refund_check, terminals};
 use crate::signing::{self, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP, TIMESTAMP_WINDOW_SECS};
 use crate::state::blocking;
 use axum::body::Body;
@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/line-codes/{code}", get(lookups::line_code))
         .route("/v1/sold-devices/{identifier}", get(lookups::sold_device))
         .route("/v1/refunds", post(routes::post_refund))
+        .route(refund_check::PATH, post(refund_check::check))
         .route("/v1/refunds/{refund_id}", get(lookups::refund))
         .route("/v1/customers/{customer_id}", get(lookups::customer))
         .route("/v1/points/enrol", post(routes::post_enrol))

@@ -4,7 +4,9 @@
 //! platform that decrypts card blocks (TDES DUKPT, AES DUKPT, or AES-256-GCM under a platform
 //! key) and approves or declines test cards ([`payments`]); the record of completed sales with
 //! each line's code and each sold device's identifier ([`routes::sales`]); refunds by line code
-//! or device with a reputation threshold and seller confirmation ([`routes::refunds`]); and
+//! or device, each line decided by `till_core::refund::decide` (reputation threshold, the shop's
+//! manager for the shop's own lines, else the seller) and checkable before any money moves
+//! ([`routes::refunds`], [`routes::refund_check`]); and
 //! loyalty points verified with phone-made tokens ([`points`], [`routes::points`]).
 //!
 //! Every request is signed by a registered terminal ([`signing`]), every answer to it is signed

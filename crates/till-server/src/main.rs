@@ -82,7 +82,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     serde_json::json!({
                         "refund_id": r.refund_id, "status": r.status, "line_code": r.line_code,
                         "device_identifier": r.device_identifier, "amount": {"minor": r.amount_minor, "currency": r.currency},
-                        "reason": r.reason, "evidence_sha256": r.evidence_sha256, "customer_id": r.customer_id, "approved_by": r.approved_by,
+                        "reason": r.reason, "evidence_sha256": r.evidence_sha256, "customer_id": r.customer_id, "approved_by": r.approved_by, "terminal_id": r.terminal_id,
                         "original_auth_code": r.original_auth_code,
                         "reputation": r.reputation, "refund_to": r.refund_to, "created_at": r.created_at,
                         "decided_at": r.decided_at, "decided_by": r.decided_by,

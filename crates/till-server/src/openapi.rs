@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         crate::routes::lookups::line_code,
         crate::routes::lookups::sold_device,
         crate::routes::post_refund,
+        crate::routes::refund_check::check,
         crate::routes::lookups::refund,
         crate::routes::lookups::customer,
         crate::routes::post_enrol,

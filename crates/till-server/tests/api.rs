@@ -200,8 +200,9 @@ fn refunds_follow_the_reputation_threshold_and_never_exceed_what_was_paid() {
         "refund_not_pending"
     );
 
-    // A customer the server does not know waits for the seller, who confirms; a refund of a
-    // cash sale goes back as it was paid, without any card check.
+    // A customer the server does not know counts as reputation 0, below the threshold: the
+    // refund waits for the seller, who confirms; a refund of a cash sale goes back as it was
+    // paid, without any card check.
     let cash_code = line_code(2);
     let mut cash = sale("o-2", &cash_code, None);
     cash["customer_id"] = json!("stranger");

@@ -302,7 +302,8 @@ pub struct RefundRecord {
     pub evidence_sha256: Option<String>,
     /// Customer asking.
     pub customer_id: Option<String>,
-    /// The manager who approved the refund at the till, if the till needed one.
+    /// The manager of the shop who approved the refund at the till, if one did (for a line the
+    /// shop sold itself, the seller's confirmation).
     pub approved_by: Option<String>,
     /// For a card refund, the authorisation code of the card payment it goes back to.
     pub original_auth_code: Option<String>,
@@ -314,9 +315,10 @@ pub struct RefundRecord {
     pub refund_to: String,
     /// When asked.
     pub created_at: i64,
-    /// When the seller decided.
+    /// When it was decided (at once when the decision approved it, else when the seller did).
     pub decided_at: Option<i64>,
-    /// Who decided (`policy` when the reputation threshold decided).
+    /// Who decided: `policy` (the reputation threshold), `shop_manager` (a manager of the shop at
+    /// the till, for a line the shop sold), or the seller's name.
     pub decided_by: Option<String>,
 }
 

@@ -155,7 +155,7 @@ pub async fn customer(State(app): State<AppState>, customer_id: Result<Path<Stri
     json(
         blocking(move || {
             let reputation = repo.read()?.customer_reputation(&customer_id)?;
-            // An unknown customer is not an error: the policy treats them as below the threshold.
+            // An unknown customer is not an error: the decision counts them as reputation 0.
             Ok(CustomerInfo { customer_id, reputation, threshold })
         })
         .await,

@@ -1,11 +1,20 @@
 //! `POST /v1/refunds`: refunds by line code (CN102982479A) or by a sold device's identifier
-//! (CN103310370A), with the reputation-threshold policy.
+//! (CN103310370A), each line decided by `till_core::refund::decide`, the one decision the till
+//! runs too (through `POST /v1/refunds/check` when online, see [`super::refund_check`]).
 //!
-//! A customer whose reputation is at or above the configured threshold is refunded at once;
-//! anyone else (including an unknown customer) waits until the seller confirms, with
-//! `till-server refunds confirm`. The customer is the one the sale recorded: a `customer_id`
-//! the till sends with the refund is not believed (one that differs is logged and ignored). The amount is reserved against the line as soon as the refund
-//! is asked for, so two refunds can never together exceed what was paid; a rejection releases it.
+//! Who decides: a customer whose reputation is at or above the configured threshold is
+//! refunded at once (`decided_by: policy`); an unknown or anonymous customer counts as
+//! reputation 0, so a threshold of 0 refunds everyone at once. Below it, a line the shop sold
+//! itself (no `seller`) is refunded at once when a manager of the shop approved it at the till
+//! (`approved_by`): the shop is that line's seller, so the manager's approval is the seller's
+//! confirmation (`decided_by: shop_manager`, recorded with the manager and the asking terminal).
+//! A line sold for another seller, or one the till left to the seller (`hold_for_seller`),
+//! waits until that seller confirms with `till-server refunds confirm` (or rejects).
+//!
+//! The customer is the one the sale recorded: a `customer_id` the till sends with the refund is
+//! not believed (one that differs is logged and ignored). The amount is reserved against the
+//! line as soon as the refund is asked for, so two refunds can never together exceed what was
+//! paid; a rejection releases it.
 //!
 //! A card refund may name the authorisation code of the card payment it goes back to
 //! (`original_auth_code`); the server then checks that the order of the refunded line was paid by
@@ -22,6 +31,7 @@ use crate::idempotency::Reply;
 use crate::repo::{PaymentRecord, RefundRecord, Repository, Tx, AUTH_APPROVED, AUTH_REVERSED};
 use crate::state::Ctx;
 use crate::wire::{check_text, Amount, AmountCheck};
+use till_core::refund::{self as policy, Decision, LineFacts};
 use till_core::LineCode;
 
 /// Status of a refund that was paid back.
@@ -44,6 +54,8 @@ impl From<&RefundRecord> for RefundResponse {
             device_identifier: r.device_identifier.clone(),
             refund_to: r.refund_to.clone(),
             decided_by: r.decided_by.clone(),
+            approved_by: r.approved_by.clone(),
+            terminal_id: Some(r.terminal_id.clone()),
             original_auth_code: r.original_auth_code.clone(),
         }
     }
@@ -52,6 +64,10 @@ impl From<&RefundRecord> for RefundResponse {
 /// Checks a refund request without touching storage.
 pub fn validate(req: &RefundRequest) -> Result<(), ApiError> {
     check_text("refund_id", &req.refund_id, 64)?;
+    if req.refund_id == super::refund_check::PATH_SEGMENT {
+        // `GET /v1/refunds/check` would not reach such a refund: the path is the check's.
+        return Err(ApiError::InvalidRequest("refund_id `check` is reserved".into()));
+    }
     check_text("reason", &req.reason, 500)?;
     if !matches!(req.tender.as_str(), "original" | "cash" | "card" | "points") {
         return Err(ApiError::InvalidRequest("tender is original, cash, card or points".into()));
@@ -84,8 +100,33 @@ pub fn validate(req: &RefundRequest) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Applies the refund request.
+/// A refund as the decision left it: the stored record, how its line was decided, and the
+/// line's seller.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// The refund as stored.
+    pub record: RefundRecord,
+    /// How the line was decided.
+    pub decision: Decision,
+    /// The seller the line was sold for; `None` when the shop sold it itself.
+    pub seller: Option<String>,
+}
+
+/// Applies the refund request: the 201 answer.
 pub fn request(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Reply, ApiError> {
+    let decided = apply(tx, ctx, req)?;
+    Reply::json(201, &RefundResponse::from(&decided.record))
+}
+
+/// The normalised form of a device identifier as typed or scanned (no spaces or dashes, upper
+/// case): the key of the sold-data list.
+pub(crate) fn device_key(raw: &str) -> String {
+    raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect::<String>().to_ascii_uppercase()
+}
+
+/// Decides and stores the refund inside `tx` (the one code path of `POST /v1/refunds`, a
+/// batch's refund events and the dry runs of `POST /v1/refunds/check`).
+pub fn apply(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Decided, ApiError> {
     let amount = req.amount.to_positive_money()?;
     if tx.refund(&req.refund_id)?.is_some() {
         return Err(ApiError::RefundExists(req.refund_id.clone()));
@@ -93,8 +134,7 @@ pub fn request(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Reply,
     let (line_code, device) = match (&req.line_code, &req.device_identifier) {
         (Some(code), _) => (LineCode::parse(code)?.as_str().to_string(), None),
         (None, Some(raw)) => {
-            let id: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect::<String>().to_ascii_uppercase();
-            let d = tx.sold_device(&id)?.ok_or(ApiError::NotFound("device"))?;
+            let d = tx.sold_device(&device_key(raw))?.ok_or(ApiError::NotFound("device"))?;
             if d.refunded {
                 return Err(ApiError::RefundExceedsPaid { asked: amount.minor(), left: 0 });
             }
@@ -127,7 +167,15 @@ pub fn request(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Reply,
         Some(c) => tx.customer_reputation(c)?,
         None => None,
     };
-    let direct = reputation.is_some_and(|r| r >= ctx.config.refund_reputation_threshold);
+    // The one decision, the same the till makes (till_core::refund::decide).
+    let decision = policy::decide(&LineFacts {
+        seller: line.seller.as_deref(),
+        reputation,
+        threshold: ctx.config.refund_reputation_threshold,
+        shop_manager_approved: req.approved_by.is_some(),
+        hold_for_seller: req.hold_for_seller,
+    });
+    let approved = decision.approved();
     let payments = tx.order_payments(&line.terminal_id, &line.order_id)?;
     let refund_to = match card_payment(req, &line.order_id, &payments)? {
         Some(card) => authorised_card(tx, &line.terminal_id, &line.order_id, card)?,
@@ -154,14 +202,14 @@ pub fn request(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Reply,
         approved_by: req.approved_by.clone(),
         original_auth_code: req.original_auth_code.clone(),
         reputation,
-        status: if direct { REFUNDED } else { PENDING }.to_string(),
+        status: if approved { REFUNDED } else { PENDING }.to_string(),
         refund_to,
         created_at: ctx.now,
-        decided_at: direct.then_some(ctx.now),
-        decided_by: direct.then(|| "policy".to_string()),
+        decided_at: approved.then_some(ctx.now),
+        decided_by: approved.then(|| decision.as_str().to_string()),
     };
     tx.insert_refund(&record)?;
-    Reply::json(201, &RefundResponse::from(&record))
+    Ok(Decided { record, decision, seller: line.seller })
 }
 
 /// The card payment of the order a refund goes back to: the one with `original_auth_code`
