@@ -7,7 +7,8 @@ use till_core::{OrderId, SessionToken};
 use till_pos::ipc::loyalty::CustomerView;
 use till_pos::ipc::loyalty::{EnrolView, LoyaltySettings, PointsProblemView};
 use till_pos::ipc::refund::{
-    RefundInput, RefundLookup, RefundOrderView, RefundQuoteView, RefundReceipt, RemoteRefundInput, RemoteRefundView,
+    RefundDisagreementView, RefundInput, RefundLookup, RefundOrderView, RefundQuoteView, RefundReceipt,
+    RefundToPayOutView, RemoteRefundInput, RemoteRefundRecordView, RemoteRefundView,
 };
 use till_pos::ipc::views::CartView;
 
@@ -80,6 +81,47 @@ pub async fn refunds_of_order(
     order_id: OrderId,
 ) -> CmdResult<Vec<RefundReceipt>> {
     run(&till, move |p| p.refunds_of_order(&token, order_id)).await
+}
+
+/// A refund by its printed number.
+#[tauri::command]
+pub async fn refund_by_number(
+    till: State<'_, TillState>,
+    token: SessionToken,
+    refund_no: String,
+) -> CmdResult<RefundReceipt> {
+    run(&till, move |p| p.refund_by_number(&token, &refund_no)).await
+}
+
+/// Refunds the seller confirmed whose cash is still to be paid out.
+#[tauri::command]
+pub async fn refunds_to_pay_out(till: State<'_, TillState>, token: SessionToken) -> CmdResult<Vec<RefundToPayOutView>> {
+    run(&till, move |p| p.refunds_to_pay_out(&token)).await
+}
+
+/// Pays out the cash of a refund the seller confirmed.
+#[tauri::command]
+pub async fn refund_pay_out(
+    till: State<'_, TillState>,
+    token: SessionToken,
+    refund_id: i64,
+) -> CmdResult<RefundReceipt> {
+    run(&till, move |p| p.refund_pay_out(&token, refund_id)).await
+}
+
+/// Refunds of devices sold at other tills asked for here.
+#[tauri::command]
+pub async fn remote_refunds(till: State<'_, TillState>, token: SessionToken) -> CmdResult<Vec<RemoteRefundRecordView>> {
+    run(&till, move |p| p.remote_refunds(&token)).await
+}
+
+/// Refund lines paid here that the server did not refund (managers).
+#[tauri::command]
+pub async fn refund_disagreements(
+    till: State<'_, TillState>,
+    token: SessionToken,
+) -> CmdResult<Vec<RefundDisagreementView>> {
+    run(&till, move |p| p.refund_disagreements(&token)).await
 }
 
 /// Enrols a customer in points.

@@ -12,7 +12,7 @@ use till_core::{Currency, Money};
 use till_devices::printer::document::width_of;
 use till_devices::printer::PaperWidth;
 use till_pos::ipc::loyalty::ReceiptPoints;
-use till_pos::ipc::refund::{RefundReceipt, RefundReceiptLine};
+use till_pos::ipc::refund::{RefundLineState, RefundReceipt, RefundReceiptLine};
 use till_pos::ipc::setup::{ShopProfile, TaxRateEntry};
 use till_pos::ipc::views::{PaymentView, Receipt, ReceiptLine, TaxLine, Tender};
 use till_pos::print::layout::receipt::receipt;
@@ -184,17 +184,27 @@ fn refund_receipt() -> RefundReceipt {
         reason: "defective".into(),
         approval: "manager".into(),
         approved_by: Some("Li Wei".into()),
-        status: "pending".into(),
+        status: "confirmed".into(),
         lines: vec![RefundReceiptLine {
             name: "Longjing green tea 250 g tin, spring harvest".into(),
             name_zh: Some("西湖龙井绿茶 250克 春茶".into()),
             quantity: 1,
             amount: m(12_800),
             device: None,
+            state: RefundLineState {
+                status: "approved".into(),
+                decision: Some("shop_manager".into()),
+                server_status: None,
+                paid: true,
+                seller: None,
+            },
         }],
         points_reversed: 128,
         points_returned: 0,
         evidence_sha256: None,
+        decided_offline: false,
+        to_pay_out: m(0),
+        awaiting_seller: m(0),
         server_refusal: None,
     }
 }

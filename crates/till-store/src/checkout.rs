@@ -191,23 +191,26 @@ pub(crate) fn write_sale(
     // carries it to the server, whose refund decision depends on it).
     let mut sellers = Vec::with_capacity(order.lines.len());
     for (i, l) in order.lines.iter().enumerate() {
-        let seller: Option<String> = line.query_row(params![
-            order_id,
-            i as i64 + 1,
-            l.line_code.as_str(),
-            l.product_id.0,
-            l.sku,
-            l.name,
-            l.name_zh,
-            l.quantity,
-            l.unit_price.minor(),
-            l.tax_rate_bp,
-            l.tax_inclusive,
-            l.net.minor(),
-            l.tax.minor(),
-            l.gross.minor(),
-            l.device.as_ref().map(|d| d.as_str())
-        ], |r| r.get(0))?;
+        let seller: Option<String> = line.query_row(
+            params![
+                order_id,
+                i as i64 + 1,
+                l.line_code.as_str(),
+                l.product_id.0,
+                l.sku,
+                l.name,
+                l.name_zh,
+                l.quantity,
+                l.unit_price.minor(),
+                l.tax_rate_bp,
+                l.tax_inclusive,
+                l.net.minor(),
+                l.tax.minor(),
+                l.gross.minor(),
+                l.device.as_ref().map(|d| d.as_str())
+            ],
+            |r| r.get(0),
+        )?;
         sellers.push(seller);
     }
     fail_after("lines")?;

@@ -39,6 +39,29 @@ pub struct RemoteRefundRecord {
     pub refused_reason: Option<String>,
 }
 
+impl RemoteRefund {
+    /// The `refund.requested` body it queues (and what `POST /v1/refunds/check` is asked).
+    pub fn request(&self) -> serde_json::Value {
+        let mut body = json!({
+            "refund_id": self.key,
+            "device_identifier": self.identifier,
+            "amount": { "minor": self.amount_minor, "currency": self.currency },
+            "tender": "original",
+            "reason": self.reason,
+        });
+        if let Some(h) = &self.evidence_sha256 {
+            body["evidence_sha256"] = json!(h);
+        }
+        if let Some((_, name)) = &self.approved_by {
+            body["approved_by"] = json!(name);
+        }
+        if self.approval == "seller" {
+            body["hold_for_seller"] = json!(true);
+        }
+        body
+    }
+}
+
 /// The status of a remote refund for the server's answer `status`.
 fn status_of(server_status: &str) -> &'static str {
     match server_status {
@@ -99,22 +122,7 @@ impl Store {
             if open > 0 {
                 return Err(StoreError::Conflict(format!("a refund of device {} was already asked for", r.identifier)));
             }
-            let mut body = json!({
-                "refund_id": r.key,
-                "device_identifier": r.identifier,
-                "amount": { "minor": r.amount_minor, "currency": r.currency },
-                "tender": "original",
-                "reason": r.reason,
-            });
-            if let Some(h) = &r.evidence_sha256 {
-                body["evidence_sha256"] = json!(h);
-            }
-            if let Some((_, name)) = &r.approved_by {
-                body["approved_by"] = json!(name);
-            }
-            if r.approval == "seller" {
-                body["hold_for_seller"] = json!(true);
-            }
+            let body = r.request();
             let subject = format!("device/{}", r.identifier);
             outbox::enqueue_kind(tx, &r.event_id, EventKind::RefundRequested, &subject, &body, r.now_ms)?;
             let id: i64 = tx
@@ -157,13 +165,17 @@ impl Store {
 
     /// One remote refund.
     pub fn remote_refund(&self, id: i64) -> Result<Option<RemoteRefundRecord>> {
-        self.read(|c| Ok(c.prepare_cached(&format!("SELECT {COLUMNS} WHERE r.id = ?1"))?.query_row([id], row).optional()?))
+        self.read(|c| {
+            Ok(c.prepare_cached(&format!("SELECT {COLUMNS} WHERE r.id = ?1"))?.query_row([id], row).optional()?)
+        })
     }
 
     /// The remote refund whose request is the outbox event `event_id`.
     pub fn remote_refund_of_event(&self, event_id: &str) -> Result<Option<RemoteRefundRecord>> {
         self.read(|c| {
-            Ok(c.prepare_cached(&format!("SELECT {COLUMNS} WHERE r.event_id = ?1"))?.query_row([event_id], row).optional()?)
+            Ok(c.prepare_cached(&format!("SELECT {COLUMNS} WHERE r.event_id = ?1"))?
+                .query_row([event_id], row)
+                .optional()?)
         })
     }
 

@@ -158,6 +158,11 @@ permissions! {
     RefundRemote "refund_remote" SELLERS "refund";
     RefundRefresh "refund_refresh" SELLERS "see refunds";
     RefundsOfOrder "refunds_of_order" SELLERS "see refunds";
+    RefundByNumber "refund_by_number" SELLERS "see refunds";
+    RefundsToPayOut "refunds_to_pay_out" SELLERS "see refunds";
+    RefundPayOut "refund_pay_out" SELLERS "pay out refunds";
+    RefundsRemoteList "remote_refunds" SELLERS "see refunds";
+    RefundDisagreements "refund_disagreements" MANAGERS "see refund disagreements";
     PointsEnrol "points_enrol" SELLERS "enrol customers";
     PointsRedeem "points_redeem" SELLERS "redeem points";
     PointsProblems "points_problems" MANAGERS "see rejected points changes";

@@ -48,6 +48,9 @@ pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::ipc::refund::RefundReceipt::export_all_to(dir)?;
     crate::ipc::refund::RemoteRefundInput::export_all_to(dir)?;
     crate::ipc::refund::RemoteRefundView::export_all_to(dir)?;
+    crate::ipc::refund::RefundToPayOutView::export_all_to(dir)?;
+    crate::ipc::refund::RefundDisagreementView::export_all_to(dir)?;
+    crate::ipc::refund::RemoteRefundRecordView::export_all_to(dir)?;
     crate::ipc::loyalty::EnrolView::export_all_to(dir)?;
     crate::ipc::loyalty::PointsProblemView::export_all_to(dir)?;
     crate::ipc::loyalty::LoyaltySettings::export_all_to(dir)?;

@@ -70,7 +70,7 @@ pub struct PointsProblemView {
     pub reason: String,
 }
 
-/// The shop's points rules and refund policy (managers edit them).
+/// The shop's points rules and the cashier's refund limit (managers edit them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LoyaltySettings {
@@ -82,12 +82,10 @@ pub struct LoyaltySettings {
     pub redeem_value_minor: i64,
     /// Per-product multipliers, percent (SKU, 200 = double points).
     pub multipliers: Vec<(String, i32)>,
-    /// Largest refund a cashier gives without a manager, minor units.
+    /// Largest refund a cashier gives without a manager, minor units. (The reputation
+    /// threshold is the server's: the refund decision is one, see `till_core::refund::decide`.)
     #[ts(type = "number")]
     pub cashier_refund_limit_minor: i64,
-    /// Lowest customer reputation refunded without approval; 0 turns the check off.
-    #[ts(type = "number")]
-    pub reputation_threshold: i64,
 }
 
 /// A customer identified for an open cart.

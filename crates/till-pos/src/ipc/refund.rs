@@ -170,6 +170,8 @@ pub struct RemoteRefundView {
     pub approval: String,
     /// The approving manager.
     pub approved_by: Option<String>,
+    /// This till's record of it (`RR000001`).
+    pub refund_no: String,
     /// The server's id of the refund.
     pub server_refund_id: String,
     /// `refunded`, `pending_seller_confirmation`, `rejected` (by the seller, or refused by the
@@ -177,6 +179,108 @@ pub struct RemoteRefundView {
     pub status: String,
     /// The code the server refused the refund with, e.g. `card_sale_not_authorised`.
     pub server_refusal: Option<String>,
+}
+
+/// How one line of a refund would be decided (`till_core::refund::decide`).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundLineDecisionView {
+    /// The order line.
+    #[ts(type = "number")]
+    pub order_line_id: i64,
+    /// `policy` (paid back at once), `needs_approval` (a line the shop sold, for a customer
+    /// below the threshold: a manager's PIN confirms it for the shop, or it waits for the
+    /// seller), or `await_seller` (sold for another seller: nothing is paid until that seller
+    /// confirms, whatever the manager says).
+    pub decision: String,
+    /// The seller it was sold for (None: the shop).
+    pub seller: Option<String>,
+}
+
+/// A refund line at the till after its decision.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundLineState {
+    /// `approved`, `awaiting_seller` or `refused`.
+    pub status: String,
+    /// `policy`, `shop_manager`, `await_seller`, or `seller` (confirmed by the seller later).
+    pub decision: Option<String>,
+    /// The server's last word: `refunded`, `pending_seller_confirmation`, `rejected`.
+    pub server_status: Option<String>,
+    /// Its money went back (for cash: it left the drawer).
+    pub paid: bool,
+    /// The seller it was sold for (None: the shop).
+    pub seller: Option<String>,
+}
+
+/// A refund whose cash the seller confirmed and that is still to be paid out.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundToPayOutView {
+    /// Refund id.
+    #[ts(type = "number")]
+    pub refund_id: i64,
+    /// Printed refund number.
+    pub refund_no: String,
+    /// The sale's receipt number.
+    pub order_no: String,
+    /// To pay out now.
+    pub amount: Money,
+    /// When the refund was recorded.
+    #[ts(type = "number")]
+    pub created_at_ms: i64,
+}
+
+/// A refund line paid out of this drawer while the server did not refund it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundDisagreementView {
+    /// Refund id.
+    #[ts(type = "number")]
+    pub refund_id: i64,
+    /// Printed refund number.
+    pub refund_no: String,
+    /// The sale's receipt number.
+    pub order_no: String,
+    /// The product.
+    pub name: String,
+    /// The amount at stake.
+    pub amount: Money,
+    /// How the till decided it: `policy` or `shop_manager`.
+    pub decision: String,
+    /// The till decided without the server.
+    pub decided_offline: bool,
+    /// The server's word: `pending_seller_confirmation` or `rejected`.
+    pub server_status: String,
+    /// Why the server refused it (its code), when it did.
+    pub reason: Option<String>,
+}
+
+/// A refund of a device sold at another till, as recorded here.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteRefundRecordView {
+    /// Printed number (`RR000001`).
+    pub refund_no: String,
+    /// The device.
+    pub identifier: String,
+    /// When it was asked for.
+    #[ts(type = "number")]
+    pub created_at_ms: i64,
+    /// Who asked.
+    pub cashier: String,
+    /// `policy`, `manager` or `seller`.
+    pub approval: String,
+    /// The approving manager.
+    pub approved_by: Option<String>,
+    /// Its price.
+    pub amount: Money,
+    /// Where the server pays it back.
+    pub paying_account: String,
+    /// `pending` (not answered yet), `awaiting_seller`, `confirmed` or `refused`.
+    pub status: String,
+    /// Why the server refused it.
+    pub refused_reason: Option<String>,
 }
 
 /// What a refund would pay back and whether it is within policy.
@@ -211,6 +315,11 @@ pub struct RefundQuoteView {
     /// The reputation threshold.
     #[ts(type = "number")]
     pub threshold: i64,
+    /// How each line would be decided, in the order asked.
+    pub lines: Vec<RefundLineDecisionView>,
+    /// The server could not be asked: the till decides with what it knows (an unknown
+    /// reputation counts as 0), and the server's later word may disagree.
+    pub offline: bool,
 }
 
 /// A refund receipt.
@@ -253,6 +362,12 @@ pub struct RefundReceipt {
     pub points_returned: i64,
     /// SHA-256 of the photo.
     pub evidence_sha256: Option<String>,
+    /// The till decided without the server.
+    pub decided_offline: bool,
+    /// Cash the seller confirmed that is still to be paid out (zero when none).
+    pub to_pay_out: Money,
+    /// Of the amount, what waits for the seller (nothing of it was paid).
+    pub awaiting_seller: Money,
     /// When the server refused a line of the refund (status `refused`, not the seller): its
     /// code, e.g. `card_sale_not_authorised` (the sale's card payment has no approved
     /// authorisation on the server).
@@ -274,4 +389,6 @@ pub struct RefundReceiptLine {
     pub amount: Money,
     /// The device.
     pub device: Option<String>,
+    /// Its decision and state.
+    pub state: RefundLineState,
 }

@@ -31,7 +31,6 @@ impl Default for LoyaltySettings {
             redeem_value_minor: 1,
             multipliers: Vec::new(),
             cashier_refund_limit_minor: 20_000,
-            reputation_threshold: 60,
         }
     }
 }
@@ -50,8 +49,8 @@ impl LoyaltySettings {
         if self.multipliers.iter().any(|(sku, pct)| sku.trim().is_empty() || !(0..=1_000).contains(pct)) {
             return bad("a multiplier needs a SKU and 0 to 1000 percent");
         }
-        if self.cashier_refund_limit_minor < 0 || !(0..=100).contains(&self.reputation_threshold) {
-            return bad("the refund limit is not negative and the reputation threshold is 0 to 100");
+        if self.cashier_refund_limit_minor < 0 {
+            return bad("the cashier's refund limit is not negative");
         }
         Ok(())
     }

@@ -14,18 +14,17 @@ use crate::admin::data_dir::EVIDENCE_DIR;
 use crate::admin::permissions::Command;
 use crate::error::{PosError, Result};
 use crate::ipc::refund::{
-    RefundInput, RefundLookup, RefundOrderView, RefundQuoteView, RefundReceipt, RefundReceiptLine, RefundSaleLine,
-    RemoteRefundInput, RemoteRefundView, RemoteSaleView,
+    RefundInput, RefundLineState, RefundLookup, RefundOrderView, RefundQuoteView, RefundReceipt, RefundReceiptLine,
+    RefundSaleLine, RemoteSaleView,
 };
 use crate::ipc::sync::Service;
 use crate::Pos;
 use base64::Engine;
 use sha2::{Digest, Sha256};
-use till_core::refund::RefundPolicy;
 use till_core::{Currency, DeviceIdentifier, LineCode, Money};
 use till_core::{OrderId, SessionToken};
 use till_store::private_fs;
-use till_store::{NewRefund, RecordedRefund, RefundableOrder};
+use till_store::{NewRefund, RefundableOrder};
 
 /// Largest photo of a defect the till keeps.
 pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
@@ -46,36 +45,16 @@ fn refusal_code(reason: &str) -> String {
     code.unwrap_or(reason).to_string()
 }
 
-/// The refund policy's verdict on one refund.
-struct Verdict {
-    over_limit: bool,
-    low_reputation: bool,
-    reputation: Option<i64>,
-    limit: Money,
-    threshold: i64,
-}
-
-impl Verdict {
-    fn within(&self) -> bool {
-        !(self.over_limit || self.low_reputation)
-    }
-}
-
-/// How a refund outside policy is approved, as the cashier chose.
+/// The manager the cashier named to approve a refund, with the PIN they typed.
 #[derive(Debug, Clone, Default)]
 struct Approval {
     manager_id: Option<i64>,
     manager_pin: Option<String>,
-    wait_for_seller: bool,
 }
 
 impl RefundInput {
     fn approval(&self) -> Approval {
-        Approval {
-            manager_id: self.manager_id,
-            manager_pin: self.manager_pin.clone(),
-            wait_for_seller: self.wait_for_seller,
-        }
+        Approval { manager_id: self.manager_id, manager_pin: self.manager_pin.clone() }
     }
 }
 
@@ -206,62 +185,43 @@ impl Pos {
         })
     }
 
-    /// The customer's reputation from the server (None: no customer, or no answer).
-    fn reputation(&self, customer_ref: Option<&str>) -> Option<i64> {
-        let c = customer_ref?;
-        let answer = self.server_call(Service::Refunds, "GET", &format!("/v1/customers/{c}"), None, None).ok()?;
-        answer.get("reputation").and_then(|r| r.as_i64())
+    /// The cashier's limit (the shop's control over its staff, decided at the till).
+    fn cashier_limit(&self) -> Result<Money> {
+        Ok(Money::new(self.loyalty_settings()?.cashier_refund_limit_minor, self.currency()))
     }
 
-    /// The policy's verdict on paying back `amount_minor` to a customer of `reputation` (None:
-    /// no customer, or the server could not tell).
-    fn verdict(&self, amount_minor: i64, reputation: Option<i64>) -> Result<Verdict> {
-        let settings = self.loyalty_settings()?;
-        let policy = RefundPolicy {
-            cashier_limit: Money::new(settings.cashier_refund_limit_minor, self.currency()),
-            reputation_threshold: settings.reputation_threshold,
-        };
-        let (over_limit, low_reputation) = match policy.check(Money::new(amount_minor, self.currency()), reputation) {
-            Ok(()) => (false, false),
-            Err(o) => (o.over_limit, o.low_reputation),
-        };
-        Ok(Verdict {
+    /// What the refund would pay back, and how each line would be decided. Writes nothing.
+    pub fn refund_quote(&self, token: &SessionToken, input: RefundInput) -> Result<RefundQuoteView> {
+        let s = self.authorize(token, Command::RefundQuote)?;
+        let new = self.new_refund(s.user_id, &input, None)?;
+        let preview = self.store.refund_preview(&new)?;
+        let order = self.store.refundable_order(input.order_id)?.ok_or(till_store::StoreError::NotFound("sale"))?;
+        let asked = Asked { manager: s.role.is_manager(), hold_for_seller: false };
+        let decided = self.decide_refund(&preview, &order, &line_ids(&input), asked)?;
+        let limit = self.cashier_limit()?;
+        let over_limit = preview.amount_minor > limit.minor() && !s.role.is_manager();
+        let m = |x: i64| Money::new(x, self.currency());
+        Ok(RefundQuoteView {
+            amount: m(preview.amount_minor),
+            tax: m(preview.tax_minor),
+            tender: preview.tender.clone(),
+            points_value: m(preview.points_value_minor),
+            points_reversed: preview.points_reversed,
+            points_returned: preview.points_returned,
+            within_policy: !over_limit && !decided.any_waits(),
             over_limit,
-            low_reputation,
-            reputation,
-            limit: policy.cashier_limit,
-            threshold: policy.reputation_threshold,
+            low_reputation: decided.any_waits(),
+            reputation: decided.reputation,
+            limit,
+            threshold: decided.threshold,
+            lines: decided.views,
+            offline: decided.offline,
         })
     }
 
-    fn quote(&self, r: &RecordedRefund, v: &Verdict) -> RefundQuoteView {
-        let m = |x: i64| Money::new(x, self.currency());
-        RefundQuoteView {
-            amount: m(r.amount_minor),
-            tax: m(r.tax_minor),
-            tender: r.tender.clone(),
-            points_value: m(r.points_value_minor),
-            points_reversed: r.points_reversed,
-            points_returned: r.points_returned,
-            within_policy: v.within(),
-            over_limit: v.over_limit,
-            low_reputation: v.low_reputation,
-            reputation: v.reputation,
-            limit: v.limit,
-            threshold: v.threshold,
-        }
-    }
-
-    /// What the refund would pay back, and whether it needs approval. Writes nothing.
-    pub fn refund_quote(&self, token: &SessionToken, input: RefundInput) -> Result<RefundQuoteView> {
-        let s = self.authorize(token, Command::RefundQuote)?;
-        let preview = self.store.refund_preview(&self.new_refund(s.user_id, &input, None)?)?;
-        let order = self.store.refundable_order(input.order_id)?.ok_or(till_store::StoreError::NotFound("sale"))?;
-        let verdict = self.verdict(preview.amount_minor, self.reputation(order.customer_ref.as_deref()))?;
-        Ok(self.quote(&preview, &verdict))
-    }
-
-    /// Records the refund (after the policy check and any approval) and returns its receipt.
+    /// Records the refund (after the decision and any approval) and returns its receipt. Lines
+    /// approved pay back now; lines waiting for the seller pay nothing until the seller
+    /// confirms; a line the server would refuse stops the whole refund before money moves.
     pub fn refund_record(&self, token: &SessionToken, input: RefundInput) -> Result<RefundReceipt> {
         let s = self.authorize(token, Command::RefundRecord)?;
         let photo = match input.photo_base64.as_deref().filter(|p| !p.is_empty()) {
@@ -270,11 +230,39 @@ impl Pos {
         };
         let mut new = self.new_refund(s.user_id, &input, photo)?;
         let order = self.store.refundable_order(input.order_id)?.ok_or(till_store::StoreError::NotFound("sale"))?;
+        let amount = self.store.refund_preview(&new)?.amount_minor;
+        let limit = self.cashier_limit()?;
+        let manager = self.approving_manager(&s, &input.approval())?;
+        if manager.is_none() && amount > limit.minor() {
+            return Err(PosError::ApprovalRequired(format!(
+                "above the cashier's limit of {limit}: a manager approves"
+            )));
+        }
+        let hold = manager.is_none() && input.wait_for_seller;
+        new.approval = match (&manager, hold) {
+            (Some(_), _) => "manager",
+            (None, true) => "seller",
+            (None, false) => "policy",
+        }
+        .into();
+        new.approved_by = manager;
+        // The server is asked exactly what will be sent: the preview's requests.
         let preview = self.store.refund_preview(&new)?;
-        let verdict = self.verdict(preview.amount_minor, self.reputation(order.customer_ref.as_deref()))?;
-        let (approval, approved_by) = self.approval(&s, &verdict, &input.approval())?;
-        new.approval = approval;
-        new.approved_by = approved_by;
+        let asked = Asked { manager: new.approved_by.is_some(), hold_for_seller: hold };
+        let decided = self.decide_refund(&preview, &order, &line_ids(&input), asked)?;
+        if decided.needs_manager() {
+            let why = match decided.reputation {
+                Some(r) => format!("customer reputation {r} is below {}", decided.threshold),
+                None if decided.offline => "the server cannot be asked and the customer's reputation is unknown".into(),
+                None => "the customer's reputation is unknown".to_string(),
+            };
+            return Err(PosError::ApprovalRequired(why));
+        }
+        if new.approval == "policy" && decided.any_waits() {
+            new.approval = "seller".into();
+        }
+        new.decisions = decided.decisions.clone();
+        new.decided_offline = decided.offline;
         let recorded = self.store.record_refund(&new)?;
         if new.approval == "manager" {
             self.store.audit(
@@ -284,25 +272,18 @@ impl Pos {
                 &serde_json::json!({ "refund_id": recorded.refund_id, "cashier_id": s.user_id, "amount": recorded.amount_minor }),
             )?;
         }
-        tracing::info!(refund_id = recorded.refund_id, amount = recorded.amount_minor, approval = %new.approval, "refund recorded");
+        tracing::info!(refund_id = recorded.refund_id, amount = recorded.amount_minor, approved_now = recorded.approved_minor,
+            approval = %new.approval, offline = decided.offline, "refund recorded");
         self.sync_nudge();
         self.devices.printer_wake.notify();
         self.refund_receipt_of(recorded.refund_id)
     }
 
-    /// Who approves a refund with `verdict`: the policy, the signed-in manager, a manager's PIN
-    /// typed now, or the seller later; else [`PosError::ApprovalRequired`] saying why.
-    fn approval(
-        &self,
-        s: &crate::admin::auth::SessionState,
-        verdict: &Verdict,
-        a: &Approval,
-    ) -> Result<(String, Option<(i64, String)>)> {
-        if verdict.within() {
-            return Ok(("policy".into(), None));
-        }
+    /// The manager approving a refund: the signed-in manager, or the one whose PIN was typed
+    /// now (a wrong PIN counts towards their lock-out); None when no manager approves.
+    fn approving_manager(&self, s: &crate::admin::auth::SessionState, a: &Approval) -> Result<Option<(i64, String)>> {
         if s.role.is_manager() {
-            return Ok(("manager".into(), Some((s.user_id, s.name.clone()))));
+            return Ok(Some((s.user_id, s.name.clone())));
         }
         match (a.manager_id, a.manager_pin.as_deref()) {
             (Some(manager), Some(pin)) => {
@@ -311,111 +292,10 @@ impl Pos {
                     return Err(PosError::Forbidden { role: user.role, action: "approve refunds" });
                 }
                 self.confirm_pin(manager, pin)?;
-                Ok(("manager".into(), Some((user.id, user.name))))
+                Ok(Some((user.id, user.name)))
             }
-            _ if a.wait_for_seller => Ok(("seller".into(), None)),
-            _ => {
-                let mut why = Vec::new();
-                if verdict.over_limit {
-                    why.push(format!("above the cashier's limit of {}", verdict.limit));
-                }
-                if verdict.low_reputation {
-                    why.push(match verdict.reputation {
-                        Some(r) => format!("customer reputation {r} is below {}", verdict.threshold),
-                        None => "the customer's reputation is unknown".to_string(),
-                    });
-                }
-                Err(PosError::ApprovalRequired(why.join("; ")))
-            }
+            _ => Ok(None),
         }
-    }
-
-    /// Asks the server to refund a device sold at another till: the price goes back to the
-    /// account that paid, through the outbox (so it is asked exactly once, also offline). The
-    /// same policy applies; the customer is unknown here, so outside it a manager's PIN or the
-    /// seller approves.
-    pub fn refund_remote(&self, token: &SessionToken, input: RemoteRefundInput) -> Result<RemoteRefundView> {
-        let s = self.authorize(token, Command::RefundRemote)?;
-        if !REASONS.contains(&input.reason.as_str()) {
-            return Err(PosError::InvalidInput(format!("reason is one of {}", REASONS.join(", "))));
-        }
-        let id = DeviceIdentifier::parse(&input.identifier)?;
-        let sale = self.remote_device(&id)?;
-        let remote = sale.remote.ok_or(PosError::Internal("the server's answer has no device".into()))?;
-        if remote.refunded {
-            return Err(PosError::Store(till_store::StoreError::RefundExceedsSold { line_no: 1, left: 0 }));
-        }
-        let photo = match input.photo_base64.as_deref().filter(|p| !p.is_empty()) {
-            Some(b64) => Some(self.keep_photo(b64)?),
-            None => None,
-        };
-        // The customer of a sale at another till is unknown here.
-        let verdict = self.verdict(remote.price.minor(), None)?;
-        let approval = Approval {
-            manager_id: input.manager_id,
-            manager_pin: input.manager_pin.clone(),
-            wait_for_seller: input.wait_for_seller,
-        };
-        let (approval, approved_by) = self.approval(&s, &verdict, &approval)?;
-        let key = self.random_hex(12);
-        let event_id = self.random_hex(16);
-        self.store.record_remote_refund(&till_store::RemoteRefund {
-            identifier: id.to_string(),
-            amount_minor: remote.price.minor(),
-            currency: remote.price.currency().code().to_string(),
-            reason: input.reason.clone(),
-            evidence_sha256: photo,
-            cashier_id: s.user_id,
-            approved_by: approved_by.clone(),
-            approval: approval.clone(),
-            key: key.clone(),
-            event_id: event_id.clone(),
-            now_ms: self.now_ms(),
-        })?;
-        self.sync_nudge();
-        // Online, the server's decision is back within a moment.
-        let deadline = std::time::Instant::now() + crate::loyalty::ANSWER_WAIT;
-        let mut status = "queued".to_string();
-        let mut server_refusal = None;
-        while std::time::Instant::now() < deadline {
-            if let Some((_, body)) = self.store.delivery_response(&event_id)? {
-                status = serde_json::from_str::<serde_json::Value>(&body)
-                    .ok()
-                    .and_then(|v| v.get("status").and_then(|s| s.as_str()).map(str::to_string))
-                    .unwrap_or_else(|| "refunded".into());
-                break;
-            }
-            // Refused for good (a card sale the platform never approved, say): say so and why.
-            if let Some(code) = self.remote_refusal(&event_id)? {
-                status = "rejected".into();
-                server_refusal = Some(code);
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        Ok(RemoteRefundView {
-            identifier: id.to_string(),
-            amount: remote.price,
-            paying_account: remote.paying_account,
-            approval,
-            approved_by: approved_by.map(|(_, n)| n),
-            server_refund_id: key,
-            status,
-            server_refusal,
-        })
-    }
-
-    /// The code of a remote refund's event the server refused (parked), if it did.
-    fn remote_refusal(&self, event_id: &str) -> Result<Option<String>> {
-        let reason: Option<String> = self.store.read(|c| {
-            // A scalar subquery: one row, NULL when the event is not refused.
-            Ok(c.query_row(
-                "SELECT (SELECT parked_reason FROM outbox WHERE id = ?1 AND state IN ('parked', 'discarded'))",
-                [event_id],
-                |r| r.get(0),
-            )?)
-        })?;
-        Ok(reason.as_deref().map(refusal_code))
     }
 
     /// Keeps the photo of a defect beside the database; returns its SHA-256 (hex).
@@ -444,6 +324,11 @@ impl Pos {
     pub(crate) fn refund_receipt_of(&self, refund_id: i64) -> Result<RefundReceipt> {
         let r = self.store.refund_summary(refund_id)?;
         let m = |v: i64| Money::new(v, self.currency());
+        let sum = |f: &dyn Fn(&till_store::refunds::RefundSummaryLine) -> bool| -> i64 {
+            r.lines.iter().filter(|l| f(l)).map(|l| l.amount_minor).sum()
+        };
+        let to_pay_out = self.store.refund_to_pay_out(refund_id)?.map_or(0, |p| p.amount_minor);
+        let awaiting = sum(&|l| l.status == "awaiting_seller");
         Ok(RefundReceipt {
             refund_id,
             refund_no: r.refund_no,
@@ -467,8 +352,18 @@ impl Pos {
                     quantity: l.quantity,
                     amount: m(l.amount_minor),
                     device: l.serial_number,
+                    state: RefundLineState {
+                        status: l.status,
+                        decision: l.decision,
+                        server_status: l.server_status,
+                        paid: l.paid_at_ms.is_some(),
+                        seller: l.seller,
+                    },
                 })
                 .collect(),
+            decided_offline: r.decided_offline,
+            to_pay_out: m(to_pay_out),
+            awaiting_seller: m(awaiting),
             points_reversed: r.points_reversed,
             points_returned: r.points_returned,
             server_refusal: self.server_refusal(refund_id)?,
@@ -500,7 +395,7 @@ impl Pos {
             {
                 Ok(answer) => {
                     if let Some(status) = answer.get("status").and_then(|s| s.as_str()) {
-                        self.store.refund_line_decided(&w.event_id, status)?;
+                        self.store.refund_line_decided(&w.event_id, status, self.now_ms())?;
                     }
                 }
                 Err(e) => {
@@ -519,6 +414,17 @@ impl Pos {
         let ids = self.store.refund_ids_of_order(order_id)?;
         ids.into_iter().map(|id| self.refund_receipt_of(id)).collect()
     }
+}
+
+mod decision;
+mod payout;
+mod remote;
+
+use decision::Asked;
+
+/// The order line ids of a refund's input, in its order.
+fn line_ids(input: &RefundInput) -> Vec<i64> {
+    input.lines.iter().map(|l| l.order_line_id).collect()
 }
 
 #[cfg(test)]

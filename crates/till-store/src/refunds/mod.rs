@@ -175,6 +175,9 @@ pub struct RecordedRefund {
     pub approved_minor: i64,
     /// Of the amount, what leaves the drawer now (cash lines approved).
     pub cash_now_minor: i64,
+    /// The `refund.requested` bodies queued, one per line in the order given: what the
+    /// server is asked (and what `POST /v1/refunds/check` is asked before money moves).
+    pub requests: Vec<serde_json::Value>,
 }
 
 /// A recorded refund as its receipt shows it.
@@ -433,7 +436,8 @@ impl Store {
     pub fn record_refund(&self, r: &NewRefund) -> Result<RecordedRefund> {
         self.write(|tx| {
             let recorded = write_refund(tx, r)?;
-            crate::print_queue::queue_refund(tx, recorded.refund_id, recorded.tender == "cash", r.now_ms)?;
+            // The drawer opens only for cash that leaves it now.
+            crate::print_queue::queue_refund(tx, recorded.refund_id, recorded.cash_now_minor > 0, r.now_ms)?;
             Ok(recorded)
         })
     }

@@ -67,6 +67,15 @@ impl Store {
         })
     }
 
+    /// What `refund_id` has to pay out, if anything.
+    pub fn refund_to_pay_out(&self, refund_id: i64) -> Result<Option<RefundToPayOut>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(&format!("{TO_PAY} AND r.id = ?1 GROUP BY r.id"))?
+                .query_row([refund_id], to_pay_row)
+                .optional()?)
+        })
+    }
+
     /// The refund with the printed number `refund_no` (`R0000012`, or just `12`).
     pub fn refund_by_number(&self, refund_no: &str) -> Result<Option<i64>> {
         let digits = refund_no.trim().trim_start_matches(['R', 'r']);

@@ -117,6 +117,7 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
     let subject = format!("order/{}", r.order_id);
     let customer = r.customer_ref.clone().or_else(|| order.customer_ref.clone());
     let (mut approved_minor, mut cash_now_minor, mut before_line) = (0i64, 0i64, 0i64);
+    let mut requests = Vec::with_capacity(parts.len());
     for (i, (line, quantity, a, t)) in parts.iter().enumerate() {
         let event_id = &r.event_ids[i];
         let decision = decision_of(i);
@@ -124,7 +125,8 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
         let line_points = points_share(points_value, now, Money::new(before_line, currency), Money::new(*a, currency));
         before_line += a;
         // An approved line's money goes back now; one waiting for the seller pays nothing yet.
-        let (status, paid_at) = if decision.approved() { ("approved", Some(r.now_ms)) } else { ("awaiting_seller", None) };
+        let (status, paid_at) =
+            if decision.approved() { ("approved", Some(r.now_ms)) } else { ("awaiting_seller", None) };
         if decision.approved() {
             approved_minor += a;
             if tender == "cash" {
@@ -179,6 +181,7 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
             }
         }
         outbox::enqueue_kind(tx, event_id, EventKind::RefundRequested, &subject, &body, r.now_ms)?;
+        requests.push(body);
     }
 
     // Points: take back the share of what the sale earned, give back the share it redeemed.
@@ -240,6 +243,7 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
         points_returned,
         approved_minor,
         cash_now_minor,
+        requests,
     })
 }
 

@@ -71,6 +71,18 @@ pointsReturned: number,
  */
 evidenceSha256: string | null, 
 /**
+ * The till decided without the server.
+ */
+decidedOffline: boolean, 
+/**
+ * Cash the seller confirmed that is still to be paid out (zero when none).
+ */
+toPayOut: Money, 
+/**
+ * Of the amount, what waits for the seller (nothing of it was paid).
+ */
+awaitingSeller: Money, 
+/**
  * When the server refused a line of the refund (status `refused`, not the seller): its
  * code, e.g. `card_sale_not_authorised` (the sale's card payment has no approved
  * authorisation on the server).

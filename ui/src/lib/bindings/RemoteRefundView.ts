@@ -26,6 +26,10 @@ approval: string,
  */
 approvedBy: string | null, 
 /**
+ * This till's record of it (`RR000001`).
+ */
+refundNo: string, 
+/**
  * The server's id of the refund.
  */
 serverRefundId: string, 

@@ -160,6 +160,22 @@ pub struct Labels {
     pub chinese_sample: &'static str,
     /// "Times in" (followed by the time zone's name).
     pub times_in: &'static str,
+    /// Under a refund line waiting for the seller.
+    pub awaiting_seller: &'static str,
+    /// Under a refund line refused.
+    pub line_refused: &'static str,
+    /// "Waiting for the seller" (a total).
+    pub awaiting_total: &'static str,
+    /// "Paid out" (a refund paid out after the seller confirmed).
+    pub paid_out: &'static str,
+    /// "To pay out" (confirmed, not paid out yet).
+    pub to_pay_out: &'static str,
+    /// The refund was decided without the server.
+    pub decided_offline: &'static str,
+    /// "Refunds of devices sold elsewhere" (Z report, apart).
+    pub remote_refunds: &'static str,
+    /// "no money through this drawer".
+    pub no_drawer_money: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -227,6 +243,14 @@ const EN: Labels = Labels {
     code_page: "Code page",
     chinese_sample: "中文：绿茶 Green tea",
     times_in: "Times in",
+    awaiting_seller: "  Awaiting the seller: nothing paid yet",
+    line_refused: "  Refused: nothing paid",
+    awaiting_total: "Awaiting seller",
+    paid_out: "PAID OUT",
+    to_pay_out: "To pay out",
+    decided_offline: "Decided offline",
+    remote_refunds: "Devices sold elsewhere",
+    no_drawer_money: "no money through this drawer",
 };
 
 const ZH: Labels = Labels {
@@ -294,6 +318,14 @@ const ZH: Labels = Labels {
     code_page: "编码",
     chinese_sample: "中文：绿茶 Green tea",
     times_in: "时区",
+    awaiting_seller: "  待卖家确认：暂未退款",
+    line_refused: "  已拒绝：未退款",
+    awaiting_total: "待卖家确认",
+    paid_out: "已付款",
+    to_pay_out: "待付款",
+    decided_offline: "离线决定",
+    remote_refunds: "他店售出设备退款",
+    no_drawer_money: "不经本钱箱",
 };
 
 #[cfg(test)]

@@ -21,10 +21,28 @@ pub fn refund(r: &RefundReceipt, shop: Option<&ShopProfile>, lang: Lang, width: 
         if let Some(device) = &line.device {
             doc.text(&format!("{} {device}", l.device), Align::Left);
         }
+        match line.state.status.as_str() {
+            "awaiting_seller" => {
+                doc.text(l.awaiting_seller, Align::Left);
+            }
+            "refused" => {
+                doc.text(l.line_refused, Align::Left);
+            }
+            _ => {}
+        }
     }
     doc.rule();
     doc.pair(l.tax, &format!("-{}", r.tax.major_units()), false);
-    doc.pair(l.paid_back, &format!("{} -{}", r.amount.currency(), r.amount.major_units()), true);
+    // What went back is what the decision approved; what waits for the seller is apart.
+    let approved: i64 = r.lines.iter().filter(|x| x.state.status == "approved").map(|x| x.amount.minor()).sum();
+    let approved = till_core::Money::new(approved, r.amount.currency());
+    doc.pair(l.paid_back, &format!("{} -{}", r.amount.currency(), approved.major_units()), true);
+    if r.awaiting_seller.minor() > 0 {
+        doc.pair(l.awaiting_total, &format!("-{}", r.awaiting_seller.major_units()), false);
+    }
+    if r.to_pay_out.minor() > 0 {
+        doc.pair(l.to_pay_out, &format!("-{}", r.to_pay_out.major_units()), false);
+    }
     let back_to = match r.tender.as_str() {
         "card" => format!("{} {}", l.card, r.card_masked.as_deref().unwrap_or_default()).trim().to_string(),
         other => tender(l, other).to_string(),
@@ -33,6 +51,13 @@ pub fn refund(r: &RefundReceipt, shop: Option<&ShopProfile>, lang: Lang, width: 
     doc.pair(l.reason, &r.reason, false);
     if let Some(by) = &r.approved_by {
         doc.pair(l.approved_by, by, false);
+    }
+    if r.decided_offline {
+        doc.text(l.decided_offline, Align::Left);
+    }
+    // A slip printed after a pay-out: every cash line approved has left the drawer now.
+    if paid_out(r) {
+        doc.styled(l.paid_out, Align::Centre, true, TextSize::Normal);
     }
     if r.points_reversed != 0 {
         doc.pair(l.points_reversed, &r.points_reversed.to_string(), false);
@@ -46,4 +71,12 @@ pub fn refund(r: &RefundReceipt, shop: Option<&ShopProfile>, lang: Lang, width: 
         doc.feed(1);
     }
     doc
+}
+
+/// Whether the refund was paid out after the seller confirmed it (a line decided by the seller
+/// is paid, and nothing is left to pay out).
+fn paid_out(r: &RefundReceipt) -> bool {
+    r.tender == "cash"
+        && r.to_pay_out.minor() == 0
+        && r.lines.iter().any(|x| x.state.decision.as_deref() == Some("seller") && x.state.paid)
 }

@@ -66,6 +66,14 @@ pub fn report(r: &DayReport, shop: Option<&ShopProfile>, lang: Lang, width: Pape
     if let Some(diff) = r.cash_difference {
         doc.pair(l.difference, &diff.major_units(), true);
     }
+    if !r.remote_refunds.is_empty() {
+        doc.rule();
+        doc.text(&format!("{} ({})", l.remote_refunds, l.no_drawer_money), Align::Left);
+        for x in &r.remote_refunds {
+            doc.pair(&format!("{} {}", x.refund_no, x.identifier), &x.amount.major_units(), false);
+            doc.text(&format!("  {}", x.status), Align::Left);
+        }
+    }
     let zone = shop.map(|s| s.time_zone.as_str()).filter(|z| till_core::calendar::is_time_zone(z));
     doc.text(&format!("{} {}", l.times_in, zone.unwrap_or("UTC")), Align::Left);
     doc.feed(2);
