@@ -1,6 +1,7 @@
 //! Refunds of card sales the till approved offline, against a real till-server: the server
-//! pays back to the card only when the platform approved the forwarded payment, and the till
-//! shows the server's refusal with its code.
+//! pays back to the card only when the platform approved the forwarded payment. The till asks
+//! the server before any money moves, so a refund the server would refuse is refused here with
+//! the server's code, and nothing is recorded.
 
 use super::refusal_code;
 use crate::ipc::refund::RemoteRefundInput;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use till_core::SessionToken;
 
 /// Refunds the whole sale `order_no` (found by its first line's code) as the signed-in manager.
-fn refund_all(p: &Pos, m: &SessionToken, line_code: &str) -> crate::ipc::refund::RefundReceipt {
+fn refund_all(p: &Pos, m: &SessionToken, line_code: &str) -> crate::Result<crate::ipc::refund::RefundReceipt> {
     let found = p
         .refund_find(
             m,
@@ -40,11 +41,19 @@ fn refund_all(p: &Pos, m: &SessionToken, line_code: &str) -> crate::ipc::refund:
         manager_pin: None,
         wait_for_seller: false,
     };
-    p.refund_record(m, input).unwrap()
+    p.refund_record(m, input)
+}
+
+/// The server's code of a refusal the till passed on.
+fn refused_code(e: crate::PosError) -> String {
+    match e {
+        crate::PosError::ServerRefused { code, .. } => code,
+        other => panic!("expected the server's refusal, got {other:?}"),
+    }
 }
 
 #[test]
-fn a_card_refund_of_an_offline_sale_whose_forward_was_declined_is_refused_and_shown_so() {
+fn a_card_refund_decided_offline_whose_sale_the_platform_declined_is_refused_when_the_server_answers() {
     let dir = tempfile::tempdir().unwrap();
     let (p, server) = till(&dir, Arc::new(ManualClock::new(NOW)), |_| closed_url(), Some(DECLINED_TRACK2));
     let t = p.login(CASHIER, "1111").unwrap().token;
@@ -53,13 +62,18 @@ fn a_card_refund_of_an_offline_sale_whose_forward_was_declined_is_refused_and_sh
     // The platform is back: the sale and the forward go; the platform declines the card.
     forward(&p, &server);
     let m = p.login(MANAGER, "2222").unwrap().token;
-    let r = refund_all(&p, &m, &sale.lines[0].line_code);
-    assert_eq!((r.tender.as_str(), r.status.as_str(), r.server_refusal.as_deref()), ("card", "pending", None));
+    // This till has no refunds server to ask (its sync is not set up): it decides itself, the
+    // manager confirming the shop's own line, and says it decided offline.
+    let r = refund_all(&p, &m, &sale.lines[0].line_code).unwrap();
+    assert_eq!((r.tender.as_str(), r.status.as_str(), r.decided_offline), ("card", "confirmed", true));
     let report = forward(&p, &server);
     assert_eq!(report.parked, 1, "{report:?}");
+    // The card was never refunded (the server pays cards, and refused): the line is refused,
+    // and no cash left the drawer, so there is no disagreement to show.
     let r = p.refund_receipt(&m, r.refund_id).unwrap();
     assert_eq!((r.status.as_str(), r.server_refusal.as_deref()), ("refused", Some("card_sale_not_authorised")));
-    // The manager sees why on the Sync screen too.
+    assert_eq!(r.lines[0].state.status, "refused");
+    assert!(p.refund_disagreements(&m).unwrap().is_empty());
     let parked = p.store().parked_events().unwrap();
     assert!(parked[0].reason.starts_with("422 card_sale_not_authorised:"), "{parked:?}");
     let refunded: i64 = rusqlite::Connection::open(&server.db)
@@ -78,12 +92,14 @@ fn a_card_refund_of_an_offline_sale_whose_forward_was_approved_goes_to_the_card(
     assert!(sale.payment.offline_approval);
     forward(&p, &server);
     let m = p.login(MANAGER, "2222").unwrap().token;
-    let r = refund_all(&p, &m, &sale.lines[0].line_code);
+    let r = refund_all(&p, &m, &sale.lines[0].line_code).unwrap();
+    // No customer, but the shop's manager gave it: the shop's confirmation as the seller.
+    assert_eq!((r.status.as_str(), r.lines[0].state.decision.as_deref()), ("confirmed", Some("shop_manager")));
     let report = forward(&p, &server);
     assert_eq!((report.done, report.parked), (1, 0), "{report:?}");
     let r = p.refund_receipt(&m, r.refund_id).unwrap();
-    // No customer: the server waits for the seller; nothing was refused.
-    assert_eq!((r.status.as_str(), r.server_refusal), ("pending", None));
+    assert_eq!((r.status.as_str(), r.server_refusal), ("confirmed", None));
+    assert_eq!(r.lines[0].state.server_status.as_deref(), Some("refunded"));
     let refund_to: String = rusqlite::Connection::open(&server.db)
         .unwrap()
         .query_row("SELECT refund_to FROM refunds", [], |r| r.get(0))
@@ -124,9 +140,9 @@ fn a_phone_whose_offline_card_sale_was_declined_is_refused_when_another_till_ref
         manager_pin: None,
         wait_for_seller: false,
     };
-    let r = other.refund_remote(&m, input).unwrap();
-    assert_eq!((r.status.as_str(), r.server_refusal.as_deref()), ("rejected", Some("card_sale_not_authorised")));
-    assert_eq!(r.paying_account, "400000******0002");
+    let e = other.refund_remote(&m, input).unwrap_err();
+    assert_eq!(refused_code(e), "card_sale_not_authorised");
+    assert!(other.remote_refunds(&m).unwrap().is_empty(), "nothing recorded");
 }
 
 #[test]

@@ -446,7 +446,9 @@ impl Store {
     /// and is rolled back, so the quote the cashier sees cannot differ from the refund.
     pub fn refund_preview(&self, r: &NewRefund) -> Result<RecordedRefund> {
         let mut conn = Self::lock(&self.writer);
-        let tx = conn.transaction()?;
+        // IMMEDIATE as a real refund: a deferred read that turns into a write fails at once
+        // (no busy wait) when the sync worker committed in between.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = write_refund(&tx, r).map_err(crate::day_closed);
         tx.rollback()?;
         out
