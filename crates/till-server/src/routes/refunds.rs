@@ -45,6 +45,9 @@ impl From<&RefundRecord> for RefundResponse {
             refund_to: r.refund_to.clone(),
             decided_by: r.decided_by.clone(),
             original_auth_code: r.original_auth_code.clone(),
+            // Filled in by the server part of issue 19; here only so the crate builds.
+            approved_by: None,
+            terminal_id: None,
         }
     }
 }
