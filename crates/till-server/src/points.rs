@@ -13,7 +13,9 @@
 //! The server accepts a token only if the MAC verifies, it covers the change asked for,
 //! `issued_at` is within [`TOKEN_WINDOW_SECS`] of its clock, and `counter` is above the last
 //! counter it accepted for the account (one counter for both versions), so each token is good
-//! for one update.
+//! for one update. One exception, for a till that was offline longer than the window: an earn
+//! sent again with the customer's next identification (`identified_again`) is taken past the
+//! window under its own token if that token's counter was never used (`routes::points`).
 
 use crate::error::ApiError;
 use hmac::{Hmac, Mac};
