@@ -120,7 +120,11 @@ fn the_new_identification_must_be_the_same_customers_valid_fresh_and_later_and_o
             "token_does_not_cover",
         ),
         // the sale's token forged
-        (earn(&token(&acct, &[9u8; 32], 5, NOW), 50, "o-1", Some(&token(&acct, &key, 7, NOW + LATER))), 422, "invalid_token"),
+        (
+            earn(&token(&acct, &[9u8; 32], 5, NOW), 50, "o-1", Some(&token(&acct, &key, 7, NOW + LATER))),
+            422,
+            "invalid_token",
+        ),
         // not a version 1 token, not hex
         (earn(&sale_token, 50, "o-1", Some(&redeem)), 422, "invalid_token"),
         (earn(&sale_token, 50, "o-1", Some("zz")), 422, "invalid_token"),

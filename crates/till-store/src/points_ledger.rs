@@ -8,11 +8,14 @@
 //! audited `points.awaiting_identify`). The next time the customer is identified at this till,
 //! [`Store::points_resend_awaiting`] sends it again as a new event carrying the sale's own token
 //! and the new identify token (`identified_again`, docs/api.md), in the one transaction that
-//! clears the mark, so it goes exactly once however often the customer is identified.
+//! clears the mark, so it goes exactly once however often the customer is identified. A refund's
+//! reversal of such an earn that reaches the server first (refused `no_points_to_reverse`)
+//! waits for it the same way and goes again behind it.
 
 use crate::{audit, outbox, Result, Store};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::{json, Value};
+use sha2::Digest;
 use till_core::EventKind;
 
 /// One points change as recorded.
@@ -174,6 +177,11 @@ pub(crate) fn refused(tx: &Transaction<'_>, event_id: &str, reason: &str, now_ms
             return Ok(());
         }
     }
+    if refusal_code(reason) == Some("no_points_to_reverse") && reversal_waits_for_earn(tx, event_id, now_ms)? {
+        let detail = json!({ "event_id": event_id, "reason": reason });
+        audit::append(tx, now_ms, None, "points.reversal_waits_for_earn", &detail)?;
+        return Ok(());
+    }
     tx.prepare_cached(
         "UPDATE points_ledger SET status = 'rejected', rejected_reason = ?2, awaiting_identify = 0 WHERE event_id = ?1",
     )?
@@ -192,6 +200,57 @@ pub struct Resent {
     pub points: i64,
     /// The new outbox event (Idempotency-Key).
     pub event_id: String,
+    /// The new events of the refund reversals of this earn that waited for it, queued behind it.
+    pub reversals: Vec<String>,
+}
+
+/// Queues the reversal in ledger row `ledger_id` again as a new event (`new_event`), behind
+/// everything queued so far, with the body its event `old` had; the old one, refused and never
+/// applied, leaves the parked list. The row is pending on the new event.
+fn requeue_reversal(tx: &Transaction<'_>, ledger_id: i64, old: &str, new_event: &str, now_ms: i64) -> Result<()> {
+    let (subject, payload): (String, String) = tx
+        .prepare_cached("SELECT subject, payload FROM outbox WHERE id = ?1")?
+        .query_row([old], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let body: Value =
+        serde_json::from_str(&payload).map_err(|e| crate::StoreError::Invalid(format!("points event payload: {e}")))?;
+    outbox::enqueue_kind(tx, new_event, EventKind::PointsReversed, &subject, &body, now_ms)?;
+    tx.prepare_cached(
+        "UPDATE points_ledger SET status = 'pending', rejected_reason = NULL, event_id = ?2 WHERE id = ?1",
+    )?
+    .execute(params![ledger_id, new_event])?;
+    tx.prepare_cached("UPDATE outbox SET state = 'discarded' WHERE id = ?1 AND state = 'parked'")?.execute([old])?;
+    Ok(())
+}
+
+/// A reversal of an order's earn refused `no_points_to_reverse` because the earn has not landed
+/// yet (a refund while the earn waited for the customer's next identification, or before the
+/// earn sent again reached the server). If the earn is still waiting, the reversal waits with it
+/// (pending, its event done with) and [`Store::points_resend_awaiting`] queues it behind the
+/// earn; if the earn was sent again and is queued, the reversal goes again now, behind it.
+/// Returns false when the order has no pending earn (a real refusal).
+fn reversal_waits_for_earn(tx: &Transaction<'_>, event_id: &str, now_ms: i64) -> Result<bool> {
+    let earn: Option<(i64, bool)> = tx
+        .prepare_cached(
+            "SELECT r.id, e.awaiting_identify FROM points_ledger r
+               JOIN points_ledger e ON e.order_id = r.order_id AND e.kind = 'earn' AND e.status = 'pending'
+              WHERE r.event_id = ?1 AND r.kind = 'reverse-earn' AND r.status = 'pending'",
+        )?
+        .query_row([event_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match earn {
+        None => Ok(false),
+        Some((_, true)) => {
+            tx.prepare_cached("UPDATE outbox SET state = 'discarded' WHERE id = ?1 AND state = 'parked'")?
+                .execute([event_id])?;
+            Ok(true)
+        }
+        Some((ledger_id, false)) => {
+            // The store has no randomness of its own: the new key is derived from the old one.
+            let digest = sha2::Sha256::digest(format!("points.reversal-again:{event_id}").as_bytes());
+            requeue_reversal(tx, ledger_id, event_id, &hex::encode(&digest[..16]), now_ms)?;
+            Ok(true)
+        }
+    }
 }
 
 impl Store {
@@ -211,7 +270,8 @@ impl Store {
     /// `identify_token_hex`: every earn of theirs waiting for it is sent again, oldest first,
     /// in one IMMEDIATE transaction. Each gets a new `points.updated` event (its id from
     /// `new_id`, behind everything queued so far) with the body it had and the new token as
-    /// `identified_again`; the ledger row takes the new event and stops waiting, and one audit
+    /// `identified_again`; the ledger row takes the new event and stops waiting; a refund's
+    /// reversal of it that waits for it goes again behind it; and one audit
     /// entry `points.resent` (by `actor`, who identified the customer) lists them. A second
     /// identification finds nothing more to send; a crash before the commit leaves them
     /// waiting, after it they are queued once.
@@ -230,7 +290,8 @@ impl Store {
                        FROM points_ledger p JOIN outbox o ON o.id = p.event_id
                       WHERE p.customer_ref = ?1 AND p.awaiting_identify = 1 ORDER BY p.id",
                 )?;
-                let rows = s.query_map([customer_ref], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+                let rows =
+                    s.query_map([customer_ref], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
                 rows.collect::<std::result::Result<_, _>>()?
             };
             let mut resent = Vec::with_capacity(waiting.len());
@@ -246,12 +307,31 @@ impl Store {
                 outbox::enqueue_kind(tx, &event_id, EventKind::PointsUpdated, &subject, &body, now_ms)?;
                 tx.prepare_cached("UPDATE points_ledger SET event_id = ?2, awaiting_identify = 0 WHERE id = ?1")?
                     .execute(params![ledger_id, event_id])?;
-                resent.push(Resent { ledger_id, order_id, points, event_id });
+                // Reversals of this earn that wait for it go behind it.
+                let waiting_reversals: Vec<(i64, String)> = {
+                    let mut s = tx.prepare_cached(
+                        "SELECT p.id, p.event_id FROM points_ledger p JOIN outbox o ON o.id = p.event_id
+                          WHERE p.order_id = ?1 AND p.kind = 'reverse-earn' AND p.status = 'pending'
+                            AND o.state = 'discarded' ORDER BY p.id",
+                    )?;
+                    let rows = s.query_map([order_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                    rows.collect::<std::result::Result<_, _>>()?
+                };
+                let mut reversals = Vec::with_capacity(waiting_reversals.len());
+                for (reversal, old) in waiting_reversals {
+                    let again = new_id();
+                    requeue_reversal(tx, reversal, &old, &again, now_ms)?;
+                    reversals.push(again);
+                }
+                resent.push(Resent { ledger_id, order_id, points, event_id, reversals });
             }
             if !resent.is_empty() {
                 let changes: Vec<Value> = resent
                     .iter()
-                    .map(|r| json!({ "ledger_id": r.ledger_id, "order_id": r.order_id, "points": r.points, "event_id": r.event_id }))
+                    .map(|r| {
+                        json!({ "ledger_id": r.ledger_id, "order_id": r.order_id, "points": r.points,
+                                "event_id": r.event_id, "reversals": r.reversals })
+                    })
                     .collect();
                 let account: String = customer_ref.chars().take(8).collect();
                 audit::append(tx, now_ms, actor, "points.resent", &json!({ "account": account, "changes": changes }))?;

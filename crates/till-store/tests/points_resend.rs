@@ -94,7 +94,10 @@ fn an_expired_earn_waits_for_the_next_identification_and_is_sent_again_once() {
     let earn = rows.iter().find(|e| e.kind == "earn").unwrap();
     let redeem = rows.iter().find(|e| e.kind == "redeem").unwrap();
     // The earn waits, pending; the redemption (its token names that sale) is rejected as before.
-    assert_eq!((earn.status.as_str(), earn.awaiting_identify, earn.rejected_reason.as_deref()), ("pending", true, None));
+    assert_eq!(
+        (earn.status.as_str(), earn.awaiting_identify, earn.rejected_reason.as_deref()),
+        ("pending", true, None)
+    );
     assert_eq!((redeem.status.as_str(), redeem.awaiting_identify), ("rejected", false));
     let problems: Vec<i64> = s.points_rejected(10).unwrap().iter().map(|e| e.id).collect();
     assert_eq!(problems, [redeem.id], "the manager's list has the redemption only");
@@ -143,7 +146,10 @@ fn an_expired_earn_waits_for_the_next_identification_and_is_sent_again_once() {
     assert_eq!(s.points_resend_awaiting(Some(uid), ACCOUNT, &fresher, 40_000, &mut ids).unwrap().len(), 1);
     let event = s.outbox_events("points.updated").unwrap().into_iter().find(|e| e.id == "again-2").unwrap();
     let body: Value = serde_json::from_str(&event.payload).unwrap();
-    assert_eq!((body["token"].as_str(), body["identified_again"].as_str()), (Some(sale_token.as_str()), Some(fresher.as_str())));
+    assert_eq!(
+        (body["token"].as_str(), body["identified_again"].as_str()),
+        (Some(sale_token.as_str()), Some(fresher.as_str()))
+    );
     round(&s, 41_000, &|_| Some(Ok(json!({"balance": 138, "level": "member"}))));
     let row = s.points_of_order(order).unwrap().into_iter().find(|e| e.kind == "earn").unwrap();
     assert_eq!((row.status.as_str(), row.balance_after, row.awaiting_identify), ("confirmed", Some(138), false));
@@ -173,4 +179,116 @@ fn only_a_pending_earn_can_wait_for_an_identification() {
     assert!(set("redeem").is_err(), "a redemption never waits");
     round(&s, 10_000, &|id| id.starts_with("earn-").then_some(Ok(json!({"balance": 38}))));
     assert!(set("earn").is_err(), "a confirmed earn never waits");
+}
+
+/// A refund's reversal of `order`'s earn (10 points), queued as a refund would queue it; its
+/// event id.
+fn queue_reversal(s: &Store, order: i64, n: u64) -> String {
+    let id = format!("rev-{n}");
+    s.write(|tx| {
+        tx.execute(
+            "INSERT INTO points_ledger (customer_ref, order_id, kind, points, created_at_ms, event_id)
+             VALUES (?1, ?2, 'reverse-earn', -10, ?3, ?4)",
+            rusqlite::params![ACCOUNT, order, 5_000 + n as i64, id],
+        )?;
+        till_store::outbox::enqueue(
+            tx,
+            &id,
+            "points.reversed",
+            &format!("order/{order}"),
+            &json!({"refund_id": format!("r-{n}"), "order_id": "x", "account_id": ACCOUNT, "kind": "reverse_earn", "points": 10}),
+            5_000 + n as i64,
+        )
+    })
+    .unwrap();
+    id
+}
+
+fn reversal_row(s: &Store, order: i64) -> till_store::points_ledger::LedgerEntry {
+    s.points_of_order(order).unwrap().into_iter().find(|e| e.kind == "reverse-earn").unwrap()
+}
+
+const NOTHING_TO_REVERSE: &str = "422 no_points_to_reverse: this terminal recorded no earn for order x";
+
+#[test]
+fn a_refunds_reversal_of_a_waiting_earn_waits_for_it_and_goes_behind_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, uid) = setup(&dir);
+    let order = sell(&s, uid, 1, &"11".repeat(44), false);
+    // Offline: the sale, then a refund of it. Back online, the earn is refused as expired and
+    // its reversal finds nothing to take back: it waits with the earn, rejected by nobody.
+    let rev = queue_reversal(&s, order, 1);
+    round(&s, 10_000, &|id| {
+        if id.starts_with("earn-") {
+            Some(Err(EXPIRED))
+        } else {
+            id.starts_with("rev-").then_some(Err(NOTHING_TO_REVERSE))
+        }
+    });
+    let r = reversal_row(&s, order);
+    assert_eq!((r.status.as_str(), r.rejected_reason.as_deref()), ("pending", None));
+    assert_eq!(event_state(&s, &rev), "discarded");
+    assert!(s.points_rejected(10).unwrap().is_empty() && s.parked_events().unwrap().is_empty());
+
+    // Identified again: the earn goes, and the reversal behind it.
+    let mut n = 0;
+    let mut ids = || {
+        n += 1;
+        format!("again-{n}")
+    };
+    let resent = s.points_resend_awaiting(Some(uid), ACCOUNT, &"44".repeat(44), 20_000, &mut ids).unwrap();
+    assert_eq!((resent[0].event_id.as_str(), resent[0].reversals.clone()), ("again-1", vec!["again-2".to_string()]));
+    let rev_again = s.outbox_events("points.reversed").unwrap().into_iter().find(|e| e.id == "again-2").unwrap();
+    let old = s.outbox_events("points.reversed").unwrap().into_iter().find(|e| e.id == rev).unwrap();
+    assert_eq!(rev_again.payload, old.payload, "the same reversal");
+    assert_eq!(
+        round(&s, 21_000, &|id| Some(Ok(json!({"balance": if id == "again-1" { 38 } else { 28 }})))),
+        ["again-1", "again-2"]
+    );
+    assert_eq!(reversal_row(&s, order).status, "confirmed");
+    assert!(s.points_resend_awaiting(Some(uid), ACCOUNT, &"55".repeat(44), 22_000, &mut ids).unwrap().is_empty());
+}
+
+#[test]
+fn a_reversal_that_overtakes_the_earn_sent_again_goes_again_behind_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, uid) = setup(&dir);
+    let order = sell(&s, uid, 1, &"11".repeat(44), false);
+    let rev = queue_reversal(&s, order, 1);
+    // The earn is refused as expired; the reversal's attempt fails and waits for a retry.
+    let claimed = s
+        .claim_due(10_000, 100, 60_000, &mut |ev| Ok(Prepared { wire_kind: "x".into(), body: ev.payload.clone() }))
+        .unwrap();
+    let settle: Vec<Settlement> = claimed
+        .iter()
+        .map(|e| match e.id.as_str() {
+            id if id.starts_with("earn-") => Settlement::Park { id: id.into(), reason: EXPIRED.into() },
+            id if id.starts_with("rev-") => {
+                Settlement::Retry { id: id.into(), next_attempt_at_ms: 15_000, error: "timeout".into() }
+            }
+            id => Settlement::Done { id: id.into(), status: 201, response: "{}".into() },
+        })
+        .collect();
+    s.settle(10_000, &settle).unwrap();
+    // Identified again before the reversal's retry: it is ahead of the earn sent again, and the
+    // server has no earn to take back yet.
+    let mut ids = || "again-1".to_string();
+    s.points_resend_awaiting(Some(uid), ACCOUNT, &"44".repeat(44), 12_000, &mut ids).unwrap();
+    assert_eq!(
+        round(&s, 16_000, &|id| if id == rev {
+            Some(Err(NOTHING_TO_REVERSE))
+        } else {
+            Some(Ok(json!({"balance": 38})))
+        }),
+        [rev.as_str(), "again-1"]
+    );
+    // The reversal went again at once, behind the earn, under a new key; nothing was rejected.
+    let r = reversal_row(&s, order);
+    assert_eq!((r.status.as_str(), event_state(&s, &rev)), ("pending", "discarded".to_string()));
+    assert!(s.points_rejected(10).unwrap().is_empty() && s.parked_events().unwrap().is_empty());
+    let sent = round(&s, 17_000, &|_| Some(Ok(json!({"balance": 28}))));
+    assert_eq!(sent.len(), 1);
+    assert_ne!(sent[0], rev);
+    assert_eq!(reversal_row(&s, order).status, "confirmed");
+    assert_eq!(s.points_last_balance(ACCOUNT).unwrap().map(|(b, _)| b), Some(28));
 }
