@@ -49,6 +49,13 @@ pub struct PointsUpdateRequest {
     pub points: i64,
     /// The order the change belongs to.
     pub order_id: String,
+    /// For an `earn` whose own identify token expired before the till could send it (a long
+    /// time offline): the identify token (version 1, hex) of the customer's next identification
+    /// at the till. `token` stays the one read for the sale; the server then takes it past its
+    /// window, once, if this token is the same customer's, made after it and within the window
+    /// now, and `token`'s counter was never used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identified_again: Option<String>,
 }
 
 /// A balance with its level and the promotions of that level.

@@ -13,7 +13,9 @@
 //! The server accepts a token only if the MAC verifies, it covers the change asked for,
 //! `issued_at` is within [`TOKEN_WINDOW_SECS`] of its clock, and `counter` is above the last
 //! counter it accepted for the account (one counter for both versions), so each token is good
-//! for one update.
+//! for one update. One exception, for a till that was offline longer than the window: an earn
+//! sent again with the customer's next identification (`identified_again`) is taken past the
+//! window under its own token if that token's counter was never used (`routes::points`).
 
 use crate::error::ApiError;
 use hmac::{Hmac, Mac};
@@ -44,12 +46,18 @@ fn mac_of(key: &[u8], signed: &[u8]) -> Result<Hmac<Sha256>, ApiError> {
     Ok(m)
 }
 
-/// Checks a token's age against the clock and its counter against the last one accepted.
-fn check_fresh(counter: u32, issued_at: u64, last_counter: u32, now: i64) -> Result<(), ApiError> {
+/// Checks a token's age against the clock.
+fn check_window(issued_at: u64, now: i64) -> Result<(), ApiError> {
     let skew = now.saturating_sub(i64::try_from(issued_at).unwrap_or(i64::MAX));
     if skew.saturating_abs() > TOKEN_WINDOW_SECS {
         return Err(ApiError::TokenExpired(skew));
     }
+    Ok(())
+}
+
+/// Checks a token's age against the clock and its counter against the last one accepted.
+fn check_fresh(counter: u32, issued_at: u64, last_counter: u32, now: i64) -> Result<(), ApiError> {
+    check_window(issued_at, now)?;
     if counter <= last_counter {
         return Err(ApiError::TokenReplayed { counter, last: last_counter });
     }
@@ -76,6 +84,14 @@ impl LoyaltyToken {
         // Truncated MAC compared in constant time.
         mac_of(key, &self.signed)?.verify_truncated_left(&self.mac).map_err(|_| ApiError::InvalidToken)?;
         check_fresh(self.counter, self.issued_at, last_counter, now)
+    }
+
+    /// Checks the token against the account's key and the clock only: that the customer was
+    /// identified within the window. Its counter is neither checked nor consumed: it stands in
+    /// for the window of an earn sent again after a new identification (`identified_again`).
+    pub fn verify_identified_now(&self, key: &[u8], now: i64) -> Result<(), ApiError> {
+        mac_of(key, &self.signed)?.verify_truncated_left(&self.mac).map_err(|_| ApiError::InvalidToken)?;
+        check_window(self.issued_at, now)
     }
 }
 

@@ -6,7 +6,7 @@
 //! | event kind | delivered (2xx) | refused for good (parked) |
 //! | --- | --- | --- |
 //! | `refund.requested` | the line takes the answer's `status` | the line is `rejected` |
-//! | `points.updated`, `points.reversed` | ledger row `confirmed`, balance and level kept, the account's last known balance (`points_balances`) set | ledger row `rejected`, reason kept |
+//! | `points.updated`, `points.reversed` | ledger row `confirmed`, balance and level kept, the account's last known balance (`points_balances`) set | ledger row `rejected`, reason kept; an earn refused `token_expired` stays `pending`, awaiting the customer's next identification ([`crate::points_ledger`]) |
 //! | `payment.reversal` | journal payment `reversed` (or `declined`), see [`crate::payment_journal`] | stays `reversal_pending`, the refusal kept |
 //!
 //! Each refund line moves on its own ([`set_refund_line_status`]); the refund is `pending` while
@@ -46,7 +46,8 @@ pub(crate) fn apply(tx: &Transaction<'_>, id: &str, kind: &str, answer: Answer<'
         (EventKind::PointsUpdated | EventKind::PointsReversed, Answer::Done(body)) => {
             let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
             tx.prepare_cached(
-                "UPDATE points_ledger SET status = 'confirmed', balance_after = ?2, level = ?3, rejected_reason = NULL
+                "UPDATE points_ledger SET status = 'confirmed', balance_after = ?2, level = ?3, rejected_reason = NULL,
+                        awaiting_identify = 0
                   WHERE event_id = ?1",
             )?
             .execute(params![
@@ -69,11 +70,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, id: &str, kind: &str, answer: Answer<'
             Ok(())
         }
         (EventKind::PointsUpdated | EventKind::PointsReversed, Answer::Refused(reason)) => {
-            tx.prepare_cached(
-                "UPDATE points_ledger SET status = 'rejected', rejected_reason = ?2 WHERE event_id = ?1",
-            )?
-            .execute(params![id, reason])?;
-            Ok(())
+            crate::points_ledger::refused(tx, id, reason, now_ms)
         }
         (EventKind::PaymentReversal, answer) => crate::payment_journal::apply_reversal_answer(tx, id, answer, now_ms),
         _ => Ok(()),

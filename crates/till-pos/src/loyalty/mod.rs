@@ -7,9 +7,12 @@
 //! `pending` in the local ledger and the receipt says so; when the server answers it is
 //! confirmed with the new balance and level, or rejected (a replayed or expired token, too few
 //! points) and listed for the manager. After a sale the till waits a few seconds for the
-//! answer so that, online, the cashier and the customer see the new balance at once.
+//! answer so that, online, the cashier and the customer see the new balance at once. An earn
+//! whose token expired before it could be sent is not rejected: it waits for the customer's
+//! next identification and goes again then ([`resend`]).
 
 pub mod offline_limit;
+mod resend;
 
 use crate::admin::permissions::Command;
 use crate::error::{PosError, Result};
@@ -185,14 +188,18 @@ impl Pos {
     /// the points earned and the balance on the points terminal. Returns the receipt's points.
     pub(crate) fn points_after_sale(&self, order_id: i64) -> Result<Option<ReceiptPoints>> {
         let deadline = std::time::Instant::now() + ANSWER_WAIT;
-        let mut points = receipt_points(&self.store.points_of_order(order_id)?);
-        // Wait for the answer, or for the first attempt to fail (offline: no point waiting).
+        let mut entries = self.store.points_of_order(order_id)?;
+        let mut points = receipt_points(&entries);
+        // Wait for the answer, or for the first attempt to fail (offline: no point waiting), or
+        // for the earn to wait for the next identification (its token was already too old).
         while points.as_ref().is_some_and(|p| p.status == "pending")
             && std::time::Instant::now() < deadline
+            && !entries.iter().any(|e| e.awaiting_identify)
             && !self.store.points_attempt_failed(order_id)?
         {
             std::thread::sleep(Duration::from_millis(100));
-            points = receipt_points(&self.store.points_of_order(order_id)?);
+            entries = self.store.points_of_order(order_id)?;
+            points = receipt_points(&entries);
         }
         if let Some(p) = &points {
             let balance = match (p.balance, p.status.as_str()) {

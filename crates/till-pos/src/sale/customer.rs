@@ -65,6 +65,9 @@ impl Pos {
         self.end_wait(s.user_id);
         let loyalty = read?;
         let account_id = hex::encode(loyalty.account_id);
+        // Earns this customer's earlier tokens could not carry in time go again with this one,
+        // queued before anything this identification's own sale will queue.
+        self.points_resend_waiting(s.user_id, &account_id, &loyalty.to_bytes())?;
         // The balance is a courtesy: offline, the sale goes on without it.
         let account =
             self.server_call(Service::Points, "GET", &format!("/v1/points/accounts/{account_id}"), None, None).ok();

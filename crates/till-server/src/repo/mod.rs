@@ -118,6 +118,8 @@ pub trait Tx {
     fn points_order_sum(&mut self, account_id: &str, terminal: &str, order_id: &str, kind: &str) -> RepoResult<i64>;
     /// Whether the account's history holds an entry of `kind` for the refund `refund_id`.
     fn points_reversal_exists(&mut self, account_id: &str, refund_id: &str, kind: &str) -> RepoResult<bool>;
+    /// Whether a change authorised by the token with this counter is in the account's history.
+    fn points_token_used(&mut self, account_id: &str, counter: i64) -> RepoResult<bool>;
 
     /// Stores the outcome of an authorisation (masked card only).
     fn insert_authorization(&mut self, a: &AuthorizationRecord) -> RepoResult<()>;

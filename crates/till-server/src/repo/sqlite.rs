@@ -534,6 +534,10 @@ impl Tx for SqliteTx<'_> {
         points::points_reversal_exists(&self.conn, account_id, refund_id, kind)
     }
 
+    fn points_token_used(&mut self, account_id: &str, counter: i64) -> RepoResult<bool> {
+        points::points_token_used(&self.conn, account_id, counter)
+    }
+
     fn insert_authorization(&mut self, a: &AuthorizationRecord) -> RepoResult<()> {
         self.conn
             .prepare_cached(

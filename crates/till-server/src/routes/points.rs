@@ -9,7 +9,7 @@
 
 use crate::error::ApiError;
 use crate::idempotency::Reply;
-use crate::points::{enrolment_message, Token};
+use crate::points::{enrolment_message, LoyaltyToken, Token};
 use crate::repo::{PointsAccount, PointsEntry, Tx};
 use crate::state::Ctx;
 use crate::wire::check_text;
@@ -51,6 +51,9 @@ pub fn validate_update(req: &PointsUpdateRequest) -> Result<(), ApiError> {
     }
     let bytes = hex::decode(&req.token).map_err(|_| ApiError::InvalidToken)?;
     Token::parse(&bytes)?;
+    if let Some(again) = &req.identified_again {
+        LoyaltyToken::parse(&hex::decode(again).map_err(|_| ApiError::InvalidToken)?)?;
+    }
     Ok(())
 }
 
@@ -112,6 +115,42 @@ fn check_covers(tx: &mut dyn Tx, ctx: &Ctx, token: &Token, req: &PointsUpdateReq
     }
 }
 
+/// An earn sent again after the customer was identified anew (`identified_again`): the
+/// sale's own identify token expired before the till could send it (a long time offline). The
+/// token stays the one read for that sale, so each sale still earns under its own token and
+/// counter, once; the new identification only stands in for the window: it must be a valid
+/// identify token of the same customer, made after the sale's and within the window now. The
+/// sale's token is taken past its window only if its counter was never used (the customer may
+/// have used newer tokens meanwhile, so it may lie below the last counter). Returns the
+/// account's last counter afterwards.
+fn check_late_earn(
+    tx: &mut dyn Tx,
+    account_id: &str,
+    key: &[u8],
+    token: &Token,
+    again: &str,
+    last: u32,
+    now: i64,
+) -> Result<u32, ApiError> {
+    let not = |why: &str| Err(ApiError::TokenDoesNotCover(why.into()));
+    // check_covers let an identify token through for an earn only.
+    let Token::Identify(sale) = token else {
+        return not("only an earn is sent again after a new identification");
+    };
+    let again = LoyaltyToken::parse(&hex::decode(again).map_err(|_| ApiError::InvalidToken)?)?;
+    if again.account_id != sale.account_id {
+        return not("the new identification is another customer's");
+    }
+    again.verify_identified_now(key, now)?;
+    if again.counter <= sale.counter {
+        return not("the new identification must come after the sale's token");
+    }
+    if tx.points_token_used(account_id, i64::from(sale.counter))? {
+        return Err(ApiError::TokenReplayed { counter: sale.counter, last });
+    }
+    Ok(last.max(sale.counter))
+}
+
 /// Verifies the token, checks that it covers the change, and applies it.
 pub fn update(tx: &mut dyn Tx, ctx: &Ctx, req: &PointsUpdateRequest) -> Result<Reply, ApiError> {
     let bytes = hex::decode(&req.token).map_err(|_| ApiError::InvalidToken)?;
@@ -124,7 +163,13 @@ pub fn update(tx: &mut dyn Tx, ctx: &Ctx, req: &PointsUpdateRequest) -> Result<R
         u32::try_from(account.last_counter).map_err(|_| ApiError::Internal("stored counter out of range".into()))?;
     token.verify_mac(&key)?;
     check_covers(tx, ctx, &token, req)?;
-    token.check_fresh(last, ctx.now)?;
+    let last_after = match &req.identified_again {
+        None => {
+            token.check_fresh(last, ctx.now)?;
+            token.counter()
+        }
+        Some(again) => check_late_earn(tx, &account_id, &key, &token, again, last, ctx.now)?,
+    };
     let delta = match req.kind {
         PointsKind::Earn => req.points,
         PointsKind::Redeem => -req.points,
@@ -134,7 +179,7 @@ pub fn update(tx: &mut dyn Tx, ctx: &Ctx, req: &PointsUpdateRequest) -> Result<R
         return Err(ApiError::InsufficientPoints { balance: account.balance, asked: req.points });
     }
     let counter = i64::from(token.counter());
-    tx.update_points_account(&account_id, counter, balance)?;
+    tx.update_points_account(&account_id, i64::from(last_after), balance)?;
     tx.insert_points_entry(&PointsEntry {
         account_id: account_id.clone(),
         counter,
@@ -150,7 +195,7 @@ pub fn update(tx: &mut dyn Tx, ctx: &Ctx, req: &PointsUpdateRequest) -> Result<R
         at: ctx.now,
         refund_id: None,
     })?;
-    let updated = PointsAccount { last_counter: counter, balance, ..account };
+    let updated = PointsAccount { last_counter: i64::from(last_after), balance, ..account };
     Reply::json(200, &summary(ctx, &updated))
 }
 

@@ -120,3 +120,12 @@ pub(super) fn points_reversal_exists(
         .optional()?
         .is_some())
 }
+
+/// Whether a token-authorised entry (not a reversal) with this counter is in the history.
+pub(super) fn points_token_used(conn: &Connection, account_id: &str, counter: i64) -> RepoResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM points_entries WHERE account_id = ?1 AND counter = ?2 AND refund_id IS NULL")?
+        .query_row(params![account_id, counter], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
