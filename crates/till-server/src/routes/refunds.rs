@@ -58,8 +58,6 @@ impl From<&RefundRecord> for RefundResponse {
             terminal_id: Some(r.terminal_id.clone()),
             original_auth_code: r.original_auth_code.clone(),
             // Filled in by the server part of issue 19; here only so the crate builds.
-            approved_by: None,
-            terminal_id: None,
         }
     }
 }
