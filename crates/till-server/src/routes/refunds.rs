@@ -57,7 +57,6 @@ impl From<&RefundRecord> for RefundResponse {
             approved_by: r.approved_by.clone(),
             terminal_id: Some(r.terminal_id.clone()),
             original_auth_code: r.original_auth_code.clone(),
-            // Filled in by the server part of issue 19; here only so the crate builds.
         }
     }
 }
