@@ -179,6 +179,23 @@ fn a_database_written_by_schema_version_13_opens_passes_the_checks_and_keeps_eve
     }
     // An upgrade may add audit entries, never lose one.
     assert!(found["audit_entries"].as_i64() >= expected["audit_entries"].as_i64());
+    // Refunds recorded before one decision per line (migration 16): their money left when they
+    // were recorded, a refused one's lines are refused and its amount counts as refused.
+    let (lines, unpaid, mismatched): (i64, i64, i64) = store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*),
+                        coalesce(sum(l.status <> 'refused' AND l.paid_at_ms IS NOT r.created_at_ms), 0),
+                        coalesce(sum((r.status = 'refused') <> (l.status = 'refused')
+                                     OR (r.status = 'refused' AND r.refused_minor <> r.amount_minor)), 0)
+                   FROM refund_lines l JOIN refunds r ON r.id = l.refund_id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?)
+        })
+        .unwrap();
+    assert!(lines > 0, "the fixture has refunds");
+    assert_eq!((unpaid, mismatched), (0, 0));
     assert!(expected["orders"].as_array().unwrap().len() >= 80);
     // A newer build copies the fixture to backups/ before migrating it.
     let copies = std::fs::read_dir(dir.path().join("backups")).map(|d| d.count()).unwrap_or(0);
