@@ -6,6 +6,8 @@
 //! (any order, any case; `sku`, `name`, `price` and `tax_rate` are required), UTF-8 with or
 //! without a BOM, comma-separated, RFC 4180 quotes, CRLF or LF. `price` in major units
 //! ("12.50"), `tax_rate` in percent ("13" or "13.5"), flags as 1/0, true/false or yes/no.
+//! An optional `seller` column names the seller a product is sold for (a marketplace or
+//! consignment line: its refunds wait for that seller's confirmation); empty is the shop itself.
 
 use crate::catalogue::{insert_products, NewProduct};
 use crate::catalogue_admin::{update_row, validate, ProductInput};
@@ -137,8 +139,8 @@ fn records(text: &str) -> std::result::Result<Vec<(i64, Vec<String>)>, String> {
 }
 
 /// The columns, by header name.
-const COLUMNS: [&str; 9] =
-    ["sku", "barcode", "name", "name_zh", "price", "tax_rate", "tax_inclusive", "serialised", "active"];
+const COLUMNS: [&str; 10] =
+    ["sku", "barcode", "name", "name_zh", "price", "tax_rate", "tax_inclusive", "serialised", "active", "seller"];
 const REQUIRED: [&str; 4] = ["sku", "name", "price", "tax_rate"];
 
 /// A row read from the file: the typed product and its `active` flag, or its errors.
@@ -152,8 +154,11 @@ struct ParsedRow {
     tax_inclusive: Option<bool>,
     serialised: Option<bool>,
     active: Option<bool>,
+    // The seller cell: `None` without the column (keeps the stored seller), `Some(None)` for an
+    // empty cell (the shop itself).
+    seller: Option<Option<String>>,
     // Which columns the file has, so an update leaves a missing column's value as it is.
-    has: [bool; 9],
+    has: [bool; 10],
     errors: Vec<String>,
 }
 
@@ -193,7 +198,7 @@ fn parse_rows(bytes: &[u8], currency: Currency) -> Result<Vec<ParsedRow>> {
     let (_, header) =
         recs.next().ok_or_else(|| StoreError::Invalid("the file is empty; it needs a header row".into()))?;
     let header: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
-    let mut index = [None; 9];
+    let mut index = [None; 10];
     for (i, col) in COLUMNS.iter().enumerate() {
         index[i] = header.iter().position(|h| h == col);
     }
@@ -256,6 +261,14 @@ fn parse_rows(bytes: &[u8], currency: Currency) -> Result<Vec<ParsedRow>> {
         let tax_inclusive = flag(get(6), "tax_inclusive", &mut errors);
         let serialised = flag(get(7), "serialised", &mut errors);
         let active = flag(get(8), "active", &mut errors);
+        let seller = index[9].map(|_| get(9)).map(|t| (!t.is_empty()).then(|| t.to_string()));
+        if let Some(Some(name)) = &seller {
+            if name.chars().count() > 64 || !name.chars().all(|c| c.is_alphanumeric() || "-_. ".contains(c)) {
+                errors.push(format!(
+                    "seller \"{name}\" is not a seller's name (up to 64 letters, digits, - _ . and spaces)"
+                ));
+            }
+        }
         let input = ProductInput {
             sku: get(0).to_string(),
             barcode: Some(get(1).to_string()),
@@ -276,7 +289,7 @@ fn parse_rows(bytes: &[u8], currency: Currency) -> Result<Vec<ParsedRow>> {
                 None
             }
         };
-        let mut has = [false; 9];
+        let mut has = [false; 10];
         for (i, h) in has.iter_mut().enumerate() {
             *h = index[i].is_some();
         }
@@ -288,6 +301,7 @@ fn parse_rows(bytes: &[u8], currency: Currency) -> Result<Vec<ParsedRow>> {
             tax_inclusive,
             serialised,
             active,
+            seller,
             has,
             errors,
         });
@@ -300,6 +314,7 @@ struct Existing {
     id: i64,
     product: NewProduct,
     active: bool,
+    seller: Option<String>,
 }
 
 fn existing_by_sku(c: &Connection, sku: &str) -> Result<Option<Existing>> {
@@ -317,7 +332,8 @@ fn existing_by_sku(c: &Connection, sku: &str) -> Result<Option<Existing>> {
     };
     let product = validate(&input, v.price.currency())
         .map_err(|e| StoreError::Corrupt(format!("product {id}: {}", e.join("; "))))?;
-    Ok(Some(Existing { id, product, active: v.active }))
+    let seller = c.prepare_cached("SELECT seller FROM products WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
+    Ok(Some(Existing { id, product, active: v.active, seller }))
 }
 
 fn same(a: &NewProduct, b: &NewProduct) -> bool {
@@ -333,8 +349,8 @@ fn same(a: &NewProduct, b: &NewProduct) -> bool {
 
 /// A row's planned write.
 enum Write {
-    Create(NewProduct, bool),
-    Update(i64, NewProduct, bool),
+    Create(NewProduct, bool, Option<String>),
+    Update(i64, NewProduct, bool, Option<String>),
 }
 
 /// Checks every row against the file and the database; the plan (with each row's writes) is
@@ -370,7 +386,7 @@ fn plan(c: &Connection, bytes: &[u8], currency: Currency) -> Result<(ImportPrevi
                 match existing_by_sku(c, p.sku.as_str())? {
                     None => {
                         action = Some(ImportAction::Create);
-                        writes.push(Write::Create(p, r.active.unwrap_or(true)));
+                        writes.push(Write::Create(p, r.active.unwrap_or(true), r.seller.clone().flatten()));
                     }
                     Some(old) => {
                         // A column the file does not have, or an empty flag cell, keeps the stored
@@ -383,11 +399,12 @@ fn plan(c: &Connection, bytes: &[u8], currency: Currency) -> Result<(ImportPrevi
                             ..p
                         };
                         let active = r.active.unwrap_or(old.active);
-                        if same(&merged, &old.product) && active == old.active {
+                        let seller = r.seller.clone().unwrap_or_else(|| old.seller.clone());
+                        if same(&merged, &old.product) && active == old.active && seller == old.seller {
                             action = Some(ImportAction::Unchanged);
                         } else {
                             action = Some(ImportAction::Update);
-                            writes.push(Write::Update(old.id, merged, active));
+                            writes.push(Write::Update(old.id, merged, active, seller));
                         }
                     }
                 }
@@ -433,20 +450,17 @@ impl Store {
                     preview.error_rows
                 )));
             }
-            let mut set_active = tx.prepare_cached("UPDATE products SET active = ?2 WHERE id = ?1")?;
+            let mut set_state = tx.prepare_cached("UPDATE products SET active = ?2, seller = ?3 WHERE id = ?1")?;
             for w in &writes {
                 match w {
-                    Write::Create(p, active) => {
-                        let ids = insert_products(tx, std::slice::from_ref(p))?;
-                        if !active {
-                            for id in ids {
-                                set_active.execute(params![id.0, false])?;
-                            }
+                    Write::Create(p, active, seller) => {
+                        for id in insert_products(tx, std::slice::from_ref(p))? {
+                            set_state.execute(params![id.0, active, seller])?;
                         }
                     }
-                    Write::Update(id, p, active) => {
+                    Write::Update(id, p, active, seller) => {
                         update_row(tx, *id, p)?;
-                        set_active.execute(params![id, active])?;
+                        set_state.execute(params![id, active, seller])?;
                     }
                 }
             }

@@ -467,6 +467,28 @@ fn import_applies_in_one_go_with_one_audit_entry() {
 }
 
 #[test]
+fn import_names_the_seller_a_product_is_sold_for_and_keeps_it_without_the_column() {
+    let f = db();
+    let s = &f.store;
+    let seller = |sku: &str| -> Option<String> {
+        s.read(|c| Ok(c.query_row("SELECT seller FROM products WHERE sku = ?1", [sku], |r| r.get(0))?)).unwrap()
+    };
+    let file = "sku,name,price,tax_rate,seller\nSPK-1,Speaker,199,13,acme-audio\nOWN-1,Own tea,10,9,\n";
+    let out = s.catalogue_import_apply(file.as_bytes(), cny(), f.user, 9).unwrap();
+    assert_eq!(out.created, 2);
+    assert_eq!((seller("SPK-1").as_deref(), seller("OWN-1")), (Some("acme-audio"), None));
+    // Without the column a product keeps its seller; an empty cell makes it the shop's own.
+    let keep = "sku,name,price,tax_rate\nSPK-1,Speaker,199,13\n";
+    assert_eq!(s.catalogue_import_preview(keep.as_bytes(), cny()).unwrap().unchanged, 1);
+    let own = "sku,name,price,tax_rate,seller\nSPK-1,Speaker,199,13,\n";
+    assert_eq!(s.catalogue_import_apply(own.as_bytes(), cny(), f.user, 10).unwrap().updated, 1);
+    assert_eq!(seller("SPK-1"), None);
+    // A seller's name is a name, not a formula or markup.
+    let bad = "sku,name,price,tax_rate,seller\nSPK-2,Speaker,199,13,=HYPERLINK(x)\n";
+    assert_eq!(s.catalogue_import_preview(bad.as_bytes(), cny()).unwrap().error_rows, 1);
+}
+
+#[test]
 fn import_refuses_non_utf8_and_missing_columns() {
     let f = db();
     // "绿茶" in GBK.
