@@ -10,7 +10,8 @@
 //! offline, and if the server's later word differs the manager's sync screen shows it.
 //!
 //! The cashier's limit is the shop's own control over its staff and stays at the till: above
-//! it a manager approves, and "leave it to the seller" is not enough.
+//! it the cashier pays nothing alone. A manager approves, or the refund is left to the seller,
+//! and then the server holds every line for the seller whatever the customer's reputation.
 
 use crate::error::{PosError, Result};
 use crate::ipc::refund::RefundLineDecisionView;

@@ -233,12 +233,14 @@ impl Pos {
         let amount = self.store.refund_preview(&new)?.amount_minor;
         let limit = self.cashier_limit()?;
         let manager = self.approving_manager(&s, &input.approval())?;
-        if manager.is_none() && amount > limit.minor() {
+        let hold = manager.is_none() && input.wait_for_seller;
+        // Above the limit the cashier pays nothing alone: a manager approves, or the whole
+        // refund waits for the seller (the server holds it whatever the reputation).
+        if manager.is_none() && !hold && amount > limit.minor() {
             return Err(PosError::ApprovalRequired(format!(
-                "above the cashier's limit of {limit}: a manager approves"
+                "above the cashier's limit of {limit}: a manager approves, or it is left to the seller"
             )));
         }
-        let hold = manager.is_none() && input.wait_for_seller;
         new.approval = match (&manager, hold) {
             (Some(_), _) => "manager",
             (None, true) => "seller",
