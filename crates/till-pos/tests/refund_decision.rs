@@ -332,3 +332,25 @@ fn a_device_sold_at_another_till_is_refunded_on_the_record_here_and_listed_apart
     let audit = p.audit_list(&m, None, 20).unwrap();
     assert!(audit.entries.iter().any(|e| e.action == "refund.remote_requested"));
 }
+
+#[test]
+fn above_the_cashiers_limit_the_cashier_pays_nothing_alone() {
+    let srv = server();
+    let (_d, p) = till();
+    online(&p, &srv);
+    let c = p.login(CASHIER, "1111").unwrap().token;
+    let m = p.login(MANAGER, "2222").unwrap().token;
+    // Four oolong teas, 224.00: above the cashier's 200.00.
+    let sale = sell(&p, &c, &["TEA-03", "TEA-03", "TEA-03", "TEA-03"]);
+    assert_eq!(sale.total.minor(), 22_400);
+    drained(&p);
+    let before = cash_expected(&p, &m);
+    assert_eq!(p.refund_record(&c, whole(&p, &c, &sale, false)).unwrap_err().code(), ErrorCode::ApprovalRequired);
+    // Left to the seller: recorded, nothing paid, and the server holds it for the seller.
+    let r = p.refund_record(&c, whole(&p, &c, &sale, true)).unwrap();
+    assert_eq!((r.status.as_str(), r.awaiting_seller.minor()), ("pending", 22_400));
+    assert_eq!(cash_expected(&p, &m), before);
+    drained(&p);
+    let rows = server_rows(&srv, "SELECT status, decided_by, approved_by FROM refunds");
+    assert_eq!(rows, [("pending_seller_confirmation".to_string(), None, None)]);
+}
