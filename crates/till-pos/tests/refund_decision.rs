@@ -4,8 +4,9 @@
 //! (the X report's cash) against each other.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod support;
+
+use support::{drained, online, server, Server};
 use till_core::SessionToken;
 use till_pos::ipc::refund::{RefundInput, RefundLineInput, RefundLookup, RefundReceipt, RemoteRefundInput};
 use till_pos::ipc::views::Receipt;
@@ -14,52 +15,10 @@ use till_pos::{ErrorCode, Pos, PosConfig, PosError};
 const CASHIER: i64 = 1;
 const MANAGER: i64 = 2;
 
-struct Server {
-    _bg: till_server::server::Background,
-    url: String,
-    repo: Arc<till_server::repo::sqlite::SqliteRepository>,
-    db: std::path::PathBuf,
-    terminal_id: String,
-    secret: String,
-    _dir: tempfile::TempDir,
-}
-
-fn server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let s = till_server::local::LocalServer::start(&dir.path().join("server.db"), Default::default(), None).unwrap();
-    Server {
-        url: s.url,
-        _bg: s.background,
-        repo: s.repo,
-        db: s.db,
-        terminal_id: s.terminal_id,
-        secret: s.secret,
-        _dir: dir,
-    }
-}
-
 fn till() -> (tempfile::TempDir, Pos) {
     let dir = tempfile::tempdir().unwrap();
     let pos = Pos::open(PosConfig::demo(dir.path().join("till.db"))).unwrap();
     (dir, pos)
-}
-
-fn online(p: &Pos, srv: &Server) {
-    p.sync_seed_settings(&srv.url, &srv.terminal_id, &srv.secret).unwrap();
-    p.sync_start().unwrap();
-}
-
-fn drained(p: &Pos) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        p.sync_nudge();
-        let s = p.sync_status_now().unwrap();
-        if s.pending == 0 {
-            return;
-        }
-        assert!(Instant::now() < deadline, "sync did not drain: {s:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn server_rows(srv: &Server, sql: &str) -> Vec<(String, Option<String>, Option<String>)> {

@@ -5,10 +5,13 @@
 //! a replayed loyalty token refused by the server with the reason shown.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::{drained, online, server, Server};
 use till_core::SystemClock as ServerClock;
 use till_devices::points::{
     LoyaltyTerminal, LoyaltyToken, Pairing, PairingKey, Phone, RedeemToken, Redemption, TerminalId, TerminalInfo,
@@ -91,30 +94,6 @@ impl TerminalOpener for Opener {
     }
 }
 
-struct Server {
-    _bg: till_server::server::Background,
-    url: String,
-    repo: Arc<till_server::repo::sqlite::SqliteRepository>,
-    db: std::path::PathBuf,
-    terminal_id: String,
-    secret: String,
-    _dir: tempfile::TempDir,
-}
-
-fn server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let s = till_server::local::LocalServer::start(&dir.path().join("server.db"), Default::default(), None).unwrap();
-    Server {
-        url: s.url,
-        _bg: s.background,
-        repo: s.repo,
-        db: s.db,
-        terminal_id: s.terminal_id,
-        secret: s.secret,
-        _dir: dir,
-    }
-}
-
 fn till(phone: Arc<Mutex<PhoneState>>) -> (tempfile::TempDir, Pos) {
     let dir = tempfile::tempdir().unwrap();
     let pos = Pos::open(PosConfig {
@@ -127,24 +106,6 @@ fn till(phone: Arc<Mutex<PhoneState>>) -> (tempfile::TempDir, Pos) {
     })
     .unwrap();
     (dir, pos)
-}
-
-fn online(p: &Pos, srv: &Server) {
-    p.sync_seed_settings(&srv.url, &srv.terminal_id, &srv.secret).unwrap();
-    p.sync_start().unwrap();
-}
-
-fn drained(p: &Pos) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        p.sync_nudge();
-        let s = p.sync_status_now().unwrap();
-        if s.pending == 0 {
-            return;
-        }
-        assert!(Instant::now() < deadline, "sync did not drain: {s:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn server_q(srv: &Server, sql: &str) -> i64 {
