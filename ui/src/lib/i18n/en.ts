@@ -3,6 +3,7 @@
 import historyEn from "./history.en";
 import reportsEn from "./reports.en";
 import refundEn from "./refund.en";
+import refundStateEn from "./refundState.en";
 import loyaltyEn from "./loyalty.en";
 import setupEn from "./setup.en";
 import backupEn from "./backup.en";
@@ -12,6 +13,7 @@ const en = {
   ...historyEn,
   ...reportsEn,
   ...refundEn,
+  ...refundStateEn,
   ...loyaltyEn,
   ...setupEn,
   ...backupEn,

@@ -165,7 +165,7 @@ export default {
   "refund.new": "New refund",
 
   // Shortcut bar.
-  "refund.help.modes": "line code / device / receipt",
+  "refund.help.modes": "line code / device / receipt / refund no.",
   "refund.help.find": "find",
   "refund.help.confirm": "refund",
   "refund.help.back": "back to till",

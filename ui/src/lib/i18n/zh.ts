@@ -3,6 +3,7 @@ import type { MessageKey } from "./en";
 import historyZh from "./history.zh";
 import reportsZh from "./reports.zh";
 import refundZh from "./refund.zh";
+import refundStateZh from "./refundState.zh";
 import loyaltyZh from "./loyalty.zh";
 import setupZh from "./setup.zh";
 import backupZh from "./backup.zh";
@@ -12,6 +13,7 @@ const zh: Record<MessageKey, string> = {
   ...historyZh,
   ...reportsZh,
   ...refundZh,
+  ...refundStateZh,
   ...loyaltyZh,
   ...setupZh,
   ...backupZh,
