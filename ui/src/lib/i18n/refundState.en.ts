@@ -70,4 +70,29 @@ export default {
 
   // A device sold at another till.
   "refund.remote.refundNo": "Refund no.",
+
+  // The manager's Sync screen: refunds paid here that the server did not confirm.
+  "refundDisagreements.title": "Refunds the server did not confirm",
+  "refundDisagreements.hint":
+    "Refund lines this till paid back (cash out of the drawer, or to the card) that the server did not refund: the till decided offline, or the server decided otherwise later. The money is gone: contact the customer or the seller, or record the loss.",
+  "refundDisagreements.none": "Every refund paid here is confirmed by the server.",
+  "refundDisagreements.total": "At stake: {amount} on {n} line(s)",
+  "refundDisagreements.colRefund": "Refund no.",
+  "refundDisagreements.colSale": "Sale",
+  "refundDisagreements.colProduct": "Product",
+  "refundDisagreements.colAmount": "Amount at stake",
+  "refundDisagreements.colTill": "How the till decided",
+  "refundDisagreements.colServer": "The server's word",
+  "refundDisagreements.decision.policy": "Within policy",
+  "refundDisagreements.decision.shopManager": "The shop's manager approved",
+  "refundDisagreements.offline": "{how}, decided offline",
+  "refundDisagreements.server.waits": "Waits for the seller",
+  "refundDisagreements.server.refused": "Refused",
+  "refundDisagreements.server.refusedBecause": "Refused: {why}",
+  "refundDisagreements.reason.not_found": "the server does not know the sale",
+  "refundDisagreements.reason.refund_exceeds_paid": "more than the server holds for the sale",
+  "refundDisagreements.reason.card_sale_not_authorised": "the sale's card payment was never approved",
+  "refundDisagreements.reason.refund_exists": "the server has this refund already",
+  "refundDisagreements.reason.currency_mismatch": "another currency than the sale's",
+  "refundDisagreements.reason.authorization_mismatch": "the card authorisation does not match the sale",
 } as const;

@@ -68,4 +68,29 @@ export default {
 
   // A device sold at another till.
   "refund.remote.refundNo": "退款号",
+
+  // The manager's Sync screen: refunds paid here that the server did not confirm.
+  "refundDisagreements.title": "服务器未确认的退款",
+  "refundDisagreements.hint":
+    "本收银台已退款（从钱箱付出现金或退回银行卡）但服务器未退款的商品行：收银台离线自行决定，或服务器之后作出了不同决定。钱已付出：请联系顾客或卖家，或记录损失。",
+  "refundDisagreements.none": "本收银台的所有退款均已由服务器确认。",
+  "refundDisagreements.total": "涉及金额：{amount}，共 {n} 行",
+  "refundDisagreements.colRefund": "退款号",
+  "refundDisagreements.colSale": "销售",
+  "refundDisagreements.colProduct": "商品",
+  "refundDisagreements.colAmount": "涉及金额",
+  "refundDisagreements.colTill": "收银台的决定",
+  "refundDisagreements.colServer": "服务器的答复",
+  "refundDisagreements.decision.policy": "符合政策",
+  "refundDisagreements.decision.shopManager": "本店经理批准",
+  "refundDisagreements.offline": "{how}（离线决定）",
+  "refundDisagreements.server.waits": "等待卖家确认",
+  "refundDisagreements.server.refused": "已拒绝",
+  "refundDisagreements.server.refusedBecause": "已拒绝：{why}",
+  "refundDisagreements.reason.not_found": "服务器不知道这笔销售",
+  "refundDisagreements.reason.refund_exceeds_paid": "超过服务器记录的该销售金额",
+  "refundDisagreements.reason.card_sale_not_authorised": "该销售的银行卡付款从未获批准",
+  "refundDisagreements.reason.refund_exists": "服务器已有此退款",
+  "refundDisagreements.reason.currency_mismatch": "币种与销售不同",
+  "refundDisagreements.reason.authorization_mismatch": "银行卡授权与销售不符",
 } as const satisfies Record<keyof typeof en, string>;
