@@ -131,7 +131,7 @@ export default {
   "refund.receipt.refundNo": "Refund no.",
   "refund.receipt.orderNo": "Sale",
   "refund.receipt.time": "Time",
-  "refund.receipt.amount": "Refunded",
+  "refund.receipt.amount": "Refund total",
   "refund.receipt.tax": "Tax included",
   "refund.receipt.tender": "Paid back",
   "refund.receipt.reason": "Reason",

@@ -42,12 +42,13 @@ export default {
 
   // The money of a recorded refund.
   "refund.sums": "Money",
-  "refund.sum.paid": "Paid back",
+  "refund.sum.paid": "Paid back now",
   "refund.sum.awaiting": "Waiting for the seller",
   "refund.sum.nothingPaid": "nothing paid yet",
   "refund.sum.toPayOut": "To pay out",
   "refund.sum.refused": "Refused",
   "refund.decidedOffline": "Decided offline: the till decided without the server",
+  "refund.receipt.decidedOffline": "Decided offline",
   "refund.opened": "Refund {no}",
   "refund.done.partlyPending": "Part of it waits for the seller: pay back only what is marked paid back.",
   "refund.done.toPayOut": "The seller confirmed: pay out {amount} (Alt+U).",
@@ -66,6 +67,7 @@ export default {
   "refund.toPayOut.title": "To pay out ({n})",
   "refund.toPayOut.hint": "The seller confirmed these refunds: open one and pay it out.",
   "refund.toPayOut.open": "Open refund {no} of sale {order}: {amount} to pay out",
+  "refund.toPayOut.action": "Open to pay out ›",
   "refund.toPayOut.failed": "The refunds to pay out could not be loaded.",
 
   // A device sold at another till.

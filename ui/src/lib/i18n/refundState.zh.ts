@@ -41,12 +41,13 @@ export default {
 
   // The money of a recorded refund.
   "refund.sums": "金额",
-  "refund.sum.paid": "已退款",
+  "refund.sum.paid": "现已退款",
   "refund.sum.awaiting": "等待卖家确认",
   "refund.sum.nothingPaid": "暂未退款",
   "refund.sum.toPayOut": "待付款",
   "refund.sum.refused": "已拒绝",
   "refund.decidedOffline": "离线决定：本收银台未询问服务器",
+  "refund.receipt.decidedOffline": "离线决定",
   "refund.opened": "退款 {no}",
   "refund.done.partlyPending": "部分等待卖家确认：只退还标为已退款的部分。",
   "refund.done.toPayOut": "卖家已确认：请付款 {amount}（Alt+U）。",
@@ -64,6 +65,7 @@ export default {
   "refund.toPayOut.title": "待付款（{n}）",
   "refund.toPayOut.hint": "卖家已确认这些退款：打开后付款。",
   "refund.toPayOut.open": "打开销售 {order} 的退款 {no}：待付款 {amount}",
+  "refund.toPayOut.action": "打开付款 ›",
   "refund.toPayOut.failed": "无法加载待付款的退款。",
 
   // A device sold at another till.
