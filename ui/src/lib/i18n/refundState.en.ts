@@ -50,7 +50,7 @@ export default {
   "refund.decidedOffline": "Decided offline: the till decided without the server",
   "refund.receipt.decidedOffline": "Decided offline",
   "refund.opened": "Refund {no}",
-  "refund.done.partlyPending": "Part of it waits for the seller: pay back only what is marked paid back.",
+  "refund.done.partlyPending": "Part of it waits for the seller: hand over only what is paid back now.",
   "refund.done.toPayOut": "The seller confirmed: pay out {amount} (Alt+U).",
 
   // Pay out.

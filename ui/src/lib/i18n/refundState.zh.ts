@@ -49,7 +49,7 @@ export default {
   "refund.decidedOffline": "离线决定：本收银台未询问服务器",
   "refund.receipt.decidedOffline": "离线决定",
   "refund.opened": "退款 {no}",
-  "refund.done.partlyPending": "部分等待卖家确认：只退还标为已退款的部分。",
+  "refund.done.partlyPending": "部分等待卖家确认：只退还现已退款的部分。",
   "refund.done.toPayOut": "卖家已确认：请付款 {amount}（Alt+U）。",
 
   // Pay out.
