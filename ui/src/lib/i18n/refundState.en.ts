@@ -20,6 +20,7 @@ export default {
   "refund.line.awaitSeller": "Sold for {seller}: waits for that seller, nothing paid until they confirm",
   "refund.line.awaitSellerUnnamed": "Waits for the seller: nothing paid until they confirm",
   "refund.line.needsApproval": "Needs approval: a manager's PIN, or leave it to the seller",
+  "refund.line.needsManager": "Needs a manager's PIN (above the cashier's limit)",
   "refund.policy.sellerLines": "A line sold for another seller waits for that seller",
   "refund.offline":
     "Offline: the server cannot be asked, so this till decides by itself (an unknown reputation counts as 0). If the server decides otherwise later, a manager sees it on the Sync screen.",

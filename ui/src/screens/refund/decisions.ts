@@ -36,8 +36,11 @@ export function lineOutcome(decision: string, path: Path): LineOutcome {
   }
 }
 
-/** The outcome in words; `seller` names the seller a line was sold for. */
-export function outcomeText(outcome: LineOutcome, seller: string | null): string {
+/**
+ * The outcome in words; `seller` names the seller a line was sold for. Above the cashier's
+ * limit (`overLimit`) a line needing approval needs a manager: the seller is not enough.
+ */
+export function outcomeText(outcome: LineOutcome, seller: string | null, overLimit = false): string {
   switch (outcome) {
     case "now":
       return t("refund.line.now");
@@ -48,7 +51,7 @@ export function outcomeText(outcome: LineOutcome, seller: string | null): string
     case "await_seller":
       return seller ? t("refund.line.awaitSeller", { seller }) : t("refund.line.awaitSellerUnnamed");
     case "needs_approval":
-      return t("refund.line.needsApproval");
+      return overLimit ? t("refund.line.needsManager") : t("refund.line.needsApproval");
   }
 }
 

@@ -80,6 +80,7 @@ describe("a quoted line's outcome", () => {
     expect(outcomeText("await_seller", null)).toContain("nothing paid until they confirm");
     expect(outcomeText("shop_manager", null)).toContain("the manager confirms it for the shop");
     expect(outcomeText("needs_approval", null)).toContain("a manager's PIN, or leave it to the seller");
+    expect(outcomeText("needs_approval", null, true)).toBe("Needs a manager's PIN (above the cashier's limit)");
     setLocale("zh");
     expect(outcomeText("now", null)).toBe("立即退款");
     expect(outcomeText("await_seller", "acme-audio")).toContain("acme-audio");
