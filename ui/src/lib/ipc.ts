@@ -42,7 +42,10 @@ import type {
   RefundOrderView,
   RefundQuoteView,
   RefundReceipt,
+  RefundDisagreementView,
+  RefundToPayOutView,
   RemoteRefundInput,
+  RemoteRefundRecordView,
   RemoteRefundView,
   EnrolmentInput,
   FirstPeopleInput,
@@ -283,6 +286,19 @@ export const refundRefresh = (token: string, refundId: number) =>
   call<RefundReceipt>("refund_refresh", { token, refundId });
 export const refundsOfOrder = (token: string, orderId: number) =>
   call<RefundReceipt[]>("refunds_of_order", { token, orderId });
+/** A refund by its printed number (`R0000012`, or `12`). */
+export const refundByNumber = (token: string, refundNo: string) =>
+  call<RefundReceipt>("refund_by_number", { token, refundNo });
+/** Refunds the seller confirmed whose cash is still to be paid out of the drawer. */
+export const refundsToPayOut = (token: string) => call<RefundToPayOutView[]>("refunds_to_pay_out", { token });
+/** Pays out a confirmed refund's cash: audited, prints its slip and opens the drawer. */
+export const refundPayOut = (token: string, refundId: number) =>
+  call<RefundReceipt>("refund_pay_out", { token, refundId });
+/** Refunds of devices sold at other tills asked for here, newest first. */
+export const remoteRefunds = (token: string) => call<RemoteRefundRecordView[]>("remote_refunds", { token });
+/** Refund lines paid here that the server did not refund (managers). */
+export const refundDisagreements = (token: string) =>
+  call<RefundDisagreementView[]>("refund_disagreements", { token });
 export const pointsEnrol = (token: string) => call<EnrolView>("points_enrol", { token });
 export const pointsRedeem = (token: string, points: number) => call<CustomerView>("points_redeem", { token, points });
 export const pointsProblems = (token: string) => call<PointsProblemView[]>("points_problems", { token });

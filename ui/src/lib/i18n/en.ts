@@ -3,6 +3,7 @@
 import historyEn from "./history.en";
 import reportsEn from "./reports.en";
 import refundEn from "./refund.en";
+import refundStateEn from "./refundState.en";
 import loyaltyEn from "./loyalty.en";
 import setupEn from "./setup.en";
 import backupEn from "./backup.en";
@@ -12,6 +13,7 @@ const en = {
   ...historyEn,
   ...reportsEn,
   ...refundEn,
+  ...refundStateEn,
   ...loyaltyEn,
   ...setupEn,
   ...backupEn,
@@ -380,7 +382,7 @@ const en = {
   "error.invalid_device_identifier": "Scan or type the device's IMEI or serial number",
   "error.refund_exceeds_sold": "That quantity was already refunded",
   "error.refund_exceeds_paid": "That is more than is left to refund on this sale",
-  "error.approval_required": "This refund needs a manager's PIN or the seller's confirmation",
+  "error.approval_required": "This refund needs approval",
   "error.server_unreachable": "The server could not be reached",
   "error.server_refused": "The server refused the request",
   "device.title": "Device sold: {name}",

@@ -141,6 +141,30 @@ const historyEn = {
   "audit.empty": "No audit entries.",
   "audit.shown": "{shown} of {total} entries shown",
   "audit.rowBroken": "Chain broken here",
+
+  // Refunds of devices sold at other tills (History, F6).
+  "history.elsewhere": "Devices sold elsewhere",
+  "history.help.elsewhere": "devices sold elsewhere",
+  "history.remote.title": "Refunds of devices sold at other tills",
+  "history.remote.hint":
+    "Asked for at this till. No money moved through this drawer: the server pays back the account that paid. The filters above do not apply here; the latest 200 are listed.",
+  "history.remote.none": "No refunds of devices sold elsewhere.",
+  "history.remote.col.refundNo": "Refund no.",
+  "history.remote.col.time": "Time",
+  "history.remote.col.device": "Device",
+  "history.remote.col.amount": "Amount",
+  "history.remote.col.status": "Status",
+  "history.remote.col.cashier": "Asked by",
+  "history.remote.col.approval": "Approval",
+  "history.remote.col.paidTo": "Paid back to",
+  "history.remote.status.pending": "Not answered yet",
+  "history.remote.status.awaiting_seller": "Waiting for the seller",
+  "history.remote.status.confirmed": "Refunded by the server",
+  "history.remote.status.refused": "Refused by the server",
+  "history.remote.approval.policy": "Within policy",
+  "history.remote.approval.manager": "Manager {name}",
+  "history.remote.approval.managerUnknown": "A manager",
+  "history.remote.approval.seller": "Left to the seller",
 };
 
 export default historyEn;

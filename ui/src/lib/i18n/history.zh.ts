@@ -143,6 +143,30 @@ const historyZh: Record<keyof typeof historyEn, string> = {
   "audit.empty": "没有审计记录。",
   "audit.shown": "已显示 {shown} / {total} 条",
   "audit.rowBroken": "校验链在此断开",
+
+  // Refunds of devices sold at other tills (History, F6).
+  "history.elsewhere": "他店售出的设备",
+  "history.help.elsewhere": "他店售出的设备",
+  "history.remote.title": "其他收银台售出设备的退款",
+  "history.remote.hint":
+    "在本收银台申请。款项不经本钱箱：由服务器退回原付款账户。上方的筛选条件不适用于此列表；列出最近 200 条。",
+  "history.remote.none": "没有他店售出设备的退款。",
+  "history.remote.col.refundNo": "退款号",
+  "history.remote.col.time": "时间",
+  "history.remote.col.device": "设备",
+  "history.remote.col.amount": "金额",
+  "history.remote.col.status": "状态",
+  "history.remote.col.cashier": "申请人",
+  "history.remote.col.approval": "审批",
+  "history.remote.col.paidTo": "退回至",
+  "history.remote.status.pending": "尚未答复",
+  "history.remote.status.awaiting_seller": "等待卖家确认",
+  "history.remote.status.confirmed": "服务器已退款",
+  "history.remote.status.refused": "服务器已拒绝",
+  "history.remote.approval.policy": "符合政策",
+  "history.remote.approval.manager": "经理 {name}",
+  "history.remote.approval.managerUnknown": "经理",
+  "history.remote.approval.seller": "交由卖家确认",
 };
 
 export default historyZh;

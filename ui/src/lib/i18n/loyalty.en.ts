@@ -1,19 +1,18 @@
-// The back office's points rules, refund policy and rejected points changes.
+// The back office's points rules, the cashier's refund limit and rejected points changes.
 export default {
   "loyalty.tab": "Points & refunds",
 
   // Settings.
-  "loyalty.settingsTitle": "Points rules and refund policy",
+  "loyalty.settingsTitle": "Points rules and refund limit",
   "loyalty.settingsHint": "Managers only. Every save is recorded in the audit log.",
   "loyalty.pointsPerUnit": "Points per 1 {currency} paid",
   "loyalty.pointsPerUnitHint": "A whole number from 0 to 1000; 0 earns no points.",
   "loyalty.redeemValue": "Value of one point when redeemed ({currency})",
   "loyalty.redeemValueHint": "An amount of money, e.g. 0.01: what one point pays at the till.",
   "loyalty.refundLimit": "Cashier refund limit ({currency})",
-  "loyalty.refundLimitHint": "Refunds above this need a manager's PIN or the seller's confirmation.",
-  "loyalty.threshold": "Reputation threshold",
-  "loyalty.thresholdHint":
-    "0 to 100. A customer whose reputation is below this needs approval for a refund; 0 turns the check off.",
+  "loyalty.refundLimitHint": "Refunds above this need a manager's approval (their PIN); leaving it to the seller is not enough.",
+  "loyalty.thresholdOnServer":
+    "The customer reputation threshold for refunds is set on the server, the same for every till.",
   "loyalty.multipliers": "Per-product multipliers",
   "loyalty.multipliersHint":
     "Percent of the normal points for one product: 100 = normal, 200 = double, 0 = none. Products not listed earn normal points.",
@@ -35,7 +34,7 @@ export default {
   "loyalty.fixFields": "Fix the marked fields before saving.",
   "loyalty.confirmTitle": "Save points and refund settings?",
   "loyalty.confirmMessage":
-    "Points per 1 {currency}: {ppu}; one point pays {value}; product multipliers: {count}; cashier refund limit {limit}; reputation threshold {threshold}. The change takes effect at once and is recorded in the audit log.",
+    "Points per 1 {currency}: {ppu}; one point pays {value}; product multipliers: {count}; cashier refund limit {limit}. The change takes effect at once and is recorded in the audit log.",
   "loyalty.confirmSave": "Save settings",
 
   // Field errors.
@@ -43,7 +42,6 @@ export default {
   "loyalty.err.pointsPerUnit": "Enter a whole number of points from {min} to {max}",
   "loyalty.err.redeemValue": "Enter an amount from {min} to {max}",
   "loyalty.err.refundLimit": "Enter an amount of zero or more, like {example}",
-  "loyalty.err.threshold": "Enter a whole number from {min} to {max} (0 turns the check off)",
   "loyalty.err.pct": "Enter a whole percent from {min} to {max}",
   "loyalty.err.skuRequired": "Enter the product's SKU",
   "loyalty.err.skuDuplicate": "{sku} is already listed",

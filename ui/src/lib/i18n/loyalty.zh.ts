@@ -1,20 +1,19 @@
-// The back office's points rules, refund policy and rejected points changes.
+// The back office's points rules, the cashier's refund limit and rejected points changes.
 import type en from "./loyalty.en";
 
 export default {
   "loyalty.tab": "积分与退款",
 
   // Settings.
-  "loyalty.settingsTitle": "积分规则与退款政策",
+  "loyalty.settingsTitle": "积分规则与退款限额",
   "loyalty.settingsHint": "仅限经理。每次保存都会记入审计日志。",
   "loyalty.pointsPerUnit": "每支付 1 {currency} 得积分",
   "loyalty.pointsPerUnitHint": "0 到 1000 的整数；0 表示不积分。",
   "loyalty.redeemValue": "每积分抵扣金额（{currency}）",
   "loyalty.redeemValueHint": "金额，例如 0.01：一个积分在收银时可抵扣的钱。",
   "loyalty.refundLimit": "收银员退款限额（{currency}）",
-  "loyalty.refundLimitHint": "超过此金额的退款需要经理 PIN 或卖方确认。",
-  "loyalty.threshold": "信誉阈值",
-  "loyalty.thresholdHint": "0 到 100。信誉低于此值的顾客退款需要审批；0 表示不检查。",
+  "loyalty.refundLimitHint": "超过此金额的退款需要经理批准（经理 PIN）。",
+  "loyalty.thresholdOnServer": "退款的顾客信誉阈值在服务器上设置，所有收银台相同。",
   "loyalty.multipliers": "商品积分倍率",
   "loyalty.multipliersHint": "某商品按正常积分的百分比计：100 = 正常，200 = 双倍，0 = 不积分。未列出的商品按正常积分。",
   "loyalty.colSku": "SKU",
@@ -35,7 +34,7 @@ export default {
   "loyalty.fixFields": "请先修正标出的字段再保存。",
   "loyalty.confirmTitle": "保存积分与退款设置？",
   "loyalty.confirmMessage":
-    "每支付 1 {currency} 得 {ppu} 积分；每积分抵扣 {value}；{count} 个商品倍率；收银员退款限额 {limit}；信誉阈值 {threshold}。修改立即生效并记入审计日志。",
+    "每支付 1 {currency} 得 {ppu} 积分；每积分抵扣 {value}；{count} 个商品倍率；收银员退款限额 {limit}。修改立即生效并记入审计日志。",
   "loyalty.confirmSave": "保存设置",
 
   // Field errors.
@@ -43,7 +42,6 @@ export default {
   "loyalty.err.pointsPerUnit": "请输入 {min} 到 {max} 的整数积分",
   "loyalty.err.redeemValue": "请输入 {min} 到 {max} 的金额",
   "loyalty.err.refundLimit": "请输入零或更大的金额，例如 {example}",
-  "loyalty.err.threshold": "请输入 {min} 到 {max} 的整数（0 表示不检查）",
   "loyalty.err.pct": "请输入 {min} 到 {max} 的整数百分比",
   "loyalty.err.skuRequired": "请输入商品 SKU",
   "loyalty.err.skuDuplicate": "{sku} 已经列出",

@@ -131,7 +131,7 @@ export default {
   "refund.receipt.refundNo": "Refund no.",
   "refund.receipt.orderNo": "Sale",
   "refund.receipt.time": "Time",
-  "refund.receipt.amount": "Refunded",
+  "refund.receipt.amount": "Refund total",
   "refund.receipt.tax": "Tax included",
   "refund.receipt.tender": "Paid back",
   "refund.receipt.reason": "Reason",
@@ -165,7 +165,7 @@ export default {
   "refund.new": "New refund",
 
   // Shortcut bar.
-  "refund.help.modes": "line code / device / receipt",
+  "refund.help.modes": "line code / device / receipt / refund no.",
   "refund.help.find": "find",
   "refund.help.confirm": "refund",
   "refund.help.back": "back to till",

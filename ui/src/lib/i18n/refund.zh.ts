@@ -167,7 +167,7 @@ export default {
   "refund.new": "新退款",
 
   // Shortcut bar.
-  "refund.help.modes": "行码 / 设备 / 小票",
+  "refund.help.modes": "行码 / 设备 / 小票 / 退款号",
   "refund.help.find": "查找",
   "refund.help.confirm": "退款",
   "refund.help.back": "返回收银",

@@ -144,6 +144,16 @@ const reportsEn = {
   "catalogue.confirmApplyTitle": "Apply the import",
   "catalogue.confirmApply": "Create {creates} and update {updates} products?",
   "catalogue.importDone": "Import done: {created} created, {updated} updated, {unchanged} unchanged.",
+
+  // Refunds of devices sold at other tills (listed apart).
+  "reports.remote.title": "Refunds of devices sold elsewhere — no money through this drawer",
+  "reports.remote.note":
+    "The server pays back the account that paid: they are not in the refunds or the cash expected above.",
+  "reports.remote.colRefundNo": "Refund no.",
+  "reports.remote.colDevice": "Device",
+  "reports.remote.colAmount": "Amount",
+  "reports.remote.colStatus": "Status",
+  "reports.remote.total": "{n} refund(s), {amount}, none through this drawer",
 };
 
 export default reportsEn;

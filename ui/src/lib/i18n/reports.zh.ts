@@ -146,6 +146,15 @@ const reportsZh: Record<keyof typeof reportsEn, string> = {
   "catalogue.confirmApplyTitle": "执行导入",
   "catalogue.confirmApply": "新建 {creates} 个并更新 {updates} 个商品？",
   "catalogue.importDone": "导入完成：新建 {created} 个，更新 {updated} 个，未变 {unchanged} 个。",
+
+  // Refunds of devices sold at other tills (listed apart).
+  "reports.remote.title": "他店售出设备的退款——不经本钱箱",
+  "reports.remote.note": "由服务器退回原付款账户：不计入上方的退款和应有现金。",
+  "reports.remote.colRefundNo": "退款号",
+  "reports.remote.colDevice": "设备",
+  "reports.remote.colAmount": "金额",
+  "reports.remote.colStatus": "状态",
+  "reports.remote.total": "{n} 笔退款，共 {amount}，均不经本钱箱",
 };
 
 export default reportsZh;

@@ -3,6 +3,7 @@ import type { MessageKey } from "./en";
 import historyZh from "./history.zh";
 import reportsZh from "./reports.zh";
 import refundZh from "./refund.zh";
+import refundStateZh from "./refundState.zh";
 import loyaltyZh from "./loyalty.zh";
 import setupZh from "./setup.zh";
 import backupZh from "./backup.zh";
@@ -12,6 +13,7 @@ const zh: Record<MessageKey, string> = {
   ...historyZh,
   ...reportsZh,
   ...refundZh,
+  ...refundStateZh,
   ...loyaltyZh,
   ...setupZh,
   ...backupZh,
@@ -380,7 +382,7 @@ const zh: Record<MessageKey, string> = {
   "error.invalid_device_identifier": "请扫描或输入设备的 IMEI 或序列号",
   "error.refund_exceeds_sold": "该数量已经退过款",
   "error.refund_exceeds_paid": "超过该销售剩余可退金额",
-  "error.approval_required": "此退款需要经理 PIN 或卖家确认",
+  "error.approval_required": "此退款需要审批",
   "error.server_unreachable": "无法连接服务器",
   "error.server_refused": "服务器拒绝了请求",
   "device.title": "售出设备：{name}",

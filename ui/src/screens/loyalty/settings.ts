@@ -1,4 +1,4 @@
-// The points rules and refund policy form: what the manager types (strings), checked against the
+// The points rules and the cashier's refund limit form: what the manager types (strings), checked against the
 // same ranges as the backend (crates/till-pos/src/loyalty.rs, LoyaltySettings::check), and the
 // conversion to and from LoyaltySettings. Amounts are typed in major units and kept in integer
 // minor units (lib/money.ts); no floating point.
@@ -13,7 +13,6 @@ export const LIMITS = {
   redeemValueMinMinor: 1,
   redeemValueMaxMinor: 1_000_000,
   multiplierPctMax: 1_000,
-  thresholdMax: 100,
 } as const;
 
 /** One editable multiplier row; `uid` only keys the row on screen. */
@@ -29,7 +28,6 @@ export interface LoyaltyForm {
   redeemValue: string;
   multipliers: MultiplierRow[];
   refundLimit: string;
-  threshold: string;
 }
 
 /** A message for one field: a key and its placeholders. */
@@ -48,7 +46,6 @@ export interface FormProblems {
   pointsPerUnit?: Problem;
   redeemValue?: Problem;
   refundLimit?: Problem;
-  threshold?: Problem;
   rows: RowProblems[];
 }
 
@@ -66,7 +63,6 @@ export function settingsToForm(s: LoyaltySettings, currency: string): LoyaltyFor
     redeemValue: minorToInput(s.redeemValueMinor, currency),
     multipliers: s.multipliers.map(([sku, pct]) => newRow(sku, String(pct))),
     refundLimit: minorToInput(s.cashierRefundLimitMinor, currency),
-    threshold: String(s.reputationThreshold),
   };
 }
 
@@ -91,7 +87,7 @@ export function isBlankRow(r: Pick<MultiplierRow, "sku" | "pct">): boolean {
 
 /** True when there is no problem anywhere in the form. */
 export function isClean(p: FormProblems): boolean {
-  return !p.pointsPerUnit && !p.redeemValue && !p.refundLimit && !p.threshold && p.rows.every((r) => !r.sku && !r.pct);
+  return !p.pointsPerUnit && !p.redeemValue && !p.refundLimit && p.rows.every((r) => !r.sku && !r.pct);
 }
 
 /**
@@ -107,9 +103,6 @@ export function formToSettings(
 
   const ppu = wholeIn(form.pointsPerUnit, 0, LIMITS.pointsPerUnitMax, "loyalty.err.pointsPerUnit");
   problems.pointsPerUnit = ppu.problem;
-
-  const threshold = wholeIn(form.threshold, 0, LIMITS.thresholdMax, "loyalty.err.threshold");
-  problems.threshold = threshold.problem;
 
   let redeem: number | null = null;
   if (form.redeemValue.trim() === "") {
@@ -153,7 +146,7 @@ export function formToSettings(
     return rp;
   });
 
-  if (!isClean(problems) || ppu.value === null || threshold.value === null || redeem === null || limit === null) {
+  if (!isClean(problems) || ppu.value === null || redeem === null || limit === null) {
     return { settings: null, problems };
   }
   return {
@@ -162,7 +155,6 @@ export function formToSettings(
       redeemValueMinor: redeem,
       multipliers,
       cashierRefundLimitMinor: limit,
-      reputationThreshold: threshold.value,
     },
     problems,
   };
@@ -174,7 +166,6 @@ export function sameSettings(a: LoyaltySettings, b: LoyaltySettings): boolean {
     a.pointsPerUnit === b.pointsPerUnit &&
     a.redeemValueMinor === b.redeemValueMinor &&
     a.cashierRefundLimitMinor === b.cashierRefundLimitMinor &&
-    a.reputationThreshold === b.reputationThreshold &&
     a.multipliers.length === b.multipliers.length &&
     a.multipliers.every(([sku, pct], i) => b.multipliers[i]?.[0] === sku && b.multipliers[i]?.[1] === pct)
   );

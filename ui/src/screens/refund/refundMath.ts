@@ -1,6 +1,7 @@
 // The refund screen's logic that does not need the screen: lookup building, default quantities,
 // the RefundInput sent to the backend, which approval path applies, photo base64 handling.
 import { parseMajor } from "../../lib/money";
+import { needsApproval, sellerMayDecide } from "./decisions";
 import type {
   RefundInput,
   RefundLineInput,
@@ -18,10 +19,13 @@ export function saleLines(order: RefundOrderView | null): RefundSaleLine[] {
   return order?.lines ?? [];
 }
 
-export const LOOKUP_MODES = ["line_code", "device", "receipt"] as const;
+/** How the cashier looks up: a sale (line code, device, receipt) or a refund by its number. */
+export const LOOKUP_MODES = ["line_code", "device", "receipt", "refund_no"] as const;
 export type LookupMode = (typeof LOOKUP_MODES)[number];
+/** The modes that find a sale (`refund_find`); `refund_no` finds a recorded refund instead. */
+export type SaleLookupMode = Exclude<LookupMode, "refund_no">;
 
-/** The mode an Alt+digit press selects (Alt+1 line code, Alt+2 device, Alt+3 receipt), or null. */
+/** The mode an Alt+digit press selects (Alt+1 line code, Alt+2 device, Alt+3 receipt, Alt+4 refund no.), or null. */
 export function modeForCombo(combo: string): LookupMode | null {
   const m = /^Alt\+([1-9])$/.exec(combo);
   if (!m) return null;
@@ -67,7 +71,7 @@ export type LookupProblem = "text" | "date" | "amount";
  * a total amount.
  */
 export function buildLookup(
-  mode: LookupMode,
+  mode: SaleLookupMode,
   text: string,
   date: string,
   amountText: string,
@@ -160,22 +164,24 @@ export function linesKey(orderId: number, lines: RefundLineInput[]): string {
 
 /**
  * Which approval applies to a quote:
- * - `policy`: within policy, approved at once;
- * - `self`: outside policy, and the signed-in user is a manager who approves it;
- * - `seller`: outside policy, left to the seller (money paid back when they confirm);
- * - `manager`: outside policy, a manager's PIN given;
- * - `needed`: outside policy and nothing chosen yet.
+ * - `policy`: no approval to choose (every line paid back at once, or waiting for the seller it
+ *   was sold for, who decides in any case);
+ * - `self`: an approval is needed, and the signed-in user is a manager who gives it;
+ * - `seller`: the shop's lines left to the seller (money paid back when they confirm); not
+ *   above the cashier's limit, where a manager must approve;
+ * - `manager`: a manager's PIN given;
+ * - `needed`: an approval is needed and none is chosen yet.
  */
 export type ApprovalPath = "policy" | "self" | "seller" | "manager" | "needed";
 
 export function approvalPath(
-  quote: Pick<RefundQuoteView, "withinPolicy"> | null,
+  quote: Pick<RefundQuoteView, "overLimit" | "lines"> | null,
   userIsManager: boolean,
   approval: Approval,
 ): ApprovalPath {
-  if (!quote || quote.withinPolicy) return "policy";
+  if (!needsApproval(quote)) return "policy";
   if (userIsManager) return "self";
-  if (approval.waitForSeller) return "seller";
+  if (approval.waitForSeller && sellerMayDecide(quote)) return "seller";
   if (approval.managerId != null && approval.managerPin.trim() !== "") return "manager";
   return "needed";
 }

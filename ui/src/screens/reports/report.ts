@@ -57,3 +57,9 @@ export function formatDateTime(ms: number, locale: string): string {
 export function formatCount(n: number, locale: string): string {
   return new Intl.NumberFormat(localeTag(locale)).format(n);
 }
+
+/** The total of the refunds of devices sold elsewhere (no money through this drawer); none: null. */
+export function remoteRefundsTotal(entries: readonly { amount: Money }[]): Money | null {
+  if (entries.length === 0) return null;
+  return { minor: entries.reduce((sum, e) => sum + e.amount.minor, 0), currency: entries[0].amount.currency };
+}

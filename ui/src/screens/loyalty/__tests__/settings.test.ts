@@ -25,7 +25,6 @@ const STORED: LoyaltySettings = {
     ["BAG", 0],
   ],
   cashierRefundLimitMinor: 20_000,
-  reputationThreshold: 60,
 };
 
 function form(over: Partial<LoyaltyForm> = {}): LoyaltyForm {
@@ -38,7 +37,8 @@ describe("settingsToForm", () => {
     expect(f.pointsPerUnit).toBe("1");
     expect(f.redeemValue).toBe("0.01");
     expect(f.refundLimit).toBe("200.00");
-    expect(f.threshold).toBe("60");
+    // The reputation threshold is the server's: the form has no field for it.
+    expect("threshold" in f).toBe(false);
     expect(f.multipliers.map((r) => [r.sku, r.pct])).toEqual([
       ["TEA-1", "200"],
       ["BAG", "0"],
@@ -73,7 +73,7 @@ describe("formToSettings", () => {
 
   it("accepts the ends of every range", () => {
     const low = formToSettings(
-      form({ pointsPerUnit: "0", redeemValue: "0.01", refundLimit: "0", threshold: "0", multipliers: [newRow("A", "0")] }),
+      form({ pointsPerUnit: "0", redeemValue: "0.01", refundLimit: "0", multipliers: [newRow("A", "0")] }),
       "CNY",
     );
     expect(low.settings).toEqual({
@@ -81,15 +81,13 @@ describe("formToSettings", () => {
       redeemValueMinor: 1,
       multipliers: [["A", 0]],
       cashierRefundLimitMinor: 0,
-      reputationThreshold: 0,
     });
     const high = formToSettings(
-      form({ pointsPerUnit: "1000", redeemValue: "10000.00", threshold: "100", multipliers: [newRow("A", "1000")] }),
+      form({ pointsPerUnit: "1000", redeemValue: "10000.00", multipliers: [newRow("A", "1000")] }),
       "CNY",
     );
     expect(high.settings?.pointsPerUnit).toBe(LIMITS.pointsPerUnitMax);
     expect(high.settings?.redeemValueMinor).toBe(LIMITS.redeemValueMaxMinor);
-    expect(high.settings?.reputationThreshold).toBe(100);
     expect(high.settings?.multipliers).toEqual([["A", 1000]]);
   });
 
@@ -125,12 +123,14 @@ describe("formToSettings", () => {
     expect(formToSettings(form({ refundLimit: "" }), "CNY").problems.refundLimit?.key).toBe("loyalty.err.required");
   });
 
-  it("rejects a reputation threshold outside 0..100", () => {
-    for (const bad of ["101", "-5", "50.5"]) {
-      const r = formToSettings(form({ threshold: bad }), "CNY");
-      expect(r.settings, bad).toBeNull();
-      expect(r.problems.threshold?.key, bad).toBe("loyalty.err.threshold");
-    }
+  it("saves no reputation threshold (the server's alone)", () => {
+    const { settings } = formToSettings(form(), "CNY");
+    expect(settings && Object.keys(settings).sort()).toEqual([
+      "cashierRefundLimitMinor",
+      "multipliers",
+      "pointsPerUnit",
+      "redeemValueMinor",
+    ]);
   });
 
   it("checks each multiplier row and reports problems by row", () => {
@@ -165,15 +165,14 @@ describe("formToSettings", () => {
 
   it("reports every bad field at once", () => {
     const r = formToSettings(
-      { pointsPerUnit: "x", redeemValue: "0", multipliers: [], refundLimit: "-1", threshold: "200" },
+      { pointsPerUnit: "x", redeemValue: "0", multipliers: [], refundLimit: "-1" },
       "CNY",
     );
     expect(r.settings).toBeNull();
-    expect(Object.keys(r.problems).filter((k) => k !== "rows" && r.problems[k as "threshold"]).sort()).toEqual([
+    expect(Object.keys(r.problems).filter((k) => k !== "rows" && r.problems[k as "refundLimit"]).sort()).toEqual([
       "pointsPerUnit",
       "redeemValue",
       "refundLimit",
-      "threshold",
     ]);
   });
 });
@@ -190,13 +189,13 @@ describe("dirty state", () => {
   it("compares settings including multiplier order", () => {
     expect(sameSettings(STORED, { ...STORED, multipliers: [...STORED.multipliers] })).toBe(true);
     expect(sameSettings(STORED, { ...STORED, multipliers: [...STORED.multipliers].reverse() })).toBe(false);
-    expect(sameSettings(STORED, { ...STORED, reputationThreshold: 61 })).toBe(false);
+    expect(sameSettings(STORED, { ...STORED, cashierRefundLimitMinor: 20_001 })).toBe(false);
   });
   it("is clean for the stored values, dirty after an edit or while invalid", () => {
     expect(isDirty(form(), STORED, "CNY")).toBe(false);
     expect(isDirty(form({ refundLimit: "200" }), STORED, "CNY")).toBe(false);
     expect(isDirty(form({ refundLimit: "201" }), STORED, "CNY")).toBe(true);
-    expect(isDirty(form({ threshold: "abc" }), STORED, "CNY")).toBe(true);
+    expect(isDirty(form({ refundLimit: "abc" }), STORED, "CNY")).toBe(true);
     expect(isDirty(form(), null, "CNY")).toBe(false);
   });
 });

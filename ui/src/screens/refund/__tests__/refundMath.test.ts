@@ -43,7 +43,8 @@ describe("lookup", () => {
     expect(modeForCombo("Alt+1")).toBe("line_code");
     expect(modeForCombo("Alt+2")).toBe("device");
     expect(modeForCombo("Alt+3")).toBe("receipt");
-    expect(modeForCombo("Alt+4")).toBeNull();
+    expect(modeForCombo("Alt+4")).toBe("refund_no");
+    expect(modeForCombo("Alt+5")).toBeNull();
     expect(modeForCombo("1")).toBeNull();
   });
 
@@ -179,14 +180,31 @@ describe("RefundInput", () => {
 
   it("tells which approval applies", () => {
     const none = { managerId: null, managerPin: "", waitForSeller: false };
-    const out = { withinPolicy: false };
+    const decided = (...decisions: string[]) =>
+      decisions.map((decision, i) => ({ orderLineId: i + 1, decision, seller: null }));
+    const out = { overLimit: false, lines: decided("policy", "needs_approval") };
     expect(approvalPath(null, false, none)).toBe("policy");
-    expect(approvalPath({ withinPolicy: true }, false, none)).toBe("policy");
+    expect(approvalPath({ overLimit: false, lines: decided("policy") }, false, none)).toBe("policy");
     expect(approvalPath(out, true, none)).toBe("self");
     expect(approvalPath(out, false, none)).toBe("needed");
     expect(approvalPath(out, false, { ...none, waitForSeller: true })).toBe("seller");
     expect(approvalPath(out, false, { ...none, managerId: 2 })).toBe("needed");
     expect(approvalPath(out, false, { ...none, managerId: 2, managerPin: "1234" })).toBe("manager");
+  });
+
+  it("asks no approval for a line that waits for the seller it was sold for", () => {
+    const none = { managerId: null, managerPin: "", waitForSeller: false };
+    const lines = [{ orderLineId: 1, decision: "await_seller", seller: "acme-audio" }];
+    expect(approvalPath({ overLimit: false, lines }, false, none)).toBe("policy");
+  });
+
+  it("above the cashier's limit, only a manager approves", () => {
+    const none = { managerId: null, managerPin: "", waitForSeller: false };
+    const over = { overLimit: true, lines: [{ orderLineId: 1, decision: "policy", seller: null }] };
+    expect(approvalPath(over, false, none)).toBe("needed");
+    expect(approvalPath(over, false, { ...none, waitForSeller: true })).toBe("needed");
+    expect(approvalPath(over, false, { ...none, managerId: 2, managerPin: "2222" })).toBe("manager");
+    expect(approvalPath(over, true, none)).toBe("self");
   });
 });
 

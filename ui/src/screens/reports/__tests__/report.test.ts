@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cashState, formatCount, isBusinessDate, localDate, parseCashCounted } from "../report";
+import { cashState, formatCount, isBusinessDate, localDate, parseCashCounted, remoteRefundsTotal } from "../report";
 
 describe("cash difference state", () => {
   it("is short below zero, over above, even at zero, null without a difference", () => {
@@ -35,5 +35,14 @@ describe("business date", () => {
   });
   it("formats counts with grouping", () => {
     expect(formatCount(12345, "en")).toBe("12,345");
+  });
+});
+
+describe("refunds of devices sold elsewhere", () => {
+  it("adds them up apart, none when there are none", () => {
+    expect(remoteRefundsTotal([])).toBeNull();
+    expect(
+      remoteRefundsTotal([{ amount: { minor: 399900, currency: "CNY" } }, { amount: { minor: 12900, currency: "CNY" } }]),
+    ).toEqual({ minor: 412800, currency: "CNY" });
   });
 });
