@@ -55,8 +55,10 @@ impl TestServer {
     fn wait_refunds(&self, n: i64) {
         let start = Instant::now();
         loop {
-            let got: i64 =
-                Connection::open(&self.db).unwrap().query_row("SELECT count(*) FROM refunds", [], |r| r.get(0)).unwrap();
+            let got: i64 = Connection::open(&self.db)
+                .unwrap()
+                .query_row("SELECT count(*) FROM refunds", [], |r| r.get(0))
+                .unwrap();
             if got == n {
                 return;
             }
@@ -310,8 +312,11 @@ fn a_seller_deciding_two_lines_differently_shows_each_and_pays_only_the_confirme
     assert_eq!(line_states(&s), ["paid", "refused"]);
     // The till, the server and the drawer agree line by line.
     assert_eq!(till_refund(&data), ("confirmed".to_string(), 1));
-    let server: Vec<String> =
-        srv.rows("SELECT status, NULL, NULL FROM refunds ORDER BY amount_minor DESC").into_iter().map(|r| r.0).collect();
+    let server: Vec<String> = srv
+        .rows("SELECT status, NULL, NULL FROM refunds ORDER BY amount_minor DESC")
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
     assert_eq!(server, ["refunded", "rejected"]);
     let kicks = printouts(&data).iter().filter(|p| p.contains("[DRAWER")).count();
     assert_eq!(kicks, 2, "the sale's and the pay-out's, not the pending refund's");
@@ -333,8 +338,10 @@ fn a_refund_the_server_cannot_accept_is_refused_online_and_no_money_moves() {
     let error = s.wait_for_text("#refund-quote-error", "refund");
     assert!(!error.is_empty());
     assert!(s.find_all("#refund-confirm:not([disabled])").is_empty(), "nothing to confirm");
-    let refunds: i64 =
-        Connection::open(data.join("till.db")).unwrap().query_row("SELECT count(*) FROM refunds", [], |r| r.get(0)).unwrap();
+    let refunds: i64 = Connection::open(data.join("till.db"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM refunds", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(refunds, 0, "nothing recorded");
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(printouts(&data).len(), sale_prints, "nothing printed, the drawer stayed shut");

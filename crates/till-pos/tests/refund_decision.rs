@@ -134,6 +134,9 @@ fn another_sellers_line_pays_nothing_until_the_seller_confirms_and_is_then_paid_
     assert_eq!((due.len(), due[0].refund_no.as_str(), due[0].amount.minor()), (1, r.refund_no.as_str(), 19_900));
     let found = p.refund_by_number(&c, &r.refund_no).unwrap();
     assert_eq!(found.refund_id, r.refund_id);
+    assert_eq!(p.refund_by_number(&c, "1").unwrap().refund_id, r.refund_id, "the digits alone");
+    let remote_number = p.refund_by_number(&c, "RR000001").unwrap_err();
+    assert_eq!(remote_number.code(), ErrorCode::NotFound, "a remote refund's number is not a local refund");
     assert_eq!(cash_expected(&p, &m), before - 3_800, "confirmed is not paid yet");
     let paid = p.refund_pay_out(&c, r.refund_id).unwrap();
     assert_eq!(states(&paid).iter().filter(|s| s.2).count(), 2);

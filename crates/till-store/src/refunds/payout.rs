@@ -78,7 +78,9 @@ impl Store {
 
     /// The refund with the printed number `refund_no` (`R0000012`, or just `12`).
     pub fn refund_by_number(&self, refund_no: &str) -> Result<Option<i64>> {
-        let digits = refund_no.trim().trim_start_matches(['R', 'r']);
+        // One R at most: `RR000001` is a remote refund's number, never local refund 1.
+        let text = refund_no.trim();
+        let digits = text.strip_prefix(['R', 'r']).unwrap_or(text);
         let Ok(id) = digits.parse::<i64>() else { return Ok(None) };
         self.read(|c| {
             Ok(c.prepare_cached("SELECT id FROM refunds WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()?)

@@ -20,12 +20,10 @@ export default {
   "refund.line.awaitSeller": "Sold for {seller}: waits for that seller, nothing paid until they confirm",
   "refund.line.awaitSellerUnnamed": "Waits for the seller: nothing paid until they confirm",
   "refund.line.needsApproval": "Needs approval: a manager's PIN, or leave it to the seller",
-  "refund.line.needsManager": "Needs a manager's PIN (above the cashier's limit)",
+  "refund.line.needsManager": "Above the cashier's limit: a manager's PIN, or leave it to the seller",
   "refund.policy.sellerLines": "A line sold for another seller waits for that seller",
   "refund.offline":
     "Offline: the server cannot be asked, so this till decides by itself (an unknown reputation counts as 0). If the server decides otherwise later, a manager sees it on the Sync screen.",
-  "refund.path.neededManager": "Above the cashier's limit: choose a manager and enter their PIN.",
-  "refund.waitSellerOverLimit": "Above the cashier's limit a manager must approve: it cannot be left to the seller.",
   "refund.confirmMessage.split":
     "Record the refund of {amount}? The lines approved are paid back now; the lines waiting for the seller pay nothing until the seller confirms. This cannot be undone.",
   "refund.confirmActionSplit": "Record the refund",

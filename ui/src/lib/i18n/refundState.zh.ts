@@ -19,12 +19,10 @@ export default {
   "refund.line.awaitSeller": "代 {seller} 销售：等待该卖家确认，确认前不退款",
   "refund.line.awaitSellerUnnamed": "等待卖家确认：确认前不退款",
   "refund.line.needsApproval": "需要审批：经理 PIN，或交由卖家确认",
-  "refund.line.needsManager": "需要经理 PIN（超过收银员限额）",
+  "refund.line.needsManager": "超过收银员限额：需经理 PIN，或交由卖家确认",
   "refund.policy.sellerLines": "代其他卖家销售的商品需等待该卖家确认",
   "refund.offline":
     "离线：无法询问服务器，由本收银台自行决定（信誉未知按 0 计）。如果服务器之后的决定不同，经理可在同步页面看到。",
-  "refund.path.neededManager": "超过收银员限额：请选择经理并输入其 PIN。",
-  "refund.waitSellerOverLimit": "超过收银员限额必须由经理批准，不能交由卖家确认。",
   "refund.confirmMessage.split":
     "记录 {amount} 的退款？已批准的商品立即退款；等待卖家确认的商品在卖家确认前不退款。此操作无法撤销。",
   "refund.confirmActionSplit": "记录退款",

@@ -38,7 +38,7 @@ export function lineOutcome(decision: string, path: Path): LineOutcome {
 
 /**
  * The outcome in words; `seller` names the seller a line was sold for. Above the cashier's
- * limit (`overLimit`) a line needing approval needs a manager: the seller is not enough.
+ * limit (`overLimit`) a line needing approval says so: a manager, or the seller.
  */
 export function outcomeText(outcome: LineOutcome, seller: string | null, overLimit = false): string {
   switch (outcome) {
@@ -69,11 +69,6 @@ export function needsApproval(q: Pick<RefundQuoteView, "overLimit" | "lines"> | 
   if (!q) return false;
   const decided = ["policy", "shop_manager", "await_seller"];
   return q.overLimit || q.lines.some((l) => !decided.includes(l.decision));
-}
-
-/** Whether "leave it to the seller" is allowed: not above the cashier's limit (a manager approves there). */
-export function sellerMayDecide(q: Pick<RefundQuoteView, "overLimit"> | null): boolean {
-  return !q?.overLimit;
 }
 
 /** What the confirmation asks: money back now for every line, for none (`seller`), or a split. */

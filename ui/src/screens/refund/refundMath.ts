@@ -1,7 +1,7 @@
 // The refund screen's logic that does not need the screen: lookup building, default quantities,
 // the RefundInput sent to the backend, which approval path applies, photo base64 handling.
 import { parseMajor } from "../../lib/money";
-import { needsApproval, sellerMayDecide } from "./decisions";
+import { needsApproval } from "./decisions";
 import type {
   RefundInput,
   RefundLineInput,
@@ -181,7 +181,7 @@ export function approvalPath(
 ): ApprovalPath {
   if (!needsApproval(quote)) return "policy";
   if (userIsManager) return "self";
-  if (approval.waitForSeller && sellerMayDecide(quote)) return "seller";
+  if (approval.waitForSeller) return "seller";
   if (approval.managerId != null && approval.managerPin.trim() !== "") return "manager";
   return "needed";
 }

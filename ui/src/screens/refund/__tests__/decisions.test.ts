@@ -11,7 +11,6 @@ import {
   outcomeText,
   refundNumber,
   refundSums,
-  sellerMayDecide,
   serverDisagreement,
 } from "../decisions";
 
@@ -80,7 +79,9 @@ describe("a quoted line's outcome", () => {
     expect(outcomeText("await_seller", null)).toContain("nothing paid until they confirm");
     expect(outcomeText("shop_manager", null)).toContain("the manager confirms it for the shop");
     expect(outcomeText("needs_approval", null)).toContain("a manager's PIN, or leave it to the seller");
-    expect(outcomeText("needs_approval", null, true)).toBe("Needs a manager's PIN (above the cashier's limit)");
+    expect(outcomeText("needs_approval", null, true)).toBe(
+      "Above the cashier's limit: a manager's PIN, or leave it to the seller",
+    );
     setLocale("zh");
     expect(outcomeText("now", null)).toBe("立即退款");
     expect(outcomeText("await_seller", "acme-audio")).toContain("acme-audio");
@@ -106,10 +107,6 @@ describe("when an approval is needed", () => {
     expect(needsApproval(q(true, "policy"))).toBe(true);
   });
 
-  it("lets the seller decide only within the cashier's limit", () => {
-    expect(sellerMayDecide(q(false, "needs_approval"))).toBe(true);
-    expect(sellerMayDecide(q(true, "needs_approval"))).toBe(false);
-  });
 });
 
 describe("a recorded line's state", () => {

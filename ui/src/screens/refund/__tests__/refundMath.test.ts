@@ -198,11 +198,11 @@ describe("RefundInput", () => {
     expect(approvalPath({ overLimit: false, lines }, false, none)).toBe("policy");
   });
 
-  it("above the cashier's limit, only a manager approves", () => {
+  it("above the cashier's limit, a manager approves or the seller decides", () => {
     const none = { managerId: null, managerPin: "", waitForSeller: false };
     const over = { overLimit: true, lines: [{ orderLineId: 1, decision: "policy", seller: null }] };
     expect(approvalPath(over, false, none)).toBe("needed");
-    expect(approvalPath(over, false, { ...none, waitForSeller: true })).toBe("needed");
+    expect(approvalPath(over, false, { ...none, waitForSeller: true })).toBe("seller");
     expect(approvalPath(over, false, { ...none, managerId: 2, managerPin: "2222" })).toBe("manager");
     expect(approvalPath(over, true, none)).toBe("self");
   });
