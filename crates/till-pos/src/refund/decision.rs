@@ -159,7 +159,7 @@ pub(super) fn checked_decision(result: &RefundCheckResult, name: &str) -> Result
         return Err(PosError::ServerRefused {
             code: code.clone(),
             message: format!(
-                "the server would refuse the refund of {name}: {}",
+                "nothing was refunded; the refund of {name} cannot be accepted ({})",
                 result.error_message.as_deref().unwrap_or(code)
             ),
         });
