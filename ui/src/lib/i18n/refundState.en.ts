@@ -75,7 +75,7 @@ export default {
   // The manager's Sync screen: refunds paid here that the server did not confirm.
   "refundDisagreements.title": "Refunds the server did not confirm",
   "refundDisagreements.hint":
-    "Refund lines this till paid back (cash out of the drawer, or to the card) that the server did not refund: the till decided offline, or the server decided otherwise later. The money is gone: contact the customer or the seller, or record the loss.",
+    "Refund lines whose cash this till paid out of the drawer while the server did not refund them: the till decided offline, or the server decided otherwise later. The money is gone: contact the customer or the seller, or record the loss.",
   "refundDisagreements.none": "Every refund paid here is confirmed by the server.",
   "refundDisagreements.total": "At stake: {amount} on {n} line(s)",
   "refundDisagreements.colRefund": "Refund no.",

@@ -73,7 +73,7 @@ export default {
   // The manager's Sync screen: refunds paid here that the server did not confirm.
   "refundDisagreements.title": "服务器未确认的退款",
   "refundDisagreements.hint":
-    "本收银台已退款（从钱箱付出现金或退回银行卡）但服务器未退款的商品行：收银台离线自行决定，或服务器之后作出了不同决定。钱已付出：请联系顾客或卖家，或记录损失。",
+    "本收银台已从钱箱付出现金、但服务器未退款的商品行：收银台离线自行决定，或服务器之后作出了不同决定。钱已付出：请联系顾客或卖家，或记录损失。",
   "refundDisagreements.none": "本收银台的所有退款均已由服务器确认。",
   "refundDisagreements.total": "涉及金额：{amount}，共 {n} 行",
   "refundDisagreements.colRefund": "退款号",
