@@ -3,10 +3,11 @@
 //! same transaction. The server's answer moves its status; the history, the audit and the Z
 //! report (apart: no money moves through this drawer) read it.
 
+use crate::reports::RemoteRefundEntry;
 use crate::{audit, outbox, Result, Store, StoreError};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde_json::json;
-use till_core::EventKind;
+use till_core::{Currency, EventKind, Money};
 
 pub use crate::refunds::RemoteRefund;
 
@@ -106,6 +107,24 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RemoteRefundRecord> {
         status: r.get(10)?,
         refused_reason: r.get(11)?,
     })
+}
+
+/// The period's remote refunds as the X and Z reports list them (apart), oldest first.
+pub(crate) fn report_entries(c: &rusqlite::Connection, lo: i64, hi: i64) -> Result<Vec<RemoteRefundEntry>> {
+    let mut st = c.prepare_cached(
+        "SELECT refund_no, identifier, amount_minor, currency, status FROM remote_refunds
+          WHERE created_at_ms > ?1 AND created_at_ms <= ?2 ORDER BY id",
+    )?;
+    let rows = st.query_map(params![lo, hi], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get(4)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (refund_no, identifier, amount, currency, status) = row?;
+        let currency = Currency::parse(&currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        out.push(RemoteRefundEntry { refund_no, identifier, amount: Money::new(amount, currency), status });
+    }
+    Ok(out)
 }
 
 impl Store {

@@ -364,22 +364,7 @@ fn compute(c: &Connection, lo: i64, hi: i64, cur: Currency, now_ms: i64) -> Resu
             refunds: money(r, cur),
         })
         .collect();
-    let remote_refunds = {
-        let mut st = c.prepare_cached(
-            "SELECT refund_no, identifier, amount_minor, currency, status FROM remote_refunds
-              WHERE created_at_ms > ?1 AND created_at_ms <= ?2 ORDER BY id",
-        )?;
-        let rows = st.query_map(params![lo, hi], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get(4)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (refund_no, identifier, amount, currency, status) = row?;
-            let currency = Currency::parse(&currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            out.push(RemoteRefundEntry { refund_no, identifier, amount: Money::new(amount, currency), status });
-        }
-        out
-    };
+    let remote_refunds = crate::remote_refunds::report_entries(c, lo, hi)?;
     // With no close yet the period starts at the epoch; show it as just before the first order.
     let from_ms = if lo == 0 { first_order.map_or(hi.min(now_ms), |t| t - 1) } else { lo };
     Ok(DayReport {
