@@ -88,6 +88,9 @@ fn args(cmd: &str, token: &str, users: &Users, n: usize) -> Value {
         | "report_x"
         | "report_closed_list"
         | "points_problems"
+        | "refunds_to_pay_out"
+        | "remote_refunds"
+        | "refund_disagreements"
         | "loyalty_settings_get"
         | "customer_identify"
         | "points_enrol"
@@ -162,10 +165,11 @@ fn args(cmd: &str, token: &str, users: &Users, n: usize) -> Value {
         "refund_quote" | "refund_record" => json!({ "token": t, "input": refund }),
         "refund_remote" => json!({ "token": t, "input": { "identifier": "", "reason": "probe", "photoBase64": null,
             "managerId": null, "managerPin": null, "waitForSeller": false } }),
-        "refund_refresh" => json!({ "token": t, "refundId": 999_999 }),
+        "refund_refresh" | "refund_pay_out" => json!({ "token": t, "refundId": 999_999 }),
+        "refund_by_number" => json!({ "token": t, "refundNo": "R9999999" }),
         "points_redeem" => json!({ "token": t, "points": 0 }),
         "loyalty_settings_set" => json!({ "token": t, "settings": { "pointsPerUnit": -1, "redeemValueMinor": -1,
-            "multipliers": [], "cashierRefundLimitMinor": -1, "reputationThreshold": -1 } }),
+            "multipliers": [], "cashierRefundLimitMinor": -1 } }),
         // On the demo till the setup's commands are closed, and the profile is malformed: nothing changes.
         "setup_status" => json!({}),
         "setup_shop_save" => json!({ "profile": bad_profile() }),
