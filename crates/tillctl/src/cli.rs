@@ -219,13 +219,6 @@ pub enum BenchCommand {
         #[arg(long, value_name = "MS", default_value_t = 40)]
         slow_ms: u64,
     },
-    /// Refund quote and record time with no server (decided by the till) and with a
-    /// till-server on 127.0.0.1 asked first (`POST /v1/refunds/check`).
-    Refund {
-        /// Sales refunded per till.
-        #[arg(long, value_name = "N", default_value_t = 200)]
-        refunds: usize,
-    },
     /// First-page latency and query plan of each history filter.
     History {
         #[command(flatten)]

@@ -29,7 +29,6 @@
 //! tillctl devices test URI --role points-terminal [--key-file FILE] [--json]
 //! tillctl bench points [--rounds N]
 //! tillctl bench payment [--rounds N]
-//! tillctl bench refund [--refunds N]   refund quote and record, without and with the server's check
 //!                                       the loyalty points terminal: simulator, pairing, test,
 //!                                       round-trip figures (see points.rs)
 //! tillctl devices list [--json]        serial ports, HID devices and simulators, guessed roles
@@ -82,7 +81,6 @@ mod bench_history;
 mod bench_login;
 mod bench_payment;
 mod bench_print;
-mod bench_refund;
 mod card;
 mod cli;
 mod cli_printing;
@@ -139,7 +137,6 @@ fn run(cli: Cli) -> Result<(), CliError> {
             Some(BenchCommand::Points { rounds }) => points::bench(rounds),
             Some(BenchCommand::Payment { rounds }) => bench_payment::run(rounds),
             Some(BenchCommand::Print { sales, slow_ms }) => bench_print::run(sales, slow_ms),
-            Some(BenchCommand::Refund { refunds }) => bench_refund::run(refunds),
             Some(BenchCommand::History { dir, rounds }) => bench_history::run(&dir.data_dir, rounds),
             Some(BenchCommand::Login { rounds }) => bench_login::run(rounds),
             Some(BenchCommand::Backup { dir, checkouts, pages, pause_ms }) => bench_backup::run(

@@ -1,5 +1,7 @@
-//! `tillctl bench refund`: what asking the server before a refund costs the counter, side by
-//! side in one run.
+//! What asking the server before a refund costs the counter, side by side in one run:
+//! `cargo run --release -p tillctl --example bench_refund [-- REFUNDS]` (200 by default).
+//! An example rather than a `tillctl bench`: it starts a till-server inside the process, and
+//! the installed tillctl does not carry the server.
 //!
 //! Two tills in fresh directories sell the same cash sales and then refund each one (a manager
 //! signed in, so each line is approved): one with no server (the baseline: the till decides by
@@ -7,8 +9,6 @@
 //! (the quote and the refund each ask `POST /v1/refunds/check` first). For each it prints the
 //! time of the quote the cashier sees and of recording the refund.
 
-use crate::bench::percentile;
-use crate::error::CliError;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use till_pos::ipc::refund::{RefundInput, RefundLineInput, RefundLookup};
@@ -18,6 +18,15 @@ use till_pos::{Pos, PosConfig};
 struct Figures {
     quote: Vec<Duration>,
     record: Vec<Duration>,
+}
+
+/// A bench failure.
+type CliError = Box<dyn std::error::Error>;
+
+/// The `p` quantile of sorted samples.
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(i).copied().unwrap_or_default()
 }
 
 fn ms(d: Duration) -> String {
@@ -31,7 +40,7 @@ fn refund_each(dir: &Path, n: usize, with_server: bool) -> Result<Figures, CliEr
     let pos = Pos::open(PosConfig::demo(dir.join("till.db")))?;
     let server = if with_server {
         let s = till_server::local::LocalServer::start(&dir.join("server.db"), Default::default(), None)
-            .map_err(|e| CliError::CheckFailed(format!("till-server: {e}")))?;
+            .map_err(|e| format!("till-server: {e}"))?;
         pos.sync_seed_settings(&s.url, &s.terminal_id, &s.secret)?;
         pos.sync_start()?;
         Some(s)
@@ -48,7 +57,7 @@ fn refund_each(dir: &Path, n: usize, with_server: bool) -> Result<Figures, CliEr
     let deadline = Instant::now() + Duration::from_secs(120);
     while with_server && pos.sync_status_now()?.pending > 0 {
         if Instant::now() > deadline {
-            return Err(CliError::CheckFailed("the sales never reached the server".into()));
+            return Err("the sales never reached the server".into());
         }
         pos.sync_nudge();
         std::thread::sleep(Duration::from_millis(20));
@@ -77,7 +86,7 @@ fn refund_each(dir: &Path, n: usize, with_server: bool) -> Result<Figures, CliEr
         let q = pos.refund_quote(&manager, input.clone())?;
         f.quote.push(t.elapsed());
         if q.offline == with_server {
-            return Err(CliError::CheckFailed(format!("the quote was offline: {}", q.offline)));
+            return Err(format!("the quote was offline: {}", q.offline).into());
         }
         let t = Instant::now();
         pos.refund_record(&manager, input)?;
@@ -89,7 +98,11 @@ fn refund_each(dir: &Path, n: usize, with_server: bool) -> Result<Figures, CliEr
 }
 
 /// Runs the two tills and prints one markdown table.
-pub fn run(refunds: usize) -> Result<(), CliError> {
+fn main() -> Result<(), CliError> {
+    let refunds: usize = match std::env::args().nth(1) {
+        Some(n) => n.parse().map_err(|_| format!("{n:?} is not a number of refunds"))?,
+        None => 200,
+    };
     let base = std::env::temp_dir().join(format!("tillctl-bench-refund-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
     println!("| till | refunds | quote p50 | quote p95 | record p50 | record p95 |");
