@@ -167,7 +167,9 @@ impl Store {
             let mut s = c.prepare_cached(
                 "SELECT l.event_id, json_extract(o.payload, '$.refund_id')
                    FROM refund_lines l JOIN outbox o ON o.id = l.event_id
-                  WHERE l.server_status = 'pending_seller_confirmation'",
+                  WHERE l.server_status = 'pending_seller_confirmation' AND l.status <> 'refused'
+                 UNION ALL
+                 SELECT event_id, server_refund_id FROM remote_refunds WHERE status = 'awaiting_seller'",
             )?;
             let rows = s.query_map([], |r| Ok(AwaitingSeller { event_id: r.get(0)?, server_refund_id: r.get(1)? }))?;
             Ok(rows.collect::<std::result::Result<_, _>>()?)

@@ -392,19 +392,8 @@ impl Pos {
     /// returns the refund's receipt with its status now.
     pub fn refund_refresh(&self, token: &SessionToken, refund_id: i64) -> Result<RefundReceipt> {
         self.authorize(token, Command::RefundRefresh)?;
-        for w in self.store.refunds_awaiting_seller()? {
-            match self.server_call(Service::Refunds, "GET", &format!("/v1/refunds/{}", w.server_refund_id), None, None)
-            {
-                Ok(answer) => {
-                    if let Some(status) = answer.get("status").and_then(|s| s.as_str()) {
-                        self.store.refund_line_decided(&w.event_id, status, self.now_ms())?;
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!("refund status not refreshed: {e}");
-                    break;
-                }
-            }
+        if let Err(e) = self.follow_seller_decisions() {
+            tracing::warn!("refund status not refreshed: {e}");
         }
         self.refund_receipt_of(refund_id)
     }
@@ -420,6 +409,7 @@ impl Pos {
 
 mod decision;
 mod payout;
+pub use payout::SELLER_FOLLOW_EVERY;
 mod remote;
 
 use decision::Asked;

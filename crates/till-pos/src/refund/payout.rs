@@ -6,11 +6,42 @@ use super::refusal_code;
 use crate::admin::permissions::Command;
 use crate::error::{PosError, Result};
 use crate::ipc::refund::{RefundDisagreementView, RefundReceipt, RefundToPayOutView};
+use crate::ipc::sync::Service;
 use crate::Pos;
+use std::time::Duration;
 use till_core::{Money, SessionToken};
 use till_store::StoreError;
 
+/// How often the running till asks the server about refunds waiting for their seller.
+pub const SELLER_FOLLOW_EVERY: Duration = Duration::from_secs(30);
+
 impl Pos {
+    /// Asks the server about every refund line (and remote refund) waiting for the seller and
+    /// records the decisions: the sync feed does it every [`SELLER_FOLLOW_EVERY`] while the
+    /// till runs, and Refresh (R) on a refund at once. Returns how many were asked; stops at
+    /// the first that cannot be (offline: next time).
+    pub fn follow_seller_decisions(&self) -> Result<usize> {
+        let waiting = self.store.refunds_awaiting_seller()?;
+        if waiting.is_empty() || self.sync_credentials()?.is_none() {
+            return Ok(0);
+        }
+        for (asked, w) in waiting.iter().enumerate() {
+            let path = format!("/v1/refunds/{}", w.server_refund_id);
+            let answer = match self.server_call(Service::Refunds, "GET", &path, None, None) {
+                Ok(a) => a,
+                Err(e) if asked == 0 => return Err(e),
+                Err(e) => {
+                    tracing::warn!("refund decisions followed in part: {e}");
+                    return Ok(asked);
+                }
+            };
+            if let Some(status) = answer.get("status").and_then(|s| s.as_str()) {
+                self.store.refund_line_decided(&w.event_id, status, self.now_ms())?;
+            }
+        }
+        Ok(waiting.len())
+    }
+
     /// A refund by its printed number (`R0000012`, or `12`).
     pub fn refund_by_number(&self, token: &SessionToken, refund_no: &str) -> Result<RefundReceipt> {
         self.authorize(token, Command::RefundByNumber)?;

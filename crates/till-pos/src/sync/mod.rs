@@ -190,11 +190,20 @@ impl Pos {
         std::thread::Builder::new()
             .name("sync-status".into())
             .spawn(move || {
+                let mut followed: Option<std::time::Instant> = None;
                 while rx.recv().is_ok() {
                     // Several changes in a burst are read once.
                     while rx.try_recv().is_ok() {}
                     let Some(pos) = weak.upgrade() else { return };
                     pos.publish_sync_status();
+                    // The sellers' decisions reach the till with the sync rounds, not only when
+                    // a cashier presses Refresh: a confirmed refund shows "to pay out" by itself.
+                    if followed.is_none_or(|t| t.elapsed() >= crate::refund::SELLER_FOLLOW_EVERY) {
+                        followed = Some(std::time::Instant::now());
+                        if let Err(e) = pos.follow_seller_decisions() {
+                            tracing::info!("refund decisions not followed now: {e}");
+                        }
+                    }
                 }
             })
             .map_err(|e| PosError::Internal(format!("cannot start the sync status feed: {e}")))?;
