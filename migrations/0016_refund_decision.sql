@@ -27,6 +27,9 @@ ALTER TABLE refund_lines ADD COLUMN decision TEXT
 ALTER TABLE refund_lines ADD COLUMN paid_at_ms INTEGER;
 ALTER TABLE refund_lines ADD COLUMN paid_by INTEGER REFERENCES users (id);
 ALTER TABLE refund_lines ADD COLUMN points_value_minor INTEGER NOT NULL DEFAULT 0;
+-- Its points went back (taken back from what the sale earned, given back from what it
+-- redeemed): with the money, so 0 while it waits for the seller. Older lines: at the refund.
+ALTER TABLE refund_lines ADD COLUMN points_settled INTEGER NOT NULL DEFAULT 1 CHECK (points_settled IN (0, 1));
 ALTER TABLE refunds ADD COLUMN refused_minor INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE refunds ADD COLUMN decided_offline INTEGER NOT NULL DEFAULT 0 CHECK (decided_offline IN (0, 1));
 

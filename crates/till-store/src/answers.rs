@@ -121,6 +121,10 @@ pub(crate) fn set_refund_line_status(tx: &Transaction<'_>, event_id: &str, statu
               WHERE event_id = ?1",
         )?
         .execute(params![event_id, to, paid, now_ms])?;
+        // Confirmed by the seller: its points go back now, as its money does.
+        if to == "approved" {
+            crate::refunds::settle_confirmed_line(tx, event_id, now_ms)?;
+        }
     }
     derive_refund_status(tx, refund_id, order_id)
 }

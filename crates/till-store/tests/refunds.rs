@@ -355,3 +355,86 @@ fn a_cash_refund_queues_its_receipt_with_the_drawer_kick_in_its_own_commit_when_
     assert!(refund(&s, uid, order, vec![(line, 5)], 3).is_err());
     assert_eq!(jobs(&s).len(), 1);
 }
+
+/// Gives order `order_id` a loyalty customer who earned `points` on it.
+fn earned(s: &Store, order_id: i64, points: i64) {
+    s.write(|tx| {
+        tx.execute("UPDATE orders SET customer_ref = 'C1' WHERE id = ?1", [order_id])?;
+        tx.execute(
+            "INSERT INTO points_ledger (customer_ref, order_id, kind, points, status, created_at_ms)
+             VALUES ('C1', ?1, 'earn', ?2, 'confirmed', 1)",
+            [order_id, points],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+}
+
+fn reversed(s: &Store, order_id: i64) -> i64 {
+    q(
+        s,
+        &format!(
+            "SELECT coalesce(-sum(points), 0) FROM points_ledger WHERE order_id = {order_id} AND kind = 'reverse-earn'"
+        ),
+    )
+}
+
+#[test]
+fn points_go_back_with_the_money_when_the_seller_confirms_and_never_for_a_refused_line() {
+    use till_core::refund::Decision;
+    let (_d, s, uid) = setup();
+    let order = sell(&s, uid, &[(0, 1), (1, 1)], 1); // 33.33 + 15.50
+    earned(&s, order, 100);
+    let lines = s.refundable_order(order).unwrap().unwrap().lines;
+    let new = |n: usize, decisions: Vec<Decision>| NewRefund {
+        order_id: order,
+        event_ids: (0..4).map(|i| format!("ev-{n}-{i}")).collect(),
+        lines: vec![(lines[0].order_line_id, 1), (lines[1].order_line_id, 1)],
+        reason: "defective".into(),
+        evidence_sha256: None,
+        cashier_id: uid,
+        approved_by: None,
+        approval: "policy".into(),
+        customer_ref: None,
+        key: format!("key-{n}"),
+        decisions,
+        decided_offline: false,
+        now_ms: 10_000,
+    };
+    // The tea is approved now, the book waits for its seller: only the tea's share goes back.
+    let r = s.record_refund(&new(7, vec![Decision::Policy, Decision::AwaitSeller])).unwrap();
+    assert_eq!(r.points_reversed, 100 * 3333 / 4883);
+    assert_eq!(reversed(&s, order), 68);
+    // The seller confirms the book: its share goes back now, once, under its own refund id.
+    s.refund_line_decided("ev-7-1", "refunded", 20_000).unwrap();
+    assert_eq!(reversed(&s, order), 100, "everything earned, never more");
+    s.refund_line_decided("ev-7-1", "refunded", 21_000).unwrap();
+    assert_eq!(reversed(&s, order), 100, "once");
+    let body: String = s
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT payload FROM outbox WHERE kind = 'points.reversed' ORDER BY created_at_ms DESC, rowid DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert!(body.contains("\"refund_id\":\"key-7-2\"") && body.contains("\"points\":32"), "{body}");
+
+    // Another sale: a line refused by its seller gives no points back at all.
+    let order = sell(&s, uid, &[(0, 1)], 2);
+    earned(&s, order, 50);
+    let line = s.refundable_order(order).unwrap().unwrap().lines[0].order_line_id;
+    s.record_refund(&NewRefund {
+        order_id: order,
+        lines: vec![(line, 1)],
+        key: "key-8".into(),
+        event_ids: (0..3).map(|i| format!("ev-8-{i}")).collect(),
+        decisions: vec![Decision::AwaitSeller],
+        ..new(8, Vec::new())
+    })
+    .unwrap();
+    assert_eq!(reversed(&s, order), 0, "nothing back while it waits");
+    s.refund_line_decided("ev-8-0", "rejected", 20_000).unwrap();
+    assert_eq!(reversed(&s, order), 0, "nor once refused");
+}

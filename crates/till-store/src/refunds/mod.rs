@@ -24,8 +24,10 @@ use till_core::refund::Decision;
 use till_core::{Currency, EventKind, Money};
 
 mod payout;
+mod points_back;
 mod write;
 pub use payout::{RefundDisagreement, RefundToPayOut};
+pub(crate) use points_back::settle_confirmed_line;
 pub(crate) use write::{set_order_status, write_refund};
 
 /// A line of a sale as a refund sees it.

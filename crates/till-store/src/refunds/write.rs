@@ -1,23 +1,11 @@
 //! Writing a refund: the checks against what is left of the sale, the refund and its lines, the
 //! points reversals, the audit entry and the outbox events, in the caller's transaction.
 
+use super::points_back::{settled_minor, write_points_back, PointsBack};
 use super::*;
 
 fn invalid(msg: impl Into<String>) -> StoreError {
     StoreError::Invalid(msg.into())
-}
-
-/// Points the sale earned and redeemed (not rejected), and what earlier refunds took back.
-fn points_of_order(tx: &Transaction<'_>, order_id: i64) -> Result<[i64; 4]> {
-    let sum = |kind: &str| -> Result<i64> {
-        Ok(tx
-            .prepare_cached(
-                "SELECT coalesce(sum(abs(points)), 0) FROM points_ledger
-                  WHERE order_id = ?1 AND kind = ?2 AND status <> 'rejected'",
-            )?
-            .query_row(params![order_id, kind], |r| r.get(0))?)
-    };
-    Ok([sum("earn")?, sum("redeem")?, sum("reverse-earn")?, sum("return-redeem")?])
 }
 
 /// Checks and writes a refund inside an open transaction: the refund, its lines, the points
@@ -116,6 +104,7 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
     // before its refunds, a points update before its reversal.
     let subject = format!("order/{}", r.order_id);
     let customer = r.customer_ref.clone().or_else(|| order.customer_ref.clone());
+    let settled_before = settled_minor(tx, r.order_id)?;
     let (mut approved_minor, mut cash_now_minor, mut before_line) = (0i64, 0i64, 0i64);
     let mut requests = Vec::with_capacity(parts.len());
     for (i, (line, quantity, a, t)) in parts.iter().enumerate() {
@@ -135,8 +124,8 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
         }
         tx.prepare_cached(
             "INSERT INTO refund_lines (refund_id, order_line_id, quantity, amount_minor, tax_minor, event_id, status,
-                                       decision, paid_at_ms, paid_by, points_value_minor)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                       decision, paid_at_ms, paid_by, points_value_minor, points_settled)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?
         .execute(params![
             refund_id,
@@ -149,7 +138,8 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
             decision.as_str(),
             paid_at,
             paid_at.map(|_| r.cashier_id),
-            line_points
+            line_points,
+            decision.approved()
         ])?;
         let mut body = json!({
             "refund_id": format!("{}-{}", r.key, line.line_no),
@@ -184,38 +174,26 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
         requests.push(body);
     }
 
-    // Points: take back the share of what the sale earned, give back the share it redeemed.
-    let [earned, redeemed, reversed_before, returned_before] = points_of_order(tx, r.order_id)?;
-    let mut points_reversed = 0;
-    let mut points_returned = 0;
+    // Points go back with the money: the share of the lines approved now (`points_back`).
+    let (mut points_reversed, mut points_returned) = (0, 0);
     if let Some(account) = &order.customer_ref {
-        let reverse = points_share(earned, total, before, now).min(earned - reversed_before);
-        let give_back = points_share(redeemed, total, before, now).min(redeemed - returned_before);
-        let mut next_event = r.lines.len();
-        for (kind, wire, signed) in
-            [("reverse-earn", "reverse_earn", -reverse), ("return-redeem", "return_redeem", give_back)]
-        {
-            if signed == 0 {
-                continue;
-            }
-            let event_id = &r.event_ids[next_event];
-            next_event += 1;
-            tx.prepare_cached(
-                "INSERT INTO points_ledger (customer_ref, order_id, refund_id, kind, points, created_at_ms, event_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![account, r.order_id, refund_id, kind, signed, r.now_ms, event_id])?;
-            outbox::enqueue_kind(
-                tx,
-                event_id,
-                EventKind::PointsReversed,
-                &subject,
-                &json!({ "refund_id": r.key, "order_id": order.order_no, "account_id": account, "kind": wire, "points": signed.abs() }),
-                r.now_ms,
-            )?;
-        }
-        points_reversed = reverse;
-        points_returned = give_back;
+        let key = r.key.clone();
+        (points_reversed, points_returned) = write_points_back(
+            tx,
+            &PointsBack {
+                order_id: r.order_id,
+                order_no: &order.order_no,
+                account,
+                refund_id,
+                server_refund_id: &key,
+                total,
+                before: Money::new(settled_before, currency),
+                now: Money::new(approved_minor, currency),
+                event_ids: [&r.event_ids[r.lines.len()], &r.event_ids[r.lines.len() + 1]],
+                subject: &subject,
+                now_ms: r.now_ms,
+            },
+        )?;
     }
 
     set_order_status(tx, r.order_id)?;
