@@ -1,7 +1,7 @@
 // The sync status line as the till pushes it: one listener for the whole signed-in session,
 // read by the header chip, the Sync screen and the logout check. The till tells the window
 // after every sync round, queued event and change of settings; nothing here asks again.
-import type { SyncStatusView } from "./bindings";
+import type { IpcError, SyncStatusView } from "./bindings";
 import * as ipc from "./ipc";
 
 export const syncLine: { status: SyncStatusView | null; receivedAt: number } = $state({
@@ -36,4 +36,28 @@ export function stopSyncLine(): void {
 export function oldestPendingAgeMs(now: number): number | null {
   const age = syncLine.status?.oldestPendingAgeMs;
   return age === null || age === undefined ? null : age + Math.max(0, now - syncLine.receivedAt);
+}
+
+/**
+ * A list the till reads for a panel of the Sync screen, read again whenever the line is pushed
+ * (the server's answers come through sync, and each changes the line). A lost session is the
+ * app shell's to handle, so an authorisation error is not shown here. Call it while a
+ * component initialises: it follows the line as long as the component lives.
+ */
+export function followedList<T>(read: () => Promise<T[]>): { list: T[] | null; error: IpcError | null } {
+  const shown: { list: T[] | null; error: IpcError | null } = $state({ list: null, error: null });
+  $effect(() => {
+    void syncLine.receivedAt;
+    read().then(
+      (list) => {
+        shown.list = list;
+        shown.error = null;
+      },
+      (e) => {
+        const err = ipc.toIpcError(e);
+        if (!ipc.isAuthError(err)) shown.error = err;
+      },
+    );
+  });
+  return shown;
 }
