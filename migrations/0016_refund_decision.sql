@@ -90,6 +90,9 @@ END;
 
 CREATE INDEX refund_lines_unpaid ON refund_lines (refund_id) WHERE status = 'approved' AND paid_at_ms IS NULL;
 CREATE INDEX refund_lines_by_paid ON refund_lines (paid_at_ms) WHERE paid_at_ms IS NOT NULL;
+-- The lines the running till asks the server about again (every 30 s): a small set, never a scan.
+CREATE INDEX refund_lines_awaiting_server ON refund_lines (event_id)
+    WHERE server_status = 'pending_seller_confirmation';
 
 CREATE TABLE remote_refunds (
     id              INTEGER PRIMARY KEY,
@@ -112,3 +115,4 @@ CREATE TABLE remote_refunds (
 ) STRICT;
 CREATE INDEX remote_refunds_by_time ON remote_refunds (created_at_ms);
 CREATE INDEX remote_refunds_by_identifier ON remote_refunds (identifier);
+CREATE INDEX remote_refunds_awaiting ON remote_refunds (event_id) WHERE status = 'awaiting_seller';
