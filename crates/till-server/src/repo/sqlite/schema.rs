@@ -121,6 +121,14 @@ CREATE TABLE enrolment_codes (
 CREATE INDEX enrolment_codes_terminal ON enrolment_codes (terminal_id);
 ";
 
+/// Version 7: a sale line may come from an order pending collection or a service paid at the
+/// counter; its origin is kept with the line.
+pub(super) const MIGRATION_7: &str = "
+ALTER TABLE order_lines ADD COLUMN origin_kind TEXT;
+ALTER TABLE order_lines ADD COLUMN origin_ref TEXT;
+CREATE INDEX order_lines_origin ON order_lines (origin_kind, origin_ref);
+";
+
 /// A step of a migration that needs code, not only SQL (sealing the rows of version 5).
 type CodeStep = fn(&Connection, &ServerKey) -> RepoResult<()>;
 
@@ -132,10 +140,11 @@ const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] = &[
     (4, MIGRATION_4, None),
     (5, super::super::sealed_columns::MIGRATION_5, Some(super::super::sealed_columns::seal_existing_rows)),
     (6, MIGRATION_6, None),
+    (7, MIGRATION_7, None),
 ];
 
 /// The schema version this build writes.
-pub(super) const SCHEMA_VERSION: i64 = 6;
+pub(super) const SCHEMA_VERSION: i64 = 7;
 
 /// Creates the first schema if needed and applies the migrations the database lacks; the caller
 /// holds the transaction, so a failed step leaves the database as it was. Returns whether rows
