@@ -22,6 +22,7 @@ pub mod batch;
 pub mod enrolment;
 pub mod error;
 pub mod lookups;
+pub mod payment_codes;
 pub mod payments;
 pub mod ping;
 pub mod points;
