@@ -26,6 +26,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0016_refund_decision.sql"),
     include_str!("../../../migrations/0017_points_resend.sql"),
     include_str!("../../../migrations/0018_line_origin.sql"),
+    // 0019 to 0021: orders pending collection, the service relay, device services.
+    include_str!("../../../migrations/0022_payment_codes.sql"),
 ];
 
 /// The first line of a migration that rebuilds a table other tables refer to. SQLite's way of
