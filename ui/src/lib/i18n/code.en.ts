@@ -11,6 +11,7 @@ export default {
   "code.wallet.wechat_pay": "WeChat Pay",
   "code.wallet.alipay": "Alipay",
   "code.wallet.unionpay": "UnionPay QuickPass",
+  "code.platformRef": "Transaction no.",
   "cashier.payCode": "Payment code",
   "error.payment_code_scanned": "A payment code was scanned: it is taken as payment.",
   "error.payment_code_unconfirmed": "The customer did not confirm in time. The payment was taken back; the customer is not charged.",

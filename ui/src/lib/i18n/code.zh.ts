@@ -11,6 +11,7 @@ export default {
   "code.wallet.wechat_pay": "微信支付",
   "code.wallet.alipay": "支付宝",
   "code.wallet.unionpay": "云闪付",
+  "code.platformRef": "交易单号",
   "cashier.payCode": "付款码",
   "error.payment_code_scanned": "扫到的是付款码：将作为付款处理。",
   "error.payment_code_unconfirmed": "顾客未及时确认。款项已撤销，顾客未被扣款。",
