@@ -79,7 +79,7 @@ fn a_scanned_wallet_code_pays_and_a_declined_one_keeps_the_cart() {
     s.keys(&format!("TEA-01{ENTER}"));
     s.wait_for_n(".cart-line", 1, Duration::from_secs(10));
     s.keys(&format!("{ALIPAY_LOW_BALANCE}{ENTER}"));
-    s.wait_for_text("#code-error", "balance");
+    s.wait_for_text("#code-status-text", "balance is too low");
     s.screenshot_for_docs("payment-code-declined.png");
     s.keys("\u{E00C}"); // Esc
     s.wait_for("#scan-input");

@@ -70,6 +70,8 @@ pub enum ErrorCode {
     PaymentNotRecorded,
     /// A customer's payment code was scanned into the product field: take it as payment.
     PaymentCodeScanned,
+    /// The wallet declined a payment code (the message says why).
+    PaymentCodeDeclined,
     /// The customer did not confirm a payment code in time; it was taken back (not charged).
     PaymentCodeUnconfirmed,
     /// Payment codes need the payment platform (the payments server), which is not set up.
@@ -408,6 +410,14 @@ pub enum PaymentError {
     /// Approved, but the sale could not be recorded: the payment journal reverses it.
     #[error("the sale could not be recorded ({0}); the card payment is being reversed, so the customer is not charged; the cart is kept: please take payment again")]
     NotRecorded(String),
+    /// The wallet declined the payment code; nothing was charged.
+    #[error("{message} ({reason_code})")]
+    CodeDeclined {
+        /// The platform's reason code.
+        reason_code: String,
+        /// Words for the cashier.
+        message: String,
+    },
     /// The customer did not confirm a payment code on the phone in time; it was taken back.
     #[error("the customer did not confirm the {0} payment in time; it was taken back, the customer is not charged")]
     CodeUnconfirmed(String),
@@ -437,6 +447,7 @@ impl PaymentError {
             PaymentError::Unreachable(_) => ErrorCode::PaymentPlatformUnreachable,
             PaymentError::PlatformRefused { .. } => ErrorCode::PaymentPlatformRefused,
             PaymentError::NotRecorded(_) => ErrorCode::PaymentNotRecorded,
+            PaymentError::CodeDeclined { .. } => ErrorCode::PaymentCodeDeclined,
             PaymentError::CodeUnconfirmed(_) => ErrorCode::PaymentCodeUnconfirmed,
             PaymentError::CodesNotSetUp(_) => ErrorCode::PaymentCodesNotSetUp,
             PaymentError::Internal(_) => ErrorCode::Internal,

@@ -103,7 +103,7 @@ fn a_declined_code_charges_nothing_and_keeps_the_cart() {
     let cart = cart(&p, &t);
     let (r, statuses) = pay(&p, &t, &cart, LOW_BALANCE);
     let e = r.unwrap_err();
-    assert_eq!(e.code(), ErrorCode::CardDeclined);
+    assert_eq!(e.code(), ErrorCode::PaymentCodeDeclined);
     assert!(e.to_string().contains("insufficient_balance"), "{e}");
     assert_eq!(statuses.last().map(String::as_str), Some("declined"));
     assert_eq!(p.cart_get(&t).unwrap().cart_id, cart.cart_id, "the cart is kept");

@@ -90,6 +90,7 @@ const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   payment_platform_refused: "error.payment_platform_refused",
   payment_not_recorded: "error.payment_not_recorded",
   payment_code_scanned: "error.payment_code_scanned",
+  payment_code_declined: "error.payment_code_declined",
   payment_code_unconfirmed: "error.payment_code_unconfirmed",
   payment_codes_not_set_up: "error.payment_codes_not_set_up",
   invalid_signature: "error.invalid_signature",

@@ -153,4 +153,7 @@ pub struct CodePaymentView {
     pub seconds_left: i64,
     /// Why it was declined or failed, in words.
     pub message: Option<String>,
+    /// The platform's reason for a decline: `insufficient_balance`, `code_expired`,
+    /// `user_cancelled`, `amount_limit`.
+    pub reason_code: Option<String>,
 }

@@ -76,15 +76,24 @@ impl Pos {
         let masked = code.masked();
         let wallet = code.wallet();
         let started = self.now_ms();
-        let view = |status: &str, message: Option<String>, now: i64| CodePaymentView {
-            payment_id: id.to_string(),
-            status: status.into(),
-            wallet: wallet.as_str().into(),
-            masked_code: masked.clone(),
-            amount,
-            seconds_left: ((started + CONFIRM_WINDOW_MS - now) / 1000).max(0),
-            message,
-        };
+        // `message`: words, or the error whose words (and decline reason) the window shows.
+        let view =
+            |status: &str, message: Option<std::result::Result<String, &PaymentError>>, now: i64| CodePaymentView {
+                payment_id: id.to_string(),
+                status: status.into(),
+                wallet: wallet.as_str().into(),
+                masked_code: masked.clone(),
+                amount,
+                seconds_left: ((started + CONFIRM_WINDOW_MS - now) / 1000).max(0),
+                reason_code: match &message {
+                    Some(Err(PaymentError::CodeDeclined { reason_code, .. })) => Some(reason_code.clone()),
+                    _ => None,
+                },
+                message: message.map(|m| match m {
+                    Ok(words) => words,
+                    Err(e) => e.to_string(),
+                }),
+            };
         // The journal knows of the payment before the code leaves; if it cannot, nothing leaves.
         self.store.journal_begin(
             &NewJournalPayment {
@@ -107,9 +116,12 @@ impl Pos {
         let paid = match outcome {
             Ok(paid) => paid,
             Err(e) => {
-                let status =
-                    if matches!(e, PosError::Payment(PaymentError::Declined { .. })) { "declined" } else { "failed" };
-                watch(&view(status, Some(e.to_string()), self.now_ms()));
+                let declined = matches!(e, PosError::Payment(PaymentError::CodeDeclined { .. }));
+                let shown = match &e {
+                    PosError::Payment(p) => Err(p),
+                    other => Ok(other.to_string()),
+                };
+                watch(&view(if declined { "declined" } else { "failed" }, Some(shown), self.now_ms()));
                 return Err(e);
             }
         };
@@ -137,9 +149,9 @@ impl Pos {
             Err(e) => {
                 tracing::error!(payment_id = %id, "paid payment code could not be recorded: {e}");
                 self.take_back(id.as_str(), REASON_SALE_NOT_RECORDED, Some(s.user_id));
-                let e: PosError = PaymentError::NotRecorded(e.to_string()).into();
-                watch(&view("failed", Some(e.to_string()), self.now_ms()));
-                Err(e)
+                let e = PaymentError::NotRecorded(e.to_string());
+                watch(&view("failed", Some(Err(&e)), self.now_ms()));
+                Err(e.into())
             }
         }
     }
@@ -192,9 +204,11 @@ impl Pos {
                     let audit = json!({ "payment_id": id, "wallet": a.wallet, "code_masked": a.masked_code,
                         "reason_code": reason, "amount": amount.minor() });
                     self.store.audit(now, None, "payment_code.declined", &audit)?;
-                    return Err(
-                        PaymentError::Declined { message: decline_words(&reason).into(), reason_code: reason }.into()
-                    );
+                    return Err(PaymentError::CodeDeclined {
+                        message: decline_words(&reason).into(),
+                        reason_code: reason,
+                    }
+                    .into());
                 }
                 Heard::Answer(a) if a.status == CodePaymentStatus::Reversed => {
                     let _ = self.store.journal_declined(id.as_str(), "reversed", now);

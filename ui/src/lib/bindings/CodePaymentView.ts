@@ -33,4 +33,9 @@ secondsLeft: number,
 /**
  * Why it was declined or failed, in words.
  */
-message: string | null, };
+message: string | null, 
+/**
+ * The platform's reason for a decline: `insufficient_balance`, `code_expired`,
+ * `user_cancelled`, `amount_limit`.
+ */
+reasonCode: string | null, };
