@@ -50,6 +50,7 @@ pub mod payment;
 pub mod pdf;
 pub mod product;
 pub mod refund;
+pub mod relay_signing;
 pub mod role;
 pub mod signing;
 pub mod tax;
