@@ -266,3 +266,40 @@ fn the_shared_secret_is_sealed_in_the_database_and_never_listed() {
     let e = providers::add(&*s.repo, "x", "other", "http://p.example", SECRET, NOW).unwrap_err();
     assert_eq!(e.code(), "invalid_endpoint");
 }
+
+/// A cash sale of one service line paying `conversation` for `minor`.
+fn service_sale(order: &str, code: &str, conversation: &str, minor: i64) -> Value {
+    json!({
+        "order_id": order, "store": "Shop 1", "created_at": NOW - 60, "currency": "CNY",
+        "lines": [{"line_code": code, "sku": "SERVICE-DEMO-SERVICES", "name": "Demo services", "quantity": 1,
+            "unit_price": {"minor": minor, "currency": "CNY"}, "total": {"minor": minor, "currency": "CNY"},
+            "origin": {"kind": "service", "reference": conversation}}],
+        "payments": [{"tender": "cash", "amount": {"minor": minor, "currency": "CNY"}}]
+    })
+}
+
+#[test]
+fn a_recorded_sale_pays_the_service_in_its_own_commit_or_is_refused() {
+    let clock = Arc::new(ManualClock::at_unix(NOW));
+    let p = provider_on("127.0.0.1:0", SECRET, clock);
+    let s = server_with(&p.endpoint());
+    topped_up(&s, "conv-s");
+
+    let wrong = s.post("/v1/sales", &service_sale("o-1", &support::line_code(1), "conv-s", 2000), "sale-1");
+    assert_eq!((wrong.status, wrong.body["code"].as_str()), (422, Some("service_amount_mismatch")), "{}", wrong.text);
+    assert!(!s.repo.read().unwrap().order_exists(&s.terminal_id, "o-1").unwrap(), "the refused sale left nothing");
+
+    let ok = s.post("/v1/sales", &service_sale("o-2", &support::line_code(2), "conv-s", 3000), "sale-2");
+    assert_eq!(ok.status, 201, "{}", ok.text);
+    let c = s.repo.read().unwrap().conversation("conv-s").unwrap().unwrap();
+    assert_eq!((c.status.as_str(), c.paid_order_id.as_deref()), ("paid", Some("o-2")));
+    assert_eq!(c.notify_state.as_deref(), Some("pending"));
+    // The same sale again (a retry of the event): replayed, not paid twice.
+    assert!(s.post("/v1/sales", &service_sale("o-2", &support::line_code(2), "conv-s", 3000), "sale-2").replayed);
+    // Another sale paying it again: refused.
+    let twice = s.post("/v1/sales", &service_sale("o-3", &support::line_code(3), "conv-s", 3000), "sale-3");
+    assert_eq!(twice.body["code"], "service_already_paid");
+
+    assert_eq!(block_on(paid::deliver_due(&app(&s))).unwrap(), 1);
+    assert_eq!(p.state.payments()[0].order_id, "o-2");
+}
