@@ -84,5 +84,7 @@ fn write_index(dir: &Path) -> Result<(), ts_rs::ExportError> {
         out.push_str(&format!("export type {{ {n} }} from \"./{n}\";\n"));
     }
     std::fs::write(dir.join("index.ts"), out)?;
+    crate::ipc::services::ServiceProviderView::export_all_to(dir)?;
+    crate::ipc::services::ServiceConversationView::export_all_to(dir)?;
     Ok(())
 }
