@@ -90,7 +90,7 @@ impl Pos {
     /// server: nothing is shown offline).
     pub fn services_providers(&self, token: &SessionToken) -> Result<Vec<ServiceProviderView>> {
         self.authorize(token, Command::ServicesProviders)?;
-        let answer = self.server_call(Service::Sales, "GET", "/v1/services/providers", None, None)?;
+        let answer = self.services_call("GET", "/v1/services/providers", None)?;
         let list: ProvidersResponse = serde_json::from_value(answer)
             .map_err(|e| PosError::ServerUnreachable(format!("unexpected answer: {e}")))?;
         Ok(list
@@ -104,8 +104,7 @@ impl Pos {
     /// the product its lines are booked under.
     pub fn services_follow(&self, token: &SessionToken, account_id: &str) -> Result<ServiceProviderView> {
         self.authorize(token, Command::ServicesFollow)?;
-        let answer =
-            self.server_call(Service::Sales, "POST", "/v1/services/follow", Some(&json!({"account_id": account_id})), None)?;
+        let answer = self.services_call("POST", "/v1/services/follow", Some(&json!({"account_id": account_id})))?;
         let followed: FollowResponse = serde_json::from_value(answer)
             .map_err(|e| PosError::ServerUnreachable(format!("unexpected answer: {e}")))?;
         self.store().service_follow(&followed.account_id, &followed.name, self.currency(), self.now_ms())?;
@@ -120,7 +119,7 @@ impl Pos {
         }
         let conversation_id = format!("svc-{}", self.random_hex(16));
         let body = json!({"conversation_id": conversation_id, "account_id": account_id});
-        let answer = self.server_call(Service::Sales, "POST", "/v1/services/conversations", Some(&body), None)?;
+        let answer = self.services_call("POST", "/v1/services/conversations", Some(&body))?;
         let _: ConversationResponse = serde_json::from_value(answer)
             .map_err(|e| PosError::ServerUnreachable(format!("unexpected answer: {e}")))?;
         self.store().service_conversation_start(&conversation_id, account_id, s.user_id, self.now_ms())?;
@@ -211,6 +210,21 @@ impl Pos {
         Ok(self.store().service_conversations(HISTORY_LIMIT)?.iter().map(|c| conversation_view(c, false)).collect())
     }
 
+    /// One call to the platform that is not a round: its JSON answer, or the platform's code
+    /// and words as [`PosError::ServerRefused`] whatever the status (a provider's failure is a
+    /// 502 with a code the cashier must see, not "unreachable").
+    fn services_call(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> Result<serde_json::Value> {
+        let a = self.server_call_answer(Service::Sales, method, path, body, None, ROUND_TIMEOUT)?;
+        if (200..300).contains(&a.status) {
+            return serde_json::from_str(&a.body)
+                .map_err(|e| PosError::ServerUnreachable(format!("the server's answer is not JSON: {e}")));
+        }
+        match serde_json::from_str::<ErrorBody>(&a.body) {
+            Ok(e) => Err(PosError::ServerRefused { code: e.code, message: e.message }),
+            Err(_) => Err(PosError::ServerUnreachable(format!("HTTP {}", a.status))),
+        }
+    }
+
     fn conversation(&self, conversation_id: &str) -> Result<ServiceConversation> {
         self.store()
             .service_conversation(conversation_id)?
@@ -245,11 +259,6 @@ impl Pos {
                 },
             },
             Ok(a) => {
-                #[derive(serde::Deserialize)]
-                struct ErrorBody {
-                    code: String,
-                    message: String,
-                }
                 match serde_json::from_str::<ErrorBody>(&a.body) {
                     Ok(e) => RoundOutcome::Failed { code: e.code, message: e.message },
                     Err(_) => {
@@ -262,6 +271,13 @@ impl Pos {
         self.store().service_round_settle(conversation_id, round.seq, &outcome, self.now_ms())?;
         Ok(())
     }
+}
+
+/// The platform's error body.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    code: String,
+    message: String,
 }
 
 /// A round's answer as kept; an amount in a currency the till does not know is no answer.
