@@ -68,6 +68,8 @@ pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     till_store::catalogue_import::ImportPreview::export_all_to(dir)?;
     till_store::catalogue_import::ImportOutcome::export_all_to(dir)?;
     till_store::audit_view::AuditPage::export_all_to(dir)?;
+    crate::ipc::services::ServiceProviderView::export_all_to(dir)?;
+    crate::ipc::services::ServiceConversationView::export_all_to(dir)?;
     write_index(dir)
 }
 
@@ -84,7 +86,5 @@ fn write_index(dir: &Path) -> Result<(), ts_rs::ExportError> {
         out.push_str(&format!("export type {{ {n} }} from \"./{n}\";\n"));
     }
     std::fs::write(dir.join("index.ts"), out)?;
-    crate::ipc::services::ServiceProviderView::export_all_to(dir)?;
-    crate::ipc::services::ServiceConversationView::export_all_to(dir)?;
     Ok(())
 }
