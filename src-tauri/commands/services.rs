@@ -9,7 +9,10 @@ use till_pos::ipc::views::CartView;
 
 /// The providers on the platform.
 #[tauri::command]
-pub async fn services_providers(till: State<'_, TillState>, token: SessionToken) -> CmdResult<Vec<ServiceProviderView>> {
+pub async fn services_providers(
+    till: State<'_, TillState>,
+    token: SessionToken,
+) -> CmdResult<Vec<ServiceProviderView>> {
     run(&till, move |p| p.services_providers(&token)).await
 }
 

@@ -102,7 +102,14 @@ pub fn verify_request(
 }
 
 /// The `X-Relay-Signature` of an answer to the request signed with `request_nonce`.
-pub fn sign_answer(secret: &[u8], request_nonce: &str, status: u16, timestamp: i64, nonce: &str, body: &[u8]) -> String {
+pub fn sign_answer(
+    secret: &[u8],
+    request_nonce: &str,
+    status: u16,
+    timestamp: i64,
+    nonce: &str,
+    body: &[u8],
+) -> String {
     sign_text(secret, &answer_string_to_sign(request_nonce, status, timestamp, nonce, body))
 }
 

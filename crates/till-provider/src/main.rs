@@ -55,7 +55,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 ProviderConfig::from_files(&account, &secret_file, &table, paid_log).map_err(|e| e.to_string())?;
             let running = Provider::start(config, &listen).map_err(|e| e.to_string())?;
             eprintln!("till-provider: account {account}, endpoint {}", running.endpoint());
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
             runtime.block_on(shutdown_signal());
             drop(running);
             Ok(())

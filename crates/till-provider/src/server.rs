@@ -117,7 +117,7 @@ fn checked<T: serde::de::DeserializeOwned>(
     uri: &Uri,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(T, String), Response> {
+) -> Result<(T, String), Box<Response>> {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let nonce = get(rs::HEADER_NONCE);
     let sign_back = rs::nonce_is_well_formed(&nonce).then_some(nonce.as_str());
@@ -131,40 +131,66 @@ fn checked<T: serde::de::DeserializeOwned>(
     signing::check_request(&s.secret, &s.account, method.as_str(), uri.path(), &h, body, now, &mut lock(&s.nonces))
         .map_err(|e| {
             tracing::warn!(error = %e, "refused a request of the platform");
-            error(s, sign_back, StatusCode::UNAUTHORIZED, "bad_signature", e.to_string())
+            Box::new(error(s, sign_back, StatusCode::UNAUTHORIZED, "bad_signature", e.to_string()))
         })?;
     let value: T = serde_json::from_slice(body).map_err(|e| {
-        error(s, Some(&nonce), StatusCode::BAD_REQUEST, "invalid_request", format!("not the expected body: {e}"))
+        Box::new(error(
+            s,
+            Some(&nonce),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("not the expected body: {e}"),
+        ))
     })?;
     Ok((value, nonce))
 }
 
-async fn follow(State(s): State<Arc<ProviderState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn follow(
+    State(s): State<Arc<ProviderState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (req, nonce) = match checked::<RelayFollow>(&s, &method, &uri, &headers, &body) {
         Ok(v) => v,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     lock(&s.followers).insert(req.terminal_id);
     answer(&s, Some(&nonce), StatusCode::OK, &RelayAck { acknowledged: true })
 }
 
-async fn message(State(s): State<Arc<ProviderState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn message(
+    State(s): State<Arc<ProviderState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (req, nonce) = match checked::<RelayMessage>(&s, &method, &uri, &headers, &body) {
         Ok(v) => v,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let result = lock(&s.engine).answer(&req.conversation_id, req.seq, &req.text);
     match result {
         Ok(a) => answer(&s, Some(&nonce), StatusCode::OK, &a),
-        Err(e @ RoundError::RoundConflict(_)) => error(&s, Some(&nonce), StatusCode::CONFLICT, "round_conflict", e.to_string()),
+        Err(e @ RoundError::RoundConflict(_)) => {
+            error(&s, Some(&nonce), StatusCode::CONFLICT, "round_conflict", e.to_string())
+        }
         Err(e @ RoundError::Done) => error(&s, Some(&nonce), StatusCode::CONFLICT, "conversation_done", e.to_string()),
     }
 }
 
-async fn paid(State(s): State<Arc<ProviderState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn paid(
+    State(s): State<Arc<ProviderState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let (req, nonce) = match checked::<RelayPaid>(&s, &method, &uri, &headers, &body) {
         Ok(v) => v,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let recorded = lock(&s.paid).record(&req);
     match recorded {

@@ -124,13 +124,28 @@ mod tests {
         let mut n = Nonces::default();
         let h = headers(b"s", 1000, NONCE, b"{}");
         assert_eq!(check_request(b"s", "acct", "POST", "/relay/message", &h, b"{}", 1000, &mut n), Ok(()));
-        assert_eq!(check_request(b"s", "acct", "POST", "/relay/message", &h, b"{}", 1000, &mut n), Err(Refused::Replayed));
+        assert_eq!(
+            check_request(b"s", "acct", "POST", "/relay/message", &h, b"{}", 1000, &mut n),
+            Err(Refused::Replayed)
+        );
         let h = headers(b"wrong", 1000, &"1".repeat(32), b"{}");
-        assert_eq!(check_request(b"s", "acct", "POST", "/relay/message", &h, b"{}", 1000, &mut n), Err(Refused::BadSignature));
+        assert_eq!(
+            check_request(b"s", "acct", "POST", "/relay/message", &h, b"{}", 1000, &mut n),
+            Err(Refused::BadSignature)
+        );
         let h = headers(b"s", 1000, &"2".repeat(32), b"{}");
-        assert_eq!(check_request(b"s", "acct", "POST", "/relay/message", &h, b"{\"x\":1}", 1000, &mut n), Err(Refused::BadSignature));
-        assert_eq!(check_request(b"s", "other", "POST", "/relay/message", &h, b"{}", 1000, &mut n), Err(Refused::WrongAccount("acct".into())));
-        assert_eq!(check_request(b"s", "acct", "POST", "/relay/message", &h, b"{}", 2000, &mut n), Err(Refused::Stale(1000)));
+        assert_eq!(
+            check_request(b"s", "acct", "POST", "/relay/message", &h, b"{\"x\":1}", 1000, &mut n),
+            Err(Refused::BadSignature)
+        );
+        assert_eq!(
+            check_request(b"s", "other", "POST", "/relay/message", &h, b"{}", 1000, &mut n),
+            Err(Refused::WrongAccount("acct".into()))
+        );
+        assert_eq!(
+            check_request(b"s", "acct", "POST", "/relay/message", &h, b"{}", 2000, &mut n),
+            Err(Refused::Stale(1000))
+        );
         // The refused ones spent no nonce: the good request with nonce 2 still goes through.
         assert_eq!(check_request(b"s", "acct", "POST", "/relay/message", &h, b"{}", 1000, &mut n), Ok(()));
     }

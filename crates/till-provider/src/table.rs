@@ -167,13 +167,8 @@ impl Table {
         if rules.is_empty() {
             return Err(ProviderError::Table("no [[rules]]".into()));
         }
-        let table = Table {
-            name: file.provider.name,
-            currency,
-            fallback: file.provider.fallback,
-            tables: file.tables,
-            rules,
-        };
+        let table =
+            Table { name: file.provider.name, currency, fallback: file.provider.fallback, tables: file.tables, rules };
         table.check_placeholders()?;
         Ok(table)
     }

@@ -33,8 +33,8 @@ fn provider_on(listen: &str, secret: &str, clock: Arc<ManualClock>) -> Provider 
 }
 
 fn provider_as(account: &str, listen: &str, secret: &str, clock: Arc<ManualClock>) -> Provider {
-    let table = Table::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../till-provider/responses.toml"))
-        .unwrap();
+    let table =
+        Table::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../till-provider/responses.toml")).unwrap();
     let config =
         ProviderConfig { account: account.into(), secret: secret.as_bytes().to_vec(), table, paid_log: None, clock };
     Provider::start(config, listen).unwrap()
@@ -50,7 +50,8 @@ fn server_with(endpoint: &str) -> TestServer {
 fn follow_and_start(s: &TestServer, conversation: &str) {
     let a = s.post("/v1/services/follow", &json!({"account_id": ACCOUNT}), "f-1");
     assert_eq!(a.status, 200, "{}", a.text);
-    let a = s.post("/v1/services/conversations", &json!({"conversation_id": conversation, "account_id": ACCOUNT}), "c-1");
+    let a =
+        s.post("/v1/services/conversations", &json!({"conversation_id": conversation, "account_id": ACCOUNT}), "c-1");
     assert_eq!(a.status, 200, "{}", a.text);
     assert_eq!(a.body["status"], "open");
 }

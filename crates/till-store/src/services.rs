@@ -127,9 +127,7 @@ fn round_row(r: &Row<'_>) -> rusqlite::Result<(ServiceRound, Option<i64>, Option
 
 fn rounds(conn: &Connection, conversation_id: &str) -> Result<Vec<ServiceRound>> {
     let rows: Vec<_> = conn
-        .prepare_cached(&format!(
-            "SELECT {ROUND_COLUMNS} FROM service_rounds WHERE conversation_id = ?1 ORDER BY seq"
-        ))?
+        .prepare_cached(&format!("SELECT {ROUND_COLUMNS} FROM service_rounds WHERE conversation_id = ?1 ORDER BY seq"))?
         .query_map([conversation_id], round_row)?
         .collect::<std::result::Result<_, _>>()?;
     rows.into_iter()
@@ -153,8 +151,7 @@ pub fn service_sku(account_id: &str) -> String {
 /// line carries the provider's price).
 fn ensure_product(tx: &Transaction<'_>, account_id: &str, name: &str, currency: Currency) -> Result<i64> {
     let sku = service_sku(account_id);
-    let found: Option<i64> =
-        tx.query_row("SELECT id FROM products WHERE sku = ?1", [&sku], |r| r.get(0)).optional()?;
+    let found: Option<i64> = tx.query_row("SELECT id FROM products WHERE sku = ?1", [&sku], |r| r.get(0)).optional()?;
     if let Some(id) = found {
         tx.execute("UPDATE products SET name = ?2 WHERE id = ?1", params![id, name])?;
         return Ok(id);
@@ -274,10 +271,10 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, 'sending', ?5)",
                 params![conversation_id, seq, idem_key, text, now_ms],
             )?;
-            tx.execute("UPDATE service_conversations SET updated_at = ?2 WHERE conversation_id = ?1", params![
-                conversation_id,
-                now_ms
-            ])?;
+            tx.execute(
+                "UPDATE service_conversations SET updated_at = ?2 WHERE conversation_id = ?1",
+                params![conversation_id, now_ms],
+            )?;
             Ok(ServiceRound {
                 seq,
                 idem_key: idem_key.to_string(),
@@ -305,7 +302,13 @@ impl Store {
     }
 
     /// Settles a round; an answer also moves the conversation's amount and status.
-    pub fn service_round_settle(&self, conversation_id: &str, seq: i64, outcome: &RoundOutcome, now_ms: i64) -> Result<()> {
+    pub fn service_round_settle(
+        &self,
+        conversation_id: &str,
+        seq: i64,
+        outcome: &RoundOutcome,
+        now_ms: i64,
+    ) -> Result<()> {
         self.write(|tx| {
             match outcome {
                 RoundOutcome::Answered { text, amount, done } => {

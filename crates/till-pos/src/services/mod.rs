@@ -127,7 +127,11 @@ impl Pos {
     }
 
     /// A conversation as it is.
-    pub fn services_conversation(&self, token: &SessionToken, conversation_id: &str) -> Result<ServiceConversationView> {
+    pub fn services_conversation(
+        &self,
+        token: &SessionToken,
+        conversation_id: &str,
+    ) -> Result<ServiceConversationView> {
         self.authorize(token, Command::ServicesConversation)?;
         self.services_view(token, conversation_id)
     }
@@ -239,9 +243,10 @@ impl Pos {
 
     fn service_in_cart(&self, token: &SessionToken, conversation_id: &str) -> Result<bool> {
         let cart = self.cart_get(token)?;
-        Ok(cart.lines.iter().any(|l| {
-            l.origin.as_ref().is_some_and(|o| o.kind == "service" && o.reference == conversation_id)
-        }))
+        Ok(cart
+            .lines
+            .iter()
+            .any(|l| l.origin.as_ref().is_some_and(|o| o.kind == "service" && o.reference == conversation_id)))
     }
 
     /// Asks the platform for `round`'s answer and settles it: answered, or failed with why.
@@ -249,7 +254,8 @@ impl Pos {
     fn relay_round(&self, conversation_id: &str, round: &ServiceRound) -> Result<()> {
         let path = format!("/v1/services/conversations/{conversation_id}/messages");
         let body = json!({"text": round.request_text});
-        let asked = self.server_call_answer(Service::Sales, "POST", &path, Some(&body), Some(&round.idem_key), ROUND_TIMEOUT);
+        let asked =
+            self.server_call_answer(Service::Sales, "POST", &path, Some(&body), Some(&round.idem_key), ROUND_TIMEOUT);
         let outcome = match asked {
             Ok(a) if (200..300).contains(&a.status) => match serde_json::from_str::<RoundResponse>(&a.body) {
                 Ok(r) => answered(r)?,
@@ -258,14 +264,12 @@ impl Pos {
                     message: format!("the server's answer is not a round: {e}"),
                 },
             },
-            Ok(a) => {
-                match serde_json::from_str::<ErrorBody>(&a.body) {
-                    Ok(e) => RoundOutcome::Failed { code: e.code, message: e.message },
-                    Err(_) => {
-                        RoundOutcome::Failed { code: "server_unreachable".into(), message: format!("HTTP {}", a.status) }
-                    }
+            Ok(a) => match serde_json::from_str::<ErrorBody>(&a.body) {
+                Ok(e) => RoundOutcome::Failed { code: e.code, message: e.message },
+                Err(_) => {
+                    RoundOutcome::Failed { code: "server_unreachable".into(), message: format!("HTTP {}", a.status) }
                 }
-            }
+            },
             Err(e) => failure(&e),
         };
         self.store().service_round_settle(conversation_id, round.seq, &outcome, self.now_ms())?;

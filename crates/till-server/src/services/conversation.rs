@@ -103,7 +103,11 @@ fn conversation_response(c: &ConversationRecord, provider_name: &str) -> Convers
 
 /// Starts a conversation with a followed provider; the same id again (same terminal and
 /// provider) answers the conversation as it is.
-pub async fn start(app: &AppState, t: &AuthedTerminal, req: ConversationRequest) -> Result<ConversationResponse, ApiError> {
+pub async fn start(
+    app: &AppState,
+    t: &AuthedTerminal,
+    req: ConversationRequest,
+) -> Result<ConversationResponse, ApiError> {
     check_id("conversation_id", &req.conversation_id)?;
     check_id("account_id", &req.account_id)?;
     let (repo, terminal, now) = (app.repo.clone(), t.id.clone(), app.clock.now_unix());
@@ -148,7 +152,7 @@ enum Next {
     /// Answered before: the stored answer.
     Replay(RoundResponse),
     /// Forward this round (new, or a retry of a failed one) to this provider.
-    Forward(RoundRecord, ProviderRecord),
+    Forward(Box<(RoundRecord, ProviderRecord)>),
 }
 
 fn stored_answer(r: &RoundRecord) -> RoundResponse {
@@ -185,7 +189,7 @@ pub async fn send_round(
     .await?;
     let (round, provider) = match next {
         Next::Replay(answer) => return Ok(answer),
-        Next::Forward(round, provider) => (round, provider),
+        Next::Forward(pair) => *pair,
     };
     let body = RelayMessage {
         account_id: provider.account_id.clone(),
@@ -237,7 +241,7 @@ fn prepare(
         r.status = "pending".into();
         r.created_at = now;
         tx.update_round(&r)?;
-        return Ok(Next::Forward(r, provider));
+        return Ok(Next::Forward(Box::new((r, provider))));
     }
     if conversation.status != OPEN {
         return Err(ServiceError::ConversationClosed(conversation.status).into());
@@ -262,7 +266,7 @@ fn prepare(
         answered_at: None,
     };
     tx.insert_round(&round)?;
-    Ok(Next::Forward(round, provider))
+    Ok(Next::Forward(Box::new((round, provider))))
 }
 
 /// A signed answer must still be a usable one: text, and an amount above zero in a currency.

@@ -104,15 +104,15 @@ pub async fn deliver_due(app: &AppState) -> Result<usize, ApiError> {
         let account = c.account_id.clone();
         let provider = blocking(move || Ok(repo.read()?.provider(&account)?)).await?;
         let outcome = match (provider.filter(|p| !p.disabled), notice(&c)) {
-            (Some(p), Some(body)) => relay::call::<_, RelayAck>(&p, "paid", &body, now, &*app.entropy, timeout)
-                .await
-                .and_then(|ack| {
+            (Some(p), Some(body)) => {
+                relay::call::<_, RelayAck>(&p, "paid", &body, now, &*app.entropy, timeout).await.and_then(|ack| {
                     if ack.acknowledged {
                         Ok(())
                     } else {
                         Err(ServiceError::ProviderRefused { code: "not_acknowledged".into(), message: "paid".into() })
                     }
-                }),
+                })
+            }
             (None, _) => Err(ServiceError::ProviderNotFound(c.account_id.clone())),
             (_, None) => Err(ServiceError::NotPayable(c.conversation_id.clone(), "incomplete record".into())),
         };

@@ -93,7 +93,8 @@ pub async fn call<B: Serialize, A: DeserializeOwned>(
     })?;
     let status = resp.status().as_u16();
     let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let (ts, answer_nonce, answer_sig) = (header(rs::HEADER_TIMESTAMP), header(rs::HEADER_NONCE), header(rs::HEADER_SIGNATURE));
+    let (ts, answer_nonce, answer_sig) =
+        (header(rs::HEADER_TIMESTAMP), header(rs::HEADER_NONCE), header(rs::HEADER_SIGNATURE));
     if resp.content_length().is_some_and(|n| n > MAX_ANSWER_BYTES as u64) {
         return Err(unavailable(format!("the answer is larger than {MAX_ANSWER_BYTES} bytes")));
     }

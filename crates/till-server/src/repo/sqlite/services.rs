@@ -15,8 +15,10 @@ const ROUND_COLUMNS: &str = "conversation_id, seq, idem_key, request_text, statu
 /// Stores a provider, its secret sealed.
 pub(super) fn insert_provider(conn: &Connection, key: &ServerKey, p: &ProviderRecord) -> RepoResult<()> {
     let sealed = key.seal(Purpose::ProviderSecret(&p.account_id), p.secret.as_bytes())?;
-    conn.prepare_cached(&format!("INSERT INTO service_providers ({PROVIDER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"))?
-        .execute(params![p.account_id, p.name, p.endpoint, sealed, p.created_at, i64::from(p.disabled)])?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO service_providers ({PROVIDER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    ))?
+    .execute(params![p.account_id, p.name, p.endpoint, sealed, p.created_at, i64::from(p.disabled)])?;
     Ok(())
 }
 
@@ -129,7 +131,9 @@ pub(super) fn insert_conversation(conn: &Connection, c: &ConversationRecord) -> 
 /// A conversation.
 pub(super) fn conversation(conn: &Connection, id: &str) -> RepoResult<Option<ConversationRecord>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {CONVERSATION_COLUMNS} FROM service_conversations WHERE conversation_id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM service_conversations WHERE conversation_id = ?1"
+        ))?
         .query_row([id], conversation_row)
         .optional()?)
 }
