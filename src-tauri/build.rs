@@ -114,6 +114,14 @@ const COMMANDS: &[&str] = &[
     "print_on_other",
     "print_report",
     "drawer_open",
+    "services_providers",
+    "services_follow",
+    "services_start",
+    "services_conversation",
+    "services_send",
+    "services_retry",
+    "services_add_to_sale",
+    "services_history",
 ];
 
 fn main() {

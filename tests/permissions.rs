@@ -107,6 +107,12 @@ fn args(cmd: &str, token: &str, users: &Users, n: usize) -> Value {
         "print_on_other" => json!({ "token": t, "jobId": 999_999, "uri": "not a printer" }),
         "print_report" => json!({ "token": t, "kind": "z", "closeId": null }),
         "drawer_open" => json!({ "token": t, "reason": "" }),
+        "services_providers" | "services_history" => json!({ "token": t }),
+        "services_follow" | "services_start" => json!({ "token": t, "accountId": "" }),
+        "services_conversation" | "services_retry" | "services_add_to_sale" => {
+            json!({ "token": t, "conversationId": "none" })
+        }
+        "services_send" => json!({ "token": t, "conversationId": "none", "text": "" }),
         "backup_settings_set" => {
             json!({ "token": t, "settings": { "hour": 99, "utcOffsetMinutes": 0, "secondTarget": "" } })
         }

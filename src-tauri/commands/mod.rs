@@ -10,6 +10,7 @@ pub mod devices;
 pub mod payment;
 pub mod print;
 pub mod refunds;
+pub mod services;
 pub mod session;
 pub mod setup;
 pub mod sync;
@@ -168,5 +169,13 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         print::print_on_other,
         print::print_report,
         print::drawer_open,
+        services::services_providers,
+        services::services_follow,
+        services::services_start,
+        services::services_conversation,
+        services::services_send,
+        services::services_retry,
+        services::services_add_to_sale,
+        services::services_history,
     ]
 }

@@ -28,6 +28,7 @@ pub mod ping;
 pub mod points;
 pub mod refunds;
 pub mod sales;
+pub mod services;
 
 pub use amount::{Amount, AmountIn};
 pub use batch::{BatchEvent, BatchRequest, BatchResponse, BatchResult, MAX_BATCH_EVENTS};

@@ -52,6 +52,7 @@ pub mod payment_code;
 pub mod pdf;
 pub mod product;
 pub mod refund;
+pub mod relay_signing;
 pub mod role;
 pub mod signing;
 pub mod tax;

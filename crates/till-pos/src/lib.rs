@@ -28,6 +28,7 @@ mod mutex;
 pub mod print;
 pub mod refund;
 pub mod sale;
+pub mod services;
 pub mod setup;
 pub mod sync;
 

@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::limits::{self, RequestLimits};
 use crate::response_signature;
-use crate::routes::{self, batch, lookups, refund_check, terminals};
+use crate::routes::{self, batch, lookups, refund_check, services, terminals};
 use crate::signing::{self, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP, TIMESTAMP_WINDOW_SECS};
 use crate::state::blocking;
 use axum::body::Body;
@@ -46,6 +46,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/points/reversals", post(routes::post_points_reversal))
         .route("/v1/points/accounts/{account_id}", get(lookups::points_account))
         .route(limits::BATCH_PATH, post(batch::batch))
+        .route(services::PROVIDERS_PATH, get(services::providers))
+        .route(services::FOLLOW_PATH, post(services::follow))
+        .route(services::CONVERSATIONS_PATH, post(services::start))
+        .route(services::MESSAGES_PATH, post(services::message))
         // Inside the signing check: only answers to requests it let through are signed.
         .route_layer(middleware::from_fn(response_signature::sign_answers))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))

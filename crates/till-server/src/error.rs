@@ -202,6 +202,9 @@ pub enum ApiError {
     /// Too many wrong enrolment codes lately; try again after the given seconds.
     #[error("too many wrong enrolment codes; try again in {0} s")]
     TooManyEnrolmentAttempts(i64),
+    /// The service relay refused or could not complete the request ([`crate::service_error`]).
+    #[error(transparent)]
+    Service(#[from] crate::service_error::ServiceError),
     /// No route matches the path.
     #[error("no such endpoint")]
     RouteNotFound,
@@ -288,6 +291,7 @@ impl ApiError {
             ApiError::EnrolmentCodeUsed => "enrolment_code_used",
             ApiError::EnrolmentCodeExpired => "enrolment_code_expired",
             ApiError::TooManyEnrolmentAttempts(_) => "too_many_enrolment_attempts",
+            ApiError::Service(e) => e.code(),
             ApiError::RouteNotFound => "route_not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::ServerBusy => "server_busy",
@@ -338,6 +342,7 @@ impl ApiError {
             | InvalidCardBlock(_)
             | ReplayedCardBlock { .. }
             | CardSaleNotAuthorised { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Service(e) => e.status(),
             Storage(_) | ServerBusy | RequestTimeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -13,6 +13,9 @@
 //! till-server refunds confirm --db FILE --id REFUND_ID [--by NAME]
 //! till-server refunds reject --db FILE --id REFUND_ID [--by NAME]
 //! till-server customers set-reputation --db FILE --id CUSTOMER_ID --score N
+//! till-server providers add --db FILE --name NAME --account ID --endpoint URL --secret-file FILE
+//! till-server providers list --db FILE
+//! till-server providers disable|enable --db FILE --account ID
 //! till-server openapi                                   prints the OpenAPI document
 //! ```
 //!
@@ -24,7 +27,7 @@
 mod cli;
 
 use clap::{CommandFactory, Parser};
-use cli::{Cli, Command, CustomersCommand, DbArgs, RefundsCommand, ServeArgs, TerminalsCommand};
+use cli::{Cli, Command, CustomersCommand, DbArgs, ProvidersCommand, RefundsCommand, ServeArgs, TerminalsCommand};
 use std::process::ExitCode;
 use std::sync::Arc;
 use till_core::{Clock, SystemClock};
@@ -96,6 +99,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Customers(CustomersCommand::SetReputation { db, id, score }) => {
             admin::set_reputation(&*open(&db)?, &id, score).map_err(|e| e.to_string())
         }
+        Command::Providers(p) => providers(p),
         Command::Openapi => {
             print!("{}", till_server::openapi::json());
             Ok(())
@@ -107,6 +111,21 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+    }
+}
+
+/// `till-server providers ...` (till_server::services::providers).
+fn providers(command: ProvidersCommand) -> Result<(), String> {
+    use till_server::services::providers as p;
+    let e = |e: till_server::error::ApiError| e.to_string();
+    match command {
+        ProvidersCommand::Add { db, name, account, endpoint, secret_file } => {
+            let secret = p::read_secret_file(&secret_file).map_err(e)?;
+            print_json(&p::add(&*open(&db)?, &name, &account, &endpoint, &secret, SystemClock.now_unix()).map_err(e)?)
+        }
+        ProvidersCommand::List(db) => print_json(&p::list(&*open(&db)?).map_err(e)?),
+        ProvidersCommand::Disable(a) => p::set_disabled(&*open(&a.db)?, &a.account, true).map_err(e),
+        ProvidersCommand::Enable(a) => p::set_disabled(&*open(&a.db)?, &a.account, false).map_err(e),
     }
 }
 

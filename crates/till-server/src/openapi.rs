@@ -27,6 +27,10 @@ use utoipa::{Modify, OpenApi};
         crate::routes::post_points_reversal,
         crate::routes::lookups::points_account,
         crate::routes::batch::batch,
+        crate::routes::services::providers,
+        crate::routes::services::follow,
+        crate::routes::services::start,
+        crate::routes::services::message,
     ),
     modifiers(&Signature)
 )]

@@ -42,6 +42,7 @@ pub mod refunds;
 pub mod remote_refunds;
 pub mod reports;
 pub mod sale_event;
+pub mod services;
 pub mod settings;
 pub mod upgrade;
 pub mod users;

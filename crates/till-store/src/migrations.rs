@@ -26,7 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0016_refund_decision.sql"),
     include_str!("../../../migrations/0017_points_resend.sql"),
     include_str!("../../../migrations/0018_line_origin.sql"),
-    // 0019 to 0021: orders pending collection, the service relay, device services.
+    include_str!("../../../migrations/0020_services.sql"),
     include_str!("../../../migrations/0022_payment_codes.sql"),
 ];
 

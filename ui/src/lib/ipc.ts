@@ -53,6 +53,8 @@ import type {
   SetupStatus,
   SetupStep,
   ShopProfile,
+  ServiceConversationView,
+  ServiceProviderView,
 } from "./bindings";
 
 const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
@@ -381,3 +383,20 @@ export const shopProfileSet = (token: string, profile: ShopProfile) =>
   call<ShopProfile>("shop_profile_set", { token, profile });
 export const syncEnrol = (token: string, input: EnrolmentInput) =>
   call<SyncSettingsView>("sync_enrol", { token, input });
+
+// The service relay (docs/services.md): providers through the platform, conversations round by
+// round; a round with no answer comes back failed in the view, with its code, to retry.
+export const servicesProviders = (token: string) => call<ServiceProviderView[]>("services_providers", { token });
+export const servicesFollow = (token: string, accountId: string) =>
+  call<ServiceProviderView>("services_follow", { token, accountId });
+export const servicesStart = (token: string, accountId: string) =>
+  call<ServiceConversationView>("services_start", { token, accountId });
+export const servicesConversation = (token: string, conversationId: string) =>
+  call<ServiceConversationView>("services_conversation", { token, conversationId });
+export const servicesSend = (token: string, conversationId: string, text: string) =>
+  call<ServiceConversationView>("services_send", { token, conversationId, text });
+export const servicesRetry = (token: string, conversationId: string) =>
+  call<ServiceConversationView>("services_retry", { token, conversationId });
+export const servicesAddToSale = (token: string, conversationId: string) =>
+  call<CartView>("services_add_to_sale", { token, conversationId });
+export const servicesHistory = (token: string) => call<ServiceConversationView[]>("services_history", { token });

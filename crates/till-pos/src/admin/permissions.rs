@@ -189,6 +189,14 @@ permissions! {
     PrintOnOther "print_on_other" MANAGERS "print on another printer";
     PrintReport "print_report" MANAGERS "print reports";
     DrawerOpen "drawer_open" MANAGERS "open the cash drawer";
+    ServicesProviders "services_providers" SELLERS "handle services";
+    ServicesFollow "services_follow" SELLERS "follow service providers";
+    ServicesStart "services_start" SELLERS "handle services";
+    ServicesConversation "services_conversation" SELLERS "handle services";
+    ServicesSend "services_send" SELLERS "handle services";
+    ServicesRetry "services_retry" SELLERS "handle services";
+    ServicesAddToSale "services_add_to_sale" SELLERS "sell";
+    ServicesHistory "services_history" MANAGERS "see the history";
 }
 
 impl Command {

@@ -69,6 +69,8 @@ pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     till_store::catalogue_import::ImportPreview::export_all_to(dir)?;
     till_store::catalogue_import::ImportOutcome::export_all_to(dir)?;
     till_store::audit_view::AuditPage::export_all_to(dir)?;
+    crate::ipc::services::ServiceProviderView::export_all_to(dir)?;
+    crate::ipc::services::ServiceConversationView::export_all_to(dir)?;
     write_index(dir)
 }
 

@@ -10,6 +10,7 @@ pub mod loyalty;
 pub mod print;
 pub mod refund;
 pub mod sale;
+pub mod services;
 pub mod setup;
 pub mod sync;
 pub mod views;

@@ -30,6 +30,7 @@ mod line_origins;
 mod points;
 mod rows;
 mod schema;
+mod services;
 #[cfg(test)]
 mod tests;
 
@@ -613,5 +614,50 @@ impl Tx for SqliteTx<'_> {
 
     fn use_enrolment_code(&mut self, code_sha256: &str, at: i64) -> RepoResult<bool> {
         enrolment::mark_used(&self.conn, code_sha256, at)
+    }
+
+    // ---- The service relay (services.rs) ----
+
+    fn insert_provider(&mut self, p: &ProviderRecord) -> RepoResult<()> {
+        services::insert_provider(&self.conn, self.key, p)
+    }
+    fn provider(&mut self, account_id: &str) -> RepoResult<Option<ProviderRecord>> {
+        services::provider(&self.conn, self.key, account_id)
+    }
+    fn providers(&mut self) -> RepoResult<Vec<ProviderRecord>> {
+        services::providers(&self.conn, self.key)
+    }
+    fn set_provider_disabled(&mut self, account_id: &str, disabled: bool) -> RepoResult<bool> {
+        services::set_provider_disabled(&self.conn, account_id, disabled)
+    }
+    fn insert_follow(&mut self, terminal: &str, account_id: &str, at: i64) -> RepoResult<()> {
+        services::insert_follow(&self.conn, terminal, account_id, at)
+    }
+    fn follow(&mut self, terminal: &str, account_id: &str) -> RepoResult<Option<i64>> {
+        services::follow(&self.conn, terminal, account_id)
+    }
+    fn insert_conversation(&mut self, c: &ConversationRecord) -> RepoResult<()> {
+        services::insert_conversation(&self.conn, c)
+    }
+    fn conversation(&mut self, conversation_id: &str) -> RepoResult<Option<ConversationRecord>> {
+        services::conversation(&self.conn, conversation_id)
+    }
+    fn update_conversation(&mut self, c: &ConversationRecord) -> RepoResult<()> {
+        services::update_conversation(&self.conn, c)
+    }
+    fn due_paid_notices(&mut self, now: i64, limit: i64) -> RepoResult<Vec<ConversationRecord>> {
+        services::due_paid_notices(&self.conn, now, limit)
+    }
+    fn insert_round(&mut self, r: &RoundRecord) -> RepoResult<()> {
+        services::insert_round(&self.conn, r)
+    }
+    fn round_by_key(&mut self, conversation_id: &str, idem_key: &str) -> RepoResult<Option<RoundRecord>> {
+        services::round_by_key(&self.conn, conversation_id, idem_key)
+    }
+    fn last_round(&mut self, conversation_id: &str) -> RepoResult<Option<RoundRecord>> {
+        services::last_round(&self.conn, conversation_id)
+    }
+    fn update_round(&mut self, r: &RoundRecord) -> RepoResult<()> {
+        services::update_round(&self.conn, r)
     }
 }

@@ -10,6 +10,7 @@ pub mod points;
 pub mod refund_check;
 pub mod refunds;
 pub mod sales;
+pub mod services;
 pub mod terminals;
 
 use crate::error::ApiError;

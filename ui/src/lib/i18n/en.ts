@@ -9,6 +9,7 @@ import setupEn from "./setup.en";
 import backupEn from "./backup.en";
 import printEn from "./print.en";
 import codeEn from "./code.en";
+import servicesEn from "./services.en";
 
 const en = {
   ...historyEn,
@@ -20,6 +21,7 @@ const en = {
   ...backupEn,
   ...printEn,
   ...codeEn,
+  ...servicesEn,
   "app.name": "Till",
   "app.version": "Version {version}",
   "lang.toggle": "中文",

@@ -9,6 +9,7 @@ import setupZh from "./setup.zh";
 import backupZh from "./backup.zh";
 import printZh from "./print.zh";
 import codeZh from "./code.zh";
+import servicesZh from "./services.zh";
 
 const zh: Record<MessageKey, string> = {
   ...historyZh,
@@ -20,6 +21,7 @@ const zh: Record<MessageKey, string> = {
   ...backupZh,
   ...printZh,
   ...codeZh,
+  ...servicesZh,
   "app.name": "Till 收银",
   "app.version": "版本 {version}",
   "lang.toggle": "English",
