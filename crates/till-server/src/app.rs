@@ -34,7 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/payments/{payment_id}/reversal", post(routes::post_payment_reversal))
         .route("/v1/sales", post(routes::post_sale))
         .route("/v1/line-codes/{code}", get(lookups::line_code))
-        .route("/v1/sold-devices/{identifier}", get(lookups::sold_device))
+        .route("/v1/sold-devices/{blind}", get(lookups::sold_device))
         .route("/v1/refunds", post(routes::post_refund))
         .route(refund_check::PATH, post(refund_check::check))
         .route("/v1/refunds/{refund_id}", get(lookups::refund))
@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/points/reversals", post(routes::post_points_reversal))
         .route("/v1/points/accounts/{account_id}", get(lookups::points_account))
         .route(limits::BATCH_PATH, post(batch::batch))
+        .merge(routes::device_services::routes())
         // Inside the signing check: only answers to requests it let through are signed.
         .route_layer(middleware::from_fn(response_signature::sign_answers))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))

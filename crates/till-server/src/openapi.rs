@@ -25,6 +25,10 @@ use utoipa::{Modify, OpenApi};
         crate::routes::post_points_reversal,
         crate::routes::lookups::points_account,
         crate::routes::batch::batch,
+        crate::routes::device_services::device_key,
+        crate::routes::device_services::device,
+        crate::routes::device_services::post_service_order,
+        crate::routes::device_services::post_software_update,
     ),
     modifiers(&Signature)
 )]

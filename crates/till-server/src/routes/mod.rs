@@ -3,6 +3,7 @@
 //! events (which the batch endpoint also takes) and how an event is submitted exactly once.
 
 pub mod batch;
+pub mod device_services;
 pub mod lookups;
 pub mod points;
 pub mod refund_check;
@@ -39,6 +40,8 @@ pub(crate) enum Event {
     PointsReversal(points::PointsReversalRequest),
     Authorize(AuthorizeRequest),
     Reversal(reversal::ReversalRequest),
+    ServiceOrder(till_api::device_services::ServiceOrderRequest),
+    SoftwareUpdate(till_api::device_services::SoftwareUpdateRequest),
 }
 
 impl Event {
@@ -81,6 +84,8 @@ impl Event {
                 reversal::validate(&r)?;
                 Event::Reversal(r)
             }
+            EventKind::ServiceOrder => Event::ServiceOrder(device_services::parse_service_order(value)?),
+            EventKind::SoftwareUpdate => Event::SoftwareUpdate(device_services::parse_software_update(value)?),
         })
     }
 
@@ -94,6 +99,8 @@ impl Event {
             Event::PointsReversal(r) => points::reverse(tx, ctx, r),
             Event::Authorize(r) => payments::authorize(tx, ctx, r),
             Event::Reversal(r) => reversal::reverse(tx, ctx, r),
+            Event::ServiceOrder(r) => device_services::record_service_order(tx, ctx, r),
+            Event::SoftwareUpdate(r) => device_services::record_software_update(tx, ctx, r),
         }
     }
 }

@@ -132,10 +132,11 @@ const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] = &[
     (4, MIGRATION_4, None),
     (5, super::super::sealed_columns::MIGRATION_5, Some(super::super::sealed_columns::seal_existing_rows)),
     (6, MIGRATION_6, None),
+    (10, super::device_services::MIGRATION_10, Some(super::device_services::blind_existing_rows)),
 ];
 
 /// The schema version this build writes.
-pub(super) const SCHEMA_VERSION: i64 = 6;
+pub(in crate::repo) const SCHEMA_VERSION: i64 = 10;
 
 /// Creates the first schema if needed and applies the migrations the database lacks; the caller
 /// holds the transaction, so a failed step leaves the database as it was. Returns whether rows
