@@ -228,3 +228,62 @@ pub(super) fn software_updates_of(conn: &Connection, blind: &str) -> RepoResult<
         })?
         .collect::<Result<_, _>>()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::schema::{MIGRATION_3, MIGRATION_4, MIGRATION_6};
+    use super::super::{SqliteRepository, MIGRATION_2, SCHEMA};
+    use crate::repo::Repository;
+    use rusqlite::Connection;
+
+    const IMEI: &str = "352099001761481";
+
+    fn files(db: &std::path::Path) -> Vec<u8> {
+        let mut all = std::fs::read(db).unwrap();
+        all.extend(std::fs::read(db.with_file_name("v6.db-wal")).unwrap_or_default());
+        all
+    }
+
+    fn contains(haystack: &[u8], needle: &str) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    }
+
+    #[test]
+    fn a_version_6_sold_data_list_is_moved_to_blinds_and_its_identifiers_leave_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("v6.db");
+        {
+            let c = Connection::open(&db).unwrap();
+            c.execute_batch(SCHEMA).unwrap();
+            for m in [MIGRATION_2, MIGRATION_3, MIGRATION_4, crate::repo::sealed_columns::MIGRATION_5, MIGRATION_6] {
+                c.execute_batch(m).unwrap();
+            }
+            c.execute_batch(&format!(
+                "INSERT INTO schema_version (version) VALUES (1), (2), (3), (4), (5), (6);
+                 INSERT INTO orders VALUES ('t_1', 'o-1', 'Shop 1', 'CNY', 199900, NULL, 100, 100, NULL);
+                 INSERT INTO order_lines VALUES ('ABCDABCDABCDA', 't_1', 'o-1', 1, 'PH-1', 'Phone', 1, 199900, 199900, 'CNY', NULL, 199900);
+                 INSERT INTO sold_devices VALUES ('{IMEI}', 'imei', 'ABCDABCDABCDA', 't_1', 'o-1', 'Shop 1', 199900, 'CNY', 'cash', 'v1.2', 100, 1);
+                 INSERT INTO refunds (refund_id, terminal_id, line_code, device_identifier, amount_minor, currency, tender, reason,
+                                      status, refund_to, created_at)
+                      VALUES ('r-1', 't_1', 'ABCDABCDABCDA', '{IMEI}', 199900, 'CNY', 'original', 'broken', 'refunded', 'cash', 200);"
+            ))
+            .unwrap();
+        }
+        assert!(contains(&files(&db), IMEI), "the fixture holds the identifier in clear");
+        let repo = SqliteRepository::open(&db).unwrap();
+        assert!(!contains(&files(&db), IMEI), "the identifier is still in the files after the migration");
+        let mut tx = repo.read().unwrap();
+        let key = tx.device_identifier_key().unwrap();
+        let blind = key.blind(IMEI);
+        let d = tx.sold_device(&blind).unwrap().expect("the sale is found by its blind");
+        assert_eq!((d.line_code.as_str(), d.software.as_deref(), d.refunded), ("ABCDABCDABCDA", Some("v1.2"), true));
+        assert_eq!(key.open(&d.identifier_sealed, &blind).unwrap(), IMEI, "the seller can still read it");
+        assert_eq!(tx.refund("r-1").unwrap().unwrap().device_blind.as_deref(), Some(blind.as_str()));
+        assert!(tx.sold_device(IMEI).unwrap().is_none(), "nothing is found by the identifier in clear");
+        drop(tx);
+        drop(repo);
+        // A second open changes nothing and keeps the same key.
+        let repo = SqliteRepository::open(&db).unwrap();
+        assert_eq!(repo.read().unwrap().device_identifier_key().unwrap().id(), key.id());
+    }
+}
