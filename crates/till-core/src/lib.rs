@@ -54,6 +54,7 @@ pub mod refund;
 pub mod role;
 pub mod signing;
 pub mod tax;
+pub mod warranty;
 
 pub use barcode::Barcode;
 pub use card::{CardBrand, MaskedPan};

@@ -187,6 +187,12 @@ permissions! {
     PrintOnOther "print_on_other" MANAGERS "print on another printer";
     PrintReport "print_report" MANAGERS "print reports";
     DrawerOpen "drawer_open" MANAGERS "open the cash drawer";
+    DeviceLookup "device_lookup" SELLERS "use device services";
+    DeviceRepairOpen "device_repair_open" SELLERS "open repairs";
+    DeviceRepairStatus "device_repair_status" SELLERS "move repairs on";
+    DeviceRepairReprint "device_repair_reprint" SELLERS "reprint receipts";
+    DeviceSoftwareRecord "device_software_record" SELLERS "record software updates";
+    ServiceOrdersList "service_orders_list" MANAGERS "see the history";
 }
 
 impl Command {
