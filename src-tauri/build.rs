@@ -112,6 +112,12 @@ const COMMANDS: &[&str] = &[
     "print_on_other",
     "print_report",
     "drawer_open",
+    "device_lookup",
+    "device_repair_open",
+    "device_repair_status",
+    "device_repair_reprint",
+    "device_software_record",
+    "service_orders_list",
 ];
 
 fn main() {

@@ -10,6 +10,7 @@ pub mod devices;
 pub mod payment;
 pub mod print;
 pub mod refunds;
+pub mod device_services;
 pub mod session;
 pub mod setup;
 pub mod sync;
@@ -166,5 +167,11 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         print::print_on_other,
         print::print_report,
         print::drawer_open,
+        device_services::device_lookup,
+        device_services::device_repair_open,
+        device_services::device_repair_status,
+        device_services::device_repair_reprint,
+        device_services::device_software_record,
+        device_services::service_orders_list,
     ]
 }
