@@ -4,7 +4,8 @@
 //! where the server keeps it, its sealed form) under the platform's device identifier key.
 //!
 //! The key comes from the till (till-pos fetches it from the platform and keeps it sealed); the
-//! worker asks for it through a [`DeviceKeys`] source at most once per round. Without it an
+//! worker asks its [`DeviceKeys`] source once per round, before it claims anything (the source
+//! may read and write the till's database, which the claim's transaction holds). Without it an
 //! event naming a device waits in the outbox ([`till_store::NotPrepared::Wait`]): the sale is
 //! never lost, and nothing queued after it overtakes it.
 
@@ -31,32 +32,29 @@ impl std::fmt::Debug for DeviceKeys {
     }
 }
 
-/// Blinds and seals identifiers while events are prepared: asks the source once, on the first
-/// event that needs the key, and remembers whether an event had to wait.
+/// Blinds and seals identifiers while events are prepared, and remembers whether an event had
+/// to wait for the key.
 pub struct Blinder<'a> {
-    source: Option<&'a DeviceKeys>,
-    key: Option<Option<DeviceIdentifierKey>>,
+    key: Option<DeviceIdentifierKey>,
     rng: Option<&'a mut dyn RngCore>,
     /// Whether an event waited for the key.
     pub waited: bool,
 }
 
 impl<'a> Blinder<'a> {
-    /// A blinder over `source`, sealing with nonces from `rng`.
-    pub fn new(source: Option<&'a DeviceKeys>, rng: &'a mut dyn RngCore) -> Blinder<'a> {
-        Blinder { source, key: None, rng: Some(rng), waited: false }
+    /// A blinder with `key` (`None`: events naming a device wait), sealing with nonces from
+    /// `rng`.
+    pub fn new(key: Option<DeviceIdentifierKey>, rng: &'a mut dyn RngCore) -> Blinder<'a> {
+        Blinder { key, rng: Some(rng), waited: false }
     }
 
     /// A blinder without a key: every event naming a device waits.
     pub fn without_key() -> Blinder<'static> {
-        Blinder { source: None, key: Some(None), rng: None, waited: false }
+        Blinder { key: None, rng: None, waited: false }
     }
 
     fn key(&mut self) -> Result<&DeviceIdentifierKey, NotPrepared> {
-        if self.key.is_none() {
-            self.key = Some(self.source.and_then(|s| (s.0)()));
-        }
-        match self.key.as_ref().and_then(Option::as_ref) {
+        match self.key.as_ref() {
             Some(k) => Ok(k),
             None => {
                 self.waited = true;
@@ -75,7 +73,7 @@ impl<'a> Blinder<'a> {
     pub fn blind_and_seal(&mut self, identifier: &str) -> Result<(String, String), NotPrepared> {
         let id = normalised(identifier)?;
         self.key()?;
-        let key = self.key.as_ref().and_then(Option::as_ref).ok_or(NotPrepared::Wait(WAITING_FOR_KEY.into()))?;
+        let key = self.key.as_ref().ok_or(NotPrepared::Wait(WAITING_FOR_KEY.into()))?;
         let rng = self.rng.as_deref_mut().ok_or(NotPrepared::Wait(WAITING_FOR_KEY.into()))?;
         Ok((key.blind(id.as_str()), key.seal(id.as_str(), rng)))
     }

@@ -278,13 +278,8 @@ mod tests {
         rand::SeedableRng::seed_from_u64(3)
     }
 
-    fn test_keys() -> crate::DeviceKeys {
-        crate::DeviceKeys(std::sync::Arc::new(|| Some(till_core::DeviceIdentifierKey::from_bytes([7; 32]))))
-    }
-
     fn keyed(rng: &mut rand::rngs::StdRng) -> Blinder<'_> {
-        // A leaked source lives as long as the test: enough for a blinder borrowing it.
-        Blinder::new(Some(Box::leak(Box::new(test_keys()))), rng)
+        Blinder::new(Some(till_core::DeviceIdentifierKey::from_bytes([7; 32])), rng)
     }
 
     #[test]

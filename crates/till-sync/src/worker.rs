@@ -155,7 +155,9 @@ impl Syncer {
         let now = self.clock.now_ms();
         let store_name = self.config.store_name.clone();
         let lease_ms = self.config.lease.as_millis() as i64;
-        let mut blinder = crate::device_keys::Blinder::new(self.config.device_keys.as_ref(), &mut *self.rng);
+        // Asked before the claim's transaction: the till's source may read or write its database.
+        let key = self.config.device_keys.as_ref().and_then(|s| (s.0)());
+        let mut blinder = crate::device_keys::Blinder::new(key, &mut *self.rng);
         let mut prepare = |ev: &DueEvent| wire::prepare_with(ev, &store_name, &mut blinder);
         let claimed = self.store.claim_due(now, self.config.batch_size, lease_ms, &mut prepare)?;
         let waiting = blinder.waited;

@@ -97,13 +97,9 @@ impl Pos {
         // A refund by device names it by its blind (docs/device-services.md).
         let mut requests = requests.to_vec();
         if requests.iter().any(|r| r.get("device_identifier").is_some()) {
-            let keys = till_sync::DeviceKeys(std::sync::Arc::new({
-                let key = self.device_key()?;
-                move || Some(key.clone())
-            }));
             let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_rng(&mut **crate::mutex::lock(&self.rng))
                 .map_err(|e| PosError::Internal(e.to_string()))?;
-            let mut blinder = till_sync::device_keys::Blinder::new(Some(&keys), &mut rng);
+            let mut blinder = till_sync::device_keys::Blinder::new(Some(self.device_key()?), &mut rng);
             for r in &mut requests {
                 till_sync::device_keys::blind_refund_body(r, &mut blinder)
                     .map_err(|e| PosError::InvalidInput(e.reason().to_string()))?;
