@@ -5,7 +5,16 @@ import * as ipc from "./ipc";
 import { followPrintLine, stopPrintLine } from "./printLine.svelte";
 import { followSyncLine, stopSyncLine, syncLine } from "./syncLine.svelte";
 
-export type Screen = "login" | "cashier" | "receipt" | "users" | "installer" | "sync" | "backoffice" | "refund";
+export type Screen =
+  | "login"
+  | "cashier"
+  | "receipt"
+  | "users"
+  | "installer"
+  | "sync"
+  | "backoffice"
+  | "refund"
+  | "device";
 
 interface AppState {
   screen: Screen;
