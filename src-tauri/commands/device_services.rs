@@ -10,7 +10,11 @@ use till_pos::ipc::device_services::{
 
 /// A sold device's record from its identifier.
 #[tauri::command]
-pub async fn device_lookup(till: State<'_, TillState>, token: SessionToken, identifier: String) -> CmdResult<DeviceView> {
+pub async fn device_lookup(
+    till: State<'_, TillState>,
+    token: SessionToken,
+    identifier: String,
+) -> CmdResult<DeviceView> {
     run(&till, move |p| p.device_lookup(&token, &identifier)).await
 }
 

@@ -99,13 +99,13 @@ fn sell_phone(p: &Pos, imei: &str) -> String {
 }
 
 fn server_q(srv: &support::Server, sql: &str) -> rusqlite::Result<String> {
-    rusqlite::Connection::open(&srv.db).unwrap().query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0)).map(|v| {
-        match v {
+    rusqlite::Connection::open(&srv.db).unwrap().query_row(sql, [], |r| r.get::<_, rusqlite::types::Value>(0)).map(
+        |v| match v {
             rusqlite::types::Value::Integer(i) => i.to_string(),
             rusqlite::types::Value::Text(t) => t,
             other => format!("{other:?}"),
-        }
-    })
+        },
+    )
 }
 
 #[test]
@@ -122,8 +122,14 @@ fn a_phone_sold_last_month_shows_its_sale_warranty_and_software_and_its_repair_r
     p.sync_start().unwrap();
     drained(&p);
     let blind = srv.blind(IMEI);
-    assert_eq!(server_q(&srv, &format!("SELECT software FROM sold_devices WHERE blind = '{blind}'")).unwrap(), "XOS 14.2");
-    assert_eq!(server_q(&srv, &format!("SELECT warranty_months FROM sold_devices WHERE blind = '{blind}'")).unwrap(), "12");
+    assert_eq!(
+        server_q(&srv, &format!("SELECT software FROM sold_devices WHERE blind = '{blind}'")).unwrap(),
+        "XOS 14.2"
+    );
+    assert_eq!(
+        server_q(&srv, &format!("SELECT warranty_months FROM sold_devices WHERE blind = '{blind}'")).unwrap(),
+        "12"
+    );
 
     // The lookup by the scanned IMEI: sale, warranty (12 months, about 334 days left), software.
     let c = p.login(CASHIER, "1111").unwrap().token;
@@ -143,7 +149,8 @@ fn a_phone_sold_last_month_shows_its_sale_warranty_and_software_and_its_repair_r
     assert_eq!((r.service_no.as_str(), r.printed), ("SO000001", true));
     let so = &r.device.service_orders[0];
     assert_eq!((so.status.as_str(), so.next_status.as_deref()), ("received", Some("in_repair")));
-    let job = p.store().print_open_jobs().unwrap().into_iter().find(|j| j.kind == till_store::JobKind::Service).unwrap();
+    let job =
+        p.store().print_open_jobs().unwrap().into_iter().find(|j| j.kind == till_store::JobKind::Service).unwrap();
     let (doc, _) = p.print_doc_of_job(job.id).unwrap().unwrap();
     let text = doc.plain_text();
     assert!(text.contains("SO000001") && text.contains("Screen flickers") && text.contains(IMEI), "{text}");
@@ -153,7 +160,9 @@ fn a_phone_sold_last_month_shows_its_sale_warranty_and_software_and_its_repair_r
     assert_eq!(skip.unwrap_err().code(), ErrorCode::Conflict);
     let r = p.device_repair_status(&c, RepairStatusInput { service_order_id: id, status: "in_repair".into() }).unwrap();
     assert_eq!(r.device.service_orders[0].steps.len(), 2);
-    let d = p.device_software_record(&c, SoftwareUpdateInput { identifier: IMEI.into(), version: "XOS 14.3".into() }).unwrap();
+    let d = p
+        .device_software_record(&c, SoftwareUpdateInput { identifier: IMEI.into(), version: "XOS 14.3".into() })
+        .unwrap();
     assert_eq!(d.software_updates[0].version, "XOS 14.3");
     drained(&p);
     assert_eq!(
@@ -166,17 +175,24 @@ fn a_phone_sold_last_month_shows_its_sale_warranty_and_software_and_its_repair_r
     );
 
     // Another till of the shop sees the sale, the repair and the update through the platform.
-    let other = till_server::admin::add_terminal(&*srv.repo, "till 2", &till_core::SystemClock, &till_server::clock::OsEntropy)
-        .unwrap();
+    let other =
+        till_server::admin::add_terminal(&*srv.repo, "till 2", &till_core::SystemClock, &till_server::clock::OsEntropy)
+            .unwrap();
     let (_d2, p2) = till(Arc::new(ManualClock::new(now_ms())), 6);
     p2.sync_seed_settings(&proxy.url, &other.terminal_id, &other.secret).unwrap();
     let c2 = p2.login(CASHIER, "1111").unwrap().token;
     let d2 = p2.device_lookup(&c2, IMEI).unwrap();
     let sale2 = d2.sale.as_ref().unwrap();
-    assert_eq!((sale2.here, sale2.order_no.as_str(), sale2.terminal_id.as_str()), (false, order_no.as_str(), srv.terminal_id.as_str()));
+    assert_eq!(
+        (sale2.here, sale2.order_no.as_str(), sale2.terminal_id.as_str()),
+        (false, order_no.as_str(), srv.terminal_id.as_str())
+    );
     assert_eq!(d2.warranty.as_ref().map(|w| w.months), Some(12));
     assert_eq!(d2.software.as_deref(), Some("XOS 14.2"));
-    assert_eq!((d2.service_orders[0].service_no.as_str(), d2.service_orders[0].status.as_str()), ("SO000001", "in_repair"));
+    assert_eq!(
+        (d2.service_orders[0].service_no.as_str(), d2.service_orders[0].status.as_str()),
+        ("SO000001", "in_repair")
+    );
     assert_eq!(d2.service_orders[0].id, None, "another till's repair is followed, not moved, here");
     assert_eq!(d2.software_updates[0].version, "XOS 14.3");
 

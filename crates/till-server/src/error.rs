@@ -325,9 +325,18 @@ impl ApiError {
             | PanNotMasked
             | InvalidLineCode(_) => StatusCode::BAD_REQUEST,
             PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            IdempotencyConflict | OrderExists(_) | LineCodeExists(_) | DeviceAlreadySold(_) | RefundExists(_)
-            | PaymentExists(_) | RefundNotPending(_) | ReversalExists(_) | PaymentDeclined(_) | AlreadyReversed(_)
-            | PaymentReversed(_) | PaymentRecorded(_)
+            IdempotencyConflict
+            | OrderExists(_)
+            | LineCodeExists(_)
+            | DeviceAlreadySold(_)
+            | RefundExists(_)
+            | PaymentExists(_)
+            | RefundNotPending(_)
+            | ReversalExists(_)
+            | PaymentDeclined(_)
+            | AlreadyReversed(_)
+            | PaymentReversed(_)
+            | PaymentRecorded(_)
             | ServiceOrderConflict(_) => StatusCode::CONFLICT,
             NotFound(_) | RouteNotFound | PaymentNotFound(_) => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

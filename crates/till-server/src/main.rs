@@ -78,8 +78,8 @@ fn run(cli: Cli) -> Result<(), String> {
             let repo = open(&db)?;
             let refunds = admin::list_refunds(&*repo, status.map(|s| s.as_str())).map_err(|e| e.to_string())?;
             // The seller reads the device's identifier: opened here from its sealed form.
-            let identifiers = till_server::routes::device_services::identifiers_of(&*repo, &refunds)
-                .map_err(|e| e.to_string())?;
+            let identifiers =
+                till_server::routes::device_services::identifiers_of(&*repo, &refunds).map_err(|e| e.to_string())?;
             let rows: Vec<_> = refunds
                 .iter()
                 .zip(&identifiers)

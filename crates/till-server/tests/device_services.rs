@@ -59,7 +59,8 @@ fn the_key_is_handed_out_wrapped_for_the_asking_terminal_only() {
     let other = OtherTill::register(&s);
     assert!(DeviceIdentifierKey::unwrap_from(wrapped, key_id, &other.id, &other.secret).is_err());
     let b = other.send(&s, "GET", "/v1/device-services/key", b"", None);
-    let theirs = DeviceIdentifierKey::unwrap_from(b.body["wrapped"].as_str().unwrap(), key_id, &other.id, &other.secret);
+    let theirs =
+        DeviceIdentifierKey::unwrap_from(b.body["wrapped"].as_str().unwrap(), key_id, &other.id, &other.secret);
     assert_eq!(theirs.unwrap().id(), key.id());
     // Unsigned, nothing.
     assert_eq!(s.raw("GET", "/v1/device-services/key", b"", None, &[]).status, 401);

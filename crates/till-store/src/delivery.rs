@@ -672,7 +672,8 @@ mod tests {
     #[test]
     fn an_event_that_must_wait_holds_back_everything_after_it_and_loses_nothing() {
         let (_d, s) = store_with(3);
-        let mut wait = |ev: &DueEvent| if ev.id == "e1" { Err(NotPrepared::Wait("no key yet".into())) } else { prep(ev) };
+        let mut wait =
+            |ev: &DueEvent| if ev.id == "e1" { Err(NotPrepared::Wait("no key yet".into())) } else { prep(ev) };
         let c = s.claim_due(10, 10, 1_000, &mut wait).unwrap();
         // e0 goes; e1 waits, and e2 (queued after it) is not sent before it.
         assert_eq!(c.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["e0"]);

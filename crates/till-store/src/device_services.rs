@@ -175,7 +175,8 @@ fn step_rows(c: &rusqlite::Connection, id: i64) -> Result<Vec<ServiceStep>> {
     .collect::<std::result::Result<_, _>>()?)
 }
 
-const ORDER_SQL: &str = "SELECT o.id, o.service_no, o.identifier, o.order_line_id, o.fault, o.status, coalesce(u.name, ''),
+const ORDER_SQL: &str =
+    "SELECT o.id, o.service_no, o.identifier, o.order_line_id, o.fault, o.status, coalesce(u.name, ''),
         o.opened_at_ms, o.updated_at_ms FROM service_orders o LEFT JOIN users u ON u.id = o.opened_by";
 
 fn order_row(r: &Row<'_>) -> rusqlite::Result<ServiceOrder> {
@@ -366,9 +367,10 @@ impl Store {
         now_ms: i64,
         event_id: &str,
     ) -> Result<ServiceOrder> {
-        let to_rank = STATES.iter().position(|s| *s == to).ok_or_else(|| {
-            StoreError::Invalid(format!("a service order's status is one of {}", STATES.join(", ")))
-        })?;
+        let to_rank = STATES
+            .iter()
+            .position(|s| *s == to)
+            .ok_or_else(|| StoreError::Invalid(format!("a service order's status is one of {}", STATES.join(", "))))?;
         self.write(|tx| {
             let status: String = tx
                 .query_row("SELECT status FROM service_orders WHERE id = ?1", [id], |r| r.get(0))

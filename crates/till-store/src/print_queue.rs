@@ -62,8 +62,8 @@ impl JobKind {
             JobKind::Test,
             JobKind::Service,
         ]
-            .into_iter()
-            .find(|k| k.as_str() == text)
+        .into_iter()
+        .find(|k| k.as_str() == text)
     }
 }
 

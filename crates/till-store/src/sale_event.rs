@@ -141,7 +141,8 @@ impl SaleRecorded {
     /// number, from 1).
     pub fn with_device_services(mut self, services: Vec<(i64, Option<String>, Option<i64>)>) -> SaleRecorded {
         for (line_no, software, warranty_months) in services {
-            let device = usize::try_from(line_no - 1).ok().and_then(|i| self.lines.get_mut(i)).and_then(|l| l.device.as_mut());
+            let device =
+                usize::try_from(line_no - 1).ok().and_then(|i| self.lines.get_mut(i)).and_then(|l| l.device.as_mut());
             if let Some(d) = device {
                 d.software = software;
                 d.warranty_months = warranty_months;

@@ -152,7 +152,11 @@ pub fn sale_body(p: &SaleRecorded, store_name: &str) -> Result<SaleRequest, NotP
 }
 
 /// [`sale_body`] with the devices blinded and sealed by `blinder`.
-pub fn sale_body_with(p: &SaleRecorded, store_name: &str, blinder: &mut Blinder<'_>) -> Result<SaleRequest, NotPrepared> {
+pub fn sale_body_with(
+    p: &SaleRecorded,
+    store_name: &str,
+    blinder: &mut Blinder<'_>,
+) -> Result<SaleRequest, NotPrepared> {
     let currency = p.currency.as_str();
     let amount = |minor: i64| AmountIn::new(minor, currency);
     let lines = p
@@ -303,7 +307,10 @@ mod tests {
         let d = &b["lines"][0]["devices"][0];
         assert_eq!(d["blind"], key.blind(IMEI));
         assert_eq!(key.open(d["sealed"].as_str().unwrap(), &key.blind(IMEI)).unwrap(), IMEI);
-        assert_eq!((d["kind"].as_str(), d["software"].as_str(), d["warranty_months"].as_i64()), (Some("imei"), Some("v1.2"), Some(24)));
+        assert_eq!(
+            (d["kind"].as_str(), d["software"].as_str(), d["warranty_months"].as_i64()),
+            (Some("imei"), Some("v1.2"), Some(24))
+        );
         assert_eq!(b["customer_id"], "ab12");
         assert_eq!(b["payments"][1], json!({"tender": "points", "amount": {"minor": 300, "currency": "CNY"}}));
         assert_eq!(b["payments"][0]["amount"]["minor"], 700);
@@ -320,7 +327,10 @@ mod tests {
         let refund = due("refund.requested", &json!({"refund_id": "r1", "device_identifier": IMEI}).to_string());
         assert!(matches!(prepare(&refund, "s"), Err(NotPrepared::Wait(_))));
         let out = prepare_with(&refund, "s", &mut keyed(&mut r)).unwrap();
-        assert_eq!(serde_json::from_str::<Value>(&out.body).unwrap(), json!({"refund_id": "r1", "device_blind": key.blind(IMEI)}));
+        assert_eq!(
+            serde_json::from_str::<Value>(&out.body).unwrap(),
+            json!({"refund_id": "r1", "device_blind": key.blind(IMEI)})
+        );
         let so = json!({"service_no": "SO000001", "identifier": IMEI, "fault": "no sound", "status": "received",
                         "opened_at_ms": 5_000, "changed_at_ms": 5_000, "changed_by": "Li"});
         let out = prepare_with(&due("service_order.recorded", &so.to_string()), "Shop 1", &mut keyed(&mut r)).unwrap();
@@ -329,7 +339,8 @@ mod tests {
         let req: ServiceOrderRequest = till_api::from_json(&out.body).unwrap();
         assert_eq!((req.device_blind, req.store.as_str(), req.opened_at), (key.blind(IMEI), "Shop 1", 5));
         let su = json!({"update_id": "u1", "identifier": IMEI, "version": "2.0", "installed_by": "Li", "installed_at_ms": 9_000});
-        let out = prepare_with(&due("software_update.recorded", &su.to_string()), "Shop 1", &mut keyed(&mut r)).unwrap();
+        let out =
+            prepare_with(&due("software_update.recorded", &su.to_string()), "Shop 1", &mut keyed(&mut r)).unwrap();
         assert_eq!(out.wire_kind, "software_update");
         assert!(!out.body.contains(IMEI));
     }

@@ -26,7 +26,10 @@ use till_store::device_services::{NewServiceOrder, ServiceOrder, STATES};
 const HISTORY_LIMIT: i64 = 500;
 
 fn steps(o: &ServiceOrder) -> Vec<ServiceStepView> {
-    o.steps.iter().map(|s| ServiceStepView { status: s.status.clone(), by: s.user_name.clone(), at_ms: s.at_ms }).collect()
+    o.steps
+        .iter()
+        .map(|s| ServiceStepView { status: s.status.clone(), by: s.user_name.clone(), at_ms: s.at_ms })
+        .collect()
 }
 
 fn next_status(status: &str) -> Option<String> {
@@ -88,7 +91,8 @@ impl Pos {
         let sale = if let Some(s) = &local {
             software = s.software.clone();
             warranty = s.warranty_months.map(|m| warranty_view(s.sold_at_ms, m, now));
-            let refunded = s.refunded_quantity > 0 || record.as_ref().and_then(|r| r.sold.as_ref()).is_some_and(|d| d.refunded);
+            let refunded =
+                s.refunded_quantity > 0 || record.as_ref().and_then(|r| r.sold.as_ref()).is_some_and(|d| d.refunded);
             Some(DeviceSaleView {
                 order_no: s.order_no.clone(),
                 sold_at_ms: s.sold_at_ms,

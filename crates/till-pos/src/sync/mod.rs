@@ -139,7 +139,8 @@ impl Pos {
         config.idle_poll = lock(&self.sync.idle_poll).unwrap_or(IDLE_POLL);
         // The worker has its own connection, so a slow round never holds up the counter.
         let store = Arc::new(Store::open(self.store.path())?);
-        config.device_keys = Some(device_key::worker_source(self.device_key_holder()?.ok_or(PosError::SyncNotConfigured)?));
+        config.device_keys =
+            Some(device_key::worker_source(self.device_key_holder()?.ok_or(PosError::SyncNotConfigured)?));
         let rng = StdRng::from_rng(&mut **lock(&self.rng)).map_err(|e| PosError::Internal(e.to_string()))?;
         let worker =
             till_sync::SyncWorker::start(store, config, self.clock.clone(), Box::new(rng)).map_err(sync_error)?;
@@ -178,7 +179,8 @@ impl Pos {
     /// The platform's device identifier key, fetched now if the till does not hold it yet.
     /// Fails closed: without server settings or the key, [`PosError::DeviceKeyMissing`].
     pub(crate) fn device_key(&self) -> Result<till_core::DeviceIdentifierKey> {
-        let holder = self.device_key_holder()?.ok_or_else(|| PosError::DeviceKeyMissing("no server settings".into()))?;
+        let holder =
+            self.device_key_holder()?.ok_or_else(|| PosError::DeviceKeyMissing("no server settings".into()))?;
         holder.get(true)
     }
 

@@ -398,9 +398,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_sold_device(&mut self, d: &SoldDeviceRecord) -> RepoResult<()> {
-        self.conn
-            .prepare_cached("DELETE FROM sold_devices WHERE blind = ?1 AND refunded = 1")?
-            .execute([&d.blind])?;
+        self.conn.prepare_cached("DELETE FROM sold_devices WHERE blind = ?1 AND refunded = 1")?.execute([&d.blind])?;
         self.conn
             .prepare_cached(&format!(
                 "INSERT INTO sold_devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"

@@ -78,7 +78,9 @@ pub fn identifiers_of(repo: &dyn Repository, refunds: &[RefundRecord]) -> Result
         .map(|r| match &r.device_blind {
             None => Ok(None),
             Some(blind) => match tx.sold_device(blind)? {
-                Some(d) => Ok(Some(key.open(&d.identifier_sealed, blind).map_err(|e| ApiError::Internal(e.to_string()))?)),
+                Some(d) => {
+                    Ok(Some(key.open(&d.identifier_sealed, blind).map_err(|e| ApiError::Internal(e.to_string()))?))
+                }
                 None => Ok(None),
             },
         })
@@ -276,11 +278,7 @@ pub(crate) fn parse_software_update(value: serde_json::Value) -> Result<Software
 }
 
 /// Stores a software update (once per terminal and id).
-pub(crate) fn record_software_update(
-    tx: &mut dyn Tx,
-    ctx: &Ctx,
-    r: &SoftwareUpdateRequest,
-) -> Result<Reply, ApiError> {
+pub(crate) fn record_software_update(tx: &mut dyn Tx, ctx: &Ctx, r: &SoftwareUpdateRequest) -> Result<Reply, ApiError> {
     let key = tx.device_identifier_key()?;
     open_any(&key, &r.identifier_sealed, &r.device_blind)?;
     tx.insert_software_update(&SoftwareUpdateRecord {

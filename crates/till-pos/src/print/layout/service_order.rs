@@ -93,7 +93,10 @@ pub fn service_order(
     }
     doc.text(&format!("{}:", w.fault), Align::Left);
     doc.text(&o.fault, Align::Left);
-    let state = till_store::device_services::STATES.iter().position(|s| *s == o.status).map_or(o.status.as_str(), |i| w.states[i]);
+    let state = till_store::device_services::STATES
+        .iter()
+        .position(|s| *s == o.status)
+        .map_or(o.status.as_str(), |i| w.states[i]);
     doc.pair(w.status, state, true);
     doc.pair(w.taken_by, &o.opened_by, false);
     doc.rule();

@@ -75,7 +75,10 @@ pub(in crate::repo) fn blind_existing_rows(conn: &Connection, server_key: &Serve
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     for (refund_id, identifier) in refunds {
-        conn.execute("UPDATE refunds SET device_blind = ?2 WHERE refund_id = ?1", params![refund_id, key.blind(&identifier)])?;
+        conn.execute(
+            "UPDATE refunds SET device_blind = ?2 WHERE refund_id = ?1",
+            params![refund_id, key.blind(&identifier)],
+        )?;
     }
     Ok(())
 }
@@ -119,7 +122,9 @@ fn order_row(r: &Row<'_>) -> rusqlite::Result<ServiceOrderRecord> {
 /// A service order by terminal and number.
 pub(super) fn service_order(conn: &Connection, terminal: &str, no: &str) -> RepoResult<Option<ServiceOrderRecord>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {ORDER_COLUMNS} FROM service_orders WHERE terminal_id = ?1 AND service_no = ?2"))?
+        .prepare_cached(&format!(
+            "SELECT {ORDER_COLUMNS} FROM service_orders WHERE terminal_id = ?1 AND service_no = ?2"
+        ))?
         .query_row(params![terminal, no], order_row)
         .optional()?)
 }
