@@ -148,12 +148,12 @@ pub struct NewServiceOrder {
     pub event_id: String,
 }
 
+/// A device line's services as recorded at sale: line number (from 1), software, warranty months.
+pub type LineServices = (i64, Option<String>, Option<i64>);
+
 /// Records the software and warranty of each serialised line of `order_id`, as its product says
 /// now, inside the sale's transaction; returns them by line number (from 1) for the sale event.
-pub(crate) fn record_line_services(
-    tx: &Transaction<'_>,
-    order_id: i64,
-) -> Result<Vec<(i64, Option<String>, Option<i64>)>> {
+pub(crate) fn record_line_services(tx: &Transaction<'_>, order_id: i64) -> Result<Vec<LineServices>> {
     let rows = tx
         .prepare_cached(
             "UPDATE order_lines SET software = (SELECT software FROM products p WHERE p.id = order_lines.product_id),

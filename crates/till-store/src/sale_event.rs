@@ -139,7 +139,7 @@ impl SaleRecorded {
 
     /// The same event with the software and warranty recorded on its device lines (by line
     /// number, from 1).
-    pub fn with_device_services(mut self, services: Vec<(i64, Option<String>, Option<i64>)>) -> SaleRecorded {
+    pub fn with_device_services(mut self, services: Vec<crate::device_services::LineServices>) -> SaleRecorded {
         for (line_no, software, warranty_months) in services {
             let device =
                 usize::try_from(line_no - 1).ok().and_then(|i| self.lines.get_mut(i)).and_then(|l| l.device.as_mut());

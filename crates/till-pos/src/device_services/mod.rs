@@ -22,6 +22,9 @@ use till_api::device_services::DeviceRecord;
 use till_core::{warranty, DeviceIdentifier, Money, SessionToken};
 use till_store::device_services::{NewServiceOrder, ServiceOrder, STATES};
 
+/// A repair, its product's name and its warranty's end with whether it ran at intake.
+pub(crate) type PrintFacts = (ServiceOrder, Option<String>, Option<(i64, bool)>);
+
 /// Most repairs the back office lists at once.
 const HISTORY_LIMIT: i64 = 500;
 
@@ -177,8 +180,8 @@ impl Pos {
                 });
             }
         }
-        service_orders.sort_by(|a, b| b.opened_at_ms.cmp(&a.opened_at_ms));
-        software_updates.sort_by(|a, b| b.installed_at_ms.cmp(&a.installed_at_ms));
+        service_orders.sort_by_key(|o| std::cmp::Reverse(o.opened_at_ms));
+        software_updates.sort_by_key(|u| std::cmp::Reverse(u.installed_at_ms));
         Ok(DeviceView {
             identifier: id.to_string(),
             kind: id.kind().as_str().to_string(),
@@ -297,11 +300,7 @@ impl Pos {
     /// A repair and what its receipt says of the device's sale (the print worker's question):
     /// the product's name (in Chinese when `zh` and it has one) and the warranty's end with
     /// whether it was still running when the repair was opened.
-    pub(crate) fn service_order_print_facts(
-        &self,
-        id: i64,
-        zh: bool,
-    ) -> Result<(ServiceOrder, Option<String>, Option<(i64, bool)>)> {
+    pub(crate) fn service_order_print_facts(&self, id: i64, zh: bool) -> Result<PrintFacts> {
         let order = self.store.service_order(id)?;
         let sale = self.store.device_sale(&order.identifier)?;
         let product = sale.as_ref().map(|s| match (zh, &s.name_zh) {

@@ -155,7 +155,7 @@ pub async fn device(State(app): State<AppState>, blind: Result<Path<String>, Pat
     json(
         blocking(move || {
             let mut tx = repo.read()?;
-            let sold = tx.sold_device(&blind)?.map(|d| super::lookups::sold_device_info(d));
+            let sold = tx.sold_device(&blind)?.map(super::lookups::sold_device_info);
             let service_orders: Vec<ServiceOrderInfo> = tx
                 .service_orders_of(&blind)?
                 .into_iter()
