@@ -122,6 +122,12 @@ const COMMANDS: &[&str] = &[
     "services_retry",
     "services_add_to_sale",
     "services_history",
+    "device_lookup",
+    "device_repair_open",
+    "device_repair_status",
+    "device_repair_reprint",
+    "device_software_record",
+    "service_orders_list",
 ];
 
 fn main() {

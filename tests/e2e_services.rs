@@ -38,7 +38,8 @@ fn server(dir: &Path) -> TestServer {
 }
 
 fn provider(listen: &str, secret: &str) -> Provider {
-    let table = Table::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/till-provider/responses.toml")).unwrap();
+    let table =
+        Table::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/till-provider/responses.toml")).unwrap();
     let config = ProviderConfig {
         account: ACCOUNT.into(),
         secret: secret.as_bytes().to_vec(),

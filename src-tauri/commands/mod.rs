@@ -6,6 +6,7 @@ pub mod back_office;
 pub mod backups;
 pub mod cart;
 pub mod checkout;
+pub mod device_services;
 pub mod devices;
 pub mod payment;
 pub mod print;
@@ -177,5 +178,11 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         services::services_retry,
         services::services_add_to_sale,
         services::services_history,
+        device_services::device_lookup,
+        device_services::device_repair_open,
+        device_services::device_repair_status,
+        device_services::device_repair_reprint,
+        device_services::device_software_record,
+        device_services::service_orders_list,
     ]
 }

@@ -19,6 +19,7 @@
 
 pub mod amount;
 pub mod batch;
+pub mod device_services;
 pub mod enrolment;
 pub mod error;
 pub mod lookups;

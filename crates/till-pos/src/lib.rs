@@ -18,6 +18,7 @@
 pub mod admin;
 pub mod back_office;
 mod context;
+pub mod device_services;
 pub mod devices;
 pub mod display;
 pub mod error;

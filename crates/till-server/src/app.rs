@@ -36,7 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/payments/code/{payment_id}", get(routes::payment_codes::get_code))
         .route("/v1/sales", post(routes::post_sale))
         .route("/v1/line-codes/{code}", get(lookups::line_code))
-        .route("/v1/sold-devices/{identifier}", get(lookups::sold_device))
+        .route("/v1/sold-devices/{blind}", get(lookups::sold_device))
         .route("/v1/refunds", post(routes::post_refund))
         .route(refund_check::PATH, post(refund_check::check))
         .route("/v1/refunds/{refund_id}", get(lookups::refund))
@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route(services::FOLLOW_PATH, post(services::follow))
         .route(services::CONVERSATIONS_PATH, post(services::start))
         .route(services::MESSAGES_PATH, post(services::message))
+        .merge(routes::device_services::routes())
         // Inside the signing check: only answers to requests it let through are signed.
         .route_layer(middleware::from_fn(response_signature::sign_answers))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))

@@ -78,13 +78,18 @@ fn run(cli: Cli) -> Result<(), String> {
             print_json(&admin::list_terminals(&*open(&db)?).map_err(|e| e.to_string())?)
         }
         Command::Refunds(RefundsCommand::List { db, status }) => {
-            let refunds = admin::list_refunds(&*open(&db)?, status.map(|s| s.as_str())).map_err(|e| e.to_string())?;
+            let repo = open(&db)?;
+            let refunds = admin::list_refunds(&*repo, status.map(|s| s.as_str())).map_err(|e| e.to_string())?;
+            // The seller reads the device's identifier: opened here from its sealed form.
+            let identifiers =
+                till_server::routes::device_services::identifiers_of(&*repo, &refunds).map_err(|e| e.to_string())?;
             let rows: Vec<_> = refunds
                 .iter()
-                .map(|r| {
+                .zip(&identifiers)
+                .map(|(r, identifier)| {
                     serde_json::json!({
                         "refund_id": r.refund_id, "status": r.status, "line_code": r.line_code,
-                        "device_identifier": r.device_identifier, "amount": {"minor": r.amount_minor, "currency": r.currency},
+                        "device_identifier": identifier, "amount": {"minor": r.amount_minor, "currency": r.currency},
                         "reason": r.reason, "evidence_sha256": r.evidence_sha256, "customer_id": r.customer_id, "approved_by": r.approved_by, "terminal_id": r.terminal_id,
                         "original_auth_code": r.original_auth_code,
                         "reputation": r.reputation, "refund_to": r.refund_to, "created_at": r.created_at,

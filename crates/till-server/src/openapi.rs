@@ -31,6 +31,10 @@ use utoipa::{Modify, OpenApi};
         crate::routes::services::follow,
         crate::routes::services::start,
         crate::routes::services::message,
+        crate::routes::device_services::device_key,
+        crate::routes::device_services::device,
+        crate::routes::device_services::post_service_order,
+        crate::routes::device_services::post_software_update,
     ),
     modifiers(&Signature)
 )]

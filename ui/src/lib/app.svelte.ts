@@ -5,7 +5,17 @@ import * as ipc from "./ipc";
 import { followPrintLine, stopPrintLine } from "./printLine.svelte";
 import { followSyncLine, stopSyncLine, syncLine } from "./syncLine.svelte";
 
-export type Screen = "login" | "cashier" | "receipt" | "users" | "installer" | "sync" | "backoffice" | "refund" | "services";
+export type Screen =
+  | "login"
+  | "cashier"
+  | "receipt"
+  | "users"
+  | "installer"
+  | "sync"
+  | "backoffice"
+  | "refund"
+  | "services"
+  | "device";
 
 interface AppState {
   screen: Screen;

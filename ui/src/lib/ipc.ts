@@ -4,6 +4,15 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { t, type MessageKey } from "./i18n/index.svelte";
 import type {
+  DeviceView,
+  RepairInput,
+  RepairResult,
+  RepairStatusInput,
+  ServiceOrderRow,
+  ServiceOrdersQuery,
+  SoftwareUpdateInput,
+} from "./bindings";
+import type {
   AppInfo,
   AuditReport,
   BackupSettings,
@@ -112,6 +121,7 @@ const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   storage: "error.storage",
   sync_pending: "error.sync_pending",
   sync_not_configured: "error.sync_not_configured",
+  device_key_missing: "error.device_key_missing",
   setup_incomplete: "error.setup_incomplete",
   mode_mismatch: "error.mode_mismatch",
   internal: "error.internal",
@@ -400,3 +410,16 @@ export const servicesRetry = (token: string, conversationId: string) =>
 export const servicesAddToSale = (token: string, conversationId: string) =>
   call<CartView>("services_add_to_sale", { token, conversationId });
 export const servicesHistory = (token: string) => call<ServiceConversationView[]>("services_history", { token });
+// Device services (docs/device-services.md).
+export const deviceLookup = (token: string, identifier: string) =>
+  call<DeviceView>("device_lookup", { token, identifier });
+export const deviceRepairOpen = (token: string, input: RepairInput) =>
+  call<RepairResult>("device_repair_open", { token, input });
+export const deviceRepairStatus = (token: string, input: RepairStatusInput) =>
+  call<RepairResult>("device_repair_status", { token, input });
+export const deviceRepairReprint = (token: string, serviceOrderId: number) =>
+  call<boolean>("device_repair_reprint", { token, serviceOrderId });
+export const deviceSoftwareRecord = (token: string, input: SoftwareUpdateInput) =>
+  call<DeviceView>("device_software_record", { token, input });
+export const serviceOrdersList = (token: string, query: ServiceOrdersQuery) =>
+  call<ServiceOrderRow[]>("service_orders_list", { token, query });

@@ -197,6 +197,12 @@ permissions! {
     ServicesRetry "services_retry" SELLERS "handle services";
     ServicesAddToSale "services_add_to_sale" SELLERS "sell";
     ServicesHistory "services_history" MANAGERS "see the history";
+    DeviceLookup "device_lookup" SELLERS "use device services";
+    DeviceRepairOpen "device_repair_open" SELLERS "open repairs";
+    DeviceRepairStatus "device_repair_status" SELLERS "move repairs on";
+    DeviceRepairReprint "device_repair_reprint" SELLERS "reprint receipts";
+    DeviceSoftwareRecord "device_software_record" SELLERS "record software updates";
+    ServiceOrdersList "service_orders_list" MANAGERS "see the history";
 }
 
 impl Command {

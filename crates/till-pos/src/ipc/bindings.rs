@@ -71,6 +71,13 @@ pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     till_store::audit_view::AuditPage::export_all_to(dir)?;
     crate::ipc::services::ServiceProviderView::export_all_to(dir)?;
     crate::ipc::services::ServiceConversationView::export_all_to(dir)?;
+    crate::ipc::device_services::DeviceView::export_all_to(dir)?;
+    crate::ipc::device_services::RepairInput::export_all_to(dir)?;
+    crate::ipc::device_services::RepairStatusInput::export_all_to(dir)?;
+    crate::ipc::device_services::RepairResult::export_all_to(dir)?;
+    crate::ipc::device_services::SoftwareUpdateInput::export_all_to(dir)?;
+    crate::ipc::device_services::ServiceOrderRow::export_all_to(dir)?;
+    crate::ipc::device_services::ServiceOrdersQuery::export_all_to(dir)?;
     write_index(dir)
 }
 

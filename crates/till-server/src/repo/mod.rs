@@ -7,12 +7,14 @@
 //! no rowid or AUTOINCREMENT), so a PostgreSQL implementation can reuse the schema and the
 //! statements (with `$N` in place of SQLite's `?N` placeholders).
 
+mod device_services;
 mod opening;
 pub mod pool;
 mod sealed_columns;
 pub mod sqlite;
 
 use crate::error::RepoError;
+pub use device_services::{ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord};
 
 /// Result of a storage operation.
 pub type RepoResult<T> = Result<T, RepoError>;
@@ -88,10 +90,10 @@ pub trait Tx {
 
     /// Stores a sold device, replacing an earlier sale of the same device that was refunded.
     fn insert_sold_device(&mut self, d: &SoldDeviceRecord) -> RepoResult<()>;
-    /// The sale of a device by identifier.
-    fn sold_device(&mut self, identifier: &str) -> RepoResult<Option<SoldDeviceRecord>>;
-    /// Marks a device refunded or not.
-    fn set_device_refunded(&mut self, identifier: &str, refunded: bool) -> RepoResult<()>;
+    /// The sale of a device by the blind of its identifier.
+    fn sold_device(&mut self, blind: &str) -> RepoResult<Option<SoldDeviceRecord>>;
+    /// Marks a device (by blind) refunded or not.
+    fn set_device_refunded(&mut self, blind: &str, refunded: bool) -> RepoResult<()>;
 
     /// A customer's reputation score, if the server knows the customer.
     fn customer_reputation(&mut self, customer_id: &str) -> RepoResult<Option<i64>>;
@@ -183,6 +185,22 @@ pub trait Tx {
     fn last_round(&mut self, conversation_id: &str) -> RepoResult<Option<RoundRecord>>;
     /// Writes a round's status, answer and error.
     fn update_round(&mut self, r: &RoundRecord) -> RepoResult<()>;
+    // Device services (schema version 10, docs/device-services.md): the device identifier key,
+    // service orders and software updates, all under the device's blind.
+    /// The platform's device identifier key (made by the migration to version 10).
+    fn device_identifier_key(&mut self) -> RepoResult<till_core::DeviceIdentifierKey>;
+    /// A service order by terminal and number.
+    fn service_order(&mut self, terminal: &str, service_no: &str) -> RepoResult<Option<ServiceOrderRecord>>;
+    /// Stores a service order's current state (inserted, or its status and time replaced).
+    fn put_service_order(&mut self, o: &ServiceOrderRecord) -> RepoResult<()>;
+    /// Appends a step to a service order's history (one per status).
+    fn insert_service_step(&mut self, s: &ServiceStepRecord) -> RepoResult<()>;
+    /// The service orders of a device, newest first, each with its steps, oldest first.
+    fn service_orders_of(&mut self, blind: &str) -> RepoResult<Vec<(ServiceOrderRecord, Vec<ServiceStepRecord>)>>;
+    /// Stores a software update; false when the terminal already recorded this id.
+    fn insert_software_update(&mut self, u: &SoftwareUpdateRecord) -> RepoResult<bool>;
+    /// The software updates of a device, newest first.
+    fn software_updates_of(&mut self, blind: &str) -> RepoResult<Vec<SoftwareUpdateRecord>>;
 }
 
 /// A registered till.
@@ -287,11 +305,15 @@ pub struct PaymentRecord {
     pub payment_id: Option<String>,
 }
 
-/// An entry of the sold-data list (CN103310370A).
+/// An entry of the sold-data list (CN103310370A), under the blind of the device's identifier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SoldDeviceRecord {
-    /// Normalised identifier (IMEI, MEID, ESN, serial number).
-    pub identifier: String,
+    /// The blind of the normalised identifier (IMEI, MEID, ESN, serial number).
+    pub blind: String,
+    /// The identifier sealed under the device identifier key (it opens with the blind).
+    pub identifier_sealed: String,
+    /// The warranty it was sold with, months.
+    pub warranty_months: Option<i64>,
     /// `imei`, `meid`, `esn` or `sn`.
     pub kind: String,
     /// The line the device was sold on.
@@ -325,8 +347,8 @@ pub struct RefundRecord {
     pub terminal_id: String,
     /// Line refunded.
     pub line_code: String,
-    /// Device refunded, if the refund was by device identifier.
-    pub device_identifier: Option<String>,
+    /// The blind of the device refunded, if the refund was by device.
+    pub device_blind: Option<String>,
     /// Amount, minor units.
     pub amount_minor: i64,
     /// ISO 4217 code.

@@ -25,6 +25,7 @@ use std::sync::{Mutex, MutexGuard};
 pub use super::opening::StorageOptions;
 
 mod cards;
+mod device_services;
 mod enrolment;
 mod line_origins;
 mod points;
@@ -37,7 +38,7 @@ mod tests;
 use rows::*;
 use schema::migrate;
 #[cfg(test)]
-pub(in crate::repo) use schema::{MIGRATION_2, SCHEMA};
+pub(in crate::repo) use schema::{MIGRATION_2, SCHEMA, SCHEMA_VERSION};
 
 /// A [`Repository`] on one SQLite file.
 #[derive(Debug)]
@@ -165,9 +166,9 @@ impl SqliteTx<'_> {
 
 const LINE_COLUMNS: &str = "line_code, terminal_id, order_id, line_no, sku, name, quantity, unit_price_minor, \
      total_minor, currency, seller, refunded_minor";
-const DEVICE_COLUMNS: &str = "identifier, kind, line_code, terminal_id, order_id, store, price_minor, currency, \
-     paying_account, software, sold_at, refunded";
-const REFUND_COLUMNS: &str = "refund_id, terminal_id, line_code, device_identifier, amount_minor, currency, tender, \
+const DEVICE_COLUMNS: &str = "blind, kind, line_code, terminal_id, order_id, store, price_minor, currency, \
+     paying_account, software, sold_at, refunded, identifier_sealed, warranty_months";
+const REFUND_COLUMNS: &str = "refund_id, terminal_id, line_code, device_blind, amount_minor, currency, tender, \
      reason, evidence_sha256, customer_id, approved_by, reputation, status, refund_to, created_at, decided_at, \
      decided_by, original_auth_code";
 
@@ -407,15 +408,13 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_sold_device(&mut self, d: &SoldDeviceRecord) -> RepoResult<()> {
-        self.conn
-            .prepare_cached("DELETE FROM sold_devices WHERE identifier = ?1 AND refunded = 1")?
-            .execute([&d.identifier])?;
+        self.conn.prepare_cached("DELETE FROM sold_devices WHERE blind = ?1 AND refunded = 1")?.execute([&d.blind])?;
         self.conn
             .prepare_cached(&format!(
-                "INSERT INTO sold_devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                "INSERT INTO sold_devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
             ))?
             .execute(params![
-                d.identifier,
+                d.blind,
                 d.kind,
                 d.line_code,
                 d.terminal_id,
@@ -426,23 +425,25 @@ impl Tx for SqliteTx<'_> {
                 d.paying_account,
                 d.software,
                 d.sold_at,
-                i64::from(d.refunded)
+                i64::from(d.refunded),
+                d.identifier_sealed,
+                d.warranty_months
             ])?;
         Ok(())
     }
 
-    fn sold_device(&mut self, identifier: &str) -> RepoResult<Option<SoldDeviceRecord>> {
+    fn sold_device(&mut self, blind: &str) -> RepoResult<Option<SoldDeviceRecord>> {
         Ok(self
             .conn
-            .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM sold_devices WHERE identifier = ?1"))?
-            .query_row([identifier], device_row)
+            .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM sold_devices WHERE blind = ?1"))?
+            .query_row([blind], device_row)
             .optional()?)
     }
 
-    fn set_device_refunded(&mut self, identifier: &str, refunded: bool) -> RepoResult<()> {
+    fn set_device_refunded(&mut self, blind: &str, refunded: bool) -> RepoResult<()> {
         self.conn
-            .prepare_cached("UPDATE sold_devices SET refunded = ?2 WHERE identifier = ?1")?
-            .execute(params![identifier, i64::from(refunded)])?;
+            .prepare_cached("UPDATE sold_devices SET refunded = ?2 WHERE blind = ?1")?
+            .execute(params![blind, i64::from(refunded)])?;
         Ok(())
     }
 
@@ -474,7 +475,7 @@ impl Tx for SqliteTx<'_> {
                 r.refund_id,
                 r.terminal_id,
                 r.line_code,
-                r.device_identifier,
+                r.device_blind,
                 r.amount_minor,
                 r.currency,
                 r.tender,
@@ -659,5 +660,33 @@ impl Tx for SqliteTx<'_> {
     }
     fn update_round(&mut self, r: &RoundRecord) -> RepoResult<()> {
         services::update_round(&self.conn, r)
+    }
+
+    fn device_identifier_key(&mut self) -> RepoResult<till_core::DeviceIdentifierKey> {
+        device_services::key(&self.conn, self.key)
+    }
+
+    fn service_order(&mut self, terminal: &str, service_no: &str) -> RepoResult<Option<ServiceOrderRecord>> {
+        device_services::service_order(&self.conn, terminal, service_no)
+    }
+
+    fn put_service_order(&mut self, o: &ServiceOrderRecord) -> RepoResult<()> {
+        device_services::put_service_order(&self.conn, o)
+    }
+
+    fn insert_service_step(&mut self, s: &ServiceStepRecord) -> RepoResult<()> {
+        device_services::insert_service_step(&self.conn, s)
+    }
+
+    fn service_orders_of(&mut self, blind: &str) -> RepoResult<Vec<(ServiceOrderRecord, Vec<ServiceStepRecord>)>> {
+        device_services::service_orders_of(&self.conn, blind)
+    }
+
+    fn insert_software_update(&mut self, u: &SoftwareUpdateRecord) -> RepoResult<bool> {
+        device_services::insert_software_update(&self.conn, u)
+    }
+
+    fn software_updates_of(&mut self, blind: &str) -> RepoResult<Vec<SoftwareUpdateRecord>> {
+        device_services::software_updates_of(&self.conn, blind)
     }
 }

@@ -10,6 +10,7 @@ import backupEn from "./backup.en";
 import printEn from "./print.en";
 import codeEn from "./code.en";
 import servicesEn from "./services.en";
+import deviceEn from "./device.en";
 
 const en = {
   ...historyEn,
@@ -22,6 +23,7 @@ const en = {
   ...printEn,
   ...codeEn,
   ...servicesEn,
+  ...deviceEn,
   "app.name": "Till",
   "app.version": "Version {version}",
   "lang.toggle": "中文",

@@ -10,6 +10,7 @@ import backupZh from "./backup.zh";
 import printZh from "./print.zh";
 import codeZh from "./code.zh";
 import servicesZh from "./services.zh";
+import deviceZh from "./device.zh";
 
 const zh: Record<MessageKey, string> = {
   ...historyZh,
@@ -22,6 +23,7 @@ const zh: Record<MessageKey, string> = {
   ...printZh,
   ...codeZh,
   ...servicesZh,
+  ...deviceZh,
   "app.name": "Till 收银",
   "app.version": "版本 {version}",
   "lang.toggle": "English",

@@ -169,10 +169,11 @@ const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] = &[
     (6, MIGRATION_6, None),
     (7, MIGRATION_7, None),
     (9, MIGRATION_9, None),
+    (10, super::device_services::MIGRATION_10, Some(super::device_services::blind_existing_rows)),
 ];
 
 /// The schema version this build writes.
-pub(super) const SCHEMA_VERSION: i64 = 9;
+pub(in crate::repo) const SCHEMA_VERSION: i64 = 10;
 
 /// Creates the first schema if needed and applies the migrations the database lacks; the caller
 /// holds the transaction, so a failed step leaves the database as it was. Returns whether rows
