@@ -285,7 +285,10 @@ mod tests {
             ]
         );
         let unbatched: Vec<_> = ServerEventKind::ALL.into_iter().filter(|k| !k.batchable()).collect();
-        assert_eq!(unbatched, [ServerEventKind::PaymentAuthorize, ServerEventKind::PaymentReversal]);
+        assert_eq!(
+            unbatched,
+            [ServerEventKind::PaymentAuthorize, ServerEventKind::PaymentReversal, ServerEventKind::PaymentCode]
+        );
         assert_eq!(ServerEventKind::PaymentReversal.path_for("ab12"), "/v1/payments/ab12/reversal");
         assert_eq!(ServerEventKind::PaymentReversal.path_for("a b/é"), "/v1/payments/a%20b%2F%C3%A9/reversal");
         assert_eq!(ServerEventKind::Sale.path_for("x"), "/v1/sales");
