@@ -7,7 +7,7 @@
 //! (docs/openapi.json) is generated from these types.
 //!
 //! One module per endpoint family, as in docs/api.md: [`payments`], [`sales`], [`refunds`],
-//! [`points`], [`lookups`], [`ping`], [`enrolment`] (a till's one-time code) and [`batch`], with [`amount`] and [`error`] shared by all.
+//! [`points`], [`lookups`], [`ping`], [`enrolment`] (a till's one-time code), [`merchant_orders`] (orders pending collection) and [`batch`], with [`amount`] and [`error`] shared by all.
 //! The server's checks of these bodies (lengths, codes, sums) stay in till-server.
 //!
 //! ```
@@ -22,6 +22,7 @@ pub mod batch;
 pub mod enrolment;
 pub mod error;
 pub mod lookups;
+pub mod merchant_orders;
 pub mod payments;
 pub mod ping;
 pub mod points;

@@ -17,7 +17,8 @@ fn stdout(out: &Output) -> String {
 /// Every subcommand and the flags it must keep (the service unit, scripts and docs use them).
 const SUBCOMMANDS: &[(&str, &[&str])] = &[
     ("serve", &["--db", "--key-file", "--listen", "--tls-cert", "--tls-key", "--config", "TILL_SERVER_KEY_FILE"]),
-    ("terminals add", &["--db", "--key-file", "--name", "--enrolment-code"]),
+    ("terminals add", &["--db", "--key-file", "--name", "--enrolment-code", "--store"]),
+    ("terminals set-store", &["--db", "--key-file", "--id", "--store"]),
     ("terminals list", &["--db", "--key-file"]),
     ("terminals disable", &["--db", "--key-file", "--id"]),
     ("terminals enable", &["--db", "--key-file", "--id"]),
@@ -26,6 +27,10 @@ const SUBCOMMANDS: &[(&str, &[&str])] = &[
     ("refunds reject", &["--db", "--key-file", "--id", "--by"]),
     ("customers set-reputation", &["--db", "--key-file", "--id", "--score"]),
     ("openapi", &[]),
+    ("merchants add", &["--db", "--key-file", "NAME", "--store"]),
+    ("merchants list", &["--db", "--key-file"]),
+    ("merchants disable", &["--db", "--key-file", "--id"]),
+    ("merchants enable", &["--db", "--key-file", "--id"]),
 ];
 
 #[test]
@@ -42,7 +47,7 @@ fn help_on_every_subcommand_names_its_flags() {
         }
     }
     let top = stdout(&till_server(&["--help"]));
-    for sub in ["serve", "terminals", "refunds", "customers", "openapi"] {
+    for sub in ["serve", "terminals", "refunds", "customers", "merchants", "openapi"] {
         assert!(top.contains(&format!("\n  {sub} ")), "till-server --help does not list {sub}:\n{top}");
     }
     assert!(!top.contains("generate"), "the packaging subcommand stays hidden:\n{top}");

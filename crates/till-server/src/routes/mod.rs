@@ -4,6 +4,8 @@
 
 pub mod batch;
 pub mod lookups;
+pub mod merchant_orders;
+pub mod pending_orders;
 pub mod points;
 pub mod refund_check;
 pub mod refunds;
