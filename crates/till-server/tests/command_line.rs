@@ -116,6 +116,11 @@ fn generate_writes_man_pages_and_completions() {
         [
             "till-server-customers-set-reputation.1",
             "till-server-customers.1",
+            "till-server-merchants-add.1",
+            "till-server-merchants-disable.1",
+            "till-server-merchants-enable.1",
+            "till-server-merchants-list.1",
+            "till-server-merchants.1",
             "till-server-openapi.1",
             "till-server-refunds-confirm.1",
             "till-server-refunds-list.1",
@@ -126,6 +131,7 @@ fn generate_writes_man_pages_and_completions() {
             "till-server-terminals-disable.1",
             "till-server-terminals-enable.1",
             "till-server-terminals-list.1",
+            "till-server-terminals-set-store.1",
             "till-server-terminals.1",
             "till-server.1",
         ]
