@@ -53,6 +53,20 @@ pub struct SaleLine {
     /// Identifiers of the devices sold on this line, at most `quantity`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<DeviceIn>,
+    /// Where the line came from when not the till's catalogue: an order pending collection it
+    /// collects, or a service it pays. The server acts on it in the sale's own transaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<LineOriginIn>,
+}
+
+/// The origin of a sale line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LineOriginIn {
+    /// `pending_order` or `service`.
+    pub kind: String,
+    /// The platform's order id (`pending_order`) or the conversation id (`service`).
+    pub reference: String,
 }
 
 /// Kind of device identifier.

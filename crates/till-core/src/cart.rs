@@ -1,7 +1,7 @@
 //! The cart: what the customer is buying, before it is paid.
 
 use crate::tax::{self, TaxSplit};
-use crate::{CoreError, Currency, DeviceIdentifier, Money, Product, TaxRate};
+use crate::{CoreError, Currency, DeviceIdentifier, LineOrigin, Money, Product, TaxRate};
 use std::collections::BTreeMap;
 
 /// The most units one line may hold; anything larger is a mis-scan or a typo.
@@ -18,6 +18,9 @@ pub struct CartLine {
     pub quantity: i64,
     /// The device sold on a serialised product's line (its IMEI or serial number).
     pub device: Option<DeviceIdentifier>,
+    /// Where the line came from when not the catalogue at its price (an order to collect, a
+    /// service); its `product.price` is then the origin's price.
+    pub origin: Option<LineOrigin>,
 }
 
 /// A cart's amounts, each line's split and the sums.
@@ -87,7 +90,7 @@ impl Cart {
             return Err(CoreError::NegativePrice);
         }
         if !product.serialised {
-            if let Some(line) = self.lines.iter_mut().find(|l| l.product.id == product.id) {
+            if let Some(line) = self.lines.iter_mut().find(|l| l.product.id == product.id && l.origin.is_none()) {
                 let q = line.quantity.checked_add(quantity).ok_or(CoreError::InvalidQuantity(i64::MAX))?;
                 check_quantity(q)?;
                 // the line must still be priceable
@@ -101,7 +104,36 @@ impl Cart {
         product.price.checked_mul(quantity)?;
         let line_no = self.next_line_no;
         self.next_line_no += 1;
-        self.lines.push(CartLine { line_no, product: product.clone(), quantity, device: None });
+        self.lines.push(CartLine { line_no, product: product.clone(), quantity, device: None, origin: None });
+        Ok(line_no)
+    }
+
+    /// Adds `quantity` of `product` at `unit_price` rather than its catalogue price, as its own
+    /// line marked with where it came from. Its quantity is the origin's and cannot be changed
+    /// afterwards (the line can be removed). Nothing changes when the result would be invalid.
+    pub fn add_priced(
+        &mut self,
+        product: &Product,
+        quantity: i64,
+        unit_price: Money,
+        origin: LineOrigin,
+    ) -> Result<u32, CoreError> {
+        check_quantity(quantity)?;
+        if unit_price.currency() != self.currency {
+            return Err(CoreError::CurrencyMismatch(unit_price.currency().code().into(), self.currency.code().into()));
+        }
+        if unit_price.minor() < 0 {
+            return Err(CoreError::NegativePrice);
+        }
+        if product.serialised && quantity != 1 {
+            return Err(CoreError::InvalidQuantity(quantity));
+        }
+        unit_price.checked_mul(quantity)?;
+        let mut product = product.clone();
+        product.price = unit_price;
+        let line_no = self.next_line_no;
+        self.next_line_no += 1;
+        self.lines.push(CartLine { line_no, product, quantity, device: None, origin: Some(origin) });
         Ok(line_no)
     }
 
@@ -109,6 +141,9 @@ impl Cart {
     pub fn set_quantity(&mut self, line_no: u32, quantity: i64) -> Result<(), CoreError> {
         check_quantity(quantity)?;
         let line = self.lines.iter_mut().find(|l| l.line_no == line_no).ok_or(CoreError::NoSuchLine(line_no))?;
+        if line.origin.is_some() {
+            return Err(CoreError::FixedLine(line_no));
+        }
         if line.product.serialised && quantity != 1 {
             return Err(CoreError::InvalidQuantity(quantity));
         }
@@ -241,6 +276,36 @@ pub(crate) mod tests {
         assert_eq!(cart.set_device(tea, imei), Err(CoreError::NotSerialised(tea)));
         cart.set_device(b, DeviceIdentifier::parse("SN123").unwrap()).unwrap();
         assert_eq!(cart.line_missing_device(), None);
+    }
+
+    #[test]
+    fn a_priced_line_keeps_its_price_and_origin_and_its_quantity() {
+        let mut c = Cart::new(cny());
+        let p = product(1, 500, 1300, true);
+        let first = c.add(&p, 1).unwrap();
+        let origin = LineOrigin::PendingOrder { reference: "PO-1".into() };
+        let priced = c.add_priced(&p, 2, Money::new(450, cny()), origin.clone()).unwrap();
+        assert_ne!(first, priced, "a priced line is never merged into a catalogue line");
+        // a later catalogue add merges into the catalogue line, not the priced one
+        assert_eq!(c.add(&p, 1).unwrap(), first);
+        let line = c.lines().iter().find(|l| l.line_no == priced).unwrap();
+        assert_eq!((line.product.price.minor(), line.quantity, line.origin.clone()), (450, 2, Some(origin)));
+        assert_eq!(c.totals().unwrap().total.minor(), 2 * 500 + 2 * 450);
+        assert_eq!(c.set_quantity(priced, 3), Err(CoreError::FixedLine(priced)));
+        c.remove(priced).unwrap();
+        assert_eq!(c.totals().unwrap().total.minor(), 1000);
+    }
+
+    #[test]
+    fn a_bad_priced_line_changes_nothing() {
+        let mut c = Cart::new(cny());
+        let p = product(1, 500, 1300, true);
+        let o = || LineOrigin::Service { reference: "c1".into() };
+        assert_eq!(c.add_priced(&p, 1, Money::new(-1, cny()), o()), Err(CoreError::NegativePrice));
+        let usd = Currency::parse("USD").unwrap();
+        assert!(c.add_priced(&p, 1, Money::new(1, usd), o()).is_err());
+        assert!(c.add_priced(&p, 0, Money::new(1, cny()), o()).is_err());
+        assert!(c.is_empty());
     }
 
     #[test]

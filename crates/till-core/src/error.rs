@@ -38,6 +38,12 @@ pub enum CoreError {
     /// No cart line with that number.
     #[error("no cart line {0}")]
     NoSuchLine(u32),
+    /// A line origin with an unknown kind or an unusable reference.
+    #[error("invalid line origin {0:?}")]
+    InvalidLineOrigin(String),
+    /// A line whose quantity was set by its origin (an order to collect, a priced service).
+    #[error("line {0} comes from an order or a service: its quantity cannot be changed, only removed")]
+    FixedLine(u32),
     /// Checkout of a cart without lines.
     #[error("the cart is empty")]
     EmptyCart,

@@ -1,6 +1,6 @@
 //! Orders as they are about to be recorded: a paid cart, with a line code per line.
 
-use crate::{Cart, CoreError, Currency, DeviceIdentifier, LineCode, Money, Payment, ProductId};
+use crate::{Cart, CoreError, Currency, DeviceIdentifier, LineCode, LineOrigin, Money, Payment, ProductId};
 use rand::RngCore;
 
 /// A line of an order about to be recorded.
@@ -32,6 +32,8 @@ pub struct NewOrderLine {
     pub gross: Money,
     /// The device sold on the line (serialised products).
     pub device: Option<DeviceIdentifier>,
+    /// Where the line came from when not the catalogue (an order collected, a service paid).
+    pub origin: Option<LineOrigin>,
 }
 
 /// A paid order, ready to be written in one transaction.
@@ -94,6 +96,7 @@ impl NewOrder {
                 tax: s.tax,
                 gross: s.gross,
                 device: l.device.clone(),
+                origin: l.origin.clone(),
             })
             .collect();
         Ok(NewOrder {

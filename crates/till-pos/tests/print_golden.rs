@@ -52,6 +52,7 @@ fn line(code: &str, name: &str, zh: Option<&str>, qty: i64, unit: i64, device: O
         line_total: m(unit * qty),
         tax_rate_bp: 1300,
         device: device.map(str::to_string),
+        origin: None,
     }
 }
 

@@ -182,9 +182,10 @@ pub(crate) fn write_sale(
 
     let mut line = tx.prepare_cached(
         "INSERT INTO order_lines (order_id, line_no, line_code, product_id, sku, name, name_zh, quantity, unit_price_minor,
-                                  tax_rate_bp, tax_inclusive, net_minor, tax_minor, gross_minor, serial_number, seller)
+                                  tax_rate_bp, tax_inclusive, net_minor, tax_minor, gross_minor, serial_number, seller,
+                                  origin_kind, origin_ref)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                 (SELECT seller FROM products WHERE id = ?4))
+                 (SELECT seller FROM products WHERE id = ?4), ?16, ?17)
          RETURNING seller",
     )?;
     // The seller a line is sold for comes from its product, as it is now (the sale event
@@ -207,7 +208,9 @@ pub(crate) fn write_sale(
                 l.net.minor(),
                 l.tax.minor(),
                 l.gross.minor(),
-                l.device.as_ref().map(|d| d.as_str())
+                l.device.as_ref().map(|d| d.as_str()),
+                l.origin.as_ref().map(|o| o.kind()),
+                l.origin.as_ref().map(|o| o.reference())
             ],
             |r| r.get(0),
         )?;
@@ -456,8 +459,12 @@ mod tests {
     #[test]
     fn a_failure_between_any_two_statements_leaves_nothing() {
         let (_d, s, order) = setup();
-        let open =
-            crate::SavedCart { cart_id: order.checkout_key.clone(), lines: vec![(1, 2), (2, 2)], devices: vec![] };
+        let open = crate::SavedCart {
+            cart_id: order.checkout_key.clone(),
+            lines: vec![(1, 2), (2, 2)],
+            devices: vec![],
+            origins: vec![],
+        };
         s.save_open_cart(order.cashier_id, &open, 0).unwrap();
         for step in STEPS {
             let r = s.record_sale_failing_after(&order, "evt-1", step);

@@ -54,7 +54,7 @@ pub use devices::{DeviceConfig, DeviceRecord};
 pub use error::StoreError;
 pub use export::ExportKind;
 pub use integrity::InvariantReport;
-pub use open_carts::SavedCart;
+pub use open_carts::{SavedCart, SavedOrigin};
 pub use orders::{OrderLineRecord, OrderRecord, PaymentRecord};
 pub use payment_journal::{JournalEntry, JournalState, NewJournalPayment, Platform, Settle};
 pub use print_queue::{JobKind, JobState, NewJob, PrintJob};

@@ -29,6 +29,8 @@ pub struct OrderLineRecord {
     pub gross: Money,
     /// The device sold on the line (IMEI or serial number).
     pub serial_number: Option<String>,
+    /// Where the line came from when not the catalogue: (`pending_order` | `service`, reference).
+    pub origin: Option<(String, String)>,
 }
 
 /// A recorded payment.
@@ -101,7 +103,7 @@ fn load(c: &Connection, id: i64) -> Result<OrderRecord> {
     let m = |v: i64| Money::new(v, cur);
     let mut stmt = c.prepare_cached(
         "SELECT line_code, sku, name, name_zh, quantity, unit_price_minor, tax_rate_bp, net_minor, tax_minor, gross_minor,
-                serial_number
+                serial_number, origin_kind, origin_ref
          FROM order_lines WHERE order_id = ?1 ORDER BY line_no",
     )?;
     let lines = stmt
@@ -118,6 +120,10 @@ fn load(c: &Connection, id: i64) -> Result<OrderRecord> {
                 tax: m(r.get(8)?),
                 gross: m(r.get(9)?),
                 serial_number: r.get(10)?,
+                origin: match (r.get::<_, Option<String>>(11)?, r.get::<_, Option<String>>(12)?) {
+                    (Some(kind), Some(reference)) => Some((kind, reference)),
+                    _ => None,
+                },
             })
         })?
         .collect::<std::result::Result<Vec<_>, _>>()?;

@@ -76,6 +76,18 @@ pub struct SaleRecordedLine {
     /// The seller the line was sold for; absent when the shop sold it itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller: Option<String>,
+    /// Where the line came from when not the catalogue: an order collected, a service paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<SaleLineOrigin>,
+}
+
+/// The origin of a sale line, as the event carries it (`till_core::LineOrigin`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleLineOrigin {
+    /// `pending_order` or `service`.
+    pub kind: String,
+    /// The platform's order id or the conversation id.
+    pub reference: String,
 }
 
 /// A device sold on a line (the sold-data list learns it from the sale).
@@ -194,6 +206,10 @@ impl SaleRecorded {
                         identifier: d.as_str().to_string(),
                     }),
                     seller: None,
+                    origin: l
+                        .origin
+                        .as_ref()
+                        .map(|o| SaleLineOrigin { kind: o.kind().to_string(), reference: o.reference().to_string() }),
                 })
                 .collect(),
             payment,

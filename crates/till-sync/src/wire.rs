@@ -15,7 +15,7 @@
 //! Any other kind is parked with the reason "no server endpoint for event kind ...".
 
 use serde_json::Value;
-use till_api::sales::{DeviceIn, SaleLine, SalePayment, SaleRequest, TenderKind};
+use till_api::sales::{DeviceIn, LineOriginIn, SaleLine, SalePayment, SaleRequest, TenderKind};
 use till_api::AmountIn;
 use till_core::{EventId, EventKind, ServerEventKind};
 use till_store::sale_event::SaleRecorded;
@@ -124,6 +124,10 @@ pub fn sale_body(p: &SaleRecorded, store_name: &str) -> Result<SaleRequest, Stri
                 total: amount(l.gross),
                 seller: l.seller.clone(),
                 devices,
+                origin: l
+                    .origin
+                    .as_ref()
+                    .map(|o| LineOriginIn { kind: o.kind.clone(), reference: o.reference.clone() }),
             })
         })
         .collect::<Result<Vec<_>, String>>()?;

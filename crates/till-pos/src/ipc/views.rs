@@ -174,6 +174,25 @@ pub struct CartLine {
     pub serialised: bool,
     /// The device's IMEI or serial number, once given.
     pub device: Option<String>,
+    /// Where the line came from when not the catalogue (an order to collect, a service); its
+    /// quantity is then fixed.
+    pub origin: Option<LineOriginView>,
+}
+
+/// Where a line came from when not the catalogue at its price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct LineOriginView {
+    /// `pending_order` or `service`.
+    pub kind: String,
+    /// The platform's order id or the conversation id.
+    pub reference: String,
+}
+
+impl From<&till_core::LineOrigin> for LineOriginView {
+    fn from(o: &till_core::LineOrigin) -> Self {
+        LineOriginView { kind: o.kind().to_string(), reference: o.reference().to_string() }
+    }
 }
 
 /// The cart with its totals.
@@ -268,6 +287,8 @@ pub struct ReceiptLine {
     pub tax_rate_bp: i64,
     /// The device sold on the line (IMEI or serial number).
     pub device: Option<String>,
+    /// Where the line came from when not the catalogue (an order collected, a service paid).
+    pub origin: Option<LineOriginView>,
 }
 
 /// A receipt, built from the order as stored.

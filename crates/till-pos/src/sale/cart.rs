@@ -3,15 +3,17 @@
 
 use crate::admin::permissions::Command;
 use crate::error::{PosError, Result};
-use crate::ipc::views::{CartLine, CartView, PaymentView, ProductView, Receipt, ReceiptLine, TaxLine, Tender};
+use crate::ipc::views::{
+    CartLine, CartView, LineOriginView, PaymentView, ProductView, Receipt, ReceiptLine, TaxLine, Tender,
+};
 use crate::mutex::lock;
 use crate::Pos;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use till_core::{Barcode, Cart, CashPayment, DeviceIdentifier, Money, NewOrder, Payment, ProductId, Sku};
+use till_core::{Barcode, Cart, CashPayment, DeviceIdentifier, LineOrigin, Money, NewOrder, Payment, ProductId, Sku};
 use till_core::{CartId, OrderId, SessionToken};
 use till_store::OrderRecord;
-use till_store::{SavedCart, StoreError};
+use till_store::{SavedCart, SavedOrigin, StoreError};
 
 /// Results a search returns at most.
 pub const MAX_SEARCH_RESULTS: u32 = 50;
@@ -49,6 +51,7 @@ impl OpenCart {
                     tax_rate_bp: l.product.tax_rate.basis_points(),
                     serialised: l.product.serialised,
                     device: l.device.as_ref().map(|d| d.to_string()),
+                    origin: l.origin.as_ref().map(LineOriginView::from),
                 })
                 .collect(),
             subtotal: t.subtotal,
@@ -79,7 +82,14 @@ impl Pos {
         let mut cart = Cart::new(self.currency());
         for (i, (product_id, quantity)) in saved.lines.into_iter().enumerate() {
             if let Some(p) = self.store.product_by_id(ProductId(product_id))? {
-                match cart.add(&p, quantity) {
+                let added = match saved.origins.get(i).cloned().flatten() {
+                    // A line from an order or a service keeps the price it came with.
+                    Some(o) => LineOrigin::parse(&o.kind, &o.reference).and_then(|origin| {
+                        cart.add_priced(&p, quantity, Money::new(o.unit_price_minor, cart.currency()), origin)
+                    }),
+                    None => cart.add(&p, quantity),
+                };
+                match added {
                     Ok(line_no) => {
                         let device = saved.devices.get(i).cloned().flatten();
                         if let Some(id) = device.as_deref().and_then(|d| DeviceIdentifier::parse(d).ok()) {
@@ -95,7 +105,7 @@ impl Pos {
 
     /// Applies `change` to the user's cart and saves it; on any error the cart is left as it was,
     /// in memory and on disk.
-    fn with_cart(&self, user_id: i64, change: impl FnOnce(&mut Cart) -> Result<()>) -> Result<CartView> {
+    pub(super) fn with_cart(&self, user_id: i64, change: impl FnOnce(&mut Cart) -> Result<()>) -> Result<CartView> {
         let mut carts = lock(&self.sale.carts);
         let open = self.open_cart(&mut carts, user_id)?;
         let mut draft = open.cart.clone();
@@ -105,7 +115,19 @@ impl Pos {
         if candidate.cart != open.cart {
             let lines = candidate.cart.lines().iter().map(|l| (l.product.id.0, l.quantity)).collect();
             let devices = candidate.cart.lines().iter().map(|l| l.device.as_ref().map(|d| d.to_string())).collect();
-            let saved = SavedCart { cart_id: candidate.id.to_string(), lines, devices };
+            let origins = candidate
+                .cart
+                .lines()
+                .iter()
+                .map(|l| {
+                    l.origin.as_ref().map(|o| SavedOrigin {
+                        kind: o.kind().to_string(),
+                        reference: o.reference().to_string(),
+                        unit_price_minor: l.product.price.minor(),
+                    })
+                })
+                .collect();
+            let saved = SavedCart { cart_id: candidate.id.to_string(), lines, devices, origins };
             self.store.save_open_cart(user_id, &saved, self.now_ms())?;
         }
         *open = candidate;
@@ -320,6 +342,10 @@ pub fn receipt_of(o: &OrderRecord) -> Result<Receipt> {
                     line_total: l.gross,
                     tax_rate_bp: l.tax_rate_bp,
                     device: l.serial_number.clone(),
+                    origin: l
+                        .origin
+                        .as_ref()
+                        .map(|(kind, reference)| LineOriginView { kind: kind.clone(), reference: reference.clone() }),
                 })
             })
             .collect::<std::result::Result<_, till_core::CoreError>>()?,

@@ -8,6 +8,7 @@ pub mod cart;
 pub mod customer;
 pub mod journal;
 pub mod offline_forward;
+pub mod priced_lines;
 
 use crate::mutex::lock;
 use std::collections::HashMap;

@@ -77,6 +77,10 @@ pub trait Tx {
     fn order_payments(&mut self, terminal: &str, order_id: &str) -> RepoResult<Vec<PaymentRecord>>;
     /// An order line by its line code.
     fn line(&mut self, line_code: &str) -> RepoResult<Option<LineRecord>>;
+    /// Marks where a recorded line came from (an order collected, a service paid).
+    fn set_line_origin(&mut self, line_code: &str, kind: &str, reference: &str) -> RepoResult<()>;
+    /// The recorded lines that came from `kind`'s `reference`, in recording order.
+    fn lines_with_origin(&mut self, kind: &str, reference: &str) -> RepoResult<Vec<LineRecord>>;
     /// The order a line belongs to.
     fn order(&mut self, terminal: &str, order_id: &str) -> RepoResult<Option<OrderRecord>>;
     /// Adds `delta` minor units to what is refunded (or reserved for a pending refund) of a line.

@@ -26,7 +26,11 @@ pub use super::opening::StorageOptions;
 
 mod cards;
 mod enrolment;
+<<<<<<< HEAD
 mod merchant_orders;
+=======
+mod line_origins;
+>>>>>>> main
 mod points;
 mod rows;
 mod schema;
@@ -328,6 +332,14 @@ impl Tx for SqliteTx<'_> {
                 l.refunded_minor
             ])?;
         Ok(())
+    }
+
+    fn set_line_origin(&mut self, line_code: &str, kind: &str, reference: &str) -> RepoResult<()> {
+        line_origins::set(&self.conn, line_code, kind, reference)
+    }
+
+    fn lines_with_origin(&mut self, kind: &str, reference: &str) -> RepoResult<Vec<LineRecord>> {
+        line_origins::lines(&self.conn, kind, reference)
     }
 
     fn insert_payment(&mut self, p: &PaymentRecord) -> RepoResult<()> {

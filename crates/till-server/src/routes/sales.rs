@@ -1,13 +1,14 @@
 //! `POST /v1/sales`: a completed order with its line codes (CN102982479A) and the identifiers of
 //! the devices sold on its lines, which become the sold-data list (CN103310370A).
 
+use super::line_origins::{self, LineOriginsRecorded, OriginLine};
 use crate::error::ApiError;
 use crate::idempotency::Reply;
 use crate::repo::{LineRecord, OrderRecord, PaymentRecord, SoldDeviceRecord, Tx};
 use crate::state::Ctx;
 use crate::wire::{check_text, is_masked_pan, AmountCheck};
 use std::collections::HashSet;
-use till_core::{Currency, LineCode, Money};
+use till_core::{Currency, LineCode, LineOrigin, Money};
 
 /// Most lines one order may have.
 pub const MAX_LINES: usize = 1_000;
@@ -39,6 +40,7 @@ struct Checked {
     currency: Currency,
     total: Money,
     lines: Vec<(LineCode, Money, Money)>,
+    origins: Vec<Option<LineOrigin>>,
     devices: Vec<Vec<String>>,
     payments: Vec<Money>,
 }
@@ -68,6 +70,7 @@ fn check(req: &SaleRequest) -> Result<Checked, ApiError> {
     let mut codes = HashSet::new();
     let mut identifiers = HashSet::new();
     let mut lines = Vec::with_capacity(req.lines.len());
+    let mut origins = Vec::with_capacity(req.lines.len());
     let mut devices = Vec::with_capacity(req.lines.len());
     for line in &req.lines {
         let code = LineCode::parse(&line.line_code)?;
@@ -99,7 +102,14 @@ fn check(req: &SaleRequest) -> Result<Checked, ApiError> {
             }
             ids.push(id);
         }
+        let origin = line
+            .origin
+            .as_ref()
+            .map(|o| LineOrigin::parse(&o.kind, &o.reference))
+            .transpose()
+            .map_err(|e| ApiError::InvalidRequest(format!("line {code}: {e}")))?;
         lines.push((code, unit, total));
+        origins.push(origin);
         devices.push(ids);
     }
     let mut payments = Vec::with_capacity(req.payments.len());
@@ -138,7 +148,7 @@ fn check(req: &SaleRequest) -> Result<Checked, ApiError> {
             total.minor()
         )));
     }
-    Ok(Checked { currency, total, lines, devices, payments })
+    Ok(Checked { currency, total, lines, origins, devices, payments })
 }
 
 /// Checks a sale without touching storage.
@@ -243,6 +253,31 @@ pub fn record(tx: &mut dyn Tx, ctx: &Ctx, req: &SaleRequest) -> Result<Reply, Ap
             auth_code: p.auth_code.clone(),
             payment_id: p.payment_id.clone(),
         })?;
+    }
+    let origin_lines: Vec<OriginLine> = c
+        .lines
+        .iter()
+        .zip(&c.origins)
+        .filter_map(|((code, _, total), origin)| {
+            origin.clone().map(|origin| OriginLine {
+                line_code: code.as_str().to_string(),
+                origin,
+                total_minor: total.minor(),
+                currency: currency.clone(),
+            })
+        })
+        .collect();
+    if !origin_lines.is_empty() {
+        line_origins::recorded(
+            tx,
+            &LineOriginsRecorded {
+                terminal_id: terminal.to_string(),
+                order_id: req.order_id.clone(),
+                store: req.store.clone(),
+                lines: origin_lines,
+                now: ctx.now,
+            },
+        )?;
     }
     Reply::json(
         201,

@@ -52,6 +52,7 @@ export type { ImportOutcome } from "./ImportOutcome";
 export type { ImportPreview } from "./ImportPreview";
 export type { ImportRowPlan } from "./ImportRowPlan";
 export type { IpcError } from "./IpcError";
+export type { LineOriginView } from "./LineOriginView";
 export type { LinkState } from "./LinkState";
 export type { LoginUser } from "./LoginUser";
 export type { LoyaltySettings } from "./LoyaltySettings";

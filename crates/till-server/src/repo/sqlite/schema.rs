@@ -121,6 +121,14 @@ CREATE TABLE enrolment_codes (
 CREATE INDEX enrolment_codes_terminal ON enrolment_codes (terminal_id);
 ";
 
+/// Version 7: a sale line may come from an order pending collection or a service paid at the
+/// counter; its origin is kept with the line.
+pub(super) const MIGRATION_7: &str = "
+ALTER TABLE order_lines ADD COLUMN origin_kind TEXT;
+ALTER TABLE order_lines ADD COLUMN origin_ref TEXT;
+CREATE INDEX order_lines_origin ON order_lines (origin_kind, origin_ref);
+";
+
 /// Version 8: orders pending collection (docs/pending-orders.md).
 ///
 /// Merchants hold an API key (only its SHA-256 is kept) for one store; a terminal belongs to a
@@ -169,6 +177,7 @@ const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] = &[
     (4, MIGRATION_4, None),
     (5, super::super::sealed_columns::MIGRATION_5, Some(super::super::sealed_columns::seal_existing_rows)),
     (6, MIGRATION_6, None),
+    (7, MIGRATION_7, None),
     (8, MIGRATION_8, None),
 ];
 
