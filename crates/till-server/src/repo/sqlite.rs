@@ -26,11 +26,8 @@ pub use super::opening::StorageOptions;
 
 mod cards;
 mod enrolment;
-<<<<<<< HEAD
-mod merchant_orders;
-=======
 mod line_origins;
->>>>>>> main
+mod merchant_orders;
 mod points;
 mod rows;
 mod schema;
