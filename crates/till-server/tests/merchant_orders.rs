@@ -322,3 +322,52 @@ fn a_sale_collects_only_what_its_till_reserved_and_covers() {
     let a = s.post(&reserve_path(&id), &json!({"pickup_code": code}), "k");
     assert_eq!(a.body["code"], "order_collected");
 }
+
+/// A cash sale of the test order's two lines, each naming the order as its origin.
+fn collecting_sale(order: &str, sale_id: &str, first_total: i64) -> Value {
+    let origin = json!({"kind": "pending_order", "reference": order});
+    json!({
+        "order_id": sale_id, "store": "main", "created_at": NOW, "currency": "CNY",
+        "lines": [
+            {"line_code": line_code(41), "sku": "TEA-001", "name": "Green tea 100 g", "quantity": 2,
+             "unit_price": {"minor": 2500, "currency": "CNY"}, "total": {"minor": first_total, "currency": "CNY"},
+             "origin": origin},
+            {"line_code": line_code(42), "sku": "CUP-002", "name": "Tea cup", "quantity": 1,
+             "unit_price": {"minor": 1800, "currency": "CNY"}, "total": {"minor": 1800, "currency": "CNY"},
+             "origin": origin}
+        ],
+        "payments": [{"tender": "cash", "amount": {"minor": first_total + 1800, "currency": "CNY"}}]
+    })
+}
+
+#[test]
+fn a_real_sale_collects_the_order_and_its_lines_are_refundable() {
+    let s = TestServer::start();
+    let key = merchant_key(&s, "main");
+    let (id, code) = push(&s, &key, &order_body("WEB-1"));
+    // Before any reservation the sale is refused and changes nothing (it parks at the till).
+    let a = s.post("/v1/sales", &collecting_sale(&id, "o-1", 5000), "sale-0");
+    assert_eq!((a.status, a.body["code"].as_str()), (409, Some("order_not_reserved")), "{}", a.text);
+    assert_eq!(s.get(&format!("/v1/line-codes/{}", line_code(41))).status, 404);
+    assert_eq!(s.post(&reserve_path(&id), &json!({"pickup_code": code}), "r").status, 200);
+    // Lines short of the order: refused.
+    let a = s.post("/v1/sales", &collecting_sale(&id, "o-1", 4000), "sale-1");
+    assert_eq!((a.status, a.body["code"].as_str()), (422, Some("order_not_covered")), "{}", a.text);
+    let a = s.post("/v1/sales", &collecting_sale(&id, "o-1", 5000), "sale-2");
+    assert_eq!(a.status, 201, "{}", a.text);
+    let m = merchant(&s, &key, "GET", &format!("/v1/merchant/orders/{id}"), None);
+    assert_eq!(m.body["status"], "collected");
+    assert_eq!(m.body["collection"], json!({"terminal_id": s.terminal_id, "sale_order_id": "o-1", "collected_at": NOW}));
+    // The replay of the same event is the stored answer, not a second collection.
+    let again = s.post("/v1/sales", &collecting_sale(&id, "o-1", 5000), "sale-2");
+    assert_eq!((again.status, again.replayed), (201, true));
+    // The lines carry their codes like any sale's: a refund finds them.
+    let l = s.get(&format!("/v1/line-codes/{}", line_code(41)));
+    assert_eq!((l.status, &l.body["refundable"]), (200, &json!({"minor": 5000, "currency": "CNY"})), "{}", l.text);
+    // Another sale naming the collected order is refused.
+    let mut other = collecting_sale(&id, "o-2", 5000);
+    other["lines"][0]["line_code"] = json!(line_code(43));
+    other["lines"][1]["line_code"] = json!(line_code(44));
+    let a = s.post("/v1/sales", &other, "sale-3");
+    assert_eq!((a.status, a.body["code"].as_str()), (409, Some("order_collected")), "{}", a.text);
+}
