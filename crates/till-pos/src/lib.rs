@@ -17,6 +17,7 @@
 
 pub mod admin;
 pub mod back_office;
+pub mod collect;
 mod context;
 pub mod devices;
 pub mod display;
@@ -129,6 +130,7 @@ pub struct Pos {
     backups: admin::backups::Backups,
     print: print::Printing,
     customer_display: display::CustomerDisplay,
+    collect: collect::Collect,
 }
 
 impl Pos {
@@ -181,6 +183,7 @@ impl Pos {
             backups: Default::default(),
             print: print::Printing::new(config.printer_opener),
             customer_display,
+            collect: Default::default(),
         };
         setup::check_mode(&pos)?;
         if let Some(profile) = pos.shop_profile()? {
