@@ -112,6 +112,13 @@ const COMMANDS: &[&str] = &[
     "print_on_other",
     "print_report",
     "drawer_open",
+    "pending_orders_watch",
+    "pending_orders_unwatch",
+    "pending_orders_list",
+    "pending_orders_refresh",
+    "pending_order_get",
+    "pending_order_collect",
+    "pending_order_release",
 ];
 
 fn main() {

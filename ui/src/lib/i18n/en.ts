@@ -8,6 +8,7 @@ import loyaltyEn from "./loyalty.en";
 import setupEn from "./setup.en";
 import backupEn from "./backup.en";
 import printEn from "./print.en";
+import collectEn from "./collect.en";
 
 const en = {
   ...historyEn,
@@ -18,6 +19,7 @@ const en = {
   ...setupEn,
   ...backupEn,
   ...printEn,
+  ...collectEn,
   "app.name": "Till",
   "app.version": "Version {version}",
   "lang.toggle": "中文",

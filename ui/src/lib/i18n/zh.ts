@@ -8,6 +8,7 @@ import loyaltyZh from "./loyalty.zh";
 import setupZh from "./setup.zh";
 import backupZh from "./backup.zh";
 import printZh from "./print.zh";
+import collectZh from "./collect.zh";
 
 const zh: Record<MessageKey, string> = {
   ...historyZh,
@@ -18,6 +19,7 @@ const zh: Record<MessageKey, string> = {
   ...setupZh,
   ...backupZh,
   ...printZh,
+  ...collectZh,
   "app.name": "Till 收银",
   "app.version": "版本 {version}",
   "lang.toggle": "English",
