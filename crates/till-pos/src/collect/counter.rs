@@ -181,8 +181,13 @@ impl Pos {
         let answer = match self.server_call(Service::Sales, "POST", &path, Some(&body), None) {
             Ok(a) => a,
             Err(e) => {
-                // The attempts left or the order's new status show on the next pull.
-                self.pending_orders_nudge();
+                if matches!(e, PosError::ServerRefused { .. }) {
+                    // The server counted a wrong code or knows a newer status: read it now, so
+                    // the screen shows the attempts left with the refusal.
+                    if let Err(pull) = self.pending_orders_follow() {
+                        tracing::info!("pending orders not followed after a refusal: {pull}");
+                    }
+                }
                 return Err(refusal(e));
             }
         };
