@@ -29,8 +29,14 @@ fn push(srv: &Server, number: &str) -> (String, String) {
     let merchant = {
         let found = till_server::merchants::list_merchants(&*srv.repo).unwrap();
         if found.is_empty() {
-            till_server::merchants::add_merchant(&*srv.repo, "Web shop", "main", &till_core::SystemClock, &SeededEntropy::new(3))
-                .unwrap();
+            till_server::merchants::add_merchant(
+                &*srv.repo,
+                "Web shop",
+                "main",
+                &till_core::SystemClock,
+                &SeededEntropy::new(3),
+            )
+            .unwrap();
         }
         let id = till_server::merchants::list_merchants(&*srv.repo).unwrap()[0].merchant_id.clone();
         srv.repo.read().unwrap().merchant(&id).unwrap().unwrap()

@@ -36,9 +36,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use till_core::{Clock, SystemClock};
 use till_server::admin;
-use till_server::merchants;
 use till_server::clock::OsEntropy;
 use till_server::config::Config;
+use till_server::merchants;
 use till_server::repo::sqlite::{SqliteRepository, StorageOptions};
 use till_server::server::{serve, TlsFiles};
 use till_server::state::AppState;
@@ -74,8 +74,8 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Terminals(TerminalsCommand::Add { db, name, enrolment_code: true, store }) => {
             let repo = open(&db)?;
             merchants::check_store(&store).map_err(|e| e.to_string())?;
-            let e = till_server::enrolment::issue(&*repo, &name, &SystemClock, &OsEntropy)
-                .map_err(|e| e.to_string())?;
+            let e =
+                till_server::enrolment::issue(&*repo, &name, &SystemClock, &OsEntropy).map_err(|e| e.to_string())?;
             merchants::set_terminal_store(&*repo, &e.terminal_id, &store).map_err(|e| e.to_string())?;
             print_json(&e)
         }

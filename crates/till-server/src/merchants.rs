@@ -1,8 +1,8 @@
 //! Merchants and stores (orders pending collection, docs/pending-orders.md).
 //!
 //! A merchant (a web shop, a phone-order desk) holds an API key for one store and sends orders
-//! with it (`Authorization: Bearer tmk_…`). The key is `tmk_` + the merchant id's 16 hex digits
-//! + `_` + 64 hex digits of secret; it is printed once by `till-server merchants add` and only
+//! with it (`Authorization: Bearer tmk_…`). The key is `tmk_`, the merchant id's 16 hex digits,
+//! `_` and 64 hex digits of secret; it is printed once by `till-server merchants add` and only
 //! the secret's SHA-256 is kept. A request's key is found by its merchant id, then its hash is
 //! compared in constant time, so no timing tells how much of a guess was right.
 //!
@@ -151,7 +151,8 @@ fn parse_key(key: &str) -> Option<(String, &str)> {
 
 /// The merchant an `Authorization` header value proves: `Bearer <key>` of an enabled merchant.
 pub fn authenticate(tx: &mut dyn Tx, authorization: Option<&str>) -> Result<MerchantRecord, ApiError> {
-    let key = authorization.and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).ok_or(ApiError::MerchantKeyInvalid)?;
+    let key =
+        authorization.and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).ok_or(ApiError::MerchantKeyInvalid)?;
     let (merchant_id, secret) = parse_key(key).ok_or(ApiError::MerchantKeyInvalid)?;
     let merchant = tx.merchant(&merchant_id)?.ok_or(ApiError::MerchantKeyInvalid)?;
     let given = secret_hash(&secret.to_ascii_lowercase());

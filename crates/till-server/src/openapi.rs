@@ -58,7 +58,9 @@ impl Modify for Signature {
         );
         components.add_security_scheme(
             "merchant_key",
-            SecurityScheme::Http(utoipa::openapi::security::Http::new(utoipa::openapi::security::HttpAuthScheme::Bearer)),
+            SecurityScheme::Http(utoipa::openapi::security::Http::new(
+                utoipa::openapi::security::HttpAuthScheme::Bearer,
+            )),
         );
         // Every answer to a request that passed the signing check is signed back; a 401 is not
         // (the server does not know whose secret to sign with).

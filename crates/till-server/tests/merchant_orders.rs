@@ -83,7 +83,8 @@ fn the_merchants_number_is_idempotent_and_bodies_are_checked() {
     assert_eq!(again.body, first.body);
     // Laid out differently, still the same request.
     let pretty = serde_json::to_string_pretty(&order_body("WEB-1001")).unwrap();
-    let a = s.raw("POST", "/v1/merchant/orders", pretty.as_bytes(), None, &[("authorization", format!("Bearer {key}"))]);
+    let a =
+        s.raw("POST", "/v1/merchant/orders", pretty.as_bytes(), None, &[("authorization", format!("Bearer {key}"))]);
     assert_eq!((a.status, &a.body["order_id"]), (200, &first.body["order_id"]));
     // Another body under the same number is refused.
     let mut other = order_body("WEB-1001");
@@ -124,7 +125,13 @@ fn the_merchants_number_is_idempotent_and_bodies_are_checked() {
     assert_eq!((none.status, none.body["code"].as_str()), (401, Some("merchant_key_invalid")));
     let forged = format!("{}0", &key[..key.len() - 1]);
     let forged = if forged == key { format!("{}1", &key[..key.len() - 1]) } else { forged };
-    let a = merchant(&s, &forged, "GET", &format!("/v1/merchant/orders/{}", first.body["order_id"].as_str().unwrap()), None);
+    let a = merchant(
+        &s,
+        &forged,
+        "GET",
+        &format!("/v1/merchant/orders/{}", first.body["order_id"].as_str().unwrap()),
+        None,
+    );
     assert_eq!((a.status, a.body["code"].as_str()), (401, Some("merchant_key_invalid")));
     let id = merchants::list_merchants(&*s.repo).unwrap()[0].merchant_id.clone();
     merchants::set_merchant_disabled(&*s.repo, &id, true).unwrap();
@@ -171,7 +178,10 @@ fn two_tills_reserving_one_order_only_one_wins() {
     // Releasing what another till holds changes nothing.
     assert_eq!(till_send(&s, winner, "POST", &reserve_path(&id), &json!({"pickup_code": code})).status, 200);
     let a = till_send(&s, loser, "POST", &format!("/v1/pending-orders/{id}/release"), &json!({}));
-    assert_eq!((a.status, a.body["status"].as_str(), a.body["reserved_by_you"].as_bool()), (200, Some("reserved"), Some(false)));
+    assert_eq!(
+        (a.status, a.body["status"].as_str(), a.body["reserved_by_you"].as_bool()),
+        (200, Some("reserved"), Some(false))
+    );
 }
 
 #[test]
@@ -221,7 +231,10 @@ fn orders_expire_on_the_servers_clock_but_not_while_held() {
     let cursor = page.body["cursor"].as_str().unwrap();
     let page = s.get(&format!("/v1/pending-orders?since={cursor}"));
     assert_eq!(page.body["orders"].as_array().unwrap().len(), 1, "{}", page.text);
-    assert_eq!((page.body["orders"][0]["order_id"].as_str(), page.body["orders"][0]["status"].as_str()), (Some(held.as_str()), Some("expired")));
+    assert_eq!(
+        (page.body["orders"][0]["order_id"].as_str(), page.body["orders"][0]["status"].as_str()),
+        (Some(held.as_str()), Some("expired"))
+    );
     let m = merchant(&s, &key, "GET", &format!("/v1/merchant/orders/{held}"), None);
     assert_eq!(m.body["status"], "expired");
     // A till starting from nothing is not sent orders that are over.
@@ -357,7 +370,10 @@ fn a_real_sale_collects_the_order_and_its_lines_are_refundable() {
     assert_eq!(a.status, 201, "{}", a.text);
     let m = merchant(&s, &key, "GET", &format!("/v1/merchant/orders/{id}"), None);
     assert_eq!(m.body["status"], "collected");
-    assert_eq!(m.body["collection"], json!({"terminal_id": s.terminal_id, "sale_order_id": "o-1", "collected_at": NOW}));
+    assert_eq!(
+        m.body["collection"],
+        json!({"terminal_id": s.terminal_id, "sale_order_id": "o-1", "collected_at": NOW})
+    );
     // The replay of the same event is the stored answer, not a second collection.
     let again = s.post("/v1/sales", &collecting_sale(&id, "o-1", 5000), "sale-2");
     assert_eq!((again.status, again.replayed), (201, true));

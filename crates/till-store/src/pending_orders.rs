@@ -260,6 +260,9 @@ mod tests {
         assert_eq!(store.pending_orders_apply_page(&[order("PO-1", 5, "reserved")], "7", 12).unwrap(), 0);
         let one = store.pending_order("PO-1").unwrap().unwrap();
         assert_eq!((one.status.as_str(), one.lines.len()), ("collected", 1));
-        assert_eq!(store.pending_orders_open().unwrap().iter().map(|o| o.order_id.as_str()).collect::<Vec<_>>(), ["PO-2"]);
+        assert_eq!(
+            store.pending_orders_open().unwrap().iter().map(|o| o.order_id.as_str()).collect::<Vec<_>>(),
+            ["PO-2"]
+        );
     }
 }

@@ -84,7 +84,9 @@ impl Pos {
             })
             .collect::<Result<Vec<_>>>()?;
         let in_cart = cart.is_some_and(|c| {
-            c.lines.iter().any(|l| l.origin.as_ref().is_some_and(|r| r.kind == "pending_order" && r.reference == o.order_id))
+            c.lines
+                .iter()
+                .any(|l| l.origin.as_ref().is_some_and(|r| r.kind == "pending_order" && r.reference == o.order_id))
         });
         Ok(PendingOrderView {
             order_id: o.order_id.clone(),
@@ -160,15 +162,13 @@ impl Pos {
         }
         let mut lines = Vec::with_capacity(order.lines.len());
         for l in &order.lines {
-            let product = Sku::parse(&l.sku)
-                .ok()
-                .map(|sku| self.store.product_by_sku(&sku))
-                .transpose()?
-                .flatten()
-                .ok_or_else(|| PosError::PendingOrder {
-                    code: ErrorCode::ProductNotInCatalogue,
-                    message: format!("{} ({}) is not in this till's catalogue", l.name, l.sku),
-                })?;
+            let product =
+                Sku::parse(&l.sku).ok().map(|sku| self.store.product_by_sku(&sku)).transpose()?.flatten().ok_or_else(
+                    || PosError::PendingOrder {
+                        code: ErrorCode::ProductNotInCatalogue,
+                        message: format!("{} ({}) is not in this till's catalogue", l.name, l.sku),
+                    },
+                )?;
             lines.push(PricedLine {
                 product,
                 quantity: l.quantity,
@@ -245,7 +245,8 @@ impl Pos {
                 (order.clone(), false)
             }
         };
-        let detail = json!({ "order_id": order.order_id, "order_number": order.order_number, "server_told": server_told });
+        let detail =
+            json!({ "order_id": order.order_id, "order_number": order.order_number, "server_told": server_told });
         self.store.pending_order_answered(&record, s.user_id, "pending_order.release", &detail, self.now_ms())?;
         self.publish_pending_count();
         Ok(ReleasedOrder { order: self.order_view(&record, Some(&cart))?, cart, server_told })

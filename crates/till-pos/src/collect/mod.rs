@@ -83,7 +83,9 @@ pub(crate) fn record_of(o: &PendingOrder) -> PendingOrderRecord {
 
 /// A cursor as sent in a path: the server's are whole numbers; anything else starts over.
 fn cursor_param(stored: Option<String>) -> String {
-    stored.filter(|c| !c.is_empty() && c.len() <= 20 && c.bytes().all(|b| b.is_ascii_digit())).unwrap_or_else(|| "0".into())
+    stored
+        .filter(|c| !c.is_empty() && c.len() <= 20 && c.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or_else(|| "0".into())
 }
 
 impl Pos {
@@ -109,8 +111,9 @@ impl Pos {
             let since = cursor_param(self.store.pending_orders_cursor()?);
             let path = format!("/v1/pending-orders?since={since}&limit={PAGE}");
             let answer = self.server_call(Service::Sales, "GET", &path, None, None)?;
-            let page: PendingOrdersPage = serde_json::from_value(answer)
-                .map_err(|e| PosError::ServerUnreachable(format!("the server's answer is not a page of orders: {e}")))?;
+            let page: PendingOrdersPage = serde_json::from_value(answer).map_err(|e| {
+                PosError::ServerUnreachable(format!("the server's answer is not a page of orders: {e}"))
+            })?;
             let records: Vec<PendingOrderRecord> = page.orders.iter().map(record_of).collect();
             changed += self.store.pending_orders_apply_page(&records, &page.cursor, self.now_ms())?;
             if !page.more {

@@ -180,7 +180,12 @@ pub trait Tx {
     fn merchant_order_by_number(&mut self, merchant_id: &str, number: &str) -> RepoResult<Option<MerchantOrderRecord>>;
     /// The store's orders whose latest change is after `after_seq`, oldest change first, at most
     /// `limit`.
-    fn merchant_orders_changed(&mut self, store: &str, after_seq: i64, limit: i64) -> RepoResult<Vec<MerchantOrderRecord>>;
+    fn merchant_orders_changed(
+        &mut self,
+        store: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> RepoResult<Vec<MerchantOrderRecord>>;
     /// The ids of the store's `pending` orders whose expiry is at or before `now`.
     fn merchant_orders_due(&mut self, store: &str, now: i64) -> RepoResult<Vec<String>>;
     /// Remembers that `terminal` reserved the order (once per terminal).

@@ -660,7 +660,12 @@ impl Tx for SqliteTx<'_> {
         merchant_orders::order_by_number(&self.conn, self.key, merchant_id, number)
     }
 
-    fn merchant_orders_changed(&mut self, store: &str, after_seq: i64, limit: i64) -> RepoResult<Vec<MerchantOrderRecord>> {
+    fn merchant_orders_changed(
+        &mut self,
+        store: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> RepoResult<Vec<MerchantOrderRecord>> {
         merchant_orders::changed(&self.conn, self.key, store, after_seq, limit)
     }
 

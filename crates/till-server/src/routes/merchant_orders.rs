@@ -22,9 +22,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use till_api::merchant_orders::{
-    Collection, CustomerIn, MerchantOrder, MerchantOrderRequest, OrderStatus,
-};
+use till_api::merchant_orders::{Collection, CustomerIn, MerchantOrder, MerchantOrderRequest, OrderStatus};
 use till_core::{Currency, Money};
 
 /// The path merchants post orders to.

@@ -32,9 +32,7 @@ use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use subtle::ConstantTimeEq;
-use till_api::merchant_orders::{
-    CustomerOut, OrderLine, OrderStatus, PendingOrder, PendingOrdersPage, ReserveRequest,
-};
+use till_api::merchant_orders::{CustomerOut, OrderLine, OrderStatus, PendingOrder, PendingOrdersPage, ReserveRequest};
 
 /// How long a reservation lasts unless the till asks otherwise.
 pub const DEFAULT_RESERVE_MINUTES: i64 = 10;
