@@ -22,6 +22,8 @@ const COMMANDS: &[&str] = &[
     "payment_pin",
     "payment_sign",
     "payment_authorize",
+    "payment_code_pay",
+    "payment_code_cancel",
     "platform_key_set",
     "platform_key_status",
     "payment_settings_get",

@@ -121,6 +121,10 @@ fn args(cmd: &str, token: &str, users: &Users, n: usize) -> Value {
         "payment_swipe_text" => {
             json!({ "token": t, "cartId": no_cart, "text": "not a swipe", "onProgress": "__CHANNEL__:2" })
         }
+        "payment_code_pay" => {
+            json!({ "token": t, "cartId": no_cart, "code": "not a code", "onProgress": "__CHANNEL__:3" })
+        }
+        "payment_code_cancel" => json!({ "token": t, "paymentId": "no-such-payment" }),
         "payment_cancel" | "payment_authorize" => json!({ "token": t, "paymentId": no_payment }),
         "payment_pin" => json!({ "token": t, "paymentId": no_payment, "pin": "12" }),
         "payment_sign" => json!({ "token": t, "paymentId": no_payment, "svg": null }),

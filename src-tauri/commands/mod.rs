@@ -74,6 +74,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         payment::payment_start,
         payment::payment_cancel,
         payment::payment_swipe_text,
+        payment::payment_code_pay,
+        payment::payment_code_cancel,
         payment::payment_pin,
         payment::payment_sign,
         payment::payment_authorize,

@@ -7,8 +7,8 @@ use crate::TillState;
 use tauri::ipc::Channel;
 use tauri::State;
 use till_core::{CartId, PaymentId, SessionToken};
-use till_pos::ipc::sale::CardPaymentView;
 use till_pos::ipc::sale::PlatformKeyStatus;
+use till_pos::ipc::sale::{CardPaymentView, CodePaymentView};
 use till_pos::ipc::sale::{ForwardedDecline, PaymentSettings};
 use till_pos::ipc::views::Receipt;
 
@@ -43,6 +43,25 @@ pub async fn payment_swipe_text(
     on_progress: Channel<CardPaymentView>,
 ) -> CmdResult<CardPaymentView> {
     run(&till, move |p| p.payment_swipe_text(&token, &cart_id, text, channel_watch(on_progress))).await
+}
+
+/// A customer's payment code for the open cart: charged, followed while the customer confirms
+/// (each change on `on_progress`), and the sale recorded once paid.
+#[tauri::command]
+pub async fn payment_code_pay(
+    till: State<'_, TillState>,
+    token: SessionToken,
+    cart_id: CartId,
+    code: String,
+    on_progress: Channel<CodePaymentView>,
+) -> CmdResult<Receipt> {
+    run(&till, move |p| p.payment_code_pay(&token, &cart_id, &code, channel_watch(on_progress))).await
+}
+
+/// Stops waiting for the customer to confirm a payment code: it is taken back.
+#[tauri::command]
+pub async fn payment_code_cancel(till: State<'_, TillState>, token: SessionToken, payment_id: String) -> CmdResult<()> {
+    run(&till, move |p| p.payment_code_cancel(&token, &payment_id)).await
 }
 
 /// The customer's PIN, turned into a PIN block at once.

@@ -1,2 +1,3 @@
 pub mod driver;
+pub mod till_server;
 pub mod webdriver;

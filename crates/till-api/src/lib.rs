@@ -23,6 +23,7 @@ pub mod enrolment;
 pub mod error;
 pub mod lookups;
 pub mod merchant_orders;
+pub mod payment_codes;
 pub mod payments;
 pub mod ping;
 pub mod points;

@@ -120,6 +120,8 @@ pub enum TenderKind {
     Card,
     /// Loyalty points.
     Points,
+    /// A customer's payment code (wallet and masked code required).
+    PaymentCode,
     /// Anything else.
     Other,
 }
@@ -131,6 +133,7 @@ impl TenderKind {
             TenderKind::Cash => "cash",
             TenderKind::Card => "card",
             TenderKind::Points => "points",
+            TenderKind::PaymentCode => "payment_code",
             TenderKind::Other => "other",
         }
     }
@@ -155,6 +158,12 @@ pub struct SalePayment {
     /// authorisation it names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<String>,
+    /// The wallet of a payment-code payment: `wechat_pay`, `alipay` or `unionpay`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<String>,
+    /// The payment code with only its first four and last four digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub masked_code: Option<String>,
 }
 
 /// The answer to a recorded sale.

@@ -38,6 +38,9 @@ pub enum CoreError {
     /// No cart line with that number.
     #[error("no cart line {0}")]
     NoSuchLine(u32),
+    /// Text that is not a customer's payment code.
+    #[error("{0}")]
+    NotAPaymentCode(String),
     /// A line origin with an unknown kind or an unusable reference.
     #[error("invalid line origin {0:?}")]
     InvalidLineOrigin(String),

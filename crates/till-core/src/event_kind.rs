@@ -111,11 +111,13 @@ pub enum ServerEventKind {
     PaymentAuthorize,
     /// `POST /v1/payments/{payment_id}/reversal`: an authorisation taken back.
     PaymentReversal,
+    /// `POST /v1/payments/code`: a customer's payment code charged.
+    PaymentCode,
 }
 
 impl ServerEventKind {
     /// Every kind.
-    pub const ALL: [ServerEventKind; 7] = [
+    pub const ALL: [ServerEventKind; 8] = [
         ServerEventKind::Sale,
         ServerEventKind::Refund,
         ServerEventKind::PointsEnrol,
@@ -123,6 +125,7 @@ impl ServerEventKind {
         ServerEventKind::PointsReversal,
         ServerEventKind::PaymentAuthorize,
         ServerEventKind::PaymentReversal,
+        ServerEventKind::PaymentCode,
     ];
 
     /// The name in a batch (`sale`, `points_enrol`, ...).
@@ -135,6 +138,7 @@ impl ServerEventKind {
             ServerEventKind::PointsReversal => "points_reversal",
             ServerEventKind::PaymentAuthorize => "payment_authorize",
             ServerEventKind::PaymentReversal => "payment_reversal",
+            ServerEventKind::PaymentCode => "payment_code",
         }
     }
 
@@ -158,6 +162,7 @@ impl ServerEventKind {
             ServerEventKind::PointsReversal => "/v1/points/reversals",
             ServerEventKind::PaymentAuthorize => "/v1/payments/authorize",
             ServerEventKind::PaymentReversal => "/v1/payments/{payment_id}/reversal",
+            ServerEventKind::PaymentCode => "/v1/payments/code",
         }
     }
 
@@ -178,7 +183,10 @@ impl ServerEventKind {
     /// Whether `POST /v1/sync/batch` takes it from the till: every kind but the payment
     /// platform's (authorisations and reversals), which go alone to their own endpoint.
     pub fn batchable(self) -> bool {
-        !matches!(self, ServerEventKind::PaymentAuthorize | ServerEventKind::PaymentReversal)
+        !matches!(
+            self,
+            ServerEventKind::PaymentAuthorize | ServerEventKind::PaymentReversal | ServerEventKind::PaymentCode
+        )
     }
 }
 

@@ -1,6 +1,6 @@
 //! Payments: how an order was paid.
 
-use crate::{CardBrand, CoreError, MaskedPan, Money, PaymentId};
+use crate::{CardBrand, CoreError, MaskedPan, Money, PaymentId, Wallet};
 
 /// The kind of tender.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,6 +9,8 @@ pub enum Tender {
     Cash,
     /// A payment card.
     Card,
+    /// A customer's payment code (a wallet app's barcode or QR code).
+    PaymentCode,
 }
 
 impl Tender {
@@ -17,6 +19,7 @@ impl Tender {
         match self {
             Tender::Cash => "cash",
             Tender::Card => "card",
+            Tender::PaymentCode => "payment_code",
         }
     }
 }
@@ -70,6 +73,19 @@ pub struct CardPayment {
     pub signature_svg: Option<String>,
 }
 
+/// A payment by a customer's payment code, approved by the payment platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodePayment {
+    /// The wallet that paid.
+    pub wallet: Wallet,
+    /// The code, first four and last four digits only.
+    pub masked_code: String,
+    /// The platform's reference of the payment (its transaction number).
+    pub platform_ref: String,
+    /// The payment id it was submitted under; a refund goes back to the same wallet by it.
+    pub payment_id: PaymentId,
+}
+
 /// One payment of an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payment {
@@ -77,6 +93,8 @@ pub enum Payment {
     Cash(CashPayment),
     /// Paid by card.
     Card(CardPayment),
+    /// Paid by a customer's payment code.
+    Code(CodePayment),
 }
 
 impl Payment {
@@ -85,6 +103,7 @@ impl Payment {
         match self {
             Payment::Cash(_) => Tender::Cash,
             Payment::Card(_) => Tender::Card,
+            Payment::Code(_) => Tender::PaymentCode,
         }
     }
 }

@@ -68,6 +68,14 @@ pub enum ErrorCode {
     /// The card was approved but the sale could not be recorded: the payment is being reversed
     /// (the customer is not charged) and the cart is kept.
     PaymentNotRecorded,
+    /// A customer's payment code was scanned into the product field: take it as payment.
+    PaymentCodeScanned,
+    /// The wallet declined a payment code (the message says why).
+    PaymentCodeDeclined,
+    /// The customer did not confirm a payment code in time; it was taken back (not charged).
+    PaymentCodeUnconfirmed,
+    /// Payment codes need the payment platform (the payments server), which is not set up.
+    PaymentCodesNotSetUp,
     /// A signature that is not what the signature pad writes.
     InvalidSignature,
     /// A secret sealed at rest does not open (key file replaced, or the data altered).
@@ -181,6 +189,10 @@ pub enum PosError {
     /// Unknown barcode or SKU.
     #[error("no product with barcode or SKU {0:?}")]
     UnknownBarcode(String),
+    /// The scanned text is a customer's payment code, not a product (it is not repeated here: a
+    /// code is a bearer instrument).
+    #[error("a {0} payment code was scanned: take it as payment (Pay by code)")]
+    PaymentCodeScanned(&'static str),
     /// Unknown product id.
     #[error("no product with id {0}")]
     UnknownProduct(i64),
@@ -287,6 +299,7 @@ impl PosError {
             PosError::UserLocked { .. } => C::UserLocked,
             PosError::UserInactive => C::UserInactive,
             PosError::UnknownBarcode(_) => C::UnknownBarcode,
+            PosError::PaymentCodeScanned(_) => C::PaymentCodeScanned,
             PosError::UnknownProduct(_) => C::UnknownProduct,
             PosError::InvalidInput(_) => C::InvalidInput,
             PosError::CardReadFailed(_) => C::CardReadFailed,
@@ -418,6 +431,20 @@ pub enum PaymentError {
     /// Approved, but the sale could not be recorded: the payment journal reverses it.
     #[error("the sale could not be recorded ({0}); the card payment is being reversed, so the customer is not charged; the cart is kept: please take payment again")]
     NotRecorded(String),
+    /// The wallet declined the payment code; nothing was charged.
+    #[error("{message} ({reason_code})")]
+    CodeDeclined {
+        /// The platform's reason code.
+        reason_code: String,
+        /// Words for the cashier.
+        message: String,
+    },
+    /// The customer did not confirm a payment code on the phone in time; it was taken back.
+    #[error("the customer did not confirm the {0} payment in time; it was taken back, the customer is not charged")]
+    CodeUnconfirmed(String),
+    /// No payments server is set up, so no payment code can be charged.
+    #[error("payment codes are not set up on this till: {0}; ask the installer to set up the payments server, or take another tender")]
+    CodesNotSetUp(String),
     /// A bug or a failure underneath, already logged.
     #[error("{0}")]
     Internal(String),
@@ -441,6 +468,9 @@ impl PaymentError {
             PaymentError::Unreachable(_) => ErrorCode::PaymentPlatformUnreachable,
             PaymentError::PlatformRefused { .. } => ErrorCode::PaymentPlatformRefused,
             PaymentError::NotRecorded(_) => ErrorCode::PaymentNotRecorded,
+            PaymentError::CodeDeclined { .. } => ErrorCode::PaymentCodeDeclined,
+            PaymentError::CodeUnconfirmed(_) => ErrorCode::PaymentCodeUnconfirmed,
+            PaymentError::CodesNotSetUp(_) => ErrorCode::PaymentCodesNotSetUp,
             PaymentError::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -63,6 +63,9 @@ pub struct PosConfig {
     pub card_reader: String,
     /// How long to wait for a swipe.
     pub card_timeout: Duration,
+    /// How often to ask the platform about a payment code the customer is confirming (5 s, as
+    /// the wallets prescribe; tests shorten it).
+    pub code_poll: Duration,
     /// Time source.
     pub clock: Arc<dyn Clock>,
     /// Random source (session tokens, cart ids, line codes, event ids, keys).
@@ -101,6 +104,7 @@ impl PosConfig {
             session_idle: Duration::from_secs(15 * 60),
             card_reader: "sim://card-reader".into(),
             card_timeout: Duration::from_secs(30),
+            code_poll: Duration::from_secs(5),
             clock: Arc::new(SystemClock),
             rng: Box::new(StdRng::from_entropy()),
             authorizer: None,
@@ -176,7 +180,7 @@ impl Pos {
             rng: Mutex::new(rng),
             secrets,
             sessions: admin::auth::Sessions::new(config.session_idle),
-            sale: sale::Sales::new(card_payments, config.card_timeout),
+            sale: sale::Sales::new(card_payments, config.card_timeout, config.code_poll),
             devices,
             sync: sync::SyncRuntime::default(),
             back_office: back_office::BackOffice::default(),

@@ -32,6 +32,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/ping", get(lookups::ping))
         .route("/v1/payments/authorize", post(routes::authorize))
         .route("/v1/payments/{payment_id}/reversal", post(routes::post_payment_reversal))
+        .route("/v1/payments/code", post(routes::payment_codes::post_code))
+        .route("/v1/payments/code/{payment_id}", get(routes::payment_codes::get_code))
         .route("/v1/sales", post(routes::post_sale))
         .route("/v1/line-codes/{code}", get(lookups::line_code))
         .route("/v1/sold-devices/{identifier}", get(lookups::sold_device))

@@ -13,6 +13,8 @@ use utoipa::{Modify, OpenApi};
         crate::routes::terminals::post_terminal_enrol,
         crate::routes::authorize,
         crate::routes::post_payment_reversal,
+        crate::routes::payment_codes::post_code,
+        crate::routes::payment_codes::get_code,
         crate::routes::post_sale,
         crate::routes::lookups::line_code,
         crate::routes::lookups::sold_device,

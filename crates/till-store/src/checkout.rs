@@ -259,6 +259,24 @@ pub(crate) fn write_sale(
             c.cvm,
             c.signature_svg
         ])?,
+        // The masked code stands where a card's masked number does (the last four digits find
+        // the payment in the history); the wallet where the card's brand does.
+        Payment::Code(c) => pay.execute(params![
+            order_id,
+            "payment_code",
+            money,
+            cur,
+            None::<i64>,
+            None::<i64>,
+            c.masked_code,
+            None::<String>,
+            c.wallet.as_str(),
+            c.platform_ref,
+            None::<String>,
+            None::<String>,
+            None::<String>,
+            None::<String>
+        ])?,
     };
     fail_after("payment")?;
 
@@ -342,7 +360,7 @@ impl Store {
     ) -> Result<RecordedSale> {
         let linked = match order.payment {
             Payment::Card(_) => self.linked().get(&order.checkout_key).cloned(),
-            Payment::Cash(_) => None,
+            Payment::Cash(_) | Payment::Code(_) => None,
         };
         let recorded = self.write(|tx| {
             let sale = write_sale(tx, order, event_id, linked.as_ref(), loyalty, true, &|_| Ok(()))?;

@@ -27,6 +27,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0017_points_resend.sql"),
     include_str!("../../../migrations/0018_line_origin.sql"),
     include_str!("../../../migrations/0019_pending_orders.sql"),
+    // 0020 and 0021: the service relay, device services.
+    include_str!("../../../migrations/0022_payment_codes.sql"),
 ];
 
 /// The first line of a migration that rebuilds a table other tables refer to. SQLite's way of

@@ -216,11 +216,15 @@ fn entry(r: &Row<'_>) -> rusqlite::Result<JournalEntry> {
 }
 
 /// Whether `s` shows at most the first six and last four digits of a card number.
+/// A card number with no more than its first six and last four digits, or a payment code with
+/// no more than its first four and last four (`till_core::payment_code::mask`).
 fn is_masked(s: &str) -> bool {
     let b = s.as_bytes();
     let n = b.len();
-    (12..=19).contains(&n)
-        && b.iter().enumerate().all(|(i, c)| if i < 6 || i >= n - 4 { c.is_ascii_digit() } else { *c == b'*' })
+    let shows = |first: usize| {
+        b.iter().enumerate().all(|(i, c)| if i < first || i >= n - 4 { c.is_ascii_digit() } else { *c == b'*' })
+    };
+    ((12..=19).contains(&n) && shows(6)) || ((16..=24).contains(&n) && shows(4))
 }
 
 fn load(tx: &rusqlite::Connection, payment_id: &str) -> Result<Option<JournalEntry>> {
@@ -232,7 +236,7 @@ fn load(tx: &rusqlite::Connection, payment_id: &str) -> Result<Option<JournalEnt
 
 fn insert(tx: &Transaction<'_>, p: &NewJournalPayment, state: JournalState, now_ms: i64) -> Result<()> {
     if let Some(m) = &p.masked_ref {
-        // Nothing more of a card than first six and last four may be kept.
+        // Nothing more of a card than first six and last four may be kept (of a code, four and four).
         if !is_masked(m) {
             return Err(StoreError::Invalid("the journal keeps a masked card number only".into()));
         }

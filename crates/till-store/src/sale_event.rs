@@ -131,6 +131,12 @@ pub struct SaleRecordedPayment {
     /// How the cardholder was verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cvm: Option<String>,
+    /// The wallet of a payment-code payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<String>,
+    /// The payment code, first four and last four digits only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub masked_code: Option<String>,
 }
 
 impl SaleRecorded {
@@ -164,6 +170,8 @@ impl SaleRecorded {
                 payment_id: None,
                 entry_mode: None,
                 cvm: None,
+                wallet: None,
+                masked_code: None,
             },
             Payment::Card(c) => SaleRecordedPayment {
                 tender: "card".into(),
@@ -176,6 +184,22 @@ impl SaleRecorded {
                 payment_id: c.payment_id.as_ref().map(ToString::to_string),
                 entry_mode: Some(c.entry_mode.clone()),
                 cvm: Some(c.cvm.clone()),
+                wallet: None,
+                masked_code: None,
+            },
+            Payment::Code(c) => SaleRecordedPayment {
+                tender: "payment_code".into(),
+                amount: money,
+                tendered: None,
+                change: None,
+                card_masked: None,
+                brand: None,
+                auth_code: Some(c.platform_ref.clone()),
+                payment_id: Some(c.payment_id.to_string()),
+                entry_mode: None,
+                cvm: None,
+                wallet: Some(c.wallet.as_str().to_string()),
+                masked_code: Some(c.masked_code.clone()),
             },
         };
         SaleRecorded {

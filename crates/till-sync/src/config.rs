@@ -40,7 +40,9 @@ impl Service {
             ServerEventKind::PointsEnrol | ServerEventKind::PointsUpdate | ServerEventKind::PointsReversal => {
                 Service::Points
             }
-            ServerEventKind::PaymentAuthorize | ServerEventKind::PaymentReversal => Service::Payments,
+            ServerEventKind::PaymentAuthorize | ServerEventKind::PaymentReversal | ServerEventKind::PaymentCode => {
+                Service::Payments
+            }
         })
     }
 }

@@ -139,6 +139,8 @@ pub fn sale_body(p: &SaleRecorded, store_name: &str) -> Result<SaleRequest, Stri
             masked_pan: p.payment.card_masked.clone(),
             auth_code: p.payment.auth_code.clone(),
             payment_id: p.payment.payment_id.clone(),
+            wallet: p.payment.wallet.clone(),
+            masked_code: p.payment.masked_code.clone(),
         });
     }
     if let Some(points) = p.points_payment {
@@ -148,6 +150,8 @@ pub fn sale_body(p: &SaleRecorded, store_name: &str) -> Result<SaleRequest, Stri
             masked_pan: None,
             auth_code: None,
             payment_id: None,
+            wallet: None,
+            masked_code: None,
         });
     }
     Ok(SaleRequest {

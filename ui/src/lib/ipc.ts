@@ -9,6 +9,7 @@ import type {
   BackupSettings,
   BackupStatus,
   CardPaymentView,
+  CodePaymentView,
   ConnectionTest,
   CartView,
   CollectedOrder,
@@ -92,6 +93,10 @@ const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   payment_platform_unreachable: "error.payment_platform_unreachable",
   payment_platform_refused: "error.payment_platform_refused",
   payment_not_recorded: "error.payment_not_recorded",
+  payment_code_scanned: "error.payment_code_scanned",
+  payment_code_declined: "error.payment_code_declined",
+  payment_code_unconfirmed: "error.payment_code_unconfirmed",
+  payment_codes_not_set_up: "error.payment_codes_not_set_up",
   invalid_signature: "error.invalid_signature",
   secret_unreadable: "error.secret_unreadable",
   device_not_configured: "error.device_not_configured",
@@ -241,6 +246,12 @@ export const paymentSwipeText = (
   text: string,
   onProgress: Channel<CardPaymentView>,
 ) => call<CardPaymentView>("payment_swipe_text", { token, cartId, text, onProgress });
+// A customer's payment code (docs/payment-codes.md): answers with the receipt once paid; each
+// change (the customer confirming on the phone, the seconds left) comes through the channel.
+export const paymentCodePay = (token: string, cartId: string, code: string, onProgress: Channel<CodePaymentView>) =>
+  call<Receipt>("payment_code_pay", { token, cartId, code, onProgress });
+export const paymentCodeCancel = (token: string, paymentId: string) =>
+  call<null>("payment_code_cancel", { token, paymentId });
 export const paymentPin = (token: string, paymentId: string, pin: string) =>
   call<CardPaymentView>("payment_pin", { token, paymentId, pin });
 /** The signature pad's SVG, or null to go on without a signature. */

@@ -97,6 +97,8 @@ permissions! {
     PaymentPin "payment_pin" SELLERS "take payment";
     PaymentSign "payment_sign" SELLERS "take payment";
     PaymentAuthorize "payment_authorize" SELLERS "take payment";
+    PaymentCodePay "payment_code_pay" SELLERS "take payment";
+    PaymentCodeCancel "payment_code_cancel" SELLERS "take payment";
     PlatformKeySet "platform_key_set" INSTALLERS "set the payment platform key";
     PlatformKeyStatus "platform_key_status" KEY_VIEWERS "see the payment platform key status";
     PaymentSettingsGet "payment_settings_get" INSTALLERS "see the payment settings";

@@ -29,6 +29,7 @@ pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::ipc::print::PrintReportKind::export_all_to(dir)?;
     crate::ipc::loyalty::CustomerView::export_all_to(dir)?;
     crate::ipc::sale::CardPaymentView::export_all_to(dir)?;
+    crate::ipc::sale::CodePaymentView::export_all_to(dir)?;
     crate::ipc::display::CustomerDisplayView::export_all_to(dir)?;
     crate::ipc::sale::PlatformKeyStatus::export_all_to(dir)?;
     crate::ipc::sale::PaymentSettings::export_all_to(dir)?;

@@ -132,3 +132,28 @@ pub struct CardPaymentView {
     #[ts(type = "number | null")]
     pub order_id: Option<i64>,
 }
+
+/// Where a payment by a customer's payment code stands, pushed to the window at each change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CodePaymentView {
+    /// The payment id (the platform's idempotency key).
+    pub payment_id: String,
+    /// `submitting`, `user_paying` (the customer confirms on the phone), `paid`, `declined`,
+    /// `reversing` (not confirmed in time or cancelled: being taken back) or `failed`.
+    pub status: String,
+    /// `wechat_pay`, `alipay` or `unionpay`.
+    pub wallet: String,
+    /// The code, first four and last four digits only.
+    pub masked_code: String,
+    /// The amount charged.
+    pub amount: till_core::Money,
+    /// Seconds left before an unconfirmed payment is taken back.
+    #[ts(type = "number")]
+    pub seconds_left: i64,
+    /// Why it was declined or failed, in words.
+    pub message: Option<String>,
+    /// The platform's reason for a decline: `insufficient_balance`, `code_expired`,
+    /// `user_cancelled`, `amount_limit`.
+    pub reason_code: Option<String>,
+}

@@ -225,6 +225,10 @@ pub enum Tender {
     Card,
     /// Loyalty points redeemed.
     Points,
+    /// A customer's payment code; `card_brand` holds the wallet, `card_masked` the masked code,
+    /// `auth_code` the platform's reference.
+    #[serde(rename = "payment_code")]
+    PaymentCode,
 }
 
 /// A payment on a receipt.

@@ -156,6 +156,10 @@ impl Pos {
         if code.is_empty() {
             return Err(PosError::InvalidInput("nothing was scanned".into()));
         }
+        // A customer's payment code is payment, not a product: never searched, never logged.
+        if let Some(payment_code) = till_core::PaymentCode::recognise(code) {
+            return Err(PosError::PaymentCodeScanned(payment_code.wallet().display_name()));
+        }
         let product = if Barcode::looks_like_barcode(code) {
             self.store.product_by_barcode(&Barcode::parse(code)?)?
         } else {
@@ -357,6 +361,7 @@ pub fn receipt_of(o: &OrderRecord) -> Result<Receipt> {
             tender: match p.tender.as_str() {
                 "card" => Tender::Card,
                 "points" => Tender::Points,
+                "payment_code" => Tender::PaymentCode,
                 _ => Tender::Cash,
             },
             amount: p.amount,

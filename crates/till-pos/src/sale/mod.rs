@@ -8,6 +8,7 @@ pub mod cart;
 pub mod customer;
 pub mod journal;
 pub mod offline_forward;
+pub mod payment_code;
 pub mod priced_lines;
 
 use crate::mutex::lock;
@@ -25,17 +26,23 @@ pub(crate) struct Sales {
     pub(crate) card_payments: card::CardPayments,
     pub(crate) card_hash_key: [u8; 32],
     pub(crate) card_timeout: Duration,
+    /// Payment codes under way, by payment id: set to true when the cashier cancels.
+    pub(crate) code_payments: Mutex<HashMap<String, bool>>,
+    /// How often to ask about a payment code the customer is confirming.
+    pub(crate) code_poll: Duration,
 }
 
 impl Sales {
     /// No carts yet; the hash key is loaded once the till is open.
-    pub(crate) fn new(card_payments: card::CardPayments, card_timeout: Duration) -> Self {
+    pub(crate) fn new(card_payments: card::CardPayments, card_timeout: Duration, code_poll: Duration) -> Self {
         Sales {
             carts: Mutex::new(HashMap::new()),
             customers: Mutex::new(HashMap::new()),
             card_payments,
             card_hash_key: [0; 32],
             card_timeout,
+            code_payments: Mutex::new(HashMap::new()),
+            code_poll,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! card number and the outcome are stored.
 
 pub mod card;
+pub mod code;
 pub mod dukpt;
 pub mod reader_counter;
 pub mod reversal;

@@ -16,7 +16,7 @@
 
 use crate::error::ApiError;
 use crate::idempotency::Reply;
-use crate::repo::{PaymentReversalRecord, Tx, AUTH_APPROVED, AUTH_DECLINED, AUTH_REVERSED};
+use crate::repo::{PaymentReversalRecord, Tx, AUTH_APPROVED, AUTH_DECLINED, AUTH_PENDING, AUTH_REVERSED};
 use crate::state::Ctx;
 use crate::wire::{check_text, AmountCheck};
 
@@ -52,7 +52,8 @@ pub fn reverse(tx: &mut dyn Tx, ctx: &Ctx, req: &ReversalRequest) -> Result<Repl
         return Reply::json(not_found.status().as_u16(), &not_found.body());
     };
     match auth.status.as_str() {
-        AUTH_APPROVED => {}
+        // A payment code the customer is still confirming is closed unpaid.
+        AUTH_APPROVED | AUTH_PENDING => {}
         AUTH_DECLINED => return Err(ApiError::PaymentDeclined(req.payment_id.clone())),
         _ => return Err(ApiError::AlreadyReversed(req.payment_id.clone())),
     }

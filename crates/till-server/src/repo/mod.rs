@@ -463,6 +463,8 @@ pub const AUTH_APPROVED: &str = "approved";
 pub const AUTH_DECLINED: &str = "declined";
 /// Status of an approved authorisation that was reversed since.
 pub const AUTH_REVERSED: &str = "reversed";
+/// A payment-code payment the customer is still confirming on the phone.
+pub const AUTH_PENDING: &str = "pending";
 
 /// The last DUKPT counter taken from one encrypting card reader.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -31,7 +31,7 @@ pub struct LineOriginsRecorded {
     pub store: String,
     /// The lines with an origin, in line order.
     pub lines: Vec<OriginLine>,
-    /// The server's time of recording, unix seconds.
+    /// The server's time of recording, Unix seconds.
     pub now: i64,
 }
 

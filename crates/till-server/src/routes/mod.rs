@@ -7,6 +7,7 @@ pub mod line_origins;
 pub mod lookups;
 pub mod merchant_orders;
 pub mod pending_orders;
+pub mod payment_codes;
 pub mod points;
 pub mod refund_check;
 pub mod refunds;
@@ -42,6 +43,7 @@ pub(crate) enum Event {
     PointsReversal(points::PointsReversalRequest),
     Authorize(AuthorizeRequest),
     Reversal(reversal::ReversalRequest),
+    CodePayment(payments::code::CodePaymentRequest),
 }
 
 impl Event {
@@ -84,6 +86,11 @@ impl Event {
                 reversal::validate(&r)?;
                 Event::Reversal(r)
             }
+            EventKind::PaymentCode => {
+                let r: payments::code::CodePaymentRequest = from_value(value)?;
+                payments::code::validate(&r)?;
+                Event::CodePayment(r)
+            }
         })
     }
 
@@ -97,6 +104,7 @@ impl Event {
             Event::PointsReversal(r) => points::reverse(tx, ctx, r),
             Event::Authorize(r) => payments::authorize(tx, ctx, r),
             Event::Reversal(r) => reversal::reverse(tx, ctx, r),
+            Event::CodePayment(r) => payments::code::pay(tx, ctx, r),
         }
     }
 }
@@ -146,7 +154,7 @@ pub(crate) async fn submit(
 }
 
 /// Shared body of the POST handlers.
-async fn post(
+pub(crate) async fn post(
     app: AppState,
     terminal: AuthedTerminal,
     headers: HeaderMap,

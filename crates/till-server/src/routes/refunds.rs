@@ -221,7 +221,8 @@ fn card_payment<'a>(
     order_id: &str,
     payments: &'a [PaymentRecord],
 ) -> Result<Option<&'a PaymentRecord>, ApiError> {
-    let mut cards = payments.iter().filter(|p| p.tender == "card");
+    // A payment code's wallet is refunded like a card: to the account the platform charged.
+    let mut cards = payments.iter().filter(|p| p.tender == "card" || p.tender == "payment_code");
     if let Some(code) = &req.original_auth_code {
         return cards
             .find(|p| p.auth_code.as_deref() == Some(code.as_str()))
@@ -267,7 +268,9 @@ fn authorised_card(tx: &mut dyn Tx, terminal: &str, order_id: &str, p: &PaymentR
 fn still_authorised(tx: &mut dyn Tx, r: &RefundRecord) -> Result<(), ApiError> {
     let line = tx.line(&r.line_code)?.ok_or(ApiError::NotFound("line code"))?;
     let payments = tx.order_payments(&line.terminal_id, &line.order_id)?;
-    let to_card = payments.iter().find(|p| p.tender == "card" && p.masked_pan.as_deref() == Some(r.refund_to.as_str()));
+    let to_card = payments.iter().find(|p| {
+        (p.tender == "card" || p.tender == "payment_code") && p.masked_pan.as_deref() == Some(r.refund_to.as_str())
+    });
     match to_card {
         Some(p) => authorised_card(tx, &line.terminal_id, &line.order_id, p).map(|_| ()),
         None => Ok(()),

@@ -123,12 +123,15 @@ fn check(req: &SaleRequest) -> Result<Checked, ApiError> {
             }
             _ => {}
         }
+        check_payment_code(p)?;
         if let Some(a) = &p.auth_code {
             check_text("auth_code", a, 32)?;
         }
         if let Some(id) = &p.payment_id {
-            if p.tender != TenderKind::Card {
-                return Err(ApiError::InvalidRequest("payment_id goes with card payments only".into()));
+            if !matches!(p.tender, TenderKind::Card | TenderKind::PaymentCode) {
+                return Err(ApiError::InvalidRequest(
+                    "payment_id goes with card and payment-code payments only".into(),
+                ));
             }
             till_core::PaymentId::parse(id).map_err(|_| {
                 ApiError::InvalidRequest("payment_id must be 1 to 64 characters without control characters".into())
@@ -149,6 +152,29 @@ fn check(req: &SaleRequest) -> Result<Checked, ApiError> {
         )));
     }
     Ok(Checked { currency, total, lines, origins, devices, payments })
+}
+
+/// A payment-code payment names its wallet and its code masked (first four and last four digits
+/// at most) and the payment id it was charged under; no other tender carries them.
+fn check_payment_code(p: &SalePayment) -> Result<(), ApiError> {
+    let is_code = p.tender == TenderKind::PaymentCode;
+    if !is_code {
+        return match (&p.wallet, &p.masked_code) {
+            (None, None) => Ok(()),
+            _ => Err(ApiError::InvalidRequest("wallet and masked_code go with payment_code payments only".into())),
+        };
+    }
+    let (Some(wallet), Some(masked), Some(_)) = (&p.wallet, &p.masked_code, &p.payment_id) else {
+        return Err(ApiError::InvalidRequest(
+            "a payment_code payment needs its wallet, masked_code and payment_id".into(),
+        ));
+    };
+    till_core::Wallet::parse(wallet).map_err(|e| ApiError::InvalidRequest(e.to_string()))?;
+    let clear = masked.bytes().filter(u8::is_ascii_digit).count();
+    if !(16..=24).contains(&masked.len()) || clear > 8 || !masked.bytes().all(|b| b.is_ascii_digit() || b == b'*') {
+        return Err(ApiError::InvalidRequest("masked_code shows at most its first four and last four digits".into()));
+    }
+    Ok(())
 }
 
 /// Checks a sale without touching storage.
@@ -249,7 +275,9 @@ pub fn record(tx: &mut dyn Tx, ctx: &Ctx, req: &SaleRequest) -> Result<Reply, Ap
             tender: p.tender.name().to_string(),
             amount_minor: amount.minor(),
             currency: currency.clone(),
-            masked_pan: p.masked_pan.clone(),
+            // A payment code's masked form stands where a card's masked number does: the account
+            // a refund goes back to.
+            masked_pan: p.masked_pan.clone().or_else(|| p.masked_code.clone()),
             auth_code: p.auth_code.clone(),
             payment_id: p.payment_id.clone(),
         })?;

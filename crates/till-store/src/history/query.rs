@@ -50,8 +50,8 @@ pub(super) fn validate(c: &Connection, q: &HistoryQuery) -> Result<Filters> {
     }
     let tender = nonempty(&q.tender).map(str::to_ascii_lowercase);
     if let Some(t) = &tender {
-        if !["cash", "card", "points"].contains(&t.as_str()) {
-            return Err(invalid(format!("unknown tender {t:?}: use cash, card or points")));
+        if !["cash", "card", "points", "payment_code"].contains(&t.as_str()) {
+            return Err(invalid(format!("unknown tender {t:?}: use cash, card, points or payment_code")));
         }
     }
     let status = nonempty(&q.status).map(str::to_ascii_lowercase);

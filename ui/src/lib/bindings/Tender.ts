@@ -3,4 +3,4 @@
 /**
  * How an order was paid.
  */
-export type Tender = "cash" | "card" | "points";
+export type Tender = "cash" | "card" | "points" | "payment_code";

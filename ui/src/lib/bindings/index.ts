@@ -15,6 +15,7 @@ export type { CashierTotals } from "./CashierTotals";
 export type { ChartData } from "./ChartData";
 export type { ChartPoint } from "./ChartPoint";
 export type { ClosedDay } from "./ClosedDay";
+export type { CodePaymentView } from "./CodePaymentView";
 export type { CollectedOrder } from "./CollectedOrder";
 export type { ConfiguredView } from "./ConfiguredView";
 export type { ConnectionCheck } from "./ConnectionCheck";

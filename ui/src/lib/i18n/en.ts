@@ -9,6 +9,7 @@ import setupEn from "./setup.en";
 import backupEn from "./backup.en";
 import printEn from "./print.en";
 import collectEn from "./collect.en";
+import codeEn from "./code.en";
 
 const en = {
   ...historyEn,
@@ -20,6 +21,7 @@ const en = {
   ...backupEn,
   ...printEn,
   ...collectEn,
+  ...codeEn,
   "app.name": "Till",
   "app.version": "Version {version}",
   "lang.toggle": "中文",

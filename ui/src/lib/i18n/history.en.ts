@@ -16,6 +16,7 @@ const historyEn = {
   "history.tender.cash": "Cash",
   "history.tender.card": "Card",
   "history.tender.points": "Points",
+  "history.tender.payment_code": "Payment code",
   "history.status": "Status",
   "history.status.paid": "Paid",
   "history.status.refunded": "Refunded",

@@ -18,6 +18,7 @@ const historyZh: Record<keyof typeof historyEn, string> = {
   "history.tender.cash": "现金",
   "history.tender.card": "银行卡",
   "history.tender.points": "积分",
+  "history.tender.payment_code": "付款码",
   "history.status": "状态",
   "history.status.paid": "已付款",
   "history.status.refunded": "已退款",

@@ -9,6 +9,7 @@ import setupZh from "./setup.zh";
 import backupZh from "./backup.zh";
 import printZh from "./print.zh";
 import collectZh from "./collect.zh";
+import codeZh from "./code.zh";
 
 const zh: Record<MessageKey, string> = {
   ...historyZh,
@@ -20,6 +21,7 @@ const zh: Record<MessageKey, string> = {
   ...backupZh,
   ...printZh,
   ...collectZh,
+  ...codeZh,
   "app.name": "Till 收银",
   "app.version": "版本 {version}",
   "lang.toggle": "English",

@@ -5,7 +5,7 @@ import * as ipc from "../../lib/ipc";
 import type { CartView, CustomerView, IpcError } from "../../lib/bindings";
 import { dueCart, keptSelection, redeemedMinor } from "./cartMath";
 
-export type Dialog = "cash" | "card" | "clear" | "qty" | "customer" | "device" | "enrol" | "redeem";
+export type Dialog = "cash" | "card" | "code" | "clear" | "qty" | "customer" | "device" | "enrol" | "redeem";
 
 export interface CartOpHandlers {
   ok?: (before: CartView | null, after: CartView) => void;

@@ -72,6 +72,10 @@ pub struct Labels {
     pub card: &'static str,
     /// "Approval code".
     pub approval: &'static str,
+    /// "WeChat Pay", "Alipay", "UnionPay QuickPass": the wallets of payment codes, in order.
+    pub wallets: [&'static str; 3],
+    /// "Transaction no." (the payment platform's reference of a payment code).
+    pub platform_ref: &'static str,
     /// "Offline approval".
     pub offline_approval: &'static str,
     /// "Paid with points".
@@ -199,6 +203,8 @@ const EN: Labels = Labels {
     change: "Change",
     card: "Card",
     approval: "Approval code",
+    wallets: ["WeChat Pay", "Alipay", "UnionPay QuickPass"],
+    platform_ref: "Transaction no.",
     offline_approval: "OFFLINE APPROVAL",
     points_paid: "Paid with points",
     points: "Points",
@@ -274,6 +280,8 @@ const ZH: Labels = Labels {
     change: "找零",
     card: "银行卡",
     approval: "授权码",
+    wallets: ["微信支付", "支付宝", "云闪付"],
+    platform_ref: "交易单号",
     offline_approval: "离线授权",
     points_paid: "积分抵扣",
     points: "积分",

@@ -84,7 +84,16 @@ pub(crate) fn tender<'a>(l: &'a Labels, name: &'a str) -> &'a str {
         "cash" => l.cash,
         "card" => l.card,
         "points" => l.points,
-        other => other,
+        other => wallet(l, other).unwrap_or(other),
+    }
+}
+
+/// A payment code's wallet (`wechat_pay`, `alipay`, `unionpay`) in the printout's language.
+pub(crate) fn wallet<'a>(l: &'a Labels, name: &str) -> Option<&'a str> {
+    match till_core::Wallet::parse(name).ok()? {
+        till_core::Wallet::WeChatPay => Some(l.wallets[0]),
+        till_core::Wallet::Alipay => Some(l.wallets[1]),
+        till_core::Wallet::UnionPay => Some(l.wallets[2]),
     }
 }
 

@@ -70,6 +70,17 @@ pub fn receipt(r: &Receipt, shop: Option<&ShopProfile>, lang: Lang, width: Paper
         Tender::Points => {
             doc.pair(l.points_paid, &p.amount.major_units(), false);
         }
+        // The method by name (the wallet), the code masked, the platform's reference.
+        Tender::PaymentCode => {
+            let brand = p.card_brand.as_deref().unwrap_or_default();
+            doc.pair(super::wallet(l, brand).unwrap_or(brand), &p.amount.major_units(), false);
+            if let Some(masked) = &p.card_masked {
+                doc.text(masked, Align::Left);
+            }
+            if let Some(reference) = &p.auth_code {
+                doc.pair(l.platform_ref, reference, false);
+            }
+        }
     }
     if let Some(points) = r.points_paid.filter(|_| p.tender != Tender::Points) {
         doc.pair(l.points_paid, &points.major_units(), false);

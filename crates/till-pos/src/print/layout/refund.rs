@@ -45,6 +45,7 @@ pub fn refund(r: &RefundReceipt, shop: Option<&ShopProfile>, lang: Lang, width: 
     }
     let back_to = match r.tender.as_str() {
         "card" => format!("{} {}", l.card, r.card_masked.as_deref().unwrap_or_default()).trim().to_string(),
+        "payment_code" => r.card_masked.clone().unwrap_or_default(),
         other => tender(l, other).to_string(),
     };
     doc.pair(l.back_to, &back_to, false);

@@ -27,6 +27,7 @@ function line(lineNo: number, quantity = 1): CartLine {
     taxRateBp: 0,
     serialised: false,
     device: null,
+    origin: null,
   };
 }
 
