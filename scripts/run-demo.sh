@@ -5,7 +5,13 @@
 # own (.run/till, so a real till's data directory never holds demo data), and stops the server
 # when the app exits.
 #
+# It also starts the reference service provider (till-provider, answering from
+# crates/till-provider/responses.toml) and registers it on the server once as `demo-services`,
+# with a shared secret made the first time (mode 0600), so the Services screen (Alt+S) can top
+# up a phone or pay a bill (docs/services.md).
+#
 #   TILL_DEMO_PORT   the server's port (default 8787)
+#   TILL_DEMO_PROVIDER_PORT  the reference provider's port (default 8788)
 #   TILL_DEMO_DIR    where the server's database, credentials and log live (default .run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +28,12 @@ chmod 700 "$DIR"
 
 "$CARGO" build --bin till
 "$CARGO" build -p till-server --bin till-server
+"$CARGO" build -p till-provider --bin till-provider
 SERVER="${CARGO_TARGET_DIR:-target}/debug/till-server"
+PROVIDER="${CARGO_TARGET_DIR:-target}/debug/till-provider"
+PROVIDER_PORT=${TILL_DEMO_PROVIDER_PORT:-8788}
+PROVIDER_SECRET="$DIR/demo-provider.secret"
+PROVIDER_LOG="$DIR/till-provider.log"
 
 # The terminal is registered once; its secret is printed only then, so keep it (mode 0600).
 if [ ! -s "$CREDS" ]; then
@@ -50,9 +61,26 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
   exit 1
 fi
 
+# The demo provider: a shared secret made once (0600), registered once on the server.
+if [ ! -s "$PROVIDER_SECRET" ]; then
+  (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$PROVIDER_SECRET.new" && mv "$PROVIDER_SECRET.new" "$PROVIDER_SECRET")
+fi
+if ! "$SERVER" providers list --db "$DB" | grep -q '"account_id": "demo-services"'; then
+  "$SERVER" providers add --db "$DB" --name "Demo services" --account demo-services \
+    --endpoint "http://127.0.0.1:$PROVIDER_PORT/relay" --secret-file "$PROVIDER_SECRET" >/dev/null
+  echo "run-demo: registered the reference provider demo-services"
+fi
+"$PROVIDER" serve --listen "127.0.0.1:$PROVIDER_PORT" --account demo-services --secret-file "$PROVIDER_SECRET" \
+  --table crates/till-provider/responses.toml --paid-log "$DIR/demo-provider-paid.jsonl" >>"$PROVIDER_LOG" 2>&1 &
+PROVIDER_PID=$!
+trap 'kill "$PROVIDER_PID" 2>/dev/null || true' EXIT INT TERM
+
 "$SERVER" serve --db "$DB" --listen "127.0.0.1:$PORT" >>"$LOG" 2>&1 &
 SERVER_PID=$!
-stop_server() { kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true; }
+stop_server() {
+  kill "$SERVER_PID" "$PROVIDER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" "$PROVIDER_PID" 2>/dev/null || true
+}
 trap stop_server EXIT INT TERM
 
 for _ in $(seq 1 100); do
@@ -64,6 +92,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 echo "run-demo: till-server on http://127.0.0.1:$PORT (log: $LOG); terminal $TERMINAL_ID"
+echo "run-demo: reference provider on http://127.0.0.1:$PROVIDER_PORT/relay (log: $PROVIDER_LOG)"
 
 export TILL_DATA_DIR="${TILL_DATA_DIR:-$DIR/till}"
 export TILL_SYNC_URL="http://127.0.0.1:$PORT"

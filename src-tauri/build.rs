@@ -121,6 +121,20 @@ const COMMANDS: &[&str] = &[
     "pending_order_get",
     "pending_order_collect",
     "pending_order_release",
+    "services_providers",
+    "services_follow",
+    "services_start",
+    "services_conversation",
+    "services_send",
+    "services_retry",
+    "services_add_to_sale",
+    "services_history",
+    "device_lookup",
+    "device_repair_open",
+    "device_repair_status",
+    "device_repair_reprint",
+    "device_software_record",
+    "service_orders_list",
 ];
 
 fn main() {

@@ -686,7 +686,9 @@ fn a_phone_is_refunded_by_its_imei_and_a_line_by_its_code_with_a_managers_pin() 
     let codes: Vec<String> = s.find_all(".line-code").iter().map(|e| s.text(e)).collect();
     assert_eq!(codes.len(), 3);
     s.keys("n");
-    srv.wait_for("SELECT count(*) FROM sold_devices WHERE identifier = '490154203237518'", 1);
+    // The server holds the phone under its blind, never its IMEI (docs/device-services.md).
+    let blind = till_server::local::device_blind(&srv.repo, "490154203237518").unwrap();
+    srv.wait_for(&format!("SELECT count(*) FROM sold_devices WHERE blind = '{blind}'"), 1);
 
     // Refund the phone by scanning its IMEI; above the cashier's limit, left to the seller.
     s.wait_for("#scan-input");
@@ -698,10 +700,10 @@ fn a_phone_is_refunded_by_its_imei_and_a_line_by_its_code_with_a_managers_pin() 
     let receipt = refund_confirm(&s);
     assert!(receipt.contains("490154203237518"), "{receipt}");
     wait_text(&s, "#refund-status", "ending");
-    srv.wait_for("SELECT refunded FROM sold_devices WHERE identifier = '490154203237518'", 1);
+    srv.wait_for(&format!("SELECT refunded FROM sold_devices WHERE blind = '{blind}'"), 1);
     let server_refund: String = Connection::open(&srv.db)
         .unwrap()
-        .query_row("SELECT refund_id FROM refunds WHERE device_identifier IS NOT NULL", [], |r| r.get(0))
+        .query_row("SELECT refund_id FROM refunds WHERE device_blind IS NOT NULL", [], |r| r.get(0))
         .unwrap();
     till_server::routes::refunds::decide(&*srv.repo, &server_refund, true, "seller", 0).unwrap();
     s.click(&s.wait_for("#refund-refresh"));

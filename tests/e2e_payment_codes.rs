@@ -83,6 +83,8 @@ fn a_scanned_wallet_code_pays_and_a_declined_one_keeps_the_cart() {
     s.screenshot_for_docs("payment-code-declined.png");
     s.keys("\u{E00C}"); // Esc
     s.wait_for("#scan-input");
+    // charged once: a decline never re-sends the code
+    assert_eq!(srv.rows("SELECT payment_id, NULL, NULL FROM authorizations WHERE status = 'declined'").len(), 1);
     assert_eq!(s.find_all(".cart-line").len(), 1, "the cart is kept");
     s.keys(F2);
     s.wait_for("#tendered");

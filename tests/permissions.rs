@@ -107,6 +107,18 @@ fn args(cmd: &str, token: &str, users: &Users, n: usize) -> Value {
         "print_on_other" => json!({ "token": t, "jobId": 999_999, "uri": "not a printer" }),
         "print_report" => json!({ "token": t, "kind": "z", "closeId": null }),
         "drawer_open" => json!({ "token": t, "reason": "" }),
+        "services_providers" | "services_history" => json!({ "token": t }),
+        "services_follow" | "services_start" => json!({ "token": t, "accountId": "" }),
+        "services_conversation" | "services_retry" | "services_add_to_sale" => {
+            json!({ "token": t, "conversationId": "none" })
+        }
+        "services_send" => json!({ "token": t, "conversationId": "none", "text": "" }),
+        "device_lookup" => json!({ "token": t, "identifier": "" }),
+        "device_repair_open" => json!({ "token": t, "input": { "identifier": "", "fault": "" } }),
+        "device_repair_status" => json!({ "token": t, "input": { "serviceOrderId": 999_999, "status": "nope" } }),
+        "device_repair_reprint" => json!({ "token": t, "serviceOrderId": 999_999 }),
+        "device_software_record" => json!({ "token": t, "input": { "identifier": "", "version": "" } }),
+        "service_orders_list" => json!({ "token": t, "query": { "fromMs": 10, "toMs": 5 } }),
         "backup_settings_set" => {
             json!({ "token": t, "settings": { "hour": 99, "utcOffsetMinutes": 0, "secondTarget": "" } })
         }

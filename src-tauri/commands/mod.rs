@@ -7,10 +7,12 @@ pub mod backups;
 pub mod cart;
 pub mod checkout;
 pub mod collect;
+pub mod device_services;
 pub mod devices;
 pub mod payment;
 pub mod print;
 pub mod refunds;
+pub mod services;
 pub mod session;
 pub mod setup;
 pub mod sync;
@@ -176,5 +178,19 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         collect::pending_order_get,
         collect::pending_order_collect,
         collect::pending_order_release,
+        services::services_providers,
+        services::services_follow,
+        services::services_start,
+        services::services_conversation,
+        services::services_send,
+        services::services_retry,
+        services::services_add_to_sale,
+        services::services_history,
+        device_services::device_lookup,
+        device_services::device_repair_open,
+        device_services::device_repair_status,
+        device_services::device_repair_reprint,
+        device_services::device_software_record,
+        device_services::service_orders_list,
     ]
 }

@@ -19,6 +19,7 @@
 
 pub mod amount;
 pub mod batch;
+pub mod device_services;
 pub mod enrolment;
 pub mod error;
 pub mod lookups;
@@ -29,6 +30,7 @@ pub mod ping;
 pub mod points;
 pub mod refunds;
 pub mod sales;
+pub mod services;
 
 pub use amount::{Amount, AmountIn};
 pub use batch::{BatchEvent, BatchRequest, BatchResponse, BatchResult, MAX_BATCH_EVENTS};

@@ -42,8 +42,8 @@ pub struct LineInfo {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SoldDeviceInfo {
-    /// Normalised identifier.
-    pub identifier: String,
+    /// The blind the device was looked up by (its identifier is never in an answer).
+    pub blind: String,
     /// `imei`, `meid`, `esn` or `sn`.
     pub kind: String,
     /// Price.
@@ -58,8 +58,11 @@ pub struct SoldDeviceInfo {
     pub terminal_id: String,
     /// Line the device was sold on.
     pub line_code: String,
-    /// Software package.
+    /// Software package recorded at sale.
     pub software: Option<String>,
+    /// The warranty it was sold with, months from `sold_at`.
+    #[serde(default)]
+    pub warranty_months: Option<i64>,
     /// When sold.
     pub sold_at: i64,
     /// Whether refunded (or waiting for the seller to confirm a refund).

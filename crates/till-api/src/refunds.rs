@@ -4,7 +4,7 @@
 use crate::amount::{Amount, AmountIn};
 use serde::{Deserialize, Serialize};
 
-/// A refund request. Exactly one of `line_code` and `device_identifier` is given.
+/// A refund request. Exactly one of `line_code` and `device_blind` is given.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefundRequest {
@@ -13,9 +13,10 @@ pub struct RefundRequest {
     /// The line refunded, by its code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line_code: Option<String>,
-    /// The device refunded, by its identifier (read from the device, not typed).
+    /// The device refunded, by the blind of its identifier (read from the device, not typed;
+    /// the identifier itself never travels in clear, docs/device-services.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_identifier: Option<String>,
+    pub device_blind: Option<String>,
     /// Amount to refund, above zero, at most what is left of what was paid.
     pub amount: AmountIn,
     /// Tender the money goes back to: `original`, `cash`, `card`, `points`.
@@ -57,8 +58,8 @@ pub struct RefundResponse {
     pub amount: Amount,
     /// Line refunded (compact code).
     pub line_code: String,
-    /// Device refunded, if by device.
-    pub device_identifier: Option<String>,
+    /// The blind of the device refunded, if by device.
+    pub device_blind: Option<String>,
     /// Where the money goes: masked PAN of the paying card, or the tender.
     pub refund_to: String,
     /// Who decided: `policy` (reputation at or above the threshold), `shop_manager` (a manager

@@ -96,17 +96,25 @@ impl DeviceKind {
     }
 }
 
-/// A sold device.
+/// A sold device. Its identifier never travels in clear: it is named by its blind and carried
+/// sealed (till-core `device_blind`, docs/device-services.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceIn {
     /// Kind of identifier.
     pub kind: DeviceKind,
-    /// The identifier as read (spaces and hyphens are ignored).
-    pub identifier: String,
-    /// The device's software package, when known.
+    /// HMAC-SHA256 of the normalised identifier under the platform's device identifier key's
+    /// blind key, 64 lower-case hex digits: the key of the sold-data list.
+    pub blind: String,
+    /// The normalised identifier sealed with AES-256-GCM under the device identifier key's seal
+    /// key, the blind as associated data (`d1.` + base64url).
+    pub sealed: String,
+    /// The device's software package at sale, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub software: Option<String>,
+    /// The warranty the device was sold with, months from the sale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warranty_months: Option<i64>,
 }
 
 /// Tender of a payment.

@@ -28,11 +28,15 @@ pub enum EventKind {
     /// `payment.reversal`: an authorisation whose sale was not recorded, taken back at the
     /// payment platform (the payment journal's `reversal_pending`).
     PaymentReversal,
+    /// `service_order.recorded`: a repair (service order) opened or moved on, device services.
+    ServiceOrderRecorded,
+    /// `software_update.recorded`: software installed on a sold device, device services.
+    SoftwareUpdateRecorded,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::SaleRecorded,
         EventKind::RefundRequested,
         EventKind::PointsEnrolled,
@@ -40,6 +44,8 @@ impl EventKind {
         EventKind::PointsReversed,
         EventKind::PaymentForward,
         EventKind::PaymentReversal,
+        EventKind::ServiceOrderRecorded,
+        EventKind::SoftwareUpdateRecorded,
     ];
 
     /// The stored name.
@@ -52,6 +58,8 @@ impl EventKind {
             EventKind::PointsReversed => "points.reversed",
             EventKind::PaymentForward => "payment.forward",
             EventKind::PaymentReversal => "payment.reversal",
+            EventKind::ServiceOrderRecorded => "service_order.recorded",
+            EventKind::SoftwareUpdateRecorded => "software_update.recorded",
         }
     }
 
@@ -73,6 +81,8 @@ impl EventKind {
             EventKind::PointsReversed => ServerEventKind::PointsReversal,
             EventKind::PaymentForward => ServerEventKind::PaymentAuthorize,
             EventKind::PaymentReversal => ServerEventKind::PaymentReversal,
+            EventKind::ServiceOrderRecorded => ServerEventKind::ServiceOrder,
+            EventKind::SoftwareUpdateRecorded => ServerEventKind::SoftwareUpdate,
         }
     }
 }
@@ -113,11 +123,15 @@ pub enum ServerEventKind {
     PaymentReversal,
     /// `POST /v1/payments/code`: a customer's payment code charged.
     PaymentCode,
+    /// `POST /v1/device-services/service-orders`: a service order's current state.
+    ServiceOrder,
+    /// `POST /v1/device-services/software-updates`: a software update record.
+    SoftwareUpdate,
 }
 
 impl ServerEventKind {
     /// Every kind.
-    pub const ALL: [ServerEventKind; 8] = [
+    pub const ALL: [ServerEventKind; 10] = [
         ServerEventKind::Sale,
         ServerEventKind::Refund,
         ServerEventKind::PointsEnrol,
@@ -126,6 +140,8 @@ impl ServerEventKind {
         ServerEventKind::PaymentAuthorize,
         ServerEventKind::PaymentReversal,
         ServerEventKind::PaymentCode,
+        ServerEventKind::ServiceOrder,
+        ServerEventKind::SoftwareUpdate,
     ];
 
     /// The name in a batch (`sale`, `points_enrol`, ...).
@@ -139,6 +155,8 @@ impl ServerEventKind {
             ServerEventKind::PaymentAuthorize => "payment_authorize",
             ServerEventKind::PaymentReversal => "payment_reversal",
             ServerEventKind::PaymentCode => "payment_code",
+            ServerEventKind::ServiceOrder => "service_order",
+            ServerEventKind::SoftwareUpdate => "software_update",
         }
     }
 
@@ -163,6 +181,8 @@ impl ServerEventKind {
             ServerEventKind::PaymentAuthorize => "/v1/payments/authorize",
             ServerEventKind::PaymentReversal => "/v1/payments/{payment_id}/reversal",
             ServerEventKind::PaymentCode => "/v1/payments/code",
+            ServerEventKind::ServiceOrder => "/v1/device-services/service-orders",
+            ServerEventKind::SoftwareUpdate => "/v1/device-services/software-updates",
         }
     }
 
@@ -221,7 +241,9 @@ mod tests {
                 "points.updated",
                 "points.reversed",
                 "payment.forward",
-                "payment.reversal"
+                "payment.reversal",
+                "service_order.recorded",
+                "software_update.recorded"
             ]
         );
         for kind in EventKind::ALL {
@@ -258,6 +280,8 @@ mod tests {
                 ("points.reversed", "points_reversal", "/v1/points/reversals"),
                 ("payment.forward", "payment_authorize", "/v1/payments/authorize"),
                 ("payment.reversal", "payment_reversal", "/v1/payments/{payment_id}/reversal"),
+                ("service_order.recorded", "service_order", "/v1/device-services/service-orders"),
+                ("software_update.recorded", "software_update", "/v1/device-services/software-updates"),
             ]
         );
         let unbatched: Vec<_> = ServerEventKind::ALL.into_iter().filter(|k| !k.batchable()).collect();

@@ -111,6 +111,9 @@ pub enum ErrorCode {
     SyncPending,
     /// The till has no server settings yet.
     SyncNotConfigured,
+    /// The platform's device identifier key is not here yet: a device is never named to the
+    /// platform in clear (docs/device-services.md).
+    DeviceKeyMissing,
     /// The first-run setup is not finished, or this step is not open now.
     SetupIncomplete,
     /// The data directory holds a till of the other mode (demo data without `--demo`, or a
@@ -234,6 +237,9 @@ pub enum PosError {
     /// No server settings.
     #[error("the till has no server settings; the installer enters them on the installer screen")]
     SyncNotConfigured,
+    /// The device identifier key could not be had: why.
+    #[error("the platform's device identifier key is not available ({0}); a device is never sent in clear, so the platform cannot be asked about it now")]
+    DeviceKeyMissing(String),
     /// The first-run setup is not finished, or the step asked for is closed: why, in words.
     #[error("{0}")]
     SetupIncomplete(String),
@@ -310,6 +316,7 @@ impl PosError {
             PosError::Cancelled => C::Cancelled,
             PosError::SyncPending { .. } => C::SyncPending,
             PosError::SyncNotConfigured => C::SyncNotConfigured,
+            PosError::DeviceKeyMissing(_) => C::DeviceKeyMissing,
             PosError::SetupIncomplete(_) => C::SetupIncomplete,
             PosError::ModeMismatch(_) => C::ModeMismatch,
             PosError::ForwardCardDataGone => C::Conflict,

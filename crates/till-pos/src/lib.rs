@@ -19,6 +19,7 @@ pub mod admin;
 pub mod back_office;
 pub mod collect;
 mod context;
+pub mod device_services;
 pub mod devices;
 pub mod display;
 pub mod error;
@@ -29,6 +30,7 @@ mod mutex;
 pub mod print;
 pub mod refund;
 pub mod sale;
+pub mod services;
 pub mod setup;
 pub mod sync;
 

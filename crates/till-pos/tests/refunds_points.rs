@@ -151,7 +151,7 @@ fn a_phone_sold_with_its_imei_is_refunded_by_scanning_it() {
     let sale = p.checkout_cash(&c, &cart.cart_id, cart.total.minor()).unwrap();
     assert_eq!(sale.lines[0].device.as_deref(), Some(IMEI));
     drained(&p);
-    assert_eq!(server_q(&srv, &format!("SELECT count(*) FROM sold_devices WHERE identifier = '{IMEI}'")), 1);
+    assert_eq!(server_q(&srv, &format!("SELECT count(*) FROM sold_devices WHERE blind = '{}'", srv.blind(IMEI))), 1);
 
     // refund by scanning the IMEI
     let found = p
@@ -205,7 +205,7 @@ fn a_phone_sold_with_its_imei_is_refunded_by_scanning_it() {
     let again = RefundInput { manager_id: Some(MANAGER), manager_pin: Some("2222".into()), ..input };
     assert_eq!(p.refund_record(&c, again).unwrap_err().code(), ErrorCode::RefundExceedsSold);
     drained(&p);
-    assert_eq!(server_q(&srv, &format!("SELECT refunded FROM sold_devices WHERE identifier = '{IMEI}'")), 1);
+    assert_eq!(server_q(&srv, &format!("SELECT refunded FROM sold_devices WHERE blind = '{}'", srv.blind(IMEI))), 1);
     // An anonymous customer, but the phone is the shop's own line: the manager's PIN is the
     // seller's confirmation, so the till paid at once and the server refunded it, recording
     // who approved it at which terminal. The till, the server and the drawer agree.
@@ -409,7 +409,7 @@ fn a_phone_sold_at_another_till_is_found_on_the_server_and_refunded_there_once()
     let r = other.refund_remote(&c2, input(true)).unwrap();
     assert_eq!((r.approval.as_str(), r.amount.minor()), ("manager", sale.total.minor()));
     drained(&other);
-    assert_eq!(server_q(&srv, &format!("SELECT refunded FROM sold_devices WHERE identifier = '{IMEI}'")), 1);
+    assert_eq!(server_q(&srv, &format!("SELECT refunded FROM sold_devices WHERE blind = '{}'", srv.blind(IMEI))), 1);
     // never twice: the till knows it asked, the server knows it is refunded
     assert_eq!(other.refund_remote(&c2, input(true)).unwrap_err().code(), ErrorCode::RefundExceedsSold);
     assert_eq!(server_q(&srv, "SELECT count(*) FROM refunds"), 1);

@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::limits::{self, RequestLimits};
 use crate::response_signature;
-use crate::routes::{self, batch, lookups, refund_check, terminals};
+use crate::routes::{self, batch, lookups, refund_check, services, terminals};
 use crate::signing::{self, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TERMINAL, HEADER_TIMESTAMP, TIMESTAMP_WINDOW_SECS};
 use crate::state::blocking;
 use axum::body::Body;
@@ -36,7 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/payments/code/{payment_id}", get(routes::payment_codes::get_code))
         .route("/v1/sales", post(routes::post_sale))
         .route("/v1/line-codes/{code}", get(lookups::line_code))
-        .route("/v1/sold-devices/{identifier}", get(lookups::sold_device))
+        .route("/v1/sold-devices/{blind}", get(lookups::sold_device))
         .route("/v1/refunds", post(routes::post_refund))
         .route(refund_check::PATH, post(refund_check::check))
         .route("/v1/refunds/{refund_id}", get(lookups::refund))
@@ -47,6 +47,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/points/accounts/{account_id}", get(lookups::points_account))
         .route(limits::BATCH_PATH, post(batch::batch))
         .merge(routes::pending_orders::router())
+        .route(services::PROVIDERS_PATH, get(services::providers))
+        .route(services::FOLLOW_PATH, post(services::follow))
+        .route(services::CONVERSATIONS_PATH, post(services::start))
+        .route(services::MESSAGES_PATH, post(services::message))
+        .merge(routes::device_services::routes())
         // Inside the signing check: only answers to requests it let through are signed.
         .route_layer(middleware::from_fn(response_signature::sign_answers))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))

@@ -33,6 +33,9 @@ pub enum Command {
     /// list, disable, enable.
     #[command(subcommand)]
     Merchants(MerchantsCommand),
+    /// Service providers of the service relay: add, list, disable, enable.
+    #[command(subcommand)]
+    Providers(ProvidersCommand),
     /// Print the OpenAPI document of the API.
     Openapi,
     /// Write man pages and shell completions (used when packaging).
@@ -232,6 +235,47 @@ pub struct MerchantId {
     /// The merchant's id (m_ and 16 hex digits).
     #[arg(long, value_name = "MERCHANT_ID")]
     pub id: String,
+}
+
+/// `till-server providers ...`.
+#[derive(Debug, Subcommand)]
+pub enum ProvidersCommand {
+    /// Register a service provider; prints it as JSON (never the secret).
+    Add {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The provider's name, shown to tills.
+        #[arg(long)]
+        name: String,
+        /// Its public account id (1 to 64 of A-Z a-z 0-9 . _ -), e.g. mobile-topup.
+        #[arg(long, value_name = "PUBLIC_ACCOUNT_ID")]
+        account: String,
+        /// The base URL the platform calls: https://..., or http:// to this computer only.
+        #[arg(long, value_name = "URL")]
+        endpoint: String,
+        /// A file holding the shared secret (16 characters or more) that signs both ways; the
+        /// provider is given the same file. Stored sealed under the server key.
+        #[arg(long, value_name = "FILE")]
+        secret_file: PathBuf,
+    },
+    /// Every provider, without secrets, as JSON.
+    List(DbArgs),
+    /// Stop listing, following and calling a provider.
+    Disable(ProviderAccount),
+    /// Enable a disabled provider again.
+    Enable(ProviderAccount),
+}
+
+/// A provider by account id.
+#[derive(Debug, Args)]
+pub struct ProviderAccount {
+    #[command(flatten)]
+    /// The database.
+    pub db: DbArgs,
+    /// The provider's public account id.
+    #[arg(long, value_name = "PUBLIC_ACCOUNT_ID")]
+    pub account: String,
 }
 
 #[cfg(test)]

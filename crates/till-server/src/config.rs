@@ -23,6 +23,8 @@ pub struct Config {
     pub sandbox: SandboxConfig,
     /// Body sizes, timeouts and concurrency.
     pub limits: Limits,
+    /// The service relay: how long a provider has to answer, how often paid notices go out.
+    pub services: ServicesConfig,
 }
 
 /// The default largest request body (every route but the batch).
@@ -181,6 +183,7 @@ impl Default for Config {
             ],
             sandbox: SandboxConfig::default(),
             limits: Limits::default(),
+            services: ServicesConfig::default(),
         }
     }
 }
@@ -285,5 +288,22 @@ mod tests {
         assert!(Config::from_json(r#"{"limits": {"max_concurrent_requests": 0}}"#).is_err());
         assert!(Config::from_json(r#"{"limits": {"batch_body_limit_bytes": 10}}"#).is_err());
         assert!(Config::from_json(r#"{"limits": {"header_timeout": 1}}"#).is_err());
+    }
+}
+
+/// The service relay's timing (crate::services).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServicesConfig {
+    /// How long a provider has to answer one call (a round, a follow, a paid notice), ms. Below
+    /// the till's own wait for the round (10 s), so the till hears the provider's failure.
+    pub provider_timeout_ms: u64,
+    /// How often due paid notices are delivered, ms.
+    pub notify_interval_ms: u64,
+}
+
+impl Default for ServicesConfig {
+    fn default() -> Self {
+        ServicesConfig { provider_timeout_ms: 5_000, notify_interval_ms: 1_000 }
     }
 }

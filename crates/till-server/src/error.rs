@@ -190,6 +190,10 @@ pub enum ApiError {
     /// A sale names a payment id another sale of the terminal already named.
     #[error("payment {0} is already recorded on another sale")]
     PaymentRecorded(String),
+    /// A service order's state that contradicts the one held (another device, or a status
+    /// going back).
+    #[error("service order: {0}")]
+    ServiceOrderConflict(String),
     /// No enrolment code like this one was issued (or it is not a code at all).
     #[error("this enrolment code is not valid: {0}")]
     EnrolmentCodeInvalid(String),
@@ -245,6 +249,9 @@ pub enum ApiError {
     /// A sale's lines of an order do not add up to the order.
     #[error("the sale does not cover order {0}")]
     OrderNotCovered(String),
+    /// The service relay refused or could not complete the request ([`crate::service_error`]).
+    #[error(transparent)]
+    Service(#[from] crate::service_error::ServiceError),
     /// No route matches the path.
     #[error("no such endpoint")]
     RouteNotFound,
@@ -327,6 +334,7 @@ impl ApiError {
             ApiError::ReplayedCardBlock { .. } => "replayed_card_block",
             ApiError::CardSaleNotAuthorised { .. } => "card_sale_not_authorised",
             ApiError::PaymentRecorded(_) => "payment_recorded",
+            ApiError::ServiceOrderConflict(_) => "service_order_conflict",
             ApiError::EnrolmentCodeInvalid(_) => "enrolment_code_invalid",
             ApiError::EnrolmentCodeUsed => "enrolment_code_used",
             ApiError::EnrolmentCodeExpired => "enrolment_code_expired",
@@ -343,6 +351,7 @@ impl ApiError {
             ApiError::PickupCodeLocked => "pickup_code_locked",
             ApiError::OrderNotReserved(_) => "order_not_reserved",
             ApiError::OrderNotCovered(_) => "order_not_covered",
+            ApiError::Service(e) => e.code(),
             ApiError::RouteNotFound => "route_not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::ServerBusy => "server_busy",
@@ -384,9 +393,19 @@ impl ApiError {
             | PanNotMasked
             | InvalidLineCode(_) => StatusCode::BAD_REQUEST,
             PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            IdempotencyConflict | OrderExists(_) | LineCodeExists(_) | DeviceAlreadySold(_) | RefundExists(_)
-            | PaymentExists(_) | RefundNotPending(_) | ReversalExists(_) | PaymentDeclined(_) | AlreadyReversed(_)
-            | PaymentReversed(_) | PaymentRecorded(_) => StatusCode::CONFLICT,
+            IdempotencyConflict
+            | OrderExists(_)
+            | LineCodeExists(_)
+            | DeviceAlreadySold(_)
+            | RefundExists(_)
+            | PaymentExists(_)
+            | RefundNotPending(_)
+            | ReversalExists(_)
+            | PaymentDeclined(_)
+            | AlreadyReversed(_)
+            | PaymentReversed(_)
+            | PaymentRecorded(_)
+            | ServiceOrderConflict(_) => StatusCode::CONFLICT,
             NotFound(_) | RouteNotFound | PaymentNotFound(_) => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             RefundExceedsPaid { .. }
@@ -402,6 +421,7 @@ impl ApiError {
             | InvalidCardBlock(_)
             | ReplayedCardBlock { .. }
             | CardSaleNotAuthorised { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Service(e) => e.status(),
             Storage(_) | ServerBusy | RequestTimeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -50,6 +50,8 @@ pub mod response_signature;
 pub mod routes;
 pub mod sealing;
 pub mod server;
+pub mod service_error;
+pub mod services;
 pub mod signing;
 pub mod state;
 pub mod wire;

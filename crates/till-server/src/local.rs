@@ -45,7 +45,22 @@ pub struct LocalServer {
     pub secret: String,
 }
 
+/// The blind of a device identifier (normalised first) under the device identifier key of the
+/// server at `repo`: what its tables hold instead of the identifier, for tests and tools that
+/// look there.
+pub fn device_blind(repo: &SqliteRepository, identifier: &str) -> Result<String, LocalServerError> {
+    use crate::repo::Repository;
+    let id = till_core::DeviceIdentifier::parse(identifier)
+        .map_err(|e| LocalServerError::Terminal(ApiError::InvalidRequest(e.to_string())))?;
+    Ok(repo.read()?.device_identifier_key()?.blind(id.as_str()))
+}
+
 impl LocalServer {
+    /// The blind of a device identifier under this server's key ([`device_blind`]).
+    pub fn device_blind(&self, identifier: &str) -> Result<String, LocalServerError> {
+        device_blind(&self.repo, identifier)
+    }
+
     /// Opens (or creates) the database at `db`, registers a terminal named `till 1` and serves
     /// `config` on a free port of 127.0.0.1 (over TLS when `tls` is given), on the system clock.
     pub fn start(db: &Path, config: Config, tls: Option<TlsFiles>) -> Result<LocalServer, LocalServerError> {

@@ -20,6 +20,9 @@
 //!                                                       "api_key"} once (orders pending collection)
 //! till-server merchants list --db FILE
 //! till-server merchants disable|enable --db FILE --id MERCHANT_ID
+//! till-server providers add --db FILE --name NAME --account ID --endpoint URL --secret-file FILE
+//! till-server providers list --db FILE
+//! till-server providers disable|enable --db FILE --account ID
 //! till-server openapi                                   prints the OpenAPI document
 //! ```
 //!
@@ -31,7 +34,9 @@
 mod cli;
 
 use clap::{CommandFactory, Parser};
-use cli::{Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, RefundsCommand, ServeArgs, TerminalsCommand};
+use cli::{
+    Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, ProvidersCommand, RefundsCommand, ServeArgs, TerminalsCommand,
+};
 use std::process::ExitCode;
 use std::sync::Arc;
 use till_core::{Clock, SystemClock};
@@ -93,13 +98,18 @@ fn run(cli: Cli) -> Result<(), String> {
             print_json(&admin::list_terminals(&*open(&db)?).map_err(|e| e.to_string())?)
         }
         Command::Refunds(RefundsCommand::List { db, status }) => {
-            let refunds = admin::list_refunds(&*open(&db)?, status.map(|s| s.as_str())).map_err(|e| e.to_string())?;
+            let repo = open(&db)?;
+            let refunds = admin::list_refunds(&*repo, status.map(|s| s.as_str())).map_err(|e| e.to_string())?;
+            // The seller reads the device's identifier: opened here from its sealed form.
+            let identifiers =
+                till_server::routes::device_services::identifiers_of(&*repo, &refunds).map_err(|e| e.to_string())?;
             let rows: Vec<_> = refunds
                 .iter()
-                .map(|r| {
+                .zip(&identifiers)
+                .map(|(r, identifier)| {
                     serde_json::json!({
                         "refund_id": r.refund_id, "status": r.status, "line_code": r.line_code,
-                        "device_identifier": r.device_identifier, "amount": {"minor": r.amount_minor, "currency": r.currency},
+                        "device_identifier": identifier, "amount": {"minor": r.amount_minor, "currency": r.currency},
                         "reason": r.reason, "evidence_sha256": r.evidence_sha256, "customer_id": r.customer_id, "approved_by": r.approved_by, "terminal_id": r.terminal_id,
                         "original_auth_code": r.original_auth_code,
                         "reputation": r.reputation, "refund_to": r.refund_to, "created_at": r.created_at,
@@ -114,6 +124,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Customers(CustomersCommand::SetReputation { db, id, score }) => {
             admin::set_reputation(&*open(&db)?, &id, score).map_err(|e| e.to_string())
         }
+        Command::Providers(p) => providers(p),
         Command::Openapi => {
             print!("{}", till_server::openapi::json());
             Ok(())
@@ -138,6 +149,21 @@ fn merchants_command(command: MerchantsCommand) -> Result<(), String> {
         MerchantsCommand::List(db) => print_json(&merchants::list_merchants(&*open(&db)?).map_err(err)?),
         MerchantsCommand::Disable(m) => merchants::set_merchant_disabled(&*open(&m.db)?, &m.id, true).map_err(err),
         MerchantsCommand::Enable(m) => merchants::set_merchant_disabled(&*open(&m.db)?, &m.id, false).map_err(err),
+    }
+}
+
+/// `till-server providers ...` (till_server::services::providers).
+fn providers(command: ProvidersCommand) -> Result<(), String> {
+    use till_server::services::providers as p;
+    let e = |e: till_server::error::ApiError| e.to_string();
+    match command {
+        ProvidersCommand::Add { db, name, account, endpoint, secret_file } => {
+            let secret = p::read_secret_file(&secret_file).map_err(e)?;
+            print_json(&p::add(&*open(&db)?, &name, &account, &endpoint, &secret, SystemClock.now_unix()).map_err(e)?)
+        }
+        ProvidersCommand::List(db) => print_json(&p::list(&*open(&db)?).map_err(e)?),
+        ProvidersCommand::Disable(a) => p::set_disabled(&*open(&a.db)?, &a.account, true).map_err(e),
+        ProvidersCommand::Enable(a) => p::set_disabled(&*open(&a.db)?, &a.account, false).map_err(e),
     }
 }
 

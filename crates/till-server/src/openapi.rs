@@ -33,6 +33,14 @@ use utoipa::{Modify, OpenApi};
         crate::routes::pending_orders::list,
         crate::routes::pending_orders::reserve,
         crate::routes::pending_orders::release,
+        crate::routes::services::providers,
+        crate::routes::services::follow,
+        crate::routes::services::start,
+        crate::routes::services::message,
+        crate::routes::device_services::device_key,
+        crate::routes::device_services::device,
+        crate::routes::device_services::post_service_order,
+        crate::routes::device_services::post_software_update,
     ),
     modifiers(&Signature)
 )]

@@ -42,6 +42,10 @@ pub enum Purpose<'a> {
     IdempotentAnswer(&'a str, &'a str),
     /// An order's pickup code, bound to the platform's order id.
     PickupCode(&'a str),
+    /// A service provider's shared secret, bound to its public account id.
+    ProviderSecret(&'a str),
+    /// The platform's device identifier key, bound to its id (schema version 10).
+    DeviceIdentifierKey(&'a str),
 }
 
 impl Purpose<'_> {
@@ -51,6 +55,8 @@ impl Purpose<'_> {
             Purpose::PointsKey(id) => vec!["till-server points key v1", id],
             Purpose::IdempotentAnswer(t, k) => vec!["till-server idempotent answer v1", t, k],
             Purpose::PickupCode(id) => vec!["till-server pickup code v1", id],
+            Purpose::ProviderSecret(id) => vec!["till-server provider secret v1", id],
+            Purpose::DeviceIdentifierKey(id) => vec!["till-server device identifier key v1", id],
         };
         // NUL cannot occur in ids or keys (they are checked visible ASCII), so the join is
         // unambiguous.

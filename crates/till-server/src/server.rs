@@ -54,6 +54,7 @@ pub async fn serve(
     };
     let limits = Arc::new(state.config.limits.clone());
     let purger = tokio::spawn(purge_every_hour(state.clone()));
+    let paid_notices = tokio::spawn(crate::services::paid::run(state.clone()));
     let app = router(state);
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let open_slots = Arc::new(Semaphore::new(limits.max_connections));
@@ -99,6 +100,7 @@ pub async fn serve(
         connections.abort_all();
     }
     purger.abort();
+    paid_notices.abort();
     Ok(())
 }
 

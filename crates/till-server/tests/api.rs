@@ -98,12 +98,12 @@ fn sales_are_found_by_line_code_and_device() {
     assert_eq!(l.status, 200, "{}", l.text);
     assert_eq!((l.body["order_id"].as_str(), l.body["line_code"].as_str()), (Some("o-1"), Some(grouped.as_str())));
     assert_eq!(l.body["refundable"], json!({"minor": 199900, "currency": "CNY"}));
-    let d = s.get("/v1/sold-devices/352099001761481");
+    let d = s.get(&format!("/v1/sold-devices/{}", blind("352099001761481")));
     assert_eq!(d.status, 200, "{}", d.text);
     assert_eq!(d.body["paying_account"], "411111******1111");
     assert_eq!(d.body["price"]["minor"], 199900);
     assert_eq!(d.body["software"], "v1.2");
-    assert_eq!(s.get("/v1/sold-devices/000000000000000").body["code"], "not_found");
+    assert_eq!(s.get(&format!("/v1/sold-devices/{}", blind("000000000000000"))).body["code"], "not_found");
     assert_eq!(s.get("/v1/line-codes/NOT-A-CODE").body["code"], "invalid_line_code");
     // The device cannot be sold again while its sale stands.
     let a = s.post("/v1/sales", &sale("o-2", &line_code(2), Some("352099001761481")), "k2");
@@ -157,7 +157,7 @@ fn bad_sales_are_refused_with_codes_and_change_nothing() {
         assert_eq!((a.status, a.body["code"].as_str()), (status, Some(code)), "case {i}: {}", a.text);
     }
     assert_eq!(s.get(&format!("/v1/line-codes/{}", line_code(1))).status, 404);
-    assert_eq!(s.get("/v1/sold-devices/352099001761481").status, 404);
+    assert_eq!(s.get(&format!("/v1/sold-devices/{}", blind("352099001761481"))).status, 404);
     // A refused request did not burn its key: the good body may use it.
     assert_eq!(s.post("/v1/sales", &base, "bad-2").status, 201);
 }
@@ -228,12 +228,12 @@ fn a_device_is_refunded_by_its_identifier_once() {
     let sold = s.authorised_sale("o-1", &line_code(1), Some("352099001761481"));
     assert_eq!(s.post("/v1/sales", &sold, "sale").status, 201);
     till_server::admin::set_reputation(&*s.repo, "cust-1", 90).unwrap();
-    let body = json!({"refund_id": "r-1", "device_identifier": "35 209900 176148 1", "amount": {"minor": 199900, "currency": "CNY"},
+    let body = json!({"refund_id": "r-1", "device_blind": blind("35 209900 176148 1"), "amount": {"minor": 199900, "currency": "CNY"},
                       "tender": "original", "reason": "does not boot", "customer_id": "cust-1", "approved_by": "manager-2"});
     let a = s.post("/v1/refunds", &body, "r1");
     assert_eq!((a.status, a.body["status"].as_str()), (201, Some("refunded")), "{}", a.text);
     assert_eq!(a.body["refund_to"], "411111******1111");
-    assert_eq!(s.get("/v1/sold-devices/352099001761481").body["refunded"], true);
+    assert_eq!(s.get(&format!("/v1/sold-devices/{}", blind("352099001761481"))).body["refunded"], true);
     let stored = till_server::admin::list_refunds(&*s.repo, Some("refunded")).unwrap();
     assert_eq!((stored.len(), stored[0].approved_by.as_deref()), (1, Some("manager-2")));
     let again = with(body, "/refund_id", json!("r-2"));

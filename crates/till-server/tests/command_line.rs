@@ -26,6 +26,10 @@ const SUBCOMMANDS: &[(&str, &[&str])] = &[
     ("refunds confirm", &["--db", "--key-file", "--id", "--by"]),
     ("refunds reject", &["--db", "--key-file", "--id", "--by"]),
     ("customers set-reputation", &["--db", "--key-file", "--id", "--score"]),
+    ("providers add", &["--db", "--key-file", "--name", "--account", "--endpoint", "--secret-file"]),
+    ("providers list", &["--db", "--key-file"]),
+    ("providers disable", &["--db", "--key-file", "--account"]),
+    ("providers enable", &["--db", "--key-file", "--account"]),
     ("openapi", &[]),
     ("merchants add", &["--db", "--key-file", "NAME", "--store"]),
     ("merchants list", &["--db", "--key-file"]),
@@ -47,7 +51,7 @@ fn help_on_every_subcommand_names_its_flags() {
         }
     }
     let top = stdout(&till_server(&["--help"]));
-    for sub in ["serve", "terminals", "refunds", "customers", "merchants", "openapi"] {
+    for sub in ["serve", "terminals", "refunds", "customers", "merchants", "providers", "openapi"] {
         assert!(top.contains(&format!("\n  {sub} ")), "till-server --help does not list {sub}:\n{top}");
     }
     assert!(!top.contains("generate"), "the packaging subcommand stays hidden:\n{top}");
@@ -122,6 +126,11 @@ fn generate_writes_man_pages_and_completions() {
             "till-server-merchants-list.1",
             "till-server-merchants.1",
             "till-server-openapi.1",
+            "till-server-providers-add.1",
+            "till-server-providers-disable.1",
+            "till-server-providers-enable.1",
+            "till-server-providers-list.1",
+            "till-server-providers.1",
             "till-server-refunds-confirm.1",
             "till-server-refunds-list.1",
             "till-server-refunds-reject.1",

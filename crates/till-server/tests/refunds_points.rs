@@ -373,9 +373,10 @@ fn a_device_sold_at_one_till_is_refunded_at_another() {
     till_server::admin::set_reputation(&*s.repo, "trusted", 90).unwrap();
     let other = OtherTill::register(&s);
 
-    let d = other.get(&s, "/v1/sold-devices/35-209900-176148-1");
+    let d = other.get(&s, &format!("/v1/sold-devices/{}", blind("35-209900-176148-1")));
     assert_eq!(d.status, 200, "{}", d.text);
-    assert_eq!(d.body["identifier"], "352099001761481");
+    assert_eq!(d.body["blind"], blind("352099001761481"));
+    assert!(!d.text.contains("352099001761481"), "{}", d.text);
     assert_eq!(d.body["kind"], "imei");
     assert_eq!(d.body["price"], json!({"minor": 199900, "currency": "CNY"}));
     assert_eq!(d.body["paying_account"], "411111******1111");
@@ -388,7 +389,7 @@ fn a_device_sold_at_one_till_is_refunded_at_another() {
     let c = other.get(&s, "/v1/customers/trusted");
     assert_eq!((c.body["reputation"].as_i64(), c.body["threshold"].as_i64()), (Some(90), Some(60)));
 
-    let body = json!({"refund_id": "r-1", "device_identifier": "352099001761481", "amount": {"minor": 199900, "currency": "CNY"},
+    let body = json!({"refund_id": "r-1", "device_blind": blind("352099001761481"), "amount": {"minor": 199900, "currency": "CNY"},
                       "tender": "card", "reason": "does not boot", "customer_id": "trusted", "original_auth_code": second});
     let a = other.post(&s, "/v1/refunds", &body, "r1");
     assert_eq!((a.status, a.body["status"].as_str()), (201, Some("refunded")), "{}", a.text);
@@ -396,7 +397,7 @@ fn a_device_sold_at_one_till_is_refunded_at_another() {
     // Either till follows the refund; the device is marked refunded.
     assert_eq!(s.get("/v1/refunds/r-1").body, a.body);
     assert_eq!(other.get(&s, "/v1/refunds/r-1").body["status"], "refunded");
-    assert_eq!(s.get("/v1/sold-devices/352099001761481").body["refunded"], true);
+    assert_eq!(s.get(&format!("/v1/sold-devices/{}", blind("352099001761481"))).body["refunded"], true);
     assert_eq!(other.get(&s, "/v1/refunds/unknown").body["code"], "not_found");
 }
 

@@ -216,6 +216,8 @@ pub(crate) fn write_sale(
         )?;
         sellers.push(seller);
     }
+    // A sold device keeps the warranty and software its product has now (device services).
+    let device_services = crate::device_services::record_line_services(tx, order_id)?;
     fail_after("lines")?;
     // What was not paid with points is the cash or card payment.
     let money = order.total.minor() - loyalty.map(SaleLoyalty::points_paid).unwrap_or(0);
@@ -304,7 +306,8 @@ pub(crate) fn write_sale(
             loyalty.map(|l| l.customer_ref.as_str()),
             loyalty.map(SaleLoyalty::points_paid).unwrap_or(0),
         )
-        .with_sellers(sellers),
+        .with_sellers(sellers)
+        .with_device_services(device_services),
         order.created_at_ms,
     )?;
     if let Some(l) = loyalty {

@@ -74,6 +74,45 @@ pub struct Prepared {
     pub body: String,
 }
 
+/// Why an event was not turned into a request this time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotPrepared {
+    /// It never can be (unknown kind, unreadable payload): parked with the reason.
+    Park(String),
+    /// Not yet (e.g. the device identifier key a device's blind needs has not arrived): it
+    /// stays pending with the reason as its last error, and nothing queued after it is claimed
+    /// before it (first in, first out).
+    Wait(String),
+}
+
+impl NotPrepared {
+    /// The reason, parked or waiting.
+    pub fn reason(&self) -> &str {
+        match self {
+            NotPrepared::Park(r) | NotPrepared::Wait(r) => r,
+        }
+    }
+}
+
+impl From<String> for NotPrepared {
+    fn from(reason: String) -> Self {
+        NotPrepared::Park(reason)
+    }
+}
+
+impl From<&str> for NotPrepared {
+    fn from(reason: &str) -> Self {
+        NotPrepared::Park(reason.to_string())
+    }
+}
+
+/// What fixing an event's body came to.
+enum Fixed {
+    Ready(Prepared),
+    Parked,
+    Waiting,
+}
+
 /// An event claimed for one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimedEvent {
@@ -173,22 +212,26 @@ fn fix_body(
     tx: &Transaction<'_>,
     ev: &DueEvent,
     now_ms: i64,
-    prepare: &mut dyn FnMut(&DueEvent) -> std::result::Result<Prepared, String>,
-) -> Result<Option<Prepared>> {
+    prepare: &mut dyn FnMut(&DueEvent) -> std::result::Result<Prepared, NotPrepared>,
+) -> Result<Fixed> {
     match prepare(ev) {
         Ok(p) => {
             tx.prepare_cached(
                 "UPDATE outbox SET wire_kind = ?2, request_body = ?3 WHERE id = ?1 AND request_body IS NULL",
             )?
             .execute(params![ev.id, p.wire_kind, p.body])?;
-            Ok(Some(p))
+            Ok(Fixed::Ready(p))
         }
-        Err(reason) => {
+        Err(NotPrepared::Park(reason)) => {
             tx.prepare_cached(
                 "UPDATE outbox SET state = 'parked', parked_reason = ?2, parked_at_ms = ?3, last_error = ?2 WHERE id = ?1",
             )?
             .execute(params![ev.id, reason, now_ms])?;
-            Ok(None)
+            Ok(Fixed::Parked)
+        }
+        Err(NotPrepared::Wait(reason)) => {
+            tx.prepare_cached("UPDATE outbox SET last_error = ?2 WHERE id = ?1")?.execute(params![ev.id, reason])?;
+            Ok(Fixed::Waiting)
         }
     }
 }
@@ -197,14 +240,15 @@ impl Store {
     /// Claims up to `limit` due events, oldest first and in queue order (the run of pending events
     /// from the oldest up to the first one not yet due), for one attempt each: in one IMMEDIATE
     /// transaction, claims whose lease lapsed are released, the body of each event seen for the
-    /// first time is fixed with `prepare` (an `Err` parks the event with that reason), and the
+    /// first time is fixed with `prepare` (an `Err` parks the event with that reason, or, for
+    /// [`NotPrepared::Wait`], leaves it and everything after it pending), and the
     /// claimed events become `sending` until `now_ms + lease_ms` with one more attempt counted.
     pub fn claim_due(
         &self,
         now_ms: i64,
         limit: usize,
         lease_ms: i64,
-        prepare: &mut dyn FnMut(&DueEvent) -> std::result::Result<Prepared, String>,
+        prepare: &mut dyn FnMut(&DueEvent) -> std::result::Result<Prepared, NotPrepared>,
     ) -> Result<Vec<ClaimedEvent>> {
         self.write(|tx| {
             tx.prepare_cached(
@@ -252,8 +296,9 @@ impl Store {
                 let fixed = match (wire_kind, body) {
                     (Some(wire_kind), Some(body)) => Prepared { wire_kind, body },
                     _ => match fix_body(tx, &ev, now_ms, prepare)? {
-                        Some(p) => p,
-                        None => continue,
+                        Fixed::Ready(p) => p,
+                        Fixed::Parked => continue,
+                        Fixed::Waiting => break,
                     },
                 };
                 mark.execute(params![ev.id, now_ms.saturating_add(lease_ms)])?;
@@ -508,7 +553,7 @@ mod tests {
         (dir, s)
     }
 
-    fn prep(ev: &DueEvent) -> std::result::Result<Prepared, String> {
+    fn prep(ev: &DueEvent) -> std::result::Result<Prepared, NotPrepared> {
         Ok(Prepared { wire_kind: "sale".into(), body: format!("{{\"id\":\"{}\"}}", ev.id) })
     }
 
@@ -617,11 +662,30 @@ mod tests {
     #[test]
     fn an_event_that_cannot_be_prepared_is_parked() {
         let (_d, s) = store_with(2);
-        let mut refuse = |ev: &DueEvent| if ev.id == "e0" { Err("unknown kind".to_string()) } else { prep(ev) };
+        let mut refuse = |ev: &DueEvent| if ev.id == "e0" { Err("unknown kind".into()) } else { prep(ev) };
         let c = s.claim_due(10, 10, 50, &mut refuse).unwrap();
         assert_eq!(c.len(), 1);
         let parked = s.parked_events().unwrap();
         assert_eq!((parked[0].id.as_str(), parked[0].reason.as_str()), ("e0", "unknown kind"));
+    }
+
+    #[test]
+    fn an_event_that_must_wait_holds_back_everything_after_it_and_loses_nothing() {
+        let (_d, s) = store_with(3);
+        let mut wait =
+            |ev: &DueEvent| if ev.id == "e1" { Err(NotPrepared::Wait("no key yet".into())) } else { prep(ev) };
+        let c = s.claim_due(10, 10, 1_000, &mut wait).unwrap();
+        // e0 goes; e1 waits, and e2 (queued after it) is not sent before it.
+        assert_eq!(c.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["e0"]);
+        assert!(s.parked_events().unwrap().is_empty());
+        let counts = s.outbox_counts().unwrap();
+        assert_eq!((counts.pending, counts.sending), (3, 1));
+        let why: Option<String> =
+            s.read(|c| Ok(c.query_row("SELECT last_error FROM outbox WHERE id = 'e1'", [], |r| r.get(0))?)).unwrap();
+        assert_eq!(why.as_deref(), Some("no key yet"));
+        // Once it can be prepared, it and the rest go, in order.
+        let c = s.claim_due(100, 10, 1_000, &mut prep).unwrap();
+        assert_eq!(c.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["e1", "e2"]);
     }
 
     #[test]

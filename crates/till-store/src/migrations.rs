@@ -27,7 +27,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0017_points_resend.sql"),
     include_str!("../../../migrations/0018_line_origin.sql"),
     include_str!("../../../migrations/0019_pending_orders.sql"),
-    // 0020 and 0021: the service relay, device services.
+    include_str!("../../../migrations/0020_services.sql"),
+    include_str!("../../../migrations/0021_device_services.sql"),
     include_str!("../../../migrations/0022_payment_codes.sql"),
 ];
 

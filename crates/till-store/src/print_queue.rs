@@ -33,6 +33,8 @@ pub enum JobKind {
     Drawer,
     /// The installer's test page.
     Test,
+    /// A service order's (repair's) receipt.
+    Service,
 }
 
 impl JobKind {
@@ -45,14 +47,23 @@ impl JobKind {
             JobKind::Reprint => "reprint",
             JobKind::Drawer => "drawer",
             JobKind::Test => "test",
+            JobKind::Service => "service",
         }
     }
 
     /// Parses a stored name.
     pub fn parse(text: &str) -> Option<Self> {
-        [JobKind::Receipt, JobKind::Refund, JobKind::Report, JobKind::Reprint, JobKind::Drawer, JobKind::Test]
-            .into_iter()
-            .find(|k| k.as_str() == text)
+        [
+            JobKind::Receipt,
+            JobKind::Refund,
+            JobKind::Report,
+            JobKind::Reprint,
+            JobKind::Drawer,
+            JobKind::Test,
+            JobKind::Service,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
     }
 }
 
@@ -122,6 +133,8 @@ pub struct PrintJob {
     pub created_at_ms: i64,
     /// Printed at, ms since the epoch.
     pub printed_at_ms: Option<i64>,
+    /// The service order it prints.
+    pub service_order_id: Option<i64>,
 }
 
 /// A job to queue by hand (not a sale's or refund's receipt).
@@ -143,7 +156,7 @@ pub struct NewJob {
 
 const COLUMNS: &str =
     "j.id, j.kind, j.order_id, coalesce(o.order_no, ro.order_no), j.refund_id, j.payload, j.kick_drawer, \
-                       j.lang, j.state, j.fault, j.attempts, j.uri, j.created_at_ms, j.printed_at_ms";
+                       j.lang, j.state, j.fault, j.attempts, j.uri, j.created_at_ms, j.printed_at_ms, j.service_order_id";
 const FROM: &str = "print_jobs j LEFT JOIN orders o ON o.id = j.order_id LEFT JOIN refunds r ON r.id = j.refund_id \
                     LEFT JOIN orders ro ON ro.id = r.order_id";
 
@@ -165,6 +178,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<PrintJob> {
         uri: r.get(11)?,
         created_at_ms: r.get(12)?,
         printed_at_ms: r.get(13)?,
+        service_order_id: r.get(14)?,
     })
 }
 
@@ -182,6 +196,19 @@ pub fn queue_receipt(tx: &Transaction<'_>, order_id: i64, kick_drawer: bool, now
 /// and enabled; `kick_drawer` for a cash refund.
 pub fn queue_refund(tx: &Transaction<'_>, refund_id: i64, kick_drawer: bool, now_ms: i64) -> Result<bool> {
     queue_if_printer(tx, JobKind::Refund, None, Some(refund_id), kick_drawer, now_ms)
+}
+
+/// Queues a service order's receipt inside the transaction that opened it (or asked for it
+/// again), when a receipt printer is set up and enabled. Returns whether a job was queued.
+pub fn queue_service(tx: &Transaction<'_>, service_order_id: i64, now_ms: i64) -> Result<bool> {
+    let n = tx
+        .prepare_cached(&format!(
+            "INSERT INTO print_jobs (kind, service_order_id, kick_drawer, lang, created_at_ms)
+             SELECT 'service', ?1, 0, {LANG_SQL}, ?2
+             WHERE EXISTS (SELECT 1 FROM devices WHERE role = 'receipt-printer' AND enabled = 1)"
+        ))?
+        .execute(params![service_order_id, now_ms])?;
+    Ok(n > 0)
 }
 
 fn queue_if_printer(

@@ -95,8 +95,15 @@ pub struct SaleLineOrigin {
 pub struct SoldDevice {
     /// `imei`, `meid`, `esn` or `serial`.
     pub kind: String,
-    /// The identifier.
+    /// The identifier (kept in the till's outbox; the sync worker blinds and seals it when it
+    /// sends the sale, docs/device-services.md).
     pub identifier: String,
+    /// The software package recorded at sale (the product's `software` then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software: Option<String>,
+    /// The warranty recorded at sale, months.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warranty_months: Option<i64>,
 }
 
 /// The money tender of a recorded sale: masked card data at most.
@@ -144,6 +151,20 @@ impl SaleRecorded {
     pub fn with_sellers(mut self, sellers: Vec<Option<String>>) -> SaleRecorded {
         for (line, seller) in self.lines.iter_mut().zip(sellers) {
             line.seller = seller;
+        }
+        self
+    }
+
+    /// The same event with the software and warranty recorded on its device lines (by line
+    /// number, from 1).
+    pub fn with_device_services(mut self, services: Vec<crate::device_services::LineServices>) -> SaleRecorded {
+        for (line_no, software, warranty_months) in services {
+            let device =
+                usize::try_from(line_no - 1).ok().and_then(|i| self.lines.get_mut(i)).and_then(|l| l.device.as_mut());
+            if let Some(d) = device {
+                d.software = software;
+                d.warranty_months = warranty_months;
+            }
         }
         self
     }
@@ -228,6 +249,8 @@ impl SaleRecorded {
                     device: l.device.as_ref().map(|d| SoldDevice {
                         kind: d.kind().as_str().to_string(),
                         identifier: d.as_str().to_string(),
+                        software: None,
+                        warranty_months: None,
                     }),
                     seller: None,
                     origin: l

@@ -189,7 +189,7 @@ fn a_reversal_is_queued_with_its_audit_entry_and_settled_by_the_platforms_answer
 }
 
 /// The sync worker's `prepare`, without the sync crate: the payload as queued.
-fn till_sync_free_prepare(e: &till_store::DueEvent) -> Result<till_store::Prepared, String> {
+fn till_sync_free_prepare(e: &till_store::DueEvent) -> Result<till_store::Prepared, till_store::NotPrepared> {
     Ok(till_store::Prepared { wire_kind: "payment_reversal".into(), body: e.payload.clone() })
 }
 

@@ -20,7 +20,8 @@ pub enum Delivery {
 /// The remote services events go to; a merchant may run each on its own server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Service {
-    /// `sale.recorded`.
+    /// `sale.recorded`, and the device services (`service_order.recorded`,
+    /// `software_update.recorded`), which live beside the sold-data list.
     Sales,
     /// `refund.requested`.
     Refunds,
@@ -43,6 +44,7 @@ impl Service {
             ServerEventKind::PaymentAuthorize | ServerEventKind::PaymentReversal | ServerEventKind::PaymentCode => {
                 Service::Payments
             }
+            ServerEventKind::ServiceOrder | ServerEventKind::SoftwareUpdate => Service::Sales,
         })
     }
 }
@@ -119,6 +121,9 @@ pub struct SyncConfig {
     /// The SHA-256 fingerprint of the servers' own certificate: only that certificate is
     /// accepted (see [`till_client::ClientConfig::pinned_cert`]).
     pub pinned_cert: Option<CertPin>,
+    /// Where the platform's device identifier key comes from (the till); without it, events
+    /// naming a device wait in the outbox (docs/device-services.md).
+    pub device_keys: Option<crate::DeviceKeys>,
 }
 
 impl SyncConfig {
@@ -140,6 +145,7 @@ impl SyncConfig {
             idle_poll: Duration::from_secs(5),
             trusted_roots_pem: None,
             pinned_cert: None,
+            device_keys: None,
         }
     }
 

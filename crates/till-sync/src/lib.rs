@@ -29,6 +29,7 @@
 
 pub mod backoff;
 pub mod config;
+pub mod device_keys;
 pub mod error;
 pub mod status;
 pub mod wire;
@@ -36,6 +37,7 @@ pub mod worker;
 
 pub use backoff::BackoffPolicy;
 pub use config::{Delivery, Service, ServiceUrls, SyncConfig};
+pub use device_keys::DeviceKeys;
 pub use error::{SendError, SyncError};
 pub use status::{ensure_nothing_pending, read_status, LiveStatus, SyncStatus};
 pub use worker::{RoundReport, SyncWorker, Syncer, Verdict};

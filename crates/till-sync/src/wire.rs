@@ -11,15 +11,25 @@
 //! | `points.reversed` | `points_reversal` (`POST /v1/points/reversals`) | the payload as queued: `{refund_id, order_id, account_id, kind: reverse_earn \| return_redeem, points}` |
 //! | `payment.forward` | `payment_authorize` (`POST /v1/payments/authorize`) | the payload as queued: a card payment approved offline, forwarded (store-and-forward); its id is the payment id |
 //! | `payment.reversal` | `payment_reversal` (`POST /v1/payments/{payment_id}/reversal`) | the payload as queued: `{payment_id, amount, reason}`, an authorisation the payment journal takes back; its id is `reversal-<payment id>` |
+//! | `service_order.recorded` | `service_order` (`POST /v1/device-services/service-orders`) | built from the local payload: the identifier blinded and sealed, the store added |
+//! | `software_update.recorded` | `software_update` (`POST /v1/device-services/software-updates`) | the same |
+//!
+//! A device's identifier never goes in clear (docs/device-services.md): a sale's devices, a
+//! refund by device and the device services name it by its blind under the platform's device
+//! identifier key, and carry it sealed where the server keeps it ([`crate::device_keys`]).
+//! Without the key such an event waits in the outbox.
 //!
 //! Any other kind is parked with the reason "no server endpoint for event kind ...".
 
+use crate::device_keys::{blind_refund_body, Blinder};
 use serde_json::Value;
+use till_api::device_services::{ServiceOrderRequest, SoftwareUpdateRequest};
 use till_api::sales::{DeviceIn, LineOriginIn, SaleLine, SalePayment, SaleRequest, TenderKind};
 use till_api::AmountIn;
 use till_core::{EventId, EventKind, ServerEventKind};
+use till_store::device_services::{ServiceOrderEvent, SoftwareUpdateEvent};
 use till_store::sale_event::SaleRecorded;
-use till_store::{ClaimedEvent, DueEvent, Prepared};
+use till_store::{ClaimedEvent, DueEvent, NotPrepared, Prepared};
 
 /// The server's path for a server event kind (a template for the payment platform's
 /// reversals: [`request_path`] fills it in).
@@ -72,24 +82,63 @@ pub fn batch_body(events: &[ClaimedEvent]) -> String {
     body
 }
 
-/// Turns a queued event into its request, or says why it cannot be sent (the event is then
-/// parked with that reason).
-pub fn prepare(ev: &DueEvent, store_name: &str) -> Result<Prepared, String> {
+/// Turns a queued event into its request without the device identifier key: an event naming a
+/// device waits ([`prepare_with`]).
+pub fn prepare(ev: &DueEvent, store_name: &str) -> Result<Prepared, NotPrepared> {
+    prepare_with(ev, store_name, &mut Blinder::without_key())
+}
+
+/// Turns a queued event into its request, or says why it cannot be sent: parked with the reason,
+/// or (an event naming a device while the key is unknown) left waiting.
+pub fn prepare_with(ev: &DueEvent, store_name: &str, blinder: &mut Blinder<'_>) -> Result<Prepared, NotPrepared> {
     // The id travels as the Idempotency-Key: one the server would refuse is parked here, with
     // the reason, instead of after a round trip.
     EventId::parse(&ev.id).map_err(|e| format!("the event id cannot be an Idempotency-Key: {e}"))?;
     let kind = EventKind::parse(&ev.kind).map_err(|_| format!("no server endpoint for event kind {:?}", ev.kind))?;
-    let bad = |e: serde_json::Error| format!("the queued payload is not a {} event: {e}", ev.kind);
-    // A sale's server body is built from the typed local event; every other kind is sent as
-    // queued.
+    let bad = |e: serde_json::Error| NotPrepared::Park(format!("the queued payload is not a {} event: {e}", ev.kind));
+    // A sale's and the device services' server bodies are built from the typed local events; a
+    // refund by device gets its blind; every other kind is sent as queued.
     let body = match kind {
         EventKind::SaleRecorded => {
             let sale: SaleRecorded = serde_json::from_str(&ev.payload).map_err(bad)?;
-            serde_json::to_string(&sale_body(&sale, store_name)?)
+            serde_json::to_string(&sale_body_with(&sale, store_name, blinder)?)
+        }
+        EventKind::RefundRequested => {
+            let mut body: Value = serde_json::from_str(&ev.payload).map_err(bad)?;
+            blind_refund_body(&mut body, blinder)?;
+            serde_json::to_string(&body)
+        }
+        EventKind::ServiceOrderRecorded => {
+            let e: ServiceOrderEvent = serde_json::from_str(&ev.payload).map_err(bad)?;
+            let (device_blind, identifier_sealed) = blinder.blind_and_seal(&e.identifier)?;
+            serde_json::to_string(&ServiceOrderRequest {
+                service_no: e.service_no,
+                device_blind,
+                identifier_sealed,
+                store: store_name.to_string(),
+                fault: e.fault,
+                status: e.status,
+                opened_at: e.opened_at_ms.div_euclid(1000),
+                changed_at: e.changed_at_ms.div_euclid(1000),
+                changed_by: e.changed_by,
+            })
+        }
+        EventKind::SoftwareUpdateRecorded => {
+            let e: SoftwareUpdateEvent = serde_json::from_str(&ev.payload).map_err(bad)?;
+            let (device_blind, identifier_sealed) = blinder.blind_and_seal(&e.identifier)?;
+            serde_json::to_string(&SoftwareUpdateRequest {
+                update_id: e.update_id,
+                device_blind,
+                identifier_sealed,
+                store: store_name.to_string(),
+                version: e.version,
+                installed_by: e.installed_by,
+                installed_at: e.installed_at_ms.div_euclid(1000),
+            })
         }
         _ => serde_json::to_string(&serde_json::from_str::<Value>(&ev.payload).map_err(bad)?),
     }
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| NotPrepared::Park(e.to_string()))?;
     Ok(Prepared { wire_kind: kind.server_kind().as_str().to_string(), body })
 }
 
@@ -98,7 +147,16 @@ pub fn prepare(ev: &DueEvent, store_name: &str) -> Result<Prepared, String> {
 /// paid its gross amount, and the payment carries the masked card number and the payment id it
 /// was authorised under (for the server's check of card refunds), never more. The body
 /// is till-api's [`SaleRequest`], the type the server reads, so the two cannot drift apart.
-pub fn sale_body(p: &SaleRecorded, store_name: &str) -> Result<SaleRequest, String> {
+pub fn sale_body(p: &SaleRecorded, store_name: &str) -> Result<SaleRequest, NotPrepared> {
+    sale_body_with(p, store_name, &mut Blinder::without_key())
+}
+
+/// [`sale_body`] with the devices blinded and sealed by `blinder`.
+pub fn sale_body_with(
+    p: &SaleRecorded,
+    store_name: &str,
+    blinder: &mut Blinder<'_>,
+) -> Result<SaleRequest, NotPrepared> {
     let currency = p.currency.as_str();
     let amount = |minor: i64| AmountIn::new(minor, currency);
     let lines = p
@@ -107,11 +165,17 @@ pub fn sale_body(p: &SaleRecorded, store_name: &str) -> Result<SaleRequest, Stri
         .map(|l| {
             // The sold-data list (CN103310370A) learns the device from the sale.
             let devices = match &l.device {
-                Some(d) => vec![DeviceIn {
-                    kind: named(&d.kind, "device kind")?,
-                    identifier: d.identifier.clone(),
-                    software: None,
-                }],
+                Some(d) => {
+                    let kind = named(&d.kind, "device kind")?;
+                    let (blind, sealed) = blinder.blind_and_seal(&d.identifier)?;
+                    vec![DeviceIn {
+                        kind,
+                        blind,
+                        sealed,
+                        software: d.software.clone(),
+                        warranty_months: d.warranty_months,
+                    }]
+                }
                 None => Vec::new(),
             };
             Ok(SaleLine {
@@ -130,7 +194,7 @@ pub fn sale_body(p: &SaleRecorded, store_name: &str) -> Result<SaleRequest, Stri
                     .map(|o| LineOriginIn { kind: o.kind.clone(), reference: o.reference.clone() }),
             })
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, NotPrepared>>()?;
     let mut payments = Vec::with_capacity(2);
     if p.payment.amount > 0 {
         payments.push(SalePayment {
@@ -220,25 +284,73 @@ mod tests {
         assert_eq!(out, prepare(&due("sale.recorded", &p.to_string()), "shop-1").unwrap());
     }
 
+    const IMEI: &str = "490154203237518";
+
+    fn rng() -> rand::rngs::StdRng {
+        rand::SeedableRng::seed_from_u64(3)
+    }
+
+    fn keyed(rng: &mut rand::rngs::StdRng) -> Blinder<'_> {
+        Blinder::new(Some(till_core::DeviceIdentifierKey::from_bytes([7; 32])), rng)
+    }
+
     #[test]
-    fn a_phone_paid_partly_with_points_carries_its_imei_the_customer_and_both_tenders() {
+    fn a_phone_paid_partly_with_points_carries_its_blinded_imei_the_customer_and_both_tenders() {
         let p = json!({
             "order_id": 8, "order_no": "00000008", "created_at_ms": 0, "currency": "CNY",
             "lines": [{"line_code": "L1", "sku": "PH", "quantity": 1, "unit_price": 1000, "gross": 1000,
-                       "device": {"kind": "imei", "identifier": "490154203237518"}}],
+                       "device": {"kind": "imei", "identifier": IMEI, "software": "v1.2", "warranty_months": 24}}],
             "payment": {"tender": "cash", "amount": 700}, "points_payment": 300, "customer_ref": "ab12"
         });
-        let b: Value =
-            serde_json::from_str(&prepare(&due("sale.recorded", &p.to_string()), "s").unwrap().body).unwrap();
-        assert_eq!(b["lines"][0]["devices"], json!([{"kind": "imei", "identifier": "490154203237518"}]));
+        let ev = due("sale.recorded", &p.to_string());
+        // Without the key the sale waits: it is neither sent with the IMEI nor parked.
+        assert_eq!(prepare(&ev, "s").unwrap_err(), NotPrepared::Wait(crate::device_keys::WAITING_FOR_KEY.into()));
+        let mut r = rng();
+        let mut blinder = keyed(&mut r);
+        let out = prepare_with(&ev, "s", &mut blinder).unwrap();
+        assert!(!blinder.waited);
+        assert!(!out.body.contains(IMEI), "the identifier never goes in clear: {}", out.body);
+        let b: Value = serde_json::from_str(&out.body).unwrap();
+        let key = till_core::DeviceIdentifierKey::from_bytes([7; 32]);
+        let d = &b["lines"][0]["devices"][0];
+        assert_eq!(d["blind"], key.blind(IMEI));
+        assert_eq!(key.open(d["sealed"].as_str().unwrap(), &key.blind(IMEI)).unwrap(), IMEI);
+        assert_eq!(
+            (d["kind"].as_str(), d["software"].as_str(), d["warranty_months"].as_i64()),
+            (Some("imei"), Some("v1.2"), Some(24))
+        );
         assert_eq!(b["customer_id"], "ab12");
         assert_eq!(b["payments"][1], json!({"tender": "points", "amount": {"minor": 300, "currency": "CNY"}}));
         assert_eq!(b["payments"][0]["amount"]["minor"], 700);
         // The body is the server's type, read back as the server reads it.
-        let sale: SaleRequest =
-            till_api::from_json(&prepare(&due("sale.recorded", &p.to_string()), "s").unwrap().body).unwrap();
+        let sale: SaleRequest = till_api::from_json(&out.body).unwrap();
         assert_eq!(sale.lines[0].devices[0].kind, till_api::sales::DeviceKind::Imei);
         assert_eq!(sale.payments.iter().map(|p| p.tender).collect::<Vec<_>>(), [TenderKind::Cash, TenderKind::Points]);
+    }
+
+    #[test]
+    fn a_refund_and_the_device_services_name_the_device_by_its_blind() {
+        let key = till_core::DeviceIdentifierKey::from_bytes([7; 32]);
+        let mut r = rng();
+        let refund = due("refund.requested", &json!({"refund_id": "r1", "device_identifier": IMEI}).to_string());
+        assert!(matches!(prepare(&refund, "s"), Err(NotPrepared::Wait(_))));
+        let out = prepare_with(&refund, "s", &mut keyed(&mut r)).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&out.body).unwrap(),
+            json!({"refund_id": "r1", "device_blind": key.blind(IMEI)})
+        );
+        let so = json!({"service_no": "SO000001", "identifier": IMEI, "fault": "no sound", "status": "received",
+                        "opened_at_ms": 5_000, "changed_at_ms": 5_000, "changed_by": "Li"});
+        let out = prepare_with(&due("service_order.recorded", &so.to_string()), "Shop 1", &mut keyed(&mut r)).unwrap();
+        assert_eq!(out.wire_kind, "service_order");
+        assert!(!out.body.contains(IMEI));
+        let req: ServiceOrderRequest = till_api::from_json(&out.body).unwrap();
+        assert_eq!((req.device_blind, req.store.as_str(), req.opened_at), (key.blind(IMEI), "Shop 1", 5));
+        let su = json!({"update_id": "u1", "identifier": IMEI, "version": "2.0", "installed_by": "Li", "installed_at_ms": 9_000});
+        let out =
+            prepare_with(&due("software_update.recorded", &su.to_string()), "Shop 1", &mut keyed(&mut r)).unwrap();
+        assert_eq!(out.wire_kind, "software_update");
+        assert!(!out.body.contains(IMEI));
     }
 
     #[test]
@@ -265,22 +377,23 @@ mod tests {
             "payment": {"tender": "cheque", "amount": 1}
         });
         let e = prepare(&due("sale.recorded", &p.to_string()), "s").unwrap_err();
-        assert_eq!(e, "the server knows no tender \"cheque\"");
+        assert_eq!(e, NotPrepared::Park("the server knows no tender \"cheque\"".into()));
         let mut p = p;
         p["payment"]["tender"] = json!("cash");
         p["lines"][0]["device"] = json!({"kind": "vin", "identifier": "X"});
-        let e = prepare(&due("sale.recorded", &p.to_string()), "s").unwrap_err();
-        assert!(e.contains("device kind \"vin\""), "{e}");
+        let e = prepare_with(&due("sale.recorded", &p.to_string()), "s", &mut keyed(&mut rng())).unwrap_err();
+        assert!(e.reason().contains("device kind \"vin\""), "{e:?}");
     }
 
     #[test]
     fn unknown_kinds_and_bad_payloads_are_refused_with_a_reason() {
-        assert!(prepare(&due("mystery", "{}"), "s").unwrap_err().contains("mystery"));
+        assert!(prepare(&due("mystery", "{}"), "s").unwrap_err().reason().contains("mystery"));
         let mut spaced = due("refund.requested", "{}");
         spaced.id = "e 1".into();
-        assert!(prepare(&spaced, "s").unwrap_err().contains("Idempotency-Key"));
+        assert!(prepare(&spaced, "s").unwrap_err().reason().contains("Idempotency-Key"));
         assert!(prepare(&due("sale.recorded", "not json"), "s").is_err());
         let e = prepare(&due("sale.recorded", "{}"), "s").unwrap_err();
+        let e = e.reason();
         assert!(e.contains("not a sale.recorded event") && e.contains("missing field"), "{e}");
         let r = prepare(&due("refund.requested", r#"{"refund_id":"r1"}"#), "s").unwrap();
         assert_eq!((r.wire_kind.as_str(), r.body.as_str()), ("refund", r#"{"refund_id":"r1"}"#));

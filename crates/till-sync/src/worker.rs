@@ -45,6 +45,8 @@ pub struct RoundReport {
     pub retried: usize,
     /// Parked for a manager.
     pub parked: usize,
+    /// An event waited for the device identifier key (it and what follows it stay pending).
+    pub waiting: bool,
 }
 
 /// What the server said about one event.
@@ -152,11 +154,20 @@ impl Syncer {
     pub fn round(&mut self) -> Result<RoundReport, SyncError> {
         let now = self.clock.now_ms();
         let store_name = self.config.store_name.clone();
-        let mut prepare = |ev: &DueEvent| wire::prepare(ev, &store_name);
         let lease_ms = self.config.lease.as_millis() as i64;
+        // Asked before the claim's transaction: the till's source may read or write its database.
+        let key = self.config.device_keys.as_ref().and_then(|s| (s.0)());
+        let mut blinder = crate::device_keys::Blinder::new(key, &mut *self.rng);
+        let mut prepare = |ev: &DueEvent| wire::prepare_with(ev, &store_name, &mut blinder);
         let claimed = self.store.claim_due(now, self.config.batch_size, lease_ms, &mut prepare)?;
+        let waiting = blinder.waited;
         if claimed.is_empty() {
-            return Ok(RoundReport::default());
+            if waiting {
+                // Nothing can go before the event that waits for the device identifier key:
+                // say so on the status line.
+                self.set_error(Some(crate::device_keys::WAITING_FOR_KEY.to_string()))?;
+            }
+            return Ok(RoundReport { waiting, ..RoundReport::default() });
         }
         let (groups, cut) = route(&claimed, &self.config);
         let mut verdicts: Vec<Option<(Verdict, HttpAnswer)>> = (0..claimed.len()).map(|_| None).collect();
@@ -173,7 +184,7 @@ impl Syncer {
             }
         }
         let now = self.clock.now_ms();
-        let mut report = RoundReport { claimed: cut, ..Default::default() };
+        let mut report = RoundReport { claimed: cut, waiting, ..Default::default() };
         let mut last_error = None;
         let settlements: Vec<Settlement> = claimed
             .iter()
@@ -480,11 +491,11 @@ fn run(syncer: &mut Syncer, shared: &Shared, idle: Duration) {
             }
             flags.nudged = false;
         }
-        let busy = match syncer.round() {
-            Ok(r) => r.claimed > 0,
+        let (busy, waiting) = match syncer.round() {
+            Ok(r) => (r.claimed > 0, r.waiting),
             Err(e) => {
                 tracing::warn!(error = %e, "sync round failed");
-                false
+                (false, false)
             }
         };
         *shared.live.lock().unwrap_or_else(|p| p.into_inner()) = syncer.live().clone();
@@ -496,6 +507,9 @@ fn run(syncer: &mut Syncer, shared: &Shared, idle: Duration) {
             continue;
         }
         let wait = match syncer.store.next_due_at() {
+            // An event waiting for the device identifier key is due but cannot go: look again
+            // after the idle poll (or a nudge), not at once.
+            _ if waiting => idle,
             Ok(Some(due)) => Duration::from_millis(due.saturating_sub(syncer.clock.now_ms()).max(0) as u64).min(idle),
             _ => idle,
         };

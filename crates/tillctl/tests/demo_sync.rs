@@ -73,8 +73,8 @@ fn two_thousand_generated_orders_with_refunds_drain_to_a_real_server_and_both_si
     );
     assert_eq!(map(&srv, "SELECT tender, count(*) FROM payments GROUP BY tender").len(), 3, "cash, card and points");
     assert_eq!(
-        map(&srv, "SELECT identifier, price_minor FROM sold_devices"),
-        map(&till, "SELECT serial_number, gross_minor FROM order_lines WHERE serial_number IS NOT NULL"),
+        map(&srv, "SELECT line_code, price_minor FROM sold_devices"),
+        map(&till, "SELECT line_code, gross_minor FROM order_lines WHERE serial_number IS NOT NULL"),
         "the sold-devices list learnt every phone"
     );
     assert_eq!(

@@ -15,7 +15,9 @@ export type Screen =
   | "sync"
   | "backoffice"
   | "refund"
-  | "collect";
+  | "collect"
+  | "services"
+  | "device";
 
 interface AppState {
   screen: Screen;

@@ -4,6 +4,15 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { t, type MessageKey } from "./i18n/index.svelte";
 import type {
+  DeviceView,
+  RepairInput,
+  RepairResult,
+  RepairStatusInput,
+  ServiceOrderRow,
+  ServiceOrdersQuery,
+  SoftwareUpdateInput,
+} from "./bindings";
+import type {
   AppInfo,
   AuditReport,
   BackupSettings,
@@ -57,6 +66,8 @@ import type {
   SetupStatus,
   SetupStep,
   ShopProfile,
+  ServiceConversationView,
+  ServiceProviderView,
 } from "./bindings";
 
 const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
@@ -114,6 +125,7 @@ const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   storage: "error.storage",
   sync_pending: "error.sync_pending",
   sync_not_configured: "error.sync_not_configured",
+  device_key_missing: "error.device_key_missing",
   setup_incomplete: "error.setup_incomplete",
   mode_mismatch: "error.mode_mismatch",
   internal: "error.internal",
@@ -406,3 +418,32 @@ export const pendingOrderCollect = (token: string, orderId: string, pickupCode: 
   call<CollectedOrder>("pending_order_collect", { token, orderId, pickupCode });
 export const pendingOrderRelease = (token: string, orderId: string) =>
   call<ReleasedOrder>("pending_order_release", { token, orderId });
+// The service relay (docs/services.md): providers through the platform, conversations round by
+// round; a round with no answer comes back failed in the view, with its code, to retry.
+export const servicesProviders = (token: string) => call<ServiceProviderView[]>("services_providers", { token });
+export const servicesFollow = (token: string, accountId: string) =>
+  call<ServiceProviderView>("services_follow", { token, accountId });
+export const servicesStart = (token: string, accountId: string) =>
+  call<ServiceConversationView>("services_start", { token, accountId });
+export const servicesConversation = (token: string, conversationId: string) =>
+  call<ServiceConversationView>("services_conversation", { token, conversationId });
+export const servicesSend = (token: string, conversationId: string, text: string) =>
+  call<ServiceConversationView>("services_send", { token, conversationId, text });
+export const servicesRetry = (token: string, conversationId: string) =>
+  call<ServiceConversationView>("services_retry", { token, conversationId });
+export const servicesAddToSale = (token: string, conversationId: string) =>
+  call<CartView>("services_add_to_sale", { token, conversationId });
+export const servicesHistory = (token: string) => call<ServiceConversationView[]>("services_history", { token });
+// Device services (docs/device-services.md).
+export const deviceLookup = (token: string, identifier: string) =>
+  call<DeviceView>("device_lookup", { token, identifier });
+export const deviceRepairOpen = (token: string, input: RepairInput) =>
+  call<RepairResult>("device_repair_open", { token, input });
+export const deviceRepairStatus = (token: string, input: RepairStatusInput) =>
+  call<RepairResult>("device_repair_status", { token, input });
+export const deviceRepairReprint = (token: string, serviceOrderId: number) =>
+  call<boolean>("device_repair_reprint", { token, serviceOrderId });
+export const deviceSoftwareRecord = (token: string, input: SoftwareUpdateInput) =>
+  call<DeviceView>("device_software_record", { token, input });
+export const serviceOrdersList = (token: string, query: ServiceOrdersQuery) =>
+  call<ServiceOrderRow[]>("service_orders_list", { token, query });

@@ -93,6 +93,10 @@ const ITEMS: &[Item] = &[
 /// the seller's confirmation whatever the shop's manager says (docs/refunds-and-points.md).
 pub const SOLD_FOR_OTHERS: &[(&str, &str)] = &[("MKT-001", "acme-audio")];
 
+/// The demo phones' software package and warranty (device services): (SKU, software, months).
+pub const DEVICE_SERVICES: &[(&str, &str, i64)] =
+    &[("PHN-001", "XOS 14.2", 12), ("PHN-002", "XOS 14.2", 24), ("PHN-003", "XOS Lite 9.1", 12)];
+
 /// The demo products, with EAN-13 barcodes in the GS1 China range (690–699). Services have no
 /// barcode and are sold by SKU or search.
 pub fn catalogue() -> Result<Vec<NewProduct>> {
@@ -139,6 +143,12 @@ pub(crate) fn seed_if_empty(pos: &Pos) -> Result<()> {
         if need_products {
             for (sku, seller) in SOLD_FOR_OTHERS {
                 tx.execute("UPDATE products SET seller = ?2 WHERE sku = ?1", [sku, seller])?;
+            }
+            for (sku, software, months) in DEVICE_SERVICES {
+                tx.execute(
+                    "UPDATE products SET software = ?2, warranty_months = ?3 WHERE sku = ?1",
+                    (*sku, *software, *months),
+                )?;
             }
         }
         if need_users {

@@ -196,6 +196,20 @@ permissions! {
     PendingOrderGet "pending_order_get" SELLERS "see orders pending collection";
     PendingOrderCollect "pending_order_collect" SELLERS "collect orders";
     PendingOrderRelease "pending_order_release" SELLERS "collect orders";
+    ServicesProviders "services_providers" SELLERS "handle services";
+    ServicesFollow "services_follow" SELLERS "follow service providers";
+    ServicesStart "services_start" SELLERS "handle services";
+    ServicesConversation "services_conversation" SELLERS "handle services";
+    ServicesSend "services_send" SELLERS "handle services";
+    ServicesRetry "services_retry" SELLERS "handle services";
+    ServicesAddToSale "services_add_to_sale" SELLERS "sell";
+    ServicesHistory "services_history" MANAGERS "see the history";
+    DeviceLookup "device_lookup" SELLERS "use device services";
+    DeviceRepairOpen "device_repair_open" SELLERS "open repairs";
+    DeviceRepairStatus "device_repair_status" SELLERS "move repairs on";
+    DeviceRepairReprint "device_repair_reprint" SELLERS "reprint receipts";
+    DeviceSoftwareRecord "device_software_record" SELLERS "record software updates";
+    ServiceOrdersList "service_orders_list" MANAGERS "see the history";
 }
 
 impl Command {

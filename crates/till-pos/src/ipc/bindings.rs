@@ -73,6 +73,15 @@ pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     till_store::catalogue_import::ImportPreview::export_all_to(dir)?;
     till_store::catalogue_import::ImportOutcome::export_all_to(dir)?;
     till_store::audit_view::AuditPage::export_all_to(dir)?;
+    crate::ipc::services::ServiceProviderView::export_all_to(dir)?;
+    crate::ipc::services::ServiceConversationView::export_all_to(dir)?;
+    crate::ipc::device_services::DeviceView::export_all_to(dir)?;
+    crate::ipc::device_services::RepairInput::export_all_to(dir)?;
+    crate::ipc::device_services::RepairStatusInput::export_all_to(dir)?;
+    crate::ipc::device_services::RepairResult::export_all_to(dir)?;
+    crate::ipc::device_services::SoftwareUpdateInput::export_all_to(dir)?;
+    crate::ipc::device_services::ServiceOrderRow::export_all_to(dir)?;
+    crate::ipc::device_services::ServiceOrdersQuery::export_all_to(dir)?;
     write_index(dir)
 }
 

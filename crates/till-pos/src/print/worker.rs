@@ -274,6 +274,12 @@ impl Pos {
             }
             JobKind::Test => layout::test_page::test_page(shop.as_ref(), lang, settings, job.created_at_ms),
             JobKind::Drawer => return Ok(None),
+            JobKind::Service => {
+                let id = job.service_order_id.ok_or_else(|| missing("service order"))?;
+                let (order, product, warranty_end) = self.service_order_print_facts(id, lang == Lang::Zh)?;
+                let facts = layout::service_order::SaleFacts { product, warranty_end };
+                layout::service_order::service_order(&order, &facts, shop.as_ref(), lang, settings.width)
+            }
         }))
     }
 }

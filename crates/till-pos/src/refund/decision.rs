@@ -81,6 +81,12 @@ impl Pos {
                 Ok(self.decided_offline(line_ids, &sellers, asked))
             }
             Err(PosError::SyncNotConfigured) => Ok(self.decided_offline(line_ids, &sellers, asked)),
+            // A device is never named to the platform in clear: without the key (the platform
+            // could not give it) the till decides as it does offline.
+            Err(PosError::DeviceKeyMissing(why)) => {
+                tracing::info!("refund decided offline: {why}");
+                Ok(self.decided_offline(line_ids, &sellers, asked))
+            }
             Err(e) => Err(e),
         }
     }
@@ -88,6 +94,17 @@ impl Pos {
     /// What the server would answer to these refund requests (`POST /v1/refunds/check`,
     /// which writes nothing); keeps the server's threshold for offline decisions.
     pub(super) fn check_refunds(&self, requests: &[serde_json::Value]) -> Result<RefundCheckResponse> {
+        // A refund by device names it by its blind (docs/device-services.md).
+        let mut requests = requests.to_vec();
+        if requests.iter().any(|r| r.get("device_identifier").is_some()) {
+            let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_rng(&mut **crate::mutex::lock(&self.rng))
+                .map_err(|e| PosError::Internal(e.to_string()))?;
+            let mut blinder = till_sync::device_keys::Blinder::new(Some(self.device_key()?), &mut rng);
+            for r in &mut requests {
+                till_sync::device_keys::blind_refund_body(r, &mut blinder)
+                    .map_err(|e| PosError::InvalidInput(e.reason().to_string()))?;
+            }
+        }
         let body = serde_json::json!({ "refunds": requests });
         let answer = self.server_call(Service::Refunds, "POST", "/v1/refunds/check", Some(&body), None)?;
         let answer: RefundCheckResponse = serde_json::from_value(answer)

@@ -133,7 +133,9 @@ impl Pos {
 
     /// A device sold at another till, from the server's sold-devices list.
     fn remote_device(&self, id: &DeviceIdentifier) -> Result<RefundOrderView> {
-        let d = match self.server_call(Service::Refunds, "GET", &format!("/v1/sold-devices/{id}"), None, None) {
+        // Named by its blind, never in clear (docs/device-services.md).
+        let blind = self.device_key()?.blind(id.as_str());
+        let d = match self.server_call(Service::Refunds, "GET", &format!("/v1/sold-devices/{blind}"), None, None) {
             Err(PosError::ServerRefused { code, .. }) if code == "not_found" => {
                 return Err(PosError::Store(till_store::StoreError::NotFound("sale of that device")))
             }
@@ -153,7 +155,7 @@ impl Pos {
             customer_short: None,
             lines: Vec::new(),
             remote: Some(RemoteSaleView {
-                identifier: s("identifier"),
+                identifier: id.to_string(),
                 kind: s("kind"),
                 price,
                 paying_account: s("paying_account"),

@@ -14,6 +14,7 @@
 //! logged in; the UI shows the count and asks for confirmation instead (see docs/sync.md).
 
 pub mod connection_test;
+pub mod device_key;
 pub mod server_call;
 pub mod settings;
 
@@ -50,6 +51,8 @@ pub struct SyncRuntime {
     last_status: Mutex<Option<SyncStatusView>>,
     /// Wakes the status feed ([`Pos::start_sync_status_feed`]) when the line may have changed.
     changed: Mutex<Option<mpsc::Sender<()>>>,
+    /// The device identifier key for the current server settings (device services).
+    device_key: Mutex<Option<Arc<device_key::DeviceKeyHolder>>>,
 }
 
 impl std::fmt::Debug for SyncRuntime {
@@ -136,6 +139,8 @@ impl Pos {
         config.idle_poll = lock(&self.sync.idle_poll).unwrap_or(IDLE_POLL);
         // The worker has its own connection, so a slow round never holds up the counter.
         let store = Arc::new(Store::open(self.store.path())?);
+        config.device_keys =
+            Some(device_key::worker_source(self.device_key_holder()?.ok_or(PosError::SyncNotConfigured)?));
         let rng = StdRng::from_rng(&mut **lock(&self.rng)).map_err(|e| PosError::Internal(e.to_string()))?;
         let worker =
             till_sync::SyncWorker::start(store, config, self.clock.clone(), Box::new(rng)).map_err(sync_error)?;
@@ -151,6 +156,32 @@ impl Pos {
             "sync worker started"
         );
         Ok(Some(worker))
+    }
+
+    /// The device identifier key holder for the stored server settings (made on first use, made
+    /// again when the settings change); `None` without server settings.
+    pub(crate) fn device_key_holder(&self) -> Result<Option<Arc<device_key::DeviceKeyHolder>>> {
+        let Some(creds) = self.sync_credentials()? else {
+            *lock(&self.sync.device_key) = None;
+            return Ok(None);
+        };
+        let mut slot = lock(&self.sync.device_key);
+        if let Some(h) = slot.as_ref().filter(|h| h.serves(&creds)) {
+            return Ok(Some(h.clone()));
+        }
+        let store = Arc::new(Store::open(self.store.path())?);
+        let rng = StdRng::from_rng(&mut **lock(&self.rng)).map_err(|e| PosError::Internal(e.to_string()))?;
+        let h = Arc::new(device_key::DeviceKeyHolder::new(store, self.secrets.clone(), creds, self.clock.clone(), rng));
+        *slot = Some(h.clone());
+        Ok(Some(h))
+    }
+
+    /// The platform's device identifier key, fetched now if the till does not hold it yet.
+    /// Fails closed: without server settings or the key, [`PosError::DeviceKeyMissing`].
+    pub(crate) fn device_key(&self) -> Result<till_core::DeviceIdentifierKey> {
+        let holder =
+            self.device_key_holder()?.ok_or_else(|| PosError::DeviceKeyMissing("no server settings".into()))?;
+        holder.get(true)
     }
 
     /// Wakes the worker (after a checkout, or a manager's retry); nothing without a worker.

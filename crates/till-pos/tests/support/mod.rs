@@ -31,6 +31,13 @@ pub fn server() -> Server {
     }
 }
 
+impl Server {
+    /// The blind of a device identifier under this server's key: what its tables hold.
+    pub fn blind(&self, identifier: &str) -> String {
+        till_server::local::device_blind(&self.repo, identifier).unwrap()
+    }
+}
+
 /// Points the till at the server and starts its sync worker.
 pub fn online(p: &Pos, srv: &Server) {
     p.sync_seed_settings(&srv.url, &srv.terminal_id, &srv.secret).unwrap();

@@ -7,12 +7,14 @@
 //! no rowid or AUTOINCREMENT), so a PostgreSQL implementation can reuse the schema and the
 //! statements (with `$N` in place of SQLite's `?N` placeholders).
 
+mod device_services;
 mod opening;
 pub mod pool;
 mod sealed_columns;
 pub mod sqlite;
 
 use crate::error::RepoError;
+pub use device_services::{ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord};
 
 /// Result of a storage operation.
 pub type RepoResult<T> = Result<T, RepoError>;
@@ -88,10 +90,10 @@ pub trait Tx {
 
     /// Stores a sold device, replacing an earlier sale of the same device that was refunded.
     fn insert_sold_device(&mut self, d: &SoldDeviceRecord) -> RepoResult<()>;
-    /// The sale of a device by identifier.
-    fn sold_device(&mut self, identifier: &str) -> RepoResult<Option<SoldDeviceRecord>>;
-    /// Marks a device refunded or not.
-    fn set_device_refunded(&mut self, identifier: &str, refunded: bool) -> RepoResult<()>;
+    /// The sale of a device by the blind of its identifier.
+    fn sold_device(&mut self, blind: &str) -> RepoResult<Option<SoldDeviceRecord>>;
+    /// Marks a device (by blind) refunded or not.
+    fn set_device_refunded(&mut self, blind: &str, refunded: bool) -> RepoResult<()>;
 
     /// A customer's reputation score, if the server knows the customer.
     fn customer_reputation(&mut self, customer_id: &str) -> RepoResult<Option<i64>>;
@@ -192,6 +194,52 @@ pub trait Tx {
     fn note_merchant_order_reservation(&mut self, order_id: &str, terminal: &str, at: i64) -> RepoResult<()>;
     /// Whether `terminal` ever reserved the order.
     fn merchant_order_reserved_by(&mut self, order_id: &str, terminal: &str) -> RepoResult<bool>;
+    // ---- The service relay (schema version 9; crate::services, repo/sqlite/services.rs) ----
+
+    /// Registers a service provider (its secret sealed at rest).
+    fn insert_provider(&mut self, p: &ProviderRecord) -> RepoResult<()>;
+    /// A provider by public account id, its secret opened.
+    fn provider(&mut self, account_id: &str) -> RepoResult<Option<ProviderRecord>>;
+    /// Every provider, by account id.
+    fn providers(&mut self) -> RepoResult<Vec<ProviderRecord>>;
+    /// Disables or re-enables a provider; false if there is none.
+    fn set_provider_disabled(&mut self, account_id: &str, disabled: bool) -> RepoResult<bool>;
+    /// Records that a terminal follows an account (nothing when it already does).
+    fn insert_follow(&mut self, terminal: &str, account_id: &str, at: i64) -> RepoResult<()>;
+    /// Since when the terminal follows the account, if it does.
+    fn follow(&mut self, terminal: &str, account_id: &str) -> RepoResult<Option<i64>>;
+    /// Stores a new conversation.
+    fn insert_conversation(&mut self, c: &ConversationRecord) -> RepoResult<()>;
+    /// A conversation by id.
+    fn conversation(&mut self, conversation_id: &str) -> RepoResult<Option<ConversationRecord>>;
+    /// Writes a conversation's status, amount, payment and notice fields.
+    fn update_conversation(&mut self, c: &ConversationRecord) -> RepoResult<()>;
+    /// Paid conversations whose notice is pending and due at `now`, oldest due first.
+    fn due_paid_notices(&mut self, now: i64, limit: i64) -> RepoResult<Vec<ConversationRecord>>;
+    /// Stores a new round.
+    fn insert_round(&mut self, r: &RoundRecord) -> RepoResult<()>;
+    /// A conversation's round by its idempotency key.
+    fn round_by_key(&mut self, conversation_id: &str, idem_key: &str) -> RepoResult<Option<RoundRecord>>;
+    /// A conversation's latest round.
+    fn last_round(&mut self, conversation_id: &str) -> RepoResult<Option<RoundRecord>>;
+    /// Writes a round's status, answer and error.
+    fn update_round(&mut self, r: &RoundRecord) -> RepoResult<()>;
+    // Device services (schema version 10, docs/device-services.md): the device identifier key,
+    // service orders and software updates, all under the device's blind.
+    /// The platform's device identifier key (made by the migration to version 10).
+    fn device_identifier_key(&mut self) -> RepoResult<till_core::DeviceIdentifierKey>;
+    /// A service order by terminal and number.
+    fn service_order(&mut self, terminal: &str, service_no: &str) -> RepoResult<Option<ServiceOrderRecord>>;
+    /// Stores a service order's current state (inserted, or its status and time replaced).
+    fn put_service_order(&mut self, o: &ServiceOrderRecord) -> RepoResult<()>;
+    /// Appends a step to a service order's history (one per status).
+    fn insert_service_step(&mut self, s: &ServiceStepRecord) -> RepoResult<()>;
+    /// The service orders of a device, newest first, each with its steps, oldest first.
+    fn service_orders_of(&mut self, blind: &str) -> RepoResult<Vec<(ServiceOrderRecord, Vec<ServiceStepRecord>)>>;
+    /// Stores a software update; false when the terminal already recorded this id.
+    fn insert_software_update(&mut self, u: &SoftwareUpdateRecord) -> RepoResult<bool>;
+    /// The software updates of a device, newest first.
+    fn software_updates_of(&mut self, blind: &str) -> RepoResult<Vec<SoftwareUpdateRecord>>;
 }
 
 /// A registered till.
@@ -296,11 +344,15 @@ pub struct PaymentRecord {
     pub payment_id: Option<String>,
 }
 
-/// An entry of the sold-data list (CN103310370A).
+/// An entry of the sold-data list (CN103310370A), under the blind of the device's identifier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SoldDeviceRecord {
-    /// Normalised identifier (IMEI, MEID, ESN, serial number).
-    pub identifier: String,
+    /// The blind of the normalised identifier (IMEI, MEID, ESN, serial number).
+    pub blind: String,
+    /// The identifier sealed under the device identifier key (it opens with the blind).
+    pub identifier_sealed: String,
+    /// The warranty it was sold with, months.
+    pub warranty_months: Option<i64>,
     /// `imei`, `meid`, `esn` or `sn`.
     pub kind: String,
     /// The line the device was sold on.
@@ -334,8 +386,8 @@ pub struct RefundRecord {
     pub terminal_id: String,
     /// Line refunded.
     pub line_code: String,
-    /// Device refunded, if the refund was by device identifier.
-    pub device_identifier: Option<String>,
+    /// The blind of the device refunded, if the refund was by device.
+    pub device_blind: Option<String>,
     /// Amount, minor units.
     pub amount_minor: i64,
     /// ISO 4217 code.
@@ -579,4 +631,99 @@ pub struct MerchantOrderRecord {
     pub seq: i64,
     /// The lines, in order.
     pub lines: Vec<MerchantOrderLineRecord>,
+}
+
+/// A service provider registered on the platform (CN104123686A).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProviderRecord {
+    /// Its public account id, e.g. `mobile-topup`.
+    pub account_id: String,
+    /// Its name, shown to tills.
+    pub name: String,
+    /// The base URL the platform calls (`{endpoint}/message`, `/follow`, `/paid`).
+    pub endpoint: String,
+    /// The shared secret signing both ways. In clear only in memory: sealed at rest.
+    pub secret: String,
+    /// When registered.
+    pub created_at: i64,
+    /// Disabled providers are not listed, followed or called.
+    pub disabled: bool,
+}
+
+impl std::fmt::Debug for ProviderRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the secret.
+        f.debug_struct("ProviderRecord")
+            .field("account_id", &self.account_id)
+            .field("name", &self.name)
+            .field("endpoint", &self.endpoint)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A conversation between a terminal and a provider, relayed by the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRecord {
+    /// Its id (made by the till).
+    pub conversation_id: String,
+    /// The terminal speaking.
+    pub terminal_id: String,
+    /// The provider's account.
+    pub account_id: String,
+    /// `open`, `done` or `paid`.
+    pub status: String,
+    /// The amount to pay the provider last asked for, minor units.
+    pub amount_minor: Option<i64>,
+    /// Its currency.
+    pub currency: Option<String>,
+    /// When started.
+    pub created_at: i64,
+    /// The sale that paid it: order id at the terminal.
+    pub paid_order_id: Option<String>,
+    /// The sale line that paid it.
+    pub paid_line_code: Option<String>,
+    /// When the sale was recorded.
+    pub paid_at: Option<i64>,
+    /// The paid notice to the provider: `pending` until acknowledged, then `acknowledged`.
+    pub notify_state: Option<String>,
+    /// Deliveries tried.
+    pub notify_attempts: i64,
+    /// When the next delivery is due.
+    pub notify_next_at: Option<i64>,
+    /// When the provider acknowledged.
+    pub notified_at: Option<i64>,
+    /// Why the last delivery failed.
+    pub notify_error: Option<String>,
+}
+
+/// One round of a conversation: the request and the provider's answer, or why there is none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundRecord {
+    /// The conversation.
+    pub conversation_id: String,
+    /// From 1.
+    pub seq: i64,
+    /// The till's idempotency key for the round.
+    pub idem_key: String,
+    /// The request text.
+    pub request_text: String,
+    /// `pending` (sent to the provider), `answered` or `failed`.
+    pub status: String,
+    /// The provider's answer.
+    pub answer_text: Option<String>,
+    /// The amount it asked for, minor units.
+    pub amount_minor: Option<i64>,
+    /// Its currency.
+    pub currency: Option<String>,
+    /// Whether the provider said the business is done.
+    pub done: bool,
+    /// Why it failed (`provider_unavailable`, ...).
+    pub error_code: Option<String>,
+    /// The failure in words.
+    pub error_message: Option<String>,
+    /// When first sent (or last re-sent).
+    pub created_at: i64,
+    /// When answered or failed.
+    pub answered_at: Option<i64>,
 }

@@ -25,19 +25,21 @@ use std::sync::{Mutex, MutexGuard};
 pub use super::opening::StorageOptions;
 
 mod cards;
+mod device_services;
 mod enrolment;
 mod line_origins;
 mod merchant_orders;
 mod points;
 mod rows;
 mod schema;
+mod services;
 #[cfg(test)]
 mod tests;
 
 use rows::*;
 use schema::migrate;
 #[cfg(test)]
-pub(in crate::repo) use schema::{MIGRATION_2, SCHEMA};
+pub(in crate::repo) use schema::{MIGRATION_2, SCHEMA, SCHEMA_VERSION};
 
 /// A [`Repository`] on one SQLite file.
 #[derive(Debug)]
@@ -165,9 +167,9 @@ impl SqliteTx<'_> {
 
 const LINE_COLUMNS: &str = "line_code, terminal_id, order_id, line_no, sku, name, quantity, unit_price_minor, \
      total_minor, currency, seller, refunded_minor";
-const DEVICE_COLUMNS: &str = "identifier, kind, line_code, terminal_id, order_id, store, price_minor, currency, \
-     paying_account, software, sold_at, refunded";
-const REFUND_COLUMNS: &str = "refund_id, terminal_id, line_code, device_identifier, amount_minor, currency, tender, \
+const DEVICE_COLUMNS: &str = "blind, kind, line_code, terminal_id, order_id, store, price_minor, currency, \
+     paying_account, software, sold_at, refunded, identifier_sealed, warranty_months";
+const REFUND_COLUMNS: &str = "refund_id, terminal_id, line_code, device_blind, amount_minor, currency, tender, \
      reason, evidence_sha256, customer_id, approved_by, reputation, status, refund_to, created_at, decided_at, \
      decided_by, original_auth_code";
 
@@ -407,15 +409,13 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_sold_device(&mut self, d: &SoldDeviceRecord) -> RepoResult<()> {
-        self.conn
-            .prepare_cached("DELETE FROM sold_devices WHERE identifier = ?1 AND refunded = 1")?
-            .execute([&d.identifier])?;
+        self.conn.prepare_cached("DELETE FROM sold_devices WHERE blind = ?1 AND refunded = 1")?.execute([&d.blind])?;
         self.conn
             .prepare_cached(&format!(
-                "INSERT INTO sold_devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                "INSERT INTO sold_devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
             ))?
             .execute(params![
-                d.identifier,
+                d.blind,
                 d.kind,
                 d.line_code,
                 d.terminal_id,
@@ -426,23 +426,25 @@ impl Tx for SqliteTx<'_> {
                 d.paying_account,
                 d.software,
                 d.sold_at,
-                i64::from(d.refunded)
+                i64::from(d.refunded),
+                d.identifier_sealed,
+                d.warranty_months
             ])?;
         Ok(())
     }
 
-    fn sold_device(&mut self, identifier: &str) -> RepoResult<Option<SoldDeviceRecord>> {
+    fn sold_device(&mut self, blind: &str) -> RepoResult<Option<SoldDeviceRecord>> {
         Ok(self
             .conn
-            .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM sold_devices WHERE identifier = ?1"))?
-            .query_row([identifier], device_row)
+            .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM sold_devices WHERE blind = ?1"))?
+            .query_row([blind], device_row)
             .optional()?)
     }
 
-    fn set_device_refunded(&mut self, identifier: &str, refunded: bool) -> RepoResult<()> {
+    fn set_device_refunded(&mut self, blind: &str, refunded: bool) -> RepoResult<()> {
         self.conn
-            .prepare_cached("UPDATE sold_devices SET refunded = ?2 WHERE identifier = ?1")?
-            .execute(params![identifier, i64::from(refunded)])?;
+            .prepare_cached("UPDATE sold_devices SET refunded = ?2 WHERE blind = ?1")?
+            .execute(params![blind, i64::from(refunded)])?;
         Ok(())
     }
 
@@ -474,7 +476,7 @@ impl Tx for SqliteTx<'_> {
                 r.refund_id,
                 r.terminal_id,
                 r.line_code,
-                r.device_identifier,
+                r.device_blind,
                 r.amount_minor,
                 r.currency,
                 r.tender,
@@ -679,5 +681,78 @@ impl Tx for SqliteTx<'_> {
 
     fn merchant_order_reserved_by(&mut self, order_id: &str, terminal: &str) -> RepoResult<bool> {
         merchant_orders::reserved_by(&self.conn, order_id, terminal)
+    }
+
+    // ---- The service relay (services.rs) ----
+
+    fn insert_provider(&mut self, p: &ProviderRecord) -> RepoResult<()> {
+        services::insert_provider(&self.conn, self.key, p)
+    }
+    fn provider(&mut self, account_id: &str) -> RepoResult<Option<ProviderRecord>> {
+        services::provider(&self.conn, self.key, account_id)
+    }
+    fn providers(&mut self) -> RepoResult<Vec<ProviderRecord>> {
+        services::providers(&self.conn, self.key)
+    }
+    fn set_provider_disabled(&mut self, account_id: &str, disabled: bool) -> RepoResult<bool> {
+        services::set_provider_disabled(&self.conn, account_id, disabled)
+    }
+    fn insert_follow(&mut self, terminal: &str, account_id: &str, at: i64) -> RepoResult<()> {
+        services::insert_follow(&self.conn, terminal, account_id, at)
+    }
+    fn follow(&mut self, terminal: &str, account_id: &str) -> RepoResult<Option<i64>> {
+        services::follow(&self.conn, terminal, account_id)
+    }
+    fn insert_conversation(&mut self, c: &ConversationRecord) -> RepoResult<()> {
+        services::insert_conversation(&self.conn, c)
+    }
+    fn conversation(&mut self, conversation_id: &str) -> RepoResult<Option<ConversationRecord>> {
+        services::conversation(&self.conn, conversation_id)
+    }
+    fn update_conversation(&mut self, c: &ConversationRecord) -> RepoResult<()> {
+        services::update_conversation(&self.conn, c)
+    }
+    fn due_paid_notices(&mut self, now: i64, limit: i64) -> RepoResult<Vec<ConversationRecord>> {
+        services::due_paid_notices(&self.conn, now, limit)
+    }
+    fn insert_round(&mut self, r: &RoundRecord) -> RepoResult<()> {
+        services::insert_round(&self.conn, r)
+    }
+    fn round_by_key(&mut self, conversation_id: &str, idem_key: &str) -> RepoResult<Option<RoundRecord>> {
+        services::round_by_key(&self.conn, conversation_id, idem_key)
+    }
+    fn last_round(&mut self, conversation_id: &str) -> RepoResult<Option<RoundRecord>> {
+        services::last_round(&self.conn, conversation_id)
+    }
+    fn update_round(&mut self, r: &RoundRecord) -> RepoResult<()> {
+        services::update_round(&self.conn, r)
+    }
+
+    fn device_identifier_key(&mut self) -> RepoResult<till_core::DeviceIdentifierKey> {
+        device_services::key(&self.conn, self.key)
+    }
+
+    fn service_order(&mut self, terminal: &str, service_no: &str) -> RepoResult<Option<ServiceOrderRecord>> {
+        device_services::service_order(&self.conn, terminal, service_no)
+    }
+
+    fn put_service_order(&mut self, o: &ServiceOrderRecord) -> RepoResult<()> {
+        device_services::put_service_order(&self.conn, o)
+    }
+
+    fn insert_service_step(&mut self, s: &ServiceStepRecord) -> RepoResult<()> {
+        device_services::insert_service_step(&self.conn, s)
+    }
+
+    fn service_orders_of(&mut self, blind: &str) -> RepoResult<Vec<(ServiceOrderRecord, Vec<ServiceStepRecord>)>> {
+        device_services::service_orders_of(&self.conn, blind)
+    }
+
+    fn insert_software_update(&mut self, u: &SoftwareUpdateRecord) -> RepoResult<bool> {
+        device_services::insert_software_update(&self.conn, u)
+    }
+
+    fn software_updates_of(&mut self, blind: &str) -> RepoResult<Vec<SoftwareUpdateRecord>> {
+        device_services::software_updates_of(&self.conn, blind)
     }
 }

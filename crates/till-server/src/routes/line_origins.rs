@@ -48,7 +48,18 @@ pub fn recorded(tx: &mut dyn Tx, sale: &LineOriginsRecorded) -> Result<(), ApiEr
                 total_minor: line.total_minor,
                 currency: line.currency.clone(),
             }),
-            LineOrigin::Service { .. } => {}
+            LineOrigin::Service { reference } => crate::services::paid::paid(
+                tx,
+                &crate::services::paid::PaidLine {
+                    terminal_id: &sale.terminal_id,
+                    order_id: &sale.order_id,
+                    line_code: &line.line_code,
+                    conversation_id: reference,
+                    total_minor: line.total_minor,
+                    currency: &line.currency,
+                },
+                sale.now,
+            )?,
         }
     }
     // An order's lines are checked together: the sale must cover the whole order.

@@ -81,35 +81,41 @@ pub async fn line_code(State(app): State<AppState>, code: Result<Path<String>, P
     )
 }
 
-/// The sale of a device by IMEI, MEID, ESN or serial number.
-#[utoipa::path(get, path = "/v1/sold-devices/{identifier}", tag = "sales",
-    params(("identifier" = String, Path, description = "Device identifier")),
-    responses((status = 200, body = SoldDeviceInfo), (status = 404, body = ErrorBody)),
+/// A sold-data list entry as answered (never its identifier, sealed or not).
+pub(crate) fn sold_device_info(d: crate::repo::SoldDeviceRecord) -> SoldDeviceInfo {
+    SoldDeviceInfo {
+        price: Amount::new(d.price_minor, &d.currency),
+        blind: d.blind,
+        kind: d.kind,
+        paying_account: d.paying_account,
+        order_id: d.order_id,
+        store: d.store,
+        terminal_id: d.terminal_id,
+        line_code: d.line_code,
+        software: d.software,
+        warranty_months: d.warranty_months,
+        sold_at: d.sold_at,
+        refunded: d.refunded,
+    }
+}
+
+/// The sale of a device by the blind of its IMEI, MEID, ESN or serial number (an identifier in
+/// clear is refused: it never crosses the network).
+#[utoipa::path(get, path = "/v1/sold-devices/{blind}", tag = "sales",
+    params(("blind" = String, Path, description = "The device's blind: HMAC-SHA256 of its identifier under the device identifier key (64 hex digits)")),
+    responses((status = 200, body = SoldDeviceInfo), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("till_signature" = [])))]
-pub async fn sold_device(State(app): State<AppState>, identifier: Result<Path<String>, PathRejection>) -> Response {
-    let identifier = match param(identifier) {
-        Ok(i) => i,
+pub async fn sold_device(State(app): State<AppState>, blind: Result<Path<String>, PathRejection>) -> Response {
+    let blind = match param(blind).and_then(|b| super::device_services::check_blind(&b).map(|()| b)) {
+        Ok(b) => b,
         Err(e) => return e.into_response(),
     };
-    let id: String = identifier.chars().filter(|c| !matches!(c, ' ' | '-')).collect::<String>().to_ascii_uppercase();
     let repo = app.repo.clone();
     json(
         blocking(move || {
             let mut tx = repo.read()?;
-            let d = tx.sold_device(&id)?.ok_or(ApiError::NotFound("device"))?;
-            Ok(SoldDeviceInfo {
-                price: Amount::new(d.price_minor, &d.currency),
-                identifier: d.identifier,
-                kind: d.kind,
-                paying_account: d.paying_account,
-                order_id: d.order_id,
-                store: d.store,
-                terminal_id: d.terminal_id,
-                line_code: d.line_code,
-                software: d.software,
-                sold_at: d.sold_at,
-                refunded: d.refunded,
-            })
+            let d = tx.sold_device(&blind)?.ok_or(ApiError::NotFound("device"))?;
+            Ok(sold_device_info(d))
         })
         .await,
     )

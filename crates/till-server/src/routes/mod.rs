@@ -3,6 +3,7 @@
 //! events (which the batch endpoint also takes) and how an event is submitted exactly once.
 
 pub mod batch;
+pub mod device_services;
 pub mod line_origins;
 pub mod lookups;
 pub mod merchant_orders;
@@ -12,6 +13,7 @@ pub mod points;
 pub mod refund_check;
 pub mod refunds;
 pub mod sales;
+pub mod services;
 pub mod terminals;
 
 use crate::error::ApiError;
@@ -44,6 +46,8 @@ pub(crate) enum Event {
     Authorize(AuthorizeRequest),
     Reversal(reversal::ReversalRequest),
     CodePayment(payments::code::CodePaymentRequest),
+    ServiceOrder(till_api::device_services::ServiceOrderRequest),
+    SoftwareUpdate(till_api::device_services::SoftwareUpdateRequest),
 }
 
 impl Event {
@@ -91,6 +95,8 @@ impl Event {
                 payments::code::validate(&r)?;
                 Event::CodePayment(r)
             }
+            EventKind::ServiceOrder => Event::ServiceOrder(device_services::parse_service_order(value)?),
+            EventKind::SoftwareUpdate => Event::SoftwareUpdate(device_services::parse_software_update(value)?),
         })
     }
 
@@ -105,6 +111,8 @@ impl Event {
             Event::Authorize(r) => payments::authorize(tx, ctx, r),
             Event::Reversal(r) => reversal::reverse(tx, ctx, r),
             Event::CodePayment(r) => payments::code::pay(tx, ctx, r),
+            Event::ServiceOrder(r) => device_services::record_service_order(tx, ctx, r),
+            Event::SoftwareUpdate(r) => device_services::record_software_update(tx, ctx, r),
         }
     }
 }

@@ -140,12 +140,12 @@ struct Sale {
 /// The sale behind a request's line code or device identifier; `None` when the server has none
 /// (or the request names neither well enough to look).
 fn sale(tx: &mut dyn Tx, r: &RefundRequest) -> Result<Option<Sale>, ApiError> {
-    let line_code = match (&r.line_code, &r.device_identifier) {
+    let line_code = match (&r.line_code, &r.device_blind) {
         (Some(code), _) => match LineCode::parse(code) {
             Ok(c) => c.as_str().to_string(),
             Err(_) => return Ok(None),
         },
-        (None, Some(raw)) => match tx.sold_device(&refunds::device_key(raw))? {
+        (None, Some(blind)) => match tx.sold_device(blind)? {
             Some(d) => d.line_code,
             None => return Ok(None),
         },

@@ -51,7 +51,7 @@ impl From<&RefundRecord> for RefundResponse {
             status: r.status.clone(),
             amount: Amount::new(r.amount_minor, &r.currency),
             line_code: r.line_code.clone(),
-            device_identifier: r.device_identifier.clone(),
+            device_blind: r.device_blind.clone(),
             refund_to: r.refund_to.clone(),
             decided_by: r.decided_by.clone(),
             approved_by: r.approved_by.clone(),
@@ -72,12 +72,12 @@ pub fn validate(req: &RefundRequest) -> Result<(), ApiError> {
     if !matches!(req.tender.as_str(), "original" | "cash" | "card" | "points") {
         return Err(ApiError::InvalidRequest("tender is original, cash, card or points".into()));
     }
-    match (&req.line_code, &req.device_identifier) {
+    match (&req.line_code, &req.device_blind) {
         (Some(code), None) => {
             LineCode::parse(code)?;
         }
-        (None, Some(id)) => check_text("device_identifier", id, 64)?,
-        _ => return Err(ApiError::InvalidRequest("give exactly one of line_code and device_identifier".into())),
+        (None, Some(blind)) => super::device_services::check_blind(blind)?,
+        _ => return Err(ApiError::InvalidRequest("give exactly one of line_code and device_blind".into())),
     }
     if let Some(h) = &req.evidence_sha256 {
         if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -118,12 +118,6 @@ pub fn request(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Reply,
     Reply::json(201, &RefundResponse::from(&decided.record))
 }
 
-/// The normalised form of a device identifier as typed or scanned (no spaces or dashes, upper
-/// case): the key of the sold-data list.
-pub(crate) fn device_key(raw: &str) -> String {
-    raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect::<String>().to_ascii_uppercase()
-}
-
 /// Decides and stores the refund inside `tx` (the one code path of `POST /v1/refunds`, a
 /// batch's refund events and the dry runs of `POST /v1/refunds/check`).
 pub fn apply(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Decided, ApiError> {
@@ -131,10 +125,10 @@ pub fn apply(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Decided,
     if tx.refund(&req.refund_id)?.is_some() {
         return Err(ApiError::RefundExists(req.refund_id.clone()));
     }
-    let (line_code, device) = match (&req.line_code, &req.device_identifier) {
+    let (line_code, device) = match (&req.line_code, &req.device_blind) {
         (Some(code), _) => (LineCode::parse(code)?.as_str().to_string(), None),
-        (None, Some(raw)) => {
-            let d = tx.sold_device(&device_key(raw))?.ok_or(ApiError::NotFound("device"))?;
+        (None, Some(blind)) => {
+            let d = tx.sold_device(blind)?.ok_or(ApiError::NotFound("device"))?;
             if d.refunded {
                 return Err(ApiError::RefundExceedsPaid { asked: amount.minor(), left: 0 });
             }
@@ -143,7 +137,7 @@ pub fn apply(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Decided,
             }
             (d.line_code.clone(), Some(d))
         }
-        (None, None) => return Err(ApiError::InvalidRequest("give a line_code or a device_identifier".into())),
+        (None, None) => return Err(ApiError::InvalidRequest("give a line_code or a device_blind".into())),
     };
     let line = tx.line(&line_code)?.ok_or(ApiError::NotFound("line code"))?;
     if line.currency != amount.currency().code() {
@@ -186,13 +180,13 @@ pub fn apply(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Decided,
     };
     tx.add_line_refunded(&line_code, amount.minor())?;
     if let Some(d) = &device {
-        tx.set_device_refunded(&d.identifier, true)?;
+        tx.set_device_refunded(&d.blind, true)?;
     }
     let record = RefundRecord {
         refund_id: req.refund_id.clone(),
         terminal_id: ctx.terminal_id.clone(),
         line_code,
-        device_identifier: device.map(|d| d.identifier),
+        device_blind: device.map(|d| d.blind),
         amount_minor: amount.minor(),
         currency: amount.currency().code().to_string(),
         tender: req.tender.clone(),
@@ -298,7 +292,7 @@ pub fn decide(
     tx.set_refund_status(refund_id, status, now, by)?;
     if !confirm {
         tx.add_line_refunded(&r.line_code, -r.amount_minor)?;
-        if let Some(d) = &r.device_identifier {
+        if let Some(d) = &r.device_blind {
             tx.set_device_refunded(d, false)?;
         }
     }

@@ -93,14 +93,22 @@ fn check(req: &SaleRequest) -> Result<Checked, ApiError> {
         }
         let mut ids = Vec::with_capacity(line.devices.len());
         for d in &line.devices {
-            let id = normalise_identifier(d.kind, &d.identifier)?;
+            // The identifier never travels in clear: its blind names it, its sealed form is
+            // opened (and its form checked) in `record`, where the key is at hand.
+            super::device_services::check_blind(&d.blind)?;
+            check_text("sealed", &d.sealed, 200)?;
             if let Some(s) = &d.software {
                 check_text("software", s, 200)?;
             }
-            if !identifiers.insert(id.clone()) {
-                return Err(ApiError::InvalidRequest(format!("device {id} appears twice")));
+            if let Some(m) = d.warranty_months {
+                if !(0..=240).contains(&m) {
+                    return Err(ApiError::InvalidRequest("warranty_months is 0 to 240".into()));
+                }
             }
-            ids.push(id);
+            if !identifiers.insert(d.blind.clone()) {
+                return Err(ApiError::InvalidRequest(format!("device {} appears twice", d.blind)));
+            }
+            ids.push(d.blind.clone());
         }
         let origin = line
             .origin
@@ -194,9 +202,17 @@ pub fn record(tx: &mut dyn Tx, ctx: &Ctx, req: &SaleRequest) -> Result<Reply, Ap
             return Err(ApiError::LineCodeExists(code.to_string()));
         }
     }
-    for id in c.devices.iter().flatten() {
-        if tx.sold_device(id)?.is_some_and(|d| !d.refunded) {
-            return Err(ApiError::DeviceAlreadySold(id.clone()));
+    // Each sealed identifier must open under the platform's key and be the device its blind
+    // names, in the form of its kind (what the clear identifier was checked for before).
+    let key = if c.devices.iter().any(|d| !d.is_empty()) { Some(tx.device_identifier_key()?) } else { None };
+    for (line, blinds) in req.lines.iter().zip(&c.devices) {
+        for (d, blind) in line.devices.iter().zip(blinds) {
+            if let Some(key) = &key {
+                super::device_services::open_checked(key, d.kind, &d.sealed, blind)?;
+            }
+            if tx.sold_device(blind)?.is_some_and(|d| !d.refunded) {
+                return Err(ApiError::DeviceAlreadySold(blind.clone()));
+            }
         }
     }
     // One authorisation backs one sale's payment: two sales naming it could be refunded twice.
@@ -251,7 +267,9 @@ pub fn record(tx: &mut dyn Tx, ctx: &Ctx, req: &SaleRequest) -> Result<Reply, Ap
         let price = unit.minor().min(total.minor());
         for (device, id) in line.devices.iter().zip(ids) {
             tx.insert_sold_device(&SoldDeviceRecord {
-                identifier: id.clone(),
+                blind: id.clone(),
+                identifier_sealed: device.sealed.clone(),
+                warranty_months: device.warranty_months,
                 kind: device.kind.name().to_string(),
                 line_code: code.as_str().to_string(),
                 terminal_id: terminal.to_string(),

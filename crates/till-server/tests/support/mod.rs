@@ -14,6 +14,33 @@ use till_server::state::AppState;
 /// 2026-11-18 12:26:40 UTC.
 pub const NOW: i64 = 1_795_000_000;
 
+thread_local! {
+    /// The device identifier key of the server this test thread started last: a till holds the
+    /// same key (fetched wrapped), so the bodies built here blind and seal as a till does.
+    static DEVICE_KEY: std::cell::RefCell<Option<till_core::DeviceIdentifierKey>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The blind of a device identifier (normalised first) under the current server's key.
+pub fn blind(identifier: &str) -> String {
+    let id = till_core::DeviceIdentifier::parse(identifier).unwrap();
+    DEVICE_KEY.with(|k| k.borrow().as_ref().expect("start a TestServer first").blind(id.as_str()))
+}
+
+/// A sold device as a till sends it: kind, blind and sealed identifier, never the identifier.
+pub fn device_json(identifier: &str, software: Option<&str>) -> Value {
+    let id = till_core::DeviceIdentifier::parse(identifier).unwrap();
+    let mut rng = rand::rngs::OsRng;
+    DEVICE_KEY.with(|k| {
+        let k = k.borrow();
+        let k = k.as_ref().expect("start a TestServer first");
+        let mut v = serde_json::json!({"kind": id.kind().as_str(), "blind": k.blind(id.as_str()), "sealed": k.seal(id.as_str(), &mut rng)});
+        if let Some(s) = software {
+            v["software"] = Value::String(s.to_string());
+        }
+        v
+    })
+}
+
 pub struct TestServer {
     pub server: Background,
     pub clock: Arc<ManualClock>,
@@ -45,6 +72,11 @@ impl TestServer {
         let clock = Arc::new(ManualClock::at_unix(NOW));
         let entropy = Arc::new(SeededEntropy::new(7));
         let t = till_server::admin::add_terminal(&*repo, "counter 1", &*clock, &*entropy).unwrap();
+        let key = {
+            use till_server::repo::Repository;
+            repo.read().unwrap().device_identifier_key().unwrap()
+        };
+        DEVICE_KEY.with(|k| *k.borrow_mut() = Some(key));
         let state = AppState::new(repo.clone(), clock.clone(), entropy, config);
         let server = Background::start(state, None).unwrap();
         TestServer {
@@ -143,7 +175,7 @@ pub fn line_code(n: u64) -> String {
 
 pub fn sale(order: &str, code: &str, imei: Option<&str>) -> Value {
     let devices = match imei {
-        Some(i) => serde_json::json!([{"kind": "imei", "identifier": i, "software": "v1.2"}]),
+        Some(i) => serde_json::json!([device_json(i, Some("v1.2"))]),
         None => serde_json::json!([]),
     };
     serde_json::json!({

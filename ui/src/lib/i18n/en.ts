@@ -10,6 +10,8 @@ import backupEn from "./backup.en";
 import printEn from "./print.en";
 import collectEn from "./collect.en";
 import codeEn from "./code.en";
+import servicesEn from "./services.en";
+import deviceEn from "./device.en";
 
 const en = {
   ...historyEn,
@@ -22,6 +24,8 @@ const en = {
   ...printEn,
   ...collectEn,
   ...codeEn,
+  ...servicesEn,
+  ...deviceEn,
   "app.name": "Till",
   "app.version": "Version {version}",
   "lang.toggle": "中文",

@@ -10,6 +10,8 @@ import backupZh from "./backup.zh";
 import printZh from "./print.zh";
 import collectZh from "./collect.zh";
 import codeZh from "./code.zh";
+import servicesZh from "./services.zh";
+import deviceZh from "./device.zh";
 
 const zh: Record<MessageKey, string> = {
   ...historyZh,
@@ -22,6 +24,8 @@ const zh: Record<MessageKey, string> = {
   ...printZh,
   ...collectZh,
   ...codeZh,
+  ...servicesZh,
+  ...deviceZh,
   "app.name": "Till 收银",
   "app.version": "版本 {version}",
   "lang.toggle": "English",

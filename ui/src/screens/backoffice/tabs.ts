@@ -1,10 +1,10 @@
 import type { Role } from "../../lib/bindings";
 import type { MessageKey } from "../../lib/i18n/index.svelte";
 
-// The back office's tabs, in the order of their shortcuts (Alt+1 … Alt+8). The shop profile is
+// The back office's tabs, in the order of their shortcuts (Alt+1 … Alt+9). The shop profile is
 // and the backups are an owner's (and the installer's, on the installer screen); managers do
 // not see their tab.
-export const TABS = ["history", "reports", "charts", "export", "catalogue", "audit", "loyalty", "shop"] as const;
+export const TABS = ["history", "reports", "charts", "export", "catalogue", "audit", "loyalty", "services", "shop"] as const;
 export type Tab = (typeof TABS)[number];
 
 /** The tabs a user with `role` sees, in order. */
@@ -28,5 +28,6 @@ export const TAB_LABELS: Record<Tab, MessageKey> = {
   catalogue: "office.tab.catalogue",
   audit: "office.tab.audit",
   loyalty: "loyalty.tab",
+  services: "services.tab",
   shop: "office.tab.shop",
 };

@@ -9,6 +9,7 @@ pub mod labels;
 pub mod receipt;
 pub mod refund;
 pub mod report;
+pub mod service_order;
 pub mod test_page;
 
 use crate::ipc::setup::ShopProfile;

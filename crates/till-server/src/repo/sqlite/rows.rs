@@ -32,7 +32,7 @@ pub(super) fn line_row(r: &Row<'_>) -> rusqlite::Result<LineRecord> {
 
 pub(super) fn device_row(r: &Row<'_>) -> rusqlite::Result<SoldDeviceRecord> {
     Ok(SoldDeviceRecord {
-        identifier: r.get(0)?,
+        blind: r.get(0)?,
         kind: r.get(1)?,
         line_code: r.get(2)?,
         terminal_id: r.get(3)?,
@@ -44,6 +44,8 @@ pub(super) fn device_row(r: &Row<'_>) -> rusqlite::Result<SoldDeviceRecord> {
         software: r.get(9)?,
         sold_at: r.get(10)?,
         refunded: r.get::<_, i64>(11)? != 0,
+        identifier_sealed: r.get(12)?,
+        warranty_months: r.get(13)?,
     })
 }
 
@@ -52,7 +54,7 @@ pub(super) fn refund_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
         refund_id: r.get(0)?,
         terminal_id: r.get(1)?,
         line_code: r.get(2)?,
-        device_identifier: r.get(3)?,
+        device_blind: r.get(3)?,
         amount_minor: r.get(4)?,
         currency: r.get(5)?,
         tender: r.get(6)?,

@@ -166,6 +166,33 @@ CREATE TABLE merchant_order_reservations (
     first_at BIGINT NOT NULL, PRIMARY KEY (order_id, terminal_id));
 ";
 
+/// Version 9: the service relay (CN104123686A). Providers registered on the platform (their
+/// shared secret sealed), the terminals following them, conversations and their rounds (kept,
+/// failures included), and each paid conversation's notice to its provider until acknowledged.
+pub(super) const MIGRATION_9: &str = "
+CREATE TABLE service_providers (
+    account_id TEXT PRIMARY KEY, name TEXT NOT NULL, endpoint TEXT NOT NULL, secret_sealed TEXT NOT NULL,
+    created_at BIGINT NOT NULL, disabled BIGINT NOT NULL DEFAULT 0);
+CREATE TABLE service_follows (
+    terminal_id TEXT NOT NULL, account_id TEXT NOT NULL REFERENCES service_providers (account_id),
+    followed_at BIGINT NOT NULL, PRIMARY KEY (terminal_id, account_id));
+CREATE TABLE service_conversations (
+    conversation_id TEXT PRIMARY KEY, terminal_id TEXT NOT NULL,
+    account_id TEXT NOT NULL REFERENCES service_providers (account_id), status TEXT NOT NULL,
+    amount_minor BIGINT, currency TEXT, created_at BIGINT NOT NULL,
+    paid_order_id TEXT, paid_line_code TEXT, paid_at BIGINT,
+    notify_state TEXT, notify_attempts BIGINT NOT NULL DEFAULT 0, notify_next_at BIGINT,
+    notified_at BIGINT, notify_error TEXT);
+CREATE INDEX service_conversations_notify ON service_conversations (notify_next_at)
+    WHERE notify_state = 'pending';
+CREATE TABLE service_rounds (
+    conversation_id TEXT NOT NULL REFERENCES service_conversations (conversation_id), seq BIGINT NOT NULL,
+    idem_key TEXT NOT NULL, request_text TEXT NOT NULL, status TEXT NOT NULL, answer_text TEXT,
+    amount_minor BIGINT, currency TEXT, done BIGINT NOT NULL DEFAULT 0, error_code TEXT, error_message TEXT,
+    created_at BIGINT NOT NULL, answered_at BIGINT, PRIMARY KEY (conversation_id, seq));
+CREATE UNIQUE INDEX service_rounds_key ON service_rounds (conversation_id, idem_key);
+";
+
 /// A step of a migration that needs code, not only SQL (sealing the rows of version 5).
 type CodeStep = fn(&Connection, &ServerKey) -> RepoResult<()>;
 
@@ -179,10 +206,12 @@ const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] = &[
     (6, MIGRATION_6, None),
     (7, MIGRATION_7, None),
     (8, MIGRATION_8, None),
+    (9, MIGRATION_9, None),
+    (10, super::device_services::MIGRATION_10, Some(super::device_services::blind_existing_rows)),
 ];
 
 /// The schema version this build writes.
-pub(super) const SCHEMA_VERSION: i64 = 8;
+pub(in crate::repo) const SCHEMA_VERSION: i64 = 10;
 
 /// Creates the first schema if needed and applies the migrations the database lacks; the caller
 /// holds the transaction, so a failed step leaves the database as it was. Returns whether rows
