@@ -35,7 +35,8 @@ mod cli;
 
 use clap::{CommandFactory, Parser};
 use cli::{
-    Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, ProvidersCommand, RefundsCommand, ServeArgs, TerminalsCommand,
+    Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, ProvidersCommand, RefundsCommand, ServeArgs,
+    TerminalsCommand,
 };
 use std::process::ExitCode;
 use std::sync::Arc;
