@@ -48,6 +48,14 @@ if [ -z "$TERMINAL_ID" ] || [ -z "$SECRET" ]; then
   exit 1
 fi
 
+# A demo web shop's merchant key for the store `main` (the demo terminal's), also kept once
+# (mode 0600): scripts/push-demo-order.sh sends orders pending collection with it.
+MERCHANT="$DIR/demo-merchant.json"
+if [ ! -s "$MERCHANT" ]; then
+  (umask 077 && "$SERVER" merchants add --db "$DB" "Demo web shop" --store main >"$MERCHANT.new" && mv "$MERCHANT.new" "$MERCHANT")
+  echo "run-demo: registered a demo web shop (merchant key in $MERCHANT; scripts/push-demo-order.sh sends an order)"
+fi
+
 if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
   echo "run-demo: port $PORT is already in use; stop what listens there or set TILL_DEMO_PORT" >&2
   exit 1

@@ -111,6 +111,9 @@ pub fn start_sync(pos: &std::sync::Arc<Pos>) {
     if let Err(e) = pos.sync_start() {
         tracing::warn!("sync did not start: {e}");
     }
+    if let Err(e) = Pos::start_pending_orders_feed(pos) {
+        tracing::warn!("orders pending collection will not be followed: {e}");
+    }
 }
 
 /// The till as the commands see it: open, or the reason it could not open. When it could not

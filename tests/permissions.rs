@@ -149,10 +149,15 @@ fn args(cmd: &str, token: &str, users: &Users, n: usize) -> Value {
         "user_create" => json!({ "token": t, "name": format!("Probe {n}"), "role": "cashier", "pin": "2468" }),
         "user_set_active" => json!({ "token": t, "userId": users.target, "active": true }),
         "user_set_pin" => json!({ "token": t, "userId": users.target, "pin": "2468" }),
-        "devices_watch" | "device_status_watch" | "sync_status_watch" => {
+        "devices_watch" | "device_status_watch" | "sync_status_watch" | "pending_orders_watch" => {
             json!({ "token": t, "onChange": format!("__CHANNEL__:{}", 100 + n) })
         }
-        "devices_unwatch" | "device_status_unwatch" | "sync_status_unwatch" => json!({ "id": 999_999 }),
+        "devices_unwatch" | "device_status_unwatch" | "sync_status_unwatch" | "pending_orders_unwatch" => {
+            json!({ "id": 999_999 })
+        }
+        "pending_orders_list" | "pending_orders_refresh" => json!({ "token": t }),
+        "pending_order_get" | "pending_order_release" => json!({ "token": t, "orderId": "PO-NOSUCHORDER" }),
+        "pending_order_collect" => json!({ "token": t, "orderId": "PO-NOSUCHORDER", "pickupCode": "12" }),
         "device_assign" => json!({ "token": t, "assignment": { "uri": "sim://nothing", "role": "card-reader",
             "driver": "no-such-driver", "baud": null, "parity": null, "swipeTimeoutS": null } }),
         "device_remove" => json!({ "token": t, "role": "points-terminal" }),

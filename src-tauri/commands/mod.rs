@@ -6,6 +6,7 @@ pub mod back_office;
 pub mod backups;
 pub mod cart;
 pub mod checkout;
+pub mod collect;
 pub mod device_services;
 pub mod devices;
 pub mod payment;
@@ -170,6 +171,13 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         print::print_on_other,
         print::print_report,
         print::drawer_open,
+        collect::pending_orders_watch,
+        collect::pending_orders_unwatch,
+        collect::pending_orders_list,
+        collect::pending_orders_refresh,
+        collect::pending_order_get,
+        collect::pending_order_collect,
+        collect::pending_order_release,
         services::services_providers,
         services::services_follow,
         services::services_start,

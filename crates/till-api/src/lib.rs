@@ -7,7 +7,7 @@
 //! (docs/openapi.json) is generated from these types.
 //!
 //! One module per endpoint family, as in docs/api.md: [`payments`], [`sales`], [`refunds`],
-//! [`points`], [`lookups`], [`ping`], [`enrolment`] (a till's one-time code) and [`batch`], with [`amount`] and [`error`] shared by all.
+//! [`points`], [`lookups`], [`ping`], [`enrolment`] (a till's one-time code), [`merchant_orders`] (orders pending collection) and [`batch`], with [`amount`] and [`error`] shared by all.
 //! The server's checks of these bodies (lengths, codes, sums) stay in till-server.
 //!
 //! ```
@@ -23,6 +23,7 @@ pub mod device_services;
 pub mod enrolment;
 pub mod error;
 pub mod lookups;
+pub mod merchant_orders;
 pub mod payment_codes;
 pub mod payments;
 pub mod ping;

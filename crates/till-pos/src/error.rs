@@ -135,6 +135,17 @@ pub enum ErrorCode {
     ServerUnreachable,
     /// A remote server refused the request; the message carries its code and reason.
     ServerRefused,
+    /// The pickup code of an order pending collection is not the order's; the message says
+    /// how many tries are left.
+    WrongPickupCode,
+    /// Too many wrong pickup codes: the order cannot be collected at a till any more.
+    PickupCodeLocked,
+    /// Another till holds the order (its customer is at that counter).
+    OrderReserved,
+    /// The order was collected, cancelled or has expired; the message says which.
+    OrderClosed,
+    /// A line of the order is not in this till's catalogue.
+    ProductNotInCatalogue,
 }
 
 /// An error as it crosses IPC: a code for the program, a message for people.
@@ -257,6 +268,15 @@ pub enum PosError {
     /// A redemption over the offline limit; the message says the limit and why.
     #[error("{0}")]
     PointsOfflineLimit(String),
+    /// The platform refused to hand over an order pending collection (pickup code, another
+    /// till, closed) or the till cannot collect it (a product it does not sell).
+    #[error("{message}")]
+    PendingOrder {
+        /// Which.
+        code: ErrorCode,
+        /// Words for the cashier.
+        message: String,
+    },
     /// A server refused a request.
     #[error("the server refused: {code}: {message}")]
     ServerRefused {
@@ -324,6 +344,7 @@ impl PosError {
             PosError::ApprovalRequired(_) => C::ApprovalRequired,
             PosError::ServerUnreachable(_) => C::ServerUnreachable,
             PosError::ServerRefused { .. } => C::ServerRefused,
+            PosError::PendingOrder { code, .. } => *code,
             PosError::PointsOfflineLimit(_) => C::PointsOfflineLimit,
             PosError::Core(e) => match e {
                 CoreError::Overflow => C::AmountOverflow,

@@ -17,6 +17,7 @@
 
 pub mod admin;
 pub mod back_office;
+pub mod collect;
 mod context;
 pub mod device_services;
 pub mod devices;
@@ -135,6 +136,7 @@ pub struct Pos {
     backups: admin::backups::Backups,
     print: print::Printing,
     customer_display: display::CustomerDisplay,
+    collect: collect::Collect,
 }
 
 impl Pos {
@@ -187,6 +189,7 @@ impl Pos {
             backups: Default::default(),
             print: print::Printing::new(config.printer_opener),
             customer_display,
+            collect: Default::default(),
         };
         setup::check_mode(&pos)?;
         if let Some(profile) = pos.shop_profile()? {

@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/points/reversals", post(routes::post_points_reversal))
         .route("/v1/points/accounts/{account_id}", get(lookups::points_account))
         .route(limits::BATCH_PATH, post(batch::batch))
+        .merge(routes::pending_orders::router())
         .route(services::PROVIDERS_PATH, get(services::providers))
         .route(services::FOLLOW_PATH, post(services::follow))
         .route(services::CONVERSATIONS_PATH, post(services::start))
@@ -57,6 +58,8 @@ pub fn router(state: AppState) -> Router {
         // After the route layers, so outside the signing check: the till enrolling has no secret
         // yet; its one-time code is what it proves itself with. The request limits still apply.
         .route(terminals::ENROL_PATH, post(terminals::post_terminal_enrol))
+        // Merchants prove themselves with their API key, not a terminal's signature.
+        .merge(routes::merchant_orders::router())
         // The signing check reads the body under the route's limit already; axum's own, smaller
         // default limit would otherwise refuse large batches with a plain-text answer.
         .layer(DefaultBodyLimit::disable())

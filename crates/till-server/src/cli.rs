@@ -29,6 +29,10 @@ pub enum Command {
     /// Customers known to the refund policy.
     #[command(subcommand)]
     Customers(CustomersCommand),
+    /// Merchants that send orders for collection (web shops): add (prints the API key once),
+    /// list, disable, enable.
+    #[command(subcommand)]
+    Merchants(MerchantsCommand),
     /// Service providers of the service relay: add, list, disable, enable.
     #[command(subcommand)]
     Providers(ProvidersCommand),
@@ -91,6 +95,21 @@ pub enum TerminalsCommand {
         /// secret.
         #[arg(long)]
         enrolment_code: bool,
+        /// The store the till belongs to: it sees and collects that store's pending orders.
+        #[arg(long, value_name = "STORE", default_value = "main")]
+        store: String,
+    },
+    /// Move a till to another store (whose pending orders it then sees).
+    SetStore {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The terminal's id (t_ and 16 hex digits).
+        #[arg(long, value_name = "TERMINAL_ID")]
+        id: String,
+        /// The store.
+        #[arg(long, value_name = "STORE")]
+        store: String,
     },
     /// Every terminal, without secrets, as JSON.
     List(DbArgs),
@@ -181,6 +200,41 @@ pub enum CustomersCommand {
         #[arg(long, value_name = "N", allow_negative_numbers = true)]
         score: i64,
     },
+}
+
+/// `till-server merchants ...`.
+#[derive(Debug, Subcommand)]
+pub enum MerchantsCommand {
+    /// Register a merchant for one store: prints {"merchant_id", "name", "store", "api_key"};
+    /// the key is shown this once (only its SHA-256 is kept).
+    Add {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The merchant's name, e.g. "Web shop".
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// The store its orders are collected at (a till's store: `terminals add --store`).
+        #[arg(long, value_name = "STORE", default_value = "main")]
+        store: String,
+    },
+    /// Every merchant, without keys, as JSON.
+    List(DbArgs),
+    /// Refuse a merchant's key (merchant_disabled).
+    Disable(MerchantId),
+    /// Accept a disabled merchant's key again.
+    Enable(MerchantId),
+}
+
+/// A merchant by id.
+#[derive(Debug, Args)]
+pub struct MerchantId {
+    #[command(flatten)]
+    /// The database.
+    pub db: DbArgs,
+    /// The merchant's id (m_ and 16 hex digits).
+    #[arg(long, value_name = "MERCHANT_ID")]
+    pub id: String,
 }
 
 /// `till-server providers ...`.

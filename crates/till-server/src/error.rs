@@ -206,6 +206,49 @@ pub enum ApiError {
     /// Too many wrong enrolment codes lately; try again after the given seconds.
     #[error("too many wrong enrolment codes; try again in {0} s")]
     TooManyEnrolmentAttempts(i64),
+    // ---- Orders pending collection ----
+    /// No `Authorization: Bearer` merchant key, or not one this server issued.
+    #[error("missing or unknown merchant key (Authorization: Bearer tmk_...)")]
+    MerchantKeyInvalid,
+    /// The merchant's key was disabled by an administrator.
+    #[error("this merchant key is disabled")]
+    MerchantDisabled,
+    /// The merchant's key is for another store.
+    #[error("this merchant key is not for store {0:?}")]
+    StoreNotAllowed(String),
+    /// The merchant's order number was sent before with a different body.
+    #[error("order number {0} was already sent with a different body")]
+    OrderNumberConflict(String),
+    /// Another till holds the order while its customer is at the counter.
+    #[error("another till holds this order until {until} (unix seconds)")]
+    OrderReserved {
+        /// Until when.
+        until: i64,
+    },
+    /// The order was collected already.
+    #[error("order {0} was already collected")]
+    OrderCollected(String),
+    /// The merchant cancelled the order.
+    #[error("order {0} was cancelled by the merchant")]
+    OrderCancelled(String),
+    /// The order was not collected in time.
+    #[error("order {0} has expired")]
+    OrderExpired(String),
+    /// The pickup code does not match.
+    #[error("the pickup code does not match ({attempts_left} attempts left)")]
+    WrongPickupCode {
+        /// Wrong codes still allowed.
+        attempts_left: i64,
+    },
+    /// Too many wrong pickup codes: only the merchant can help now (cancel and send it again).
+    #[error("too many wrong pickup codes: this order cannot be collected at a till; ask the merchant")]
+    PickupCodeLocked,
+    /// A sale names an order its terminal never reserved.
+    #[error("order {0} was not reserved by this till")]
+    OrderNotReserved(String),
+    /// A sale's lines of an order do not add up to the order.
+    #[error("the sale does not cover order {0}")]
+    OrderNotCovered(String),
     /// The service relay refused or could not complete the request ([`crate::service_error`]).
     #[error(transparent)]
     Service(#[from] crate::service_error::ServiceError),
@@ -296,6 +339,18 @@ impl ApiError {
             ApiError::EnrolmentCodeUsed => "enrolment_code_used",
             ApiError::EnrolmentCodeExpired => "enrolment_code_expired",
             ApiError::TooManyEnrolmentAttempts(_) => "too_many_enrolment_attempts",
+            ApiError::MerchantKeyInvalid => "merchant_key_invalid",
+            ApiError::MerchantDisabled => "merchant_disabled",
+            ApiError::StoreNotAllowed(_) => "store_not_allowed",
+            ApiError::OrderNumberConflict(_) => "order_number_conflict",
+            ApiError::OrderReserved { .. } => "order_reserved",
+            ApiError::OrderCollected(_) => "order_collected",
+            ApiError::OrderCancelled(_) => "order_cancelled",
+            ApiError::OrderExpired(_) => "order_expired",
+            ApiError::WrongPickupCode { .. } => "wrong_pickup_code",
+            ApiError::PickupCodeLocked => "pickup_code_locked",
+            ApiError::OrderNotReserved(_) => "order_not_reserved",
+            ApiError::OrderNotCovered(_) => "order_not_covered",
             ApiError::Service(e) => e.code(),
             ApiError::RouteNotFound => "route_not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
@@ -319,6 +374,15 @@ impl ApiError {
             | EnrolmentCodeInvalid(_) => StatusCode::UNAUTHORIZED,
             EnrolmentCodeUsed | EnrolmentCodeExpired => StatusCode::GONE,
             TooManyEnrolmentAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            MerchantKeyInvalid | MerchantDisabled => StatusCode::UNAUTHORIZED,
+            StoreNotAllowed(_) => StatusCode::FORBIDDEN,
+            OrderNumberConflict(_)
+            | OrderReserved { .. }
+            | OrderCollected(_)
+            | OrderCancelled(_)
+            | OrderExpired(_)
+            | OrderNotReserved(_) => StatusCode::CONFLICT,
+            WrongPickupCode { .. } | PickupCodeLocked | OrderNotCovered(_) => StatusCode::UNPROCESSABLE_ENTITY,
             MalformedJson(_)
             | InvalidRequest(_)
             | MissingIdempotencyKey

@@ -40,6 +40,7 @@ pub mod error;
 pub mod idempotency;
 pub mod limits;
 pub mod local;
+pub mod merchants;
 pub mod openapi;
 pub mod payments;
 pub mod points;

@@ -7,12 +7,19 @@
 //!                                                       prints {"terminal_id", "name", "enrolment_code",
 //!                                                       "expires_at"}: a one-time code, valid 24 h, that
 //!                                                       the till exchanges for its secret (no secret shown)
+//! till-server terminals add ... --store STORE           the till's store (default main): it sees that
+//!                                                       store's pending orders
+//! till-server terminals set-store --db FILE --id TERMINAL_ID --store STORE
 //! till-server terminals list --db FILE
 //! till-server terminals disable|enable --db FILE --id TERMINAL_ID
 //! till-server refunds list --db FILE [--status pending_seller_confirmation|refunded|rejected]
 //! till-server refunds confirm --db FILE --id REFUND_ID [--by NAME]
 //! till-server refunds reject --db FILE --id REFUND_ID [--by NAME]
 //! till-server customers set-reputation --db FILE --id CUSTOMER_ID --score N
+//! till-server merchants add --db FILE NAME [--store STORE]   prints {"merchant_id", "name", "store",
+//!                                                       "api_key"} once (orders pending collection)
+//! till-server merchants list --db FILE
+//! till-server merchants disable|enable --db FILE --id MERCHANT_ID
 //! till-server providers add --db FILE --name NAME --account ID --endpoint URL --secret-file FILE
 //! till-server providers list --db FILE
 //! till-server providers disable|enable --db FILE --account ID
@@ -27,13 +34,17 @@
 mod cli;
 
 use clap::{CommandFactory, Parser};
-use cli::{Cli, Command, CustomersCommand, DbArgs, ProvidersCommand, RefundsCommand, ServeArgs, TerminalsCommand};
+use cli::{
+    Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, ProvidersCommand, RefundsCommand, ServeArgs,
+    TerminalsCommand,
+};
 use std::process::ExitCode;
 use std::sync::Arc;
 use till_core::{Clock, SystemClock};
 use till_server::admin;
 use till_server::clock::OsEntropy;
 use till_server::config::Config;
+use till_server::merchants;
 use till_server::repo::sqlite::{SqliteRepository, StorageOptions};
 use till_server::server::{serve, TlsFiles};
 use till_server::state::AppState;
@@ -59,15 +70,25 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<(), String> {
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(args) => serve_command(&args),
-        Command::Terminals(TerminalsCommand::Add { db, name, enrolment_code: false }) => {
-            let t = admin::add_terminal(&*open(&db)?, &name, &SystemClock, &OsEntropy).map_err(|e| e.to_string())?;
+        Command::Terminals(TerminalsCommand::Add { db, name, enrolment_code: false, store }) => {
+            let repo = open(&db)?;
+            merchants::check_store(&store).map_err(|e| e.to_string())?;
+            let t = admin::add_terminal(&*repo, &name, &SystemClock, &OsEntropy).map_err(|e| e.to_string())?;
+            merchants::set_terminal_store(&*repo, &t.terminal_id, &store).map_err(|e| e.to_string())?;
             print_json(&t)
         }
-        Command::Terminals(TerminalsCommand::Add { db, name, enrolment_code: true }) => {
-            let e = till_server::enrolment::issue(&*open(&db)?, &name, &SystemClock, &OsEntropy)
-                .map_err(|e| e.to_string())?;
+        Command::Terminals(TerminalsCommand::Add { db, name, enrolment_code: true, store }) => {
+            let repo = open(&db)?;
+            merchants::check_store(&store).map_err(|e| e.to_string())?;
+            let e =
+                till_server::enrolment::issue(&*repo, &name, &SystemClock, &OsEntropy).map_err(|e| e.to_string())?;
+            merchants::set_terminal_store(&*repo, &e.terminal_id, &store).map_err(|e| e.to_string())?;
             print_json(&e)
         }
+        Command::Terminals(TerminalsCommand::SetStore { db, id, store }) => {
+            merchants::set_terminal_store(&*open(&db)?, &id, &store).map_err(|e| e.to_string())
+        }
+        Command::Merchants(m) => merchants_command(m),
         Command::Terminals(TerminalsCommand::Disable(t)) => {
             admin::set_terminal_disabled(&*open(&t.db)?, &t.id, true).map_err(|e| e.to_string())
         }
@@ -116,6 +137,19 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+    }
+}
+
+/// `till-server merchants ...`.
+fn merchants_command(command: MerchantsCommand) -> Result<(), String> {
+    let err = |e: till_server::error::ApiError| e.to_string();
+    match command {
+        MerchantsCommand::Add { db, name, store } => {
+            print_json(&merchants::add_merchant(&*open(&db)?, &name, &store, &SystemClock, &OsEntropy).map_err(err)?)
+        }
+        MerchantsCommand::List(db) => print_json(&merchants::list_merchants(&*open(&db)?).map_err(err)?),
+        MerchantsCommand::Disable(m) => merchants::set_merchant_disabled(&*open(&m.db)?, &m.id, true).map_err(err),
+        MerchantsCommand::Enable(m) => merchants::set_merchant_disabled(&*open(&m.db)?, &m.id, false).map_err(err),
     }
 }
 

@@ -27,6 +27,12 @@ use utoipa::{Modify, OpenApi};
         crate::routes::post_points_reversal,
         crate::routes::lookups::points_account,
         crate::routes::batch::batch,
+        crate::routes::merchant_orders::post_order,
+        crate::routes::merchant_orders::get_order,
+        crate::routes::merchant_orders::cancel_order,
+        crate::routes::pending_orders::list,
+        crate::routes::pending_orders::reserve,
+        crate::routes::pending_orders::release,
         crate::routes::services::providers,
         crate::routes::services::follow,
         crate::routes::services::start,
@@ -43,7 +49,12 @@ pub struct ApiDoc;
 struct Signature;
 
 /// Routes outside the signing check: neither the request nor the answer is signed.
-const UNSIGNED_PATHS: &[&str] = &[crate::routes::terminals::ENROL_PATH];
+const UNSIGNED_PATHS: &[&str] = &[
+    crate::routes::terminals::ENROL_PATH,
+    crate::routes::merchant_orders::ORDERS_PATH,
+    "/v1/merchant/orders/{order_id}",
+    "/v1/merchant/orders/{order_id}/cancel",
+];
 
 impl Modify for Signature {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -54,6 +65,12 @@ impl Modify for Signature {
                 "X-Till-Signature",
                 "base64(HMAC-SHA256(secret, METHOD\\nPATH\\nTIMESTAMP\\nNONCE\\nhex(SHA-256(body)))), with X-Till-Terminal, X-Till-Timestamp and X-Till-Nonce",
             ))),
+        );
+        components.add_security_scheme(
+            "merchant_key",
+            SecurityScheme::Http(utoipa::openapi::security::Http::new(
+                utoipa::openapi::security::HttpAuthScheme::Bearer,
+            )),
         );
         // Every answer to a request that passed the signing check is signed back; a 401 is not
         // (the server does not know whose secret to sign with).

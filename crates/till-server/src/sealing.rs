@@ -40,6 +40,8 @@ pub enum Purpose<'a> {
     PointsKey(&'a str),
     /// The stored answer of an idempotency key, bound to the terminal and the key.
     IdempotentAnswer(&'a str, &'a str),
+    /// An order's pickup code, bound to the platform's order id.
+    PickupCode(&'a str),
     /// A service provider's shared secret, bound to its public account id.
     ProviderSecret(&'a str),
     /// The platform's device identifier key, bound to its id (schema version 10).
@@ -52,6 +54,7 @@ impl Purpose<'_> {
             Purpose::TerminalSecret(id) => vec!["till-server terminal secret v1", id],
             Purpose::PointsKey(id) => vec!["till-server points key v1", id],
             Purpose::IdempotentAnswer(t, k) => vec!["till-server idempotent answer v1", t, k],
+            Purpose::PickupCode(id) => vec!["till-server pickup code v1", id],
             Purpose::ProviderSecret(id) => vec!["till-server provider secret v1", id],
             Purpose::DeviceIdentifierKey(id) => vec!["till-server device identifier key v1", id],
         };

@@ -17,7 +17,8 @@ fn stdout(out: &Output) -> String {
 /// Every subcommand and the flags it must keep (the service unit, scripts and docs use them).
 const SUBCOMMANDS: &[(&str, &[&str])] = &[
     ("serve", &["--db", "--key-file", "--listen", "--tls-cert", "--tls-key", "--config", "TILL_SERVER_KEY_FILE"]),
-    ("terminals add", &["--db", "--key-file", "--name", "--enrolment-code"]),
+    ("terminals add", &["--db", "--key-file", "--name", "--enrolment-code", "--store"]),
+    ("terminals set-store", &["--db", "--key-file", "--id", "--store"]),
     ("terminals list", &["--db", "--key-file"]),
     ("terminals disable", &["--db", "--key-file", "--id"]),
     ("terminals enable", &["--db", "--key-file", "--id"]),
@@ -30,6 +31,10 @@ const SUBCOMMANDS: &[(&str, &[&str])] = &[
     ("providers disable", &["--db", "--key-file", "--account"]),
     ("providers enable", &["--db", "--key-file", "--account"]),
     ("openapi", &[]),
+    ("merchants add", &["--db", "--key-file", "NAME", "--store"]),
+    ("merchants list", &["--db", "--key-file"]),
+    ("merchants disable", &["--db", "--key-file", "--id"]),
+    ("merchants enable", &["--db", "--key-file", "--id"]),
 ];
 
 #[test]
@@ -46,7 +51,7 @@ fn help_on_every_subcommand_names_its_flags() {
         }
     }
     let top = stdout(&till_server(&["--help"]));
-    for sub in ["serve", "terminals", "refunds", "customers", "providers", "openapi"] {
+    for sub in ["serve", "terminals", "refunds", "customers", "merchants", "providers", "openapi"] {
         assert!(top.contains(&format!("\n  {sub} ")), "till-server --help does not list {sub}:\n{top}");
     }
     assert!(!top.contains("generate"), "the packaging subcommand stays hidden:\n{top}");
@@ -115,6 +120,11 @@ fn generate_writes_man_pages_and_completions() {
         [
             "till-server-customers-set-reputation.1",
             "till-server-customers.1",
+            "till-server-merchants-add.1",
+            "till-server-merchants-disable.1",
+            "till-server-merchants-enable.1",
+            "till-server-merchants-list.1",
+            "till-server-merchants.1",
             "till-server-openapi.1",
             "till-server-providers-add.1",
             "till-server-providers-disable.1",
@@ -130,6 +140,7 @@ fn generate_writes_man_pages_and_completions() {
             "till-server-terminals-disable.1",
             "till-server-terminals-enable.1",
             "till-server-terminals-list.1",
+            "till-server-terminals-set-store.1",
             "till-server-terminals.1",
             "till-server.1",
         ]

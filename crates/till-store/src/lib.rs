@@ -36,6 +36,7 @@ pub mod open_carts;
 pub mod orders;
 pub mod outbox;
 pub mod payment_journal;
+pub mod pending_orders;
 pub mod points_ledger;
 pub mod print_queue;
 pub mod private_fs;

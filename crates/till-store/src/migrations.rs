@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0016_refund_decision.sql"),
     include_str!("../../../migrations/0017_points_resend.sql"),
     include_str!("../../../migrations/0018_line_origin.sql"),
+    include_str!("../../../migrations/0019_pending_orders.sql"),
     include_str!("../../../migrations/0020_services.sql"),
     include_str!("../../../migrations/0021_device_services.sql"),
     include_str!("../../../migrations/0022_payment_codes.sql"),

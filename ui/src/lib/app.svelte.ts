@@ -2,6 +2,7 @@
 import type { AppInfo, Receipt, Role, Session } from "./bindings";
 import type { MessageKey } from "./i18n/index.svelte";
 import * as ipc from "./ipc";
+import { followPendingOrders, stopPendingOrders } from "./pendingOrders.svelte";
 import { followPrintLine, stopPrintLine } from "./printLine.svelte";
 import { followSyncLine, stopSyncLine, syncLine } from "./syncLine.svelte";
 
@@ -14,6 +15,7 @@ export type Screen =
   | "sync"
   | "backoffice"
   | "refund"
+  | "collect"
   | "services"
   | "device";
 
@@ -77,11 +79,13 @@ export function startSession(session: Session): void {
   app.screen = session.user.role === "installer" ? "installer" : "cashier";
   void followSyncLine(session.token);
   void followPrintLine(session.token);
+  if (session.user.role !== "installer") void followPendingOrders(session.token);
 }
 
 export function endSession(notice: MessageKey | null): void {
   stopSyncLine();
   stopPrintLine();
+  stopPendingOrders();
   app.session = null;
   app.receipt = null;
   app.loginNotice = notice;

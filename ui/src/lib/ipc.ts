@@ -21,6 +21,7 @@ import type {
   CodePaymentView,
   ConnectionTest,
   CartView,
+  CollectedOrder,
   CustomerView,
   DeviceAssignment,
   DeviceRole,
@@ -32,6 +33,9 @@ import type {
   IpcError,
   LoginUser,
   ParkedEventView,
+  PendingOrdersCount,
+  PendingOrderView,
+  ReleasedOrder,
   PaymentSettings,
   PrintReportKind,
   PrintStatus,
@@ -126,6 +130,11 @@ const ERROR_KEYS: Record<ErrorCode, MessageKey> = {
   mode_mismatch: "error.mode_mismatch",
   internal: "error.internal",
   startup_failed: "error.startup_failed",
+  wrong_pickup_code: "error.wrong_pickup_code",
+  pickup_code_locked: "error.pickup_code_locked",
+  order_reserved: "error.order_reserved",
+  order_closed: "error.order_closed",
+  product_not_in_catalogue: "error.product_not_in_catalogue",
 };
 
 export function isIpcError(value: unknown): value is IpcError {
@@ -153,6 +162,9 @@ export function errorMessage(err: unknown): string {
 
 // Codes whose backend message carries useful specifics (tries left, minutes, the rule broken).
 const DETAILED: ReadonlySet<string> = new Set([
+  "wrong_pickup_code",
+  "order_closed",
+  "product_not_in_catalogue",
   "wrong_pin",
   "user_locked",
   "invalid_input",
@@ -394,6 +406,18 @@ export const shopProfileSet = (token: string, profile: ShopProfile) =>
 export const syncEnrol = (token: string, input: EnrolmentInput) =>
   call<SyncSettingsView>("sync_enrol", { token, input });
 
+// Orders pending collection (docs/pending-orders.md): the count is pushed, the pickup code is
+// checked by the server when the order is reserved for this till.
+export const watchPendingOrders = (token: string, onchange: (c: PendingOrdersCount) => void) =>
+  watch<PendingOrdersCount>(["pending_orders_watch", "pending_orders_unwatch"], token, onchange);
+export const pendingOrdersList = (token: string) => call<PendingOrderView[]>("pending_orders_list", { token });
+export const pendingOrdersRefresh = (token: string) => call<PendingOrderView[]>("pending_orders_refresh", { token });
+export const pendingOrderGet = (token: string, orderId: string) =>
+  call<PendingOrderView>("pending_order_get", { token, orderId });
+export const pendingOrderCollect = (token: string, orderId: string, pickupCode: string) =>
+  call<CollectedOrder>("pending_order_collect", { token, orderId, pickupCode });
+export const pendingOrderRelease = (token: string, orderId: string) =>
+  call<ReleasedOrder>("pending_order_release", { token, orderId });
 // The service relay (docs/services.md): providers through the platform, conversations round by
 // round; a round with no answer comes back failed in the view, with its code, to retry.
 export const servicesProviders = (token: string) => call<ServiceProviderView[]>("services_providers", { token });

@@ -189,6 +189,13 @@ permissions! {
     PrintOnOther "print_on_other" MANAGERS "print on another printer";
     PrintReport "print_report" MANAGERS "print reports";
     DrawerOpen "drawer_open" MANAGERS "open the cash drawer";
+    PendingOrdersWatch "pending_orders_watch" SELLERS "see orders pending collection";
+    PendingOrdersUnwatch "pending_orders_unwatch" PUBLIC "stop the pending orders feed";
+    PendingOrdersList "pending_orders_list" SELLERS "see orders pending collection";
+    PendingOrdersRefresh "pending_orders_refresh" SELLERS "see orders pending collection";
+    PendingOrderGet "pending_order_get" SELLERS "see orders pending collection";
+    PendingOrderCollect "pending_order_collect" SELLERS "collect orders";
+    PendingOrderRelease "pending_order_release" SELLERS "collect orders";
     ServicesProviders "services_providers" SELLERS "handle services";
     ServicesFollow "services_follow" SELLERS "follow service providers";
     ServicesStart "services_start" SELLERS "handle services";

@@ -35,6 +35,10 @@ pub fn export_to(dir: &Path) -> Result<(), ts_rs::ExportError> {
     crate::ipc::sale::PaymentSettings::export_all_to(dir)?;
     crate::ipc::sale::ForwardedDecline::export_all_to(dir)?;
     crate::ipc::sync::SyncStatusView::export_all_to(dir)?;
+    crate::ipc::collect::PendingOrdersCount::export_all_to(dir)?;
+    crate::ipc::collect::PendingOrderView::export_all_to(dir)?;
+    crate::ipc::collect::CollectedOrder::export_all_to(dir)?;
+    crate::ipc::collect::ReleasedOrder::export_all_to(dir)?;
     crate::ipc::sync::ParkedEventView::export_all_to(dir)?;
     crate::ipc::sync::SyncSettingsView::export_all_to(dir)?;
     crate::ipc::sync::SyncSettingsInput::export_all_to(dir)?;

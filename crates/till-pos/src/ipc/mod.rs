@@ -4,6 +4,7 @@
 pub mod back_office;
 pub mod backups;
 pub mod bindings;
+pub mod collect;
 pub mod device_services;
 pub mod devices;
 pub mod display;

@@ -28,6 +28,7 @@ mod cards;
 mod device_services;
 mod enrolment;
 mod line_origins;
+mod merchant_orders;
 mod points;
 mod rows;
 mod schema;
@@ -615,6 +616,71 @@ impl Tx for SqliteTx<'_> {
 
     fn use_enrolment_code(&mut self, code_sha256: &str, at: i64) -> RepoResult<bool> {
         enrolment::mark_used(&self.conn, code_sha256, at)
+    }
+
+    fn terminal_store(&mut self, terminal: &str) -> RepoResult<Option<String>> {
+        merchant_orders::terminal_store(&self.conn, terminal)
+    }
+
+    fn set_terminal_store(&mut self, terminal: &str, store: &str) -> RepoResult<()> {
+        merchant_orders::set_terminal_store(&self.conn, terminal, store)
+    }
+
+    fn insert_merchant(&mut self, m: &MerchantRecord) -> RepoResult<()> {
+        merchant_orders::insert_merchant(&self.conn, m)
+    }
+
+    fn merchant(&mut self, merchant_id: &str) -> RepoResult<Option<MerchantRecord>> {
+        merchant_orders::merchant(&self.conn, merchant_id)
+    }
+
+    fn merchants(&mut self) -> RepoResult<Vec<MerchantRecord>> {
+        merchant_orders::merchants(&self.conn)
+    }
+
+    fn set_merchant_disabled(&mut self, merchant_id: &str, disabled: bool) -> RepoResult<bool> {
+        merchant_orders::set_merchant_disabled(&self.conn, merchant_id, disabled)
+    }
+
+    fn next_merchant_order_seq(&mut self) -> RepoResult<i64> {
+        merchant_orders::next_seq(&self.conn)
+    }
+
+    fn insert_merchant_order(&mut self, o: &MerchantOrderRecord) -> RepoResult<()> {
+        merchant_orders::insert_order(&self.conn, self.key, o)
+    }
+
+    fn update_merchant_order(&mut self, o: &MerchantOrderRecord) -> RepoResult<()> {
+        merchant_orders::update_order(&self.conn, o)
+    }
+
+    fn merchant_order(&mut self, order_id: &str) -> RepoResult<Option<MerchantOrderRecord>> {
+        merchant_orders::order(&self.conn, self.key, order_id)
+    }
+
+    fn merchant_order_by_number(&mut self, merchant_id: &str, number: &str) -> RepoResult<Option<MerchantOrderRecord>> {
+        merchant_orders::order_by_number(&self.conn, self.key, merchant_id, number)
+    }
+
+    fn merchant_orders_changed(
+        &mut self,
+        store: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> RepoResult<Vec<MerchantOrderRecord>> {
+        merchant_orders::changed(&self.conn, self.key, store, after_seq, limit)
+    }
+
+    fn merchant_orders_due(&mut self, store: &str, now: i64) -> RepoResult<Vec<String>> {
+        merchant_orders::due(&self.conn, store, now)
+    }
+
+    fn note_merchant_order_reservation(&mut self, order_id: &str, terminal: &str, at: i64) -> RepoResult<()> {
+        merchant_orders::note_reservation(&self.conn, order_id, terminal, at)
+    }
+
+    fn merchant_order_reserved_by(&mut self, order_id: &str, terminal: &str) -> RepoResult<bool> {
+        merchant_orders::reserved_by(&self.conn, order_id, terminal)
     }
 
     // ---- The service relay (services.rs) ----

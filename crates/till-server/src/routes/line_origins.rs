@@ -40,9 +40,14 @@ pub fn recorded(tx: &mut dyn Tx, sale: &LineOriginsRecorded) -> Result<(), ApiEr
     for line in &sale.lines {
         tx.set_line_origin(&line.line_code, line.origin.kind(), line.origin.reference())?;
     }
+    let mut pending_orders = Vec::new();
     for line in &sale.lines {
         match &line.origin {
-            LineOrigin::PendingOrder { .. } => {}
+            LineOrigin::PendingOrder { reference } => pending_orders.push(super::pending_orders::CollectedLine {
+                reference: reference.clone(),
+                total_minor: line.total_minor,
+                currency: line.currency.clone(),
+            }),
             LineOrigin::Service { reference } => crate::services::paid::paid(
                 tx,
                 &crate::services::paid::PaidLine {
@@ -56,6 +61,10 @@ pub fn recorded(tx: &mut dyn Tx, sale: &LineOriginsRecorded) -> Result<(), ApiEr
                 sale.now,
             )?,
         }
+    }
+    // An order's lines are checked together: the sale must cover the whole order.
+    if !pending_orders.is_empty() {
+        super::pending_orders::collected(tx, &sale.terminal_id, &sale.order_id, &pending_orders, sale.now)?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ import loyaltyEn from "./loyalty.en";
 import setupEn from "./setup.en";
 import backupEn from "./backup.en";
 import printEn from "./print.en";
+import collectEn from "./collect.en";
 import codeEn from "./code.en";
 import servicesEn from "./services.en";
 import deviceEn from "./device.en";
@@ -21,6 +22,7 @@ const en = {
   ...setupEn,
   ...backupEn,
   ...printEn,
+  ...collectEn,
   ...codeEn,
   ...servicesEn,
   ...deviceEn,

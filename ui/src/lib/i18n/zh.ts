@@ -8,6 +8,7 @@ import loyaltyZh from "./loyalty.zh";
 import setupZh from "./setup.zh";
 import backupZh from "./backup.zh";
 import printZh from "./print.zh";
+import collectZh from "./collect.zh";
 import codeZh from "./code.zh";
 import servicesZh from "./services.zh";
 import deviceZh from "./device.zh";
@@ -21,6 +22,7 @@ const zh: Record<MessageKey, string> = {
   ...setupZh,
   ...backupZh,
   ...printZh,
+  ...collectZh,
   ...codeZh,
   ...servicesZh,
   ...deviceZh,

@@ -129,6 +129,43 @@ ALTER TABLE order_lines ADD COLUMN origin_ref TEXT;
 CREATE INDEX order_lines_origin ON order_lines (origin_kind, origin_ref);
 ";
 
+/// Version 8: orders pending collection (docs/pending-orders.md).
+///
+/// Merchants hold an API key (only its SHA-256 is kept) for one store; a terminal belongs to a
+/// store (`terminal_stores`; a terminal without a row belongs to [`crate::merchants::DEFAULT_STORE`]).
+/// An order keeps the merchant's own number (unique per merchant, with the hash of the body
+/// first sent under it), its pickup code sealed under the server key, its stored status
+/// (`pending`, `collected`, `cancelled`, `expired`; `reserved` is a pending order with a live
+/// reservation), and `seq`: the position of its latest change, which every change moves to the
+/// end, so a till follows its store's changes with one cursor. Every terminal that ever reserved
+/// an order is remembered: its sale collects the order even when the reservation lapsed.
+pub(super) const MIGRATION_8: &str = "
+CREATE TABLE terminal_stores (
+    terminal_id TEXT PRIMARY KEY REFERENCES terminals (id), store TEXT NOT NULL);
+CREATE TABLE merchants (
+    merchant_id TEXT PRIMARY KEY, name TEXT NOT NULL, store TEXT NOT NULL, key_sha256 TEXT NOT NULL,
+    created_at BIGINT NOT NULL, disabled BIGINT NOT NULL DEFAULT 0);
+CREATE TABLE merchant_orders (
+    order_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL REFERENCES merchants (merchant_id),
+    order_number TEXT NOT NULL, request_hash TEXT NOT NULL, store TEXT NOT NULL,
+    customer_name TEXT NOT NULL, customer_phone TEXT NOT NULL, currency TEXT NOT NULL,
+    total_minor BIGINT NOT NULL, pickup_code_sealed TEXT NOT NULL, status TEXT NOT NULL,
+    created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, reserved_by TEXT, reserved_until BIGINT,
+    pickup_failures BIGINT NOT NULL DEFAULT 0, collected_terminal TEXT, collected_sale TEXT,
+    collected_at BIGINT, collected_flag TEXT, cancelled_at BIGINT, seq BIGINT NOT NULL,
+    UNIQUE (merchant_id, order_number));
+CREATE UNIQUE INDEX merchant_orders_seq ON merchant_orders (seq);
+CREATE INDEX merchant_orders_store ON merchant_orders (store, seq);
+CREATE INDEX merchant_orders_due ON merchant_orders (status, expires_at);
+CREATE TABLE merchant_order_lines (
+    order_id TEXT NOT NULL REFERENCES merchant_orders (order_id), line_no BIGINT NOT NULL,
+    sku TEXT NOT NULL, name TEXT NOT NULL, quantity BIGINT NOT NULL, unit_price_minor BIGINT NOT NULL,
+    total_minor BIGINT NOT NULL, PRIMARY KEY (order_id, line_no));
+CREATE TABLE merchant_order_reservations (
+    order_id TEXT NOT NULL REFERENCES merchant_orders (order_id), terminal_id TEXT NOT NULL,
+    first_at BIGINT NOT NULL, PRIMARY KEY (order_id, terminal_id));
+";
+
 /// Version 9: the service relay (CN104123686A). Providers registered on the platform (their
 /// shared secret sealed), the terminals following them, conversations and their rounds (kept,
 /// failures included), and each paid conversation's notice to its provider until acknowledged.
@@ -168,6 +205,7 @@ const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] = &[
     (5, super::super::sealed_columns::MIGRATION_5, Some(super::super::sealed_columns::seal_existing_rows)),
     (6, MIGRATION_6, None),
     (7, MIGRATION_7, None),
+    (8, MIGRATION_8, None),
     (9, MIGRATION_9, None),
     (10, super::device_services::MIGRATION_10, Some(super::device_services::blind_existing_rows)),
 ];
