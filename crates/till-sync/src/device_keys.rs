@@ -22,6 +22,29 @@ pub const WAITING_FOR_KEY: &str =
 /// Where the worker gets the key: `None` while the till does not have it.
 pub type KeySource = Arc<dyn Fn() -> Option<DeviceIdentifierKey> + Send + Sync>;
 
+/// Where the platform hands out the device identifier key, wrapped for the asking terminal.
+pub const KEY_PATH: &str = "/v1/device-services/key";
+
+/// Asks the platform for its device identifier key with one signed call (`client`, as
+/// `terminal_id` whose signing secret is `secret`) and unwraps it; the answer must verify
+/// (till-client) and the key must unwrap under this terminal's secret, or nothing is returned.
+pub fn fetch_key(
+    client: &till_client::Client,
+    terminal_id: &str,
+    secret: &[u8],
+    now_unix: i64,
+    rng: &mut dyn RngCore,
+) -> Result<DeviceIdentifierKey, String> {
+    let answer = client.send("GET", KEY_PATH, b"", None, now_unix, rng).map_err(|e| e.to_string())?;
+    if answer.status != 200 {
+        return Err(format!("the platform answered HTTP {}", answer.status));
+    }
+    let r: till_api::device_services::DeviceKeyResponse =
+        till_api::from_json(&answer.body).map_err(|e| e.to_string())?;
+    DeviceIdentifierKey::unwrap_from(&r.wrapped, &r.key_id, terminal_id, secret)
+        .map_err(|e| format!("the key does not unwrap for this terminal: {e}"))
+}
+
 /// The till's source of the device identifier key.
 #[derive(Clone)]
 pub struct DeviceKeys(pub KeySource);

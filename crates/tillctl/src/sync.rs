@@ -92,6 +92,20 @@ pub fn run(args: &SyncRunArgs) -> Result<(), CliError> {
     let idle = config.idle_poll;
     let once = args.once;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // Sold devices are named by their blind: the platform's key is fetched once. Without it,
+    // events naming a device wait (a sale is never sent with an identifier in clear).
+    let client = till_client::Client::new(&till_client::ClientConfig::from(&config)).map_err(|e| cli(e.into()))?;
+    let mut rng = rand::rngs::StdRng::from_entropy();
+    match till_sync::device_keys::fetch_key(
+        &client,
+        &args.terminal_id,
+        config.secret.bytes(),
+        clock.now_unix(),
+        &mut rng,
+    ) {
+        Ok(key) => config.device_keys = Some(till_sync::DeviceKeys(Arc::new(move || Some(key.clone())))),
+        Err(e) => eprintln!("tillctl: no device identifier key from the platform ({e}); sales of devices wait"),
+    }
     let mut syncer =
         Syncer::new(store.clone(), config, clock.clone(), Box::new(rand::rngs::StdRng::from_entropy())).map_err(cli)?;
     syncer.recover().map_err(cli)?;

@@ -127,7 +127,16 @@ pub(crate) fn forward(p: &Pos, server: &Server) -> till_sync::RoundReport {
     let seed = SEEDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let store = Arc::new(till_store::Store::open(p.store().path()).unwrap());
     let secret = till_client::Secret::from_hex(&server.secret_hex).unwrap();
-    let config = till_sync::SyncConfig::new(&server.url(), &server.terminal_id, secret);
+    let mut config = till_sync::SyncConfig::new(&server.url(), &server.terminal_id, secret);
+    // A sold phone is named by its blind: the worker holds the platform's device key, as the
+    // till's own worker does once it has fetched it.
+    let key = {
+        use till_server::repo::Repository;
+        let repo = till_server::repo::sqlite::SqliteRepository::open(&server.db).unwrap();
+        let key = repo.read().unwrap().device_identifier_key().unwrap();
+        key
+    };
+    config.device_keys = Some(till_sync::DeviceKeys(Arc::new(move || Some(key.clone()))));
     let mut syncer =
         till_sync::Syncer::new(store, config, Arc::new(till_core::SystemClock), Box::new(StdRng::seed_from_u64(seed)))
             .unwrap();

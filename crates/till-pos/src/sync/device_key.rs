@@ -17,7 +17,6 @@ use crate::sync::settings::SyncCredentials;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
-use till_api::device_services::DeviceKeyResponse;
 use till_core::{Clock, DeviceIdentifierKey};
 use till_store::Store;
 
@@ -25,8 +24,6 @@ use till_store::Store;
 pub const SETTING: &str = "device_services.key";
 /// The SecretBox purpose of the sealed key.
 const PURPOSE: &str = "device-identifier-key";
-/// The path of the key.
-pub const KEY_PATH: &str = "/v1/device-services/key";
 /// How often the worker may ask the platform while the key is missing (the counter asks at
 /// once, when a cashier needs it).
 const RETRY_MS: i64 = 30_000;
@@ -140,23 +137,21 @@ impl DeviceKeyHolder {
         Ok(())
     }
 
-    /// One signed call; the answer must verify (till-client) and the key must unwrap under this
-    /// terminal's secret, or nothing is kept.
+    /// One signed call ([`till_sync::device_keys::fetch_key`]).
     fn fetch(&self) -> Result<DeviceIdentifierKey> {
         let mut config = self.creds.config_for(crate::ipc::sync::Service::Sales);
         config.connect_timeout = COUNTER_TIMEOUT;
         config.request_timeout = COUNTER_TIMEOUT;
-        let missing = |why: String| PosError::DeviceKeyMissing(why);
-        let client = till_client::Client::new(&config).map_err(|e| missing(e.to_string()))?;
-        let answer = client
-            .send("GET", KEY_PATH, b"", None, self.clock.now_ms().div_euclid(1000), &mut *lock(&self.rng))
-            .map_err(|e| missing(e.to_string()))?;
-        if answer.status != 200 {
-            return Err(missing(format!("the platform answered HTTP {}", answer.status)));
-        }
-        let r: DeviceKeyResponse = till_api::from_json(&answer.body).map_err(|e| missing(e.to_string()))?;
-        DeviceIdentifierKey::unwrap_from(&r.wrapped, &r.key_id, &self.creds.terminal_id, self.creds.secret.bytes())
-            .map_err(|e| missing(format!("the key does not unwrap for this terminal: {e}")))
+        let client = till_client::Client::new(&config).map_err(|e| PosError::DeviceKeyMissing(e.to_string()))?;
+        let now = self.clock.now_ms().div_euclid(1000);
+        till_sync::device_keys::fetch_key(
+            &client,
+            &self.creds.terminal_id,
+            self.creds.secret.bytes(),
+            now,
+            &mut *lock(&self.rng),
+        )
+        .map_err(PosError::DeviceKeyMissing)
     }
 }
 

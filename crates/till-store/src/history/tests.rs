@@ -427,7 +427,8 @@ fn bad_input_is_refused_with_a_reason() {
     assert!(bad(HistoryQuery { card_last4: Some("12a4".into()), ..base.clone() }).contains("4 digits"));
     assert!(bad(HistoryQuery { card_last4: Some("12345".into()), ..base.clone() }).contains("4 digits"));
     assert!(bad(HistoryQuery { min_amount_minor: Some(9), max_amount_minor: Some(1), ..base.clone() }).contains("swap"));
-    assert!(bad(HistoryQuery { tender: Some("cheque".into()), ..base.clone() }).contains("cash, card, points or payment_code"));
+    assert!(bad(HistoryQuery { tender: Some("cheque".into()), ..base.clone() })
+        .contains("cash, card, points or payment_code"));
     assert!(bad(HistoryQuery { status: Some("lost".into()), ..base.clone() }).contains("unknown status"));
     assert!(bad(HistoryQuery { line_code: Some("ABC".into()), ..base.clone() }).contains("line code"));
     assert!(bad(HistoryQuery { order_no: Some("12x".into()), ..base.clone() }).contains("order number"));
