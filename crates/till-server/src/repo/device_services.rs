@@ -1,6 +1,26 @@
 //! What the server keeps of device services (schema version 10): service orders with their
 //! steps, and software updates, each under the device's blind, never its identifier in clear.
 
+use super::RepoResult;
+
+/// The statements of device services, part of every [`super::Tx`].
+pub trait DeviceServicesTx {
+    /// The platform's device identifier key (made by the migration to version 10).
+    fn device_identifier_key(&mut self) -> RepoResult<till_core::DeviceIdentifierKey>;
+    /// A service order by terminal and number.
+    fn service_order(&mut self, terminal: &str, service_no: &str) -> RepoResult<Option<ServiceOrderRecord>>;
+    /// Stores a service order's current state (inserted, or its status and time replaced).
+    fn put_service_order(&mut self, o: &ServiceOrderRecord) -> RepoResult<()>;
+    /// Appends a step to a service order's history (one per status).
+    fn insert_service_step(&mut self, s: &ServiceStepRecord) -> RepoResult<()>;
+    /// The service orders of a device, newest first, each with its steps, oldest first.
+    fn service_orders_of(&mut self, blind: &str) -> RepoResult<Vec<(ServiceOrderRecord, Vec<ServiceStepRecord>)>>;
+    /// Stores a software update; false when the terminal already recorded this id.
+    fn insert_software_update(&mut self, u: &SoftwareUpdateRecord) -> RepoResult<bool>;
+    /// The software updates of a device, newest first.
+    fn software_updates_of(&mut self, blind: &str) -> RepoResult<Vec<SoftwareUpdateRecord>>;
+}
+
 /// A service order (a repair) as its till last sent it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceOrderRecord {

@@ -8,13 +8,17 @@
 //! statements (with `$N` in place of SQLite's `?N` placeholders).
 
 mod device_services;
+mod merchant_orders;
 mod opening;
 pub mod pool;
 mod sealed_columns;
+mod services;
 pub mod sqlite;
 
 use crate::error::RepoError;
-pub use device_services::{ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord};
+pub use device_services::{DeviceServicesTx, ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord};
+pub use merchant_orders::*;
+pub use services::*;
 
 /// Result of a storage operation.
 pub type RepoResult<T> = Result<T, RepoError>;
@@ -34,7 +38,7 @@ pub trait Repository: Send + Sync {
 }
 
 /// One open transaction. Dropping it without [`Tx::commit`] rolls it back.
-pub trait Tx {
+pub trait Tx: MerchantOrdersTx + ServicesTx + DeviceServicesTx {
     /// Makes every change of the transaction durable.
     fn commit(self: Box<Self>) -> RepoResult<()>;
     /// Marks a point to roll back to (`SAVEPOINT name`).
@@ -154,92 +158,6 @@ pub trait Tx {
     /// Marks the code used at `at` if it is not yet: true when this call marked it. One
     /// conditional write, so of two exchanges of the same code exactly one gets true.
     fn use_enrolment_code(&mut self, code_sha256: &str, at: i64) -> RepoResult<bool>;
-
-    // ---- Orders pending collection (schema version 8; sqlite/merchant_orders.rs) ----
-
-    /// The store a terminal belongs to, when one was set (else the default store).
-    fn terminal_store(&mut self, terminal: &str) -> RepoResult<Option<String>>;
-    /// Sets the store a terminal belongs to.
-    fn set_terminal_store(&mut self, terminal: &str, store: &str) -> RepoResult<()>;
-    /// Registers a merchant (its key's hash only).
-    fn insert_merchant(&mut self, m: &MerchantRecord) -> RepoResult<()>;
-    /// A merchant by id.
-    fn merchant(&mut self, merchant_id: &str) -> RepoResult<Option<MerchantRecord>>;
-    /// Every merchant, oldest first.
-    fn merchants(&mut self) -> RepoResult<Vec<MerchantRecord>>;
-    /// Disables or re-enables a merchant's key; false if there is no such merchant.
-    fn set_merchant_disabled(&mut self, merchant_id: &str, disabled: bool) -> RepoResult<bool>;
-    /// The next change position of the orders (one more than the largest so far).
-    fn next_merchant_order_seq(&mut self) -> RepoResult<i64>;
-    /// Stores a new order with its lines (its pickup code sealed).
-    fn insert_merchant_order(&mut self, o: &MerchantOrderRecord) -> RepoResult<()>;
-    /// Writes an order's changing columns (status, reservation, failures, collection,
-    /// cancellation, seq); its lines never change.
-    fn update_merchant_order(&mut self, o: &MerchantOrderRecord) -> RepoResult<()>;
-    /// An order by the platform's id, with its lines and pickup code.
-    fn merchant_order(&mut self, order_id: &str) -> RepoResult<Option<MerchantOrderRecord>>;
-    /// An order by its merchant's number.
-    fn merchant_order_by_number(&mut self, merchant_id: &str, number: &str) -> RepoResult<Option<MerchantOrderRecord>>;
-    /// The store's orders whose latest change is after `after_seq`, oldest change first, at most
-    /// `limit`.
-    fn merchant_orders_changed(
-        &mut self,
-        store: &str,
-        after_seq: i64,
-        limit: i64,
-    ) -> RepoResult<Vec<MerchantOrderRecord>>;
-    /// The ids of the store's `pending` orders whose expiry is at or before `now`.
-    fn merchant_orders_due(&mut self, store: &str, now: i64) -> RepoResult<Vec<String>>;
-    /// Remembers that `terminal` reserved the order (once per terminal).
-    fn note_merchant_order_reservation(&mut self, order_id: &str, terminal: &str, at: i64) -> RepoResult<()>;
-    /// Whether `terminal` ever reserved the order.
-    fn merchant_order_reserved_by(&mut self, order_id: &str, terminal: &str) -> RepoResult<bool>;
-    // ---- The service relay (schema version 9; crate::services, repo/sqlite/services.rs) ----
-
-    /// Registers a service provider (its secret sealed at rest).
-    fn insert_provider(&mut self, p: &ProviderRecord) -> RepoResult<()>;
-    /// A provider by public account id, its secret opened.
-    fn provider(&mut self, account_id: &str) -> RepoResult<Option<ProviderRecord>>;
-    /// Every provider, by account id.
-    fn providers(&mut self) -> RepoResult<Vec<ProviderRecord>>;
-    /// Disables or re-enables a provider; false if there is none.
-    fn set_provider_disabled(&mut self, account_id: &str, disabled: bool) -> RepoResult<bool>;
-    /// Records that a terminal follows an account (nothing when it already does).
-    fn insert_follow(&mut self, terminal: &str, account_id: &str, at: i64) -> RepoResult<()>;
-    /// Since when the terminal follows the account, if it does.
-    fn follow(&mut self, terminal: &str, account_id: &str) -> RepoResult<Option<i64>>;
-    /// Stores a new conversation.
-    fn insert_conversation(&mut self, c: &ConversationRecord) -> RepoResult<()>;
-    /// A conversation by id.
-    fn conversation(&mut self, conversation_id: &str) -> RepoResult<Option<ConversationRecord>>;
-    /// Writes a conversation's status, amount, payment and notice fields.
-    fn update_conversation(&mut self, c: &ConversationRecord) -> RepoResult<()>;
-    /// Paid conversations whose notice is pending and due at `now`, oldest due first.
-    fn due_paid_notices(&mut self, now: i64, limit: i64) -> RepoResult<Vec<ConversationRecord>>;
-    /// Stores a new round.
-    fn insert_round(&mut self, r: &RoundRecord) -> RepoResult<()>;
-    /// A conversation's round by its idempotency key.
-    fn round_by_key(&mut self, conversation_id: &str, idem_key: &str) -> RepoResult<Option<RoundRecord>>;
-    /// A conversation's latest round.
-    fn last_round(&mut self, conversation_id: &str) -> RepoResult<Option<RoundRecord>>;
-    /// Writes a round's status, answer and error.
-    fn update_round(&mut self, r: &RoundRecord) -> RepoResult<()>;
-    // Device services (schema version 10, docs/device-services.md): the device identifier key,
-    // service orders and software updates, all under the device's blind.
-    /// The platform's device identifier key (made by the migration to version 10).
-    fn device_identifier_key(&mut self) -> RepoResult<till_core::DeviceIdentifierKey>;
-    /// A service order by terminal and number.
-    fn service_order(&mut self, terminal: &str, service_no: &str) -> RepoResult<Option<ServiceOrderRecord>>;
-    /// Stores a service order's current state (inserted, or its status and time replaced).
-    fn put_service_order(&mut self, o: &ServiceOrderRecord) -> RepoResult<()>;
-    /// Appends a step to a service order's history (one per status).
-    fn insert_service_step(&mut self, s: &ServiceStepRecord) -> RepoResult<()>;
-    /// The service orders of a device, newest first, each with its steps, oldest first.
-    fn service_orders_of(&mut self, blind: &str) -> RepoResult<Vec<(ServiceOrderRecord, Vec<ServiceStepRecord>)>>;
-    /// Stores a software update; false when the terminal already recorded this id.
-    fn insert_software_update(&mut self, u: &SoftwareUpdateRecord) -> RepoResult<bool>;
-    /// The software updates of a device, newest first.
-    fn software_updates_of(&mut self, blind: &str) -> RepoResult<Vec<SoftwareUpdateRecord>>;
 }
 
 /// A registered till.
@@ -546,184 +464,4 @@ pub struct EnrolmentCodeRecord {
     pub expires_at: i64,
     /// When it was exchanged, if it was.
     pub used_at: Option<i64>,
-}
-
-/// A merchant allowed to send orders for one store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MerchantRecord {
-    /// `m_` and 16 hex digits.
-    pub merchant_id: String,
-    /// The name given by the administrator.
-    pub name: String,
-    /// The store its orders go to.
-    pub store: String,
-    /// SHA-256 (hex) of the key's secret part; the key itself is never stored.
-    pub key_sha256: String,
-    /// When it was added, unix seconds.
-    pub created_at: i64,
-    /// A disabled merchant's key is refused.
-    pub disabled: bool,
-}
-
-/// One line of a merchant's order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MerchantOrderLineRecord {
-    /// Position, from 1.
-    pub line_no: i64,
-    /// SKU.
-    pub sku: String,
-    /// Name.
-    pub name: String,
-    /// Quantity.
-    pub quantity: i64,
-    /// Unit price, minor units.
-    pub unit_price_minor: i64,
-    /// Quantity × unit price, minor units.
-    pub total_minor: i64,
-}
-
-/// An order pending collection, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MerchantOrderRecord {
-    /// The platform's id, `PO-…`.
-    pub order_id: String,
-    /// The merchant that sent it.
-    pub merchant_id: String,
-    /// The merchant's own number.
-    pub order_number: String,
-    /// SHA-256 (hex) of the canonical body first sent under the number.
-    pub request_hash: String,
-    /// The store.
-    pub store: String,
-    /// Customer's name.
-    pub customer_name: String,
-    /// Customer's phone.
-    pub customer_phone: String,
-    /// ISO 4217 code.
-    pub currency: String,
-    /// Total, minor units.
-    pub total_minor: i64,
-    /// The pickup code, in clear only in memory (stored sealed).
-    pub pickup_code: String,
-    /// `pending`, `collected`, `cancelled` or `expired`.
-    pub status: String,
-    /// Received, unix seconds.
-    pub created_at: i64,
-    /// Collectable until, unix seconds.
-    pub expires_at: i64,
-    /// The terminal holding it, if one does or did last.
-    pub reserved_by: Option<String>,
-    /// Until when that terminal holds it.
-    pub reserved_until: Option<i64>,
-    /// Wrong pickup codes tried so far.
-    pub pickup_failures: i64,
-    /// The terminal whose sale collected it.
-    pub collected_terminal: Option<String>,
-    /// That sale's order id at the terminal.
-    pub collected_sale: Option<String>,
-    /// When the sale was recorded.
-    pub collected_at: Option<i64>,
-    /// Why the collection needs a look, if it does.
-    pub collected_flag: Option<String>,
-    /// When the merchant cancelled it.
-    pub cancelled_at: Option<i64>,
-    /// Position of its latest change.
-    pub seq: i64,
-    /// The lines, in order.
-    pub lines: Vec<MerchantOrderLineRecord>,
-}
-
-/// A service provider registered on the platform (CN104123686A).
-#[derive(Clone, PartialEq, Eq)]
-pub struct ProviderRecord {
-    /// Its public account id, e.g. `mobile-topup`.
-    pub account_id: String,
-    /// Its name, shown to tills.
-    pub name: String,
-    /// The base URL the platform calls (`{endpoint}/message`, `/follow`, `/paid`).
-    pub endpoint: String,
-    /// The shared secret signing both ways. In clear only in memory: sealed at rest.
-    pub secret: String,
-    /// When registered.
-    pub created_at: i64,
-    /// Disabled providers are not listed, followed or called.
-    pub disabled: bool,
-}
-
-impl std::fmt::Debug for ProviderRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never the secret.
-        f.debug_struct("ProviderRecord")
-            .field("account_id", &self.account_id)
-            .field("name", &self.name)
-            .field("endpoint", &self.endpoint)
-            .field("disabled", &self.disabled)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A conversation between a terminal and a provider, relayed by the platform.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConversationRecord {
-    /// Its id (made by the till).
-    pub conversation_id: String,
-    /// The terminal speaking.
-    pub terminal_id: String,
-    /// The provider's account.
-    pub account_id: String,
-    /// `open`, `done` or `paid`.
-    pub status: String,
-    /// The amount to pay the provider last asked for, minor units.
-    pub amount_minor: Option<i64>,
-    /// Its currency.
-    pub currency: Option<String>,
-    /// When started.
-    pub created_at: i64,
-    /// The sale that paid it: order id at the terminal.
-    pub paid_order_id: Option<String>,
-    /// The sale line that paid it.
-    pub paid_line_code: Option<String>,
-    /// When the sale was recorded.
-    pub paid_at: Option<i64>,
-    /// The paid notice to the provider: `pending` until acknowledged, then `acknowledged`.
-    pub notify_state: Option<String>,
-    /// Deliveries tried.
-    pub notify_attempts: i64,
-    /// When the next delivery is due.
-    pub notify_next_at: Option<i64>,
-    /// When the provider acknowledged.
-    pub notified_at: Option<i64>,
-    /// Why the last delivery failed.
-    pub notify_error: Option<String>,
-}
-
-/// One round of a conversation: the request and the provider's answer, or why there is none.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoundRecord {
-    /// The conversation.
-    pub conversation_id: String,
-    /// From 1.
-    pub seq: i64,
-    /// The till's idempotency key for the round.
-    pub idem_key: String,
-    /// The request text.
-    pub request_text: String,
-    /// `pending` (sent to the provider), `answered` or `failed`.
-    pub status: String,
-    /// The provider's answer.
-    pub answer_text: Option<String>,
-    /// The amount it asked for, minor units.
-    pub amount_minor: Option<i64>,
-    /// Its currency.
-    pub currency: Option<String>,
-    /// Whether the provider said the business is done.
-    pub done: bool,
-    /// Why it failed (`provider_unavailable`, ...).
-    pub error_code: Option<String>,
-    /// The failure in words.
-    pub error_message: Option<String>,
-    /// When first sent (or last re-sent).
-    pub created_at: i64,
-    /// When answered or failed.
-    pub answered_at: Option<i64>,
 }

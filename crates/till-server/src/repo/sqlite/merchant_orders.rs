@@ -262,3 +262,70 @@ pub(super) fn reserved_by(conn: &Connection, order_id: &str, terminal: &str) -> 
         .optional()?
         .is_some())
 }
+
+impl super::super::MerchantOrdersTx for super::SqliteTx<'_> {
+    fn terminal_store(&mut self, terminal: &str) -> RepoResult<Option<String>> {
+        terminal_store(&self.conn, terminal)
+    }
+
+    fn set_terminal_store(&mut self, terminal: &str, store: &str) -> RepoResult<()> {
+        set_terminal_store(&self.conn, terminal, store)
+    }
+
+    fn insert_merchant(&mut self, m: &MerchantRecord) -> RepoResult<()> {
+        insert_merchant(&self.conn, m)
+    }
+
+    fn merchant(&mut self, merchant_id: &str) -> RepoResult<Option<MerchantRecord>> {
+        merchant(&self.conn, merchant_id)
+    }
+
+    fn merchants(&mut self) -> RepoResult<Vec<MerchantRecord>> {
+        merchants(&self.conn)
+    }
+
+    fn set_merchant_disabled(&mut self, merchant_id: &str, disabled: bool) -> RepoResult<bool> {
+        set_merchant_disabled(&self.conn, merchant_id, disabled)
+    }
+
+    fn next_merchant_order_seq(&mut self) -> RepoResult<i64> {
+        next_seq(&self.conn)
+    }
+
+    fn insert_merchant_order(&mut self, o: &MerchantOrderRecord) -> RepoResult<()> {
+        insert_order(&self.conn, self.key, o)
+    }
+
+    fn update_merchant_order(&mut self, o: &MerchantOrderRecord) -> RepoResult<()> {
+        update_order(&self.conn, o)
+    }
+
+    fn merchant_order(&mut self, order_id: &str) -> RepoResult<Option<MerchantOrderRecord>> {
+        order(&self.conn, self.key, order_id)
+    }
+
+    fn merchant_order_by_number(&mut self, merchant_id: &str, number: &str) -> RepoResult<Option<MerchantOrderRecord>> {
+        order_by_number(&self.conn, self.key, merchant_id, number)
+    }
+
+    fn merchant_orders_changed(
+        &mut self,
+        store: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> RepoResult<Vec<MerchantOrderRecord>> {
+        changed(&self.conn, self.key, store, after_seq, limit)
+    }
+
+    fn merchant_orders_due(&mut self, store: &str, now: i64) -> RepoResult<Vec<String>> {
+        due(&self.conn, store, now)
+    }
+
+    fn note_merchant_order_reservation(&mut self, order_id: &str, terminal: &str, at: i64) -> RepoResult<()> {
+        note_reservation(&self.conn, order_id, terminal, at)
+    }
+
+    fn merchant_order_reserved_by(&mut self, order_id: &str, terminal: &str) -> RepoResult<bool> {
+        reserved_by(&self.conn, order_id, terminal)
+    }
+}

@@ -256,3 +256,48 @@ pub(super) fn update_round(conn: &Connection, r: &RoundRecord) -> RepoResult<()>
     ])?;
     Ok(())
 }
+
+impl super::super::ServicesTx for super::SqliteTx<'_> {
+    fn insert_provider(&mut self, p: &ProviderRecord) -> RepoResult<()> {
+        insert_provider(&self.conn, self.key, p)
+    }
+    fn provider(&mut self, account_id: &str) -> RepoResult<Option<ProviderRecord>> {
+        provider(&self.conn, self.key, account_id)
+    }
+    fn providers(&mut self) -> RepoResult<Vec<ProviderRecord>> {
+        providers(&self.conn, self.key)
+    }
+    fn set_provider_disabled(&mut self, account_id: &str, disabled: bool) -> RepoResult<bool> {
+        set_provider_disabled(&self.conn, account_id, disabled)
+    }
+    fn insert_follow(&mut self, terminal: &str, account_id: &str, at: i64) -> RepoResult<()> {
+        insert_follow(&self.conn, terminal, account_id, at)
+    }
+    fn follow(&mut self, terminal: &str, account_id: &str) -> RepoResult<Option<i64>> {
+        follow(&self.conn, terminal, account_id)
+    }
+    fn insert_conversation(&mut self, c: &ConversationRecord) -> RepoResult<()> {
+        insert_conversation(&self.conn, c)
+    }
+    fn conversation(&mut self, conversation_id: &str) -> RepoResult<Option<ConversationRecord>> {
+        conversation(&self.conn, conversation_id)
+    }
+    fn update_conversation(&mut self, c: &ConversationRecord) -> RepoResult<()> {
+        update_conversation(&self.conn, c)
+    }
+    fn due_paid_notices(&mut self, now: i64, limit: i64) -> RepoResult<Vec<ConversationRecord>> {
+        due_paid_notices(&self.conn, now, limit)
+    }
+    fn insert_round(&mut self, r: &RoundRecord) -> RepoResult<()> {
+        insert_round(&self.conn, r)
+    }
+    fn round_by_key(&mut self, conversation_id: &str, idem_key: &str) -> RepoResult<Option<RoundRecord>> {
+        round_by_key(&self.conn, conversation_id, idem_key)
+    }
+    fn last_round(&mut self, conversation_id: &str) -> RepoResult<Option<RoundRecord>> {
+        last_round(&self.conn, conversation_id)
+    }
+    fn update_round(&mut self, r: &RoundRecord) -> RepoResult<()> {
+        update_round(&self.conn, r)
+    }
+}
