@@ -94,7 +94,7 @@ pub fn run(args: &SyncRunArgs) -> Result<(), CliError> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // Sold devices are named by their blind: the platform's key is fetched once. Without it,
     // events naming a device wait (a sale is never sent with an identifier in clear).
-    let client = till_client::Client::new(&till_client::ClientConfig::from(&config)).map_err(|e| cli(e.into()))?;
+    let client = till_client::Client::new(till_client::ClientConfig::from(&config)).map_err(|e| cli(e.into()))?;
     let mut rng = rand::rngs::StdRng::from_entropy();
     match till_sync::device_keys::fetch_key(
         &client,

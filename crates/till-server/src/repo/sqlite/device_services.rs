@@ -234,6 +234,36 @@ pub(super) fn software_updates_of(conn: &Connection, blind: &str) -> RepoResult<
         .collect::<Result<_, _>>()?)
 }
 
+impl super::super::DeviceServicesTx for super::SqliteTx<'_> {
+    fn device_identifier_key(&mut self) -> RepoResult<till_core::DeviceIdentifierKey> {
+        key(&self.conn, self.key)
+    }
+
+    fn service_order(&mut self, terminal: &str, service_no: &str) -> RepoResult<Option<ServiceOrderRecord>> {
+        service_order(&self.conn, terminal, service_no)
+    }
+
+    fn put_service_order(&mut self, o: &ServiceOrderRecord) -> RepoResult<()> {
+        put_service_order(&self.conn, o)
+    }
+
+    fn insert_service_step(&mut self, s: &ServiceStepRecord) -> RepoResult<()> {
+        insert_service_step(&self.conn, s)
+    }
+
+    fn service_orders_of(&mut self, blind: &str) -> RepoResult<Vec<(ServiceOrderRecord, Vec<ServiceStepRecord>)>> {
+        service_orders_of(&self.conn, blind)
+    }
+
+    fn insert_software_update(&mut self, u: &SoftwareUpdateRecord) -> RepoResult<bool> {
+        insert_software_update(&self.conn, u)
+    }
+
+    fn software_updates_of(&mut self, blind: &str) -> RepoResult<Vec<SoftwareUpdateRecord>> {
+        software_updates_of(&self.conn, blind)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::schema::{MIGRATION_3, MIGRATION_4, MIGRATION_6};
@@ -290,35 +320,5 @@ mod tests {
         // A second open changes nothing and keeps the same key.
         let repo = SqliteRepository::open(&db).unwrap();
         assert_eq!(repo.read().unwrap().device_identifier_key().unwrap().id(), key.id());
-    }
-}
-
-impl super::super::DeviceServicesTx for super::SqliteTx<'_> {
-    fn device_identifier_key(&mut self) -> RepoResult<till_core::DeviceIdentifierKey> {
-        key(&self.conn, self.key)
-    }
-
-    fn service_order(&mut self, terminal: &str, service_no: &str) -> RepoResult<Option<ServiceOrderRecord>> {
-        service_order(&self.conn, terminal, service_no)
-    }
-
-    fn put_service_order(&mut self, o: &ServiceOrderRecord) -> RepoResult<()> {
-        put_service_order(&self.conn, o)
-    }
-
-    fn insert_service_step(&mut self, s: &ServiceStepRecord) -> RepoResult<()> {
-        insert_service_step(&self.conn, s)
-    }
-
-    fn service_orders_of(&mut self, blind: &str) -> RepoResult<Vec<(ServiceOrderRecord, Vec<ServiceStepRecord>)>> {
-        service_orders_of(&self.conn, blind)
-    }
-
-    fn insert_software_update(&mut self, u: &SoftwareUpdateRecord) -> RepoResult<bool> {
-        insert_software_update(&self.conn, u)
-    }
-
-    fn software_updates_of(&mut self, blind: &str) -> RepoResult<Vec<SoftwareUpdateRecord>> {
-        software_updates_of(&self.conn, blind)
     }
 }
