@@ -13,7 +13,7 @@ mod support;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
-use support::driver::Driver;
+use support::till_server::{cashier, TestServer};
 use support::webdriver::{Session, ENTER, F2};
 
 /// Alt+C (held Alt, then NULL releases it): the Pending collection screen.
@@ -22,31 +22,30 @@ const ALT_C: &str = "\u{E00A}c\u{E000}";
 const F11: &str = "\u{E03B}";
 
 /// A till-server on 127.0.0.1 with this till registered and a web shop's merchant key.
-struct TestServer {
-    _server: till_server::server::Background,
-    repo: std::sync::Arc<till_server::repo::sqlite::SqliteRepository>,
-    url: String,
+struct Shop {
+    srv: TestServer,
     merchant_key: String,
-    env: Vec<(&'static str, String)>,
 }
 
-impl TestServer {
-    fn start(dir: &Path) -> TestServer {
-        let s = till_server::local::LocalServer::start(&dir.join("server.db"), Default::default(), None).unwrap();
+impl std::ops::Deref for Shop {
+    type Target = TestServer;
+    fn deref(&self) -> &TestServer {
+        &self.srv
+    }
+}
+
+impl Shop {
+    fn start(dir: &Path) -> Shop {
+        let srv = TestServer::start(dir);
         let merchant = till_server::merchants::add_merchant(
-            &*s.repo,
+            &*srv.repo,
             "Web shop",
             till_server::merchants::DEFAULT_STORE,
             &till_core::SystemClock,
             &till_server::clock::OsEntropy,
         )
         .unwrap();
-        let env = vec![
-            ("TILL_SYNC_URL", s.url.clone()),
-            ("TILL_SYNC_TERMINAL_ID", s.terminal_id.clone()),
-            ("TILL_SYNC_SECRET", s.secret.clone()),
-        ];
-        TestServer { _server: s.background, repo: s.repo, url: s.url, merchant_key: merchant.api_key, env }
+        Shop { srv, merchant_key: merchant.api_key }
     }
 
     /// The web shop's request, over HTTP with its key.
@@ -66,22 +65,6 @@ impl TestServer {
     }
 }
 
-/// The app pointed at the server, in English, the cashier signed in.
-fn cashier(dir: &Path, srv: &TestServer) -> (Driver, Session) {
-    let data = dir.join("till");
-    std::fs::create_dir_all(&data).unwrap();
-    let mut env = vec![("TILL_DEMO", "1".to_string())];
-    env.extend(srv.env.iter().cloned());
-    let (driver, base) = support::driver::start(&data, &env, &[]);
-    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
-    s.wait_for(".login-user");
-    s.execute("if (localStorage.getItem('till.locale') !== 'en') { localStorage.setItem('till.locale', 'en'); location.reload(); }");
-    std::thread::sleep(Duration::from_millis(300));
-    s.login_as("1", "1111");
-    s.wait_for("#scan-input");
-    (driver, s)
-}
-
 /// Waits until the first element matching `css` has `name` = `want`.
 fn wait_attr(s: &Session, css: &str, name: &str, want: &str, timeout: Duration) {
     let start = Instant::now();
@@ -97,8 +80,8 @@ fn wait_attr(s: &Session, css: &str, name: &str, want: &str, timeout: Duration) 
 #[test]
 fn a_web_shops_order_is_collected_with_its_pickup_code_paid_in_cash_and_refundable() {
     let dir = tempfile::tempdir().unwrap();
-    let srv = TestServer::start(dir.path());
-    let (_driver, s) = cashier(dir.path(), &srv);
+    let srv = Shop::start(dir.path());
+    let (_data, _driver, s) = cashier(dir.path(), &srv);
     wait_attr(&s, "#open-collect", "data-count", "0", Duration::from_secs(20));
 
     // The web shop sends an order: green tea ×2 at its promised 35.00 and chocolate at 15.00.

@@ -14,28 +14,11 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::driver::Driver;
-use support::till_server::TestServer;
-use support::webdriver::{Session, ENTER, F2};
+use support::till_server::{cashier, TestServer};
+use support::webdriver::{ENTER, F2};
 
 const WECHAT_PAID: &str = "134567890123456789";
 const ALIPAY_LOW_BALANCE: &str = "2851234567890123";
-
-/// The app pointed at the server, in English, the cashier signed in.
-fn cashier(dir: &Path, srv: &TestServer) -> (PathBuf, Driver, Session) {
-    let data = dir.join("till");
-    std::fs::create_dir_all(&data).unwrap();
-    let mut env = vec![("TILL_DEMO", "1".to_string())];
-    env.extend(srv.env.iter().cloned());
-    let (driver, base) = support::driver::start(&data, &env, &[]);
-    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
-    s.wait_for(".login-user");
-    s.execute("if (localStorage.getItem('till.locale') !== 'en') { localStorage.setItem('till.locale', 'en'); location.reload(); }");
-    std::thread::sleep(Duration::from_millis(300));
-    s.login_as("1", "1111");
-    s.wait_for("#scan-input");
-    (data, driver, s)
-}
 
 /// Every file under `dir`, recursively.
 fn files(dir: &Path) -> Vec<PathBuf> {

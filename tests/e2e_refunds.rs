@@ -19,92 +19,11 @@ mod support;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use support::driver::Driver;
+use support::till_server::{cashier, TestServer};
 use support::webdriver::{Session, ENTER, F2};
 
 /// The WebDriver code for F11 (refunds).
 const F11: &str = "\u{E03B}";
-
-/// A till-server on 127.0.0.1 with this till registered.
-struct TestServer {
-    _server: till_server::server::Background,
-    repo: std::sync::Arc<till_server::repo::sqlite::SqliteRepository>,
-    db: PathBuf,
-    env: Vec<(&'static str, String)>,
-}
-
-impl TestServer {
-    fn start(dir: &Path) -> TestServer {
-        let s = till_server::local::LocalServer::start(&dir.join("server.db"), Default::default(), None).unwrap();
-        let env = vec![
-            ("TILL_SYNC_URL", s.url.clone()),
-            ("TILL_SYNC_TERMINAL_ID", s.terminal_id.clone()),
-            ("TILL_SYNC_SECRET", s.secret.clone()),
-        ];
-        TestServer { _server: s.background, repo: s.repo, db: s.db, env }
-    }
-
-    /// Rows of `sql` (three text columns) on the server's database.
-    fn rows(&self, sql: &str) -> Vec<(String, Option<String>, Option<String>)> {
-        let c = Connection::open(&self.db).unwrap();
-        let mut s = c.prepare(sql).unwrap();
-        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(|r| r.unwrap()).collect()
-    }
-
-    /// Waits until the server holds `n` refunds.
-    fn wait_refunds(&self, n: i64) {
-        let start = Instant::now();
-        loop {
-            let got: i64 = Connection::open(&self.db)
-                .unwrap()
-                .query_row("SELECT count(*) FROM refunds", [], |r| r.get(0))
-                .unwrap();
-            if got == n {
-                return;
-            }
-            assert!(start.elapsed() < Duration::from_secs(20), "the server has {got} refunds, expected {n}");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn wait_orders(&self, n: i64) {
-        let start = Instant::now();
-        loop {
-            let got: i64 =
-                Connection::open(&self.db).unwrap().query_row("SELECT count(*) FROM orders", [], |r| r.get(0)).unwrap();
-            if got >= n {
-                return;
-            }
-            assert!(start.elapsed() < Duration::from_secs(20), "the server has {got} sales, expected {n}");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    /// The seller's decision on the server's refund of `amount_minor`.
-    fn seller_decides(&self, amount_minor: i64, confirm: bool, seller: &str) {
-        let id = self
-            .rows(&format!("SELECT refund_id, NULL, NULL FROM refunds WHERE amount_minor = {amount_minor}"))
-            .remove(0)
-            .0;
-        till_server::routes::refunds::decide(&*self.repo, &id, confirm, seller, 0).unwrap();
-    }
-}
-
-/// The app pointed at the server, in English, the cashier signed in.
-fn cashier(dir: &Path, srv: &TestServer) -> (PathBuf, Driver, Session) {
-    let data = dir.join("till");
-    std::fs::create_dir_all(&data).unwrap();
-    let mut env = vec![("TILL_DEMO", "1".to_string())];
-    env.extend(srv.env.iter().cloned());
-    let (driver, base) = support::driver::start(&data, &env, &[]);
-    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
-    s.wait_for(".login-user");
-    s.execute("if (localStorage.getItem('till.locale') !== 'en') { localStorage.setItem('till.locale', 'en'); location.reload(); }");
-    std::thread::sleep(Duration::from_millis(300));
-    s.login_as("1", "1111");
-    s.wait_for("#scan-input");
-    (data, driver, s)
-}
 
 /// A cash sale of `codes` (one line each); the receipt's line codes.
 fn sell(s: &Session, codes: &[&str]) -> Vec<String> {

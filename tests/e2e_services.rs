@@ -11,31 +11,15 @@
 #[allow(dead_code)] // each test file uses part of the WebDriver client
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::driver::Driver;
+use support::till_server::{cashier, TestServer};
 use support::webdriver::{Session, ENTER, F2};
 use till_provider::{table::Table, Provider, ProviderConfig};
 
 const SECRET: &str = "the-e2e-provider-shared-secret";
 const ACCOUNT: &str = "demo-services";
-
-struct TestServer {
-    _server: till_server::server::Background,
-    repo: Arc<till_server::repo::sqlite::SqliteRepository>,
-    env: Vec<(&'static str, String)>,
-}
-
-fn server(dir: &Path) -> TestServer {
-    let s = till_server::local::LocalServer::start(&dir.join("server.db"), Default::default(), None).unwrap();
-    let env = vec![
-        ("TILL_SYNC_URL", s.url.clone()),
-        ("TILL_SYNC_TERMINAL_ID", s.terminal_id.clone()),
-        ("TILL_SYNC_SECRET", s.secret.clone()),
-    ];
-    TestServer { _server: s.background, repo: s.repo, env }
-}
 
 fn provider(listen: &str, secret: &str) -> Provider {
     let table =
@@ -53,22 +37,6 @@ fn provider(listen: &str, secret: &str) -> Provider {
 fn free_port() -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     format!("127.0.0.1:{port}")
-}
-
-/// The app pointed at the server, in English, the cashier signed in.
-fn cashier(dir: &Path, srv: &TestServer) -> (PathBuf, Driver, Session) {
-    let data = dir.join("till");
-    std::fs::create_dir_all(&data).unwrap();
-    let mut env = vec![("TILL_DEMO", "1".to_string())];
-    env.extend(srv.env.iter().cloned());
-    let (driver, base) = support::driver::start(&data, &env, &[]);
-    let s = Session::start(&base, env!("CARGO_BIN_EXE_till")).expect("WebDriver session");
-    s.wait_for(".login-user");
-    s.execute("if (localStorage.getItem('till.locale') !== 'en') { localStorage.setItem('till.locale', 'en'); location.reload(); }");
-    std::thread::sleep(Duration::from_millis(300));
-    s.login_as("1", "1111");
-    s.wait_for("#scan-input");
-    (data, driver, s)
 }
 
 /// Opens Services, follows the provider and starts a conversation.
@@ -98,7 +66,7 @@ fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
 #[test]
 fn a_top_up_over_several_rounds_is_added_to_the_sale_paid_in_cash_and_the_provider_told_once() {
     let dir = tempfile::tempdir().unwrap();
-    let srv = server(dir.path());
+    let srv = TestServer::start(dir.path());
     let p = provider("127.0.0.1:0", SECRET);
     till_server::services::providers::add(&*srv.repo, "Demo services", ACCOUNT, &p.endpoint(), SECRET, 0).unwrap();
     let (_data, _driver, s) = cashier(dir.path(), &srv);
@@ -132,7 +100,7 @@ fn a_top_up_over_several_rounds_is_added_to_the_sale_paid_in_cash_and_the_provid
 #[test]
 fn a_provider_signing_wrongly_shows_a_clear_error_and_nothing_is_paid() {
     let dir = tempfile::tempdir().unwrap();
-    let srv = server(dir.path());
+    let srv = TestServer::start(dir.path());
     let listen = free_port();
     let good = provider(&listen, SECRET);
     till_server::services::providers::add(&*srv.repo, "Demo services", ACCOUNT, &good.endpoint(), SECRET, 0).unwrap();
