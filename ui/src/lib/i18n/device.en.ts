@@ -1,7 +1,7 @@
 // Device services (docs/device-services.md): a sold device's sale, warranty and software, its
 // repairs and software updates.
 export default {
-  "device.title": "Device services",
+  "device.screenTitle": "Device services",
   "device.open": "Device",
   "device.identifier": "IMEI or serial number",
   "device.find": "Find",
@@ -51,7 +51,7 @@ export default {
   "device.help.repair": "repair intake",
   "device.help.software": "software update",
   "device.help.back": "back to the till",
-  "cashier.help.device": "device services",
+  "cashier.help.deviceServices": "device services",
   "error.device_key_missing": "The platform's device key is not here yet, so the platform cannot be asked about this device (a device is never sent in clear); try again when the server is reachable",
   "backoffice.repairs": "Repairs",
   "backoffice.repairs.none": "No repairs in this period.",

@@ -1,6 +1,6 @@
 // 设备服务：已售设备的销售、保修和软件，维修单与软件升级记录。
 export default {
-  "device.title": "设备服务",
+  "device.screenTitle": "设备服务",
   "device.open": "设备",
   "device.identifier": "IMEI 或序列号",
   "device.find": "查询",
@@ -50,7 +50,7 @@ export default {
   "device.help.repair": "维修受理",
   "device.help.software": "软件升级",
   "device.help.back": "返回收银",
-  "cashier.help.device": "设备服务",
+  "cashier.help.deviceServices": "设备服务",
   "error.device_key_missing": "尚未收到平台的设备密钥，无法向平台查询此设备（设备号从不明文发送）；请在服务器可连接时重试",
   "backoffice.repairs": "维修单",
   "backoffice.repairs.none": "此期间无维修单。",
