@@ -8,6 +8,9 @@
 //! ("12.50"), `tax_rate` in percent ("13" or "13.5"), flags as 1/0, true/false or yes/no.
 //! An optional `seller` column names the seller a product is sold for (a marketplace or
 //! consignment line: its refunds wait for that seller's confirmation); empty is the shop itself.
+//! Optional `warranty_months` (0 to 240, 12 when new) and `software` (the package a device ships
+//! with; empty: none) are what device services show for a product sold
+//! (docs/device-services.md).
 
 use crate::catalogue::{insert_products, NewProduct};
 use crate::catalogue_admin::{update_row, validate, ProductInput};
@@ -139,8 +142,49 @@ fn records(text: &str) -> std::result::Result<Vec<(i64, Vec<String>)>, String> {
 }
 
 /// The columns, by header name.
-const COLUMNS: [&str; 10] =
-    ["sku", "barcode", "name", "name_zh", "price", "tax_rate", "tax_inclusive", "serialised", "active", "seller"];
+const COLUMNS: [&str; 12] = [
+    "sku",
+    "barcode",
+    "name",
+    "name_zh",
+    "price",
+    "tax_rate",
+    "tax_inclusive",
+    "serialised",
+    "active",
+    "seller",
+    "warranty_months",
+    "software",
+];
+
+/// A product's columns kept beside the catalogue's own: who it is sold for, its warranty and
+/// its software package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Extras {
+    seller: Option<String>,
+    warranty_months: i64,
+    software: Option<String>,
+}
+
+/// The extras' cells of a row: `None` without the column (an update keeps the stored value);
+/// for `seller` and `software`, `Some(None)` is an empty cell (none).
+#[derive(Debug, Clone, Default)]
+struct ExtraCells {
+    seller: Option<Option<String>>,
+    warranty_months: Option<i64>,
+    software: Option<Option<String>>,
+}
+
+impl ExtraCells {
+    /// The cells over `old` (a new product's defaults when `None`).
+    fn over(&self, old: Option<&Extras>) -> Extras {
+        Extras {
+            seller: self.seller.clone().unwrap_or_else(|| old.and_then(|o| o.seller.clone())),
+            warranty_months: self.warranty_months.unwrap_or_else(|| old.map_or(12, |o| o.warranty_months)),
+            software: self.software.clone().unwrap_or_else(|| old.and_then(|o| o.software.clone())),
+        }
+    }
+}
 const REQUIRED: [&str; 4] = ["sku", "name", "price", "tax_rate"];
 
 /// A row read from the file: the typed product and its `active` flag, or its errors.
@@ -154,11 +198,9 @@ struct ParsedRow {
     tax_inclusive: Option<bool>,
     serialised: Option<bool>,
     active: Option<bool>,
-    // The seller cell: `None` without the column (keeps the stored seller), `Some(None)` for an
-    // empty cell (the shop itself).
-    seller: Option<Option<String>>,
+    extras: ExtraCells,
     // Which columns the file has, so an update leaves a missing column's value as it is.
-    has: [bool; 10],
+    has: [bool; COLUMNS.len()],
     errors: Vec<String>,
 }
 
@@ -198,7 +240,7 @@ fn parse_rows(bytes: &[u8], currency: Currency) -> Result<Vec<ParsedRow>> {
     let (_, header) =
         recs.next().ok_or_else(|| StoreError::Invalid("the file is empty; it needs a header row".into()))?;
     let header: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
-    let mut index = [None; 10];
+    let mut index = [None; COLUMNS.len()];
     for (i, col) in COLUMNS.iter().enumerate() {
         index[i] = header.iter().position(|h| h == col);
     }
@@ -262,6 +304,20 @@ fn parse_rows(bytes: &[u8], currency: Currency) -> Result<Vec<ParsedRow>> {
         let serialised = flag(get(7), "serialised", &mut errors);
         let active = flag(get(8), "active", &mut errors);
         let seller = index[9].map(|_| get(9)).map(|t| (!t.is_empty()).then(|| t.to_string()));
+        let warranty_months =
+            index[10].map(|_| get(10)).filter(|t| !t.is_empty()).and_then(|t| match t.parse::<i64>() {
+                Ok(m) if (0..=240).contains(&m) => Some(m),
+                _ => {
+                    errors.push(format!("warranty_months \"{t}\" is not a number of months from 0 to 240"));
+                    None
+                }
+            });
+        let software = index[11].map(|_| get(11)).map(|t| (!t.is_empty()).then(|| t.to_string()));
+        if let Some(Some(package)) = &software {
+            if package.chars().count() > 200 || package.chars().any(char::is_control) {
+                errors.push(format!("software \"{package}\" is not a package name (up to 200 characters)"));
+            }
+        }
         if let Some(Some(name)) = &seller {
             if name.chars().count() > 64 || !name.chars().all(|c| c.is_alphanumeric() || "-_. ".contains(c)) {
                 errors.push(format!(
@@ -289,7 +345,7 @@ fn parse_rows(bytes: &[u8], currency: Currency) -> Result<Vec<ParsedRow>> {
                 None
             }
         };
-        let mut has = [false; 10];
+        let mut has = [false; COLUMNS.len()];
         for (i, h) in has.iter_mut().enumerate() {
             *h = index[i].is_some();
         }
@@ -301,7 +357,7 @@ fn parse_rows(bytes: &[u8], currency: Currency) -> Result<Vec<ParsedRow>> {
             tax_inclusive,
             serialised,
             active,
-            seller,
+            extras: ExtraCells { seller, warranty_months, software },
             has,
             errors,
         });
@@ -314,7 +370,7 @@ struct Existing {
     id: i64,
     product: NewProduct,
     active: bool,
-    seller: Option<String>,
+    extras: Extras,
 }
 
 fn existing_by_sku(c: &Connection, sku: &str) -> Result<Option<Existing>> {
@@ -332,8 +388,10 @@ fn existing_by_sku(c: &Connection, sku: &str) -> Result<Option<Existing>> {
     };
     let product = validate(&input, v.price.currency())
         .map_err(|e| StoreError::Corrupt(format!("product {id}: {}", e.join("; "))))?;
-    let seller = c.prepare_cached("SELECT seller FROM products WHERE id = ?1")?.query_row([id], |r| r.get(0))?;
-    Ok(Some(Existing { id, product, active: v.active, seller }))
+    let extras = c
+        .prepare_cached("SELECT seller, warranty_months, software FROM products WHERE id = ?1")?
+        .query_row([id], |r| Ok(Extras { seller: r.get(0)?, warranty_months: r.get(1)?, software: r.get(2)? }))?;
+    Ok(Some(Existing { id, product, active: v.active, extras }))
 }
 
 fn same(a: &NewProduct, b: &NewProduct) -> bool {
@@ -349,8 +407,8 @@ fn same(a: &NewProduct, b: &NewProduct) -> bool {
 
 /// A row's planned write.
 enum Write {
-    Create(NewProduct, bool, Option<String>),
-    Update(i64, NewProduct, bool, Option<String>),
+    Create(NewProduct, bool, Extras),
+    Update(i64, NewProduct, bool, Extras),
 }
 
 /// Checks every row against the file and the database; the plan (with each row's writes) is
@@ -386,7 +444,7 @@ fn plan(c: &Connection, bytes: &[u8], currency: Currency) -> Result<(ImportPrevi
                 match existing_by_sku(c, p.sku.as_str())? {
                     None => {
                         action = Some(ImportAction::Create);
-                        writes.push(Write::Create(p, r.active.unwrap_or(true), r.seller.clone().flatten()));
+                        writes.push(Write::Create(p, r.active.unwrap_or(true), r.extras.over(None)));
                     }
                     Some(old) => {
                         // A column the file does not have, or an empty flag cell, keeps the stored
@@ -399,12 +457,12 @@ fn plan(c: &Connection, bytes: &[u8], currency: Currency) -> Result<(ImportPrevi
                             ..p
                         };
                         let active = r.active.unwrap_or(old.active);
-                        let seller = r.seller.clone().unwrap_or_else(|| old.seller.clone());
-                        if same(&merged, &old.product) && active == old.active && seller == old.seller {
+                        let extras = r.extras.over(Some(&old.extras));
+                        if same(&merged, &old.product) && active == old.active && extras == old.extras {
                             action = Some(ImportAction::Unchanged);
                         } else {
                             action = Some(ImportAction::Update);
-                            writes.push(Write::Update(old.id, merged, active, seller));
+                            writes.push(Write::Update(old.id, merged, active, extras));
                         }
                     }
                 }
@@ -450,17 +508,19 @@ impl Store {
                     preview.error_rows
                 )));
             }
-            let mut set_state = tx.prepare_cached("UPDATE products SET active = ?2, seller = ?3 WHERE id = ?1")?;
+            let mut set_state = tx.prepare_cached(
+                "UPDATE products SET active = ?2, seller = ?3, warranty_months = ?4, software = ?5 WHERE id = ?1",
+            )?;
             for w in &writes {
                 match w {
-                    Write::Create(p, active, seller) => {
+                    Write::Create(p, active, x) => {
                         for id in insert_products(tx, std::slice::from_ref(p))? {
-                            set_state.execute(params![id.0, active, seller])?;
+                            set_state.execute(params![id.0, active, x.seller, x.warranty_months, x.software])?;
                         }
                     }
-                    Write::Update(id, p, active, seller) => {
+                    Write::Update(id, p, active, x) => {
                         update_row(tx, *id, p)?;
-                        set_state.execute(params![id, active, seller])?;
+                        set_state.execute(params![id, active, x.seller, x.warranty_months, x.software])?;
                     }
                 }
             }

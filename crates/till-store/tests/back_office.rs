@@ -489,6 +489,39 @@ fn import_names_the_seller_a_product_is_sold_for_and_keeps_it_without_the_column
 }
 
 #[test]
+fn import_sets_the_warranty_and_software_device_services_show_and_keeps_them_without_the_columns() {
+    let f = db();
+    let s = &f.store;
+    let extras = |sku: &str| -> (i64, Option<String>) {
+        s.read(|c| {
+            Ok(c.query_row("SELECT warranty_months, software FROM products WHERE sku = ?1", [sku], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?)
+        })
+        .unwrap()
+    };
+    let file = "sku,name,price,tax_rate,serialised,warranty_months,software\n\
+                PH-9,Phone 9,1999,13,1,24,XOS 15.0\nCAS-1,Case,29,13,0,,\n";
+    let out = s.catalogue_import_apply(file.as_bytes(), cny(), f.user, 9).unwrap();
+    assert_eq!(out.created, 2);
+    assert_eq!(extras("PH-9"), (24, Some("XOS 15.0".into())));
+    assert_eq!(extras("CAS-1"), (12, None), "a new product's default warranty is 12 months");
+    // Without the columns a product keeps its warranty and software.
+    let keep = "sku,name,price,tax_rate\nPH-9,Phone 9,1999,13\n";
+    assert_eq!(s.catalogue_import_preview(keep.as_bytes(), cny()).unwrap().unchanged, 1);
+    let newer = "sku,name,price,tax_rate,software\nPH-9,Phone 9,1999,13,XOS 15.1\n";
+    assert_eq!(s.catalogue_import_apply(newer.as_bytes(), cny(), f.user, 10).unwrap().updated, 1);
+    assert_eq!(extras("PH-9"), (24, Some("XOS 15.1".into())));
+    // Out of range, or not a number: the row is refused and nothing is written.
+    for bad in ["-1", "241", "two"] {
+        let file = format!("sku,name,price,tax_rate,warranty_months\nPH-9,Phone 9,1999,13,{bad}\n");
+        assert_eq!(s.catalogue_import_preview(file.as_bytes(), cny()).unwrap().error_rows, 1, "{bad}");
+        assert!(s.catalogue_import_apply(file.as_bytes(), cny(), f.user, 11).is_err());
+    }
+    assert_eq!(extras("PH-9"), (24, Some("XOS 15.1".into())));
+}
+
+#[test]
 fn import_refuses_non_utf8_and_missing_columns() {
     let f = db();
     // "绿茶" in GBK.
