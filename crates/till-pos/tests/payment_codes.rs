@@ -171,3 +171,41 @@ fn without_a_payments_server_no_code_is_taken() {
         "nothing journalled, nothing sent"
     );
 }
+
+#[test]
+fn a_refund_of_a_code_sale_goes_back_to_the_same_wallet() {
+    use till_pos::ipc::refund::{RefundInput, RefundLineInput, RefundLookup};
+    let srv = server();
+    let (_d, p) = till(system());
+    online(&p, &srv);
+    let t = p.login(CASHIER, "1111").unwrap().token;
+    let cart = cart(&p, &t);
+    let order = pay(&p, &t, &cart, PAID_AT_ONCE).0.unwrap();
+    let receipt = p.receipt(&t, till_core::OrderId::new(order).unwrap()).unwrap();
+    drained(&p);
+    let m = p.login(2, "2222").unwrap().token;
+    let lookup = RefundLookup {
+        by: "line_code".into(),
+        text: receipt.lines[0].line_code.clone(),
+        date: None,
+        amount_minor: None,
+        utc_offset_minutes: None,
+    };
+    let found = p.refund_find(&m, lookup).unwrap();
+    let input = RefundInput {
+        order_id: found.order_id,
+        lines: vec![RefundLineInput { order_line_id: found.lines[0].order_line_id, quantity: 1 }],
+        reason: "changed_mind".into(),
+        photo_base64: None,
+        manager_id: None,
+        manager_pin: None,
+        wait_for_seller: false,
+    };
+    let refund = p.refund_record(&m, input).unwrap();
+    assert_eq!(refund.tender, "payment_code");
+    drained(&p);
+    let c = rusqlite::Connection::open(&srv.db).unwrap();
+    let (status, refund_to): (String, String) =
+        c.query_row("SELECT status, refund_to FROM refunds", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+    assert_eq!((status.as_str(), refund_to.as_str()), ("refunded", "1345**********6789"));
+}

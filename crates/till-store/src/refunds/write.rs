@@ -144,7 +144,9 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
         let mut body = json!({
             "refund_id": format!("{}-{}", r.key, line.line_no),
             "amount": { "minor": a, "currency": order.currency },
-            "tender": tender,
+            // A payment code's wallet is paid back through the original payment (the server
+            // finds it by the sale's payment id); its own tenders are the server's words.
+            "tender": if tender == "payment_code" { "original" } else { tender.as_str() },
             "reason": r.reason.trim(),
         });
         // A device is refunded by its identifier, so the sold-data list marks it (CN103310370A).

@@ -35,5 +35,6 @@ export function approvalLabel(approval: string, approvedBy: string | null): stri
 /** Where the money goes: cash from the drawer, back to card ****1234, as points. */
 export function goesToLabel(tender: string, cardMasked: string | null): string {
   if (tender === "card") return cardMasked ? t("refund.goesTo.card", { card: cardMasked }) : t("refund.goesTo.cardUnknown");
+  if (tender === "payment_code") return t("refund.goesTo.payment_code", { code: cardMasked ?? "" });
   return lookup("refund.goesTo", tender);
 }
