@@ -48,6 +48,9 @@ pub enum DeviceKeyError {
     /// The sealed identifier opened but is not the device its blind names.
     #[error("the sealed identifier is not the device its blind names")]
     BlindMismatch,
+    /// AES-GCM refused to seal (only a message over 64 GiB can make it).
+    #[error("the {0} could not be sealed")]
+    DoesNotSeal(&'static str),
 }
 
 /// The platform's device identifier key.
@@ -149,27 +152,27 @@ impl DeviceIdentifierKey {
     }
 
     /// The blind of a normalised identifier: HMAC-SHA256 under the blind key, 64 hex digits.
-    // HMAC takes a key of any length: the constructor cannot fail, whatever the input.
-    #[allow(clippy::expect_used)]
     pub fn blind(&self, normalised: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.blind_key).expect("HMAC takes any key length");
+        // HMAC pads a key shorter than its block with zeros: the 32-byte key, padded to the
+        // 64-byte block, is the same key, taken by the constructor that cannot fail.
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&self.blind_key);
+        let mut mac = <Hmac<Sha256> as KeyInit>::new(&block.into());
         mac.update(normalised.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
 
     /// The identifier sealed for the server: `d1.` + base64url(nonce || ciphertext || tag), the
     /// blind as associated data, under a fresh random nonce from `rng`.
-    // AES-GCM fails only on messages over 64 GiB; an identifier is at most 64 bytes.
-    #[allow(clippy::expect_used)]
-    pub fn seal(&self, normalised: &str, rng: &mut dyn RngCore) -> String {
+    pub fn seal(&self, normalised: &str, rng: &mut dyn RngCore) -> Result<String, DeviceKeyError> {
         let blind = self.blind(normalised);
         let mut nonce = [0u8; NONCE_LEN];
         rng.fill_bytes(&mut nonce);
         let sealed = self
             .seal
             .encrypt(Nonce::from_slice(&nonce), Payload { msg: normalised.as_bytes(), aad: blind.as_bytes() })
-            .expect("AES-GCM seals any short message");
-        encode(SEALED_PREFIX, &nonce, &sealed)
+            .map_err(|_| DeviceKeyError::DoesNotSeal("identifier"))?;
+        Ok(encode(SEALED_PREFIX, &nonce, &sealed))
     }
 
     /// Opens a sealed identifier and checks that it is the device `blind` names.
@@ -189,16 +192,19 @@ impl DeviceIdentifierKey {
 
     /// The key wrapped for one terminal: sealed under HKDF(its secret), the terminal id and the
     /// key's id as associated data, under a fresh random nonce.
-    // AES-GCM fails only on messages over 64 GiB; the key is 32 bytes.
-    #[allow(clippy::expect_used)]
-    pub fn wrap_for(&self, terminal_id: &str, terminal_secret: &[u8], rng: &mut dyn RngCore) -> String {
+    pub fn wrap_for(
+        &self,
+        terminal_id: &str,
+        terminal_secret: &[u8],
+        rng: &mut dyn RngCore,
+    ) -> Result<String, DeviceKeyError> {
         let mut nonce = [0u8; NONCE_LEN];
         rng.fill_bytes(&mut nonce);
         let aad = format!("{terminal_id}\0{}", self.id);
         let sealed = wrapping_cipher(terminal_id, terminal_secret)
             .encrypt(Nonce::from_slice(&nonce), Payload { msg: &self.key, aad: aad.as_bytes() })
-            .expect("AES-GCM seals 32 bytes");
-        encode(WRAPPED_PREFIX, &nonce, &sealed)
+            .map_err(|_| DeviceKeyError::DoesNotSeal("key"))?;
+        Ok(encode(WRAPPED_PREFIX, &nonce, &sealed))
     }
 
     /// Unwraps a key the platform wrapped for this terminal; `key_id` is the id it announced.
@@ -239,6 +245,10 @@ mod tests {
     #[test]
     fn a_blind_is_stable_keyed_and_reveals_no_digits() {
         let k = key(1);
+        // The zero-padded block key is HMAC's own padding of the 32-byte key.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&k.blind_key).unwrap();
+        mac.update(IMEI.as_bytes());
+        assert_eq!(k.blind(IMEI), hex::encode(mac.finalize().into_bytes()));
         let b = k.blind(IMEI);
         assert!(is_blind(&b));
         assert_eq!(b, k.blind(IMEI), "the server must find the device again");
@@ -253,8 +263,8 @@ mod tests {
     fn a_sealed_identifier_opens_only_for_its_blind_and_key() {
         let k = key(1);
         let mut rng = StdRng::seed_from_u64(7);
-        let s1 = k.seal(IMEI, &mut rng);
-        let s2 = k.seal(IMEI, &mut rng);
+        let s1 = k.seal(IMEI, &mut rng).unwrap();
+        let s2 = k.seal(IMEI, &mut rng).unwrap();
         assert_ne!(s1, s2, "a random nonce each time");
         assert!(!s1.contains(IMEI));
         let blind = k.blind(IMEI);
@@ -280,7 +290,7 @@ mod tests {
         let k = key(3);
         let mut rng = StdRng::seed_from_u64(1);
         let secret = [5u8; 32];
-        let w = k.wrap_for("t_1", &secret, &mut rng);
+        let w = k.wrap_for("t_1", &secret, &mut rng).unwrap();
         assert!(!w.contains(&hex::encode(k.to_bytes())));
         let back = DeviceIdentifierKey::unwrap_from(&w, k.id(), "t_1", &secret).unwrap();
         assert_eq!(back.blind(IMEI), k.blind(IMEI));

@@ -98,7 +98,8 @@ impl<'a> Blinder<'a> {
         self.key()?;
         let key = self.key.as_ref().ok_or(NotPrepared::Wait(WAITING_FOR_KEY.into()))?;
         let rng = self.rng.as_deref_mut().ok_or(NotPrepared::Wait(WAITING_FOR_KEY.into()))?;
-        Ok((key.blind(id.as_str()), key.seal(id.as_str(), rng)))
+        let sealed = key.seal(id.as_str(), rng).map_err(|e| NotPrepared::Park(e.to_string()))?;
+        Ok((key.blind(id.as_str()), sealed))
     }
 }
 

@@ -111,7 +111,8 @@ pub async fn device_key(State(app): State<AppState>, Extension(t): Extension<Aut
         blocking(move || {
             let key = repo.read()?.device_identifier_key()?;
             let mut rng = EntropyRng(&*entropy);
-            Ok(DeviceKeyResponse { key_id: key.id().to_string(), wrapped: key.wrap_for(&t.id, &t.secret, &mut rng) })
+            let wrapped = key.wrap_for(&t.id, &t.secret, &mut rng).map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok(DeviceKeyResponse { key_id: key.id().to_string(), wrapped })
         })
         .await,
     )

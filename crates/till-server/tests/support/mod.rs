@@ -33,7 +33,7 @@ pub fn device_json(identifier: &str, software: Option<&str>) -> Value {
     DEVICE_KEY.with(|k| {
         let k = k.borrow();
         let k = k.as_ref().expect("start a TestServer first");
-        let mut v = serde_json::json!({"kind": id.kind().as_str(), "blind": k.blind(id.as_str()), "sealed": k.seal(id.as_str(), &mut rng)});
+        let mut v = serde_json::json!({"kind": id.kind().as_str(), "blind": k.blind(id.as_str()), "sealed": k.seal(id.as_str(), &mut rng).unwrap()});
         if let Some(s) = software {
             v["software"] = Value::String(s.to_string());
         }

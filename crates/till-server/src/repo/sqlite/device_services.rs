@@ -58,7 +58,7 @@ pub(in crate::repo) fn blind_existing_rows(conn: &Connection, server_key: &Serve
     };
     for (identifier, rest) in rows {
         let blind = key.blind(&identifier);
-        let sealed = key.seal(&identifier, &mut rand::rngs::OsRng);
+        let sealed = key.seal(&identifier, &mut rand::rngs::OsRng).map_err(|e| RepoError::Corrupt(e.to_string()))?;
         let mut values: Vec<rusqlite::types::Value> = vec![blind.into()];
         values.extend(rest);
         values.push(sealed.into());
