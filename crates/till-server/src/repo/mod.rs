@@ -13,6 +13,7 @@ mod opening;
 pub mod pool;
 mod sealed_columns;
 mod services;
+pub mod sql;
 pub mod sqlite;
 
 use crate::error::RepoError;

@@ -18,13 +18,14 @@ use super::*;
 use crate::private_files;
 use crate::sealing::{self, Purpose, ServerKey};
 use rusqlite::{params, Connection, OptionalExtension};
-use std::ops::Deref;
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 pub use super::opening::StorageOptions;
 
 mod cards;
+mod conn;
 mod device_services;
 mod enrolment;
 mod line_origins;
@@ -132,6 +133,15 @@ impl Deref for Held<'_> {
     }
 }
 
+impl DerefMut for Held<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        match self {
+            Held::Writer(c) => c,
+            Held::Reader(c) => c,
+        }
+    }
+}
+
 /// A transaction on the locked writer or on a pooled reader.
 struct SqliteTx<'a> {
     conn: Held<'a>,
@@ -158,6 +168,11 @@ fn savepoint_name(name: &str) -> RepoResult<&str> {
 }
 
 impl SqliteTx<'_> {
+    /// The transaction's connection, for the statements written once ([`super::sql`]).
+    fn sql(&mut self) -> &mut dyn super::sql::SqlConn {
+        &mut *self.conn
+    }
+
     /// A terminal row with its secret opened.
     fn opened_terminal(&self, mut t: TerminalRecord) -> RepoResult<TerminalRecord> {
         t.secret_hex = self.key.open_text(Purpose::TerminalSecret(&t.id), &t.secret_hex)?;
@@ -607,14 +622,14 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_enrolment_code(&mut self, c: &EnrolmentCodeRecord) -> RepoResult<()> {
-        enrolment::insert(&self.conn, c)
+        enrolment::insert(self.sql(), c)
     }
 
     fn enrolment_code(&mut self, code_sha256: &str) -> RepoResult<Option<EnrolmentCodeRecord>> {
-        enrolment::by_hash(&self.conn, code_sha256)
+        enrolment::by_hash(self.sql(), code_sha256)
     }
 
     fn use_enrolment_code(&mut self, code_sha256: &str, at: i64) -> RepoResult<bool> {
-        enrolment::mark_used(&self.conn, code_sha256, at)
+        enrolment::mark_used(self.sql(), code_sha256, at)
     }
 }
