@@ -48,6 +48,7 @@ pub mod private_files;
 pub mod repo;
 pub mod response_signature;
 pub mod routes;
+pub mod scope;
 pub mod sealing;
 pub mod server;
 pub mod service_error;

@@ -3,6 +3,7 @@
 
 use super::{blocking, points, refunds::RefundResponse};
 use crate::error::{ApiError, ErrorBody};
+use crate::scope::Scope;
 use crate::state::{AppState, AuthedTerminal};
 use crate::wire::Amount;
 use axum::extract::rejection::PathRejection;
@@ -49,14 +50,20 @@ pub fn alive(app: &AppState) -> Response {
     params(("code" = String, Path, description = "Line code, compact or grouped")),
     responses((status = 200, body = LineInfo), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("till_signature" = [])))]
-pub async fn line_code(State(app): State<AppState>, code: Result<Path<String>, PathRejection>) -> Response {
+pub async fn line_code(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    code: Result<Path<String>, PathRejection>,
+) -> Response {
     json(
         async {
             let code = LineCode::parse(&param(code)?)?;
             let repo = app.repo.clone();
             blocking(move || {
                 let mut tx = repo.read()?;
-                let l = tx.line(code.as_str())?.ok_or(ApiError::NotFound("line code"))?;
+                // Another merchant's line is not found, exactly like a code never sold.
+                let scope = Scope::of_terminal(&mut *tx, &t.id)?;
+                let l = scope.line(&mut *tx, code.as_str())?.ok_or(ApiError::NotFound("line code"))?;
                 let o = tx.order(&l.terminal_id, &l.order_id)?.ok_or(ApiError::NotFound("order"))?;
                 Ok(LineInfo {
                     line_code: code.grouped(),
@@ -105,7 +112,11 @@ pub(crate) fn sold_device_info(d: crate::repo::SoldDeviceRecord) -> SoldDeviceIn
     params(("blind" = String, Path, description = "The device's blind: HMAC-SHA256 of its identifier under the device identifier key (64 hex digits)")),
     responses((status = 200, body = SoldDeviceInfo), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("till_signature" = [])))]
-pub async fn sold_device(State(app): State<AppState>, blind: Result<Path<String>, PathRejection>) -> Response {
+pub async fn sold_device(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    blind: Result<Path<String>, PathRejection>,
+) -> Response {
     let blind = match param(blind).and_then(|b| super::device_services::check_blind(&b).map(|()| b)) {
         Ok(b) => b,
         Err(e) => return e.into_response(),
@@ -114,7 +125,8 @@ pub async fn sold_device(State(app): State<AppState>, blind: Result<Path<String>
     json(
         blocking(move || {
             let mut tx = repo.read()?;
-            let d = tx.sold_device(&blind)?.ok_or(ApiError::NotFound("device"))?;
+            let scope = Scope::of_terminal(&mut *tx, &t.id)?;
+            let d = scope.sold_device(&mut *tx, &blind)?.ok_or(ApiError::NotFound("device"))?;
             Ok(sold_device_info(d))
         })
         .await,
@@ -126,7 +138,11 @@ pub async fn sold_device(State(app): State<AppState>, blind: Result<Path<String>
     params(("refund_id" = String, Path, description = "The till's refund id")),
     responses((status = 200, body = RefundResponse), (status = 404, body = ErrorBody)),
     security(("till_signature" = [])))]
-pub async fn refund(State(app): State<AppState>, refund_id: Result<Path<String>, PathRejection>) -> Response {
+pub async fn refund(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    refund_id: Result<Path<String>, PathRejection>,
+) -> Response {
     let refund_id = match param(refund_id) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
@@ -135,7 +151,8 @@ pub async fn refund(State(app): State<AppState>, refund_id: Result<Path<String>,
     json(
         blocking(move || {
             let mut tx = repo.read()?;
-            let r = tx.refund(&refund_id)?.ok_or(ApiError::NotFound("refund"))?;
+            let scope = Scope::of_terminal(&mut *tx, &t.id)?;
+            let r = scope.refund(&mut *tx, &refund_id)?.ok_or(ApiError::NotFound("refund"))?;
             Ok(RefundResponse::from(&r))
         })
         .await,
@@ -148,7 +165,11 @@ pub async fn refund(State(app): State<AppState>, refund_id: Result<Path<String>,
     params(("customer_id" = String, Path, description = "The customer id the till sends with refunds")),
     responses((status = 200, body = CustomerInfo), (status = 400, body = ErrorBody)),
     security(("till_signature" = [])))]
-pub async fn customer(State(app): State<AppState>, customer_id: Result<Path<String>, PathRejection>) -> Response {
+pub async fn customer(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    customer_id: Result<Path<String>, PathRejection>,
+) -> Response {
     let customer_id = match param(customer_id) {
         Ok(c) => c,
         Err(e) => return e.into_response(),
@@ -160,7 +181,9 @@ pub async fn customer(State(app): State<AppState>, customer_id: Result<Path<Stri
     let threshold = app.config.refund_reputation_threshold;
     json(
         blocking(move || {
-            let reputation = repo.read()?.customer_reputation(&customer_id)?;
+            let mut tx = repo.read()?;
+            // The terminal's merchant's customer: the same id at another merchant is another one.
+            let reputation = Scope::of_terminal(&mut *tx, &t.id)?.customer_reputation(&mut *tx, &customer_id)?;
             // An unknown customer is not an error: the decision counts them as reputation 0.
             Ok(CustomerInfo { customer_id, reputation, threshold })
         })
@@ -187,7 +210,10 @@ pub async fn points_account(
     json(
         blocking(move || {
             let mut tx = repo.read()?;
-            let a = tx.points_account(&account_id.to_ascii_lowercase())?.ok_or(ApiError::NotFound("points account"))?;
+            let scope = Scope::of_terminal(&mut *tx, &ctx.terminal_id)?;
+            let a = scope
+                .points_account(&mut *tx, &account_id.to_ascii_lowercase())?
+                .ok_or(ApiError::NotFound("points account"))?;
             let history = tx
                 .points_history(&a.account_id, 50)?
                 .into_iter()
