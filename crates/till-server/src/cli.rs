@@ -29,6 +29,10 @@ pub enum Command {
     /// Customers known to the refund policy.
     #[command(subcommand)]
     Customers(CustomersCommand),
+    /// Stores of merchants (a chain): add, list. A till's lookups stay inside its store's
+    /// merchant.
+    #[command(subcommand)]
+    Stores(StoresCommand),
     /// Merchants that send orders for collection (web shops): add (prints the API key once),
     /// list, disable, enable.
     #[command(subcommand)]
@@ -95,11 +99,13 @@ pub enum TerminalsCommand {
         /// secret.
         #[arg(long)]
         enrolment_code: bool,
-        /// The store the till belongs to: it sees and collects that store's pending orders.
+        /// The store the till belongs to: it sees and collects that store's pending orders, and
+        /// finds the sales of every store of the store's merchant (printed as merchant_id).
         #[arg(long, value_name = "STORE", default_value = "main")]
         store: String,
     },
-    /// Move a till to another store (whose pending orders it then sees).
+    /// Move a till to another store (whose pending orders it then sees); prints its store and
+    /// the store's merchant.
     SetStore {
         #[command(flatten)]
         /// The database.
@@ -196,10 +202,38 @@ pub enum CustomersCommand {
         /// The customer's id.
         #[arg(long, value_name = "CUSTOMER_ID")]
         id: String,
+        /// The merchant the customer is a customer of (the same id at two merchants is two
+        /// customers).
+        #[arg(long, value_name = "MERCHANT_ID", default_value = "default")]
+        merchant: String,
         /// The score, a whole number.
         #[arg(long, value_name = "N", allow_negative_numbers = true)]
         score: i64,
     },
+}
+
+/// `till-server stores ...`.
+#[derive(Debug, Subcommand)]
+pub enum StoresCommand {
+    /// Register a store of a merchant: prints {"store", "merchant_id", "name", "created_at"}. A
+    /// store keeps its merchant (adding it again is refused); a store never added belongs to
+    /// the merchant `default`.
+    Add {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The store's id, as `terminals add --store` names it (1 to 32 of a-z 0-9 -).
+        #[arg(value_name = "STORE")]
+        store: String,
+        /// The merchant it belongs to (1 to 32 of a-z 0-9 -).
+        #[arg(long, value_name = "MERCHANT_ID")]
+        merchant: String,
+        /// The store's name, e.g. "Harbour Road".
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+    /// Every store added, with its merchant, as JSON.
+    List(DbArgs),
 }
 
 /// `till-server merchants ...`.

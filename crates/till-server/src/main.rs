@@ -15,7 +15,9 @@
 //! till-server refunds list --db FILE [--status pending_seller_confirmation|refunded|rejected]
 //! till-server refunds confirm --db FILE --id REFUND_ID [--by NAME]
 //! till-server refunds reject --db FILE --id REFUND_ID [--by NAME]
-//! till-server customers set-reputation --db FILE --id CUSTOMER_ID --score N
+//! till-server customers set-reputation --db FILE --id CUSTOMER_ID --score N [--merchant ID]
+//! till-server stores add --db FILE STORE --merchant ID --name NAME   a store of a merchant (a chain)
+//! till-server stores list --db FILE
 //! till-server merchants add --db FILE NAME [--store STORE]   prints {"merchant_id", "name", "store",
 //!                                                       "api_key"} once (orders pending collection)
 //! till-server merchants list --db FILE
@@ -36,7 +38,7 @@ mod cli;
 use clap::{CommandFactory, Parser};
 use cli::{
     Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, ProvidersCommand, RefundsCommand, ServeArgs,
-    TerminalsCommand,
+    StoresCommand, TerminalsCommand,
 };
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -45,6 +47,7 @@ use till_server::admin;
 use till_server::clock::OsEntropy;
 use till_server::config::Config;
 use till_server::merchants;
+use till_server::scope;
 use till_server::repo::sqlite::{SqliteRepository, StorageOptions};
 use till_server::server::{serve, TlsFiles};
 use till_server::state::AppState;
@@ -75,7 +78,7 @@ fn run(cli: Cli) -> Result<(), String> {
             merchants::check_store(&store).map_err(|e| e.to_string())?;
             let t = admin::add_terminal(&*repo, &name, &SystemClock, &OsEntropy).map_err(|e| e.to_string())?;
             merchants::set_terminal_store(&*repo, &t.terminal_id, &store).map_err(|e| e.to_string())?;
-            print_json(&t)
+            print_json(&scope::with_scope(&*repo, &t, &t.terminal_id).map_err(|e| e.to_string())?)
         }
         Command::Terminals(TerminalsCommand::Add { db, name, enrolment_code: true, store }) => {
             let repo = open(&db)?;
@@ -83,10 +86,19 @@ fn run(cli: Cli) -> Result<(), String> {
             let e =
                 till_server::enrolment::issue(&*repo, &name, &SystemClock, &OsEntropy).map_err(|e| e.to_string())?;
             merchants::set_terminal_store(&*repo, &e.terminal_id, &store).map_err(|e| e.to_string())?;
-            print_json(&e)
+            print_json(&scope::with_scope(&*repo, &e, &e.terminal_id).map_err(|e| e.to_string())?)
         }
         Command::Terminals(TerminalsCommand::SetStore { db, id, store }) => {
-            merchants::set_terminal_store(&*open(&db)?, &id, &store).map_err(|e| e.to_string())
+            let repo = open(&db)?;
+            merchants::set_terminal_store(&*repo, &id, &store).map_err(|e| e.to_string())?;
+            print_json(&scope::terminal_scope(&*repo, &id).map_err(|e| e.to_string())?)
+        }
+        Command::Stores(StoresCommand::Add { db, store, merchant, name }) => print_json(
+            &scope::add_store(&*open(&db)?, &store, &merchant, &name, SystemClock.now_unix())
+                .map_err(|e| e.to_string())?,
+        ),
+        Command::Stores(StoresCommand::List(db)) => {
+            print_json(&scope::list_stores(&*open(&db)?).map_err(|e| e.to_string())?)
         }
         Command::Merchants(m) => merchants_command(m),
         Command::Terminals(TerminalsCommand::Disable(t)) => {
@@ -122,8 +134,8 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Refunds(RefundsCommand::Confirm(d)) => decide(d, true),
         Command::Refunds(RefundsCommand::Reject(d)) => decide(d, false),
-        Command::Customers(CustomersCommand::SetReputation { db, id, score }) => {
-            admin::set_reputation(&*open(&db)?, &id, score).map_err(|e| e.to_string())
+        Command::Customers(CustomersCommand::SetReputation { db, id, score, merchant }) => {
+            scope::set_reputation(&*open(&db)?, &merchant, &id, score).map_err(|e| e.to_string())
         }
         Command::Providers(p) => providers(p),
         Command::Openapi => {

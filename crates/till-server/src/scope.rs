@@ -203,6 +203,22 @@ pub fn terminal_scope(repo: &dyn Repository, terminal: &str) -> Result<TerminalS
     Ok(TerminalScope { terminal_id: terminal.to_string(), store, merchant_id })
 }
 
+/// `v` (an object, e.g. a new terminal's credentials) with the terminal's `store` and
+/// `merchant_id` added, as `terminals add` prints it.
+pub fn with_scope<T: Serialize>(
+    repo: &dyn Repository,
+    v: &T,
+    terminal: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let scope = terminal_scope(repo, terminal)?;
+    let mut out = serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))?;
+    if let Some(o) = out.as_object_mut() {
+        o.insert("store".into(), scope.store.into());
+        o.insert("merchant_id".into(), scope.merchant_id.into());
+    }
+    Ok(out)
+}
+
 /// Sets a customer's reputation at a merchant (`till-server customers set-reputation`).
 pub fn set_reputation(repo: &dyn Repository, merchant: &str, customer_id: &str, score: i64) -> Result<(), ApiError> {
     check_id("merchant", merchant)?;

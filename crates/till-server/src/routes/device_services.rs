@@ -152,7 +152,8 @@ impl rand::RngCore for EntropyRng<'_> {
 /// not shown, and a device only another merchant knows is not found).
 #[utoipa::path(get, path = "/v1/device-services/devices/{blind}", tag = "device-services",
     params(("blind" = String, Path, description = "The device's blind (64 hex digits)")),
-    responses((status = 200, body = DeviceRecord), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = DeviceRecord), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "Nothing of the device at the terminal's merchant (another merchant's records are not shown)")),
     security(("till_signature" = [])))]
 pub async fn device(
     State(app): State<AppState>,

@@ -48,7 +48,8 @@ pub fn alive(app: &AppState) -> Response {
 /// The order line behind a line code.
 #[utoipa::path(get, path = "/v1/line-codes/{code}", tag = "sales",
     params(("code" = String, Path, description = "Line code, compact or grouped")),
-    responses((status = 200, body = LineInfo), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = LineInfo), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "No such line code, or one another merchant's store sold: the same answer")),
     security(("till_signature" = [])))]
 pub async fn line_code(
     State(app): State<AppState>,
@@ -110,7 +111,8 @@ pub(crate) fn sold_device_info(d: crate::repo::SoldDeviceRecord) -> SoldDeviceIn
 /// clear is refused: it never crosses the network).
 #[utoipa::path(get, path = "/v1/sold-devices/{blind}", tag = "sales",
     params(("blind" = String, Path, description = "The device's blind: HMAC-SHA256 of its identifier under the device identifier key (64 hex digits)")),
-    responses((status = 200, body = SoldDeviceInfo), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = SoldDeviceInfo), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "The terminal's merchant never sold the device (another merchant's sale is not shown)")),
     security(("till_signature" = [])))]
 pub async fn sold_device(
     State(app): State<AppState>,
@@ -136,7 +138,8 @@ pub async fn sold_device(
 /// A refund's current status (a till polls it while the seller decides).
 #[utoipa::path(get, path = "/v1/refunds/{refund_id}", tag = "refunds",
     params(("refund_id" = String, Path, description = "The till's refund id")),
-    responses((status = 200, body = RefundResponse), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = RefundResponse),
+        (status = 404, body = ErrorBody, description = "No such refund, or a refund of another merchant's line: the same answer")),
     security(("till_signature" = [])))]
 pub async fn refund(
     State(app): State<AppState>,
@@ -162,7 +165,7 @@ pub async fn refund(
 /// A customer's reputation and the refund policy's threshold, so a till can tell before it sends
 /// a refund whether the refund will be paid at once or wait for the seller.
 #[utoipa::path(get, path = "/v1/customers/{customer_id}", tag = "refunds",
-    params(("customer_id" = String, Path, description = "The customer id the till sends with refunds")),
+    params(("customer_id" = String, Path, description = "The customer id the till sends with refunds; a customer of the terminal's merchant (the same id at another merchant is another customer)")),
     responses((status = 200, body = CustomerInfo), (status = 400, body = ErrorBody)),
     security(("till_signature" = [])))]
 pub async fn customer(
@@ -194,7 +197,8 @@ pub async fn customer(
 /// A points account: balance, level, promotions and history.
 #[utoipa::path(get, path = "/v1/points/accounts/{account_id}", tag = "points",
     params(("account_id" = String, Path, description = "32 hex digits")),
-    responses((status = 200, body = points::AccountDetail), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = points::AccountDetail),
+        (status = 404, body = ErrorBody, description = "No such account, or one enrolled at another merchant: the same answer")),
     security(("till_signature" = [])))]
 pub async fn points_account(
     State(app): State<AppState>,
