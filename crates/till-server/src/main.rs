@@ -47,8 +47,8 @@ use till_server::admin;
 use till_server::clock::OsEntropy;
 use till_server::config::Config;
 use till_server::merchants;
-use till_server::scope;
 use till_server::repo::sqlite::{SqliteRepository, StorageOptions};
+use till_server::scope;
 use till_server::server::{serve, TlsFiles};
 use till_server::state::AppState;
 

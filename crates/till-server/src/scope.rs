@@ -205,11 +205,7 @@ pub fn terminal_scope(repo: &dyn Repository, terminal: &str) -> Result<TerminalS
 
 /// `v` (an object, e.g. a new terminal's credentials) with the terminal's `store` and
 /// `merchant_id` added, as `terminals add` prints it.
-pub fn with_scope<T: Serialize>(
-    repo: &dyn Repository,
-    v: &T,
-    terminal: &str,
-) -> Result<serde_json::Value, ApiError> {
+pub fn with_scope<T: Serialize>(repo: &dyn Repository, v: &T, terminal: &str) -> Result<serde_json::Value, ApiError> {
     let scope = terminal_scope(repo, terminal)?;
     let mut out = serde_json::to_value(v).map_err(|e| ApiError::Internal(e.to_string()))?;
     if let Some(o) = out.as_object_mut() {

@@ -180,7 +180,8 @@ fn a_points_account_enrolled_at_one_merchant_is_unknown_to_another() {
     sell(&c, &c.b1, "o-b", &line_code(2), None);
     let a = c.b1.post(&c.s, "/v1/points/updates", &earn(1, "o-b"), "ub");
     assert_eq!((a.status, a.body["code"].as_str()), (422, Some("invalid_token")), "{}", a.text);
-    let reversal = json!({"refund_id": "r-1", "order_id": "o-b", "account_id": account, "kind": "reverse_earn", "points": 1});
+    let reversal =
+        json!({"refund_id": "r-1", "order_id": "o-b", "account_id": account, "kind": "reverse_earn", "points": 1});
     let a = c.b1.post(&c.s, "/v1/points/reversals", &reversal, "vb");
     assert_eq!((a.status, a.body["code"].as_str()), (404, Some("not_found")), "{}", a.text);
 
@@ -204,7 +205,10 @@ fn a_customer_of_one_merchant_is_another_customer_at_another_merchant() {
     sell(&c, &c.a1, "o-a", &line_code(1), None);
     sell(&c, &c.b1, "o-b", &line_code(2), None);
     let a = c.a2.post(&c.s, "/v1/refunds", &refund_of_line("r-a", &line_code(1)), "ra");
-    assert_eq!((a.status, a.body["status"].as_str(), a.body["decided_by"].as_str()), (201, Some("refunded"), Some("policy")));
+    assert_eq!(
+        (a.status, a.body["status"].as_str(), a.body["decided_by"].as_str()),
+        (201, Some("refunded"), Some("policy"))
+    );
     let b = c.b1.post(&c.s, "/v1/refunds", &refund_of_line("r-b", &line_code(2)), "rb");
     assert_eq!((b.status, b.body["status"].as_str()), (201, Some("pending_seller_confirmation")), "{}", b.text);
 

@@ -37,8 +37,12 @@ pub trait ScopeTx {
     /// A customer's reputation at a merchant, if the merchant knows the customer.
     fn merchant_customer_reputation(&mut self, merchant: &str, customer_id: &str) -> RepoResult<Option<i64>>;
     /// Sets a customer's reputation at a merchant.
-    fn set_merchant_customer_reputation(&mut self, merchant: &str, customer_id: &str, reputation: i64)
-        -> RepoResult<()>;
+    fn set_merchant_customer_reputation(
+        &mut self,
+        merchant: &str,
+        customer_id: &str,
+        reputation: i64,
+    ) -> RepoResult<()>;
 
     /// The merchant a points account was enrolled at.
     fn points_account_merchant(&mut self, account_id: &str) -> RepoResult<Option<String>>;

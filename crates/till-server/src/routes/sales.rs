@@ -270,22 +270,25 @@ pub fn record(tx: &mut dyn Tx, ctx: &Ctx, req: &SaleRequest) -> Result<Reply, Ap
         // than the line total (a discounted line refunds at most what was paid).
         let price = unit.minor().min(total.minor());
         for (device, id) in line.devices.iter().zip(ids) {
-            scope.insert_sold_device(tx, &SoldDeviceRecord {
-                blind: id.clone(),
-                identifier_sealed: device.sealed.clone(),
-                warranty_months: device.warranty_months,
-                kind: device.kind.name().to_string(),
-                line_code: code.as_str().to_string(),
-                terminal_id: terminal.to_string(),
-                order_id: req.order_id.clone(),
-                store: req.store.clone(),
-                price_minor: price,
-                currency: currency.clone(),
-                paying_account: paying_account.clone(),
-                software: device.software.clone(),
-                sold_at: req.created_at,
-                refunded: false,
-            })?;
+            scope.insert_sold_device(
+                tx,
+                &SoldDeviceRecord {
+                    blind: id.clone(),
+                    identifier_sealed: device.sealed.clone(),
+                    warranty_months: device.warranty_months,
+                    kind: device.kind.name().to_string(),
+                    line_code: code.as_str().to_string(),
+                    terminal_id: terminal.to_string(),
+                    order_id: req.order_id.clone(),
+                    store: req.store.clone(),
+                    price_minor: price,
+                    currency: currency.clone(),
+                    paying_account: paying_account.clone(),
+                    software: device.software.clone(),
+                    sold_at: req.created_at,
+                    refunded: false,
+                },
+            )?;
             device_count += 1;
         }
     }

@@ -142,9 +142,10 @@ pub(super) fn sold_device(conn: &mut dyn SqlConn, merchant: &str, blind: &str) -
 
 /// Stores a merchant's sale of a device, first dropping its refunded earlier sale.
 pub(super) fn insert_sold_device(conn: &mut dyn SqlConn, merchant: &str, d: &SoldDeviceRecord) -> RepoResult<()> {
-    conn.execute("DELETE FROM sold_devices WHERE merchant_id = ?1 AND blind = ?2 AND refunded = 1", args![
-        merchant, d.blind
-    ])?;
+    conn.execute(
+        "DELETE FROM sold_devices WHERE merchant_id = ?1 AND blind = ?2 AND refunded = 1",
+        args![merchant, d.blind],
+    )?;
     conn.execute(
         &format!(
             "INSERT INTO sold_devices (merchant_id, {DEVICE_COLUMNS}) \
@@ -172,7 +173,12 @@ pub(super) fn insert_sold_device(conn: &mut dyn SqlConn, merchant: &str, d: &Sol
 }
 
 /// Marks a merchant's sale of a device refunded or not.
-pub(super) fn set_device_refunded(conn: &mut dyn SqlConn, merchant: &str, blind: &str, refunded: bool) -> RepoResult<()> {
+pub(super) fn set_device_refunded(
+    conn: &mut dyn SqlConn,
+    merchant: &str,
+    blind: &str,
+    refunded: bool,
+) -> RepoResult<()> {
     conn.execute(
         "UPDATE sold_devices SET refunded = ?3 WHERE merchant_id = ?1 AND blind = ?2",
         args![merchant, blind, refunded],
@@ -181,7 +187,11 @@ pub(super) fn set_device_refunded(conn: &mut dyn SqlConn, merchant: &str, blind:
 }
 
 /// A customer's reputation at a merchant.
-pub(super) fn customer_reputation(conn: &mut dyn SqlConn, merchant: &str, customer_id: &str) -> RepoResult<Option<i64>> {
+pub(super) fn customer_reputation(
+    conn: &mut dyn SqlConn,
+    merchant: &str,
+    customer_id: &str,
+) -> RepoResult<Option<i64>> {
     conn.query_opt(
         "SELECT reputation FROM customers WHERE merchant_id = ?1 AND customer_id = ?2",
         args![merchant, customer_id],
@@ -253,7 +263,11 @@ pub(super) fn set_software_update_merchant(
 }
 
 /// The keys of a merchant's software updates of a device.
-pub(super) fn software_updates(conn: &mut dyn SqlConn, merchant: &str, blind: &str) -> RepoResult<Vec<(String, String)>> {
+pub(super) fn software_updates(
+    conn: &mut dyn SqlConn,
+    merchant: &str,
+    blind: &str,
+) -> RepoResult<Vec<(String, String)>> {
     conn.query_map(
         "SELECT terminal_id, update_id FROM software_updates WHERE merchant_id = ?1 AND device_blind = ?2",
         args![merchant, blind],
