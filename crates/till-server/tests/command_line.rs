@@ -120,6 +120,11 @@ fn generate_writes_man_pages_and_completions() {
     assert_eq!(
         names,
         [
+            "till-server-admins-add.1",
+            "till-server-admins-disable.1",
+            "till-server-admins-enable.1",
+            "till-server-admins-list.1",
+            "till-server-admins.1",
             "till-server-customers-set-reputation.1",
             "till-server-customers.1",
             "till-server-merchants-add.1",
