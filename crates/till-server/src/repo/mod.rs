@@ -12,13 +12,17 @@ mod device_services;
 mod merchant_orders;
 mod opening;
 pub mod pool;
+pub mod scope_sql;
 mod sealed_columns;
 mod services;
 pub mod sql;
 pub mod sqlite;
 
 use crate::error::RepoError;
-pub use console::{AdminRecord, AuditRecord, ConsoleSessionRecord, ConsoleTx, NewAuditEntry};
+pub use console::{
+    AdminRecord, AuditRecord, ConsoleSessionRecord, ConsoleTx, CurrencyTotal, CustomerRow, NewAuditEntry,
+    PointsAccountRow, SaleRow, SalesFilter, TerminalRow,
+};
 pub use device_services::{DeviceServicesTx, ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord};
 pub use merchant_orders::*;
 pub use services::*;
