@@ -22,13 +22,19 @@ fn sign_in_sets_a_strict_http_only_cookie_and_opens_the_pages() {
     let web = Web::new(&s);
     let answer = web.sign_in("alice", PASSWORD);
     let cookie = answer.set_cookies.iter().find(|c| c.starts_with("till_console=")).expect("a session cookie");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/console"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/console"),
+        "{cookie}"
+    );
     // Plain HTTP here: not Secure (over TLS it is; see the unit test of set_cookie).
     assert!(!cookie.contains("Secure"), "{cookie}");
     for path in ["/console/sales", "/console/terminals", "/console/customers", "/console/points"] {
         let page = web.get(path);
         assert_eq!(page.status, 200, "{path}: {}", page.body);
-        assert!(page.body.contains("<meta charset=\"utf-8\">") && page.body.contains("id=\"admin-name\">alice<"), "{path}");
+        assert!(
+            page.body.contains("<meta charset=\"utf-8\">") && page.body.contains("id=\"admin-name\">alice<"),
+            "{path}"
+        );
         assert!(page.body.contains("aria-current=\"page\""), "{path}: the section is marked current");
     }
     let headers = web.get("/console/sales");
@@ -185,7 +191,10 @@ fn an_admin_sees_and_changes_only_their_merchants_terminals() {
     assert_eq!(web.post(&path, &[("csrf", &token)]).status, 404);
     assert!(!disabled(&s, &s.terminal_id));
     // Nor can bob add a terminal to a store of merchant default.
-    let add = web.post("/console/terminals", &[("csrf", &token), ("name", "sneaky"), ("store", "main"), ("credential", "secret")]);
+    let add = web.post(
+        "/console/terminals",
+        &[("csrf", &token), ("name", "sneaky"), ("store", "main"), ("credential", "secret")],
+    );
     assert_eq!(add.status, 400);
     use till_server::repo::Repository;
     assert_eq!(s.repo.read().unwrap().terminals().unwrap().len(), 1);

@@ -146,7 +146,9 @@ impl Browser {
     pub fn texts(&self, css: &str) -> Vec<String> {
         self.find_all(css)
             .iter()
-            .map(|e| self.call("GET", &format!("/element/{e}/text"), None).unwrap().as_str().unwrap_or_default().to_string())
+            .map(|e| {
+                self.call("GET", &format!("/element/{e}/text"), None).unwrap().as_str().unwrap_or_default().to_string()
+            })
             .collect()
     }
 

@@ -61,7 +61,8 @@ pub struct Page {
 impl Page {
     /// The value of the first `csrf` hidden field.
     pub fn csrf(&self) -> String {
-        let at = self.body.find("name=\"csrf\" value=\"").expect("a form with a token") + "name=\"csrf\" value=\"".len();
+        let at =
+            self.body.find("name=\"csrf\" value=\"").expect("a form with a token") + "name=\"csrf\" value=\"".len();
         self.body[at..].split('"').next().unwrap().to_string()
     }
 }
