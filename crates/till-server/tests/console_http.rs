@@ -221,3 +221,33 @@ fn forms_are_size_limited_and_the_language_switch_stays_on_the_console() {
     assert!(r.header("content-security-policy").is_some_and(|c| c.contains("default-src 'none'")));
     assert_eq!(r.header("cache-control"), Some("no-store"));
 }
+
+#[test]
+fn a_reputation_change_is_audited_and_a_bad_score_changes_nothing() {
+    let s = TestServer::start();
+    admin(&s, "alice", "default");
+    till_server::admin::set_reputation(&*s.repo, "cust-<b>&", 40).unwrap();
+    let web = signed_in(&s, "alice");
+    let list = web.get("/console/customers?q=%3Cb");
+    assert!(list.body.contains("cust-&lt;b&gt;&amp;"), "escaped: {}", list.body);
+    assert!(!list.body.contains("cust-<b>"));
+    let path = "/console/customers/cust-%3Cb%3E%26";
+    let token = web.get(path).csrf();
+    assert_eq!(web.post(path, &[("csrf", &token), ("reputation", "lots")]).status, 400);
+    assert_eq!(web.post(path, &[("reputation", "90")]).status, 403);
+    use till_server::repo::Repository;
+    assert_eq!(s.repo.read().unwrap().customer_reputation("cust-<b>&").unwrap(), Some(40));
+    let saved = web.post(path, &[("csrf", &token), ("reputation", "90")]);
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(s.repo.read().unwrap().customer_reputation("cust-<b>&").unwrap(), Some(90));
+    let entry = s.repo.read().unwrap().console_audit("default", 1).unwrap().remove(0).entry;
+    assert_eq!(
+        (entry.action.as_str(), entry.subject.as_str(), entry.detail.as_str()),
+        ("customer.reputation", "cust-<b>&", "40 -> 90")
+    );
+    // Another merchant's admin does not see the customer.
+    admin(&s, "bob", "other-chain");
+    let bob = signed_in(&s, "bob");
+    assert_eq!(bob.get(path).status, 404);
+    assert!(!bob.get("/console/customers").body.contains("cust-"));
+}
