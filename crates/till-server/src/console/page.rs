@@ -278,6 +278,8 @@ main.error { margin: 3em auto; background: #fff; border: 1px solid var(--line); 
 h1 { font-size: 1.4em; margin: .4em 0 .8em; }
 h2 { font-size: 1.15em; }
 form.inline { display: inline; margin: 0; }
+fieldset { border: 1px solid var(--line); border-radius: 4px; display: flex; flex-direction: column; gap: .4em; }
+label.choice { flex-direction: row; align-items: center; gap: .5em; font-size: 1em; color: var(--ink); }
 form.filters, form.card { display: flex; flex-wrap: wrap; gap: .75em 1em; align-items: flex-end; background: #fff; padding: 1em; border: 1px solid var(--line); border-radius: 6px; margin-bottom: 1em; }
 form.card { flex-direction: column; align-items: stretch; max-width: 26em; }
 label { display: flex; flex-direction: column; font-size: .85em; color: var(--muted); gap: .2em; }

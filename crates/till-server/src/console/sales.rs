@@ -188,6 +188,7 @@ fn sales_table(lang: Lang, rows: &[SaleRow]) -> maud::Markup {
                         td class="num" { (money(row.total_minor, &row.currency)) }
                     }
                 }
+                @if rows.is_empty() { tr { td colspan="6" class="muted" { (t(lang, "nothing")) } } }
             }
         }
     }

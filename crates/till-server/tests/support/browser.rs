@@ -109,8 +109,21 @@ impl Browser {
 
     /// Clicks the element matching `css`.
     pub fn click(&self, css: &str) {
-        let e = self.wait_for(css);
-        self.call("POST", &format!("/element/{e}/click"), Some(json!({}))).unwrap();
+        self.retry(css, |e| self.call("POST", &format!("/element/{e}/click"), Some(json!({}))));
+    }
+
+    /// Runs `f` on the element matching `css`, again while the page is being replaced (a
+    /// navigation can make the element found stale before it is used).
+    fn retry(&self, css: &str, f: impl Fn(&str) -> Result<Value, String>) -> Value {
+        let start = Instant::now();
+        loop {
+            let e = self.wait_for(css);
+            match f(&e) {
+                Ok(v) => return v,
+                Err(err) => assert!(start.elapsed() < Duration::from_secs(10), "{css}: {err}"),
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Clears the field matching `css` and types `text` into it.
@@ -138,8 +151,8 @@ impl Browser {
 
     /// The visible text of the element matching `css`.
     pub fn text(&self, css: &str) -> String {
-        let e = self.wait_for(css);
-        self.call("GET", &format!("/element/{e}/text"), None).unwrap().as_str().unwrap_or_default().to_string()
+        let v = self.retry(css, |e| self.call("GET", &format!("/element/{e}/text"), None));
+        v.as_str().unwrap_or_default().to_string()
     }
 
     /// The texts of every element matching `css`.
