@@ -13,13 +13,17 @@ mod merchant_orders;
 mod opening;
 pub mod pool;
 mod scope;
+pub mod scope_sql;
 mod sealed_columns;
 mod services;
 pub mod sql;
 pub mod sqlite;
 
 use crate::error::RepoError;
-pub use console::{AdminRecord, AuditRecord, ConsoleSessionRecord, ConsoleTx, NewAuditEntry};
+pub use console::{
+    AdminRecord, AuditRecord, ConsoleSessionRecord, ConsoleTx, CurrencyTotal, CustomerRow, NewAuditEntry,
+    PointsAccountRow, SaleRow, SalesFilter, TerminalRow,
+};
 pub use device_services::{DeviceServicesTx, ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord};
 pub use merchant_orders::*;
 pub use scope::{ScopeTx, StoreRecord};

@@ -27,6 +27,7 @@ pub use super::opening::StorageOptions;
 mod cards;
 mod conn;
 mod console;
+mod console_views;
 mod device_services;
 mod enrolment;
 mod line_origins;
