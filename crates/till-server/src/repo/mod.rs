@@ -10,6 +10,7 @@
 mod device_services;
 mod merchant_orders;
 mod opening;
+mod photos;
 pub mod pool;
 mod sealed_columns;
 mod services;
@@ -19,6 +20,7 @@ pub mod sqlite;
 use crate::error::RepoError;
 pub use device_services::{DeviceServicesTx, ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord};
 pub use merchant_orders::*;
+pub use photos::{PhotosTx, RefundPhotoRecord};
 pub use services::*;
 
 /// Result of a storage operation.
@@ -39,7 +41,7 @@ pub trait Repository: Send + Sync {
 }
 
 /// One open transaction. Dropping it without [`Tx::commit`] rolls it back.
-pub trait Tx: MerchantOrdersTx + ServicesTx + DeviceServicesTx {
+pub trait Tx: MerchantOrdersTx + ServicesTx + DeviceServicesTx + PhotosTx {
     /// Makes every change of the transaction durable.
     fn commit(self: Box<Self>) -> RepoResult<()>;
     /// Marks a point to roll back to (`SAVEPOINT name`).

@@ -1,0 +1,45 @@
+//! What the server keeps of refund photos (schema version 15): each photo once, by the SHA-256
+//! of its bytes, in the database so that every server sharing it serves the same photo; and the
+//! statements a [`super::Tx`] offers for them ([`PhotosTx`]).
+
+use super::RepoResult;
+
+/// A stored photo of a refund's defect.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RefundPhotoRecord {
+    /// SHA-256 of `bytes`, 64 lower-case hex digits.
+    pub sha256: String,
+    /// `image/jpeg`, `image/png` or `image/webp`, read from the bytes.
+    pub content_type: String,
+    /// The photo.
+    pub bytes: Vec<u8>,
+    /// `bytes.len()`.
+    pub size: i64,
+    /// The terminal that uploaded it first.
+    pub terminal_id: String,
+    /// When it was first stored (Unix seconds).
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for RefundPhotoRecord {
+    // The bytes are a customer's photo: never in a log line, only their size.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefundPhotoRecord")
+            .field("sha256", &self.sha256)
+            .field("content_type", &self.content_type)
+            .field("size", &self.size)
+            .field("terminal_id", &self.terminal_id)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The statements of refund photos, part of every [`super::Tx`].
+pub trait PhotosTx {
+    /// Stores a photo unless one with its SHA-256 is stored already; true when stored now.
+    fn insert_refund_photo(&mut self, p: &RefundPhotoRecord) -> RepoResult<bool>;
+    /// A photo with its bytes, by SHA-256.
+    fn refund_photo(&mut self, sha256: &str) -> RepoResult<Option<RefundPhotoRecord>>;
+    /// Whether a photo with this SHA-256 is stored (without reading its bytes).
+    fn refund_photo_exists(&mut self, sha256: &str) -> RepoResult<bool>;
+}
