@@ -67,8 +67,13 @@ fn sell(p: &Pos, t: &SessionToken, skus: &[&str]) -> Receipt {
 
 /// The speaker line (sold for Acme Audio) of `sale`, with a photo.
 fn speaker(p: &Pos, t: &SessionToken, sale: &Receipt, photo: Option<&[u8]>) -> RefundInput {
-    let lookup =
-        RefundLookup { by: "line_code".into(), text: sale.lines[0].line_code.clone(), date: None, amount_minor: None, utc_offset_minutes: None };
+    let lookup = RefundLookup {
+        by: "line_code".into(),
+        text: sale.lines[0].line_code.clone(),
+        date: None,
+        amount_minor: None,
+        utc_offset_minutes: None,
+    };
     let found = p.refund_find(t, lookup).unwrap();
     RefundInput {
         order_id: found.order_id,
@@ -113,12 +118,22 @@ fn a_refund_with_a_photo_uploads_it_through_the_outbox_once_and_the_seller_decid
     }
     // Queued in the refund's own commit, under the photo's hash.
     let id = format!("photo-{}", sha(&photo));
-    let queued = till_rows(&dir, "SELECT id, kind, json_extract(payload, '$.content_type') FROM outbox WHERE kind = 'refund.photo'");
+    let queued = till_rows(
+        &dir,
+        "SELECT id, kind, json_extract(payload, '$.content_type') FROM outbox WHERE kind = 'refund.photo'",
+    );
     assert_eq!(queued, [(id.clone(), "refund.photo".to_string(), Some("image/png".to_string()))]);
 
     drained(&p);
-    let sent = till_rows(&dir, "SELECT state, kind, json_extract(payload, '$.photo_base64') FROM outbox WHERE kind = 'refund.photo'");
-    assert_eq!(sent, [("done".to_string(), "refund.photo".to_string(), None)], "delivered, and its bytes dropped from the outbox");
+    let sent = till_rows(
+        &dir,
+        "SELECT state, kind, json_extract(payload, '$.photo_base64') FROM outbox WHERE kind = 'refund.photo'",
+    );
+    assert_eq!(
+        sent,
+        [("done".to_string(), "refund.photo".to_string(), None)],
+        "delivered, and its bytes dropped from the outbox"
+    );
     // At the server: the bytes, their type, and the refund naming them.
     let stored = srv.repo.read().unwrap().refund_photo(&sha(&photo)).unwrap().expect("the server holds the photo");
     assert_eq!((stored.bytes.as_slice(), stored.content_type.as_str()), (photo.as_slice(), "image/png"));
@@ -161,7 +176,8 @@ fn what_is_not_a_photo_or_is_too_large_is_refused_at_the_counter_and_changes_not
         let e = p.refund_record(&c, input).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidInput, "{e}");
     }
-    assert!(till_rows(&dir, "SELECT id, kind, NULL FROM outbox WHERE kind IN ('refund.photo', 'refund.requested')").is_empty());
+    assert!(till_rows(&dir, "SELECT id, kind, NULL FROM outbox WHERE kind IN ('refund.photo', 'refund.requested')")
+        .is_empty());
     assert!(till_rows(&dir, "SELECT CAST(id AS TEXT), reason, NULL FROM refunds").is_empty());
     let evidence = dir.path().join("evidence");
     assert!(!evidence.exists() || std::fs::read_dir(&evidence).unwrap().next().is_none(), "nothing kept");

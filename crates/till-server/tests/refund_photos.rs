@@ -145,10 +145,12 @@ fn photo_bytes_never_reach_the_servers_log() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
     let bin = env!("CARGO_BIN_EXE_till-server");
-    let out = Command::new(bin).args(["terminals", "add", "--db", db.to_str().unwrap(), "--name", "t"]).output().unwrap();
+    let out =
+        Command::new(bin).args(["terminals", "add", "--db", db.to_str().unwrap(), "--name", "t"]).output().unwrap();
     assert!(out.status.success());
     let t: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let (terminal, secret) = (t["terminal_id"].as_str().unwrap().to_string(), hex::decode(t["secret"].as_str().unwrap()).unwrap());
+    let (terminal, secret) =
+        (t["terminal_id"].as_str().unwrap().to_string(), hex::decode(t["secret"].as_str().unwrap()).unwrap());
     let mut child = Command::new(bin)
         .args(["serve", "--db", db.to_str().unwrap(), "--listen", "127.0.0.1:0"])
         .env("RUST_LOG", "trace")

@@ -292,7 +292,13 @@ pub fn decide(
 /// line ([`decide`]) and the HQ console's refunds page (which writes its audit entry in the
 /// same transaction). The till learns the decision as it always does: `GET /v1/refunds/{id}`
 /// answers the new status.
-pub fn decide_in(tx: &mut dyn Tx, refund_id: &str, confirm: bool, by: &str, now: i64) -> Result<RefundRecord, ApiError> {
+pub fn decide_in(
+    tx: &mut dyn Tx,
+    refund_id: &str,
+    confirm: bool,
+    by: &str,
+    now: i64,
+) -> Result<RefundRecord, ApiError> {
     let r = tx.refund(refund_id)?.ok_or(ApiError::NotFound("refund"))?;
     if r.status != PENDING {
         return Err(ApiError::RefundNotPending(refund_id.to_string()));
