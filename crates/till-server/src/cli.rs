@@ -33,6 +33,9 @@ pub enum Command {
     /// list, disable, enable.
     #[command(subcommand)]
     Merchants(MerchantsCommand),
+    /// Admin accounts of the HQ console (/console): add, list, disable, enable.
+    #[command(subcommand)]
+    Admins(AdminsCommand),
     /// Service providers of the service relay: add, list, disable, enable.
     #[command(subcommand)]
     Providers(ProvidersCommand),
@@ -287,4 +290,42 @@ mod tests {
     fn the_definition_is_consistent() {
         Cli::command().debug_assert();
     }
+}
+
+/// `till-server admins ...`.
+#[derive(Debug, Subcommand)]
+pub enum AdminsCommand {
+    /// Make an admin account of the HQ console. The password comes from --password-file, else
+    /// is asked twice on the terminal (not echoed), else is the first line of standard input.
+    Add {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The user name (1 to 64 letters, digits, '.', '_', '@', '-').
+        #[arg(value_name = "USER")]
+        username: String,
+        /// The merchant whose stores the admin sees (`default` for a single shop).
+        #[arg(long, value_name = "MERCHANT")]
+        merchant: String,
+        /// A file whose first line is the password (10 to 1024 characters).
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
+    /// Every admin account, without password hashes, as JSON.
+    List(DbArgs),
+    /// Refuse an admin's sign-in and end their sessions.
+    Disable(AdminName),
+    /// Let a disabled admin sign in again.
+    Enable(AdminName),
+}
+
+/// An admin account by user name.
+#[derive(Debug, Args)]
+pub struct AdminName {
+    #[command(flatten)]
+    /// The database.
+    pub db: DbArgs,
+    /// The user name.
+    #[arg(value_name = "USER")]
+    pub username: String,
 }

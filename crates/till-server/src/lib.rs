@@ -35,6 +35,7 @@ pub mod app;
 pub mod clock;
 pub mod config;
 pub mod connection;
+pub mod console;
 pub mod enrolment;
 pub mod error;
 pub mod idempotency;

@@ -23,6 +23,11 @@
 //! till-server providers add --db FILE --name NAME --account ID --endpoint URL --secret-file FILE
 //! till-server providers list --db FILE
 //! till-server providers disable|enable --db FILE --account ID
+//! till-server admins add --db FILE USER --merchant MERCHANT [--password-file FILE]
+//!                                                       an HQ console admin (password asked twice
+//!                                                       without echo, or the first line of stdin)
+//! till-server admins list --db FILE
+//! till-server admins disable|enable --db FILE USER
 //! till-server openapi                                   prints the OpenAPI document
 //! ```
 //!
@@ -32,11 +37,12 @@
 //! the man pages and completions come from it (`till-server generate --out DIR`, the till-cli-docs crate).
 
 mod cli;
+mod password_prompt;
 
 use clap::{CommandFactory, Parser};
 use cli::{
-    Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, ProvidersCommand, RefundsCommand, ServeArgs,
-    TerminalsCommand,
+    AdminsCommand, Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, ProvidersCommand, RefundsCommand,
+    ServeArgs, TerminalsCommand,
 };
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -89,6 +95,7 @@ fn run(cli: Cli) -> Result<(), String> {
             merchants::set_terminal_store(&*open(&db)?, &id, &store).map_err(|e| e.to_string())
         }
         Command::Merchants(m) => merchants_command(m),
+        Command::Admins(a) => admins_command(a),
         Command::Terminals(TerminalsCommand::Disable(t)) => {
             admin::set_terminal_disabled(&*open(&t.db)?, &t.id, true).map_err(|e| e.to_string())
         }
@@ -154,6 +161,30 @@ fn merchants_command(command: MerchantsCommand) -> Result<(), String> {
 }
 
 /// `till-server providers ...` (till_server::services::providers).
+/// `till-server admins ...`.
+fn admins_command(command: AdminsCommand) -> Result<(), String> {
+    use till_server::console::admins;
+    let err = |e: till_server::error::ApiError| e.to_string();
+    match command {
+        AdminsCommand::Add { db, username, merchant, password_file } => {
+            // Checked before the password is asked, so a typo does not cost typing it twice.
+            admins::check_username(&username).map_err(err)?;
+            let password = password_prompt::read_password(password_file.as_deref())?;
+            let repo = open(&db)?;
+            print_json(
+                &admins::add_admin(&*repo, &username, &merchant, &password, &SystemClock, &OsEntropy).map_err(err)?,
+            )
+        }
+        AdminsCommand::List(db) => print_json(&admins::list_admins(&*open(&db)?).map_err(err)?),
+        AdminsCommand::Disable(a) => {
+            admins::set_admin_disabled(&*open(&a.db)?, &a.username, true, &SystemClock).map_err(err)
+        }
+        AdminsCommand::Enable(a) => {
+            admins::set_admin_disabled(&*open(&a.db)?, &a.username, false, &SystemClock).map_err(err)
+        }
+    }
+}
+
 fn providers(command: ProvidersCommand) -> Result<(), String> {
     use till_server::services::providers as p;
     let e = |e: till_server::error::ApiError| e.to_string();

@@ -7,6 +7,7 @@
 //! no rowid or AUTOINCREMENT), so a PostgreSQL implementation can reuse the schema and the
 //! statements (with `$N` in place of SQLite's `?N` placeholders).
 
+mod console;
 mod device_services;
 mod merchant_orders;
 mod opening;
@@ -18,6 +19,7 @@ pub mod sql;
 pub mod sqlite;
 
 use crate::error::RepoError;
+pub use console::{AdminRecord, AuditRecord, ConsoleSessionRecord, ConsoleTx, NewAuditEntry};
 pub use device_services::{DeviceServicesTx, ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord};
 pub use merchant_orders::*;
 pub use photos::{PhotosTx, RefundPhotoRecord};
@@ -41,7 +43,7 @@ pub trait Repository: Send + Sync {
 }
 
 /// One open transaction. Dropping it without [`Tx::commit`] rolls it back.
-pub trait Tx: MerchantOrdersTx + ServicesTx + DeviceServicesTx + PhotosTx {
+pub trait Tx: MerchantOrdersTx + ServicesTx + DeviceServicesTx + ConsoleTx + PhotosTx {
     /// Makes every change of the transaction durable.
     fn commit(self: Box<Self>) -> RepoResult<()>;
     /// Marks a point to roll back to (`SAVEPOINT name`).

@@ -26,6 +26,7 @@ pub use super::opening::StorageOptions;
 
 mod cards;
 mod conn;
+mod console;
 mod device_services;
 mod enrolment;
 mod line_origins;

@@ -208,6 +208,7 @@ const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] = &[
     (8, MIGRATION_8, None),
     (9, MIGRATION_9, None),
     (10, super::device_services::MIGRATION_10, Some(super::device_services::blind_existing_rows)),
+    (14, super::console::MIGRATION_14, None),
     (15, super::photos::MIGRATION_15, None),
 ];
 
