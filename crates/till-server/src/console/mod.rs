@@ -20,6 +20,7 @@ pub mod csrf;
 pub mod error;
 pub mod i18n;
 pub mod page;
+pub mod refunds;
 pub mod scope;
 
 use crate::state::AppState;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/static/console.css", get(page::stylesheet))
         .merge(auth::routes())
+        .merge(refunds::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
 }

@@ -22,7 +22,7 @@ use crate::error::RepoError;
 pub use console::{AdminRecord, AuditRecord, ConsoleSessionRecord, ConsoleTx, NewAuditEntry};
 pub use device_services::{DeviceServicesTx, ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord};
 pub use merchant_orders::*;
-pub use photos::{PhotosTx, RefundPhotoRecord};
+pub use photos::{AwaitingRefundRow, PhotosTx, RefundPhotoRecord};
 pub use services::*;
 
 /// Result of a storage operation.
