@@ -22,6 +22,7 @@ pub mod error;
 pub mod i18n;
 pub mod page;
 pub mod points;
+pub mod refunds;
 pub mod sales;
 pub mod terminals;
 
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(terminals::routes())
         .merge(customers::routes())
         .merge(points::routes())
+        .merge(refunds::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
 }

@@ -11,6 +11,7 @@ mod console;
 mod device_services;
 mod merchant_orders;
 mod opening;
+mod photos;
 pub mod pool;
 mod scope;
 pub mod scope_sql;
@@ -26,6 +27,7 @@ pub use console::{
 };
 pub use device_services::{DeviceServicesTx, ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord};
 pub use merchant_orders::*;
+pub use photos::{AwaitingRefundRow, PhotosTx, RefundPhotoRecord};
 pub use scope::{ScopeTx, StoreRecord};
 pub use services::*;
 
@@ -47,7 +49,7 @@ pub trait Repository: Send + Sync {
 }
 
 /// One open transaction. Dropping it without [`Tx::commit`] rolls it back.
-pub trait Tx: MerchantOrdersTx + ServicesTx + DeviceServicesTx + ScopeTx + ConsoleTx {
+pub trait Tx: MerchantOrdersTx + ServicesTx + DeviceServicesTx + ScopeTx + ConsoleTx + PhotosTx {
     /// Makes every change of the transaction durable.
     fn commit(self: Box<Self>) -> RepoResult<()>;
     /// Marks a point to roll back to (`SAVEPOINT name`).

@@ -32,6 +32,7 @@ mod device_services;
 mod enrolment;
 mod line_origins;
 mod merchant_orders;
+mod photos;
 mod points;
 mod rows;
 mod schema;
