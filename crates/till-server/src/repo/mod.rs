@@ -21,6 +21,8 @@ pub mod sql;
 pub mod sql_tx;
 pub mod sqlite;
 mod statements;
+#[cfg(test)]
+mod tests;
 
 use crate::error::RepoError;
 pub use device_services::{DeviceServicesTx, ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord};

@@ -27,6 +27,8 @@ pub use super::opening::StorageOptions;
 
 mod conn;
 pub mod pool;
+#[cfg(test)]
+mod tests;
 
 use pool::{Pooled, ReadPool};
 
