@@ -2,7 +2,7 @@
 //! and flag with its help, as clap types. `main.rs` only dispatches them; the till-cli-docs crate turns
 //! the same definition into man pages and shell completions.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Till's reference remote server: serve it, and administer its terminals, refunds and
@@ -50,7 +50,7 @@ pub enum Command {
 /// The database (a SQLite file or a PostgreSQL database: exactly one) and the key that seals
 /// its secrets.
 #[derive(Debug, Args)]
-#[group(id = "database_choice", required = true, multiple = false, args = ["db", "database"])]
+#[command(group(ArgGroup::new("database_choice").required(true).multiple(false).args(["db", "database"])))]
 pub struct DbArgs {
     /// The server's SQLite database (created if missing): one shop, one server.
     #[arg(long, value_name = "FILE")]
