@@ -48,10 +48,11 @@ pub trait Repository: Send + Sync {
         self.begin()
     }
 
-    /// Starts a write transaction that is not ordered against the others: only for work that is
-    /// one conditional write whose unique key settles any race by itself (a nonce claimed). On
-    /// PostgreSQL it skips the lock that [`Repository::begin`] takes, so every signed request
-    /// does not queue behind the writers; SQLite has one writer anyway.
+    /// Starts a write transaction that is not ordered against the others: only for the request
+    /// guards' single conditional writes whose unique key settles any race by itself (a nonce
+    /// claimed, [`RequestGuardsTx::claim_nonce`] and `purge_nonces`). Signed requests do not
+    /// queue behind the writers: PostgreSQL skips the lock that [`Repository::begin`] takes;
+    /// SQLite keeps the nonces in a file of their own ([`sqlite::guards_path`]).
     fn begin_unordered(&self) -> RepoResult<Box<dyn Tx + '_>> {
         self.begin()
     }

@@ -37,13 +37,31 @@ use pool::{Pooled, ReadPool};
 /// written against the SQLite backend before PostgreSQL came).
 pub type SqliteTx<'a> = SqlTx<'a>;
 
-/// A [`Repository`] on one SQLite file.
+/// A [`Repository`] on one SQLite file (and a second one for nonces, see [`guards_path`]).
 #[derive(Debug)]
 pub struct SqliteRepository {
     writer: Mutex<Connection>,
     readers: ReadPool,
+    guards: Mutex<Connection>,
     key: ServerKey,
 }
+
+/// Where the nonces of signed requests are kept: a second file beside the database
+/// (`<db>-nonces`), with a writer of its own. SQLite has one writer per file, so a nonce
+/// written to the database itself would make every signed request wait for any write in
+/// progress; the nonce's own file keeps the signing check from queueing behind a sale.
+/// ([`Repository::begin_unordered`] runs on it; the statements are the same.)
+pub fn guards_path(db: &Path) -> std::path::PathBuf {
+    let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "till-server.db".into());
+    name.push("-nonces");
+    db.with_file_name(name)
+}
+
+/// The nonces table, as in schema version 11 of the database.
+const GUARDS_SCHEMA: &str = "CREATE TABLE IF NOT EXISTS request_nonces (
+    terminal_id TEXT NOT NULL, nonce TEXT NOT NULL, expires_at BIGINT NOT NULL,
+    PRIMARY KEY (terminal_id, nonce));
+CREATE INDEX IF NOT EXISTS request_nonces_expiry ON request_nonces (expires_at);";
 
 /// Opens one connection with the durability settings every connection of the server uses.
 fn connect(path: &Path) -> RepoResult<Connection> {
@@ -91,7 +109,11 @@ impl SqliteRepository {
             conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         }
         let readers = ReadPool::new(options.read_connections, || connect(path))?;
-        Ok(SqliteRepository { writer: Mutex::new(conn), readers, key })
+        let guards_file = guards_path(path);
+        private_files::prepare_database_files(&guards_file)?;
+        let guards = connect(&guards_file)?;
+        guards.execute_batch(GUARDS_SCHEMA)?;
+        Ok(SqliteRepository { writer: Mutex::new(conn), readers, guards: Mutex::new(guards), key })
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -113,6 +135,13 @@ impl Repository for SqliteRepository {
         // Deferred: the snapshot is taken at the first read and no lock on the writer is asked.
         conn.execute_batch("BEGIN")?;
         Ok(Box::new(SqlTx::new(Box::new(Held::Reader(conn)), &self.key)))
+    }
+
+    fn begin_unordered(&self) -> RepoResult<Box<dyn Tx + '_>> {
+        // Only the nonces are written this way: they are in their own file (guards_path).
+        let conn = self.guards.lock().unwrap_or_else(|e| e.into_inner());
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(Box::new(SqlTx::new(Box::new(Held::Writer(conn)), &self.key)))
     }
 }
 
