@@ -151,8 +151,9 @@ async fn check_signature(app: &AppState, req: Request) -> Result<Request, ApiErr
     if !signing::verify(&secret, parts.method.as_str(), path, timestamp, &nonce, &bytes, &signature) {
         return Err(ApiError::BadSignature);
     }
-    // Only after the signature: a forger must not be able to fill the cache or burn nonces.
-    if !app.nonces.check_and_insert(&terminal.id, &nonce, timestamp, now) {
+    // Only after the signature: a forger must not be able to fill the table or burn nonces.
+    let (repo, id) = (app.repo.clone(), terminal.id.clone());
+    if !blocking(move || Ok(signing::claim_nonce(&*repo, &id, &nonce, timestamp, now)?)).await? {
         return Err(ApiError::ReplayedNonce);
     }
     // Later layers (the endpoints, the answer's signature) need who asked and their secret.

@@ -2,7 +2,7 @@
 //! and flag with its help, as clap types. `main.rs` only dispatches them; the till-cli-docs crate turns
 //! the same definition into man pages and shell completions.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Till's reference remote server: serve it, and administer its terminals, refunds and
@@ -54,14 +54,23 @@ pub enum Command {
     },
 }
 
-/// The database and the key that seals its secrets.
+/// The database (a SQLite file or a PostgreSQL database: exactly one) and the key that seals
+/// its secrets.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("database_choice").required(true).multiple(false).args(["db", "database"])))]
 pub struct DbArgs {
-    /// The server's SQLite database (created if missing).
+    /// The server's SQLite database (created if missing): one shop, one server.
     #[arg(long, value_name = "FILE")]
-    pub db: PathBuf,
-    /// The server key sealing the secrets in the database (default: the database's path + .key,
-    /// made mode 0600 at the first start).
+    pub db: Option<PathBuf>,
+    /// A PostgreSQL database instead of --db, shared by every server of a chain:
+    /// postgres://USER:PASSWORD@HOST:PORT/DBNAME (the database must exist; its tables are made
+    /// at the first start). Prefer the environment variable: a command line is visible to
+    /// other users. Needs --key-file.
+    #[arg(long, value_name = "URL", env = "TILL_SERVER_DATABASE", hide_env_values = true)]
+    pub database: Option<String>,
+    /// The server key sealing the secrets in the database (default for --db: the database's
+    /// path + .key, made mode 0600 at the first start; required with --database, the same file
+    /// on every server sharing it).
     #[arg(long, value_name = "FILE", env = "TILL_SERVER_KEY_FILE")]
     pub key_file: Option<PathBuf>,
 }

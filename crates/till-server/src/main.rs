@@ -33,9 +33,11 @@
 //! till-server openapi                                   prints the OpenAPI document
 //! ```
 //!
-//! Every command that takes `--db` also takes `--key-file FILE` (or `TILL_SERVER_KEY_FILE`): the
-//! server key that seals the secrets in the database; by default `<db>.key` beside it, made
-//! (mode 0600) at the first start. `--help` on any subcommand says the same per flag (cli.rs);
+//! Every command that takes `--db FILE` takes `--database postgres://USER:PASSWORD@HOST/DB` (or
+//! `TILL_SERVER_DATABASE`) instead, for a PostgreSQL database (docs/postgres.md), and
+//! `--key-file FILE` (or `TILL_SERVER_KEY_FILE`): the server key that seals the secrets in the
+//! database; for `--db` by default `<db>.key` beside it, made (mode 0600) at the first start;
+//! required with `--database`. `--help` on any subcommand says the same per flag (cli.rs);
 //! the man pages and completions come from it (`till-server generate --out DIR`, the till-cli-docs crate).
 
 mod cli;
@@ -53,22 +55,32 @@ use till_server::admin;
 use till_server::clock::OsEntropy;
 use till_server::config::Config;
 use till_server::merchants;
-use till_server::repo::sqlite::{SqliteRepository, StorageOptions};
+use till_server::repo::postgres::PostgresRepository;
+use till_server::repo::sqlite::SqliteRepository;
+use till_server::repo::{Repository, StorageOptions};
 use till_server::scope;
 use till_server::server::{serve, TlsFiles};
 use till_server::state::AppState;
 
-fn open(db: &DbArgs) -> Result<Arc<SqliteRepository>, String> {
-    open_with(db, StorageOptions::default().read_connections)
+fn open(db: &DbArgs) -> Result<Arc<dyn Repository>, String> {
+    open_with(db, StorageOptions::default())
 }
 
 /// Opens the database with its key file: `--key-file`, else `TILL_SERVER_KEY_FILE` (clap reads
-/// both into `key_file`), else beside the database.
-fn open_with(db: &DbArgs, read_connections: usize) -> Result<Arc<SqliteRepository>, String> {
-    let options = StorageOptions { key_file: db.key_file.clone(), read_connections };
-    SqliteRepository::open_with(&db.db, &options)
-        .map(Arc::new)
-        .map_err(|e| format!("cannot open {}: {e}", db.db.display()))
+/// both into `key_file`), else beside a SQLite database. A PostgreSQL server that cannot be
+/// reached ends the command with its error (and exit status 1).
+fn open_with(db: &DbArgs, options: StorageOptions) -> Result<Arc<dyn Repository>, String> {
+    let options = StorageOptions { key_file: db.key_file.clone(), ..options };
+    match (&db.db, &db.database) {
+        (Some(path), None) => SqliteRepository::open_with(path, &options)
+            .map(|r| Arc::new(r) as Arc<dyn Repository>)
+            .map_err(|e| format!("cannot open {}: {e}", path.display())),
+        (None, Some(url)) => PostgresRepository::open(url, &options)
+            .map(|r| Arc::new(r) as Arc<dyn Repository>)
+            .map_err(|e| format!("cannot open the PostgreSQL database: {e}")),
+        // clap's group allows exactly one.
+        _ => Err("give either --db FILE or --database URL".into()),
+    }
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<(), String> {
@@ -232,7 +244,12 @@ fn serve_command(args: &ServeArgs) -> Result<(), String> {
         _ => return Err("--tls-cert and --tls-key go together".into()),
     };
     let listen = args.listen.as_str();
-    let repo = open_with(&args.db, config.limits.read_connections)?;
+    let options = StorageOptions {
+        read_connections: config.limits.read_connections,
+        database_connections: config.limits.database_connections,
+        ..StorageOptions::default()
+    };
+    let repo = open_with(&args.db, options)?;
     let listener = std::net::TcpListener::bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let state = AppState::new(repo, Arc::new(SystemClock), Arc::new(OsEntropy), config);
