@@ -31,12 +31,7 @@ pub struct AppState {
 impl AppState {
     /// State over `repo` with the given clock, entropy and configuration.
     pub fn new(repo: Arc<dyn Repository>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>, config: Config) -> Self {
-        AppState {
-            repo,
-            clock,
-            entropy,
-            config: Arc::new(config),
-        }
+        AppState { repo, clock, entropy, config: Arc::new(config) }
     }
 
     /// The context of one request from `terminal`, with the clock read once.

@@ -9,8 +9,8 @@
 use crate::error::RepoError;
 use crate::repo::sql::{Dialect, Row, SqlConn, Value};
 use crate::repo::RepoResult;
-use bytes::BytesMut;
 use ::postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+use bytes::BytesMut;
 use postgres::{Client, Statement};
 use std::collections::HashMap;
 use std::error::Error;

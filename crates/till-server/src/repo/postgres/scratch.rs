@@ -77,9 +77,10 @@ fn with_database(url: &str, name: &str) -> RepoResult<String> {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
     };
-    let after_scheme = base.find("://").map(|i| i + 3).ok_or_else(|| {
-        RepoError::Connect(format!("{TEST_SERVER_VARIABLE} must be a postgres:// URL"))
-    })?;
+    let after_scheme = base
+        .find("://")
+        .map(|i| i + 3)
+        .ok_or_else(|| RepoError::Connect(format!("{TEST_SERVER_VARIABLE} must be a postgres:// URL")))?;
     let host_end = base[after_scheme..].find('/').map_or(base.len(), |i| after_scheme + i);
     let mut out = format!("{}/{name}", &base[..host_end]);
     if let Some(q) = query {

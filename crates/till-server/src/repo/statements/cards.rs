@@ -30,11 +30,12 @@ pub(in crate::repo) fn insert_authorization(conn: &mut dyn SqlConn, a: &Authoriz
 }
 
 /// Whether the terminal asked to authorise this payment id.
-pub(in crate::repo) fn authorization_exists(conn: &mut dyn SqlConn, terminal: &str, payment_id: &str) -> RepoResult<bool> {
-    conn.exists(
-        "SELECT 1 FROM authorizations WHERE terminal_id = ?1 AND payment_id = ?2",
-        args![terminal, payment_id],
-    )
+pub(in crate::repo) fn authorization_exists(
+    conn: &mut dyn SqlConn,
+    terminal: &str,
+    payment_id: &str,
+) -> RepoResult<bool> {
+    conn.exists("SELECT 1 FROM authorizations WHERE terminal_id = ?1 AND payment_id = ?2", args![terminal, payment_id])
 }
 
 /// The authorisation of `terminal`'s `payment_id`.
@@ -66,7 +67,11 @@ pub(in crate::repo) fn authorization(
 }
 
 /// Whether a recorded sale of `terminal` names `payment_id`.
-pub(in crate::repo) fn payment_id_recorded(conn: &mut dyn SqlConn, terminal: &str, payment_id: &str) -> RepoResult<bool> {
+pub(in crate::repo) fn payment_id_recorded(
+    conn: &mut dyn SqlConn,
+    terminal: &str,
+    payment_id: &str,
+) -> RepoResult<bool> {
     conn.exists("SELECT 1 FROM payments WHERE terminal_id = ?1 AND payment_id = ?2", args![terminal, payment_id])
 }
 
@@ -84,7 +89,8 @@ pub(in crate::repo) fn advance_reader_counter(conn: &mut dyn SqlConn, c: &Reader
     if taken == 1 {
         return Ok(None);
     }
-    let last = conn.query_int("SELECT last_counter FROM card_reader_counters WHERE reader_id = ?1", args![c.reader_id])?;
+    let last =
+        conn.query_int("SELECT last_counter FROM card_reader_counters WHERE reader_id = ?1", args![c.reader_id])?;
     last.map(Some).ok_or_else(|| RepoError::Corrupt("a reader's counter row vanished".into()))
 }
 

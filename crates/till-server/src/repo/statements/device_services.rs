@@ -70,11 +70,10 @@ pub(in crate::repo) fn blind_existing_rows(conn: &mut dyn SqlConn, server_key: &
         )?;
     }
     conn.batch("DROP TABLE sold_devices; ALTER TABLE sold_devices_v10 RENAME TO sold_devices;")?;
-    let refunds = conn.query_map(
-        "SELECT refund_id, device_blind FROM refunds WHERE device_blind IS NOT NULL",
-        args![],
-        |r| Ok((r.text(0)?, r.text(1)?)),
-    )?;
+    let refunds =
+        conn.query_map("SELECT refund_id, device_blind FROM refunds WHERE device_blind IS NOT NULL", args![], |r| {
+            Ok((r.text(0)?, r.text(1)?))
+        })?;
     for (refund_id, identifier) in refunds {
         conn.execute(
             "UPDATE refunds SET device_blind = ?2 WHERE refund_id = ?1",

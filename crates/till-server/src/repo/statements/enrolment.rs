@@ -1,8 +1,8 @@
 //! The statements behind one-time enrolment codes (schema version 6).
 
+use crate::args;
 use crate::repo::sql::{SqlConn, SqlConnExt};
 use crate::repo::{EnrolmentCodeRecord, RepoResult};
-use crate::args;
 
 /// Stores a new code.
 pub(in crate::repo) fn insert(conn: &mut dyn SqlConn, c: &EnrolmentCodeRecord) -> RepoResult<()> {

@@ -226,7 +226,8 @@ impl MerchantOrdersTx for SqlTx<'_> {
         limit: i64,
     ) -> RepoResult<Vec<MerchantOrderRecord>> {
         let key = self.key;
-        let sql = format!("SELECT {ORDER_COLUMNS} FROM merchant_orders WHERE store = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3");
+        let sql =
+            format!("SELECT {ORDER_COLUMNS} FROM merchant_orders WHERE store = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3");
         orders(self.sql(), key, &sql, args![store, after_seq, limit])
     }
 

@@ -34,7 +34,11 @@ pub(in crate::repo) fn insert_order(conn: &mut dyn SqlConn, o: &OrderRecord) -> 
 }
 
 /// An order header.
-pub(in crate::repo) fn order(conn: &mut dyn SqlConn, terminal: &str, order_id: &str) -> RepoResult<Option<OrderRecord>> {
+pub(in crate::repo) fn order(
+    conn: &mut dyn SqlConn,
+    terminal: &str,
+    order_id: &str,
+) -> RepoResult<Option<OrderRecord>> {
     conn.query_opt(
         "SELECT terminal_id, order_id, store, currency, total_minor, customer_id, created_at, recorded_at, \
          checkout_key FROM orders WHERE terminal_id = ?1 AND order_id = ?2",

@@ -26,11 +26,8 @@ fn opened(key: &ServerKey, mut t: TerminalRecord) -> RepoResult<TerminalRecord> 
 
 /// A terminal by id, its secret opened.
 pub(in crate::repo) fn by_id(conn: &mut dyn SqlConn, key: &ServerKey, id: &str) -> RepoResult<Option<TerminalRecord>> {
-    let row = conn.query_opt(
-        &format!("SELECT {TERMINAL_COLUMNS} FROM terminals WHERE id = ?1"),
-        args![id],
-        terminal_row,
-    )?;
+    let row =
+        conn.query_opt(&format!("SELECT {TERMINAL_COLUMNS} FROM terminals WHERE id = ?1"), args![id], terminal_row)?;
     row.map(|t| opened(key, t)).transpose()
 }
 
