@@ -212,16 +212,19 @@ mod core {
     }
 
     /// An idempotency claim is a unique row claimed inside the effect's own transaction: of two
-    /// transactions claiming one key at once (not ordered by the write lock), the second waits
-    /// for the first and then finds its stored answer, or, had the first rolled back, wins.
+    /// transactions claiming one key at once, the second waits for the first and then finds its
+    /// stored answer, or, had the first rolled back, wins. On PostgreSQL the two are not ordered
+    /// by the write lock (`begin_unordered`): the primary key alone decides. (SQLite has one
+    /// writer per file, which orders them anyway.)
     pub(super) fn two_concurrent_claims_of_one_key_have_one_winner(db: &Db) {
         let repo = db.open();
+        let begin = || if db.is_postgres() { repo.begin_unordered() } else { repo.begin() };
         for first_commits in [true, false] {
             let key = format!("k-{first_commits}");
             let claimed = Barrier::new(2);
             std::thread::scope(|s| {
                 s.spawn(|| {
-                    let mut tx = repo.begin_unordered().unwrap();
+                    let mut tx = begin().unwrap();
                     assert_eq!(tx.claim_idempotency("t", &key, "h", 1).unwrap(), None);
                     claimed.wait();
                     std::thread::sleep(Duration::from_millis(300));
@@ -232,7 +235,7 @@ mod core {
                 });
                 s.spawn(|| {
                     claimed.wait();
-                    let mut tx = repo.begin_unordered().unwrap();
+                    let mut tx = begin().unwrap();
                     let second = tx.claim_idempotency("t", &key, "h", 2).unwrap();
                     if first_commits {
                         let stored = second.expect("the second claim of a committed key must not win");
