@@ -7,6 +7,7 @@
 //! no rowid or AUTOINCREMENT), so a PostgreSQL implementation can reuse the schema and the
 //! statements (with `$N` in place of SQLite's `?N` placeholders).
 
+mod catalogue;
 mod device_services;
 mod merchant_orders;
 mod opening;
@@ -17,6 +18,7 @@ pub mod sql;
 pub mod sqlite;
 
 use crate::error::RepoError;
+pub use catalogue::{CatalogueProductRecord, CatalogueTx};
 pub use device_services::{DeviceServicesTx, ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord};
 pub use merchant_orders::*;
 pub use services::*;
@@ -39,7 +41,7 @@ pub trait Repository: Send + Sync {
 }
 
 /// One open transaction. Dropping it without [`Tx::commit`] rolls it back.
-pub trait Tx: MerchantOrdersTx + ServicesTx + DeviceServicesTx {
+pub trait Tx: MerchantOrdersTx + ServicesTx + DeviceServicesTx + CatalogueTx {
     /// Makes every change of the transaction durable.
     fn commit(self: Box<Self>) -> RepoResult<()>;
     /// Marks a point to roll back to (`SAVEPOINT name`).

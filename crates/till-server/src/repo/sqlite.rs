@@ -25,6 +25,7 @@ use std::sync::{Mutex, MutexGuard};
 pub use super::opening::StorageOptions;
 
 mod cards;
+mod catalogue;
 mod conn;
 mod device_services;
 mod enrolment;
