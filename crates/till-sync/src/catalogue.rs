@@ -10,6 +10,10 @@ use crate::worker::Syncer;
 use till_api::catalogue::{CatalogueChange, CatalogueChangeKind, CatalogueChangesPage, CatalogueProduct};
 use till_store::catalogue_sync::{HqApplied, HqChange, HqProduct};
 
+/// Changes asked for per page by default: a page's transaction stays short (a few
+/// milliseconds), so a checkout waiting for the write lock hardly notices a first sync.
+pub const DEFAULT_PAGE: i64 = 250;
+
 /// What one catalogue round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CataloguePull {

@@ -155,7 +155,7 @@ impl SyncConfig {
             pinned_cert: None,
             device_keys: None,
             catalogue_every: Some(Duration::from_secs(10)),
-            catalogue_page: 1000,
+            catalogue_page: crate::catalogue::DEFAULT_PAGE,
             catalogue_pages_per_round: 20,
         }
     }
