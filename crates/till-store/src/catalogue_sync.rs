@@ -191,7 +191,7 @@ impl Store {
     /// Applies one page of HQ's changes and stores the cursor after it, in one transaction:
     /// all of it, or (on any error) nothing, the cursor unchanged.
     pub fn hq_catalogue_apply_page(&self, changes: &[HqChange], cursor: &str, now_ms: i64) -> Result<HqApplied> {
-        self.write(|tx| {
+        let applied = self.write(|tx| {
             let mut out = HqApplied::default();
             for c in changes {
                 apply_one(tx, c, &mut out)?;
@@ -202,7 +202,14 @@ impl Store {
             )?
             .execute(params![cursor, now_ms])?;
             Ok(out)
-        })
+        })?;
+        // The pages' frames are copied into the database here, on the sync worker's own
+        // connection, not by whichever commit next crosses the WAL's threshold: otherwise a
+        // cashier's scan could be the one paying for a checkpoint of a first sync's pages.
+        // Passive: it takes no lock a checkout waits for, and what it cannot copy now waits.
+        let conn = Self::lock(&self.writer);
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(applied)
     }
 
     /// Where the catalogue from HQ stands here.
