@@ -214,9 +214,8 @@ pub fn read_rows(bytes: &[u8], currency: Currency) -> Result<Vec<CsvRow>, String
         if rows.len() >= MAX_IMPORT_ROWS {
             return Err(format!("the file has more than {MAX_IMPORT_ROWS} rows; split it into smaller files"));
         }
-        let cells: [Option<String>; COLUMNS.len()] = std::array::from_fn(|c| {
-            index[c].map(|i| fields.get(i).map(|s| s.trim().to_string()).unwrap_or_default())
-        });
+        let cells: [Option<String>; COLUMNS.len()] =
+            std::array::from_fn(|c| index[c].map(|i| fields.get(i).map(|s| s.trim().to_string()).unwrap_or_default()));
         rows.push(read_row(row, cells, currency));
     }
     Ok(rows)
@@ -261,15 +260,14 @@ fn read_row(row: i64, cells: [Option<String>; COLUMNS.len()], currency: Currency
     let active = flag(get(col::ACTIVE), "active", &mut errors);
     let optional = |c: usize| cells[c].as_deref().map(|t| (!t.is_empty()).then(|| t.to_string()));
     let seller = optional(col::SELLER);
-    let warranty_months = cells[col::WARRANTY_MONTHS].as_deref().filter(|t| !t.is_empty()).and_then(|t| {
-        match t.parse::<i64>() {
+    let warranty_months =
+        cells[col::WARRANTY_MONTHS].as_deref().filter(|t| !t.is_empty()).and_then(|t| match t.parse::<i64>() {
             Ok(m) if (0..=240).contains(&m) => Some(m),
             _ => {
                 errors.push(format!("warranty_months \"{t}\" is not a number of months from 0 to 240"));
                 None
             }
-        }
-    });
+        });
     let software = optional(col::SOFTWARE);
     if let Some(Some(package)) = &software {
         if package.chars().count() > 200 || package.chars().any(char::is_control) {
@@ -278,7 +276,8 @@ fn read_row(row: i64, cells: [Option<String>; COLUMNS.len()], currency: Currency
     }
     if let Some(Some(name)) = &seller {
         if name.chars().count() > 64 || !name.chars().all(|c| c.is_alphanumeric() || "-_. ".contains(c)) {
-            errors.push(format!("seller \"{name}\" is not a seller's name (up to 64 letters, digits, - _ . and spaces)"));
+            errors
+                .push(format!("seller \"{name}\" is not a seller's name (up to 64 letters, digits, - _ . and spaces)"));
         }
     }
     CsvRow {

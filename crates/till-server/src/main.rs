@@ -40,8 +40,8 @@ mod cli;
 
 use clap::{CommandFactory, Parser};
 use cli::{
-    CatalogueCommand, Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, ProvidersCommand, RefundsCommand, ServeArgs,
-    TerminalsCommand,
+    CatalogueCommand, Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, ProvidersCommand, RefundsCommand,
+    ServeArgs, TerminalsCommand,
 };
 use std::process::ExitCode;
 use std::sync::Arc;

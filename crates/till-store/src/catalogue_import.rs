@@ -26,7 +26,6 @@ use till_core::Currency;
 pub use till_core::catalogue_csv::MAX_IMPORT_ROWS;
 use ts_rs::TS;
 
-
 /// What importing a row does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]

@@ -166,9 +166,10 @@ fn apply_one(tx: &Transaction<'_>, c: &HqChange, out: &mut HqApplied) -> Result<
         }
         None => {
             out.created += 1;
-            insert_products(tx, std::slice::from_ref(&np))?.first().map(|i| i.0).ok_or_else(|| {
-                StoreError::Corrupt(format!("product {} was not inserted", np.sku))
-            })?
+            insert_products(tx, std::slice::from_ref(&np))?
+                .first()
+                .map(|i| i.0)
+                .ok_or_else(|| StoreError::Corrupt(format!("product {} was not inserted", np.sku)))?
         }
     };
     tx.prepare_cached(
@@ -221,11 +222,7 @@ impl Store {
                 .optional()?;
             let managed: i64 =
                 c.query_row("SELECT count(*) FROM products WHERE hq_seq IS NOT NULL AND active = 1", [], |r| r.get(0))?;
-            Ok(HqCatalogueStatus {
-                cursor: row.as_ref().map(|r| r.0.clone()),
-                synced_at_ms: row.map(|r| r.1),
-                managed,
-            })
+            Ok(HqCatalogueStatus { cursor: row.as_ref().map(|r| r.0.clone()), synced_at_ms: row.map(|r| r.1), managed })
         })
     }
 }

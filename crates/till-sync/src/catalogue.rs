@@ -52,7 +52,10 @@ pub fn change(c: &CatalogueChange) -> Result<HqChange, SyncError> {
         (_, true) => None,
         (Some(p), false) => Some(product(p)),
         (None, false) => {
-            return Err(SyncError::Catalogue(format!("change {} of {} has no product and is not a deletion", c.seq, c.sku)))
+            return Err(SyncError::Catalogue(format!(
+                "change {} of {} has no product and is not a deletion",
+                c.seq, c.sku
+            )))
         }
     };
     Ok(HqChange { seq: c.seq, sku: c.sku.clone(), product })
@@ -60,7 +63,9 @@ pub fn change(c: &CatalogueChange) -> Result<HqChange, SyncError> {
 
 /// A stored cursor as sent: the server's are whole numbers; anything else starts over.
 fn cursor_param(stored: Option<String>) -> String {
-    stored.filter(|c| !c.is_empty() && c.len() <= 20 && c.bytes().all(|b| b.is_ascii_digit())).unwrap_or_else(|| "0".into())
+    stored
+        .filter(|c| !c.is_empty() && c.len() <= 20 && c.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or_else(|| "0".into())
 }
 
 impl Syncer {

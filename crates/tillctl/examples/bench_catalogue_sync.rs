@@ -50,8 +50,7 @@ fn line(what: &str, mut v: Vec<Duration>) -> String {
 /// An EAN-13 in the in-store range (prefix 200), so it never meets the demo catalogue's codes.
 fn ean13(n: usize) -> String {
     let body = format!("200{n:09}");
-    let sum: u32 =
-        body.bytes().enumerate().map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 1 } else { 3 }).sum();
+    let sum: u32 = body.bytes().enumerate().map(|(i, b)| u32::from(b - b'0') * if i % 2 == 0 { 1 } else { 3 }).sum();
     format!("{body}{}", (10 - sum % 10) % 10)
 }
 
@@ -59,7 +58,12 @@ fn csv(from: usize, to: usize) -> String {
     let mut s = String::with_capacity((to - from) * 80);
     s.push_str("sku,barcode,name,name_zh,price,tax_rate,tax_inclusive\n");
     for i in from..to {
-        s.push_str(&format!("HQ-{i:07},{},HQ product {i} 250g,总部商品{i},{}.{:02},13,1\n", ean13(i), 1 + i % 500, i % 100));
+        s.push_str(&format!(
+            "HQ-{i:07},{},HQ product {i} 250g,总部商品{i},{}.{:02},13,1\n",
+            ean13(i),
+            1 + i % 500,
+            i % 100
+        ));
     }
     s
 }
@@ -152,8 +156,7 @@ fn main() -> Result<(), CliError> {
             let mut tx = till_server::repo::Repository::read(&*server.repo).map_err(|e| e.to_string())?;
             till_server::catalogue::changes_page(&mut *tx, "default", since, PAGE).map_err(|e| e.to_string())?
         };
-        let changes =
-            page.changes.iter().map(till_sync::catalogue::change).collect::<Result<Vec<_>, _>>()?;
+        let changes = page.changes.iter().map(till_sync::catalogue::change).collect::<Result<Vec<_>, _>>()?;
         let t = Instant::now();
         store.hq_catalogue_apply_page(&changes, &page.cursor, 0)?;
         pages.push(t.elapsed());

@@ -71,7 +71,8 @@ pub fn import_csv(
                 }
                 if let Some(b) = &p.barcode {
                     if let Some(first) = seen_barcode.insert(b.clone(), r.row) {
-                        row_errors.push(format!("barcode {b} is also on row {first}; each barcode belongs to one product"));
+                        row_errors
+                            .push(format!("barcode {b} is also on row {first}; each barcode belongs to one product"));
                     }
                 }
             }

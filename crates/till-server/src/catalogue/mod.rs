@@ -73,7 +73,8 @@ pub fn check_product(p: &CatalogueProduct) -> Result<CatalogueProduct, ApiError>
     if p.price_minor < 0 {
         errors.push("price is negative; enter 0 or more".to_string());
     }
-    let currency = Currency::parse(&p.currency).map_err(|_| errors.push(format!("currency {:?} is unknown", p.currency)));
+    let currency =
+        Currency::parse(&p.currency).map_err(|_| errors.push(format!("currency {:?} is unknown", p.currency)));
     if TaxRate::from_basis_points(p.tax_rate_bp).is_err() {
         errors.push(format!("tax rate {} basis points is out of range; use 0 to 10000", p.tax_rate_bp));
     }
@@ -204,7 +205,11 @@ pub fn list_products(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<CatalogueProduct>, ApiError> {
-    Ok(tx.catalogue_products(merchant_id, search, limit.clamp(1, 1000), offset.max(0))?.iter().map(product_of).collect())
+    Ok(tx
+        .catalogue_products(merchant_id, search, limit.clamp(1, 1000), offset.max(0))?
+        .iter()
+        .map(product_of)
+        .collect())
 }
 
 /// Sets one product's price (`till-server catalogue set-price`): `price` in major units
@@ -218,10 +223,8 @@ pub fn set_price(
 ) -> Result<(CatalogueProduct, Written), ApiError> {
     let sku = Sku::parse(sku).map_err(|_| ApiError::InvalidRequest(format!("SKU {sku:?} is not a SKU")))?;
     let mut tx = repo.begin()?;
-    let old = tx
-        .catalogue_product(merchant_id, sku.as_str())?
-        .filter(|o| !o.deleted)
-        .ok_or(ApiError::NotFound("product"))?;
+    let old =
+        tx.catalogue_product(merchant_id, sku.as_str())?.filter(|o| !o.deleted).ok_or(ApiError::NotFound("product"))?;
     let currency = Currency::parse(&old.currency).map_err(|e| ApiError::Internal(e.to_string()))?;
     let text = price.trim();
     let minor = Money::parse_major(text, currency)
@@ -237,7 +240,12 @@ pub fn set_price(
 
 /// The page of the merchant's changes after `since`: at most `limit`, oldest first, with the
 /// cursor for the next call and whether more wait.
-pub fn changes_page(tx: &mut dyn Tx, merchant_id: &str, since: i64, limit: i64) -> Result<CatalogueChangesPage, ApiError> {
+pub fn changes_page(
+    tx: &mut dyn Tx,
+    merchant_id: &str,
+    since: i64,
+    limit: i64,
+) -> Result<CatalogueChangesPage, ApiError> {
     let mut rows = tx.catalogue_changes(merchant_id, since, limit + 1)?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit.max(0) as usize);

@@ -18,8 +18,12 @@ pub trait CatalogueTx {
     fn put_catalogue_product(&mut self, p: &CatalogueProductRecord) -> RepoResult<()>;
     /// The merchant's products whose latest change is after `after_seq`, oldest change first,
     /// at most `limit`; tombstones included.
-    fn catalogue_changes(&mut self, merchant_id: &str, after_seq: i64, limit: i64)
-        -> RepoResult<Vec<CatalogueProductRecord>>;
+    fn catalogue_changes(
+        &mut self,
+        merchant_id: &str,
+        after_seq: i64,
+        limit: i64,
+    ) -> RepoResult<Vec<CatalogueProductRecord>>;
     /// The merchant's live products by SKU, those whose SKU or name contains `search` when
     /// given, at most `limit` from `offset`.
     fn catalogue_products(

@@ -74,7 +74,11 @@ pub(super) fn next_seq(conn: &mut dyn SqlConn, merchant_id: &str) -> RepoResult<
 }
 
 /// A product by SKU.
-pub(super) fn by_sku(conn: &mut dyn SqlConn, merchant_id: &str, sku: &str) -> RepoResult<Option<CatalogueProductRecord>> {
+pub(super) fn by_sku(
+    conn: &mut dyn SqlConn,
+    merchant_id: &str,
+    sku: &str,
+) -> RepoResult<Option<CatalogueProductRecord>> {
     conn.query_opt(
         &format!("SELECT {COLUMNS} FROM catalogue_products WHERE merchant_id = ?1 AND sku = ?2"),
         args![merchant_id, sku],
@@ -135,9 +139,7 @@ pub(super) fn changes(
     limit: i64,
 ) -> RepoResult<Vec<CatalogueProductRecord>> {
     conn.query_map(
-        &format!(
-            "SELECT {COLUMNS} FROM catalogue_products WHERE merchant_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
-        ),
+        &format!("SELECT {COLUMNS} FROM catalogue_products WHERE merchant_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"),
         args![merchant_id, after_seq, limit],
         record,
     )
@@ -181,7 +183,10 @@ pub(super) fn list(
 /// How many live products.
 pub(super) fn count(conn: &mut dyn SqlConn, merchant_id: &str) -> RepoResult<i64> {
     Ok(conn
-        .query_int("SELECT COUNT(*) FROM catalogue_products WHERE merchant_id = ?1 AND deleted = 0", args![merchant_id])?
+        .query_int(
+            "SELECT COUNT(*) FROM catalogue_products WHERE merchant_id = ?1 AND deleted = 0",
+            args![merchant_id],
+        )?
         .unwrap_or(0))
 }
 
