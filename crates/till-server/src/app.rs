@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/points/accounts/{account_id}", get(lookups::points_account))
         .route(limits::BATCH_PATH, post(batch::batch))
         .merge(routes::pending_orders::router())
+        .merge(routes::catalogue::router())
         .route(services::PROVIDERS_PATH, get(services::providers))
         .route(services::FOLLOW_PATH, post(services::follow))
         .route(services::CONVERSATIONS_PATH, post(services::start))

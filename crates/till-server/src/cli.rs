@@ -40,6 +40,10 @@ pub enum Command {
     /// Admin accounts of the HQ console (/console): add, list, disable, enable.
     #[command(subcommand)]
     Admins(AdminsCommand),
+    /// The catalogue from HQ: import a CSV file, set a price, delete or list products of a
+    /// merchant; every till of the merchant takes the changes at its next sync round.
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
     /// Service providers of the service relay: add, list, disable, enable.
     #[command(subcommand)]
     Providers(ProvidersCommand),
@@ -270,6 +274,69 @@ pub enum MerchantsCommand {
     Disable(MerchantId),
     /// Accept a disabled merchant's key again.
     Enable(MerchantId),
+}
+
+/// `till-server catalogue ...`.
+#[derive(Debug, Subcommand)]
+pub enum CatalogueCommand {
+    /// Import the till's catalogue CSV (same columns) into a merchant's central catalogue, in
+    /// one transaction (any row's error imports nothing); prints {"created","updated","unchanged"}.
+    Import {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The CSV file (UTF-8, header row: sku,barcode,name,name_zh,price,tax_rate,...).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The merchant whose catalogue it is (a store's merchant; "default" for stores without one).
+        #[arg(long, value_name = "MERCHANT", default_value = "default")]
+        merchant: String,
+        /// The currency of the file's prices.
+        #[arg(long, value_name = "CODE", default_value = "CNY")]
+        currency: String,
+    },
+    /// Set one product's price (major units, e.g. 12.50); prints the product.
+    SetPrice {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The product's SKU.
+        #[arg(value_name = "SKU")]
+        sku: String,
+        /// The new price in major units of the product's currency.
+        #[arg(value_name = "PRICE")]
+        price: String,
+        /// The merchant whose catalogue it is.
+        #[arg(long, value_name = "MERCHANT", default_value = "default")]
+        merchant: String,
+    },
+    /// Delete a product (the tills take it off sale; their sales of it stay).
+    Delete {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The product's SKU.
+        #[arg(value_name = "SKU")]
+        sku: String,
+        /// The merchant whose catalogue it is.
+        #[arg(long, value_name = "MERCHANT", default_value = "default")]
+        merchant: String,
+    },
+    /// A merchant's products as JSON, by SKU.
+    List {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The merchant whose catalogue it is.
+        #[arg(long, value_name = "MERCHANT", default_value = "default")]
+        merchant: String,
+        /// Only products whose SKU or name contains this.
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Products listed at most.
+        #[arg(long, value_name = "N", default_value_t = 100)]
+        limit: i64,
+    },
 }
 
 /// A merchant by id.

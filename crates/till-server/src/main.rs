@@ -22,6 +22,11 @@
 //!                                                       "api_key"} once (orders pending collection)
 //! till-server merchants list --db FILE
 //! till-server merchants disable|enable --db FILE --id MERCHANT_ID
+//! till-server catalogue import --db FILE CSV [--merchant M] [--currency CNY]
+//!                                                       prints {"created", "updated", "unchanged"}
+//! till-server catalogue set-price --db FILE SKU PRICE [--merchant M]
+//! till-server catalogue delete --db FILE SKU [--merchant M]
+//! till-server catalogue list --db FILE [--merchant M] [--search TEXT] [--limit N]
 //! till-server providers add --db FILE --name NAME --account ID --endpoint URL --secret-file FILE
 //! till-server providers list --db FILE
 //! till-server providers disable|enable --db FILE --account ID
@@ -45,8 +50,8 @@ mod password_prompt;
 
 use clap::{CommandFactory, Parser};
 use cli::{
-    AdminsCommand, Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, ProvidersCommand, RefundsCommand,
-    ServeArgs, StoresCommand, TerminalsCommand,
+    AdminsCommand, CatalogueCommand, Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, ProvidersCommand,
+    RefundsCommand, ServeArgs, StoresCommand, TerminalsCommand,
 };
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -156,6 +161,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Customers(CustomersCommand::SetReputation { db, id, score, merchant }) => {
             scope::set_reputation(&*open(&db)?, &merchant, &id, score).map_err(|e| e.to_string())
         }
+        Command::Catalogue(c) => catalogue_command(c),
         Command::Providers(p) => providers(p),
         Command::Openapi => {
             print!("{}", till_server::openapi::json());
@@ -181,6 +187,37 @@ fn merchants_command(command: MerchantsCommand) -> Result<(), String> {
         MerchantsCommand::List(db) => print_json(&merchants::list_merchants(&*open(&db)?).map_err(err)?),
         MerchantsCommand::Disable(m) => merchants::set_merchant_disabled(&*open(&m.db)?, &m.id, true).map_err(err),
         MerchantsCommand::Enable(m) => merchants::set_merchant_disabled(&*open(&m.db)?, &m.id, false).map_err(err),
+    }
+}
+
+/// `till-server catalogue ...` (till_server::catalogue).
+fn catalogue_command(command: CatalogueCommand) -> Result<(), String> {
+    use till_server::catalogue as c;
+    let e = |e: till_server::error::ApiError| e.to_string();
+    let now = SystemClock.now_unix();
+    match command {
+        CatalogueCommand::Import { db, file, merchant, currency } => {
+            let currency = till_core::Currency::parse(&currency).map_err(|e| e.to_string())?;
+            let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            print_json(&c::import::import_csv(&*open(&db)?, &merchant, &bytes, currency, now).map_err(e)?)
+        }
+        CatalogueCommand::SetPrice { db, sku, price, merchant } => {
+            let (product, written) = c::set_price(&*open(&db)?, &merchant, &sku, &price, now).map_err(e)?;
+            print_json(&serde_json::json!({ "product": product, "written": written }))
+        }
+        CatalogueCommand::Delete { db, sku, merchant } => {
+            let repo = open(&db)?;
+            let mut tx = till_server::repo::Repository::begin(&*repo).map_err(|x| x.to_string())?;
+            if !c::delete_product(&mut *tx, &merchant, &sku, now).map_err(e)? {
+                return Err(format!("no product {sku} in the catalogue of {merchant}"));
+            }
+            tx.commit().map_err(|x| x.to_string())
+        }
+        CatalogueCommand::List { db, merchant, search, limit } => {
+            let repo = open(&db)?;
+            let mut tx = till_server::repo::Repository::read(&*repo).map_err(|x| x.to_string())?;
+            print_json(&c::list_products(&mut *tx, &merchant, search.as_deref(), limit, 0).map_err(e)?)
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 //! [`sqlite::SqliteRepository`] (the default: one file) and [`postgres::PostgresRepository`]
 //! (`till-server serve --database postgres://...`, docs/postgres.md).
 
+mod catalogue;
 mod console;
 mod device_services;
 mod merchant_orders;
@@ -29,6 +30,7 @@ mod statements;
 mod tests;
 
 use crate::error::RepoError;
+pub use catalogue::{CatalogueProductRecord, CatalogueTx};
 pub use console::{
     AdminRecord, AuditRecord, ConsoleSessionRecord, ConsoleTx, CurrencyTotal, CustomerRow, NewAuditEntry,
     PointsAccountRow, SaleRow, SalesFilter, TerminalRow,
@@ -70,7 +72,7 @@ pub trait Repository: Send + Sync {
 
 /// One open transaction. Dropping it without [`Tx::commit`] rolls it back.
 pub trait Tx:
-    MerchantOrdersTx + ServicesTx + DeviceServicesTx + RequestGuardsTx + ScopeTx + ConsoleTx + PhotosTx
+    MerchantOrdersTx + ServicesTx + DeviceServicesTx + RequestGuardsTx + ScopeTx + CatalogueTx + ConsoleTx + PhotosTx
 {
     /// Makes every change of the transaction durable.
     fn commit(self: Box<Self>) -> RepoResult<()>;

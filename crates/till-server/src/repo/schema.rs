@@ -2,7 +2,7 @@
 //! transaction at open so every database reaches the current shape by the same path.
 
 use super::sql::{SqlConn, SqlConnExt};
-use super::statements::{console, device_services, photos, request_guards, scope};
+use super::statements::{catalogue, console, device_services, photos, request_guards, scope};
 use super::RepoResult;
 use crate::args;
 use crate::repo::RepoError;
@@ -212,6 +212,7 @@ const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] = &[
     (10, device_services::MIGRATION_10, Some(device_services::blind_existing_rows)),
     (11, request_guards::MIGRATION_11, None),
     (12, scope::MIGRATION_12, None),
+    (13, catalogue::MIGRATION_13, None),
     (14, console::MIGRATION_14, None),
     (15, photos::MIGRATION_15, None),
 ];

@@ -3,6 +3,7 @@
 //! supertrait of [`super::Tx`] on [`super::sql_tx::SqlTx`]).
 
 pub(super) mod cards;
+pub(super) mod catalogue;
 pub(super) mod console;
 pub(super) mod console_views;
 pub(super) mod device_services;
