@@ -19,7 +19,6 @@ use support::{drained, online, server, Server};
 use till_core::SessionToken;
 use till_pos::ipc::refund::{RefundInput, RefundLineInput, RefundLookup};
 use till_pos::{Pos, PosConfig};
-use till_server::repo::Repository;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 /// A real 1×1 PNG: the browser must decode it to give it a width.

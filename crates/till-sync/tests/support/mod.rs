@@ -16,6 +16,7 @@ use till_core::SystemClock;
 use till_server::clock::OsEntropy;
 use till_server::config::Config;
 use till_server::repo::sqlite::SqliteRepository;
+use till_server::repo::Repository;
 use till_server::server::Background;
 use till_server::state::AppState;
 use till_store::Store;
@@ -24,7 +25,7 @@ use till_sync::{BackoffPolicy, SyncConfig};
 /// A real server on a loopback port, its database in `dir`.
 pub struct Server {
     pub server: Background,
-    pub repo: Arc<SqliteRepository>,
+    pub repo: Arc<dyn Repository>,
     pub db: PathBuf,
     pub terminal_id: String,
     pub secret_hex: String,
@@ -92,7 +93,6 @@ impl Server {
 
     /// A points account as enrolment makes it, straight in the server's database: (id, key).
     pub fn points_account(&self, n: u8) -> ([u8; 16], [u8; 32]) {
-        use till_server::repo::Repository;
         let (id, key) = ([n; 16], [n.wrapping_add(100); 32]);
         let mut tx = self.repo.begin().unwrap();
         tx.insert_points_account(&till_server::repo::PointsAccount {
