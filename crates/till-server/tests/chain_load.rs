@@ -44,6 +44,8 @@ fn two_servers_share_one_database_through_a_kill(backend: Backend, dir: &std::pa
         assert!(counts.get(section).copied().unwrap_or(0) > 0, "nothing compared in {section}: {counts:?}");
     }
     assert!(report.total(|t| t.card) > 0, "no card sale went through");
+    // The kill was felt: events failed while the server was down and went through later.
+    assert!(counts["retried events"] > 0, "no event was retried: {counts:?}");
     assert!(report.total(|t| t.refunds) >= TILLS, "too few refunds: {report:?}");
 }
 

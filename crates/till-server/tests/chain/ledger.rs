@@ -182,6 +182,9 @@ pub fn compare(
         c.differences.push(format!("card charges: {card_sales:?} card payments, {} settled", settled.len()));
     }
     c.counts.insert("card charges", settled.len());
+    // Events that needed more than one attempt (the server they went to was down, or busy).
+    let retried = till_lines(&till, "SELECT id FROM outbox WHERE attempts > 1")?;
+    c.counts.insert("retried events", retried.len());
     // Points applied once: the server's balance is the sum of what the till confirmed.
     if let Some(account) = account {
         let on_server = server_lines(server, "SELECT balance FROM points_accounts WHERE account_id = ?1", account)?;
