@@ -90,15 +90,35 @@ fn measure(backend: Backend, dir: &std::path::Path, servers: usize, a: &Args) ->
     Ok(Figures { backlog_events, backlog, live_events, live })
 }
 
+/// A database to measure on.
+enum Db {
+    Sqlite,
+    /// A PostgreSQL server's URL; each chain gets a scratch database of its own there.
+    Postgres(String),
+}
+
+impl Db {
+    fn name(&self) -> &'static str {
+        match self {
+            Db::Sqlite => "SQLite",
+            Db::Postgres(_) => "PostgreSQL",
+        }
+    }
+
+    /// The backend for a fresh chain in `dir`, and what must live as long as it does.
+    fn backend(&self, dir: &std::path::Path) -> Result<(Backend, Box<dyn std::any::Any>), String> {
+        match self {
+            Db::Sqlite => Ok((Backend::Sqlite(dir.join("server.db")), Box::new(()))),
+            Db::Postgres(url) => chain::servers::fresh_postgres(url),
+        }
+    }
+}
+
 fn main() {
     let a = args();
-    let mut backends: Vec<(&str, Box<dyn Fn(&std::path::Path, usize) -> Result<Backend, String>>)> =
-        vec![("SQLite", Box::new(|dir: &std::path::Path, _| Ok(Backend::Sqlite(dir.join("server.db")))))];
+    let mut dbs = vec![Db::Sqlite];
     match a.postgres.clone() {
-        Some(url) => backends.push((
-            "PostgreSQL",
-            Box::new(move |_: &std::path::Path, n| chain::servers::fresh_postgres(&url, &format!("bench_chain_{n}"))),
-        )),
+        Some(url) => dbs.push(Db::Postgres(url)),
         None => eprintln!("PostgreSQL not measured: set TILL_TEST_POSTGRES or pass --postgres URL"),
     }
     println!(
@@ -109,12 +129,11 @@ fn main() {
     );
     println!("| database | servers | backlog events | backlog events/s | live events | live events/s |");
     println!("|---|---|---|---|---|---|");
-    let mut n = 0;
-    for (name, make) in &backends {
+    for db in &dbs {
         for servers in [1, 2] {
-            n += 1;
+            let name = db.name();
             let dir = tempfile::tempdir().expect("a temporary folder");
-            let outcome = make(dir.path(), n).and_then(|b| measure(b, dir.path(), servers, &a));
+            let outcome = db.backend(dir.path()).and_then(|(b, _keep)| measure(b, dir.path(), servers, &a));
             match outcome {
                 Ok(f) => println!(
                     "| {name} | {servers} | {} | {:.0} | {} | {:.0} |",

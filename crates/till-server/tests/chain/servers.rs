@@ -129,7 +129,8 @@ impl Drop for ServerProcess {
     }
 }
 
-/// A new, empty database `name` on the PostgreSQL server at `url`; answers its URL.
-pub fn fresh_postgres(url: &str, name: &str) -> Result<Backend, String> {
-    Err(format!("PostgreSQL is not wired into the harness yet ({url}, {name})"))
+/// A new, empty database on the PostgreSQL server at `server_url`: its backend, and the handle
+/// that drops the database when it is dropped.
+pub fn fresh_postgres(server_url: &str) -> Result<(Backend, Box<dyn std::any::Any>), String> {
+    Err(format!("PostgreSQL is not wired into the harness yet ({server_url})"))
 }

@@ -214,7 +214,7 @@ impl Till {
 
     fn fill_cart(&self, i: usize) -> Result<till_pos::ipc::views::CartView, String> {
         let mut cart = self.pos.cart_scan(&self.cashier, ITEMS[i % ITEMS.len()]).map_err(|e| self.err("scan", e))?;
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             cart = self.pos.cart_scan(&self.cashier, ITEMS[(i + 1) % ITEMS.len()]).map_err(|e| self.err("scan", e))?;
         }
         Ok(cart)
