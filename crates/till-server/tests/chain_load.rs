@@ -1,8 +1,8 @@
 //! The chain load test: two real till-server processes on 127.0.0.1 share one database; twenty
 //! tills (each its own data directory, database, terminal and sync worker, driven through
 //! till-pos) sell by cash and card, earn and redeem points and refund, half of them against
-//! each server. Mid-run one server is SIGKILLed and started again; its tills keep selling and
-//! their events keep retrying. Afterwards every till's ledger equals the server's: every sale,
+//! each server. Mid-run one server is SIGKILLed and started again; its tills keep selling, half
+//! of them fail over to the other server and the rest retry until theirs is back. Afterwards every till's ledger equals the server's: every sale,
 //! payment, refund and points change once, every outbox event delivered, every card charge a
 //! sale, every points balance the sum of what the tills confirmed (docs/load-test.md).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -21,7 +21,7 @@ fn two_servers_share_one_database_through_a_kill(backend: Backend, dir: &std::pa
     let mut chain = Chain::start(dir, backend, 2, TILLS).unwrap();
     chain.enrol_customers().unwrap();
     chain.start_sync().unwrap();
-    let kill = Kill { server: 0, after_steps: TILLS * STEPS / 3, down_for: Duration::from_secs(2) };
+    let kill = Kill { server: 0, after_steps: TILLS * STEPS / 3, down_for: Duration::from_secs(2), failover: true };
     let report = chain.run(STEPS, Workload::FULL, Some(kill)).unwrap();
     chain.wait_delivered(Duration::from_secs(180)).unwrap();
     let (differences, counts) = chain.compare().unwrap();

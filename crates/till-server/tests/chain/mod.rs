@@ -51,6 +51,9 @@ pub struct Kill {
     pub after_steps: usize,
     /// How long it stays dead before it is started again.
     pub down_for: Duration,
+    /// Every other till of the killed server is pointed at the next server as soon as it dies
+    /// (and stays there); the rest wait for their server to come back.
+    pub failover: bool,
 }
 
 impl Chain {
@@ -122,6 +125,13 @@ impl Chain {
                     std::thread::sleep(Duration::from_millis(10));
                 }
                 servers[k.server].kill();
+                if k.failover {
+                    let other = servers[(k.server + 1) % servers.len()].url();
+                    let theirs = tills.iter().filter(|t| t.index % servers.len() == k.server);
+                    for t in theirs.step_by(2) {
+                        t.point_at(&other)?;
+                    }
+                }
                 std::thread::sleep(k.down_for);
                 servers[k.server].start()?;
             }

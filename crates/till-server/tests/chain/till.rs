@@ -87,6 +87,7 @@ pub struct Till {
     pub pos: Pos,
     /// Its terminal on the server.
     pub terminal_id: String,
+    secret: String,
     /// The loyalty account of its regular customer, once enrolled.
     pub account: Mutex<Option<String>>,
     cashier: SessionToken,
@@ -117,11 +118,19 @@ impl Till {
             index,
             pos,
             terminal_id: terminal_id.to_string(),
+            secret: secret.to_string(),
             account: Mutex::new(None),
             cashier,
             manager,
             refundable: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Points the till at another server of the chain (as an installer does when its own is
+    /// down): the worker restarts there and retries what is pending.
+    pub fn point_at(&self, url: &str) -> Result<(), String> {
+        self.pos.sync_seed_settings(url, &self.terminal_id, &self.secret).map_err(|e| self.err("fail over", e))?;
+        Ok(())
     }
 
     /// Enrols the till's regular customer (on the server, through the simulated points
