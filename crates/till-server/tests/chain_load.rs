@@ -46,6 +46,15 @@ fn two_servers_share_one_database_through_a_kill(backend: Backend, dir: &std::pa
     assert!(report.total(|t| t.card) > 0, "no card sale went through");
     // The kill was felt: events failed while the server was down and went through later.
     assert!(counts["retried events"] > 0, "no event was retried: {counts:?}");
+
+    // Every answer lost at once: two tills send everything again to the server they did not
+    // send it to. The shared idempotency keys answer from the database; nothing changes.
+    let resent = chain.resend_elsewhere(1).unwrap() + chain.resend_elsewhere(2).unwrap();
+    assert!(resent > 2 * STEPS, "{resent} events sent again");
+    chain.wait_delivered(Duration::from_secs(120)).unwrap();
+    let (differences, again) = chain.compare().unwrap();
+    assert!(differences.is_empty(), "after sending again:\n{}", differences.join("\n"));
+    assert_eq!(again["events"], counts["events"]);
     assert!(report.total(|t| t.refunds) >= TILLS, "too few refunds: {report:?}");
 }
 

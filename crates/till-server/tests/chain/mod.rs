@@ -145,21 +145,43 @@ impl Chain {
     pub fn wait_delivered(&self, timeout: Duration) -> Result<Duration, String> {
         let start = Instant::now();
         loop {
-            let mut left = Vec::new();
+            let (mut left, mut pending_anywhere) = (Vec::new(), false);
             for t in &self.tills {
                 let (pending, parked) = t.undelivered()?;
                 if pending + parked > 0 {
                     left.push(format!("till {}: {pending} pending, {parked} parked", t.index));
                 }
+                pending_anywhere |= pending > 0;
             }
             if left.is_empty() {
                 return Ok(start.elapsed());
             }
-            if start.elapsed() > timeout {
-                return Err(format!("not delivered after {timeout:?}: {}", left.join("; ")));
+            // Parked events wait for a manager: nothing more will move.
+            if start.elapsed() > timeout || !pending_anywhere {
+                return Err(format!("not delivered after {:?}: {}", start.elapsed(), left.join("; ")));
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Makes till `i` forget the server's answers to its sales, refunds and points changes, as
+    /// if every answer had been lost on the way, and points it at the next server of the chain:
+    /// its worker sends them all again, byte for byte under the same keys, to a server that
+    /// did not take them the first time. Answers how many. (Forwarded card payments are left
+    /// out: the till drops their encrypted card data once answered, so their bodies are gone.)
+    pub fn resend_elsewhere(&self, i: usize) -> Result<usize, String> {
+        let till = &self.tills[i];
+        let db = rusqlite::Connection::open(till.pos.store().path()).map_err(|e| e.to_string())?;
+        db.busy_timeout(Duration::from_secs(10)).map_err(|e| e.to_string())?;
+        let n = db
+            .execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at_ms = 0, lease_until_ms = NULL
+                 WHERE state = 'done' AND wire_kind IN ('sale', 'refund', 'points_update', 'points_reversal')",
+                [],
+            )
+            .map_err(|e| e.to_string())?;
+        till.point_at(&self.servers[(i + 1) % self.servers.len()].url())?;
+        Ok(n)
     }
 
     /// Events delivered by every till so far.
