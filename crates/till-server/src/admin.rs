@@ -86,11 +86,8 @@ pub fn list_refunds(repo: &dyn Repository, status: Option<&str>) -> Result<Vec<R
     Ok(repo.read()?.refunds(status)?)
 }
 
-/// Sets a customer's reputation score (used by the refund policy).
+/// Sets a customer's reputation score at the default merchant (used by the refund policy); see
+/// [`crate::scope::set_reputation`] for another merchant's customers.
 pub fn set_reputation(repo: &dyn Repository, customer_id: &str, score: i64) -> Result<(), ApiError> {
-    crate::wire::check_text("customer_id", customer_id, 64)?;
-    let mut tx = repo.begin()?;
-    tx.set_customer_reputation(customer_id, score)?;
-    tx.commit()?;
-    Ok(())
+    crate::scope::set_reputation(repo, crate::scope::DEFAULT_MERCHANT, customer_id, score)
 }

@@ -60,6 +60,8 @@ pub fn router(state: AppState) -> Router {
         .route(terminals::ENROL_PATH, post(terminals::post_terminal_enrol))
         // Merchants prove themselves with their API key, not a terminal's signature.
         .merge(routes::merchant_orders::router())
+        // The HQ console: browser pages with their own sign-in, outside the signing check.
+        .nest(crate::console::BASE, crate::console::router())
         // The signing check reads the body under the route's limit already; axum's own, smaller
         // default limit would otherwise refuse large batches with a plain-text answer.
         .layer(DefaultBodyLimit::disable())

@@ -29,10 +29,17 @@ pub enum Command {
     /// Customers known to the refund policy.
     #[command(subcommand)]
     Customers(CustomersCommand),
+    /// Stores of merchants (a chain): add, list. A till's lookups stay inside its store's
+    /// merchant.
+    #[command(subcommand)]
+    Stores(StoresCommand),
     /// Merchants that send orders for collection (web shops): add (prints the API key once),
     /// list, disable, enable.
     #[command(subcommand)]
     Merchants(MerchantsCommand),
+    /// Admin accounts of the HQ console (/console): add, list, disable, enable.
+    #[command(subcommand)]
+    Admins(AdminsCommand),
     /// Service providers of the service relay: add, list, disable, enable.
     #[command(subcommand)]
     Providers(ProvidersCommand),
@@ -95,11 +102,13 @@ pub enum TerminalsCommand {
         /// secret.
         #[arg(long)]
         enrolment_code: bool,
-        /// The store the till belongs to: it sees and collects that store's pending orders.
+        /// The store the till belongs to: it sees and collects that store's pending orders, and
+        /// finds the sales of every store of the store's merchant (printed as merchant_id).
         #[arg(long, value_name = "STORE", default_value = "main")]
         store: String,
     },
-    /// Move a till to another store (whose pending orders it then sees).
+    /// Move a till to another store (whose pending orders it then sees); prints its store and
+    /// the store's merchant.
     SetStore {
         #[command(flatten)]
         /// The database.
@@ -196,10 +205,38 @@ pub enum CustomersCommand {
         /// The customer's id.
         #[arg(long, value_name = "CUSTOMER_ID")]
         id: String,
+        /// The merchant the customer is a customer of (the same id at two merchants is two
+        /// customers).
+        #[arg(long, value_name = "MERCHANT_ID", default_value = "default")]
+        merchant: String,
         /// The score, a whole number.
         #[arg(long, value_name = "N", allow_negative_numbers = true)]
         score: i64,
     },
+}
+
+/// `till-server stores ...`.
+#[derive(Debug, Subcommand)]
+pub enum StoresCommand {
+    /// Register a store of a merchant: prints {"store", "merchant_id", "name", "created_at"}. A
+    /// store keeps its merchant (adding it again is refused); a store never added belongs to
+    /// the merchant `default`.
+    Add {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The store's id, as `terminals add --store` names it (1 to 32 of a-z 0-9 -).
+        #[arg(value_name = "STORE")]
+        store: String,
+        /// The merchant it belongs to (1 to 32 of a-z 0-9 -).
+        #[arg(long, value_name = "MERCHANT_ID")]
+        merchant: String,
+        /// The store's name, e.g. "Harbour Road".
+        #[arg(long, value_name = "NAME")]
+        name: String,
+    },
+    /// Every store added, with its merchant, as JSON.
+    List(DbArgs),
 }
 
 /// `till-server merchants ...`.
@@ -287,4 +324,42 @@ mod tests {
     fn the_definition_is_consistent() {
         Cli::command().debug_assert();
     }
+}
+
+/// `till-server admins ...`.
+#[derive(Debug, Subcommand)]
+pub enum AdminsCommand {
+    /// Make an admin account of the HQ console. The password comes from --password-file, else
+    /// is asked twice on the terminal (not echoed), else is the first line of standard input.
+    Add {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The user name (1 to 64 letters, digits, '.', '_', '@', '-').
+        #[arg(value_name = "USER")]
+        username: String,
+        /// The merchant whose stores the admin sees (`default` for a single shop).
+        #[arg(long, value_name = "MERCHANT")]
+        merchant: String,
+        /// A file whose first line is the password (10 to 1024 characters).
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
+    /// Every admin account, without password hashes, as JSON.
+    List(DbArgs),
+    /// Refuse an admin's sign-in and end their sessions.
+    Disable(AdminName),
+    /// Let a disabled admin sign in again.
+    Enable(AdminName),
+}
+
+/// An admin account by user name.
+#[derive(Debug, Args)]
+pub struct AdminName {
+    #[command(flatten)]
+    /// The database.
+    pub db: DbArgs,
+    /// The user name.
+    #[arg(value_name = "USER")]
+    pub username: String,
 }

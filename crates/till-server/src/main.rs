@@ -15,7 +15,9 @@
 //! till-server refunds list --db FILE [--status pending_seller_confirmation|refunded|rejected]
 //! till-server refunds confirm --db FILE --id REFUND_ID [--by NAME]
 //! till-server refunds reject --db FILE --id REFUND_ID [--by NAME]
-//! till-server customers set-reputation --db FILE --id CUSTOMER_ID --score N
+//! till-server customers set-reputation --db FILE --id CUSTOMER_ID --score N [--merchant ID]
+//! till-server stores add --db FILE STORE --merchant ID --name NAME   a store of a merchant (a chain)
+//! till-server stores list --db FILE
 //! till-server merchants add --db FILE NAME [--store STORE]   prints {"merchant_id", "name", "store",
 //!                                                       "api_key"} once (orders pending collection)
 //! till-server merchants list --db FILE
@@ -23,6 +25,11 @@
 //! till-server providers add --db FILE --name NAME --account ID --endpoint URL --secret-file FILE
 //! till-server providers list --db FILE
 //! till-server providers disable|enable --db FILE --account ID
+//! till-server admins add --db FILE USER --merchant MERCHANT [--password-file FILE]
+//!                                                       an HQ console admin (password asked twice
+//!                                                       without echo, or the first line of stdin)
+//! till-server admins list --db FILE
+//! till-server admins disable|enable --db FILE USER
 //! till-server openapi                                   prints the OpenAPI document
 //! ```
 //!
@@ -32,11 +39,12 @@
 //! the man pages and completions come from it (`till-server generate --out DIR`, the till-cli-docs crate).
 
 mod cli;
+mod password_prompt;
 
 use clap::{CommandFactory, Parser};
 use cli::{
-    Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, ProvidersCommand, RefundsCommand, ServeArgs,
-    TerminalsCommand,
+    AdminsCommand, Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, ProvidersCommand, RefundsCommand,
+    ServeArgs, StoresCommand, TerminalsCommand,
 };
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -46,6 +54,7 @@ use till_server::clock::OsEntropy;
 use till_server::config::Config;
 use till_server::merchants;
 use till_server::repo::sqlite::{SqliteRepository, StorageOptions};
+use till_server::scope;
 use till_server::server::{serve, TlsFiles};
 use till_server::state::AppState;
 
@@ -75,7 +84,7 @@ fn run(cli: Cli) -> Result<(), String> {
             merchants::check_store(&store).map_err(|e| e.to_string())?;
             let t = admin::add_terminal(&*repo, &name, &SystemClock, &OsEntropy).map_err(|e| e.to_string())?;
             merchants::set_terminal_store(&*repo, &t.terminal_id, &store).map_err(|e| e.to_string())?;
-            print_json(&t)
+            print_json(&scope::with_scope(&*repo, &t, &t.terminal_id).map_err(|e| e.to_string())?)
         }
         Command::Terminals(TerminalsCommand::Add { db, name, enrolment_code: true, store }) => {
             let repo = open(&db)?;
@@ -83,12 +92,22 @@ fn run(cli: Cli) -> Result<(), String> {
             let e =
                 till_server::enrolment::issue(&*repo, &name, &SystemClock, &OsEntropy).map_err(|e| e.to_string())?;
             merchants::set_terminal_store(&*repo, &e.terminal_id, &store).map_err(|e| e.to_string())?;
-            print_json(&e)
+            print_json(&scope::with_scope(&*repo, &e, &e.terminal_id).map_err(|e| e.to_string())?)
         }
         Command::Terminals(TerminalsCommand::SetStore { db, id, store }) => {
-            merchants::set_terminal_store(&*open(&db)?, &id, &store).map_err(|e| e.to_string())
+            let repo = open(&db)?;
+            merchants::set_terminal_store(&*repo, &id, &store).map_err(|e| e.to_string())?;
+            print_json(&scope::terminal_scope(&*repo, &id).map_err(|e| e.to_string())?)
+        }
+        Command::Stores(StoresCommand::Add { db, store, merchant, name }) => print_json(
+            &scope::add_store(&*open(&db)?, &store, &merchant, &name, SystemClock.now_unix())
+                .map_err(|e| e.to_string())?,
+        ),
+        Command::Stores(StoresCommand::List(db)) => {
+            print_json(&scope::list_stores(&*open(&db)?).map_err(|e| e.to_string())?)
         }
         Command::Merchants(m) => merchants_command(m),
+        Command::Admins(a) => admins_command(a),
         Command::Terminals(TerminalsCommand::Disable(t)) => {
             admin::set_terminal_disabled(&*open(&t.db)?, &t.id, true).map_err(|e| e.to_string())
         }
@@ -122,8 +141,8 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Refunds(RefundsCommand::Confirm(d)) => decide(d, true),
         Command::Refunds(RefundsCommand::Reject(d)) => decide(d, false),
-        Command::Customers(CustomersCommand::SetReputation { db, id, score }) => {
-            admin::set_reputation(&*open(&db)?, &id, score).map_err(|e| e.to_string())
+        Command::Customers(CustomersCommand::SetReputation { db, id, score, merchant }) => {
+            scope::set_reputation(&*open(&db)?, &merchant, &id, score).map_err(|e| e.to_string())
         }
         Command::Providers(p) => providers(p),
         Command::Openapi => {
@@ -154,6 +173,30 @@ fn merchants_command(command: MerchantsCommand) -> Result<(), String> {
 }
 
 /// `till-server providers ...` (till_server::services::providers).
+/// `till-server admins ...`.
+fn admins_command(command: AdminsCommand) -> Result<(), String> {
+    use till_server::console::admins;
+    let err = |e: till_server::error::ApiError| e.to_string();
+    match command {
+        AdminsCommand::Add { db, username, merchant, password_file } => {
+            // Checked before the password is asked, so a typo does not cost typing it twice.
+            admins::check_username(&username).map_err(err)?;
+            let password = password_prompt::read_password(password_file.as_deref())?;
+            let repo = open(&db)?;
+            print_json(
+                &admins::add_admin(&*repo, &username, &merchant, &password, &SystemClock, &OsEntropy).map_err(err)?,
+            )
+        }
+        AdminsCommand::List(db) => print_json(&admins::list_admins(&*open(&db)?).map_err(err)?),
+        AdminsCommand::Disable(a) => {
+            admins::set_admin_disabled(&*open(&a.db)?, &a.username, true, &SystemClock).map_err(err)
+        }
+        AdminsCommand::Enable(a) => {
+            admins::set_admin_disabled(&*open(&a.db)?, &a.username, false, &SystemClock).map_err(err)
+        }
+    }
+}
+
 fn providers(command: ProvidersCommand) -> Result<(), String> {
     use till_server::services::providers as p;
     let e = |e: till_server::error::ApiError| e.to_string();

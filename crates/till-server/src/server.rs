@@ -55,7 +55,11 @@ pub async fn serve(
     let limits = Arc::new(state.config.limits.clone());
     let purger = tokio::spawn(purge_every_hour(state.clone()));
     let paid_notices = tokio::spawn(crate::services::paid::run(state.clone()));
-    let app = router(state);
+    let app = match acceptor {
+        // The console's cookies are `Secure` when it is served over TLS.
+        Some(_) => router(state).layer(axum::Extension(crate::console::ServedOverTls)),
+        None => router(state),
+    };
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let open_slots = Arc::new(Semaphore::new(limits.max_connections));
     let (stop, stopping) = tokio::sync::watch::channel(false);

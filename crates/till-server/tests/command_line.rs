@@ -25,7 +25,9 @@ const SUBCOMMANDS: &[(&str, &[&str])] = &[
     ("refunds list", &["--db", "--key-file", "--status", "pending_seller_confirmation", "refunded", "rejected"]),
     ("refunds confirm", &["--db", "--key-file", "--id", "--by"]),
     ("refunds reject", &["--db", "--key-file", "--id", "--by"]),
-    ("customers set-reputation", &["--db", "--key-file", "--id", "--score"]),
+    ("customers set-reputation", &["--db", "--key-file", "--id", "--score", "--merchant"]),
+    ("stores add", &["--db", "--key-file", "STORE", "--merchant", "--name"]),
+    ("stores list", &["--db", "--key-file"]),
     ("providers add", &["--db", "--key-file", "--name", "--account", "--endpoint", "--secret-file"]),
     ("providers list", &["--db", "--key-file"]),
     ("providers disable", &["--db", "--key-file", "--account"]),
@@ -51,7 +53,7 @@ fn help_on_every_subcommand_names_its_flags() {
         }
     }
     let top = stdout(&till_server(&["--help"]));
-    for sub in ["serve", "terminals", "refunds", "customers", "merchants", "providers", "openapi"] {
+    for sub in ["serve", "terminals", "refunds", "customers", "stores", "merchants", "providers", "openapi"] {
         assert!(top.contains(&format!("\n  {sub} ")), "till-server --help does not list {sub}:\n{top}");
     }
     assert!(!top.contains("generate"), "the packaging subcommand stays hidden:\n{top}");
@@ -118,6 +120,11 @@ fn generate_writes_man_pages_and_completions() {
     assert_eq!(
         names,
         [
+            "till-server-admins-add.1",
+            "till-server-admins-disable.1",
+            "till-server-admins-enable.1",
+            "till-server-admins-list.1",
+            "till-server-admins.1",
             "till-server-customers-set-reputation.1",
             "till-server-customers.1",
             "till-server-merchants-add.1",
@@ -136,6 +143,9 @@ fn generate_writes_man_pages_and_completions() {
             "till-server-refunds-reject.1",
             "till-server-refunds.1",
             "till-server-serve.1",
+            "till-server-stores-add.1",
+            "till-server-stores-list.1",
+            "till-server-stores.1",
             "till-server-terminals-add.1",
             "till-server-terminals-disable.1",
             "till-server-terminals-enable.1",

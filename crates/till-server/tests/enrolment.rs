@@ -172,8 +172,8 @@ fn terminals_add_with_an_enrolment_code_prints_the_code_and_no_secret() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let fields: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(fields.len(), 4, "{v}");
-    for f in ["terminal_id", "name", "enrolment_code", "expires_at"] {
+    assert_eq!(fields.len(), 6, "{v}");
+    for f in ["terminal_id", "name", "enrolment_code", "expires_at", "store", "merchant_id"] {
         assert!(fields.contains(&f), "{f} missing: {v}");
     }
     assert_eq!(v["name"], "counter 5");

@@ -7,18 +7,22 @@
 //! no rowid or AUTOINCREMENT), so a PostgreSQL implementation can reuse the schema and the
 //! statements (with `$N` in place of SQLite's `?N` placeholders).
 
+mod console;
 mod device_services;
 mod merchant_orders;
 mod opening;
 pub mod pool;
+mod scope;
 mod sealed_columns;
 mod services;
 pub mod sql;
 pub mod sqlite;
 
 use crate::error::RepoError;
+pub use console::{AdminRecord, AuditRecord, ConsoleSessionRecord, ConsoleTx, NewAuditEntry};
 pub use device_services::{DeviceServicesTx, ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord};
 pub use merchant_orders::*;
+pub use scope::{ScopeTx, StoreRecord};
 pub use services::*;
 
 /// Result of a storage operation.
@@ -39,7 +43,7 @@ pub trait Repository: Send + Sync {
 }
 
 /// One open transaction. Dropping it without [`Tx::commit`] rolls it back.
-pub trait Tx: MerchantOrdersTx + ServicesTx + DeviceServicesTx {
+pub trait Tx: MerchantOrdersTx + ServicesTx + DeviceServicesTx + ScopeTx + ConsoleTx {
     /// Makes every change of the transaction durable.
     fn commit(self: Box<Self>) -> RepoResult<()>;
     /// Marks a point to roll back to (`SAVEPOINT name`).
@@ -93,17 +97,7 @@ pub trait Tx: MerchantOrdersTx + ServicesTx + DeviceServicesTx {
     /// Adds `delta` minor units to what is refunded (or reserved for a pending refund) of a line.
     fn add_line_refunded(&mut self, line_code: &str, delta: i64) -> RepoResult<()>;
 
-    /// Stores a sold device, replacing an earlier sale of the same device that was refunded.
-    fn insert_sold_device(&mut self, d: &SoldDeviceRecord) -> RepoResult<()>;
-    /// The sale of a device by the blind of its identifier.
-    fn sold_device(&mut self, blind: &str) -> RepoResult<Option<SoldDeviceRecord>>;
-    /// Marks a device (by blind) refunded or not.
-    fn set_device_refunded(&mut self, blind: &str, refunded: bool) -> RepoResult<()>;
-
-    /// A customer's reputation score, if the server knows the customer.
-    fn customer_reputation(&mut self, customer_id: &str) -> RepoResult<Option<i64>>;
-    /// Sets a customer's reputation score.
-    fn set_customer_reputation(&mut self, customer_id: &str, reputation: i64) -> RepoResult<()>;
+    // Sold devices and customers are kept per merchant: see ScopeTx.
 
     /// Stores a refund.
     fn insert_refund(&mut self, r: &RefundRecord) -> RepoResult<()>;

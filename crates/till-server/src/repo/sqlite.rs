@@ -26,6 +26,7 @@ pub use super::opening::StorageOptions;
 
 mod cards;
 mod conn;
+mod console;
 mod device_services;
 mod enrolment;
 mod line_origins;
@@ -33,6 +34,7 @@ mod merchant_orders;
 mod points;
 mod rows;
 mod schema;
+mod scope;
 mod services;
 #[cfg(test)]
 mod tests;
@@ -182,8 +184,6 @@ impl SqliteTx<'_> {
 
 const LINE_COLUMNS: &str = "line_code, terminal_id, order_id, line_no, sku, name, quantity, unit_price_minor, \
      total_minor, currency, seller, refunded_minor";
-const DEVICE_COLUMNS: &str = "blind, kind, line_code, terminal_id, order_id, store, price_minor, currency, \
-     paying_account, software, sold_at, refunded, identifier_sealed, warranty_months";
 const REFUND_COLUMNS: &str = "refund_id, terminal_id, line_code, device_blind, amount_minor, currency, tender, \
      reason, evidence_sha256, customer_id, approved_by, reputation, status, refund_to, created_at, decided_at, \
      decided_by, original_auth_code";
@@ -420,64 +420,6 @@ impl Tx for SqliteTx<'_> {
         self.conn
             .prepare_cached("UPDATE order_lines SET refunded_minor = refunded_minor + ?2 WHERE line_code = ?1")?
             .execute(params![line_code, delta])?;
-        Ok(())
-    }
-
-    fn insert_sold_device(&mut self, d: &SoldDeviceRecord) -> RepoResult<()> {
-        self.conn.prepare_cached("DELETE FROM sold_devices WHERE blind = ?1 AND refunded = 1")?.execute([&d.blind])?;
-        self.conn
-            .prepare_cached(&format!(
-                "INSERT INTO sold_devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
-            ))?
-            .execute(params![
-                d.blind,
-                d.kind,
-                d.line_code,
-                d.terminal_id,
-                d.order_id,
-                d.store,
-                d.price_minor,
-                d.currency,
-                d.paying_account,
-                d.software,
-                d.sold_at,
-                i64::from(d.refunded),
-                d.identifier_sealed,
-                d.warranty_months
-            ])?;
-        Ok(())
-    }
-
-    fn sold_device(&mut self, blind: &str) -> RepoResult<Option<SoldDeviceRecord>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!("SELECT {DEVICE_COLUMNS} FROM sold_devices WHERE blind = ?1"))?
-            .query_row([blind], device_row)
-            .optional()?)
-    }
-
-    fn set_device_refunded(&mut self, blind: &str, refunded: bool) -> RepoResult<()> {
-        self.conn
-            .prepare_cached("UPDATE sold_devices SET refunded = ?2 WHERE blind = ?1")?
-            .execute(params![blind, i64::from(refunded)])?;
-        Ok(())
-    }
-
-    fn customer_reputation(&mut self, customer_id: &str) -> RepoResult<Option<i64>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT reputation FROM customers WHERE customer_id = ?1")?
-            .query_row([customer_id], |r| r.get(0))
-            .optional()?)
-    }
-
-    fn set_customer_reputation(&mut self, customer_id: &str, reputation: i64) -> RepoResult<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO customers (customer_id, reputation) VALUES (?1, ?2) \
-                 ON CONFLICT (customer_id) DO UPDATE SET reputation = excluded.reputation",
-            )?
-            .execute(params![customer_id, reputation])?;
         Ok(())
     }
 

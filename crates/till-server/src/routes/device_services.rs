@@ -7,6 +7,7 @@ use super::{blocking, post, Ctx, EventKind};
 use crate::error::{ApiError, ErrorBody};
 use crate::idempotency::Reply;
 use crate::repo::{RefundRecord, Repository, ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord, Tx};
+use crate::scope::Scope;
 use crate::state::{AppState, AuthedTerminal};
 use crate::wire::check_text;
 use axum::extract::rejection::PathRejection;
@@ -77,7 +78,12 @@ pub fn identifiers_of(repo: &dyn Repository, refunds: &[RefundRecord]) -> Result
         .iter()
         .map(|r| match &r.device_blind {
             None => Ok(None),
-            Some(blind) => match tx.sold_device(blind)? {
+            // The device as the refund's own merchant sold it.
+            Some(blind) => match Scope::of_refund(&mut *tx, &r.refund_id)?
+                .map(|scope| scope.sold_device(&mut *tx, blind))
+                .transpose()?
+                .flatten()
+            {
                 Some(d) => {
                     Ok(Some(key.open(&d.identifier_sealed, blind).map_err(|e| ApiError::Internal(e.to_string()))?))
                 }
@@ -141,13 +147,19 @@ impl rand::RngCore for EntropyRng<'_> {
     }
 }
 
-/// Everything the platform knows of a device, by blind: its sale, its service orders and its
-/// software updates (from every till).
+/// Everything the terminal's merchant knows of a device, by blind: its sale, its service orders
+/// and its software updates (from every till of the merchant's stores; another merchant's are
+/// not shown, and a device only another merchant knows is not found).
 #[utoipa::path(get, path = "/v1/device-services/devices/{blind}", tag = "device-services",
     params(("blind" = String, Path, description = "The device's blind (64 hex digits)")),
-    responses((status = 200, body = DeviceRecord), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = DeviceRecord), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "Nothing of the device at the terminal's merchant (another merchant's records are not shown)")),
     security(("till_signature" = [])))]
-pub async fn device(State(app): State<AppState>, blind: Result<Path<String>, PathRejection>) -> Response {
+pub async fn device(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    blind: Result<Path<String>, PathRejection>,
+) -> Response {
     let blind = match param(blind).and_then(|b| check_blind(&b).map(|()| b)) {
         Ok(b) => b,
         Err(e) => return e.into_response(),
@@ -156,10 +168,13 @@ pub async fn device(State(app): State<AppState>, blind: Result<Path<String>, Pat
     json(
         blocking(move || {
             let mut tx = repo.read()?;
-            let sold = tx.sold_device(&blind)?.map(super::lookups::sold_device_info);
+            let scope = Scope::of_terminal(&mut *tx, &t.id)?;
+            let sold = scope.sold_device(&mut *tx, &blind)?.map(super::lookups::sold_device_info);
+            let ours = scope.service_orders(&mut *tx, &blind)?;
             let service_orders: Vec<ServiceOrderInfo> = tx
                 .service_orders_of(&blind)?
                 .into_iter()
+                .filter(|(o, _)| ours.iter().any(|(t, n)| *t == o.terminal_id && *n == o.service_no))
                 .map(|(o, steps)| ServiceOrderInfo {
                     terminal_id: o.terminal_id,
                     service_no: o.service_no,
@@ -170,9 +185,11 @@ pub async fn device(State(app): State<AppState>, blind: Result<Path<String>, Pat
                     history: steps.into_iter().map(|s| ServiceStep { status: s.status, at: s.at, by: s.by }).collect(),
                 })
                 .collect();
+            let ours = scope.software_updates(&mut *tx, &blind)?;
             let software_updates: Vec<SoftwareUpdateInfo> = tx
                 .software_updates_of(&blind)?
                 .into_iter()
+                .filter(|u| ours.iter().any(|(t, id)| *t == u.terminal_id && *id == u.update_id))
                 .map(|u| SoftwareUpdateInfo {
                     terminal_id: u.terminal_id,
                     update_id: u.update_id,
@@ -261,6 +278,9 @@ pub(crate) fn record_service_order(tx: &mut dyn Tx, ctx: &Ctx, r: &ServiceOrderR
             at: r.changed_at,
             by: r.changed_by.clone(),
         })?;
+        if held.is_none() {
+            Scope::of_terminal(tx, terminal)?.service_order_opened(tx, terminal, &r.service_no)?;
+        }
     }
     let status = if advance { r.status.clone() } else { held.map(|h| h.status).unwrap_or_default() };
     Reply::json(201, &ServiceOrderRecorded { service_no: r.service_no.clone(), status })
@@ -282,7 +302,7 @@ pub(crate) fn parse_software_update(value: serde_json::Value) -> Result<Software
 pub(crate) fn record_software_update(tx: &mut dyn Tx, ctx: &Ctx, r: &SoftwareUpdateRequest) -> Result<Reply, ApiError> {
     let key = tx.device_identifier_key()?;
     open_any(&key, &r.identifier_sealed, &r.device_blind)?;
-    tx.insert_software_update(&SoftwareUpdateRecord {
+    let inserted = tx.insert_software_update(&SoftwareUpdateRecord {
         terminal_id: ctx.terminal_id.clone(),
         update_id: r.update_id.clone(),
         device_blind: r.device_blind.clone(),
@@ -292,6 +312,9 @@ pub(crate) fn record_software_update(tx: &mut dyn Tx, ctx: &Ctx, r: &SoftwareUpd
         installed_by: r.installed_by.clone(),
         installed_at: r.installed_at,
     })?;
+    if inserted {
+        Scope::of_terminal(tx, &ctx.terminal_id)?.software_update_recorded(tx, &ctx.terminal_id, &r.update_id)?;
+    }
     Reply::json(201, &SoftwareUpdateRecorded { update_id: r.update_id.clone() })
 }
 

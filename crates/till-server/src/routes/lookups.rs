@@ -3,6 +3,7 @@
 
 use super::{blocking, points, refunds::RefundResponse};
 use crate::error::{ApiError, ErrorBody};
+use crate::scope::Scope;
 use crate::state::{AppState, AuthedTerminal};
 use crate::wire::Amount;
 use axum::extract::rejection::PathRejection;
@@ -47,16 +48,23 @@ pub fn alive(app: &AppState) -> Response {
 /// The order line behind a line code.
 #[utoipa::path(get, path = "/v1/line-codes/{code}", tag = "sales",
     params(("code" = String, Path, description = "Line code, compact or grouped")),
-    responses((status = 200, body = LineInfo), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = LineInfo), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "No such line code, or one another merchant's store sold: the same answer")),
     security(("till_signature" = [])))]
-pub async fn line_code(State(app): State<AppState>, code: Result<Path<String>, PathRejection>) -> Response {
+pub async fn line_code(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    code: Result<Path<String>, PathRejection>,
+) -> Response {
     json(
         async {
             let code = LineCode::parse(&param(code)?)?;
             let repo = app.repo.clone();
             blocking(move || {
                 let mut tx = repo.read()?;
-                let l = tx.line(code.as_str())?.ok_or(ApiError::NotFound("line code"))?;
+                // Another merchant's line is not found, exactly like a code never sold.
+                let scope = Scope::of_terminal(&mut *tx, &t.id)?;
+                let l = scope.line(&mut *tx, code.as_str())?.ok_or(ApiError::NotFound("line code"))?;
                 let o = tx.order(&l.terminal_id, &l.order_id)?.ok_or(ApiError::NotFound("order"))?;
                 Ok(LineInfo {
                     line_code: code.grouped(),
@@ -103,9 +111,14 @@ pub(crate) fn sold_device_info(d: crate::repo::SoldDeviceRecord) -> SoldDeviceIn
 /// clear is refused: it never crosses the network).
 #[utoipa::path(get, path = "/v1/sold-devices/{blind}", tag = "sales",
     params(("blind" = String, Path, description = "The device's blind: HMAC-SHA256 of its identifier under the device identifier key (64 hex digits)")),
-    responses((status = 200, body = SoldDeviceInfo), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = SoldDeviceInfo), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody, description = "The terminal's merchant never sold the device (another merchant's sale is not shown)")),
     security(("till_signature" = [])))]
-pub async fn sold_device(State(app): State<AppState>, blind: Result<Path<String>, PathRejection>) -> Response {
+pub async fn sold_device(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    blind: Result<Path<String>, PathRejection>,
+) -> Response {
     let blind = match param(blind).and_then(|b| super::device_services::check_blind(&b).map(|()| b)) {
         Ok(b) => b,
         Err(e) => return e.into_response(),
@@ -114,7 +127,8 @@ pub async fn sold_device(State(app): State<AppState>, blind: Result<Path<String>
     json(
         blocking(move || {
             let mut tx = repo.read()?;
-            let d = tx.sold_device(&blind)?.ok_or(ApiError::NotFound("device"))?;
+            let scope = Scope::of_terminal(&mut *tx, &t.id)?;
+            let d = scope.sold_device(&mut *tx, &blind)?.ok_or(ApiError::NotFound("device"))?;
             Ok(sold_device_info(d))
         })
         .await,
@@ -124,9 +138,14 @@ pub async fn sold_device(State(app): State<AppState>, blind: Result<Path<String>
 /// A refund's current status (a till polls it while the seller decides).
 #[utoipa::path(get, path = "/v1/refunds/{refund_id}", tag = "refunds",
     params(("refund_id" = String, Path, description = "The till's refund id")),
-    responses((status = 200, body = RefundResponse), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = RefundResponse),
+        (status = 404, body = ErrorBody, description = "No such refund, or a refund of another merchant's line: the same answer")),
     security(("till_signature" = [])))]
-pub async fn refund(State(app): State<AppState>, refund_id: Result<Path<String>, PathRejection>) -> Response {
+pub async fn refund(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    refund_id: Result<Path<String>, PathRejection>,
+) -> Response {
     let refund_id = match param(refund_id) {
         Ok(r) => r,
         Err(e) => return e.into_response(),
@@ -135,7 +154,8 @@ pub async fn refund(State(app): State<AppState>, refund_id: Result<Path<String>,
     json(
         blocking(move || {
             let mut tx = repo.read()?;
-            let r = tx.refund(&refund_id)?.ok_or(ApiError::NotFound("refund"))?;
+            let scope = Scope::of_terminal(&mut *tx, &t.id)?;
+            let r = scope.refund(&mut *tx, &refund_id)?.ok_or(ApiError::NotFound("refund"))?;
             Ok(RefundResponse::from(&r))
         })
         .await,
@@ -145,10 +165,14 @@ pub async fn refund(State(app): State<AppState>, refund_id: Result<Path<String>,
 /// A customer's reputation and the refund policy's threshold, so a till can tell before it sends
 /// a refund whether the refund will be paid at once or wait for the seller.
 #[utoipa::path(get, path = "/v1/customers/{customer_id}", tag = "refunds",
-    params(("customer_id" = String, Path, description = "The customer id the till sends with refunds")),
+    params(("customer_id" = String, Path, description = "The customer id the till sends with refunds; a customer of the terminal's merchant (the same id at another merchant is another customer)")),
     responses((status = 200, body = CustomerInfo), (status = 400, body = ErrorBody)),
     security(("till_signature" = [])))]
-pub async fn customer(State(app): State<AppState>, customer_id: Result<Path<String>, PathRejection>) -> Response {
+pub async fn customer(
+    State(app): State<AppState>,
+    Extension(t): Extension<AuthedTerminal>,
+    customer_id: Result<Path<String>, PathRejection>,
+) -> Response {
     let customer_id = match param(customer_id) {
         Ok(c) => c,
         Err(e) => return e.into_response(),
@@ -160,7 +184,9 @@ pub async fn customer(State(app): State<AppState>, customer_id: Result<Path<Stri
     let threshold = app.config.refund_reputation_threshold;
     json(
         blocking(move || {
-            let reputation = repo.read()?.customer_reputation(&customer_id)?;
+            let mut tx = repo.read()?;
+            // The terminal's merchant's customer: the same id at another merchant is another one.
+            let reputation = Scope::of_terminal(&mut *tx, &t.id)?.customer_reputation(&mut *tx, &customer_id)?;
             // An unknown customer is not an error: the decision counts them as reputation 0.
             Ok(CustomerInfo { customer_id, reputation, threshold })
         })
@@ -171,7 +197,8 @@ pub async fn customer(State(app): State<AppState>, customer_id: Result<Path<Stri
 /// A points account: balance, level, promotions and history.
 #[utoipa::path(get, path = "/v1/points/accounts/{account_id}", tag = "points",
     params(("account_id" = String, Path, description = "32 hex digits")),
-    responses((status = 200, body = points::AccountDetail), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = points::AccountDetail),
+        (status = 404, body = ErrorBody, description = "No such account, or one enrolled at another merchant: the same answer")),
     security(("till_signature" = [])))]
 pub async fn points_account(
     State(app): State<AppState>,
@@ -187,7 +214,10 @@ pub async fn points_account(
     json(
         blocking(move || {
             let mut tx = repo.read()?;
-            let a = tx.points_account(&account_id.to_ascii_lowercase())?.ok_or(ApiError::NotFound("points account"))?;
+            let scope = Scope::of_terminal(&mut *tx, &ctx.terminal_id)?;
+            let a = scope
+                .points_account(&mut *tx, &account_id.to_ascii_lowercase())?
+                .ok_or(ApiError::NotFound("points account"))?;
             let history = tx
                 .points_history(&a.account_id, 50)?
                 .into_iter()

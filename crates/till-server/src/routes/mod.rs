@@ -251,7 +251,7 @@ pub async fn post_sale(
     responses(
         (status = 201, description = "Decided by till_core::refund::decide: refunded (decided_by policy, or shop_manager: a manager of the shop approved a line the shop sold itself), or pending_seller_confirmation (a line below the threshold sold for another seller or not approved, or hold_for_seller)", body = refunds::RefundResponse),
         (status = 400, description = "Malformed request (also a refund_id of `check`)", body = crate::error::ErrorBody),
-        (status = 404, description = "Unknown line code or device", body = crate::error::ErrorBody),
+        (status = 404, description = "Unknown line code or device, or another merchant's (the same answer)", body = crate::error::ErrorBody),
         (status = 409, description = "idempotency_conflict or refund_exists", body = crate::error::ErrorBody),
         (status = 422, description = "refund_exceeds_paid, authorization_mismatch, or card_sale_not_authorised: the money would go back to a card whose payment has no approved authorisation on the server (no payment_id, unknown, declined, reversed, another card or a smaller amount)", body = crate::error::ErrorBody)),
     security(("till_signature" = [])))]

@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::idempotency::Reply;
 use crate::points::{enrolment_message, LoyaltyToken, Token};
 use crate::repo::{PointsAccount, PointsEntry, Tx};
+use crate::scope::Scope;
 use crate::state::Ctx;
 use crate::wire::check_text;
 
@@ -72,6 +73,8 @@ pub fn enrol(tx: &mut dyn Tx, ctx: &Ctx, req: &EnrolRequest) -> Result<Reply, Ap
         created_at: ctx.now,
     };
     tx.insert_points_account(&account)?;
+    // The account is the merchant's: another merchant's tills do not find it.
+    Scope::of_terminal(tx, &ctx.terminal_id)?.enrolled(tx, &account.account_id)?;
     Reply::json(
         201,
         &EnrolResponse {
@@ -156,8 +159,10 @@ pub fn update(tx: &mut dyn Tx, ctx: &Ctx, req: &PointsUpdateRequest) -> Result<R
     let bytes = hex::decode(&req.token).map_err(|_| ApiError::InvalidToken)?;
     let token = Token::parse(&bytes)?;
     let account_id = hex::encode(token.account_id());
-    // An unknown account is reported like a bad MAC: the answer must not reveal which ids exist.
-    let account = tx.points_account(&account_id)?.ok_or(ApiError::InvalidToken)?;
+    // An unknown account, or another merchant's, is reported like a bad MAC: the answer must not
+    // reveal which ids exist.
+    let scope = Scope::of_terminal(tx, &ctx.terminal_id)?;
+    let account = scope.points_account(tx, &account_id)?.ok_or(ApiError::InvalidToken)?;
     let key = hex::decode(&account.key_hex).map_err(|_| ApiError::Internal("stored key is not hex".into()))?;
     let last =
         u32::try_from(account.last_counter).map_err(|_| ApiError::Internal("stored counter out of range".into()))?;
@@ -215,7 +220,8 @@ pub fn validate_reversal(req: &PointsReversalRequest) -> Result<(), ApiError> {
 /// Applies a reversal within what the order's original change leaves to reverse.
 pub fn reverse(tx: &mut dyn Tx, ctx: &Ctx, req: &PointsReversalRequest) -> Result<Reply, ApiError> {
     let account_id = req.account_id.to_ascii_lowercase();
-    let account = tx.points_account(&account_id)?.ok_or(ApiError::NotFound("points account"))?;
+    let scope = Scope::of_terminal(tx, &ctx.terminal_id)?;
+    let account = scope.points_account(tx, &account_id)?.ok_or(ApiError::NotFound("points account"))?;
     let kind = req.kind.name();
     // A second reversal for the same refund under another key would be within the bound and
     // still take the points twice.

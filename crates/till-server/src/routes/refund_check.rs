@@ -15,6 +15,7 @@ use super::blocking;
 use super::refunds::{self, RefundRequest};
 use crate::error::{ApiError, ErrorBody};
 use crate::repo::Tx;
+use crate::scope::Scope;
 use crate::state::{AppState, AuthedTerminal, Ctx};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -74,7 +75,7 @@ async fn run(app: &AppState, t: &AuthedTerminal, body: &[u8]) -> Result<RefundCh
         for r in &req.refunds {
             results.push(check_one(&mut *tx, &ctx, r)?);
             if sale_reputation.is_none() {
-                sale_reputation = sale(&mut *tx, r)?.map(|s| s.reputation);
+                sale_reputation = sale(&mut *tx, &ctx, r)?.map(|s| s.reputation);
             }
         }
         drop(tx);
@@ -123,7 +124,7 @@ fn check_one(tx: &mut dyn Tx, ctx: &Ctx, r: &RefundRequest) -> Result<RefundChec
             // leaving anything behind for the following requests should that ever change.
             tx.rollback_to(SAVEPOINT)?;
             tx.release(SAVEPOINT)?;
-            let seller = sale(tx, r)?.and_then(|s| s.seller);
+            let seller = sale(tx, ctx, r)?.and_then(|s| s.seller);
             Ok(refused(&e, seller))
         }
     }
@@ -139,22 +140,24 @@ struct Sale {
 
 /// The sale behind a request's line code or device identifier; `None` when the server has none
 /// (or the request names neither well enough to look).
-fn sale(tx: &mut dyn Tx, r: &RefundRequest) -> Result<Option<Sale>, ApiError> {
+fn sale(tx: &mut dyn Tx, ctx: &Ctx, r: &RefundRequest) -> Result<Option<Sale>, ApiError> {
+    // The same scope as the refund itself: another merchant's sale tells nothing.
+    let scope = Scope::of_terminal(tx, &ctx.terminal_id)?;
     let line_code = match (&r.line_code, &r.device_blind) {
         (Some(code), _) => match LineCode::parse(code) {
             Ok(c) => c.as_str().to_string(),
             Err(_) => return Ok(None),
         },
-        (None, Some(blind)) => match tx.sold_device(blind)? {
+        (None, Some(blind)) => match scope.sold_device(tx, blind)? {
             Some(d) => d.line_code,
             None => return Ok(None),
         },
         (None, None) => return Ok(None),
     };
-    let Some(line) = tx.line(&line_code)? else { return Ok(None) };
+    let Some(line) = scope.line(tx, &line_code)? else { return Ok(None) };
     let Some(order) = tx.order(&line.terminal_id, &line.order_id)? else { return Ok(None) };
     let reputation = match &order.customer_id {
-        Some(c) => tx.customer_reputation(c)?,
+        Some(c) => scope.customer_reputation(tx, c)?,
         None => None,
     };
     Ok(Some(Sale { seller: line.seller, reputation }))

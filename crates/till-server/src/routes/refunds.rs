@@ -29,6 +29,7 @@
 use crate::error::ApiError;
 use crate::idempotency::Reply;
 use crate::repo::{PaymentRecord, RefundRecord, Repository, Tx, AUTH_APPROVED, AUTH_REVERSED};
+use crate::scope::Scope;
 use crate::state::Ctx;
 use crate::wire::{check_text, Amount, AmountCheck};
 use till_core::refund::{self as policy, Decision, LineFacts};
@@ -125,10 +126,13 @@ pub fn apply(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Decided,
     if tx.refund(&req.refund_id)?.is_some() {
         return Err(ApiError::RefundExists(req.refund_id.clone()));
     }
+    // Only the terminal's merchant's sales are found: any of its stores', none of another
+    // merchant's (answered like a code or device never sold).
+    let scope = Scope::of_terminal(tx, &ctx.terminal_id)?;
     let (line_code, device) = match (&req.line_code, &req.device_blind) {
         (Some(code), _) => (LineCode::parse(code)?.as_str().to_string(), None),
         (None, Some(blind)) => {
-            let d = tx.sold_device(blind)?.ok_or(ApiError::NotFound("device"))?;
+            let d = scope.sold_device(tx, blind)?.ok_or(ApiError::NotFound("device"))?;
             if d.refunded {
                 return Err(ApiError::RefundExceedsPaid { asked: amount.minor(), left: 0 });
             }
@@ -139,7 +143,7 @@ pub fn apply(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Decided,
         }
         (None, None) => return Err(ApiError::InvalidRequest("give a line_code or a device_blind".into())),
     };
-    let line = tx.line(&line_code)?.ok_or(ApiError::NotFound("line code"))?;
+    let line = scope.line(tx, &line_code)?.ok_or(ApiError::NotFound("line code"))?;
     if line.currency != amount.currency().code() {
         return Err(ApiError::CurrencyMismatch(format!("{} refund of a line in {}", amount.currency(), line.currency)));
     }
@@ -158,7 +162,7 @@ pub fn apply(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Decided,
     }
     let customer = order.customer_id;
     let reputation = match &customer {
-        Some(c) => tx.customer_reputation(c)?,
+        Some(c) => scope.customer_reputation(tx, c)?,
         None => None,
     };
     // The one decision, the same the till makes (till_core::refund::decide).
@@ -180,7 +184,7 @@ pub fn apply(tx: &mut dyn Tx, ctx: &Ctx, req: &RefundRequest) -> Result<Decided,
     };
     tx.add_line_refunded(&line_code, amount.minor())?;
     if let Some(d) = &device {
-        tx.set_device_refunded(&d.blind, true)?;
+        scope.set_device_refunded(tx, &d.blind, true)?;
     }
     let record = RefundRecord {
         refund_id: req.refund_id.clone(),
@@ -293,7 +297,9 @@ pub fn decide(
     if !confirm {
         tx.add_line_refunded(&r.line_code, -r.amount_minor)?;
         if let Some(d) = &r.device_blind {
-            tx.set_device_refunded(d, false)?;
+            // The refund's own merchant's sale of the device (the seller decides for any store).
+            let scope = Scope::of_refund(&mut *tx, refund_id)?.ok_or(ApiError::NotFound("refund"))?;
+            scope.set_device_refunded(&mut *tx, d, false)?;
         }
     }
     let updated = tx.refund(refund_id)?.ok_or(ApiError::NotFound("refund"))?;

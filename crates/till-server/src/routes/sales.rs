@@ -5,6 +5,7 @@ use super::line_origins::{self, LineOriginsRecorded, OriginLine};
 use crate::error::ApiError;
 use crate::idempotency::Reply;
 use crate::repo::{LineRecord, OrderRecord, PaymentRecord, SoldDeviceRecord, Tx};
+use crate::scope::Scope;
 use crate::state::Ctx;
 use crate::wire::{check_text, is_masked_pan, AmountCheck};
 use std::collections::HashSet;
@@ -205,12 +206,14 @@ pub fn record(tx: &mut dyn Tx, ctx: &Ctx, req: &SaleRequest) -> Result<Reply, Ap
     // Each sealed identifier must open under the platform's key and be the device its blind
     // names, in the form of its kind (what the clear identifier was checked for before).
     let key = if c.devices.iter().any(|d| !d.is_empty()) { Some(tx.device_identifier_key()?) } else { None };
+    // The sold-data list is the merchant's: another merchant may have sold the same device.
+    let scope = Scope::of_terminal(tx, terminal)?;
     for (line, blinds) in req.lines.iter().zip(&c.devices) {
         for (d, blind) in line.devices.iter().zip(blinds) {
             if let Some(key) = &key {
                 super::device_services::open_checked(key, d.kind, &d.sealed, blind)?;
             }
-            if tx.sold_device(blind)?.is_some_and(|d| !d.refunded) {
+            if scope.sold_device(tx, blind)?.is_some_and(|d| !d.refunded) {
                 return Err(ApiError::DeviceAlreadySold(blind.clone()));
             }
         }
@@ -246,6 +249,7 @@ pub fn record(tx: &mut dyn Tx, ctx: &Ctx, req: &SaleRequest) -> Result<Reply, Ap
         created_at: req.created_at,
         recorded_at: ctx.now,
     })?;
+    scope.order_recorded(tx, terminal, &req.order_id)?;
     let mut device_count = 0;
     for (i, ((line, (code, unit, total)), ids)) in req.lines.iter().zip(&c.lines).zip(&c.devices).enumerate() {
         tx.insert_line(&LineRecord {
@@ -266,22 +270,25 @@ pub fn record(tx: &mut dyn Tx, ctx: &Ctx, req: &SaleRequest) -> Result<Reply, Ap
         // than the line total (a discounted line refunds at most what was paid).
         let price = unit.minor().min(total.minor());
         for (device, id) in line.devices.iter().zip(ids) {
-            tx.insert_sold_device(&SoldDeviceRecord {
-                blind: id.clone(),
-                identifier_sealed: device.sealed.clone(),
-                warranty_months: device.warranty_months,
-                kind: device.kind.name().to_string(),
-                line_code: code.as_str().to_string(),
-                terminal_id: terminal.to_string(),
-                order_id: req.order_id.clone(),
-                store: req.store.clone(),
-                price_minor: price,
-                currency: currency.clone(),
-                paying_account: paying_account.clone(),
-                software: device.software.clone(),
-                sold_at: req.created_at,
-                refunded: false,
-            })?;
+            scope.insert_sold_device(
+                tx,
+                &SoldDeviceRecord {
+                    blind: id.clone(),
+                    identifier_sealed: device.sealed.clone(),
+                    warranty_months: device.warranty_months,
+                    kind: device.kind.name().to_string(),
+                    line_code: code.as_str().to_string(),
+                    terminal_id: terminal.to_string(),
+                    order_id: req.order_id.clone(),
+                    store: req.store.clone(),
+                    price_minor: price,
+                    currency: currency.clone(),
+                    paying_account: paying_account.clone(),
+                    software: device.software.clone(),
+                    sold_at: req.created_at,
+                    refunded: false,
+                },
+            )?;
             device_count += 1;
         }
     }

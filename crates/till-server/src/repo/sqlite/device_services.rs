@@ -310,11 +310,14 @@ mod tests {
         let mut tx = repo.read().unwrap();
         let key = tx.device_identifier_key().unwrap();
         let blind = key.blind(IMEI);
-        let d = tx.sold_device(&blind).unwrap().expect("the sale is found by its blind");
+        let d = tx.merchant_sold_device("default", &blind).unwrap().expect("the sale is found by its blind");
         assert_eq!((d.line_code.as_str(), d.software.as_deref(), d.refunded), ("ABCDABCDABCDA", Some("v1.2"), true));
         assert_eq!(key.open(&d.identifier_sealed, &blind).unwrap(), IMEI, "the seller can still read it");
         assert_eq!(tx.refund("r-1").unwrap().unwrap().device_blind.as_deref(), Some(blind.as_str()));
-        assert!(tx.sold_device(IMEI).unwrap().is_none(), "nothing is found by the identifier in clear");
+        assert!(
+            tx.merchant_sold_device("default", IMEI).unwrap().is_none(),
+            "nothing is found by the identifier in clear"
+        );
         drop(tx);
         drop(repo);
         // A second open changes nothing and keeps the same key.

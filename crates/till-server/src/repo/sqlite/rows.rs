@@ -30,25 +30,6 @@ pub(super) fn line_row(r: &Row<'_>) -> rusqlite::Result<LineRecord> {
     })
 }
 
-pub(super) fn device_row(r: &Row<'_>) -> rusqlite::Result<SoldDeviceRecord> {
-    Ok(SoldDeviceRecord {
-        blind: r.get(0)?,
-        kind: r.get(1)?,
-        line_code: r.get(2)?,
-        terminal_id: r.get(3)?,
-        order_id: r.get(4)?,
-        store: r.get(5)?,
-        price_minor: r.get(6)?,
-        currency: r.get(7)?,
-        paying_account: r.get(8)?,
-        software: r.get(9)?,
-        sold_at: r.get(10)?,
-        refunded: r.get::<_, i64>(11)? != 0,
-        identifier_sealed: r.get(12)?,
-        warranty_months: r.get(13)?,
-    })
-}
-
 pub(super) fn refund_row(r: &Row<'_>) -> rusqlite::Result<RefundRecord> {
     Ok(RefundRecord {
         refund_id: r.get(0)?,

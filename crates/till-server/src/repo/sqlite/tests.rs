@@ -153,14 +153,14 @@ fn a_version_2_database_gets_authorisation_statuses_and_reversals() {
 fn savepoints_undo_part_of_a_transaction() {
     let (_dir, repo) = repo();
     let mut tx = repo.begin().unwrap();
-    tx.set_customer_reputation("a", 1).unwrap();
+    tx.set_merchant_customer_reputation("default", "a", 1).unwrap();
     tx.savepoint("ev_1").unwrap();
-    tx.set_customer_reputation("b", 2).unwrap();
+    tx.set_merchant_customer_reputation("default", "b", 2).unwrap();
     tx.rollback_to("ev_1").unwrap();
     tx.release("ev_1").unwrap();
     tx.commit().unwrap();
     let mut tx = repo.begin().unwrap();
-    assert_eq!(tx.customer_reputation("a").unwrap(), Some(1));
-    assert_eq!(tx.customer_reputation("b").unwrap(), None);
+    assert_eq!(tx.merchant_customer_reputation("default", "a").unwrap(), Some(1));
+    assert_eq!(tx.merchant_customer_reputation("default", "b").unwrap(), None);
     assert!(tx.savepoint("bad name; DROP").is_err());
 }
