@@ -76,7 +76,7 @@ fn refund_with_photo(pos: &Pos) {
         utc_offset_minutes: None,
     };
     let found = pos.refund_find(&t, lookup).unwrap();
-    let photo = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG a photo of a cracked cup");
+    let photo = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\n a photo of a cracked cup");
     pos.refund_record(
         &t,
         RefundInput {

@@ -718,13 +718,14 @@ fn a_phone_is_refunded_by_its_imei_and_a_line_by_its_code_with_a_managers_pin() 
     s.type_into(&pin, "2222");
     // A photo of the defect, as the file picker hands it over (WebKitWebDriver cannot drive
     // the picker itself): kept on the till, its SHA-256 sent.
-    let bytes = b"PNG: a photo of a torn tea bag".to_vec();
+    // Its kind is read from its bytes (a PNG signature), not its name.
+    let bytes = b"\x89PNG\r\n\x1a\n a photo of a torn tea bag".to_vec();
     s.wait_for("#refund-photo");
     s.execute(&format!(
-        "const dt = new DataTransfer(); dt.items.add(new File([{:?}], 'defect.png', {{ type: 'image/png' }}));
+        "const dt = new DataTransfer(); dt.items.add(new File([new Uint8Array({:?})], 'defect.png', {{ type: 'image/png' }}));
          const input = document.querySelector('#refund-photo'); input.files = dt.files;
          input.dispatchEvent(new Event('change', {{ bubbles: true }}));",
-        String::from_utf8(bytes.clone()).unwrap()
+        bytes
     ));
     s.wait_for("#refund-photo-name[title='defect.png']");
     screenshot(&s, "refund-line-code.png");

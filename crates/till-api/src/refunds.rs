@@ -115,3 +115,33 @@ pub struct RefundCheckResult {
     /// The refusal in words.
     pub error_message: Option<String>,
 }
+
+/// `POST /v1/refunds/photos`: the photo of a refund's defect, for the seller to see. The
+/// server recomputes the SHA-256 of the bytes and refuses a mismatch (`photo_sha256_mismatch`),
+/// reads the kind from the bytes (`photo_type_not_allowed` unless JPEG, PNG or WebP, and it must
+/// be the `content_type` named), and takes at most 5 MiB (`photo_too_large`). Storing the same
+/// photo again changes nothing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefundPhotoUpload {
+    /// SHA-256 of the bytes, 64 lower-case hex digits (what refunds name as `evidence_sha256`).
+    pub sha256: String,
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub content_type: String,
+    /// The bytes, standard base64 with padding.
+    pub photo_base64: String,
+}
+
+/// The answer to a photo upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefundPhotoStored {
+    /// Echo of the SHA-256.
+    pub sha256: String,
+    /// The media type stored.
+    pub content_type: String,
+    /// Bytes stored.
+    pub size: i64,
+    /// False when the server already held this photo (nothing was written).
+    pub stored_now: bool,
+}

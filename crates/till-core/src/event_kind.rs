@@ -32,11 +32,13 @@ pub enum EventKind {
     ServiceOrderRecorded,
     /// `software_update.recorded`: software installed on a sold device, device services.
     SoftwareUpdateRecorded,
+    /// `refund.photo`: the photo of a refund's defect, uploaded for the seller.
+    RefundPhoto,
 }
 
 impl EventKind {
     /// Every kind.
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::SaleRecorded,
         EventKind::RefundRequested,
         EventKind::PointsEnrolled,
@@ -46,6 +48,7 @@ impl EventKind {
         EventKind::PaymentReversal,
         EventKind::ServiceOrderRecorded,
         EventKind::SoftwareUpdateRecorded,
+        EventKind::RefundPhoto,
     ];
 
     /// The stored name.
@@ -60,6 +63,7 @@ impl EventKind {
             EventKind::PaymentReversal => "payment.reversal",
             EventKind::ServiceOrderRecorded => "service_order.recorded",
             EventKind::SoftwareUpdateRecorded => "software_update.recorded",
+            EventKind::RefundPhoto => "refund.photo",
         }
     }
 
@@ -83,6 +87,7 @@ impl EventKind {
             EventKind::PaymentReversal => ServerEventKind::PaymentReversal,
             EventKind::ServiceOrderRecorded => ServerEventKind::ServiceOrder,
             EventKind::SoftwareUpdateRecorded => ServerEventKind::SoftwareUpdate,
+            EventKind::RefundPhoto => ServerEventKind::RefundPhoto,
         }
     }
 }
@@ -127,11 +132,13 @@ pub enum ServerEventKind {
     ServiceOrder,
     /// `POST /v1/device-services/software-updates`: a software update record.
     SoftwareUpdate,
+    /// `POST /v1/refunds/photos`: the photo of a refund's defect (stored by its SHA-256).
+    RefundPhoto,
 }
 
 impl ServerEventKind {
     /// Every kind.
-    pub const ALL: [ServerEventKind; 10] = [
+    pub const ALL: [ServerEventKind; 11] = [
         ServerEventKind::Sale,
         ServerEventKind::Refund,
         ServerEventKind::PointsEnrol,
@@ -142,6 +149,7 @@ impl ServerEventKind {
         ServerEventKind::PaymentCode,
         ServerEventKind::ServiceOrder,
         ServerEventKind::SoftwareUpdate,
+        ServerEventKind::RefundPhoto,
     ];
 
     /// The name in a batch (`sale`, `points_enrol`, ...).
@@ -157,6 +165,7 @@ impl ServerEventKind {
             ServerEventKind::PaymentCode => "payment_code",
             ServerEventKind::ServiceOrder => "service_order",
             ServerEventKind::SoftwareUpdate => "software_update",
+            ServerEventKind::RefundPhoto => "refund_photo",
         }
     }
 
@@ -183,6 +192,7 @@ impl ServerEventKind {
             ServerEventKind::PaymentCode => "/v1/payments/code",
             ServerEventKind::ServiceOrder => "/v1/device-services/service-orders",
             ServerEventKind::SoftwareUpdate => "/v1/device-services/software-updates",
+            ServerEventKind::RefundPhoto => "/v1/refunds/photos",
         }
     }
 
@@ -201,11 +211,15 @@ impl ServerEventKind {
     }
 
     /// Whether `POST /v1/sync/batch` takes it from the till: every kind but the payment
-    /// platform's (authorisations and reversals), which go alone to their own endpoint.
+    /// platform's (authorisations and reversals), which go alone to their own endpoint, and
+    /// photos, which go alone because of their size (a batch's limit is for many small events).
     pub fn batchable(self) -> bool {
         !matches!(
             self,
-            ServerEventKind::PaymentAuthorize | ServerEventKind::PaymentReversal | ServerEventKind::PaymentCode
+            ServerEventKind::PaymentAuthorize
+                | ServerEventKind::PaymentReversal
+                | ServerEventKind::PaymentCode
+                | ServerEventKind::RefundPhoto
         )
     }
 }
@@ -243,7 +257,8 @@ mod tests {
                 "payment.forward",
                 "payment.reversal",
                 "service_order.recorded",
-                "software_update.recorded"
+                "software_update.recorded",
+                "refund.photo"
             ]
         );
         for kind in EventKind::ALL {
@@ -282,12 +297,18 @@ mod tests {
                 ("payment.reversal", "payment_reversal", "/v1/payments/{payment_id}/reversal"),
                 ("service_order.recorded", "service_order", "/v1/device-services/service-orders"),
                 ("software_update.recorded", "software_update", "/v1/device-services/software-updates"),
+                ("refund.photo", "refund_photo", "/v1/refunds/photos"),
             ]
         );
         let unbatched: Vec<_> = ServerEventKind::ALL.into_iter().filter(|k| !k.batchable()).collect();
         assert_eq!(
             unbatched,
-            [ServerEventKind::PaymentAuthorize, ServerEventKind::PaymentReversal, ServerEventKind::PaymentCode]
+            [
+                ServerEventKind::PaymentAuthorize,
+                ServerEventKind::PaymentReversal,
+                ServerEventKind::PaymentCode,
+                ServerEventKind::RefundPhoto
+            ]
         );
         assert_eq!(ServerEventKind::PaymentReversal.path_for("ab12"), "/v1/payments/ab12/reversal");
         assert_eq!(ServerEventKind::PaymentReversal.path_for("a b/é"), "/v1/payments/a%20b%2F%C3%A9/reversal");

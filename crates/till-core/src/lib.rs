@@ -51,6 +51,7 @@ pub mod order;
 pub mod payment;
 pub mod payment_code;
 pub mod pdf;
+pub mod photo;
 pub mod product;
 pub mod refund;
 pub mod relay_signing;

@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sold-devices/{blind}", get(lookups::sold_device))
         .route("/v1/refunds", post(routes::post_refund))
         .route(refund_check::PATH, post(refund_check::check))
+        .route(routes::refund_photos::PATH, post(routes::refund_photos::post_photo))
         .route("/v1/refunds/{refund_id}", get(lookups::refund))
         .route("/v1/customers/{customer_id}", get(lookups::customer))
         .route("/v1/points/enrol", post(routes::post_enrol))

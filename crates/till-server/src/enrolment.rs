@@ -20,7 +20,7 @@
 use crate::admin::{add_terminal_in, NewTerminal};
 use crate::clock::Entropy;
 use crate::error::ApiError;
-use crate::repo::{EnrolmentCodeRecord, Repository};
+use crate::repo::{EnrolmentCodeRecord, Repository, Tx};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::sync::Mutex;
@@ -61,14 +61,21 @@ pub fn issue(
     clock: &dyn Clock,
     entropy: &dyn Entropy,
 ) -> Result<NewEnrolment, ApiError> {
+    // The terminal and its code in one transaction: no terminal without its code.
+    let mut tx = repo.begin()?;
+    let issued = issue_in(&mut *tx, name, clock.now_unix(), entropy)?;
+    tx.commit()?;
+    Ok(issued)
+}
+
+/// [`issue`] inside `tx` (committed by the caller, with whatever else belongs to the same
+/// change: the terminal's store, the console's audit).
+pub fn issue_in(tx: &mut dyn Tx, name: &str, now: i64, entropy: &dyn Entropy) -> Result<NewEnrolment, ApiError> {
     let mut bytes = [0u8; EnrolmentCode::BYTES];
     entropy.fill(&mut bytes);
     let code = EnrolmentCode::from_bytes(bytes);
-    let now = clock.now_unix();
-    // The terminal and its code in one transaction: no terminal without its code.
-    let mut tx = repo.begin()?;
     // The secret stays on the server (sealed) until the code is exchanged; it is not printed.
-    let NewTerminal { terminal_id, name, .. } = add_terminal_in(&mut *tx, name, now, entropy)?;
+    let NewTerminal { terminal_id, name, .. } = add_terminal_in(tx, name, now, entropy)?;
     let record = EnrolmentCodeRecord {
         code_sha256: code_sha256(&code),
         terminal_id: terminal_id.clone(),
@@ -77,7 +84,6 @@ pub fn issue(
         used_at: None,
     };
     tx.insert_enrolment_code(&record)?;
-    tx.commit()?;
     Ok(NewEnrolment { terminal_id, name, enrolment_code: code.grouped(), expires_at: record.expires_at })
 }
 

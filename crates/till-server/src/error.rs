@@ -112,6 +112,15 @@ pub enum ApiError {
     /// The refund is not in a state that allows this decision.
     #[error("refund {0} is not waiting for seller confirmation")]
     RefundNotPending(String),
+    /// A refund photo over the limit (`till_core::photo::MAX_PHOTO_BYTES`).
+    #[error("the photo is {0} bytes; at most 5 MiB is taken")]
+    PhotoTooLarge(usize),
+    /// A refund photo whose bytes are not a JPEG, PNG or WebP, or not the type it names.
+    #[error("photo type not allowed: {0}")]
+    PhotoTypeNotAllowed(String),
+    /// A refund photo whose bytes do not hash to the SHA-256 it names.
+    #[error("the photo's bytes do not hash to {0}")]
+    PhotoSha256Mismatch(String),
     /// The loyalty token is malformed, unknown, or its MAC does not verify.
     #[error("the loyalty token is not valid")]
     InvalidToken,
@@ -321,6 +330,9 @@ impl ApiError {
             ApiError::PaymentReversed(_) => "payment_reversed",
             ApiError::ReversalAmountMismatch { .. } => "amount_mismatch",
             ApiError::RefundNotPending(_) => "refund_not_pending",
+            ApiError::PhotoTooLarge(_) => "photo_too_large",
+            ApiError::PhotoTypeNotAllowed(_) => "photo_type_not_allowed",
+            ApiError::PhotoSha256Mismatch(_) => "photo_sha256_mismatch",
             ApiError::InvalidToken => "invalid_token",
             ApiError::TokenReplayed { .. } => "token_replayed",
             ApiError::TokenExpired(_) => "token_expired",
@@ -392,7 +404,8 @@ impl ApiError {
             | CurrencyMismatch(_)
             | PanNotMasked
             | InvalidLineCode(_) => StatusCode::BAD_REQUEST,
-            PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            PayloadTooLarge(_) | PhotoTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            PhotoTypeNotAllowed(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             IdempotencyConflict
             | OrderExists(_)
             | LineCodeExists(_)
@@ -420,7 +433,8 @@ impl ApiError {
             | ReversalAmountMismatch { .. }
             | InvalidCardBlock(_)
             | ReplayedCardBlock { .. }
-            | CardSaleNotAuthorised { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            | CardSaleNotAuthorised { .. }
+            | PhotoSha256Mismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Service(e) => e.status(),
             Storage(_) | ServerBusy | RequestTimeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

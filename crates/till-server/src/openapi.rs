@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         crate::routes::lookups::sold_device,
         crate::routes::post_refund,
         crate::routes::refund_check::check,
+        crate::routes::refund_photos::post_photo,
         crate::routes::lookups::refund,
         crate::routes::lookups::customer,
         crate::routes::post_enrol,

@@ -174,3 +174,45 @@ fn generate_writes_man_pages_and_completions() {
     let fish = std::fs::read_to_string(completions.join("till-server.fish")).unwrap();
     assert!(fish.contains("complete -c till-server"), "{fish}");
 }
+
+#[test]
+fn admins_add_reads_the_password_from_a_file_or_stdin_and_lists_no_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "a long password\n").unwrap();
+    let out = till_server(&[
+        "admins",
+        "add",
+        "--db",
+        db.to_str().unwrap(),
+        "alice",
+        "--merchant",
+        "default",
+        "--password-file",
+        pw.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    // Not a terminal: the first line of standard input.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_till-server"))
+        .args(["admins", "add", "--db", db.to_str().unwrap(), "bob", "--merchant", "north"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"another long one\n").unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+    let short = Command::new(env!("CARGO_BIN_EXE_till-server"))
+        .args(["admins", "add", "--db", db.to_str().unwrap(), "carol", "--merchant", "north"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!short.status.success(), "an empty password is refused");
+    let list = till_server(&["admins", "list", "--db", db.to_str().unwrap()]);
+    let text = String::from_utf8(list.stdout).unwrap();
+    assert!(text.contains("\"alice\"") && text.contains("\"bob\"") && !text.contains("carol"), "{text}");
+    assert!(!text.contains("argon2"), "no hash is listed: {text}");
+    assert!(till_server(&["admins", "disable", "--db", db.to_str().unwrap(), "bob"]).status.success());
+    assert!(!till_server(&["admins", "disable", "--db", db.to_str().unwrap(), "nobody"]).status.success());
+}

@@ -342,6 +342,7 @@ impl Store {
                         )?;
                         if let Some(k) = &k {
                             answers::apply(tx, id, k, answers::Answer::Done(response), now_ms)?;
+                            crate::refunds::photo::forget_sent_photo(tx, id)?;
                         }
                         usize::from(k.is_some())
                     }

@@ -61,7 +61,9 @@ pub use open_carts::{SavedCart, SavedOrigin};
 pub use orders::{OrderLineRecord, OrderRecord, PaymentRecord};
 pub use payment_journal::{JournalEntry, JournalState, NewJournalPayment, Platform, Settle};
 pub use print_queue::{JobKind, JobState, NewJob, PrintJob};
-pub use refunds::{NewRefund, RecordedRefund, RefundSummary, RefundableLine, RefundableOrder, RemoteRefund};
+pub use refunds::{
+    NewRefund, PhotoUpload, RecordedRefund, RefundSummary, RefundableLine, RefundableOrder, RemoteRefund,
+};
 pub use reports::{ClosedDay, DayReport, ReportKind};
 pub use users::UserRecord;
 

@@ -144,6 +144,12 @@ impl Store {
             let body = r.request();
             let subject = format!("device/{}", r.identifier);
             outbox::enqueue_kind(tx, &r.event_id, EventKind::RefundRequested, &subject, &body, r.now_ms)?;
+            if let Some(p) = &r.photo {
+                if r.evidence_sha256.as_deref() != Some(p.sha256.as_str()) {
+                    return Err(StoreError::Invalid("the photo uploaded must be the one the refund names".into()));
+                }
+                crate::refunds::photo::enqueue_photo(tx, p, r.now_ms)?;
+            }
             let id: i64 = tx
                 .prepare_cached(
                     "INSERT INTO remote_refunds (identifier, created_at_ms, cashier_id, approved_by, approval, currency,

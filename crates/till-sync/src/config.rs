@@ -23,7 +23,8 @@ pub enum Service {
     /// `sale.recorded`, and the device services (`service_order.recorded`,
     /// `software_update.recorded`), which live beside the sold-data list.
     Sales,
-    /// `refund.requested`.
+    /// `refund.requested`, and the photos of refunds' defects (`refund.photo`), which the
+    /// seller sees beside the refunds.
     Refunds,
     /// `points.enrolled`, `points.updated`, `points.reversed`.
     Points,
@@ -37,7 +38,7 @@ impl Service {
     pub fn for_wire_kind(wire_kind: &str) -> Option<Service> {
         Some(match ServerEventKind::parse(wire_kind).ok()? {
             ServerEventKind::Sale => Service::Sales,
-            ServerEventKind::Refund => Service::Refunds,
+            ServerEventKind::Refund | ServerEventKind::RefundPhoto => Service::Refunds,
             ServerEventKind::PointsEnrol | ServerEventKind::PointsUpdate | ServerEventKind::PointsReversal => {
                 Service::Points
             }

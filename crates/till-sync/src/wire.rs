@@ -13,6 +13,7 @@
 //! | `payment.reversal` | `payment_reversal` (`POST /v1/payments/{payment_id}/reversal`) | the payload as queued: `{payment_id, amount, reason}`, an authorisation the payment journal takes back; its id is `reversal-<payment id>` |
 //! | `service_order.recorded` | `service_order` (`POST /v1/device-services/service-orders`) | built from the local payload: the identifier blinded and sealed, the store added |
 //! | `software_update.recorded` | `software_update` (`POST /v1/device-services/software-updates`) | the same |
+//! | `refund.photo` | `refund_photo` (`POST /v1/refunds/photos`, sent alone) | the payload read as till-api's `RefundPhotoUpload`: `{sha256, content_type, photo_base64}`; its id is `photo-<sha256>` |
 //!
 //! A device's identifier never goes in clear (docs/device-services.md): a sale's devices, a
 //! refund by device and the device services name it by its blind under the platform's device
@@ -135,6 +136,10 @@ pub fn prepare_with(ev: &DueEvent, store_name: &str, blinder: &mut Blinder<'_>) 
                 installed_by: e.installed_by,
                 installed_at: e.installed_at_ms.div_euclid(1000),
             })
+        }
+        EventKind::RefundPhoto => {
+            let p: till_api::refunds::RefundPhotoUpload = serde_json::from_str(&ev.payload).map_err(bad)?;
+            serde_json::to_string(&p)
         }
         _ => serde_json::to_string(&serde_json::from_str::<Value>(&ev.payload).map_err(bad)?),
     }

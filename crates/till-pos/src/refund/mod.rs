@@ -24,10 +24,10 @@ use sha2::{Digest, Sha256};
 use till_core::{Currency, DeviceIdentifier, LineCode, Money};
 use till_core::{OrderId, SessionToken};
 use till_store::private_fs;
-use till_store::{NewRefund, RefundableOrder};
+use till_store::{NewRefund, PhotoUpload, RefundableOrder};
 
-/// Largest photo of a defect the till keeps.
-pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
+/// Largest photo of a defect the till keeps (and the server takes): 5 MiB.
+pub const MAX_PHOTO_BYTES: usize = till_core::photo::MAX_PHOTO_BYTES;
 
 /// The reason codes a refund may give.
 pub const REASONS: &[&str] = &["defective", "wrong_item", "not_as_described", "changed_mind", "other"];
@@ -166,7 +166,7 @@ impl Pos {
         })
     }
 
-    fn new_refund(&self, cashier_id: i64, input: &RefundInput, evidence: Option<String>) -> Result<NewRefund> {
+    fn new_refund(&self, cashier_id: i64, input: &RefundInput, photo: Option<PhotoUpload>) -> Result<NewRefund> {
         if !REASONS.contains(&input.reason.as_str()) {
             return Err(PosError::InvalidInput(format!("reason is one of {}", REASONS.join(", "))));
         }
@@ -174,7 +174,8 @@ impl Pos {
             order_id: input.order_id,
             lines: input.lines.iter().map(|l| (l.order_line_id, l.quantity)).collect(),
             reason: input.reason.clone(),
-            evidence_sha256: evidence,
+            evidence_sha256: photo.as_ref().map(|p| p.sha256.clone()),
+            photo,
             cashier_id,
             approved_by: None,
             approval: "policy".into(),
@@ -302,21 +303,27 @@ impl Pos {
         }
     }
 
-    /// Keeps the photo of a defect beside the database; returns its SHA-256 (hex).
-    fn keep_photo(&self, b64: &str) -> Result<String> {
+    /// Keeps the photo of a defect beside the database, after checking it is a JPEG, PNG or
+    /// WebP by its bytes (not by its name) of at most 5 MiB; returns it ready for upload (the
+    /// refund's commit queues it), named by its SHA-256 (hex).
+    fn keep_photo(&self, b64: &str) -> Result<PhotoUpload> {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(b64.trim())
             .map_err(|_| PosError::InvalidInput("the photo is not base64".into()))?;
-        if bytes.is_empty() || bytes.len() > MAX_PHOTO_BYTES {
-            return Err(PosError::InvalidInput("the photo must be 1 byte to 10 MB".into()));
-        }
+        let kind = till_core::photo::check(&bytes).map_err(|e| PosError::InvalidInput(e.to_string()))?;
         let sha = hex::encode(Sha256::digest(&bytes));
         // The folder 0700 and the photo 0600: a customer's photo is the owner's alone.
         let dir = self.store.path().parent().unwrap_or(std::path::Path::new(".")).join(EVIDENCE_DIR);
         private_fs::create_private_dir_all(&dir).map_err(|e| PosError::Internal(format!("evidence folder: {e}")))?;
         private_fs::write_private(&dir.join(format!("{sha}.img")), &bytes)
             .map_err(|e| PosError::Internal(format!("saving the photo: {e}")))?;
-        Ok(sha)
+        Ok(PhotoUpload {
+            sha256: sha,
+            content_type: kind.content_type().to_string(),
+            // Encoded again from the bytes: whatever spacing the window sent, the upload is
+            // canonical base64.
+            base64: base64::engine::general_purpose::STANDARD.encode(&bytes),
+        })
     }
 
     /// A refund's receipt (any seller; reprints included).

@@ -107,8 +107,8 @@ impl FromRequestParts<AppState> for SignedIn {
                 csrf_token: session.csrf_token,
                 lang: Lang::of_headers(&parts.headers),
                 now,
-                path: parts.uri.path().to_string(),
-                path_and_query: parts.uri.path_and_query().map_or_else(|| parts.uri.path(), |p| p.as_str()).to_string(),
+                path: full_path(parts.uri.path()),
+                path_and_query: full_path(parts.uri.path_and_query().map_or_else(|| parts.uri.path(), |p| p.as_str())),
                 session_sha256: id,
             }),
             Ok(None) => {
@@ -119,6 +119,15 @@ impl FromRequestParts<AppState> for SignedIn {
             }
             Err(e) => Err(ConsoleError::from(e).into_response()),
         }
+    }
+}
+
+/// The path as the browser asked it: the console is nested under [`BASE`], which axum strips
+/// from the paths its routes see.
+fn full_path(nested: &str) -> String {
+    match nested {
+        "" | "/" => BASE.to_string(),
+        p => format!("{BASE}{p}"),
     }
 }
 

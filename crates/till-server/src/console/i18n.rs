@@ -73,12 +73,12 @@ pub const WORDS: Table = &[
 ];
 
 /// The word for `key` in `lang`, from the frame's table.
-pub fn t<'a>(lang: Lang, key: &'a str) -> &'a str {
+pub fn t(lang: Lang, key: &str) -> &str {
     lookup(WORDS, lang, key)
 }
 
 /// The word for `key` in `lang`, from `table`; the key itself when the table lacks it.
-pub fn lookup<'a>(table: Table, lang: Lang, key: &'a str) -> &'a str {
+pub fn lookup(table: Table, lang: Lang, key: &str) -> &str {
     match table.iter().find(|(k, _, _)| *k == key) {
         Some((_, en, zh)) => match lang {
             Lang::En => en,

@@ -11,18 +11,24 @@
 //!   entry of [`page::NAV`];
 //! - what it changes it writes with [`audit::record`] in the same transaction;
 //! - an admin sees only the stores of their merchant: every query takes `admin.merchant_id`
-//!   and keeps the rows whose store's merchant it is ([`scope`]).
+//!   and keeps the rows whose store's merchant it is ([`crate::repo::scope_sql`]).
 
 pub mod admins;
 pub mod audit;
 pub mod auth;
 pub mod csrf;
+pub mod customers;
 pub mod error;
 pub mod i18n;
 pub mod page;
-pub mod scope;
+pub mod points;
+pub mod refunds;
+pub mod sales;
+pub mod terminals;
 
-use crate::state::AppState;
+use crate::error::ApiError;
+use crate::repo::Tx;
+use crate::state::{blocking, AppState};
 use axum::extract::Request;
 use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
@@ -46,8 +52,44 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/static/console.css", get(page::stylesheet))
         .merge(auth::routes())
+        .merge(sales::routes())
+        .merge(terminals::routes())
+        .merge(customers::routes())
+        .merge(points::routes())
+        .merge(refunds::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
+}
+
+/// Runs `f` in a read transaction off the async threads (a page's queries).
+pub async fn read<T: Send + 'static>(
+    app: &AppState,
+    f: impl FnOnce(&mut dyn Tx) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ConsoleError> {
+    let repo = app.repo.clone();
+    Ok(blocking(move || {
+        let mut tx = repo.read()?;
+        f(&mut *tx)
+    })
+    .await?)
+}
+
+/// Runs `f` in a write transaction off the async threads and commits it when `f` succeeds (a
+/// page's change and its [`audit::record`] together); an error rolls everything back.
+pub async fn write<T: Send + 'static>(
+    app: &AppState,
+    f: impl FnOnce(&mut dyn Tx) -> Result<T, ConsoleError> + Send + 'static,
+) -> Result<T, ConsoleError> {
+    let repo = app.repo.clone();
+    let run = move || -> Result<Result<T, ConsoleError>, ApiError> {
+        let mut tx = repo.begin()?;
+        let out = f(&mut *tx);
+        if out.is_ok() {
+            tx.commit()?;
+        }
+        Ok(out)
+    };
+    blocking(run).await?
 }
 
 /// `GET /console`: the first section.

@@ -214,6 +214,44 @@ pub fn notice(text: &str, alert: bool) -> Markup {
     html! { p class=(if alert { "notice alert" } else { "notice" }) role=(if alert { "alert" } else { "status" }) { (text) } }
 }
 
+/// Rows per page of a list.
+pub const PAGE_SIZE: i64 = 50;
+
+/// `text` made safe as one segment of a URL path (everything but letters, digits and `-._~`
+/// percent-encoded).
+pub fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Previous / next links of a list at `page` (from 1), keeping the other `params`.
+pub fn pager(lang: Lang, path: &str, params: &[(&str, String)], page: i64, has_next: bool) -> Markup {
+    let link = |to: i64| {
+        let mut query: Vec<(&str, String)> = params.iter().filter(|(_, v)| !v.is_empty()).cloned().collect();
+        query.push(("page", to.to_string()));
+        format!("{path}?{}", serde_urlencoded::to_string(&query).unwrap_or_default())
+    };
+    html! {
+        nav class="pager" aria-label=(t(lang, "page")) {
+            @if page > 1 { a id="previous-page" rel="prev" href=(link(page - 1)) { "← " (t(lang, "previous")) } }
+            span { (t(lang, "page")) " " (page) }
+            @if has_next { a id="next-page" rel="next" href=(link(page + 1)) { (t(lang, "next")) " →" } }
+        }
+    }
+}
+
+/// An optional text field of a query or form: `None` when absent or blank.
+pub fn given(value: &Option<String>) -> Option<String> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+}
+
 /// `GET /console/static/console.css`.
 pub async fn stylesheet() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], STYLESHEET)
@@ -240,6 +278,8 @@ main.error { margin: 3em auto; background: #fff; border: 1px solid var(--line); 
 h1 { font-size: 1.4em; margin: .4em 0 .8em; }
 h2 { font-size: 1.15em; }
 form.inline { display: inline; margin: 0; }
+fieldset { border: 1px solid var(--line); border-radius: 4px; display: flex; flex-direction: column; gap: .4em; }
+label.choice { flex-direction: row; align-items: center; gap: .5em; font-size: 1em; color: var(--ink); }
 form.filters, form.card { display: flex; flex-wrap: wrap; gap: .75em 1em; align-items: flex-end; background: #fff; padding: 1em; border: 1px solid var(--line); border-radius: 6px; margin-bottom: 1em; }
 form.card { flex-direction: column; align-items: stretch; max-width: 26em; }
 label { display: flex; flex-direction: column; font-size: .85em; color: var(--muted); gap: .2em; }

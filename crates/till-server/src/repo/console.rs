@@ -35,6 +35,132 @@ pub trait ConsoleTx {
     fn append_console_audit(&mut self, e: &NewAuditEntry) -> RepoResult<i64>;
     /// The latest `limit` audit entries of the admins of `merchant_id`, newest first.
     fn console_audit(&mut self, merchant_id: &str, limit: i64) -> RepoResult<Vec<AuditRecord>>;
+
+    // What the pages show, always of one merchant (repo/sqlite/console_views.rs).
+
+    /// A page of the merchant's sales matching `f`, newest first.
+    fn console_sales(&mut self, f: &SalesFilter) -> RepoResult<Vec<SaleRow>>;
+    /// The count and sum per currency of every sale matching `f` (all pages).
+    fn console_sales_totals(&mut self, f: &SalesFilter) -> RepoResult<Vec<CurrencyTotal>>;
+    /// The stores of the merchant's terminals, by name.
+    fn console_stores(&mut self, merchant_id: &str) -> RepoResult<Vec<String>>;
+    /// The merchant's terminals, oldest first.
+    fn console_terminals(&mut self, merchant_id: &str) -> RepoResult<Vec<TerminalRow>>;
+    /// The merchant a store belongs to (`default` for a store without a row).
+    fn console_store_merchant(&mut self, store: &str) -> RepoResult<String>;
+    /// The merchant a terminal belongs to; `None` when there is no such terminal.
+    fn console_terminal_merchant(&mut self, terminal: &str) -> RepoResult<Option<String>>;
+    /// A page of the customers the merchant sees whose id contains `search`, by id.
+    fn console_customers(
+        &mut self,
+        merchant_id: &str,
+        search: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> RepoResult<Vec<CustomerRow>>;
+    /// A customer the merchant sees.
+    fn console_customer(&mut self, merchant_id: &str, customer_id: &str) -> RepoResult<Option<CustomerRow>>;
+    /// A page of the points accounts the merchant sees whose id or customer reference contains
+    /// `search`, newest first.
+    fn console_points_accounts(
+        &mut self,
+        merchant_id: &str,
+        search: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> RepoResult<Vec<PointsAccountRow>>;
+    /// A points account the merchant sees.
+    fn console_points_account(&mut self, merchant_id: &str, account_id: &str) -> RepoResult<Option<PointsAccountRow>>;
+}
+
+/// Which sales the sales page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SalesFilter {
+    /// The admin's merchant: only its terminals' sales.
+    pub merchant_id: String,
+    /// Only this store's terminals.
+    pub store: Option<String>,
+    /// Only this terminal.
+    pub terminal: Option<String>,
+    /// Sold at or after, unix seconds.
+    pub from: Option<i64>,
+    /// Sold before, unix seconds.
+    pub until: Option<i64>,
+    /// Only totals at least this, minor units.
+    pub min_total_minor: Option<i64>,
+    /// Page size.
+    pub limit: i64,
+    /// Rows skipped.
+    pub offset: i64,
+}
+
+/// A sale as the sales page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleRow {
+    /// The terminal that sold it.
+    pub terminal_id: String,
+    /// Its name.
+    pub terminal_name: Option<String>,
+    /// The terminal's store.
+    pub store: String,
+    /// The till's order id.
+    pub order_id: String,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Total, minor units.
+    pub total_minor: i64,
+    /// The customer, when known.
+    pub customer_id: Option<String>,
+    /// When sold, unix seconds.
+    pub created_at: i64,
+}
+
+/// Count and sum of sales in one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrencyTotal {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Number of sales.
+    pub count: i64,
+    /// Their sum, minor units.
+    pub total_minor: i64,
+}
+
+/// A terminal as the terminals page lists it (no secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminalRow {
+    /// Terminal id.
+    pub terminal_id: String,
+    /// Name.
+    pub name: String,
+    /// Its store.
+    pub store: String,
+    /// Registration time.
+    pub created_at: i64,
+    /// Whether refused.
+    pub disabled: bool,
+}
+
+/// A customer and their reputation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerRow {
+    /// Customer id.
+    pub customer_id: String,
+    /// Reputation score.
+    pub reputation: i64,
+}
+
+/// A points account without its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PointsAccountRow {
+    /// Account id.
+    pub account_id: String,
+    /// The merchant's reference for the customer.
+    pub customer_ref: Option<String>,
+    /// Balance.
+    pub balance: i64,
+    /// Enrolment time.
+    pub created_at: i64,
 }
 
 /// An HQ console admin account.

@@ -11,17 +11,23 @@ mod console;
 mod device_services;
 mod merchant_orders;
 mod opening;
+mod photos;
 pub mod pool;
 mod scope;
+pub mod scope_sql;
 mod sealed_columns;
 mod services;
 pub mod sql;
 pub mod sqlite;
 
 use crate::error::RepoError;
-pub use console::{AdminRecord, AuditRecord, ConsoleSessionRecord, ConsoleTx, NewAuditEntry};
+pub use console::{
+    AdminRecord, AuditRecord, ConsoleSessionRecord, ConsoleTx, CurrencyTotal, CustomerRow, NewAuditEntry,
+    PointsAccountRow, SaleRow, SalesFilter, TerminalRow,
+};
 pub use device_services::{DeviceServicesTx, ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord};
 pub use merchant_orders::*;
+pub use photos::{AwaitingRefundRow, PhotosTx, RefundPhotoRecord};
 pub use scope::{ScopeTx, StoreRecord};
 pub use services::*;
 
@@ -43,7 +49,7 @@ pub trait Repository: Send + Sync {
 }
 
 /// One open transaction. Dropping it without [`Tx::commit`] rolls it back.
-pub trait Tx: MerchantOrdersTx + ServicesTx + DeviceServicesTx + ScopeTx + ConsoleTx {
+pub trait Tx: MerchantOrdersTx + ServicesTx + DeviceServicesTx + ScopeTx + ConsoleTx + PhotosTx {
     /// Makes every change of the transaction durable.
     fn commit(self: Box<Self>) -> RepoResult<()>;
     /// Marks a point to roll back to (`SAVEPOINT name`).

@@ -11,6 +11,7 @@ pub mod payment_codes;
 pub mod pending_orders;
 pub mod points;
 pub mod refund_check;
+pub mod refund_photos;
 pub mod refunds;
 pub mod sales;
 pub mod services;
@@ -48,6 +49,7 @@ pub(crate) enum Event {
     CodePayment(payments::code::CodePaymentRequest),
     ServiceOrder(till_api::device_services::ServiceOrderRequest),
     SoftwareUpdate(till_api::device_services::SoftwareUpdateRequest),
+    RefundPhoto(refund_photos::CheckedPhoto),
 }
 
 impl Event {
@@ -97,6 +99,7 @@ impl Event {
             }
             EventKind::ServiceOrder => Event::ServiceOrder(device_services::parse_service_order(value)?),
             EventKind::SoftwareUpdate => Event::SoftwareUpdate(device_services::parse_software_update(value)?),
+            EventKind::RefundPhoto => Event::RefundPhoto(refund_photos::check(from_value(value)?)?),
         })
     }
 
@@ -113,6 +116,7 @@ impl Event {
             Event::CodePayment(r) => payments::code::pay(tx, ctx, r),
             Event::ServiceOrder(r) => device_services::record_service_order(tx, ctx, r),
             Event::SoftwareUpdate(r) => device_services::record_software_update(tx, ctx, r),
+            Event::RefundPhoto(p) => refund_photos::store(tx, ctx, p),
         }
     }
 }

@@ -65,9 +65,10 @@ impl From<&RefundRecord> for RefundResponse {
 /// Checks a refund request without touching storage.
 pub fn validate(req: &RefundRequest) -> Result<(), ApiError> {
     check_text("refund_id", &req.refund_id, 64)?;
-    if req.refund_id == super::refund_check::PATH_SEGMENT {
-        // `GET /v1/refunds/check` would not reach such a refund: the path is the check's.
-        return Err(ApiError::InvalidRequest("refund_id `check` is reserved".into()));
+    if req.refund_id == super::refund_check::PATH_SEGMENT || req.refund_id == super::refund_photos::PATH_SEGMENT {
+        // `GET /v1/refunds/check` (or `/photos`) would not reach such a refund: the path is the
+        // check's (the photos').
+        return Err(ApiError::InvalidRequest(format!("refund_id `{}` is reserved", req.refund_id)));
     }
     check_text("reason", &req.reason, 500)?;
     if !matches!(req.tender.as_str(), "original" | "cash" | "card" | "points") {
@@ -276,7 +277,8 @@ fn still_authorised(tx: &mut dyn Tx, r: &RefundRecord) -> Result<(), ApiError> {
 }
 
 /// The seller's decision on a pending refund (the `refunds confirm` / `refunds reject` admin
-/// commands). A rejection gives the reserved amount back to the line.
+/// commands), in a transaction of its own. A rejection gives the reserved amount back to the
+/// line.
 pub fn decide(
     repo: &dyn Repository,
     refund_id: &str,
@@ -285,12 +287,28 @@ pub fn decide(
     now: i64,
 ) -> Result<RefundRecord, ApiError> {
     let mut tx = repo.begin()?;
+    let updated = decide_in(&mut *tx, refund_id, confirm, by, now)?;
+    tx.commit()?;
+    Ok(updated)
+}
+
+/// The seller's decision inside the caller's transaction: the one code path of the command
+/// line ([`decide`]) and the HQ console's refunds page (which writes its audit entry in the
+/// same transaction). The till learns the decision as it always does: `GET /v1/refunds/{id}`
+/// answers the new status.
+pub fn decide_in(
+    tx: &mut dyn Tx,
+    refund_id: &str,
+    confirm: bool,
+    by: &str,
+    now: i64,
+) -> Result<RefundRecord, ApiError> {
     let r = tx.refund(refund_id)?.ok_or(ApiError::NotFound("refund"))?;
     if r.status != PENDING {
         return Err(ApiError::RefundNotPending(refund_id.to_string()));
     }
     if confirm {
-        still_authorised(&mut *tx, &r)?;
+        still_authorised(tx, &r)?;
     }
     let status = if confirm { REFUNDED } else { REJECTED };
     tx.set_refund_status(refund_id, status, now, by)?;
@@ -302,7 +320,5 @@ pub fn decide(
             scope.set_device_refunded(&mut *tx, d, false)?;
         }
     }
-    let updated = tx.refund(refund_id)?.ok_or(ApiError::NotFound("refund"))?;
-    tx.commit()?;
-    Ok(updated)
+    tx.refund(refund_id)?.ok_or(ApiError::NotFound("refund"))
 }

@@ -1,6 +1,8 @@
 //! A real till-server on 127.0.0.1 with a real SQLite file, and a signing HTTP client.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code, missing_docs)]
 
+pub mod console;
+
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

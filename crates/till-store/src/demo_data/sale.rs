@@ -193,6 +193,7 @@ fn refund(
         lines,
         reason: REASONS[rng.gen_range(0..REASONS.len())].into(),
         evidence_sha256: None,
+        photo: None,
         cashier_id: ctx.cashiers[rng.gen_range(0..ctx.cashiers.len())],
         approved_by: None,
         approval: "policy".into(),

@@ -24,9 +24,11 @@ use till_core::refund::Decision;
 use till_core::{Currency, EventKind, Money};
 
 mod payout;
+pub mod photo;
 mod points_back;
 mod write;
 pub use payout::{RefundDisagreement, RefundToPayOut};
+pub use photo::PhotoUpload;
 pub(crate) use points_back::settle_confirmed_line;
 pub(crate) use write::{set_order_status, write_refund};
 
@@ -101,6 +103,9 @@ pub struct NewRefund {
     pub reason: String,
     /// SHA-256 (hex) of the photo of the defect.
     pub evidence_sha256: Option<String>,
+    /// The photo itself, uploaded to the server through the outbox in the refund's commit
+    /// (its SHA-256 is `evidence_sha256`).
+    pub photo: Option<PhotoUpload>,
     /// Who gave the refund.
     pub cashier_id: i64,
     /// The manager who approved it, when one had to.
@@ -138,6 +143,8 @@ pub struct RemoteRefund {
     pub reason: String,
     /// SHA-256 (hex) of the photo of the defect.
     pub evidence_sha256: Option<String>,
+    /// The photo itself, uploaded like a local refund's ([`NewRefund::photo`]).
+    pub photo: Option<PhotoUpload>,
     /// Who asked.
     pub cashier_id: i64,
     /// The approving manager, when one had to.

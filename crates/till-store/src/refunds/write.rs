@@ -23,6 +23,9 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
     if r.event_ids.len() < r.lines.len() + 2 {
         return Err(invalid("an event id is needed per line and per points reversal"));
     }
+    if r.photo.as_ref().is_some_and(|p| r.evidence_sha256.as_deref() != Some(p.sha256.as_str())) {
+        return Err(invalid("the photo uploaded must be the one the refund names"));
+    }
     if !r.decisions.is_empty() && r.decisions.len() != r.lines.len() {
         return Err(invalid("a decision is needed per line"));
     }
@@ -174,6 +177,10 @@ pub(crate) fn write_refund(tx: &Transaction<'_>, r: &NewRefund) -> Result<Record
         }
         outbox::enqueue_kind(tx, event_id, EventKind::RefundRequested, &subject, &body, r.now_ms)?;
         requests.push(body);
+    }
+
+    if let Some(p) = &r.photo {
+        super::photo::enqueue_photo(tx, p, r.now_ms)?;
     }
 
     // Points go back with the money: the share of the lines approved now (`points_back`).

@@ -78,7 +78,10 @@ export default {
   "refund.photo": "Photo of the defect (optional)",
   "refund.photoRemove": "Remove photo",
   "refund.photoPreview": "Preview of {name}",
-  "refund.photoTooLarge": "That photo is {size}; it must be at most 10 MB.",
+  "refund.photoTooLarge": "That photo is {size}; it must be at most 5 MB.",
+  "refund.photoWrongType": "That file is not a JPEG, PNG or WebP photo.",
+  "refund.photoForSeller": "The seller decides this refund: attach a photo of the defect so they can see it.",
+  "refund.photoUploads": "The photo is kept on this till and sent to the seller.",
   "refund.photoEmpty": "That file is empty.",
   "refund.photoUnreadable": "The photo could not be read.",
 

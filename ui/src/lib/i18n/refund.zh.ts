@@ -80,7 +80,10 @@ export default {
   "refund.photo": "缺陷照片（可选）",
   "refund.photoRemove": "移除照片",
   "refund.photoPreview": "{name} 的预览",
-  "refund.photoTooLarge": "该照片大小为 {size}，不能超过 10 MB。",
+  "refund.photoTooLarge": "该照片大小为 {size}，不能超过 5 MB。",
+  "refund.photoWrongType": "该文件不是 JPEG、PNG 或 WebP 照片。",
+  "refund.photoForSeller": "此退款由卖家决定：请附上缺陷照片，以便卖家查看。",
+  "refund.photoUploads": "照片保存在本收银机上，并发送给卖家。",
   "refund.photoEmpty": "该文件是空的。",
   "refund.photoUnreadable": "无法读取该照片。",
 

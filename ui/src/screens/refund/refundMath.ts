@@ -36,8 +36,23 @@ export function modeForCombo(combo: string): LookupMode | null {
 export const REASONS = ["defective", "wrong_item", "not_as_described", "changed_mind", "other"] as const;
 export type Reason = (typeof REASONS)[number];
 
-/** Largest photo of a defect the till keeps (till-pos `refunds::MAX_PHOTO_BYTES`). */
-export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+/** Largest photo of a defect the till keeps (till-core `photo::MAX_PHOTO_BYTES`): 5 MiB. */
+export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
+
+/** The kinds of photo taken, for the file picker (the backend checks the bytes again). */
+export const PHOTO_ACCEPT = "image/jpeg,image/png,image/webp";
+
+/**
+ * The kind of a photo by its first bytes (till-core `photo::PhotoType::sniff`): JPEG, PNG or
+ * WebP, else null. The name and the type the picker reports are not believed.
+ */
+export function photoKind(head: Uint8Array): "image/jpeg" | "image/png" | "image/webp" | null {
+  const starts = (sig: number[], at = 0) => sig.every((b, i) => head[at + i] === b);
+  if (starts([0xff, 0xd8, 0xff])) return "image/jpeg";
+  if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return "image/png";
+  if (head.length >= 12 && starts([0x52, 0x49, 0x46, 0x46]) && starts([0x57, 0x45, 0x42, 0x50], 8)) return "image/webp";
+  return null;
+}
 
 /** Today as YYYY-MM-DD in local time (the date printed on receipts). */
 export function todayIso(now: Date = new Date()): string {
@@ -194,7 +209,7 @@ export function stripDataUrl(dataUrl: string): string {
   return comma >= 0 ? dataUrl.slice(comma + 1) : dataUrl;
 }
 
-/** True when a photo of this many bytes may be kept (1 byte .. 10 MB). */
+/** True when a photo of this many bytes may be kept (1 byte .. 5 MiB). */
 export function photoSizeOk(bytes: number): boolean {
   return bytes > 0 && bytes <= MAX_PHOTO_BYTES;
 }

@@ -1,7 +1,11 @@
 //! The statements behind the HQ console's accounts, sessions and audit (schema version 14).
 
 use super::super::sql::{Row, SqlConn, SqlConnExt};
-use super::super::{AdminRecord, AuditRecord, ConsoleSessionRecord, NewAuditEntry, RepoResult};
+use super::super::{
+    AdminRecord, AuditRecord, ConsoleSessionRecord, CurrencyTotal, CustomerRow, NewAuditEntry, PointsAccountRow,
+    RepoResult, SaleRow, SalesFilter, TerminalRow,
+};
+use super::console_views as views;
 use crate::args;
 
 /// Version 14: admin accounts, their sessions, the audit of their actions.
@@ -199,5 +203,47 @@ impl super::super::ConsoleTx for super::SqliteTx<'_> {
     }
     fn console_audit(&mut self, merchant_id: &str, limit: i64) -> RepoResult<Vec<AuditRecord>> {
         audit(self.sql(), merchant_id, limit)
+    }
+    fn console_sales(&mut self, f: &SalesFilter) -> RepoResult<Vec<SaleRow>> {
+        views::sales(self.sql(), f)
+    }
+    fn console_sales_totals(&mut self, f: &SalesFilter) -> RepoResult<Vec<CurrencyTotal>> {
+        views::sales_totals(self.sql(), f)
+    }
+    fn console_stores(&mut self, merchant_id: &str) -> RepoResult<Vec<String>> {
+        views::stores(self.sql(), merchant_id)
+    }
+    fn console_terminals(&mut self, merchant_id: &str) -> RepoResult<Vec<TerminalRow>> {
+        views::terminals(self.sql(), merchant_id)
+    }
+    fn console_store_merchant(&mut self, store: &str) -> RepoResult<String> {
+        views::store_merchant_of(self.sql(), store)
+    }
+    fn console_terminal_merchant(&mut self, terminal: &str) -> RepoResult<Option<String>> {
+        views::terminal_merchant_of(self.sql(), terminal)
+    }
+    fn console_customers(
+        &mut self,
+        merchant_id: &str,
+        search: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> RepoResult<Vec<CustomerRow>> {
+        views::customers(self.sql(), merchant_id, search, limit, offset)
+    }
+    fn console_customer(&mut self, merchant_id: &str, customer_id: &str) -> RepoResult<Option<CustomerRow>> {
+        views::customer(self.sql(), merchant_id, customer_id)
+    }
+    fn console_points_accounts(
+        &mut self,
+        merchant_id: &str,
+        search: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> RepoResult<Vec<PointsAccountRow>> {
+        views::points_accounts(self.sql(), merchant_id, search, limit, offset)
+    }
+    fn console_points_account(&mut self, merchant_id: &str, account_id: &str) -> RepoResult<Option<PointsAccountRow>> {
+        views::points_account(self.sql(), merchant_id, account_id)
     }
 }

@@ -210,10 +210,11 @@ const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] = &[
     (10, super::device_services::MIGRATION_10, Some(super::device_services::blind_existing_rows)),
     (12, super::scope::MIGRATION_12, None),
     (14, super::console::MIGRATION_14, None),
+    (15, super::photos::MIGRATION_15, None),
 ];
 
 /// The schema version this build writes.
-pub(in crate::repo) const SCHEMA_VERSION: i64 = 14;
+pub(in crate::repo) const SCHEMA_VERSION: i64 = 15;
 
 /// Creates the first schema if needed and applies the migrations the database lacks; the caller
 /// holds the transaction, so a failed step leaves the database as it was. Returns whether rows

@@ -12,6 +12,7 @@ import {
   isIsoDate,
   linesKey,
   MAX_PHOTO_BYTES,
+  photoKind,
   modeForCombo,
   photoSizeOk,
   saleLines,
@@ -216,7 +217,8 @@ describe("photo and receipt helpers", () => {
     expect(stripDataUrl("QUJD")).toBe("QUJD");
   });
 
-  it("limits photos to 10 MB", () => {
+  it("limits photos to 5 MiB", () => {
+    expect(MAX_PHOTO_BYTES).toBe(5 * 1024 * 1024);
     expect(photoSizeOk(1)).toBe(true);
     expect(photoSizeOk(MAX_PHOTO_BYTES)).toBe(true);
     expect(photoSizeOk(MAX_PHOTO_BYTES + 1)).toBe(false);
@@ -234,5 +236,21 @@ describe("photo and receipt helpers", () => {
     expect(shortSha(sha)).toBe("abababab…abab");
     expect(shortSha(null)).toBe("");
     expect(shortSha("abc")).toBe("abc");
+  });
+});
+
+describe("photo kinds", () => {
+  const bytes = (...b: number[]) => Uint8Array.from(b);
+  it("reads JPEG, PNG and WebP from the bytes", () => {
+    expect(photoKind(bytes(0xff, 0xd8, 0xff, 0xe0))).toBe("image/jpeg");
+    expect(photoKind(bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0))).toBe("image/png");
+    expect(photoKind(new TextEncoder().encode("RIFF\u0000\u0000\u0000\u0000WEBPVP8 "))).toBe("image/webp");
+  });
+  it("refuses anything else whatever its name", () => {
+    expect(photoKind(new TextEncoder().encode("GIF89a"))).toBeNull();
+    expect(photoKind(new TextEncoder().encode("<svg xmlns="))).toBeNull();
+    expect(photoKind(new TextEncoder().encode("RIFF\u0000\u0000\u0000\u0000WAVE"))).toBeNull();
+    expect(photoKind(bytes(0x89, 0x50, 0x4e, 0x47))).toBeNull();
+    expect(photoKind(bytes())).toBeNull();
   });
 });

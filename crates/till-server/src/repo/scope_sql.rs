@@ -1,19 +1,13 @@
-//! Which stores an admin sees: those of their merchant.
+//! SQL expressions of whose a row is: a store's merchant, a terminal's store and merchant. The
+//! HQ console keeps an admin to their merchant's rows with them.
 //!
 //! A store's merchant is `stores.merchant_id`, and a store without a row there (the default
-//! store `main` among them) belongs to merchant `default`. Every console query that lists
-//! business rows joins their store through [`store_merchant`] and keeps those equal to the
-//! admin's merchant.
-
-/// Whether this build's schema has the `stores` table (schema 12, merchants and stores). Until it
-/// has, every store is merchant `default`'s; set to true when the table is in the schema.
-const STORES_TABLE: bool = false;
+//! store `main` among them) belongs to merchant `default`. A terminal's store is
+//! `terminal_stores.store`, else `main`. Every console query that lists business rows joins
+//! their terminal or store through these and keeps those equal to the admin's merchant.
 
 /// The SQL expression of the merchant of the store in column `store_column`.
 pub fn store_merchant(store_column: &str) -> String {
-    if !STORES_TABLE {
-        return "'default'".to_string();
-    }
     format!("COALESCE((SELECT sm.merchant_id FROM stores sm WHERE sm.store = {store_column}), 'default')")
 }
 
