@@ -30,9 +30,10 @@ ui: ui/node_modules/.package-lock.json
 ui-test: ui/node_modules/.package-lock.json
 	cd ui && $(NPM) run check && $(NPM) test
 
-# The end-to-end test drives the real window, so the whole suite runs under a virtual display.
+# The end-to-end test drives the real window, so the whole suite runs under a virtual display;
+# till-server's PostgreSQL tests use a throw-away cluster (scripts/with-postgres.sh).
 rust-test:
-	xvfb-run -a -s "-screen 0 1280x1024x24" $(CARGO) test --workspace
+	xvfb-run -a -s "-screen 0 1280x1024x24" scripts/with-postgres.sh $(CARGO) test --workspace
 
 lint: ui
 	$(CARGO) fmt --all -- --check

@@ -2,7 +2,8 @@
 # Installs what building, running and testing Till needs on Debian 12: system libraries for the
 # webview (GTK/WebKitGTK 4.1), libudev for serial and HID device discovery, the WebDriver for the
 # real window (WebKitWebDriver), Xvfb for headless end-to-end tests, Node.js for the UI, and
-# tauri-driver. Safe to re-run: it only installs what is missing. Without root it prints the
+# tauri-driver; with --with-test-tools also PostgreSQL (till-server's PostgreSQL tests) and
+# Chromium with its driver (the HQ console's browser tests). Safe to re-run: it only installs what is missing. Without root it prints the
 # exact command to run instead.
 set -euo pipefail
 
@@ -14,6 +15,11 @@ packages=(
   fonts-dejavu-core fonts-droid-fallback
 )
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+if [ "${1:-}" = "--with-test-tools" ]; then
+  # till-server's PostgreSQL tests run in a throw-away cluster (pg_virtualenv, from
+  # postgresql-common; scripts/with-postgres.sh); the HQ console's browser tests drive Chromium.
+  packages+=(postgresql postgresql-common chromium chromium-driver)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -577,7 +577,7 @@ const NULL: &str = "\u{E000}";
 /// A till-server on 127.0.0.1 with this till registered, and the app's environment for it.
 struct TestServer {
     server: till_server::server::Background,
-    repo: std::sync::Arc<till_server::repo::sqlite::SqliteRepository>,
+    repo: std::sync::Arc<dyn till_server::repo::Repository>,
     db: std::path::PathBuf,
     env: Vec<(&'static str, String)>,
 }
@@ -687,7 +687,7 @@ fn a_phone_is_refunded_by_its_imei_and_a_line_by_its_code_with_a_managers_pin() 
     assert_eq!(codes.len(), 3);
     s.keys("n");
     // The server holds the phone under its blind, never its IMEI (docs/device-services.md).
-    let blind = till_server::local::device_blind(&srv.repo, "490154203237518").unwrap();
+    let blind = till_server::local::device_blind(&*srv.repo, "490154203237518").unwrap();
     srv.wait_for(&format!("SELECT count(*) FROM sold_devices WHERE blind = '{blind}'"), 1);
 
     // Refund the phone by scanning its IMEI; above the cashier's limit, left to the seller.

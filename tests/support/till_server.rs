@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 pub struct TestServer {
     _server: till_server::server::Background,
     /// The repository, for the seller's decisions and other server-side steps.
-    pub repo: std::sync::Arc<till_server::repo::sqlite::SqliteRepository>,
+    pub repo: std::sync::Arc<dyn till_server::repo::Repository>,
     /// The server's database file.
     pub db: PathBuf,
     /// The server's base URL.

@@ -7,7 +7,7 @@
 //! (docs/openapi.json) is generated from these types.
 //!
 //! One module per endpoint family, as in docs/api.md: [`payments`], [`sales`], [`refunds`],
-//! [`points`], [`lookups`], [`ping`], [`enrolment`] (a till's one-time code), [`merchant_orders`] (orders pending collection) and [`batch`], with [`amount`] and [`error`] shared by all.
+//! [`points`], [`lookups`], [`ping`], [`enrolment`] (a till's one-time code), [`merchant_orders`] (orders pending collection), [`catalogue`] (the catalogue from HQ) and [`batch`], with [`amount`] and [`error`] shared by all.
 //! The server's checks of these bodies (lengths, codes, sums) stay in till-server.
 //!
 //! ```
@@ -19,6 +19,7 @@
 
 pub mod amount;
 pub mod batch;
+pub mod catalogue;
 pub mod device_services;
 pub mod enrolment;
 pub mod error;

@@ -33,6 +33,7 @@ pub mod barcode;
 pub mod calendar;
 pub mod card;
 pub mod cart;
+pub mod catalogue_csv;
 pub mod clock;
 pub mod device_blind;
 pub mod device_identifier;

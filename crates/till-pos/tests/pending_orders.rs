@@ -14,7 +14,6 @@ use till_core::Clock;
 use till_pos::ipc::collect::PendingOrdersCount;
 use till_pos::{ErrorCode, Pos, PosConfig};
 use till_server::clock::SeededEntropy;
-use till_server::repo::Repository;
 
 const CASHIER: i64 = 1;
 

@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/points/accounts/{account_id}", get(lookups::points_account))
         .route(limits::BATCH_PATH, post(batch::batch))
         .merge(routes::pending_orders::router())
+        .merge(routes::catalogue::router())
         .route(services::PROVIDERS_PATH, get(services::providers))
         .route(services::FOLLOW_PATH, post(services::follow))
         .route(services::CONVERSATIONS_PATH, post(services::start))
@@ -151,8 +152,9 @@ async fn check_signature(app: &AppState, req: Request) -> Result<Request, ApiErr
     if !signing::verify(&secret, parts.method.as_str(), path, timestamp, &nonce, &bytes, &signature) {
         return Err(ApiError::BadSignature);
     }
-    // Only after the signature: a forger must not be able to fill the cache or burn nonces.
-    if !app.nonces.check_and_insert(&terminal.id, &nonce, timestamp, now) {
+    // Only after the signature: a forger must not be able to fill the table or burn nonces.
+    let (repo, id) = (app.repo.clone(), terminal.id.clone());
+    if !blocking(move || Ok(signing::claim_nonce(&*repo, &id, &nonce, timestamp, now)?)).await? {
         return Err(ApiError::ReplayedNonce);
     }
     // Later layers (the endpoints, the answer's signature) need who asked and their secret.

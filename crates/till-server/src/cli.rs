@@ -2,7 +2,7 @@
 //! and flag with its help, as clap types. `main.rs` only dispatches them; the till-cli-docs crate turns
 //! the same definition into man pages and shell completions.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// Till's reference remote server: serve it, and administer its terminals, refunds and
@@ -40,6 +40,10 @@ pub enum Command {
     /// Admin accounts of the HQ console (/console): add, list, disable, enable.
     #[command(subcommand)]
     Admins(AdminsCommand),
+    /// The catalogue from HQ: import a CSV file, set a price, delete or list products of a
+    /// merchant; every till of the merchant takes the changes at its next sync round.
+    #[command(subcommand)]
+    Catalogue(CatalogueCommand),
     /// Service providers of the service relay: add, list, disable, enable.
     #[command(subcommand)]
     Providers(ProvidersCommand),
@@ -54,14 +58,23 @@ pub enum Command {
     },
 }
 
-/// The database and the key that seals its secrets.
+/// The database (a SQLite file or a PostgreSQL database: exactly one) and the key that seals
+/// its secrets.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("database_choice").required(true).multiple(false).args(["db", "database"])))]
 pub struct DbArgs {
-    /// The server's SQLite database (created if missing).
+    /// The server's SQLite database (created if missing): one shop, one server.
     #[arg(long, value_name = "FILE")]
-    pub db: PathBuf,
-    /// The server key sealing the secrets in the database (default: the database's path + .key,
-    /// made mode 0600 at the first start).
+    pub db: Option<PathBuf>,
+    /// A PostgreSQL database instead of --db, shared by every server of a chain:
+    /// postgres://USER:PASSWORD@HOST:PORT/DBNAME (the database must exist; its tables are made
+    /// at the first start). Prefer the environment variable: a command line is visible to
+    /// other users. Needs --key-file.
+    #[arg(long, value_name = "URL", env = "TILL_SERVER_DATABASE", hide_env_values = true)]
+    pub database: Option<String>,
+    /// The server key sealing the secrets in the database (default for --db: the database's
+    /// path + .key, made mode 0600 at the first start; required with --database, the same file
+    /// on every server sharing it).
     #[arg(long, value_name = "FILE", env = "TILL_SERVER_KEY_FILE")]
     pub key_file: Option<PathBuf>,
 }
@@ -261,6 +274,69 @@ pub enum MerchantsCommand {
     Disable(MerchantId),
     /// Accept a disabled merchant's key again.
     Enable(MerchantId),
+}
+
+/// `till-server catalogue ...`.
+#[derive(Debug, Subcommand)]
+pub enum CatalogueCommand {
+    /// Import the till's catalogue CSV (same columns) into a merchant's central catalogue, in
+    /// one transaction (any row's error imports nothing); prints {"created","updated","unchanged"}.
+    Import {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The CSV file (UTF-8, header row: sku,barcode,name,name_zh,price,tax_rate,...).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The merchant whose catalogue it is (a store's merchant; "default" for stores without one).
+        #[arg(long, value_name = "MERCHANT", default_value = "default")]
+        merchant: String,
+        /// The currency of the file's prices.
+        #[arg(long, value_name = "CODE", default_value = "CNY")]
+        currency: String,
+    },
+    /// Set one product's price (major units, e.g. 12.50); prints the product.
+    SetPrice {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The product's SKU.
+        #[arg(value_name = "SKU")]
+        sku: String,
+        /// The new price in major units of the product's currency.
+        #[arg(value_name = "PRICE")]
+        price: String,
+        /// The merchant whose catalogue it is.
+        #[arg(long, value_name = "MERCHANT", default_value = "default")]
+        merchant: String,
+    },
+    /// Delete a product (the tills take it off sale; their sales of it stay).
+    Delete {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The product's SKU.
+        #[arg(value_name = "SKU")]
+        sku: String,
+        /// The merchant whose catalogue it is.
+        #[arg(long, value_name = "MERCHANT", default_value = "default")]
+        merchant: String,
+    },
+    /// A merchant's products as JSON, by SKU.
+    List {
+        #[command(flatten)]
+        /// The database.
+        db: DbArgs,
+        /// The merchant whose catalogue it is.
+        #[arg(long, value_name = "MERCHANT", default_value = "default")]
+        merchant: String,
+        /// Only products whose SKU or name contains this.
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Products listed at most.
+        #[arg(long, value_name = "N", default_value_t = 100)]
+        limit: i64,
+    },
 }
 
 /// A merchant by id.

@@ -60,6 +60,9 @@ pub struct Limits {
     pub max_connections: usize,
     /// SQLite connections that only read (lookups, the signing check), beside the one writer.
     pub read_connections: usize,
+    /// PostgreSQL connections in the pool (reads and writes; writes also wait for the write
+    /// lock, so more connections than requests at once buy nothing).
+    pub database_connections: usize,
 }
 
 impl Default for Limits {
@@ -74,6 +77,7 @@ impl Default for Limits {
             queue_timeout_ms: 2_000,
             max_connections: 1024,
             read_connections: 4,
+            database_connections: 16,
         }
     }
 }
@@ -91,6 +95,7 @@ impl Limits {
             ("limits.queue_timeout_ms", self.queue_timeout_ms),
             ("limits.max_connections", self.max_connections as u64),
             ("limits.read_connections", self.read_connections as u64),
+            ("limits.database_connections", self.database_connections as u64),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
             return Err(format!("{name} must be above 0"));

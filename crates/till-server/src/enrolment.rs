@@ -13,9 +13,11 @@
 //! - marking it used and reading the secret happen in one IMMEDIATE transaction, and the mark is
 //!   a conditional write, so of two exchanges of one code exactly one gets the secret;
 //! - an unknown, used or expired code is refused with its own error and changes nothing;
-//! - wrong codes are counted ([`FailedAttempts`]): past [`MAX_FAILURES`] in a minute every
-//!   exchange is refused until the minute is over. 80 bits cannot be guessed anyway; the limit
-//!   keeps a flood of guesses from costing the server a transaction each.
+//! - wrong codes are counted in the database (`enrolment_failures`, shared by every server
+//!   process on it): past [`MAX_FAILURES`] in a window of [`FAILURE_WINDOW_SECS`] (opened by
+//!   the first wrong code) every exchange is refused until the window is over. 80 bits cannot
+//!   be guessed anyway; the limit keeps a flood of guesses from costing the server a
+//!   transaction each.
 
 use crate::admin::{add_terminal_in, NewTerminal};
 use crate::clock::Entropy;
@@ -23,7 +25,6 @@ use crate::error::ApiError;
 use crate::repo::{EnrolmentCodeRecord, Repository, Tx};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::sync::Mutex;
 use till_api::enrolment::{EnrolmentCode, TerminalEnrolResponse};
 use till_core::Clock;
 
@@ -88,17 +89,18 @@ pub fn issue_in(tx: &mut dyn Tx, name: &str, now: i64, entropy: &dyn Entropy) ->
 }
 
 /// Exchanges `typed` (as the installer typed it) for its terminal's id and secret, once, at
-/// `now`. Wrong codes count towards `attempts`.
-pub fn exchange(
-    repo: &dyn Repository,
-    attempts: &FailedAttempts,
-    typed: &str,
-    now: i64,
-) -> Result<TerminalEnrolResponse, ApiError> {
-    attempts.check(now)?;
+/// `now`. Wrong codes are counted; too many in the window refuse every exchange.
+pub fn exchange(repo: &dyn Repository, typed: &str, now: i64) -> Result<TerminalEnrolResponse, ApiError> {
+    if let Some((started, failures)) = repo.read()?.enrolment_failures(now, FAILURE_WINDOW_SECS)? {
+        if failures >= i64::from(MAX_FAILURES) {
+            return Err(ApiError::TooManyEnrolmentAttempts(started + FAILURE_WINDOW_SECS - now));
+        }
+    }
     let result = exchange_code(repo, typed, now);
     if matches!(result, Err(ApiError::EnrolmentCodeInvalid(_))) {
-        attempts.failed(now);
+        let mut tx = repo.begin()?;
+        tx.record_enrolment_failure(now, FAILURE_WINDOW_SECS)?;
+        tx.commit()?;
     }
     result
 }
@@ -127,38 +129,4 @@ fn exchange_code(repo: &dyn Repository, typed: &str, now: i64) -> Result<Termina
     }
     tx.commit()?;
     Ok(TerminalEnrolResponse { terminal_id: terminal.id, secret: terminal.secret_hex })
-}
-
-/// Wrong enrolment codes in the current window, for the whole server (the listener does not
-/// tell the routes who is asking).
-#[derive(Debug, Default)]
-pub struct FailedAttempts(Mutex<Window>);
-
-#[derive(Debug, Default)]
-struct Window {
-    started: i64,
-    failures: u32,
-}
-
-impl FailedAttempts {
-    /// Refuses while the window holds [`MAX_FAILURES`] wrong codes.
-    fn check(&self, now: i64) -> Result<(), ApiError> {
-        let mut w = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if now >= w.started + FAILURE_WINDOW_SECS || now < w.started {
-            *w = Window { started: now, failures: 0 };
-        }
-        if w.failures >= MAX_FAILURES {
-            return Err(ApiError::TooManyEnrolmentAttempts(w.started + FAILURE_WINDOW_SECS - now));
-        }
-        Ok(())
-    }
-
-    /// Counts a wrong code.
-    fn failed(&self, now: i64) {
-        let mut w = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if now >= w.started + FAILURE_WINDOW_SECS || now < w.started {
-            *w = Window { started: now, failures: 0 };
-        }
-        w.failures = w.failures.saturating_add(1);
-    }
 }

@@ -294,6 +294,17 @@ pub enum RepoError {
     /// The server key file is missing, unreadable, open to others, or not the database's key.
     #[error("server key: {0}")]
     Key(String),
+    /// PostgreSQL said no (a statement failed, or the connection did).
+    #[error("postgresql: {0}")]
+    Postgres(#[from] postgres::Error),
+    /// The PostgreSQL server could not be reached or refused the connection (the message names
+    /// the server, never the password).
+    #[error("{0}")]
+    Connect(String),
+    /// A value or column of a type the repository does not read or write (it keeps to TEXT,
+    /// BIGINT and bytes), or a transaction that can no longer commit.
+    #[error("postgresql: {0}")]
+    Unsupported(String),
 }
 
 impl ApiError {

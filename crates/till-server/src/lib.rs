@@ -32,6 +32,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod catalogue;
 pub mod clock;
 pub mod config;
 pub mod connection;

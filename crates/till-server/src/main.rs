@@ -22,6 +22,11 @@
 //!                                                       "api_key"} once (orders pending collection)
 //! till-server merchants list --db FILE
 //! till-server merchants disable|enable --db FILE --id MERCHANT_ID
+//! till-server catalogue import --db FILE CSV [--merchant M] [--currency CNY]
+//!                                                       prints {"created", "updated", "unchanged"}
+//! till-server catalogue set-price --db FILE SKU PRICE [--merchant M]
+//! till-server catalogue delete --db FILE SKU [--merchant M]
+//! till-server catalogue list --db FILE [--merchant M] [--search TEXT] [--limit N]
 //! till-server providers add --db FILE --name NAME --account ID --endpoint URL --secret-file FILE
 //! till-server providers list --db FILE
 //! till-server providers disable|enable --db FILE --account ID
@@ -33,9 +38,11 @@
 //! till-server openapi                                   prints the OpenAPI document
 //! ```
 //!
-//! Every command that takes `--db` also takes `--key-file FILE` (or `TILL_SERVER_KEY_FILE`): the
-//! server key that seals the secrets in the database; by default `<db>.key` beside it, made
-//! (mode 0600) at the first start. `--help` on any subcommand says the same per flag (cli.rs);
+//! Every command that takes `--db FILE` takes `--database postgres://USER:PASSWORD@HOST/DB` (or
+//! `TILL_SERVER_DATABASE`) instead, for a PostgreSQL database (docs/postgres.md), and
+//! `--key-file FILE` (or `TILL_SERVER_KEY_FILE`): the server key that seals the secrets in the
+//! database; for `--db` by default `<db>.key` beside it, made (mode 0600) at the first start;
+//! required with `--database`. `--help` on any subcommand says the same per flag (cli.rs);
 //! the man pages and completions come from it (`till-server generate --out DIR`, the till-cli-docs crate).
 
 mod cli;
@@ -43,8 +50,8 @@ mod password_prompt;
 
 use clap::{CommandFactory, Parser};
 use cli::{
-    AdminsCommand, Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, ProvidersCommand, RefundsCommand,
-    ServeArgs, StoresCommand, TerminalsCommand,
+    AdminsCommand, CatalogueCommand, Cli, Command, CustomersCommand, DbArgs, MerchantsCommand, ProvidersCommand,
+    RefundsCommand, ServeArgs, StoresCommand, TerminalsCommand,
 };
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -53,22 +60,32 @@ use till_server::admin;
 use till_server::clock::OsEntropy;
 use till_server::config::Config;
 use till_server::merchants;
-use till_server::repo::sqlite::{SqliteRepository, StorageOptions};
+use till_server::repo::postgres::PostgresRepository;
+use till_server::repo::sqlite::SqliteRepository;
+use till_server::repo::{Repository, StorageOptions};
 use till_server::scope;
 use till_server::server::{serve, TlsFiles};
 use till_server::state::AppState;
 
-fn open(db: &DbArgs) -> Result<Arc<SqliteRepository>, String> {
-    open_with(db, StorageOptions::default().read_connections)
+fn open(db: &DbArgs) -> Result<Arc<dyn Repository>, String> {
+    open_with(db, StorageOptions::default())
 }
 
 /// Opens the database with its key file: `--key-file`, else `TILL_SERVER_KEY_FILE` (clap reads
-/// both into `key_file`), else beside the database.
-fn open_with(db: &DbArgs, read_connections: usize) -> Result<Arc<SqliteRepository>, String> {
-    let options = StorageOptions { key_file: db.key_file.clone(), read_connections };
-    SqliteRepository::open_with(&db.db, &options)
-        .map(Arc::new)
-        .map_err(|e| format!("cannot open {}: {e}", db.db.display()))
+/// both into `key_file`), else beside a SQLite database. A PostgreSQL server that cannot be
+/// reached ends the command with its error (and exit status 1).
+fn open_with(db: &DbArgs, options: StorageOptions) -> Result<Arc<dyn Repository>, String> {
+    let options = StorageOptions { key_file: db.key_file.clone(), ..options };
+    match (&db.db, &db.database) {
+        (Some(path), None) => SqliteRepository::open_with(path, &options)
+            .map(|r| Arc::new(r) as Arc<dyn Repository>)
+            .map_err(|e| format!("cannot open {}: {e}", path.display())),
+        (None, Some(url)) => PostgresRepository::open(url, &options)
+            .map(|r| Arc::new(r) as Arc<dyn Repository>)
+            .map_err(|e| format!("cannot open the PostgreSQL database: {e}")),
+        // clap's group allows exactly one.
+        _ => Err("give either --db FILE or --database URL".into()),
+    }
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<(), String> {
@@ -144,6 +161,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Customers(CustomersCommand::SetReputation { db, id, score, merchant }) => {
             scope::set_reputation(&*open(&db)?, &merchant, &id, score).map_err(|e| e.to_string())
         }
+        Command::Catalogue(c) => catalogue_command(c),
         Command::Providers(p) => providers(p),
         Command::Openapi => {
             print!("{}", till_server::openapi::json());
@@ -169,6 +187,37 @@ fn merchants_command(command: MerchantsCommand) -> Result<(), String> {
         MerchantsCommand::List(db) => print_json(&merchants::list_merchants(&*open(&db)?).map_err(err)?),
         MerchantsCommand::Disable(m) => merchants::set_merchant_disabled(&*open(&m.db)?, &m.id, true).map_err(err),
         MerchantsCommand::Enable(m) => merchants::set_merchant_disabled(&*open(&m.db)?, &m.id, false).map_err(err),
+    }
+}
+
+/// `till-server catalogue ...` (till_server::catalogue).
+fn catalogue_command(command: CatalogueCommand) -> Result<(), String> {
+    use till_server::catalogue as c;
+    let e = |e: till_server::error::ApiError| e.to_string();
+    let now = SystemClock.now_unix();
+    match command {
+        CatalogueCommand::Import { db, file, merchant, currency } => {
+            let currency = till_core::Currency::parse(&currency).map_err(|e| e.to_string())?;
+            let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            print_json(&c::import::import_csv(&*open(&db)?, &merchant, &bytes, currency, now).map_err(e)?)
+        }
+        CatalogueCommand::SetPrice { db, sku, price, merchant } => {
+            let (product, written) = c::set_price(&*open(&db)?, &merchant, &sku, &price, now).map_err(e)?;
+            print_json(&serde_json::json!({ "product": product, "written": written }))
+        }
+        CatalogueCommand::Delete { db, sku, merchant } => {
+            let repo = open(&db)?;
+            let mut tx = till_server::repo::Repository::begin(&*repo).map_err(|x| x.to_string())?;
+            if !c::delete_product(&mut *tx, &merchant, &sku, now).map_err(e)? {
+                return Err(format!("no product {sku} in the catalogue of {merchant}"));
+            }
+            tx.commit().map_err(|x| x.to_string())
+        }
+        CatalogueCommand::List { db, merchant, search, limit } => {
+            let repo = open(&db)?;
+            let mut tx = till_server::repo::Repository::read(&*repo).map_err(|x| x.to_string())?;
+            print_json(&c::list_products(&mut *tx, &merchant, search.as_deref(), limit, 0).map_err(e)?)
+        }
     }
 }
 
@@ -232,7 +281,12 @@ fn serve_command(args: &ServeArgs) -> Result<(), String> {
         _ => return Err("--tls-cert and --tls-key go together".into()),
     };
     let listen = args.listen.as_str();
-    let repo = open_with(&args.db, config.limits.read_connections)?;
+    let options = StorageOptions {
+        read_connections: config.limits.read_connections,
+        database_connections: config.limits.database_connections,
+        ..StorageOptions::default()
+    };
+    let repo = open_with(&args.db, options)?;
     let listener = std::net::TcpListener::bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let state = AppState::new(repo, Arc::new(SystemClock), Arc::new(OsEntropy), config);

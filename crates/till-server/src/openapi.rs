@@ -34,6 +34,7 @@ use utoipa::{Modify, OpenApi};
         crate::routes::pending_orders::list,
         crate::routes::pending_orders::reserve,
         crate::routes::pending_orders::release,
+        crate::routes::catalogue::changes,
         crate::routes::services::providers,
         crate::routes::services::follow,
         crate::routes::services::start,

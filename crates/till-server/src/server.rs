@@ -40,7 +40,8 @@ pub struct TlsFiles {
 const DRAIN: Duration = Duration::from_secs(5);
 
 /// Serves `state` on `listener` until `shutdown` completes, then lets open requests finish (for
-/// at most 5 s). Also purges idempotency keys older than the retention period once an hour.
+/// at most 5 s). Also purges, every five minutes, idempotency keys older than the retention
+/// period and nonces past their expiry.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -53,7 +54,7 @@ pub async fn serve(
         None => None,
     };
     let limits = Arc::new(state.config.limits.clone());
-    let purger = tokio::spawn(purge_every_hour(state.clone()));
+    let purger = tokio::spawn(purge_regularly(state.clone()));
     let paid_notices = tokio::spawn(crate::services::paid::run(state.clone()));
     let app = match acceptor {
         // The console's cookies are `Secure` when it is served over TLS.
@@ -108,21 +109,30 @@ pub async fn serve(
     Ok(())
 }
 
-async fn purge_every_hour(state: AppState) {
-    let mut every = tokio::time::interval(Duration::from_secs(3600));
+/// How often expired nonces and old idempotency keys are deleted: nonces live five minutes, so
+/// the table holds about two windows' worth of requests.
+const PURGE_EVERY: Duration = Duration::from_secs(300);
+
+async fn purge_regularly(state: AppState) {
+    let mut every = tokio::time::interval(PURGE_EVERY);
     loop {
         every.tick().await;
         let s = state.clone();
-        let before = s.clock.now_unix().saturating_sub(RETENTION_SECS);
+        let now = s.clock.now_unix();
+        let before = now.saturating_sub(RETENTION_SECS);
         let purged = tokio::task::spawn_blocking(move || -> Result<usize, crate::error::RepoError> {
             let mut tx = s.repo.begin()?;
             let n = tx.purge_idempotency(before)?;
             tx.commit()?;
-            Ok(n)
+            // Where the nonces are claimed (on SQLite, their own file).
+            let mut tx = s.repo.begin_unordered()?;
+            let m = tx.purge_nonces(now)?;
+            tx.commit()?;
+            Ok(n + m)
         })
         .await;
         if let Ok(Err(e)) = purged {
-            tracing::warn!(error = %e, "purging old idempotency keys failed");
+            tracing::warn!(error = %e, "purging old idempotency keys and nonces failed");
         }
     }
 }

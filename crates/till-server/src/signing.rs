@@ -21,10 +21,10 @@
 //! ```
 //!
 //! The server accepts a timestamp at most [`TIMESTAMP_WINDOW_SECS`] away from its clock and each
-//! nonce once per terminal within that window ([`NonceCache`]).
+//! nonce once per terminal within that window ([`claim_nonce`]).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use crate::error::RepoError;
+use crate::repo::Repository;
 
 pub use till_core::signing::{
     sign, signed_headers, string_to_sign, verify, HEADER_IDEMPOTENCY_KEY, HEADER_NONCE, HEADER_SIGNATURE,
@@ -39,36 +39,29 @@ pub fn nonce_is_well_formed(nonce: &str) -> bool {
     nonce.len() == 32 && nonce.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Nonces seen per terminal, each remembered until its timestamp leaves the window.
-///
-/// Kept in memory: a nonce only has to outlive the 300 s in which its timestamp is acceptable.
-/// After a restart a request captured in the last five minutes could be replayed once; every
-/// state-changing request is also idempotent by key, so such a replay changes nothing.
-#[derive(Debug, Default)]
-pub struct NonceCache {
-    seen: Mutex<HashMap<(String, String), i64>>,
-    inserts: std::sync::atomic::AtomicU64,
+/// Until when a nonce used with `timestamp` (the request's) at `now` (the server's clock) must be
+/// refused: until the timestamp can no longer pass the window check.
+pub fn nonce_expiry(timestamp: i64, now: i64) -> i64 {
+    timestamp.max(now).saturating_add(TIMESTAMP_WINDOW_SECS)
 }
 
-impl NonceCache {
-    /// Records `nonce` for `terminal`; false if it was already seen and has not expired.
-    /// `timestamp` is the request's, `now` the server's clock.
-    pub fn check_and_insert(&self, terminal: &str, nonce: &str, timestamp: i64, now: i64) -> bool {
-        let expires = timestamp.max(now).saturating_add(TIMESTAMP_WINDOW_SECS);
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        // Sweep now and then rather than on every insert: the sweep is O(n).
-        if self.inserts.fetch_add(1, std::sync::atomic::Ordering::Relaxed).is_multiple_of(4096) {
-            seen.retain(|_, exp| *exp >= now);
-        }
-        let key = (terminal.to_string(), nonce.to_ascii_lowercase());
-        match seen.get(&key) {
-            Some(exp) if *exp >= now => false,
-            _ => {
-                seen.insert(key, expires);
-                true
-            }
-        }
-    }
+/// Records `nonce` for `terminal`: false if it was already used and has not expired.
+///
+/// Kept in the database (`request_nonces`, schema version 11), not in memory: every server
+/// process sharing the database refuses a nonce any of them saw, and so does a server after a
+/// restart. One conditional insert in a transaction of its own that does not queue behind the
+/// writers ([`Repository::begin_unordered`]); the purge task deletes expired nonces.
+pub fn claim_nonce(
+    repo: &dyn Repository,
+    terminal: &str,
+    nonce: &str,
+    timestamp: i64,
+    now: i64,
+) -> Result<bool, RepoError> {
+    let mut tx = repo.begin_unordered()?;
+    let fresh = tx.claim_nonce(terminal, &nonce.to_ascii_lowercase(), nonce_expiry(timestamp, now), now)?;
+    tx.commit()?;
+    Ok(fresh)
 }
 
 #[cfg(test)]
@@ -121,16 +114,5 @@ mod tests {
         assert!(!verify(&k, "PUT", "/v1/sales", 100, n, b"{\"a\":1}", &sig));
         assert!(!verify(&[2u8; 32], "POST", "/v1/sales", 100, n, b"{\"a\":1}", &sig));
         assert!(!verify(&k, "POST", "/v1/sales", 100, n, b"{\"a\":1}", "not base64!"));
-    }
-
-    #[test]
-    fn nonces_are_single_use_within_the_window() {
-        let c = NonceCache::default();
-        assert!(c.check_and_insert("t1", "aa", 1000, 1000));
-        assert!(!c.check_and_insert("t1", "aa", 1000, 1100));
-        assert!(!c.check_and_insert("t1", "AA", 1000, 1100));
-        assert!(c.check_and_insert("t2", "aa", 1000, 1100));
-        // Once the timestamp is outside the window the nonce may be forgotten.
-        assert!(c.check_and_insert("t1", "aa", 1400, 1400));
     }
 }

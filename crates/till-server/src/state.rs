@@ -9,10 +9,8 @@
 
 use crate::clock::Entropy;
 use crate::config::Config;
-use crate::enrolment::FailedAttempts;
 use crate::error::ApiError;
 use crate::repo::Repository;
-use crate::signing;
 use std::sync::Arc;
 use till_core::Clock;
 
@@ -25,25 +23,15 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Randomness (injected so tests can fix it).
     pub entropy: Arc<dyn Entropy>,
-    /// Policies and sandbox keys.
+    /// Policies and sandbox keys. (Nothing that several server processes must share is kept
+    /// here: nonces and wrong enrolment codes are in the database.)
     pub config: Arc<Config>,
-    /// Nonces seen within the timestamp window.
-    pub nonces: Arc<signing::NonceCache>,
-    /// Wrong enrolment codes lately (`POST /v1/terminals/enrol`).
-    pub enrolment_attempts: Arc<FailedAttempts>,
 }
 
 impl AppState {
     /// State over `repo` with the given clock, entropy and configuration.
     pub fn new(repo: Arc<dyn Repository>, clock: Arc<dyn Clock>, entropy: Arc<dyn Entropy>, config: Config) -> Self {
-        AppState {
-            repo,
-            clock,
-            entropy,
-            config: Arc::new(config),
-            nonces: Arc::new(signing::NonceCache::default()),
-            enrolment_attempts: Arc::new(FailedAttempts::default()),
-        }
+        AppState { repo, clock, entropy, config: Arc::new(config) }
     }
 
     /// The context of one request from `terminal`, with the clock read once.

@@ -37,6 +37,10 @@ const SUBCOMMANDS: &[(&str, &[&str])] = &[
     ("merchants list", &["--db", "--key-file"]),
     ("merchants disable", &["--db", "--key-file", "--id"]),
     ("merchants enable", &["--db", "--key-file", "--id"]),
+    ("catalogue import", &["--db", "--key-file", "FILE", "--merchant", "--currency"]),
+    ("catalogue set-price", &["--db", "--key-file", "SKU", "PRICE", "--merchant"]),
+    ("catalogue delete", &["--db", "--key-file", "SKU", "--merchant"]),
+    ("catalogue list", &["--db", "--key-file", "--merchant", "--search", "--limit"]),
 ];
 
 #[test]
@@ -53,7 +57,9 @@ fn help_on_every_subcommand_names_its_flags() {
         }
     }
     let top = stdout(&till_server(&["--help"]));
-    for sub in ["serve", "terminals", "refunds", "customers", "stores", "merchants", "providers", "openapi"] {
+    for sub in
+        ["serve", "terminals", "refunds", "customers", "stores", "merchants", "catalogue", "providers", "openapi"]
+    {
         assert!(top.contains(&format!("\n  {sub} ")), "till-server --help does not list {sub}:\n{top}");
     }
     assert!(!top.contains("generate"), "the packaging subcommand stays hidden:\n{top}");
@@ -125,6 +131,11 @@ fn generate_writes_man_pages_and_completions() {
             "till-server-admins-enable.1",
             "till-server-admins-list.1",
             "till-server-admins.1",
+            "till-server-catalogue-delete.1",
+            "till-server-catalogue-import.1",
+            "till-server-catalogue-list.1",
+            "till-server-catalogue-set-price.1",
+            "till-server-catalogue.1",
             "till-server-customers-set-reputation.1",
             "till-server-customers.1",
             "till-server-merchants-add.1",

@@ -196,7 +196,6 @@ fn an_admin_sees_and_changes_only_their_merchants_terminals() {
         &[("csrf", &token), ("name", "sneaky"), ("store", "main"), ("credential", "secret")],
     );
     assert_eq!(add.status, 400);
-    use till_server::repo::Repository;
     assert_eq!(s.repo.read().unwrap().terminals().unwrap().len(), 1);
 }
 
@@ -235,7 +234,6 @@ fn a_reputation_change_is_audited_and_a_bad_score_changes_nothing() {
     let token = web.get(path).csrf();
     assert_eq!(web.post(path, &[("csrf", &token), ("reputation", "lots")]).status, 400);
     assert_eq!(web.post(path, &[("reputation", "90")]).status, 403);
-    use till_server::repo::Repository;
     assert_eq!(s.repo.read().unwrap().merchant_customer_reputation("default", "cust-<b>&").unwrap(), Some(40));
     let saved = web.post(path, &[("csrf", &token), ("reputation", "90")]);
     assert_eq!(saved.status, 303, "{}", saved.body);

@@ -11,7 +11,6 @@ use support::{TestServer, NOW};
 use till_core::Clock;
 use till_server::clock::SeededEntropy;
 use till_server::enrolment::{self, CODE_LIFETIME_SECS, MAX_FAILURES};
-use till_server::repo::Repository;
 
 /// A fresh seed per code: the terminal ids and codes of one test must differ.
 static SEED: AtomicU64 = AtomicU64::new(100);

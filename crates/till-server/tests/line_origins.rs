@@ -5,7 +5,6 @@
 mod support;
 use serde_json::json;
 use support::*;
-use till_server::repo::Repository;
 
 #[test]
 fn a_lines_origin_is_kept_with_the_line() {

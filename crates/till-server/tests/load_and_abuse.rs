@@ -295,7 +295,6 @@ fn a_write_in_progress_holds_up_neither_reads_nor_the_signing_check() {
     };
     {
         // A slow writer: a write transaction held open, with an uncommitted change in it.
-        use till_server::repo::Repository;
         let mut tx = s.repo.begin().unwrap();
         tx.set_merchant_customer_reputation("default", "cust-9", 99).unwrap();
         let started = Instant::now();

@@ -11,7 +11,6 @@ use sha2::{Digest, Sha256};
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use support::*;
-use till_server::repo::Repository;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 

@@ -120,7 +120,11 @@ fn a_database_is_refused_without_its_key_or_with_another() {
     assert!(!key.exists());
     // Another key: refused.
     let other = dir.path().join("other.key");
-    let options = |key_file: &Path| StorageOptions { key_file: Some(key_file.to_path_buf()), read_connections: 1 };
+    let options = |key_file: &Path| StorageOptions {
+        key_file: Some(key_file.to_path_buf()),
+        read_connections: 1,
+        ..Default::default()
+    };
     SqliteRepository::open_with(&dir.path().join("other.db"), &options(&other)).unwrap();
     let e = SqliteRepository::open_with(&db, &options(&other)).unwrap_err().to_string();
     assert!(e.contains("not the key"), "{e}");

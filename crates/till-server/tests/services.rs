@@ -12,7 +12,6 @@ use till_core::ManualClock;
 use till_provider::{table::Table, Provider, ProviderConfig};
 use till_server::clock::SeededEntropy;
 use till_server::config::Config;
-use till_server::repo::Repository;
 use till_server::services::paid::{self, PaidLine};
 use till_server::services::providers;
 use till_server::state::AppState;

@@ -40,6 +40,9 @@ pub struct ProductAdminView {
     pub serialised: bool,
     /// Whether it can be sold.
     pub active: bool,
+    /// Whether HQ sent it (docs/catalogue-from-hq.md): a change made here lasts until HQ's next
+    /// change of the product.
+    pub managed_by_hq: bool,
 }
 
 /// A product as the manager typed it.
@@ -131,8 +134,8 @@ pub(crate) fn validate(input: &ProductInput, currency: Currency) -> std::result:
     }
 }
 
-const VIEW_COLUMNS: &str =
-    "id, sku, barcode, name, name_zh, price_minor, currency, tax_rate_bp, tax_inclusive, serialised, active";
+const VIEW_COLUMNS: &str = "id, sku, barcode, name, name_zh, price_minor, currency, tax_rate_bp, tax_inclusive, \
+     serialised, active, hq_seq IS NOT NULL";
 
 fn view_from_row(r: &Row<'_>) -> rusqlite::Result<(ProductAdminView, String)> {
     let currency: String = r.get(6)?;
@@ -149,6 +152,7 @@ fn view_from_row(r: &Row<'_>) -> rusqlite::Result<(ProductAdminView, String)> {
             tax_inclusive: r.get(8)?,
             serialised: r.get(9)?,
             active: r.get(10)?,
+            managed_by_hq: r.get(11)?,
         },
         currency,
     ))

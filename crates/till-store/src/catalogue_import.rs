@@ -2,7 +2,8 @@
 //! updated or left alone and every error found, and an apply that writes all of it in one
 //! transaction, or nothing when any row has an error.
 //!
-//! Format: a header row `sku,barcode,name,name_zh,price,tax_rate,tax_inclusive,serialised,active`
+//! The file is read by till-core's [`till_core::catalogue_csv`] (the server's import reads the
+//! same dialect). Format: a header row `sku,barcode,name,name_zh,price,tax_rate,tax_inclusive,serialised,active`
 //! (any order, any case; `sku`, `name`, `price` and `tax_rate` are required), UTF-8 with or
 //! without a BOM, comma-separated, RFC 4180 quotes, CRLF or LF. `price` in major units
 //! ("12.50"), `tax_rate` in percent ("13" or "13.5"), flags as 1/0, true/false or yes/no.
@@ -19,11 +20,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
-use till_core::{Currency, Money};
-use ts_rs::TS;
+use till_core::catalogue_csv::{self, col, COLUMNS};
+use till_core::Currency;
 
-/// Rows a file may hold at most.
-pub const MAX_IMPORT_ROWS: usize = 100_000;
+pub use till_core::catalogue_csv::MAX_IMPORT_ROWS;
+use ts_rs::TS;
 
 /// What importing a row does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -89,74 +90,6 @@ pub struct ImportOutcome {
     pub unchanged: i64,
 }
 
-/// Splits CSV text into records, each with the 1-based line it starts on. RFC 4180: quoted
-/// fields may hold commas, doubled quotes and line breaks; CRLF and LF both end a record.
-fn records(text: &str) -> std::result::Result<Vec<(i64, Vec<String>)>, String> {
-    let mut out = Vec::new();
-    let mut fields: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut line = 1i64;
-    let mut start = 1i64;
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                '\n' => {
-                    line += 1;
-                    field.push(c);
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() => quoted = true,
-            ',' => fields.push(std::mem::take(&mut field)),
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' | '\r' => {
-                fields.push(std::mem::take(&mut field));
-                out.push((start, std::mem::take(&mut fields)));
-                line += 1;
-                start = line;
-            }
-            _ => field.push(c),
-        }
-        if out.len() > MAX_IMPORT_ROWS + 1 {
-            return Err(format!("the file has more than {MAX_IMPORT_ROWS} rows; split it into smaller files"));
-        }
-    }
-    if quoted {
-        return Err(format!("a quoted field starting on line {start} is never closed; check the quotes"));
-    }
-    if !field.is_empty() || !fields.is_empty() {
-        fields.push(field);
-        out.push((start, fields));
-    }
-    Ok(out)
-}
-
-/// The columns, by header name.
-const COLUMNS: [&str; 12] = [
-    "sku",
-    "barcode",
-    "name",
-    "name_zh",
-    "price",
-    "tax_rate",
-    "tax_inclusive",
-    "serialised",
-    "active",
-    "seller",
-    "warranty_months",
-    "software",
-];
-
 /// A product's columns kept beside the catalogue's own: who it is sold for, its warranty and
 /// its software package.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,8 +118,6 @@ impl ExtraCells {
         }
     }
 }
-const REQUIRED: [&str; 4] = ["sku", "name", "price", "tax_rate"];
-
 /// A row read from the file: the typed product and its `active` flag, or its errors.
 struct ParsedRow {
     row: i64,
@@ -204,165 +135,51 @@ struct ParsedRow {
     errors: Vec<String>,
 }
 
-fn flag(text: &str, column: &str, errors: &mut Vec<String>) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "" => None,
-        "1" | "true" | "yes" | "y" => Some(true),
-        "0" | "false" | "no" | "n" => Some(false),
-        other => {
-            errors.push(format!("{column} \"{other}\" is not yes/no; use 1 or 0"));
-            None
-        }
-    }
-}
-
-/// A percentage with up to two decimals ("13", "13.5") as basis points.
-fn percent_bp(text: &str) -> Option<i64> {
-    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || whole.len() > 6 || frac.len() > 2 || !digits(whole) || !digits(frac) {
-        return None;
-    }
-    let w: i64 = whole.parse().ok()?;
-    let f: i64 = if frac.is_empty() { 0 } else { format!("{frac:0<2}").parse().ok()? };
-    Some(w * 100 + f)
-}
-
 fn parse_rows(bytes: &[u8], currency: Currency) -> Result<Vec<ParsedRow>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        StoreError::Invalid(format!(
-            "the file is not UTF-8 (bad bytes at position {}); in Excel or WPS save it as \"CSV UTF-8\" and import that",
-            e.valid_up_to()
-        ))
-    })?;
-    let mut recs = records(text).map_err(StoreError::Invalid)?.into_iter();
-    let (_, header) =
-        recs.next().ok_or_else(|| StoreError::Invalid("the file is empty; it needs a header row".into()))?;
-    let header: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
-    let mut index = [None; COLUMNS.len()];
-    for (i, col) in COLUMNS.iter().enumerate() {
-        index[i] = header.iter().position(|h| h == col);
-    }
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .copied()
-        .filter(|r| COLUMNS.iter().position(|c| c == r).and_then(|i| index[i]).is_none())
-        .collect();
-    if !missing.is_empty() {
-        return Err(StoreError::Invalid(format!(
-            "the header row has no {} column; the first row must name the columns: {}",
-            missing.join(", "),
-            COLUMNS.join(",")
-        )));
-    }
-    let mut rows = Vec::new();
-    for (row, fields) in recs {
-        // A blank line (or one of only commas) is not a product.
-        if fields.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
-        if rows.len() >= MAX_IMPORT_ROWS {
-            return Err(StoreError::Invalid(format!(
-                "the file has more than {MAX_IMPORT_ROWS} rows; split it into smaller files"
-            )));
-        }
-        let get = |col: usize| index[col].and_then(|i| fields.get(i)).map(|s| s.trim()).unwrap_or("");
-        let mut errors = Vec::new();
-        let price_text = get(4);
-        let price_minor = if price_text.is_empty() {
-            errors.push("price is empty; enter a price like 12.50".to_string());
-            None
-        } else if price_text.starts_with('-') {
-            errors.push(format!("price {price_text} is negative; enter 0 or more"));
-            None
-        } else {
-            match Money::parse_major(price_text, currency) {
-                Ok(m) => Some(m.minor()),
-                Err(_) => {
-                    errors.push(format!(
-                        "price \"{price_text}\" is not a number like 12.50 (at most {} decimals)",
-                        currency.minor_digits()
-                    ));
+    let rows = catalogue_csv::read_rows(bytes, currency).map_err(StoreError::Invalid)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let mut errors = r.errors.clone();
+            let input = ProductInput {
+                sku: r.text(col::SKU).to_string(),
+                barcode: Some(r.text(col::BARCODE).to_string()),
+                name: r.text(col::NAME).to_string(),
+                name_zh: Some(r.text(col::NAME_ZH).to_string()),
+                // Placeholders when unparsable: the price/tax errors are already listed, and
+                // `validate` still reports the other fields.
+                price_minor: r.price_minor.unwrap_or(0),
+                tax_rate_bp: r.tax_rate_bp.unwrap_or(0),
+                tax_inclusive: r.tax_inclusive.unwrap_or(true),
+                serialised: r.serialised.unwrap_or(false),
+            };
+            let product = match validate(&input, currency) {
+                Ok(p) if errors.is_empty() => Some(p),
+                Ok(_) => None,
+                Err(e) => {
+                    errors.extend(e);
                     None
                 }
+            };
+            let has: [bool; COLUMNS.len()] = std::array::from_fn(|c| r.has(c));
+            ParsedRow {
+                row: r.row,
+                sku: input.sku,
+                name: input.name,
+                product,
+                tax_inclusive: r.tax_inclusive,
+                serialised: r.serialised,
+                active: r.active,
+                extras: ExtraCells {
+                    seller: r.seller.clone(),
+                    warranty_months: r.warranty_months,
+                    software: r.software.clone(),
+                },
+                has,
+                errors,
             }
-        };
-        let tax_text = get(5);
-        let tax_bp = match percent_bp(tax_text) {
-            Some(bp) if bp <= 10_000 => Some(bp),
-            Some(_) => {
-                errors.push(format!("tax rate {tax_text} is out of range; use a percentage from 0 to 100"));
-                None
-            }
-            None => {
-                errors.push(format!("tax rate \"{tax_text}\" is not a percentage like 13 or 13.5"));
-                None
-            }
-        };
-        let tax_inclusive = flag(get(6), "tax_inclusive", &mut errors);
-        let serialised = flag(get(7), "serialised", &mut errors);
-        let active = flag(get(8), "active", &mut errors);
-        let seller = index[9].map(|_| get(9)).map(|t| (!t.is_empty()).then(|| t.to_string()));
-        let warranty_months =
-            index[10].map(|_| get(10)).filter(|t| !t.is_empty()).and_then(|t| match t.parse::<i64>() {
-                Ok(m) if (0..=240).contains(&m) => Some(m),
-                _ => {
-                    errors.push(format!("warranty_months \"{t}\" is not a number of months from 0 to 240"));
-                    None
-                }
-            });
-        let software = index[11].map(|_| get(11)).map(|t| (!t.is_empty()).then(|| t.to_string()));
-        if let Some(Some(package)) = &software {
-            if package.chars().count() > 200 || package.chars().any(char::is_control) {
-                errors.push(format!("software \"{package}\" is not a package name (up to 200 characters)"));
-            }
-        }
-        if let Some(Some(name)) = &seller {
-            if name.chars().count() > 64 || !name.chars().all(|c| c.is_alphanumeric() || "-_. ".contains(c)) {
-                errors.push(format!(
-                    "seller \"{name}\" is not a seller's name (up to 64 letters, digits, - _ . and spaces)"
-                ));
-            }
-        }
-        let input = ProductInput {
-            sku: get(0).to_string(),
-            barcode: Some(get(1).to_string()),
-            name: get(2).to_string(),
-            name_zh: Some(get(3).to_string()),
-            // Placeholders when unparsable: the price/tax errors are already listed, and
-            // `validate` still reports the other fields.
-            price_minor: price_minor.unwrap_or(0),
-            tax_rate_bp: tax_bp.unwrap_or(0),
-            tax_inclusive: tax_inclusive.unwrap_or(true),
-            serialised: serialised.unwrap_or(false),
-        };
-        let product = match validate(&input, currency) {
-            Ok(p) if errors.is_empty() => Some(p),
-            Ok(_) => None,
-            Err(e) => {
-                errors.extend(e);
-                None
-            }
-        };
-        let mut has = [false; COLUMNS.len()];
-        for (i, h) in has.iter_mut().enumerate() {
-            *h = index[i].is_some();
-        }
-        rows.push(ParsedRow {
-            row,
-            sku: input.sku,
-            name: input.name,
-            product,
-            tax_inclusive,
-            serialised,
-            active,
-            extras: ExtraCells { seller, warranty_months, software },
-            has,
-            errors,
-        });
-    }
-    Ok(rows)
+        })
+        .collect())
 }
 
 /// An existing product as the import compares it.

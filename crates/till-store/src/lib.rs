@@ -20,6 +20,7 @@ pub mod backup;
 pub mod catalogue;
 pub mod catalogue_admin;
 pub mod catalogue_import;
+pub mod catalogue_sync;
 pub mod charts;
 pub mod checkout;
 mod connection;

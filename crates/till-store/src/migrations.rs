@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0020_services.sql"),
     include_str!("../../../migrations/0021_device_services.sql"),
     include_str!("../../../migrations/0022_payment_codes.sql"),
+    include_str!("../../../migrations/0023_catalogue_from_hq.sql"),
 ];
 
 /// The first line of a migration that rebuilds a table other tables refer to. SQLite's way of

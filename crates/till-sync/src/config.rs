@@ -125,6 +125,14 @@ pub struct SyncConfig {
     /// Where the platform's device identifier key comes from (the till); without it, events
     /// naming a device wait in the outbox (docs/device-services.md).
     pub device_keys: Option<crate::DeviceKeys>,
+    /// How often the worker pulls the catalogue from HQ after an outbox round (at start, then
+    /// at most this often, at once again while pages remain); `None`: never.
+    pub catalogue_every: Option<Duration>,
+    /// Catalogue changes asked for per page (the server takes 1 to 5000).
+    pub catalogue_page: i64,
+    /// Catalogue pages applied per round at most, so the outbox is served between them during
+    /// a long first sync.
+    pub catalogue_pages_per_round: usize,
 }
 
 impl SyncConfig {
@@ -147,6 +155,9 @@ impl SyncConfig {
             trusted_roots_pem: None,
             pinned_cert: None,
             device_keys: None,
+            catalogue_every: Some(Duration::from_secs(10)),
+            catalogue_page: crate::catalogue::DEFAULT_PAGE,
+            catalogue_pages_per_round: 20,
         }
     }
 

@@ -12,6 +12,9 @@ pub enum SyncError {
     /// The HTTP client could not be built.
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),
+    /// The server's catalogue changes could not be had or applied (nothing of the page was).
+    #[error("catalogue from HQ: {0}")]
+    Catalogue(String),
     /// Logging out or wiping data was asked for while events have not reached the server.
     #[error("{pending} event(s) have not reached the server yet and {parked} wait for a manager; connect the till to the network and wait until sync shows nothing pending, or have a manager retry or discard the parked ones")]
     EventsPending {
@@ -29,6 +32,7 @@ impl SyncError {
             SyncError::Store(_) => "sync_store",
             SyncError::Config(_) => "sync_config",
             SyncError::Client(_) => "sync_client",
+            SyncError::Catalogue(_) => "sync_catalogue",
             SyncError::EventsPending { .. } => "sync_events_pending",
         }
     }

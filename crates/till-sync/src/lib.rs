@@ -11,7 +11,8 @@
 //! 4xx parks the event with the reason for a manager. Because the server stores its answer per
 //! key in the same transaction as the effect, a retry after a lost answer replays the stored
 //! answer and changes nothing. [`status`] gives the always-visible status line and the guard
-//! that refuses logging out while events wait. Time and randomness are injected.
+//! that refuses logging out while events wait. After its outbox round the worker also pulls the
+//! catalogue from HQ ([`catalogue`]). Time and randomness are injected.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -28,6 +29,7 @@
 //! ```
 
 pub mod backoff;
+pub mod catalogue;
 pub mod config;
 pub mod device_keys;
 pub mod error;
@@ -36,6 +38,7 @@ pub mod wire;
 pub mod worker;
 
 pub use backoff::BackoffPolicy;
+pub use catalogue::CataloguePull;
 pub use config::{Delivery, Service, ServiceUrls, SyncConfig};
 pub use device_keys::DeviceKeys;
 pub use error::{SendError, SyncError};

@@ -105,11 +105,11 @@ pub fn classify_event(wire_kind: &str, status: u16, body: &str) -> Verdict {
 
 /// Runs rounds on the caller's thread.
 pub struct Syncer {
-    store: Arc<Store>,
-    config: SyncConfig,
-    client: Client,
-    clock: Arc<dyn Clock>,
-    rng: Box<dyn RngCore + Send>,
+    pub(crate) store: Arc<Store>,
+    pub(crate) config: SyncConfig,
+    pub(crate) client: Client,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rng: Box<dyn RngCore + Send>,
     live: LiveStatus,
 }
 
@@ -396,6 +396,8 @@ struct Shared {
     wake: Condvar,
     live: Mutex<LiveStatus>,
     observer: Mutex<Option<RoundObserver>>,
+    /// Why the last catalogue round failed, if it did.
+    catalogue_error: Mutex<Option<String>>,
 }
 
 /// A [`Syncer`] on its own thread, draining the outbox until dropped (or [`SyncWorker::stop`]).
@@ -433,6 +435,7 @@ impl SyncWorker {
             wake: Condvar::new(),
             live: Mutex::new(syncer.live().clone()),
             observer: Mutex::new(None),
+            catalogue_error: Mutex::new(None),
         });
         let s = shared.clone();
         let thread = std::thread::Builder::new()
@@ -462,6 +465,11 @@ impl SyncWorker {
         status::read_status(&self.store, self.clock.now_ms(), Some(&live))
     }
 
+    /// Why the last pull of the catalogue from HQ failed (none when it worked or never ran).
+    pub fn catalogue_error(&self) -> Option<String> {
+        self.shared.catalogue_error.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// Stops the thread and waits for it.
     pub fn stop(mut self) {
         self.shutdown();
@@ -482,7 +490,28 @@ impl Drop for SyncWorker {
     }
 }
 
+/// Pulls the catalogue from HQ when it is due (at start, then every `catalogue_every`, and at
+/// once while pages remain); whether pages remain.
+fn catalogue_if_due(syncer: &mut Syncer, shared: &Shared, last: &mut Option<std::time::Instant>, more: bool) -> bool {
+    let Some(every) = syncer.config.catalogue_every else { return false };
+    if !more && last.is_some_and(|t| t.elapsed() < every) {
+        return false;
+    }
+    *last = Some(std::time::Instant::now());
+    let (more, error) = match syncer.catalogue_round() {
+        Ok(pull) => (pull.more, None),
+        Err(e) => {
+            tracing::info!(error = %e, "catalogue from HQ not pulled now");
+            (false, Some(e.to_string()))
+        }
+    };
+    *shared.catalogue_error.lock().unwrap_or_else(|p| p.into_inner()) = error;
+    more
+}
+
 fn run(syncer: &mut Syncer, shared: &Shared, idle: Duration) {
+    let mut catalogue_at = None;
+    let mut catalogue_more = false;
     loop {
         {
             let mut flags = shared.flags.lock().unwrap_or_else(|p| p.into_inner());
@@ -498,6 +527,8 @@ fn run(syncer: &mut Syncer, shared: &Shared, idle: Duration) {
                 (false, false)
             }
         };
+        catalogue_more = catalogue_if_due(syncer, shared, &mut catalogue_at, catalogue_more);
+        let busy = busy || catalogue_more;
         *shared.live.lock().unwrap_or_else(|p| p.into_inner()) = syncer.live().clone();
         let observer = shared.observer.lock().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(observer) = observer {

@@ -46,6 +46,9 @@ pub struct SyncRuntime {
     start_error: Mutex<Option<String>>,
     /// The idle poll of the next worker started, instead of [`IDLE_POLL`] (tests lengthen it).
     idle_poll: Mutex<Option<Duration>>,
+    /// How often the next worker started pulls the catalogue from HQ, instead of the sync
+    /// engine's default (tests shorten it).
+    catalogue_every: Mutex<Option<Duration>>,
     /// The windows' listeners for the status line, and what they were last told.
     status_watchers: Watchers<SyncStatusView>,
     last_status: Mutex<Option<SyncStatusView>>,
@@ -137,6 +140,9 @@ impl Pos {
         let Some(creds) = self.sync_credentials()? else { return Ok(None) };
         let mut config = creds.worker_config();
         config.idle_poll = lock(&self.sync.idle_poll).unwrap_or(IDLE_POLL);
+        if let Some(every) = *lock(&self.sync.catalogue_every) {
+            config.catalogue_every = Some(every);
+        }
         // The worker has its own connection, so a slow round never holds up the counter.
         let store = Arc::new(Store::open(self.store.path())?);
         config.device_keys =
@@ -182,6 +188,17 @@ impl Pos {
         let holder =
             self.device_key_holder()?.ok_or_else(|| PosError::DeviceKeyMissing("no server settings".into()))?;
         holder.get(true)
+    }
+
+    /// How often the worker pulls the catalogue from HQ (docs/catalogue-from-hq.md); takes
+    /// effect when the worker next starts (tests shorten it).
+    pub fn set_sync_catalogue_every(&self, every: Duration) {
+        *lock(&self.sync.catalogue_every) = Some(every);
+    }
+
+    /// Why the last pull of the catalogue from HQ failed, if it did (none without a worker).
+    pub fn sync_catalogue_error(&self) -> Option<String> {
+        lock(&self.sync.worker).as_ref().and_then(|w| w.catalogue_error())
     }
 
     /// Wakes the worker (after a checkout, or a manager's retry); nothing without a worker.

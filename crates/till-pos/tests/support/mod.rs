@@ -9,7 +9,7 @@ use till_pos::Pos;
 pub struct Server {
     _bg: till_server::server::Background,
     pub url: String,
-    pub repo: Arc<till_server::repo::sqlite::SqliteRepository>,
+    pub repo: Arc<dyn till_server::repo::Repository>,
     pub db: std::path::PathBuf,
     pub terminal_id: String,
     pub secret: String,
@@ -34,7 +34,7 @@ pub fn server() -> Server {
 impl Server {
     /// The blind of a device identifier under this server's key: what its tables hold.
     pub fn blind(&self, identifier: &str) -> String {
-        till_server::local::device_blind(&self.repo, identifier).unwrap()
+        till_server::local::device_blind(&*self.repo, identifier).unwrap()
     }
 }
 

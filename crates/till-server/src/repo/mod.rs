@@ -1,33 +1,45 @@
-//! The storage layer: what the server keeps, behind traits so another database can take SQLite's
-//! place.
+//! The storage layer: what the server keeps, behind traits so that SQLite (one shop) or
+//! PostgreSQL (a chain, several servers) holds it.
 //!
 //! Business rules live in the route modules and run inside one [`Tx`]; an implementation only
-//! stores and fetches rows. [`sqlite::SqliteRepository`] is the default. Its SQL is kept to what
-//! PostgreSQL also accepts (TEXT and BIGINT columns, `ON CONFLICT ... DO NOTHING`, savepoints,
-//! no rowid or AUTOINCREMENT), so a PostgreSQL implementation can reuse the schema and the
-//! statements (with `$N` in place of SQLite's `?N` placeholders).
+//! stores and fetches rows. There is one implementation of [`Tx`], [`sql_tx::SqlTx`], over a
+//! backend-neutral connection ([`sql::SqlConn`]); the statements are written once
+//! ([`statements`], portable SQL with `?N` placeholders), the schema and its migrations too
+//! ([`schema`]). The two backends only open connections and begin transactions:
+//! [`sqlite::SqliteRepository`] (the default: one file) and [`postgres::PostgresRepository`]
+//! (`till-server serve --database postgres://...`, docs/postgres.md).
 
+mod catalogue;
 mod console;
 mod device_services;
 mod merchant_orders;
 mod opening;
 mod photos;
-pub mod pool;
+pub mod postgres;
+mod request_guards;
+mod schema;
 mod scope;
 pub mod scope_sql;
 mod sealed_columns;
 mod services;
 pub mod sql;
+pub mod sql_tx;
 pub mod sqlite;
+mod statements;
+#[cfg(test)]
+mod tests;
 
 use crate::error::RepoError;
+pub use catalogue::{CatalogueProductRecord, CatalogueTx};
 pub use console::{
     AdminRecord, AuditRecord, ConsoleSessionRecord, ConsoleTx, CurrencyTotal, CustomerRow, NewAuditEntry,
     PointsAccountRow, SaleRow, SalesFilter, TerminalRow,
 };
 pub use device_services::{DeviceServicesTx, ServiceOrderRecord, ServiceStepRecord, SoftwareUpdateRecord};
 pub use merchant_orders::*;
+pub use opening::StorageOptions;
 pub use photos::{AwaitingRefundRow, PhotosTx, RefundPhotoRecord};
+pub use request_guards::RequestGuardsTx;
 pub use scope::{ScopeTx, StoreRecord};
 pub use services::*;
 
@@ -36,8 +48,9 @@ pub type RepoResult<T> = Result<T, RepoError>;
 
 /// A database holding the server's state.
 pub trait Repository: Send + Sync {
-    /// Starts a write transaction. It takes the write lock at once (SQLite `BEGIN IMMEDIATE`),
-    /// so the read-check-write sequences of the routes cannot interleave.
+    /// Starts a write transaction. It takes the write lock at once (SQLite `BEGIN IMMEDIATE`,
+    /// PostgreSQL a transaction-wide advisory lock shared by every server process), so the
+    /// read-check-write sequences of the routes cannot interleave.
     fn begin(&self) -> RepoResult<Box<dyn Tx + '_>>;
 
     /// Starts a read-only transaction on a snapshot of the last commit. It does not wait for an
@@ -46,10 +59,21 @@ pub trait Repository: Send + Sync {
     fn read(&self) -> RepoResult<Box<dyn Tx + '_>> {
         self.begin()
     }
+
+    /// Starts a write transaction that is not ordered against the others: only for the request
+    /// guards' single conditional writes whose unique key settles any race by itself (a nonce
+    /// claimed, [`RequestGuardsTx::claim_nonce`] and `purge_nonces`). Signed requests do not
+    /// queue behind the writers: PostgreSQL skips the lock that [`Repository::begin`] takes;
+    /// SQLite keeps the nonces in a file of their own ([`sqlite::guards_path`]).
+    fn begin_unordered(&self) -> RepoResult<Box<dyn Tx + '_>> {
+        self.begin()
+    }
 }
 
 /// One open transaction. Dropping it without [`Tx::commit`] rolls it back.
-pub trait Tx: MerchantOrdersTx + ServicesTx + DeviceServicesTx + ScopeTx + ConsoleTx + PhotosTx {
+pub trait Tx:
+    MerchantOrdersTx + ServicesTx + DeviceServicesTx + RequestGuardsTx + ScopeTx + CatalogueTx + ConsoleTx + PhotosTx
+{
     /// Makes every change of the transaction durable.
     fn commit(self: Box<Self>) -> RepoResult<()>;
     /// Marks a point to roll back to (`SAVEPOINT name`).
@@ -169,7 +193,7 @@ pub struct TerminalRecord {
     /// Name given by the installer.
     pub name: String,
     /// The 32-byte signing secret, hex. The server needs it in clear to check HMACs; it is in
-    /// clear only in memory: the SQLite repository stores it sealed under the server key.
+    /// clear only in memory: the repository stores it sealed under the server key.
     pub secret_hex: String,
     /// Registration time, unix seconds.
     pub created_at: i64,
@@ -345,7 +369,7 @@ pub struct PointsAccount {
     /// 16 bytes, hex.
     pub account_id: String,
     /// The key information `k_c`, 32 bytes hex; the phone holds the same. In clear only in
-    /// memory: the SQLite repository stores it sealed under the server key.
+    /// memory: the repository stores it sealed under the server key.
     pub key_hex: String,
     /// Last token counter accepted.
     pub last_counter: i64,

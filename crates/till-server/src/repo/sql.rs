@@ -175,6 +175,12 @@ pub trait SqlConn {
     fn batch(&mut self, sql: &str) -> RepoResult<()>;
     /// The database behind the connection.
     fn dialect(&self) -> Dialect;
+    /// Commits the open transaction. A backend overrides it where a plain `COMMIT` can end a
+    /// transaction without its changes and without an error (PostgreSQL, after a failed
+    /// statement, answers `COMMIT` with a rollback).
+    fn commit(&mut self) -> RepoResult<()> {
+        self.batch("COMMIT")
+    }
 }
 
 /// The helpers every statement module uses, over any [`SqlConn`].

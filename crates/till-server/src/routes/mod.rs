@@ -3,6 +3,7 @@
 //! events (which the batch endpoint also takes) and how an event is submitted exactly once.
 
 pub mod batch;
+pub mod catalogue;
 pub mod device_services;
 pub mod line_origins;
 pub mod lookups;

@@ -36,8 +36,8 @@ pub async fn post_terminal_enrol(State(app): State<AppState>, body: Body) -> Res
         let request: TerminalEnrolRequest =
             serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
         let now = app.clock.now_unix();
-        let (repo, attempts) = (app.repo.clone(), app.enrolment_attempts.clone());
-        blocking(move || enrolment::exchange(&*repo, &attempts, &request.enrolment_code, now)).await
+        let repo = app.repo.clone();
+        blocking(move || enrolment::exchange(&*repo, &request.enrolment_code, now)).await
     }
     .await;
     match result {

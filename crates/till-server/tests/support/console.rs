@@ -140,13 +140,11 @@ impl Web {
 
 /// Whether terminal `id` is disabled.
 pub fn disabled(s: &TestServer, id: &str) -> bool {
-    use till_server::repo::Repository;
     s.repo.read().unwrap().terminal(id).unwrap().unwrap().disabled
 }
 
 /// The audit entries of `merchant`, newest first, as `action subject`.
 pub fn audit(s: &TestServer, merchant: &str) -> Vec<String> {
-    use till_server::repo::Repository;
     s.repo
         .read()
         .unwrap()

@@ -1,4 +1,5 @@
-//! A real till-server on 127.0.0.1 with a real SQLite file, and a signing HTTP client.
+//! A real till-server on 127.0.0.1 with a real SQLite file (or a real PostgreSQL database:
+//! [`TestServer::start_postgres`]), and a signing HTTP client.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code, missing_docs)]
 
 pub mod console;
@@ -9,7 +10,10 @@ use std::sync::Arc;
 use till_core::ManualClock;
 use till_server::clock::SeededEntropy;
 use till_server::config::Config;
+use till_server::repo::postgres::scratch::ScratchDatabase;
+use till_server::repo::postgres::PostgresRepository;
 use till_server::repo::sqlite::SqliteRepository;
+use till_server::repo::{Repository, StorageOptions};
 use till_server::server::Background;
 use till_server::state::AppState;
 
@@ -46,12 +50,14 @@ pub fn device_json(identifier: &str, software: Option<&str>) -> Value {
 pub struct TestServer {
     pub server: Background,
     pub clock: Arc<ManualClock>,
-    pub repo: Arc<SqliteRepository>,
+    pub repo: Arc<dyn Repository>,
     pub terminal_id: String,
     pub secret: Vec<u8>,
     pub dir: tempfile::TempDir,
     nonce: AtomicU64,
     agent: ureq::Agent,
+    /// The PostgreSQL database, dropped after the server (fields drop in order).
+    pub scratch: Option<ScratchDatabase>,
 }
 
 pub struct Answer {
@@ -71,13 +77,29 @@ impl TestServer {
     pub fn start_with(config: Config) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let repo = Arc::new(SqliteRepository::open(&dir.path().join("server.db")).unwrap());
+        Self::start_on(repo, dir, None, config)
+    }
+
+    /// The same server on a fresh PostgreSQL database (`TILL_TEST_POSTGRES`; without it the
+    /// test fails, saying how to run it).
+    pub fn start_postgres() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let scratch = ScratchDatabase::from_env().unwrap_or_else(|e| panic!("{e}"));
+        let options = StorageOptions { key_file: Some(dir.path().join("server.key")), ..StorageOptions::default() };
+        let repo = Arc::new(PostgresRepository::open(&scratch.url, &options).unwrap());
+        Self::start_on(repo, dir, Some(scratch), Config::default())
+    }
+
+    fn start_on(
+        repo: Arc<dyn Repository>,
+        dir: tempfile::TempDir,
+        scratch: Option<ScratchDatabase>,
+        config: Config,
+    ) -> TestServer {
         let clock = Arc::new(ManualClock::at_unix(NOW));
         let entropy = Arc::new(SeededEntropy::new(7));
         let t = till_server::admin::add_terminal(&*repo, "counter 1", &*clock, &*entropy).unwrap();
-        let key = {
-            use till_server::repo::Repository;
-            repo.read().unwrap().device_identifier_key().unwrap()
-        };
+        let key = repo.read().unwrap().device_identifier_key().unwrap();
         DEVICE_KEY.with(|k| *k.borrow_mut() = Some(key));
         let state = AppState::new(repo.clone(), clock.clone(), entropy, config);
         let server = Background::start(state, None).unwrap();
@@ -90,6 +112,7 @@ impl TestServer {
             dir,
             nonce: AtomicU64::new(1),
             agent: ureq::AgentBuilder::new().build(),
+            scratch,
         }
     }
 

@@ -44,4 +44,9 @@ serialised: boolean,
 /**
  * Whether it can be sold.
  */
-active: boolean, };
+active: boolean, 
+/**
+ * Whether HQ sent it (docs/catalogue-from-hq.md): a change made here lasts until HQ's next
+ * change of the product.
+ */
+managedByHq: boolean, };

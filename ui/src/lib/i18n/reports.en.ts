@@ -102,6 +102,8 @@ const reportsEn = {
   "catalogue.active": "Status",
   "catalogue.activeYes": "Active",
   "catalogue.activeNo": "Inactive",
+  "catalogue.hq": "HQ",
+  "catalogue.hqManaged": "Managed by HQ: a change made here lasts until HQ next changes this product.",
   "catalogue.newTitle": "New product",
   "catalogue.editTitle": "Edit product {sku}",
   "catalogue.priceLabel": "Price ({currency})",

@@ -104,6 +104,8 @@ const reportsZh: Record<keyof typeof reportsEn, string> = {
   "catalogue.active": "状态",
   "catalogue.activeYes": "启用",
   "catalogue.activeNo": "停用",
+  "catalogue.hq": "总部",
+  "catalogue.hqManaged": "由总部管理：在此所做的修改保留到总部下次修改该商品为止。",
   "catalogue.newTitle": "新建商品",
   "catalogue.editTitle": "编辑商品 {sku}",
   "catalogue.priceLabel": "价格（{currency}）",

@@ -56,6 +56,7 @@ describe("product form", () => {
       taxInclusive: false,
       serialised: true,
       active: true,
+      managedByHq: false,
     });
     expect(f.price).toBe("12.50");
     expect(f.tax).toBe("6.5");

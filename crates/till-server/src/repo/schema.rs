@@ -1,10 +1,12 @@
 //! The server's schema: the first one (version 1) and the steps after it, applied in one
 //! transaction at open so every database reaches the current shape by the same path.
 
-use super::super::RepoResult;
+use super::sql::{SqlConn, SqlConnExt};
+use super::statements::{catalogue, console, device_services, photos, request_guards, scope};
+use super::RepoResult;
+use crate::args;
 use crate::repo::RepoError;
 use crate::sealing::ServerKey;
-use rusqlite::Connection;
 
 /// The first schema (version 1); [`MIGRATIONS`] bring it up to date. Portable on purpose: TEXT and
 /// BIGINT only, explicit primary keys, no rowid aliases, no SQLite-only clauses, so PostgreSQL
@@ -87,7 +89,7 @@ ALTER TABLE refunds ADD COLUMN original_auth_code TEXT;
 
 /// Version 3: an order keeps the till's checkout key, the order a points redemption's token
 /// (version 2) names, so the server checks a redemption against the sale it recorded.
-pub(super) const MIGRATION_3: &str = "
+pub(in crate::repo) const MIGRATION_3: &str = "
 ALTER TABLE orders ADD COLUMN checkout_key TEXT;
 ";
 
@@ -98,7 +100,7 @@ ALTER TABLE orders ADD COLUMN checkout_key TEXT;
 /// also for an id the platform never saw: that row is what refuses a late authorisation. A
 /// sale's card payment names its payment id (the key of its authorisation), once per terminal;
 /// each encrypting reader's last DUKPT counter is kept.
-pub(super) const MIGRATION_4: &str = "
+pub(in crate::repo) const MIGRATION_4: &str = "
 ALTER TABLE payments ADD COLUMN payment_id TEXT;
 CREATE UNIQUE INDEX payments_payment_id ON payments (terminal_id, payment_id) WHERE payment_id IS NOT NULL;
 ALTER TABLE authorizations ADD COLUMN status TEXT NOT NULL DEFAULT 'declined';
@@ -114,7 +116,7 @@ CREATE TABLE card_reader_counters (
 
 /// Version 6: one-time enrolment codes. A till exchanges one for its terminal's secret once;
 /// only the code's SHA-256 is kept, with its expiry and when it was used.
-pub(super) const MIGRATION_6: &str = "
+pub(in crate::repo) const MIGRATION_6: &str = "
 CREATE TABLE enrolment_codes (
     code_sha256 TEXT PRIMARY KEY, terminal_id TEXT NOT NULL REFERENCES terminals (id),
     created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT);
@@ -123,7 +125,7 @@ CREATE INDEX enrolment_codes_terminal ON enrolment_codes (terminal_id);
 
 /// Version 7: a sale line may come from an order pending collection or a service paid at the
 /// counter; its origin is kept with the line.
-pub(super) const MIGRATION_7: &str = "
+pub(in crate::repo) const MIGRATION_7: &str = "
 ALTER TABLE order_lines ADD COLUMN origin_kind TEXT;
 ALTER TABLE order_lines ADD COLUMN origin_ref TEXT;
 CREATE INDEX order_lines_origin ON order_lines (origin_kind, origin_ref);
@@ -139,7 +141,7 @@ CREATE INDEX order_lines_origin ON order_lines (origin_kind, origin_ref);
 /// reservation), and `seq`: the position of its latest change, which every change moves to the
 /// end, so a till follows its store's changes with one cursor. Every terminal that ever reserved
 /// an order is remembered: its sale collects the order even when the reservation lapsed.
-pub(super) const MIGRATION_8: &str = "
+pub(in crate::repo) const MIGRATION_8: &str = "
 CREATE TABLE terminal_stores (
     terminal_id TEXT PRIMARY KEY REFERENCES terminals (id), store TEXT NOT NULL);
 CREATE TABLE merchants (
@@ -169,7 +171,7 @@ CREATE TABLE merchant_order_reservations (
 /// Version 9: the service relay (CN104123686A). Providers registered on the platform (their
 /// shared secret sealed), the terminals following them, conversations and their rounds (kept,
 /// failures included), and each paid conversation's notice to its provider until acknowledged.
-pub(super) const MIGRATION_9: &str = "
+pub(in crate::repo) const MIGRATION_9: &str = "
 CREATE TABLE service_providers (
     account_id TEXT PRIMARY KEY, name TEXT NOT NULL, endpoint TEXT NOT NULL, secret_sealed TEXT NOT NULL,
     created_at BIGINT NOT NULL, disabled BIGINT NOT NULL DEFAULT 0);
@@ -194,7 +196,7 @@ CREATE UNIQUE INDEX service_rounds_key ON service_rounds (conversation_id, idem_
 ";
 
 /// A step of a migration that needs code, not only SQL (sealing the rows of version 5).
-type CodeStep = fn(&Connection, &ServerKey) -> RepoResult<()>;
+type CodeStep = fn(&mut dyn SqlConn, &ServerKey) -> RepoResult<()>;
 
 /// The changes after [`SCHEMA`], in order: SQL, then code when the step needs it. A new database
 /// goes through them too, so every database reaches the current shape by the same path.
@@ -202,30 +204,33 @@ const MIGRATIONS: &[(i64, &str, Option<CodeStep>)] = &[
     (2, MIGRATION_2, None),
     (3, MIGRATION_3, None),
     (4, MIGRATION_4, None),
-    (5, super::super::sealed_columns::MIGRATION_5, Some(super::super::sealed_columns::seal_existing_rows)),
+    (5, super::sealed_columns::MIGRATION_5, Some(super::sealed_columns::seal_existing_rows)),
     (6, MIGRATION_6, None),
     (7, MIGRATION_7, None),
     (8, MIGRATION_8, None),
     (9, MIGRATION_9, None),
-    (10, super::device_services::MIGRATION_10, Some(super::device_services::blind_existing_rows)),
-    (12, super::scope::MIGRATION_12, None),
-    (14, super::console::MIGRATION_14, None),
-    (15, super::photos::MIGRATION_15, None),
+    (10, device_services::MIGRATION_10, Some(device_services::blind_existing_rows)),
+    (11, request_guards::MIGRATION_11, None),
+    (12, scope::MIGRATION_12, None),
+    (13, catalogue::MIGRATION_13, None),
+    (14, console::MIGRATION_14, None),
+    (15, photos::MIGRATION_15, None),
 ];
 
 /// The schema version this build writes.
 pub(in crate::repo) const SCHEMA_VERSION: i64 = 15;
 
 /// Creates the first schema if needed and applies the migrations the database lacks; the caller
-/// holds the transaction, so a failed step leaves the database as it was. Returns whether rows
-/// were sealed (the file then still holds their old, clear pages until it is vacuumed).
-pub(super) fn migrate(conn: &Connection, key: &ServerKey) -> RepoResult<bool> {
-    conn.execute_batch(SCHEMA)?;
-    let stored: Option<i64> = conn.query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))?;
-    let mut version = match stored {
+/// holds the transaction (and, on PostgreSQL, the write lock), so a failed step leaves the
+/// database as it was and two servers starting at once migrate one after the other. The same
+/// statements for both databases. Returns whether rows were sealed (a SQLite file then still
+/// holds their old, clear pages until it is vacuumed).
+pub(in crate::repo) fn migrate(conn: &mut dyn SqlConn, key: &ServerKey) -> RepoResult<bool> {
+    conn.batch(SCHEMA)?;
+    let mut version = match conn.query_int("SELECT MAX(version) FROM schema_version", args![])? {
         Some(v) => v,
         None => {
-            conn.execute("INSERT INTO schema_version (version) VALUES (1)", [])?;
+            conn.execute("INSERT INTO schema_version (version) VALUES (1)", args![])?;
             1
         }
     };
@@ -237,12 +242,12 @@ pub(super) fn migrate(conn: &Connection, key: &ServerKey) -> RepoResult<bool> {
     let mut sealed_rows = false;
     for &(to, sql, code) in MIGRATIONS {
         if to > version {
-            conn.execute_batch(sql)?;
+            conn.batch(sql)?;
             if let Some(step) = code {
                 step(conn, key)?;
                 sealed_rows = true;
             }
-            conn.execute("INSERT INTO schema_version (version) VALUES (?1)", [to])?;
+            conn.execute("INSERT INTO schema_version (version) VALUES (?1)", args![to])?;
             version = to;
         }
     }

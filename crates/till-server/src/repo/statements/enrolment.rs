@@ -1,11 +1,11 @@
 //! The statements behind one-time enrolment codes (schema version 6).
 
-use super::super::sql::{SqlConn, SqlConnExt};
-use super::super::{EnrolmentCodeRecord, RepoResult};
 use crate::args;
+use crate::repo::sql::{SqlConn, SqlConnExt};
+use crate::repo::{EnrolmentCodeRecord, RepoResult};
 
 /// Stores a new code.
-pub(super) fn insert(conn: &mut dyn SqlConn, c: &EnrolmentCodeRecord) -> RepoResult<()> {
+pub(in crate::repo) fn insert(conn: &mut dyn SqlConn, c: &EnrolmentCodeRecord) -> RepoResult<()> {
     conn.execute(
         "INSERT INTO enrolment_codes (code_sha256, terminal_id, created_at, expires_at, used_at) \
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -15,7 +15,7 @@ pub(super) fn insert(conn: &mut dyn SqlConn, c: &EnrolmentCodeRecord) -> RepoRes
 }
 
 /// The code with this hash.
-pub(super) fn by_hash(conn: &mut dyn SqlConn, code_sha256: &str) -> RepoResult<Option<EnrolmentCodeRecord>> {
+pub(in crate::repo) fn by_hash(conn: &mut dyn SqlConn, code_sha256: &str) -> RepoResult<Option<EnrolmentCodeRecord>> {
     conn.query_opt(
         "SELECT code_sha256, terminal_id, created_at, expires_at, used_at FROM enrolment_codes \
          WHERE code_sha256 = ?1",
@@ -33,7 +33,7 @@ pub(super) fn by_hash(conn: &mut dyn SqlConn, code_sha256: &str) -> RepoResult<O
 }
 
 /// Marks the code used unless it already is; true when this statement marked it.
-pub(super) fn mark_used(conn: &mut dyn SqlConn, code_sha256: &str, at: i64) -> RepoResult<bool> {
+pub(in crate::repo) fn mark_used(conn: &mut dyn SqlConn, code_sha256: &str, at: i64) -> RepoResult<bool> {
     let changed = conn.execute(
         "UPDATE enrolment_codes SET used_at = ?2 WHERE code_sha256 = ?1 AND used_at IS NULL",
         args![code_sha256, at],

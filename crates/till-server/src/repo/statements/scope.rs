@@ -4,6 +4,7 @@
 use super::super::scope::{ScopeTx, StoreRecord};
 use super::super::sql::{Row, SqlConn, SqlConnExt};
 use super::super::{RepoResult, SoldDeviceRecord};
+use super::rows::{device_row as device, DEVICE_COLUMNS};
 use crate::args;
 
 /// Version 12: merchants' stores, and the merchant of everything a till looks up.
@@ -42,28 +43,6 @@ INSERT INTO customers_v12 (merchant_id, customer_id, reputation)
 DROP TABLE customers;
 ALTER TABLE customers_v12 RENAME TO customers;
 ";
-
-const DEVICE_COLUMNS: &str = "blind, kind, line_code, terminal_id, order_id, store, price_minor, currency, \
-     paying_account, software, sold_at, refunded, identifier_sealed, warranty_months";
-
-fn device(r: &Row) -> RepoResult<SoldDeviceRecord> {
-    Ok(SoldDeviceRecord {
-        blind: r.text(0)?,
-        kind: r.text(1)?,
-        line_code: r.text(2)?,
-        terminal_id: r.text(3)?,
-        order_id: r.text(4)?,
-        store: r.text(5)?,
-        price_minor: r.int(6)?,
-        currency: r.text(7)?,
-        paying_account: r.text(8)?,
-        software: r.opt_text(9)?,
-        sold_at: r.int(10)?,
-        refunded: r.flag(11)?,
-        identifier_sealed: r.text(12)?,
-        warranty_months: r.opt_int(13)?,
-    })
-}
 
 fn text(r: &Row) -> RepoResult<String> {
     r.text(0)
@@ -275,7 +254,7 @@ pub(super) fn software_updates(
     )
 }
 
-impl ScopeTx for super::SqliteTx<'_> {
+impl ScopeTx for super::super::sql_tx::SqlTx<'_> {
     fn store_merchant(&mut self, store: &str) -> RepoResult<Option<String>> {
         store_merchant(self.sql(), store)
     }
@@ -337,7 +316,8 @@ impl ScopeTx for super::SqliteTx<'_> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use super::super::{SqliteRepository, SCHEMA};
+    use crate::repo::schema::SCHEMA;
+    use crate::repo::sqlite::SqliteRepository;
     use crate::repo::Repository;
     use rusqlite::Connection;
 

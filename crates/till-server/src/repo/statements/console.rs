@@ -164,7 +164,7 @@ pub(super) fn audit(conn: &mut dyn SqlConn, merchant_id: &str, limit: i64) -> Re
     )
 }
 
-impl super::super::ConsoleTx for super::SqliteTx<'_> {
+impl super::super::ConsoleTx for super::super::sql_tx::SqlTx<'_> {
     fn insert_admin(&mut self, a: &AdminRecord) -> RepoResult<()> {
         insert_admin(self.sql(), a)
     }

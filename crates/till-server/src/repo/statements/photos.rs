@@ -7,7 +7,7 @@ use crate::args;
 use crate::repo::scope_sql::terminal_store;
 
 /// Schema version 15: the photos of refunds' defects, one row per distinct photo.
-pub(super) const MIGRATION_15: &str = "
+pub(in crate::repo) const MIGRATION_15: &str = "
 CREATE TABLE refund_photos (
     sha256 TEXT PRIMARY KEY, content_type TEXT NOT NULL, bytes BYTEA NOT NULL, size BIGINT NOT NULL,
     terminal_id TEXT NOT NULL, created_at BIGINT NOT NULL);
@@ -106,7 +106,7 @@ pub(super) fn of_merchant(
     by_sha256(conn, sha256)
 }
 
-impl super::super::PhotosTx for super::SqliteTx<'_> {
+impl super::super::PhotosTx for super::super::sql_tx::SqlTx<'_> {
     fn insert_refund_photo(&mut self, p: &RefundPhotoRecord) -> RepoResult<bool> {
         insert(self.sql(), p)
     }
