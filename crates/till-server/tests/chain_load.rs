@@ -64,3 +64,11 @@ fn twenty_tills_two_servers_one_sqlite_file_a_server_killed_nothing_lost_or_doub
     let backend = Backend::Sqlite(dir.path().join("server.db"));
     two_servers_share_one_database_through_a_kill(backend, dir.path());
 }
+
+#[test]
+fn twenty_tills_two_servers_one_postgres_database_a_server_killed_nothing_lost_or_doubled() {
+    let dir = tempfile::tempdir().unwrap();
+    // Its own database on the server TILL_TEST_POSTGRES names, dropped at the end.
+    let (backend, _database) = chain::servers::postgres_from_env().unwrap();
+    two_servers_share_one_database_through_a_kill(backend, dir.path());
+}

@@ -5,6 +5,7 @@
 #![allow(dead_code)] // the test and the benchmark each use part of it
 
 pub mod ledger;
+pub mod pg_reader;
 pub mod servers;
 pub mod till;
 
@@ -201,7 +202,7 @@ impl Chain {
                 c.busy_timeout(Duration::from_secs(10)).map_err(|e| e.to_string())?;
                 Ok(Box::new(c))
             }
-            Backend::Postgres(_) => Err("PostgreSQL is not wired into the harness yet".into()),
+            Backend::Postgres(url) => Ok(Box::new(pg_reader::PgReader::connect(url)?)),
         }
     }
 

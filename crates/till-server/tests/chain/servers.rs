@@ -6,6 +6,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use till_server::repo::postgres::scratch::ScratchDatabase;
 
 /// The database every server of the chain shares.
 #[derive(Debug, Clone)]
@@ -17,11 +18,17 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// The flags that name the database on till-server's command line.
-    pub fn args(&self) -> Vec<String> {
+    /// Names the database to a till-server command: `--db FILE`, or for PostgreSQL the
+    /// environment variable `TILL_SERVER_DATABASE` (a URL with a password does not belong on a
+    /// command line other users can read).
+    pub fn apply(&self, cmd: &mut Command) {
         match self {
-            Backend::Sqlite(path) => vec!["--db".into(), path.display().to_string()],
-            Backend::Postgres(url) => vec!["--database".into(), url.clone()],
+            Backend::Sqlite(path) => {
+                cmd.arg("--db").arg(path);
+            }
+            Backend::Postgres(url) => {
+                cmd.env("TILL_SERVER_DATABASE", url);
+            }
         }
     }
 
@@ -42,7 +49,8 @@ pub fn binary() -> PathBuf {
 /// Runs a till-server administration command against `backend` and returns what it printed.
 pub fn admin(backend: &Backend, key_file: &Path, args: &[&str]) -> Result<String, String> {
     let mut cmd = Command::new(binary());
-    cmd.args(args).args(backend.args()).arg("--key-file").arg(key_file);
+    cmd.args(args).arg("--key-file").arg(key_file);
+    backend.apply(&mut cmd);
     let out = cmd.output().map_err(|e| format!("till-server {args:?}: {e}"))?;
     if !out.status.success() {
         return Err(format!("till-server {args:?}: {}", String::from_utf8_lossy(&out.stderr)));
@@ -80,9 +88,9 @@ impl ServerProcess {
     pub fn start(&mut self) -> Result<(), String> {
         let log = OpenOptions::new().create(true).append(true).open(&self.log).map_err(|e| e.to_string())?;
         let mut cmd = Command::new(binary());
-        cmd.arg("serve")
-            .args(self.backend.args())
-            .arg("--key-file")
+        cmd.arg("serve");
+        self.backend.apply(&mut cmd);
+        cmd.arg("--key-file")
             .arg(&self.key_file)
             .arg("--listen")
             .arg(format!("127.0.0.1:{}", self.port))
@@ -132,5 +140,13 @@ impl Drop for ServerProcess {
 /// A new, empty database on the PostgreSQL server at `server_url`: its backend, and the handle
 /// that drops the database when it is dropped.
 pub fn fresh_postgres(server_url: &str) -> Result<(Backend, Box<dyn std::any::Any>), String> {
-    Err(format!("PostgreSQL is not wired into the harness yet ({server_url})"))
+    let db = ScratchDatabase::create(server_url).map_err(|e| format!("a database on {server_url}: {e}"))?;
+    Ok((Backend::Postgres(db.url.clone()), Box::new(db)))
+}
+
+/// A new, empty database on the PostgreSQL server named by `TILL_TEST_POSTGRES`; without it, an
+/// error saying how to run the PostgreSQL tests (they are never skipped).
+pub fn postgres_from_env() -> Result<(Backend, Box<dyn std::any::Any>), String> {
+    let db = ScratchDatabase::from_env()?;
+    Ok((Backend::Postgres(db.url.clone()), Box::new(db)))
 }
