@@ -137,7 +137,9 @@ impl CardReader for SimulatedCardReader {
             if cancel.is_cancelled() {
                 return Err(DeviceError::Cancelled);
             }
-            std::thread::sleep((wait - start.elapsed()).min(Duration::from_millis(20)));
+            // Saturating: time passes between the check above and this line (on a busy machine
+            // enough to pass `wait`, which would underflow and panic the reader's thread).
+            std::thread::sleep(wait.saturating_sub(start.elapsed()).min(Duration::from_millis(20)));
         }
         if !swipes {
             return Err(DeviceError::Timeout);
