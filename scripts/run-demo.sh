@@ -5,6 +5,8 @@
 # own (.run/till, so a real till's data directory never holds demo data), and stops the server
 # when the app exits.
 #
+# It makes an HQ console admin `hq` once (password in .run/console-admin.password, 0600).
+#
 # It also starts the reference service provider (till-provider, answering from
 # crates/till-provider/responses.toml) and registers it on the server once as `demo-services`,
 # with a shared secret made the first time (mode 0600), so the Services screen (Alt+S) can top
@@ -56,6 +58,14 @@ if [ ! -s "$MERCHANT" ]; then
   echo "run-demo: registered a demo web shop (merchant key in $MERCHANT; scripts/push-demo-order.sh sends an order)"
 fi
 
+# An admin of the HQ console (/console) for the demo merchant, its password made once (0600).
+CONSOLE_PASSWORD="$DIR/console-admin.password"
+if [ ! -s "$CONSOLE_PASSWORD" ]; then
+  (umask 077 && od -An -N12 -tx1 /dev/urandom | tr -d ' \n' >"$CONSOLE_PASSWORD.new" && mv "$CONSOLE_PASSWORD.new" "$CONSOLE_PASSWORD")
+  "$SERVER" admins add --db "$DB" hq --merchant default --password-file "$CONSOLE_PASSWORD" >/dev/null
+  echo "run-demo: made the HQ console admin hq (password in $CONSOLE_PASSWORD)"
+fi
+
 if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
   echo "run-demo: port $PORT is already in use; stop what listens there or set TILL_DEMO_PORT" >&2
   exit 1
@@ -92,6 +102,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 echo "run-demo: till-server on http://127.0.0.1:$PORT (log: $LOG); terminal $TERMINAL_ID"
+echo "run-demo: HQ console on http://127.0.0.1:$PORT/console (user hq, password in $CONSOLE_PASSWORD)"
 echo "run-demo: reference provider on http://127.0.0.1:$PROVIDER_PORT/relay (log: $PROVIDER_LOG)"
 
 export TILL_DATA_DIR="${TILL_DATA_DIR:-$DIR/till}"
