@@ -291,6 +291,8 @@ fn form_page(
 ) -> Html<String> {
     let lang = admin.lang;
     let error_of = |name: &str| field_errors.iter().find(|(n, _)| *n == name).map(|(_, e)| e.clone());
+    // The keyboard starts at the first field that needs fixing, else at the first field.
+    let first = field_errors.first().map_or(if sku.is_none() { "sku" } else { "name" }, |(n, _)| *n);
     let input = |name: &'static str, label: &str, value: String, attrs: (&str, &str, bool), hint: Option<&str>| {
         let (kind, size, required) = attrs;
         let error = error_of(name);
@@ -301,7 +303,7 @@ fn form_page(
         };
         html! {
             label for=(name) { (label) @if !required { " (" (word(lang, "optional")) ")" }
-                input id=(name) name=(name) type=(kind) maxlength=(size) value=(value) required[required]
+                input id=(name) name=(name) type=(kind) maxlength=(size) value=(value) required[required] autofocus[name == first]
                     aria-invalid=[error.as_ref().map(|_| "true")] aria-describedby=[described];
                 @if let Some(e) = &error { span class="field-error" id=(format!("{name}-error")) { (e) } }
                 @else if let Some(h) = hint { span class="muted" id=(format!("{name}-hint")) { (h) } }
