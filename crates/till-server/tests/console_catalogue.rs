@@ -54,7 +54,11 @@ fn audit(s: &TestServer, merchant: &str) -> Vec<String> {
 /// The same with who and the detail: `admin action subject | detail`.
 fn audit_details(s: &TestServer, merchant: &str) -> Vec<String> {
     let entries = s.repo.read().unwrap().console_audit(merchant, 100).unwrap();
-    entries.into_iter().filter(|a| a.entry.action.starts_with("catalogue.")).map(|a| format!("{} {} {} | {}", a.entry.admin, a.entry.action, a.entry.subject, a.entry.detail)).collect()
+    entries
+        .into_iter()
+        .filter(|a| a.entry.action.starts_with("catalogue."))
+        .map(|a| format!("{} {} {} | {}", a.entry.admin, a.entry.action, a.entry.subject, a.entry.detail))
+        .collect()
 }
 
 /// The edit form's fields of TEA-01 with `price`, and the session's token.
@@ -94,7 +98,12 @@ fn an_admin_edits_a_price_and_the_tills_see_it_with_its_audit_entry() {
     assert!(form.body.contains("value=\"38.00\""), "the price in major units");
     let before = till_changes(&s).cursor;
     let saved = post(&web, "/console/catalogue/products/TEA-01", &tea_form("41.50", &form.csrf()));
-    assert_eq!((saved.status, saved.location.as_deref()), (303, Some("/console/catalogue?done=updated")), "{}", saved.body);
+    assert_eq!(
+        (saved.status, saved.location.as_deref()),
+        (303, Some("/console/catalogue?done=updated")),
+        "{}",
+        saved.body
+    );
     assert_eq!(stored(&s, "default", "TEA-01").unwrap().price_minor, 4150);
     // The tills' next round brings it.
     let changes = till_changes(&s);
@@ -174,7 +183,10 @@ fn forms_without_the_session_token_change_nothing() {
         assert_eq!(post(&web, "/console/catalogue/products/TEA-01", &tea_form("1.00", bad)).status, 403);
         assert_eq!(web.post("/console/catalogue/products/TEA-01/delete", &[("csrf", bad)]).status, 403);
         let csv = "sku,name,price,tax_rate\nNEW-1,New,1.00,13\n";
-        assert_eq!(web.post("/console/catalogue/import", &[("csrf", bad), ("csv", csv), ("currency", "CNY")]).status, 403);
+        assert_eq!(
+            web.post("/console/catalogue/import", &[("csrf", bad), ("csv", csv), ("currency", "CNY")]).status,
+            403
+        );
         let mut fields = tea_form("1.00", bad);
         fields.push(("sku", "NEW-2".into()));
         fields.push(("currency", "CNY".into()));
@@ -244,17 +256,22 @@ fn a_bad_file_writes_nothing_and_a_good_one_is_counted_and_audited() {
     assert!(stored(&s, "default", "NEW-2").is_none());
     assert_eq!(till_changes(&s).cursor, cursor);
     // Not a catalogue at all, or an unknown currency: refused too.
-    let no_header = web.post("/console/catalogue/import", &[("csrf", &token), ("csv", "a,b\n1,2\n"), ("currency", "CNY")]);
+    let no_header =
+        web.post("/console/catalogue/import", &[("csrf", &token), ("csv", "a,b\n1,2\n"), ("currency", "CNY")]);
     assert_eq!(no_header.status, 400);
     assert!(no_header.body.contains("id=\"import-refusal\""));
-    assert_eq!(web.post("/console/catalogue/import", &[("csrf", &token), ("csv", CSV), ("currency", "XYZ")]).status, 400);
+    assert_eq!(
+        web.post("/console/catalogue/import", &[("csrf", &token), ("csv", CSV), ("currency", "XYZ")]).status,
+        400
+    );
     assert!(audit(&s, "default").is_empty());
     // Larger than the limit: refused before it is read.
     let mut huge = format!("csrf={token}&csv=");
     huge.push_str(&"a".repeat(IMPORT_LIMIT));
     assert_eq!(web.post_raw("/console/catalogue/import", huge.as_bytes()).status, 413);
 
-    let good = "sku,name,price,tax_rate\nTEA-01,Green tea,45.00,13\nTEA-02,Jasmine tea,29.50,9\nNEW-1,New tea,1.00,13\n";
+    let good =
+        "sku,name,price,tax_rate\nTEA-01,Green tea,45.00,13\nTEA-02,Jasmine tea,29.50,9\nNEW-1,New tea,1.00,13\n";
     let answer = web.post("/console/catalogue/import", &[("csrf", &token), ("csv", good), ("currency", "CNY")]);
     assert_eq!(answer.status, 200, "{}", answer.body);
     for (id, n) in [("created", 1), ("updated", 1), ("unchanged", 1)] {

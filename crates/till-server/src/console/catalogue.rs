@@ -242,9 +242,8 @@ impl ProductForm {
             }
         };
         let price = text(&self.price);
-        let price_minor = currency.and_then(|c| {
-            Money::parse_major(&price, c).ok().filter(|_| !price.starts_with('-')).map(|m| m.minor())
-        });
+        let price_minor = currency
+            .and_then(|c| Money::parse_major(&price, c).ok().filter(|_| !price.starts_with('-')).map(|m| m.minor()));
         if price_minor.is_none() && currency.is_some() {
             errors.push(("price", word(lang, "bad_price").to_string()));
         }
@@ -425,7 +424,11 @@ async fn create(State(app): State<AppState>, posted: CsrfForm<ProductForm>) -> R
     let actor = admin.clone();
     let done = write(&app, move |tx| {
         if tx.catalogue_product(&actor.merchant_id, &product.sku)?.is_some_and(|p| !p.deleted) {
-            return Err(ApiError::InvalidRequest(format!("product {}: the SKU is in the catalogue already", product.sku)).into());
+            return Err(ApiError::InvalidRequest(format!(
+                "product {}: the SKU is in the catalogue already",
+                product.sku
+            ))
+            .into());
         }
         let written = catalogue::upsert_product(tx, &actor.merchant_id, &product, actor.now)?;
         let detail = format!("name {}; price {}", product.name, money(product.price_minor, &product.currency));
@@ -542,11 +545,25 @@ mod tests {
 
     #[test]
     fn percentages_and_the_form_read_back() {
-        assert_eq!((percent(1300), percent(550), percent(25), percent(0)), ("13".into(), "5.5".into(), "0.25".into(), "0".into()));
-        let f = ProductForm { price: Some("12.5".into()), tax_rate: Some("13%".into()), warranty_months: Some("12".into()), name: Some(" Tea ".into()), ..Default::default() };
+        assert_eq!(
+            (percent(1300), percent(550), percent(25), percent(0)),
+            ("13".into(), "5.5".into(), "0.25".into(), "0".into())
+        );
+        let f = ProductForm {
+            price: Some("12.5".into()),
+            tax_rate: Some("13%".into()),
+            warranty_months: Some("12".into()),
+            name: Some(" Tea ".into()),
+            ..Default::default()
+        };
         let p = f.product(Lang::En, "TEA", "CNY").unwrap();
         assert_eq!((p.price_minor, p.tax_rate_bp, p.name.as_str(), p.active), (1250, 1300, "Tea", false));
-        let bad = ProductForm { price: Some("-1".into()), tax_rate: Some("101".into()), warranty_months: Some("x".into()), ..f };
+        let bad = ProductForm {
+            price: Some("-1".into()),
+            tax_rate: Some("101".into()),
+            warranty_months: Some("x".into()),
+            ..f
+        };
         let fields: Vec<&str> = bad.product(Lang::Zh, "TEA", "CNY").unwrap_err().iter().map(|(n, _)| *n).collect();
         assert_eq!(fields, vec!["price", "tax_rate", "warranty_months"]);
     }
