@@ -16,7 +16,6 @@ use till_core::SessionToken;
 use till_pos::ipc::refund::{RefundInput, RefundLineInput, RefundLookup};
 use till_pos::ipc::views::Receipt;
 use till_pos::{ErrorCode, Pos, PosConfig};
-use till_server::repo::Repository;
 
 const CASHIER: i64 = 1;
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
