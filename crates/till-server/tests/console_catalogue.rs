@@ -26,7 +26,10 @@ fn signed_in(s: &TestServer, user: &str) -> Web {
 
 /// A server with the default merchant's two teas, its admin alice and acme's admin bob.
 fn shop() -> TestServer {
-    let s = TestServer::start();
+    shop_on(TestServer::start())
+}
+
+fn shop_on(s: TestServer) -> TestServer {
     import_csv(&*s.repo, "default", CSV.as_bytes(), Currency::CNY, NOW).unwrap();
     admin(&s, "alice", "default");
     admin(&s, "bob", "acme");
@@ -83,7 +86,17 @@ fn post(web: &Web, path: &str, fields: &[(&'static str, String)]) -> support::co
 
 #[test]
 fn an_admin_edits_a_price_and_the_tills_see_it_with_its_audit_entry() {
-    let s = shop();
+    edits_are_seen_by_the_tills_and_audited(shop());
+}
+
+/// The same on PostgreSQL (`TILL_TEST_POSTGRES`, docs/postgres.md): the page's changes, their
+/// positions and audit entries in one transaction there too.
+#[test]
+fn on_postgres_an_admin_edits_a_price_and_the_tills_see_it_with_its_audit_entry() {
+    edits_are_seen_by_the_tills_and_audited(shop_on(TestServer::start_postgres()));
+}
+
+fn edits_are_seen_by_the_tills_and_audited(s: TestServer) {
     let web = signed_in(&s, "alice");
     let list = web.get("/console/catalogue");
     assert_eq!(list.status, 200, "{}", list.body);
