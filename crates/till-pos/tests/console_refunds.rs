@@ -8,12 +8,13 @@
 //! token.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../../till-server/tests/support/browser.rs"]
+mod browser;
 mod support;
 
 use base64::Engine;
-use serde_json::{json, Value};
+use serde_json::json;
 use sha2::{Digest, Sha256};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{drained, online, server, Server};
 use till_core::SessionToken;
@@ -84,118 +85,19 @@ fn add_admin(srv: &Server, user: &str, merchant: &str) {
     .unwrap();
 }
 
-/// Chromedriver on a free port, ended (our own child, by its handle) with the test.
-struct Driver {
-    child: Child,
-    url: String,
-    session: String,
-    agent: ureq::Agent,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.agent.delete(&format!("{}/session/{}", self.url, self.session)).call();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Driver {
-    fn start() -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver (Debian's chromium-driver) is installed");
-        let url = format!("http://127.0.0.1:{port}");
-        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while agent.get(&format!("{url}/status")).call().is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1024"]}}}});
-        let v: Value = agent.post(&format!("{url}/session")).send_json(caps).unwrap().into_json().unwrap();
-        let session = v["value"]["sessionId"].as_str().unwrap().to_string();
-        Driver { child, url, session, agent }
-    }
-
-    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let url = format!("{}/session/{}{path}", self.url, self.session);
-        let req = self.agent.request(method, &url);
-        let r = match body {
-            Some(b) => req.send_json(b),
-            None => req.call(),
-        };
-        match r {
-            Ok(r) => r.into_json::<Value>().unwrap()["value"].clone(),
-            Err(ureq::Error::Status(_, r)) => panic!("webdriver {path}: {}", r.into_string().unwrap()),
-            Err(e) => panic!("webdriver {path}: {e}"),
-        }
-    }
-
-    fn go(&self, url: &str) {
-        self.cmd("POST", "/url", Some(json!({"url": url})));
-    }
-
-    /// The element matching `css`, waited for.
-    fn find(&self, css: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let url = format!("{}/session/{}/element", self.url, self.session);
-            if let Ok(r) = self.agent.post(&url).send_json(json!({"using": "css selector", "value": css})) {
-                let v: Value = r.into_json().unwrap();
-                if let Some(id) = v["value"].as_object().and_then(|o| o.values().next()).and_then(Value::as_str) {
-                    return id.to_string();
-                }
-            }
-            assert!(Instant::now() < deadline, "no element {css}: {}", self.text("body"));
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn click(&self, css: &str) {
-        let e = self.find(css);
-        self.cmd("POST", &format!("/element/{e}/click"), Some(json!({})));
-    }
-
-    fn type_into(&self, css: &str, text: &str) {
-        let e = self.find(css);
-        self.cmd("POST", &format!("/element/{e}/value"), Some(json!({"text": text})));
-    }
-
-    fn text(&self, css: &str) -> String {
-        let url = format!("{}/session/{}/element", self.url, self.session);
-        let Ok(r) = self.agent.post(&url).send_json(json!({"using": "css selector", "value": css})) else {
-            return String::new();
-        };
-        let v: Value = r.into_json().unwrap();
-        let id = v["value"].as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap().to_string();
-        self.cmd("GET", &format!("/element/{id}/text"), None).as_str().unwrap_or_default().to_string()
-    }
-
-    fn script(&self, js: &str) -> Value {
-        self.cmd("POST", "/execute/sync", Some(json!({"script": js, "args": []})))
-    }
-}
-
 #[test]
 fn the_seller_sees_the_photo_in_the_console_confirms_and_the_till_learns_it() {
     let srv = server();
     let till = counter(&srv);
     add_admin(&srv, "acme", "default");
-    let d = Driver::start();
+    let d = browser::Browser::start();
     d.go(&format!("{}/console/sign-in", srv.url));
     d.type_into("#username", "acme");
     d.type_into("#password", PASSWORD);
     d.click("#sign-in");
     // Signed in: the console moves on from the sign-in page (to its first section).
     let deadline = Instant::now() + Duration::from_secs(10);
-    while d.script("return window.location.pathname;") == json!("/console/sign-in") {
+    while d.execute("return window.location.pathname;") == json!("/console/sign-in") {
         assert!(Instant::now() < deadline, "not signed in: {}", d.text("body"));
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -205,11 +107,11 @@ fn the_seller_sees_the_photo_in_the_console_confirms_and_the_till_learns_it() {
     assert!(row.contains("Bluetooth speaker (Acme Audio)"), "{row}");
     assert!(row.contains("199.00") && row.contains("Defective"), "{row}");
     // The photo is shown: the browser fetched and decoded it (a broken image has no width).
-    d.find("img.refund-photo");
+    d.wait_for("img.refund-photo");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let w =
-            d.script("const i = document.querySelector('img.refund-photo'); return i.complete ? i.naturalWidth : -1;");
+            d.execute("const i = document.querySelector('img.refund-photo'); return i.complete ? i.naturalWidth : -1;");
         if w == json!(1) {
             break;
         }
@@ -218,10 +120,10 @@ fn the_seller_sees_the_photo_in_the_console_confirms_and_the_till_learns_it() {
     }
     d.click("a.confirm-link");
     assert!(d.text("#question").contains("Confirm this refund"));
-    d.find("img.refund-photo.large");
+    d.wait_for("img.refund-photo.large");
     d.click("#confirm");
     assert!(d.text("#done").contains("confirmed"), "{}", d.text("body"));
-    d.find("#no-refunds");
+    d.wait_for("#no-refunds");
     // The server's record and its audit.
     let refunds = srv.repo.read().unwrap().refunds(Some("refunded")).unwrap();
     assert_eq!((refunds.len(), refunds[0].decided_by.as_deref()), (1, Some("acme")));

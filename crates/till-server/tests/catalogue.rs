@@ -198,3 +198,41 @@ fn the_command_line_imports_and_sets_a_price() {
     run(&["catalogue", "delete", "--db", db, "TEA-02"]);
     assert_eq!(run(&["catalogue", "list", "--db", db]).as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn a_terminal_in_another_merchants_store_pulls_that_merchants_catalogue_only() {
+    let s = TestServer::start();
+    let db = s.dir.path().join("server.db");
+    let db = db.to_str().unwrap();
+    let csv = s.dir.path().join("acme.csv");
+    std::fs::write(&csv, "sku,name,price,tax_rate\nACME-1,Acme kettle,120.00,13\nTEA-01,Acme's green tea,50.00,13\n")
+        .unwrap();
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_till-server"))
+            .args(args)
+            .env_remove("TILL_SERVER_KEY_FILE")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    // The default merchant's products, and acme's, each in their own catalogue.
+    put(&s, "default", &product("TEA-01", 3800));
+    put(&s, "default", &product("MAIN-ONLY", 100));
+    cli(&["catalogue", "import", "--db", db, csv.to_str().unwrap(), "--merchant", "acme"]);
+    // Before the move, the till is in the default store: the default merchant's catalogue.
+    let before = page(&s, "0", 100);
+    assert_eq!(skus(&before), ["TEA-01", "MAIN-ONLY"]);
+
+    cli(&["stores", "add", "--db", db, "harbour", "--merchant", "acme", "--name", "Harbour Road"]);
+    cli(&["terminals", "set-store", "--db", db, "--id", &s.terminal_id, "--store", "harbour"]);
+    let after = page(&s, "0", 100);
+    let mut got = skus(&after);
+    got.sort();
+    assert_eq!(got, ["ACME-1", "TEA-01"], "acme's products only");
+    let tea = after.changes.iter().find(|c| c.sku == "TEA-01").unwrap();
+    assert_eq!(tea.product.as_ref().unwrap().price_minor, 5000, "acme's price, not the default merchant's");
+    assert!(!after.more);
+    // Acme's cursor is acme's: positions after it hold nothing of the default merchant's.
+    put(&s, "default", &product("MAIN-LATER", 1));
+    assert!(page(&s, &after.cursor, 100).changes.is_empty());
+}

@@ -7,7 +7,7 @@
 
 use super::{check_merchant, product_of, upsert_product, Written};
 use crate::error::ApiError;
-use crate::repo::Repository;
+use crate::repo::{Repository, Tx};
 use std::collections::HashMap;
 use till_api::catalogue::CatalogueProduct;
 use till_core::catalogue_csv::{self, col, CsvRow};
@@ -56,12 +56,36 @@ pub fn import_csv(
     now: i64,
 ) -> Result<ImportSummary, ApiError> {
     check_merchant(merchant_id)?;
+    // Every row is checked before the transaction opens: a refused file never takes the lock.
+    let rows = checked_rows(csv, currency)?;
+    let mut tx = repo.begin()?;
+    let summary = write_rows(&mut *tx, merchant_id, &rows, currency, now)?;
+    tx.commit()?;
+    Ok(summary)
+}
+
+/// [`import_csv`] inside the caller's open transaction `tx` (the console's, with its audit
+/// entry): nothing is written when the file is refused, and the caller's rollback undoes the
+/// rest when a row fails on what is stored.
+pub fn import_csv_in(
+    tx: &mut dyn Tx,
+    merchant_id: &str,
+    csv: &[u8],
+    currency: Currency,
+    now: i64,
+) -> Result<ImportSummary, ApiError> {
+    check_merchant(merchant_id)?;
+    let rows = checked_rows(csv, currency)?;
+    write_rows(tx, merchant_id, &rows, currency, now)
+}
+
+/// The file's rows, every one checked; the file refused with its rows' errors otherwise.
+fn checked_rows(csv: &[u8], currency: Currency) -> Result<Vec<CsvRow>, ApiError> {
     let rows = catalogue_csv::read_rows(csv, currency).map_err(ApiError::InvalidRequest)?;
     let mut errors: Vec<String> = Vec::new();
     let mut error_rows = 0usize;
     let mut seen_sku: HashMap<String, i64> = HashMap::new();
     let mut seen_barcode: HashMap<String, i64> = HashMap::new();
-    let mut checked = Vec::with_capacity(rows.len());
     for r in &rows {
         let mut row_errors = r.errors.clone();
         match super::check_product(&merged(r, None, currency)) {
@@ -78,9 +102,7 @@ pub fn import_csv(
             }
             Err(e) => row_errors.push(e.to_string()),
         }
-        if row_errors.is_empty() {
-            checked.push(r);
-        } else {
+        if !row_errors.is_empty() {
             error_rows += 1;
             if errors.len() < ERRORS_TOLD {
                 errors.push(format!("row {}: {}", r.row, row_errors.join("; ")));
@@ -93,13 +115,23 @@ pub fn import_csv(
             errors.join(" | ")
         )));
     }
-    let mut tx = repo.begin()?;
+    Ok(rows)
+}
+
+/// Writes checked rows through [`upsert_product`].
+fn write_rows(
+    tx: &mut dyn Tx,
+    merchant_id: &str,
+    checked: &[CsvRow],
+    currency: Currency,
+    now: i64,
+) -> Result<ImportSummary, ApiError> {
     let mut summary = ImportSummary::default();
     for r in checked {
         let sku = r.text(col::SKU).trim().to_ascii_uppercase();
         let old = tx.catalogue_product(merchant_id, &sku)?.filter(|o| !o.deleted).map(|o| product_of(&o));
         let product = merged(r, old.as_ref(), currency);
-        let written = upsert_product(&mut *tx, merchant_id, &product, now)
+        let written = upsert_product(tx, merchant_id, &product, now)
             .map_err(|e| ApiError::InvalidRequest(format!("row {}: {e}; nothing was imported", r.row)))?;
         match written {
             Written::Created => summary.created += 1,
@@ -107,6 +139,5 @@ pub fn import_csv(
             Written::Unchanged => summary.unchanged += 1,
         }
     }
-    tx.commit()?;
     Ok(summary)
 }

@@ -16,6 +16,8 @@
 pub mod admins;
 pub mod audit;
 pub mod auth;
+pub mod catalogue;
+pub mod catalogue_import;
 pub mod csrf;
 pub mod customers;
 pub mod error;
@@ -57,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .merge(customers::routes())
         .merge(points::routes())
         .merge(refunds::routes())
+        .merge(catalogue::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
 }

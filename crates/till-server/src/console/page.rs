@@ -300,4 +300,10 @@ tfoot td { font-weight: 700; }
 .muted { color: var(--muted); }
 .badge { display: inline-block; padding: 0 .5em; border-radius: 3px; font-size: .85em; background: #e7f3ea; color: var(--ok); }
 .badge.off { background: #fbe9ea; color: var(--bad); }
+textarea { font: 13px/1.4 ui-monospace, monospace; padding: .4em .6em; border: 1px solid #aab2bf; border-radius: 4px; color: var(--ink); width: 100%; }
+form.card.wide { max-width: 60em; }
+[aria-invalid=true] { border-color: var(--bad); background: #fff7f7; }
+.field-error { color: var(--bad); font-size: .95em; }
+table.narrow { width: auto; min-width: 16em; }
+.notice ul { margin: .3em 0 0; padding-left: 1.4em; }
 "#;
