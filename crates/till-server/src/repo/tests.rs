@@ -17,6 +17,7 @@ mod console;
 mod fixtures;
 mod guards;
 mod migrations;
+mod older_areas;
 mod photos;
 mod scope;
 
@@ -109,6 +110,10 @@ on_both!(
     console::customers_and_points_accounts_are_searched_within_a_merchant,
     photos::a_photo_is_stored_once_with_its_bytes_unchanged,
     photos::refunds_awaiting_the_seller_are_listed_per_merchant_with_their_photo,
+    older_areas::merchants_and_terminal_stores_round_trip,
+    older_areas::orders_keep_their_lines_and_are_read_by_change_and_due_date,
+    older_areas::providers_follows_conversations_and_rounds_round_trip,
+    older_areas::service_orders_keep_their_steps_and_updates_are_recorded_once,
 );
 
 mod core {
