@@ -114,6 +114,7 @@ on_both!(
     older_areas::orders_keep_their_lines_and_are_read_by_change_and_due_date,
     older_areas::providers_follows_conversations_and_rounds_round_trip,
     older_areas::service_orders_keep_their_steps_and_updates_are_recorded_once,
+    older_areas::refunds_are_listed_oldest_first_optionally_by_status,
 );
 
 mod core {

@@ -158,6 +158,20 @@ impl TestServer {
         }
     }
 
+    /// The command line's arguments naming this server's database (`--db FILE`, or
+    /// `--database URL --key-file FILE`), for `till-server` subcommands run beside it.
+    pub fn database_args(&self) -> Vec<String> {
+        match &self.scratch {
+            None => vec!["--db".into(), self.dir.path().join("server.db").display().to_string()],
+            Some(db) => vec![
+                "--database".into(),
+                db.url.clone(),
+                "--key-file".into(),
+                self.dir.path().join("server.key").display().to_string(),
+            ],
+        }
+    }
+
     pub fn next_nonce(&self) -> String {
         format!("{:032x}", self.nonce.fetch_add(1, Ordering::SeqCst))
     }

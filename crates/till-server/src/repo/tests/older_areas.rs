@@ -268,3 +268,22 @@ pub(super) fn service_orders_keep_their_steps_and_updates_are_recorded_once(db: 
     assert_eq!(updates, [("u2".into(), 4), ("u1".into(), 3)]);
     assert!(tx.software_updates_of("blind-2").unwrap().is_empty());
 }
+
+/// `till-server refunds list [--status S]`: an optional filter PostgreSQL must be able to type.
+pub(super) fn refunds_are_listed_oldest_first_optionally_by_status(db: &Db) {
+    use super::fixtures::{refund, sale};
+    let repo = db.open();
+    let mut tx = repo.begin().unwrap();
+    sale(&mut *tx, "t_1", "o-1", "L1", "default", 100, 1);
+    tx.insert_refund(&refund("r-b", "t_1", "L1", "refunded", None, 20)).unwrap();
+    tx.insert_refund(&refund("r-a", "t_1", "L1", "pending_seller_confirmation", None, 20)).unwrap();
+    tx.insert_refund(&refund("r-c", "t_1", "L1", "refunded", None, 10)).unwrap();
+    tx.commit().unwrap();
+    let mut tx = repo.read().unwrap();
+    let ids = |tx: &mut Box<dyn Tx + '_>, status| -> Vec<String> {
+        tx.refunds(status).unwrap().into_iter().map(|r| r.refund_id).collect()
+    };
+    assert_eq!(ids(&mut tx, None), ["r-c", "r-a", "r-b"]);
+    assert_eq!(ids(&mut tx, Some("refunded")), ["r-c", "r-b"]);
+    assert!(ids(&mut tx, Some("rejected")).is_empty());
+}
