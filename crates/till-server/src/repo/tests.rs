@@ -115,6 +115,7 @@ on_both!(
     older_areas::providers_follows_conversations_and_rounds_round_trip,
     older_areas::service_orders_keep_their_steps_and_updates_are_recorded_once,
     older_areas::refunds_are_listed_oldest_first_optionally_by_status,
+    older_areas::payments_authorisations_decisions_and_enrolment_codes_round_trip,
 );
 
 mod core {

@@ -287,3 +287,80 @@ pub(super) fn refunds_are_listed_oldest_first_optionally_by_status(db: &Db) {
     assert_eq!(ids(&mut tx, Some("refunded")), ["r-c", "r-b"]);
     assert!(ids(&mut tx, Some("rejected")).is_empty());
 }
+
+/// The rest of the sales, cards, points and enrolment statements the other tests do not reach.
+pub(super) fn payments_authorisations_decisions_and_enrolment_codes_round_trip(db: &Db) {
+    use super::fixtures::{refund, sale};
+    let repo = db.open();
+    let mut tx = repo.begin().unwrap();
+    sale(&mut *tx, "t_1", "o-1", "L1", "default", 300, 1);
+    let payment = |seq: i64, tender: &str, payment_id: Option<&str>| PaymentRecord {
+        terminal_id: "t_1".into(),
+        order_id: "o-1".into(),
+        seq,
+        tender: tender.into(),
+        amount_minor: 100 * seq,
+        currency: "CNY".into(),
+        masked_pan: payment_id.map(|_| "411111******1111".to_string()),
+        auth_code: payment_id.map(|_| "123456".to_string()),
+        payment_id: payment_id.map(str::to_string),
+    };
+    tx.insert_payment(&payment(2, "card", Some("p-1"))).unwrap();
+    tx.insert_payment(&payment(1, "cash", None)).unwrap();
+    let auth = AuthorizationRecord {
+        terminal_id: "t_1".into(),
+        payment_id: "p-1".into(),
+        order_id: "o-1".into(),
+        amount_minor: 200,
+        currency: "CNY".into(),
+        masked_pan: "411111******1111".into(),
+        approved: true,
+        status: AUTH_APPROVED.into(),
+        auth_code: Some("123456".into()),
+        reason_code: None,
+        created_at: 1,
+    };
+    tx.insert_authorization(&auth).unwrap();
+    tx.insert_refund(&refund("r-1", "t_1", "L1", "pending_seller_confirmation", None, 5)).unwrap();
+    tx.set_refund_status("r-1", "refunded", 9, "seller-a").unwrap();
+    let account = PointsAccount {
+        account_id: "a".repeat(32),
+        key_hex: "cd".repeat(32),
+        last_counter: 0,
+        balance: 0,
+        customer_ref: Some("cust-1".into()),
+        created_at: 1,
+    };
+    tx.insert_points_account(&account).unwrap();
+    tx.update_points_account(&account.account_id, 7, 40).unwrap();
+    let code = EnrolmentCodeRecord {
+        code_sha256: "ef".repeat(32),
+        terminal_id: "t_1".into(),
+        created_at: 1,
+        expires_at: 100,
+        used_at: None,
+    };
+    tx.insert_enrolment_code(&code).unwrap();
+    tx.commit().unwrap();
+
+    let mut tx = repo.begin().unwrap();
+    assert_eq!(tx.order_payments("t_1", "o-1").unwrap(), [payment(1, "cash", None), payment(2, "card", Some("p-1"))]);
+    assert!(tx.order_payments("t_2", "o-1").unwrap().is_empty());
+    assert!(tx.payment_id_recorded("t_1", "p-1").unwrap());
+    assert!(!tx.payment_id_recorded("t_2", "p-1").unwrap());
+    assert!(tx.authorization_exists("t_1", "p-1").unwrap());
+    assert!(!tx.authorization_exists("t_1", "p-2").unwrap());
+    assert_eq!(tx.authorization("t_1", "p-1").unwrap(), Some(auth));
+    let decided = tx.refund("r-1").unwrap().unwrap();
+    assert_eq!(
+        (decided.status.as_str(), decided.decided_at, decided.decided_by.as_deref()),
+        ("refunded", Some(9), Some("seller-a"))
+    );
+    let updated = tx.points_account(&account.account_id).unwrap().unwrap();
+    assert_eq!((updated.last_counter, updated.balance), (7, 40));
+    assert_eq!(tx.enrolment_code(&code.code_sha256).unwrap(), Some(code.clone()));
+    assert_eq!(tx.enrolment_code(&"00".repeat(32)).unwrap(), None);
+    assert!(tx.use_enrolment_code(&code.code_sha256, 50).unwrap());
+    assert!(!tx.use_enrolment_code(&code.code_sha256, 51).unwrap(), "a code is used once");
+    assert_eq!(tx.enrolment_code(&code.code_sha256).unwrap().unwrap().used_at, Some(50));
+}
