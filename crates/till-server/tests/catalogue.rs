@@ -2,7 +2,8 @@
 //! merchant's changes by cursor (one per product, its latest; deletions as tombstones), is
 //! signed both ways, refuses bad cursors and limits, and never shows another merchant's
 //! products; the import is one transaction and idempotent; `set-price` moves one product to the
-//! end of the changes. The command line does the same through the binary.
+//! end of the changes (on SQLite and on PostgreSQL). The command line does the same through the
+//! binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;

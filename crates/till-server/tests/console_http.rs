@@ -1,5 +1,6 @@
 //! The HQ console's sign-in, sessions and forms over plain HTTP against a real till-server on
-//! 127.0.0.1 with a real SQLite file: the edge cases a browser test would be slow to reach.
+//! 127.0.0.1, on a SQLite file and on PostgreSQL (`on_both_backends!`): the edge cases a browser
+//! test would be slow to reach.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;

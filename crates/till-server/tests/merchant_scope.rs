@@ -2,7 +2,7 @@
 //! stores a1 and a2, bolt with store b1), a till in each store. What acme's till at a1 sold is
 //! found and refunded at a2, and is not found at b1, with the very answer of something that
 //! never existed: line codes, sold devices (and device services), refunds' status, points
-//! accounts, and customers' reputation (which decides refunds).
+//! accounts, and customers' reputation (which decides refunds). On SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;

@@ -1,6 +1,6 @@
 //! The one decision on a refund line (`till_core::refund::decide`) as the server makes it, and
 //! `POST /v1/refunds/check`, which tells a till that decision (or the refusal) before any money
-//! moves and writes nothing: against a real server over HTTP with a real SQLite file.
+//! moves and writes nothing: against a real server over HTTP, on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;

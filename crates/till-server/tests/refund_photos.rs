@@ -1,4 +1,4 @@
-//! `POST /v1/refunds/photos` against a real server over HTTP with a real SQLite file: a photo
+//! `POST /v1/refunds/photos` against a real server over HTTP (on SQLite and PostgreSQL): a photo
 //! is stored once by its SHA-256; a mismatching hash, a type the bytes are not (or one not
 //! taken) and an oversize photo are refused with their codes and change nothing; and the
 //! bytes never reach the server's log.
