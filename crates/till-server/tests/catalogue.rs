@@ -2,7 +2,8 @@
 //! merchant's changes by cursor (one per product, its latest; deletions as tombstones), is
 //! signed both ways, refuses bad cursors and limits, and never shows another merchant's
 //! products; the import is one transaction and idempotent; `set-price` moves one product to the
-//! end of the changes. The command line does the same through the binary.
+//! end of the changes (on SQLite and on PostgreSQL). The command line does the same through the
+//! binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -48,9 +49,8 @@ fn skus(p: &CatalogueChangesPage) -> Vec<String> {
     p.changes.iter().map(|c| c.sku.clone()).collect()
 }
 
-#[test]
-fn pages_follow_the_cursor_with_latest_versions_and_tombstones() {
-    let s = TestServer::start();
+fn pages_follow_the_cursor_with_latest_versions_and_tombstones(backend: Backend) {
+    let s = TestServer::start_on(backend);
     for (i, sku) in ["A-1", "B-2", "C-3", "D-4", "E-5"].iter().enumerate() {
         assert_eq!(put(&s, "default", &product(sku, 100 + i as i64)), Written::Created);
     }
@@ -83,9 +83,8 @@ fn pages_follow_the_cursor_with_latest_versions_and_tombstones() {
     assert_eq!(all.cursor, after.cursor);
 }
 
-#[test]
-fn another_merchants_catalogue_is_invisible() {
-    let s = TestServer::start();
+fn another_merchants_catalogue_is_invisible(backend: Backend) {
+    let s = TestServer::start_on(backend);
     put(&s, "default", &product("MINE-1", 100));
     put(&s, "m_other", &product("THEIRS-1", 200));
     put(&s, "m_other", &product("MINE-1", 1));
@@ -96,9 +95,8 @@ fn another_merchants_catalogue_is_invisible() {
     assert_eq!(all.cursor, "1");
 }
 
-#[test]
-fn the_answer_is_signed_and_an_unsigned_request_is_refused() {
-    let s = TestServer::start();
+fn the_answer_is_signed_and_an_unsigned_request_is_refused(backend: Backend) {
+    let s = TestServer::start_on(backend);
     put(&s, "default", &product("A-1", 100));
     let path = "/v1/catalogue/changes?since=0";
     let nonce = s.next_nonce();
@@ -116,9 +114,8 @@ fn the_answer_is_signed_and_an_unsigned_request_is_refused() {
     assert!(!unsigned.text.contains("A-1"));
 }
 
-#[test]
-fn bad_cursors_and_limits_are_refused() {
-    let s = TestServer::start();
+fn bad_cursors_and_limits_are_refused(backend: Backend) {
+    let s = TestServer::start_on(backend);
     for q in ["since=-1", "since=abc", "limit=0", "limit=5001", "limit=x"] {
         let a = s.get(&format!("/v1/catalogue/changes?{q}"));
         assert_eq!(a.status, 400, "{q}: {}", a.text);
@@ -132,9 +129,8 @@ const CSV: &str = "sku,barcode,name,name_zh,price,tax_rate\n\
     tea-01,6901234567892,Green tea,绿茶,38.00,13\n\
     TEA-02,,Jasmine tea,,29.5,9\n";
 
-#[test]
-fn import_is_one_transaction_and_idempotent() {
-    let s = TestServer::start();
+fn import_is_one_transaction_and_idempotent(backend: Backend) {
+    let s = TestServer::start_on(backend);
     let first = import_csv(&*s.repo, "default", CSV.as_bytes(), Currency::CNY, NOW).unwrap();
     assert_eq!((first.created, first.updated, first.unchanged), (2, 0, 0));
     let cursor = page(&s, "0", 100).cursor;
@@ -156,9 +152,8 @@ fn import_is_one_transaction_and_idempotent() {
     assert!(page(&s, &cursor, 100).changes.is_empty());
 }
 
-#[test]
-fn set_price_moves_the_product_to_the_end_of_the_changes() {
-    let s = TestServer::start();
+fn set_price_moves_the_product_to_the_end_of_the_changes(backend: Backend) {
+    let s = TestServer::start_on(backend);
     import_csv(&*s.repo, "default", CSV.as_bytes(), Currency::CNY, NOW).unwrap();
     let cursor = page(&s, "0", 100).cursor;
     let (p, w) = catalogue::set_price(&*s.repo, "default", "tea-01", "41.50", NOW).unwrap();
@@ -236,3 +231,11 @@ fn a_terminal_in_another_merchants_store_pulls_that_merchants_catalogue_only() {
     put(&s, "default", &product("MAIN-LATER", 1));
     assert!(page(&s, &after.cursor, 100).changes.is_empty());
 }
+on_both_backends!(
+    pages_follow_the_cursor_with_latest_versions_and_tombstones,
+    another_merchants_catalogue_is_invisible,
+    the_answer_is_signed_and_an_unsigned_request_is_refused,
+    bad_cursors_and_limits_are_refused,
+    import_is_one_transaction_and_idempotent,
+    set_price_moves_the_product_to_the_end_of_the_changes,
+);

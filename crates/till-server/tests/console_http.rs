@@ -1,11 +1,12 @@
 //! The HQ console's sign-in, sessions and forms over plain HTTP against a real till-server on
-//! 127.0.0.1 with a real SQLite file: the edge cases a browser test would be slow to reach.
+//! 127.0.0.1, on a SQLite file and on PostgreSQL (`on_both_backends!`): the edge cases a browser
+//! test would be slow to reach.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
 use support::console::{admin, audit, disabled, terminal_in, Web, PASSWORD};
-use support::{TestServer, NOW};
+use support::{Backend, TestServer, NOW};
 use till_server::console::auth::{IDLE_SECS, LOCKOUT_SECS, MAX_FAILURES, MAX_SESSION_SECS};
 
 fn signed_in(s: &TestServer, user: &str) -> Web {
@@ -15,9 +16,8 @@ fn signed_in(s: &TestServer, user: &str) -> Web {
     web
 }
 
-#[test]
-fn sign_in_sets_a_strict_http_only_cookie_and_opens_the_pages() {
-    let s = TestServer::start();
+fn sign_in_sets_a_strict_http_only_cookie_and_opens_the_pages(backend: Backend) {
+    let s = TestServer::start_on(backend);
     admin(&s, "alice", "default");
     let web = Web::new(&s);
     let answer = web.sign_in("alice", PASSWORD);
@@ -45,9 +45,8 @@ fn sign_in_sets_a_strict_http_only_cookie_and_opens_the_pages() {
     assert_eq!((page.status, page.location.as_deref()), (303, Some("/console/sign-in")));
 }
 
-#[test]
-fn wrong_passwords_lock_the_account_even_for_the_right_one_until_the_lockout_ends() {
-    let s = TestServer::start();
+fn wrong_passwords_lock_the_account_even_for_the_right_one_until_the_lockout_ends(backend: Backend) {
+    let s = TestServer::start_on(backend);
     admin(&s, "alice", "default");
     let web = Web::new(&s);
     for _ in 0..MAX_FAILURES {
@@ -70,9 +69,8 @@ fn wrong_passwords_lock_the_account_even_for_the_right_one_until_the_lockout_end
     assert_eq!(web.sign_in("alice", PASSWORD).status, 303);
 }
 
-#[test]
-fn unknown_and_disabled_admins_are_refused_alike() {
-    let s = TestServer::start();
+fn unknown_and_disabled_admins_are_refused_alike(backend: Backend) {
+    let s = TestServer::start_on(backend);
     admin(&s, "alice", "default");
     let web = Web::new(&s);
     let unknown = web.sign_in("mallory", PASSWORD);
@@ -89,9 +87,8 @@ fn unknown_and_disabled_admins_are_refused_alike() {
     assert_eq!(web.sign_in("alice", PASSWORD).status, 401);
 }
 
-#[test]
-fn the_sign_in_form_needs_its_own_token_and_cookie() {
-    let s = TestServer::start();
+fn the_sign_in_form_needs_its_own_token_and_cookie(backend: Backend) {
+    let s = TestServer::start_on(backend);
     admin(&s, "alice", "default");
     let web = Web::new(&s);
     let form = web.get("/console/sign-in");
@@ -108,9 +105,8 @@ fn the_sign_in_form_needs_its_own_token_and_cookie() {
     assert_eq!(ok.status, 303);
 }
 
-#[test]
-fn a_post_without_the_session_token_changes_nothing() {
-    let s = TestServer::start();
+fn a_post_without_the_session_token_changes_nothing(backend: Backend) {
+    let s = TestServer::start_on(backend);
     admin(&s, "alice", "default");
     let t = terminal_in(&s, "counter 2", "main", 21);
     let web = signed_in(&s, "alice");
@@ -137,9 +133,8 @@ fn a_post_without_the_session_token_changes_nothing() {
     assert_eq!(audit(&s, "default")[0], format!("terminal.disable {}", t.id));
 }
 
-#[test]
-fn sessions_expire_when_idle_and_in_any_case_after_a_day() {
-    let s = TestServer::start();
+fn sessions_expire_when_idle_and_in_any_case_after_a_day(backend: Backend) {
+    let s = TestServer::start_on(backend);
     admin(&s, "alice", "default");
     let web = signed_in(&s, "alice");
     // Used every 7 hours, the session lives on ...
@@ -163,9 +158,8 @@ fn sessions_expire_when_idle_and_in_any_case_after_a_day() {
     assert_eq!(again.location.as_deref(), Some("/console/sign-in"), "the cookie was cleared");
 }
 
-#[test]
-fn sign_out_ends_the_session_on_the_server() {
-    let s = TestServer::start();
+fn sign_out_ends_the_session_on_the_server(backend: Backend) {
+    let s = TestServer::start_on(backend);
     admin(&s, "alice", "default");
     let web = signed_in(&s, "alice");
     let cookie = web.cookies.borrow().get("till_console").cloned().unwrap();
@@ -178,9 +172,8 @@ fn sign_out_ends_the_session_on_the_server() {
     assert_eq!(web.get("/console/sales").status, 303);
 }
 
-#[test]
-fn an_admin_sees_and_changes_only_their_merchants_terminals() {
-    let s = TestServer::start();
+fn an_admin_sees_and_changes_only_their_merchants_terminals(backend: Backend) {
+    let s = TestServer::start_on(backend);
     admin(&s, "bob", "other-chain");
     let web = signed_in(&s, "bob");
     let list = web.get("/console/terminals");
@@ -199,9 +192,8 @@ fn an_admin_sees_and_changes_only_their_merchants_terminals() {
     assert_eq!(s.repo.read().unwrap().terminals().unwrap().len(), 1);
 }
 
-#[test]
-fn forms_are_size_limited_and_the_language_switch_stays_on_the_console() {
-    let s = TestServer::start();
+fn forms_are_size_limited_and_the_language_switch_stays_on_the_console(backend: Backend) {
+    let s = TestServer::start_on(backend);
     admin(&s, "alice", "default");
     let web = signed_in(&s, "alice");
     let token = web.get("/console/sales").csrf();
@@ -221,9 +213,8 @@ fn forms_are_size_limited_and_the_language_switch_stays_on_the_console() {
     assert_eq!(r.header("cache-control"), Some("no-store"));
 }
 
-#[test]
-fn a_reputation_change_is_audited_and_a_bad_score_changes_nothing() {
-    let s = TestServer::start();
+fn a_reputation_change_is_audited_and_a_bad_score_changes_nothing(backend: Backend) {
+    let s = TestServer::start_on(backend);
     admin(&s, "alice", "default");
     till_server::admin::set_reputation(&*s.repo, "cust-<b>&", 40).unwrap();
     let web = signed_in(&s, "alice");
@@ -249,3 +240,16 @@ fn a_reputation_change_is_audited_and_a_bad_score_changes_nothing() {
     assert_eq!(bob.get(path).status, 404);
     assert!(!bob.get("/console/customers").body.contains("cust-"));
 }
+
+on_both_backends!(
+    sign_in_sets_a_strict_http_only_cookie_and_opens_the_pages,
+    wrong_passwords_lock_the_account_even_for_the_right_one_until_the_lockout_ends,
+    unknown_and_disabled_admins_are_refused_alike,
+    the_sign_in_form_needs_its_own_token_and_cookie,
+    a_post_without_the_session_token_changes_nothing,
+    sessions_expire_when_idle_and_in_any_case_after_a_day,
+    sign_out_ends_the_session_on_the_server,
+    an_admin_sees_and_changes_only_their_merchants_terminals,
+    forms_are_size_limited_and_the_language_switch_stays_on_the_console,
+    a_reputation_change_is_audited_and_a_bad_score_changes_nothing,
+);

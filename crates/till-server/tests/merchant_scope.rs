@@ -2,7 +2,7 @@
 //! stores a1 and a2, bolt with store b1), a till in each store. What acme's till at a1 sold is
 //! found and refunded at a2, and is not found at b1, with the very answer of something that
 //! never existed: line codes, sold devices (and device services), refunds' status, points
-//! accounts, and customers' reputation (which decides refunds).
+//! accounts, and customers' reputation (which decides refunds). On SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -57,8 +57,8 @@ struct Chain {
     b1: Till,
 }
 
-fn chain() -> Chain {
-    let s = TestServer::start_with(Config { refund_reputation_threshold: 80, ..Config::default() });
+fn chain(backend: Backend) -> Chain {
+    let s = TestServer::start_on_with(backend, Config { refund_reputation_threshold: 80, ..Config::default() });
     for (store, merchant) in [("a1", "acme"), ("a2", "acme"), ("b1", "bolt")] {
         till_server::scope::add_store(&*s.repo, store, merchant, &format!("Store {store}"), NOW).unwrap();
     }
@@ -87,9 +87,8 @@ fn not_found(a: &Answer, never: &Answer) {
     assert_eq!(a.body, never.body, "another merchant's answer differs from an unknown one's");
 }
 
-#[test]
-fn a_line_sold_at_one_store_is_refunded_at_another_of_the_merchant_and_unknown_to_another_merchant() {
-    let c = chain();
+fn a_line_sold_at_one_store_is_refunded_at_another_of_the_merchant_and_unknown_to_another_merchant(backend: Backend) {
+    let c = chain(backend);
     let code = line_code(1);
     sell(&c, &c.a1, "o-1", &code, None);
 
@@ -117,9 +116,8 @@ fn a_line_sold_at_one_store_is_refunded_at_another_of_the_merchant_and_unknown_t
     not_found(&c.b1.get(&c.s, "/v1/refunds/r-1"), &c.b1.get(&c.s, "/v1/refunds/r-never"));
 }
 
-#[test]
-fn a_sold_device_is_found_by_its_merchants_stores_only_and_may_be_sold_again_by_another_merchant() {
-    let c = chain();
+fn a_sold_device_is_found_by_its_merchants_stores_only_and_may_be_sold_again_by_another_merchant(backend: Backend) {
+    let c = chain(backend);
     let code = line_code(1);
     sell(&c, &c.a1, "o-1", &code, Some(IMEI));
     let path = format!("/v1/sold-devices/{}", blind(IMEI));
@@ -162,9 +160,8 @@ fn enrol(c: &Chain, till: &Till) -> (String, Vec<u8>) {
     (parts[2].to_string(), base32_decode(parts[3]).unwrap())
 }
 
-#[test]
-fn a_points_account_enrolled_at_one_merchant_is_unknown_to_another() {
-    let c = chain();
+fn a_points_account_enrolled_at_one_merchant_is_unknown_to_another(backend: Backend) {
+    let c = chain(backend);
     let (account, key) = enrol(&c, &c.a1);
     let path = format!("/v1/points/accounts/{account}");
     assert_eq!(c.a2.get(&c.s, &path).status, 200);
@@ -192,9 +189,8 @@ fn a_points_account_enrolled_at_one_merchant_is_unknown_to_another() {
     assert_eq!(c.a1.get(&c.s, &path).body["balance"], 100);
 }
 
-#[test]
-fn a_customer_of_one_merchant_is_another_customer_at_another_merchant() {
-    let c = chain();
+fn a_customer_of_one_merchant_is_another_customer_at_another_merchant(backend: Backend) {
+    let c = chain(backend);
     till_server::scope::set_reputation(&*c.s.repo, "acme", "cust-1", 90).unwrap();
     assert_eq!(c.a2.get(&c.s, "/v1/customers/cust-1").body["reputation"], 90);
     let bolt = c.b1.get(&c.s, "/v1/customers/cust-1");
@@ -218,9 +214,8 @@ fn a_customer_of_one_merchant_is_another_customer_at_another_merchant() {
     assert_eq!(c.a1.get(&c.s, "/v1/customers/cust-1").body["reputation"], 90);
 }
 
-#[test]
-fn a_terminal_moved_to_another_merchant_takes_no_history_along() {
-    let c = chain();
+fn a_terminal_moved_to_another_merchant_takes_no_history_along(backend: Backend) {
+    let c = chain(backend);
     let code = line_code(1);
     sell(&c, &c.a1, "o-1", &code, Some(IMEI));
     // a1's till is moved to bolt's store: what it sold stays acme's.
@@ -282,3 +277,11 @@ fn stores_are_added_and_listed_and_terminals_show_their_merchant() {
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+on_both_backends!(
+    a_line_sold_at_one_store_is_refunded_at_another_of_the_merchant_and_unknown_to_another_merchant,
+    a_sold_device_is_found_by_its_merchants_stores_only_and_may_be_sold_again_by_another_merchant,
+    a_points_account_enrolled_at_one_merchant_is_unknown_to_another,
+    a_customer_of_one_merchant_is_another_customer_at_another_merchant,
+    a_terminal_moved_to_another_merchant_takes_no_history_along,
+);

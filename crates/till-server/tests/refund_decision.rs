@@ -1,6 +1,6 @@
 //! The one decision on a refund line (`till_core::refund::decide`) as the server makes it, and
 //! `POST /v1/refunds/check`, which tells a till that decision (or the refusal) before any money
-//! moves and writes nothing: against a real server over HTTP with a real SQLite file.
+//! moves and writes nothing: against a real server over HTTP, on SQLite and on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -91,9 +91,8 @@ impl OtherTill {
     }
 }
 
-#[test]
-fn a_shop_manager_confirms_the_shops_own_line_for_a_customer_below_the_threshold() {
-    let s = TestServer::start();
+fn a_shop_manager_confirms_the_shops_own_line_for_a_customer_below_the_threshold(backend: Backend) {
+    let s = TestServer::start_on(backend);
     till_server::admin::set_reputation(&*s.repo, "cust-low", 10).unwrap();
     let (a_code, b_code, c_code) = (line_code(1), line_code(2), line_code(3));
     let shop = |code| Line { code, seller: None, imei: None };
@@ -123,9 +122,8 @@ fn a_shop_manager_confirms_the_shops_own_line_for_a_customer_below_the_threshold
     assert_eq!(decided(&a), (Some("refunded"), Some("shop_manager"), Some("Li Wei"), Some(s.terminal_id.as_str())));
 }
 
-#[test]
-fn a_line_sold_for_another_seller_waits_for_that_seller_whatever_the_manager_says() {
-    let s = TestServer::start();
+fn a_line_sold_for_another_seller_waits_for_that_seller_whatever_the_manager_says(backend: Backend) {
+    let s = TestServer::start_on(backend);
     let (code, device_code, shop_device_code) = (line_code(1), line_code(2), line_code(3));
     let lines = [
         Line { code: &code, seller: Some("acme"), imei: None },
@@ -140,9 +138,9 @@ fn a_line_sold_for_another_seller_waits_for_that_seller_whatever_the_manager_say
     assert_eq!(refundable(&s, &code), 0, "the amount is reserved while acme decides");
 
     // acme confirms with the admin command: refunded, decided by acme, the approver kept.
-    let db = s.dir.path().join("server.db");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_till-server"))
-        .args(["refunds", "confirm", "--db", db.to_str().unwrap(), "--id", "r-1", "--by", "acme"])
+        .args(["refunds", "confirm", "--id", "r-1", "--by", "acme"])
+        .args(s.database_args())
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -161,9 +159,8 @@ fn a_line_sold_for_another_seller_waits_for_that_seller_whatever_the_manager_say
     assert!(!a.text.contains("490154203237518"), "an answer never carries the identifier: {}", a.text);
 }
 
-#[test]
-fn a_seller_decides_each_line_of_one_sale_on_its_own() {
-    let s = TestServer::start();
+fn a_seller_decides_each_line_of_one_sale_on_its_own(backend: Backend) {
+    let s = TestServer::start_on(backend);
     let (first, second) = (line_code(1), line_code(2));
     let acme = |code| Line { code, seller: Some("acme"), imei: None };
     record(&s, &cash_sale("o-1", &[acme(&first), acme(&second)], None));
@@ -184,9 +181,8 @@ fn a_seller_decides_each_line_of_one_sale_on_its_own() {
     assert_eq!((a.status, a.body["status"].as_str()), (201, Some("pending_seller_confirmation")), "{}", a.text);
 }
 
-#[test]
-fn a_till_may_leave_even_a_trusted_customers_refund_to_the_seller() {
-    let s = TestServer::start();
+fn a_till_may_leave_even_a_trusted_customers_refund_to_the_seller(backend: Backend) {
+    let s = TestServer::start_on(backend);
     till_server::admin::set_reputation(&*s.repo, "trusted", 90).unwrap();
     let (a_code, b_code) = (line_code(1), line_code(2));
     let shop = |code| Line { code, seller: None, imei: None };
@@ -201,9 +197,8 @@ fn a_till_may_leave_even_a_trusted_customers_refund_to_the_seller() {
     assert_eq!(decided(&a), (Some("refunded"), Some("policy"), None, Some(s.terminal_id.as_str())));
 }
 
-#[test]
-fn a_threshold_of_zero_refunds_a_customer_the_server_does_not_know() {
-    let s = TestServer::start_with(Config { refund_reputation_threshold: 0, ..Config::default() });
+fn a_threshold_of_zero_refunds_a_customer_the_server_does_not_know(backend: Backend) {
+    let s = TestServer::start_on_with(backend, Config { refund_reputation_threshold: 0, ..Config::default() });
     let code = line_code(1);
     record(&s, &cash_sale("o-1", &[Line { code: &code, seller: Some("acme"), imei: None }], Some("stranger")));
     let a = s.post("/v1/refunds", &refund("r-1", &code, 3800, None), "r1");
@@ -211,8 +206,12 @@ fn a_threshold_of_zero_refunds_a_customer_the_server_does_not_know() {
 }
 
 /// Every row of every table of the server's database, as text, sorted: what "nothing was
-/// written" is checked against.
+/// written" is checked against. Apart from the nonces of signed requests: a check's nonce is
+/// spent like any request's (`a_check_claims_no_idempotency_key_but_its_nonce_is_spent`).
 fn snapshot(s: &TestServer) -> Vec<String> {
+    if let Some(scratch) = &s.scratch {
+        return postgres_snapshot(&scratch.url).into_iter().filter(|r| !r.starts_with("request_nonces: ")).collect();
+    }
     let db = rusqlite::Connection::open(s.dir.path().join("server.db")).unwrap();
     let tables: Vec<String> = db
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -236,6 +235,26 @@ fn snapshot(s: &TestServer) -> Vec<String> {
     rows
 }
 
+/// [`snapshot`] of a PostgreSQL database: each row of each table of the schema as its text form.
+fn postgres_snapshot(url: &str) -> Vec<String> {
+    let mut db = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
+    let tables: Vec<String> = db
+        .query("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(tables.len() > 20, "{tables:?}");
+    let mut rows = Vec::new();
+    for t in tables {
+        for r in db.query(&format!("SELECT t::text FROM \"{t}\" t"), &[]).unwrap() {
+            rows.push(format!("{t}: {}", r.get::<_, String>(0)));
+        }
+    }
+    rows.sort();
+    rows
+}
+
 /// `(status, decision, seller, error_code)` of one result of a check.
 fn result(a: &Answer, i: usize) -> (Option<&str>, Option<&str>, Option<&str>, Option<&str>) {
     let r = &a.body["results"][i];
@@ -243,9 +262,8 @@ fn result(a: &Answer, i: usize) -> (Option<&str>, Option<&str>, Option<&str>, Op
     (f("status"), f("decision"), f("seller"), f("error_code"))
 }
 
-#[test]
-fn a_check_answers_as_the_refunds_would_and_writes_nothing() {
-    let s = TestServer::start();
+fn a_check_answers_as_the_refunds_would_and_writes_nothing(backend: Backend) {
+    let s = TestServer::start_on(backend);
     till_server::admin::set_reputation(&*s.repo, "cust-low", 10).unwrap();
     let (shop_code, acme_code, card_code) = (line_code(1), line_code(2), line_code(3));
     let lines = [
@@ -318,9 +336,8 @@ fn a_check_answers_as_the_refunds_would_and_writes_nothing() {
     assert_eq!((a.body["reputation"].clone(), result(&a, 0).3), (Value::Null, Some("not_found")), "{}", a.text);
 }
 
-#[test]
-fn a_check_claims_no_idempotency_key_but_its_nonce_is_spent() {
-    let s = TestServer::start();
+fn a_check_claims_no_idempotency_key_but_its_nonce_is_spent(backend: Backend) {
+    let s = TestServer::start_on(backend);
     let code = line_code(1);
     record(&s, &cash_sale("o-1", &[Line { code: &code, seller: None, imei: None }], None));
     let body = json!({"refunds": [refund("r-1", &code, 3800, Some("Li Wei"))]}).to_string();
@@ -346,9 +363,8 @@ fn a_check_claims_no_idempotency_key_but_its_nonce_is_spent() {
     assert_eq!((unsigned.status, unsigned.body["code"].as_str()), (401, Some("bad_auth_headers")));
 }
 
-#[test]
-fn a_check_holds_one_to_a_hundred_well_formed_requests() {
-    let s = TestServer::start();
+fn a_check_holds_one_to_a_hundred_well_formed_requests(backend: Backend) {
+    let s = TestServer::start_on(backend);
     let code = line_code(1);
     let many = |n: usize| {
         let refunds: Vec<Value> = (0..n).map(|i| refund(&format!("r-{i}"), &code, 1, None)).collect();
@@ -369,3 +385,14 @@ fn a_check_holds_one_to_a_hundred_well_formed_requests() {
     let a = s.post("/v1/refunds", &refund("check", &code, 1, None), "r-check");
     assert_eq!((a.status, a.body["code"].as_str()), (400, Some("invalid_request")), "{}", a.text);
 }
+
+on_both_backends!(
+    a_shop_manager_confirms_the_shops_own_line_for_a_customer_below_the_threshold,
+    a_line_sold_for_another_seller_waits_for_that_seller_whatever_the_manager_says,
+    a_seller_decides_each_line_of_one_sale_on_its_own,
+    a_till_may_leave_even_a_trusted_customers_refund_to_the_seller,
+    a_threshold_of_zero_refunds_a_customer_the_server_does_not_know,
+    a_check_answers_as_the_refunds_would_and_writes_nothing,
+    a_check_claims_no_idempotency_key_but_its_nonce_is_spent,
+    a_check_holds_one_to_a_hundred_well_formed_requests,
+);

@@ -1,4 +1,4 @@
-//! `POST /v1/refunds/photos` against a real server over HTTP with a real SQLite file: a photo
+//! `POST /v1/refunds/photos` against a real server over HTTP (on SQLite and PostgreSQL): a photo
 //! is stored once by its SHA-256; a mismatching hash, a type the bytes are not (or one not
 //! taken) and an oversize photo are refused with their codes and change nothing; and the
 //! bytes never reach the server's log.
@@ -48,9 +48,8 @@ fn webp() -> Vec<u8> {
     b"RIFF\x20\0\0\0WEBPVP8 a dented lid".to_vec()
 }
 
-#[test]
-fn a_photo_is_stored_once_by_its_sha256_with_the_type_read_from_its_bytes() {
-    let s = TestServer::start();
+fn a_photo_is_stored_once_by_its_sha256_with_the_type_read_from_its_bytes(backend: Backend) {
+    let s = TestServer::start_on(backend);
     let photo = png(b"one");
     let a = s.post("/v1/refunds/photos", &upload(&photo, "image/png"), "photo-1");
     assert_eq!(a.status, 201, "{}", a.text);
@@ -79,9 +78,8 @@ fn a_photo_is_stored_once_by_its_sha256_with_the_type_read_from_its_bytes() {
     assert_eq!(stored(&s), 4);
 }
 
-#[test]
-fn a_hash_that_does_not_match_the_bytes_is_refused_and_stores_nothing() {
-    let s = TestServer::start();
+fn a_hash_that_does_not_match_the_bytes_is_refused_and_stores_nothing(backend: Backend) {
+    let s = TestServer::start_on(backend);
     let photo = png(b"one");
     let mut body = upload(&photo, "image/png");
     body["sha256"] = json!(sha(b"something else"));
@@ -101,9 +99,8 @@ fn a_hash_that_does_not_match_the_bytes_is_refused_and_stores_nothing() {
     assert_eq!(a.status, 201, "{}", a.text);
 }
 
-#[test]
-fn wrong_types_are_refused_by_the_bytes_not_the_name() {
-    let s = TestServer::start();
+fn wrong_types_are_refused_by_the_bytes_not_the_name(backend: Backend) {
+    let s = TestServer::start_on(backend);
     let cases = [
         // A GIF, an SVG and a PDF, each calling itself a PNG.
         (b"GIF89a\x01\0\x01\0".to_vec(), "image/png"),
@@ -122,9 +119,8 @@ fn wrong_types_are_refused_by_the_bytes_not_the_name() {
     assert_eq!(stored(&s), 0);
 }
 
-#[test]
-fn a_photo_over_5_mib_is_refused_with_its_code_and_one_at_the_limit_is_taken() {
-    let s = TestServer::start();
+fn a_photo_over_5_mib_is_refused_with_its_code_and_one_at_the_limit_is_taken(backend: Backend) {
+    let s = TestServer::start_on(backend);
     let limit = till_core::photo::MAX_PHOTO_BYTES;
     let mut big = png(b"");
     big.resize(limit + 1, 7);
@@ -213,3 +209,10 @@ fn photo_bytes_never_reach_the_servers_log() {
         assert!(!log.contains(&b64[4..b64.len() - 4]), "photo base64 in the log");
     }
 }
+
+on_both_backends!(
+    a_photo_is_stored_once_by_its_sha256_with_the_type_read_from_its_bytes,
+    a_hash_that_does_not_match_the_bytes_is_refused_and_stores_nothing,
+    wrong_types_are_refused_by_the_bytes_not_the_name,
+    a_photo_over_5_mib_is_refused_with_its_code_and_one_at_the_limit_is_taken,
+);

@@ -12,8 +12,14 @@ use super::sqlite::SqliteRepository;
 use super::*;
 use crate::args;
 
+mod catalogue;
+mod console;
+mod fixtures;
 mod guards;
 mod migrations;
+mod older_areas;
+mod photos;
+mod scope;
 
 /// A fresh database of one backend, and the key file beside the test.
 pub(super) struct Db {
@@ -86,6 +92,30 @@ on_both!(
     guards::nonces_are_single_use_until_they_expire,
     guards::one_of_two_concurrent_nonce_claims_wins,
     guards::wrong_enrolment_codes_are_counted_in_their_window,
+    scope::stores_belong_to_one_merchant_and_are_listed_by_merchant,
+    scope::lines_and_refunds_answer_their_orders_merchant,
+    scope::a_device_is_sold_once_per_merchant_until_refunded,
+    scope::customers_and_points_accounts_belong_to_a_merchant,
+    scope::service_orders_and_software_updates_are_found_by_their_merchant,
+    scope::a_database_of_one_shop_becomes_the_default_merchants,
+    catalogue::each_merchant_counts_its_own_changes,
+    catalogue::products_are_written_over_and_read_back_by_sku_and_barcode,
+    catalogue::changes_come_in_seq_order_after_the_cursor,
+    catalogue::the_list_pages_by_sku_and_searches_without_wildcards,
+    console::admin_accounts_count_failures_and_are_disabled,
+    console::sessions_are_touched_ended_and_purged,
+    console::the_audit_is_numbered_and_read_per_merchant_newest_first,
+    console::sales_are_filtered_by_each_optional_filter_and_totalled,
+    console::stores_and_terminals_are_their_merchants,
+    console::customers_and_points_accounts_are_searched_within_a_merchant,
+    photos::a_photo_is_stored_once_with_its_bytes_unchanged,
+    photos::refunds_awaiting_the_seller_are_listed_per_merchant_with_their_photo,
+    older_areas::merchants_and_terminal_stores_round_trip,
+    older_areas::orders_keep_their_lines_and_are_read_by_change_and_due_date,
+    older_areas::providers_follows_conversations_and_rounds_round_trip,
+    older_areas::service_orders_keep_their_steps_and_updates_are_recorded_once,
+    older_areas::refunds_are_listed_oldest_first_optionally_by_status,
+    older_areas::payments_authorisations_decisions_and_enrolment_codes_round_trip,
 );
 
 mod core {

@@ -47,6 +47,31 @@ pub fn device_json(identifier: &str, software: Option<&str>) -> Value {
     })
 }
 
+/// Where a [`TestServer`] keeps its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in the test's directory.
+    Sqlite,
+    /// A database of its own on the PostgreSQL server named by `TILL_TEST_POSTGRES`.
+    Postgres,
+}
+
+/// One `#[test]` per backend for each named function of a [`Backend`]: `sqlite::NAME` and
+/// `postgres::NAME`, as the repository's suite does (`cargo test postgres::` runs one half).
+/// Name here only what depends on the storage: a test of the command line or of the server's
+/// log gains nothing from a second run.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::support::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name($crate::support::Backend::Postgres) } )*
+        }
+    };
+}
+
 pub struct TestServer {
     pub server: Background,
     pub clock: Arc<ManualClock>,
@@ -75,22 +100,39 @@ impl TestServer {
     }
 
     pub fn start_with(config: Config) -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = Arc::new(SqliteRepository::open(&dir.path().join("server.db")).unwrap());
-        Self::start_on(repo, dir, None, config)
+        Self::start_on_with(Backend::Sqlite, config)
     }
 
     /// The same server on a fresh PostgreSQL database (`TILL_TEST_POSTGRES`; without it the
     /// test fails, saying how to run it).
     pub fn start_postgres() -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
-        let scratch = ScratchDatabase::from_env().unwrap_or_else(|e| panic!("{e}"));
-        let options = StorageOptions { key_file: Some(dir.path().join("server.key")), ..StorageOptions::default() };
-        let repo = Arc::new(PostgresRepository::open(&scratch.url, &options).unwrap());
-        Self::start_on(repo, dir, Some(scratch), Config::default())
+        Self::start_on(Backend::Postgres)
     }
 
-    fn start_on(
+    /// A server on a fresh database of `backend`.
+    pub fn start_on(backend: Backend) -> TestServer {
+        Self::start_on_with(backend, Config::default())
+    }
+
+    /// A server on a fresh database of `backend`, with `config`.
+    pub fn start_on_with(backend: Backend, config: Config) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        match backend {
+            Backend::Sqlite => {
+                let repo = Arc::new(SqliteRepository::open(&dir.path().join("server.db")).unwrap());
+                Self::serve(repo, dir, None, config)
+            }
+            Backend::Postgres => {
+                let scratch = ScratchDatabase::from_env().unwrap_or_else(|e| panic!("{e}"));
+                let options =
+                    StorageOptions { key_file: Some(dir.path().join("server.key")), ..StorageOptions::default() };
+                let repo = Arc::new(PostgresRepository::open(&scratch.url, &options).unwrap());
+                Self::serve(repo, dir, Some(scratch), config)
+            }
+        }
+    }
+
+    fn serve(
         repo: Arc<dyn Repository>,
         dir: tempfile::TempDir,
         scratch: Option<ScratchDatabase>,
@@ -113,6 +155,20 @@ impl TestServer {
             nonce: AtomicU64::new(1),
             agent: ureq::AgentBuilder::new().build(),
             scratch,
+        }
+    }
+
+    /// The command line's arguments naming this server's database (`--db FILE`, or
+    /// `--database URL --key-file FILE`), for `till-server` subcommands run beside it.
+    pub fn database_args(&self) -> Vec<String> {
+        match &self.scratch {
+            None => vec!["--db".into(), self.dir.path().join("server.db").display().to_string()],
+            Some(db) => vec![
+                "--database".into(),
+                db.url.clone(),
+                "--key-file".into(),
+                self.dir.path().join("server.key").display().to_string(),
+            ],
         }
     }
 

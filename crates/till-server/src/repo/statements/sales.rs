@@ -176,11 +176,12 @@ pub(in crate::repo) fn set_refund_status(
     Ok(())
 }
 
-/// Refunds, optionally of one status, oldest first.
+/// Refunds, optionally of one status, oldest first. (`CAST`: PostgreSQL cannot type a parameter
+/// that is only compared with NULL.)
 pub(in crate::repo) fn refunds(conn: &mut dyn SqlConn, status: Option<&str>) -> RepoResult<Vec<RefundRecord>> {
     conn.query_map(
         &format!(
-            "SELECT {REFUND_COLUMNS} FROM refunds WHERE (?1 IS NULL OR status = ?1) ORDER BY created_at, refund_id"
+            "SELECT {REFUND_COLUMNS} FROM refunds WHERE (CAST(?1 AS TEXT) IS NULL OR status = ?1) ORDER BY created_at, refund_id"
         ),
         args![status],
         refund_row,

@@ -4,7 +4,7 @@
 use super::super::sealed_columns::MIGRATION_5;
 use super::*;
 
-fn fixture(db: &Db, steps: &[&str], rows: &str) {
+pub(super) fn fixture(db: &Db, steps: &[&str], rows: &str) {
     let mut raw = db.raw();
     raw.batch(SCHEMA).unwrap();
     for step in steps {
