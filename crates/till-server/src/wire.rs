@@ -101,3 +101,29 @@ mod tests {
         assert!(!is_masked_pan("41111"));
     }
 }
+
+/// The query of a list a till follows by cursor (`?since=CURSOR&limit=N`).
+#[derive(Debug, serde::Deserialize)]
+pub struct CursorQuery {
+    /// The cursor of the last page (absent or `0`: from the start).
+    pub since: Option<String>,
+    /// Items per page.
+    pub limit: Option<i64>,
+}
+
+impl CursorQuery {
+    /// The cursor and the page size: `limit` defaults to `default` and must be 1 to `max`.
+    pub fn page(&self, default: i64, max: i64) -> Result<(i64, i64), ApiError> {
+        let since: i64 = match self.since.as_deref() {
+            None | Some("") => 0,
+            Some(s) => s.parse().ok().filter(|n: &i64| *n >= 0).ok_or_else(|| {
+                ApiError::InvalidRequest("since must be a cursor this server gave (a whole number)".into())
+            })?,
+        };
+        let limit = self.limit.unwrap_or(default);
+        if !(1..=max).contains(&limit) {
+            return Err(ApiError::InvalidRequest(format!("limit must be 1 to {max}")));
+        }
+        Ok((since, limit))
+    }
+}

@@ -7,12 +7,12 @@ use crate::catalogue::changes_page;
 use crate::error::{ApiError, ErrorBody};
 use crate::scope::merchant_of_terminal;
 use crate::state::{AppState, AuthedTerminal};
+use crate::wire::CursorQuery;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use serde::Deserialize;
 use till_api::catalogue::{CatalogueChangesPage, DEFAULT_CHANGES_PAGE, MAX_CHANGES_PAGE};
 
 /// The path of the changes.
@@ -21,15 +21,6 @@ pub const CHANGES_PATH: &str = "/v1/catalogue/changes";
 /// The tills' route (inside the signing check).
 pub fn router() -> Router<AppState> {
     Router::new().route(CHANGES_PATH, get(changes))
-}
-
-/// The query of the changes.
-#[derive(Debug, Deserialize)]
-pub struct ChangesQuery {
-    /// The cursor of the last page (absent or `0`: from the start).
-    pub since: Option<String>,
-    /// Changes per page, 1 to [`MAX_CHANGES_PAGE`].
-    pub limit: Option<i64>,
 }
 
 /// The merchant's catalogue changes after a cursor.
@@ -45,20 +36,11 @@ pub struct ChangesQuery {
 pub async fn changes(
     State(app): State<AppState>,
     Extension(t): Extension<AuthedTerminal>,
-    query: Result<Query<ChangesQuery>, QueryRejection>,
+    query: Result<Query<CursorQuery>, QueryRejection>,
 ) -> Response {
     let result = async {
         let Query(q) = query.map_err(|e| ApiError::InvalidRequest(e.body_text()))?;
-        let since: i64 = match q.since.as_deref() {
-            None | Some("") => 0,
-            Some(s) => s.parse().ok().filter(|n: &i64| *n >= 0).ok_or_else(|| {
-                ApiError::InvalidRequest("since must be a cursor this server gave (a whole number)".into())
-            })?,
-        };
-        let limit = q.limit.unwrap_or(DEFAULT_CHANGES_PAGE);
-        if !(1..=MAX_CHANGES_PAGE).contains(&limit) {
-            return Err(ApiError::InvalidRequest(format!("limit must be 1 to {MAX_CHANGES_PAGE}")));
-        }
+        let (since, limit) = q.page(DEFAULT_CHANGES_PAGE, MAX_CHANGES_PAGE)?;
         let repo = app.repo.clone();
         blocking(move || {
             // A snapshot: the page and its cursor agree, and a write in progress is not waited for.

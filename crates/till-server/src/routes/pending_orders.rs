@@ -24,12 +24,12 @@ use crate::error::{ApiError, ErrorBody};
 use crate::merchants::store_of;
 use crate::repo::{MerchantOrderRecord, Tx};
 use crate::state::{AppState, AuthedTerminal};
+use crate::wire::CursorQuery;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use subtle::ConstantTimeEq;
 use till_api::merchant_orders::{CustomerOut, OrderLine, OrderStatus, PendingOrder, PendingOrdersPage, ReserveRequest};
@@ -131,15 +131,6 @@ fn store_order(tx: &mut dyn Tx, terminal: &str, order_id: &str) -> Result<Mercha
     }
 }
 
-/// The query of the list.
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    /// The cursor of the last page (absent or `0`: from the start).
-    pub since: Option<String>,
-    /// Orders per page, 1 to [`MAX_PAGE`].
-    pub limit: Option<i64>,
-}
-
 /// The store's orders changed since a cursor.
 #[utoipa::path(get, path = "/v1/pending-orders", tag = "pending orders",
     params(
@@ -153,20 +144,11 @@ pub struct ListQuery {
 pub async fn list(
     State(app): State<AppState>,
     Extension(t): Extension<AuthedTerminal>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    query: Result<Query<CursorQuery>, QueryRejection>,
 ) -> Response {
     let result = async {
         let Query(q) = query.map_err(|e| ApiError::InvalidRequest(e.body_text()))?;
-        let since: i64 = match q.since.as_deref() {
-            None | Some("") => 0,
-            Some(s) => s.parse().ok().filter(|n: &i64| *n >= 0).ok_or_else(|| {
-                ApiError::InvalidRequest("since must be a cursor this server gave (a whole number)".into())
-            })?,
-        };
-        let limit = q.limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(ApiError::InvalidRequest(format!("limit must be 1 to {MAX_PAGE}")));
-        }
+        let (since, limit) = q.page(DEFAULT_PAGE, MAX_PAGE)?;
         let now = app.clock.now_unix();
         let repo = app.repo.clone();
         blocking(move || {
