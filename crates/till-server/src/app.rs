@@ -64,6 +64,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::merchant_orders::router())
         // The HQ console: browser pages with their own sign-in, outside the signing check.
         .nest(crate::console::BASE, crate::console::router())
+        // `nest` matches `/console` but not `/console/`, which people type too.
+        .route("/console/", get(|| async { axum::response::Redirect::permanent(crate::console::BASE) }))
         // The signing check reads the body under the route's limit already; axum's own, smaller
         // default limit would otherwise refuse large batches with a plain-text answer.
         .layer(DefaultBodyLimit::disable())

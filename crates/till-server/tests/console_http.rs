@@ -39,6 +39,9 @@ fn sign_in_sets_a_strict_http_only_cookie_and_opens_the_pages(backend: Backend) 
     }
     let headers = web.get("/console/sales");
     assert!(headers.status == 200);
+    // The console's address typed with a slash at the end goes to the console too.
+    let slash = web.get("/console/");
+    assert_eq!((slash.status, slash.location.as_deref()), (308, Some("/console")));
     // Without the cookie every page sends the browser to sign in.
     let stranger = Web::new(&s);
     let page = stranger.get("/console/sales");
