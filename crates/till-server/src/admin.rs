@@ -86,6 +86,23 @@ pub fn list_refunds(repo: &dyn Repository, status: Option<&str>) -> Result<Vec<R
     Ok(repo.read()?.refunds(status)?)
 }
 
+/// The refunds of one merchant's sales (`refunds list --merchant`), optionally only those with
+/// `status`: what that merchant, as the seller, decides.
+pub fn list_merchant_refunds(
+    repo: &dyn Repository,
+    status: Option<&str>,
+    merchant: &str,
+) -> Result<Vec<RefundRecord>, ApiError> {
+    let mut tx = repo.read()?;
+    let mut mine = Vec::new();
+    for r in tx.refunds(status)? {
+        if tx.refund_merchant(&r.refund_id)?.as_deref() == Some(merchant) {
+            mine.push(r);
+        }
+    }
+    Ok(mine)
+}
+
 /// Sets a customer's reputation score at the default merchant (used by the refund policy); see
 /// [`crate::scope::set_reputation`] for another merchant's customers.
 pub fn set_reputation(repo: &dyn Repository, customer_id: &str, score: i64) -> Result<(), ApiError> {

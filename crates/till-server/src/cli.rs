@@ -163,6 +163,9 @@ pub enum RefundsCommand {
         /// Only refunds with this status.
         #[arg(long, value_enum)]
         status: Option<RefundStatus>,
+        /// Only refunds of this merchant's sales (every merchant's when absent).
+        #[arg(long)]
+        merchant: Option<String>,
     },
     /// Confirm a refund waiting for the seller (the money goes back).
     Confirm(RefundDecision),

@@ -134,9 +134,14 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Terminals(TerminalsCommand::List(db)) => {
             print_json(&admin::list_terminals(&*open(&db)?).map_err(|e| e.to_string())?)
         }
-        Command::Refunds(RefundsCommand::List { db, status }) => {
+        Command::Refunds(RefundsCommand::List { db, status, merchant }) => {
             let repo = open(&db)?;
-            let refunds = admin::list_refunds(&*repo, status.map(|s| s.as_str())).map_err(|e| e.to_string())?;
+            let status = status.map(|s| s.as_str());
+            let refunds = match &merchant {
+                Some(m) => admin::list_merchant_refunds(&*repo, status, m),
+                None => admin::list_refunds(&*repo, status),
+            }
+            .map_err(|e| e.to_string())?;
             // The seller reads the device's identifier: opened here from its sealed form.
             let identifiers =
                 till_server::routes::device_services::identifiers_of(&*repo, &refunds).map_err(|e| e.to_string())?;

@@ -114,6 +114,17 @@ fn a_line_sold_at_one_store_is_refunded_at_another_of_the_merchant_and_unknown_t
     assert_eq!(c.a2.get(&c.s, "/v1/refunds/r-1").body["status"], a.body["status"]);
     assert_eq!(c.a1.get(&c.s, "/v1/refunds/r-1").status, 200);
     not_found(&c.b1.get(&c.s, "/v1/refunds/r-1"), &c.b1.get(&c.s, "/v1/refunds/r-never"));
+
+    // The seller's list of refunds, by merchant: acme's holds it, bolt's does not.
+    let ids = |merchant: &str| -> Vec<String> {
+        till_server::admin::list_merchant_refunds(&*c.s.repo, None, merchant)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.refund_id)
+            .collect()
+    };
+    assert_eq!(ids("acme"), ["r-1"]);
+    assert!(ids("bolt").is_empty());
 }
 
 fn a_sold_device_is_found_by_its_merchants_stores_only_and_may_be_sold_again_by_another_merchant(backend: Backend) {
