@@ -112,7 +112,8 @@ fn open_error(path: &str, e: serialport::Error) -> DeviceError {
 
 impl ByteLink for SerialLink {
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), DeviceError> {
-        self.port.write_all(bytes).and_then(|()| self.port.flush()).map_err(|e| io_error(&self.name, e))
+        self.port.write_all(bytes).map_err(|e| io_error(&self.name, e))?;
+        self.port.flush().map_err(|e| flush_error(&self.name, e))
     }
 
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, DeviceError> {
@@ -140,9 +141,29 @@ fn io_error(name: &str, e: std::io::Error) -> DeviceError {
     }
 }
 
+/// A failed drain after a successful write. serialport reports `tcdrain`'s failure as a bare
+/// "flush failed" without the OS error; on a port that was open a moment ago that is the device
+/// going away under the write (EIO from an unplugged adapter or a closed pseudo-terminal).
+fn flush_error(name: &str, e: std::io::Error) -> DeviceError {
+    match (e.kind(), e.raw_os_error()) {
+        (ErrorKind::Other, None) => DeviceError::Disconnected(name.into()),
+        _ => io_error(name, e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_drain_that_fails_after_the_write_is_the_device_gone() {
+        let gone = flush_error("/dev/pts/9", std::io::Error::other("flush failed"));
+        assert!(matches!(gone, DeviceError::Disconnected(ref n) if n == "/dev/pts/9"), "{gone:?}");
+        let eio = flush_error("/dev/pts/9", std::io::Error::from_raw_os_error(5));
+        assert!(matches!(eio, DeviceError::Disconnected(_)), "{eio:?}");
+        let busy = flush_error("/dev/pts/9", std::io::Error::from_raw_os_error(16));
+        assert!(matches!(busy, DeviceError::Io(_)), "{busy:?}");
+    }
 
     #[test]
     fn bytes_cross_a_pseudo_terminal_both_ways() {
